@@ -1,0 +1,56 @@
+# Everyday verbs over CMake + Ninja. `make demo` and `make test` work on a fresh
+# Debian 12 machine: both first install whatever Debian packages are missing.
+
+JOBS        ?= $(shell nproc)
+RELEASE_DIR ?= build/release
+TEST_DIR    ?= build/test
+BENCH_DIR   ?= build/bench
+CMAKE_FLAGS ?=
+DEMO_CUSTOMERS ?= 20000
+
+.PHONY: all deps build test unit demo bench fuzz format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(RELEASE_DIR)/build.ninja:
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPATRON_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+
+build: deps $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+# Every test, in one configuration with AddressSanitizer and UBSan.
+$(TEST_DIR)/build.ninja:
+	cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1 -g" \
+	  -DPATRON_SANITIZE=ON $(CMAKE_FLAGS)
+
+test: deps $(TEST_DIR)/build.ninja
+	cmake --build $(TEST_DIR) -j $(JOBS)
+	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# Generates demo data, imports it and prints a tour (see scripts/demo.sh).
+demo: build
+	bash scripts/demo.sh $(RELEASE_DIR)/patron demo $(DEMO_CUSTOMERS)
+
+$(BENCH_DIR)/build.ninja:
+	cmake -S . -B $(BENCH_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPATRON_BUILD_TESTS=OFF \
+	  -DPATRON_BUILD_BENCH=ON $(CMAKE_FLAGS)
+
+bench: deps $(BENCH_DIR)/build.ninja
+	cmake --build $(BENCH_DIR) -j $(JOBS)
+	bash bench/import_bench.sh $(BENCH_DIR)/patron
+
+# Open-ended fuzzing of the readers with clang's libFuzzer (needs clang).
+fuzz:
+	cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DPATRON_LIBFUZZER=ON \
+	  -DCMAKE_CXX_FLAGS="-O1 -g -fsanitize=address,undefined" -DPATRON_WERROR=OFF
+	cmake --build build/fuzz -j $(JOBS) --target csv_fuzz jsonl_fuzz
+	mkdir -p build/fuzz/corpus && build/fuzz/csv_fuzz -max_total_time=60 build/fuzz/corpus
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build

@@ -1,0 +1,18 @@
+# Writes OUT, a C++ file holding every IN_DIR/*.sql file as a named string, so that
+# the binary carries its schema and queries (looked up by file name).
+file(GLOB sql_files ${IN_DIR}/*.sql)
+list(SORT sql_files)
+set(body "// Generated from src/store/sql/*.sql by cmake/embed_sql.cmake. Do not edit.\n")
+string(APPEND body "#include <string_view>\n#include <utility>\n#include <vector>\n")
+string(APPEND body "namespace patron::embedded {\n")
+string(APPEND body "const std::vector<std::pair<std::string_view, std::string_view>>& SqlFiles() {\n")
+string(APPEND body "  static const std::vector<std::pair<std::string_view, std::string_view>> files = {\n")
+foreach(f ${sql_files})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} content)
+  string(APPEND body "    {\"${name}\", R\"patron_sql(${content})patron_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return files;\n}\n}  // namespace patron::embedded\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUT}.tmp)

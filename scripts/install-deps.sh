@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package Patron needs to build, test and run the demo.
+# Idempotent: installs only what is missing and runs `apt-get update` at most once.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache git
+  libsqlite3-dev sqlite3
+  libicu-dev
+  libphonenumber-dev libprotobuf-dev
+  libidn2-dev
+  libsodium-dev
+  libcli11-dev nlohmann-json3-dev libsimdjson-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "Installing missing packages: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,235 @@
+-- Patron schema, version 1: the customer database (R1–R4).
+-- Times are INTEGER microseconds since the Unix epoch (UTC); calendar dates are
+-- TEXT 'YYYY-MM-DD' (Gregorian); money is INTEGER minor units with a currency.
+
+-- Where data comes from: every imported record remembers its source (R2).
+CREATE TABLE sources (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  kind          TEXT NOT NULL DEFAULT 'internal'
+                CHECK (kind IN ('internal', 'external', 'purchased')),
+  vendor        TEXT,
+  cost_minor    INTEGER,
+  currency      TEXT,
+  acquired_at   INTEGER,
+  consent_basis TEXT,   -- e.g. 'opt-in at vendor', 'contract', 'legitimate interest'
+  created_at    INTEGER NOT NULL
+);
+
+-- Custom attributes are declared before use, with a type (R1 psychographics etc.).
+CREATE TABLE attribute_definitions (
+  entity      TEXT NOT NULL CHECK (entity IN ('customer', 'account')),
+  name        TEXT NOT NULL,
+  type        TEXT NOT NULL CHECK (type IN ('text', 'integer', 'number', 'boolean', 'date', 'timestamp')),
+  description TEXT,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (entity, name)
+);
+
+CREATE TABLE accounts (
+  id                INTEGER PRIMARY KEY,
+  name              TEXT NOT NULL,
+  domain            TEXT,
+  industry_code     TEXT,
+  employees         INTEGER,
+  revenue_minor     INTEGER,
+  currency          TEXT,
+  tier              TEXT,
+  contract_status   TEXT,
+  city              TEXT,
+  country           TEXT,
+  source_id         INTEGER REFERENCES sources(id),
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+CREATE INDEX accounts_domain ON accounts(domain);
+
+CREATE TABLE customers (
+  id                  INTEGER PRIMARY KEY,
+  given_name          TEXT,
+  family_name         TEXT,
+  full_name           TEXT,
+  salutation          TEXT,   -- 'Ms', 'Dr', 'آقای', 'Herr'
+  greeting            TEXT,   -- how to address them: 'Dear Sara', 'سرکار خانم رضایی'
+  gender              TEXT CHECK (gender IN ('female', 'male', 'other', 'unknown')),
+  birth_date          TEXT,
+  marital_status      TEXT,
+  education           TEXT,
+  income_band         TEXT,
+  household_size      INTEGER,
+  language            TEXT,
+  time_zone           TEXT,
+  city                TEXT,
+  region              TEXT,
+  country             TEXT,
+  acquisition_channel TEXT,
+  lifecycle_stage     TEXT,
+  source_id           INTEGER REFERENCES sources(id),  -- the source that first created it
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  last_interaction_at INTEGER
+);
+CREATE INDEX customers_city ON customers(city);
+
+CREATE TABLE customer_tags (
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  tag         TEXT NOT NULL,
+  PRIMARY KEY (customer_id, tag)
+) WITHOUT ROWID;
+
+-- Values of declared custom attributes, stored with the declared type's affinity.
+CREATE TABLE customer_attributes (
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  name        TEXT NOT NULL,
+  value,
+  PRIMARY KEY (customer_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE account_attributes (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  value,
+  PRIMARY KEY (account_id, name)
+) WITHOUT ROWID;
+
+-- B2B buying group: customers who belong to an account, with their role (R3).
+CREATE TABLE account_members (
+  account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  job_title   TEXT,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (account_id, customer_id)
+) WITHOUT ROWID;
+CREATE INDEX account_members_customer ON account_members(customer_id);
+
+-- Emails, phones and postal addresses, several per customer, each with its
+-- provenance, freshness and verification status (R7, R8, R10).
+CREATE TABLE contact_points (
+  id               INTEGER PRIMARY KEY,
+  customer_id      INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  kind             TEXT NOT NULL CHECK (kind IN ('email', 'phone', 'address')),
+  value            TEXT NOT NULL,  -- normalised: email with lower-case ASCII domain, E.164 phone, one-line address
+  raw_value        TEXT,           -- as it arrived, when different
+  phone_type       TEXT,           -- mobile, fixed_line, ...
+  street           TEXT,
+  postal_code      TEXT,
+  city             TEXT,
+  region           TEXT,
+  country          TEXT,
+  status           TEXT NOT NULL DEFAULT 'unverified'
+                   CHECK (status IN ('unverified', 'verified', 'invalid', 'bounced')),
+  invalid_reason   TEXT,
+  suggestion       TEXT,           -- a likely correction, never applied silently
+  source_id        INTEGER REFERENCES sources(id),
+  first_seen_at    INTEGER NOT NULL,
+  last_seen_at     INTEGER NOT NULL,
+  last_verified_at INTEGER,
+  UNIQUE (customer_id, kind, value)
+);
+CREATE INDEX contact_points_value ON contact_points(kind, value);
+
+-- The consent ledger: append-only, so proof of every grant and withdrawal is kept
+-- (R19). The current state per channel and purpose is the latest row.
+CREATE TABLE consents (
+  id          INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  channel     TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'phone', 'mail', 'push')),
+  purpose     TEXT NOT NULL DEFAULT 'marketing',
+  status      TEXT NOT NULL CHECK (status IN ('granted', 'withdrawn')),
+  recorded_at INTEGER NOT NULL,
+  source_id   INTEGER REFERENCES sources(id),
+  method      TEXT CHECK (method IN ('single_opt_in', 'double_opt_in', 'written', 'verbal', 'implied', 'unknown')),
+  proof       TEXT
+);
+CREATE INDEX consents_customer ON consents(customer_id, channel, purpose, recorded_at);
+
+CREATE VIEW current_consents AS
+SELECT c.* FROM consents c
+WHERE c.id = (SELECT c2.id FROM consents c2
+              WHERE c2.customer_id = c.customer_id AND c2.channel = c.channel
+                AND c2.purpose = c.purpose
+              ORDER BY c2.recorded_at DESC, c2.id DESC LIMIT 1);
+
+-- Which source record became which entity: the key to idempotent re-imports and,
+-- later, to identity resolution and provenance.
+CREATE TABLE source_records (
+  source_id        INTEGER NOT NULL REFERENCES sources(id),
+  entity           TEXT NOT NULL CHECK (entity IN ('customer', 'account', 'product', 'order', 'event')),
+  source_key       TEXT NOT NULL,
+  entity_id        INTEGER NOT NULL,
+  content_hash     INTEGER NOT NULL DEFAULT 0,
+  first_imported_at INTEGER NOT NULL,
+  last_imported_at  INTEGER NOT NULL,
+  PRIMARY KEY (source_id, entity, source_key)
+) WITHOUT ROWID;
+CREATE INDEX source_records_entity ON source_records(entity, entity_id);
+CREATE INDEX source_records_key ON source_records(entity, source_key);
+
+CREATE TABLE categories (
+  id        INTEGER PRIMARY KEY,
+  slug      TEXT NOT NULL UNIQUE,  -- 'electronics/phones'
+  name      TEXT NOT NULL,
+  parent_id INTEGER REFERENCES categories(id)
+);
+
+CREATE TABLE products (
+  id          INTEGER PRIMARY KEY,
+  sku         TEXT NOT NULL UNIQUE,
+  name        TEXT,
+  category_id INTEGER REFERENCES categories(id),
+  brand       TEXT,
+  price_minor INTEGER,
+  currency    TEXT,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE orders (
+  id           INTEGER PRIMARY KEY,
+  customer_id  INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  order_number TEXT,
+  ordered_at   INTEGER NOT NULL,
+  status       TEXT NOT NULL DEFAULT 'completed',
+  channel      TEXT,   -- 'web', 'store', 'app', 'phone'
+  currency     TEXT,
+  total_minor  INTEGER NOT NULL DEFAULT 0,
+  source_id    INTEGER REFERENCES sources(id)
+);
+CREATE INDEX orders_customer ON orders(customer_id, ordered_at);
+
+CREATE TABLE order_lines (
+  order_id         INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  line_no          INTEGER NOT NULL,
+  product_id       INTEGER REFERENCES products(id),
+  quantity         INTEGER NOT NULL DEFAULT 1,
+  unit_price_minor INTEGER NOT NULL DEFAULT 0,
+  discount_minor   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (order_id, line_no)
+) WITHOUT ROWID;
+
+-- Everything else a customer does: sign-ups, tickets, calls, survey answers,
+-- web and app activity. Properties are a JSON object.
+CREATE TABLE events (
+  id          INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  type        TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  source_id   INTEGER REFERENCES sources(id),
+  properties  TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties))
+);
+CREATE INDEX events_customer ON events(customer_id, occurred_at);
+CREATE INDEX events_type ON events(type, occurred_at);
+
+-- One row per import run, with its report, for the data-quality summary.
+CREATE TABLE imports (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  path        TEXT NOT NULL,
+  source_id   INTEGER REFERENCES sources(id),
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  records     INTEGER NOT NULL DEFAULT 0,
+  rejected    INTEGER NOT NULL DEFAULT 0,
+  report      TEXT
+);
