@@ -216,9 +216,11 @@ struct CustomerView {
   std::vector<std::pair<std::string, std::string>> sources;  // source name, key
 };
 
-// Finds a customer by id ("42"), email or phone (normalised the way import does).
-// kNotFound when none; kFailedPrecondition listing the ids when several match.
-Result<int64_t> FindCustomer(Database& db, std::string_view key, std::string_view default_region);
+// Customers having a contact point of `kind` ("email", "phone") with this
+// normalised value (as import stores it), lowest id first.
+Result<std::vector<int64_t>> FindCustomersByContact(Database& db, std::string_view kind,
+                                                    std::string_view normalized_value);
+Result<bool> CustomerExists(Database& db, int64_t customer_id);
 Result<CustomerView> ReadCustomerView(Database& db, int64_t customer_id, int max_interactions = 10);
 
 }  // namespace patron

@@ -150,11 +150,12 @@ WHERE c.id = (SELECT c2.id FROM consents c2
                 AND c2.purpose = c.purpose
               ORDER BY c2.recorded_at DESC, c2.id DESC LIMIT 1);
 
--- Which source record became which entity: the key to idempotent re-imports and,
--- later, to identity resolution and provenance.
+-- Which source record became which customer or account: the key to idempotent
+-- re-imports and, later, to identity resolution and provenance. (Orders and events
+-- carry their source key in their own rows; products are keyed by SKU.)
 CREATE TABLE source_records (
   source_id        INTEGER NOT NULL REFERENCES sources(id),
-  entity           TEXT NOT NULL CHECK (entity IN ('customer', 'account', 'product', 'order', 'event')),
+  entity           TEXT NOT NULL CHECK (entity IN ('customer', 'account')),
   source_key       TEXT NOT NULL,
   entity_id        INTEGER NOT NULL,
   content_hash     INTEGER NOT NULL DEFAULT 0,
@@ -193,7 +194,8 @@ CREATE TABLE orders (
   channel      TEXT,   -- 'web', 'store', 'app', 'phone'
   currency     TEXT,
   total_minor  INTEGER NOT NULL DEFAULT 0,
-  source_id    INTEGER REFERENCES sources(id)
+  source_id    INTEGER NOT NULL REFERENCES sources(id),
+  UNIQUE (source_id, order_number)  -- the order's key in its source: re-imports update, never duplicate
 );
 CREATE INDEX orders_customer ON orders(customer_id, ordered_at);
 
@@ -215,8 +217,10 @@ CREATE TABLE events (
   type        TEXT NOT NULL,
   occurred_at INTEGER NOT NULL,
   received_at INTEGER NOT NULL,
-  source_id   INTEGER REFERENCES sources(id),
-  properties  TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties))
+  source_id   INTEGER NOT NULL REFERENCES sources(id),
+  source_key  TEXT NOT NULL,  -- event_id / messageId, or a hash of the event when none
+  properties  TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties)),
+  UNIQUE (source_id, source_key)
 );
 CREATE INDEX events_customer ON events(customer_id, occurred_at);
 CREATE INDEX events_type ON events(type, occurred_at);

@@ -1,0 +1,147 @@
+// Read models over the store: statistics and the one customer view.
+#include "store/store.h"
+
+namespace patron {
+
+Result<StoreStats> ReadStats(Database& db) {
+  StoreStats stats;
+  Statement& counts = db.Query("stats-counts");
+  ASSIGN_OR_RETURN(bool row, counts.Step());
+  if (row) {
+    stats.customers = counts.Int(0);
+    stats.accounts = counts.Int(1);
+    stats.account_members = counts.Int(2);
+    stats.products = counts.Int(3);
+    stats.categories = counts.Int(4);
+    stats.orders = counts.Int(5);
+    stats.order_lines = counts.Int(6);
+    stats.events = counts.Int(7);
+    stats.sources = counts.Int(8);
+  }
+  counts.Reset();
+  Statement& cps = db.Query("stats-contact-points");
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, cps.Step());
+    if (!more) break;
+    stats.contact_points[cps.String(0)][cps.String(1)] = cps.Int(2);
+  }
+  Statement& consents = db.Query("stats-consents");
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, consents.Step());
+    if (!more) break;
+    (consents.Text(0) == "granted" ? stats.consents_granted : stats.consents_withdrawn) = consents.Int(1);
+  }
+  return stats;
+}
+
+Result<std::vector<int64_t>> FindCustomersByContact(Database& db, std::string_view kind,
+                                                    std::string_view normalized_value) {
+  std::vector<int64_t> ids;
+  Statement& q = db.Query("find-customers-by-contact");
+  q.Bind(":kind", kind).Bind(":value", normalized_value);
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    ids.push_back(q.Int(0));
+  }
+  return ids;
+}
+
+Result<bool> CustomerExists(Database& db, int64_t customer_id) {
+  Statement& q = db.Query("customer-exists");
+  q.Bind(":id", customer_id);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  q.Reset();
+  return row;
+}
+
+namespace {
+
+// Steps `q` to the end, calling `each` for every row.
+template <typename F>
+Status ForEachRow(Statement& q, F&& each) {
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) return Status::Ok();
+    each(q);
+  }
+}
+
+}  // namespace
+
+Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interactions) {
+  CustomerView view;
+  view.id = id;
+  Statement& profile = db.Query("customer-profile");
+  profile.Bind(":id", id);
+  ASSIGN_OR_RETURN(bool found, profile.Step());
+  if (!found) return NotFound("no customer with id " + std::to_string(id));
+  for (int c = 0; c < profile.column_count(); ++c) {
+    std::string_view name = profile.ColumnName(c);
+    if (profile.IsNull(c) || name == "id" || name == "source_id") continue;
+    if (name == "created_at" || name == "updated_at" || name == "last_interaction_at") {
+      view.profile[std::string(name)] = FormatInstant(Instant{profile.Int(c)});
+    } else {
+      view.profile[std::string(name)] = profile.String(c);
+    }
+  }
+  profile.Reset();
+
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-tags").Bind(":id", id),
+                             [&](Statement& q) { view.tags.push_back(q.String(0)); }));
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-attributes").Bind(":id", id),
+                             [&](Statement& q) { view.attributes[q.String(0)] = q.String(1); }));
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-contact-points").Bind(":id", id), [&](Statement& q) {
+    ContactPointView cp;
+    cp.id = q.Int(0);
+    cp.kind = q.String(1);
+    cp.value = q.String(2);
+    cp.status = q.String(3);
+    cp.invalid_reason = q.String(4);
+    cp.suggestion = q.String(5);
+    cp.phone_type = q.String(6);
+    cp.source = q.String(7);
+    cp.first_seen = Instant{q.Int(8)};
+    cp.last_seen = Instant{q.Int(9)};
+    if (!q.IsNull(10)) cp.last_verified = Instant{q.Int(10)};
+    view.contact_points.push_back(std::move(cp));
+  }));
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-consents").Bind(":id", id), [&](Statement& q) {
+    view.consents.push_back(ConsentView{q.String(0), q.String(1), q.String(2), q.String(3), q.String(4),
+                                        q.String(5), Instant{q.Int(6)}});
+  }));
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-accounts").Bind(":id", id), [&](Statement& q) {
+    AccountView a;
+    a.id = q.Int(0);
+    a.name = q.String(1);
+    a.domain = q.String(2);
+    a.industry_code = q.String(3);
+    a.tier = q.String(4);
+    a.contract_status = q.String(5);
+    a.job_title = q.String(6);
+    a.employees = q.OptionalInt(7);
+    view.accounts.push_back(std::move(a));
+  }));
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-purchases").Bind(":id", id), [&](Statement& q) {
+    view.purchases.orders = q.Int(0);
+    view.purchases.revenue_minor = q.Int(1);
+    if (!q.IsNull(2)) view.purchases.first_order = Instant{q.Int(2)};
+    if (!q.IsNull(3)) view.purchases.last_order = Instant{q.Int(3)};
+    view.purchases.items = q.Int(4);
+    view.purchases.currency = q.String(5);
+  }));
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-top-categories").Bind(":id", id), [&](Statement& q) {
+    view.purchases.top_categories.emplace_back(q.String(0), q.Int(1));
+  }));
+  RETURN_IF_ERROR(ForEachRow(
+      db.Query("customer-interactions").Bind(":id", id).Bind(":limit", static_cast<int64_t>(max_interactions)),
+      [&](Statement& q) {
+        view.last_interactions.push_back(InteractionView{Instant{q.Int(0)}, q.String(1), q.String(2), q.String(3)});
+      }));
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-sources").Bind(":id", id), [&](Statement& q) {
+    view.sources.emplace_back(q.String(0), q.String(1));
+  }));
+  return view;
+}
+
+}  // namespace patron
