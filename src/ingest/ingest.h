@@ -89,6 +89,7 @@ struct ReaderOptions {
   char delimiter = 0;  // 0: detect among ',', ';', '\t' (and '|') from the header line
   size_t max_field_bytes = 1 << 20;   // larger fields make the record malformed
   size_t max_record_bytes = 4 << 20;  // a record beyond this is rejected and skipped
+  size_t chunk_bytes = 1 << 20;       // bytes read from a file at a time (tests use tiny values)
 };
 
 // RFC 4180 CSV: quoted fields with doubled quotes, embedded newlines, CRLF or LF,
@@ -169,6 +170,11 @@ struct ImportOptions {
   EntityKind kind = EntityKind::kCustomers;
   std::string path;
   std::string source_name;
+  // Describe the source (stored on first use; later imports may refine it).
+  std::string source_kind;      // internal (default) | external | purchased
+  std::string source_vendor;
+  std::string source_cost;      // "4500 SEK"
+  std::string consent_basis;
   std::map<std::string, std::string> column_map;  // header name -> canonical field
   std::string default_country;                    // ISO alpha-2, for phones and addresses
   std::string default_currency = "EUR";

@@ -141,6 +141,9 @@ Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interact
   RETURN_IF_ERROR(ForEachRow(db.Query("customer-sources").Bind(":id", id), [&](Statement& q) {
     view.sources.emplace_back(q.String(0), q.String(1));
   }));
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-field-issues").Bind(":id", id), [&](Statement& q) {
+    view.field_issues.push_back({q.String(0), q.String(1), q.String(2)});
+  }));
   return view;
 }
 

@@ -214,6 +214,10 @@ struct CustomerView {
   PurchaseSummary purchases;
   std::vector<InteractionView> last_interactions;  // newest first
   std::vector<std::pair<std::string, std::string>> sources;  // source name, key
+  struct FieldIssue {
+    std::string field, raw_value, reason;
+  };
+  std::vector<FieldIssue> field_issues;  // values that arrived but could not be accepted
 };
 
 // Customers having a contact point of `kind` ("email", "phone") with this

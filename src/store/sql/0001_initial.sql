@@ -225,6 +225,20 @@ CREATE TABLE events (
 CREATE INDEX events_customer ON events(customer_id, occurred_at);
 CREATE INDEX events_type ON events(type, occurred_at);
 
+-- Values that arrived but could not be accepted (a birth date that is no date, an
+-- unknown country): kept with the reason, so nothing a source sent is lost.
+CREATE TABLE field_issues (
+  id         INTEGER PRIMARY KEY,
+  entity     TEXT NOT NULL CHECK (entity IN ('customer', 'account', 'product', 'order', 'event')),
+  entity_id  INTEGER NOT NULL,
+  field      TEXT NOT NULL,
+  raw_value  TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  source_id  INTEGER REFERENCES sources(id),
+  seen_at    INTEGER NOT NULL,
+  UNIQUE (entity, entity_id, field, raw_value)
+);
+
 -- One row per import run, with its report, for the data-quality summary.
 CREATE TABLE imports (
   id          INTEGER PRIMARY KEY,

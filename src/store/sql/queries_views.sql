@@ -73,3 +73,6 @@ WHERE r.entity = 'customer' AND r.entity_id = :id ORDER BY s.name, r.source_key;
 -- name: latest-imports
 SELECT kind, path, started_at, records, rejected, coalesce(report, '{}') FROM imports
 ORDER BY id DESC LIMIT :limit;
+
+-- name: customer-field-issues
+SELECT field, raw_value, reason FROM field_issues WHERE entity = 'customer' AND entity_id = :id ORDER BY field;

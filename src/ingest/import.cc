@@ -1,0 +1,1253 @@
+// The import job: reads a file, maps its columns, validates and normalises each
+// value, and writes entities in batches of transactions. Re-imports are
+// idempotent: customers and accounts are keyed by (source, key) in
+// source_records, orders and events by their own (source, key) columns, products
+// by SKU.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <unordered_map>
+
+#include "ingest/import_internal.h"
+#include "store/store.h"
+
+namespace patron::ingest {
+namespace {
+
+constexpr size_t kCacheLimit = 1 << 20;  // bounded caches keep memory flat on huge files
+constexpr int kMaxExamples = 20;
+
+uint64_t Fnv1a(uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  h ^= 0x1f;  // field separator, so ("ab","c") and ("a","bc") differ
+  h *= 0x100000001b3ULL;
+  return h;
+}
+constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+
+std::string Hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// Writes malformed records with their line and reason, as CSV, so they can be
+// fixed and imported again. Opened on the first reject only.
+class RejectWriter {
+ public:
+  explicit RejectWriter(std::string path) : path_(std::move(path)) {}
+  ~RejectWriter() {
+    if (file_) std::fclose(file_);
+  }
+  Status Write(int64_t line, std::string_view reason, std::string_view raw) {
+    if (!file_) {
+      file_ = std::fopen(path_.c_str(), "wb");
+      if (!file_) return IoError("cannot write reject file '" + path_ + "'");
+      std::fputs("line,reason,record\n", file_);
+    }
+    std::fprintf(file_, "%lld,", static_cast<long long>(line));
+    WriteQuoted(reason);
+    std::fputc(',', file_);
+    WriteQuoted(raw);
+    std::fputc('\n', file_);
+    return Status::Ok();
+  }
+  void Flush() {
+    if (file_) std::fflush(file_);
+  }
+  bool used() const { return file_ != nullptr; }
+  const std::string& path() const { return path_; }
+
+ private:
+  void WriteQuoted(std::string_view s) {
+    std::fputc('"', file_);
+    for (char c : s) {
+      if (c == '"') std::fputc('"', file_);
+      std::fputc(c, file_);
+    }
+    std::fputc('"', file_);
+  }
+  std::string path_;
+  std::FILE* file_ = nullptr;
+};
+
+int MinorDigits(std::string_view currency) {
+  // ISO 4217 currencies without minor units that our users meet.
+  static const char* kZero[] = {"IRR", "JPY", "KRW", "ISK", "CLP", "VND", "IQD"};
+  for (const char* c : kZero) {
+    if (currency == c) return 0;
+  }
+  if (currency == "KWD" || currency == "BHD" || currency == "OMR" || currency == "JOD") return 3;
+  return 2;
+}
+
+bool IsSegmentCallType(std::string_view t) {
+  return t == "track" || t == "identify" || t == "page" || t == "screen" || t == "group" || t == "alias";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// ImportJob
+// ---------------------------------------------------------------------------
+
+namespace {
+
+class ImportJob {
+ public:
+  ImportJob(Database& db, const ImportOptions& options, const Clock& clock)
+      : db_(db),
+        options_(options),
+        clock_(clock),
+        fields_(CanonicalFields(options.kind)),
+        rejects_(options.reject_path.empty() ? options.path + ".rejects.csv" : options.reject_path) {
+    now_ = clock_.Now();
+  }
+
+  Result<ImportReport> Run();
+
+ private:
+  int FieldIndex(const char* name) const {
+    auto it = std::find(fields_.begin(), fields_.end(), name);
+    return it == fields_.end() ? -1 : static_cast<int>(it - fields_.begin());
+  }
+
+  Status OpenSource();
+  Status ProcessRecord(MappedRecord& record);
+  Status Reject(const MappedRecord& record, std::string_view reason);
+  Status MaybeCommit(bool force);
+
+  // Records a value problem (the record is kept); written to field_issues once
+  // the entity id is known.
+  void Flag(const MappedRecord& record, std::string_view field, std::string_view raw, std::string_view reason);
+  void NoteValid(std::string_view field) { report_.fields[std::string(field)].valid++; }
+  void NotePresent(std::string_view field) { report_.fields[std::string(field)].present++; }
+  Status WriteIssues(std::string_view entity, int64_t entity_id);
+
+  // Entity handlers.
+  Status ImportCustomer(MappedRecord& r);
+  Status ImportAccount(MappedRecord& r);
+  Status ImportProduct(MappedRecord& r);
+  Status ImportOrderLine(MappedRecord& r);
+  Status ImportEvent(MappedRecord& r);
+  Status FinishOrder();
+
+  // Shared pieces.
+  Result<int64_t> ResolveCustomer(MappedRecord& r);
+  Status AddContactPoint(int64_t customer_id, const MappedRecord& r, std::string_view field,
+                         std::string_view kind, std::string_view status_hint, std::string_view region);
+  Result<std::optional<int64_t>> FindSourceRecord(std::string_view entity, std::string_view key,
+                                                  uint64_t* hash);
+  Status UpsertSourceRecord(std::string_view entity, std::string_view key, int64_t id, uint64_t hash);
+  Result<int64_t> EnsureCategory(std::string_view path);
+  Result<int64_t> EnsureProduct(std::string_view sku, std::string_view name, std::string_view category,
+                                std::optional<int64_t> price, std::string_view currency, bool* created);
+  Status WriteAttributes(const MappedRecord& r, std::string_view entity, int64_t id);
+  std::optional<std::string> Country(const MappedRecord& r, int field);
+  std::string Text(const MappedRecord& r, int field) {
+    std::string_view v = r.Get(field);
+    if (v.empty()) return {};
+    NotePresent(fields_[field]);
+    NoteValid(fields_[field]);
+    return NormalizeText(v);
+  }
+  uint64_t ContentHash(const MappedRecord& r) const {
+    uint64_t h = kFnvOffset;
+    for (std::string_view v : r.values) h = Fnv1a(h, v);
+    for (const auto& [k, v] : r.attributes) h = Fnv1a(Fnv1a(h, k), v);
+    for (const auto& [k, v] : r.extras) h = Fnv1a(Fnv1a(h, k), v);
+    return h;
+  }
+
+  Database& db_;
+  const ImportOptions& options_;
+  const Clock& clock_;
+  const std::vector<std::string>& fields_;
+  RejectWriter rejects_;
+  ImportReport report_;
+  Instant now_;
+  int64_t source_id_ = 0;
+  int64_t records_in_batch_ = 0;
+  bool in_transaction_ = false;
+
+  struct PendingIssue {
+    std::string field, raw, reason;
+  };
+  std::vector<PendingIssue> issues_;
+
+  std::unordered_map<std::string, int64_t> customer_cache_;
+  std::unordered_map<std::string, int64_t> product_cache_;
+  std::unordered_map<std::string, int64_t> category_cache_;
+  std::unordered_map<std::string, int64_t> account_cache_;
+  std::unordered_map<std::string, std::string> attribute_types_;
+
+  // The order whose lines are being read (lines of one order are contiguous).
+  std::string current_order_key_;
+  int64_t current_order_id_ = 0;
+  int64_t next_line_no_ = 1;
+};
+
+void ImportJob::Flag(const MappedRecord& record, std::string_view field, std::string_view raw,
+                     std::string_view reason) {
+  report_.fields[std::string(field)].invalid++;
+  std::string key = std::string(field) + ": " + std::string(reason);
+  if (report_.problems[key]++ == 0 || static_cast<int>(report_.examples.size()) < kMaxExamples) {
+    if (static_cast<int>(report_.examples.size()) < kMaxExamples) {
+      report_.examples.push_back("line " + std::to_string(record.line) + ": " + key);
+    }
+  }
+  issues_.push_back({std::string(field), std::string(raw), std::string(reason)});
+}
+
+Status ImportJob::WriteIssues(std::string_view entity, int64_t entity_id) {
+  for (const PendingIssue& issue : issues_) {
+    Statement& q = db_.Query("upsert-field-issue");
+    q.Bind(":entity", entity).Bind(":entity_id", entity_id).Bind(":field", issue.field);
+    q.Bind(":raw_value", issue.raw).Bind(":reason", issue.reason).Bind(":source_id", source_id_);
+    q.Bind(":now", now_.micros);
+    RETURN_IF_ERROR(q.Run());
+  }
+  issues_.clear();
+  return Status::Ok();
+}
+
+Status ImportJob::Reject(const MappedRecord& record, std::string_view reason) {
+  report_.rejected++;
+  std::string key = "rejected: " + std::string(reason.substr(0, reason.find(" (")));
+  // Keep the problem table readable: group by the reason's first clause.
+  size_t colon = key.find(':', 10);
+  if (colon != std::string::npos && key.size() > 80) key.resize(colon);
+  report_.problems[key]++;
+  if (static_cast<int>(report_.examples.size()) < kMaxExamples) {
+    report_.examples.push_back("line " + std::to_string(record.line) + ": rejected: " + std::string(reason));
+  }
+  issues_.clear();
+  return rejects_.Write(record.line, reason, record.raw);
+}
+
+Status ImportJob::OpenSource() {
+  if (options_.source_name.empty()) return InvalidArgument("--source NAME is required: say where the data comes from");
+  std::string kind = options_.source_kind.empty() ? "internal" : options_.source_kind;
+  if (kind != "internal" && kind != "external" && kind != "purchased") {
+    return InvalidArgument("source kind '" + kind + "' must be internal, external or purchased");
+  }
+  std::optional<int64_t> cost;
+  std::string cost_currency;
+  if (!options_.source_cost.empty()) {
+    std::string_view c = TrimAscii(options_.source_cost);
+    size_t sp = c.find_last_of(' ');
+    std::string_view amount = c, currency;
+    if (sp != std::string_view::npos && c.size() - sp - 1 == 3) {
+      amount = c.substr(0, sp);
+      currency = c.substr(sp + 1);
+    }
+    cost_currency = currency.empty() ? options_.default_currency : std::string(currency);
+    auto parsed = ParseAmountMinor(amount, MinorDigits(cost_currency));
+    if (!parsed.ok()) return parsed.status().WithContext("--source-cost");
+    cost = *parsed;
+  }
+  Statement& q = db_.Query("upsert-source");
+  q.Bind(":name", options_.source_name).Bind(":kind", kind);
+  q.BindOptional(":vendor", options_.source_vendor).BindOptional(":cost_minor", cost);
+  q.BindOptional(":currency", cost_currency);
+  if (kind == "purchased" && !options_.source_cost.empty()) {
+    q.Bind(":acquired_at", now_.micros);
+  } else {
+    q.BindNull(":acquired_at");
+  }
+  q.BindOptional(":consent_basis", options_.consent_basis).Bind(":now", now_.micros);
+  q.BindOptional(":explicit_kind", options_.source_kind);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return Internal("upsert-source returned no id");
+  source_id_ = q.Int(0);
+  q.Reset();
+  return Status::Ok();
+}
+
+Status ImportJob::MaybeCommit(bool force) {
+  if (options_.dry_run) return Status::Ok();
+  if (!force && records_in_batch_ < options_.batch_size) return Status::Ok();
+  if (in_transaction_) {
+    if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
+    RETURN_IF_ERROR(db_.Commit());
+    in_transaction_ = false;
+    rejects_.Flush();
+  }
+  records_in_batch_ = 0;
+  return Status::Ok();
+}
+
+Result<std::optional<int64_t>> ImportJob::FindSourceRecord(std::string_view entity, std::string_view key,
+                                                           uint64_t* hash) {
+  Statement& q = db_.Query("find-source-record");
+  q.Bind(":source_id", source_id_).Bind(":entity", entity).Bind(":key", key);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  std::optional<int64_t> id;
+  if (row) {
+    id = q.Int(0);
+    if (hash) *hash = static_cast<uint64_t>(q.Int(1));
+  }
+  q.Reset();
+  return id;
+}
+
+Status ImportJob::UpsertSourceRecord(std::string_view entity, std::string_view key, int64_t id, uint64_t hash) {
+  Statement& q = db_.Query("upsert-source-record");
+  q.Bind(":source_id", source_id_).Bind(":entity", entity).Bind(":key", key).Bind(":entity_id", id);
+  q.Bind(":hash", static_cast<int64_t>(hash)).Bind(":now", now_.micros);
+  return q.Run();
+}
+
+std::optional<std::string> ImportJob::Country(const MappedRecord& r, int field) {
+  std::string_view raw = r.Get(field);
+  if (raw.empty()) return std::nullopt;
+  NotePresent(fields_[field]);
+  std::optional<std::string> code = NormalizeCountry(raw);
+  if (!code) {
+    Flag(r, fields_[field], raw, "unknown country");
+    return std::nullopt;
+  }
+  NoteValid(fields_[field]);
+  return code;
+}
+
+Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, std::string_view field,
+                                  std::string_view kind, std::string_view status_hint, std::string_view region) {
+  int idx = FieldIndex(std::string(field).c_str());
+  std::string_view raw = r.Get(idx);
+  if (raw.empty()) return Status::Ok();
+  NotePresent(field);
+  std::string value, reason, suggestion, phone_type;
+  std::string status = "unverified";
+  if (kind == "email") {
+    EmailCheck check = CheckEmail(raw);
+    value = check.valid ? check.normalized : std::string(TrimAscii(raw));
+    if (!check.valid) {
+      reason = check.reason;
+    }
+    suggestion = check.suggestion;
+    if (check.valid && !check.suggestion.empty()) {
+      Flag(r, field, raw, "possible typo, did you mean " + check.suggestion.substr(check.suggestion.find('@') + 1));
+      issues_.pop_back();  // a suggestion lives on the contact point itself
+      report_.fields[std::string(field)].invalid--;
+    }
+  } else {
+    PhoneCheck check = CheckPhone(raw, region);
+    value = check.valid ? check.e164 : AsciiDigits(TrimAscii(raw));
+    if (!check.valid) reason = check.reason;
+    phone_type = check.type;
+  }
+  if (value.empty()) return Status::Ok();
+  if (!reason.empty()) {
+    status = "invalid";
+    Flag(r, field, raw, reason);
+    issues_.pop_back();  // kept on the contact point with its reason
+  } else {
+    NoteValid(field);
+    std::string hint = AsciiLower(TrimAscii(status_hint));
+    if (hint == "verified" || hint == "yes" || hint == "true" || hint == "confirmed") status = "verified";
+    if (hint == "bounced" || hint == "bounce") status = "bounced";
+  }
+  Statement& q = db_.Query("insert-contact-point");
+  q.Bind(":customer_id", customer_id).Bind(":kind", kind).Bind(":value", value);
+  if (value != raw) {
+    q.Bind(":raw_value", raw);
+  } else {
+    q.BindNull(":raw_value");
+  }
+  q.BindOptional(":phone_type", phone_type);
+  q.BindNull(":street").BindNull(":postal_code").BindNull(":city").BindNull(":region").BindNull(":country");
+  q.Bind(":status", status).BindOptional(":invalid_reason", reason).BindOptional(":suggestion", suggestion);
+  q.Bind(":source_id", source_id_).Bind(":now", now_.micros);
+  if (status == "verified") {
+    q.Bind(":verified_at", now_.micros);
+  } else {
+    q.BindNull(":verified_at");
+  }
+  return q.Run();
+}
+
+Status ImportJob::WriteAttributes(const MappedRecord& r, std::string_view entity, int64_t id) {
+  for (const auto& [key, raw] : r.attributes) {
+    std::string name(key.substr(5));  // after "attr."
+    std::string field(key);
+    if (raw.empty()) continue;
+    NotePresent(field);
+    std::string cache_key = std::string(entity) + ":" + name;
+    auto it = attribute_types_.find(cache_key);
+    if (it == attribute_types_.end()) {
+      Statement& find = db_.Query("find-attribute-definition");
+      find.Bind(":entity", entity).Bind(":name", name);
+      ASSIGN_OR_RETURN(bool row, find.Step());
+      std::string type = row ? find.String(0) : "text";
+      find.Reset();
+      if (!row) {
+        Statement& def = db_.Query("insert-attribute-definition");
+        def.Bind(":entity", entity).Bind(":name", name).Bind(":type", type);
+        def.Bind(":description", "declared on first import").Bind(":now", now_.micros);
+        RETURN_IF_ERROR(def.Run());
+      }
+      it = attribute_types_.emplace(cache_key, type).first;
+    }
+    const std::string& type = it->second;
+    Statement& q = db_.Query(entity == "customer" ? "upsert-customer-attribute" : "upsert-account-attribute");
+    q.Bind(entity == "customer" ? ":customer_id" : ":account_id", id).Bind(":name", name);
+    bool ok = true;
+    std::string why;
+    if (type == "integer") {
+      auto v = ParseInteger(raw);
+      ok = v.ok();
+      if (ok) q.Bind(":value", *v); else why = v.status().message();
+    } else if (type == "number") {
+      auto v = ParseAmountMinor(raw, 6);
+      ok = v.ok();
+      if (ok) q.Bind(":value", static_cast<double>(*v) / 1e6); else why = v.status().message();
+    } else if (type == "boolean") {
+      auto v = ParseBool(raw);
+      ok = v.ok();
+      if (ok) q.Bind(":value", static_cast<int64_t>(*v)); else why = v.status().message();
+    } else if (type == "date") {
+      auto v = ParseDate(raw, options_.date_options);
+      ok = v.ok();
+      if (ok) q.Bind(":value", v->ToString()); else why = v.status().message();
+    } else if (type == "timestamp") {
+      auto v = ParseTimestamp(raw, options_.date_options);
+      ok = v.ok();
+      if (ok) q.Bind(":value", FormatInstant(*v)); else why = v.status().message();
+    } else {
+      q.Bind(":value", NormalizeText(raw));
+    }
+    if (!ok) {
+      q.Reset();
+      Flag(r, field, raw, "not a valid " + type + ": " + why);
+      continue;
+    }
+    NoteValid(field);
+    RETURN_IF_ERROR(q.Run());
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Customers
+// ---------------------------------------------------------------------------
+
+Status ImportJob::ImportCustomer(MappedRecord& r) {
+  static const int kId = 0;
+  const int f_email = FieldIndex("email"), f_phone = FieldIndex("phone"), f_mobile = FieldIndex("mobile");
+  const int f_country = FieldIndex("country");
+
+  // The record's key in its source.
+  std::string region;
+  std::string key(TrimAscii(r.Get(kId)));
+  if (!key.empty()) NotePresent("customer_id"), NoteValid("customer_id");
+  if (key.empty() && !r.Get(f_email).empty()) {
+    EmailCheck e = CheckEmail(r.Get(f_email));
+    if (e.valid) key = "email:" + e.normalized;
+  }
+  std::optional<std::string> country = Country(r, f_country);
+  region = country ? *country : options_.default_country;
+  if (key.empty()) {
+    for (int f : {f_mobile, f_phone}) {
+      if (r.Get(f).empty()) continue;
+      PhoneCheck p = CheckPhone(r.Get(f), region);
+      if (p.valid) {
+        key = "phone:" + p.e164;
+        break;
+      }
+    }
+  }
+  uint64_t hash = ContentHash(r);
+  if (key.empty()) key = "hash:" + Hex(hash);
+
+  uint64_t old_hash = 0;
+  ASSIGN_OR_RETURN(std::optional<int64_t> existing, FindSourceRecord("customer", key, &old_hash));
+  if (existing && old_hash == hash) {
+    report_.unchanged++;
+    issues_.clear();
+    return Status::Ok();
+  }
+
+  // Profile values, validated and normalised.
+  std::string given = Text(r, FieldIndex("given_name"));
+  std::string family = Text(r, FieldIndex("family_name"));
+  std::string full = Text(r, FieldIndex("full_name"));
+  if (full.empty() && (!given.empty() || !family.empty())) {
+    full = given.empty() ? family : family.empty() ? given : given + " " + family;
+  } else if (!full.empty() && given.empty() && family.empty()) {
+    size_t sp = full.rfind(' ');
+    if (sp != std::string::npos) {
+      given = full.substr(0, sp);
+      family = full.substr(sp + 1);
+    }
+  }
+  std::string gender;
+  if (int f = FieldIndex("gender"); !r.Get(f).empty()) {
+    NotePresent("gender");
+    std::optional<std::string> g = NormalizeGender(r.Get(f));
+    if (g) {
+      gender = *g;
+      NoteValid("gender");
+    } else {
+      Flag(r, "gender", r.Get(f), "unknown gender value");
+    }
+  }
+  std::string birth_date;
+  if (int f = FieldIndex("birth_date"); !r.Get(f).empty()) {
+    NotePresent("birth_date");
+    auto d = ParseDate(r.Get(f), options_.date_options);
+    CivilDate today = CivilDate::FromDays(now_.seconds() / 86400);
+    if (!d.ok()) {
+      Flag(r, "birth_date", r.Get(f), d.status().message());
+    } else if (*d > today || d->year < today.year - 120) {
+      Flag(r, "birth_date", r.Get(f), "birth date " + d->ToString() + " is not plausible");
+    } else {
+      birth_date = d->ToString();
+      NoteValid("birth_date");
+    }
+  }
+  std::optional<int64_t> household;
+  if (int f = FieldIndex("household_size"); !r.Get(f).empty()) {
+    NotePresent("household_size");
+    auto n = ParseInteger(r.Get(f));
+    if (!n.ok() || *n < 1 || *n > 50) {
+      Flag(r, "household_size", r.Get(f), n.ok() ? "must be between 1 and 50" : n.status().message());
+    } else {
+      household = *n;
+      NoteValid("household_size");
+    }
+  }
+  std::string language = AsciiLower(Text(r, FieldIndex("language")));
+  std::string time_zone = Text(r, FieldIndex("time_zone"));
+  if (!time_zone.empty() && !IsKnownTimeZone(time_zone)) {
+    Flag(r, "time_zone", time_zone, "unknown time zone (use an IANA name such as Asia/Tehran)");
+    report_.fields["time_zone"].valid--;
+    time_zone.clear();
+  }
+
+  Statement& q = existing ? db_.Query("update-customer") : db_.Query("insert-customer");
+  auto bind_text = [&](int idx, const std::string& v) { q.BindOptional(idx, std::string_view(v)); };
+  bind_text(1, given);
+  bind_text(2, family);
+  bind_text(3, full);
+  bind_text(4, Text(r, FieldIndex("salutation")));
+  bind_text(5, Text(r, FieldIndex("greeting")));
+  bind_text(6, gender);
+  bind_text(7, birth_date);
+  bind_text(8, AsciiLower(Text(r, FieldIndex("marital_status"))));
+  bind_text(9, Text(r, FieldIndex("education")));
+  bind_text(10, Text(r, FieldIndex("income_band")));
+  q.BindOptional(11, household);
+  bind_text(12, language);
+  bind_text(13, time_zone);
+  bind_text(14, Text(r, FieldIndex("city")));
+  bind_text(15, Text(r, FieldIndex("region")));
+  bind_text(16, country ? *country : std::string());
+  bind_text(17, AsciiLower(Text(r, FieldIndex("acquisition_channel"))));
+  bind_text(18, AsciiLower(Text(r, FieldIndex("lifecycle_stage"))));
+  q.Bind(19, source_id_);
+  std::optional<Instant> created;
+  if (int f = FieldIndex("created_at"); !r.Get(f).empty()) {
+    NotePresent("created_at");
+    auto t = ParseTimestamp(r.Get(f), options_.date_options);
+    if (t.ok()) {
+      created = *t;
+      NoteValid("created_at");
+    } else {
+      Flag(r, "created_at", r.Get(f), t.status().message());
+    }
+  }
+  q.Bind(20, created ? created->micros : now_.micros);
+  q.Bind(21, now_.micros);
+  int64_t id;
+  if (existing) {
+    q.Bind(22, *existing);
+    RETURN_IF_ERROR(q.Run());
+    id = *existing;
+    report_.updated++;
+  } else {
+    RETURN_IF_ERROR(q.Run());
+    id = db_.last_insert_id();
+    report_.inserted++;
+  }
+
+  // Contact points.
+  const int f_email_status = FieldIndex("email_status"), f_phone_status = FieldIndex("phone_status");
+  RETURN_IF_ERROR(AddContactPoint(id, r, "email", "email", r.Get(f_email_status), region));
+  RETURN_IF_ERROR(AddContactPoint(id, r, "email_2", "email", "", region));
+  RETURN_IF_ERROR(AddContactPoint(id, r, "mobile", "phone", r.Get(f_phone_status), region));
+  RETURN_IF_ERROR(AddContactPoint(id, r, "phone", "phone", r.Get(f_phone_status), region));
+  RETURN_IF_ERROR(AddContactPoint(id, r, "phone_2", "phone", "", region));
+  {
+    std::string street = Text(r, FieldIndex("street"));
+    std::string postal = AsciiDigits(Text(r, FieldIndex("postal_code")));
+    std::string city = NormalizeText(r.Get(FieldIndex("city")));
+    if (!street.empty() || !postal.empty()) {
+      std::string line = street;
+      std::string locality = postal.empty() ? city : city.empty() ? postal : postal + " " + city;
+      if (!locality.empty()) line += (line.empty() ? "" : ", ") + locality;
+      if (country) line += ", " + *country;
+      Statement& cp = db_.Query("insert-contact-point");
+      cp.Bind(":customer_id", id).Bind(":kind", "address").Bind(":value", line).BindNull(":raw_value");
+      cp.BindNull(":phone_type").BindOptional(":street", street).BindOptional(":postal_code", postal);
+      cp.BindOptional(":city", city).BindOptional(":region", NormalizeText(r.Get(FieldIndex("region"))));
+      cp.BindOptional(":country", country ? *country : std::string());
+      cp.Bind(":status", "unverified").BindNull(":invalid_reason").BindNull(":suggestion");
+      cp.Bind(":source_id", source_id_).Bind(":now", now_.micros).BindNull(":verified_at");
+      RETURN_IF_ERROR(cp.Run());
+    }
+  }
+
+  // Consents: appended to the ledger only when the state changes.
+  std::string method;
+  if (int f = FieldIndex("consent_method"); !r.Get(f).empty()) {
+    NotePresent("consent_method");
+    std::optional<std::string> m = NormalizeConsentMethod(r.Get(f));
+    if (m) {
+      method = *m;
+      NoteValid("consent_method");
+    } else {
+      Flag(r, "consent_method", r.Get(f), "unknown consent method");
+    }
+  }
+  Instant consent_at = created.value_or(now_);
+  if (int f = FieldIndex("consent_at"); !r.Get(f).empty()) {
+    NotePresent("consent_at");
+    auto t = ParseTimestamp(r.Get(f), options_.date_options);
+    if (t.ok()) {
+      consent_at = *t;
+      NoteValid("consent_at");
+    } else {
+      Flag(r, "consent_at", r.Get(f), t.status().message());
+    }
+  }
+  std::string proof = Text(r, FieldIndex("consent_proof"));
+  for (const char* channel : {"email", "sms", "phone", "mail"}) {
+    std::string field = std::string("consent_") + channel;
+    std::string_view raw = r.Get(FieldIndex(field.c_str()));
+    if (raw.empty()) continue;
+    NotePresent(field);
+    auto granted = ParseBool(raw);
+    if (!granted.ok()) {
+      Flag(r, field, raw, granted.status().message());
+      continue;
+    }
+    NoteValid(field);
+    const char* status = *granted ? "granted" : "withdrawn";
+    Statement& cur = db_.Query("current-consent");
+    cur.Bind(":customer_id", id).Bind(":channel", channel).Bind(":purpose", "marketing");
+    ASSIGN_OR_RETURN(bool row, cur.Step());
+    bool same = row && cur.Text(0) == status;
+    cur.Reset();
+    if (same) continue;
+    Statement& ins = db_.Query("insert-consent");
+    ins.Bind(":customer_id", id).Bind(":channel", channel).Bind(":purpose", "marketing").Bind(":status", status);
+    ins.Bind(":recorded_at", consent_at.micros).Bind(":source_id", source_id_);
+    ins.Bind(":method", method.empty() ? "unknown" : method).BindOptional(":proof", proof);
+    RETURN_IF_ERROR(ins.Run());
+  }
+
+  // Tags.
+  if (int f = FieldIndex("tags"); !r.Get(f).empty()) {
+    NotePresent("tags");
+    NoteValid("tags");
+    std::string_view tags = r.Get(f);
+    size_t start = 0;
+    while (start <= tags.size()) {
+      size_t end = tags.find_first_of("|;,", start);
+      if (end == std::string_view::npos) end = tags.size();
+      std::string tag = NormalizeText(tags.substr(start, end - start));
+      if (!tag.empty()) {
+        Statement& t = db_.Query("insert-tag");
+        t.Bind(":customer_id", id).Bind(":tag", tag);
+        RETURN_IF_ERROR(t.Run());
+      }
+      start = end + 1;
+    }
+  }
+
+  // B2B membership.
+  if (int f = FieldIndex("account_id"); !r.Get(f).empty()) {
+    NotePresent("account_id");
+    std::string account_key(TrimAscii(r.Get(f)));
+    ASSIGN_OR_RETURN(std::optional<int64_t> account, FindSourceRecord("account", account_key, nullptr));
+    if (!account) {
+      Flag(r, "account_id", account_key, "unknown account (import accounts from this source first)");
+    } else {
+      NoteValid("account_id");
+      Statement& m = db_.Query("upsert-account-member");
+      m.Bind(":account_id", *account).Bind(":customer_id", id);
+      m.BindOptional(":job_title", Text(r, FieldIndex("job_title"))).Bind(":now", now_.micros);
+      RETURN_IF_ERROR(m.Run());
+    }
+  }
+
+  RETURN_IF_ERROR(WriteAttributes(r, "customer", id));
+  RETURN_IF_ERROR(WriteIssues("customer", id));
+  return UpsertSourceRecord("customer", key, id, hash);
+}
+
+// ---------------------------------------------------------------------------
+// Accounts
+// ---------------------------------------------------------------------------
+
+Status ImportJob::ImportAccount(MappedRecord& r) {
+  const int f_name = FieldIndex("name"), f_domain = FieldIndex("domain");
+  std::string name = Text(r, f_name);
+  std::string domain;
+  if (!r.Get(f_domain).empty()) {
+    NotePresent("domain");
+    std::optional<std::string> d = NormalizeDomain(r.Get(f_domain));
+    if (d) {
+      domain = *d;
+      NoteValid("domain");
+    } else {
+      Flag(r, "domain", r.Get(f_domain), "not a valid domain name");
+    }
+  }
+  if (name.empty() && domain.empty()) return Reject(r, "account has neither name nor domain");
+  if (name.empty()) name = domain;
+  std::string key(TrimAscii(r.Get(0)));
+  if (key.empty()) key = domain.empty() ? "name:" + FoldForMatching(name) : "domain:" + domain;
+  else NotePresent("account_id"), NoteValid("account_id");
+  uint64_t hash = ContentHash(r);
+  uint64_t old_hash = 0;
+  ASSIGN_OR_RETURN(std::optional<int64_t> existing, FindSourceRecord("account", key, &old_hash));
+  if (existing && old_hash == hash) {
+    report_.unchanged++;
+    issues_.clear();
+    return Status::Ok();
+  }
+  std::string currency = AsciiLower(Text(r, FieldIndex("currency")));
+  for (char& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (currency.empty()) currency = options_.default_currency;
+  std::optional<int64_t> employees, revenue;
+  if (int f = FieldIndex("employees"); !r.Get(f).empty()) {
+    NotePresent("employees");
+    auto n = ParseInteger(r.Get(f));
+    if (n.ok() && *n >= 0) {
+      employees = *n;
+      NoteValid("employees");
+    } else {
+      Flag(r, "employees", r.Get(f), n.ok() ? "must not be negative" : n.status().message());
+    }
+  }
+  if (int f = FieldIndex("revenue"); !r.Get(f).empty()) {
+    NotePresent("revenue");
+    auto v = ParseAmountMinor(r.Get(f), MinorDigits(currency));
+    if (v.ok()) {
+      revenue = *v;
+      NoteValid("revenue");
+    } else {
+      Flag(r, "revenue", r.Get(f), v.status().message());
+    }
+  }
+  std::optional<std::string> country = Country(r, FieldIndex("country"));
+  Statement& q = existing ? db_.Query("update-account") : db_.Query("insert-account");
+  q.Bind(1, name).BindOptional(2, domain).BindOptional(3, Text(r, FieldIndex("industry_code")));
+  q.BindOptional(4, employees).BindOptional(5, revenue).Bind(6, currency);
+  q.BindOptional(7, AsciiLower(Text(r, FieldIndex("tier"))));
+  q.BindOptional(8, AsciiLower(Text(r, FieldIndex("contract_status"))));
+  q.BindOptional(9, Text(r, FieldIndex("city"))).BindOptional(10, country ? *country : std::string());
+  q.Bind(11, source_id_).Bind(12, now_.micros);
+  int64_t id;
+  if (existing) {
+    q.Bind(13, *existing);
+    RETURN_IF_ERROR(q.Run());
+    id = *existing;
+    report_.updated++;
+  } else {
+    RETURN_IF_ERROR(q.Run());
+    id = db_.last_insert_id();
+    report_.inserted++;
+  }
+  RETURN_IF_ERROR(WriteAttributes(r, "account", id));
+  RETURN_IF_ERROR(WriteIssues("account", id));
+  return UpsertSourceRecord("account", key, id, hash);
+}
+
+// ---------------------------------------------------------------------------
+// Products and categories
+// ---------------------------------------------------------------------------
+
+Result<int64_t> ImportJob::EnsureCategory(std::string_view path) {
+  std::vector<std::string> parts = SplitCategoryPath(path);
+  int64_t parent = 0;
+  std::string slug;
+  for (const std::string& part : parts) {
+    if (!slug.empty()) slug += '/';
+    slug += Slugify(part);
+    auto it = category_cache_.find(slug);
+    if (it != category_cache_.end()) {
+      parent = it->second;
+      continue;
+    }
+    Statement& find = db_.Query("find-category");
+    find.Bind(":slug", slug);
+    ASSIGN_OR_RETURN(bool row, find.Step());
+    int64_t id = row ? find.Int(0) : 0;
+    find.Reset();
+    if (!row) {
+      Statement& ins = db_.Query("insert-category");
+      ins.Bind(":slug", slug).Bind(":name", part);
+      if (parent) {
+        ins.Bind(":parent_id", parent);
+      } else {
+        ins.BindNull(":parent_id");
+      }
+      RETURN_IF_ERROR(ins.Run());
+      id = db_.last_insert_id();
+    }
+    category_cache_.emplace(slug, id);
+    parent = id;
+  }
+  if (parent == 0) return InvalidArgument("empty category path");
+  return parent;
+}
+
+Result<int64_t> ImportJob::EnsureProduct(std::string_view sku, std::string_view name, std::string_view category,
+                                         std::optional<int64_t> price, std::string_view currency, bool* created) {
+  *created = false;
+  std::string key(sku);
+  auto it = product_cache_.find(key);
+  if (it != product_cache_.end()) return it->second;
+  Statement& find = db_.Query("find-product");
+  find.Bind(":sku", sku);
+  ASSIGN_OR_RETURN(bool row, find.Step());
+  int64_t id = row ? find.Int(0) : 0;
+  find.Reset();
+  if (!row) {
+    std::optional<int64_t> category_id;
+    if (!category.empty()) {
+      ASSIGN_OR_RETURN(int64_t c, EnsureCategory(category));
+      category_id = c;
+    }
+    Statement& ins = db_.Query("insert-product");
+    ins.Bind(":sku", sku).BindOptional(":name", name).BindOptional(":category_id", category_id);
+    ins.BindNull(":brand").BindOptional(":price_minor", price).BindOptional(":currency", currency);
+    ins.Bind(":now", now_.micros);
+    RETURN_IF_ERROR(ins.Run());
+    id = db_.last_insert_id();
+    *created = true;
+  }
+  if (product_cache_.size() > kCacheLimit) product_cache_.clear();
+  product_cache_.emplace(std::move(key), id);
+  return id;
+}
+
+Status ImportJob::ImportProduct(MappedRecord& r) {
+  std::string sku(TrimAscii(r.Get(FieldIndex("sku"))));
+  if (sku.empty()) return Reject(r, "missing sku");
+  NotePresent("sku");
+  NoteValid("sku");
+  std::string name = Text(r, FieldIndex("name"));
+  std::string currency(TrimAscii(r.Get(FieldIndex("currency"))));
+  if (currency.empty()) currency = options_.default_currency;
+  for (char& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::optional<int64_t> price;
+  if (int f = FieldIndex("price"); !r.Get(f).empty()) {
+    NotePresent("price");
+    auto p = ParseAmountMinor(r.Get(f), MinorDigits(currency));
+    if (p.ok() && *p >= 0) {
+      price = *p;
+      NoteValid("price");
+    } else {
+      Flag(r, "price", r.Get(f), p.ok() ? "must not be negative" : p.status().message());
+    }
+  }
+  std::optional<int64_t> category_id;
+  if (int f = FieldIndex("category"); !r.Get(f).empty()) {
+    NotePresent("category");
+    auto c = EnsureCategory(r.Get(f));
+    if (c.ok()) {
+      category_id = *c;
+      NoteValid("category");
+    } else {
+      Flag(r, "category", r.Get(f), c.status().message());
+    }
+  }
+  std::string brand = Text(r, FieldIndex("brand"));
+  Statement& find = db_.Query("find-product");
+  find.Bind(":sku", sku);
+  ASSIGN_OR_RETURN(bool row, find.Step());
+  int64_t id = row ? find.Int(0) : 0;
+  find.Reset();
+  if (row) {
+    Statement& up = db_.Query("update-product");
+    up.Bind(":id", id).BindOptional(":name", name).BindOptional(":category_id", category_id);
+    up.BindOptional(":brand", brand).BindOptional(":price_minor", price).Bind(":currency", currency);
+    up.Bind(":now", now_.micros);
+    RETURN_IF_ERROR(up.Run());
+    (db_.changes() > 0 ? report_.updated : report_.unchanged)++;
+  } else {
+    Statement& ins = db_.Query("insert-product");
+    ins.Bind(":sku", sku).BindOptional(":name", name).BindOptional(":category_id", category_id);
+    ins.BindOptional(":brand", brand).BindOptional(":price_minor", price).Bind(":currency", currency);
+    ins.Bind(":now", now_.micros);
+    RETURN_IF_ERROR(ins.Run());
+    id = db_.last_insert_id();
+    report_.inserted++;
+  }
+  product_cache_[sku] = id;
+  return WriteIssues("product", id);
+}
+
+// ---------------------------------------------------------------------------
+// Customers named by orders and events
+// ---------------------------------------------------------------------------
+
+Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
+  const int f_id = FieldIndex("customer_id"), f_email = FieldIndex("email");
+  const int f_phone = FieldIndex("phone"), f_mobile = FieldIndex("mobile");
+  std::string id_key(TrimAscii(r.Get(f_id)));
+  std::string email, phone;
+  if (!r.Get(f_email).empty()) {
+    EmailCheck e = CheckEmail(r.Get(f_email));
+    if (e.valid) email = e.normalized;
+  }
+  for (int f : {f_mobile, f_phone}) {
+    if (!phone.empty() || r.Get(f).empty()) continue;
+    PhoneCheck p = CheckPhone(r.Get(f), options_.default_country);
+    if (p.valid) phone = p.e164;
+  }
+  if (id_key.empty() && email.empty() && phone.empty()) {
+    return InvalidArgument("no usable customer key: give customer_id, a valid email or a valid phone");
+  }
+  std::string cache_key = !id_key.empty() ? "id:" + id_key : !email.empty() ? "email:" + email : "phone:" + phone;
+  auto it = customer_cache_.find(cache_key);
+  if (it != customer_cache_.end()) return it->second;
+
+  std::optional<int64_t> found;
+  if (!id_key.empty()) {
+    ASSIGN_OR_RETURN(found, FindSourceRecord("customer", id_key, nullptr));
+    if (!found) {
+      Statement& any = db_.Query("find-source-record-any-source");
+      any.Bind(":entity", "customer").Bind(":key", id_key);
+      ASSIGN_OR_RETURN(bool row, any.Step());
+      if (row) found = any.Int(0);
+      any.Reset();
+    }
+  }
+  if (!found && !email.empty()) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> ids, FindCustomersByContact(db_, "email", email));
+    if (!ids.empty()) found = ids.front();
+  }
+  if (!found && !phone.empty()) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> ids, FindCustomersByContact(db_, "phone", phone));
+    if (!ids.empty()) found = ids.front();
+  }
+  if (!found) {
+    // Unknown customer: create one from this source rather than reject the record.
+    Statement& ins = db_.Query("insert-minimal-customer");
+    ins.Bind(":source_id", source_id_).Bind(":now", now_.micros);
+    RETURN_IF_ERROR(ins.Run());
+    found = db_.last_insert_id();
+    report_.customers_created++;
+    std::string key = !id_key.empty() ? id_key : !email.empty() ? "email:" + email : "phone:" + phone;
+    RETURN_IF_ERROR(UpsertSourceRecord("customer", key, *found, 0));
+    std::vector<PendingIssue> saved;
+    saved.swap(issues_);
+    RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
+    RETURN_IF_ERROR(AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
+    RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
+    issues_.swap(saved);
+  }
+  if (customer_cache_.size() > kCacheLimit) customer_cache_.clear();
+  customer_cache_.emplace(std::move(cache_key), *found);
+  return *found;
+}
+
+// ---------------------------------------------------------------------------
+// Orders
+// ---------------------------------------------------------------------------
+
+Status ImportJob::FinishOrder() {
+  if (current_order_id_ == 0) return Status::Ok();
+  Statement& q = db_.Query("refresh-order-total");
+  q.Bind(":id", current_order_id_);
+  RETURN_IF_ERROR(q.Run());
+  current_order_id_ = 0;
+  current_order_key_.clear();
+  return Status::Ok();
+}
+
+Status ImportJob::ImportOrderLine(MappedRecord& r) {
+  std::string order_key(TrimAscii(r.Get(FieldIndex("order_id"))));
+  if (order_key.empty()) return Reject(r, "missing order_id");
+  std::string_view when = r.Get(FieldIndex("ordered_at"));
+  if (when.empty()) return Reject(r, "missing ordered_at");
+  auto ordered_at = ParseTimestamp(when, options_.date_options);
+  if (!ordered_at.ok()) return Reject(r, "ordered_at: " + ordered_at.status().message());
+  std::string sku(TrimAscii(r.Get(FieldIndex("sku"))));
+  std::string product_name = NormalizeText(r.Get(FieldIndex("product_name")));
+  if (sku.empty() && product_name.empty()) return Reject(r, "order line has neither sku nor product_name");
+  if (sku.empty()) sku = "name:" + FoldForMatching(product_name);
+  int64_t quantity = 1;
+  if (int f = FieldIndex("quantity"); !r.Get(f).empty()) {
+    auto q = ParseInteger(r.Get(f));
+    if (!q.ok()) return Reject(r, "quantity: " + q.status().message());
+    if (*q <= 0 || *q > 1'000'000) return Reject(r, "quantity " + std::to_string(*q) + " is not plausible");
+    quantity = *q;
+  }
+  std::string currency(TrimAscii(r.Get(FieldIndex("currency"))));
+  for (char& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (currency.empty()) currency = options_.default_currency;
+  std::optional<int64_t> unit_price;
+  if (int f = FieldIndex("unit_price"); !r.Get(f).empty()) {
+    auto p = ParseAmountMinor(r.Get(f), MinorDigits(currency));
+    if (!p.ok()) return Reject(r, "unit_price: " + p.status().message());
+    unit_price = *p;
+  }
+  int64_t discount = 0;
+  if (int f = FieldIndex("discount"); !r.Get(f).empty()) {
+    auto d = ParseAmountMinor(r.Get(f), MinorDigits(currency));
+    if (!d.ok()) return Reject(r, "discount: " + d.status().message());
+    discount = *d;
+  }
+  std::optional<int64_t> line_no;
+  if (int f = FieldIndex("line_no"); !r.Get(f).empty()) {
+    auto n = ParseInteger(r.Get(f));
+    if (!n.ok() || *n <= 0) return Reject(r, "line_no must be a positive integer");
+    line_no = *n;
+  }
+  auto customer = ResolveCustomer(r);
+  if (!customer.ok()) return Reject(r, customer.status().message());
+
+  if (order_key != current_order_key_) {
+    RETURN_IF_ERROR(FinishOrder());
+    std::string status = AsciiLower(NormalizeText(r.Get(FieldIndex("status"))));
+    if (status.empty()) status = "completed";
+    std::string channel = AsciiLower(NormalizeText(r.Get(FieldIndex("channel"))));
+    Statement& find = db_.Query("find-order");
+    find.Bind(":source_id", source_id_).Bind(":order_number", order_key);
+    ASSIGN_OR_RETURN(bool row, find.Step());
+    int64_t id = row ? find.Int(0) : 0;
+    find.Reset();
+    if (row) {
+      Statement& up = db_.Query("update-order");
+      up.Bind(":id", id).Bind(":customer_id", *customer).Bind(":ordered_at", ordered_at->micros);
+      up.Bind(":status", status).BindOptional(":channel", channel).Bind(":currency", currency);
+      RETURN_IF_ERROR(up.Run());
+    } else {
+      Statement& ins = db_.Query("insert-order");
+      ins.Bind(":customer_id", *customer).Bind(":order_number", order_key).Bind(":ordered_at", ordered_at->micros);
+      ins.Bind(":status", status).BindOptional(":channel", channel).Bind(":currency", currency);
+      ins.Bind(":source_id", source_id_);
+      RETURN_IF_ERROR(ins.Run());
+      id = db_.last_insert_id();
+    }
+    current_order_key_ = order_key;
+    current_order_id_ = id;
+    next_line_no_ = 1;
+  }
+  bool product_created = false;
+  ASSIGN_OR_RETURN(int64_t product_id, EnsureProduct(sku, product_name, r.Get(FieldIndex("category")),
+                                                     unit_price, currency, &product_created));
+  int64_t line = line_no.value_or(next_line_no_);
+  next_line_no_ = line + 1;
+  int64_t price = unit_price.value_or(0);
+  Statement& ins = db_.Query("insert-order-line");
+  ins.Bind(":order_id", current_order_id_).Bind(":line_no", line).Bind(":product_id", product_id);
+  ins.Bind(":quantity", quantity).Bind(":unit_price_minor", price).Bind(":discount_minor", discount);
+  RETURN_IF_ERROR(ins.Run());
+  if (db_.changes() > 0) {
+    report_.inserted++;
+  } else {
+    Statement& up = db_.Query("update-order-line");
+    up.Bind(":order_id", current_order_id_).Bind(":line_no", line).Bind(":product_id", product_id);
+    up.Bind(":quantity", quantity).Bind(":unit_price_minor", price).Bind(":discount_minor", discount);
+    RETURN_IF_ERROR(up.Run());
+    (db_.changes() > 0 ? report_.updated : report_.unchanged)++;
+  }
+  issues_.clear();
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------
+
+Status ImportJob::ImportEvent(MappedRecord& r) {
+  std::string type = NormalizeText(r.Get(FieldIndex("type")));
+  if (type.empty()) return Reject(r, "missing event type");
+  if (IsSegmentCallType(type)) {
+    // A Segment call without an "event" name: page/screen/identify calls are events too.
+    for (const auto& [k, v] : r.extras) {
+      if (k == "name" && !v.empty()) type = type + ":" + NormalizeText(v);
+    }
+  }
+  std::string_view when = r.Get(FieldIndex("occurred_at"));
+  if (when.empty()) return Reject(r, "missing occurred_at");
+  auto occurred_at = ParseTimestamp(when, options_.date_options);
+  if (!occurred_at.ok()) return Reject(r, "occurred_at: " + occurred_at.status().message());
+
+  // Properties: the JSON object given, plus any unmapped columns.
+  std::string properties;
+  std::string_view given = TrimAscii(r.Get(FieldIndex("properties")));
+  static const char* kEnvelope[] = {"sentAt", "receivedAt", "integrations", "_metadata", "version",
+                                    "writeKey", "type",     "name"};
+  bool has_extras = false;
+  for (const auto& [k, v] : r.extras) {
+    if (std::find(std::begin(kEnvelope), std::end(kEnvelope), k) == std::end(kEnvelope)) has_extras = true;
+  }
+  if (!has_extras && (given.empty() || given.front() == '{')) {
+    properties = given.empty() ? "{}" : std::string(given);
+    if (!given.empty() && !nlohmann::json::accept(given)) {
+      Flag(r, "properties", given, "not a JSON object");
+      properties = nlohmann::json{{"_invalid_properties", std::string(given)}}.dump();
+    }
+  } else {
+    nlohmann::json obj = nlohmann::json::object();
+    if (!given.empty()) {
+      auto parsed = nlohmann::json::parse(given, nullptr, /*allow_exceptions=*/false);
+      if (parsed.is_object()) {
+        obj = std::move(parsed);
+      } else {
+        Flag(r, "properties", given, "not a JSON object");
+        obj["_invalid_properties"] = std::string(given);
+      }
+    }
+    for (const auto& [k, v] : r.extras) {
+      if (std::find(std::begin(kEnvelope), std::end(kEnvelope), k) != std::end(kEnvelope)) continue;
+      auto parsed = (!v.empty() && (v.front() == '{' || v.front() == '['))
+                        ? nlohmann::json::parse(v, nullptr, false)
+                        : nlohmann::json(nlohmann::json::value_t::discarded);
+      obj[std::string(k)] = parsed.is_discarded() ? nlohmann::json(std::string(v)) : parsed;
+    }
+    properties = obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  std::string key(TrimAscii(r.Get(FieldIndex("event_id"))));
+  if (key.empty()) key = "hash:" + Hex(ContentHash(r));
+
+  auto customer = ResolveCustomer(r);
+  if (!customer.ok()) return Reject(r, customer.status().message());
+  Statement& ins = db_.Query("insert-event");
+  ins.Bind(":customer_id", *customer).Bind(":type", type).Bind(":occurred_at", occurred_at->micros);
+  ins.Bind(":received_at", now_.micros).Bind(":source_id", source_id_).Bind(":source_key", key);
+  ins.Bind(":properties", properties);
+  RETURN_IF_ERROR(ins.Run());
+  (db_.changes() > 0 ? report_.inserted : report_.unchanged)++;
+  issues_.clear();
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// The run
+// ---------------------------------------------------------------------------
+
+Status ImportJob::ProcessRecord(MappedRecord& record) {
+  if (!in_transaction_) {
+    RETURN_IF_ERROR(db_.Begin());
+    in_transaction_ = true;
+  }
+  Status s;
+  switch (options_.kind) {
+    case EntityKind::kCustomers: s = ImportCustomer(record); break;
+    case EntityKind::kAccounts: s = ImportAccount(record); break;
+    case EntityKind::kProducts: s = ImportProduct(record); break;
+    case EntityKind::kOrders: s = ImportOrderLine(record); break;
+    case EntityKind::kEvents: s = ImportEvent(record); break;
+  }
+  ++records_in_batch_;
+  return s;
+}
+
+Result<ImportReport> ImportJob::Run() {
+  auto started = std::chrono::steady_clock::now();
+  report_.kind = std::string(EntityKindName(options_.kind));
+  report_.path = options_.path;
+  report_.source = options_.source_name;
+  if (!options_.default_country.empty() && !NormalizeCountry(options_.default_country)) {
+    return InvalidArgument("--default-country '" + options_.default_country + "' is not an ISO country code");
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(options_.path, ec)) {
+    return NotFound("cannot read '" + options_.path + "': no such file");
+  }
+  if (options_.dry_run) {
+    RETURN_IF_ERROR(db_.Begin());
+    in_transaction_ = true;
+  }
+  RETURN_IF_ERROR(OpenSource());
+  int64_t import_id = 0;
+  if (!options_.dry_run) {
+    Statement& q = db_.Query("start-import");
+    q.Bind(":kind", report_.kind).Bind(":path", options_.path).Bind(":source_id", source_id_);
+    q.Bind(":now", now_.micros);
+    RETURN_IF_ERROR(q.Run());
+    import_id = db_.last_insert_id();
+  }
+
+  ASSIGN_OR_RETURN(std::unique_ptr<RecordSource> input, OpenRecordSource(options_));
+  RETURN_IF_ERROR(input->ReadHeader(options_, &report_));
+  MappedRecord record;
+  uint64_t last_progress = 0;
+  while (true) {
+    Status read_status;
+    ASSIGN_OR_RETURN(bool more, input->Next(&record, &read_status));
+    if (!more) break;
+    report_.records++;
+    if (!read_status.ok()) {
+      RETURN_IF_ERROR(Reject(record, read_status.message()));
+    } else {
+      Status s = ProcessRecord(record);
+      if (!s.ok()) {
+        if (s.code() == StatusCode::kInvalidArgument) {
+          RETURN_IF_ERROR(Reject(record, s.message()));
+        } else {
+          return s.WithContext("line " + std::to_string(record.line));
+        }
+      }
+    }
+    RETURN_IF_ERROR(MaybeCommit(false));
+    if (options_.progress && (report_.records & 4095) == 0) {
+      uint64_t done = input->bytes_read();
+      if (done != last_progress) options_.progress(done, input->total_bytes());
+      last_progress = done;
+    }
+  }
+  if (options_.kind == EntityKind::kOrders || options_.kind == EntityKind::kEvents) {
+    if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
+    if (!in_transaction_) {
+      RETURN_IF_ERROR(db_.Begin());
+      in_transaction_ = true;
+    }
+    Statement& q = db_.Query(options_.kind == EntityKind::kOrders ? "refresh-last-interaction-orders"
+                                                                   : "refresh-last-interaction-events");
+    q.Bind(":source_id", source_id_);
+    RETURN_IF_ERROR(q.Run());
+  }
+  report_.bytes = static_cast<int64_t>(input->bytes_read());
+  if (options_.progress) options_.progress(input->bytes_read(), input->total_bytes());
+  report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (rejects_.used()) report_.reject_path = rejects_.path();
+  if (options_.dry_run) {
+    RETURN_IF_ERROR(db_.Rollback());
+    in_transaction_ = false;
+  } else {
+    RETURN_IF_ERROR(MaybeCommit(true));
+    Statement& q = db_.Query("finish-import");
+    q.Bind(":id", import_id).Bind(":now", clock_.Now().micros).Bind(":records", report_.records);
+    q.Bind(":rejected", report_.rejected).Bind(":report", report_.ToJson());
+    RETURN_IF_ERROR(q.Run());
+  }
+  rejects_.Flush();
+  return report_;
+}
+
+}  // namespace
+
+Result<ImportReport> ImportFile(Database& db, const ImportOptions& options, const Clock& clock) {
+  ImportJob job(db, options, clock);
+  Result<ImportReport> result = job.Run();
+  if (!result.ok() && db.in_transaction()) (void)db.Rollback();
+  return result;
+}
+
+}  // namespace patron::ingest

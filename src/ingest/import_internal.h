@@ -1,0 +1,62 @@
+// Internal to src/ingest: the pieces the import job is built from. Not part of
+// the subsystem's public interface (ingest.h).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/ingest.h"
+
+namespace patron::ingest {
+
+// A record after column mapping: values by canonical field index.
+struct MappedRecord {
+  int64_t line = 0;
+  std::string_view raw;
+  std::vector<std::string_view> values;  // by canonical field index; "" when absent
+  std::vector<std::pair<std::string_view, std::string_view>> attributes;  // "attr.NAME" -> value
+  std::vector<std::pair<std::string_view, std::string_view>> extras;      // unmapped column -> value
+
+  std::string_view Get(int field) const {
+    return field >= 0 && static_cast<size_t>(field) < values.size() ? values[field] : std::string_view();
+  }
+};
+
+// A file as a stream of mapped records (CSV or JSON Lines).
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  // Reads the header (CSV) and fills the mapping part of `report`.
+  virtual Status ReadHeader(const ImportOptions& options, ImportReport* report) = 0;
+  // true: `record` holds the next record; `read_status` is non-ok when the
+  // record is malformed (then only record->line and record->raw are set).
+  // false: end of input. A returned error is fatal (I/O).
+  virtual Result<bool> Next(MappedRecord* record, Status* read_status) = 0;
+  virtual uint64_t bytes_read() const = 0;
+  virtual uint64_t total_bytes() const = 0;
+};
+
+// Opens options.path as JSON Lines when it ends in .jsonl/.ndjson/.json, else CSV.
+Result<std::unique_ptr<RecordSource>> OpenRecordSource(const ImportOptions& options);
+
+// Value normalisers shared by the import job and the CLI.
+// ISO 3166-1 alpha-2 from a code ("se", "SWE") or a name in English, Swedish,
+// Persian or Arabic ("Sweden", "Sverige", "سوئد", "السويد"); nullopt if unknown.
+std::optional<std::string> NormalizeCountry(std::string_view raw);
+// female / male / other / unknown from common spellings in our four languages.
+std::optional<std::string> NormalizeGender(std::string_view raw);
+// single_opt_in / double_opt_in / written / verbal / implied / unknown.
+std::optional<std::string> NormalizeConsentMethod(std::string_view raw);
+// "https://www.Example.COM/about" -> "example.com"; nullopt when not a domain.
+std::optional<std::string> NormalizeDomain(std::string_view raw);
+// True for IANA time zone names ICU knows ("Asia/Tehran", "UTC").
+bool IsKnownTimeZone(std::string_view name);
+// "Electronics > Phones" or "electronics/phones" -> {"Electronics", "Phones"}.
+std::vector<std::string> SplitCategoryPath(std::string_view path);
+// "Phone Accessories" -> "phone-accessories"; non-Latin scripts kept, folded.
+std::string Slugify(std::string_view text);
+
+}  // namespace patron::ingest
