@@ -302,7 +302,7 @@ Result<int64_t> ResolveCustomerKey(Database& db, const std::string& key, const s
   std::vector<int64_t> ids;
   if (k.find('@') != std::string_view::npos) {
     ingest::EmailCheck e = ingest::CheckEmail(k);
-    ASSIGN_OR_RETURN(ids, FindCustomersByContact(db, "email", e.valid ? e.normalized : std::string(k)));
+    ASSIGN_OR_RETURN(ids, FindCustomersByContact(db, "email", e.valid ? ingest::CanonicalEmail(e) : std::string(k)));
   } else {
     ingest::PhoneCheck p = ingest::CheckPhone(k, country);
     if (p.valid) {

@@ -327,7 +327,7 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, st
   std::string status = "unverified";
   if (kind == "email") {
     EmailCheck check = CheckEmail(raw);
-    value = check.valid ? check.normalized : std::string(TrimAscii(raw));
+    value = check.valid ? CanonicalEmail(check) : std::string(TrimAscii(raw));
     if (!check.valid) {
       reason = check.reason;
     }
@@ -449,7 +449,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   if (!key.empty()) NotePresent("customer_id"), NoteValid("customer_id");
   if (key.empty() && !r.Get(f_email).empty()) {
     EmailCheck e = CheckEmail(r.Get(f_email));
-    if (e.valid) key = "email:" + e.normalized;
+    if (e.valid) key = "email:" + CanonicalEmail(e);
   }
   std::optional<std::string> country = Country(r, f_country);
   region = country ? *country : options_.default_country;
@@ -909,7 +909,7 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
   std::string email, phone;
   if (!r.Get(f_email).empty()) {
     EmailCheck e = CheckEmail(r.Get(f_email));
-    if (e.valid) email = e.normalized;
+    if (e.valid) email = CanonicalEmail(e);
   }
   for (int f : {f_mobile, f_phone}) {
     if (!phone.empty() || r.Get(f).empty()) continue;

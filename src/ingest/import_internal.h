@@ -43,6 +43,11 @@ class RecordSource {
 Result<std::unique_ptr<RecordSource>> OpenRecordSource(const ImportOptions& options);
 
 // Value normalisers shared by the import job and the CLI.
+// The stored and matched form of a valid email: CheckEmail's normalised address
+// with an ASCII-lower-cased local part too. RFC 5321 lets a server treat local
+// parts case-sensitively, but no mailbox provider does, and treating
+// "Sara@x.com" and "sara@x.com" as two people is the worse error.
+inline std::string CanonicalEmail(const EmailCheck& check) { return AsciiLower(check.normalized); }
 // ISO 3166-1 alpha-2 from a code ("se", "SWE") or a name in English, Swedish,
 // Persian or Arabic ("Sweden", "Sverige", "سوئد", "السويد"); nullopt if unknown.
 std::optional<std::string> NormalizeCountry(std::string_view raw);

@@ -159,6 +159,9 @@ const std::vector<std::string>& CanonicalFields(EntityKind kind);
 // become custom attributes. Anything else is reported as unmapped and ignored.
 struct ColumnMapping {
   std::vector<std::string> field_of_column;  // "" for an ignored column
+  // How sure the mapping is, per column: -1 --map, 0 canonical name, 1+ synonym
+  // (lower wins when two columns or JSON keys give the same field).
+  std::vector<int> precedence;
   std::vector<std::string> unmapped_columns;
   // "E-mail -> email (synonym)", for --dry-run
   std::vector<std::string> explanation;

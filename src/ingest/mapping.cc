@@ -251,6 +251,7 @@ Result<ColumnMapping> MapColumns(EntityKind kind, const std::vector<std::string>
   const KindTables& tables = TablesFor(kind);
   ColumnMapping mapping;
   mapping.field_of_column.assign(header.size(), "");
+  mapping.precedence.assign(header.size(), 0);
   // Validate explicit mappings first: a typo in --map is an error, not a silent no-op.
   for (const auto& [column, field] : explicit_map) {
     bool known_field = std::find(tables.fields.begin(), tables.fields.end(), field) != tables.fields.end() ||
@@ -283,28 +284,35 @@ Result<ColumnMapping> MapColumns(EntityKind kind, const std::vector<std::string>
       best[std::string(trimmed)] = {c, 0};
       continue;
     }
-    auto it = tables.lookup.find(FoldHeader(name));
+    std::string folded = FoldHeader(name);
+    auto it = tables.lookup.find(folded);
     if (it == tables.lookup.end()) {
       mapping.unmapped_columns.push_back(name);
       continue;
     }
     const std::string& field = tables.fields[it->second.first];
+    int precedence = it->second.second;
+    // In Segment's format "type" is the call type (track, page...) and "event" the
+    // event's name, so for events a "type" column loses to an "event" column.
+    if (kind == EntityKind::kEvents && folded == "type") precedence = 100;
     auto prev = best.find(field);
-    if (prev == best.end() || it->second.second < prev->second.second) {
+    if (prev == best.end() || precedence < prev->second.second) {
       if (prev != best.end()) mapping.unmapped_columns.push_back(header[prev->second.first]);
-      best[field] = {c, it->second.second};
+      best[field] = {c, precedence};
     } else {
       mapping.unmapped_columns.push_back(name);
     }
   }
   for (const auto& [field, where] : best) {
     mapping.field_of_column[where.first] = field;
+    mapping.precedence[where.first] = where.second;
   }
   for (size_t c = 0; c < header.size(); ++c) {
     const std::string& field = mapping.field_of_column[c];
     if (field.empty()) continue;
     int precedence = best[field].second;
     const char* how = precedence < 0 ? "--map" : precedence == 0 ? "canonical" : "synonym";
+    if (precedence >= 100) how = "Segment call type";
     mapping.explanation.push_back(header[c] + " -> " + field + " (" + how + ")");
   }
   for (const auto& u : mapping.unmapped_columns) {

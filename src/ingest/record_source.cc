@@ -125,6 +125,7 @@ class JsonlRecordSource final : public RecordSource {
     }
     if (!*r) return false;
     record->values.assign(field_count_, std::string_view());
+    precedence_.assign(field_count_, 1 << 20);
     record->attributes.clear();
     record->extras.clear();
     for (const auto& [key, value] : json_.fields) {
@@ -132,7 +133,14 @@ class JsonlRecordSource final : public RecordSource {
       std::string_view v = TrimAscii(value);
       switch (t->kind) {
         case Target::kField:
-          if (record->values[t->field].empty()) record->values[t->field] = v;
+          // Two keys for one field ("type" and "event"): the surer mapping wins,
+          // and a later loser is kept as an extra (an event property).
+          if (t->precedence < precedence_[t->field]) {
+            precedence_[t->field] = t->precedence;
+            record->values[t->field] = v;
+          } else if (!v.empty()) {
+            record->extras.emplace_back(key, v);
+          }
           break;
         case Target::kAttribute: record->attributes.emplace_back(t->name, v); break;
         case Target::kExtra:
@@ -150,8 +158,10 @@ class JsonlRecordSource final : public RecordSource {
   struct Target {
     enum Kind { kField, kAttribute, kExtra } kind = kExtra;
     int field = 0;
+    int precedence = 0;
     std::string name;
   };
+  std::vector<int> precedence_;
 
   // Maps a key the first time it is seen and remembers the answer; the report's
   // mapping lists every key met in the file.
@@ -174,6 +184,7 @@ class JsonlRecordSource final : public RecordSource {
       const auto& fields = CanonicalFields(kind_);
       t.kind = Target::kField;
       t.field = static_cast<int>(std::find(fields.begin(), fields.end(), f) - fields.begin());
+      t.precedence = m.precedence[0];
     }
     for (const auto& e : m.explanation) report_->mapping.push_back(e);
     return &targets_.emplace(key, std::move(t)).first->second;
