@@ -4,6 +4,7 @@
 // source_records, orders and events by their own (source, key) columns, products
 // by SKU.
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -1226,6 +1227,9 @@ Result<ImportReport> ImportJob::Run() {
   report_.bytes = static_cast<int64_t>(input->bytes_read());
   if (options_.progress) options_.progress(input->bytes_read(), input->total_bytes());
   report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  struct rusage usage {};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0)
+    report_.peak_rss_bytes = int64_t{usage.ru_maxrss} * 1024;
   if (rejects_.used()) report_.reject_path = rejects_.path();
   if (options_.dry_run) {
     RETURN_IF_ERROR(db_.Rollback());

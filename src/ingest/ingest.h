@@ -207,6 +207,7 @@ struct ImportReport {
   int64_t customers_created = 0;  // customers created because an order/event named an unknown one
   int64_t bytes = 0;
   double seconds = 0;
+  int64_t peak_rss_bytes = 0;  // the process's peak resident memory when the import ended
   std::vector<std::string> mapping;          // explanation of the column mapping
   std::vector<std::string> unmapped_columns;
   std::map<std::string, FieldQuality> fields;

@@ -22,6 +22,7 @@ std::string ImportReport::ToJson() const {
   j["bytes"] = bytes;
   j["seconds"] = seconds;
   j["records_per_second"] = seconds > 0 ? static_cast<double>(records) / seconds : 0.0;
+  j["peak_rss_bytes"] = peak_rss_bytes;
   j["mapping"] = mapping;
   j["unmapped_columns"] = unmapped_columns;
   nlohmann::ordered_json f = nlohmann::ordered_json::object();
@@ -52,8 +53,9 @@ std::string ImportReport::ToText() const {
                   static_cast<long long>(customers_created));
     out += buf;
   }
-  std::snprintf(buf, sizeof buf, "\n  %.2f s, %.0f records/s\n", seconds,
-                seconds > 0 ? static_cast<double>(records) / seconds : 0.0);
+  std::snprintf(buf, sizeof buf, "\n  %.2f s, %.0f records/s, peak memory %.0f MB\n", seconds,
+                seconds > 0 ? static_cast<double>(records) / seconds : 0.0,
+                static_cast<double>(peak_rss_bytes) / (1 << 20));
   out += buf;
   if (!unmapped_columns.empty()) {
     out += "  Ignored columns:";
