@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <unordered_map>
@@ -114,9 +115,27 @@ class ImportJob {
   Result<ImportReport> Run();
 
  private:
-  int FieldIndex(const char* name) const {
+  // Field names are looked up many times per record, almost always through the
+  // same string literal: a small cache by address (checked by content) avoids
+  // string searches and allocations on the hot path.
+  int FieldIndex(std::string_view name) const {
+    for (const auto& c : index_cache_) {
+      if (c.address == name.data() && c.name == name) return c.index;
+    }
     auto it = std::find(fields_.begin(), fields_.end(), name);
-    return it == fields_.end() ? -1 : static_cast<int>(it - fields_.begin());
+    int index = it == fields_.end() ? -1 : static_cast<int>(it - fields_.begin());
+    if (index_cache_.size() < 256) index_cache_.push_back({name.data(), std::string(name), index});
+    return index;
+  }
+  FieldQuality& Quality(std::string_view field) {
+    for (auto& q : quality_) {
+      if (q.address == field.data() && q.name == field) return q.counts;
+    }
+    for (auto& q : quality_) {
+      if (q.name == field) return q.counts;
+    }
+    quality_.push_back({field.data(), std::string(field), {}});
+    return quality_.back().counts;
   }
 
   Status OpenSource();
@@ -127,8 +146,8 @@ class ImportJob {
   // Records a value problem (the record is kept); written to field_issues once
   // the entity id is known.
   void Flag(const MappedRecord& record, std::string_view field, std::string_view raw, std::string_view reason);
-  void NoteValid(std::string_view field) { report_.fields[std::string(field)].valid++; }
-  void NotePresent(std::string_view field) { report_.fields[std::string(field)].present++; }
+  void NoteValid(std::string_view field) { Quality(field).valid++; }
+  void NotePresent(std::string_view field) { Quality(field).present++; }
   Status WriteIssues(std::string_view entity, int64_t entity_id);
 
   // Entity handlers.
@@ -182,6 +201,19 @@ class ImportJob {
   };
   std::vector<PendingIssue> issues_;
 
+  struct CachedIndex {
+    const char* address;
+    std::string name;
+    int index;
+  };
+  mutable std::vector<CachedIndex> index_cache_;
+  struct NamedQuality {
+    const char* address;
+    std::string name;
+    FieldQuality counts;
+  };
+  std::deque<NamedQuality> quality_;  // deque: references stay valid as it grows
+
   std::unordered_map<std::string, int64_t> customer_cache_;
   std::unordered_map<std::string, int64_t> product_cache_;
   std::unordered_map<std::string, int64_t> category_cache_;
@@ -196,7 +228,7 @@ class ImportJob {
 
 void ImportJob::Flag(const MappedRecord& record, std::string_view field, std::string_view raw,
                      std::string_view reason) {
-  report_.fields[std::string(field)].invalid++;
+  Quality(field).invalid++;
   std::string key = std::string(field) + ": " + std::string(reason);
   if (report_.problems[key]++ == 0 || static_cast<int>(report_.examples.size()) < kMaxExamples) {
     if (static_cast<int>(report_.examples.size()) < kMaxExamples) {
@@ -320,7 +352,7 @@ std::optional<std::string> ImportJob::Country(const MappedRecord& r, int field) 
 
 Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, std::string_view field,
                                   std::string_view kind, std::string_view status_hint, std::string_view region) {
-  int idx = FieldIndex(std::string(field).c_str());
+  int idx = FieldIndex(field);
   std::string_view raw = r.Get(idx);
   if (raw.empty()) return Status::Ok();
   NotePresent(field);
@@ -336,7 +368,7 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, st
     if (check.valid && !check.suggestion.empty()) {
       Flag(r, field, raw, "possible typo, did you mean " + check.suggestion.substr(check.suggestion.find('@') + 1));
       issues_.pop_back();  // a suggestion lives on the contact point itself
-      report_.fields[std::string(field)].invalid--;
+      Quality(field).invalid--;
     }
   } else {
     PhoneCheck check = CheckPhone(raw, region);
@@ -450,7 +482,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   if (!key.empty()) NotePresent("customer_id"), NoteValid("customer_id");
   if (key.empty() && !r.Get(f_email).empty()) {
     EmailCheck e = CheckEmail(r.Get(f_email));
-    if (e.valid) key = "email:" + CanonicalEmail(e);
+    if (e.valid) key = CanonicalEmail(e);
   }
   std::optional<std::string> country = Country(r, f_country);
   region = country ? *country : options_.default_country;
@@ -459,7 +491,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
       if (r.Get(f).empty()) continue;
       PhoneCheck p = CheckPhone(r.Get(f), region);
       if (p.valid) {
-        key = "phone:" + p.e164;
+        key = p.e164;
         break;
       }
     }
@@ -528,7 +560,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   std::string time_zone = Text(r, FieldIndex("time_zone"));
   if (!time_zone.empty() && !IsKnownTimeZone(time_zone)) {
     Flag(r, "time_zone", time_zone, "unknown time zone (use an IANA name such as Asia/Tehran)");
-    report_.fields["time_zone"].valid--;
+    Quality("time_zone").valid--;
     time_zone.clear();
   }
 
@@ -641,12 +673,14 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
     }
     NoteValid(field);
     const char* status = *granted ? "granted" : "withdrawn";
-    Statement& cur = db_.Query("current-consent");
-    cur.Bind(":customer_id", id).Bind(":channel", channel).Bind(":purpose", "marketing");
-    ASSIGN_OR_RETURN(bool row, cur.Step());
-    bool same = row && cur.Text(0) == status;
-    cur.Reset();
-    if (same) continue;
+    if (existing) {  // a new customer has no consent history to compare with
+      Statement& cur = db_.Query("current-consent");
+      cur.Bind(":customer_id", id).Bind(":channel", channel).Bind(":purpose", "marketing");
+      ASSIGN_OR_RETURN(bool row, cur.Step());
+      bool same = row && cur.Text(0) == status;
+      cur.Reset();
+      if (same) continue;
+    }
     Statement& ins = db_.Query("insert-consent");
     ins.Bind(":customer_id", id).Bind(":channel", channel).Bind(":purpose", "marketing").Bind(":status", status);
     ins.Bind(":recorded_at", consent_at.micros).Bind(":source_id", source_id_);
@@ -950,7 +984,7 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     RETURN_IF_ERROR(ins.Run());
     found = db_.last_insert_id();
     report_.customers_created++;
-    std::string key = !id_key.empty() ? id_key : !email.empty() ? "email:" + email : "phone:" + phone;
+    std::string key = !id_key.empty() ? id_key : !email.empty() ? email : phone;
     RETURN_IF_ERROR(UpsertSourceRecord("customer", key, *found, 0));
     std::vector<PendingIssue> saved;
     saved.swap(issues_);
@@ -1224,6 +1258,7 @@ Result<ImportReport> ImportJob::Run() {
     q.Bind(":source_id", source_id_);
     RETURN_IF_ERROR(q.Run());
   }
+  for (const NamedQuality& q : quality_) report_.fields[q.name] = q.counts;
   report_.bytes = static_cast<int64_t>(input->bytes_read());
   if (options_.progress) options_.progress(input->bytes_read(), input->total_bytes());
   report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -88,6 +88,9 @@ Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, std::string name)
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
 int Statement::IndexOf(std::string_view name) const {
+  for (const CachedIndex& c : index_cache_) {
+    if (c.address == name.data() && c.name == name) return c.index;
+  }
   char buf[128];
   size_t n = std::min(name.size(), sizeof buf - 1);
   std::memcpy(buf, name.data(), n);
@@ -97,6 +100,7 @@ int Statement::IndexOf(std::string_view name) const {
     std::fprintf(stderr, "patron: query '%s' has no parameter '%s'\n", name_.c_str(), buf);
     std::abort();  // a programming error: the .sql file and the code disagree
   }
+  if (index_cache_.size() < 64) index_cache_.push_back({name.data(), std::string(name), idx});
   return idx;
 }
 

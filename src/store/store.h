@@ -71,6 +71,15 @@ class Statement {
  private:
   int IndexOf(std::string_view name) const;
 
+  // Parameter names are almost always string literals: remember their index by
+  // address (and text, in case an address is reused) so that binding by name
+  // costs a short comparison rather than SQLite's linear search.
+  struct CachedIndex {
+    const char* address;
+    std::string name;
+    int index;
+  };
+  mutable std::vector<CachedIndex> index_cache_;
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   std::string name_;

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <set>
 #include <thread>
 
 #include "store/store.h"
@@ -59,11 +60,6 @@ std::string ReadFile(const fs::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-int64_t CountLines(const fs::path& p) {
-  std::string s = ReadFile(p);
-  return std::count(s.begin(), s.end(), '\n');
 }
 
 class CliTest : public ::testing::Test {
@@ -144,9 +140,15 @@ TEST_F(CliTest, DemoDataImportsWithGroundTruthInvariants) {
       "SELECT count(*) FROM source_records r JOIN sources s ON s.id = r.source_id "
       "WHERE s.name = ?1 AND r.entity = 'customer' AND r.source_key = ?2");
   ASSERT_TRUE(q.ok());
+  std::set<std::string> customer_sources;
+  for (const auto& f : manifest["files"]) {
+    if (f["kind"] == "customers") customer_sources.insert(f["source"].get<std::string>());
+  }
   while (std::getline(lines, line)) {
     if (line.empty()) continue;
     size_t a = line.find(','), b = line.rfind(',');
+    // Orders and events name customers who may already exist: only customer files create records.
+    if (!customer_sources.count(line.substr(0, a))) continue;
     ++truth_rows;
     (*q)->Bind(1, std::string_view(line).substr(0, a)).Bind(2, std::string_view(line).substr(a + 1, b - a - 1));
     auto row = (*q)->Step();
@@ -216,9 +218,8 @@ TEST_F(CliTest, BackupAndRestoreGiveAnEqualDatabase) {
     auto cols = (*a)->Prepare(std::string("SELECT group_concat(name, ',') FROM pragma_table_info('") + table + "')");
     ASSERT_TRUE(cols.ok() && *(*cols)->Step());
     std::string list = (*cols)->String(0);
-    std::string order = std::string(table) == "source_records" ? "source_id, entity, source_key" : "rowid";
     std::string sql = "SELECT count(*), group_concat(x, '|') FROM (SELECT json_array(" + list + ") AS x FROM " +
-                      table + " ORDER BY " + order + ")";
+                      table + " ORDER BY x)";
     auto qa = (*a)->Prepare(sql);
     auto qc = (*c)->Prepare(sql);
     ASSERT_TRUE(qa.ok() && qc.ok()) << table;

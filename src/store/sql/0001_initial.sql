@@ -1,4 +1,6 @@
 -- Patron schema, version 1: the customer database (R1–R4).
+-- Picklist CHECKs are written as OR-chains, not IN lists: SQLite builds an
+-- ephemeral table for each IN list on every INSERT, which halved import speed.
 -- Times are INTEGER microseconds since the Unix epoch (UTC); calendar dates are
 -- TEXT 'YYYY-MM-DD' (Gregorian); money is INTEGER minor units with a currency.
 
@@ -7,7 +9,7 @@ CREATE TABLE sources (
   id            INTEGER PRIMARY KEY,
   name          TEXT NOT NULL UNIQUE,
   kind          TEXT NOT NULL DEFAULT 'internal'
-                CHECK (kind IN ('internal', 'external', 'purchased')),
+                CHECK (kind = 'internal' OR kind = 'external' OR kind = 'purchased'),
   vendor        TEXT,
   cost_minor    INTEGER,
   currency      TEXT,
@@ -18,9 +20,9 @@ CREATE TABLE sources (
 
 -- Custom attributes are declared before use, with a type (R1 psychographics etc.).
 CREATE TABLE attribute_definitions (
-  entity      TEXT NOT NULL CHECK (entity IN ('customer', 'account')),
+  entity      TEXT NOT NULL CHECK (entity = 'customer' OR entity = 'account'),
   name        TEXT NOT NULL,
-  type        TEXT NOT NULL CHECK (type IN ('text', 'integer', 'number', 'boolean', 'date', 'timestamp')),
+  type        TEXT NOT NULL CHECK (type = 'text' OR type = 'integer' OR type = 'number' OR type = 'boolean' OR type = 'date' OR type = 'timestamp'),
   description TEXT,
   created_at  INTEGER NOT NULL,
   PRIMARY KEY (entity, name)
@@ -51,7 +53,7 @@ CREATE TABLE customers (
   full_name           TEXT,
   salutation          TEXT,   -- 'Ms', 'Dr', 'آقای', 'Herr'
   greeting            TEXT,   -- how to address them: 'Dear Sara', 'سرکار خانم رضایی'
-  gender              TEXT CHECK (gender IN ('female', 'male', 'other', 'unknown')),
+  gender              TEXT CHECK (gender = 'female' OR gender = 'male' OR gender = 'other' OR gender = 'unknown'),
   birth_date          TEXT,
   marital_status      TEXT,
   education           TEXT,
@@ -107,7 +109,7 @@ CREATE INDEX account_members_customer ON account_members(customer_id);
 CREATE TABLE contact_points (
   id               INTEGER PRIMARY KEY,
   customer_id      INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
-  kind             TEXT NOT NULL CHECK (kind IN ('email', 'phone', 'address')),
+  kind             TEXT NOT NULL CHECK (kind = 'email' OR kind = 'phone' OR kind = 'address'),
   value            TEXT NOT NULL,  -- normalised: email with lower-case ASCII domain, E.164 phone, one-line address
   raw_value        TEXT,           -- as it arrived, when different
   phone_type       TEXT,           -- mobile, fixed_line, ...
@@ -117,7 +119,7 @@ CREATE TABLE contact_points (
   region           TEXT,
   country          TEXT,
   status           TEXT NOT NULL DEFAULT 'unverified'
-                   CHECK (status IN ('unverified', 'verified', 'invalid', 'bounced')),
+                   CHECK (status = 'unverified' OR status = 'verified' OR status = 'invalid' OR status = 'bounced'),
   invalid_reason   TEXT,
   suggestion       TEXT,           -- a likely correction, never applied silently
   source_id        INTEGER REFERENCES sources(id),
@@ -133,12 +135,12 @@ CREATE INDEX contact_points_value ON contact_points(kind, value);
 CREATE TABLE consents (
   id          INTEGER PRIMARY KEY,
   customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
-  channel     TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'phone', 'mail', 'push')),
+  channel     TEXT NOT NULL CHECK (channel = 'email' OR channel = 'sms' OR channel = 'phone' OR channel = 'mail' OR channel = 'push'),
   purpose     TEXT NOT NULL DEFAULT 'marketing',
-  status      TEXT NOT NULL CHECK (status IN ('granted', 'withdrawn')),
+  status      TEXT NOT NULL CHECK (status = 'granted' OR status = 'withdrawn'),
   recorded_at INTEGER NOT NULL,
   source_id   INTEGER REFERENCES sources(id),
-  method      TEXT CHECK (method IN ('single_opt_in', 'double_opt_in', 'written', 'verbal', 'implied', 'unknown')),
+  method      TEXT CHECK (method = 'single_opt_in' OR method = 'double_opt_in' OR method = 'written' OR method = 'verbal' OR method = 'implied' OR method = 'unknown'),
   proof       TEXT
 );
 CREATE INDEX consents_customer ON consents(customer_id, channel, purpose, recorded_at);
@@ -155,7 +157,7 @@ WHERE c.id = (SELECT c2.id FROM consents c2
 -- carry their source key in their own rows; products are keyed by SKU.)
 CREATE TABLE source_records (
   source_id        INTEGER NOT NULL REFERENCES sources(id),
-  entity           TEXT NOT NULL CHECK (entity IN ('customer', 'account')),
+  entity           TEXT NOT NULL CHECK (entity = 'customer' OR entity = 'account'),
   source_key       TEXT NOT NULL,
   entity_id        INTEGER NOT NULL,
   content_hash     INTEGER NOT NULL DEFAULT 0,
@@ -229,7 +231,7 @@ CREATE INDEX events_type ON events(type, occurred_at);
 -- unknown country): kept with the reason, so nothing a source sent is lost.
 CREATE TABLE field_issues (
   id         INTEGER PRIMARY KEY,
-  entity     TEXT NOT NULL CHECK (entity IN ('customer', 'account', 'product', 'order', 'event')),
+  entity     TEXT NOT NULL CHECK (entity = 'customer' OR entity = 'account' OR entity = 'product' OR entity = 'order' OR entity = 'event'),
   entity_id  INTEGER NOT NULL,
   field      TEXT NOT NULL,
   raw_value  TEXT NOT NULL,
