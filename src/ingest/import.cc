@@ -223,7 +223,10 @@ class ImportJob {
   // The order whose lines are being read (lines of one order are contiguous).
   std::string current_order_key_;
   int64_t current_order_id_ = 0;
+  bool current_order_is_new_ = false;  // inserted by this run: its total is the sum of the lines read
+  int64_t current_order_total_ = 0;
   int64_t next_line_no_ = 1;
+  std::vector<int64_t> source_ids_;  // every source, for look-ups of a key in any source
 };
 
 void ImportJob::Flag(const MappedRecord& record, std::string_view field, std::string_view raw,
@@ -962,11 +965,25 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
   if (!id_key.empty()) {
     ASSIGN_OR_RETURN(found, FindSourceRecord("customer", id_key, nullptr));
     if (!found) {
-      Statement& any = db_.Query("find-source-record-any-source");
-      any.Bind(":entity", "customer").Bind(":key", id_key);
-      ASSIGN_OR_RETURN(bool row, any.Step());
-      if (row) found = any.Int(0);
-      any.Reset();
+      // The key may be another source's (a web shop naming the CRM's customer id):
+      // probe each source's primary key rather than keep a second index on keys.
+      if (source_ids_.empty()) {
+        ASSIGN_OR_RETURN(auto ids, db_.Prepare("SELECT id FROM sources ORDER BY id"));
+        while (true) {
+          ASSIGN_OR_RETURN(bool more, ids->Step());
+          if (!more) break;
+          source_ids_.push_back(ids->Int(0));
+        }
+      }
+      Statement& probe = db_.Query("find-source-record");
+      for (int64_t source : source_ids_) {
+        if (source == source_id_) continue;
+        probe.Bind(":source_id", source).Bind(":entity", "customer").Bind(":key", id_key);
+        ASSIGN_OR_RETURN(bool row, probe.Step());
+        if (row) found = probe.Int(0);
+        probe.Reset();
+        if (found) break;
+      }
     }
   }
   if (!found && !email.empty()) {
@@ -1004,9 +1021,15 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
 
 Status ImportJob::FinishOrder() {
   if (current_order_id_ == 0) return Status::Ok();
-  Statement& q = db_.Query("refresh-order-total");
-  q.Bind(":id", current_order_id_);
-  RETURN_IF_ERROR(q.Run());
+  if (current_order_is_new_) {
+    Statement& q = db_.Query("set-order-total");
+    q.Bind(":id", current_order_id_).Bind(":total", current_order_total_);
+    RETURN_IF_ERROR(q.Run());
+  } else {
+    Statement& q = db_.Query("refresh-order-total");
+    q.Bind(":id", current_order_id_);
+    RETURN_IF_ERROR(q.Run());
+  }
   current_order_id_ = 0;
   current_order_key_.clear();
   return Status::Ok();
@@ -1059,26 +1082,32 @@ Status ImportJob::ImportOrderLine(MappedRecord& r) {
     std::string status = AsciiLower(NormalizeText(r.Get(FieldIndex("status"))));
     if (status.empty()) status = "completed";
     std::string channel = AsciiLower(NormalizeText(r.Get(FieldIndex("channel"))));
-    Statement& find = db_.Query("find-order");
-    find.Bind(":source_id", source_id_).Bind(":order_number", order_key);
-    ASSIGN_OR_RETURN(bool row, find.Step());
-    int64_t id = row ? find.Int(0) : 0;
-    find.Reset();
-    if (row) {
+    // Insert first: a new order (the common case in a large import) costs one
+    // statement; only a conflict (a re-import) looks the existing order up.
+    Statement& ins = db_.Query("insert-order-if-new");
+    ins.Bind(":customer_id", *customer).Bind(":order_number", order_key).Bind(":ordered_at", ordered_at->micros);
+    ins.Bind(":status", status).BindOptional(":channel", channel).Bind(":currency", currency);
+    ins.Bind(":source_id", source_id_);
+    RETURN_IF_ERROR(ins.Run());
+    int64_t id = 0;
+    current_order_is_new_ = db_.changes() > 0;
+    if (current_order_is_new_) {
+      id = db_.last_insert_id();
+    } else {
+      Statement& find = db_.Query("find-order");
+      find.Bind(":source_id", source_id_).Bind(":order_number", order_key);
+      ASSIGN_OR_RETURN(bool row, find.Step());
+      id = row ? find.Int(0) : 0;
+      find.Reset();
+      if (!row) return Internal("order '" + order_key + "' conflicts but cannot be found");
       Statement& up = db_.Query("update-order");
       up.Bind(":id", id).Bind(":customer_id", *customer).Bind(":ordered_at", ordered_at->micros);
       up.Bind(":status", status).BindOptional(":channel", channel).Bind(":currency", currency);
       RETURN_IF_ERROR(up.Run());
-    } else {
-      Statement& ins = db_.Query("insert-order");
-      ins.Bind(":customer_id", *customer).Bind(":order_number", order_key).Bind(":ordered_at", ordered_at->micros);
-      ins.Bind(":status", status).BindOptional(":channel", channel).Bind(":currency", currency);
-      ins.Bind(":source_id", source_id_);
-      RETURN_IF_ERROR(ins.Run());
-      id = db_.last_insert_id();
     }
     current_order_key_ = order_key;
     current_order_id_ = id;
+    current_order_total_ = 0;
     next_line_no_ = 1;
   }
   bool product_created = false;
@@ -1091,9 +1120,11 @@ Status ImportJob::ImportOrderLine(MappedRecord& r) {
   ins.Bind(":order_id", current_order_id_).Bind(":line_no", line).Bind(":product_id", product_id);
   ins.Bind(":quantity", quantity).Bind(":unit_price_minor", price).Bind(":discount_minor", discount);
   RETURN_IF_ERROR(ins.Run());
+  current_order_total_ += quantity * price - discount;
   if (db_.changes() > 0) {
     report_.inserted++;
   } else {
+    current_order_is_new_ = false;  // a repeated line number: recompute the total from the table
     Statement& up = db_.Query("update-order-line");
     up.Bind(":order_id", current_order_id_).Bind(":line_no", line).Bind(":product_id", product_id);
     up.Bind(":quantity", quantity).Bind(":unit_price_minor", price).Bind(":discount_minor", discount);

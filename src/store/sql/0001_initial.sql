@@ -166,7 +166,6 @@ CREATE TABLE source_records (
   PRIMARY KEY (source_id, entity, source_key)
 ) WITHOUT ROWID;
 CREATE INDEX source_records_entity ON source_records(entity, entity_id);
-CREATE INDEX source_records_key ON source_records(entity, source_key);
 
 CREATE TABLE categories (
   id        INTEGER PRIMARY KEY,

@@ -17,11 +17,6 @@ RETURNING id;
 SELECT entity_id, content_hash FROM source_records
 WHERE source_id = :source_id AND entity = :entity AND source_key = :key;
 
--- name: find-source-record-any-source
-SELECT entity_id FROM source_records
-WHERE entity = :entity AND source_key = :key
-ORDER BY last_imported_at DESC LIMIT 1;
-
 -- name: upsert-source-record
 INSERT INTO source_records (source_id, entity, source_key, entity_id, content_hash, first_imported_at, last_imported_at)
 VALUES (:source_id, :entity, :key, :entity_id, :hash, :now, :now)
@@ -141,9 +136,13 @@ WHERE id = :id
 -- name: find-order
 SELECT id FROM orders WHERE source_id = :source_id AND order_number = :order_number;
 
--- name: insert-order
+-- name: insert-order-if-new
 INSERT INTO orders (customer_id, order_number, ordered_at, status, channel, currency, source_id)
-VALUES (:customer_id, :order_number, :ordered_at, :status, :channel, :currency, :source_id);
+VALUES (:customer_id, :order_number, :ordered_at, :status, :channel, :currency, :source_id)
+ON CONFLICT (source_id, order_number) DO NOTHING;
+
+-- name: set-order-total
+UPDATE orders SET total_minor = :total WHERE id = :id;
 
 -- name: update-order
 UPDATE orders SET customer_id = :customer_id, ordered_at = :ordered_at, status = :status,
