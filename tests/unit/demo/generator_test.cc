@@ -1,0 +1,537 @@
+// Tests of the demo data generator through its public interface: determinism,
+// shape of the files, ground truth, dirt in the intended amounts, seasonality.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+#include "demo/demo.h"
+
+namespace patron::demo {
+namespace {
+
+namespace fs = std::filesystem;
+using Rows = std::vector<std::vector<std::string>>;
+
+constexpr int64_t kPeople = 2000;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// RFC 4180 parsing, enough for the generator's output (which writes LF only).
+Rows ParseCsv(const std::string& text, char delimiter) {
+  Rows rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == delimiter) {
+      row.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n') {
+      row.push_back(std::move(field));
+      field.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+    } else {
+      field += c;
+    }
+  }
+  return rows;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+// The syntax rule the ground truth's keys use (see README.txt).
+bool LooksLikeEmail(const std::string& email) {
+  const size_t at = email.find('@');
+  if (at == std::string::npos || at == 0 || email.find('@', at + 1) != std::string::npos)
+    return false;
+  const std::string local = email.substr(0, at);
+  const std::string domain = email.substr(at + 1);
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos)
+    return false;
+  return !domain.empty() && domain.find('.') != std::string::npos &&
+         domain.find("..") == std::string::npos && domain.front() != '.' && domain.back() != '.';
+}
+
+bool IsMisspeltProvider(const std::string& email) {
+  static const std::set<std::string> kTypos = {
+      "gmial.com", "gmai.com",   "gmail.con",  "hotmial.com",   "hotmal.com",   "hotmail.con",
+      "yaho.com",  "yahooo.com", "yahoo.cm",   "outlok.com",    "outllook.com", "outlook.cm",
+      "iclod.com", "icloud.co",  "icluod.com", "hotmial.co.uk", "hotmail.co.k", "hotmal.co.uk"};
+  const size_t at = email.find('@');
+  return at != std::string::npos && kTypos.contains(Lower(email.substr(at + 1)));
+}
+
+size_t Column(const Rows& rows, const std::string& name) {
+  const auto& header = rows.at(0);
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return i;
+  }
+  ADD_FAILURE() << "no column " << name;
+  return 0;
+}
+
+class DemoGeneratorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new fs::path(fs::temp_directory_path() /
+                         ("patron_demo_test_" + std::to_string(::getpid())));
+    fs::remove_all(*root_);
+    GenerateOptions options;
+    options.customers = kPeople;
+    options.seed = 42;
+    options.out_dir = (*root_ / "a").string();
+    Result<GenerateSummary> summary = Generate(options);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    summary_ = new GenerateSummary(std::move(summary).value());
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*root_);
+    delete summary_;
+    delete root_;
+  }
+
+  static const GeneratedFile& File(const std::string& name) {
+    for (const GeneratedFile& f : summary_->files) {
+      if (fs::path(f.path).filename() == name) return f;
+    }
+    ADD_FAILURE() << "no file " << name;
+    return summary_->files.at(0);
+  }
+  static Rows Csv(const std::string& name, char delimiter = ',') {
+    return ParseCsv(ReadFile(File(name).path), delimiter);
+  }
+  static Rows GroundTruth() { return ParseCsv(ReadFile(summary_->ground_truth_path), ','); }
+
+  static fs::path* root_;
+  static GenerateSummary* summary_;
+};
+
+fs::path* DemoGeneratorTest::root_ = nullptr;
+GenerateSummary* DemoGeneratorTest::summary_ = nullptr;
+
+TEST_F(DemoGeneratorTest, SameSeedGivesIdenticalBytesAndAnotherSeedDoesNot) {
+  GenerateOptions options;
+  options.customers = kPeople;
+  options.seed = 42;
+  options.out_dir = (*root_ / "b").string();
+  uint64_t last_progress = 0;
+  options.progress = [&](uint64_t done, uint64_t total) {
+    EXPECT_EQ(total, static_cast<uint64_t>(kPeople));
+    EXPECT_GT(done, last_progress);
+    last_progress = done;
+  };
+  Result<GenerateSummary> again = Generate(options);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(last_progress, static_cast<uint64_t>(kPeople));
+  ASSERT_EQ(again->files.size(), summary_->files.size());
+  std::vector<std::pair<std::string, std::string>> pairs = {
+      {summary_->ground_truth_path, again->ground_truth_path},
+      {summary_->contact_truth_path, again->contact_truth_path},
+      {summary_->readme_path, again->readme_path}};
+  for (size_t i = 0; i < again->files.size(); ++i) {
+    pairs.emplace_back(summary_->files[i].path, again->files[i].path);
+    EXPECT_EQ(summary_->files[i].records, again->files[i].records);
+  }
+  for (const auto& [first, second] : pairs) {
+    EXPECT_TRUE(ReadFile(first) == ReadFile(second)) << first << " differs from " << second;
+  }
+
+  options.seed = 43;
+  options.out_dir = (*root_ / "c").string();
+  options.progress = nullptr;
+  Result<GenerateSummary> other = Generate(options);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  for (size_t i = 0; i < other->files.size(); ++i) {
+    if (other->files[i].kind == "products") continue;  // the catalogue is fixed
+    EXPECT_NE(ReadFile(summary_->files[i].path), ReadFile(other->files[i].path))
+        << other->files[i].path;
+  }
+}
+
+TEST_F(DemoGeneratorTest, WritesTheFilesInImportOrderWithTheirSources) {
+  const std::vector<std::string> names = {
+      "products.csv",       "accounts.csv",    "crm_customers.csv", "newsletter.csv",
+      "purchased_list.csv", "shop_orders.csv", "events.jsonl"};
+  ASSERT_EQ(summary_->files.size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(fs::path(summary_->files[i].path).filename(), names[i]);
+    EXPECT_TRUE(fs::exists(summary_->files[i].path));
+  }
+  EXPECT_EQ(File("purchased_list.csv").source, "nordic-leads");
+  EXPECT_EQ(File("purchased_list.csv").source_kind, "purchased");
+  EXPECT_EQ(File("purchased_list.csv").vendor, "Nordic Leads AB");
+  EXPECT_FALSE(File("purchased_list.csv").cost.empty());
+  EXPECT_EQ(File("newsletter.csv").kind, "customers");
+  EXPECT_EQ(File("shop_orders.csv").kind, "orders");
+  EXPECT_EQ(File("events.jsonl").kind, "events");
+  EXPECT_EQ(summary_->people, kPeople);
+  EXPECT_TRUE(fs::exists(summary_->readme_path));
+  // No temporary files left behind.
+  int entries = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(summary_->readme_path).parent_path())) {
+    (void)entry;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 10);
+}
+
+TEST_F(DemoGeneratorTest, RowCountsMatchTheSummaryAndTheStory) {
+  int64_t total = 0;
+  for (const GeneratedFile& f : summary_->files) {
+    const std::string text = ReadFile(f.path);
+    const int64_t lines = static_cast<int64_t>(Lines(text).size());
+    EXPECT_EQ(f.records, f.kind == "events" ? lines : lines - 1) << f.path;
+    total += f.records;
+  }
+  EXPECT_EQ(summary_->records_total, total);
+  EXPECT_GE(File("products.csv").records, 250);
+  EXPECT_LE(File("products.csv").records, 350);
+  EXPECT_GE(File("accounts.csv").records, kPeople / 50);
+  EXPECT_LE(File("accounts.csv").records, kPeople / 40);
+  // Most people are in the CRM.
+  EXPECT_GT(File("crm_customers.csv").records, kPeople * 7 / 10);
+  EXPECT_LT(File("crm_customers.csv").records, kPeople * 9 / 10);
+  EXPECT_GT(File("newsletter.csv").records, kPeople / 5);
+  EXPECT_GT(File("purchased_list.csv").records, kPeople / 20);
+  EXPECT_GT(File("shop_orders.csv").records, kPeople * 2);
+  EXPECT_GT(File("events.jsonl").records, kPeople * 4);
+}
+
+TEST_F(DemoGeneratorTest, FilesAreUtf8WithTheExpectedHeaders) {
+  const std::map<std::string, std::string> headers = {
+      {"products.csv", "sku,name,category,brand,price,currency"},
+      {"accounts.csv",
+       "account_id,name,domain,industry_code,employees,revenue,currency,tier,contract_status,city,"
+       "country,attr.share_of_wallet,attr.competing_suppliers"},
+      {"crm_customers.csv",
+       "customer_id,salutation,given_name,family_name,gender,birth_date,marital_status,education,"
+       "income_band,household_size,language,time_zone,street,postal_code,city,region,country,"
+       "email,mobile,phone,email_status,phone_status,acquisition_channel,lifecycle_stage,tags,"
+       "account_id,job_title,consent_email,consent_sms,consent_phone,consent_mail,consent_method,"
+       "consent_at,consent_proof,created_at,attr.interests"},
+      {"newsletter.csv",
+       "ایمیل,نام,نام خانوادگی,موبایل,جنسیت,تاریخ تولد,شهر,زبان,تاریخ عضویت,وضعیت ایمیل,"
+       "رضایت ایمیل,روش رضایت,زمان رضایت,مدرک رضایت"},
+      {"purchased_list.csv",
+       "Förnamn;Efternamn;E-post;Mobilnummer;Gatuadress;Postnummer;Ort;Land;Födelsedatum;Kön;"
+       "Samtycke e-post;Samtycke sms;Samtyckesdatum;Samtyckesmetod;Samtyckesbevis"},
+      {"shop_orders.csv",
+       "order_id,line_no,customer_id,email,ordered_at,status,channel,sku,product_name,category,"
+       "quantity,unit_price,discount,currency"},
+  };
+  for (const GeneratedFile& f : summary_->files) {
+    const std::string text = ReadFile(f.path);
+    size_t bad = 0;
+    EXPECT_TRUE(IsValidUtf8(text, &bad)) << f.path << " at byte " << bad;
+    const std::string name = fs::path(f.path).filename().string();
+    if (f.kind == "events") continue;
+    ASSERT_TRUE(headers.contains(name)) << name;
+    EXPECT_EQ(text.substr(0, text.find('\n')), headers.at(name));
+    const char delimiter = name == "purchased_list.csv" ? ';' : ',';
+    const Rows rows = ParseCsv(text, delimiter);
+    for (size_t r = 1; r < rows.size(); ++r) {
+      ASSERT_EQ(rows[r].size(), rows[0].size()) << name << " row " << r;
+    }
+  }
+  for (const std::string& path :
+       {summary_->ground_truth_path, summary_->contact_truth_path, summary_->readme_path}) {
+    EXPECT_TRUE(IsValidUtf8(ReadFile(path))) << path;
+  }
+}
+
+TEST_F(DemoGeneratorTest, EventsAreSegmentStyleJsonLines) {
+  const std::set<std::string> kinds = {
+      "page_viewed",           "product_viewed",        "cart_abandoned",
+      "support_ticket_opened", "support_ticket_closed", "call_logged",
+      "newsletter_signup",     "contest_signup",        "survey_answered"};
+  std::set<std::string> ids;
+  std::map<std::string, int> seen;
+  for (const std::string& line : Lines(ReadFile(File("events.jsonl").path))) {
+    const nlohmann::json event = nlohmann::json::parse(line);
+    ASSERT_TRUE(event.contains("messageId"));
+    EXPECT_TRUE(ids.insert(event["messageId"].get<std::string>()).second) << line;
+    EXPECT_NE(event.contains("userId"), event.contains("email")) << line;
+    const std::string kind = event["event"].get<std::string>();
+    EXPECT_TRUE(kinds.contains(kind)) << kind;
+    ++seen[kind];
+    const std::string timestamp = event["timestamp"].get<std::string>();
+    EXPECT_EQ(timestamp.back(), 'Z');
+    EXPECT_TRUE(ParseInstant(timestamp).ok()) << timestamp;
+    ASSERT_TRUE(event["properties"].is_object());
+    if (kind == "product_viewed") {
+      EXPECT_TRUE(event["properties"].contains("sku"));
+    }
+    if (kind == "survey_answered") {
+      const int score = event["properties"]["score"].get<int>();
+      EXPECT_GE(score, 0);
+      EXPECT_LE(score, 10);
+    }
+  }
+  for (const std::string& kind : kinds) EXPECT_GT(seen[kind], 0) << kind;
+}
+
+TEST_F(DemoGeneratorTest, GroundTruthCoversEveryCustomerRecord) {
+  const Rows truth = GroundTruth();
+  ASSERT_EQ(truth[0], (std::vector<std::string>{"source", "source_key", "person_id"}));
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> by_source;
+  std::set<std::string> crm_keys;
+  for (size_t r = 1; r < truth.size(); ++r) {
+    by_source[truth[r][0]].emplace_back(truth[r][1], truth[r][2]);
+    if (truth[r][0] == "crm") crm_keys.insert(truth[r][1]);
+  }
+
+  const Rows crm = Csv("crm_customers.csv");
+  EXPECT_EQ(by_source["crm"].size(), crm.size() - 1);
+  for (size_t r = 1; r < crm.size(); ++r) EXPECT_TRUE(crm_keys.contains(crm[r][0])) << crm[r][0];
+
+  // Keyless sources: the truth lists their records in file order.
+  struct Keyless {
+    std::string file;
+    std::string source;
+    char delimiter;
+    size_t email_column;
+    size_t mobile_column;
+  };
+  for (const Keyless& k : {Keyless{"newsletter.csv", "newsletter", ',', 0, 3},
+                           Keyless{"purchased_list.csv", "nordic-leads", ';', 2, 3}}) {
+    const Rows rows = Csv(k.file, k.delimiter);
+    const auto& keys = by_source[k.source];
+    ASSERT_EQ(keys.size(), rows.size() - 1) << k.file;
+    for (size_t r = 1; r < rows.size(); ++r) {
+      const std::string& email = rows[r][k.email_column];
+      const std::string& key = keys[r - 1].first;
+      if (LooksLikeEmail(email)) {
+        EXPECT_EQ(key, Lower(email)) << k.file << " row " << r;
+      } else {
+        EXPECT_FALSE(rows[r][k.mobile_column].empty()) << k.file << " row " << r;
+        EXPECT_EQ(key.substr(0, 1), "+") << k.file << " row " << r << ": " << key;
+      }
+    }
+  }
+
+  // Orders name customers by a CRM id or by an email the truth knows.
+  std::set<std::string> webshop;
+  for (const auto& [key, person] : by_source["webshop"]) webshop.insert(key);
+  const Rows orders = Csv("shop_orders.csv");
+  const size_t customer = Column(orders, "customer_id");
+  const size_t email = Column(orders, "email");
+  for (size_t r = 1; r < orders.size(); ++r) {
+    if (!orders[r][customer].empty()) {
+      EXPECT_TRUE(crm_keys.contains(orders[r][customer])) << orders[r][customer];
+    } else {
+      EXPECT_TRUE(webshop.contains(Lower(orders[r][email]))) << orders[r][email];
+    }
+  }
+  std::set<std::string> web;
+  for (const auto& [key, person] : by_source["web"]) web.insert(key);
+  for (const std::string& line : Lines(ReadFile(File("events.jsonl").path))) {
+    const nlohmann::json event = nlohmann::json::parse(line);
+    if (event.contains("userId")) {
+      EXPECT_TRUE(crm_keys.contains(event["userId"].get<std::string>()));
+    } else {
+      EXPECT_TRUE(web.contains(Lower(event["email"].get<std::string>())));
+    }
+  }
+
+  // Every person has contact truth, and every person is known to some source.
+  std::set<std::string> people;
+  for (const auto& row : ParseCsv(ReadFile(summary_->contact_truth_path), ',')) {
+    if (row[0] != "person_id") people.insert(row[0]);
+  }
+  EXPECT_EQ(static_cast<int64_t>(people.size()), kPeople);
+  std::set<std::string> known;
+  for (size_t r = 1; r < truth.size(); ++r) known.insert(truth[r][2]);
+  EXPECT_EQ(known, people);
+}
+
+TEST_F(DemoGeneratorTest, DuplicatesMapToTheSamePersonInTheIntendedShare) {
+  const Rows truth = GroundTruth();
+  // Each (source, key) belongs to one person.
+  std::map<std::pair<std::string, std::string>, std::string> owner;
+  std::map<std::string, std::set<std::string>> sources_of_person;
+  std::map<std::string, int> crm_records_of_person;
+  for (size_t r = 1; r < truth.size(); ++r) {
+    const auto key = std::make_pair(truth[r][0], truth[r][1]);
+    const auto [it, inserted] = owner.emplace(key, truth[r][2]);
+    EXPECT_EQ(it->second, truth[r][2]) << truth[r][0] << " " << truth[r][1];
+    if (truth[r][0] == "crm" || truth[r][0] == "newsletter" || truth[r][0] == "nordic-leads") {
+      sources_of_person[truth[r][2]].insert(truth[r][0]);
+    }
+    if (truth[r][0] == "crm") ++crm_records_of_person[truth[r][2]];
+  }
+  // The same valid email in the CRM, the newsletter and the purchased list
+  // always belongs to one person.
+  std::map<std::string, std::string> person_of_email;
+  for (const auto& [key, person] : owner) {
+    if (key.first == "crm" || key.second.find('@') == std::string::npos) continue;
+    const auto [it, inserted] = person_of_email.emplace(key.second, person);
+    EXPECT_EQ(it->second, person) << key.second;
+  }
+  const Rows crm = Csv("crm_customers.csv");
+  const size_t email = Column(crm, "email");
+  for (size_t r = 1; r < crm.size(); ++r) {
+    const auto found = person_of_email.find(Lower(crm[r][email]));
+    if (found != person_of_email.end()) {
+      EXPECT_EQ(found->second, owner.at({"crm", crm[r][0]}));
+    }
+  }
+
+  int in_two_sources = 0;
+  for (const auto& [person, sources] : sources_of_person) in_two_sources += sources.size() >= 2;
+  int twice_in_crm = 0;
+  for (const auto& [person, count] : crm_records_of_person) twice_in_crm += count >= 2;
+  const double people = static_cast<double>(kPeople);
+  EXPECT_GT(in_two_sources / people, 0.15);
+  EXPECT_LT(in_two_sources / people, 0.5);
+  EXPECT_GT(twice_in_crm / people, 0.01);
+  EXPECT_LT(twice_in_crm / people, 0.06);
+}
+
+TEST_F(DemoGeneratorTest, InvalidContactsAreAFewPercent) {
+  int64_t emails = 0;
+  int64_t invalid_emails = 0;
+  auto count = [&](const Rows& rows, size_t column) {
+    for (size_t r = 1; r < rows.size(); ++r) {
+      const std::string& value = rows[r][column];
+      if (value.empty()) continue;
+      ++emails;
+      invalid_emails += !LooksLikeEmail(value) || IsMisspeltProvider(value);
+    }
+  };
+  const Rows crm = Csv("crm_customers.csv");
+  count(crm, Column(crm, "email"));
+  count(Csv("newsletter.csv"), 0);
+  count(Csv("purchased_list.csv", ';'), 2);
+  const double email_share = static_cast<double>(invalid_emails) / static_cast<double>(emails);
+  EXPECT_GT(email_share, 0.01);
+  EXPECT_LT(email_share, 0.045);
+
+  // Invalid values are listed in the contact truth, as are stale ones.
+  int64_t invalid_mobiles = 0;
+  int64_t stale = 0;
+  int64_t values = 0;
+  for (const auto& row : ParseCsv(ReadFile(summary_->contact_truth_path), ',')) {
+    if (row[0] == "person_id") continue;
+    ++values;
+    invalid_mobiles += row[1] == "mobile" && row[5] == "invalid";
+    stale += row[5] == "stale";
+    if (row[5] == "stale") {
+      EXPECT_FALSE(row[4].empty());
+    }
+  }
+  int64_t mobiles = 0;
+  const size_t mobile = Column(crm, "mobile");
+  for (size_t r = 1; r < crm.size(); ++r) mobiles += !crm[r][mobile].empty();
+  const double mobile_share = static_cast<double>(invalid_mobiles) / static_cast<double>(mobiles);
+  EXPECT_GT(mobile_share, 0.008);
+  EXPECT_LT(mobile_share, 0.04);
+  // Over three to six years at 1.5-2 % a month, a large part of the contact
+  // data has gone stale.
+  EXPECT_GT(static_cast<double>(stale) / static_cast<double>(values), 0.2);
+  EXPECT_LT(static_cast<double>(stale) / static_cast<double>(values), 0.5);
+}
+
+TEST_F(DemoGeneratorTest, BackToSchoolPeakIsVisible) {
+  const Rows orders = Csv("shop_orders.csv");
+  const size_t category = Column(orders, "category");
+  const size_t ordered_at = Column(orders, "ordered_at");
+  int before = 0;
+  int after = 0;
+  for (size_t r = 1; r < orders.size(); ++r) {
+    if (orders[r][category].rfind("stationery/", 0) != 0) continue;
+    const std::string month_day = orders[r][ordered_at].substr(5, 5);  // MM-DD
+    if (month_day >= "09-02" && month_day <= "09-22") ++before;
+    if (month_day >= "09-23" && month_day <= "10-13") ++after;
+  }
+  // About twice as many at this size; 1.5 leaves room for sampling noise.
+  EXPECT_GT(2 * before, 3 * after) << before << " lines before 1 Mehr, " << after << " after";
+}
+
+TEST_F(DemoGeneratorTest, OrdersReferenceExistingSkus) {
+  std::set<std::string> skus;
+  const Rows products = Csv("products.csv");
+  for (size_t r = 1; r < products.size(); ++r) {
+    EXPECT_TRUE(skus.insert(products[r][0]).second) << "duplicate sku " << products[r][0];
+  }
+  const Rows orders = Csv("shop_orders.csv");
+  const size_t sku = Column(orders, "sku");
+  std::set<std::pair<std::string, std::string>> lines;
+  for (size_t r = 1; r < orders.size(); ++r) {
+    EXPECT_TRUE(skus.contains(orders[r][sku])) << orders[r][sku];
+    EXPECT_TRUE(lines.emplace(orders[r][0], orders[r][1]).second)
+        << "duplicate line " << orders[r][0];
+  }
+  for (const std::string& line : Lines(ReadFile(File("events.jsonl").path))) {
+    const nlohmann::json event = nlohmann::json::parse(line);
+    if (event["event"] == "product_viewed") {
+      EXPECT_TRUE(skus.contains(event["properties"]["sku"].get<std::string>()));
+    }
+  }
+}
+
+TEST_F(DemoGeneratorTest, RejectsBadOptions) {
+  GenerateOptions options;
+  options.out_dir = (*root_ / "bad").string();
+  options.customers = 0;
+  EXPECT_EQ(Generate(options).status().code(), StatusCode::kInvalidArgument);
+  options.customers = 10;
+  options.today = CivilDate{2026, 2, 30};
+  EXPECT_EQ(Generate(options).status().code(), StatusCode::kInvalidArgument);
+  options.today = CivilDate{2026, 11, 1};
+  options.out_dir.clear();
+  EXPECT_EQ(Generate(options).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(DemoGeneratorTest, TinyDataSetsWork) {
+  GenerateOptions options;
+  options.customers = 1;
+  options.out_dir = (*root_ / "one").string();
+  Result<GenerateSummary> summary = Generate(options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->people, 1);
+  EXPECT_EQ(summary->files[1].records, 1);  // one account, whose one contact may be the person
+}
+
+}  // namespace
+}  // namespace patron::demo
