@@ -195,7 +195,8 @@ int RunStats(const std::string& db_path, bool json) {
   for (const auto& [kind, by_status] : s.contact_points) {
     int64_t total = 0;
     for (const auto& [st, n] : by_status) total += n;
-    std::printf("  %-16s %10lld ", (kind + "s").c_str(), static_cast<long long>(total));
+    std::string label = kind == "address" ? "addresses" : kind + "s";
+    std::printf("  %-16s %10lld ", label.c_str(), static_cast<long long>(total));
     std::string parts;
     for (const auto& [st, n] : by_status) parts += (parts.empty() ? "(" : ", ") + std::to_string(n) + " " + st;
     std::printf(" %s)\n", parts.c_str());
