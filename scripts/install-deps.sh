@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git
   python3 libsqlite3-dev sqlite3
   libicu-dev
-  libphonenumber-dev libprotobuf-dev
+  libphonenumber-dev libprotobuf-dev libre2-dev
   libidn2-dev
   libsodium-dev
   libcli11-dev nlohmann-json3-dev libsimdjson-dev

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -24,6 +25,7 @@
 
 #include "core/core.h"
 #include "ingest/ingest.h"
+#include "ingest/phone_fast.h"
 
 namespace patron::ingest {
 namespace {
@@ -1189,6 +1191,13 @@ PhoneCheck CheckPhone(std::string_view raw, std::string_view default_region) {
   std::string region;
   for (char c : default_region) {
     region.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+  }
+
+  // Most numbers are answered by evaluating libphonenumber's own metadata with
+  // RE2 (phone_fast.h): the same answers at a fraction of the cost.
+  if (simple) {
+    std::optional<PhoneCheck> fast = FastPhoneCheck(digits_only, region);
+    if (fast) return *std::move(fast);
   }
 
   const PhoneNumberUtil& util = PhoneUtil();
