@@ -98,7 +98,7 @@ struct ImportArgs {
   std::string date_order = "dmy", report_path, rejects;
   std::vector<std::string> maps;
   bool dry_run = false, hijri = false;
-  int batch = 10000;
+  int batch = 50000;
 };
 
 int RunImport(const std::string& db_path, const ImportArgs& a, bool json) {
@@ -210,39 +210,26 @@ int RunQuality(const std::string& db_path, bool json) {
   if (!db.ok()) return Fail(db.status());
   Database& d = **db;
   ordered_json j;
-  auto rows = [&](const char* sql, int cols) -> Result<std::vector<std::vector<std::string>>> {
-    ASSIGN_OR_RETURN(auto stmt, d.Prepare(sql));
+  auto rows = [&](const char* query, int cols) -> Result<std::vector<std::vector<std::string>>> {
+    Statement& stmt = d.Query(query);
     std::vector<std::vector<std::string>> out;
     while (true) {
-      ASSIGN_OR_RETURN(bool more, stmt->Step());
+      ASSIGN_OR_RETURN(bool more, stmt.Step());
       if (!more) break;
       std::vector<std::string> row;
-      for (int c = 0; c < cols; ++c) row.push_back(stmt->String(c));
+      for (int c = 0; c < cols; ++c) row.push_back(stmt.String(c));
       out.push_back(std::move(row));
     }
     return out;
   };
-  auto by_status = rows(
-      "SELECT kind, status, count(*) FROM contact_points GROUP BY kind, status ORDER BY kind, status", 3);
-  auto reasons = rows(
-      "SELECT kind, invalid_reason, count(*) AS n FROM contact_points WHERE status = 'invalid' "
-      "GROUP BY kind, invalid_reason ORDER BY n DESC LIMIT 8", 3);
-  auto typos = rows("SELECT count(*) FROM contact_points WHERE suggestion IS NOT NULL", 1);
-  auto issues = rows(
-      "SELECT entity || '.' || field, reason, count(*) AS n FROM field_issues GROUP BY 1, 2 ORDER BY n DESC LIMIT 8", 3);
-  // Freshness (R10): a contact point not seen by any source for a year is stale.
-  auto stale = rows(
-      "SELECT kind, count(*) FROM contact_points WHERE status IN ('unverified', 'verified') AND "
-      "last_seen_at < (SELECT max(last_seen_at) FROM contact_points) - 365 * 86400 * 1000000 GROUP BY kind", 2);
-  auto reachable = rows(
-      "SELECT cc.channel, count(DISTINCT cc.customer_id) FROM current_consents cc "
-      "JOIN contact_points cp ON cp.customer_id = cc.customer_id AND cp.status = 'verified' AND "
-      "cp.kind = CASE cc.channel WHEN 'email' THEN 'email' WHEN 'mail' THEN 'address' ELSE 'phone' END "
-      "WHERE cc.status = 'granted' GROUP BY cc.channel ORDER BY cc.channel", 2);
-  auto sources = rows(
-      "SELECT s.name, s.kind, count(r.entity_id) FROM sources s LEFT JOIN source_records r ON r.source_id = s.id "
-      "AND r.entity = 'customer' GROUP BY s.id ORDER BY s.name", 3);
-  auto imports = rows("SELECT kind, path, records, rejected FROM imports ORDER BY id", 4);
+  auto by_status = rows("stats-contact-points", 3);
+  auto reasons = rows("quality-invalid-reasons", 3);
+  auto typos = rows("quality-typo-suggestions", 1);
+  auto issues = rows("quality-field-issues", 3);
+  auto stale = rows("quality-stale", 2);
+  auto reachable = rows("quality-reachable", 2);
+  auto sources = rows("quality-sources", 3);
+  auto imports = rows("quality-imports", 4);
   for (auto* r : {&by_status, &reasons, &typos, &issues, &stale, &reachable, &sources, &imports}) {
     if (!r->ok()) return Fail(r->status());
   }
@@ -550,18 +537,17 @@ int RunDemoGenerate(int64_t customers, uint64_t seed, const std::string& out, bo
 int RunDemoTour(const std::string& db_path) {
   auto db = OpenDb(db_path);
   if (!db.ok()) return Fail(db.status());
-  auto id = (*db)->QueryInt(
-      "SELECT c.id FROM customers c "
-      "JOIN (SELECT entity_id, count(DISTINCT source_id) AS n FROM source_records WHERE entity = 'customer' "
-      "      GROUP BY entity_id) s ON s.entity_id = c.id "
-      "WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) "
-      "  AND EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id) "
-      "ORDER BY s.n DESC, (SELECT count(*) FROM account_members m WHERE m.customer_id = c.id) DESC, "
-      "  (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) DESC, c.id LIMIT 1");
-  if (!id.ok()) {
-    id = (*db)->QueryInt("SELECT min(id) FROM customers");
-    if (!id.ok()) return Fail(id.status());
-  }
+  auto first_row = [&](const char* query) -> Result<int64_t> {
+    Statement& q = (*db)->Query(query);
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    int64_t id = row && !q.IsNull(0) ? q.Int(0) : 0;
+    q.Reset();
+    if (id == 0) return NotFound("the database has no customers yet: import some first");
+    return id;
+  };
+  auto id = first_row("demo-tour-customer");
+  if (!id.ok()) id = first_row("first-customer");
+  if (!id.ok()) return Fail(id.status());
   std::printf("\n== What was loaded ==\n");
   if (int rc = RunStats(db_path, false); rc != 0) return rc;
   std::printf("\n== Data quality ==\n");
@@ -609,7 +595,7 @@ int Run(int argc, char** argv) {
   import->add_flag("--dry-run", ia.dry_run, "Validate and show the mapping and problems; write nothing");
   import->add_option("--report", ia.report_path, "Write the import report as JSON to this file");
   import->add_option("--rejects", ia.rejects, "Where malformed records go (default FILE.rejects.csv)");
-  import->add_option("--batch", ia.batch, "Records per transaction (default 10000)")->check(CLI::Range(1, 10000000));
+  import->add_option("--batch", ia.batch, "Records per transaction (default 50000)")->check(CLI::Range(1, 10000000));
 
   auto* stats = app.add_subcommand("stats", "Counts of everything in the database");
   auto* quality = app.add_subcommand("quality", "Data-quality summary: validity, staleness, reachability");

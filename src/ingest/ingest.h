@@ -184,7 +184,7 @@ struct ImportOptions {
   DateOptions date_options;
   bool dry_run = false;
   std::string reject_path;  // default: <path>.rejects.csv next to the input
-  int batch_size = 10000;   // records per transaction
+  int batch_size = 50000;   // records per transaction
   // Called now and then with bytes read and total bytes.
   std::function<void(uint64_t done, uint64_t total)> progress;
 };

@@ -193,6 +193,15 @@ TEST_F(CliTest, DemoDataImportsWithGroundTruthInvariants) {
   EXPECT_NE(text.out.find("Contact points"), std::string::npos);
   EXPECT_NE(text.out.find("Purchases"), std::string::npos);
 
+  CommandResult quality = RunPatron({"--db", db_, "--json", "quality"});
+  ASSERT_EQ(quality.exit_code, 0) << quality.out;
+  json summary = json::parse(quality.out, nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << quality.out;
+  EXPECT_GT(summary["reachable_with_consent"]["email"].get<int64_t>(), 0);
+  EXPECT_FALSE(summary["invalid_reasons"].empty());
+  EXPECT_GT(summary["typo_suggestions"].get<int64_t>(), 0);  // the demo has gmial.com-style typos
+  EXPECT_EQ(summary["imports"].size(), manifest["files"].size() * 2);  // imported twice above
+
   CommandResult tour = RunPatron({"--db", db_, "demo", "tour"});
   EXPECT_EQ(tour.exit_code, 0) << tour.out;
   EXPECT_NE(tour.out.find("Data quality"), std::string::npos);

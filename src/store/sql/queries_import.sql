@@ -194,3 +194,6 @@ WHERE id IN (SELECT customer_id FROM orders WHERE source_id = :source_id);
 UPDATE customers SET last_interaction_at = (
   SELECT max(coalesce(customers.last_interaction_at, 0), max(e.occurred_at)) FROM events e WHERE e.customer_id = customers.id)
 WHERE id IN (SELECT customer_id FROM events WHERE source_id = :source_id);
+
+-- name: list-source-ids
+SELECT id FROM sources ORDER BY id;

@@ -76,3 +76,51 @@ ORDER BY id DESC LIMIT :limit;
 
 -- name: customer-field-issues
 SELECT field, raw_value, reason FROM field_issues WHERE entity = 'customer' AND entity_id = :id ORDER BY field;
+
+-- The data-quality summary (`patron quality`).
+
+-- name: quality-invalid-reasons
+SELECT kind, invalid_reason, count(*) AS n FROM contact_points WHERE status = 'invalid'
+GROUP BY kind, invalid_reason ORDER BY n DESC LIMIT 8;
+
+-- name: quality-typo-suggestions
+SELECT count(*) FROM contact_points WHERE suggestion IS NOT NULL;
+
+-- name: quality-field-issues
+SELECT entity || '.' || field, reason, count(*) AS n FROM field_issues GROUP BY 1, 2 ORDER BY n DESC LIMIT 8;
+
+-- Freshness (R10): a usable contact point no source has mentioned for a year is stale.
+-- name: quality-stale
+SELECT kind, count(*) FROM contact_points
+WHERE status IN ('unverified', 'verified')
+  AND last_seen_at < (SELECT max(last_seen_at) FROM contact_points) - 365 * 86400 * 1000000
+GROUP BY kind;
+
+-- Reachable for marketing: a granted consent and a verified contact point of that channel.
+-- name: quality-reachable
+SELECT cc.channel, count(DISTINCT cc.customer_id) FROM current_consents cc
+JOIN contact_points cp ON cp.customer_id = cc.customer_id AND cp.status = 'verified'
+  AND cp.kind = CASE cc.channel WHEN 'email' THEN 'email' WHEN 'mail' THEN 'address' ELSE 'phone' END
+WHERE cc.status = 'granted' GROUP BY cc.channel ORDER BY cc.channel;
+
+-- name: quality-sources
+SELECT s.name, s.kind, count(r.entity_id) FROM sources s
+LEFT JOIN source_records r ON r.source_id = s.id AND r.entity = 'customer'
+GROUP BY s.id ORDER BY s.name;
+
+-- name: quality-imports
+SELECT kind, path, records, rejected FROM imports ORDER BY id;
+
+-- The customer `patron demo tour` shows: known to the most sources, with orders and events.
+-- name: demo-tour-customer
+SELECT c.id FROM customers c
+JOIN (SELECT entity_id, count(DISTINCT source_id) AS n FROM source_records WHERE entity = 'customer'
+      GROUP BY entity_id) s ON s.entity_id = c.id
+WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id)
+ORDER BY s.n DESC, (SELECT count(*) FROM account_members m WHERE m.customer_id = c.id) DESC,
+  (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) DESC, c.id
+LIMIT 1;
+
+-- name: first-customer
+SELECT min(id) FROM customers;
