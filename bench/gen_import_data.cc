@@ -30,12 +30,12 @@ const char* kFamily[] = {"Rezaei", "Ahmadi", "Hosseini", "Karimi", "Andersson", 
 struct City {
   const char* name;
   const char* country;
-  const char* phone_prefix;
+  const char* phone_prefix;  // followed by 7 random digits
 };
 const City kCities[] = {{"Tehran", "IR", "0912"}, {"Mashhad", "IR", "0915"}, {"Isfahan", "IR", "0913"},
                         {"تهران", "IR", "0935"},   {"Stockholm", "SE", "070"}, {"Göteborg", "SE", "073"},
                         {"Malmö", "SE", "076"},    {"Dubai", "AE", "050"},     {"Riyadh", "SA", "055"},
-                        {"London", "GB", "07700"}};
+                        {"London", "GB", "0791"}};
 const char* kDomains[] = {"gmail.com", "yahoo.com", "outlook.com", "hotmail.se", "example.ir", "telia.com",
                           "icloud.com", "gmial.com"};
 

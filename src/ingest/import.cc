@@ -165,6 +165,9 @@ class ImportJob {
   Result<std::optional<int64_t>> FindSourceRecord(std::string_view entity, std::string_view key,
                                                   uint64_t* hash);
   Status UpsertSourceRecord(std::string_view entity, std::string_view key, int64_t id, uint64_t hash);
+  // Runs a bound insert-or-update statement: the update when `existing` (binding
+  // its id to `id_parameter`), else the insert; counts the outcome; returns the id.
+  Result<int64_t> InsertOrUpdate(Statement& q, std::optional<int64_t> existing, int id_parameter);
   Result<int64_t> EnsureCategory(std::string_view path);
   Result<int64_t> EnsureProduct(std::string_view sku, std::string_view name, std::string_view category,
                                 std::optional<int64_t> price, std::string_view currency, bool* created);
@@ -233,10 +236,9 @@ void ImportJob::Flag(const MappedRecord& record, std::string_view field, std::st
                      std::string_view reason) {
   Quality(field).invalid++;
   std::string key = std::string(field) + ": " + std::string(reason);
-  if (report_.problems[key]++ == 0 || static_cast<int>(report_.examples.size()) < kMaxExamples) {
-    if (static_cast<int>(report_.examples.size()) < kMaxExamples) {
-      report_.examples.push_back("line " + std::to_string(record.line) + ": " + key);
-    }
+  report_.problems[key]++;
+  if (static_cast<int>(report_.examples.size()) < kMaxExamples) {
+    report_.examples.push_back("line " + std::to_string(record.line) + ": " + key);
   }
   issues_.push_back({std::string(field), std::string(raw), std::string(reason)});
 }
@@ -255,13 +257,16 @@ Status ImportJob::WriteIssues(std::string_view entity, int64_t entity_id) {
 
 Status ImportJob::Reject(const MappedRecord& record, std::string_view reason) {
   report_.rejected++;
-  std::string key = "rejected: " + std::string(reason.substr(0, reason.find(" (")));
-  // Keep the problem table readable: group by the reason's first clause.
-  size_t colon = key.find(':', 10);
-  if (colon != std::string::npos && key.size() > 80) key.resize(colon);
-  report_.problems[key]++;
+  // Group rejects by reason without the line number ("line 12: has 4 fields...")
+  // or the details in parentheses, so the problem table stays short.
+  std::string_view detail = reason;
+  if (detail.rfind("line ", 0) == 0) {
+    size_t colon = detail.find(": ");
+    if (colon != std::string_view::npos) detail.remove_prefix(colon + 2);
+  }
+  report_.problems["rejected: " + std::string(detail.substr(0, detail.find(" (")))]++;
   if (static_cast<int>(report_.examples.size()) < kMaxExamples) {
-    report_.examples.push_back("line " + std::to_string(record.line) + ": rejected: " + std::string(reason));
+    report_.examples.push_back("line " + std::to_string(record.line) + ": rejected: " + std::string(detail));
   }
   issues_.clear();
   return rejects_.Write(record.line, reason, record.raw);
@@ -317,6 +322,18 @@ Status ImportJob::MaybeCommit(bool force) {
   }
   records_in_batch_ = 0;
   return Status::Ok();
+}
+
+Result<int64_t> ImportJob::InsertOrUpdate(Statement& q, std::optional<int64_t> existing, int id_parameter) {
+  if (existing) {
+    q.Bind(id_parameter, *existing);
+    RETURN_IF_ERROR(q.Run());
+    report_.updated++;
+    return *existing;
+  }
+  RETURN_IF_ERROR(q.Run());
+  report_.inserted++;
+  return db_.last_insert_id();
 }
 
 Result<std::optional<int64_t>> ImportJob::FindSourceRecord(std::string_view entity, std::string_view key,
@@ -601,17 +618,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   }
   q.Bind(20, created ? created->micros : now_.micros);
   q.Bind(21, now_.micros);
-  int64_t id;
-  if (existing) {
-    q.Bind(22, *existing);
-    RETURN_IF_ERROR(q.Run());
-    id = *existing;
-    report_.updated++;
-  } else {
-    RETURN_IF_ERROR(q.Run());
-    id = db_.last_insert_id();
-    report_.inserted++;
-  }
+  ASSIGN_OR_RETURN(int64_t id, InsertOrUpdate(q, existing, 22));
 
   // Contact points.
   const int f_email_status = FieldIndex("email_status"), f_phone_status = FieldIndex("phone_status");
@@ -794,17 +801,7 @@ Status ImportJob::ImportAccount(MappedRecord& r) {
   q.BindOptional(8, AsciiLower(Text(r, FieldIndex("contract_status"))));
   q.BindOptional(9, Text(r, FieldIndex("city"))).BindOptional(10, country ? *country : std::string());
   q.Bind(11, source_id_).Bind(12, now_.micros);
-  int64_t id;
-  if (existing) {
-    q.Bind(13, *existing);
-    RETURN_IF_ERROR(q.Run());
-    id = *existing;
-    report_.updated++;
-  } else {
-    RETURN_IF_ERROR(q.Run());
-    id = db_.last_insert_id();
-    report_.inserted++;
-  }
+  ASSIGN_OR_RETURN(int64_t id, InsertOrUpdate(q, existing, 13));
   RETURN_IF_ERROR(WriteAttributes(r, "account", id));
   RETURN_IF_ERROR(WriteIssues("account", id));
   return UpsertSourceRecord("account", key, id, hash);

@@ -198,6 +198,9 @@ TEST_F(ImportTest, MalformedRecordsGoToTheRejectFileAndNothingElseIsLost) {
   EXPECT_EQ(Count("SELECT count(*) FROM customers"), 3);
   EXPECT_EQ(Text("SELECT given_name FROM customers WHERE id = (SELECT entity_id FROM source_records WHERE source_key = 'A4')"),
             "Quoted, name");
+  // Problems are grouped by reason without the line number.
+  EXPECT_EQ(report->problems["rejected: has 4 fields but the header has 3"], 1);
+  EXPECT_EQ(report->problems["rejected: has 2 fields but the header has 3"], 1);
   ASSERT_EQ(report->reject_path, path + ".rejects.csv");
   std::ifstream in(report->reject_path);
   std::stringstream ss;
