@@ -19,7 +19,7 @@
 namespace patron::ingest {
 namespace {
 
-constexpr size_t kCacheLimit = 1 << 20;  // bounded caches keep memory flat on huge files
+constexpr size_t kCacheLimit = 1 << 16;  // bounded caches keep memory flat on huge files
 constexpr int kMaxExamples = 20;
 
 uint64_t Fnv1a(uint64_t h, std::string_view s) {

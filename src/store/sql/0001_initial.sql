@@ -71,7 +71,6 @@ CREATE TABLE customers (
   updated_at          INTEGER NOT NULL,
   last_interaction_at INTEGER
 );
-CREATE INDEX customers_city ON customers(city);
 
 CREATE TABLE customer_tags (
   customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
@@ -224,7 +223,6 @@ CREATE TABLE events (
   UNIQUE (source_id, source_key)
 );
 CREATE INDEX events_customer ON events(customer_id, occurred_at);
-CREATE INDEX events_type ON events(type, occurred_at);
 
 -- Values that arrived but could not be accepted (a birth date that is no date, an
 -- unknown country): kept with the reason, so nothing a source sent is lost.
