@@ -3,6 +3,8 @@
 //                                         emails, local-format phones, cities,
 //                                         birth dates, consents; ~2 % invalid)
 //   gen_import_data orders N FILE      -- N order lines over N/2.5 orders
+//   gen_import_data events N FILE      -- N Segment-style JSON lines (page views,
+//                                         product views, tickets) for N/10 customers
 // Deterministic (fixed seed) so runs compare.
 #include <cstdint>
 #include <cstdio>
@@ -84,11 +86,32 @@ int Orders(long long n, FILE* out) {
   return 0;
 }
 
+int Events(long long n, FILE* out) {
+  static const char* kTypes[] = {"page_viewed", "product_viewed", "cart_abandoned", "support_ticket_opened",
+                                 "newsletter_signup"};
+  char line[512];
+  long long customers = n / 10 > 1 ? n / 10 : 1;
+  for (long long i = 0; i < n; ++i) {
+    long long customer = static_cast<long long>(Below(static_cast<uint64_t>(customers)));
+    const char* type = kTypes[Below(sizeof kTypes / sizeof *kTypes)];
+    int len = std::snprintf(
+        line, sizeof line,
+        "{\"messageId\":\"m-%lld\",\"userId\":\"B%lld\",\"type\":\"track\",\"event\":\"%s\","
+        "\"timestamp\":\"2025-%02d-%02dT%02d:%02d:%02dZ\",\"properties\":{\"sku\":\"SKU-%03d\","
+        "\"path\":\"/p/%d\",\"channel\":\"%s\"}}\n",
+        i, customer, type, 1 + static_cast<int>(Below(12)), 1 + static_cast<int>(Below(28)),
+        static_cast<int>(Below(24)), static_cast<int>(Below(60)), static_cast<int>(Below(60)),
+        static_cast<int>(Below(300)), static_cast<int>(Below(1000)), Below(2) ? "web" : "app");
+    std::fwrite(line, 1, static_cast<size_t>(len), out);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::fprintf(stderr, "usage: %s customers|orders N FILE\n", argv[0]);
+    std::fprintf(stderr, "usage: %s customers|orders|events N FILE\n", argv[0]);
     return 2;
   }
   long long n = std::atoll(argv[2]);
@@ -99,7 +122,9 @@ int main(int argc, char** argv) {
   }
   static char buffer[1 << 20];
   std::setvbuf(out, buffer, _IOFBF, sizeof buffer);
-  int rc = std::strcmp(argv[1], "orders") == 0 ? Orders(n, out) : Customers(n, out);
+  int rc = std::strcmp(argv[1], "orders") == 0   ? Orders(n, out)
+           : std::strcmp(argv[1], "events") == 0 ? Events(n, out)
+                                                  : Customers(n, out);
   std::fclose(out);
   return rc;
 }

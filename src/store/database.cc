@@ -212,10 +212,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
 
 Database::~Database() {
   queries_.clear();  // statements must be finalised before the connection closes
-  if (db_) {
-    // Checkpoint so a copied .db file is complete; ignore failures (read-only, busy).
-    sqlite3_close_v2(db_);
-  }
+  // Closing the last connection checkpoints the WAL into the database file.
+  if (db_) sqlite3_close_v2(db_);
 }
 
 Status Database::Configure(const DatabaseOptions& options) {
