@@ -345,6 +345,44 @@ TEST_F(CliTest, BadInputGetsAClearErrorAndLosesNothing) {
   EXPECT_NE(nd.out.find("not a database"), std::string::npos) << nd.out;
 }
 
+TEST_F(CliTest, CustomAttributesAreDeclaredAndTyped) {
+  CommandResult add = RunPatron({"--db", db_, "attribute", "add", "shoe_size", "integer", "--description", "EU size"});
+  ASSERT_EQ(add.exit_code, 0) << add.out;
+  CommandResult again = RunPatron({"--db", db_, "attribute", "add", "shoe_size", "integer"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.out.find("already declared"), std::string::npos) << again.out;
+  CommandResult bad_type = RunPatron({"--db", db_, "attribute", "add", "mood", "colour"});
+  EXPECT_EQ(bad_type.exit_code, 2);
+  fs::path csv = dir_ / "attrs.csv";
+  std::ofstream(csv) << "customer_id,full_name,attr.shoe_size,attr.favourite_store\n"
+                     << "A1,Ali Karimi,43,Tehran Mall\n"
+                     << "A2,Sara Ek,large,Mall of Scandinavia\n";
+  // $PATRON_DB is the default database.
+  std::string cmd = "PATRON_DB=" + Quote(db_) + " " + Quote(PATRON_BINARY) + " --json import customers " +
+                    Quote(csv.string()) + " --source crm 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ASSERT_EQ(::pclose(p), 0) << out;
+  json report = json::parse(out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << out;
+  EXPECT_EQ(report["inserted"].get<int64_t>(), 2);
+  EXPECT_EQ(report["fields"]["attr.shoe_size"]["invalid"].get<int64_t>(), 1);
+  CommandResult show = RunPatron({"--db", db_, "--json", "customer", "show", "1"});
+  ASSERT_EQ(show.exit_code, 0) << show.out;
+  json view = json::parse(show.out);
+  EXPECT_EQ(view["attributes"]["shoe_size"], "43");
+  EXPECT_EQ(view["attributes"]["favourite_store"], "Tehran Mall");  // undeclared: text
+  CommandResult show2 = RunPatron({"--db", db_, "--json", "customer", "show", "2"});
+  json view2 = json::parse(show2.out);
+  EXPECT_TRUE(view2["attributes"].find("shoe_size") == view2["attributes"].end());
+  ASSERT_EQ(view2["field_issues"].size(), 1u);  // kept aside with its reason
+  EXPECT_EQ(view2["field_issues"][0]["value"], "large");
+}
+
 TEST_F(CliTest, DryRunShowsMappingAndWritesNothing) {
   fs::path csv = dir_ / "list.csv";
   std::ofstream(csv) << "Förnamn;Efternamn;E-post;Mobilnummer;Skostorlek\nEva;Ström;eva@example.se;0701234567;38\n";
