@@ -157,6 +157,13 @@ class ImportJob {
   Status ImportOrderLine(MappedRecord& r);
   Status ImportEvent(MappedRecord& r);
   Status FinishOrder();
+  // Customers' last interaction, kept per batch in memory and written before
+  // each commit, so memory stays bounded by the batch size.
+  void NoteInteraction(int64_t customer_id, Instant at) {
+    int64_t& latest = interactions_[customer_id];
+    latest = std::max(latest, at.micros);
+  }
+  Status FlushInteractions();
 
   // Shared pieces.
   Result<int64_t> ResolveCustomer(MappedRecord& r);
@@ -229,7 +236,8 @@ class ImportJob {
   bool current_order_is_new_ = false;  // inserted by this run: its total is the sum of the lines read
   int64_t current_order_total_ = 0;
   int64_t next_line_no_ = 1;
-  std::vector<int64_t> source_ids_;  // every source, for look-ups of a key in any source
+  std::vector<int64_t> source_ids_;
+  std::unordered_map<int64_t, int64_t> interactions_;  // customer id -> latest time in this batch  // every source, for look-ups of a key in any source
 };
 
 void ImportJob::Flag(const MappedRecord& record, std::string_view field, std::string_view raw,
@@ -312,10 +320,14 @@ Status ImportJob::OpenSource() {
 }
 
 Status ImportJob::MaybeCommit(bool force) {
-  if (options_.dry_run) return Status::Ok();
   if (!force && records_in_batch_ < options_.batch_size) return Status::Ok();
+  if (options_.dry_run) {  // one transaction, rolled back at the end; keep memory bounded
+    records_in_batch_ = 0;
+    return FlushInteractions();
+  }
   if (in_transaction_) {
     if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
+    RETURN_IF_ERROR(FlushInteractions());
     RETURN_IF_ERROR(db_.Commit());
     in_transaction_ = false;
     rejects_.Flush();
@@ -1016,6 +1028,21 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
 // Orders
 // ---------------------------------------------------------------------------
 
+Status ImportJob::FlushInteractions() {
+  if (interactions_.empty()) return Status::Ok();
+  if (!in_transaction_) {
+    RETURN_IF_ERROR(db_.Begin());
+    in_transaction_ = true;
+  }
+  Statement& q = db_.Query("touch-customer-interaction");
+  for (const auto& [customer, at] : interactions_) {
+    q.Bind(":id", customer).Bind(":at", at);
+    RETURN_IF_ERROR(q.Run());
+  }
+  interactions_.clear();
+  return Status::Ok();
+}
+
 Status ImportJob::FinishOrder() {
   if (current_order_id_ == 0) return Status::Ok();
   if (current_order_is_new_) {
@@ -1102,6 +1129,7 @@ Status ImportJob::ImportOrderLine(MappedRecord& r) {
       up.Bind(":status", status).BindOptional(":channel", channel).Bind(":currency", currency);
       RETURN_IF_ERROR(up.Run());
     }
+    NoteInteraction(*customer, *ordered_at);
     current_order_key_ = order_key;
     current_order_id_ = id;
     current_order_total_ = 0;
@@ -1195,7 +1223,12 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
   ins.Bind(":received_at", now_.micros).Bind(":source_id", source_id_).Bind(":source_key", key);
   ins.Bind(":properties", properties);
   RETURN_IF_ERROR(ins.Run());
-  (db_.changes() > 0 ? report_.inserted : report_.unchanged)++;
+  if (db_.changes() > 0) {
+    report_.inserted++;
+    NoteInteraction(*customer, *occurred_at);
+  } else {
+    report_.unchanged++;
+  }
   issues_.clear();
   return Status::Ok();
 }
@@ -1282,17 +1315,8 @@ Result<ImportReport> ImportJob::Run() {
       last_progress = done;
     }
   }
-  if (options_.kind == EntityKind::kOrders || options_.kind == EntityKind::kEvents) {
-    if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
-    if (!in_transaction_) {
-      RETURN_IF_ERROR(db_.Begin());
-      in_transaction_ = true;
-    }
-    Statement& q = db_.Query(options_.kind == EntityKind::kOrders ? "refresh-last-interaction-orders"
-                                                                   : "refresh-last-interaction-events");
-    q.Bind(":source_id", source_id_);
-    RETURN_IF_ERROR(q.Run());
-  }
+  if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
+  RETURN_IF_ERROR(FlushInteractions());
   for (const NamedQuality& q : quality_) report_.fields[q.name] = q.counts;
   report_.bytes = static_cast<int64_t>(input->bytes_read());
   if (options_.progress) options_.progress(input->bytes_read(), input->total_bytes());

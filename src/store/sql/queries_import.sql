@@ -185,15 +185,5 @@ INSERT INTO field_issues (entity, entity_id, field, raw_value, reason, source_id
 VALUES (:entity, :entity_id, :field, :raw_value, :reason, :source_id, :now)
 ON CONFLICT (entity, entity_id, field, raw_value) DO UPDATE SET seen_at = excluded.seen_at;
 
--- name: refresh-last-interaction-orders
-UPDATE customers SET last_interaction_at = (
-  SELECT max(coalesce(customers.last_interaction_at, 0), max(o.ordered_at)) FROM orders o WHERE o.customer_id = customers.id)
-WHERE id IN (SELECT customer_id FROM orders WHERE source_id = :source_id);
-
--- name: refresh-last-interaction-events
-UPDATE customers SET last_interaction_at = (
-  SELECT max(coalesce(customers.last_interaction_at, 0), max(e.occurred_at)) FROM events e WHERE e.customer_id = customers.id)
-WHERE id IN (SELECT customer_id FROM events WHERE source_id = :source_id);
-
 -- name: list-source-ids
 SELECT id FROM sources ORDER BY id;
