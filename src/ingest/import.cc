@@ -19,7 +19,7 @@
 namespace patron::ingest {
 namespace {
 
-constexpr size_t kCacheLimit = 1 << 16;  // bounded caches keep memory flat on huge files
+constexpr size_t kCacheLimit = 1 << 18;  // bounded caches (~40 MB) keep memory flat on huge files
 constexpr int kMaxExamples = 20;
 
 uint64_t Fnv1a(uint64_t h, std::string_view s) {
@@ -157,13 +157,6 @@ class ImportJob {
   Status ImportOrderLine(MappedRecord& r);
   Status ImportEvent(MappedRecord& r);
   Status FinishOrder();
-  // Customers' last interaction, kept per batch in memory and written before
-  // each commit, so memory stays bounded by the batch size.
-  void NoteInteraction(int64_t customer_id, Instant at) {
-    int64_t& latest = interactions_[customer_id];
-    latest = std::max(latest, at.micros);
-  }
-  Status FlushInteractions();
 
   // Shared pieces.
   Result<int64_t> ResolveCustomer(MappedRecord& r);
@@ -321,13 +314,12 @@ Status ImportJob::OpenSource() {
 
 Status ImportJob::MaybeCommit(bool force) {
   if (!force && records_in_batch_ < options_.batch_size) return Status::Ok();
-  if (options_.dry_run) {  // one transaction, rolled back at the end; keep memory bounded
+  if (options_.dry_run) {  // one transaction, rolled back at the end
     records_in_batch_ = 0;
-    return FlushInteractions();
+    return Status::Ok();
   }
   if (in_transaction_) {
     if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
-    RETURN_IF_ERROR(FlushInteractions());
     RETURN_IF_ERROR(db_.Commit());
     in_transaction_ = false;
     rejects_.Flush();
@@ -1028,21 +1020,6 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
 // Orders
 // ---------------------------------------------------------------------------
 
-Status ImportJob::FlushInteractions() {
-  if (interactions_.empty()) return Status::Ok();
-  if (!in_transaction_) {
-    RETURN_IF_ERROR(db_.Begin());
-    in_transaction_ = true;
-  }
-  Statement& q = db_.Query("touch-customer-interaction");
-  for (const auto& [customer, at] : interactions_) {
-    q.Bind(":id", customer).Bind(":at", at);
-    RETURN_IF_ERROR(q.Run());
-  }
-  interactions_.clear();
-  return Status::Ok();
-}
-
 Status ImportJob::FinishOrder() {
   if (current_order_id_ == 0) return Status::Ok();
   if (current_order_is_new_) {
@@ -1129,7 +1106,6 @@ Status ImportJob::ImportOrderLine(MappedRecord& r) {
       up.Bind(":status", status).BindOptional(":channel", channel).Bind(":currency", currency);
       RETURN_IF_ERROR(up.Run());
     }
-    NoteInteraction(*customer, *ordered_at);
     current_order_key_ = order_key;
     current_order_id_ = id;
     current_order_total_ = 0;
@@ -1223,12 +1199,7 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
   ins.Bind(":received_at", now_.micros).Bind(":source_id", source_id_).Bind(":source_key", key);
   ins.Bind(":properties", properties);
   RETURN_IF_ERROR(ins.Run());
-  if (db_.changes() > 0) {
-    report_.inserted++;
-    NoteInteraction(*customer, *occurred_at);
-  } else {
-    report_.unchanged++;
-  }
+  (db_.changes() > 0 ? report_.inserted : report_.unchanged)++;
   issues_.clear();
   return Status::Ok();
 }
@@ -1316,7 +1287,6 @@ Result<ImportReport> ImportJob::Run() {
     }
   }
   if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
-  RETURN_IF_ERROR(FlushInteractions());
   for (const NamedQuality& q : quality_) report_.fields[q.name] = q.counts;
   report_.bytes = static_cast<int64_t>(input->bytes_read());
   if (options_.progress) options_.progress(input->bytes_read(), input->total_bytes());

@@ -79,13 +79,16 @@ Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interact
   for (int c = 0; c < profile.column_count(); ++c) {
     std::string_view name = profile.ColumnName(c);
     if (profile.IsNull(c) || name == "id" || name == "source_id") continue;
-    if (name == "created_at" || name == "updated_at" || name == "last_interaction_at") {
+    if (name == "created_at" || name == "updated_at") {
       view.profile[std::string(name)] = FormatInstant(Instant{profile.Int(c)});
     } else {
       view.profile[std::string(name)] = profile.String(c);
     }
   }
   profile.Reset();
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-last-interaction").Bind(":id", id), [&](Statement& q) {
+    if (!q.IsNull(0)) view.profile["last_interaction_at"] = FormatInstant(Instant{q.Int(0)});
+  }));
 
   RETURN_IF_ERROR(ForEachRow(db.Query("customer-tags").Bind(":id", id),
                              [&](Statement& q) { view.tags.push_back(q.String(0)); }));

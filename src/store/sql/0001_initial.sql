@@ -68,8 +68,8 @@ CREATE TABLE customers (
   lifecycle_stage     TEXT,
   source_id           INTEGER REFERENCES sources(id),  -- the source that first created it
   created_at          INTEGER NOT NULL,
-  updated_at          INTEGER NOT NULL,
-  last_interaction_at INTEGER
+  updated_at          INTEGER NOT NULL
+  -- The last interaction is derived from orders and events when read, not stored.
 );
 
 CREATE TABLE customer_tags (

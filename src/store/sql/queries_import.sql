@@ -46,9 +46,6 @@ WHERE id = ?22;
 -- name: insert-minimal-customer
 INSERT INTO customers (source_id, created_at, updated_at) VALUES (:source_id, :now, :now);
 
--- name: touch-customer-interaction
-UPDATE customers SET last_interaction_at = max(coalesce(last_interaction_at, 0), :at) WHERE id = :id;
-
 -- name: insert-contact-point
 INSERT INTO contact_points (customer_id, kind, value, raw_value, phone_type, street, postal_code, city,
   region, country, status, invalid_reason, suggestion, source_id, first_seen_at, last_seen_at, last_verified_at)

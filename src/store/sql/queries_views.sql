@@ -61,6 +61,12 @@ FROM orders o JOIN order_lines l ON l.order_id = o.id
 LEFT JOIN products p ON p.id = l.product_id LEFT JOIN categories c ON c.id = p.category_id
 WHERE o.customer_id = :id GROUP BY 1 ORDER BY items DESC, 1 LIMIT 5;
 
+-- name: customer-last-interaction
+SELECT max(at) FROM (
+  SELECT max(ordered_at) AS at FROM orders WHERE customer_id = :id
+  UNION ALL
+  SELECT max(occurred_at) FROM events WHERE customer_id = :id);
+
 -- name: customer-interactions
 SELECT e.occurred_at, e.type, e.properties, coalesce(s.name, '')
 FROM events e LEFT JOIN sources s ON s.id = e.source_id
