@@ -220,7 +220,6 @@ class ImportJob {
   std::unordered_map<std::string, int64_t> customer_cache_;
   std::unordered_map<std::string, int64_t> product_cache_;
   std::unordered_map<std::string, int64_t> category_cache_;
-  std::unordered_map<std::string, int64_t> account_cache_;
   std::unordered_map<std::string, std::string> attribute_types_;
 
   // The order whose lines are being read (lines of one order are contiguous).

@@ -153,9 +153,6 @@ UPDATE orders SET total_minor = (
   SELECT coalesce(sum(quantity * unit_price_minor - discount_minor), 0) FROM order_lines WHERE order_id = :id)
 WHERE id = :id;
 
--- name: max-order-line
-SELECT coalesce(max(line_no), 0) FROM order_lines WHERE order_id = :order_id;
-
 -- name: insert-order-line
 INSERT OR IGNORE INTO order_lines (order_id, line_no, product_id, quantity, unit_price_minor, discount_minor)
 VALUES (:order_id, :line_no, :product_id, :quantity, :unit_price_minor, :discount_minor);

@@ -76,10 +76,6 @@ WHERE e.customer_id = :id ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit;
 SELECT s.name, r.source_key FROM source_records r JOIN sources s ON s.id = r.source_id
 WHERE r.entity = 'customer' AND r.entity_id = :id ORDER BY s.name, r.source_key;
 
--- name: latest-imports
-SELECT kind, path, started_at, records, rejected, coalesce(report, '{}') FROM imports
-ORDER BY id DESC LIMIT :limit;
-
 -- name: customer-field-issues
 SELECT field, raw_value, reason FROM field_issues WHERE entity = 'customer' AND entity_id = :id ORDER BY field;
 
