@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/cli_internal.h"
 #include "demo/demo.h"
 #include "ingest/import_internal.h"
 #include "ingest/ingest.h"
@@ -21,73 +22,6 @@ namespace patron::cli {
 namespace {
 
 using nlohmann::ordered_json;
-
-std::string DefaultDbPath() {
-  const char* env = std::getenv("PATRON_DB");
-  return env && *env ? env : "patron.db";
-}
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "patron: %s\n", s.ToString().c_str());
-  return 1;
-}
-
-// A one-line progress bar on stderr, drawn only when stderr is a terminal.
-class ProgressBar {
- public:
-  explicit ProgressBar(std::string label) : label_(std::move(label)), enabled_(::isatty(2) == 1) {
-    start_ = std::chrono::steady_clock::now();
-  }
-  ~ProgressBar() { Done(); }
-  void Update(uint64_t done, uint64_t total) {
-    if (!enabled_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (done != total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    double secs = std::chrono::duration<double>(now - start_).count();
-    double mb = static_cast<double>(done) / 1e6;
-    constexpr int kWidth = 30;
-    if (total > 0) {
-      double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
-      int filled = static_cast<int>(frac * kWidth);
-      std::string bar(filled, '#');
-      bar.append(kWidth - filled, '.');
-      double eta = frac > 0.01 ? secs * (1 - frac) / frac : 0;
-      std::fprintf(stderr, "\r%s [%s] %5.1f %%  %.1f/%.1f MB  %.1f MB/s  eta %.0f s ", label_.c_str(), bar.c_str(),
-                   frac * 100, mb, static_cast<double>(total) / 1e6, secs > 0 ? mb / secs : 0.0, eta);
-    } else {
-      std::fprintf(stderr, "\r%s %.1f MB  %.1f MB/s ", label_.c_str(), mb, secs > 0 ? mb / secs : 0.0);
-    }
-    drawn_ = true;
-  }
-  void Done() {
-    if (drawn_) std::fprintf(stderr, "\n");
-    drawn_ = false;
-  }
-
- private:
-  std::string label_;
-  bool enabled_;
-  bool drawn_ = false;
-  std::chrono::steady_clock::time_point start_, last_;
-};
-
-Result<std::unique_ptr<Database>> OpenDb(const std::string& path) {
-  auto db = Database::Open(path);
-  if (!db.ok()) return db.status().WithContext("database '" + path + "'");
-  return db;
-}
-
-std::string Money(int64_t minor, const std::string& currency) {
-  int digits = (currency == "IRR" || currency == "JPY") ? 0 : 2;
-  char buf[64];
-  if (digits == 0) {
-    std::snprintf(buf, sizeof buf, "%lld %s", static_cast<long long>(minor), currency.c_str());
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f %s", static_cast<double>(minor) / 100.0, currency.c_str());
-  }
-  return buf;
-}
 
 // ---------------------------------------------------------------------------
 // import
@@ -567,10 +501,16 @@ int RunDemoTour(const std::string& db_path) {
 int Run(int argc, char** argv) {
   CLI::App app{"Patron: one true customer view, and the right offer to the right person at the right time."};
   app.require_subcommand(1);
-  std::string db_path = DefaultDbPath();
-  bool json = false;
+  GlobalOptions globals;
+  globals.db_path = DefaultDbPath();
+  std::string& db_path = globals.db_path;
+  bool& json = globals.json;
   app.add_option("--db", db_path, "SQLite database file (default $PATRON_DB or ./patron.db)");
   app.add_flag("--json", json, "Print results as JSON");
+  Action action;
+  AddSegmentCommands(app, globals, action);
+  AddIdentityCommands(app, globals, action);
+  AddModelCommands(app, globals, action);
   app.set_version_flag("--version", "patron 0.1.0");
 
   // import
@@ -642,6 +582,7 @@ int Run(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (action) return action();
   if (*import) return RunImport(db_path, ia, json);
   if (*stats) return RunStats(db_path, json);
   if (*quality) return RunQuality(db_path, json);

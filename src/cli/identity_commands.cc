@@ -1,0 +1,10 @@
+// `patron identity` commands.
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_internal.h"
+
+namespace patron::cli {
+
+void AddIdentityCommands(CLI::App& /*app*/, const GlobalOptions& /*globals*/, Action& /*action*/) {}
+
+}  // namespace patron::cli
