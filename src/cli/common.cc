@@ -26,13 +26,10 @@ Result<std::unique_ptr<Database>> OpenDb(const std::string& path) {
 }
 
 std::string Money(int64_t minor, const std::string& currency) {
-  int digits = (currency == "IRR" || currency == "JPY") ? 0 : 2;
+  int digits = CurrencyMinorDigits(currency);
+  double scale = digits == 0 ? 1.0 : digits == 3 ? 1000.0 : 100.0;
   char buf[64];
-  if (digits == 0) {
-    std::snprintf(buf, sizeof buf, "%lld %s", static_cast<long long>(minor), currency.c_str());
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f %s", static_cast<double>(minor) / 100.0, currency.c_str());
-  }
+  std::snprintf(buf, sizeof buf, "%.*f %s", digits, static_cast<double>(minor) / scale, currency.c_str());
   return buf;
 }
 

@@ -192,6 +192,10 @@ struct Money {
   std::string currency;  // "EUR", "SEK", "IRR"; empty when unknown
 };
 
+// Digits after the decimal point in amounts of `currency` as people write them:
+// 0 for IRR (rials are written whole), JPY, KRW, ...; 3 for KWD, BHD, OMR, JOD; else 2.
+int CurrencyMinorDigits(std::string_view currency);
+
 // ---------------------------------------------------------------------------
 // Text
 // ---------------------------------------------------------------------------

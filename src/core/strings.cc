@@ -75,4 +75,13 @@ std::string_view TrimAscii(std::string_view text) {
   return text.substr(b, e - b);
 }
 
+int CurrencyMinorDigits(std::string_view currency) {
+  static constexpr std::string_view kZero[] = {"IRR", "JPY", "KRW", "ISK", "CLP", "VND", "IQD"};
+  for (std::string_view c : kZero) {
+    if (currency == c) return 0;
+  }
+  if (currency == "KWD" || currency == "BHD" || currency == "OMR" || currency == "JOD") return 3;
+  return 2;
+}
+
 }  // namespace patron

@@ -79,16 +79,6 @@ class RejectWriter {
   std::FILE* file_ = nullptr;
 };
 
-int MinorDigits(std::string_view currency) {
-  // ISO 4217 currencies without minor units that our users meet.
-  static const char* kZero[] = {"IRR", "JPY", "KRW", "ISK", "CLP", "VND", "IQD"};
-  for (const char* c : kZero) {
-    if (currency == c) return 0;
-  }
-  if (currency == "KWD" || currency == "BHD" || currency == "OMR" || currency == "JOD") return 3;
-  return 2;
-}
-
 bool IsSegmentCallType(std::string_view t) {
   return t == "track" || t == "identify" || t == "page" || t == "screen" || t == "group" || t == "alias";
 }
@@ -289,7 +279,7 @@ Status ImportJob::OpenSource() {
       currency = c.substr(sp + 1);
     }
     cost_currency = currency.empty() ? options_.default_currency : std::string(currency);
-    auto parsed = ParseAmountMinor(amount, MinorDigits(cost_currency));
+    auto parsed = ParseAmountMinor(amount, CurrencyMinorDigits(cost_currency));
     if (!parsed.ok()) return parsed.status().WithContext("--source-cost");
     cost = *parsed;
   }
@@ -788,7 +778,7 @@ Status ImportJob::ImportAccount(MappedRecord& r) {
   }
   if (int f = FieldIndex("revenue"); !r.Get(f).empty()) {
     NotePresent("revenue");
-    auto v = ParseAmountMinor(r.Get(f), MinorDigits(currency));
+    auto v = ParseAmountMinor(r.Get(f), CurrencyMinorDigits(currency));
     if (v.ok()) {
       revenue = *v;
       NoteValid("revenue");
@@ -891,7 +881,7 @@ Status ImportJob::ImportProduct(MappedRecord& r) {
   std::optional<int64_t> price;
   if (int f = FieldIndex("price"); !r.Get(f).empty()) {
     NotePresent("price");
-    auto p = ParseAmountMinor(r.Get(f), MinorDigits(currency));
+    auto p = ParseAmountMinor(r.Get(f), CurrencyMinorDigits(currency));
     if (p.ok() && *p >= 0) {
       price = *p;
       NoteValid("price");
@@ -1058,13 +1048,13 @@ Status ImportJob::ImportOrderLine(MappedRecord& r) {
   if (currency.empty()) currency = options_.default_currency;
   std::optional<int64_t> unit_price;
   if (int f = FieldIndex("unit_price"); !r.Get(f).empty()) {
-    auto p = ParseAmountMinor(r.Get(f), MinorDigits(currency));
+    auto p = ParseAmountMinor(r.Get(f), CurrencyMinorDigits(currency));
     if (!p.ok()) return Reject(r, "unit_price: " + p.status().message());
     unit_price = *p;
   }
   int64_t discount = 0;
   if (int f = FieldIndex("discount"); !r.Get(f).empty()) {
-    auto d = ParseAmountMinor(r.Get(f), MinorDigits(currency));
+    auto d = ParseAmountMinor(r.Get(f), CurrencyMinorDigits(currency));
     if (!d.ok()) return Reject(r, "discount: " + d.status().message());
     discount = *d;
   }

@@ -161,6 +161,11 @@ void Statement::Reset() {
 }
 
 int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+bool Statement::IsNumeric(int col) const {
+  int type = sqlite3_column_type(stmt_, col);
+  return type == SQLITE_INTEGER || type == SQLITE_FLOAT;
+}
+
 bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
 double Statement::Double(int col) const { return sqlite3_column_double(stmt_, col); }

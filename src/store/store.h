@@ -58,6 +58,8 @@ class Statement {
 
   int column_count() const;
   bool IsNull(int col) const;
+  // True when the column holds an INTEGER or REAL value (not text, blob or NULL).
+  bool IsNumeric(int col) const;
   int64_t Int(int col) const;
   double Double(int col) const;
   std::string_view Text(int col) const;  // valid until the next Step/Reset

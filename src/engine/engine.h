@@ -1,0 +1,185 @@
+// Patron engine: an immutable, in-memory columnar snapshot of the customer base,
+// built from the store, that the segment evaluator scans.
+//
+// Layout (see docs/segments.md, "How segments run"):
+// - customers get dense indexes 0..n-1 in store-id order;
+// - profile fields, custom attributes and account fields are typed columns:
+//   text is dictionary-encoded (code 0 = missing), everything else is a double
+//   (NaN = missing; dates are yyyymmdd, timestamps microseconds — both exact);
+// - orders, purchases (order lines) and events are grouped by customer (CSR
+//   offsets) and sorted by time inside each customer;
+// - event properties are loaded per key on first use (most segments touch one
+//   or two keys; loading all would cost more memory than every other column);
+// - tags, consents and reachability are bitmaps / per-customer values.
+//
+// Thread-safety: a Snapshot is immutable after Build except for the lazily
+// loaded event-property columns, which are guarded by a mutex. Readers share
+// one snapshot through std::shared_ptr<const Snapshot>.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/core.h"
+
+// CRoaring's C++ bitmap (global namespace in the Debian 12 release).
+class Roaring;
+
+namespace patron {
+class Database;
+}
+
+namespace patron::engine {
+
+inline constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
+inline bool IsMissing(double v) { return std::isnan(v); }
+
+enum class ValueType { kText, kInteger, kNumber, kBoolean, kDate, kTimestamp };
+std::string_view ValueTypeName(ValueType t);
+
+// A dictionary of distinct strings; code 0 is the missing value.
+struct Dictionary {
+  std::vector<std::string> values{std::string()};
+  std::vector<std::string> folded{std::string()};  // FoldForMatching(values[i])
+  std::unordered_map<std::string, uint32_t> index;
+
+  uint32_t Intern(std::string_view value);
+  size_t size() const { return values.size(); }
+};
+
+// One typed column over customers, accounts or products.
+struct Column {
+  ValueType type = ValueType::kText;
+  std::vector<uint32_t> codes;  // kText
+  Dictionary dict;              // kText
+  std::vector<double> numbers;  // every other type; NaN when missing
+};
+
+// Rows of one kind of activity grouped by customer: rows of customer c are
+// [offsets[c], offsets[c+1]), in ascending time.
+struct Grouped {
+  std::vector<uint32_t> offsets;  // customers + 1 entries
+  std::vector<int64_t> at;        // microseconds since the epoch
+};
+
+struct Orders : Grouped {
+  std::vector<double> amount;  // major units of the order's currency
+  std::vector<uint32_t> channel, status, currency;
+  Dictionary channels, statuses, currencies;
+};
+
+struct Purchases : Grouped {  // order lines
+  std::vector<uint32_t> product;  // index into Products; UINT32_MAX when unknown
+  std::vector<uint32_t> order_channel, status, currency;  // codes in Orders' dictionaries
+  std::vector<double> quantity, amount, unit_price;        // amount = quantity × price − discount
+};
+
+struct Products {
+  std::vector<int64_t> ids;
+  Column sku, name, brand;
+  std::vector<int32_t> category;  // index into Categories; -1 when none
+};
+
+struct Categories {
+  std::vector<std::string> slugs;  // "electronics/phones"
+  std::vector<std::string> names;
+  std::vector<int32_t> parent;  // -1 for a root
+  // Indexes of the categories a name means, each with all its descendants: the
+  // full slug, the last slug part ("phones") or the display name, folded.
+  std::vector<uint8_t> Matching(std::string_view name) const;
+};
+
+struct Events : Grouped {
+  std::vector<uint32_t> type;  // code in `types`
+  Dictionary types;
+  int64_t max_event_id = 0;    // the snapshot's events are those with id <= this
+};
+
+// The values of one event property key, one code per event (0 = absent).
+struct PropertyColumn {
+  std::vector<uint32_t> codes;
+  Dictionary dict;
+  std::vector<double> numbers;  // per dictionary entry: its numeric value or NaN
+};
+
+enum class Channel { kEmail, kSms, kPhone, kMail, kPush };
+inline constexpr int kChannelCount = 5;
+std::string_view ChannelName(Channel c);
+Result<Channel> ParseChannel(std::string_view name);
+
+struct Snapshot {
+  Instant built_at;
+  std::vector<int64_t> customer_ids;        // dense index -> store id (ascending)
+  std::map<std::string, Column, std::less<>> profile;     // "city", "age" is derived
+  std::map<std::string, Column, std::less<>> attributes;  // custom attributes
+  std::map<std::string, std::unique_ptr<::Roaring>, std::less<>> tags;  // folded tag -> customers
+
+  // Accounts: columns over accounts, and each customer's accounts.
+  std::vector<int64_t> account_ids;
+  std::map<std::string, Column, std::less<>> account_columns;
+  std::vector<uint32_t> account_offsets;  // customers + 1
+  std::vector<uint32_t> account_members;  // account indexes
+
+  Orders orders;
+  Purchases purchases;
+  Products products;
+  Categories categories;
+  Events events;
+
+  // Reachability inputs: the latest consent per (channel, purpose) that is
+  // "granted", and per channel the newest verification time (micros, NaN when
+  // none) of a verified contact point that the channel can use.
+  std::map<std::pair<int, std::string>, std::unique_ptr<::Roaring>> consent_granted;
+  std::vector<double> contact_fresh_at[kChannelCount];
+
+  Snapshot();
+  ~Snapshot();
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  uint32_t customer_count() const { return static_cast<uint32_t>(customer_ids.size()); }
+  // Dense index of a store id, or UINT32_MAX.
+  uint32_t IndexOf(int64_t customer_id) const;
+
+  // The values of event property `key`, loaded from the store on first use.
+  Result<const PropertyColumn*> Property(std::string_view key) const;
+
+  // Approximate bytes held by the columns (for benchmarks and `segment stats`).
+  size_t MemoryBytes() const;
+  size_t EventBytes() const;
+
+ private:
+  friend Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock& clock,
+                                                               const std::function<void(uint64_t, uint64_t)>& progress);
+  std::string db_path_;
+  mutable std::mutex property_mutex_;
+  mutable std::map<std::string, std::unique_ptr<PropertyColumn>, std::less<>> properties_;
+  std::vector<uint32_t> index_by_id_;  // store id -> dense index (UINT32_MAX when none)
+};
+
+// Reads the whole store into a snapshot. `progress(done, total)` counts rows.
+Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock& clock,
+                                                      const std::function<void(uint64_t, uint64_t)>& progress = {});
+
+// Profile fields every snapshot has, with their types ("age" is derived from
+// birth_date at query time; "source" is the name of the customer's first source).
+struct FieldInfo {
+  std::string_view name;
+  ValueType type;
+};
+const std::vector<FieldInfo>& ProfileFields();
+const std::vector<FieldInfo>& AccountFields();
+
+// Civil date helpers for yyyymmdd-encoded dates.
+inline double EncodeDate(const CivilDate& d) { return d.year * 10000.0 + d.month * 100.0 + d.day; }
+
+}  // namespace patron::engine

@@ -1,0 +1,556 @@
+// Building the engine snapshot from the store, and its small helpers.
+#include <roaring/roaring.hh>
+
+#include <algorithm>
+#include <limits>
+
+#include "engine/engine.h"
+#include "store/store.h"
+
+namespace patron::engine {
+
+std::string_view ValueTypeName(ValueType t) {
+  switch (t) {
+    case ValueType::kText: return "text";
+    case ValueType::kInteger: return "integer";
+    case ValueType::kNumber: return "number";
+    case ValueType::kBoolean: return "boolean";
+    case ValueType::kDate: return "date";
+    case ValueType::kTimestamp: return "timestamp";
+  }
+  return "text";
+}
+
+std::string_view ChannelName(Channel c) {
+  switch (c) {
+    case Channel::kEmail: return "email";
+    case Channel::kSms: return "sms";
+    case Channel::kPhone: return "phone";
+    case Channel::kMail: return "mail";
+    case Channel::kPush: return "push";
+  }
+  return "email";
+}
+
+Result<Channel> ParseChannel(std::string_view name) {
+  for (int i = 0; i < kChannelCount; ++i) {
+    if (ChannelName(static_cast<Channel>(i)) == name) return static_cast<Channel>(i);
+  }
+  return InvalidArgument("unknown channel \"" + std::string(name) + "\": expected email, sms, phone, mail or push");
+}
+
+uint32_t Dictionary::Intern(std::string_view value) {
+  if (value.empty()) return 0;
+  auto it = index.find(std::string(value));
+  if (it != index.end()) return it->second;
+  auto code = static_cast<uint32_t>(values.size());
+  values.emplace_back(value);
+  folded.push_back(IsValidUtf8(value) ? FoldForMatching(value) : std::string(value));
+  index.emplace(std::string(value), code);
+  return code;
+}
+
+const std::vector<FieldInfo>& ProfileFields() {
+  static const std::vector<FieldInfo> fields = {
+      {"given_name", ValueType::kText},       {"family_name", ValueType::kText},
+      {"full_name", ValueType::kText},        {"salutation", ValueType::kText},
+      {"gender", ValueType::kText},           {"birth_date", ValueType::kDate},
+      {"marital_status", ValueType::kText},   {"education", ValueType::kText},
+      {"income_band", ValueType::kText},      {"household_size", ValueType::kInteger},
+      {"language", ValueType::kText},         {"time_zone", ValueType::kText},
+      {"city", ValueType::kText},             {"region", ValueType::kText},
+      {"country", ValueType::kText},          {"acquisition_channel", ValueType::kText},
+      {"lifecycle_stage", ValueType::kText},  {"source", ValueType::kText},
+      {"created_at", ValueType::kTimestamp},  {"updated_at", ValueType::kTimestamp},
+  };
+  return fields;
+}
+
+const std::vector<FieldInfo>& AccountFields() {
+  static const std::vector<FieldInfo> fields = {
+      {"name", ValueType::kText},          {"domain", ValueType::kText},
+      {"industry_code", ValueType::kText}, {"employees", ValueType::kInteger},
+      {"revenue", ValueType::kNumber},     {"currency", ValueType::kText},
+      {"tier", ValueType::kText},          {"contract_status", ValueType::kText},
+      {"city", ValueType::kText},          {"country", ValueType::kText},
+  };
+  return fields;
+}
+
+std::vector<uint8_t> Categories::Matching(std::string_view name) const {
+  std::string wanted = FoldForMatching(name);
+  std::vector<uint8_t> direct(slugs.size(), 0);
+  for (size_t i = 0; i < slugs.size(); ++i) {
+    std::string_view slug = slugs[i];
+    size_t slash = slug.rfind('/');
+    std::string_view leaf = slash == std::string_view::npos ? slug : slug.substr(slash + 1);
+    if (FoldForMatching(slug) == wanted || FoldForMatching(leaf) == wanted || FoldForMatching(names[i]) == wanted) {
+      direct[i] = 1;
+    }
+  }
+  // A category matches when it or any ancestor matches.
+  std::vector<uint8_t> result(slugs.size(), 0);
+  for (size_t i = 0; i < slugs.size(); ++i) {
+    for (int32_t c = static_cast<int32_t>(i); c >= 0; c = parent[c]) {
+      if (direct[c]) {
+        result[i] = 1;
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+Snapshot::Snapshot() = default;
+Snapshot::~Snapshot() = default;
+
+uint32_t Snapshot::IndexOf(int64_t customer_id) const {
+  if (customer_id < 0 || static_cast<uint64_t>(customer_id) >= index_by_id_.size()) return UINT32_MAX;
+  return index_by_id_[customer_id];
+}
+
+namespace {
+
+size_t ColumnBytes(const Column& c) {
+  size_t n = c.codes.capacity() * 4 + c.numbers.capacity() * 8;
+  for (const auto& s : c.dict.values) n += s.capacity() + 32;
+  return n;
+}
+
+// Sets a text or numeric column value from a statement column.
+void SetValue(Column& column, uint32_t row, const Statement& q, int col) {
+  if (q.IsNull(col)) return;
+  if (column.type == ValueType::kText) {
+    column.codes[row] = column.dict.Intern(q.Text(col));
+  } else if (column.type == ValueType::kDate) {
+    std::string_view t = q.Text(col);
+    int y = 0, m = 0, d = 0;
+    if (t.size() >= 10 && std::sscanf(std::string(t.substr(0, 10)).c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3) {
+      column.numbers[row] = y * 10000.0 + m * 100.0 + d;
+    }
+  } else {
+    column.numbers[row] = q.Double(col);
+  }
+}
+
+void Allocate(Column& column, ValueType type, size_t rows) {
+  column.type = type;
+  if (type == ValueType::kText) {
+    column.codes.assign(rows, 0);
+  } else {
+    column.numbers.assign(rows, kMissing);
+  }
+}
+
+double MajorUnits(int64_t minor, uint32_t digits) {
+  static constexpr double kScale[] = {1.0, 10.0, 100.0, 1000.0};
+  return static_cast<double>(minor) / kScale[std::min<uint32_t>(digits, 3)];
+}
+
+// Fills `offsets` (customers + 1) from the customer index of each row.
+void FinishOffsets(std::vector<uint32_t>& offsets, const std::vector<uint32_t>& counts) {
+  offsets.assign(counts.size() + 1, 0);
+  for (size_t i = 0; i < counts.size(); ++i) offsets[i + 1] = offsets[i] + counts[i];
+}
+
+}  // namespace
+
+size_t Snapshot::EventBytes() const {
+  return events.at.capacity() * 8 + events.type.capacity() * 4 + events.offsets.capacity() * 4;
+}
+
+size_t Snapshot::MemoryBytes() const {
+  size_t n = customer_ids.capacity() * 8 + index_by_id_.capacity() * 4;
+  for (const auto& [_, c] : profile) n += ColumnBytes(c);
+  for (const auto& [_, c] : attributes) n += ColumnBytes(c);
+  for (const auto& [_, c] : account_columns) n += ColumnBytes(c);
+  for (const auto& [_, b] : tags) n += b->getSizeInBytes();
+  for (const auto& [_, b] : consent_granted) n += b->getSizeInBytes();
+  for (const auto& v : contact_fresh_at) n += v.capacity() * 8;
+  n += orders.at.capacity() * (8 + 8 + 12) + purchases.at.capacity() * (8 + 4 + 12 + 24);
+  n += EventBytes();
+  std::lock_guard lock(property_mutex_);
+  for (const auto& [_, p] : properties_) n += p->codes.capacity() * 4 + p->numbers.capacity() * 8;
+  return n;
+}
+
+Result<const PropertyColumn*> Snapshot::Property(std::string_view key) const {
+  std::lock_guard lock(property_mutex_);
+  if (auto it = properties_.find(key); it != properties_.end()) return it->second.get();
+  auto column = std::make_unique<PropertyColumn>();
+  column->codes.reserve(events.at.size());
+  if (!events.at.empty()) {
+    DatabaseOptions options;
+    options.read_only = true;
+    ASSIGN_OR_RETURN(auto db, Database::Open(db_path_, options));
+    Statement& q = db->Query("engine-event-property");
+    std::string path = "$.\"";
+    for (char c : key) {
+      if (c == '"' || c == '\\') path.push_back('\\');
+      path.push_back(c);
+    }
+    path += "\"";
+    q.Bind(":path", path).Bind(":max_id", events.max_event_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t code = 0;
+      if (!q.IsNull(0)) {
+        code = column->dict.Intern(q.Text(0));
+        if (column->numbers.size() < column->dict.size()) column->numbers.resize(column->dict.size(), kMissing);
+        // A value is a number when the JSON held a number (not a string of digits).
+        if (q.IsNumeric(0)) column->numbers[code] = q.Double(0);
+      }
+      column->codes.push_back(code);
+    }
+    q.Reset();
+  }
+  if (column->codes.size() != events.at.size()) {
+    return FailedPrecondition("the store's events changed since the engine snapshot was built; rebuild it");
+  }
+  column->numbers.resize(column->dict.size(), kMissing);
+  const PropertyColumn* result = column.get();
+  properties_.emplace(std::string(key), std::move(column));
+  return result;
+}
+
+Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock& clock,
+                                                      const std::function<void(uint64_t, uint64_t)>& progress) {
+  auto snap = std::make_shared<Snapshot>();
+  snap->built_at = clock.Now();
+  snap->db_path_ = db.path();
+  // One read transaction: every table is read at the same point in time.
+  RETURN_IF_ERROR(db.Exec("BEGIN"));
+  struct EndRead {
+    Database& db;
+    ~EndRead() { (void)db.Exec("COMMIT"); }
+  } end_read{db};
+
+  ASSIGN_OR_RETURN(int64_t total_rows,
+                   db.QueryInt("SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + "
+                               "(SELECT count(*) FROM order_lines) + (SELECT count(*) FROM events)"));
+  uint64_t done = 0;
+  auto tick = [&] {
+    if (progress && (++done & 0xFFFF) == 0) progress(done, static_cast<uint64_t>(total_rows));
+  };
+
+  // Customers and their profile columns.
+  ASSIGN_OR_RETURN(int64_t customer_count, db.QueryInt("SELECT count(*) FROM customers"));
+  ASSIGN_OR_RETURN(int64_t max_customer_id, db.QueryInt("SELECT coalesce(max(id), 0) FROM customers"));
+  const auto& fields = ProfileFields();
+  for (const auto& f : fields) Allocate(snap->profile[std::string(f.name)], f.type, customer_count);
+  snap->customer_ids.reserve(customer_count);
+  snap->index_by_id_.assign(max_customer_id + 1, UINT32_MAX);
+  {
+    // Statement columns 1.. in the order of ProfileFields() except that the
+    // query lists salutation and source in their own places.
+    static constexpr std::string_view kQueryOrder[] = {
+        "given_name", "family_name", "full_name", "salutation", "gender", "birth_date", "marital_status",
+        "education", "income_band", "household_size", "language", "time_zone", "city", "region", "country",
+        "acquisition_channel", "lifecycle_stage", "source", "created_at", "updated_at"};
+    std::vector<Column*> by_position;
+    for (std::string_view name : kQueryOrder) by_position.push_back(&snap->profile.find(name)->second);
+    Statement& q = db.Query("engine-customers");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      auto index = static_cast<uint32_t>(snap->customer_ids.size());
+      if (index >= static_cast<uint32_t>(customer_count)) break;  // inserted after the count: next snapshot
+      int64_t id = q.Int(0);
+      snap->customer_ids.push_back(id);
+      snap->index_by_id_[id] = index;
+      for (size_t i = 0; i < by_position.size(); ++i) SetValue(*by_position[i], index, q, static_cast<int>(i + 1));
+      tick();
+    }
+    q.Reset();
+  }
+  const uint32_t n = snap->customer_count();
+
+  // Custom attributes, typed by their declaration (undeclared ones are text).
+  {
+    Statement& defs = db.Query("engine-attribute-definitions");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, defs.Step());
+      if (!row) break;
+      std::string type = defs.String(1);
+      ValueType t = type == "integer"   ? ValueType::kInteger
+                    : type == "number"  ? ValueType::kNumber
+                    : type == "boolean" ? ValueType::kBoolean
+                    : type == "date"    ? ValueType::kDate
+                    : type == "timestamp" ? ValueType::kTimestamp
+                                        : ValueType::kText;
+      Allocate(snap->attributes[defs.String(0)], t, n);
+    }
+    defs.Reset();
+    Statement& q = db.Query("engine-customer-attributes");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(q.Int(0));
+      if (c == UINT32_MAX) continue;
+      std::string name = q.String(1);
+      auto it = snap->attributes.find(name);
+      if (it == snap->attributes.end()) {
+        it = snap->attributes.emplace(name, Column{}).first;
+        Allocate(it->second, ValueType::kText, n);
+      }
+      Column& col = it->second;
+      if (col.type == ValueType::kText || col.type == ValueType::kDate) {
+        SetValue(col, c, q, 2);
+      } else {
+        // A numeric attribute keeps only values stored as numbers (text is missing).
+        if (q.IsNumeric(2)) col.numbers[c] = q.Double(2);
+      }
+    }
+    q.Reset();
+  }
+
+  // Tags.
+  {
+    Statement& q = db.Query("engine-tags");
+    std::map<std::string, std::vector<uint32_t>> members;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(q.Int(0));
+      if (c == UINT32_MAX) continue;
+      members[FoldForMatching(q.Text(1))].push_back(c);
+    }
+    q.Reset();
+    for (auto& [tag, ids] : members) {
+      std::sort(ids.begin(), ids.end());
+      auto bitmap = std::make_unique<::Roaring>(ids.size(), ids.data());
+      bitmap->runOptimize();
+      snap->tags.emplace(tag, std::move(bitmap));
+    }
+  }
+
+  // Accounts and memberships.
+  {
+    ASSIGN_OR_RETURN(int64_t account_count, db.QueryInt("SELECT count(*) FROM accounts"));
+    for (const auto& f : AccountFields()) Allocate(snap->account_columns[std::string(f.name)], f.type, account_count);
+    std::unordered_map<int64_t, uint32_t> account_index;
+    Statement& q = db.Query("engine-accounts");
+    static constexpr std::string_view kQueryOrder[] = {"name", "domain", "industry_code", "employees",
+                                                       "revenue", "currency", "tier", "contract_status",
+                                                       "city", "country"};
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      auto index = static_cast<uint32_t>(snap->account_ids.size());
+      if (index >= static_cast<uint32_t>(account_count)) break;
+      snap->account_ids.push_back(q.Int(0));
+      account_index[q.Int(0)] = index;
+      for (size_t i = 0; i < std::size(kQueryOrder); ++i) {
+        Column& col = snap->account_columns.find(kQueryOrder[i])->second;
+        if (kQueryOrder[i] == "revenue") {
+          if (!q.IsNull(5)) col.numbers[index] = MajorUnits(q.Int(5), CurrencyMinorDigits(q.Text(6)));
+        } else {
+          SetValue(col, index, q, static_cast<int>(i + 1));
+        }
+      }
+    }
+    q.Reset();
+    std::vector<uint32_t> counts(n, 0);
+    std::vector<std::pair<uint32_t, uint32_t>> pairs;
+    Statement& m = db.Query("engine-account-members");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, m.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(m.Int(0));
+      auto a = account_index.find(m.Int(1));
+      if (c == UINT32_MAX || a == account_index.end()) continue;
+      pairs.emplace_back(c, a->second);
+      counts[c]++;
+    }
+    m.Reset();
+    FinishOffsets(snap->account_offsets, counts);
+    snap->account_members.resize(pairs.size());
+    for (size_t i = 0; i < pairs.size(); ++i) snap->account_members[i] = pairs[i].second;
+  }
+
+  // Categories and products.
+  std::unordered_map<int64_t, int32_t> category_index;
+  {
+    Statement& q = db.Query("engine-categories");
+    std::vector<int64_t> parent_ids;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      category_index[q.Int(0)] = static_cast<int32_t>(snap->categories.slugs.size());
+      snap->categories.slugs.push_back(q.String(1));
+      snap->categories.names.push_back(q.String(2));
+      parent_ids.push_back(q.IsNull(3) ? 0 : q.Int(3));
+    }
+    q.Reset();
+    for (int64_t p : parent_ids) {
+      auto it = category_index.find(p);
+      snap->categories.parent.push_back(it == category_index.end() ? -1 : it->second);
+    }
+  }
+  std::unordered_map<int64_t, uint32_t> product_index;
+  {
+    ASSIGN_OR_RETURN(int64_t product_count, db.QueryInt("SELECT count(*) FROM products"));
+    Products& p = snap->products;
+    Allocate(p.sku, ValueType::kText, product_count);
+    Allocate(p.name, ValueType::kText, product_count);
+    Allocate(p.brand, ValueType::kText, product_count);
+    Statement& q = db.Query("engine-products");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      auto index = static_cast<uint32_t>(p.ids.size());
+      if (index >= static_cast<uint32_t>(product_count)) break;
+      p.ids.push_back(q.Int(0));
+      product_index[q.Int(0)] = index;
+      SetValue(p.sku, index, q, 1);
+      SetValue(p.name, index, q, 2);
+      auto cat = q.IsNull(3) ? category_index.end() : category_index.find(q.Int(3));
+      p.category.push_back(cat == category_index.end() ? -1 : cat->second);
+      SetValue(p.brand, index, q, 4);
+    }
+    q.Reset();
+  }
+
+  // Orders.
+  {
+    Orders& o = snap->orders;
+    std::vector<uint32_t> counts(n, 0);
+    Statement& q = db.Query("engine-orders");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(q.Int(0));
+      if (c == UINT32_MAX) continue;
+      counts[c]++;
+      o.at.push_back(q.Int(1));
+      uint32_t currency = o.currencies.Intern(q.Text(3));
+      o.currency.push_back(currency);
+      o.amount.push_back(MajorUnits(q.Int(2), CurrencyMinorDigits(q.Text(3))));
+      o.channel.push_back(o.channels.Intern(q.Text(4)));
+      o.status.push_back(o.statuses.Intern(q.Text(5)));
+      tick();
+    }
+    q.Reset();
+    FinishOffsets(o.offsets, counts);
+  }
+
+  // Purchases (order lines).
+  {
+    Purchases& p = snap->purchases;
+    Orders& o = snap->orders;
+    std::vector<uint32_t> counts(n, 0);
+    Statement& q = db.Query("engine-purchases");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(q.Int(0));
+      if (c == UINT32_MAX) continue;
+      counts[c]++;
+      p.at.push_back(q.Int(1));
+      auto prod = q.IsNull(2) ? product_index.end() : product_index.find(q.Int(2));
+      p.product.push_back(prod == product_index.end() ? UINT32_MAX : prod->second);
+      int digits = CurrencyMinorDigits(q.Text(6));
+      double quantity = static_cast<double>(q.Int(3));
+      p.quantity.push_back(quantity);
+      p.unit_price.push_back(MajorUnits(q.Int(4), digits));
+      p.amount.push_back(MajorUnits(q.Int(3) * q.Int(4) - q.Int(5), digits));
+      p.currency.push_back(o.currencies.Intern(q.Text(6)));
+      p.order_channel.push_back(o.channels.Intern(q.Text(7)));
+      p.status.push_back(o.statuses.Intern(q.Text(8)));
+      tick();
+    }
+    q.Reset();
+    FinishOffsets(p.offsets, counts);
+  }
+
+  // Events.
+  {
+    Events& e = snap->events;
+    Statement& max = db.Query("engine-max-event-id");
+    ASSIGN_OR_RETURN(bool has, max.Step());
+    e.max_event_id = has ? max.Int(0) : 0;
+    max.Reset();
+    std::vector<uint32_t> counts(n, 0);
+    Statement& q = db.Query("engine-events");
+    q.Bind(":max_id", e.max_event_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(q.Int(0));
+      if (c == UINT32_MAX) {
+        return FailedPrecondition("an event belongs to a customer created after the snapshot began; rebuild it");
+      }
+      counts[c]++;
+      e.at.push_back(q.Int(1));
+      e.type.push_back(e.types.Intern(q.Text(2)));
+      tick();
+    }
+    q.Reset();
+    FinishOffsets(e.offsets, counts);
+  }
+
+  // Consents: the latest record per (customer, channel, purpose) decides.
+  {
+    std::map<std::pair<int, std::string>, std::vector<uint32_t>> granted;
+    Statement& q = db.Query("engine-consents");
+    int64_t prev_customer = -1;
+    std::string prev_channel, prev_purpose, prev_status;
+    auto flush = [&] {
+      if (prev_customer < 0 || prev_status != "granted") return;
+      auto channel = ParseChannel(prev_channel);
+      uint32_t c = snap->IndexOf(prev_customer);
+      if (channel.ok() && c != UINT32_MAX) granted[{static_cast<int>(*channel), prev_purpose}].push_back(c);
+    };
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      int64_t customer = q.Int(0);
+      std::string channel = q.String(1), purpose = q.String(2);
+      if (customer != prev_customer || channel != prev_channel || purpose != prev_purpose) flush();
+      prev_customer = customer;
+      prev_channel = std::move(channel);
+      prev_purpose = std::move(purpose);
+      prev_status = q.String(3);
+    }
+    flush();
+    q.Reset();
+    for (auto& [key, ids] : granted) {
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      snap->consent_granted.emplace(key, std::make_unique<::Roaring>(ids.size(), ids.data()));
+    }
+  }
+
+  // Verified contact points per channel.
+  {
+    for (auto& v : snap->contact_fresh_at) v.assign(n, kMissing);
+    auto note = [&](Channel ch, uint32_t c, double at) {
+      double& slot = snap->contact_fresh_at[static_cast<int>(ch)][c];
+      if (IsMissing(slot) || at > slot) slot = at;
+    };
+    Statement& q = db.Query("engine-verified-contact-points");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(q.Int(0));
+      if (c == UINT32_MAX || q.IsNull(3)) continue;
+      std::string_view kind = q.Text(1);
+      double at = static_cast<double>(q.Int(3));
+      if (kind == "email") {
+        note(Channel::kEmail, c, at);
+      } else if (kind == "address") {
+        note(Channel::kMail, c, at);
+      } else if (kind == "phone") {
+        std::string_view type = q.IsNull(2) ? std::string_view() : q.Text(2);
+        note(Channel::kPhone, c, at);
+        if (type == "mobile" || type == "fixed_line_or_mobile") note(Channel::kSms, c, at);
+      }
+    }
+    q.Reset();
+  }
+  if (progress) progress(static_cast<uint64_t>(total_rows), static_cast<uint64_t>(total_rows));
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+}  // namespace patron::engine

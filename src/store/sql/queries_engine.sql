@@ -1,0 +1,64 @@
+-- Named queries that build the in-memory engine snapshot (src/engine). Each
+-- reads one table in the order the snapshot stores it.
+
+-- name: engine-customers
+SELECT c.id, c.given_name, c.family_name, c.full_name, c.salutation, c.gender, c.birth_date,
+       c.marital_status, c.education, c.income_band, c.household_size, c.language, c.time_zone,
+       c.city, c.region, c.country, c.acquisition_channel, c.lifecycle_stage, s.name,
+       c.created_at, c.updated_at
+FROM customers c LEFT JOIN sources s ON s.id = c.source_id
+ORDER BY c.id;
+
+-- name: engine-customer-attributes
+SELECT a.customer_id, a.name, a.value, d.type
+FROM customer_attributes a
+LEFT JOIN attribute_definitions d ON d.entity = 'customer' AND d.name = a.name;
+
+-- name: engine-attribute-definitions
+SELECT name, type FROM attribute_definitions WHERE entity = 'customer';
+
+-- name: engine-tags
+SELECT customer_id, tag FROM customer_tags;
+
+-- name: engine-accounts
+SELECT id, name, domain, industry_code, employees, revenue_minor, currency, tier, contract_status,
+       city, country
+FROM accounts ORDER BY id;
+
+-- name: engine-account-members
+SELECT customer_id, account_id FROM account_members ORDER BY customer_id, account_id;
+
+-- name: engine-categories
+SELECT id, slug, name, parent_id FROM categories ORDER BY id;
+
+-- name: engine-products
+SELECT id, sku, name, category_id, brand FROM products ORDER BY id;
+
+-- name: engine-orders
+SELECT customer_id, ordered_at, total_minor, currency, channel, status
+FROM orders ORDER BY customer_id, ordered_at, id;
+
+-- name: engine-purchases
+SELECT o.customer_id, o.ordered_at, l.product_id, l.quantity, l.unit_price_minor, l.discount_minor,
+       o.currency, o.channel, o.status
+FROM orders o JOIN order_lines l ON l.order_id = o.id
+ORDER BY o.customer_id, o.ordered_at, o.id, l.line_no;
+
+-- name: engine-max-event-id
+SELECT coalesce(max(id), 0) FROM events;
+
+-- name: engine-events
+SELECT customer_id, occurred_at, type FROM events
+WHERE id <= :max_id ORDER BY customer_id, occurred_at, id;
+
+-- name: engine-event-property
+SELECT json_extract(properties, :path) FROM events
+WHERE id <= :max_id ORDER BY customer_id, occurred_at, id;
+
+-- name: engine-consents
+SELECT customer_id, channel, purpose, status FROM consents
+ORDER BY customer_id, channel, purpose, recorded_at, id;
+
+-- name: engine-verified-contact-points
+SELECT customer_id, kind, phone_type, coalesce(last_verified_at, last_seen_at)
+FROM contact_points WHERE status = 'verified';
