@@ -498,7 +498,7 @@ class Evaluator {
         case Aggregate::kFirst:
         case Aggregate::kLast: {
           uint32_t row = agg == Aggregate::kFirst ? first_row : last_row;
-          if (text_result) return row != UINT32_MAX && accept[value.Code(row)] != 0;
+          if (text_result) return accept[row == UINT32_MAX ? 0 : value.Code(row)] != 0;
           result = row == UINT32_MAX ? engine::kMissing : value.Number(row);
           break;
         }

@@ -182,7 +182,7 @@ class Emitter {
     switch (ref.scope) {
       case FieldRef::Scope::kAccount: {
         std::string col = ref.name == "revenue" ? "(a.revenue_minor / " + Scale("a.currency") + ")" : "a." + ref.name;
-        ASSIGN_OR_RETURN(std::string cond, Field(c, col, ref.type, false, "a.revenue_minor"));
+        ASSIGN_OR_RETURN(std::string cond, Field(c, col, ref.type, false, ref.name == "revenue" ? "a.revenue_minor" : ""));
         return "EXISTS (SELECT 1 FROM account_members am JOIN accounts a ON a.id = am.account_id "
                "WHERE am.customer_id = c.id AND " + cond + ")";
       }
@@ -353,7 +353,9 @@ class Emitter {
         if (w.year) rows.where += " AND extract(year from " + ts + ") = " + std::to_string(w.year);
       }
     }
-    if (n.source == Source::kEvent && !n.event_type.empty()) rows.where += " AND " + e + ".type = " + Lit(n.event_type);
+    if (n.source == Source::kEvent && !n.event_type.empty()) {
+      rows.where += " AND " + Fold(e + ".type") + " = " + Lit(FoldForMatching(n.event_type));
+    }
     for (const Node& f : n.filters) {
       ASSIGN_OR_RETURN(std::string cond, Filter(rc, f));
       rows.where += " AND " + cond;
