@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "patron_process.h"
 #include "store/store.h"
 
 namespace patron {
@@ -23,44 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-CommandResult RunPatron(const std::vector<std::string>& args) {
-  std::string cmd = Quote(PATRON_BINARY);
-  for (const auto& a : args) cmd += " " + Quote(a);
-  cmd += " 2>&1";
-  CommandResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::CommandResult;
+using testing::ReadFile;
+using testing::RunPatron;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -358,8 +324,8 @@ TEST_F(CliTest, CustomAttributesAreDeclaredAndTyped) {
                      << "A1,Ali Karimi,43,Tehran Mall\n"
                      << "A2,Sara Ek,large,Mall of Scandinavia\n";
   // $PATRON_DB is the default database.
-  std::string cmd = "PATRON_DB=" + Quote(db_) + " " + Quote(PATRON_BINARY) + " --json import customers " +
-                    Quote(csv.string()) + " --source crm 2>&1";
+  std::string cmd = "PATRON_DB=" + testing::ShellQuote(db_) + " " + testing::ShellQuote(PATRON_BINARY) + " --json import customers " +
+                    testing::ShellQuote(csv.string()) + " --source crm 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;
