@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "segment/segment.h"
 
 namespace patron::segment {
@@ -190,6 +192,54 @@ TEST(SegmentLanguage, JsonFormIsCheckedLikeText) {
   EXPECT_FALSE(FromJson(R"({"and":[]})", TestVocabulary()).ok());
   EXPECT_FALSE(FromJson(R"({"field":"city","op":"~","values":["x"]})", TestVocabulary()).ok());
   EXPECT_FALSE(FromJson(R"({"field":"city","op":"=","values":[{"date":"2024-01-01; drop"}]})", TestVocabulary()).ok());
+}
+
+}  // namespace
+}  // namespace patron::segment
+
+namespace patron::segment {
+namespace {
+
+// Every segment in docs/segments.md's example table and code blocks parses.
+TEST(SegmentLanguage, TheDocumentedExamplesParse) {
+  std::ifstream in(std::string(PATRON_SOURCE_DIR) + "/docs/segments.md");
+  ASSERT_TRUE(in) << "docs/segments.md";
+  std::string line, section, json_block;
+  bool in_json = false, in_code = false;
+  int parsed = 0;
+  Vocabulary vocabulary = TestVocabulary();
+  while (std::getline(in, line)) {
+    if (line.rfind("## ", 0) == 0) section = line;
+    if (line.rfind("```", 0) == 0) {
+      if (in_json) {
+        auto n = FromJson(json_block, vocabulary);
+        EXPECT_TRUE(n.ok()) << json_block << "\n" << n.status().ToString();
+        parsed += n.ok();
+        json_block.clear();
+      }
+      in_json = !in_code && line == "```json";
+      in_code = !in_code;
+      continue;
+    }
+    if (in_json) {
+      json_block += line + "\n";
+      continue;
+    }
+    if (section == "## Examples for each requirement" && line.rfind("| ", 0) == 0 &&
+        line.find('`') != std::string::npos) {
+      // | requirement | `segment` or `segment` |
+      size_t at = line.find('|', 2);
+      while ((at = line.find('`', at)) != std::string::npos) {
+        size_t end = line.find('`', at + 1);
+        std::string text = line.substr(at + 1, end - at - 1);
+        auto n = Parse(text, vocabulary);
+        EXPECT_TRUE(n.ok()) << text << "\n" << n.status().ToString();
+        parsed += n.ok();
+        at = end + 1;
+      }
+    }
+  }
+  EXPECT_GE(parsed, 13);
 }
 
 }  // namespace
