@@ -245,8 +245,10 @@ int RunSql(const GlobalOptions& g, const SegmentArgs& a) {
   if (!l.ok()) return Fail(l.status());
   segment::Vocabulary vocabulary = segment::LoadVocabulary(*l->db, nullptr);
   l->options.vocabulary = &vocabulary;
-  auto sql = segment::EmitSql(l->node, a.dialect == "postgres" ? segment::Dialect::kPostgres : segment::Dialect::kSqlite,
-                              l->options);
+  segment::Dialect dialect = a.dialect == "postgres" ? segment::Dialect::kPostgres
+                             : a.dialect == "duckdb"  ? segment::Dialect::kDuckDb
+                                                      : segment::Dialect::kSqlite;
+  auto sql = segment::EmitSql(l->node, dialect, l->options);
   if (!sql.ok()) return Fail(sql.status());
   std::printf("%s;\n", sql->c_str());
   return 0;
@@ -425,7 +427,8 @@ void AddSegmentCommands(CLI::App& app, const GlobalOptions& globals, Action& act
 
   auto* sql = seg->add_subcommand("sql", "The segment as SQL for SQLite or PostgreSQL");
   definition_options(sql);
-  sql->add_option("--dialect", args.dialect, "sqlite (default) or postgres")->check(CLI::IsMember({"sqlite", "postgres"}));
+  sql->add_option("--dialect", args.dialect, "sqlite (default), postgres or duckdb")
+      ->check(CLI::IsMember({"sqlite", "postgres", "duckdb"}));
   bind(sql, RunSql);
 
   auto* save = seg->add_subcommand("save", "Save a named segment and record today's members");

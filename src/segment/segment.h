@@ -184,7 +184,9 @@ Result<Explain> ExplainSegment(const engine::Snapshot& snapshot, const Node& nod
 // SQL
 // ---------------------------------------------------------------------------
 
-enum class Dialect { kSqlite, kPostgres };
+// DuckDB is for side-by-side benchmarks; it reads the same tables (events'
+// properties as JSON text).
+enum class Dialect { kSqlite, kPostgres, kDuckDb };
 
 // `SELECT c.id FROM customers c WHERE ... ORDER BY c.id` over Patron's schema.
 // Times are absolute (computed from options.now) so that the SQL and the engine

@@ -114,9 +114,9 @@ class Emitter {
 
   std::string Text(const std::string& expr, const TextTest& t) const {
     std::string present = "coalesce(" + expr + ", '') <> ''";
-    if (d_ == Dialect::kPostgres) present = "coalesce(CAST(" + expr + " AS text), '') <> ''";
+    if (d_ != Dialect::kSqlite) present = "coalesce(CAST(" + expr + " AS text), '') <> ''";
     if (t.mode == TextTest::Mode::kMissing) return t.negate ? "(" + present + ")" : "(NOT (" + present + "))";
-    std::string folded = Fold(d_ == Dialect::kPostgres ? "CAST(" + expr + " AS text)" : expr);
+    std::string folded = Fold(d_ != Dialect::kSqlite ? "CAST(" + expr + " AS text)" : expr);
     std::string hit;
     switch (t.mode) {
       case TextTest::Mode::kEqualsAny: {
@@ -163,9 +163,23 @@ class Emitter {
     return s;
   }
 
+  // Whether an event property's value (as RowExpr gives it) is a JSON number.
   std::string IsNumber(const std::string& expr) const {
-    return d_ == Dialect::kSqlite ? "typeof(" + expr + ") IN ('integer', 'real')"
-                                  : "jsonb_typeof(" + expr + ") = 'number'";
+    switch (d_) {
+      case Dialect::kSqlite: return "typeof(" + expr + ") IN ('integer', 'real')";
+      case Dialect::kPostgres: return "jsonb_typeof(" + expr + ") = 'number'";
+      case Dialect::kDuckDb: return "json_type(" + expr + ") IN ('BIGINT', 'UBIGINT', 'DOUBLE')";
+    }
+    return "";
+  }
+  // A numeric property value from RowExpr(..., numeric = true).
+  std::string NumberValue(const std::string& expr) const {
+    switch (d_) {
+      case Dialect::kSqlite: return expr;
+      case Dialect::kPostgres: return "CAST(" + expr + " #>> '{}' AS double precision)";
+      case Dialect::kDuckDb: return "TRY_CAST(json_extract_string(" + expr + ", '$') AS DOUBLE)";
+    }
+    return expr;
   }
 
   static bool NumericLiterals(const Node& c) {
@@ -190,7 +204,9 @@ class Emitter {
         expr = "(SELECT v.value FROM customer_attributes v WHERE v.customer_id = c.id AND v.name = " + Lit(ref.name) + ")";
         if (ref.type == ValueType::kText || ref.type == ValueType::kDate) return Field(c, expr, ref.type, false, "");
         ASSIGN_OR_RETURN(NumericTest t, internal::CompileNumeric(c, ref.type, false, o_.now));
-        return Numeric(expr, d_ == Dialect::kSqlite ? "typeof(" + expr + ") IN ('integer', 'real')" : expr + " IS NOT NULL", t, false);
+        std::string present =
+            d_ == Dialect::kSqlite ? "typeof(" + expr + ") IN ('integer', 'real')" : expr + " IS NOT NULL";
+        return Numeric(expr, present, t, false);
       }
       case FieldRef::Scope::kAge: {
         ASSIGN_OR_RETURN(NumericTest t, internal::CompileNumeric(c, ValueType::kDate, true, o_.now));
@@ -239,6 +255,10 @@ class Emitter {
       }
       path += "\"";
       if (d_ == Dialect::kSqlite) return "json_extract(" + e + ".properties, " + Lit(path) + ")";
+      if (d_ == Dialect::kDuckDb) {
+        return numeric ? "json_extract(" + e + ".properties, " + Lit(path) + ")"
+                       : "json_extract_string(" + e + ".properties, " + Lit(path) + ")";
+      }
       return numeric ? "(" + e + ".properties::jsonb -> " + Lit(ref.name) + ")"
                      : "(" + e + ".properties::jsonb ->> " + Lit(ref.name) + ")";
     }
@@ -304,8 +324,7 @@ class Emitter {
         return Text(expr, t);
       }
       ASSIGN_OR_RETURN(NumericTest t, internal::CompileNumeric(c, ValueType::kNumber, false, o_.now));
-      std::string value = d_ == Dialect::kSqlite ? expr : "CAST(" + expr + " #>> '{}' AS double precision)";
-      return Numeric(value, IsNumber(expr), t, false);
+      return Numeric(NumberValue(expr), IsNumber(expr), t, false);
     }
     ASSIGN_OR_RETURN(std::string expr, RowExpr(rc, ref, ref.type != ValueType::kText));
     return Field(c, expr, ref.type, false, "");
@@ -346,9 +365,10 @@ class Emitter {
         if (w.year) rows.where += " AND " + ym + " / 100 = " + std::to_string(w.year);
       } else {
         if (w.calendar != Calendar::kGregorian) {
-          return FailedPrecondition("months of the Persian and Hijri calendars are not available in PostgreSQL SQL yet");
+          return FailedPrecondition("months of the Persian and Hijri calendars are only available in SQLite SQL");
         }
-        std::string ts = "(to_timestamp(" + rows.time + " / 1000000.0) AT TIME ZONE 'UTC')";
+        std::string ts = d_ == Dialect::kDuckDb ? "make_timestamp(" + rows.time + ")"
+                                                : "(to_timestamp(" + rows.time + " / 1000000.0) AT TIME ZONE 'UTC')";
         rows.where += " AND extract(month from " + ts + ") = " + std::to_string(w.month);
         if (w.year) rows.where += " AND extract(year from " + ts + ") = " + std::to_string(w.year);
       }
@@ -397,8 +417,7 @@ class Emitter {
     ASSIGN_OR_RETURN(std::string x, RowExpr(rc, ref, numeric));
     if (property && numeric) {
       // Only JSON numbers count as numbers.
-      std::string value = d_ == Dialect::kSqlite ? x : "CAST(" + x + " #>> '{}' AS double precision)";
-      x = "(CASE WHEN " + IsNumber(x) + " THEN " + value + " END)";
+      x = "(CASE WHEN " + IsNumber(x) + " THEN " + NumberValue(x) + " END)";
     }
     std::string sub = rows.from + " WHERE " + rows.where;
     switch (agg) {

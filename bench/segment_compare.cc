@@ -1,0 +1,137 @@
+// The engine side of the segment benchmark: builds the snapshot from a Patron
+// database, runs every segment of a segments file on it (median of several
+// runs), optionally runs the emitted SQL on SQLite, and writes the SQL for
+// PostgreSQL and DuckDB beside the results for bench/segment_compare.sh.
+//   segment_compare DB SEGMENTS_FILE OUT_DIR [--sqlite] [--runs N]
+#include <roaring/roaring.hh>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "segment/segment.h"
+#include "store/store.h"
+
+namespace {
+
+using namespace patron;
+using nlohmann::ordered_json;
+using Steady = std::chrono::steady_clock;
+
+double Ms(Steady::time_point t0) { return std::chrono::duration<double, std::milli>(Steady::now() - t0).count(); }
+
+long PeakRssMb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
+}
+
+[[noreturn]] void Die(const Status& s, const std::string& what) {
+  std::fprintf(stderr, "segment_compare: %s: %s\n", what.c_str(), s.ToString().c_str());
+  std::exit(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: segment_compare DB SEGMENTS_FILE OUT_DIR [--sqlite] [--runs N]\n");
+    return 2;
+  }
+  std::string db_path = argv[1], segments_path = argv[2], out_dir = argv[3];
+  bool run_sqlite = false;
+  int runs = 5;
+  for (int i = 4; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--sqlite") run_sqlite = true;
+    if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+  }
+  std::filesystem::create_directories(out_dir + "/sql");
+  auto db = Database::Open(db_path);
+  if (!db.ok()) Die(db.status(), db_path);
+  if (Status s = segment::RegisterSqlFunctions(**db); !s.ok()) Die(s, "functions");
+
+  auto t0 = Steady::now();
+  auto snapshot = engine::BuildSnapshot(**db, SystemClock::Get());
+  if (!snapshot.ok()) Die(snapshot.status(), "snapshot");
+  double build_ms = Ms(t0);
+  const engine::Snapshot& snap = **snapshot;
+  std::fprintf(stderr, "snapshot: %u customers, %zu events, %zu orders, %zu order lines in %.0f ms\n",
+               snap.customer_count(), snap.events.at.size(), snap.orders.at.size(), snap.purchases.at.size(),
+               build_ms);
+
+  segment::Vocabulary vocabulary = segment::LoadVocabulary(**db, &snap);
+  segment::EvalOptions options;
+  options.now = *ParseInstant("2026-11-01T12:00:00Z");
+  options.vocabulary = &vocabulary;
+  options.resolve = segment::StoreResolver(**db);
+
+  ordered_json results = ordered_json::array();
+  std::ifstream in(segments_path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    size_t tab = line.find('\t');
+    std::string name = line.substr(0, tab), text = line.substr(tab + 1);
+    auto node = segment::Parse(text, vocabulary);
+    if (!node.ok()) Die(node.status(), name);
+    std::vector<double> times;
+    uint64_t count = 0;
+    for (int r = 0; r < runs + 1; ++r) {  // the first run also loads any event property
+      auto t = Steady::now();
+      auto members = segment::Evaluate(snap, *node, options);
+      double ms = Ms(t);
+      if (!members.ok()) Die(members.status(), name);
+      count = members->cardinality();
+      if (r > 0) times.push_back(ms);
+    }
+    std::sort(times.begin(), times.end());
+    ordered_json row = {{"name", name}, {"segment", text}, {"count", count}, {"ms", times[times.size() / 2]}};
+    for (auto [dialect, ext] : {std::pair{segment::Dialect::kSqlite, "sqlite"},
+                                std::pair{segment::Dialect::kPostgres, "pg"},
+                                std::pair{segment::Dialect::kDuckDb, "duckdb"}}) {
+      auto sql = segment::EmitSql(*node, dialect, options);
+      if (!sql.ok()) Die(sql.status(), name);
+      std::ofstream(out_dir + "/sql/" + name + "." + ext + ".sql") << *sql << ";\n";
+    }
+    if (run_sqlite) {
+      auto sql = segment::EmitSql(*node, segment::Dialect::kSqlite, options);
+      auto stmt = (*db)->Prepare(*sql);
+      if (!stmt.ok()) Die(stmt.status(), name);
+      auto t = Steady::now();
+      uint64_t sqlite_count = 0;
+      while (true) {
+        auto more = (*stmt)->Step();
+        if (!more.ok()) Die(more.status(), name);
+        if (!*more) break;
+        sqlite_count++;
+      }
+      row["sqlite_count"] = sqlite_count;
+      row["sqlite_ms"] = Ms(t);
+    }
+    std::fprintf(stderr, "%-22s %9llu  %8.2f ms%s\n", name.c_str(), static_cast<unsigned long long>(count),
+                 row["ms"].get<double>(),
+                 run_sqlite ? ("   sqlite " + std::to_string(row["sqlite_ms"].get<double>()) + " ms").c_str() : "");
+    results.push_back(row);
+  }
+  ordered_json out = {{"customers", snap.customer_count()},
+                      {"events", snap.events.at.size()},
+                      {"orders", snap.orders.at.size()},
+                      {"order_lines", snap.purchases.at.size()},
+                      {"snapshot_build_ms", build_ms},
+                      {"engine_bytes", snap.MemoryBytes()},
+                      {"event_bytes_per_event",
+                       snap.events.at.empty() ? 0.0
+                                              : static_cast<double>(snap.EventBytes()) / snap.events.at.size()},
+                      {"peak_rss_mb", PeakRssMb()},
+                      {"segments", results}};
+  std::ofstream(out_dir + "/patron.json") << out.dump(2) << "\n";
+  return 0;
+}
