@@ -129,15 +129,15 @@ int RunCount(const GlobalOptions& g, const SegmentArgs& a) {
   auto l = Load(g, a);
   if (!l.ok()) return Fail(l.status());
   auto t0 = std::chrono::steady_clock::now();
-  auto members = segment::Evaluate(*l->snapshot, l->node, l->options);
+  auto count = segment::Count(*l->snapshot, l->node, l->options);
   double ms = MsSince(t0);
-  if (!members.ok()) return Fail(members.status());
+  if (!count.ok()) return Fail(count.status());
   if (g.json) {
-    ordered_json j = {{"count", members->cardinality()}, {"ms", ms}, {"customers", l->snapshot->customer_count()},
+    ordered_json j = {{"count", *count}, {"ms", ms}, {"customers", l->snapshot->customer_count()},
                       {"load_ms", l->build_ms}};
     std::cout << j.dump() << "\n";
   } else {
-    std::printf("%llu\n", static_cast<unsigned long long>(members->cardinality()));
+    std::printf("%llu\n", static_cast<unsigned long long>(*count));
   }
   return 0;
 }

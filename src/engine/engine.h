@@ -46,11 +46,18 @@ inline bool IsMissing(double v) { return std::isnan(v); }
 enum class ValueType { kText, kInteger, kNumber, kBoolean, kDate, kTimestamp };
 std::string_view ValueTypeName(ValueType t);
 
+// Hashes std::string and std::string_view alike, so that look-ups by view
+// allocate nothing.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // A dictionary of distinct strings; code 0 is the missing value.
 struct Dictionary {
   std::vector<std::string> values{std::string()};
   std::vector<std::string> folded{std::string()};  // FoldForMatching(values[i])
-  std::unordered_map<std::string, uint32_t> index;
+  std::unordered_map<std::string, uint32_t, TextHash, std::equal_to<>> index;
 
   uint32_t Intern(std::string_view value);
   size_t size() const { return values.size(); }
@@ -163,7 +170,8 @@ struct Snapshot {
   std::string db_path_;
   mutable std::mutex property_mutex_;
   mutable std::map<std::string, std::unique_ptr<PropertyColumn>, std::less<>> properties_;
-  std::vector<uint32_t> index_by_id_;  // store id -> dense index (UINT32_MAX when none)
+  std::vector<uint32_t> index_by_id_;     // store id -> dense index (UINT32_MAX when none)
+  std::vector<uint32_t> event_position_;  // event id -> position in `events` (UINT32_MAX when none)
 };
 
 // Reads the whole store into a snapshot. `progress(done, total)` counts rows.

@@ -165,6 +165,8 @@ struct EvalOptions {
 
 // The customers (dense snapshot indexes) a segment selects.
 Result<::Roaring> Evaluate(const engine::Snapshot& snapshot, const Node& node, const EvalOptions& options);
+// How many customers match (no result bitmap is built).
+Result<uint64_t> Count(const engine::Snapshot& snapshot, const Node& node, const EvalOptions& options);
 
 struct ClauseExplain {
   std::string text;     // the clause in canonical text

@@ -34,26 +34,23 @@ SELECT id, slug, name, parent_id FROM categories ORDER BY id;
 -- name: engine-products
 SELECT id, sku, name, category_id, brand FROM products ORDER BY id;
 
--- name: engine-orders
-SELECT customer_id, ordered_at, total_minor, currency, channel, status
-FROM orders ORDER BY customer_id, ordered_at, id;
+-- Orders, order lines and events are read in storage order and grouped by
+-- customer in memory (src/engine/snapshot.cc).
 
--- name: engine-purchases
-SELECT o.customer_id, o.ordered_at, l.product_id, l.quantity, l.unit_price_minor, l.discount_minor,
-       o.currency, o.channel, o.status
-FROM orders o JOIN order_lines l ON l.order_id = o.id
-ORDER BY o.customer_id, o.ordered_at, o.id, l.line_no;
+-- name: engine-orders
+SELECT id, customer_id, ordered_at, total_minor, currency, channel, status FROM orders;
+
+-- name: engine-order-lines
+SELECT order_id, line_no, product_id, quantity, unit_price_minor, discount_minor FROM order_lines;
 
 -- name: engine-max-event-id
 SELECT coalesce(max(id), 0) FROM events;
 
 -- name: engine-events
-SELECT customer_id, occurred_at, type FROM events
-WHERE id <= :max_id ORDER BY customer_id, occurred_at, id;
+SELECT id, customer_id, occurred_at, type FROM events WHERE id <= :max_id;
 
 -- name: engine-event-property
-SELECT json_extract(properties, :path) FROM events
-WHERE id <= :max_id ORDER BY customer_id, occurred_at, id;
+SELECT id, json_extract(properties, :path) FROM events WHERE id <= :max_id;
 
 -- name: engine-consents
 SELECT customer_id, channel, purpose, status FROM consents
