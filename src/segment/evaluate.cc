@@ -549,8 +549,11 @@ class Evaluator {
     return Scan([&](uint32_t c) {
       double count = 0, sum = 0, best = engine::kMissing;
       uint32_t first_row = UINT32_MAX, last_row = UINT32_MAX;
-      std::vector<double> distinct_numbers;
-      std::vector<uint32_t> distinct_codes;
+      // Scratch space reused across customers (one per scanning thread).
+      thread_local std::vector<double> distinct_numbers;
+      thread_local std::vector<uint32_t> distinct_codes;
+      distinct_numbers.clear();
+      distinct_codes.clear();
       src.ForEach(c, [&](uint32_t r) {
         if (first_row == UINT32_MAX) first_row = r;
         last_row = r;
@@ -627,7 +630,8 @@ class Evaluator {
     const int64_t* first_at = first.rows->at.data();
     const int64_t* then_at = then.rows->at.data();
     return Scan([&](uint32_t c) {
-      std::vector<int64_t> later;
+      thread_local std::vector<int64_t> later;
+      later.clear();
       then.ForEach(c, [&](uint32_t r) {
         later.push_back(then_at[r]);
         return true;

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Combines the segment benchmark's results (patron.json, pg.json, duckdb.json in
+OUT_DIR) into a Markdown table with answers checked and speed ratios."""
+import json
+import math
+import os
+import sys
+
+out = sys.argv[1]
+patron = json.load(open(os.path.join(out, "patron.json")))
+def load(name):
+    p = os.path.join(out, name)
+    return json.load(open(p)) if os.path.exists(p) else {"segments": {}}
+pg, duck = load("pg.json"), load("duckdb.json")
+
+print(f"{patron['customers']:,} customers, {patron['events']:,} events, {patron['orders']:,} orders, "
+      f"{patron['order_lines']:,} order lines. Engine snapshot built from SQLite in "
+      f"{patron['snapshot_build_ms'] / 1000:.1f} s; engine memory {patron['engine_bytes'] / 2**20:.0f} MiB "
+      f"({patron['event_bytes_per_event']:.1f} bytes per event); peak RSS {patron['peak_rss_mb']} MiB.")
+print()
+print("| segment | customers | Patron ms | SQLite ms | PostgreSQL ms | DuckDB ms | vs SQLite | vs PostgreSQL | vs DuckDB | same answer |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
+ratios = {"sqlite": [], "pg": [], "duckdb": []}
+all_equal = True
+def cell(d, key="ms"):
+    if not d:
+        return "–"
+    if "error" in d:
+        return "error"
+    if d.get("timeout"):
+        return "timeout"
+    return f"{d[key]:,.1f}"
+for s in patron["segments"]:
+    name, count, ms = s["name"], s["count"], s["ms"]
+    others = {
+        "sqlite": {"ms": s["sqlite_ms"], "count": s["sqlite_count"]} if "sqlite_ms" in s else None,
+        "pg": pg["segments"].get(name),
+        "duckdb": duck["segments"].get(name),
+    }
+    same = True
+    row_ratios = []
+    for key, d in others.items():
+        if d and "count" in d and not d.get("timeout"):
+            same = same and d["count"] == count
+            r = d["ms"] / max(ms, 0.01)
+            ratios[key].append(r)
+            row_ratios.append(f"{r:,.0f}×")
+        else:
+            row_ratios.append("–")
+    all_equal = all_equal and same
+    print(f"| {name} | {count:,} | {ms:.2f} | {cell(others['sqlite'])} | {cell(others['pg'])} | "
+          f"{cell(others['duckdb'])} | {' | '.join(row_ratios)} | {'yes' if same else '**NO**'} |")
+def geo(v):
+    return math.exp(sum(math.log(x) for x in v) / len(v)) if v else float("nan")
+print()
+print(f"Geometric mean speed-up of Patron's engine: {geo(ratios['sqlite']):,.0f}× over SQLite, "
+      f"{geo(ratios['pg']):,.0f}× over PostgreSQL, {geo(ratios['duckdb']):,.1f}× over DuckDB "
+      f"({len(ratios['duckdb'])} segments). Answers {'all equal' if all_equal else 'DIFFER (see table)'}.")
+over20 = [s["name"] for s in patron["segments"] if s["ms"] > 20]
+print(f"Segments over 20 ms: {', '.join(over20) if over20 else 'none'}; slowest {max(s['ms'] for s in patron['segments']):.1f} ms.")
