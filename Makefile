@@ -8,7 +8,7 @@ BENCH_DIR   ?= build/bench
 CMAKE_FLAGS ?=
 DEMO_CUSTOMERS ?= 20000
 
-.PHONY: all deps build test unit demo bench fuzz format clean
+.PHONY: all deps build test unit demo bench bench-segments fuzz format clean
 
 all: build
 
@@ -41,6 +41,15 @@ $(BENCH_DIR)/build.ninja:
 bench: deps $(BENCH_DIR)/build.ninja
 	cmake --build $(BENCH_DIR) -j $(JOBS)
 	bash bench/import_bench.sh $(BENCH_DIR)/patron
+
+# Segments side by side: Patron's engine, SQLite, PostgreSQL 15 and DuckDB (npm)
+# on the same generated data (SEGMENT_CUSTOMERS, SEGMENT_EVENTS).
+SEGMENT_CUSTOMERS ?= 1000000
+SEGMENT_EVENTS ?= 20000000
+bench-segments: deps $(BENCH_DIR)/build.ninja
+	bash scripts/install-deps.sh bench
+	cmake --build $(BENCH_DIR) -j $(JOBS) --target gen_segment_data segment_compare
+	bash bench/segment_compare.sh $(BENCH_DIR) $(SEGMENT_CUSTOMERS) $(SEGMENT_EVENTS)
 
 # Open-ended fuzzing of the readers with clang's libFuzzer (needs clang).
 fuzz:

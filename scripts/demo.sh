@@ -35,3 +35,21 @@ while IFS=$'\t' read -r kind path source source_kind vendor cost country; do
 done < "$out/imports.txt"
 
 "$patron" --db "$db" demo tour
+
+echo
+echo "== Segments (the language: docs/segments.md) =="
+segment() {
+  echo "\$ patron segment $1 '$2'"
+  "$patron" --db "$db" segment "$1" "$2"
+  echo
+}
+segment explain 'city = "Tehran" and age between 20 and 35 and bought(category in ("phones", "phone-accessories"), within 365 days) and reachable(sms)'
+segment explain 'bought(category = "school-supplies", in Mehr) and reachable(email)'
+segment count 'did("cart_abandoned", within 90 days) then not bought() within 2 days'
+"$patron" --db "$db" segment save "lapsed buyers" 'bought(before 365 days ago) and not bought(within 365 days)' \
+  --description "Bought before, nothing in the last year"
+"$patron" --db "$db" segment save "loyal" 'count(order, within 365 days) >= 3 and sum(order.amount, status = "completed", within 365 days) > 500' \
+  --description "Three or more orders this year"
+"$patron" --db "$db" segment list
+echo
+echo "Try: patron --db $db segment preview --saved loyal"

@@ -15,6 +15,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
+# `install-deps.sh bench` adds what the side-by-side benchmarks compare with:
+# a PostgreSQL server, the sqlite3 shell and Node.js with npm (for DuckDB's npm package).
+if [ "${1:-}" = "bench" ]; then
+  packages+=(postgresql sqlite3)
+  command -v npm > /dev/null || packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
