@@ -43,6 +43,7 @@ struct Loaded {
   segment::Node node;
   segment::EvalOptions options;
   double build_ms = 0;
+  engine::SnapshotSource source = engine::SnapshotSource::kStore;
 };
 
 Result<std::string> DefinitionText(const SegmentArgs& a) {
@@ -90,9 +91,9 @@ Result<Loaded> Load(const GlobalOptions& g, const SegmentArgs& a, bool need_snap
   if (need_snapshot) {
     auto t0 = std::chrono::steady_clock::now();
     ProgressBar bar("loading customers");
-    ASSIGN_OR_RETURN(l.snapshot, engine::BuildSnapshot(*l.db, SystemClock::Get(), [&bar](uint64_t d, uint64_t t) {
-                       bar.UpdateCount(d, t);
-                     }));
+    ASSIGN_OR_RETURN(l.snapshot, engine::OpenSnapshot(
+                                     *l.db, SystemClock::Get(),
+                                     [&bar](uint64_t d, uint64_t t) { bar.UpdateCount(d, t); }, &l.source));
     bar.Done();
     l.build_ms = MsSince(t0);
   }
@@ -133,8 +134,11 @@ int RunCount(const GlobalOptions& g, const SegmentArgs& a) {
   double ms = MsSince(t0);
   if (!count.ok()) return Fail(count.status());
   if (g.json) {
-    ordered_json j = {{"count", *count}, {"ms", ms}, {"customers", l->snapshot->customer_count()},
-                      {"load_ms", l->build_ms}};
+    ordered_json j = {{"count", *count},
+                      {"ms", ms},
+                      {"customers", l->snapshot->customer_count()},
+                      {"load_ms", l->build_ms},
+                      {"snapshot", l->source == engine::SnapshotSource::kFile ? "file" : "store"}};
     std::cout << j.dump() << "\n";
   } else {
     std::printf("%llu\n", static_cast<unsigned long long>(*count));
@@ -269,7 +273,7 @@ int RunSave(const GlobalOptions& g, const SegmentArgs& a) {
   auto saved = segment::SaveSegment(**db, a.name, definition, a.description, SystemClock::Get());
   if (!saved.ok()) return Fail(saved.status());
   // Record today's members so that the history starts now.
-  auto snapshot = engine::BuildSnapshot(**db, SystemClock::Get());
+  auto snapshot = engine::OpenSnapshot(**db, SystemClock::Get());
   if (!snapshot.ok()) return Fail(snapshot.status());
   segment::EvalOptions options;
   auto now = EvaluationTime(a);
@@ -300,7 +304,7 @@ int RunRefresh(const GlobalOptions& g, const SegmentArgs& a) {
   if (!db.ok()) return Fail(db.status());
   auto list = segment::ListSegments(**db);
   if (!list.ok()) return Fail(list.status());
-  auto snapshot = engine::BuildSnapshot(**db, SystemClock::Get());
+  auto snapshot = engine::OpenSnapshot(**db, SystemClock::Get());
   if (!snapshot.ok()) return Fail(snapshot.status());
   segment::EvalOptions options;
   auto now = EvaluationTime(a);

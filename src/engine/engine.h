@@ -167,6 +167,9 @@ struct Snapshot {
  private:
   friend Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock& clock,
                                                                const std::function<void(uint64_t, uint64_t)>& progress);
+  friend Status SaveSnapshot(const Snapshot& s, const struct StoreStamp& stamp, const std::string& path);
+  friend Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, const struct StoreStamp& expected,
+                                                              const std::string& db_path);
   std::string db_path_;
   mutable std::mutex property_mutex_;
   mutable std::map<std::string, std::unique_ptr<PropertyColumn>, std::less<>> properties_;
@@ -177,6 +180,35 @@ struct Snapshot {
 // Reads the whole store into a snapshot. `progress(done, total)` counts rows.
 Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock& clock,
                                                       const std::function<void(uint64_t, uint64_t)>& progress = {});
+
+// What identifies the store's contents for a persisted snapshot: a generation
+// counter that triggers bump on every change to customers, contacts, consents,
+// tags, attributes, accounts and the catalogue, and on updates or deletes of
+// orders and events; plus the largest ids of the append-mostly tables.
+struct StoreStamp {
+  int64_t schema_version = 0;
+  int64_t generation = 0;
+  int64_t max_customer_id = 0, max_order_id = 0, max_event_id = 0;
+  bool operator==(const StoreStamp&) const = default;
+};
+Result<StoreStamp> ReadStoreStamp(Database& db);
+
+// The snapshot file (docs/segments.md, "The snapshot file"): written to
+// PATH.partial and renamed, so a crash never leaves half a file under PATH.
+Status SaveSnapshot(const Snapshot& s, const StoreStamp& stamp, const std::string& path);
+// Loads a snapshot file. kNotFound when there is none, kDataLoss when it is
+// damaged, kFailedPrecondition when it was written for another state of the store.
+Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, const StoreStamp& expected,
+                                                     const std::string& db_path);
+// DB_PATH.engine
+std::string SnapshotPath(const std::string& db_path);
+
+enum class SnapshotSource { kFile, kStore };
+// The snapshot for `db`: from its snapshot file when that is intact and
+// current, else built from the store and written for the next start.
+Result<std::shared_ptr<const Snapshot>> OpenSnapshot(Database& db, const Clock& clock,
+                                                     const std::function<void(uint64_t, uint64_t)>& progress = {},
+                                                     SnapshotSource* source = nullptr);
 
 // Profile fields every snapshot has, with their types ("age" is derived from
 // birth_date at query time; "source" is the name of the customer's first source).

@@ -1,4 +1,5 @@
--- Saved segments and their membership over time (issue #4).
+-- Saved segments and their membership over time, and the generation counter
+-- that tells the engine whether its snapshot file is still current (issue #4).
 
 -- A named segment: its definition in the segment language (docs/segments.md).
 CREATE TABLE segments (
@@ -31,3 +32,91 @@ CREATE TABLE segment_counts (
   recorded_at INTEGER NOT NULL,
   PRIMARY KEY (segment_id, day)
 ) WITHOUT ROWID;
+
+-- Bumped by the triggers below on every change the engine's snapshot depends
+-- on, except inserts into orders, order lines and events, which the snapshot
+-- notices by their largest ids (a trigger per inserted event would slow imports).
+CREATE TABLE engine_generation (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  generation INTEGER NOT NULL
+);
+INSERT INTO engine_generation(id, generation) VALUES (1, 0);
+
+CREATE TRIGGER engine_generation_customers_insert AFTER INSERT ON customers
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customers_update AFTER UPDATE ON customers
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customers_delete AFTER DELETE ON customers
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customer_tags_insert AFTER INSERT ON customer_tags
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customer_tags_update AFTER UPDATE ON customer_tags
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customer_tags_delete AFTER DELETE ON customer_tags
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customer_attributes_insert AFTER INSERT ON customer_attributes
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customer_attributes_update AFTER UPDATE ON customer_attributes
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customer_attributes_delete AFTER DELETE ON customer_attributes
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_attribute_definitions_insert AFTER INSERT ON attribute_definitions
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_attribute_definitions_update AFTER UPDATE ON attribute_definitions
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_attribute_definitions_delete AFTER DELETE ON attribute_definitions
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_accounts_insert AFTER INSERT ON accounts
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_accounts_update AFTER UPDATE ON accounts
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_accounts_delete AFTER DELETE ON accounts
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_account_members_insert AFTER INSERT ON account_members
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_account_members_update AFTER UPDATE ON account_members
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_account_members_delete AFTER DELETE ON account_members
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_contact_points_insert AFTER INSERT ON contact_points
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_contact_points_update AFTER UPDATE ON contact_points
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_contact_points_delete AFTER DELETE ON contact_points
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_consents_insert AFTER INSERT ON consents
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_consents_update AFTER UPDATE ON consents
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_consents_delete AFTER DELETE ON consents
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_categories_insert AFTER INSERT ON categories
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_categories_update AFTER UPDATE ON categories
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_categories_delete AFTER DELETE ON categories
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_products_insert AFTER INSERT ON products
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_products_update AFTER UPDATE ON products
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_products_delete AFTER DELETE ON products
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_sources_insert AFTER INSERT ON sources
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_sources_update AFTER UPDATE ON sources
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_sources_delete AFTER DELETE ON sources
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_orders_update AFTER UPDATE ON orders
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_orders_delete AFTER DELETE ON orders
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_order_lines_update AFTER UPDATE ON order_lines
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_order_lines_delete AFTER DELETE ON order_lines
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_events_update AFTER UPDATE ON events
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_events_delete AFTER DELETE ON events
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;

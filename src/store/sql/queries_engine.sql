@@ -59,3 +59,9 @@ ORDER BY customer_id, channel, purpose, recorded_at, id;
 -- name: engine-verified-contact-points
 SELECT customer_id, kind, phone_type, coalesce(last_verified_at, last_seen_at)
 FROM contact_points WHERE status = 'verified';
+
+-- name: engine-store-stamp
+SELECT (SELECT generation FROM engine_generation WHERE id = 1),
+       (SELECT coalesce(max(id), 0) FROM customers),
+       (SELECT coalesce(max(id), 0) FROM orders),
+       (SELECT coalesce(max(id), 0) FROM events);

@@ -1,0 +1,143 @@
+// The persisted engine snapshot: what is loaded answers exactly what was built;
+// a damaged, truncated or stale file is refused and rebuilt.
+#include <gtest/gtest.h>
+#include <roaring/roaring.hh>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/engine.h"
+#include "ingest/ingest.h"
+#include "segment/segment.h"
+#include "store/store.h"
+
+namespace patron::engine {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kData = std::string(PATRON_SOURCE_DIR) + "/tests/data/segments/";
+
+class SnapshotFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("patron_snapshot_file_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto db = Database::Open((dir_ / "patron.db").string());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    for (auto [kind, file, source] : {std::tuple{"accounts", "accounts.csv", "crm"},
+                                      std::tuple{"products", "products.csv", "catalog"},
+                                      std::tuple{"customers", "customers.csv", "crm"},
+                                      std::tuple{"orders", "orders.csv", "shop"},
+                                      std::tuple{"events", "events.jsonl", "web"}}) {
+      ingest::ImportOptions io;
+      io.kind = *ingest::ParseEntityKind(kind);
+      io.path = kData + file;
+      io.source_name = source;
+      io.reject_path = (dir_ / "rejects.csv").string();
+      auto report = ingest::ImportFile(*db_, io, clock_);
+      ASSERT_TRUE(report.ok()) << report.status().ToString();
+    }
+  }
+  void TearDown() override {
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  std::vector<uint64_t> Counts(const Snapshot& s) {
+    segment::EvalOptions o;
+    o.now = clock_.Now();
+    std::vector<uint64_t> counts;
+    for (const char* text :
+         {"city = \"Tehran\"", "age between 20 and 35", "bought(category = \"electronics\")", "reachable(email)",
+          "tagged(\"vip\", \"b2b\")", "account.tier = \"gold\"", "interests contains \"gaming\"",
+          "did(\"cart_abandoned\") then not bought() within 3 days", "sum(event.value) >= 500",
+          "last(order.channel) = \"app\"", "bought(category = \"school-supplies\", in Mehr)"}) {
+      auto node = segment::Parse(text, segment::LoadVocabulary(*db_, &s));
+      EXPECT_TRUE(node.ok()) << text;
+      auto c = segment::Count(s, *node, o);
+      EXPECT_TRUE(c.ok()) << text << ": " << c.status().ToString();
+      counts.push_back(c.ok() ? *c : 0);
+    }
+    return counts;
+  }
+
+  fs::path dir_;
+  ManualClock clock_{*ParseInstant("2026-06-15T12:00:00Z")};
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(SnapshotFileTest, ALoadedSnapshotAnswersLikeTheBuiltOne) {
+  auto built = BuildSnapshot(*db_, clock_);
+  ASSERT_TRUE(built.ok());
+  auto stamp = ReadStoreStamp(*db_);
+  ASSERT_TRUE(stamp.ok());
+  std::string path = (dir_ / "patron.db.engine").string();
+  ASSERT_TRUE(SaveSnapshot(**built, *stamp, path).ok());
+  EXPECT_FALSE(fs::exists(path + ".partial"));
+  auto loaded = LoadSnapshot(path, *stamp, db_->path());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->customer_ids, (*built)->customer_ids);
+  EXPECT_EQ((*loaded)->events.at, (*built)->events.at);
+  std::vector<uint64_t> expected = Counts(**built);
+  EXPECT_EQ(Counts(**loaded), expected);
+  EXPECT_GT(expected[0], 0u);
+}
+
+TEST_F(SnapshotFileTest, DamagedTruncatedOrStaleFilesAreRefusedAndRebuilt) {
+  SnapshotSource source;
+  auto first = OpenSnapshot(*db_, clock_, {}, &source);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(source, SnapshotSource::kStore);
+  auto second = OpenSnapshot(*db_, clock_, {}, &source);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(source, SnapshotSource::kFile);
+  std::string path = SnapshotPath(db_->path());
+  auto stamp = ReadStoreStamp(*db_);
+  ASSERT_TRUE(stamp.ok());
+
+  // One flipped byte in the middle.
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
+    f.put('\x5a');
+  }
+  auto damaged = LoadSnapshot(path, *stamp, db_->path());
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), StatusCode::kDataLoss);
+  ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
+  EXPECT_EQ(source, SnapshotSource::kStore);
+
+  // Cut short.
+  fs::resize_file(path, fs::file_size(path) / 3);
+  EXPECT_EQ(LoadSnapshot(path, *stamp, db_->path()).status().code(), StatusCode::kDataLoss);
+  ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
+  EXPECT_EQ(source, SnapshotSource::kStore);
+
+  // Not a snapshot at all.
+  std::ofstream(path + ".junk") << "hello";
+  EXPECT_EQ(LoadSnapshot(path + ".junk", *stamp, db_->path()).status().code(), StatusCode::kDataLoss);
+
+  // The store changes: a new tag makes the file stale.
+  ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
+  EXPECT_EQ(source, SnapshotSource::kFile);
+  ASSERT_TRUE(db_->Exec("INSERT INTO customer_tags(customer_id, tag) SELECT min(id), 'new-tag' FROM customers").ok());
+  auto newer = ReadStoreStamp(*db_);
+  ASSERT_TRUE(newer.ok());
+  EXPECT_NE(newer->generation, stamp->generation);
+  EXPECT_EQ(LoadSnapshot(path, *newer, db_->path()).status().code(), StatusCode::kFailedPrecondition);
+  auto rebuilt = OpenSnapshot(*db_, clock_, {}, &source);
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(source, SnapshotSource::kStore);
+  EXPECT_TRUE((*rebuilt)->tags.count("new-tag"));
+  // New events are noticed by their ids.
+  ASSERT_TRUE(db_->Exec("INSERT INTO events(customer_id, type, occurred_at, received_at, source_id, source_key) "
+                        "SELECT min(id), 'page_viewed', 0, 0, 1, 'x' FROM customers").ok());
+  ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
+  EXPECT_EQ(source, SnapshotSource::kStore);
+}
+
+}  // namespace
+}  // namespace patron::engine
