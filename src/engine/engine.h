@@ -160,6 +160,27 @@ struct Snapshot {
   // The values of event property `key`, loaded from the store on first use.
   Result<const PropertyColumn*> Property(std::string_view key) const;
 
+  // Per customer, the first and last time of one kind of row: events of one
+  // type, order lines of one category (exactly that category), or any order.
+  // INT64_MAX / INT64_MIN for customers without such rows. Computed on first
+  // use with one pass over the rows (8 + 8 bytes per customer per kind), they
+  // answer "did / bought ... within a window" without visiting the rows.
+  struct TimeBounds {
+    std::vector<int64_t> first, last;
+  };
+  const TimeBounds& EventTypeBounds(uint32_t type_code) const;
+  const TimeBounds& CategoryBounds(int32_t category) const;
+  const TimeBounds& OrderBounds() const;
+  const TimeBounds& PurchaseBounds() const;  // any order line
+
+  // The positions of one event type's rows, grouped by customer (offsets:
+  // customers + 1) and in time order: conditions on one event type visit only
+  // its rows. Built on first use; 4 bytes per event of the type.
+  struct TypeRows {
+    std::vector<uint32_t> offsets, rows;
+  };
+  const TypeRows& EventTypeRows(uint32_t type_code) const;
+
   // Approximate bytes held by the columns (for benchmarks and `segment stats`).
   size_t MemoryBytes() const;
   size_t EventBytes() const;
@@ -173,6 +194,9 @@ struct Snapshot {
   std::string db_path_;
   mutable std::mutex property_mutex_;
   mutable std::map<std::string, std::unique_ptr<PropertyColumn>, std::less<>> properties_;
+  mutable std::mutex bounds_mutex_;
+  mutable std::map<std::pair<int, int64_t>, std::unique_ptr<TimeBounds>> bounds_;
+  mutable std::map<uint32_t, std::unique_ptr<TypeRows>> type_rows_;
   std::vector<uint32_t> index_by_id_;     // store id -> dense index (UINT32_MAX when none)
   std::vector<uint32_t> event_position_;  // event id -> position in `events` (UINT32_MAX when none)
 };

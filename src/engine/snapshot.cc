@@ -202,6 +202,87 @@ size_t Snapshot::MemoryBytes() const {
   return n;
 }
 
+namespace {
+
+// Fills first/last per customer from the rows of `g` for which `keep(row)`.
+template <typename Keep>
+void ComputeBounds(const Grouped& g, uint32_t customers, Keep keep, Snapshot::TimeBounds& b) {
+  b.first.assign(customers, std::numeric_limits<int64_t>::max());
+  b.last.assign(customers, std::numeric_limits<int64_t>::min());
+  for (uint32_t c = 0; c < customers; ++c) {
+    for (uint32_t r = g.offsets[c]; r < g.offsets[c + 1]; ++r) {
+      if (!keep(r)) continue;
+      b.first[c] = std::min(b.first[c], g.at[r]);
+      b.last[c] = std::max(b.last[c], g.at[r]);
+    }
+  }
+}
+
+}  // namespace
+
+const Snapshot::TimeBounds& Snapshot::EventTypeBounds(uint32_t type_code) const {
+  std::lock_guard lock(bounds_mutex_);
+  auto& slot = bounds_[{0, type_code}];
+  if (!slot) {
+    slot = std::make_unique<TimeBounds>();
+    const uint32_t* type = events.type.data();
+    ComputeBounds(events, customer_count(), [type, type_code](uint32_t r) { return type[r] == type_code; }, *slot);
+  }
+  return *slot;
+}
+
+const Snapshot::TimeBounds& Snapshot::CategoryBounds(int32_t category) const {
+  std::lock_guard lock(bounds_mutex_);
+  auto& slot = bounds_[{1, category}];
+  if (!slot) {
+    slot = std::make_unique<TimeBounds>();
+    const uint32_t* product = purchases.product.data();
+    const int32_t* product_category = products.category.data();
+    ComputeBounds(purchases, customer_count(), [=](uint32_t r) {
+      return product[r] != UINT32_MAX && product_category[product[r]] == category;
+    }, *slot);
+  }
+  return *slot;
+}
+
+const Snapshot::TimeBounds& Snapshot::OrderBounds() const {
+  std::lock_guard lock(bounds_mutex_);
+  auto& slot = bounds_[{2, 0}];
+  if (!slot) {
+    slot = std::make_unique<TimeBounds>();
+    ComputeBounds(orders, customer_count(), [](uint32_t) { return true; }, *slot);
+  }
+  return *slot;
+}
+
+const Snapshot::TimeBounds& Snapshot::PurchaseBounds() const {
+  std::lock_guard lock(bounds_mutex_);
+  auto& slot = bounds_[{3, 0}];
+  if (!slot) {
+    slot = std::make_unique<TimeBounds>();
+    ComputeBounds(purchases, customer_count(), [](uint32_t) { return true; }, *slot);
+  }
+  return *slot;
+}
+
+const Snapshot::TypeRows& Snapshot::EventTypeRows(uint32_t type_code) const {
+  std::lock_guard lock(bounds_mutex_);
+  auto& slot = type_rows_[type_code];
+  if (!slot) {
+    slot = std::make_unique<TypeRows>();
+    const uint32_t n = customer_count();
+    slot->offsets.assign(n + 1, 0);
+    for (uint32_t c = 0; c < n; ++c) {
+      for (uint32_t r = events.offsets[c]; r < events.offsets[c + 1]; ++r) {
+        if (events.type[r] == type_code) slot->rows.push_back(r);
+      }
+      slot->offsets[c + 1] = static_cast<uint32_t>(slot->rows.size());
+    }
+    slot->rows.shrink_to_fit();
+  }
+  return *slot;
+}
+
 Result<const PropertyColumn*> Snapshot::Property(std::string_view key) const {
   std::lock_guard lock(property_mutex_);
   if (auto it = properties_.find(key); it != properties_.end()) return it->second.get();

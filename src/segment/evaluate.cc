@@ -76,10 +76,13 @@ struct RowSource {
   const engine::Grouped* rows = nullptr;
   internal::TimeRange window;
   std::vector<RowFilter> filters;
+  // When set, only these rows (one event type's) are visited.
+  const Snapshot::TypeRows* only = nullptr;
 
   // Calls f(row) for every row of customer c inside the window that passes the filters.
   template <typename F>
   bool ForEach(uint32_t c, F&& f) const {
+    if (only) return ForEachOfType(c, f);
     const int64_t* at = rows->at.data();
     uint32_t begin = rows->offsets[c], end = rows->offsets[c + 1];
     if (window.lo != std::numeric_limits<int64_t>::min()) {
@@ -88,7 +91,46 @@ struct RowSource {
     if (window.hi != std::numeric_limits<int64_t>::max()) {
       end = static_cast<uint32_t>(std::upper_bound(at + begin, at + end, window.hi) - at);
     }
-    for (uint32_t r = begin; r < end; ++r) {
+    return Visit(begin, end, [](uint32_t r) { return r; }, f);
+  }
+
+  // Rows of the type index inside the window: [first, last) positions into only->rows.
+  std::pair<uint32_t, uint32_t> TypeRange(uint32_t c) const {
+    const int64_t* at = rows->at.data();
+    const uint32_t* rs = only->rows.data();
+    uint32_t begin = only->offsets[c], end = only->offsets[c + 1];
+    auto time_of = [at, rs](uint32_t i) { return at[rs[i]]; };
+    if (window.lo != std::numeric_limits<int64_t>::min()) {
+      uint32_t lo = begin, hi = end;
+      while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (time_of(mid) < window.lo) lo = mid + 1; else hi = mid;
+      }
+      begin = lo;
+    }
+    if (window.hi != std::numeric_limits<int64_t>::max()) {
+      uint32_t lo = begin, hi = end;
+      while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (time_of(mid) <= window.hi) lo = mid + 1; else hi = mid;
+      }
+      end = lo;
+    }
+    return {begin, end};
+  }
+
+  template <typename F>
+  bool ForEachOfType(uint32_t c, F& f) const {
+    auto [begin, end] = TypeRange(c);
+    const uint32_t* rs = only->rows.data();
+    return Visit(begin, end, [rs](uint32_t i) { return rs[i]; }, f);
+  }
+
+  template <typename RowOf, typename F>
+  bool Visit(uint32_t begin, uint32_t end, RowOf row_of, F& f) const {
+    const int64_t* at = rows->at.data();
+    for (uint32_t i = begin; i < end; ++i) {
+      uint32_t r = row_of(i);
       if (window.month_test) {
         int ym = internal::CalendarMonthOf(at[r], window.calendar);
         if (ym % 100 != window.month || (window.year != 0 && ym / 100 != window.year)) continue;
@@ -245,6 +287,29 @@ class Evaluator {
       }
       case Node::Kind::kActivity: {
         ASSIGN_OR_RETURN(RowSource src, Rows(node));
+        std::vector<const Snapshot::TimeBounds*> bounds;
+        if (ActivityBounds(node, bounds)) {
+          // Each customer's first and last matching time decide without the
+          // rows, unless both fall outside the window on either side.
+          const int64_t lo = src.window.lo, hi = src.window.hi;
+          return Scan([&](uint32_t c) {
+            bool undecided = false;
+            for (const Snapshot::TimeBounds* b : bounds) {
+              int64_t first = b->first[c], last = b->last[c];
+              if (last == std::numeric_limits<int64_t>::min()) continue;  // no such rows
+              if (last < lo || first > hi) continue;                       // all outside
+              if (last <= hi || first >= lo) return true;
+              undecided = true;
+            }
+            if (!undecided) return false;
+            bool any = false;
+            src.ForEach(c, [&](uint32_t) {
+              any = true;
+              return false;
+            });
+            return any;
+          });
+        }
         return Scan([&src](uint32_t c) {
           bool any = false;
           src.ForEach(c, [&](uint32_t) {
@@ -429,6 +494,45 @@ class Evaluator {
     return CompileFilter(c, ref, a);
   }
 
+  // The first/last-time indexes that decide an activity condition, when it
+  // has no filter beyond its event type or a purchase category and a plain
+  // time window. False when the rows must be visited.
+  bool ActivityBounds(const Node& node, std::vector<const Snapshot::TimeBounds*>& out) {
+    if (node.window.kind == Window::Kind::kInMonth) return false;
+    switch (node.source) {
+      case Source::kOrder:
+        if (!node.filters.empty()) return false;
+        out.push_back(&s_.OrderBounds());
+        return true;
+      case Source::kEvent: {
+        if (!node.filters.empty() || node.event_type.empty()) return false;
+        std::string wanted = FoldForMatching(node.event_type);
+        for (size_t code = 1; code < s_.events.types.size(); ++code) {
+          if (s_.events.types.folded[code] == wanted) out.push_back(&s_.EventTypeBounds(static_cast<uint32_t>(code)));
+        }
+        return true;
+      }
+      case Source::kPurchase: {
+        if (node.filters.empty()) {
+          out.push_back(&s_.PurchaseBounds());
+          return true;
+        }
+        const Node& f = node.filters[0];
+        if (node.filters.size() != 1 || f.field != "category" || (f.op != Op::kEq && f.op != Op::kIn)) return false;
+        std::vector<uint8_t> accepted(s_.categories.slugs.size(), 0);
+        for (const Value& v : f.values) {
+          auto match = s_.categories.Matching(v.text);
+          for (size_t i = 0; i < match.size(); ++i) accepted[i] |= match[i];
+        }
+        for (size_t i = 0; i < accepted.size(); ++i) {
+          if (accepted[i]) out.push_back(&s_.CategoryBounds(static_cast<int32_t>(i)));
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
   Result<RowSource> Rows(const Node& node) {
     RowSource src;
     switch (node.source) {
@@ -437,19 +541,47 @@ class Evaluator {
       case Source::kEvent: src.rows = &s_.events; break;
     }
     ASSIGN_OR_RETURN(src.window, internal::CompileWindow(node.window, o_.now));
-    if (node.source == Source::kEvent && !node.event_type.empty()) {
-      Node type;
-      type.kind = Node::Kind::kCompare;
-      type.field = "type";
-      type.op = Op::kEq;
-      Value v;
-      v.text = node.event_type;
-      type.values.push_back(v);
-      ASSIGN_OR_RETURN(RowFilter f, ActivityFilter(Source::kEvent, type));
-      src.filters.push_back(std::move(f));
+    // The event type to restrict the rows to: did("T") / received(), or else
+    // a `type = "T"` filter (which the type's row index then replaces).
+    std::string type_name = node.event_type;
+    int type_filter = -1;
+    if (node.source == Source::kEvent && type_name.empty()) {
+      for (size_t i = 0; i < node.filters.size(); ++i) {
+        const Node& f = node.filters[i];
+        if (f.field == "type" && f.op == Op::kEq && f.values.size() == 1) {
+          type_name = f.values[0].text;
+          type_filter = static_cast<int>(i);
+          break;
+        }
+      }
     }
-    for (const Node& c : node.filters) {
-      ASSIGN_OR_RETURN(RowFilter f, ActivityFilter(node.source, c));
+    if (node.source == Source::kEvent && !type_name.empty()) {
+      std::string wanted = FoldForMatching(type_name);
+      std::vector<uint32_t> codes;
+      for (size_t code = 1; code < s_.events.types.size(); ++code) {
+        if (s_.events.types.folded[code] == wanted) codes.push_back(static_cast<uint32_t>(code));
+      }
+      if (codes.size() == 1) {
+        src.only = &s_.EventTypeRows(codes[0]);
+      } else if (codes.empty()) {
+        empty_type_rows_.offsets.assign(n_ + 1, 0);
+        src.only = &empty_type_rows_;
+      } else if (type_filter < 0) {
+        // Several stored spellings of the type: filter the rows instead.
+        Node type;
+        type.kind = Node::Kind::kCompare;
+        type.field = "type";
+        type.op = Op::kEq;
+        Value v;
+        v.text = type_name;
+        type.values.push_back(v);
+        ASSIGN_OR_RETURN(RowFilter f, ActivityFilter(Source::kEvent, type));
+        src.filters.push_back(std::move(f));
+      }
+    }
+    for (size_t i = 0; i < node.filters.size(); ++i) {
+      if (static_cast<int>(i) == type_filter && src.only) continue;
+      ASSIGN_OR_RETURN(RowFilter f, ActivityFilter(node.source, node.filters[i]));
       src.filters.push_back(std::move(f));
     }
     return src;
@@ -546,7 +678,14 @@ class Evaluator {
                                    : engine::ValueType::kNumber;
       ASSIGN_OR_RETURN(numeric_test, internal::CompileNumeric(node, type, false, o_.now));
     }
+    // count(event, type = T, WINDOW): the size of a range of the type's rows.
+    const bool count_by_range =
+        agg == Aggregate::kCount && src.only && src.filters.empty() && !src.window.month_test;
     return Scan([&](uint32_t c) {
+      if (count_by_range) {
+        auto [begin, end] = src.TypeRange(c);
+        return numeric_test.Test(static_cast<double>(end - begin));
+      }
       double count = 0, sum = 0, best = engine::kMissing;
       uint32_t first_row = UINT32_MAX, last_row = UINT32_MAX;
       // Scratch space reused across customers (one per scanning thread).
@@ -668,6 +807,7 @@ class Evaluator {
   const EvalOptions& o_;
   uint32_t n_;
   const Bits* candidates_ = nullptr;  // restricts scans during an `and`
+  Snapshot::TypeRows empty_type_rows_;  // for an event type nobody has
 };
 
 }  // namespace
