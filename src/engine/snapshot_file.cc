@@ -4,6 +4,11 @@
 // not changed since (StoreStamp); anything else means rebuild from SQLite.
 #include <roaring/roaring.hh>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -16,7 +21,7 @@ namespace patron::engine {
 namespace {
 
 constexpr char kMagic[16] = {'P', 'A', 'T', 'R', 'O', 'N', '-', 'E', 'N', 'G', 'I', 'N', 'E', 0, 0, 1};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 
 // A fast 64-bit checksum over 8-byte words (tail bytes zero-padded). It finds
 // damage (a torn write, a flipped block), not tampering.
@@ -24,13 +29,18 @@ class Checksum {
  public:
   void Add(const void* data, size_t n) {
     const auto* p = static_cast<const unsigned char*>(data);
-    while (n > 0) {
-      size_t take = std::min(n, 8 - pending_);
-      std::memcpy(reinterpret_cast<unsigned char*>(&word_) + pending_, p, take);
-      pending_ += take;
-      p += take;
-      n -= take;
+    while (n > 0 && pending_ != 0) {  // finish a started word
+      reinterpret_cast<unsigned char*>(&word_)[pending_++] = *p++;
+      n--;
       if (pending_ == 8) Mix();
+    }
+    for (; n >= 8; p += 8, n -= 8) {  // whole words
+      std::memcpy(&word_, p, 8);
+      Mix();
+    }
+    while (n > 0) {
+      reinterpret_cast<unsigned char*>(&word_)[pending_++] = *p++;
+      n--;
     }
   }
   uint64_t Finish() {
@@ -60,6 +70,12 @@ class Writer {
   void Raw(const void* p, size_t n) {
     if (n && std::fwrite(p, 1, n, f_) != n) ok_ = false;
     sum_.Add(p, n);
+    offset_ += n;
+  }
+  // Zero bytes up to the next multiple of 8, so that loaded arrays are aligned.
+  void Align() {
+    static constexpr char kZeros[8] = {};
+    if (offset_ % 8) Raw(kZeros, 8 - offset_ % 8);
   }
   template <typename T>
   void Pod(const T& v) {
@@ -68,6 +84,7 @@ class Writer {
   template <typename T>
   void Vector(const std::vector<T>& v) {
     Pod(static_cast<uint64_t>(v.size()));
+    Align();
     Raw(v.data(), v.size() * sizeof(T));
   }
   void String(const std::string& s) {
@@ -99,12 +116,14 @@ class Writer {
  private:
   std::FILE* f_;
   Checksum sum_;
+  uint64_t offset_ = 0;
   bool ok_ = true;
 };
 
 class Reader {
  public:
-  Reader(const char* p, size_t n) : p_(p), end_(p + n) {}
+  // `base` is where the file starts (page-aligned), for alignment padding.
+  Reader(const char* base, const char* p, size_t n) : base_(base), p_(p), end_(p + n) {}
   bool Raw(void* out, size_t n) {
     if (static_cast<size_t>(end_ - p_) < n) return ok_ = false;
     if (n) std::memcpy(out, p_, n);
@@ -121,12 +140,17 @@ class Reader {
   std::vector<T> Vector() {
     auto n = Pod<uint64_t>();
     std::vector<T> v;
-    if (!ok_ || n > static_cast<uint64_t>(end_ - p_) / sizeof(T)) {
+    size_t pad = (8 - static_cast<size_t>(p_ - base_) % 8) % 8;
+    if (!ok_ || pad > static_cast<size_t>(end_ - p_) || n > static_cast<uint64_t>(end_ - p_ - pad) / sizeof(T)) {
       ok_ = false;
       return v;
     }
-    v.resize(n);
-    Raw(v.data(), n * sizeof(T));
+    p_ += pad;
+    // The file is mapped at a page boundary and arrays start at multiples of 8:
+    // the elements can be copied as they lie, without zero-filling first.
+    const T* first = reinterpret_cast<const T*>(p_);
+    v.assign(first, first + n);
+    p_ += n * sizeof(T);
     return v;
   }
   std::string String() {
@@ -177,6 +201,7 @@ class Reader {
   void Fail() { ok_ = false; }
 
  private:
+  const char* base_;
   const char* p_;
   const char* end_;
   bool ok_ = true;
@@ -300,16 +325,20 @@ Status SaveSnapshot(const Snapshot& s, const StoreStamp& stamp, const std::strin
 
 Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, const StoreStamp& expected,
                                                      const std::string& db_path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return NotFound("no engine snapshot at '" + path + "'");
-  std::vector<char> data;
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (!ec) {
-    data.resize(size);
-    if (size && std::fread(data.data(), 1, size, f) != size) data.clear();
-  }
-  std::fclose(f);
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return NotFound("no engine snapshot at '" + path + "'");
+  struct stat st {};
+  size_t size = ::fstat(fd, &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
+  void* map = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  ::close(fd);
+  if (map == MAP_FAILED) return DataLoss("the engine snapshot '" + path + "' cannot be read; it will be rebuilt");
+  ::madvise(map, size, MADV_SEQUENTIAL);
+  struct Unmap {
+    void* p;
+    size_t n;
+    ~Unmap() { ::munmap(p, n); }
+  } unmap{map, size};
+  std::string_view data(static_cast<const char*>(map), size);
   auto damaged = [&](const std::string& why) {
     return DataLoss("the engine snapshot '" + path + "' is damaged (" + why + "); it will be rebuilt");
   };
@@ -320,7 +349,7 @@ Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, co
   uint64_t stored;
   std::memcpy(&stored, data.data() + data.size() - sizeof stored, sizeof stored);
   if (sum.Finish() != stored) return damaged("checksum mismatch");
-  Reader r(data.data() + sizeof kMagic, data.size() - sizeof kMagic - sizeof(uint64_t));
+  Reader r(data.data(), data.data() + sizeof kMagic, data.size() - sizeof kMagic - sizeof(uint64_t));
   if (r.Pod<uint32_t>() != kFormatVersion) return FailedPrecondition("the engine snapshot has another format version");
   auto stamp = r.Pod<StoreStamp>();
   if (!(stamp == expected)) return FailedPrecondition("the store changed since the engine snapshot was written");

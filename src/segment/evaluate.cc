@@ -678,6 +678,14 @@ class Evaluator {
                                    : engine::ValueType::kNumber;
       ASSIGN_OR_RETURN(numeric_test, internal::CompileNumeric(node, type, false, o_.now));
     }
+    // distinct() over fewer than 64 codes (categories, channels) counts bits.
+    size_t code_space = 0;
+    if (value.is_text()) {
+      code_space = value.kind == Accessor::Kind::kCategory ? s_.categories.slugs.size() + 1
+                   : value.dict                             ? value.dict->size()
+                                                            : 0;
+    }
+    const bool small_codes = agg == Aggregate::kDistinct && value.is_text() && code_space > 0 && code_space <= 64;
     // count(event, type = T, WINDOW): the size of a range of the type's rows.
     const bool count_by_range =
         agg == Aggregate::kCount && src.only && src.filters.empty() && !src.window.month_test;
@@ -688,6 +696,7 @@ class Evaluator {
       }
       double count = 0, sum = 0, best = engine::kMissing;
       uint32_t first_row = UINT32_MAX, last_row = UINT32_MAX;
+      uint64_t code_mask = 0;
       // Scratch space reused across customers (one per scanning thread).
       thread_local std::vector<double> distinct_numbers;
       thread_local std::vector<uint32_t> distinct_codes;
@@ -717,7 +726,10 @@ class Evaluator {
             break;
           }
           case Aggregate::kDistinct:
-            if (value.is_text()) {
+            if (small_codes) {
+              uint32_t code = value.Code(r);
+              if (code != 0) code_mask |= uint64_t{1} << code;
+            } else if (value.is_text()) {
               uint32_t code = value.Code(r);
               if (code != 0) distinct_codes.push_back(code);
             } else {
@@ -744,7 +756,9 @@ class Evaluator {
           break;
         }
         case Aggregate::kDistinct: {
-          if (value.is_text()) {
+          if (small_codes) {
+            result = static_cast<double>(__builtin_popcountll(code_mask));
+          } else if (value.is_text()) {
             std::sort(distinct_codes.begin(), distinct_codes.end());
             result = static_cast<double>(std::unique(distinct_codes.begin(), distinct_codes.end()) -
                                          distinct_codes.begin());
@@ -769,21 +783,27 @@ class Evaluator {
     const int64_t* first_at = first.rows->at.data();
     const int64_t* then_at = then.rows->at.data();
     return Scan([&](uint32_t c) {
-      thread_local std::vector<int64_t> later;
+      // The first activity's times, then (only for customers who have any) the second's.
+      thread_local std::vector<int64_t> earlier, later;
+      earlier.clear();
+      first.ForEach(c, [&](uint32_t r) {
+        earlier.push_back(first_at[r]);
+        return true;
+      });
+      if (earlier.empty()) return false;
       later.clear();
       then.ForEach(c, [&](uint32_t r) {
         later.push_back(then_at[r]);
         return true;
       });
       bool found = false;
-      first.ForEach(c, [&](uint32_t r) {
-        int64_t t = first_at[r];
+      for (int64_t t : earlier) {
         auto it = std::upper_bound(later.begin(), later.end(), t);
         bool followed = it != later.end() && *it <= t + gap;
         // "then not": only once the whole gap has passed without the second activity.
         found = negated ? (!followed && t + gap <= now) : followed;
-        return !found;
-      });
+        if (found) break;
+      }
       return found;
     });
   }

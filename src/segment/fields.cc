@@ -1,6 +1,7 @@
 #include "segment/fields.h"
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -340,18 +341,43 @@ Result<TimeRange> CompileWindow(const Window& w, Instant now) {
   return r;
 }
 
-int CalendarMonthOf(int64_t micros, Calendar calendar) {
-  int64_t day = micros >= 0 ? micros / kMicrosPerDay : -((-micros + kMicrosPerDay - 1) / kMicrosPerDay);
+namespace {
+
+// year * 100 + month of every UTC day from 1900 to 2100 in one calendar, built
+// once per process per calendar (ICU converts each day once, not each row).
+constexpr int64_t kFirstTableDay = -25567;  // 1900-01-01
+constexpr int64_t kTableDays = 73415;       // to 2100-12-31
+
+int MonthOfDay(int64_t day, Calendar calendar) {
   CivilDate g = CivilDate::FromDays(day);
   if (calendar == Calendar::kGregorian) return g.year * 100 + g.month;
-  thread_local std::unordered_map<int64_t, int> cache;
-  int64_t key = day * 4 + static_cast<int>(calendar);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
   auto converted = FromGregorian(calendar, g);
-  int value = converted.ok() ? converted->year * 100 + converted->month : 0;
-  if (cache.size() > 200000) cache.clear();
-  cache.emplace(key, value);
-  return value;
+  return converted.ok() ? converted->year * 100 + converted->month : 0;
+}
+
+const std::vector<int32_t>& MonthTable(Calendar calendar) {
+  static std::mutex mutex;
+  static std::map<Calendar, std::vector<int32_t>> tables;
+  std::lock_guard lock(mutex);
+  auto& table = tables[calendar];
+  if (table.empty()) {
+    table.resize(kTableDays);
+    for (int64_t i = 0; i < kTableDays; ++i) table[i] = MonthOfDay(kFirstTableDay + i, calendar);
+  }
+  return table;
+}
+
+}  // namespace
+
+int CalendarMonthOf(int64_t micros, Calendar calendar) {
+  int64_t day = micros >= 0 ? micros / kMicrosPerDay : -((-micros + kMicrosPerDay - 1) / kMicrosPerDay);
+  int64_t index = day - kFirstTableDay;
+  if (index < 0 || index >= kTableDays) return MonthOfDay(day, calendar);
+  // One table per calendar and thread: the lock is taken once per thread.
+  thread_local const std::vector<int32_t>* tables[3] = {nullptr, nullptr, nullptr};
+  const std::vector<int32_t>*& table = tables[static_cast<int>(calendar)];
+  if (!table) table = &MonthTable(calendar);
+  return (*table)[index];
 }
 
 // ---------------------------------------------------------------------------
