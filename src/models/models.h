@@ -1,0 +1,286 @@
+// Patron models: who will buy, how much, and who is slipping away.
+//
+//   * BG/NBD (Fader, Hardie & Lee 2005, "Counting Your Customers the Easy Way")
+//     for repeat-purchase counts: expected purchases in a horizon and P(alive).
+//   * Gamma-Gamma (Fader & Hardie 2013, "The Gamma-Gamma Model of Monetary
+//     Value") for the value of a customer's future transactions.
+//   * Discounted 12-month customer lifetime value from the two together.
+//   * RFM quintile scores with named groups, and lifecycle stages.
+//   * Store integration: fit on the orders up to a date and score every customer
+//     into the `customer_traits` table (migration 0004_models.sql).
+//
+// Units: the model functions work in whatever time unit the histories use
+// (CDNOW's published fits use weeks); the store integration uses weeks and one
+// "transaction" per customer per UTC day with an order, as the paper does.
+//
+// Thread-safety: every function here is pure except those taking a Database,
+// which follow store.h's rule (one thread per Database).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/core.h"
+#include "store/store.h"
+
+namespace patron::models {
+
+// ---------------------------------------------------------------------------
+// Special functions, exposed for tests and for anyone checking our numbers.
+// ---------------------------------------------------------------------------
+
+// ψ(x), the logarithmic derivative of Γ. REQUIRES: x > 0.
+double Digamma(double x);
+
+// Gauss's hypergeometric function 2F1(a, b; c; z) by its power series, summed
+// until a term no longer changes the sum in double precision.
+// REQUIRES: 0 <= z < 1 and c not a non-positive integer. Returns NaN when the
+// series has not converged after `max_terms`.
+double Hypergeometric2F1(double a, double b, double c, double z, int max_terms = 100000);
+
+// ---------------------------------------------------------------------------
+// Purchase histories
+// ---------------------------------------------------------------------------
+
+// One customer's calibration-period summary in the papers' notation.
+struct CustomerHistory {
+  int frequency = 0;       // x: repeat transactions (transactions after the first)
+  double recency = 0;      // t_x: time from the first to the last transaction
+  double age = 0;          // T: time from the first transaction to the end of calibration
+  double mean_repeat_value = 0;  // z̄: mean value of the repeat transactions (0 when x = 0)
+};
+
+// Folds a customer's dated transactions into a CustomerHistory as the papers
+// define it: several transactions on one day are one transaction whose value is
+// their sum; the first day is the trial, not a repeat. Feed one customer at a
+// time, days ascending.
+class HistoryAccumulator {
+ public:
+  // `end_day`: the last day of calibration (days since 1970-01-01);
+  // `days_per_unit`: 7 for weeks.
+  HistoryAccumulator(int64_t end_day, double days_per_unit);
+  // REQUIRES: `day` >= the previous day added since Reset(); `day` <= end_day.
+  void Add(int64_t day, double value);
+  bool empty() const { return days_ == 0; }
+  CustomerHistory history() const;
+  int64_t first_day() const { return first_day_; }
+  int64_t last_day() const { return last_day_; }
+  int transaction_days() const { return days_; }
+  void Reset();
+
+ private:
+  int64_t end_day_;
+  double days_per_unit_;
+  int64_t first_day_ = 0, last_day_ = 0;
+  int days_ = 0;
+  double current_day_value_ = 0;
+  double repeat_value_sum_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// BG/NBD
+// ---------------------------------------------------------------------------
+
+struct BgNbdParams {
+  double r = 0, alpha = 0;  // gamma heterogeneity of the purchase rate λ
+  double a = 0, b = 0;      // beta heterogeneity of the dropout probability p
+};
+
+struct FitOptions {
+  int max_evaluations = 2000;
+  double relative_tolerance = 1e-12;  // on the log-likelihood
+};
+
+struct BgNbdFit {
+  BgNbdParams params;
+  double log_likelihood = 0;  // summed over the customers, natural log
+  int customers = 0;
+  int evaluations = 0;
+};
+
+// One customer's log-likelihood (FHL 2005, eq. 6), computed in log space.
+double BgNbdLogLikelihood(const BgNbdParams& params, const CustomerHistory& history);
+double BgNbdLogLikelihood(const BgNbdParams& params, std::span<const CustomerHistory> histories);
+
+// Maximum-likelihood fit (NLopt's L-BFGS on the logarithms of the parameters,
+// with the analytic gradient). Errors: kInvalidArgument when there are no
+// histories or a history is impossible (t_x > T, negative values);
+// kFailedPrecondition when the optimiser does not converge.
+Result<BgNbdFit> FitBgNbd(std::span<const CustomerHistory> histories, const FitOptions& options = {});
+
+// E[X(t)]: expected transactions in (0, t] of a customer who has just made the
+// first purchase (FHL 2005, eq. 7). REQUIRES: a != 1.
+double BgNbdExpectedPurchases(const BgNbdParams& params, double t);
+
+// E[Y(t) | x, t_x, T]: expected transactions in the next `t` after calibration
+// (FHL 2005, eq. 10). REQUIRES: a != 1.
+double BgNbdConditionalExpectedPurchases(const BgNbdParams& params, const CustomerHistory& history, double t);
+
+// P(alive | x, t_x, T) at the end of calibration (FHL 2008 note, "Computing
+// P(alive) using the BG/NBD model"). A customer without repeats is alive.
+double BgNbdProbabilityAlive(const BgNbdParams& params, const CustomerHistory& history);
+
+// ---------------------------------------------------------------------------
+// Gamma-Gamma spend model
+// ---------------------------------------------------------------------------
+
+struct GammaGammaParams {
+  double p = 0, q = 0, v = 0;  // v is the papers' γ (gamma)
+};
+
+struct GammaGammaFit {
+  GammaGammaParams params;
+  double log_likelihood = 0;
+  int customers = 0;  // those with x > 0 and z̄ > 0, the only ones that inform the fit
+  int evaluations = 0;
+};
+
+// Fits on the customers with at least one repeat transaction of positive mean
+// value. Errors: kInvalidArgument with fewer than 2 such customers;
+// kFailedPrecondition when the optimiser does not converge.
+Result<GammaGammaFit> FitGammaGamma(std::span<const CustomerHistory> histories, const FitOptions& options = {});
+double GammaGammaLogLikelihood(const GammaGammaParams& params, std::span<const CustomerHistory> histories);
+
+// E[Z | z̄, x]: a weighted mean of the population mean p·v/(q − 1) and the
+// customer's own z̄ (Fader & Hardie 2013, eq. 5). With x = 0 it is the
+// population mean. REQUIRES: q > 1.
+double GammaGammaExpectedSpend(const GammaGammaParams& params, const CustomerHistory& history);
+
+// ---------------------------------------------------------------------------
+// Customer lifetime value
+// ---------------------------------------------------------------------------
+
+struct ClvOptions {
+  double horizon = 52;               // in the histories' time unit (weeks: 12 months)
+  int periods = 12;                  // discounting steps in the horizon (monthly)
+  double annual_discount_rate = 0.10;
+  double units_per_year = 52.1775;   // weeks per year
+};
+
+// Σ over periods i of E[purchases in period i] · E[spend] / (1 + d)^i, where d
+// is the per-period rate equivalent to the annual one. In the unit of
+// `expected_spend`.
+double DiscountedClv(const BgNbdParams& params, const CustomerHistory& history, double expected_spend,
+                     const ClvOptions& options = {});
+
+// ---------------------------------------------------------------------------
+// Holdout check: predictions for a later period against what happened.
+// ---------------------------------------------------------------------------
+
+struct HoldoutGroup {
+  int frequency = 0;  // x in calibration; the last group holds x >= this
+  bool open_ended = false;
+  int customers = 0;
+  double actual_mean = 0;     // mean transactions in the holdout
+  double predicted_mean = 0;  // mean E[Y(t) | x, t_x, T]
+};
+
+struct HoldoutReport {
+  double holdout_length = 0;
+  int customers = 0;
+  double actual_total = 0, predicted_total = 0;
+  std::vector<HoldoutGroup> groups;
+};
+
+// REQUIRES: histories.size() == holdout_transactions.size().
+HoldoutReport CompareHoldout(const BgNbdParams& params, std::span<const CustomerHistory> histories,
+                             std::span<const int> holdout_transactions, double holdout_length,
+                             int last_group = 7);
+
+// ---------------------------------------------------------------------------
+// RFM and lifecycle
+// ---------------------------------------------------------------------------
+
+// The raw values an RFM score ranks: days since the last order (smaller is
+// better), orders and spend inside the window.
+struct RfmInput {
+  int64_t days_since_last_order = 0;
+  int64_t orders_in_window = 0;
+  double spend_in_window = 0;
+};
+
+struct RfmScore {
+  int recency = 0, frequency = 0, monetary = 0;  // 1..5, 5 best
+};
+
+// Quintile scores among the given customers: a customer's score is
+// 1 + ⌊5 · (customers strictly worse) / n⌋, so ties share a score.
+std::vector<RfmScore> ScoreRfm(std::span<const RfmInput> inputs);
+
+// The named group of an RFM score (docs/models.md has the grid):
+// "champions", "loyal", "potential_loyalists", "new", "promising",
+// "need_attention", "at_risk", "cannot_lose", "hibernating", "lost".
+std::string_view RfmSegment(const RfmScore& score);
+
+struct LifecycleOptions {
+  int loyal_min_orders = 4;       // orders in the RFM window that make a repeat buyer loyal
+  int at_risk_after_days = 120;   // a buyer silent this long is at risk ...
+  double at_risk_churn = 0.7;     // ... and so is one whose churn risk exceeds this
+  int lapsed_after_days = 365;    // and lapsed after this long
+};
+
+struct LifecycleInput {
+  int64_t purchase_days = 0;  // days with an order, ever (up to now)
+  int64_t orders_in_window = 0;
+  std::optional<int64_t> days_since_last_order;  // none without orders
+  bool has_events = false;    // any recorded interaction: a lead rather than a prospect
+  std::optional<double> churn_risk;
+};
+
+// "prospect", "lead", "first_time_buyer", "repeat", "loyal", "at_risk", "lapsed".
+std::string_view LifecycleStage(const LifecycleInput& input, const LifecycleOptions& options = {});
+
+// ---------------------------------------------------------------------------
+// Store integration
+// ---------------------------------------------------------------------------
+
+struct ModelRunOptions {
+  // Orders up to the end of this UTC day count; later ones are ignored.
+  CivilDate until;
+  int rfm_window_days = 365;
+  ClvOptions clv;
+  LifecycleOptions lifecycle;
+  FitOptions fit;
+  // Gamma-Gamma is fitted per currency with at least this many repeat buyers;
+  // other currencies fall back to each customer's own mean order value.
+  int min_spend_fit_customers = 20;
+};
+
+struct SpendFit {
+  std::string currency;
+  GammaGammaFit fit;
+};
+
+struct ClvFitReport {
+  CivilDate until;
+  BgNbdFit purchases;
+  std::vector<SpendFit> spend;  // one per currency with enough repeat buyers
+  int64_t customers_with_orders = 0;
+  double seconds = 0;
+};
+
+// Fits BG/NBD on every customer's completed orders up to `until`, Gamma-Gamma
+// per currency, and records them in `model_fits` (one row per model).
+Result<ClvFitReport> FitClv(Database& db, const ModelRunOptions& options, const Clock& clock);
+
+// The latest stored fit, if any.
+Result<std::optional<ClvFitReport>> LatestClvFit(Database& db);
+
+struct ScoreReport {
+  int64_t customers = 0, buyers = 0;
+  std::vector<std::pair<std::string, int64_t>> rfm_segments;     // name -> customers
+  std::vector<std::pair<std::string, int64_t>> lifecycle_stages;  // name -> customers
+  double seconds = 0;
+  bool used_stored_fit = false;
+};
+
+// Computes every customer's traits as of the end of `options.until` and
+// replaces the `customer_traits` table in one transaction. Uses the latest
+// stored CLV fit, fitting first when there is none.
+Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options, const Clock& clock);
+
+}  // namespace patron::models
