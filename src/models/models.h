@@ -235,13 +235,25 @@ struct LifecycleInput {
 std::string_view LifecycleStage(const LifecycleInput& input, const LifecycleOptions& options = {});
 
 // ---------------------------------------------------------------------------
+// Synthetic data, for tests and benchmarks
+// ---------------------------------------------------------------------------
+
+// Draws `customers` purchase streams from the BG/NBD story: λ ~ gamma(r, α),
+// p ~ beta(a, b); the first purchase falls uniformly in [0, first_purchase_span),
+// repeats follow a Poisson process of rate λ and after each repeat the customer
+// drops out with probability p. Returns each customer's purchase times up to
+// `end` (the first is the trial), ascending. Deterministic for a seed.
+std::vector<std::vector<double>> SimulateBgNbdPurchases(const BgNbdParams& params, int customers,
+                                                        double first_purchase_span, double end, uint64_t seed);
+
+// ---------------------------------------------------------------------------
 // Store integration
 // ---------------------------------------------------------------------------
 
 struct ModelRunOptions {
   // Orders up to the end of this UTC day count; later ones are ignored.
   CivilDate until;
-  int rfm_window_days = 365;
+  int rfm_window_days = 730;  // frequency and monetary count orders of the last two years
   ClvOptions clv;
   LifecycleOptions lifecycle;
   FitOptions fit;

@@ -1,0 +1,306 @@
+// Fitting and scoring against the store: orders in, model_fits and
+// customer_traits out.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "models/models.h"
+
+namespace patron::models {
+
+namespace {
+
+constexpr int64_t kMicrosPerDay = 86'400'000'000;
+constexpr double kDaysPerWeek = 7;
+
+int64_t DayOf(int64_t micros) { return micros >= 0 ? micros / kMicrosPerDay : -((-micros + kMicrosPerDay - 1) / kMicrosPerDay); }
+
+// What the models need to know about one customer with purchases.
+struct Buyer {
+  int64_t customer_id = 0;
+  CustomerHistory history;  // in weeks, calibration ending with `until`
+  int currency = 0;         // index into BuyerTable::currencies
+  int64_t last_purchase_at = 0;
+  int64_t last_day = 0;
+  int64_t orders_in_window = 0;
+  double spend_in_window = 0;
+  double total_value = 0;
+};
+
+struct BuyerTable {
+  std::vector<Buyer> buyers;  // by customer id
+  std::vector<std::string> currencies;
+};
+
+// Streams every purchase up to the end of `until` once, customer by customer.
+Result<BuyerTable> ReadBuyers(Database& db, CivilDate until, int window_days) {
+  const int64_t end_day = until.ToDays();
+  const int64_t window_start_day = end_day - window_days + 1;
+  Statement& purchases = db.Query("models-purchases-before");
+  purchases.Bind(":before", (end_day + 1) * kMicrosPerDay);
+  BuyerTable table;
+  std::map<std::string, int, std::less<>> currency_index;
+  HistoryAccumulator history(end_day, kDaysPerWeek);
+  Buyer current;
+  auto flush = [&] {
+    if (history.empty()) return;
+    current.history = history.history();
+    current.last_day = history.last_day();
+    table.buyers.push_back(current);
+    history.Reset();
+  };
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, purchases.Step());
+    if (!row) break;
+    const int64_t customer_id = purchases.Int(0);
+    const int64_t at = purchases.Int(1);
+    const double value = static_cast<double>(purchases.Int(2));
+    if (history.empty() || customer_id != current.customer_id) {
+      flush();
+      current = Buyer{};
+      current.customer_id = customer_id;
+    }
+    std::string_view currency = purchases.Text(3);
+    auto it = currency_index.find(currency);
+    if (it == currency_index.end()) {
+      it = currency_index.emplace(std::string(currency), static_cast<int>(table.currencies.size())).first;
+      table.currencies.emplace_back(currency);
+    }
+    current.currency = it->second;  // the latest order's currency
+    const int64_t day = DayOf(at);
+    history.Add(day, value);
+    current.last_purchase_at = at;
+    current.total_value += value;
+    if (day >= window_start_day) {
+      ++current.orders_in_window;
+      current.spend_in_window += value;
+    }
+  }
+  flush();
+  purchases.Reset();
+  return table;
+}
+
+std::string BgNbdJson(const BgNbdParams& p) {
+  return nlohmann::json{{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}}.dump();
+}
+std::string GammaGammaJson(const GammaGammaParams& p) {
+  return nlohmann::json{{"p", p.p}, {"q", p.q}, {"v", p.v}}.dump();
+}
+
+Status InsertFit(Database& db, std::string_view model, std::string_view currency, Instant fitted_at,
+                 CivilDate until, int customers, const std::string& params, double log_likelihood) {
+  Statement& insert = db.Query("models-insert-fit");
+  insert.Bind(":model", model).BindOptional(":currency", currency).Bind(":fitted_at", fitted_at.micros);
+  insert.Bind(":until", until.ToString()).Bind(":customers", static_cast<int64_t>(customers));
+  insert.Bind(":params", params).Bind(":log_likelihood", log_likelihood);
+  return insert.Run();
+}
+
+Result<CivilDate> ParseDate(std::string_view text) {
+  ASSIGN_OR_RETURN(Instant at, ParseInstant(text));
+  return CivilDate::FromDays(DayOf(at.micros));
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Result<ClvFitReport> FitClv(Database& db, const ModelRunOptions& options, const Clock& clock) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!options.until.IsValid()) return InvalidArgument("--until is not a valid date");
+  ASSIGN_OR_RETURN(BuyerTable table, ReadBuyers(db, options.until, options.rfm_window_days));
+  if (table.buyers.empty()) {
+    return FailedPrecondition("no purchases up to " + options.until.ToString() + ": nothing to fit");
+  }
+  ClvFitReport report;
+  report.until = options.until;
+  report.customers_with_orders = static_cast<int64_t>(table.buyers.size());
+  std::vector<CustomerHistory> histories;
+  histories.reserve(table.buyers.size());
+  for (const auto& b : table.buyers) histories.push_back(b.history);
+  ASSIGN_OR_RETURN(report.purchases, FitBgNbd(histories, options.fit));
+
+  // Spend is fitted per currency: amounts in different currencies are not comparable.
+  std::vector<std::vector<CustomerHistory>> by_currency(table.currencies.size());
+  for (const auto& b : table.buyers) by_currency[b.currency].push_back(b.history);
+  for (size_t c = 0; c < by_currency.size(); ++c) {
+    int informative = 0;
+    for (const auto& h : by_currency[c]) informative += h.frequency > 0 && h.mean_repeat_value > 0;
+    if (informative < options.min_spend_fit_customers) continue;
+    auto fit = FitGammaGamma(by_currency[c], options.fit);
+    if (!fit.ok()) continue;  // this currency falls back to each customer's own mean
+    report.spend.push_back({table.currencies[c], *fit});
+  }
+
+  const Instant now = clock.Now();
+  Transaction tx(db);
+  RETURN_IF_ERROR(tx.Begin());
+  RETURN_IF_ERROR(InsertFit(db, "bgnbd", "", now, options.until, report.purchases.customers,
+                            BgNbdJson(report.purchases.params), report.purchases.log_likelihood));
+  for (const auto& s : report.spend) {
+    RETURN_IF_ERROR(InsertFit(db, "gamma_gamma", s.currency, now, options.until, s.fit.customers,
+                              GammaGammaJson(s.fit.params), s.fit.log_likelihood));
+  }
+  RETURN_IF_ERROR(tx.Commit());
+  report.seconds = SecondsSince(start);
+  return report;
+}
+
+Result<std::optional<ClvFitReport>> LatestClvFit(Database& db) {
+  Statement& q = db.Query("models-latest-fits");
+  std::optional<ClvFitReport> report;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    if (!report) report.emplace();
+    const std::string model = q.String(0);
+    auto params = nlohmann::json::parse(q.Text(4), nullptr, /*allow_exceptions=*/false);
+    if (params.is_discarded() || !params.is_object()) {
+      q.Reset();
+      return DataLoss("model_fits holds unreadable parameters for " + model);
+    }
+    ASSIGN_OR_RETURN(report->until, ParseDate(q.Text(2)));
+    auto number = [&](const char* key) { return params.value(key, 0.0); };
+    if (model == "bgnbd") {
+      report->purchases.params = {number("r"), number("alpha"), number("a"), number("b")};
+      report->purchases.customers = static_cast<int>(q.Int(3));
+      report->purchases.log_likelihood = q.Double(5);
+    } else {
+      SpendFit s;
+      s.currency = q.String(1);
+      s.fit.params = {number("p"), number("q"), number("v")};
+      s.fit.customers = static_cast<int>(q.Int(3));
+      s.fit.log_likelihood = q.Double(5);
+      report->spend.push_back(std::move(s));
+    }
+  }
+  q.Reset();
+  return report;
+}
+
+Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options, const Clock& clock) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!options.until.IsValid()) return InvalidArgument("the scoring date is not a valid date");
+  ScoreReport report;
+  ASSIGN_OR_RETURN(std::optional<ClvFitReport> fit, LatestClvFit(db));
+  report.used_stored_fit = fit.has_value();
+  if (!fit) {
+    auto fresh = FitClv(db, options, clock);
+    // Without any purchases there is nothing to fit; RFM and lifecycle still apply.
+    if (fresh.ok()) {
+      fit = std::move(*fresh);
+    } else if (fresh.status().code() != StatusCode::kFailedPrecondition) {
+      return fresh.status();
+    }
+  }
+  ASSIGN_OR_RETURN(BuyerTable table, ReadBuyers(db, options.until, options.rfm_window_days));
+  const int64_t end_day = options.until.ToDays();
+
+  std::vector<RfmInput> rfm_inputs;
+  rfm_inputs.reserve(table.buyers.size());
+  for (const auto& b : table.buyers) rfm_inputs.push_back({end_day - b.last_day, b.orders_in_window, b.spend_in_window});
+  std::vector<RfmScore> rfm = ScoreRfm(rfm_inputs);
+
+  // Spend model per currency index, when one was fitted with q > 1.
+  std::vector<std::optional<GammaGammaParams>> spend(table.currencies.size());
+  if (fit) {
+    for (const auto& s : fit->spend) {
+      auto it = std::find(table.currencies.begin(), table.currencies.end(), s.currency);
+      if (it != table.currencies.end() && s.fit.params.q > 1) spend[it - table.currencies.begin()] = s.fit.params;
+    }
+  }
+
+  std::vector<int64_t> with_events;
+  {
+    Statement& q = db.Query("models-customers-with-events");
+    q.Bind(":before", (end_day + 1) * kMicrosPerDay);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      with_events.push_back(q.Int(0));
+    }
+    q.Reset();
+  }
+  std::vector<int64_t> customers;
+  {
+    Statement& q = db.Query("models-customers");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      customers.push_back(q.Int(0));
+    }
+    q.Reset();
+  }
+
+  std::map<std::string, int64_t> rfm_counts, stage_counts;
+  const int64_t computed_at = clock.Now().micros;
+  Transaction tx(db);
+  RETURN_IF_ERROR(tx.Begin());
+  RETURN_IF_ERROR(db.Query("models-clear-traits").Run());
+  Statement& insert = db.Query("models-insert-traits");
+  size_t buyer = 0, event = 0;
+  for (int64_t id : customers) {
+    while (buyer < table.buyers.size() && table.buyers[buyer].customer_id < id) ++buyer;
+    while (event < with_events.size() && with_events[event] < id) ++event;
+    LifecycleInput life;
+    life.has_events = event < with_events.size() && with_events[event] == id;
+    insert.Bind(":customer_id", id).Bind(":computed_at", computed_at);
+    if (buyer < table.buyers.size() && table.buyers[buyer].customer_id == id) {
+      const Buyer& b = table.buyers[buyer];
+      const RfmScore& score = rfm[buyer];
+      const std::string_view segment = RfmSegment(score);
+      ++rfm_counts[std::string(segment)];
+      insert.Bind(":rfm_r", int64_t{score.recency}).Bind(":rfm_f", int64_t{score.frequency});
+      insert.Bind(":rfm_m", int64_t{score.monetary}).Bind(":rfm_segment", segment);
+      insert.Bind(":purchase_days", int64_t{b.history.frequency + 1}).Bind(":last_purchase_at", b.last_purchase_at);
+      insert.BindOptional(":currency", table.currencies[b.currency]);
+      life.purchase_days = b.history.frequency + 1;
+      life.orders_in_window = b.orders_in_window;
+      life.days_since_last_order = end_day - b.last_day;
+      if (fit) {
+        const BgNbdParams& p = fit->purchases.params;
+        const double alive = BgNbdProbabilityAlive(p, b.history);
+        const double expected = BgNbdConditionalExpectedPurchases(p, b.history, options.clv.horizon);
+        const double order_value = spend[b.currency] ? GammaGammaExpectedSpend(*spend[b.currency], b.history)
+                                                     : b.total_value / (b.history.frequency + 1);
+        const double clv = DiscountedClv(p, b.history, order_value, options.clv);
+        life.churn_risk = 1 - alive;
+        insert.Bind(":p_alive", alive).Bind(":churn_risk", 1 - alive).Bind(":expected_purchases_12m", expected);
+        insert.Bind(":expected_order_value_minor", static_cast<int64_t>(std::llround(order_value)));
+        insert.Bind(":clv_12m_minor", static_cast<int64_t>(std::llround(clv)));
+      } else {
+        for (const char* name : {":p_alive", ":churn_risk", ":expected_purchases_12m", ":expected_order_value_minor",
+                                 ":clv_12m_minor"}) {
+          insert.BindNull(name);
+        }
+      }
+      ++report.buyers;
+    } else {
+      for (const char* name : {":rfm_r", ":rfm_f", ":rfm_m", ":rfm_segment", ":last_purchase_at", ":currency",
+                               ":p_alive", ":churn_risk", ":expected_purchases_12m", ":expected_order_value_minor",
+                               ":clv_12m_minor"}) {
+        insert.BindNull(name);
+      }
+      insert.Bind(":purchase_days", int64_t{0});
+    }
+    const std::string_view stage = LifecycleStage(life, options.lifecycle);
+    ++stage_counts[std::string(stage)];
+    insert.Bind(":lifecycle_stage", stage);
+    RETURN_IF_ERROR(insert.Run());
+    ++report.customers;
+  }
+  RETURN_IF_ERROR(tx.Commit());
+  report.rfm_segments.assign(rfm_counts.begin(), rfm_counts.end());
+  report.lifecycle_stages.assign(stage_counts.begin(), stage_counts.end());
+  report.seconds = SecondsSince(start);
+  return report;
+}
+
+}  // namespace patron::models

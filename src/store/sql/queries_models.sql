@@ -1,0 +1,43 @@
+-- Named queries of the models (src/models). Every name starts with "models-".
+
+-- Purchases up to :before (exclusive, microseconds), one customer at a time in
+-- time order. Cancelled and returned orders are not purchases.
+-- name: models-purchases-before
+SELECT customer_id, ordered_at, total_minor, coalesce(currency, '')
+FROM orders
+WHERE ordered_at < :before AND status <> 'cancelled' AND status <> 'returned'
+ORDER BY customer_id, ordered_at;
+
+-- name: models-customers
+SELECT id FROM customers ORDER BY id;
+
+-- Customers with any recorded interaction before :before (leads, not prospects).
+-- name: models-customers-with-events
+SELECT DISTINCT customer_id FROM events WHERE occurred_at < :before ORDER BY customer_id;
+
+-- name: models-insert-fit
+INSERT INTO model_fits(model, currency, fitted_at, until, customers, params, log_likelihood)
+VALUES (:model, :currency, :fitted_at, :until, :customers, :params, :log_likelihood);
+
+-- The fits of the latest run: every row sharing the newest BG/NBD fit's time.
+-- name: models-latest-fits
+SELECT model, coalesce(currency, ''), until, customers, params, log_likelihood, fitted_at
+FROM model_fits
+WHERE fitted_at = (SELECT max(fitted_at) FROM model_fits WHERE model = 'bgnbd')
+ORDER BY model, currency;
+
+-- name: models-clear-traits
+DELETE FROM customer_traits;
+
+-- name: models-insert-traits
+INSERT INTO customer_traits(customer_id, rfm_r, rfm_f, rfm_m, rfm_segment, lifecycle_stage, purchase_days,
+  last_purchase_at, expected_purchases_12m, p_alive, churn_risk, expected_order_value_minor, clv_12m_minor,
+  currency, computed_at)
+VALUES (:customer_id, :rfm_r, :rfm_f, :rfm_m, :rfm_segment, :lifecycle_stage, :purchase_days,
+  :last_purchase_at, :expected_purchases_12m, :p_alive, :churn_risk, :expected_order_value_minor, :clv_12m_minor,
+  :currency, :computed_at);
+
+-- name: models-traits
+SELECT rfm_r, rfm_f, rfm_m, rfm_segment, lifecycle_stage, purchase_days, expected_purchases_12m, p_alive,
+       churn_risk, expected_order_value_minor, clv_12m_minor, currency, computed_at
+FROM customer_traits WHERE customer_id = :id;
