@@ -1,10 +1,160 @@
-// `patron model` commands.
+// `patron model` commands: fit the CLV models and score every customer.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
 #include "cli/cli_internal.h"
+#include "models/models.h"
 
 namespace patron::cli {
 
-void AddModelCommands(CLI::App& /*app*/, const GlobalOptions& /*globals*/, Action& /*action*/) {}
+namespace {
+
+using nlohmann::json;
+
+struct ModelOptions {
+  std::string until;  // YYYY-MM-DD; empty: today (UTC)
+  int window_days = 730;
+  double discount_rate = 0.10;
+  bool json = false;
+};
+
+Result<models::ModelRunOptions> RunOptions(const ModelOptions& o) {
+  models::ModelRunOptions options;
+  if (o.until.empty()) {
+    const int64_t micros = SystemClock::Get().Now().micros;
+    options.until = CivilDate::FromDays(micros / 86'400'000'000);
+  } else {
+    auto at = ParseInstant(o.until);
+    if (!at.ok()) return InvalidArgument("--until: '" + o.until + "' is not a date (YYYY-MM-DD)");
+    options.until = CivilDate::FromDays(at->seconds() / 86'400);
+  }
+  options.rfm_window_days = o.window_days;
+  options.clv.annual_discount_rate = o.discount_rate;
+  return options;
+}
+
+json FitJson(const models::ClvFitReport& r) {
+  const auto& p = r.purchases.params;
+  json out = {{"until", r.until.ToString()},
+              {"customers_with_orders", r.customers_with_orders},
+              {"bgnbd",
+               {{"r", p.r},
+                {"alpha", p.alpha},
+                {"a", p.a},
+                {"b", p.b},
+                {"log_likelihood", r.purchases.log_likelihood},
+                {"customers", r.purchases.customers},
+                {"evaluations", r.purchases.evaluations}}},
+              {"gamma_gamma", json::array()},
+              {"seconds", r.seconds}};
+  for (const auto& s : r.spend) {
+    out["gamma_gamma"].push_back({{"currency", s.currency},
+                                  {"p", s.fit.params.p},
+                                  {"q", s.fit.params.q},
+                                  {"v", s.fit.params.v},
+                                  {"log_likelihood", s.fit.log_likelihood},
+                                  {"customers", s.fit.customers}});
+  }
+  return out;
+}
+
+int RunFitClv(const std::string& db_path, const ModelOptions& o, bool json_output) {
+  auto options = RunOptions(o);
+  if (!options.ok()) return Fail(options.status());
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto report = models::FitClv(**db, *options, SystemClock::Get());
+  if (!report.ok()) return Fail(report.status());
+  if (json_output) {
+    std::printf("%s\n", FitJson(*report).dump(2).c_str());
+    return 0;
+  }
+  const auto& p = report->purchases.params;
+  std::printf("BG/NBD on %d customers with purchases up to %s (time in weeks)\n", report->purchases.customers,
+              report->until.ToString().c_str());
+  std::printf("  r = %.4f  alpha = %.4f  a = %.4f  b = %.4f\n", p.r, p.alpha, p.a, p.b);
+  std::printf("  log-likelihood = %.4f  (%d evaluations)\n", report->purchases.log_likelihood,
+              report->purchases.evaluations);
+  if (report->spend.empty()) {
+    std::printf("Gamma-Gamma: no currency has enough repeat buyers; CLV uses each customer's mean order value\n");
+  }
+  for (const auto& s : report->spend) {
+    std::printf("Gamma-Gamma %s on %d repeat buyers (values in minor units)\n", s.currency.c_str(), s.fit.customers);
+    std::printf("  p = %.4f  q = %.4f  v = %.4f  log-likelihood = %.4f\n", s.fit.params.p, s.fit.params.q,
+                s.fit.params.v, s.fit.log_likelihood);
+  }
+  std::printf("Stored in model_fits (%.2f s). Run `patron model score` to update every customer's traits.\n",
+              report->seconds);
+  return 0;
+}
+
+int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output) {
+  auto options = RunOptions(o);
+  if (!options.ok()) return Fail(options.status());
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto report = models::ScoreCustomers(**db, *options, SystemClock::Get());
+  if (!report.ok()) return Fail(report.status());
+  if (json_output) {
+    json out = {{"as_of", options->until.ToString()},
+                {"customers", report->customers},
+                {"buyers", report->buyers},
+                {"used_stored_fit", report->used_stored_fit},
+                {"rfm_segments", json::object()},
+                {"lifecycle_stages", json::object()},
+                {"seconds", report->seconds}};
+    for (const auto& [name, n] : report->rfm_segments) out["rfm_segments"][name] = n;
+    for (const auto& [name, n] : report->lifecycle_stages) out["lifecycle_stages"][name] = n;
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("Scored %lld customers (%lld with purchases) as of %s in %.2f s%s\n",
+              static_cast<long long>(report->customers), static_cast<long long>(report->buyers),
+              options->until.ToString().c_str(), report->seconds,
+              report->used_stored_fit ? "" : " (fitted the CLV models first)");
+  std::printf("\nRFM group             customers\n");
+  for (const auto& [name, n] : report->rfm_segments) std::printf("  %-20s %9lld\n", name.c_str(), static_cast<long long>(n));
+  std::printf("\nLifecycle stage       customers\n");
+  for (const auto& [name, n] : report->lifecycle_stages) {
+    std::printf("  %-20s %9lld\n", name.c_str(), static_cast<long long>(n));
+  }
+  std::printf("\nTraits are in the customer_traits table.\n");
+  return 0;
+}
+
+}  // namespace
+
+void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& action) {
+  // Option storage outlives this function: the callbacks run during parsing.
+  static auto* fit_options = new ModelOptions();
+  static auto* score_options = new ModelOptions();
+
+  auto* model = app.add_subcommand("model", "Predictive models: RFM, lifecycle, CLV and churn");
+  model->require_subcommand(1);
+
+  auto* fit = model->add_subcommand("fit", "Fit a model on the purchases so far");
+  fit->require_subcommand(1);
+  auto* clv = fit->add_subcommand("clv", "Fit BG/NBD (purchases) and Gamma-Gamma (spend per currency)");
+  clv->add_option("--until", fit_options->until, "Use orders up to the end of this day, YYYY-MM-DD (default today)");
+  clv->add_flag("--json", fit_options->json, "Print the fit as JSON");
+  clv->callback([&action, &globals] {
+    action = [&globals] { return RunFitClv(globals.db_path, *fit_options, globals.json || fit_options->json); };
+  });
+
+  auto* score = model->add_subcommand("score", "Compute and store every customer's traits (customer_traits)");
+  score->add_option("--as-of", score_options->until, "Score as of the end of this day, YYYY-MM-DD (default today)");
+  score->add_option("--window-days", score_options->window_days, "RFM window for frequency and monetary (default 730)")
+      ->check(CLI::Range(1, 36500));
+  score->add_option("--discount-rate", score_options->discount_rate, "Annual discount rate for CLV (default 0.10)")
+      ->check(CLI::Range(0.0, 10.0));
+  score->add_flag("--json", score_options->json, "Print the summary as JSON");
+  score->callback([&action, &globals] {
+    action = [&globals] { return RunScore(globals.db_path, *score_options, globals.json || score_options->json); };
+  });
+}
 
 }  // namespace patron::cli
