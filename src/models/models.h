@@ -42,6 +42,13 @@ double Digamma(double x);
 // series has not converged after `max_terms`.
 double Hypergeometric2F1(double a, double b, double c, double z, int max_terms = 100000);
 
+// The same series at several points at once, sharing the coefficients
+// (a)_n (b)_n / ((c)_n n!) between them: what the lifetime value needs per
+// customer (one point per discounting period). out[i] = 2F1(a, b; c; z[i]).
+// REQUIRES: z.size() == out.size(), every 0 <= z[i] < 1.
+void Hypergeometric2F1(double a, double b, double c, std::span<const double> z, std::span<double> out,
+                       int max_terms = 100000);
+
 // ---------------------------------------------------------------------------
 // Purchase histories
 // ---------------------------------------------------------------------------
@@ -163,9 +170,11 @@ struct ClvOptions {
 
 // Σ over periods i of E[purchases in period i] · E[spend] / (1 + d)^i, where d
 // is the per-period rate equivalent to the annual one. In the unit of
-// `expected_spend`.
+// `expected_spend`. `expected_purchases`, when given, receives
+// E[Y(horizon) | x, t_x, T], computed on the way.
+// REQUIRES: 1 <= options.periods <= 1000.
 double DiscountedClv(const BgNbdParams& params, const CustomerHistory& history, double expected_spend,
-                     const ClvOptions& options = {});
+                     const ClvOptions& options = {}, double* expected_purchases = nullptr);
 
 // ---------------------------------------------------------------------------
 // Holdout check: predictions for a later period against what happened.

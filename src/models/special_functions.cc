@@ -4,6 +4,7 @@
 // textbook series with their accuracy checked in special_functions_test.cc.
 #include <cmath>
 #include <limits>
+#include <span>
 
 #include "models/models.h"
 
@@ -38,6 +39,42 @@ double Hypergeometric2F1(double a, double b, double c, double z, int max_terms) 
     }
   }
   return std::numeric_limits<double>::quiet_NaN();
+}
+
+void Hypergeometric2F1(double a, double b, double c, std::span<const double> z, std::span<double> out,
+                       int max_terms) {
+  const size_t k = z.size();
+  constexpr size_t kMaxPoints = 64;
+  if (k > kMaxPoints) {  // rare: fall back to one series per point
+    for (size_t i = 0; i < k; ++i) out[i] = Hypergeometric2F1(a, b, c, z[i], max_terms);
+    return;
+  }
+  double power[kMaxPoints];
+  for (size_t i = 0; i < k; ++i) {
+    power[i] = 1;
+    out[i] = 1;
+  }
+  double coefficient = 1;
+  for (int n = 0; n < max_terms; ++n) {
+    coefficient *= (a + n) * (b + n) / ((c + n) * (n + 1));
+    bool converged = true;
+    for (size_t i = 0; i < k; ++i) {
+      power[i] *= z[i];
+      const double term = coefficient * power[i];
+      out[i] += term;
+      converged &= std::abs(term) <= std::abs(out[i]) * 1e-16;
+    }
+    // As in the one-point series: two negligible terms in a row at every point.
+    if (converged) {
+      const double next = (a + n + 1) * (b + n + 1) / ((c + n + 1) * (n + 2));
+      bool next_negligible = true;
+      for (size_t i = 0; i < k; ++i) {
+        next_negligible &= std::abs(coefficient * next * power[i] * z[i]) <= std::abs(out[i]) * 1e-16;
+      }
+      if (next_negligible) return;
+    }
+  }
+  for (size_t i = 0; i < k; ++i) out[i] = std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace patron::models

@@ -267,10 +267,10 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
       if (fit) {
         const BgNbdParams& p = fit->purchases.params;
         const double alive = BgNbdProbabilityAlive(p, b.history);
-        const double expected = BgNbdConditionalExpectedPurchases(p, b.history, options.clv.horizon);
         const double order_value = spend[b.currency] ? GammaGammaExpectedSpend(*spend[b.currency], b.history)
                                                      : b.total_value / (b.history.frequency + 1);
-        const double clv = DiscountedClv(p, b.history, order_value, options.clv);
+        double expected = 0;  // over the CLV horizon (52 weeks)
+        const double clv = DiscountedClv(p, b.history, order_value, options.clv, &expected);
         life.churn_risk = 1 - alive;
         insert.Bind(":p_alive", alive).Bind(":churn_risk", 1 - alive).Bind(":expected_purchases_12m", expected);
         insert.Bind(":expected_order_value_minor", static_cast<int64_t>(std::llround(order_value)));

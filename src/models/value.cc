@@ -46,15 +46,37 @@ void HistoryAccumulator::Reset() {
 }
 
 double DiscountedClv(const BgNbdParams& params, const CustomerHistory& history, double expected_spend,
-                     const ClvOptions& options) {
-  double clv = 0, previous = 0;
-  for (int i = 1; i <= options.periods; ++i) {
-    const double t = options.horizon * i / options.periods;
-    const double cumulative = BgNbdConditionalExpectedPurchases(params, history, t);
-    const double discount = std::pow(1 + options.annual_discount_rate, -t / options.units_per_year);
+                     const ClvOptions& options, double* expected_purchases) {
+  const int periods = std::clamp(options.periods, 1, 1000);
+  // E[Y(t_i) | x, t_x, T] at every period end, from one shared 2F1 series
+  // (the Euler-transformed form of BgNbdConditionalExpectedPurchases).
+  const double a = std::abs(params.a - 1) < 1e-9 ? 1 + 1e-9 : params.a;
+  const double x = history.frequency;
+  const double base = params.alpha + history.age;
+  double z_storage[1000], f_storage[1000];
+  std::span<double> z(z_storage, periods), f(f_storage, periods);
+  for (int i = 0; i < periods; ++i) {
+    const double t = options.horizon * (i + 1) / periods;
+    z[i] = t / (base + t);
+  }
+  Hypergeometric2F1(a + params.b - 1 - params.r, a - 1, a + params.b + x - 1, z, f);
+  double denominator = 1;
+  if (history.frequency > 0) {
+    denominator += a / (params.b + x - 1) *
+                   std::exp((params.r + x) * (std::log(base) - std::log(params.alpha + history.recency)));
+  }
+  const double scale = (a + params.b + x - 1) / (a - 1) / denominator;
+  // Discount factors (1 + annual)^(−t_i / units_per_year), by repeated multiplication.
+  const double step = std::pow(1 + options.annual_discount_rate,
+                               -options.horizon / periods / options.units_per_year);
+  double discount = 1, clv = 0, previous = 0;
+  for (int i = 0; i < periods; ++i) {
+    const double cumulative = scale * (1 - std::pow(1 - z[i], a - 1) * f[i]);
+    discount *= step;
     clv += (cumulative - previous) * expected_spend * discount;
     previous = cumulative;
   }
+  if (expected_purchases) *expected_purchases = previous;
   return clv;
 }
 

@@ -183,5 +183,25 @@ TEST(Cdnow, ProbabilityAliveAndExpectationsBehave) {
   EXPECT_LT(clv, BgNbdConditionalExpectedPurchases(p, recent, 52) * 20);
 }
 
+TEST(Cdnow, DiscountedClvEqualsThePeriodByPeriodSum) {
+  auto fit = FitBgNbd(ReadSummary());
+  ASSERT_TRUE(fit.ok());
+  const auto& p = fit->params;
+  ClvOptions options;
+  for (const CustomerHistory& h : {CustomerHistory{0, 0, 38.86, 0}, CustomerHistory{2, 30.43, 38.86, 22.35},
+                                   CustomerHistory{14, 38, 39, 40}, CustomerHistory{1, 0.5, 2, 10}}) {
+    double reference = 0, previous = 0;
+    for (int i = 1; i <= options.periods; ++i) {
+      const double t = options.horizon * i / options.periods;
+      const double cumulative = BgNbdConditionalExpectedPurchases(p, h, t);
+      reference += (cumulative - previous) * 25 * std::pow(1 + options.annual_discount_rate, -t / options.units_per_year);
+      previous = cumulative;
+    }
+    double expected = 0;
+    EXPECT_NEAR(DiscountedClv(p, h, 25, options, &expected), reference, 1e-9 * reference) << h.frequency;
+    EXPECT_NEAR(expected, BgNbdConditionalExpectedPurchases(p, h, options.horizon), 1e-12) << h.frequency;
+  }
+}
+
 }  // namespace
 }  // namespace patron::models

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "models/models.h"
 
@@ -37,6 +38,13 @@ TEST(Hypergeometric2F1, EulerTransformationAgrees) {
     double euler = std::pow(1 - z, C - A - B) * Hypergeometric2F1(C - A, C - B, C, z);
     EXPECT_NEAR(direct, euler, 1e-10 * direct) << z;
   }
+}
+
+TEST(Hypergeometric2F1, ManyPointsEqualOneAtATime) {
+  const std::vector<double> z = {0.0, 0.05, 0.3, 0.6, 0.93};
+  std::vector<double> out(z.size());
+  Hypergeometric2F1(2.0, -0.2, 5.5, z, out);
+  for (size_t i = 0; i < z.size(); ++i) EXPECT_NEAR(out[i], Hypergeometric2F1(2.0, -0.2, 5.5, z[i]), 1e-15) << z[i];
 }
 
 }  // namespace
