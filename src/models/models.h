@@ -244,6 +244,29 @@ struct LifecycleInput {
 std::string_view LifecycleStage(const LifecycleInput& input, const LifecycleOptions& options = {});
 
 // ---------------------------------------------------------------------------
+// Best send time (R15)
+// ---------------------------------------------------------------------------
+
+// Hours of the week, Monday 00:00–00:59 UTC = 0 … Sunday 23:00–23:59 UTC = 167.
+constexpr int kHoursPerWeek = 168;
+int HourOfWeekUtc(Instant at);
+
+struct SendTimeOptions {
+  // How many activities' worth of weight the population's pattern carries:
+  // a customer seen 3 times leans on the population, one seen 50 times on themself.
+  double prior_strength = 4;
+};
+
+// The hour of the week at which a customer is most likely to act: their own
+// activity counts per hour, each spread over the neighbouring hours (weights
+// ¼, ½, ¼, because people do not act at the same minute every week), plus
+// `prior_strength` times the population's share per hour; the highest wins
+// (ties: the earliest hour). REQUIRES: both spans have kHoursPerWeek entries;
+// `population_share` sums to 1.
+int BestSendHour(std::span<const int> customer_counts, std::span<const double> population_share,
+                 const SendTimeOptions& options = {});
+
+// ---------------------------------------------------------------------------
 // Synthetic data, for tests and benchmarks
 // ---------------------------------------------------------------------------
 
@@ -266,6 +289,7 @@ struct ModelRunOptions {
   ClvOptions clv;
   LifecycleOptions lifecycle;
   FitOptions fit;
+  SendTimeOptions send_time;
   // Gamma-Gamma is fitted per currency with at least this many repeat buyers;
   // other currencies fall back to each customer's own mean order value.
   int min_spend_fit_customers = 20;

@@ -85,6 +85,54 @@ Result<BuyerTable> ReadBuyers(Database& db, CivilDate until, int window_days) {
   return table;
 }
 
+// Every customer's activity (orders and events) as hours of the week, in one
+// flat array: customer i's hours are hours[offsets[i] .. offsets[i+1]).
+struct ActivityTable {
+  std::vector<int64_t> customer_ids;  // ascending
+  std::vector<bool> has_events;
+  std::vector<size_t> offsets{0};
+  std::vector<uint8_t> hours;
+  std::vector<double> population_share = std::vector<double>(kHoursPerWeek, 1.0 / kHoursPerWeek);
+};
+
+Result<ActivityTable> ReadActivity(Database& db, int64_t before_micros) {
+  Statement& events = db.Query("models-event-times-before");
+  Statement& orders = db.Query("models-order-times-before");
+  events.Bind(":before", before_micros);
+  orders.Bind(":before", before_micros);
+  ActivityTable table;
+  ASSIGN_OR_RETURN(bool event_row, events.Step());
+  ASSIGN_OR_RETURN(bool order_row, orders.Step());
+  std::vector<int64_t> population(kHoursPerWeek, 0);
+  while (event_row || order_row) {
+    // The next customer in id order among both streams; then all their rows.
+    int64_t id = event_row ? events.Int(0) : orders.Int(0);
+    if (order_row && orders.Int(0) < id) id = orders.Int(0);
+    bool has_events = false;
+    while (event_row && events.Int(0) == id) {
+      has_events = true;
+      table.hours.push_back(static_cast<uint8_t>(HourOfWeekUtc(Instant{events.Int(1)})));
+      ASSIGN_OR_RETURN(event_row, events.Step());
+    }
+    while (order_row && orders.Int(0) == id) {
+      table.hours.push_back(static_cast<uint8_t>(HourOfWeekUtc(Instant{orders.Int(1)})));
+      ASSIGN_OR_RETURN(order_row, orders.Step());
+    }
+    table.customer_ids.push_back(id);
+    table.has_events.push_back(has_events);
+    table.offsets.push_back(table.hours.size());
+  }
+  events.Reset();
+  orders.Reset();
+  for (uint8_t h : table.hours) ++population[h];
+  if (!table.hours.empty()) {
+    for (int h = 0; h < kHoursPerWeek; ++h) {
+      table.population_share[h] = static_cast<double>(population[h]) / static_cast<double>(table.hours.size());
+    }
+  }
+  return table;
+}
+
 std::string BgNbdJson(const BgNbdParams& p) {
   return nlohmann::json{{"r", p.r}, {"alpha", p.alpha}, {"a", p.a}, {"b", p.b}}.dump();
 }
@@ -217,17 +265,7 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
     }
   }
 
-  std::vector<int64_t> with_events;
-  {
-    Statement& q = db.Query("models-customers-with-events");
-    q.Bind(":before", (end_day + 1) * kMicrosPerDay);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      with_events.push_back(q.Int(0));
-    }
-    q.Reset();
-  }
+  ASSIGN_OR_RETURN(ActivityTable activity, ReadActivity(db, (end_day + 1) * kMicrosPerDay));
   std::vector<int64_t> customers;
   {
     Statement& q = db.Query("models-customers");
@@ -245,13 +283,21 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
   RETURN_IF_ERROR(tx.Begin());
   RETURN_IF_ERROR(db.Query("models-clear-traits").Run());
   Statement& insert = db.Query("models-insert-traits");
-  size_t buyer = 0, event = 0;
+  size_t buyer = 0, active = 0;
+  int counts[kHoursPerWeek];
   for (int64_t id : customers) {
     while (buyer < table.buyers.size() && table.buyers[buyer].customer_id < id) ++buyer;
-    while (event < with_events.size() && with_events[event] < id) ++event;
+    while (active < activity.customer_ids.size() && activity.customer_ids[active] < id) ++active;
     LifecycleInput life;
-    life.has_events = event < with_events.size() && with_events[event] == id;
     insert.Bind(":customer_id", id).Bind(":computed_at", computed_at);
+    if (active < activity.customer_ids.size() && activity.customer_ids[active] == id) {
+      life.has_events = activity.has_events[active];
+      std::fill(std::begin(counts), std::end(counts), 0);
+      for (size_t k = activity.offsets[active]; k < activity.offsets[active + 1]; ++k) ++counts[activity.hours[k]];
+      insert.Bind(":best_send_hour", int64_t{BestSendHour(counts, activity.population_share, options.send_time)});
+    } else {
+      insert.BindNull(":best_send_hour");
+    }
     if (buyer < table.buyers.size() && table.buyers[buyer].customer_id == id) {
       const Buyer& b = table.buyers[buyer];
       const RfmScore& score = rfm[buyer];

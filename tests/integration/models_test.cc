@@ -119,6 +119,11 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
             (*db)->QueryInt("SELECT count(DISTINCT customer_id) FROM orders WHERE status NOT IN ('cancelled','returned')")
                 .value());
   EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM model_fits WHERE model = 'bgnbd'").value(), 1);
+  // Everyone with an order has a best send hour.
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits t WHERE best_send_hour IS NULL AND "
+                            "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = t.customer_id)")
+                .value(),
+            0);
 }
 
 TEST_F(ModelsCliTest, BadDatesAndEmptyDatabasesFailClearly) {

@@ -20,6 +20,8 @@ CREATE TABLE customer_traits (
   expected_order_value_minor INTEGER,  -- Gamma-Gamma E[value of a future purchase], minor units of `currency`
   clv_12m_minor          INTEGER,  -- discounted expected value of the next 12 months, minor units of `currency`
   currency               TEXT,     -- ISO 4217 of the customer's orders
+  best_send_hour         INTEGER CHECK (best_send_hour BETWEEN 0 AND 167),  -- hour of the week in UTC,
+                                   -- 0 = Monday 00:00; NULL without any order or event
   computed_at            INTEGER NOT NULL  -- when scored (microseconds)
 );
 

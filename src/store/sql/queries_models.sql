@@ -11,9 +11,13 @@ ORDER BY customer_id, ordered_at;
 -- name: models-customers
 SELECT id FROM customers ORDER BY id;
 
--- Customers with any recorded interaction before :before (leads, not prospects).
--- name: models-customers-with-events
-SELECT DISTINCT customer_id FROM events WHERE occurred_at < :before ORDER BY customer_id;
+-- Activity for the send-time model, one customer at a time (both use the
+-- (customer_id, time) indexes, so no sort is needed).
+-- name: models-event-times-before
+SELECT customer_id, occurred_at FROM events WHERE occurred_at < :before ORDER BY customer_id, occurred_at;
+
+-- name: models-order-times-before
+SELECT customer_id, ordered_at FROM orders WHERE ordered_at < :before ORDER BY customer_id, ordered_at;
 
 -- name: models-insert-fit
 INSERT INTO model_fits(model, currency, fitted_at, until, customers, params, log_likelihood)
@@ -32,12 +36,12 @@ DELETE FROM customer_traits;
 -- name: models-insert-traits
 INSERT INTO customer_traits(customer_id, rfm_r, rfm_f, rfm_m, rfm_segment, lifecycle_stage, purchase_days,
   last_purchase_at, expected_purchases_12m, p_alive, churn_risk, expected_order_value_minor, clv_12m_minor,
-  currency, computed_at)
+  currency, best_send_hour, computed_at)
 VALUES (:customer_id, :rfm_r, :rfm_f, :rfm_m, :rfm_segment, :lifecycle_stage, :purchase_days,
   :last_purchase_at, :expected_purchases_12m, :p_alive, :churn_risk, :expected_order_value_minor, :clv_12m_minor,
-  :currency, :computed_at);
+  :currency, :best_send_hour, :computed_at);
 
 -- name: models-traits
 SELECT rfm_r, rfm_f, rfm_m, rfm_segment, lifecycle_stage, purchase_days, expected_purchases_12m, p_alive,
-       churn_risk, expected_order_value_minor, clv_12m_minor, currency, computed_at
+       churn_risk, expected_order_value_minor, clv_12m_minor, currency, best_send_hour, computed_at
 FROM customer_traits WHERE customer_id = :id;

@@ -122,6 +122,13 @@ TEST_F(StoreModelsTest, ScoreWritesTraitsForEveryCustomer) {
                           "OR abs(churn_risk - (1 - p_alive)) > 1e-12 OR clv_12m_minor < 0")
                 .value(),
             0);
+  // Every order was placed at 01:xx UTC, so that is everyone's best hour of the
+  // day; the prospect without any activity has none.
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days > 0 AND "
+                          "(best_send_hour IS NULL OR best_send_hour % 24 <> 1)")
+                .value(),
+            0);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits WHERE best_send_hour IS NULL").value(), 1);
   // Buyers who bought often and recently are worth more than the lost.
   auto champions = db_->QueryInt("SELECT avg(clv_12m_minor) FROM customer_traits WHERE rfm_segment = 'champions'");
   auto lost = db_->QueryInt("SELECT avg(clv_12m_minor) FROM customer_traits WHERE rfm_segment = 'lost'");
