@@ -126,6 +126,43 @@ int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output
   return 0;
 }
 
+struct EvaluateOptions {
+  std::string split;
+  int days = 90;
+  int count = 10;
+  bool json = false;
+};
+
+int RunEvaluateRecommendations(const std::string& db_path, const EvaluateOptions& o, bool json_output) {
+  auto at = ParseInstant(o.split);
+  if (!at.ok()) return Fail(InvalidArgument("--split: '" + o.split + "' is not a date (YYYY-MM-DD)"));
+  const CivilDate split = CivilDate::FromDays(at->seconds() / 86'400);
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  models::RecommendationOptions options;
+  options.count = o.count;
+  auto q = models::EvaluateStoredRecommendations(**db, split, o.days, options);
+  if (!q.ok()) return Fail(q.status());
+  if (json_output) {
+    json out = {{"split", split.ToString()},
+                {"days", o.days},
+                {"n", o.count},
+                {"customers", q->customers},
+                {"item_to_item", {{"hit_rate", q->hit_rate}, {"ndcg", q->ndcg}}},
+                {"most_popular", {{"hit_rate", q->baseline_hit_rate}, {"ndcg", q->baseline_ndcg}}}};
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("Trained on purchases and views before %s; scored against the new products each of %d customers\n"
+              "bought in the following %d days.\n\n",
+              split.ToString().c_str(), q->customers, o.days);
+  std::printf("%-24s %10s %10s\n", "", ("hit@" + std::to_string(o.count)).c_str(),
+              ("NDCG@" + std::to_string(o.count)).c_str());
+  std::printf("%-24s %10.4f %10.4f\n", "item-to-item", q->hit_rate, q->ndcg);
+  std::printf("%-24s %10.4f %10.4f\n", "most popular (baseline)", q->baseline_hit_rate, q->baseline_ndcg);
+  return 0;
+}
+
 }  // namespace
 
 void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& action) {
@@ -143,6 +180,21 @@ void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& actio
   clv->add_flag("--json", fit_options->json, "Print the fit as JSON");
   clv->callback([&action, &globals] {
     action = [&globals] { return RunFitClv(globals.db_path, *fit_options, globals.json || fit_options->json); };
+  });
+
+  static auto* evaluate_options = new EvaluateOptions();
+  auto* evaluate = model->add_subcommand("evaluate", "Check a model on a time split of the data");
+  evaluate->require_subcommand(1);
+  auto* recs = evaluate->add_subcommand("recommendations", "Item-to-item recommendations against the most popular");
+  recs->add_option("--split", evaluate_options->split, "Train before this day (YYYY-MM-DD), test after")->required();
+  recs->add_option("--days", evaluate_options->days, "Days after the split to test on (default 90)")
+      ->check(CLI::Range(1, 3650));
+  recs->add_option("--n", evaluate_options->count, "Recommendations per customer (default 10)")->check(CLI::Range(1, 100));
+  recs->add_flag("--json", evaluate_options->json, "Print the result as JSON");
+  recs->callback([&action, &globals] {
+    action = [&globals] {
+      return RunEvaluateRecommendations(globals.db_path, *evaluate_options, globals.json || evaluate_options->json);
+    };
   });
 
   auto* score = model->add_subcommand("score", "Compute and store every customer's traits (customer_traits)");

@@ -267,6 +267,66 @@ int BestSendHour(std::span<const int> customer_counts, std::span<const double> p
                  const SendTimeOptions& options = {});
 
 // ---------------------------------------------------------------------------
+// Recommendations (R14): "customers who bought this also bought"
+// ---------------------------------------------------------------------------
+
+// An item in a customer's history with how strongly it signals interest
+// (a purchase 1, a view less).
+struct WeightedItem {
+  int32_t item = 0;  // dense index, 0 <= item < item count
+  float weight = 1;
+};
+
+struct ItemSimilarityOptions {
+  int neighbours = 50;  // most similar items kept per item
+  // sim(i, j) = co(i, j) / (pop(i) · pop(j))^damping: 0.5 is the cosine; more
+  // damps popular items harder, so that "everyone buys chargers" does not
+  // drown what is specific to an item.
+  double damping = 0.5;
+  int max_items_per_customer = 200;  // bounds the quadratic pair count of heavy buyers
+};
+
+// Item-to-item similarity from co-occurrence in customers' histories
+// (Linden, Smith & York 2003, "Amazon.com recommendations: item-to-item
+// collaborative filtering"). Immutable once built; safe to share across threads.
+class ItemSimilarity {
+ public:
+  // Each history lists a customer's distinct items. REQUIRES: items < item_count.
+  static ItemSimilarity Build(std::span<const std::vector<WeightedItem>> histories, int32_t item_count,
+                              const ItemSimilarityOptions& options = {});
+
+  // The `n` items most similar to the customer's history, best first, never one
+  // in the history; filled up with the most popular items when similarity runs
+  // out. `allowed`, when given, is a per-item mask (category rules).
+  std::vector<int32_t> Recommend(std::span<const WeightedItem> history, int n,
+                                 const std::vector<bool>* allowed = nullptr) const;
+
+  // The `n` most popular items not in the history: the baseline.
+  std::vector<int32_t> MostPopular(std::span<const WeightedItem> history, int n,
+                                   const std::vector<bool>* allowed = nullptr) const;
+
+  int32_t item_count() const { return static_cast<int32_t>(neighbours_.size()); }
+
+ private:
+  std::vector<std::vector<std::pair<int32_t, float>>> neighbours_;  // per item, most similar first
+  std::vector<int32_t> by_popularity_;                              // items, most popular first
+};
+
+struct RecommendationQuality {
+  int customers = 0;  // evaluated: with history before the split and new items after it
+  double hit_rate = 0;  // share with at least one later item in the top n
+  double ndcg = 0;      // mean NDCG@n, binary relevance
+  double baseline_hit_rate = 0, baseline_ndcg = 0;  // most popular items
+};
+
+// Time-split evaluation: recommend `n` from each customer's `before` history
+// and score against the items they acquired `after` that were not in `before`.
+// REQUIRES: before.size() == after.size().
+RecommendationQuality EvaluateRecommendations(const ItemSimilarity& model,
+                                              std::span<const std::vector<WeightedItem>> before,
+                                              std::span<const std::vector<int32_t>> after, int n = 10);
+
+// ---------------------------------------------------------------------------
 // Synthetic data, for tests and benchmarks
 // ---------------------------------------------------------------------------
 
@@ -282,6 +342,12 @@ std::vector<std::vector<double>> SimulateBgNbdPurchases(const BgNbdParams& param
 // Store integration
 // ---------------------------------------------------------------------------
 
+struct RecommendationOptions {
+  int count = 10;            // products recommended per customer
+  float view_weight = 0.3f;  // a product view's weight; a purchase weighs 1
+  ItemSimilarityOptions similarity;
+};
+
 struct ModelRunOptions {
   // Orders up to the end of this UTC day count; later ones are ignored.
   CivilDate until;
@@ -290,6 +356,7 @@ struct ModelRunOptions {
   LifecycleOptions lifecycle;
   FitOptions fit;
   SendTimeOptions send_time;
+  RecommendationOptions recommendations;
   // Gamma-Gamma is fitted per currency with at least this many repeat buyers;
   // other currencies fall back to each customer's own mean order value.
   int min_spend_fit_customers = 20;
@@ -327,5 +394,11 @@ struct ScoreReport {
 // replaces the `customer_traits` table in one transaction. Uses the latest
 // stored CLV fit, fitting first when there is none.
 Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options, const Clock& clock);
+
+// Time-split check of the recommendations on the store's own data: histories
+// (purchases and product views) before `split` train the model; purchases in
+// the `days_after` days from `split` are what customers then bought.
+Result<RecommendationQuality> EvaluateStoredRecommendations(Database& db, CivilDate split, int days_after,
+                                                            const RecommendationOptions& options = {});
 
 }  // namespace patron::models

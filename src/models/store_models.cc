@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/models.h"
@@ -131,6 +133,69 @@ Result<ActivityTable> ReadActivity(Database& db, int64_t before_micros) {
     }
   }
   return table;
+}
+
+// Products as dense item indices for the recommender.
+struct Catalog {
+  std::vector<int64_t> product_ids;  // ascending; index = item
+  std::vector<std::string> skus;
+  int32_t ItemOf(int64_t product_id) const {
+    auto it = std::lower_bound(product_ids.begin(), product_ids.end(), product_id);
+    return it != product_ids.end() && *it == product_id ? static_cast<int32_t>(it - product_ids.begin()) : -1;
+  }
+};
+
+Result<Catalog> ReadCatalog(Database& db) {
+  Catalog catalog;
+  Statement& q = db.Query("models-products");
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    catalog.product_ids.push_back(q.Int(0));
+    catalog.skus.push_back(q.String(1));
+  }
+  q.Reset();
+  return catalog;
+}
+
+// Customer -> distinct items with their strongest signal (purchase 1, view
+// `view_weight`) in [from, before). Purchases only when view_weight is 0.
+using ItemHistories = std::unordered_map<int64_t, std::vector<WeightedItem>>;
+
+Result<ItemHistories> ReadItemHistories(Database& db, const Catalog& catalog, int64_t from, int64_t before,
+                                        float view_weight) {
+  ItemHistories histories;
+  auto read = [&](std::string_view query, float weight) -> Status {
+    Statement& q = db.Query(query);
+    q.Bind(":from", from).Bind(":before", before);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      const int32_t item = catalog.ItemOf(q.Int(1));
+      if (item >= 0) histories[q.Int(0)].push_back({item, weight});
+    }
+    q.Reset();
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(read("models-product-purchases-between", 1));
+  if (view_weight > 0) RETURN_IF_ERROR(read("models-product-views-between", view_weight));
+  for (auto& [customer, items] : histories) {
+    std::sort(items.begin(), items.end(), [](const WeightedItem& l, const WeightedItem& r) {
+      return l.item != r.item ? l.item < r.item : l.weight > r.weight;
+    });
+    items.erase(std::unique(items.begin(), items.end(),
+                            [](const WeightedItem& l, const WeightedItem& r) { return l.item == r.item; }),
+                items.end());
+  }
+  return histories;
+}
+
+ItemSimilarity BuildRecommender(const ItemHistories& histories, int32_t item_count,
+                                const RecommendationOptions& options) {
+  std::vector<std::vector<WeightedItem>> lists;
+  lists.reserve(histories.size());
+  for (const auto& [customer, items] : histories) lists.push_back(items);
+  return ItemSimilarity::Build(lists, item_count, options.similarity);
 }
 
 std::string BgNbdJson(const BgNbdParams& p) {
@@ -266,6 +331,12 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
   }
 
   ASSIGN_OR_RETURN(ActivityTable activity, ReadActivity(db, (end_day + 1) * kMicrosPerDay));
+  ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(db));
+  ASSIGN_OR_RETURN(ItemHistories item_histories,
+                   ReadItemHistories(db, catalog, std::numeric_limits<int64_t>::min(), (end_day + 1) * kMicrosPerDay,
+                                     options.recommendations.view_weight));
+  const ItemSimilarity recommender =
+      BuildRecommender(item_histories, static_cast<int32_t>(catalog.product_ids.size()), options.recommendations);
   std::vector<int64_t> customers;
   {
     Statement& q = db.Query("models-customers");
@@ -336,6 +407,15 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
       }
       insert.Bind(":purchase_days", int64_t{0});
     }
+    if (auto it = item_histories.find(id); it != item_histories.end()) {
+      nlohmann::json skus = nlohmann::json::array();
+      for (int32_t item : recommender.Recommend(it->second, options.recommendations.count)) {
+        skus.push_back(catalog.skus[item]);
+      }
+      insert.Bind(":recommended_products", skus.dump());
+    } else {
+      insert.BindNull(":recommended_products");
+    }
     const std::string_view stage = LifecycleStage(life, options.lifecycle);
     ++stage_counts[std::string(stage)];
     insert.Bind(":lifecycle_stage", stage);
@@ -347,6 +427,29 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
   report.lifecycle_stages.assign(stage_counts.begin(), stage_counts.end());
   report.seconds = SecondsSince(start);
   return report;
+}
+
+Result<RecommendationQuality> EvaluateStoredRecommendations(Database& db, CivilDate split, int days_after,
+                                                            const RecommendationOptions& options) {
+  if (!split.IsValid()) return InvalidArgument("the split date is not a valid date");
+  if (days_after < 1) return InvalidArgument("the evaluation period must be at least one day");
+  const int64_t split_micros = split.ToDays() * kMicrosPerDay;
+  ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(db));
+  ASSIGN_OR_RETURN(ItemHistories before, ReadItemHistories(db, catalog, std::numeric_limits<int64_t>::min(),
+                                                           split_micros, options.view_weight));
+  ASSIGN_OR_RETURN(ItemHistories later, ReadItemHistories(db, catalog, split_micros,
+                                                          split_micros + days_after * kMicrosPerDay, 0));
+  const ItemSimilarity model = BuildRecommender(before, static_cast<int32_t>(catalog.product_ids.size()), options);
+  std::vector<std::vector<WeightedItem>> histories;
+  std::vector<std::vector<int32_t>> bought;
+  for (const auto& [customer, items] : later) {
+    auto it = before.find(customer);
+    if (it == before.end()) continue;
+    histories.push_back(it->second);
+    bought.emplace_back();
+    for (const auto& w : items) bought.back().push_back(w.item);
+  }
+  return EvaluateRecommendations(model, histories, bought, options.count);
 }
 
 }  // namespace patron::models

@@ -119,11 +119,43 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
             (*db)->QueryInt("SELECT count(DISTINCT customer_id) FROM orders WHERE status NOT IN ('cancelled','returned')")
                 .value());
   EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM model_fits WHERE model = 'bgnbd'").value(), 1);
+  // Buyers get ten recommended products, none of which they already bought.
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days > 0 AND "
+                            "json_array_length(recommended_products) <> 10")
+                .value(),
+            0);
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits t, json_each(t.recommended_products) r "
+                            "JOIN products p ON p.sku = r.value JOIN order_lines l ON l.product_id = p.id "
+                            "JOIN orders o ON o.id = l.order_id AND o.customer_id = t.customer_id "
+                            "WHERE o.status NOT IN ('cancelled', 'returned')")
+                .value(),
+            0);
   // Everyone with an order has a best send hour.
   EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits t WHERE best_send_hour IS NULL AND "
                             "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = t.customer_id)")
                 .value(),
             0);
+}
+
+TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {
+  ImportDemo(3000);
+  std::string split;
+  {
+    auto db = Database::Open(db_);
+    ASSERT_TRUE(db.ok());
+    // Test on the last 120 days of orders.
+    const int64_t last = (*db)->QueryInt("SELECT max(ordered_at) FROM orders").value();
+    split = FormatInstant(Instant{last - int64_t{120} * 86'400'000'000}).substr(0, 10);
+  }
+  Output eval = Patron({"--db", db_, "model", "evaluate", "recommendations", "--split", split, "--days", "120",
+                        "--json"});
+  ASSERT_EQ(eval.exit_code, 0) << eval.text;
+  json e = json::parse(eval.text, nullptr, false);
+  ASSERT_FALSE(e.is_discarded()) << eval.text;
+  EXPECT_GT(e["customers"].get<int>(), 100) << eval.text;
+  EXPECT_GT(e["item_to_item"]["ndcg"].get<double>(), e["most_popular"]["ndcg"].get<double>()) << eval.text;
+  EXPECT_GT(e["item_to_item"]["hit_rate"].get<double>(), e["most_popular"]["hit_rate"].get<double>()) << eval.text;
+  std::printf("%s\n", eval.text.c_str());
 }
 
 TEST_F(ModelsCliTest, BadDatesAndEmptyDatabasesFailClearly) {

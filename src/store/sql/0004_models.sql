@@ -22,6 +22,8 @@ CREATE TABLE customer_traits (
   currency               TEXT,     -- ISO 4217 of the customer's orders
   best_send_hour         INTEGER CHECK (best_send_hour BETWEEN 0 AND 167),  -- hour of the week in UTC,
                                    -- 0 = Monday 00:00; NULL without any order or event
+  recommended_products   TEXT CHECK (recommended_products IS NULL OR json_valid(recommended_products)),
+                                   -- JSON array of product SKUs, best first; NULL without purchases or views
   computed_at            INTEGER NOT NULL  -- when scored (microseconds)
 );
 

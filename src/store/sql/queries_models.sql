@@ -36,12 +36,22 @@ DELETE FROM customer_traits;
 -- name: models-insert-traits
 INSERT INTO customer_traits(customer_id, rfm_r, rfm_f, rfm_m, rfm_segment, lifecycle_stage, purchase_days,
   last_purchase_at, expected_purchases_12m, p_alive, churn_risk, expected_order_value_minor, clv_12m_minor,
-  currency, best_send_hour, computed_at)
+  currency, best_send_hour, recommended_products, computed_at)
 VALUES (:customer_id, :rfm_r, :rfm_f, :rfm_m, :rfm_segment, :lifecycle_stage, :purchase_days,
   :last_purchase_at, :expected_purchases_12m, :p_alive, :churn_risk, :expected_order_value_minor, :clv_12m_minor,
-  :currency, :best_send_hour, :computed_at);
+  :currency, :best_send_hour, :recommended_products, :computed_at);
 
--- name: models-traits
-SELECT rfm_r, rfm_f, rfm_m, rfm_segment, lifecycle_stage, purchase_days, expected_purchases_12m, p_alive,
-       churn_risk, expected_order_value_minor, clv_12m_minor, currency, best_send_hour, computed_at
-FROM customer_traits WHERE customer_id = :id;
+-- Recommendations: products bought and viewed in [:from, :before).
+-- name: models-products
+SELECT id, sku FROM products ORDER BY id;
+
+-- name: models-product-purchases-between
+SELECT o.customer_id, l.product_id
+FROM orders o JOIN order_lines l ON l.order_id = o.id
+WHERE o.ordered_at >= :from AND o.ordered_at < :before AND o.status <> 'cancelled' AND o.status <> 'returned'
+  AND l.product_id IS NOT NULL;
+
+-- name: models-product-views-between
+SELECT e.customer_id, p.id
+FROM events e JOIN products p ON p.sku = json_extract(e.properties, '$.sku')
+WHERE e.type = 'product_viewed' AND e.occurred_at >= :from AND e.occurred_at < :before;
