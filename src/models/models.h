@@ -327,6 +327,30 @@ RecommendationQuality EvaluateRecommendations(const ItemSimilarity& model,
                                               std::span<const std::vector<int32_t>> after, int n = 10);
 
 // ---------------------------------------------------------------------------
+// Propensity to buy: L2-regularised logistic regression
+// ---------------------------------------------------------------------------
+
+struct LogisticModel {
+  std::vector<double> weights;  // one per feature; the last feature should be a constant 1 (intercept)
+  double Probability(std::span<const double> features) const;
+};
+
+// Maximum likelihood with an L2 penalty `l2` · Σ w² (intercept included) by
+// L-BFGS. `features` is row-major, rows × `dimensions`. Errors:
+// kInvalidArgument on mismatched sizes or no rows.
+Result<LogisticModel> FitLogistic(std::span<const double> features, std::span<const uint8_t> labels, int dimensions,
+                                  double l2 = 1e-4, const FitOptions& options = {});
+
+// Reliability table: predictions sorted into `bins` groups of equal count, each
+// with its mean prediction and the observed rate; calibrated when they agree.
+struct ReliabilityBin {
+  int count = 0;
+  double mean_predicted = 0, observed_rate = 0;
+};
+std::vector<ReliabilityBin> Reliability(std::span<const double> predicted, std::span<const uint8_t> labels,
+                                        int bins = 10);
+
+// ---------------------------------------------------------------------------
 // Synthetic data, for tests and benchmarks
 // ---------------------------------------------------------------------------
 
