@@ -126,6 +126,41 @@ int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output
   return 0;
 }
 
+int RunFitPropensity(const std::string& db_path, const ModelOptions& o, bool json_output) {
+  auto options = RunOptions(o);
+  if (!options.ok()) return Fail(options.status());
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto report = models::FitPropensity(**db, options->until, options->propensity, /*score_customers=*/false);
+  if (!report.ok()) return Fail(report.status());
+  if (json_output) {
+    json out = {{"until", report->until.ToString()}, {"horizon_days", report->horizon_days},
+                {"categories", json::array()}};
+    for (const auto& c : report->categories) {
+      json reliability = json::array();
+      for (const auto& bin : c.reliability) {
+        reliability.push_back({{"count", bin.count}, {"mean_predicted", bin.mean_predicted},
+                               {"observed_rate", bin.observed_rate}});
+      }
+      out["categories"].push_back({{"category", c.category}, {"customers", c.train_rows},
+                                   {"buyers", c.train_positives}, {"weights", c.model.weights},
+                                   {"reliability", reliability}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("P(buys the category in the next %d days), logistic models fitted on the %d days up to %s\n",
+              report->horizon_days, report->horizon_days, report->until.ToString().c_str());
+  for (const auto& c : report->categories) {
+    std::printf("\n%s: %d of %d customers bought\n", c.category.c_str(), c.train_positives, c.train_rows);
+    if (c.reliability.empty()) continue;
+    std::printf("  reliability, out of time (decile: mean predicted / observed)\n ");
+    for (const auto& bin : c.reliability) std::printf(" %.3f/%.3f", bin.mean_predicted, bin.observed_rate);
+    std::printf("\n");
+  }
+  return 0;
+}
+
 struct EvaluateOptions {
   std::string split;
   int days = 90;
@@ -194,6 +229,16 @@ void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& actio
   recs->callback([&action, &globals] {
     action = [&globals] {
       return RunEvaluateRecommendations(globals.db_path, *evaluate_options, globals.json || evaluate_options->json);
+    };
+  });
+
+  static auto* propensity_options = new ModelOptions();
+  auto* propensity = fit->add_subcommand("propensity", "Fit per-category 30-day purchase propensity; show reliability");
+  propensity->add_option("--until", propensity_options->until, "Use data up to the end of this day (default today)");
+  propensity->add_flag("--json", propensity_options->json, "Print the models and reliability tables as JSON");
+  propensity->callback([&action, &globals] {
+    action = [&globals] {
+      return RunFitPropensity(globals.db_path, *propensity_options, globals.json || propensity_options->json);
     };
   });
 

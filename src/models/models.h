@@ -372,6 +372,12 @@ struct RecommendationOptions {
   ItemSimilarityOptions similarity;
 };
 
+struct PropensityOptions {
+  int horizon_days = 30;  // "buys in the next 30 days"
+  double l2 = 1e-4;
+  int min_positives = 10;  // categories with fewer buyers in a period get no model
+};
+
 struct ModelRunOptions {
   // Orders up to the end of this UTC day count; later ones are ignored.
   CivilDate until;
@@ -381,6 +387,7 @@ struct ModelRunOptions {
   FitOptions fit;
   SendTimeOptions send_time;
   RecommendationOptions recommendations;
+  PropensityOptions propensity;
   // Gamma-Gamma is fitted per currency with at least this many repeat buyers;
   // other currencies fall back to each customer's own mean order value.
   int min_spend_fit_customers = 20;
@@ -418,6 +425,32 @@ struct ScoreReport {
 // replaces the `customer_traits` table in one transaction. Uses the latest
 // stored CLV fit, fitting first when there is none.
 Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options, const Clock& clock);
+
+// One logistic model per product category: P(buys the category in the next
+// `horizon_days`) from recency, frequency and the customer's history with the
+// category (purchases, recent views). Trained on the last complete period
+// before `until`; its reliability is measured out of time (a model trained one
+// period earlier, scored on the last period).
+struct CategoryPropensity {
+  std::string category;  // slug
+  int train_rows = 0, train_positives = 0;
+  int test_rows = 0, test_positives = 0;
+  std::vector<ReliabilityBin> reliability;  // out of time
+  LogisticModel model;
+};
+
+struct PropensityReport {
+  CivilDate until;
+  int horizon_days = 0;
+  std::vector<CategoryPropensity> categories;
+  // Scores as of the end of `until`: customer id and one probability per
+  // category (same order as `categories`), for customers with any purchase or
+  // view. Filled only when asked for.
+  std::vector<std::pair<int64_t, std::vector<double>>> scores;
+};
+
+Result<PropensityReport> FitPropensity(Database& db, CivilDate until, const PropensityOptions& options,
+                                       bool score_customers);
 
 // Time-split check of the recommendations on the store's own data: histories
 // (purchases and product views) before `split` train the model; purchases in

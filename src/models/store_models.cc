@@ -337,6 +337,9 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
                                      options.recommendations.view_weight));
   const ItemSimilarity recommender =
       BuildRecommender(item_histories, static_cast<int32_t>(catalog.product_ids.size()), options.recommendations);
+  ASSIGN_OR_RETURN(PropensityReport propensity,
+                   FitPropensity(db, options.until, options.propensity, /*score_customers=*/true));
+  size_t scored = 0;  // cursor into propensity.scores, which is by customer id
   std::vector<int64_t> customers;
   {
     Statement& q = db.Query("models-customers");
@@ -415,6 +418,18 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
       insert.Bind(":recommended_products", skus.dump());
     } else {
       insert.BindNull(":recommended_products");
+    }
+    while (scored < propensity.scores.size() && propensity.scores[scored].first < id) ++scored;
+    if (scored < propensity.scores.size() && propensity.scores[scored].first == id) {
+      nlohmann::json by_category = nlohmann::json::object();
+      for (size_t c = 0; c < propensity.categories.size(); ++c) {
+        // Four significant digits: the models are not more precise than that.
+        by_category[propensity.categories[c].category] =
+            std::round(propensity.scores[scored].second[c] * 1e4) / 1e4;
+      }
+      insert.Bind(":category_propensity_30d", by_category.dump());
+    } else {
+      insert.BindNull(":category_propensity_30d");
     }
     const std::string_view stage = LifecycleStage(life, options.lifecycle);
     ++stage_counts[std::string(stage)];

@@ -130,6 +130,11 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
                             "WHERE o.status NOT IN ('cancelled', 'returned')")
                 .value(),
             0);
+  // Propensities, where a category had enough recent buyers to model, are probabilities.
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits t, json_each(t.category_propensity_30d) p "
+                            "WHERE p.value < 0 OR p.value > 1")
+                .value(),
+            0);
   // Everyone with an order has a best send hour.
   EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits t WHERE best_send_hour IS NULL AND "
                             "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = t.customer_id)")
@@ -156,6 +161,20 @@ TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {
   EXPECT_GT(e["item_to_item"]["ndcg"].get<double>(), e["most_popular"]["ndcg"].get<double>()) << eval.text;
   EXPECT_GT(e["item_to_item"]["hit_rate"].get<double>(), e["most_popular"]["hit_rate"].get<double>()) << eval.text;
   std::printf("%s\n", eval.text.c_str());
+
+  // Purchase propensity as of the last order day: one model per category with
+  // enough buyers, and a reliability table whose top decile buys more than its bottom.
+  Output prop = Patron({"--db", db_, "model", "fit", "propensity", "--until", split, "--json"});
+  ASSERT_EQ(prop.exit_code, 0) << prop.text;
+  json p = json::parse(prop.text, nullptr, false);
+  ASSERT_FALSE(p.is_discarded()) << prop.text;
+  ASSERT_FALSE(p["categories"].empty()) << prop.text;
+  for (const auto& c : p["categories"]) {
+    if (c["reliability"].empty()) continue;
+    EXPECT_GE(c["reliability"].back()["observed_rate"].get<double>(),
+              c["reliability"].front()["observed_rate"].get<double>())
+        << c.dump();
+  }
 }
 
 TEST_F(ModelsCliTest, BadDatesAndEmptyDatabasesFailClearly) {

@@ -24,6 +24,8 @@ CREATE TABLE customer_traits (
                                    -- 0 = Monday 00:00; NULL without any order or event
   recommended_products   TEXT CHECK (recommended_products IS NULL OR json_valid(recommended_products)),
                                    -- JSON array of product SKUs, best first; NULL without purchases or views
+  category_propensity_30d TEXT CHECK (category_propensity_30d IS NULL OR json_valid(category_propensity_30d)),
+                                   -- JSON object: category slug -> P(buys it in the next 30 days)
   computed_at            INTEGER NOT NULL  -- when scored (microseconds)
 );
 

@@ -36,10 +36,10 @@ DELETE FROM customer_traits;
 -- name: models-insert-traits
 INSERT INTO customer_traits(customer_id, rfm_r, rfm_f, rfm_m, rfm_segment, lifecycle_stage, purchase_days,
   last_purchase_at, expected_purchases_12m, p_alive, churn_risk, expected_order_value_minor, clv_12m_minor,
-  currency, best_send_hour, recommended_products, computed_at)
+  currency, best_send_hour, recommended_products, category_propensity_30d, computed_at)
 VALUES (:customer_id, :rfm_r, :rfm_f, :rfm_m, :rfm_segment, :lifecycle_stage, :purchase_days,
   :last_purchase_at, :expected_purchases_12m, :p_alive, :churn_risk, :expected_order_value_minor, :clv_12m_minor,
-  :currency, :best_send_hour, :recommended_products, :computed_at);
+  :currency, :best_send_hour, :recommended_products, :category_propensity_30d, :computed_at);
 
 -- Recommendations: products bought and viewed in [:from, :before).
 -- name: models-products
@@ -55,3 +55,15 @@ WHERE o.ordered_at >= :from AND o.ordered_at < :before AND o.status <> 'cancelle
 SELECT e.customer_id, p.id
 FROM events e JOIN products p ON p.sku = json_extract(e.properties, '$.sku')
 WHERE e.type = 'product_viewed' AND e.occurred_at >= :from AND e.occurred_at < :before;
+
+-- Propensity: purchases and views per product category up to :before.
+-- name: models-category-purchases-before
+SELECT o.customer_id, o.ordered_at, c.slug
+FROM orders o JOIN order_lines l ON l.order_id = o.id JOIN products p ON p.id = l.product_id
+  JOIN categories c ON c.id = p.category_id
+WHERE o.ordered_at < :before AND o.status <> 'cancelled' AND o.status <> 'returned';
+
+-- name: models-category-views-before
+SELECT customer_id, occurred_at, json_extract(properties, '$.category')
+FROM events
+WHERE type = 'product_viewed' AND occurred_at < :before AND json_extract(properties, '$.category') IS NOT NULL;
