@@ -1,6 +1,7 @@
 // `patron model` commands: fit the CLV models and score every customer.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -168,6 +169,41 @@ struct EvaluateOptions {
   bool json = false;
 };
 
+int RunEvaluateClv(const std::string& db_path, const EvaluateOptions& o, bool json_output) {
+  auto at = ParseInstant(o.split);
+  if (!at.ok()) return Fail(InvalidArgument("--split: '" + o.split + "' is not a date (YYYY-MM-DD)"));
+  const CivilDate split = CivilDate::FromDays(at->seconds() / 86'400);
+  const int weeks = std::max(1, o.days / 7);
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto report = models::CheckClvHoldout(**db, split, weeks);
+  if (!report.ok()) return Fail(report.status());
+  if (json_output) {
+    json out = {{"split", split.ToString()},
+                {"holdout_weeks", weeks},
+                {"customers", report->customers},
+                {"actual_total", report->actual_total},
+                {"predicted_total", report->predicted_total},
+                {"groups", json::array()}};
+    for (const auto& g : report->groups) {
+      out["groups"].push_back({{"frequency", g.frequency}, {"open_ended", g.open_ended}, {"customers", g.customers},
+                               {"actual_mean", g.actual_mean}, {"predicted_mean", g.predicted_mean}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("BG/NBD fitted on purchases up to %s; the next %d weeks predicted for %d buyers\n\n",
+              split.ToString().c_str(), weeks, report->customers);
+  std::printf("%-22s %9s %12s %12s\n", "repeat purchase days", "customers", "actual mean", "predicted");
+  for (const auto& g : report->groups) {
+    std::printf("%-22s %9d %12.3f %12.3f\n", (std::to_string(g.frequency) + (g.open_ended ? "+" : "")).c_str(),
+                g.customers, g.actual_mean, g.predicted_mean);
+  }
+  std::printf("%-22s %9d %12.0f %12.1f  (totals)\n", "all", report->customers, report->actual_total,
+              report->predicted_total);
+  return 0;
+}
+
 int RunEvaluateRecommendations(const std::string& db_path, const EvaluateOptions& o, bool json_output) {
   auto at = ParseInstant(o.split);
   if (!at.ok()) return Fail(InvalidArgument("--split: '" + o.split + "' is not a date (YYYY-MM-DD)"));
@@ -240,6 +276,17 @@ void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& actio
     action = [&globals] {
       return RunFitPropensity(globals.db_path, *propensity_options, globals.json || propensity_options->json);
     };
+  });
+
+  static auto* clv_check = new EvaluateOptions();
+  clv_check->days = 182;
+  auto* evaluate_clv = evaluate->add_subcommand("clv", "Fit BG/NBD up to a date and compare its forecast with what happened");
+  evaluate_clv->add_option("--split", clv_check->split, "Fit on purchases up to this day (YYYY-MM-DD)")->required();
+  evaluate_clv->add_option("--days", clv_check->days, "Days after the split to compare (default 182, whole weeks)")
+      ->check(CLI::Range(7, 3650));
+  evaluate_clv->add_flag("--json", clv_check->json, "Print the comparison as JSON");
+  evaluate_clv->callback([&action, &globals] {
+    action = [&globals] { return RunEvaluateClv(globals.db_path, *clv_check, globals.json || clv_check->json); };
   });
 
   auto* score = model->add_subcommand("score", "Compute and store every customer's traits (customer_traits)");

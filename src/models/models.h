@@ -410,6 +410,13 @@ struct ClvFitReport {
 // per currency, and records them in `model_fits` (one row per model).
 Result<ClvFitReport> FitClv(Database& db, const ModelRunOptions& options, const Clock& clock);
 
+// The analyst's check on their own data: fits BG/NBD on purchases up to
+// `until` (not stored) and compares each buyer's expected purchase days in the
+// next `holdout_weeks` with what they did, by calibration frequency as in
+// FHL 2005. Errors as FitClv; kInvalidArgument when holdout_weeks < 1.
+Result<HoldoutReport> CheckClvHoldout(Database& db, CivilDate until, int holdout_weeks,
+                                      const FitOptions& options = {});
+
 // The latest stored fit, if any.
 Result<std::optional<ClvFitReport>> LatestClvFit(Database& db);
 

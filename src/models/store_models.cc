@@ -266,6 +266,29 @@ Result<ClvFitReport> FitClv(Database& db, const ModelRunOptions& options, const 
   return report;
 }
 
+Result<HoldoutReport> CheckClvHoldout(Database& db, CivilDate until, int holdout_weeks, const FitOptions& options) {
+  if (!until.IsValid()) return InvalidArgument("--until is not a valid date");
+  if (holdout_weeks < 1) return InvalidArgument("the holdout must be at least one week");
+  ASSIGN_OR_RETURN(BuyerTable calibration, ReadBuyers(db, until, 1));
+  if (calibration.buyers.empty()) return FailedPrecondition("no purchases up to " + until.ToString());
+  const CivilDate holdout_end = CivilDate::FromDays(until.ToDays() + int64_t{7} * holdout_weeks);
+  ASSIGN_OR_RETURN(BuyerTable through_holdout, ReadBuyers(db, holdout_end, 1));
+  std::vector<CustomerHistory> histories;
+  std::vector<int> holdout;
+  size_t later = 0;
+  for (const Buyer& b : calibration.buyers) {
+    // Every calibration buyer is also a buyer through the holdout (a superset of the same orders).
+    while (later < through_holdout.buyers.size() && through_holdout.buyers[later].customer_id < b.customer_id) ++later;
+    if (later == through_holdout.buyers.size() || through_holdout.buyers[later].customer_id != b.customer_id) {
+      return Internal("orders changed while checking the CLV forecast; run the check again");
+    }
+    histories.push_back(b.history);
+    holdout.push_back(through_holdout.buyers[later].history.frequency - b.history.frequency);
+  }
+  ASSIGN_OR_RETURN(BgNbdFit fit, FitBgNbd(histories, options));
+  return CompareHoldout(fit.params, histories, holdout, holdout_weeks);
+}
+
 Result<std::optional<ClvFitReport>> LatestClvFit(Database& db) {
   Statement& q = db.Query("models-latest-fits");
   std::optional<ClvFitReport> report;

@@ -162,6 +162,16 @@ TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {
   EXPECT_GT(e["item_to_item"]["hit_rate"].get<double>(), e["most_popular"]["hit_rate"].get<double>()) << eval.text;
   std::printf("%s\n", eval.text.c_str());
 
+  // The CLV forecast against what happened after the split.
+  Output check = Patron({"--db", db_, "--json", "model", "evaluate", "clv", "--split", split, "--days", "119"});
+  ASSERT_EQ(check.exit_code, 0) << check.text;
+  json c = json::parse(check.text, nullptr, false);
+  ASSERT_FALSE(c.is_discarded()) << check.text;
+  EXPECT_EQ(c["holdout_weeks"].get<int>(), 17);
+  EXPECT_EQ(c["groups"].size(), 8u);
+  EXPECT_GT(c["customers"].get<int>(), 100);
+  EXPECT_GT(c["predicted_total"].get<double>(), 0);
+
   // Purchase propensity as of the last order day: one model per category with
   // enough buyers, and a reliability table whose top decile buys more than its bottom.
   Output prop = Patron({"--db", db_, "model", "fit", "propensity", "--until", split, "--json"});
