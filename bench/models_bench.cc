@@ -83,13 +83,18 @@ void BM_ScoreClv(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_ScoreClv)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_ScoreClv)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 void BM_ScoreRfm(benchmark::State& state) {
   const auto& histories = Histories(1'000'000);
   std::vector<RfmInput> inputs;
   for (const auto& h : histories) {
-    inputs.push_back({static_cast<int64_t>((h.age - h.recency) * 7), h.frequency + 1, h.mean_repeat_value * h.frequency});
+    inputs.push_back({static_cast<int64_t>((h.age - h.recency) * 7), h.frequency + 1,
+                      h.mean_repeat_value * h.frequency});
   }
   for (auto _ : state) {
     auto scores = ScoreRfm(inputs);
@@ -117,8 +122,8 @@ Database& StoreWith(int n) {
   auto it = stores.find(n);
   if (it != stores.end()) return *it->second.db;
   const std::string path =
-      (std::filesystem::temp_directory_path() / ("patron_models_bench_" + std::to_string(::getpid()) + "_" +
-                                                 std::to_string(n) + ".db"))
+      (std::filesystem::temp_directory_path() /
+       ("patron_models_bench_" + std::to_string(::getpid()) + "_" + std::to_string(n) + ".db"))
           .string();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   auto db = Database::Open(path);
@@ -139,7 +144,8 @@ Database& StoreWith(int n) {
     for (double week : streams[i]) {
       ++number;
       (*order)->Bind(1, int64_t{i + 1}).Bind(2, std::to_string(number));
-      (*order)->Bind(3, (start_day + static_cast<int64_t>(week * 7)) * kMicrosPerDay + int64_t{12} * 3600'000'000);
+      (*order)->Bind(3, (start_day + static_cast<int64_t>(week * 7)) * kMicrosPerDay +
+                            int64_t{12} * 3600'000'000);
       (void)(*order)->Bind(4, int64_t{500 + (number * 7919) % 4000}).Run();
     }
   }

@@ -40,7 +40,8 @@ std::vector<WeightedHistory> Compress(std::span<const CustomerHistory> histories
   });
   std::vector<WeightedHistory> unique;
   for (const auto& h : all) {
-    if (!unique.empty() && unique.back().x == h.x && unique.back().t_x == h.t_x && unique.back().T == h.T) {
+    if (!unique.empty() && unique.back().x == h.x && unique.back().t_x == h.t_x &&
+        unique.back().T == h.T) {
       unique.back().weight += 1;
     } else {
       unique.push_back(h);
@@ -63,12 +64,12 @@ struct BgNbdProblem {
 // `gradient` is not null, its partial derivatives by (r, α, a, b).
 double BgNbdTotal(BgNbdProblem& problem, const BgNbdParams& p, double* gradient) {
   const int n = problem.max_x + 1;
-  auto& lg_r = problem.lg_r;     // lnΓ(r+x) − lnΓ(r)
-  auto& psi_r = problem.psi_r;   // ψ(r+x) − ψ(r)
-  auto& g_b = problem.g_b;       // lnΓ(b+x) − lnΓ(b)
-  auto& psi_b = problem.psi_b;   // ψ(b+x) − ψ(b)
-  auto& g_ab = problem.g_ab;     // lnΓ(a+b+x) − lnΓ(a+b)
-  auto& psi_ab = problem.psi_ab; // ψ(a+b+x) − ψ(a+b)
+  auto& lg_r = problem.lg_r;      // lnΓ(r+x) − lnΓ(r)
+  auto& psi_r = problem.psi_r;    // ψ(r+x) − ψ(r)
+  auto& g_b = problem.g_b;        // lnΓ(b+x) − lnΓ(b)
+  auto& psi_b = problem.psi_b;    // ψ(b+x) − ψ(b)
+  auto& g_ab = problem.g_ab;      // lnΓ(a+b+x) − lnΓ(a+b)
+  auto& psi_ab = problem.psi_ab;  // ψ(a+b+x) − ψ(a+b)
   for (auto* v : {&lg_r, &psi_r, &g_b, &psi_b, &g_ab, &psi_ab}) v->assign(n, 0);
   for (int x = 1; x < n; ++x) {
     lg_r[x] = lg_r[x - 1] + std::log(p.r + x - 1);
@@ -100,7 +101,8 @@ double BgNbdTotal(BgNbdProblem& problem, const BgNbdParams& p, double* gradient)
     ll += h.weight * (lg_r[x] + p.r * log_alpha + term);
     if (gradient) {
       d_r += h.weight * (psi_r[x] + log_alpha - w1 * log_aT - w2 * log_atx);
-      d_alpha += h.weight * (p.r / p.alpha - rx * (w1 / (p.alpha + h.T) + (x > 0 ? w2 / (p.alpha + h.t_x) : 0)));
+      d_alpha += h.weight * (p.r / p.alpha -
+                             rx * (w1 / (p.alpha + h.T) + (x > 0 ? w2 / (p.alpha + h.t_x) : 0)));
       d_a += h.weight * (-psi_ab[x] + w2 / p.a);
       d_b += h.weight * (-psi_ab[x] + w1 * psi_b[x] + (x > 0 ? w2 * psi_b[x - 1] : 0));
     }
@@ -150,9 +152,11 @@ double BgNbdLogLikelihood(const BgNbdParams& p, const CustomerHistory& h) {
   // recurrences in BgNbdTotal, so the tests can check one against the other.
   const double x = h.frequency;
   const double common = std::lgamma(p.r + x) - std::lgamma(p.r) + p.r * std::log(p.alpha);
-  const double l1 = LogBeta(p.a, p.b + x) - LogBeta(p.a, p.b) - (p.r + x) * std::log(p.alpha + h.age);
+  const double l1 =
+      LogBeta(p.a, p.b + x) - LogBeta(p.a, p.b) - (p.r + x) * std::log(p.alpha + h.age);
   if (h.frequency == 0) return common + l1;
-  const double l2 = LogBeta(p.a + 1, p.b + x - 1) - LogBeta(p.a, p.b) - (p.r + x) * std::log(p.alpha + h.recency);
+  const double l2 =
+      LogBeta(p.a + 1, p.b + x - 1) - LogBeta(p.a, p.b) - (p.r + x) * std::log(p.alpha + h.recency);
   return common + LogSumExp(l1, l2);
 }
 
@@ -208,7 +212,9 @@ double BgNbdConditionalExpectedPurchases(const BgNbdParams& p, const CustomerHis
   const double numerator = (a + p.b + x - 1) / (a - 1) * (1 - transformed);
   double denominator = 1;
   if (h.frequency > 0) {
-    denominator += a / (p.b + x - 1) * std::exp((p.r + x) * (std::log(p.alpha + h.age) - std::log(p.alpha + h.recency)));
+    denominator +=
+        a / (p.b + x - 1) *
+        std::exp((p.r + x) * (std::log(p.alpha + h.age) - std::log(p.alpha + h.recency)));
   }
   return numerator / denominator;
 }
@@ -216,8 +222,9 @@ double BgNbdConditionalExpectedPurchases(const BgNbdParams& p, const CustomerHis
 double BgNbdProbabilityAlive(const BgNbdParams& p, const CustomerHistory& h) {
   if (h.frequency == 0) return 1;
   const double x = h.frequency;
-  const double log_odds_dead = std::log(p.a) - std::log(p.b + x - 1) +
-                               (p.r + x) * (std::log(p.alpha + h.age) - std::log(p.alpha + h.recency));
+  const double log_odds_dead =
+      std::log(p.a) - std::log(p.b + x - 1) +
+      (p.r + x) * (std::log(p.alpha + h.age) - std::log(p.alpha + h.recency));
   return 1 / (1 + std::exp(log_odds_dead));
 }
 

@@ -51,7 +51,8 @@ double Total(GammaGammaProblem& problem, const GammaGammaParams& g, double* grad
   for (const auto& c : problem.customers) {
     const double x = c.x;
     const double log_total = std::log(g.v + x * c.zbar);
-    ll += problem.lg_pxq[c.x] - problem.lg_px[c.x] - lg_q + g.q * log_v - (g.p * x + g.q) * log_total;
+    ll +=
+        problem.lg_pxq[c.x] - problem.lg_px[c.x] - lg_q + g.q * log_v - (g.p * x + g.q) * log_total;
     if (gradient) {
       d_p += x * (problem.psi_pxq[c.x] - problem.psi_px[c.x] - log_total);
       d_q += problem.psi_pxq[c.x] - psi_q + log_v - log_total;
@@ -87,7 +88,8 @@ GammaGammaProblem MakeProblem(std::span<const CustomerHistory> histories) {
     if (!Informative(h)) continue;
     problem.customers.push_back({h.frequency, h.mean_repeat_value});
     problem.max_x = std::max(problem.max_x, h.frequency);
-    problem.sum_x_log_x_zbar += h.frequency * (std::log(h.frequency) + std::log(h.mean_repeat_value));
+    problem.sum_x_log_x_zbar +=
+        h.frequency * (std::log(h.frequency) + std::log(h.mean_repeat_value));
     problem.sum_log_zbar += std::log(h.mean_repeat_value);
   }
   return problem;
@@ -95,16 +97,19 @@ GammaGammaProblem MakeProblem(std::span<const CustomerHistory> histories) {
 
 }  // namespace
 
-double GammaGammaLogLikelihood(const GammaGammaParams& params, std::span<const CustomerHistory> histories) {
+double GammaGammaLogLikelihood(const GammaGammaParams& params,
+                               std::span<const CustomerHistory> histories) {
   GammaGammaProblem problem = MakeProblem(histories);
   return Total(problem, params, nullptr);
 }
 
-Result<GammaGammaFit> FitGammaGamma(std::span<const CustomerHistory> histories, const FitOptions& options) {
+Result<GammaGammaFit> FitGammaGamma(std::span<const CustomerHistory> histories,
+                                    const FitOptions& options) {
   GammaGammaProblem problem = MakeProblem(histories);
   if (problem.customers.size() < 2) {
-    return InvalidArgument("the spend model needs at least 2 customers with repeat purchases of positive value; got " +
-                           std::to_string(problem.customers.size()));
+    return InvalidArgument(
+        "the spend model needs at least 2 customers with repeat purchases of positive value; got " +
+        std::to_string(problem.customers.size()));
   }
   double mean = 0;
   for (const auto& c : problem.customers) mean += c.zbar;

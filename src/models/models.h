@@ -46,8 +46,8 @@ double Hypergeometric2F1(double a, double b, double c, double z, int max_terms =
 // (a)_n (b)_n / ((c)_n n!) between them: what the lifetime value needs per
 // customer (one point per discounting period). out[i] = 2F1(a, b; c; z[i]).
 // REQUIRES: z.size() == out.size(), every 0 <= z[i] < 1.
-void Hypergeometric2F1(double a, double b, double c, std::span<const double> z, std::span<double> out,
-                       int max_terms = 100000);
+void Hypergeometric2F1(double a, double b, double c, std::span<const double> z,
+                       std::span<double> out, int max_terms = 100000);
 
 // ---------------------------------------------------------------------------
 // Purchase histories
@@ -55,9 +55,9 @@ void Hypergeometric2F1(double a, double b, double c, std::span<const double> z, 
 
 // One customer's calibration-period summary in the papers' notation.
 struct CustomerHistory {
-  int frequency = 0;       // x: repeat transactions (transactions after the first)
-  double recency = 0;      // t_x: time from the first to the last transaction
-  double age = 0;          // T: time from the first transaction to the end of calibration
+  int frequency = 0;             // x: repeat transactions (transactions after the first)
+  double recency = 0;            // t_x: time from the first to the last transaction
+  double age = 0;                // T: time from the first transaction to the end of calibration
   double mean_repeat_value = 0;  // z̄: mean value of the repeat transactions (0 when x = 0)
 };
 
@@ -117,7 +117,8 @@ double BgNbdLogLikelihood(const BgNbdParams& params, std::span<const CustomerHis
 // with the analytic gradient). Errors: kInvalidArgument when there are no
 // histories or a history is impossible (t_x > T, negative values);
 // kFailedPrecondition when the optimiser does not converge.
-Result<BgNbdFit> FitBgNbd(std::span<const CustomerHistory> histories, const FitOptions& options = {});
+Result<BgNbdFit> FitBgNbd(std::span<const CustomerHistory> histories,
+                          const FitOptions& options = {});
 
 // E[X(t)]: expected transactions in (0, t] of a customer who has just made the
 // first purchase (FHL 2005, eq. 7). REQUIRES: a != 1.
@@ -125,7 +126,8 @@ double BgNbdExpectedPurchases(const BgNbdParams& params, double t);
 
 // E[Y(t) | x, t_x, T]: expected transactions in the next `t` after calibration
 // (FHL 2005, eq. 10). REQUIRES: a != 1.
-double BgNbdConditionalExpectedPurchases(const BgNbdParams& params, const CustomerHistory& history, double t);
+double BgNbdConditionalExpectedPurchases(const BgNbdParams& params, const CustomerHistory& history,
+                                         double t);
 
 // P(alive | x, t_x, T) at the end of calibration (FHL 2008 note, "Computing
 // P(alive) using the BG/NBD model"). A customer without repeats is alive.
@@ -149,8 +151,10 @@ struct GammaGammaFit {
 // Fits on the customers with at least one repeat transaction of positive mean
 // value. Errors: kInvalidArgument with fewer than 2 such customers;
 // kFailedPrecondition when the optimiser does not converge.
-Result<GammaGammaFit> FitGammaGamma(std::span<const CustomerHistory> histories, const FitOptions& options = {});
-double GammaGammaLogLikelihood(const GammaGammaParams& params, std::span<const CustomerHistory> histories);
+Result<GammaGammaFit> FitGammaGamma(std::span<const CustomerHistory> histories,
+                                    const FitOptions& options = {});
+double GammaGammaLogLikelihood(const GammaGammaParams& params,
+                               std::span<const CustomerHistory> histories);
 
 // E[Z | z̄, x]: a weighted mean of the population mean p·v/(q − 1) and the
 // customer's own z̄ (Fader & Hardie 2013, eq. 5). With x = 0 it is the
@@ -162,10 +166,10 @@ double GammaGammaExpectedSpend(const GammaGammaParams& params, const CustomerHis
 // ---------------------------------------------------------------------------
 
 struct ClvOptions {
-  double horizon = 52;               // in the histories' time unit (weeks: 12 months)
-  int periods = 12;                  // discounting steps in the horizon (monthly)
+  double horizon = 52;  // in the histories' time unit (weeks: 12 months)
+  int periods = 12;     // discounting steps in the horizon (monthly)
   double annual_discount_rate = 0.10;
-  double units_per_year = 52.1775;   // weeks per year
+  double units_per_year = 52.1775;  // weeks per year
 };
 
 // Σ over periods i of E[purchases in period i] · E[spend] / (1 + d)^i, where d
@@ -173,8 +177,9 @@ struct ClvOptions {
 // `expected_spend`. `expected_purchases`, when given, receives
 // E[Y(horizon) | x, t_x, T], computed on the way.
 // REQUIRES: 1 <= options.periods <= 1000.
-double DiscountedClv(const BgNbdParams& params, const CustomerHistory& history, double expected_spend,
-                     const ClvOptions& options = {}, double* expected_purchases = nullptr);
+double DiscountedClv(const BgNbdParams& params, const CustomerHistory& history,
+                     double expected_spend, const ClvOptions& options = {},
+                     double* expected_purchases = nullptr);
 
 // ---------------------------------------------------------------------------
 // Holdout check: predictions for a later period against what happened.
@@ -226,17 +231,17 @@ std::vector<RfmScore> ScoreRfm(std::span<const RfmInput> inputs);
 std::string_view RfmSegment(const RfmScore& score);
 
 struct LifecycleOptions {
-  int loyal_min_orders = 4;       // orders in the RFM window that make a repeat buyer loyal
-  int at_risk_after_days = 120;   // a buyer silent this long is at risk ...
-  double at_risk_churn = 0.7;     // ... and so is one whose churn risk exceeds this
-  int lapsed_after_days = 365;    // and lapsed after this long
+  int loyal_min_orders = 4;      // orders in the RFM window that make a repeat buyer loyal
+  int at_risk_after_days = 120;  // a buyer silent this long is at risk ...
+  double at_risk_churn = 0.7;    // ... and so is one whose churn risk exceeds this
+  int lapsed_after_days = 365;   // and lapsed after this long
 };
 
 struct LifecycleInput {
   int64_t purchase_days = 0;  // days with an order, ever (up to now)
   int64_t orders_in_window = 0;
   std::optional<int64_t> days_since_last_order;  // none without orders
-  bool has_events = false;    // any recorded interaction: a lead rather than a prospect
+  bool has_events = false;  // any recorded interaction: a lead rather than a prospect
   std::optional<double> churn_risk;
 };
 
@@ -292,8 +297,8 @@ struct ItemSimilarityOptions {
 class ItemSimilarity {
  public:
   // Each history lists a customer's distinct items. REQUIRES: items < item_count.
-  static ItemSimilarity Build(std::span<const std::vector<WeightedItem>> histories, int32_t item_count,
-                              const ItemSimilarityOptions& options = {});
+  static ItemSimilarity Build(std::span<const std::vector<WeightedItem>> histories,
+                              int32_t item_count, const ItemSimilarityOptions& options = {});
 
   // The `n` items most similar to the customer's history, best first, never one
   // in the history; filled up with the most popular items when similarity runs
@@ -313,7 +318,7 @@ class ItemSimilarity {
 };
 
 struct RecommendationQuality {
-  int customers = 0;  // evaluated: with history before the split and new items after it
+  int customers = 0;    // evaluated: with history before the split and new items after it
   double hit_rate = 0;  // share with at least one later item in the top n
   double ndcg = 0;      // mean NDCG@n, binary relevance
   double baseline_hit_rate = 0, baseline_ndcg = 0;  // most popular items
@@ -324,22 +329,24 @@ struct RecommendationQuality {
 // REQUIRES: before.size() == after.size().
 RecommendationQuality EvaluateRecommendations(const ItemSimilarity& model,
                                               std::span<const std::vector<WeightedItem>> before,
-                                              std::span<const std::vector<int32_t>> after, int n = 10);
+                                              std::span<const std::vector<int32_t>> after,
+                                              int n = 10);
 
 // ---------------------------------------------------------------------------
 // Propensity to buy: L2-regularised logistic regression
 // ---------------------------------------------------------------------------
 
 struct LogisticModel {
-  std::vector<double> weights;  // one per feature; the last feature should be a constant 1 (intercept)
+  std::vector<double>
+      weights;  // one per feature; the last feature should be a constant 1 (intercept)
   double Probability(std::span<const double> features) const;
 };
 
 // Maximum likelihood with an L2 penalty `l2` · Σ w² (intercept included) by
 // L-BFGS. `features` is row-major, rows × `dimensions`. Errors:
 // kInvalidArgument on mismatched sizes or no rows.
-Result<LogisticModel> FitLogistic(std::span<const double> features, std::span<const uint8_t> labels, int dimensions,
-                                  double l2 = 1e-4, const FitOptions& options = {});
+Result<LogisticModel> FitLogistic(std::span<const double> features, std::span<const uint8_t> labels,
+                                  int dimensions, double l2 = 1e-4, const FitOptions& options = {});
 
 // Reliability table: predictions sorted into `bins` groups of equal count, each
 // with its mean prediction and the observed rate; calibrated when they agree.
@@ -347,8 +354,8 @@ struct ReliabilityBin {
   int count = 0;
   double mean_predicted = 0, observed_rate = 0;
 };
-std::vector<ReliabilityBin> Reliability(std::span<const double> predicted, std::span<const uint8_t> labels,
-                                        int bins = 10);
+std::vector<ReliabilityBin> Reliability(std::span<const double> predicted,
+                                        std::span<const uint8_t> labels, int bins = 10);
 
 // ---------------------------------------------------------------------------
 // Synthetic data, for tests and benchmarks
@@ -360,7 +367,8 @@ std::vector<ReliabilityBin> Reliability(std::span<const double> predicted, std::
 // drops out with probability p. Returns each customer's purchase times up to
 // `end` (the first is the trial), ascending. Deterministic for a seed.
 std::vector<std::vector<double>> SimulateBgNbdPurchases(const BgNbdParams& params, int customers,
-                                                        double first_purchase_span, double end, uint64_t seed);
+                                                        double first_purchase_span, double end,
+                                                        uint64_t seed);
 
 // ---------------------------------------------------------------------------
 // Store integration
@@ -422,7 +430,7 @@ Result<std::optional<ClvFitReport>> LatestClvFit(Database& db);
 
 struct ScoreReport {
   int64_t customers = 0, buyers = 0;
-  std::vector<std::pair<std::string, int64_t>> rfm_segments;     // name -> customers
+  std::vector<std::pair<std::string, int64_t>> rfm_segments;      // name -> customers
   std::vector<std::pair<std::string, int64_t>> lifecycle_stages;  // name -> customers
   double seconds = 0;
   bool used_stored_fit = false;
@@ -431,7 +439,8 @@ struct ScoreReport {
 // Computes every customer's traits as of the end of `options.until` and
 // replaces the `customer_traits` table in one transaction. Uses the latest
 // stored CLV fit, fitting first when there is none.
-Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options, const Clock& clock);
+Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
+                                   const Clock& clock);
 
 // One logistic model per product category: P(buys the category in the next
 // `horizon_days`) from recency, frequency and the customer's history with the
@@ -456,13 +465,13 @@ struct PropensityReport {
   std::vector<std::pair<int64_t, std::vector<double>>> scores;
 };
 
-Result<PropensityReport> FitPropensity(Database& db, CivilDate until, const PropensityOptions& options,
-                                       bool score_customers);
+Result<PropensityReport> FitPropensity(Database& db, CivilDate until,
+                                       const PropensityOptions& options, bool score_customers);
 
 // Time-split check of the recommendations on the store's own data: histories
 // (purchases and product views) before `split` train the model; purchases in
 // the `days_after` days from `split` are what customers then bought.
-Result<RecommendationQuality> EvaluateStoredRecommendations(Database& db, CivilDate split, int days_after,
-                                                            const RecommendationOptions& options = {});
+Result<RecommendationQuality> EvaluateStoredRecommendations(
+    Database& db, CivilDate split, int days_after, const RecommendationOptions& options = {});
 
 }  // namespace patron::models

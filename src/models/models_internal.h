@@ -14,7 +14,7 @@ struct OptimizerResult {
 // L-BFGS from `x`, which receives the minimiser. Every coordinate is bounded to
 // [-30, 30] because the models optimise logarithms of positive parameters.
 using ObjectiveFunction = double (*)(unsigned n, const double* x, double* gradient, void* data);
-Status Minimize(unsigned n, double* x, ObjectiveFunction objective, void* data, const FitOptions& options,
-                OptimizerResult* result);
+Status Minimize(unsigned n, double* x, ObjectiveFunction objective, void* data,
+                const FitOptions& options, OptimizerResult* result);
 
 }  // namespace patron::models

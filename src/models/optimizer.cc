@@ -9,8 +9,8 @@
 
 namespace patron::models {
 
-Status Minimize(unsigned n, double* x, ObjectiveFunction objective, void* data, const FitOptions& options,
-                OptimizerResult* result) {
+Status Minimize(unsigned n, double* x, ObjectiveFunction objective, void* data,
+                const FitOptions& options, OptimizerResult* result) {
   nlopt_opt opt = nlopt_create(NLOPT_LD_LBFGS, n);
   if (opt == nullptr) return Internal("NLopt could not create an L-BFGS optimiser");
   std::vector<double> lower(n, -30), upper(n, 30);
@@ -28,11 +28,12 @@ Status Minimize(unsigned n, double* x, ObjectiveFunction objective, void* data, 
   // NLOPT_ROUNDOFF_LIMITED means the optimiser stopped because the objective
   // can no longer be improved in double precision: at a maximum of the
   // likelihood that is convergence, not failure.
-  if ((rc > 0 && rc != NLOPT_MAXEVAL_REACHED && rc != NLOPT_MAXTIME_REACHED) || rc == NLOPT_ROUNDOFF_LIMITED) {
+  if ((rc > 0 && rc != NLOPT_MAXEVAL_REACHED && rc != NLOPT_MAXTIME_REACHED) ||
+      rc == NLOPT_ROUNDOFF_LIMITED) {
     if (std::isfinite(minimum)) return Status::Ok();
   }
-  return FailedPrecondition("the likelihood maximisation did not converge (NLopt result " + std::to_string(rc) +
-                            "); the data may be too few or degenerate");
+  return FailedPrecondition("the likelihood maximisation did not converge (NLopt result " +
+                            std::to_string(rc) + "); the data may be too few or degenerate");
 }
 
 }  // namespace patron::models

@@ -10,7 +10,9 @@ namespace patron::models {
 
 namespace {
 
-double Sigmoid(double z) { return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z)); }
+double Sigmoid(double z) {
+  return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z));
+}
 
 struct LogisticProblem {
   std::span<const double> x;
@@ -53,10 +55,12 @@ double LogisticModel::Probability(std::span<const double> features) const {
   return Sigmoid(z);
 }
 
-Result<LogisticModel> FitLogistic(std::span<const double> features, std::span<const uint8_t> labels, int dimensions,
-                                  double l2, const FitOptions& options) {
-  if (labels.empty() || dimensions < 1 || features.size() != labels.size() * static_cast<size_t>(dimensions)) {
-    return InvalidArgument("logistic regression needs rows × dimensions features and one label per row");
+Result<LogisticModel> FitLogistic(std::span<const double> features, std::span<const uint8_t> labels,
+                                  int dimensions, double l2, const FitOptions& options) {
+  if (labels.empty() || dimensions < 1 ||
+      features.size() != labels.size() * static_cast<size_t>(dimensions)) {
+    return InvalidArgument(
+        "logistic regression needs rows × dimensions features and one label per row");
   }
   LogisticProblem problem{features, labels, dimensions, l2};
   LogisticModel model;
@@ -64,16 +68,17 @@ Result<LogisticModel> FitLogistic(std::span<const double> features, std::span<co
   FitOptions fit = options;
   fit.relative_tolerance = std::max(fit.relative_tolerance, 1e-10);
   OptimizerResult result;
-  RETURN_IF_ERROR(Minimize(static_cast<unsigned>(dimensions), model.weights.data(), &LogisticObjective, &problem,
-                           fit, &result));
+  RETURN_IF_ERROR(Minimize(static_cast<unsigned>(dimensions), model.weights.data(),
+                           &LogisticObjective, &problem, fit, &result));
   return model;
 }
 
-std::vector<ReliabilityBin> Reliability(std::span<const double> predicted, std::span<const uint8_t> labels,
-                                        int bins) {
+std::vector<ReliabilityBin> Reliability(std::span<const double> predicted,
+                                        std::span<const uint8_t> labels, int bins) {
   std::vector<size_t> order(predicted.size());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t l, size_t r) { return predicted[l] < predicted[r]; });
+  std::sort(order.begin(), order.end(),
+            [&](size_t l, size_t r) { return predicted[l] < predicted[r]; });
   std::vector<ReliabilityBin> table;
   if (order.empty() || bins < 1) return table;
   table.resize(std::min<size_t>(bins, order.size()));

@@ -126,22 +126,25 @@ Dataset Build(const Signals& s, int64_t cutoff_day, int horizon_days) {
 }
 
 // The rows of one category, as the logistic fit wants them.
-void Slice(const Dataset& data, size_t categories, size_t c, std::vector<double>& x, std::vector<uint8_t>& y) {
+void Slice(const Dataset& data, size_t categories, size_t c, std::vector<double>& x,
+           std::vector<uint8_t>& y) {
   x.clear();
   y.clear();
   for (size_t r = 0; r < data.customers.size(); ++r) {
     const size_t row = r * categories + c;
-    x.insert(x.end(), data.features.begin() + row * kFeatures, data.features.begin() + (row + 1) * kFeatures);
+    x.insert(x.end(), data.features.begin() + row * kFeatures,
+             data.features.begin() + (row + 1) * kFeatures);
     y.push_back(data.labels[row]);
   }
 }
 
 }  // namespace
 
-Result<PropensityReport> FitPropensity(Database& db, CivilDate until, const PropensityOptions& options,
-                                       bool score_customers) {
+Result<PropensityReport> FitPropensity(Database& db, CivilDate until,
+                                       const PropensityOptions& options, bool score_customers) {
   if (!until.IsValid()) return InvalidArgument("the propensity date is not a valid date");
-  if (options.horizon_days < 1) return InvalidArgument("the propensity horizon must be at least one day");
+  if (options.horizon_days < 1)
+    return InvalidArgument("the propensity horizon must be at least one day");
   const int64_t end_day = until.ToDays() + 1;  // exclusive
   ASSIGN_OR_RETURN(Signals signals, ReadSignals(db, end_day * kMicrosPerDay));
   const size_t k = signals.categories.size();
@@ -190,7 +193,8 @@ Result<PropensityReport> FitPropensity(Database& db, CivilDate until, const Prop
       std::vector<double> p;
       for (size_t m = 0; m < modelled.size(); ++m) {
         const size_t row = r * k + modelled[m];
-        p.push_back(report.categories[m].model.Probability({now.features.data() + row * kFeatures, kFeatures}));
+        p.push_back(report.categories[m].model.Probability(
+            {now.features.data() + row * kFeatures, kFeatures}));
       }
       report.scores.push_back({now.customers[r], std::move(p)});
     }

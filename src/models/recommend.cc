@@ -7,8 +7,8 @@
 
 namespace patron::models {
 
-ItemSimilarity ItemSimilarity::Build(std::span<const std::vector<WeightedItem>> histories, int32_t item_count,
-                                     const ItemSimilarityOptions& options) {
+ItemSimilarity ItemSimilarity::Build(std::span<const std::vector<WeightedItem>> histories,
+                                     int32_t item_count, const ItemSimilarityOptions& options) {
   ItemSimilarity model;
   std::vector<double> popularity(item_count, 0);
   // co(i, j) = Σ over customers of w_i · w_j, for i < j.
@@ -17,8 +17,9 @@ ItemSimilarity ItemSimilarity::Build(std::span<const std::vector<WeightedItem>> 
   for (const auto& history : histories) {
     items.assign(history.begin(), history.end());
     if (static_cast<int>(items.size()) > options.max_items_per_customer) {
-      std::partial_sort(items.begin(), items.begin() + options.max_items_per_customer, items.end(),
-                        [](const WeightedItem& l, const WeightedItem& r) { return l.weight > r.weight; });
+      std::partial_sort(
+          items.begin(), items.begin() + options.max_items_per_customer, items.end(),
+          [](const WeightedItem& l, const WeightedItem& r) { return l.weight > r.weight; });
       items.resize(options.max_items_per_customer);
     }
     for (const auto& it : items) popularity[it.item] += it.weight;
@@ -61,7 +62,8 @@ ItemSimilarity ItemSimilarity::Build(std::span<const std::vector<WeightedItem>> 
 namespace {
 
 bool InHistory(std::span<const WeightedItem> history, int32_t item) {
-  return std::any_of(history.begin(), history.end(), [&](const WeightedItem& w) { return w.item == item; });
+  return std::any_of(history.begin(), history.end(),
+                     [&](const WeightedItem& w) { return w.item == item; });
 }
 
 }  // namespace
@@ -109,7 +111,8 @@ std::vector<int32_t> ItemSimilarity::Recommend(std::span<const WeightedItem> his
 namespace {
 
 // Hit (any relevant item in the list) and NDCG with binary relevance.
-std::pair<bool, double> Score(const std::vector<int32_t>& list, const std::vector<int32_t>& relevant, int n) {
+std::pair<bool, double> Score(const std::vector<int32_t>& list,
+                              const std::vector<int32_t>& relevant, int n) {
   double dcg = 0;
   bool hit = false;
   for (size_t r = 0; r < list.size(); ++r) {
@@ -119,7 +122,8 @@ std::pair<bool, double> Score(const std::vector<int32_t>& list, const std::vecto
     }
   }
   double ideal = 0;
-  for (int r = 0; r < std::min<int>(n, static_cast<int>(relevant.size())); ++r) ideal += 1 / std::log2(r + 2.0);
+  for (int r = 0; r < std::min<int>(n, static_cast<int>(relevant.size())); ++r)
+    ideal += 1 / std::log2(r + 2.0);
   return {hit, ideal > 0 ? dcg / ideal : 0};
 }
 
@@ -134,7 +138,8 @@ RecommendationQuality EvaluateRecommendations(const ItemSimilarity& model,
     if (before[c].empty()) continue;
     relevant.clear();
     for (int32_t item : after[c]) {
-      if (!InHistory(before[c], item) && std::find(relevant.begin(), relevant.end(), item) == relevant.end()) {
+      if (!InHistory(before[c], item) &&
+          std::find(relevant.begin(), relevant.end(), item) == relevant.end()) {
         relevant.push_back(item);
       }
     }

@@ -69,10 +69,12 @@ std::string_view RfmSegment(const RfmScore& s) {
 }
 
 std::string_view LifecycleStage(const LifecycleInput& in, const LifecycleOptions& options) {
-  if (in.purchase_days == 0 || !in.days_since_last_order) return in.has_events ? "lead" : "prospect";
+  if (in.purchase_days == 0 || !in.days_since_last_order)
+    return in.has_events ? "lead" : "prospect";
   const int64_t silent = *in.days_since_last_order;
   if (silent > options.lapsed_after_days) return "lapsed";
-  if (silent > options.at_risk_after_days || (in.churn_risk && *in.churn_risk > options.at_risk_churn)) {
+  if (silent > options.at_risk_after_days ||
+      (in.churn_risk && *in.churn_risk > options.at_risk_churn)) {
     return "at_risk";
   }
   if (in.purchase_days == 1) return "first_time_buyer";

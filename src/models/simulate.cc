@@ -7,7 +7,8 @@
 namespace patron::models {
 
 std::vector<std::vector<double>> SimulateBgNbdPurchases(const BgNbdParams& params, int customers,
-                                                        double first_purchase_span, double end, uint64_t seed) {
+                                                        double first_purchase_span, double end,
+                                                        uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::gamma_distribution<double> rate(params.r, 1 / params.alpha);
   std::gamma_distribution<double> beta_a(params.a, 1), beta_b(params.b, 1);

@@ -20,7 +20,8 @@ double Digamma(double x) {
   }
   double inv2 = 1 / (x * x);
   double series =
-      inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132)))));
+      inv2 * (1.0 / 12 -
+              inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132)))));
   return shift + std::log(x) - 0.5 / x - series;
 }
 
@@ -41,8 +42,8 @@ double Hypergeometric2F1(double a, double b, double c, double z, int max_terms) 
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-void Hypergeometric2F1(double a, double b, double c, std::span<const double> z, std::span<double> out,
-                       int max_terms) {
+void Hypergeometric2F1(double a, double b, double c, std::span<const double> z,
+                       std::span<double> out, int max_terms) {
   const size_t k = z.size();
   constexpr size_t kMaxPoints = 64;
   if (k > kMaxPoints) {  // rare: fall back to one series per point
@@ -69,7 +70,8 @@ void Hypergeometric2F1(double a, double b, double c, std::span<const double> z, 
       const double next = (a + n + 1) * (b + n + 1) / ((c + n + 1) * (n + 2));
       bool next_negligible = true;
       for (size_t i = 0; i < k; ++i) {
-        next_negligible &= std::abs(coefficient * next * power[i] * z[i]) <= std::abs(out[i]) * 1e-16;
+        next_negligible &=
+            std::abs(coefficient * next * power[i] * z[i]) <= std::abs(out[i]) * 1e-16;
       }
       if (next_negligible) return;
     }

@@ -19,7 +19,9 @@ namespace {
 constexpr int64_t kMicrosPerDay = 86'400'000'000;
 constexpr double kDaysPerWeek = 7;
 
-int64_t DayOf(int64_t micros) { return micros >= 0 ? micros / kMicrosPerDay : -((-micros + kMicrosPerDay - 1) / kMicrosPerDay); }
+int64_t DayOf(int64_t micros) {
+  return micros >= 0 ? micros / kMicrosPerDay : -((-micros + kMicrosPerDay - 1) / kMicrosPerDay);
+}
 
 // What the models need to know about one customer with purchases.
 struct Buyer {
@@ -69,7 +71,8 @@ Result<BuyerTable> ReadBuyers(Database& db, CivilDate until, int window_days) {
     std::string_view currency = purchases.Text(3);
     auto it = currency_index.find(currency);
     if (it == currency_index.end()) {
-      it = currency_index.emplace(std::string(currency), static_cast<int>(table.currencies.size())).first;
+      it = currency_index.emplace(std::string(currency), static_cast<int>(table.currencies.size()))
+               .first;
       table.currencies.emplace_back(currency);
     }
     current.currency = it->second;  // the latest order's currency
@@ -129,7 +132,8 @@ Result<ActivityTable> ReadActivity(Database& db, int64_t before_micros) {
   for (uint8_t h : table.hours) ++population[h];
   if (!table.hours.empty()) {
     for (int h = 0; h < kHoursPerWeek; ++h) {
-      table.population_share[h] = static_cast<double>(population[h]) / static_cast<double>(table.hours.size());
+      table.population_share[h] =
+          static_cast<double>(population[h]) / static_cast<double>(table.hours.size());
     }
   }
   return table;
@@ -141,7 +145,9 @@ struct Catalog {
   std::vector<std::string> skus;
   int32_t ItemOf(int64_t product_id) const {
     auto it = std::lower_bound(product_ids.begin(), product_ids.end(), product_id);
-    return it != product_ids.end() && *it == product_id ? static_cast<int32_t>(it - product_ids.begin()) : -1;
+    return it != product_ids.end() && *it == product_id
+               ? static_cast<int32_t>(it - product_ids.begin())
+               : -1;
   }
 };
 
@@ -162,8 +168,8 @@ Result<Catalog> ReadCatalog(Database& db) {
 // `view_weight`) in [from, before). Purchases only when view_weight is 0.
 using ItemHistories = std::unordered_map<int64_t, std::vector<WeightedItem>>;
 
-Result<ItemHistories> ReadItemHistories(Database& db, const Catalog& catalog, int64_t from, int64_t before,
-                                        float view_weight) {
+Result<ItemHistories> ReadItemHistories(Database& db, const Catalog& catalog, int64_t from,
+                                        int64_t before, float view_weight) {
   ItemHistories histories;
   auto read = [&](std::string_view query, float weight) -> Status {
     Statement& q = db.Query(query);
@@ -183,9 +189,10 @@ Result<ItemHistories> ReadItemHistories(Database& db, const Catalog& catalog, in
     std::sort(items.begin(), items.end(), [](const WeightedItem& l, const WeightedItem& r) {
       return l.item != r.item ? l.item < r.item : l.weight > r.weight;
     });
-    items.erase(std::unique(items.begin(), items.end(),
-                            [](const WeightedItem& l, const WeightedItem& r) { return l.item == r.item; }),
-                items.end());
+    items.erase(
+        std::unique(items.begin(), items.end(),
+                    [](const WeightedItem& l, const WeightedItem& r) { return l.item == r.item; }),
+        items.end());
   }
   return histories;
 }
@@ -208,7 +215,9 @@ std::string GammaGammaJson(const GammaGammaParams& p) {
 Status InsertFit(Database& db, std::string_view model, std::string_view currency, Instant fitted_at,
                  CivilDate until, int customers, const std::string& params, double log_likelihood) {
   Statement& insert = db.Query("models-insert-fit");
-  insert.Bind(":model", model).BindOptional(":currency", currency).Bind(":fitted_at", fitted_at.micros);
+  insert.Bind(":model", model)
+      .BindOptional(":currency", currency)
+      .Bind(":fitted_at", fitted_at.micros);
   insert.Bind(":until", until.ToString()).Bind(":customers", static_cast<int64_t>(customers));
   insert.Bind(":params", params).Bind(":log_likelihood", log_likelihood);
   return insert.Run();
@@ -230,7 +239,8 @@ Result<ClvFitReport> FitClv(Database& db, const ModelRunOptions& options, const 
   if (!options.until.IsValid()) return InvalidArgument("--until is not a valid date");
   ASSIGN_OR_RETURN(BuyerTable table, ReadBuyers(db, options.until, options.rfm_window_days));
   if (table.buyers.empty()) {
-    return FailedPrecondition("no purchases up to " + options.until.ToString() + ": nothing to fit");
+    return FailedPrecondition("no purchases up to " + options.until.ToString() +
+                              ": nothing to fit");
   }
   ClvFitReport report;
   report.until = options.until;
@@ -266,11 +276,13 @@ Result<ClvFitReport> FitClv(Database& db, const ModelRunOptions& options, const 
   return report;
 }
 
-Result<HoldoutReport> CheckClvHoldout(Database& db, CivilDate until, int holdout_weeks, const FitOptions& options) {
+Result<HoldoutReport> CheckClvHoldout(Database& db, CivilDate until, int holdout_weeks,
+                                      const FitOptions& options) {
   if (!until.IsValid()) return InvalidArgument("--until is not a valid date");
   if (holdout_weeks < 1) return InvalidArgument("the holdout must be at least one week");
   ASSIGN_OR_RETURN(BuyerTable calibration, ReadBuyers(db, until, 1));
-  if (calibration.buyers.empty()) return FailedPrecondition("no purchases up to " + until.ToString());
+  if (calibration.buyers.empty())
+    return FailedPrecondition("no purchases up to " + until.ToString());
   const CivilDate holdout_end = CivilDate::FromDays(until.ToDays() + int64_t{7} * holdout_weeks);
   ASSIGN_OR_RETURN(BuyerTable through_holdout, ReadBuyers(db, holdout_end, 1));
   std::vector<CustomerHistory> histories;
@@ -278,8 +290,11 @@ Result<HoldoutReport> CheckClvHoldout(Database& db, CivilDate until, int holdout
   size_t later = 0;
   for (const Buyer& b : calibration.buyers) {
     // Every calibration buyer is also a buyer through the holdout (a superset of the same orders).
-    while (later < through_holdout.buyers.size() && through_holdout.buyers[later].customer_id < b.customer_id) ++later;
-    if (later == through_holdout.buyers.size() || through_holdout.buyers[later].customer_id != b.customer_id) {
+    while (later < through_holdout.buyers.size() &&
+           through_holdout.buyers[later].customer_id < b.customer_id)
+      ++later;
+    if (later == through_holdout.buyers.size() ||
+        through_holdout.buyers[later].customer_id != b.customer_id) {
       return Internal("orders changed while checking the CLV forecast; run the check again");
     }
     histories.push_back(b.history);
@@ -321,7 +336,8 @@ Result<std::optional<ClvFitReport>> LatestClvFit(Database& db) {
   return report;
 }
 
-Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options, const Clock& clock) {
+Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
+                                   const Clock& clock) {
   const auto start = std::chrono::steady_clock::now();
   if (!options.until.IsValid()) return InvalidArgument("the scoring date is not a valid date");
   ScoreReport report;
@@ -341,7 +357,8 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
 
   std::vector<RfmInput> rfm_inputs;
   rfm_inputs.reserve(table.buyers.size());
-  for (const auto& b : table.buyers) rfm_inputs.push_back({end_day - b.last_day, b.orders_in_window, b.spend_in_window});
+  for (const auto& b : table.buyers)
+    rfm_inputs.push_back({end_day - b.last_day, b.orders_in_window, b.spend_in_window});
   std::vector<RfmScore> rfm = ScoreRfm(rfm_inputs);
 
   // Spend model per currency index, when one was fitted with q > 1.
@@ -349,17 +366,19 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
   if (fit) {
     for (const auto& s : fit->spend) {
       auto it = std::find(table.currencies.begin(), table.currencies.end(), s.currency);
-      if (it != table.currencies.end() && s.fit.params.q > 1) spend[it - table.currencies.begin()] = s.fit.params;
+      if (it != table.currencies.end() && s.fit.params.q > 1)
+        spend[it - table.currencies.begin()] = s.fit.params;
     }
   }
 
   ASSIGN_OR_RETURN(ActivityTable activity, ReadActivity(db, (end_day + 1) * kMicrosPerDay));
   ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(db));
-  ASSIGN_OR_RETURN(ItemHistories item_histories,
-                   ReadItemHistories(db, catalog, std::numeric_limits<int64_t>::min(), (end_day + 1) * kMicrosPerDay,
-                                     options.recommendations.view_weight));
-  const ItemSimilarity recommender =
-      BuildRecommender(item_histories, static_cast<int32_t>(catalog.product_ids.size()), options.recommendations);
+  ASSIGN_OR_RETURN(
+      ItemHistories item_histories,
+      ReadItemHistories(db, catalog, std::numeric_limits<int64_t>::min(),
+                        (end_day + 1) * kMicrosPerDay, options.recommendations.view_weight));
+  const ItemSimilarity recommender = BuildRecommender(
+      item_histories, static_cast<int32_t>(catalog.product_ids.size()), options.recommendations);
   ASSIGN_OR_RETURN(PropensityReport propensity,
                    FitPropensity(db, options.until, options.propensity, /*score_customers=*/true));
   size_t scored = 0;  // cursor into propensity.scores, which is by customer id
@@ -390,8 +409,10 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
     if (active < activity.customer_ids.size() && activity.customer_ids[active] == id) {
       life.has_events = activity.has_events[active];
       std::fill(std::begin(counts), std::end(counts), 0);
-      for (size_t k = activity.offsets[active]; k < activity.offsets[active + 1]; ++k) ++counts[activity.hours[k]];
-      insert.Bind(":best_send_hour", int64_t{BestSendHour(counts, activity.population_share, options.send_time)});
+      for (size_t k = activity.offsets[active]; k < activity.offsets[active + 1]; ++k)
+        ++counts[activity.hours[k]];
+      insert.Bind(":best_send_hour",
+                  int64_t{BestSendHour(counts, activity.population_share, options.send_time)});
     } else {
       insert.BindNull(":best_send_hour");
     }
@@ -402,7 +423,8 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
       ++rfm_counts[std::string(segment)];
       insert.Bind(":rfm_r", int64_t{score.recency}).Bind(":rfm_f", int64_t{score.frequency});
       insert.Bind(":rfm_m", int64_t{score.monetary}).Bind(":rfm_segment", segment);
-      insert.Bind(":purchase_days", int64_t{b.history.frequency + 1}).Bind(":last_purchase_at", b.last_purchase_at);
+      insert.Bind(":purchase_days", int64_t{b.history.frequency + 1})
+          .Bind(":last_purchase_at", b.last_purchase_at);
       insert.BindOptional(":currency", table.currencies[b.currency]);
       life.purchase_days = b.history.frequency + 1;
       life.orders_in_window = b.orders_in_window;
@@ -410,25 +432,28 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
       if (fit) {
         const BgNbdParams& p = fit->purchases.params;
         const double alive = BgNbdProbabilityAlive(p, b.history);
-        const double order_value = spend[b.currency] ? GammaGammaExpectedSpend(*spend[b.currency], b.history)
-                                                     : b.total_value / (b.history.frequency + 1);
+        const double order_value = spend[b.currency]
+                                       ? GammaGammaExpectedSpend(*spend[b.currency], b.history)
+                                       : b.total_value / (b.history.frequency + 1);
         double expected = 0;  // over the CLV horizon (52 weeks)
         const double clv = DiscountedClv(p, b.history, order_value, options.clv, &expected);
         life.churn_risk = 1 - alive;
-        insert.Bind(":p_alive", alive).Bind(":churn_risk", 1 - alive).Bind(":expected_purchases_12m", expected);
+        insert.Bind(":p_alive", alive)
+            .Bind(":churn_risk", 1 - alive)
+            .Bind(":expected_purchases_12m", expected);
         insert.Bind(":expected_order_value_minor", static_cast<int64_t>(std::llround(order_value)));
         insert.Bind(":clv_12m_minor", static_cast<int64_t>(std::llround(clv)));
       } else {
-        for (const char* name : {":p_alive", ":churn_risk", ":expected_purchases_12m", ":expected_order_value_minor",
-                                 ":clv_12m_minor"}) {
+        for (const char* name : {":p_alive", ":churn_risk", ":expected_purchases_12m",
+                                 ":expected_order_value_minor", ":clv_12m_minor"}) {
           insert.BindNull(name);
         }
       }
       ++report.buyers;
     } else {
-      for (const char* name : {":rfm_r", ":rfm_f", ":rfm_m", ":rfm_segment", ":last_purchase_at", ":currency",
-                               ":p_alive", ":churn_risk", ":expected_purchases_12m", ":expected_order_value_minor",
-                               ":clv_12m_minor"}) {
+      for (const char* name : {":rfm_r", ":rfm_f", ":rfm_m", ":rfm_segment", ":last_purchase_at",
+                               ":currency", ":p_alive", ":churn_risk", ":expected_purchases_12m",
+                               ":expected_order_value_minor", ":clv_12m_minor"}) {
         insert.BindNull(name);
       }
       insert.Bind(":purchase_days", int64_t{0});
@@ -467,17 +492,21 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
   return report;
 }
 
-Result<RecommendationQuality> EvaluateStoredRecommendations(Database& db, CivilDate split, int days_after,
+Result<RecommendationQuality> EvaluateStoredRecommendations(Database& db, CivilDate split,
+                                                            int days_after,
                                                             const RecommendationOptions& options) {
   if (!split.IsValid()) return InvalidArgument("the split date is not a valid date");
   if (days_after < 1) return InvalidArgument("the evaluation period must be at least one day");
   const int64_t split_micros = split.ToDays() * kMicrosPerDay;
   ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(db));
-  ASSIGN_OR_RETURN(ItemHistories before, ReadItemHistories(db, catalog, std::numeric_limits<int64_t>::min(),
-                                                           split_micros, options.view_weight));
-  ASSIGN_OR_RETURN(ItemHistories later, ReadItemHistories(db, catalog, split_micros,
-                                                          split_micros + days_after * kMicrosPerDay, 0));
-  const ItemSimilarity model = BuildRecommender(before, static_cast<int32_t>(catalog.product_ids.size()), options);
+  ASSIGN_OR_RETURN(ItemHistories before,
+                   ReadItemHistories(db, catalog, std::numeric_limits<int64_t>::min(), split_micros,
+                                     options.view_weight));
+  ASSIGN_OR_RETURN(
+      ItemHistories later,
+      ReadItemHistories(db, catalog, split_micros, split_micros + days_after * kMicrosPerDay, 0));
+  const ItemSimilarity model =
+      BuildRecommender(before, static_cast<int32_t>(catalog.product_ids.size()), options);
   std::vector<std::vector<WeightedItem>> histories;
   std::vector<std::vector<int32_t>> bought;
   for (const auto& [customer, items] : later) {

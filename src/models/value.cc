@@ -45,8 +45,8 @@ void HistoryAccumulator::Reset() {
   first_day_ = last_day_ = 0;
 }
 
-double DiscountedClv(const BgNbdParams& params, const CustomerHistory& history, double expected_spend,
-                     const ClvOptions& options, double* expected_purchases) {
+double DiscountedClv(const BgNbdParams& params, const CustomerHistory& history,
+                     double expected_spend, const ClvOptions& options, double* expected_purchases) {
   const int periods = std::clamp(options.periods, 1, 1000);
   // E[Y(t_i) | x, t_x, T] at every period end, from one shared 2F1 series
   // (the Euler-transformed form of BgNbdConditionalExpectedPurchases).
@@ -62,8 +62,9 @@ double DiscountedClv(const BgNbdParams& params, const CustomerHistory& history, 
   Hypergeometric2F1(a + params.b - 1 - params.r, a - 1, a + params.b + x - 1, z, f);
   double denominator = 1;
   if (history.frequency > 0) {
-    denominator += a / (params.b + x - 1) *
-                   std::exp((params.r + x) * (std::log(base) - std::log(params.alpha + history.recency)));
+    denominator +=
+        a / (params.b + x - 1) *
+        std::exp((params.r + x) * (std::log(base) - std::log(params.alpha + history.recency)));
   }
   const double scale = (a + params.b + x - 1) / (a - 1) / denominator;
   // Discount factors (1 + annual)^(−t_i / units_per_year), by repeated multiplication.
@@ -81,7 +82,8 @@ double DiscountedClv(const BgNbdParams& params, const CustomerHistory& history, 
 }
 
 HoldoutReport CompareHoldout(const BgNbdParams& params, std::span<const CustomerHistory> histories,
-                             std::span<const int> holdout_transactions, double holdout_length, int last_group) {
+                             std::span<const int> holdout_transactions, double holdout_length,
+                             int last_group) {
   HoldoutReport report;
   report.holdout_length = holdout_length;
   report.groups.resize(last_group + 1);
@@ -90,7 +92,8 @@ HoldoutReport CompareHoldout(const BgNbdParams& params, std::span<const Customer
     report.groups[g].open_ended = g == last_group;
   }
   for (size_t i = 0; i < histories.size(); ++i) {
-    const double predicted = BgNbdConditionalExpectedPurchases(params, histories[i], holdout_length);
+    const double predicted =
+        BgNbdConditionalExpectedPurchases(params, histories[i], holdout_length);
     auto& group = report.groups[std::min(histories[i].frequency, last_group)];
     ++group.customers;
     group.actual_mean += holdout_transactions[i];

@@ -48,8 +48,9 @@ Output Patron(const std::vector<std::string>& args) {
 class ModelsCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("patron_models_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("patron_models_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     db_ = (dir_ / "patron.db").string();
@@ -57,14 +58,15 @@ class ModelsCliTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   void ImportDemo(int people) {
-    Output gen = Patron({"--json", "demo", "generate", "--customers", std::to_string(people), "--seed", "11", "--out",
-                         (dir_ / "data").string()});
+    Output gen = Patron({"--json", "demo", "generate", "--customers", std::to_string(people),
+                         "--seed", "11", "--out", (dir_ / "data").string()});
     ASSERT_EQ(gen.exit_code, 0) << gen.text;
     json manifest = json::parse(gen.text, nullptr, false);
     ASSERT_FALSE(manifest.is_discarded()) << gen.text;
     for (const auto& f : manifest["files"]) {
-      std::vector<std::string> args = {"--db", db_, "--json", "import", f["kind"], f["path"], "--source", f["source"],
-                                       "--source-kind", f["source_kind"]};
+      std::vector<std::string> args = {
+          "--db",    db_,        "--json",    "import",        f["kind"],
+          f["path"], "--source", f["source"], "--source-kind", f["source_kind"]};
       if (!f["default_country"].get<std::string>().empty()) {
         args.insert(args.end(), {"--default-country", f["default_country"]});
       }
@@ -103,43 +105,58 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
   EXPECT_EQ(s["customers"].get<int64_t>(), customers);
   EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits").value(), customers);
   // Buyers have every trait; nobody else has purchase-based ones.
-  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days > 0 AND "
-                            "(rfm_segment IS NULL OR p_alive IS NULL OR clv_12m_minor IS NULL OR currency IS NULL)")
+  EXPECT_EQ((*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days > 0 AND "
+                           "(rfm_segment IS NULL OR p_alive IS NULL OR clv_12m_minor IS NULL OR "
+                           "currency IS NULL)")
                 .value(),
             0);
-  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days = 0 AND "
-                            "(rfm_segment IS NOT NULL OR p_alive IS NOT NULL)")
+  EXPECT_EQ((*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days = 0 AND "
+                           "(rfm_segment IS NOT NULL OR p_alive IS NOT NULL)")
                 .value(),
             0);
-  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits WHERE lifecycle_stage NOT IN "
-                            "('prospect','lead','first_time_buyer','repeat','loyal','at_risk','lapsed')")
-                .value(),
-            0);
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt("SELECT count(*) FROM customer_traits WHERE lifecycle_stage NOT IN "
+                     "('prospect','lead','first_time_buyer','repeat','loyal','at_risk','lapsed')")
+          .value(),
+      0);
   EXPECT_EQ(s["buyers"].get<int64_t>(),
-            (*db)->QueryInt("SELECT count(DISTINCT customer_id) FROM orders WHERE status NOT IN ('cancelled','returned')")
+            (*db)
+                ->QueryInt("SELECT count(DISTINCT customer_id) FROM orders WHERE status NOT IN "
+                           "('cancelled','returned')")
                 .value());
   EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM model_fits WHERE model = 'bgnbd'").value(), 1);
   // Buyers get ten recommended products, none of which they already bought.
-  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days > 0 AND "
-                            "json_array_length(recommended_products) <> 10")
+  EXPECT_EQ((*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days > 0 AND "
+                           "json_array_length(recommended_products) <> 10")
                 .value(),
             0);
-  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits t, json_each(t.recommended_products) r "
-                            "JOIN products p ON p.sku = r.value JOIN order_lines l ON l.product_id = p.id "
-                            "JOIN orders o ON o.id = l.order_id AND o.customer_id = t.customer_id "
-                            "WHERE o.status NOT IN ('cancelled', 'returned')")
-                .value(),
-            0);
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt("SELECT count(*) FROM customer_traits t, json_each(t.recommended_products) r "
+                     "JOIN products p ON p.sku = r.value JOIN order_lines l ON l.product_id = p.id "
+                     "JOIN orders o ON o.id = l.order_id AND o.customer_id = t.customer_id "
+                     "WHERE o.status NOT IN ('cancelled', 'returned')")
+          .value(),
+      0);
   // Propensities, where a category had enough recent buyers to model, are probabilities.
-  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits t, json_each(t.category_propensity_30d) p "
-                            "WHERE p.value < 0 OR p.value > 1")
-                .value(),
-            0);
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt(
+              "SELECT count(*) FROM customer_traits t, json_each(t.category_propensity_30d) p "
+              "WHERE p.value < 0 OR p.value > 1")
+          .value(),
+      0);
   // Everyone with an order has a best send hour.
-  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits t WHERE best_send_hour IS NULL AND "
-                            "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = t.customer_id)")
-                .value(),
-            0);
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt("SELECT count(*) FROM customer_traits t WHERE best_send_hour IS NULL AND "
+                     "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = t.customer_id)")
+          .value(),
+      0);
 }
 
 TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {
@@ -152,18 +169,22 @@ TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {
     const int64_t last = (*db)->QueryInt("SELECT max(ordered_at) FROM orders").value();
     split = FormatInstant(Instant{last - int64_t{120} * 86'400'000'000}).substr(0, 10);
   }
-  Output eval = Patron({"--db", db_, "model", "evaluate", "recommendations", "--split", split, "--days", "120",
-                        "--json"});
+  Output eval = Patron({"--db", db_, "model", "evaluate", "recommendations", "--split", split,
+                        "--days", "120", "--json"});
   ASSERT_EQ(eval.exit_code, 0) << eval.text;
   json e = json::parse(eval.text, nullptr, false);
   ASSERT_FALSE(e.is_discarded()) << eval.text;
   EXPECT_GT(e["customers"].get<int>(), 100) << eval.text;
-  EXPECT_GT(e["item_to_item"]["ndcg"].get<double>(), e["most_popular"]["ndcg"].get<double>()) << eval.text;
-  EXPECT_GT(e["item_to_item"]["hit_rate"].get<double>(), e["most_popular"]["hit_rate"].get<double>()) << eval.text;
+  EXPECT_GT(e["item_to_item"]["ndcg"].get<double>(), e["most_popular"]["ndcg"].get<double>())
+      << eval.text;
+  EXPECT_GT(e["item_to_item"]["hit_rate"].get<double>(),
+            e["most_popular"]["hit_rate"].get<double>())
+      << eval.text;
   std::printf("%s\n", eval.text.c_str());
 
   // The CLV forecast against what happened after the split.
-  Output check = Patron({"--db", db_, "--json", "model", "evaluate", "clv", "--split", split, "--days", "119"});
+  Output check = Patron(
+      {"--db", db_, "--json", "model", "evaluate", "clv", "--split", split, "--days", "119"});
   ASSERT_EQ(check.exit_code, 0) << check.text;
   json c = json::parse(check.text, nullptr, false);
   ASSERT_FALSE(c.is_discarded()) << check.text;

@@ -12,7 +12,8 @@ namespace {
 
 TEST(Rfm, QuintilesRankEachDimension) {
   std::vector<RfmInput> inputs;
-  for (int i = 0; i < 10; ++i) inputs.push_back({/*days=*/i * 10, /*orders=*/i, /*spend=*/100.0 * i});
+  for (int i = 0; i < 10; ++i)
+    inputs.push_back({/*days=*/i * 10, /*orders=*/i, /*spend=*/100.0 * i});
   auto scores = ScoreRfm(inputs);
   ASSERT_EQ(scores.size(), 10u);
   // Customer 0 bought most recently but least often and least.
@@ -40,9 +41,9 @@ TEST(Rfm, TiesShareAScore) {
 }
 
 TEST(Rfm, EveryScoreHasOneOfTheTenGroups) {
-  const std::set<std::string> names = {"champions",      "loyal",   "potential_loyalists", "new",
-                                       "promising",      "need_attention", "at_risk", "cannot_lose",
-                                       "hibernating",    "lost"};
+  const std::set<std::string> names = {
+      "champions",      "loyal",   "potential_loyalists", "new",         "promising",
+      "need_attention", "at_risk", "cannot_lose",         "hibernating", "lost"};
   std::set<std::string> seen;
   for (int r = 1; r <= 5; ++r) {
     for (int f = 1; f <= 5; ++f) {

@@ -19,8 +19,9 @@ constexpr int64_t kMicrosPerDay = 86'400'000'000;
 class StoreModelsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (fs::temp_directory_path() / ("patron_models_" + std::to_string(::getpid()) + "_" +
-                                          ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
+    path_ = (fs::temp_directory_path() /
+             ("patron_models_" + std::to_string(::getpid()) + "_" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
                 .string();
     Cleanup();
     auto db = Database::Open(path_);
@@ -43,9 +44,11 @@ class StoreModelsTest : public ::testing::Test {
     auto streams = SimulateBgNbdPurchases(params, n, 12, 78, 99);
     const int64_t start_day = CivilDate{2020, 1, 1}.ToDays();
     ASSERT_TRUE(db_->Begin().ok());
-    auto customer = db_->Prepare("INSERT INTO customers(id, created_at, updated_at) VALUES (?, 0, 0)");
+    auto customer =
+        db_->Prepare("INSERT INTO customers(id, created_at, updated_at) VALUES (?, 0, 0)");
     auto order = db_->Prepare(
-        "INSERT INTO orders(customer_id, order_number, ordered_at, currency, total_minor, source_id, status) "
+        "INSERT INTO orders(customer_id, order_number, ordered_at, currency, total_minor, "
+        "source_id, status) "
         "VALUES (?, ?, ?, 'EUR', ?, 1, ?)");
     ASSERT_TRUE(customer.ok() && order.ok());
     int order_number = 0;
@@ -53,7 +56,8 @@ class StoreModelsTest : public ::testing::Test {
       ASSERT_TRUE((*customer)->Bind(1, int64_t{i + 1}).Run().ok());
       if (i >= n) continue;
       for (double week : streams[i]) {
-        const int64_t at = (start_day + static_cast<int64_t>(week * 7)) * kMicrosPerDay + 3600'000'000;
+        const int64_t at =
+            (start_day + static_cast<int64_t>(week * 7)) * kMicrosPerDay + 3600'000'000;
         (*order)->Bind(1, int64_t{i + 1}).Bind(2, std::to_string(++order_number)).Bind(3, at);
         (*order)->Bind(4, int64_t{1000 + (order_number * 7919) % 2000}).Bind(5, "completed");
         ASSERT_TRUE((*order)->Run().ok());
@@ -66,8 +70,10 @@ class StoreModelsTest : public ::testing::Test {
     (*order)->Bind(1, int64_t{n + 2}).Bind(2, "cancelled-1").Bind(3, start_day * kMicrosPerDay);
     (*order)->Bind(4, int64_t{5000}).Bind(5, "cancelled");
     ASSERT_TRUE((*order)->Run().ok());
-    ASSERT_TRUE(db_->Exec("INSERT INTO events(customer_id, type, occurred_at, received_at, source_id, source_key) "
-                          "VALUES (" + std::to_string(n + 1) + ", 'page_view', 0, 0, 1, 'e1')")
+    ASSERT_TRUE(db_->Exec("INSERT INTO events(customer_id, type, occurred_at, received_at, "
+                          "source_id, source_key) "
+                          "VALUES (" +
+                          std::to_string(n + 1) + ", 'page_view', 0, 0, 1, 'e1')")
                     .ok());
     ASSERT_TRUE(db_->Commit().ok());
   }
@@ -115,9 +121,14 @@ TEST_F(StoreModelsTest, ScoreWritesTraitsForEveryCustomer) {
   EXPECT_EQ(report->customers, 2003);
   EXPECT_EQ(report->buyers, 2000);
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits").value(), 2003);
-  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits WHERE rfm_segment IS NULL").value(), 3);
-  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits WHERE lifecycle_stage = 'lead'").value(), 1);
-  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits WHERE lifecycle_stage = 'prospect'").value(), 2);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits WHERE rfm_segment IS NULL").value(),
+            3);
+  EXPECT_EQ(
+      db_->QueryInt("SELECT count(*) FROM customer_traits WHERE lifecycle_stage = 'lead'").value(),
+      1);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits WHERE lifecycle_stage = 'prospect'")
+                .value(),
+            2);
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits WHERE p_alive < 0 OR p_alive > 1 "
                           "OR abs(churn_risk - (1 - p_alive)) > 1e-12 OR clv_12m_minor < 0")
                 .value(),
@@ -128,10 +139,14 @@ TEST_F(StoreModelsTest, ScoreWritesTraitsForEveryCustomer) {
                           "(best_send_hour IS NULL OR best_send_hour % 24 <> 1)")
                 .value(),
             0);
-  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM customer_traits WHERE best_send_hour IS NULL").value(), 1);
+  EXPECT_EQ(
+      db_->QueryInt("SELECT count(*) FROM customer_traits WHERE best_send_hour IS NULL").value(),
+      1);
   // Buyers who bought often and recently are worth more than the lost.
-  auto champions = db_->QueryInt("SELECT avg(clv_12m_minor) FROM customer_traits WHERE rfm_segment = 'champions'");
-  auto lost = db_->QueryInt("SELECT avg(clv_12m_minor) FROM customer_traits WHERE rfm_segment = 'lost'");
+  auto champions = db_->QueryInt(
+      "SELECT avg(clv_12m_minor) FROM customer_traits WHERE rfm_segment = 'champions'");
+  auto lost =
+      db_->QueryInt("SELECT avg(clv_12m_minor) FROM customer_traits WHERE rfm_segment = 'lost'");
   ASSERT_TRUE(champions.ok() && lost.ok());
   EXPECT_GT(*champions, *lost);
   // Everyone's first purchase is in the first 12 weeks, so nobody is "new" or
