@@ -228,6 +228,16 @@ Result<CivilDate> ParseDate(std::string_view text) {
   return CivilDate::FromDays(DayOf(at.micros));
 }
 
+void BindFinite(Statement& statement, const char* name, double value, bool round = false) {
+  if (!std::isfinite(value) || std::abs(value) > 9e15) {
+    statement.BindNull(name);
+  } else if (round) {
+    statement.Bind(name, static_cast<int64_t>(std::llround(value)));
+  } else {
+    statement.Bind(name, value);
+  }
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -438,11 +448,12 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
         double expected = 0;  // over the CLV horizon (52 weeks)
         const double clv = DiscountedClv(p, b.history, order_value, options.clv, &expected);
         life.churn_risk = 1 - alive;
-        insert.Bind(":p_alive", alive)
-            .Bind(":churn_risk", 1 - alive)
-            .Bind(":expected_purchases_12m", expected);
-        insert.Bind(":expected_order_value_minor", static_cast<int64_t>(std::llround(order_value)));
-        insert.Bind(":clv_12m_minor", static_cast<int64_t>(std::llround(clv)));
+        insert.Bind(":p_alive", alive).Bind(":churn_risk", 1 - alive);
+        // The 2F1 series gives up (NaN) only for extreme parameters and brand-new
+        // customers; such a trait is left unknown rather than stored wrong.
+        BindFinite(insert, ":expected_purchases_12m", expected);
+        BindFinite(insert, ":expected_order_value_minor", order_value, /*round=*/true);
+        BindFinite(insert, ":clv_12m_minor", clv, /*round=*/true);
       } else {
         for (const char* name : {":p_alive", ":churn_risk", ":expected_purchases_12m",
                                  ":expected_order_value_minor", ":clv_12m_minor"}) {

@@ -207,6 +207,17 @@ TEST(Cdnow, ProbabilityAliveAndExpectationsBehave) {
   EXPECT_LT(clv, BgNbdConditionalExpectedPurchases(p, recent, 52) * 20);
 }
 
+TEST(Clv, FiniteForBrandNewCustomersOfFrequentBuyers) {
+  // A small α (purchases every few days) and T = 0 push the 2F1 argument
+  // toward 1, where its series converges slowest.
+  const BgNbdParams frequent{0.8, 0.05, 0.9, 3.0};
+  double expected = 0;
+  const double clv = DiscountedClv(frequent, CustomerHistory{0, 0, 0, 0}, 10, {}, &expected);
+  EXPECT_TRUE(std::isfinite(clv)) << clv;
+  EXPECT_GT(expected, 1);
+  EXPECT_NEAR(expected, BgNbdExpectedPurchases(frequent, 52), 1e-6 * expected);
+}
+
 TEST(Cdnow, DiscountedClvEqualsThePeriodByPeriodSum) {
   auto fit = FitBgNbd(ReadSummary());
   ASSERT_TRUE(fit.ok());
