@@ -111,6 +111,8 @@ int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output
                 {"seconds", report->seconds}};
     for (const auto& [name, n] : report->rfm_segments) out["rfm_segments"][name] = n;
     for (const auto& [name, n] : report->lifecycle_stages) out["lifecycle_stages"][name] = n;
+    out["lead_stages"] = json::object();
+    for (const auto& [name, n] : report->lead_stages) out["lead_stages"][name] = n;
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
@@ -125,6 +127,18 @@ int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output
   for (const auto& [name, n] : report->lifecycle_stages) {
     std::printf("  %-20s %9lld\n", name.c_str(), static_cast<long long>(n));
   }
+  int64_t lead = 0, mql = 0, sql = 0;
+  for (const auto& [name, n] : report->lead_stages) {
+    (name == "sql" ? sql : name == "mql" ? mql : lead) += n;
+  }
+  const int64_t people = lead + mql + sql;
+  std::printf("\nLead funnel (people who have not bought)\n");
+  std::printf("  %-20s %9lld\n", "lead", static_cast<long long>(lead));
+  std::printf("  %-20s %9lld  (%.1f%% of leads reached MQL)\n", "mql", static_cast<long long>(mql),
+              people ? 100.0 * static_cast<double>(mql + sql) / static_cast<double>(people) : 0.0);
+  std::printf("  %-20s %9lld  (%.1f%% of MQLs reached SQL)\n", "sql", static_cast<long long>(sql),
+              mql + sql ? 100.0 * static_cast<double>(sql) / static_cast<double>(mql + sql) : 0.0);
+  std::printf("  %-20s %9lld\n", "customers (bought)", static_cast<long long>(report->buyers));
   std::printf("\nTraits are in the customer_traits table.\n");
   return 0;
 }

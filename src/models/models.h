@@ -358,6 +358,29 @@ std::vector<ReliabilityBin> Reliability(std::span<const double> predicted,
                                         std::span<const uint8_t> labels, int bins = 10);
 
 // ---------------------------------------------------------------------------
+// B2B lead scoring (R25)
+// ---------------------------------------------------------------------------
+
+// Behaviour points per event type, decaying with age, plus fit points for
+// people who belong to an account. Stages for people who have not bought:
+// "lead" < "mql" (marketing-qualified) < "sql" (sales-qualified).
+struct LeadScoringOptions {
+  std::vector<std::pair<std::string, double>> event_points = {
+      {"newsletter_signup", 10}, {"contest_signup", 5},       {"survey_answered", 5},
+      {"product_viewed", 2},     {"page_viewed", 1},          {"cart_abandoned", 8},
+      {"call_logged", 15},       {"support_ticket_opened", 0}};
+  double account_member_points = 10;  // belongs to a B2B account: fits the profile
+  double half_life_days = 30;         // an event's points halve every this many days
+  double mql_threshold = 20;
+  double sql_threshold = 40;
+};
+
+// Points of one event `age_days` old (0 for an unlisted type).
+double LeadEventPoints(const LeadScoringOptions& options, std::string_view type, double age_days);
+// "lead", "mql" or "sql" for a score.
+std::string_view LeadStage(const LeadScoringOptions& options, double score);
+
+// ---------------------------------------------------------------------------
 // Synthetic data, for tests and benchmarks
 // ---------------------------------------------------------------------------
 
@@ -396,6 +419,7 @@ struct ModelRunOptions {
   SendTimeOptions send_time;
   RecommendationOptions recommendations;
   PropensityOptions propensity;
+  LeadScoringOptions lead_scoring;
   // Gamma-Gamma is fitted per currency with at least this many repeat buyers;
   // other currencies fall back to each customer's own mean order value.
   int min_spend_fit_customers = 20;
@@ -432,6 +456,7 @@ struct ScoreReport {
   int64_t customers = 0, buyers = 0;
   std::vector<std::pair<std::string, int64_t>> rfm_segments;      // name -> customers
   std::vector<std::pair<std::string, int64_t>> lifecycle_stages;  // name -> customers
+  std::vector<std::pair<std::string, int64_t>> lead_stages;       // lead, mql, sql -> non-buyers
   double seconds = 0;
   bool used_stored_fit = false;
 };

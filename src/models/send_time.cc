@@ -1,6 +1,9 @@
-// Best send time: the hour of the week each customer is most active,
-// smoothed toward the population's pattern.
+// Behaviour-based traits: the best send time (the hour of the week each
+// customer is most active, smoothed toward the population's pattern) and the
+// B2B lead score.
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "models/models.h"
 
@@ -30,6 +33,19 @@ int BestSendHour(std::span<const int> counts, std::span<const double> population
     }
   }
   return best;
+}
+
+double LeadEventPoints(const LeadScoringOptions& options, std::string_view type, double age_days) {
+  for (const auto& [name, points] : options.event_points) {
+    if (name == type) return points * std::exp2(-std::max(age_days, 0.0) / options.half_life_days);
+  }
+  return 0;
+}
+
+std::string_view LeadStage(const LeadScoringOptions& options, double score) {
+  if (score >= options.sql_threshold) return "sql";
+  if (score >= options.mql_threshold) return "mql";
+  return "lead";
 }
 
 }  // namespace patron::models

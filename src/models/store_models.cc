@@ -95,12 +95,14 @@ Result<BuyerTable> ReadBuyers(Database& db, CivilDate until, int window_days) {
 struct ActivityTable {
   std::vector<int64_t> customer_ids;  // ascending
   std::vector<bool> has_events;
+  std::vector<double> lead_points;  // decayed behaviour points of the customer's events
   std::vector<size_t> offsets{0};
   std::vector<uint8_t> hours;
   std::vector<double> population_share = std::vector<double>(kHoursPerWeek, 1.0 / kHoursPerWeek);
 };
 
-Result<ActivityTable> ReadActivity(Database& db, int64_t before_micros) {
+Result<ActivityTable> ReadActivity(Database& db, int64_t before_micros,
+                                   const LeadScoringOptions& lead_scoring) {
   Statement& events = db.Query("models-event-times-before");
   Statement& orders = db.Query("models-order-times-before");
   events.Bind(":before", before_micros);
@@ -114,8 +116,11 @@ Result<ActivityTable> ReadActivity(Database& db, int64_t before_micros) {
     int64_t id = event_row ? events.Int(0) : orders.Int(0);
     if (order_row && orders.Int(0) < id) id = orders.Int(0);
     bool has_events = false;
+    double lead_points = 0;
     while (event_row && events.Int(0) == id) {
       has_events = true;
+      const double age_days = static_cast<double>(before_micros - events.Int(1)) / kMicrosPerDay;
+      lead_points += LeadEventPoints(lead_scoring, events.Text(2), age_days);
       table.hours.push_back(static_cast<uint8_t>(HourOfWeekUtc(Instant{events.Int(1)})));
       ASSIGN_OR_RETURN(event_row, events.Step());
     }
@@ -125,6 +130,7 @@ Result<ActivityTable> ReadActivity(Database& db, int64_t before_micros) {
     }
     table.customer_ids.push_back(id);
     table.has_events.push_back(has_events);
+    table.lead_points.push_back(lead_points);
     table.offsets.push_back(table.hours.size());
   }
   events.Reset();
@@ -381,7 +387,20 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
     }
   }
 
-  ASSIGN_OR_RETURN(ActivityTable activity, ReadActivity(db, (end_day + 1) * kMicrosPerDay));
+  ASSIGN_OR_RETURN(ActivityTable activity,
+                   ReadActivity(db, (end_day + 1) * kMicrosPerDay, options.lead_scoring));
+  std::vector<int64_t> account_members;
+  {
+    Statement& q = db.Query("models-account-members");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      account_members.push_back(q.Int(0));
+    }
+    q.Reset();
+  }
+  size_t member = 0;
+  std::map<std::string, int64_t> lead_counts;
   ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(db));
   ASSIGN_OR_RETURN(
       ItemHistories item_histories,
@@ -461,7 +480,18 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
         }
       }
       ++report.buyers;
+      insert.BindNull(":lead_score").BindNull(":lead_stage");
     } else {
+      // Not a buyer yet: a lead, scored on behaviour and fit.
+      while (member < account_members.size() && account_members[member] < id) ++member;
+      double lead_score = life.has_events ? activity.lead_points[active] : 0;
+      if (member < account_members.size() && account_members[member] == id) {
+        lead_score += options.lead_scoring.account_member_points;
+      }
+      const std::string_view lead_stage = LeadStage(options.lead_scoring, lead_score);
+      ++lead_counts[std::string(lead_stage)];
+      insert.Bind(":lead_score", std::round(lead_score * 100) / 100)
+          .Bind(":lead_stage", lead_stage);
       for (const char* name : {":rfm_r", ":rfm_f", ":rfm_m", ":rfm_segment", ":last_purchase_at",
                                ":currency", ":p_alive", ":churn_risk", ":expected_purchases_12m",
                                ":expected_order_value_minor", ":clv_12m_minor"}) {
@@ -499,6 +529,7 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
   RETURN_IF_ERROR(tx.Commit());
   report.rfm_segments.assign(rfm_counts.begin(), rfm_counts.end());
   report.lifecycle_stages.assign(stage_counts.begin(), stage_counts.end());
+  report.lead_stages.assign(lead_counts.begin(), lead_counts.end());
   report.seconds = SecondsSince(start);
   return report;
 }

@@ -26,6 +26,8 @@ CREATE TABLE customer_traits (
                                    -- JSON array of product SKUs, best first; NULL without purchases or views
   category_propensity_30d TEXT CHECK (category_propensity_30d IS NULL OR json_valid(category_propensity_30d)),
                                    -- JSON object: category slug -> P(buys it in the next 30 days)
+  lead_score             REAL,     -- decayed behaviour points + fit points; NULL for buyers
+  lead_stage             TEXT,     -- lead, mql, sql; NULL for buyers
   computed_at            INTEGER NOT NULL  -- when scored (microseconds)
 );
 

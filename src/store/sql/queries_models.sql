@@ -14,7 +14,10 @@ SELECT id FROM customers ORDER BY id;
 -- Activity for the send-time model, one customer at a time (both use the
 -- (customer_id, time) indexes, so no sort is needed).
 -- name: models-event-times-before
-SELECT customer_id, occurred_at FROM events WHERE occurred_at < :before ORDER BY customer_id, occurred_at;
+SELECT customer_id, occurred_at, type FROM events WHERE occurred_at < :before ORDER BY customer_id, occurred_at;
+
+-- name: models-account-members
+SELECT DISTINCT customer_id FROM account_members ORDER BY customer_id;
 
 -- name: models-order-times-before
 SELECT customer_id, ordered_at FROM orders WHERE ordered_at < :before ORDER BY customer_id, ordered_at;
@@ -36,10 +39,10 @@ DELETE FROM customer_traits;
 -- name: models-insert-traits
 INSERT INTO customer_traits(customer_id, rfm_r, rfm_f, rfm_m, rfm_segment, lifecycle_stage, purchase_days,
   last_purchase_at, expected_purchases_12m, p_alive, churn_risk, expected_order_value_minor, clv_12m_minor,
-  currency, best_send_hour, recommended_products, category_propensity_30d, computed_at)
+  currency, best_send_hour, recommended_products, category_propensity_30d, lead_score, lead_stage, computed_at)
 VALUES (:customer_id, :rfm_r, :rfm_f, :rfm_m, :rfm_segment, :lifecycle_stage, :purchase_days,
   :last_purchase_at, :expected_purchases_12m, :p_alive, :churn_risk, :expected_order_value_minor, :clv_12m_minor,
-  :currency, :best_send_hour, :recommended_products, :category_propensity_30d, :computed_at);
+  :currency, :best_send_hour, :recommended_products, :category_propensity_30d, :lead_score, :lead_stage, :computed_at);
 
 -- Recommendations: products bought and viewed in [:from, :before).
 -- name: models-products

@@ -37,5 +37,16 @@ TEST(SendTime, OwnHabitsOutweighThePopulationOnceSeenOften) {
   EXPECT_TRUE(best == 0 || best == 167) << best;
 }
 
+TEST(LeadScoring, PointsDecayAndStagesFollowThresholds) {
+  LeadScoringOptions options;
+  EXPECT_DOUBLE_EQ(LeadEventPoints(options, "newsletter_signup", 0), 10);
+  EXPECT_DOUBLE_EQ(LeadEventPoints(options, "newsletter_signup", options.half_life_days), 5);
+  EXPECT_DOUBLE_EQ(LeadEventPoints(options, "newsletter_signup", 2 * options.half_life_days), 2.5);
+  EXPECT_DOUBLE_EQ(LeadEventPoints(options, "no_such_event", 0), 0);
+  EXPECT_EQ(LeadStage(options, 0), "lead");
+  EXPECT_EQ(LeadStage(options, options.mql_threshold), "mql");
+  EXPECT_EQ(LeadStage(options, options.sql_threshold + 1), "sql");
+}
+
 }  // namespace
 }  // namespace patron::models

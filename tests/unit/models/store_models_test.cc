@@ -73,7 +73,9 @@ class StoreModelsTest : public ::testing::Test {
     ASSERT_TRUE(db_->Exec("INSERT INTO events(customer_id, type, occurred_at, received_at, "
                           "source_id, source_key) "
                           "VALUES (" +
-                          std::to_string(n + 1) + ", 'page_view', 0, 0, 1, 'e1')")
+                          std::to_string(n + 1) + ", 'newsletter_signup', " +
+                          std::to_string(CivilDate{2021, 6, 1}.ToDays() * kMicrosPerDay) +
+                          ", 0, 1, 'e1')")
                     .ok());
     ASSERT_TRUE(db_->Commit().ok());
   }
@@ -142,6 +144,18 @@ TEST_F(StoreModelsTest, ScoreWritesTraitsForEveryCustomer) {
   EXPECT_EQ(
       db_->QueryInt("SELECT count(*) FROM customer_traits WHERE best_send_hour IS NULL").value(),
       1);
+  // Lead scores only for people who have not bought; the newsletter sign-up
+  // 29 days before scoring is worth 10 points halved by 29/30 of a half-life.
+  EXPECT_EQ(
+      db_->QueryInt("SELECT count(*) FROM customer_traits WHERE lead_stage IS NOT NULL").value(),
+      3);
+  auto lead =
+      db_->Prepare("SELECT lead_score, lead_stage FROM customer_traits WHERE lead_score > 0");
+  ASSERT_TRUE(lead.ok());
+  ASSERT_TRUE(*(*lead)->Step());
+  EXPECT_NEAR((*lead)->Double(0), 10 * std::exp2(-30.0 / 30), 0.6);
+  EXPECT_EQ((*lead)->String(1), "lead");
+  EXPECT_FALSE(*(*lead)->Step());
   // Buyers who bought often and recently are worth more than the lost.
   auto champions = db_->QueryInt(
       "SELECT avg(clv_12m_minor) FROM customer_traits WHERE rfm_segment = 'champions'");
