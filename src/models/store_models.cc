@@ -376,6 +376,20 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
   for (const auto& b : table.buyers)
     rfm_inputs.push_back({end_day - b.last_day, b.orders_in_window, b.spend_in_window});
   std::vector<RfmScore> rfm = ScoreRfm(rfm_inputs);
+  {
+    // Spend in different currencies is not comparable (a rial is not a euro):
+    // the monetary quintile ranks a customer among those of the same currency.
+    std::vector<std::vector<size_t>> by_currency(table.currencies.size());
+    for (size_t i = 0; i < table.buyers.size(); ++i)
+      by_currency[table.buyers[i].currency].push_back(i);
+    std::vector<RfmInput> group;
+    for (const auto& members : by_currency) {
+      group.clear();
+      for (size_t i : members) group.push_back(rfm_inputs[i]);
+      const std::vector<RfmScore> scores = ScoreRfm(group);
+      for (size_t j = 0; j < members.size(); ++j) rfm[members[j]].monetary = scores[j].monetary;
+    }
+  }
 
   // Spend model per currency index, when one was fitted with q > 1.
   std::vector<std::optional<GammaGammaParams>> spend(table.currencies.size());

@@ -142,6 +142,15 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
                      "WHERE o.status NOT IN ('cancelled', 'returned')")
           .value(),
       0);
+  // The demo's customers pay in ten currencies; the monetary quintile is within
+  // each, so no currency's big minor-unit amounts take all the top scores.
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt("SELECT count(*) FROM (SELECT currency, avg(rfm_m = 5) AS top, count(*) AS n "
+                     "FROM customer_traits WHERE rfm_m IS NOT NULL GROUP BY currency) "
+                     "WHERE n >= 50 AND (top < 0.1 OR top > 0.4)")
+          .value(),
+      0);
   // Propensities, where a category had enough recent buyers to model, are probabilities.
   EXPECT_EQ(
       (*db)
