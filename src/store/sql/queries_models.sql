@@ -1,0 +1,72 @@
+-- Named queries of the models (src/models). Every name starts with "models-".
+
+-- Purchases up to :before (exclusive, microseconds), one customer at a time in
+-- time order. Cancelled and returned orders are not purchases.
+-- name: models-purchases-before
+SELECT customer_id, ordered_at, total_minor, coalesce(currency, '')
+FROM orders
+WHERE ordered_at < :before AND status <> 'cancelled' AND status <> 'returned'
+ORDER BY customer_id, ordered_at;
+
+-- name: models-customers
+SELECT id FROM customers ORDER BY id;
+
+-- Activity for the send-time model, one customer at a time (both use the
+-- (customer_id, time) indexes, so no sort is needed).
+-- name: models-event-times-before
+SELECT customer_id, occurred_at, type FROM events WHERE occurred_at < :before ORDER BY customer_id, occurred_at;
+
+-- name: models-account-members
+SELECT DISTINCT customer_id FROM account_members ORDER BY customer_id;
+
+-- name: models-order-times-before
+SELECT customer_id, ordered_at FROM orders WHERE ordered_at < :before ORDER BY customer_id, ordered_at;
+
+-- name: models-insert-fit
+INSERT INTO model_fits(model, currency, fitted_at, until, customers, params, log_likelihood)
+VALUES (:model, :currency, :fitted_at, :until, :customers, :params, :log_likelihood);
+
+-- The fits of the latest run: every row sharing the newest BG/NBD fit's time.
+-- name: models-latest-fits
+SELECT model, coalesce(currency, ''), until, customers, params, log_likelihood, fitted_at
+FROM model_fits
+WHERE fitted_at = (SELECT max(fitted_at) FROM model_fits WHERE model = 'bgnbd')
+ORDER BY model, currency;
+
+-- name: models-clear-traits
+DELETE FROM customer_traits;
+
+-- name: models-insert-traits
+INSERT INTO customer_traits(customer_id, rfm_r, rfm_f, rfm_m, rfm_segment, lifecycle_stage, purchase_days,
+  last_purchase_at, expected_purchases_12m, p_alive, churn_risk, expected_order_value_minor, clv_12m_minor,
+  currency, best_send_hour, recommended_products, category_propensity_30d, lead_score, lead_stage, computed_at)
+VALUES (:customer_id, :rfm_r, :rfm_f, :rfm_m, :rfm_segment, :lifecycle_stage, :purchase_days,
+  :last_purchase_at, :expected_purchases_12m, :p_alive, :churn_risk, :expected_order_value_minor, :clv_12m_minor,
+  :currency, :best_send_hour, :recommended_products, :category_propensity_30d, :lead_score, :lead_stage, :computed_at);
+
+-- Recommendations: products bought and viewed in [:from, :before).
+-- name: models-products
+SELECT id, sku FROM products ORDER BY id;
+
+-- name: models-product-purchases-between
+SELECT o.customer_id, l.product_id
+FROM orders o JOIN order_lines l ON l.order_id = o.id
+WHERE o.ordered_at >= :from AND o.ordered_at < :before AND o.status <> 'cancelled' AND o.status <> 'returned'
+  AND l.product_id IS NOT NULL;
+
+-- name: models-product-views-between
+SELECT e.customer_id, p.id
+FROM events e JOIN products p ON p.sku = json_extract(e.properties, '$.sku')
+WHERE e.type = 'product_viewed' AND e.occurred_at >= :from AND e.occurred_at < :before;
+
+-- Propensity: purchases and views per product category up to :before.
+-- name: models-category-purchases-before
+SELECT o.customer_id, o.ordered_at, c.slug
+FROM orders o JOIN order_lines l ON l.order_id = o.id JOIN products p ON p.id = l.product_id
+  JOIN categories c ON c.id = p.category_id
+WHERE o.ordered_at < :before AND o.status <> 'cancelled' AND o.status <> 'returned';
+
+-- name: models-category-views-before
+SELECT customer_id, occurred_at, json_extract(properties, '$.category')
+FROM events
+WHERE type = 'product_viewed' AND occurred_at < :before AND json_extract(properties, '$.category') IS NOT NULL;

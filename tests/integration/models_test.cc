@@ -1,0 +1,232 @@
+// The real `patron` binary on demo data: import, `model fit clv`, `model score`,
+// then the stored fits and traits checked in the SQLite file.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace patron {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Output {
+  int exit_code = -1;
+  std::string text;  // stdout and stderr together
+};
+
+std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+Output Patron(const std::vector<std::string>& args) {
+  std::string cmd = ShellQuote(PATRON_BINARY);
+  for (const auto& a : args) cmd += " " + ShellQuote(a);
+  cmd += " 2>&1";
+  Output out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
+  int status = ::pclose(p);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+class ModelsCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("patron_models_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = (dir_ / "patron.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void ImportDemo(int people) {
+    Output gen = Patron({"--json", "demo", "generate", "--customers", std::to_string(people),
+                         "--seed", "11", "--out", (dir_ / "data").string()});
+    ASSERT_EQ(gen.exit_code, 0) << gen.text;
+    json manifest = json::parse(gen.text, nullptr, false);
+    ASSERT_FALSE(manifest.is_discarded()) << gen.text;
+    for (const auto& f : manifest["files"]) {
+      std::vector<std::string> args = {
+          "--db",    db_,        "--json",    "import",        f["kind"],
+          f["path"], "--source", f["source"], "--source-kind", f["source_kind"]};
+      if (!f["default_country"].get<std::string>().empty()) {
+        args.insert(args.end(), {"--default-country", f["default_country"]});
+      }
+      Output imp = Patron(args);
+      ASSERT_EQ(imp.exit_code, 0) << imp.text;
+    }
+  }
+
+  fs::path dir_;
+  std::string db_;
+};
+
+TEST_F(ModelsCliTest, FitAndScoreDemoData) {
+  ImportDemo(1500);
+  Output fit = Patron({"--db", db_, "model", "fit", "clv", "--json"});
+  ASSERT_EQ(fit.exit_code, 0) << fit.text;
+  json f = json::parse(fit.text, nullptr, false);
+  ASSERT_FALSE(f.is_discarded()) << fit.text;
+  for (const char* key : {"r", "alpha", "a", "b"}) {
+    const double v = f["bgnbd"][key].get<double>();
+    EXPECT_TRUE(std::isfinite(v) && v > 0) << key << " " << v;
+  }
+  EXPECT_LT(f["bgnbd"]["log_likelihood"].get<double>(), 0);
+  EXPECT_GT(f["customers_with_orders"].get<int64_t>(), 100);
+  EXPECT_FALSE(f["gamma_gamma"].empty()) << fit.text;
+
+  Output score = Patron({"--db", db_, "--json", "model", "score"});
+  ASSERT_EQ(score.exit_code, 0) << score.text;
+  json s = json::parse(score.text, nullptr, false);
+  ASSERT_FALSE(s.is_discarded()) << score.text;
+  EXPECT_TRUE(s["used_stored_fit"].get<bool>());
+
+  auto db = Database::Open(db_);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  const int64_t customers = (*db)->QueryInt("SELECT count(*) FROM customers").value();
+  EXPECT_EQ(s["customers"].get<int64_t>(), customers);
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_traits").value(), customers);
+  // Buyers have every trait; nobody else has purchase-based ones.
+  EXPECT_EQ((*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days > 0 AND "
+                           "(rfm_segment IS NULL OR p_alive IS NULL OR clv_12m_minor IS NULL OR "
+                           "currency IS NULL)")
+                .value(),
+            0);
+  EXPECT_EQ((*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days = 0 AND "
+                           "(rfm_segment IS NOT NULL OR p_alive IS NOT NULL)")
+                .value(),
+            0);
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt("SELECT count(*) FROM customer_traits WHERE lifecycle_stage NOT IN "
+                     "('prospect','lead','first_time_buyer','repeat','loyal','at_risk','lapsed')")
+          .value(),
+      0);
+  EXPECT_EQ(s["buyers"].get<int64_t>(),
+            (*db)
+                ->QueryInt("SELECT count(DISTINCT customer_id) FROM orders WHERE status NOT IN "
+                           "('cancelled','returned')")
+                .value());
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM model_fits WHERE model = 'bgnbd'").value(), 1);
+  // Buyers get ten recommended products, none of which they already bought.
+  EXPECT_EQ((*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits WHERE purchase_days > 0 AND "
+                           "json_array_length(recommended_products) <> 10")
+                .value(),
+            0);
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt("SELECT count(*) FROM customer_traits t, json_each(t.recommended_products) r "
+                     "JOIN products p ON p.sku = r.value JOIN order_lines l ON l.product_id = p.id "
+                     "JOIN orders o ON o.id = l.order_id AND o.customer_id = t.customer_id "
+                     "WHERE o.status NOT IN ('cancelled', 'returned')")
+          .value(),
+      0);
+  // The demo's customers pay in ten currencies; the monetary quintile is within
+  // each, so no currency's big minor-unit amounts take all the top scores.
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt("SELECT count(*) FROM (SELECT currency, avg(rfm_m = 5) AS top, count(*) AS n "
+                     "FROM customer_traits WHERE rfm_m IS NOT NULL GROUP BY currency) "
+                     "WHERE n >= 50 AND (top < 0.1 OR top > 0.4)")
+          .value(),
+      0);
+  // Propensities, where a category had enough recent buyers to model, are probabilities.
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt(
+              "SELECT count(*) FROM customer_traits t, json_each(t.category_propensity_30d) p "
+              "WHERE p.value < 0 OR p.value > 1")
+          .value(),
+      0);
+  // Everyone with an order has a best send hour.
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt("SELECT count(*) FROM customer_traits t WHERE best_send_hour IS NULL AND "
+                     "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = t.customer_id)")
+          .value(),
+      0);
+}
+
+TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {
+  ImportDemo(3000);
+  std::string split;
+  {
+    auto db = Database::Open(db_);
+    ASSERT_TRUE(db.ok());
+    // Test on the last 120 days of orders.
+    const int64_t last = (*db)->QueryInt("SELECT max(ordered_at) FROM orders").value();
+    split = FormatInstant(Instant{last - int64_t{120} * 86'400'000'000}).substr(0, 10);
+  }
+  Output eval = Patron({"--db", db_, "model", "evaluate", "recommendations", "--split", split,
+                        "--days", "120", "--json"});
+  ASSERT_EQ(eval.exit_code, 0) << eval.text;
+  json e = json::parse(eval.text, nullptr, false);
+  ASSERT_FALSE(e.is_discarded()) << eval.text;
+  EXPECT_GT(e["customers"].get<int>(), 100) << eval.text;
+  EXPECT_GT(e["item_to_item"]["ndcg"].get<double>(), e["most_popular"]["ndcg"].get<double>())
+      << eval.text;
+  EXPECT_GT(e["item_to_item"]["hit_rate"].get<double>(),
+            e["most_popular"]["hit_rate"].get<double>())
+      << eval.text;
+  std::printf("%s\n", eval.text.c_str());
+
+  // The CLV forecast against what happened after the split.
+  Output check = Patron(
+      {"--db", db_, "--json", "model", "evaluate", "clv", "--split", split, "--days", "119"});
+  ASSERT_EQ(check.exit_code, 0) << check.text;
+  json c = json::parse(check.text, nullptr, false);
+  ASSERT_FALSE(c.is_discarded()) << check.text;
+  EXPECT_EQ(c["holdout_weeks"].get<int>(), 17);
+  EXPECT_EQ(c["groups"].size(), 8u);
+  EXPECT_GT(c["customers"].get<int>(), 100);
+  EXPECT_GT(c["predicted_total"].get<double>(), 0);
+
+  // Purchase propensity as of the last order day: one model per category with
+  // enough buyers, and a reliability table whose top decile buys more than its bottom.
+  Output prop = Patron({"--db", db_, "model", "fit", "propensity", "--until", split, "--json"});
+  ASSERT_EQ(prop.exit_code, 0) << prop.text;
+  json p = json::parse(prop.text, nullptr, false);
+  ASSERT_FALSE(p.is_discarded()) << prop.text;
+  ASSERT_FALSE(p["categories"].empty()) << prop.text;
+  for (const auto& c : p["categories"]) {
+    if (c["reliability"].empty()) continue;
+    EXPECT_GE(c["reliability"].back()["observed_rate"].get<double>(),
+              c["reliability"].front()["observed_rate"].get<double>())
+        << c.dump();
+  }
+}
+
+TEST_F(ModelsCliTest, BadDatesAndEmptyDatabasesFailClearly) {
+  Output bad = Patron({"--db", db_, "model", "fit", "clv", "--until", "not-a-date"});
+  EXPECT_EQ(bad.exit_code, 1) << bad.text;
+  EXPECT_NE(bad.text.find("--until"), std::string::npos) << bad.text;
+  Output empty = Patron({"--db", db_, "model", "fit", "clv", "--until", "2024-01-01"});
+  EXPECT_EQ(empty.exit_code, 1) << empty.text;
+  EXPECT_NE(empty.text.find("no purchases"), std::string::npos) << empty.text;
+  Output usage = Patron({"--db", db_, "model", "fit"});
+  EXPECT_EQ(usage.exit_code, 2) << usage.text;
+}
+
+}  // namespace
+}  // namespace patron
