@@ -241,6 +241,9 @@ struct FieldInfo {
   ValueType type;
 };
 const std::vector<FieldInfo>& ProfileFields();
+// Computed traits (src/models, `patron model score`), stored with the profile
+// columns of the snapshot; missing until the customer is scored.
+const std::vector<FieldInfo>& TraitFields();
 const std::vector<FieldInfo>& AccountFields();
 
 // Civil date helpers for yyyymmdd-encoded dates.

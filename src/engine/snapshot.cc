@@ -66,6 +66,20 @@ const std::vector<FieldInfo>& ProfileFields() {
   return fields;
 }
 
+const std::vector<FieldInfo>& TraitFields() {
+  static const std::vector<FieldInfo> fields = {
+      {"rfm", ValueType::kText},                     {"rfm_r", ValueType::kInteger},
+      {"rfm_f", ValueType::kInteger},                {"rfm_m", ValueType::kInteger},
+      {"lifecycle", ValueType::kText},               {"purchase_days", ValueType::kInteger},
+      {"last_purchase_at", ValueType::kTimestamp},   {"expected_purchases_12m", ValueType::kNumber},
+      {"p_alive", ValueType::kNumber},               {"churn_risk", ValueType::kNumber},
+      {"expected_order_value", ValueType::kNumber},  {"clv_12m", ValueType::kNumber},
+      {"best_send_hour", ValueType::kInteger},       {"lead_score", ValueType::kNumber},
+      {"lead_stage", ValueType::kText},
+  };
+  return fields;
+}
+
 const std::vector<FieldInfo>& AccountFields() {
   static const std::vector<FieldInfo> fields = {
       {"name", ValueType::kText},          {"domain", ValueType::kText},
@@ -379,6 +393,35 @@ Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock&
     q.Reset();
   }
   const uint32_t n = snap->customer_count();
+
+  // Computed traits.
+  {
+    for (const auto& f : TraitFields()) Allocate(snap->profile[std::string(f.name)], f.type, n);
+    static constexpr std::string_view kQueryOrder[] = {
+        "rfm", "rfm_r", "rfm_f", "rfm_m", "lifecycle", "purchase_days", "last_purchase_at",
+        "expected_purchases_12m", "p_alive", "churn_risk", "expected_order_value", "clv_12m", "best_send_hour",
+        "lead_score", "lead_stage"};
+    std::vector<Column*> by_position;
+    for (std::string_view name : kQueryOrder) by_position.push_back(&snap->profile.find(name)->second);
+    Statement& q = db.Query("engine-customer-traits");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(q.Int(0));
+      if (c == UINT32_MAX) continue;
+      int digits = CurrencyMinorDigits(q.IsNull(16) ? std::string_view() : q.Text(16));
+      for (size_t i = 0; i < by_position.size(); ++i) {
+        int col = static_cast<int>(i + 1);
+        std::string_view name = kQueryOrder[i];
+        if ((name == "expected_order_value" || name == "clv_12m") && !q.IsNull(col)) {
+          by_position[i]->numbers[c] = MajorUnits(q.Int(col), digits);
+        } else {
+          SetValue(*by_position[i], c, q, col);
+        }
+      }
+    }
+    q.Reset();
+  }
 
   // Custom attributes, typed by their declaration (undeclared ones are text).
   {

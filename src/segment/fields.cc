@@ -82,6 +82,7 @@ std::vector<std::string> KnownProfileFields(const Vocabulary& vocabulary) {
   std::vector<std::string> names;
   for (const auto& f : engine::ProfileFields()) names.emplace_back(f.name);
   names.emplace_back("age");
+  for (const auto& f : engine::TraitFields()) names.emplace_back(f.name);
   for (const auto& f : engine::AccountFields()) names.push_back("account." + std::string(f.name));
   for (const auto& [name, _] : vocabulary.attributes) {
     names.push_back(name);
@@ -127,6 +128,14 @@ Result<FieldRef> ResolveProfileField(std::string_view name, const Vocabulary& vo
   for (const auto& f : engine::ProfileFields()) {
     if (f.name == name) {
       ref.scope = FieldRef::Scope::kProfile;
+      ref.name = std::string(name);
+      ref.type = f.type;
+      return ref;
+    }
+  }
+  for (const auto& f : engine::TraitFields()) {
+    if (f.name == name) {
+      ref.scope = FieldRef::Scope::kTrait;
       ref.name = std::string(name);
       ref.type = f.type;
       return ref;

@@ -26,6 +26,7 @@ struct FieldRef {
     kActivity,   // a field of the activity rows (purchase/order/event)
     kProperty,   // an event property
     kCategory,   // purchase.category: a category and its descendants
+    kTrait,      // a computed trait (customer_traits)
   };
   Scope scope = Scope::kProfile;
   std::string name;

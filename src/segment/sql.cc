@@ -6,6 +6,7 @@
 
 #include <cinttypes>
 #include <cmath>
+#include <map>
 #include <cstdio>
 
 #include "segment/fields.h"
@@ -211,6 +212,17 @@ class Emitter {
       case FieldRef::Scope::kAge: {
         ASSIGN_OR_RETURN(NumericTest t, internal::CompileNumeric(c, ValueType::kDate, true, o_.now));
         return Numeric("c.birth_date", "c.birth_date IS NOT NULL", t, true);
+      }
+      case FieldRef::Scope::kTrait: {
+        static const std::map<std::string, std::string> kColumns = {
+            {"rfm", "t.rfm_segment"},
+            {"lifecycle", "t.lifecycle_stage"},
+            {"expected_order_value", "(t.expected_order_value_minor / " + Scale("t.currency") + ")"},
+            {"clv_12m", "(t.clv_12m_minor / " + Scale("t.currency") + ")"}};
+        auto it = kColumns.find(ref.name);
+        std::string column = it != kColumns.end() ? it->second : "t." + ref.name;
+        expr = "(SELECT " + column + " FROM customer_traits t WHERE t.customer_id = c.id)";
+        return Field(c, expr, ref.type, false, "");
       }
       default:
         expr = ref.name == "source" ? "(SELECT s.name FROM sources s WHERE s.id = c.source_id)" : "c." + ref.name;

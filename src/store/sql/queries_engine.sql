@@ -9,6 +9,12 @@ SELECT c.id, c.given_name, c.family_name, c.full_name, c.salutation, c.gender, c
 FROM customers c LEFT JOIN sources s ON s.id = c.source_id
 ORDER BY c.id;
 
+-- name: engine-customer-traits
+SELECT customer_id, rfm_segment, rfm_r, rfm_f, rfm_m, lifecycle_stage, purchase_days, last_purchase_at,
+       expected_purchases_12m, p_alive, churn_risk, expected_order_value_minor, clv_12m_minor, best_send_hour,
+       lead_score, lead_stage, currency
+FROM customer_traits;
+
 -- name: engine-customer-attributes
 SELECT a.customer_id, a.name, a.value, d.type
 FROM customer_attributes a

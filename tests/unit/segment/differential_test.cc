@@ -13,6 +13,7 @@
 #include "demo/demo.h"
 #include "engine/engine.h"
 #include "ingest/ingest.h"
+#include "models/models.h"
 #include "segment/segment.h"
 #include "store/store.h"
 
@@ -49,6 +50,11 @@ class DifferentialTest : public ::testing::Test {
       auto report = ingest::ImportFile(*db_, io, clock);
       ASSERT_TRUE(report.ok()) << f.path << ": " << report.status().ToString();
     }
+    // Computed traits, so that segments on them are compared too.
+    models::ModelRunOptions mo;
+    mo.until = CivilDate{2026, 11, 1};
+    auto scored = models::ScoreCustomers(*db_, mo, clock);
+    ASSERT_TRUE(scored.ok()) << scored.status().ToString();
     ASSERT_TRUE(RegisterSqlFunctions(*db_).ok());
     auto snapshot = engine::BuildSnapshot(*db_, clock);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
@@ -133,8 +139,12 @@ class SegmentGenerator {
       case 4: return Did();
       case 5: return AggregateCondition();
       case 6: return Sequence();
-      case 7: return Uniform(0, 1) ? "reachable(" + Pick<std::string>({"email", "sms", "phone", "mail"}) + ")"
-                                   : Tagged();
+      case 7: {
+        int which = Uniform(0, 2);
+        if (which == 0) return "reachable(" + Pick<std::string>({"email", "sms", "phone", "mail"}) + ")";
+        if (which == 1) return Tagged();
+        return Trait();
+      }
       case 8: return AccountCondition();
       default: return AttributeCondition();
     }
@@ -352,6 +362,19 @@ class SegmentGenerator {
     for (const auto& [tag, _] : s_.tags) tags.push_back(tag);
     tags.push_back("never-used");
     return "tagged(" + Quote(Pick(tags)) + (Uniform(0, 1) ? ", " + Quote(Pick(tags)) : "") + ")";
+  }
+  std::string Trait() {
+    switch (Uniform(0, 7)) {
+      case 0: return "rfm " + TextTail(s_.profile.at("rfm").dict);
+      case 1: return "lifecycle " + TextTail(s_.profile.at("lifecycle").dict);
+      case 2: return "churn_risk " + Pick<std::string>({">", "<", ">="}) + " 0." + std::to_string(Uniform(0, 9));
+      case 3: return "clv_12m " + Pick<std::string>({">", "<"}) + " " + Amount();
+      case 4: return "rfm_r " + NumberTail(1, 5);
+      case 5: return "expected_purchases_12m > " + std::to_string(Uniform(0, 3));
+      case 6: return "last_purchase_at " + TimeTail();
+      default: return Pick<std::string>({"best_send_hour between 8 and 60", "lead_stage = \"mql\"", "lead_score > 10",
+                                         "p_alive is missing", "expected_order_value > 100"});
+    }
   }
   std::string AccountCondition() {
     switch (Uniform(0, 3)) {
