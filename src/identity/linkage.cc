@@ -1,0 +1,666 @@
+// Fellegi–Sunter record linkage: preparation, blocking, comparison vectors,
+// m/u estimation without labels, scoring and clustering.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "identity/linkage_internal.h"
+
+namespace patron::identity {
+namespace internal {
+namespace {
+
+// Letters and digits of an identifier, folded ("AB-12 34" -> "ab1234").
+std::string CompactId(std::string_view text) {
+  std::string out;
+  for (char c : AsciiLower(AsciiDigits(text))) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.push_back(c);
+  }
+  return out;
+}
+
+std::string DigitsOf(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') out.push_back(c);
+  }
+  return out;
+}
+
+std::string DateDigits(std::string_view date) {
+  std::string digits = DigitsOf(AsciiDigits(date));
+  return digits.size() == 8 ? digits : "";
+}
+
+std::string WithoutSpaces(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c != ' ') out.push_back(c);
+  }
+  return out;
+}
+
+// Levels of a name part: 3 exact, 2 close (one edit, Jaro–Winkler >= 0.92 or
+// the same romanisation), 1 similar (Jaro–Winkler >= 0.8 or the same consonant
+// skeleton), 0 different; -1 missing.
+int NameLevel(const std::string& a, const std::string& a_roman, const std::string& a_skeleton,
+              const std::string& b, const std::string& b_roman, const std::string& b_skeleton) {
+  if (a.empty() || b.empty()) return -1;
+  if (a == b) return 3;
+  if (!a_roman.empty() && a_roman == b_roman) return 2;
+  const double jw = JaroWinkler(a, b);
+  if (jw >= 0.92 || DamerauLevenshtein(a, b) <= 1) return 2;
+  if (jw >= 0.8) return 1;
+  if (!a_skeleton.empty() && a_skeleton == b_skeleton) return 1;
+  if (!a_roman.empty() && !b_roman.empty() && JaroWinkler(a_roman, b_roman) >= 0.88) return 1;
+  return 0;
+}
+
+// Levels of a free-text place field: 2 exact, 1 close, 0 different.
+int PlaceLevel(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return -1;
+  if (a == b) return 2;
+  if (JaroWinkler(a, b) >= 0.9 || WithoutSpaces(a) == WithoutSpaces(b)) return 1;
+  return 0;
+}
+
+int ExactLevel(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return -1;
+  return a == b ? 1 : 0;
+}
+
+// 2 exact, 1 one edit, 0 different.
+int CodeLevel(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return -1;
+  if (a == b) return 2;
+  return DamerauLevenshtein(a, b) <= 1 ? 1 : 0;
+}
+
+}  // namespace
+
+PreparedRecord Prepare(const PersonRecord& r) {
+  PreparedRecord p;
+  p.given = NormalizeName(r.given_name);
+  p.family = NormalizeName(r.family_name);
+  p.given_roman = Romanize(p.given);
+  p.family_roman = Romanize(p.family);
+  p.given_skeleton = NameSkeleton(p.given);
+  p.family_skeleton = NameSkeleton(p.family);
+  p.birth_date = DateDigits(r.birth_date);
+  p.street = NormalizeName(r.street);
+  p.street_compact = WithoutSpaces(p.street);
+  p.street_number = CompactId(r.street_number);
+  p.address_extra = NormalizeName(r.address_extra);
+  p.city = NormalizeName(r.city);
+  p.postcode = CompactId(r.postcode);
+  p.region = NormalizeName(r.region);
+  p.national_id = CompactId(r.national_id);
+  if (auto key = NationalIdKey(r.national_id)) p.national_key = *key;
+  p.email = AsciiLower(TrimAscii(r.email));
+  p.email_local = EmailLocalPart(p.email);
+  p.phone_digits = DigitsOf(r.phone);
+  return p;
+}
+
+std::vector<PreparedRecord> PrepareAll(const std::vector<PersonRecord>& records) {
+  std::vector<PreparedRecord> out;
+  out.reserve(records.size());
+  for (const auto& r : records) out.push_back(Prepare(r));
+  return out;
+}
+
+ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& b) {
+  ComparisonVector v;
+  auto set = [&v](Field f, int level) { v.levels[static_cast<int>(f)] = static_cast<int8_t>(level); };
+
+  // Names, straight and with given and family name swapped (a form filled in
+  // the wrong order); the better reading counts.
+  int given = NameLevel(a.given, a.given_roman, a.given_skeleton, b.given, b.given_roman,
+                        b.given_skeleton);
+  int family = NameLevel(a.family, a.family_roman, a.family_skeleton, b.family, b.family_roman,
+                         b.family_skeleton);
+  if (given < 3 || family < 3) {
+    int swapped_given = NameLevel(a.given, a.given_roman, a.given_skeleton, b.family,
+                                  b.family_roman, b.family_skeleton);
+    int swapped_family = NameLevel(a.family, a.family_roman, a.family_skeleton, b.given,
+                                   b.given_roman, b.given_skeleton);
+    if (swapped_given >= 2 && swapped_family >= 2 &&
+        swapped_given + swapped_family > given + family) {
+      // A swap is itself a small disagreement: at most "close".
+      given = 2;
+      family = 2;
+    }
+  }
+  set(Field::kGivenName, given);
+  set(Field::kFamilyName, family);
+
+  switch (CompareDates(a.birth_date, b.birth_date)) {
+    case DateCloseness::kMissing: set(Field::kBirthDate, -1); break;
+    case DateCloseness::kDifferent: set(Field::kBirthDate, 0); break;
+    case DateCloseness::kSameYear: set(Field::kBirthDate, 1); break;
+    case DateCloseness::kTypo: set(Field::kBirthDate, 2); break;
+    case DateCloseness::kExact: set(Field::kBirthDate, 3); break;
+  }
+
+  if (a.street.empty() || b.street.empty()) {
+    set(Field::kStreet, -1);
+  } else if (a.street == b.street) {
+    set(Field::kStreet, 3);
+  } else if (a.street_compact == b.street_compact || JaroWinkler(a.street, b.street) >= 0.92) {
+    set(Field::kStreet, 2);
+  } else if (TokenSetSimilarity(a.street, b.street) >= 0.5) {
+    set(Field::kStreet, 1);
+  } else {
+    set(Field::kStreet, 0);
+  }
+  set(Field::kStreetNumber, ExactLevel(a.street_number, b.street_number));
+  set(Field::kAddressExtra, PlaceLevel(a.address_extra, b.address_extra));
+  set(Field::kCity, PlaceLevel(a.city, b.city));
+  set(Field::kPostcode, CodeLevel(a.postcode, b.postcode));
+  set(Field::kRegion, ExactLevel(a.region, b.region));
+  set(Field::kNationalId, CodeLevel(a.national_id, b.national_id));
+
+  if (a.email.empty() || b.email.empty()) {
+    set(Field::kEmail, -1);
+  } else if (a.email == b.email) {
+    set(Field::kEmail, 2);
+  } else {
+    set(Field::kEmail, !a.email_local.empty() && a.email_local == b.email_local ? 1 : 0);
+  }
+  set(Field::kPhone, CodeLevel(a.phone_digits, b.phone_digits));
+  return v;
+}
+
+std::string DeterministicRule(const PreparedRecord& a, const PreparedRecord& b) {
+  if (!a.national_key.empty() && a.national_key == b.national_key) return "national_id";
+  if (!a.email.empty() && a.email == b.email) return "email";
+  if (!a.phone_digits.empty() && a.phone_digits == b.phone_digits) return "phone";
+  return "";
+}
+
+LinkageModel DefaultModel() {
+  // Plausible values before anything was fitted: exact agreement is common
+  // among matches and rare among non-matches.
+  LinkageModel model;
+  model.m.resize(kFieldCount);
+  model.u.resize(kFieldCount);
+  for (int f = 0; f < kFieldCount; ++f) {
+    const int levels = LevelCount(static_cast<Field>(f));
+    model.m[f].assign(levels, 0.0);
+    model.u[f].assign(levels, 0.0);
+    // m: 0.85 at exact, the rest shared by the lower levels, least at 0.
+    // u: mostly disagreement, 1 % at exact.
+    double remaining_m = 0.15, remaining_u = 0.01;
+    model.m[f][levels - 1] = 0.85;
+    model.u[f][levels - 1] = 0.01;
+    for (int l = levels - 2; l >= 1; --l) {
+      model.m[f][l] = remaining_m / 2;
+      remaining_m /= 2;
+      model.u[f][l] = 0.02;
+      remaining_u += 0.02;
+    }
+    model.m[f][0] += remaining_m;
+    model.u[f][0] = 1.0 - remaining_u;
+  }
+  model.match_proportion = 0.01;
+  return model;
+}
+
+std::string ModelToJson(const LinkageModel& model) {
+  nlohmann::json j;
+  j["match_proportion"] = model.match_proportion;
+  for (int f = 0; f < kFieldCount; ++f) {
+    const std::string name(FieldName(static_cast<Field>(f)));
+    j["fields"][name]["m"] = model.m[f];
+    j["fields"][name]["u"] = model.u[f];
+  }
+  return j.dump();
+}
+
+Result<LinkageModel> ModelFromJson(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return DataLoss("identity model is not valid JSON");
+  }
+  LinkageModel model = DefaultModel();
+  model.match_proportion = j.value("match_proportion", model.match_proportion);
+  for (int f = 0; f < kFieldCount; ++f) {
+    const std::string name(FieldName(static_cast<Field>(f)));
+    if (!j.contains("fields") || !j["fields"].contains(name)) continue;
+    const auto& field = j["fields"][name];
+    auto m = field.value("m", std::vector<double>{});
+    auto u = field.value("u", std::vector<double>{});
+    const size_t levels = static_cast<size_t>(LevelCount(static_cast<Field>(f)));
+    if (m.size() == levels && u.size() == levels) {
+      model.m[f] = std::move(m);
+      model.u[f] = std::move(u);
+    }
+  }
+  return model;
+}
+
+}  // namespace internal
+
+using internal::PreparedRecord;
+
+std::string_view FieldName(Field field) {
+  switch (field) {
+    case Field::kGivenName: return "given_name";
+    case Field::kFamilyName: return "family_name";
+    case Field::kBirthDate: return "birth_date";
+    case Field::kStreet: return "street";
+    case Field::kStreetNumber: return "street_number";
+    case Field::kAddressExtra: return "address_extra";
+    case Field::kCity: return "city";
+    case Field::kPostcode: return "postcode";
+    case Field::kRegion: return "region";
+    case Field::kNationalId: return "national_id";
+    case Field::kEmail: return "email";
+    case Field::kPhone: return "phone";
+  }
+  return "?";
+}
+
+int LevelCount(Field field) {
+  switch (field) {
+    case Field::kGivenName:
+    case Field::kFamilyName:
+    case Field::kBirthDate:
+    case Field::kStreet:
+      return 4;
+    case Field::kStreetNumber:
+    case Field::kRegion:
+      return 2;
+    case Field::kAddressExtra:
+    case Field::kCity:
+    case Field::kPostcode:
+    case Field::kNationalId:
+    case Field::kEmail:
+    case Field::kPhone:
+      return 3;
+  }
+  return 2;
+}
+
+double LinkageModel::Weight(Field field, int level) const {
+  if (level < 0) return 0.0;
+  const int f = static_cast<int>(field);
+  return std::log2(m[f][level] / u[f][level]);
+}
+
+double LinkageModel::MatchWeight(const ComparisonVector& v) const {
+  double w = 0;
+  for (int f = 0; f < kFieldCount; ++f) w += Weight(static_cast<Field>(f), v.levels[f]);
+  return w;
+}
+
+double LinkageModel::MatchProbability(const ComparisonVector& v) const {
+  const double prior = std::log2(match_proportion / (1.0 - match_proportion));
+  const double log_odds = prior + MatchWeight(v);
+  return 1.0 / (1.0 + std::exp2(-log_odds));
+}
+
+ComparisonVector Compare(const PersonRecord& a, const PersonRecord& b) {
+  return internal::ComparePrepared(internal::Prepare(a), internal::Prepare(b));
+}
+
+namespace {
+
+uint64_t PairKey(int a, int b) {
+  if (a > b) std::swap(a, b);
+  return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
+}
+
+// Blocking keys of a record: records sharing any key become candidate pairs.
+// Each key is prefixed by its rule so that keys of two rules never collide.
+void BlockingKeys(const PreparedRecord& p, std::vector<std::string>& keys) {
+  keys.clear();
+  const std::string year = p.birth_date.substr(0, std::min<size_t>(4, p.birth_date.size()));
+  if (!p.family.empty() && !year.empty()) keys.push_back("fy|" + p.family + "|" + year);
+  if (!p.given.empty() && !p.postcode.empty()) keys.push_back("gp|" + p.given + "|" + p.postcode);
+  if (!p.family.empty() && !p.postcode.empty()) keys.push_back("fp|" + p.family + "|" + p.postcode);
+  if (!p.family_skeleton.empty() && !p.given_skeleton.empty()) {
+    keys.push_back("sk|" + p.family_skeleton + "|" + p.given_skeleton.substr(0, 2));
+  }
+  if (!p.given.empty() && !p.family.empty()) {
+    // Order-free, so that swapped given and family names meet.
+    keys.push_back(p.given < p.family ? "gf|" + p.given + "|" + p.family
+                                      : "gf|" + p.family + "|" + p.given);
+  }
+  if (!p.birth_date.empty()) keys.push_back("dob|" + p.birth_date);
+  if (!p.national_id.empty()) keys.push_back("id|" + p.national_id);
+  if (!p.email.empty()) keys.push_back("em|" + p.email);
+  if (p.email_local.size() >= 4) keys.push_back("el|" + p.email_local);
+  if (p.phone_digits.size() >= 7) keys.push_back("ph|" + p.phone_digits);
+  if (!p.street_compact.empty() && !p.street_number.empty()) {
+    keys.push_back("st|" + p.street_number + "|" + p.street_compact);
+  }
+  if (!p.given.empty() && !p.birth_date.empty()) {
+    keys.push_back("gd|" + p.given + "|" + p.birth_date.substr(4));
+  }
+}
+
+std::vector<std::pair<int, int>> CandidatePairs(const std::vector<PreparedRecord>& prepared,
+                                                int max_block_size) {
+  std::unordered_map<std::string, std::vector<int>> blocks;
+  blocks.reserve(prepared.size() * 8);
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    BlockingKeys(prepared[i], keys);
+    for (auto& key : keys) blocks[std::move(key)].push_back(static_cast<int>(i));
+  }
+  std::vector<uint64_t> pairs;
+  for (const auto& [key, members] : blocks) {
+    if (members.size() < 2 || members.size() > static_cast<size_t>(max_block_size)) continue;
+    for (size_t x = 0; x < members.size(); ++x) {
+      for (size_t y = x + 1; y < members.size(); ++y) pairs.push_back(PairKey(members[x], members[y]));
+    }
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  std::vector<std::pair<int, int>> out;
+  out.reserve(pairs.size());
+  for (uint64_t key : pairs) {
+    out.emplace_back(static_cast<int>(key >> 32), static_cast<int>(key & 0xffffffffu));
+  }
+  return out;
+}
+
+struct VectorHash {
+  size_t operator()(const std::array<int8_t, kFieldCount>& v) const {
+    size_t h = 1469598103934665603ull;
+    for (int8_t x : v) h = (h ^ static_cast<uint8_t>(x)) * 1099511628211ull;
+    return h;
+  }
+};
+
+std::array<int8_t, kFieldCount> AsArray(const ComparisonVector& v) {
+  std::array<int8_t, kFieldCount> a;
+  std::copy(std::begin(v.levels), std::end(v.levels), a.begin());
+  return a;
+}
+
+// u: how often each level occurs between random records — nearly all of them
+// non-matches — with add-one smoothing so that no level is impossible.
+void EstimateU(const std::vector<PreparedRecord>& prepared, const LinkageOptions& options,
+               LinkageModel& model) {
+  std::vector<std::vector<double>> counts(kFieldCount);
+  for (int f = 0; f < kFieldCount; ++f) counts[f].assign(LevelCount(static_cast<Field>(f)), 1.0);
+  const int64_t n = static_cast<int64_t>(prepared.size());
+  if (n >= 2) {
+    const int64_t all_pairs = n * (n - 1) / 2;
+    auto count = [&](int a, int b) {
+      ComparisonVector v = internal::ComparePrepared(prepared[a], prepared[b]);
+      for (int f = 0; f < kFieldCount; ++f) {
+        if (v.levels[f] >= 0) counts[f][v.levels[f]] += 1;
+      }
+    };
+    if (all_pairs <= options.u_sample_pairs) {
+      for (int a = 0; a < n; ++a) {
+        for (int b = a + 1; b < n; ++b) count(a, b);
+      }
+    } else {
+      std::mt19937_64 rng(options.seed);
+      std::uniform_int_distribution<int64_t> pick(0, n - 1);
+      for (int s = 0; s < options.u_sample_pairs; ++s) {
+        int64_t a = pick(rng), b = pick(rng);
+        if (a == b) continue;
+        count(static_cast<int>(a), static_cast<int>(b));
+      }
+    }
+  }
+  for (int f = 0; f < kFieldCount; ++f) {
+    const double total = std::accumulate(counts[f].begin(), counts[f].end(), 0.0);
+    for (size_t l = 0; l < counts[f].size(); ++l) model.u[f][l] = counts[f][l] / total;
+  }
+}
+
+// m and the match proportion by expectation–maximisation over the candidate
+// pairs' comparison vectors (grouped: pairs with equal vectors are one term).
+void EstimateM(const std::vector<std::pair<std::array<int8_t, kFieldCount>, int64_t>>& patterns,
+               const LinkageOptions& options, LinkageModel& model) {
+  int64_t total = 0;
+  for (const auto& [pattern, count] : patterns) total += count;
+  if (total == 0) return;
+  model.match_proportion = 0.1;
+  for (int iteration = 0; iteration < options.em_iterations; ++iteration) {
+    std::vector<std::vector<double>> m_sum(kFieldCount);
+    for (int f = 0; f < kFieldCount; ++f) m_sum[f].assign(model.m[f].size(), 0.0);
+    double expected_matches = 0;
+    for (const auto& [pattern, count] : patterns) {
+      ComparisonVector v;
+      std::copy(pattern.begin(), pattern.end(), v.levels);
+      const double g = model.MatchProbability(v);
+      expected_matches += g * static_cast<double>(count);
+      for (int f = 0; f < kFieldCount; ++f) {
+        if (pattern[f] >= 0) m_sum[f][pattern[f]] += g * static_cast<double>(count);
+      }
+    }
+    for (int f = 0; f < kFieldCount; ++f) {
+      const double field_total = std::accumulate(m_sum[f].begin(), m_sum[f].end(), 0.0);
+      if (field_total <= 0) continue;
+      for (size_t l = 0; l < m_sum[f].size(); ++l) {
+        // A floor keeps log(m/u) finite for levels no match showed.
+        model.m[f][l] = std::max(m_sum[f][l] / field_total, 1e-6);
+      }
+    }
+    model.match_proportion =
+        std::clamp(expected_matches / static_cast<double>(total), 1e-6, 1.0 - 1e-6);
+  }
+}
+
+// Union–find over record indices with member lists for the transitivity guard.
+class Clusters {
+ public:
+  explicit Clusters(int n) : parent_(static_cast<size_t>(n)), members_(static_cast<size_t>(n)) {
+    for (int i = 0; i < n; ++i) {
+      parent_[static_cast<size_t>(i)] = i;
+      members_[static_cast<size_t>(i)] = {i};
+    }
+  }
+  int Find(int x) {
+    while (parent_[static_cast<size_t>(x)] != x) {
+      parent_[static_cast<size_t>(x)] = parent_[static_cast<size_t>(parent_[static_cast<size_t>(x)])];
+      x = parent_[static_cast<size_t>(x)];
+    }
+    return x;
+  }
+  const std::vector<int>& Members(int root) const { return members_[static_cast<size_t>(root)]; }
+  void Join(int ra, int rb) {
+    if (members_[static_cast<size_t>(ra)].size() < members_[static_cast<size_t>(rb)].size()) {
+      std::swap(ra, rb);
+    }
+    parent_[static_cast<size_t>(rb)] = ra;
+    auto& into = members_[static_cast<size_t>(ra)];
+    auto& from = members_[static_cast<size_t>(rb)];
+    into.insert(into.end(), from.begin(), from.end());
+    from.clear();
+    from.shrink_to_fit();
+  }
+
+ private:
+  std::vector<int> parent_;
+  std::vector<std::vector<int>> members_;
+};
+
+}  // namespace
+
+LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOptions& options,
+                   const std::vector<std::pair<int, int>>& forced_apart,
+                   const std::vector<std::pair<int, int>>& forced_together) {
+  const auto start = std::chrono::steady_clock::now();
+  LinkageResult result;
+  result.model = internal::DefaultModel();
+  const int n = static_cast<int>(records.size());
+  const std::vector<PreparedRecord> prepared = internal::PrepareAll(records);
+
+  const auto candidates = CandidatePairs(prepared, options.max_block_size);
+  result.candidate_pairs = static_cast<int64_t>(candidates.size());
+
+  EstimateU(prepared, options, result.model);
+  std::vector<ComparisonVector> vectors;
+  vectors.reserve(candidates.size());
+  std::unordered_map<std::array<int8_t, kFieldCount>, int64_t, VectorHash> pattern_counts;
+  for (const auto& [a, b] : candidates) {
+    vectors.push_back(internal::ComparePrepared(prepared[a], prepared[b]));
+    ++pattern_counts[AsArray(vectors.back())];
+  }
+  std::vector<std::pair<std::array<int8_t, kFieldCount>, int64_t>> patterns(pattern_counts.begin(),
+                                                                          pattern_counts.end());
+  std::sort(patterns.begin(), patterns.end());  // deterministic summation order
+  EstimateM(patterns, options, result.model);
+
+  // Deterministic rules: records sharing an email, a phone or a valid national
+  // ID. Linked through the candidate pairs (every such pair shares a block key
+  // unless its block was too large, in which case the rule's own grouping below
+  // finds it).
+  std::unordered_map<std::string, std::vector<int>> rule_groups;
+  for (int i = 0; i < n; ++i) {
+    const auto& p = prepared[static_cast<size_t>(i)];
+    if (!p.national_key.empty()) rule_groups["national_id|" + p.national_key].push_back(i);
+    if (!p.email.empty()) rule_groups["email|" + p.email].push_back(i);
+    if (!p.phone_digits.empty()) rule_groups["phone|" + p.phone_digits].push_back(i);
+  }
+  std::unordered_set<uint64_t> apart;
+  std::unordered_map<int, std::vector<int>> apart_partners;
+  for (auto [a, b] : forced_apart) {
+    apart.insert(PairKey(a, b));
+    apart_partners[a].push_back(b);
+    apart_partners[b].push_back(a);
+  }
+  std::vector<std::pair<std::string, std::vector<int>>> sorted_groups(rule_groups.begin(),
+                                                                      rule_groups.end());
+  std::sort(sorted_groups.begin(), sorted_groups.end());
+  for (const auto& [key, members] : sorted_groups) {
+    if (members.size() < 2) continue;
+    const std::string rule = key.substr(0, key.find('|'));
+    for (size_t x = 1; x < members.size(); ++x) {
+      ScoredPair pair;
+      pair.a = members[0];
+      pair.b = members[x];
+      pair.rule = rule;
+      pair.probability = 1.0;
+      pair.weight = result.model.MatchWeight(
+          internal::ComparePrepared(prepared[static_cast<size_t>(pair.a)], prepared[static_cast<size_t>(pair.b)]));
+      result.merges.push_back(std::move(pair));
+    }
+  }
+  for (auto [a, b] : forced_together) {
+    ScoredPair pair;
+    pair.a = std::min(a, b);
+    pair.b = std::max(a, b);
+    pair.rule = "review";
+    pair.probability = 1.0;
+    result.merges.push_back(std::move(pair));
+  }
+  const size_t rule_pairs = result.merges.size();
+
+  std::vector<ScoredPair> probabilistic;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    ScoredPair pair;
+    pair.a = candidates[i].first;
+    pair.b = candidates[i].second;
+    pair.weight = result.model.MatchWeight(vectors[i]);
+    pair.probability = result.model.MatchProbability(vectors[i]);
+    if (pair.probability >= options.merge_threshold) {
+      probabilistic.push_back(pair);
+    } else if (pair.probability >= options.review_threshold) {
+      result.reviews.push_back(pair);
+    }
+  }
+  std::sort(probabilistic.begin(), probabilistic.end(), [](const ScoredPair& x, const ScoredPair& y) {
+    if (x.probability != y.probability) return x.probability > y.probability;
+    return std::tie(x.a, x.b) < std::tie(y.a, y.b);
+  });
+  result.merges.insert(result.merges.end(), probabilistic.begin(), probabilistic.end());
+
+  // Clustering: rules and accepted reviews first, then the strongest pairs.
+  Clusters clusters(n);
+  auto kept_apart = [&](int ra, int rb) {
+    const auto& small = clusters.Members(ra).size() < clusters.Members(rb).size()
+                            ? clusters.Members(ra) : clusters.Members(rb);
+    const int other = clusters.Members(ra).size() < clusters.Members(rb).size() ? rb : ra;
+    for (int member : small) {
+      auto it = apart_partners.find(member);
+      if (it == apart_partners.end()) continue;
+      for (int partner : it->second) {
+        if (clusters.Find(partner) == other) return true;
+      }
+    }
+    return false;
+  };
+  std::vector<ScoredPair> accepted;
+  for (size_t i = 0; i < result.merges.size(); ++i) {
+    const ScoredPair& pair = result.merges[i];
+    const int ra = clusters.Find(pair.a), rb = clusters.Find(pair.b);
+    if (ra == rb) {
+      accepted.push_back(pair);
+      continue;
+    }
+    if (!apart_partners.empty() && kept_apart(ra, rb)) continue;
+    if (i >= rule_pairs && clusters.Members(ra).size() > 1 && clusters.Members(rb).size() > 1) {
+      // The transitivity guard: join two clusters only when their records
+      // agree on the whole, not through one strong-looking link.
+      double sum = 0;
+      int64_t count = 0;
+      for (int x : clusters.Members(ra)) {
+        for (int y : clusters.Members(rb)) {
+          sum += result.model.MatchProbability(
+              internal::ComparePrepared(prepared[static_cast<size_t>(x)], prepared[static_cast<size_t>(y)]));
+          ++count;
+        }
+      }
+      if (sum / static_cast<double>(count) < options.cluster_join_min_mean) {
+        ++result.guard_refusals;
+        continue;
+      }
+    }
+    clusters.Join(ra, rb);
+    accepted.push_back(pair);
+  }
+  result.merges = std::move(accepted);
+
+  result.cluster.resize(static_cast<size_t>(n));
+  std::vector<int> smallest(static_cast<size_t>(n), n);
+  for (int i = 0; i < n; ++i) {
+    int root = clusters.Find(i);
+    smallest[static_cast<size_t>(root)] = std::min(smallest[static_cast<size_t>(root)], i);
+  }
+  for (int i = 0; i < n; ++i) result.cluster[static_cast<size_t>(i)] = smallest[static_cast<size_t>(clusters.Find(i))];
+  // Reviews between records that ended in one cluster need no decision.
+  std::erase_if(result.reviews, [&](const ScoredPair& p) {
+    return result.cluster[static_cast<size_t>(p.a)] == result.cluster[static_cast<size_t>(p.b)] ||
+           apart.count(PairKey(p.a, p.b)) > 0;
+  });
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+PairwiseQuality EvaluateClusters(const std::vector<int>& predicted_cluster,
+                                 const std::vector<std::string>& true_entity) {
+  PairwiseQuality q;
+  auto pairs = [](int64_t k) { return k * (k - 1) / 2; };
+  std::unordered_map<int, int64_t> predicted_sizes;
+  std::unordered_map<std::string, int64_t> true_sizes;
+  std::unordered_map<std::string, int64_t> both_sizes;
+  for (size_t i = 0; i < predicted_cluster.size() && i < true_entity.size(); ++i) {
+    ++predicted_sizes[predicted_cluster[i]];
+    ++true_sizes[true_entity[i]];
+    ++both_sizes[std::to_string(predicted_cluster[i]) + "\x1f" + true_entity[i]];
+  }
+  for (const auto& [k, size] : predicted_sizes) q.predicted_pairs += pairs(size);
+  for (const auto& [k, size] : true_sizes) q.true_pairs += pairs(size);
+  for (const auto& [k, size] : both_sizes) q.correct_pairs += pairs(size);
+  q.precision = q.predicted_pairs ? static_cast<double>(q.correct_pairs) / static_cast<double>(q.predicted_pairs) : 1.0;
+  q.recall = q.true_pairs ? static_cast<double>(q.correct_pairs) / static_cast<double>(q.true_pairs) : 1.0;
+  q.f1 = q.precision + q.recall > 0 ? 2 * q.precision * q.recall / (q.precision + q.recall) : 0.0;
+  return q;
+}
+
+}  // namespace patron::identity
