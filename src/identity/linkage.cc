@@ -81,6 +81,29 @@ int CodeLevel(const std::string& a, const std::string& b) {
   return DamerauLevenshtein(a, b) <= 1 ? 1 : 0;
 }
 
+// A record without any name but with an email such as "sara.ahmadi@..." is
+// given the names its local part spells: orders and web events often know a
+// person only by email. Needs two parts of at least two letters each.
+void NamesFromEmail(PreparedRecord& p) {
+  std::vector<std::string> parts(1);
+  for (char c : p.email_local) {
+    if (c == '.' || c == '_' || c == '-') {
+      if (!parts.back().empty()) parts.emplace_back();
+    } else if (c >= 'a' && c <= 'z') {
+      parts.back().push_back(c);
+    } else {
+      return;  // digits and other characters: not a name
+    }
+  }
+  if (parts.size() != 2 || parts[0].size() < 2 || parts[1].size() < 2) return;
+  p.given = parts[0];
+  p.family = parts[1];
+  p.given_roman = p.given;
+  p.family_roman = p.family;
+  p.given_skeleton = NameSkeleton(p.given);
+  p.family_skeleton = NameSkeleton(p.family);
+}
+
 }  // namespace
 
 PreparedRecord Prepare(const PersonRecord& r) {
@@ -103,6 +126,11 @@ PreparedRecord Prepare(const PersonRecord& r) {
   if (auto key = NationalIdKey(r.national_id)) p.national_key = *key;
   p.email = AsciiLower(TrimAscii(r.email));
   p.email_local = EmailLocalPart(p.email);
+  for (char c : p.email_local) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) p.email_local_compact.push_back(c);
+  }
+  if (p.given.empty() && p.family.empty()) NamesFromEmail(p);
+  p.city_roman = Romanize(p.city);
   p.phone_digits = DigitsOf(r.phone);
   return p;
 }
@@ -160,17 +188,25 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
   }
   set(Field::kStreetNumber, ExactLevel(a.street_number, b.street_number));
   set(Field::kAddressExtra, PlaceLevel(a.address_extra, b.address_extra));
-  set(Field::kCity, PlaceLevel(a.city, b.city));
+  int city = PlaceLevel(a.city, b.city);
+  // Cities in two scripts ("Jeddah", "جدة") meet through their romanisation.
+  if (city == 0 && !a.city_roman.empty() &&
+      (a.city_roman == b.city_roman || NameSkeleton(a.city_roman) == NameSkeleton(b.city_roman))) {
+    city = 1;
+  }
+  set(Field::kCity, city);
   set(Field::kPostcode, CodeLevel(a.postcode, b.postcode));
   set(Field::kRegion, ExactLevel(a.region, b.region));
   set(Field::kNationalId, CodeLevel(a.national_id, b.national_id));
 
   if (a.email.empty() || b.email.empty()) {
     set(Field::kEmail, -1);
-  } else if (a.email == b.email) {
-    set(Field::kEmail, 2);
   } else {
-    set(Field::kEmail, !a.email_local.empty() && a.email_local == b.email_local ? 1 : 0);
+    // Only the whole address is evidence. A shared or similar local part
+    // ("mehdi.rezaei@" at two providers) mostly spells the name, which the
+    // name fields already weigh; counting it again would make namesakes look
+    // like one person. Local parts still serve as a blocking key.
+    set(Field::kEmail, a.email == b.email ? 1 : 0);
   }
   set(Field::kPhone, CodeLevel(a.phone_digits, b.phone_digits));
   return v;
@@ -275,12 +311,12 @@ int LevelCount(Field field) {
       return 4;
     case Field::kStreetNumber:
     case Field::kRegion:
+    case Field::kEmail:
       return 2;
     case Field::kAddressExtra:
     case Field::kCity:
     case Field::kPostcode:
     case Field::kNationalId:
-    case Field::kEmail:
     case Field::kPhone:
       return 3;
   }
@@ -316,57 +352,89 @@ uint64_t PairKey(int a, int b) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
 }
 
-// Blocking keys of a record: records sharing any key become candidate pairs.
-// Each key is prefixed by its rule so that keys of two rules never collide.
-void BlockingKeys(const PreparedRecord& p, std::vector<std::string>& keys) {
+// Blocking rules: records sharing a rule's key become candidate pairs. Each
+// rule names the fields its key fixes; the EM session of that rule leaves
+// them out, since among its pairs they agree by construction.
+struct BlockingRule {
+  const char* name;
+  std::vector<Field> fixed;
+};
+const std::vector<BlockingRule>& BlockingRules() {
+  static const std::vector<BlockingRule>* const rules = new std::vector<BlockingRule>{
+      {"family+birth_year", {Field::kFamilyName, Field::kBirthDate}},
+      {"given+postcode", {Field::kGivenName, Field::kPostcode}},
+      {"family+postcode", {Field::kFamilyName, Field::kPostcode}},
+      {"name_skeletons", {Field::kGivenName, Field::kFamilyName}},
+      {"given+family", {Field::kGivenName, Field::kFamilyName}},
+      {"birth_date", {Field::kBirthDate}},
+      {"national_id", {Field::kNationalId}},
+      {"email", {Field::kEmail}},
+      {"email_local_part", {Field::kEmail}},
+      {"phone", {Field::kPhone}},
+      {"street", {Field::kStreet, Field::kStreetNumber}},
+      {"given+birth_day", {Field::kGivenName, Field::kBirthDate}},
+  };
+  return *rules;
+}
+
+// The keys of a record, as (rule index, key) in BlockingRules() order.
+void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::string>>& keys) {
   keys.clear();
   const std::string year = p.birth_date.substr(0, std::min<size_t>(4, p.birth_date.size()));
-  if (!p.family.empty() && !year.empty()) keys.push_back("fy|" + p.family + "|" + year);
-  if (!p.given.empty() && !p.postcode.empty()) keys.push_back("gp|" + p.given + "|" + p.postcode);
-  if (!p.family.empty() && !p.postcode.empty()) keys.push_back("fp|" + p.family + "|" + p.postcode);
+  if (!p.family.empty() && !year.empty()) keys.emplace_back(0, p.family + "|" + year);
+  if (!p.given.empty() && !p.postcode.empty()) keys.emplace_back(1, p.given + "|" + p.postcode);
+  if (!p.family.empty() && !p.postcode.empty()) keys.emplace_back(2, p.family + "|" + p.postcode);
   if (!p.family_skeleton.empty() && !p.given_skeleton.empty()) {
-    keys.push_back("sk|" + p.family_skeleton + "|" + p.given_skeleton.substr(0, 2));
+    keys.emplace_back(3, p.family_skeleton + "|" + p.given_skeleton.substr(0, 2));
   }
   if (!p.given.empty() && !p.family.empty()) {
     // Order-free, so that swapped given and family names meet.
-    keys.push_back(p.given < p.family ? "gf|" + p.given + "|" + p.family
-                                      : "gf|" + p.family + "|" + p.given);
+    keys.emplace_back(4, p.given < p.family ? p.given + "|" + p.family : p.family + "|" + p.given);
   }
-  if (!p.birth_date.empty()) keys.push_back("dob|" + p.birth_date);
-  if (!p.national_id.empty()) keys.push_back("id|" + p.national_id);
-  if (!p.email.empty()) keys.push_back("em|" + p.email);
-  if (p.email_local.size() >= 4) keys.push_back("el|" + p.email_local);
-  if (p.phone_digits.size() >= 7) keys.push_back("ph|" + p.phone_digits);
+  if (!p.birth_date.empty()) keys.emplace_back(5, p.birth_date);
+  if (!p.national_id.empty()) keys.emplace_back(6, p.national_id);
+  if (!p.email.empty()) keys.emplace_back(7, p.email);
+  if (p.email_local.size() >= 4) keys.emplace_back(8, p.email_local);
+  if (p.phone_digits.size() >= 7) keys.emplace_back(9, p.phone_digits);
   if (!p.street_compact.empty() && !p.street_number.empty()) {
-    keys.push_back("st|" + p.street_number + "|" + p.street_compact);
+    keys.emplace_back(10, p.street_number + "|" + p.street_compact);
   }
-  if (!p.given.empty() && !p.birth_date.empty()) {
-    keys.push_back("gd|" + p.given + "|" + p.birth_date.substr(4));
-  }
+  if (!p.given.empty() && !p.birth_date.empty()) keys.emplace_back(11, p.given + "|" + p.birth_date.substr(4));
 }
 
-std::vector<std::pair<int, int>> CandidatePairs(const std::vector<PreparedRecord>& prepared,
-                                                int max_block_size) {
+// Candidate pairs, each with the bit set of the blocking rules that found it.
+struct Candidate {
+  int a, b;
+  uint32_t rules;
+};
+
+std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepared, int max_block_size) {
   std::unordered_map<std::string, std::vector<int>> blocks;
   blocks.reserve(prepared.size() * 8);
-  std::vector<std::string> keys;
+  std::vector<std::pair<int, std::string>> keys;
   for (size_t i = 0; i < prepared.size(); ++i) {
     BlockingKeys(prepared[i], keys);
-    for (auto& key : keys) blocks[std::move(key)].push_back(static_cast<int>(i));
-  }
-  std::vector<uint64_t> pairs;
-  for (const auto& [key, members] : blocks) {
-    if (members.size() < 2 || members.size() > static_cast<size_t>(max_block_size)) continue;
-    for (size_t x = 0; x < members.size(); ++x) {
-      for (size_t y = x + 1; y < members.size(); ++y) pairs.push_back(PairKey(members[x], members[y]));
+    for (auto& [rule, key] : keys) {
+      std::string full = std::to_string(rule) + "|" + key;
+      blocks[std::move(full)].push_back(static_cast<int>(i));
     }
   }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-  std::vector<std::pair<int, int>> out;
-  out.reserve(pairs.size());
-  for (uint64_t key : pairs) {
-    out.emplace_back(static_cast<int>(key >> 32), static_cast<int>(key & 0xffffffffu));
+  // (pair key, rule) entries, sorted so that one pair's rules are adjacent.
+  std::vector<std::pair<uint64_t, int>> entries;
+  for (const auto& [key, members] : blocks) {
+    if (members.size() < 2 || members.size() > static_cast<size_t>(max_block_size)) continue;
+    const int rule = std::atoi(key.c_str());
+    for (size_t x = 0; x < members.size(); ++x) {
+      for (size_t y = x + 1; y < members.size(); ++y) entries.emplace_back(PairKey(members[x], members[y]), rule);
+    }
+  }
+  std::sort(entries.begin(), entries.end());
+  std::vector<Candidate> out;
+  for (const auto& [key, rule] : entries) {
+    if (out.empty() || PairKey(out.back().a, out.back().b) != key) {
+      out.push_back({static_cast<int>(key >> 32), static_cast<int>(key & 0xffffffffu), 0});
+    }
+    out.back().rules |= 1u << rule;
   }
   return out;
 }
@@ -420,28 +488,35 @@ void EstimateU(const std::vector<PreparedRecord>& prepared, const LinkageOptions
   }
 }
 
-// m and the match proportion by expectation–maximisation over the candidate
-// pairs' comparison vectors (grouped: pairs with equal vectors are one term).
-void EstimateM(const std::vector<std::pair<std::array<int8_t, kFieldCount>, int64_t>>& patterns,
-               const LinkageOptions& options, LinkageModel& model) {
+using Pattern = std::array<int8_t, kFieldCount>;
+using PatternCounts = std::vector<std::pair<Pattern, int64_t>>;
+
+// One EM session: m and the match proportion over `patterns` with u fixed;
+// fields with mask[f] set are left out (their m is not estimated). Returns the
+// expected number of matches.
+double EmSession(const PatternCounts& patterns, const std::array<bool, kFieldCount>& mask,
+                 int iterations, LinkageModel& model) {
   int64_t total = 0;
   for (const auto& [pattern, count] : patterns) total += count;
-  if (total == 0) return;
-  model.match_proportion = 0.1;
-  for (int iteration = 0; iteration < options.em_iterations; ++iteration) {
+  if (total == 0) return 0;
+  model.match_proportion = 0.3;
+  double expected_matches = 0;
+  for (int iteration = 0; iteration < iterations; ++iteration) {
     std::vector<std::vector<double>> m_sum(kFieldCount);
     for (int f = 0; f < kFieldCount; ++f) m_sum[f].assign(model.m[f].size(), 0.0);
-    double expected_matches = 0;
+    expected_matches = 0;
     for (const auto& [pattern, count] : patterns) {
       ComparisonVector v;
-      std::copy(pattern.begin(), pattern.end(), v.levels);
+      for (int f = 0; f < kFieldCount; ++f) v.levels[f] = mask[f] ? -1 : pattern[f];
       const double g = model.MatchProbability(v);
-      expected_matches += g * static_cast<double>(count);
+      const double n = static_cast<double>(count);
+      expected_matches += g * n;
       for (int f = 0; f < kFieldCount; ++f) {
-        if (pattern[f] >= 0) m_sum[f][pattern[f]] += g * static_cast<double>(count);
+        if (v.levels[f] >= 0) m_sum[f][v.levels[f]] += g * n;
       }
     }
     for (int f = 0; f < kFieldCount; ++f) {
+      if (mask[f]) continue;
       const double field_total = std::accumulate(m_sum[f].begin(), m_sum[f].end(), 0.0);
       if (field_total <= 0) continue;
       for (size_t l = 0; l < m_sum[f].size(); ++l) {
@@ -452,6 +527,63 @@ void EstimateM(const std::vector<std::pair<std::array<int8_t, kFieldCount>, int6
     model.match_proportion =
         std::clamp(expected_matches / static_cast<double>(total), 1e-6, 1.0 - 1e-6);
   }
+  return expected_matches;
+}
+
+// m by expectation–maximisation without labels, one session per blocking rule
+// (u stays at its random-pair estimate). Within a rule's pairs the fields the
+// rule fixes agree by construction and say nothing about matching, so each
+// session leaves them out; a field's m is the average over the sessions that
+// estimated it, weighted by their expected matches.
+void EstimateM(const std::vector<Candidate>& candidates, const std::vector<ComparisonVector>& vectors,
+               double all_pairs, const LinkageOptions& options, LinkageModel& model) {
+  const auto& rules = BlockingRules();
+  std::vector<std::vector<double>> m_sum(kFieldCount);
+  std::vector<double> m_weight(kFieldCount, 0.0);
+  for (int f = 0; f < kFieldCount; ++f) m_sum[f].assign(model.m[f].size(), 0.0);
+  for (size_t r = 0; r < rules.size(); ++r) {
+    std::unordered_map<Pattern, int64_t, VectorHash> counts;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (candidates[i].rules & (1u << r)) ++counts[AsArray(vectors[i])];
+    }
+    if (counts.empty()) continue;
+    PatternCounts patterns(counts.begin(), counts.end());
+    std::sort(patterns.begin(), patterns.end());  // deterministic summation order
+    std::array<bool, kFieldCount> mask{};
+    for (Field f : rules[r].fixed) mask[static_cast<int>(f)] = true;
+    LinkageModel session = internal::DefaultModel();
+    session.u = model.u;
+    const double matches = EmSession(patterns, mask, options.em_iterations, session);
+    if (matches < 1.0) continue;
+    for (int f = 0; f < kFieldCount; ++f) {
+      if (mask[f]) continue;
+      for (size_t l = 0; l < m_sum[f].size(); ++l) m_sum[f][l] += matches * session.m[f][l];
+      m_weight[f] += matches;
+    }
+  }
+  for (int f = 0; f < kFieldCount; ++f) {
+    if (m_weight[f] <= 0) continue;
+    for (size_t l = 0; l < m_sum[f].size(); ++l) model.m[f][l] = m_sum[f][l] / m_weight[f];
+  }
+  // The prior: the proportion of matches among *all* pairs of records, since
+  // u describes random pairs. EM on the candidates' proportion (m and u
+  // fixed) gives the expected number of matches, which all pairs share.
+  std::unordered_map<Pattern, int64_t, VectorHash> counts;
+  for (const auto& v : vectors) ++counts[AsArray(v)];
+  const double candidates_total = static_cast<double>(vectors.size());
+  if (candidates_total == 0 || all_pairs <= 0) return;
+  model.match_proportion = 0.3;
+  double expected = 0;
+  for (int iteration = 0; iteration < options.em_iterations; ++iteration) {
+    expected = 0;
+    for (const auto& [pattern, count] : counts) {
+      ComparisonVector v;
+      std::copy(pattern.begin(), pattern.end(), v.levels);
+      expected += model.MatchProbability(v) * static_cast<double>(count);
+    }
+    model.match_proportion = std::clamp(expected / candidates_total, 1e-6, 1.0 - 1e-6);
+  }
+  model.match_proportion = std::clamp(expected / all_pairs, 1e-12, 0.5);
 }
 
 // Union–find over record indices with member lists for the transitivity guard.
@@ -505,15 +637,10 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
   EstimateU(prepared, options, result.model);
   std::vector<ComparisonVector> vectors;
   vectors.reserve(candidates.size());
-  std::unordered_map<std::array<int8_t, kFieldCount>, int64_t, VectorHash> pattern_counts;
-  for (const auto& [a, b] : candidates) {
-    vectors.push_back(internal::ComparePrepared(prepared[a], prepared[b]));
-    ++pattern_counts[AsArray(vectors.back())];
+  for (const auto& c : candidates) {
+    vectors.push_back(internal::ComparePrepared(prepared[static_cast<size_t>(c.a)], prepared[static_cast<size_t>(c.b)]));
   }
-  std::vector<std::pair<std::array<int8_t, kFieldCount>, int64_t>> patterns(pattern_counts.begin(),
-                                                                          pattern_counts.end());
-  std::sort(patterns.begin(), patterns.end());  // deterministic summation order
-  EstimateM(patterns, options, result.model);
+  EstimateM(candidates, vectors, static_cast<double>(n) * (n - 1) / 2, options, result.model);
 
   // Deterministic rules: records sharing an email, a phone or a valid national
   // ID. Linked through the candidate pairs (every such pair shares a block key
@@ -563,8 +690,8 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
   std::vector<ScoredPair> probabilistic;
   for (size_t i = 0; i < candidates.size(); ++i) {
     ScoredPair pair;
-    pair.a = candidates[i].first;
-    pair.b = candidates[i].second;
+    pair.a = candidates[i].a;
+    pair.b = candidates[i].b;
     pair.weight = result.model.MatchWeight(vectors[i]);
     pair.probability = result.model.MatchProbability(vectors[i]);
     if (pair.probability >= options.merge_threshold) {

@@ -205,7 +205,7 @@ std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members,
     const CustomerRow* owner = nullptr;
     for (const CustomerRow* m : members) {
       for (const auto& c : m->contacts) {
-        if (c.kind != kind) continue;
+        if (c.kind != kind || c.status == "bounced") continue;  // known bad: never the best
         auto rank = [](const ContactValue& v) {
           return std::make_pair(v.status == "verified" ? 1 : 0, std::max(v.last_seen, v.last_verified.value_or(0)));
         };

@@ -14,17 +14,18 @@ SELECT c.id, c.given_name, c.family_name, c.full_name, c.birth_date, c.gender, c
 FROM customers c LEFT JOIN sources s ON s.id = c.source_id
 WHERE c.id = :id;
 
--- Usable contact values (not invalid, not bounced), newest first per customer.
+-- Contact values that are or were the customer's (not invalid: a bounced
+-- email still identifies its owner), newest first per customer.
 -- name: identity-contact-points
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
   last_verified_at
-FROM contact_points WHERE status <> 'invalid' AND status <> 'bounced'
+FROM contact_points WHERE status <> 'invalid'
 ORDER BY customer_id, last_seen_at DESC, id DESC;
 
 -- name: identity-contact-points-of
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
   last_verified_at
-FROM contact_points WHERE customer_id = :id AND status <> 'invalid' AND status <> 'bounced'
+FROM contact_points WHERE customer_id = :id AND status <> 'invalid'
 ORDER BY last_seen_at DESC, id DESC;
 
 -- name: identity-insert-run
