@@ -172,6 +172,8 @@ struct LinkageModel {
   double Weight(Field field, int level) const;
   // Sum of Weight over the vector plus the prior log-odds, as a probability.
   double MatchProbability(const ComparisonVector& v) const;
+  // The probability of a match for a total weight (prior log-odds added).
+  double ProbabilityOfWeight(double weight) const;
   double MatchWeight(const ComparisonVector& v) const;
 };
 

@@ -335,10 +335,13 @@ double LinkageModel::MatchWeight(const ComparisonVector& v) const {
   return w;
 }
 
-double LinkageModel::MatchProbability(const ComparisonVector& v) const {
+double LinkageModel::ProbabilityOfWeight(double weight) const {
   const double prior = std::log2(match_proportion / (1.0 - match_proportion));
-  const double log_odds = prior + MatchWeight(v);
-  return 1.0 / (1.0 + std::exp2(-log_odds));
+  return 1.0 / (1.0 + std::exp2(-(prior + weight)));
+}
+
+double LinkageModel::MatchProbability(const ComparisonVector& v) const {
+  return ProbabilityOfWeight(MatchWeight(v));
 }
 
 ComparisonVector Compare(const PersonRecord& a, const PersonRecord& b) {
@@ -586,6 +589,51 @@ void EstimateM(const std::vector<Candidate>& candidates, const std::vector<Compa
   model.match_proportion = std::clamp(expected / all_pairs, 1e-12, 0.5);
 }
 
+// Term-frequency adjustment of name agreement: two records that agree on a
+// rare name ("Elizabeth Wilson" once in the base) are stronger evidence than
+// two that agree on a common one ("Mohammad"). For exact agreement the u of
+// the level (agreement by chance, averaged over all names) is replaced by the
+// frequency of the agreed value itself.
+class NameFrequencies {
+ public:
+  explicit NameFrequencies(const std::vector<PreparedRecord>& prepared) {
+    for (const auto& p : prepared) {
+      if (!p.given.empty()) {
+        ++given_[p.given];
+        ++given_total_;
+      }
+      if (!p.family.empty()) {
+        ++family_[p.family];
+        ++family_total_;
+      }
+    }
+  }
+  // log2(u_exact / frequency) summed over the name fields that agree exactly.
+  double Adjustment(const PreparedRecord& a, const PreparedRecord& b, const ComparisonVector& v,
+                    const LinkageModel& model) const {
+    double adjustment = 0;
+    const int exact = LevelCount(Field::kGivenName) - 1;
+    if (v.levels[static_cast<int>(Field::kGivenName)] == exact && a.given == b.given) {
+      adjustment += Term(given_, given_total_, a.given, model.u[static_cast<int>(Field::kGivenName)][exact]);
+    }
+    if (v.levels[static_cast<int>(Field::kFamilyName)] == exact && a.family == b.family) {
+      adjustment += Term(family_, family_total_, a.family, model.u[static_cast<int>(Field::kFamilyName)][exact]);
+    }
+    return adjustment;
+  }
+
+ private:
+  static double Term(const std::unordered_map<std::string, int64_t>& counts, int64_t total,
+                     const std::string& value, double u_exact) {
+    auto it = counts.find(value);
+    if (it == counts.end() || total == 0) return 0;
+    const double frequency = static_cast<double>(it->second) / static_cast<double>(total);
+    return std::log2(u_exact / std::max(frequency, 1.0 / static_cast<double>(total)));
+  }
+  std::unordered_map<std::string, int64_t> given_, family_;
+  int64_t given_total_ = 0, family_total_ = 0;
+};
+
 // Union–find over record indices with member lists for the transitivity guard.
 class Clusters {
  public:
@@ -641,6 +689,7 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
     vectors.push_back(internal::ComparePrepared(prepared[static_cast<size_t>(c.a)], prepared[static_cast<size_t>(c.b)]));
   }
   EstimateM(candidates, vectors, static_cast<double>(n) * (n - 1) / 2, options, result.model);
+  const NameFrequencies frequencies(prepared);
 
   // Deterministic rules: records sharing an email, a phone or a valid national
   // ID. Linked through the candidate pairs (every such pair shares a block key
@@ -692,8 +741,10 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
     ScoredPair pair;
     pair.a = candidates[i].a;
     pair.b = candidates[i].b;
-    pair.weight = result.model.MatchWeight(vectors[i]);
-    pair.probability = result.model.MatchProbability(vectors[i]);
+    pair.weight = result.model.MatchWeight(vectors[i]) +
+                  frequencies.Adjustment(prepared[static_cast<size_t>(pair.a)],
+                                         prepared[static_cast<size_t>(pair.b)], vectors[i], result.model);
+    pair.probability = result.model.ProbabilityOfWeight(pair.weight);
     if (pair.probability >= options.merge_threshold) {
       probabilistic.push_back(pair);
     } else if (pair.probability >= options.review_threshold) {
@@ -737,8 +788,11 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
       int64_t count = 0;
       for (int x : clusters.Members(ra)) {
         for (int y : clusters.Members(rb)) {
-          sum += result.model.MatchProbability(
-              internal::ComparePrepared(prepared[static_cast<size_t>(x)], prepared[static_cast<size_t>(y)]));
+          const auto& px = prepared[static_cast<size_t>(x)];
+          const auto& py = prepared[static_cast<size_t>(y)];
+          const ComparisonVector v = internal::ComparePrepared(px, py);
+          sum += result.model.ProbabilityOfWeight(result.model.MatchWeight(v) +
+                                                  frequencies.Adjustment(px, py, v, result.model));
           ++count;
         }
       }

@@ -448,6 +448,7 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
     return pair_q.Run();
   };
   for (const auto& p : linkage.merges) RETURN_IF_ERROR(insert_pair(p, "merge"));
+  RETURN_IF_ERROR(db.Query("identity-clear-pending-reviews").Run());
   Statement& review_q = db.Query("identity-upsert-review");
   for (const auto& p : linkage.reviews) {
     RETURN_IF_ERROR(insert_pair(p, "review"));

@@ -69,6 +69,10 @@ DELETE FROM identity_pairs;
 INSERT OR REPLACE INTO identity_pairs (left_id, right_id, run_id, decision, rule, probability, weight)
 VALUES (:left_id, :right_id, :run_id, :decision, :rule, :probability, :weight);
 
+-- A full rebuild replaces the undecided pairs; decided ones stay as history.
+-- name: identity-clear-pending-reviews
+DELETE FROM identity_review_queue WHERE status = 'pending';
+
 -- name: identity-upsert-review
 INSERT INTO identity_review_queue (left_id, right_id, probability, weight, created_at)
 VALUES (:left_id, :right_id, :probability, :weight, :now)
