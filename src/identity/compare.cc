@@ -25,12 +25,32 @@ std::u32string CodePoints(std::string_view text) {
   return out;
 }
 
-double Jaro(const std::u32string& a, const std::u32string& b) {
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+// Jaro similarity of two sequences of characters (bytes for ASCII text, code
+// points otherwise).
+template <typename Text>
+double Jaro(const Text& a, const Text& b) {
   if (a.empty() && b.empty()) return 1.0;
   if (a.empty() || b.empty()) return 0.0;
   const int la = static_cast<int>(a.size()), lb = static_cast<int>(b.size());
   const int window = std::max(0, std::max(la, lb) / 2 - 1);
-  std::vector<char> a_matched(a.size(), 0), b_matched(b.size(), 0);
+  // Names and codes are short: flags on the stack unless they are not.
+  char a_small[64] = {}, b_small[64] = {};
+  std::vector<char> a_large, b_large;
+  char* a_matched = a_small;
+  char* b_matched = b_small;
+  if (a.size() > sizeof a_small || b.size() > sizeof b_small) {
+    a_large.assign(a.size(), 0);
+    b_large.assign(b.size(), 0);
+    a_matched = a_large.data();
+    b_matched = b_large.data();
+  }
   int matches = 0;
   for (int i = 0; i < la; ++i) {
     const int lo = std::max(0, i - window), hi = std::min(lb - 1, i + window);
@@ -54,7 +74,8 @@ double Jaro(const std::u32string& a, const std::u32string& b) {
   return (m / la + m / lb + (m - transpositions / 2.0) / m) / 3.0;
 }
 
-int Osa(const std::u32string& a, const std::u32string& b, bool transpositions) {
+template <typename Text>
+int Osa(const Text& a, const Text& b, bool transpositions) {
   const size_t la = a.size(), lb = b.size();
   if (la == 0) return static_cast<int>(lb);
   if (lb == 0) return static_cast<int>(la);
@@ -104,10 +125,8 @@ std::string DateDigits(std::string_view date) {
   return digits.size() == 8 ? digits : "";
 }
 
-}  // namespace
-
-double JaroWinkler(std::string_view a, std::string_view b, double prefix_scale) {
-  const std::u32string ca = CodePoints(a), cb = CodePoints(b);
+template <typename Text>
+double JaroWinklerOf(const Text& ca, const Text& cb, double prefix_scale) {
   const double jaro = Jaro(ca, cb);
   size_t prefix = 0;
   while (prefix < 4 && prefix < ca.size() && prefix < cb.size() && ca[prefix] == cb[prefix]) {
@@ -116,11 +135,20 @@ double JaroWinkler(std::string_view a, std::string_view b, double prefix_scale) 
   return jaro + static_cast<double>(prefix) * prefix_scale * (1.0 - jaro);
 }
 
+}  // namespace
+
+double JaroWinkler(std::string_view a, std::string_view b, double prefix_scale) {
+  if (IsAscii(a) && IsAscii(b)) return JaroWinklerOf(a, b, prefix_scale);
+  return JaroWinklerOf(CodePoints(a), CodePoints(b), prefix_scale);
+}
+
 int Levenshtein(std::string_view a, std::string_view b) {
+  if (IsAscii(a) && IsAscii(b)) return Osa(a, b, /*transpositions=*/false);
   return Osa(CodePoints(a), CodePoints(b), /*transpositions=*/false);
 }
 
 int DamerauLevenshtein(std::string_view a, std::string_view b) {
+  if (IsAscii(a) && IsAscii(b)) return Osa(a, b, /*transpositions=*/true);
   return Osa(CodePoints(a), CodePoints(b), /*transpositions=*/true);
 }
 

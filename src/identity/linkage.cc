@@ -45,6 +45,15 @@ std::string WithoutSpaces(std::string_view text) {
   return out;
 }
 
+// Damerau–Levenshtein distance <= 1, without computing the distance when the
+// lengths already say no.
+bool WithinOneEdit(const std::string& a, const std::string& b) {
+  const size_t la = a.size(), lb = b.size();
+  // A code point is at most 4 bytes: a length gap over 4 bytes is over one edit.
+  if ((la > lb ? la - lb : lb - la) > 4) return false;
+  return DamerauLevenshtein(a, b) <= 1;
+}
+
 // Levels of a name part: 3 exact, 2 close (one edit, Jaro–Winkler >= 0.92 or
 // the same romanisation), 1 similar (Jaro–Winkler >= 0.8 or the same consonant
 // skeleton), 0 different; -1 missing.
@@ -54,10 +63,14 @@ int NameLevel(const std::string& a, const std::string& a_roman, const std::strin
   if (a == b) return 3;
   if (!a_roman.empty() && a_roman == b_roman) return 2;
   const double jw = JaroWinkler(a, b);
-  if (jw >= 0.92 || DamerauLevenshtein(a, b) <= 1) return 2;
+  if (jw >= 0.92 || WithinOneEdit(a, b)) return 2;
   if (jw >= 0.8) return 1;
   if (!a_skeleton.empty() && a_skeleton == b_skeleton) return 1;
-  if (!a_roman.empty() && !b_roman.empty() && JaroWinkler(a_roman, b_roman) >= 0.88) return 1;
+  // Only when romanisation changed something: otherwise it is the same comparison.
+  if (!a_roman.empty() && !b_roman.empty() && (a_roman != a || b_roman != b) &&
+      JaroWinkler(a_roman, b_roman) >= 0.88) {
+    return 1;
+  }
   return 0;
 }
 
@@ -78,7 +91,7 @@ int ExactLevel(const std::string& a, const std::string& b) {
 int CodeLevel(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return -1;
   if (a == b) return 2;
-  return DamerauLevenshtein(a, b) <= 1 ? 1 : 0;
+  return WithinOneEdit(a, b) ? 1 : 0;
 }
 
 // A record without any name but with an email such as "sara.ahmadi@..." is
@@ -131,6 +144,7 @@ PreparedRecord Prepare(const PersonRecord& r) {
   }
   if (p.given.empty() && p.family.empty()) NamesFromEmail(p);
   p.city_roman = Romanize(p.city);
+  p.city_skeleton = NameSkeleton(p.city);
   p.phone_digits = DigitsOf(r.phone);
   return p;
 }
@@ -152,7 +166,10 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
                         b.given_skeleton);
   int family = NameLevel(a.family, a.family_roman, a.family_skeleton, b.family, b.family_roman,
                          b.family_skeleton);
-  if (given < 3 || family < 3) {
+  // A swap shows as both fields disagreeing; checking only then keeps the
+  // common case (random pairs) cheap.
+  if (given >= 0 && family >= 0 && given <= 1 && family <= 1 &&
+      (a.given[0] == b.family[0] || a.family[0] == b.given[0])) {
     int swapped_given = NameLevel(a.given, a.given_roman, a.given_skeleton, b.family,
                                   b.family_roman, b.family_skeleton);
     int swapped_family = NameLevel(a.family, a.family_roman, a.family_skeleton, b.given,
@@ -191,7 +208,7 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
   int city = PlaceLevel(a.city, b.city);
   // Cities in two scripts ("Jeddah", "جدة") meet through their romanisation.
   if (city == 0 && !a.city_roman.empty() &&
-      (a.city_roman == b.city_roman || NameSkeleton(a.city_roman) == NameSkeleton(b.city_roman))) {
+      (a.city_roman == b.city_roman || a.city_skeleton == b.city_skeleton)) {
     city = 1;
   }
   set(Field::kCity, city);

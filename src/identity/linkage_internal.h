@@ -20,6 +20,7 @@ struct PreparedRecord {
   std::string national_id;      // digits and letters only, folded
   std::string national_key;     // NationalIdKey or empty
   std::string city_roman;       // Romanize(city)
+  std::string city_skeleton;    // NameSkeleton(city)
   std::string email, email_local;
   std::string email_local_compact;  // letters and digits of email_local
   std::string phone_digits;
