@@ -405,7 +405,7 @@ void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::strin
   if (!p.given.empty() && !p.postcode.empty()) keys.emplace_back(1, p.given + "|" + p.postcode);
   if (!p.family.empty() && !p.postcode.empty()) keys.emplace_back(2, p.family + "|" + p.postcode);
   if (!p.family_skeleton.empty() && !p.given_skeleton.empty()) {
-    keys.emplace_back(3, p.family_skeleton + "|" + p.given_skeleton.substr(0, 2));
+    keys.emplace_back(3, p.family_skeleton + "|" + p.given_skeleton);
   }
   if (!p.given.empty() && !p.family.empty()) {
     // Order-free, so that swapped given and family names meet.
@@ -435,25 +435,49 @@ struct Candidate {
 };
 
 std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepared, int max_block_size) {
-  std::unordered_map<std::string, std::vector<int>> blocks;
-  blocks.reserve(prepared.size() * 8);
+  // Each (rule, key) is hashed to 64 bits and the (hash, record) list sorted,
+  // so records sharing a key are adjacent: no map of strings, which cost more
+  // than the comparisons at a million records. A hash collision only adds a
+  // candidate pair, which scoring then judges like any other.
+  struct KeyedRecord {
+    uint64_t hash;
+    int record;
+    int rule;
+    bool operator<(const KeyedRecord& o) const {
+      return hash != o.hash ? hash < o.hash : record < o.record;
+    }
+  };
+  std::vector<KeyedRecord> keyed;
+  keyed.reserve(prepared.size() * 10);
   std::vector<std::pair<int, std::string>> keys;
+  const std::hash<std::string_view> hasher;
   for (size_t i = 0; i < prepared.size(); ++i) {
     BlockingKeys(prepared[i], keys);
-    for (auto& [rule, key] : keys) {
-      std::string full = std::to_string(rule) + "|" + key;
-      blocks[std::move(full)].push_back(static_cast<int>(i));
+    for (const auto& [rule, key] : keys) {
+      const uint64_t h = hasher(key) ^ (static_cast<uint64_t>(rule + 1) * 0x9E3779B97F4A7C15ull);
+      keyed.push_back({h, static_cast<int>(i), rule});
     }
   }
+  std::sort(keyed.begin(), keyed.end());
   // (pair key, rule) entries, sorted so that one pair's rules are adjacent.
   std::vector<std::pair<uint64_t, int>> entries;
-  for (const auto& [key, members] : blocks) {
-    if (members.size() < 2 || members.size() > static_cast<size_t>(max_block_size)) continue;
-    const int rule = std::atoi(key.c_str());
-    for (size_t x = 0; x < members.size(); ++x) {
-      for (size_t y = x + 1; y < members.size(); ++y) entries.emplace_back(PairKey(members[x], members[y]), rule);
+  for (size_t start = 0; start < keyed.size();) {
+    size_t end = start + 1;
+    while (end < keyed.size() && keyed[end].hash == keyed[start].hash) ++end;
+    const size_t size = end - start;
+    if (size >= 2 && size <= static_cast<size_t>(max_block_size)) {
+      for (size_t x = start; x < end; ++x) {
+        for (size_t y = x + 1; y < end; ++y) {
+          if (keyed[x].record != keyed[y].record) {
+            entries.emplace_back(PairKey(keyed[x].record, keyed[y].record), keyed[start].rule);
+          }
+        }
+      }
     }
+    start = end;
   }
+  keyed.clear();
+  keyed.shrink_to_fit();
   std::sort(entries.begin(), entries.end());
   std::vector<Candidate> out;
   for (const auto& [key, rule] : entries) {
