@@ -1,6 +1,7 @@
 // `patron identity` commands: resolve, review, explain, unmerge, clusters.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -23,6 +24,7 @@ struct IdentityArgs {
   std::vector<int64_t> accept, reject;
   int64_t left = 0, right = 0;
   int64_t unmerge_customer = 0;
+  int64_t golden_customer = 0;
   bool csv = false;
 };
 
@@ -145,7 +147,9 @@ int RunExplain(const std::string& db_path, int64_t left, int64_t right, bool jso
                               {"probability", e->probability},
                               {"rule", e->rule},
                               {"left_customer", e->left_cluster},
-                              {"right_customer", e->right_cluster}}
+                              {"right_customer", e->right_cluster},
+                              {"run_probability", e->run_probability ? ordered_json(*e->run_probability) : ordered_json()},
+                              {"run_decision", e->run_decision}}
                      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
     return 0;
@@ -158,6 +162,10 @@ int RunExplain(const std::string& db_path, int64_t left, int64_t right, bool jso
   }
   std::printf("Match weight %+.2f, probability %.4f", e->weight, e->probability);
   if (!e->rule.empty()) std::printf("; linked by rule: same %s", e->rule.c_str());
+  if (e->run_probability) {
+    std::printf("\nLatest run (with rare-name adjustment): weight %+.2f, probability %.4f, %s",
+                *e->run_weight, *e->run_probability, e->run_decision.c_str());
+  }
   std::printf("\nResolved customers: %lld and %lld%s\n", static_cast<long long>(e->left_cluster),
               static_cast<long long>(e->right_cluster),
               e->left_cluster == e->right_cluster ? " (the same)" : "");
@@ -174,6 +182,55 @@ int RunUnmerge(const std::string& db_path, int64_t customer, bool json) {
   } else {
     std::printf("Customer record %lld stands alone again; later runs keep it apart.\n",
                 static_cast<long long>(customer));
+  }
+  return 0;
+}
+
+std::string FormatInstant(int64_t micros) {
+  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+int RunGolden(const std::string& db_path, int64_t customer, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto golden = identity::ReadGolden(**db, customer);
+  if (!golden.ok()) return Fail(golden.status());
+  if (json) {
+    ordered_json fields = ordered_json::array();
+    for (const auto& f : golden->fields) {
+      fields.push_back({{"field", f.field},
+                        {"value", f.value},
+                        {"from_customer", f.from_customer},
+                        {"source", f.source},
+                        {"rule", f.rule},
+                        {"seen_at", f.seen_at ? ordered_json(FormatInstant(*f.seen_at)) : ordered_json()},
+                        {"freshness", f.freshness ? ordered_json(*f.freshness) : ordered_json()}});
+    }
+    std::cout << ordered_json{{"resolved_id", golden->resolved_id}, {"members", golden->members}, {"fields", fields}}
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    return 0;
+  }
+  std::printf("Resolved customer %lld: %zu record(s)", static_cast<long long>(golden->resolved_id),
+              golden->members.size());
+  for (int64_t m : golden->members) std::printf(" %lld", static_cast<long long>(m));
+  std::printf("\n");
+  if (golden->fields.empty()) {
+    std::printf("No golden record yet: run `patron identity resolve`.\n");
+    return 0;
+  }
+  std::printf("%-12s %-40s %-8s %-14s %-14s %-10s %s\n", "field", "value", "record", "source", "rule", "seen",
+              "fresh");
+  for (const auto& f : golden->fields) {
+    std::string fresh = f.freshness ? std::to_string(static_cast<int>(*f.freshness * 100 + 0.5)) + " %" : "";
+    std::printf("%-12s %-40s %-8lld %-14s %-14s %-10s %s\n", f.field.c_str(), f.value.c_str(),
+                static_cast<long long>(f.from_customer), f.source.c_str(), f.rule.c_str(),
+                f.seen_at ? FormatInstant(*f.seen_at).c_str() : "", fresh.c_str());
   }
   return 0;
 }
@@ -248,6 +305,12 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   unmerge->add_option("customer", args.unmerge_customer, "Customer record id")->required();
   unmerge->callback([&action, &globals] {
     action = [&globals] { return RunUnmerge(globals.db_path, args.unmerge_customer, globals.json); };
+  });
+
+  auto* golden = identity->add_subcommand("golden", "The golden record of a customer, with provenance and freshness");
+  golden->add_option("customer", args.golden_customer, "Customer record id")->required();
+  golden->callback([&action, &globals] {
+    action = [&globals] { return RunGolden(globals.db_path, args.golden_customer, globals.json); };
   });
 
   auto* clusters = identity->add_subcommand("clusters", "Which resolved customer each imported record belongs to");

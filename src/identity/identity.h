@@ -261,6 +261,11 @@ struct PairExplanation {
   double weight = 0, probability = 0;
   std::string rule;  // a deterministic rule that links them, if any
   int64_t left_cluster = 0, right_cluster = 0;
+  // The pair's score in the latest run, which adds the term-frequency
+  // adjustment of rare names; absent when the run neither merged the pair
+  // nor sent it to review.
+  std::optional<double> run_probability, run_weight;
+  std::string run_decision;  // merge, review
 };
 // Uses the model of the latest run (or default parameters before any run).
 Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t right_customer);
@@ -270,6 +275,22 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
 // it was merged with. Errors: NotFound for an unknown customer,
 // FailedPrecondition when it is not merged with anything.
 Status Unmerge(Database& db, int64_t customer_id, const Clock& clock);
+
+// The golden record of the resolved customer that `customer_id` belongs to.
+struct GoldenField {
+  std::string field, value, rule;
+  int64_t from_customer = 0;
+  std::string source;  // name of the source that gave the value, if known
+  std::optional<int64_t> seen_at;
+  std::optional<double> freshness;
+};
+struct GoldenRecord {
+  int64_t resolved_id = 0;
+  std::vector<int64_t> members;  // customer records linked into it
+  std::vector<GoldenField> fields;
+};
+// Errors: NotFound for an unknown customer.
+Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id);
 
 // One row per imported customer record: its source, its key in the source, the
 // customer record and the resolved customer (cluster) it belongs to.

@@ -623,7 +623,42 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
   out.rule = internal::DeterministicRule(pa, pb);
   ASSIGN_OR_RETURN(out.left_cluster, ResolvedIdOf(db, left_customer));
   ASSIGN_OR_RETURN(out.right_cluster, ResolvedIdOf(db, right_customer));
+  Statement& score = db.Query("identity-pair-score");
+  score.Bind(":left_id", std::min(left_customer, right_customer))
+      .Bind(":right_id", std::max(left_customer, right_customer));
+  ASSIGN_OR_RETURN(bool scored, score.Step());
+  if (scored) {
+    out.run_probability = score.Double(0);
+    out.run_weight = score.Double(1);
+    out.run_decision = score.String(2);
+  }
+  score.Reset();
   return out;
+}
+
+Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id) {
+  ASSIGN_OR_RETURN(bool exists, CustomerExists(db, customer_id));
+  if (!exists) return NotFound("no customer " + std::to_string(customer_id));
+  GoldenRecord golden;
+  ASSIGN_OR_RETURN(golden.resolved_id, ResolvedIdOf(db, customer_id));
+  ASSIGN_OR_RETURN(golden.members, ClusterMembers(db, golden.resolved_id));
+  if (golden.members.empty()) golden.members.push_back(customer_id);
+  Statement& q = db.Query("identity-golden-of");
+  q.Bind(":resolved_id", golden.resolved_id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    GoldenField f;
+    f.field = q.String(0);
+    f.value = q.String(1);
+    f.from_customer = q.Int(2);
+    if (!q.IsNull(3)) f.source = q.String(3);
+    f.rule = q.String(4);
+    f.seen_at = q.OptionalInt(5);
+    if (!q.IsNull(6)) f.freshness = q.Double(6);
+    golden.fields.push_back(std::move(f));
+  }
+  return golden;
 }
 
 Result<std::vector<ClusterMembership>> ListMemberships(Database& db) {

@@ -112,8 +112,12 @@ INSERT OR REPLACE INTO identity_golden (resolved_id, field, value, customer_id, 
 VALUES (:resolved_id, :field, :value, :customer_id, :source_id, :rule, :seen_at, :freshness);
 
 -- name: identity-golden-of
-SELECT field, value, customer_id, source_id, rule, seen_at, freshness FROM identity_golden
-WHERE resolved_id = :resolved_id ORDER BY field;
+SELECT g.field, g.value, g.customer_id, s.name, g.rule, g.seen_at, g.freshness
+FROM identity_golden g LEFT JOIN sources s ON s.id = g.source_id
+WHERE g.resolved_id = :resolved_id ORDER BY g.field;
+
+-- name: identity-pair-score
+SELECT probability, weight, decision FROM identity_pairs WHERE left_id = :left_id AND right_id = :right_id;
 
 -- Every imported customer record with its source, key and resolved customer
 -- (itself before any resolution run).

@@ -96,6 +96,27 @@ TEST_F(ResolveTest, MergesByRuleAndRecordsGoldenValues) {
   EXPECT_EQ(*log, 1);
 }
 
+TEST_F(ResolveTest, GoldenRecordShowsProvenance) {
+  ResolveOptions options;
+  options.clock = &clock_;
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  auto golden = ReadGolden(*db_, 2);
+  ASSERT_TRUE(golden.ok()) << golden.status().ToString();
+  EXPECT_EQ(golden->resolved_id, 1);
+  EXPECT_EQ(golden->members, (std::vector<int64_t>{1, 2}));
+  bool saw_email = false;
+  for (const auto& f : golden->fields) {
+    if (f.field == "email") {
+      saw_email = true;
+      EXPECT_EQ(f.source, "crm");
+      EXPECT_EQ(f.from_customer, 1);
+      ASSERT_TRUE(f.freshness.has_value());
+    }
+  }
+  EXPECT_TRUE(saw_email);
+  EXPECT_EQ(ReadGolden(*db_, 999).status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(ResolveTest, ExplainGivesTheWeightOfEveryField) {
   ASSERT_TRUE(Resolve(*db_).ok());
   auto e = Explain(*db_, 3, 4);
@@ -114,6 +135,8 @@ TEST_F(ResolveTest, ExplainGivesTheWeightOfEveryField) {
   auto same = Explain(*db_, 1, 2);
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->rule, "email");
+  ASSERT_TRUE(same->run_probability.has_value());  // the run merged the pair
+  EXPECT_EQ(same->run_decision, "merge");
   EXPECT_FALSE(Explain(*db_, 1, 999).ok());
 }
 
