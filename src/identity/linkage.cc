@@ -586,7 +586,7 @@ double EmSession(const PatternCounts& patterns, const std::array<bool, kFieldCou
 // session leaves them out; a field's m is the average over the sessions that
 // estimated it, weighted by their expected matches.
 void EstimateM(const std::vector<Candidate>& candidates, const std::vector<ComparisonVector>& vectors,
-               double all_pairs, const LinkageOptions& options, LinkageModel& model) {
+               const LinkageOptions& options, LinkageModel& model) {
   const auto& rules = BlockingRules();
   std::vector<std::vector<double>> m_sum(kFieldCount);
   std::vector<double> m_weight(kFieldCount, 0.0);
@@ -615,9 +615,13 @@ void EstimateM(const std::vector<Candidate>& candidates, const std::vector<Compa
     if (m_weight[f] <= 0) continue;
     for (size_t l = 0; l < m_sum[f].size(); ++l) model.m[f][l] = m_sum[f][l] / m_weight[f];
   }
-  // The prior: the proportion of matches among *all* pairs of records, since
-  // u describes random pairs. EM on the candidates' proportion (m and u
-  // fixed) gives the expected number of matches, which all pairs share.
+}
+
+// The prior: the proportion of matches among *all* pairs of records, since
+// u describes random pairs. EM on the candidates' proportion (m and u fixed)
+// gives the expected number of matches, which all pairs share.
+void EstimatePrior(const std::vector<ComparisonVector>& vectors, double all_pairs,
+                   const LinkageOptions& options, LinkageModel& model) {
   std::unordered_map<Pattern, int64_t, VectorHash> counts;
   for (const auto& v : vectors) ++counts[AsArray(v)];
   const double candidates_total = static_cast<double>(vectors.size());
@@ -634,6 +638,40 @@ void EstimateM(const std::vector<Candidate>& candidates, const std::vector<Compa
     model.match_proportion = std::clamp(expected / candidates_total, 1e-6, 1.0 - 1e-6);
   }
   model.match_proportion = std::clamp(expected / all_pairs, 1e-12, 0.5);
+}
+
+// m from the pairs the deterministic rules linked (the same email, phone or
+// valid national ID): where the data holds enough of them they are matches
+// found without labels, and unlike EM they cannot mistake a crowd of namesakes
+// in one city for a class of matches. A field's m is taken from them when at
+// least `kMinObservations` such pairs have the field on both sides, leaving
+// out the rule's own field; otherwise the EM estimate stays.
+void EstimateMFromRulePairs(const std::vector<std::pair<ComparisonVector, Field>>& rule_pairs,
+                            LinkageModel& model) {
+  constexpr double kMinObservations = 50;
+  for (int f = 0; f < kFieldCount; ++f) {
+    std::vector<double> counts(model.m[f].size(), 0.5);  // smoothing: no level impossible
+    double observed = 0;
+    for (const auto& [v, rule_field] : rule_pairs) {
+      if (static_cast<int>(rule_field) == f || v.levels[f] < 0) continue;
+      counts[static_cast<size_t>(v.levels[f])] += 1;
+      observed += 1;
+    }
+    if (observed < kMinObservations) continue;
+    const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
+    for (size_t l = 0; l < counts.size(); ++l) model.m[f][l] = counts[l] / total;
+  }
+}
+
+// Whether a pair agrees (at any level above "different") on some field other
+// than the names, city and region: birth date, street, postcode, email, phone
+// or national ID.
+bool AgreesBeyondNameAndPlace(const ComparisonVector& v) {
+  for (Field f : {Field::kBirthDate, Field::kStreet, Field::kPostcode, Field::kNationalId, Field::kEmail,
+                  Field::kPhone}) {
+    if (v.levels[static_cast<int>(f)] > 0) return true;
+  }
+  return false;
 }
 
 // Term-frequency adjustment of name agreement: two records that agree on a
@@ -675,7 +713,10 @@ class NameFrequencies {
     auto it = counts.find(value);
     if (it == counts.end() || total == 0) return 0;
     const double frequency = static_cast<double>(it->second) / static_cast<double>(total);
-    return std::log2(u_exact / std::max(frequency, 1.0 / static_cast<double>(total)));
+    // Rarity earns at most kMaxBonus bits: a name seen once is as often a
+    // typo as a rare name, and a typo repeated in two records is no proof.
+    constexpr double kMaxBonus = 2.0;
+    return std::min(kMaxBonus, std::log2(u_exact / std::max(frequency, 1.0 / static_cast<double>(total))));
   }
   std::unordered_map<std::string, int64_t> given_, family_;
   int64_t given_total_ = 0, family_total_ = 0;
@@ -735,13 +776,9 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
   for (const auto& c : candidates) {
     vectors.push_back(internal::ComparePrepared(prepared[static_cast<size_t>(c.a)], prepared[static_cast<size_t>(c.b)]));
   }
-  EstimateM(candidates, vectors, static_cast<double>(n) * (n - 1) / 2, options, result.model);
-  const NameFrequencies frequencies(prepared);
 
   // Deterministic rules: records sharing an email, a phone or a valid national
-  // ID. Linked through the candidate pairs (every such pair shares a block key
-  // unless its block was too large, in which case the rule's own grouping below
-  // finds it).
+  // ID, grouped directly (not through blocks, which may be skipped when large).
   std::unordered_map<std::string, std::vector<int>> rule_groups;
   for (int i = 0; i < n; ++i) {
     const auto& p = prepared[static_cast<size_t>(i)];
@@ -749,29 +786,43 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
     if (!p.email.empty()) rule_groups["email|" + p.email].push_back(i);
     if (!p.phone_digits.empty()) rule_groups["phone|" + p.phone_digits].push_back(i);
   }
-  std::unordered_set<uint64_t> apart;
-  std::unordered_map<int, std::vector<int>> apart_partners;
-  for (auto [a, b] : forced_apart) {
-    apart.insert(PairKey(a, b));
-    apart_partners[a].push_back(b);
-    apart_partners[b].push_back(a);
-  }
   std::vector<std::pair<std::string, std::vector<int>>> sorted_groups(rule_groups.begin(),
                                                                       rule_groups.end());
   std::sort(sorted_groups.begin(), sorted_groups.end());
+  std::vector<ScoredPair> rule_links;
+  std::vector<std::pair<ComparisonVector, Field>> rule_vectors;
   for (const auto& [key, members] : sorted_groups) {
     if (members.size() < 2) continue;
     const std::string rule = key.substr(0, key.find('|'));
+    const Field rule_field = rule == "email" ? Field::kEmail : rule == "phone" ? Field::kPhone : Field::kNationalId;
     for (size_t x = 1; x < members.size(); ++x) {
       ScoredPair pair;
       pair.a = members[0];
       pair.b = members[x];
       pair.rule = rule;
       pair.probability = 1.0;
-      pair.weight = result.model.MatchWeight(
-          internal::ComparePrepared(prepared[static_cast<size_t>(pair.a)], prepared[static_cast<size_t>(pair.b)]));
-      result.merges.push_back(std::move(pair));
+      rule_vectors.emplace_back(internal::ComparePrepared(prepared[static_cast<size_t>(pair.a)],
+                                                          prepared[static_cast<size_t>(pair.b)]),
+                                rule_field);
+      rule_links.push_back(std::move(pair));
     }
+  }
+
+  EstimateM(candidates, vectors, options, result.model);
+  EstimateMFromRulePairs(rule_vectors, result.model);
+  EstimatePrior(vectors, static_cast<double>(n) * (n - 1) / 2, options, result.model);
+  const NameFrequencies frequencies(prepared);
+  for (size_t i = 0; i < rule_links.size(); ++i) {
+    rule_links[i].weight = result.model.MatchWeight(rule_vectors[i].first);
+    result.merges.push_back(std::move(rule_links[i]));
+  }
+
+  std::unordered_set<uint64_t> apart;
+  std::unordered_map<int, std::vector<int>> apart_partners;
+  for (auto [a, b] : forced_apart) {
+    apart.insert(PairKey(a, b));
+    apart_partners[a].push_back(b);
+    apart_partners[b].push_back(a);
   }
   for (auto [a, b] : forced_together) {
     ScoredPair pair;
@@ -792,6 +843,12 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
                   frequencies.Adjustment(prepared[static_cast<size_t>(pair.a)],
                                          prepared[static_cast<size_t>(pair.b)], vectors[i], result.model);
     pair.probability = result.model.ProbabilityOfWeight(pair.weight);
+    if (pair.probability >= options.merge_threshold && options.require_identifying_agreement &&
+        !AgreesBeyondNameAndPlace(vectors[i])) {
+      // Names and a city alone never merge: namesakes in one city are common.
+      result.reviews.push_back(pair);
+      continue;
+    }
     if (pair.probability >= options.merge_threshold) {
       probabilistic.push_back(pair);
     } else if (pair.probability >= options.review_threshold) {
