@@ -26,6 +26,7 @@ struct IdentityArgs {
   int64_t unmerge_customer = 0;
   int64_t golden_customer = 0;
   bool csv = false;
+  bool incremental = false;
 };
 
 std::string CsvField(const std::string& value) {
@@ -44,6 +45,7 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
   identity::ResolveOptions options;
   options.linkage.merge_threshold = args.merge_threshold;
   options.linkage.review_threshold = args.review_threshold;
+  options.incremental = args.incremental;
   if (options.linkage.review_threshold > options.linkage.merge_threshold) {
     return Fail(InvalidArgument("--review-threshold must not exceed --merge-threshold"));
   }
@@ -52,7 +54,9 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
   const auto& s = *summary;
   if (json) {
     std::cout << ordered_json{{"run_id", s.run_id},
+                              {"incremental", s.incremental},
                               {"records", s.records},
+                              {"new_records", s.new_records},
                               {"customers", s.clusters},
                               {"candidate_pairs", s.candidate_pairs},
                               {"rule_merges", s.rule_merges},
@@ -67,6 +71,10 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
   std::printf("Resolved %lld customer records into %lld customers in %.2f s (run %lld)\n",
               static_cast<long long>(s.records), static_cast<long long>(s.clusters), s.seconds,
               static_cast<long long>(s.run_id));
+  if (s.incremental) {
+    std::printf("  incremental: %lld new records against the existing customers, latest model\n",
+                static_cast<long long>(s.new_records));
+  }
   std::printf("  candidate pairs compared   %10lld\n", static_cast<long long>(s.candidate_pairs));
   std::printf("  merged by rule             %10lld  (same email, phone or national ID)\n",
               static_cast<long long>(s.rule_merges));
@@ -274,13 +282,15 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   auto* identity = app.add_subcommand("identity", "Identity resolution: one customer per real person");
   identity->require_subcommand(1);
 
-  auto* resolve = identity->add_subcommand("resolve", "Link the records of the same person (full rebuild)");
+  auto* resolve = identity->add_subcommand("resolve", "Link the records of the same person (a full rebuild unless --incremental)");
   resolve->add_option("--merge-threshold", args.merge_threshold,
                       "Merge pairs with at least this match probability (default 0.95)")
       ->check(CLI::Range(0.0, 1.0));
   resolve->add_option("--review-threshold", args.review_threshold,
                       "Send pairs with at least this probability to review (default 0.5)")
       ->check(CLI::Range(0.0, 1.0));
+  resolve->add_flag("--incremental", args.incremental,
+                    "Only records no run has seen, against the existing customers (no refit)");
   resolve->callback([&action, &globals] {
     action = [&globals] { return RunResolve(globals.db_path, args, globals.json); };
   });

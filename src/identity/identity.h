@@ -208,6 +208,18 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
                    const std::vector<std::pair<int, int>>& forced_apart = {},
                    const std::vector<std::pair<int, int>>& forced_together = {});
 
+// Links new records into existing clusters without fitting again:
+// `existing_cluster[i]` is the index of a record in record i's current cluster
+// (itself when alone) or -1 for a new record. Only pairs involving a new
+// record are compared, with `model` (a previous run's); current clusters stay
+// together, and a new record may join two of them only past the transitivity
+// guard. REQUIRES: existing_cluster.size() == records.size().
+LinkageResult LinkIncremental(const std::vector<PersonRecord>& records,
+                              const std::vector<int>& existing_cluster, const LinkageModel& model,
+                              const LinkageOptions& options = {},
+                              const std::vector<std::pair<int, int>>& forced_apart = {},
+                              const std::vector<std::pair<int, int>>& forced_together = {});
+
 // The comparison vector of two records, for explanations and tests.
 ComparisonVector Compare(const PersonRecord& a, const PersonRecord& b);
 
@@ -226,10 +238,16 @@ PairwiseQuality EvaluateClusters(const std::vector<int>& predicted_cluster,
 struct ResolveOptions {
   LinkageOptions linkage;
   const Clock* clock = &SystemClock::Get();
+  // Resolve only the customer records no run has seen yet, against the
+  // existing clusters and with the latest run's model, writing only what
+  // changes. Without an earlier run this is a full rebuild.
+  bool incremental = false;
 };
 
 struct ResolveSummary {
   int64_t run_id = 0;
+  bool incremental = false;
+  int64_t new_records = 0;  // records not seen by an earlier run
   int64_t records = 0, clusters = 0, candidate_pairs = 0;
   int64_t rule_merges = 0, probabilistic_merges = 0, reviews = 0, guard_refusals = 0;
   double seconds = 0;

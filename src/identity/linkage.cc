@@ -434,7 +434,9 @@ struct Candidate {
   uint32_t rules;
 };
 
-std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepared, int max_block_size) {
+// With `involving`, only pairs with at least one record marked true.
+std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepared, int max_block_size,
+                                      const std::vector<char>* involving = nullptr) {
   // Each (rule, key) is hashed to 64 bits and the (hash, record) list sorted,
   // so records sharing a key are adjacent: no map of strings, which cost more
   // than the comparisons at a million records. A hash collision only adds a
@@ -468,7 +470,9 @@ std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepare
     if (size >= 2 && size <= static_cast<size_t>(max_block_size)) {
       for (size_t x = start; x < end; ++x) {
         for (size_t y = x + 1; y < end; ++y) {
-          if (keyed[x].record != keyed[y].record) {
+          if (keyed[x].record != keyed[y].record &&
+              (!involving || (*involving)[static_cast<size_t>(keyed[x].record)] ||
+               (*involving)[static_cast<size_t>(keyed[y].record)])) {
             entries.emplace_back(PairKey(keyed[x].record, keyed[y].record), keyed[start].rule);
           }
         }
@@ -758,19 +762,31 @@ class Clusters {
 
 }  // namespace
 
-LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOptions& options,
-                   const std::vector<std::pair<int, int>>& forced_apart,
-                   const std::vector<std::pair<int, int>>& forced_together) {
+namespace {
+
+// Link and LinkIncremental. With `fixed_model` the model is used as given (no
+// fitting); with `existing_cluster` (per record: the index of a record of its
+// current cluster, or -1 for a new record) only pairs involving a new record
+// are compared and current clusters are kept as they are.
+LinkageResult LinkCore(const std::vector<PersonRecord>& records, const LinkageOptions& options,
+                       const std::vector<std::pair<int, int>>& forced_apart,
+                       const std::vector<std::pair<int, int>>& forced_together,
+                       const LinkageModel* fixed_model, const std::vector<int>* existing_cluster) {
   const auto start = std::chrono::steady_clock::now();
   LinkageResult result;
-  result.model = internal::DefaultModel();
+  result.model = fixed_model ? *fixed_model : internal::DefaultModel();
   const int n = static_cast<int>(records.size());
   const std::vector<PreparedRecord> prepared = internal::PrepareAll(records);
+  std::vector<char> is_new;
+  if (existing_cluster) {
+    is_new.resize(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) is_new[static_cast<size_t>(i)] = (*existing_cluster)[static_cast<size_t>(i)] < 0;
+  }
 
-  const auto candidates = CandidatePairs(prepared, options.max_block_size);
+  const auto candidates = CandidatePairs(prepared, options.max_block_size, existing_cluster ? &is_new : nullptr);
   result.candidate_pairs = static_cast<int64_t>(candidates.size());
 
-  EstimateU(prepared, options, result.model);
+  if (!fixed_model) EstimateU(prepared, options, result.model);
   std::vector<ComparisonVector> vectors;
   vectors.reserve(candidates.size());
   for (const auto& c : candidates) {
@@ -793,6 +809,10 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
   std::vector<std::pair<ComparisonVector, Field>> rule_vectors;
   for (const auto& [key, members] : sorted_groups) {
     if (members.size() < 2) continue;
+    if (existing_cluster && std::none_of(members.begin(), members.end(),
+                                         [&](int m) { return is_new[static_cast<size_t>(m)] != 0; })) {
+      continue;  // nothing new: the current clusters already reflect it
+    }
     const std::string rule = key.substr(0, key.find('|'));
     const Field rule_field = rule == "email" ? Field::kEmail : rule == "phone" ? Field::kPhone : Field::kNationalId;
     for (size_t x = 1; x < members.size(); ++x) {
@@ -808,9 +828,11 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
     }
   }
 
-  EstimateM(candidates, vectors, options, result.model);
-  EstimateMFromRulePairs(rule_vectors, result.model);
-  EstimatePrior(vectors, static_cast<double>(n) * (n - 1) / 2, options, result.model);
+  if (!fixed_model) {
+    EstimateM(candidates, vectors, options, result.model);
+    EstimateMFromRulePairs(rule_vectors, result.model);
+    EstimatePrior(vectors, static_cast<double>(n) * (n - 1) / 2, options, result.model);
+  }
   const NameFrequencies frequencies(prepared);
   for (size_t i = 0; i < rule_links.size(); ++i) {
     rule_links[i].weight = result.model.MatchWeight(rule_vectors[i].first);
@@ -863,6 +885,14 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
 
   // Clustering: rules and accepted reviews first, then the strongest pairs.
   Clusters clusters(n);
+  if (existing_cluster) {
+    for (int i = 0; i < n; ++i) {
+      const int with = (*existing_cluster)[static_cast<size_t>(i)];
+      if (with < 0 || with == i) continue;
+      const int ra = clusters.Find(i), rb = clusters.Find(with);
+      if (ra != rb) clusters.Join(ra, rb);
+    }
+  }
   auto kept_apart = [&](int ra, int rb) {
     const auto& small = clusters.Members(ra).size() < clusters.Members(rb).size()
                             ? clusters.Members(ra) : clusters.Members(rb);
@@ -925,6 +955,21 @@ LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOption
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+}  // namespace
+
+LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOptions& options,
+                   const std::vector<std::pair<int, int>>& forced_apart,
+                   const std::vector<std::pair<int, int>>& forced_together) {
+  return LinkCore(records, options, forced_apart, forced_together, nullptr, nullptr);
+}
+
+LinkageResult LinkIncremental(const std::vector<PersonRecord>& records, const std::vector<int>& existing_cluster,
+                              const LinkageModel& model, const LinkageOptions& options,
+                              const std::vector<std::pair<int, int>>& forced_apart,
+                              const std::vector<std::pair<int, int>>& forced_together) {
+  return LinkCore(records, options, forced_apart, forced_together, &model, &existing_cluster);
 }
 
 PairwiseQuality EvaluateClusters(const std::vector<int>& predicted_cluster,

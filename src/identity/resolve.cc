@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -394,7 +395,36 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
     }
   }
 
-  LinkageResult linkage = Link(records, options.linkage, apart, together);
+  std::optional<LinkageModel> stored_model;
+  if (options.incremental && !previous.empty()) {
+    Statement& q = db.Query("identity-latest-model");
+    q.Reset();
+    ASSIGN_OR_RETURN(bool found, q.Step());
+    std::string json = found ? q.String(0) : "";
+    q.Reset();
+    if (found) {
+      ASSIGN_OR_RETURN(LinkageModel model, internal::ModelFromJson(json));
+      stored_model = std::move(model);
+    }
+  }
+  summary.incremental = stored_model.has_value();
+  LinkageResult linkage;
+  if (summary.incremental) {
+    std::vector<int> existing(rows.size(), -1);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      auto it = previous.find(rows[i].id);
+      if (it == previous.end()) {
+        ++summary.new_records;
+        continue;
+      }
+      auto with = index.find(it->second);
+      existing[i] = with == index.end() ? static_cast<int>(i) : with->second;
+    }
+    linkage = LinkIncremental(records, existing, *stored_model, options.linkage, apart, together);
+  } else {
+    summary.new_records = static_cast<int64_t>(rows.size() - std::min(rows.size(), previous.size()));
+    linkage = Link(records, options.linkage, apart, together);
+  }
 
   Transaction tx(db);
   RETURN_IF_ERROR(tx.Begin());
@@ -415,13 +445,19 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
     }
   }
   std::map<int64_t, std::vector<const CustomerRow*>> clusters;
+  std::set<int64_t> touched;  // resolved ids whose membership changed
   for (size_t i = 0; i < rows.size(); ++i) {
     const int64_t id = rows[i].id;
     const int64_t resolved = rows[static_cast<size_t>(linkage.cluster[i])].id;
     clusters[resolved].push_back(&rows[i]);
-    RETURN_IF_ERROR(SetCluster(db, id, resolved, summary.run_id, now));
     auto before = previous.find(id);
+    // Rows that did not change are not rewritten (a million upserts cost
+    // seconds); their run_id stays that of the run that set them.
+    if (before != previous.end() && before->second == resolved) continue;
+    RETURN_IF_ERROR(SetCluster(db, id, resolved, summary.run_id, now));
+    touched.insert(resolved);
     const int64_t was = before == previous.end() ? id : before->second;
+    if (before != previous.end()) touched.insert(was);
     if (was == resolved) continue;
     if (resolved != id) {
       const ScoredPair* why = reason[i];
@@ -435,7 +471,7 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
   summary.records = static_cast<int64_t>(rows.size());
   summary.clusters = static_cast<int64_t>(clusters.size());
 
-  RETURN_IF_ERROR(db.Query("identity-clear-pairs").Run());
+  if (!summary.incremental) RETURN_IF_ERROR(db.Query("identity-clear-pairs").Run());
   Statement& pair_q = db.Query("identity-insert-pair");
   auto insert_pair = [&](const ScoredPair& p, std::string_view decision) {
     pair_q.Bind(":left_id", rows[static_cast<size_t>(p.a)].id)
@@ -448,7 +484,7 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
     return pair_q.Run();
   };
   for (const auto& p : linkage.merges) RETURN_IF_ERROR(insert_pair(p, "merge"));
-  RETURN_IF_ERROR(db.Query("identity-clear-pending-reviews").Run());
+  if (!summary.incremental) RETURN_IF_ERROR(db.Query("identity-clear-pending-reviews").Run());
   Statement& review_q = db.Query("identity-upsert-review");
   for (const auto& p : linkage.reviews) {
     RETURN_IF_ERROR(insert_pair(p, "review"));
@@ -463,9 +499,21 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
   summary.candidate_pairs = linkage.candidate_pairs;
   summary.guard_refusals = linkage.guard_refusals;
 
-  RETURN_IF_ERROR(db.Query("identity-clear-golden").Run());
-  for (const auto& [resolved, members] : clusters) {
-    RETURN_IF_ERROR(WriteGolden(db, resolved, members, now));
+  if (summary.incremental) {
+    // Only the clusters that gained or lost records get a new golden record.
+    for (int64_t resolved : touched) {
+      auto it = clusters.find(resolved);
+      if (it == clusters.end()) {
+        RETURN_IF_ERROR(db.Query("identity-delete-golden-of").Bind(":resolved_id", resolved).Run());
+      } else {
+        RETURN_IF_ERROR(WriteGolden(db, resolved, it->second, now));
+      }
+    }
+  } else {
+    RETURN_IF_ERROR(db.Query("identity-clear-golden").Run());
+    for (const auto& [resolved, members] : clusters) {
+      RETURN_IF_ERROR(WriteGolden(db, resolved, members, now));
+    }
   }
 
   Statement& finish = db.Query("identity-finish-run");

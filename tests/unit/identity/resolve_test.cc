@@ -158,6 +158,37 @@ TEST_F(ResolveTest, UnmergeRestoresAndLaterRunsRespectIt) {
   EXPECT_NE(clusters[1], clusters[2]);
 }
 
+TEST_F(ResolveTest, IncrementalJoinsNewRecordsToExistingCustomers) {
+  ResolveOptions options;
+  options.clock = &clock_;
+  options.incremental = true;
+  auto first = Resolve(*db_, options);  // no earlier run: a full rebuild
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->incremental);
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, city, source_id, created_at, updated_at)
+      VALUES (6, 'Omid', 'Nouri', 'Tabriz', 2, 0, 300), (7, 'Leila', 'Hosseini', 'Rasht', 2, 0, 300);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at)
+      VALUES (6, 'phone', '+989351112233', 'unverified', 2, 0, 0);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at)
+      VALUES (5, 'phone', '+989351112233', 'unverified', 1, 0, 0);
+    INSERT INTO source_records (source_id, entity, source_key, entity_id, first_imported_at, last_imported_at)
+      VALUES (2, 'customer', 'n6', 6, 0, 0), (2, 'customer', 'n7', 7, 0, 0);
+  )sql").ok());
+  auto second = Resolve(*db_, options);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(second->incremental);
+  EXPECT_EQ(second->new_records, 2);
+  auto clusters = Clusters();
+  EXPECT_EQ(clusters[6], 5);  // same phone as Omid's record
+  EXPECT_EQ(clusters[7], 7);
+  EXPECT_EQ(clusters[1], 1);  // existing clusters untouched
+  EXPECT_EQ(clusters[2], 1);
+  auto golden = ReadGolden(*db_, 6);
+  ASSERT_TRUE(golden.ok());
+  EXPECT_EQ(golden->members, (std::vector<int64_t>{5, 6}));
+}
+
 TEST_F(ResolveTest, ReviewDecisionsApply) {
   // Put a review item in by hand (a doubtful pair) and accept it.
   ASSERT_TRUE(Resolve(*db_).ok());
