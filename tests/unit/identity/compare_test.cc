@@ -115,6 +115,51 @@ TEST(Link, ForcedApartPairsStayApart) {
   EXPECT_EQ(Link(records, {}, {{0, 1}}).cluster, (std::vector<int>{0, 1}));
 }
 
+// Distinct filler people so that u (agreement by chance) means something.
+std::vector<PersonRecord> Crowd(int count) {
+  static const char* kGiven[] = {"Anna", "Bijan", "Carl", "Dara", "Elin", "Farid", "Goli", "Hamid",
+                                 "Ida", "Jamal", "Kian", "Lina", "Mina", "Nils", "Omid", "Parisa"};
+  static const char* kFamily[] = {"Berg", "Sadeghi", "Holm", "Moradi", "Lund", "Tavakoli", "Ek",
+                                  "Rahimi", "Nyberg", "Jafari", "Strand", "Kazemi", "Wall"};
+  std::vector<PersonRecord> out;
+  for (int i = 0; i < count; ++i) {
+    PersonRecord r = Person("crowd" + std::to_string(i), kGiven[i % 16], kFamily[(i / 16) % 13]);
+    r.birth_date = std::to_string(1940 + i % 60) + "-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10);
+    r.postcode = std::to_string(10000 + i * 7);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+TEST(Link, TransitivityGuardKeepsStrongClustersApart) {
+  std::vector<PersonRecord> records = Crowd(300);
+  const int base = static_cast<int>(records.size());
+  auto person = [](std::string key, std::string given, std::string family, std::string born, std::string postcode,
+                   std::string email) {
+    PersonRecord r = WithEmail(Person(std::move(key), std::move(given), std::move(family)), std::move(email));
+    r.birth_date = std::move(born);
+    r.postcode = std::move(postcode);
+    return r;
+  };
+  // Cluster A: two records that share an email. Cluster B likewise. A's second
+  // record and B's first describe the same-looking person, so one strong pair
+  // links the clusters while every other cross pair disagrees.
+  records.push_back(person("a1", "Roya", "Ahmadi", "1990-01-01", "11111", "roya@example.com"));
+  records.push_back(person("a2", "Sanaz", "Bahrami", "1977-07-07", "22222", "roya@example.com"));
+  records.push_back(person("b1", "Sanaz", "Bahrami", "1977-07-07", "22222", "sanaz@example.com"));
+  records.push_back(person("b2", "Torkel", "Vik", "1955-05-05", "33333", "sanaz@example.com"));
+  LinkageResult result = Link(records);
+  EXPECT_EQ(result.cluster[static_cast<size_t>(base)], result.cluster[static_cast<size_t>(base + 1)]);
+  EXPECT_EQ(result.cluster[static_cast<size_t>(base + 2)], result.cluster[static_cast<size_t>(base + 3)]);
+  EXPECT_NE(result.cluster[static_cast<size_t>(base)], result.cluster[static_cast<size_t>(base + 2)]);
+  EXPECT_GE(result.guard_refusals, 1);
+  // Without the guard the chain glues all four together.
+  LinkageOptions no_guard;
+  no_guard.cluster_join_min_mean = 0.0;
+  LinkageResult glued = Link(records, no_guard);
+  EXPECT_EQ(glued.cluster[static_cast<size_t>(base)], glued.cluster[static_cast<size_t>(base + 3)]);
+}
+
 TEST(EvaluateClusters, CountsPairs) {
   // Predicted {0,1,2} {3}; truth {0,1} {2,3}: 3 predicted pairs, 1 correct, 2 true.
   PairwiseQuality q = EvaluateClusters({0, 0, 0, 3}, {"x", "x", "y", "y"});
