@@ -217,7 +217,8 @@ int RunGolden(const std::string& db_path, int64_t customer, bool json) {
                         {"source", f.source},
                         {"rule", f.rule},
                         {"seen_at", f.seen_at ? ordered_json(FormatInstant(*f.seen_at)) : ordered_json()},
-                        {"freshness", f.freshness ? ordered_json(*f.freshness) : ordered_json()}});
+                        {"freshness", f.freshness ? ordered_json(*f.freshness) : ordered_json()},
+                        {"stale", f.stale}});
     }
     std::cout << ordered_json{{"resolved_id", golden->resolved_id}, {"members", golden->members}, {"fields", fields}}
                      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -236,6 +237,7 @@ int RunGolden(const std::string& db_path, int64_t customer, bool json) {
               "fresh");
   for (const auto& f : golden->fields) {
     std::string fresh = f.freshness ? std::to_string(static_cast<int>(*f.freshness * 100 + 0.5)) + " %" : "";
+    if (f.stale) fresh += " stale: verify again";
     std::printf("%-12s %-40s %-8lld %-14s %-14s %-10s %s\n", f.field.c_str(), f.value.c_str(),
                 static_cast<long long>(f.from_customer), f.source.c_str(), f.rule.c_str(),
                 f.seen_at ? FormatInstant(*f.seen_at).c_str() : "", fresh.c_str());

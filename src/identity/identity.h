@@ -299,12 +299,18 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
 Status Unmerge(Database& db, int64_t customer_id, const Clock& clock);
 
 // The golden record of the resolved customer that `customer_id` belongs to.
+// A contact value whose probability of still being valid fell below this
+// (about a year without being seen or verified at 2.5 % a month) is stale and
+// should be verified again before it is used.
+constexpr double kStaleFreshness = 0.75;
+
 struct GoldenField {
   std::string field, value, rule;
   int64_t from_customer = 0;
   std::string source;  // name of the source that gave the value, if known
   std::optional<int64_t> seen_at;
   std::optional<double> freshness;
+  bool stale = false;  // freshness < kStaleFreshness
 };
 struct GoldenRecord {
   int64_t resolved_id = 0;

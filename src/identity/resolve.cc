@@ -703,7 +703,10 @@ Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id) {
     if (!q.IsNull(3)) f.source = q.String(3);
     f.rule = q.String(4);
     f.seen_at = q.OptionalInt(5);
-    if (!q.IsNull(6)) f.freshness = q.Double(6);
+    if (!q.IsNull(6)) {
+      f.freshness = q.Double(6);
+      f.stale = *f.freshness < kStaleFreshness;
+    }
     golden.fields.push_back(std::move(f));
   }
   return golden;

@@ -111,6 +111,7 @@ TEST_F(ResolveTest, GoldenRecordShowsProvenance) {
       EXPECT_EQ(f.source, "crm");
       EXPECT_EQ(f.from_customer, 1);
       ASSERT_TRUE(f.freshness.has_value());
+      EXPECT_TRUE(f.stale);  // last verified two years before the clock
     }
   }
   EXPECT_TRUE(saw_email);
