@@ -139,9 +139,6 @@ PreparedRecord Prepare(const PersonRecord& r) {
   if (auto key = NationalIdKey(r.national_id)) p.national_key = *key;
   p.email = AsciiLower(TrimAscii(r.email));
   p.email_local = EmailLocalPart(p.email);
-  for (char c : p.email_local) {
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) p.email_local_compact.push_back(c);
-  }
   if (p.given.empty() && p.family.empty()) NamesFromEmail(p);
   p.city_roman = Romanize(p.city);
   p.city_skeleton = NameSkeleton(p.city);

@@ -22,7 +22,6 @@ struct PreparedRecord {
   std::string city_roman;       // Romanize(city)
   std::string city_skeleton;    // NameSkeleton(city)
   std::string email, email_local;
-  std::string email_local_compact;  // letters and digits of email_local
   std::string phone_digits;
 };
 
