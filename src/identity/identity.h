@@ -123,6 +123,9 @@ struct PersonRecord {
   std::string birth_date;  // "YYYY-MM-DD" or "YYYYMMDD"
   std::string email;       // as stored (lower-case)
   std::string phone;       // E.164
+  // A phone number that failed validation (no country, say), as written:
+  // compared by its last nine digits, never a deterministic key.
+  std::string unvalidated_phone;
   // A national identifier: a valid Iranian code or personnummer is a
   // deterministic key; any other value (e.g. a social security number of
   // another country) is compared as a string.

@@ -143,6 +143,9 @@ PreparedRecord Prepare(const PersonRecord& r) {
   p.city_roman = Romanize(p.city);
   p.city_skeleton = NameSkeleton(p.city);
   p.phone_digits = DigitsOf(r.phone);
+  p.phone_is_key = !p.phone_digits.empty();
+  if (p.phone_digits.empty()) p.phone_digits = DigitsOf(AsciiDigits(r.unvalidated_phone));
+  if (p.phone_digits.size() >= 9) p.phone_tail = p.phone_digits.substr(p.phone_digits.size() - 9);
   return p;
 }
 
@@ -222,14 +225,17 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
     // like one person. Local parts still serve as a blocking key.
     set(Field::kEmail, a.email == b.email ? 1 : 0);
   }
-  set(Field::kPhone, CodeLevel(a.phone_digits, b.phone_digits));
+  int phone = CodeLevel(a.phone_digits, b.phone_digits);
+  // "+989142547185" and "09142547185" are one number written two ways.
+  if (phone >= 0 && phone < 2 && !a.phone_tail.empty() && a.phone_tail == b.phone_tail) phone = 2;
+  set(Field::kPhone, phone);
   return v;
 }
 
 std::string DeterministicRule(const PreparedRecord& a, const PreparedRecord& b) {
   if (!a.national_key.empty() && a.national_key == b.national_key) return "national_id";
   if (!a.email.empty() && a.email == b.email) return "email";
-  if (!a.phone_digits.empty() && a.phone_digits == b.phone_digits) return "phone";
+  if (a.phone_is_key && b.phone_is_key && a.phone_digits == b.phone_digits) return "phone";
   return "";
 }
 
@@ -418,7 +424,11 @@ void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::strin
   if (!p.national_id.empty()) keys.emplace_back(6, p.national_id);
   if (!p.email.empty()) keys.emplace_back(7, p.email);
   if (p.email_local.size() >= 4) keys.emplace_back(8, p.email_local);
-  if (p.phone_digits.size() >= 7) keys.emplace_back(9, p.phone_digits);
+  if (!p.phone_tail.empty()) {
+    keys.emplace_back(9, p.phone_tail);
+  } else if (p.phone_digits.size() >= 7) {
+    keys.emplace_back(9, p.phone_digits);
+  }
   if (!p.street_compact.empty() && !p.street_number.empty()) {
     keys.emplace_back(10, p.street_number + "|" + p.street_compact);
   }
@@ -797,7 +807,7 @@ LinkageResult LinkCore(const std::vector<PersonRecord>& records, const LinkageOp
     const auto& p = prepared[static_cast<size_t>(i)];
     if (!p.national_key.empty()) rule_groups["national_id|" + p.national_key].push_back(i);
     if (!p.email.empty()) rule_groups["email|" + p.email].push_back(i);
-    if (!p.phone_digits.empty()) rule_groups["phone|" + p.phone_digits].push_back(i);
+    if (p.phone_is_key) rule_groups["phone|" + p.phone_digits].push_back(i);
   }
   std::vector<std::pair<std::string, std::vector<int>>> sorted_groups(rule_groups.begin(),
                                                                       rule_groups.end());

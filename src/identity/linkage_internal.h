@@ -23,6 +23,8 @@ struct PreparedRecord {
   std::string city_skeleton;    // NameSkeleton(city)
   std::string email, email_local;
   std::string phone_digits;
+  std::string phone_tail;     // last nine digits: the same number in E.164 and national form
+  bool phone_is_key = false;  // a validated number, usable by the deterministic rule
 };
 
 PreparedRecord Prepare(const PersonRecord& record);

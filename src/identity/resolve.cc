@@ -140,7 +140,11 @@ PersonRecord ToPersonRecord(const CustomerRow& row) {
   r.region = ProfileValue(row, "region");
   r.national_id = row.national_id;
   for (const auto& c : row.contacts) {
-    if (c.kind == "email" && r.email.empty()) r.email = c.value;
+    if (c.kind == "email" && r.email.empty() && c.status != "invalid") r.email = c.value;
+    if (c.kind == "phone" && c.status == "invalid") {
+      if (r.unvalidated_phone.empty()) r.unvalidated_phone = c.value;
+      continue;
+    }
     if (c.kind == "phone" && r.phone.empty()) r.phone = c.value;
     if (c.kind == "address" && r.street.empty()) {
       r.street = c.street;
@@ -206,7 +210,7 @@ std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members,
     const CustomerRow* owner = nullptr;
     for (const CustomerRow* m : members) {
       for (const auto& c : m->contacts) {
-        if (c.kind != kind || c.status == "bounced") continue;  // known bad: never the best
+        if (c.kind != kind || c.status == "bounced" || c.status == "invalid") continue;  // known bad: never the best
         auto rank = [](const ContactValue& v) {
           return std::make_pair(v.status == "verified" ? 1 : 0, std::max(v.last_seen, v.last_verified.value_or(0)));
         };
@@ -651,7 +655,7 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
       case Field::kRegion: return r.region;
       case Field::kNationalId: return r.national_id;
       case Field::kEmail: return r.email;
-      case Field::kPhone: return r.phone;
+      case Field::kPhone: return r.phone.empty() ? r.unvalidated_phone : r.phone;
     }
     return "";
   };

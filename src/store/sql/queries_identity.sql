@@ -14,18 +14,19 @@ SELECT c.id, c.given_name, c.family_name, c.full_name, c.birth_date, c.gender, c
 FROM customers c LEFT JOIN sources s ON s.id = c.source_id
 WHERE c.id = :id;
 
--- Contact values that are or were the customer's (not invalid: a bounced
--- email still identifies its owner), newest first per customer.
+-- Contact values that are or were the customer's (a bounced email still
+-- identifies its owner), newest first per customer; invalid phones too, which
+-- are compared by their digits but never merge anyone by themselves.
 -- name: identity-contact-points
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
   last_verified_at
-FROM contact_points WHERE status <> 'invalid'
+FROM contact_points WHERE status <> 'invalid' OR kind = 'phone'
 ORDER BY customer_id, last_seen_at DESC, id DESC;
 
 -- name: identity-contact-points-of
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
   last_verified_at
-FROM contact_points WHERE customer_id = :id AND status <> 'invalid'
+FROM contact_points WHERE customer_id = :id AND (status <> 'invalid' OR kind = 'phone')
 ORDER BY last_seen_at DESC, id DESC;
 
 -- name: identity-insert-run

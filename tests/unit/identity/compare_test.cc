@@ -77,6 +77,18 @@ TEST(Compare, MissingValuesAreNoEvidence) {
   EXPECT_DOUBLE_EQ(model.Weight(Field::kGivenName, 3), -1.0);
 }
 
+TEST(Compare, PhoneInNationalFormMatchesE164ButIsNoRuleKey) {
+  PersonRecord a = WithPhone(Person("a", "Nazanin", "Yousefi"), "+989142547185");
+  PersonRecord b = Person("b", "Nazanin", "Yousefi");
+  b.unvalidated_phone = "0914 254 7185";
+  EXPECT_EQ(LevelOf(Compare(a, b), Field::kPhone), 2);
+  PersonRecord c = Person("c", "Omid", "Karimi");
+  c.unvalidated_phone = "0914 254 7185";
+  // Two records sharing only an unvalidated number are not merged by rule.
+  LinkageResult result = Link({b, c});
+  EXPECT_NE(result.cluster[0], result.cluster[1]);
+}
+
 TEST(Compare, NamesAcrossScriptsAndSwapped) {
   PersonRecord latin = Person("", "Mohammad", "Rezaei");
   PersonRecord persian = Person("", "محمد", "رضایی");
