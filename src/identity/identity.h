@@ -171,7 +171,7 @@ struct LinkageOptions {
 
 // The fitted model: for each field and level, the probability of that level
 // among true matches (m) and among non-matches (u), and the prior proportion
-// of matches among candidate pairs.
+// of matches among all pairs of records (u describes random pairs).
 struct LinkageModel {
   std::vector<std::vector<double>> m, u;  // [field][level]
   double match_proportion = 0.01;
@@ -194,17 +194,22 @@ struct ScoredPair {
 struct LinkageResult {
   LinkageModel model;
   int64_t candidate_pairs = 0;
-  std::vector<ScoredPair> merges;   // rule pairs and pairs >= merge threshold
-  std::vector<ScoredPair> reviews;  // between the review and merge thresholds
+  // Pairs clustering accepted: rule pairs, accepted reviews and pairs at or
+  // above the merge threshold. Probabilistic weights include the rarity
+  // adjustment of exact name agreement.
+  std::vector<ScoredPair> merges;
+  // Between the review and merge thresholds, or above it with nothing but
+  // names and place in common; pairs that ended in one cluster are left out.
+  std::vector<ScoredPair> reviews;
   // cluster[i]: the smallest record index of record i's cluster.
   std::vector<int> cluster;
   int guard_refusals = 0;  // joins refused by the transitivity guard
   double seconds = 0;
 };
 
-// Links `records` to each other: deterministic rules (the same email, phone or
-// valid national ID), then blocking, a model fitted without labels, scoring and
-// clustering. `forced_apart` lists pairs (indices, a < b) never to be merged
+// Links `records` to each other: deterministic rules (the same email, the same
+// validated phone or the same valid national ID), then blocking, a model fitted
+// without labels, scoring and clustering. Deterministic. `forced_apart` lists pairs (indices, a < b) never to be merged
 // (rejected reviews and unmerges); `forced_together` pairs always merged
 // (accepted reviews).
 LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOptions& options = {},
