@@ -417,9 +417,10 @@ void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::strin
   // A birth date alone is shared by ~40 of every million people: with the
   // first letter of either name the blocks stay small at any scale, and a
   // typo in one name still leaves the other's initial.
+  // Initials of the romanised names, so that "ستاره" and "Setareh" meet.
   if (!p.birth_date.empty()) {
-    if (!p.given.empty()) keys.emplace_back(5, p.birth_date + "|g" + p.given.substr(0, 1));
-    if (!p.family.empty()) keys.emplace_back(5, p.birth_date + "|f" + p.family.substr(0, 1));
+    if (!p.given_roman.empty()) keys.emplace_back(5, p.birth_date + "|g" + p.given_roman.substr(0, 1));
+    if (!p.family_roman.empty()) keys.emplace_back(5, p.birth_date + "|f" + p.family_roman.substr(0, 1));
   }
   if (!p.national_id.empty()) keys.emplace_back(6, p.national_id);
   if (!p.email.empty()) keys.emplace_back(7, p.email);
@@ -432,7 +433,9 @@ void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::strin
   if (!p.street_compact.empty() && !p.street_number.empty()) {
     keys.emplace_back(10, p.street_number + "|" + p.street_compact);
   }
-  if (!p.given.empty() && !p.birth_date.empty()) keys.emplace_back(11, p.given + "|" + p.birth_date.substr(4));
+  if (!p.given_skeleton.empty() && !p.birth_date.empty()) {
+    keys.emplace_back(11, p.given_skeleton + "|" + p.birth_date.substr(4));
+  }
 }
 
 // Candidate pairs, each with the bit set of the blocking rules that found it.
