@@ -1,10 +1,335 @@
-// `patron identity` commands.
+// `patron identity` commands: resolve, review, explain, unmerge, clusters.
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli/cli_internal.h"
+#include "identity/identity.h"
 
 namespace patron::cli {
+namespace {
 
-void AddIdentityCommands(CLI::App& /*app*/, const GlobalOptions& /*globals*/, Action& /*action*/) {}
+using nlohmann::ordered_json;
+
+// Option storage outlives AddIdentityCommands: the actions run after parsing.
+struct IdentityArgs {
+  double merge_threshold = identity::LinkageOptions{}.merge_threshold;
+  double review_threshold = identity::LinkageOptions{}.review_threshold;
+  bool all_reviews = false;
+  int limit = 50;
+  std::vector<int64_t> accept, reject;
+  int64_t left = 0, right = 0;
+  int64_t unmerge_customer = 0;
+  int64_t golden_customer = 0;
+  bool csv = false;
+  bool incremental = false;
+};
+
+std::string CsvField(const std::string& value) {
+  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  identity::ResolveOptions options;
+  options.linkage.merge_threshold = args.merge_threshold;
+  options.linkage.review_threshold = args.review_threshold;
+  options.incremental = args.incremental;
+  if (options.linkage.review_threshold > options.linkage.merge_threshold) {
+    return Fail(InvalidArgument("--review-threshold must not exceed --merge-threshold"));
+  }
+  auto summary = identity::Resolve(**db, options);
+  if (!summary.ok()) return Fail(summary.status());
+  const auto& s = *summary;
+  if (json) {
+    std::cout << ordered_json{{"run_id", s.run_id},
+                              {"incremental", s.incremental},
+                              {"records", s.records},
+                              {"new_records", s.new_records},
+                              {"customers", s.clusters},
+                              {"candidate_pairs", s.candidate_pairs},
+                              {"rule_merges", s.rule_merges},
+                              {"probabilistic_merges", s.probabilistic_merges},
+                              {"reviews", s.reviews},
+                              {"guard_refusals", s.guard_refusals},
+                              {"seconds", s.seconds}}
+                     .dump(2)
+              << "\n";
+    return 0;
+  }
+  std::printf("Resolved %lld customer records into %lld customers in %.2f s (run %lld)\n",
+              static_cast<long long>(s.records), static_cast<long long>(s.clusters), s.seconds,
+              static_cast<long long>(s.run_id));
+  if (s.incremental) {
+    std::printf("  incremental: %lld new records against the existing customers, latest model\n",
+                static_cast<long long>(s.new_records));
+  }
+  std::printf("  candidate pairs compared   %10lld\n", static_cast<long long>(s.candidate_pairs));
+  std::printf("  merged by rule             %10lld  (same email, phone or national ID)\n",
+              static_cast<long long>(s.rule_merges));
+  std::printf("  merged by match weight     %10lld\n", static_cast<long long>(s.probabilistic_merges));
+  std::printf("  waiting for review         %10lld  (patron identity review)\n",
+              static_cast<long long>(s.reviews));
+  std::printf("  joins refused by the guard %10lld\n", static_cast<long long>(s.guard_refusals));
+  return 0;
+}
+
+int RunReview(const std::string& db_path, const IdentityArgs& args, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  for (int64_t id : args.accept) {
+    Status s = identity::DecideReview(**db, id, /*accept=*/true, SystemClock::Get());
+    if (!s.ok()) return Fail(s);
+    if (!json) std::printf("Accepted review %lld: the pair is one customer\n", static_cast<long long>(id));
+  }
+  for (int64_t id : args.reject) {
+    Status s = identity::DecideReview(**db, id, /*accept=*/false, SystemClock::Get());
+    if (!s.ok()) return Fail(s);
+    if (!json) std::printf("Rejected review %lld: the pair stays apart\n", static_cast<long long>(id));
+  }
+  if (!args.accept.empty() || !args.reject.empty()) {
+    if (json) {
+      std::cout << ordered_json{{"accepted", args.accept}, {"rejected", args.reject}}.dump() << "\n";
+    }
+    return 0;
+  }
+  auto items = identity::ListReviews(**db, !args.all_reviews, args.limit);
+  if (!items.ok()) return Fail(items.status());
+  if (json) {
+    ordered_json out = ordered_json::array();
+    for (const auto& item : *items) {
+      out.push_back({{"id", item.id},
+                     {"left", item.left_customer},
+                     {"right", item.right_customer},
+                     {"probability", item.probability},
+                     {"weight", item.weight},
+                     {"status", item.status}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  if (items->empty()) {
+    std::printf("No pairs waiting for review.\n");
+    return 0;
+  }
+  std::printf("%8s  %10s  %10s  %11s  %7s  %s\n", "review", "customer", "customer", "probability",
+              "weight", "status");
+  for (const auto& item : *items) {
+    std::printf("%8lld  %10lld  %10lld  %11.3f  %7.2f  %s\n", static_cast<long long>(item.id),
+                static_cast<long long>(item.left_customer), static_cast<long long>(item.right_customer),
+                item.probability, item.weight, item.status.c_str());
+  }
+  std::printf("Compare a pair with `patron identity explain A B`; decide with --accept ID or --reject ID.\n");
+  return 0;
+}
+
+int RunExplain(const std::string& db_path, int64_t left, int64_t right, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto e = identity::Explain(**db, left, right);
+  if (!e.ok()) return Fail(e.status());
+  if (json) {
+    ordered_json fields = ordered_json::array();
+    for (const auto& f : e->fields) {
+      fields.push_back({{"field", f.field},
+                        {"left", f.left_value},
+                        {"right", f.right_value},
+                        {"level", f.level},
+                        {"weight", f.weight}});
+    }
+    std::cout << ordered_json{{"left", left},
+                              {"right", right},
+                              {"fields", fields},
+                              {"weight", e->weight},
+                              {"probability", e->probability},
+                              {"rule", e->rule},
+                              {"left_customer", e->left_cluster},
+                              {"right_customer", e->right_cluster},
+                              {"run_probability", e->run_probability ? ordered_json(*e->run_probability) : ordered_json()},
+                              {"run_decision", e->run_decision}}
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    return 0;
+  }
+  std::printf("%-14s %-28s %-28s %5s %8s\n", "field", "customer record A", "customer record B", "level",
+              "weight");
+  for (const auto& f : e->fields) {
+    std::printf("%-14s %-28s %-28s %5s %+8.2f\n", f.field.c_str(), f.left_value.c_str(),
+                f.right_value.c_str(), f.level < 0 ? "-" : std::to_string(f.level).c_str(), f.weight);
+  }
+  std::printf("Match weight %+.2f, probability %.4f", e->weight, e->probability);
+  if (!e->rule.empty()) std::printf("; linked by rule: same %s", e->rule.c_str());
+  if (e->run_probability) {
+    std::printf("\nLatest run (with rare-name adjustment): weight %+.2f, probability %.4f, %s",
+                *e->run_weight, *e->run_probability, e->run_decision.c_str());
+  }
+  std::printf("\nResolved customers: %lld and %lld%s\n", static_cast<long long>(e->left_cluster),
+              static_cast<long long>(e->right_cluster),
+              e->left_cluster == e->right_cluster ? " (the same)" : "");
+  return 0;
+}
+
+int RunUnmerge(const std::string& db_path, int64_t customer, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  Status s = identity::Unmerge(**db, customer, SystemClock::Get());
+  if (!s.ok()) return Fail(s);
+  if (json) {
+    std::cout << ordered_json{{"unmerged", customer}}.dump() << "\n";
+  } else {
+    std::printf("Customer record %lld stands alone again; later runs keep it apart.\n",
+                static_cast<long long>(customer));
+  }
+  return 0;
+}
+
+std::string FormatInstant(int64_t micros) {
+  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+int RunGolden(const std::string& db_path, int64_t customer, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto golden = identity::ReadGolden(**db, customer);
+  if (!golden.ok()) return Fail(golden.status());
+  if (json) {
+    ordered_json fields = ordered_json::array();
+    for (const auto& f : golden->fields) {
+      fields.push_back({{"field", f.field},
+                        {"value", f.value},
+                        {"from_customer", f.from_customer},
+                        {"source", f.source},
+                        {"rule", f.rule},
+                        {"seen_at", f.seen_at ? ordered_json(FormatInstant(*f.seen_at)) : ordered_json()},
+                        {"freshness", f.freshness ? ordered_json(*f.freshness) : ordered_json()},
+                        {"stale", f.stale}});
+    }
+    std::cout << ordered_json{{"resolved_id", golden->resolved_id}, {"members", golden->members}, {"fields", fields}}
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    return 0;
+  }
+  std::printf("Resolved customer %lld: %zu record(s)", static_cast<long long>(golden->resolved_id),
+              golden->members.size());
+  for (int64_t m : golden->members) std::printf(" %lld", static_cast<long long>(m));
+  std::printf("\n");
+  if (golden->fields.empty()) {
+    std::printf("No golden record yet: run `patron identity resolve`.\n");
+    return 0;
+  }
+  std::printf("%-12s %-40s %-8s %-14s %-14s %-10s %s\n", "field", "value", "record", "source", "rule", "seen",
+              "fresh");
+  for (const auto& f : golden->fields) {
+    std::string fresh = f.freshness ? std::to_string(static_cast<int>(*f.freshness * 100 + 0.5)) + " %" : "";
+    if (f.stale) fresh += " stale: verify again";
+    std::printf("%-12s %-40s %-8lld %-14s %-14s %-10s %s\n", f.field.c_str(), f.value.c_str(),
+                static_cast<long long>(f.from_customer), f.source.c_str(), f.rule.c_str(),
+                f.seen_at ? FormatInstant(*f.seen_at).c_str() : "", fresh.c_str());
+  }
+  return 0;
+}
+
+int RunClusters(const std::string& db_path, bool csv, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto rows = identity::ListMemberships(**db);
+  if (!rows.ok()) return Fail(rows.status());
+  if (csv) {
+    std::cout << "source,source_key,customer_id,resolved_id\n";
+    for (const auto& r : *rows) {
+      std::cout << CsvField(r.source) << ',' << CsvField(r.source_key) << ',' << r.customer_id << ','
+                << r.resolved_id << '\n';
+    }
+    return 0;
+  }
+  std::set<int64_t> records, resolved;
+  for (const auto& r : *rows) {
+    records.insert(r.customer_id);
+    resolved.insert(r.resolved_id);
+  }
+  if (json) {
+    std::cout << ordered_json{{"source_records", rows->size()},
+                              {"customer_records", records.size()},
+                              {"resolved_customers", resolved.size()}}
+                     .dump()
+              << "\n";
+    return 0;
+  }
+  std::printf("%zu source records, %zu customer records, %zu resolved customers\n", rows->size(),
+              records.size(), resolved.size());
+  std::printf("Use --csv for source, source key, customer record and resolved customer of each.\n");
+  return 0;
+}
+
+}  // namespace
+
+void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& action) {
+  static IdentityArgs args;
+  auto* identity = app.add_subcommand("identity", "Identity resolution: one customer per real person");
+  identity->require_subcommand(1);
+
+  auto* resolve = identity->add_subcommand("resolve", "Link the records of the same person (a full rebuild unless --incremental)");
+  resolve->add_option("--merge-threshold", args.merge_threshold,
+                      "Merge pairs with at least this match probability (default 0.95)")
+      ->check(CLI::Range(0.0, 1.0));
+  resolve->add_option("--review-threshold", args.review_threshold,
+                      "Send pairs with at least this probability to review (default 0.5)")
+      ->check(CLI::Range(0.0, 1.0));
+  resolve->add_flag("--incremental", args.incremental,
+                    "Only records no run has seen, against the existing customers (no refit)");
+  resolve->callback([&action, &globals] {
+    action = [&globals] { return RunResolve(globals.db_path, args, globals.json); };
+  });
+
+  auto* review = identity->add_subcommand("review", "List doubtful pairs; accept or reject them");
+  review->add_flag("--all", args.all_reviews, "Also list decided pairs");
+  review->add_option("--limit", args.limit, "Pairs to list (default 50)")->check(CLI::Range(1, 1000000));
+  review->add_option("--accept", args.accept, "Review id to accept (the pair is one customer)");
+  review->add_option("--reject", args.reject, "Review id to reject (the pair stays apart)");
+  review->callback([&action, &globals] {
+    action = [&globals] { return RunReview(globals.db_path, args, globals.json); };
+  });
+
+  auto* explain = identity->add_subcommand("explain", "The weight of every compared field of two records");
+  explain->add_option("a", args.left, "Customer record id")->required();
+  explain->add_option("b", args.right, "Customer record id")->required();
+  explain->callback([&action, &globals] {
+    action = [&globals] { return RunExplain(globals.db_path, args.left, args.right, globals.json); };
+  });
+
+  auto* unmerge = identity->add_subcommand("unmerge", "Take a customer record out of its resolved customer");
+  unmerge->add_option("customer", args.unmerge_customer, "Customer record id")->required();
+  unmerge->callback([&action, &globals] {
+    action = [&globals] { return RunUnmerge(globals.db_path, args.unmerge_customer, globals.json); };
+  });
+
+  auto* golden = identity->add_subcommand("golden", "The golden record of a customer, with provenance and freshness");
+  golden->add_option("customer", args.golden_customer, "Customer record id")->required();
+  golden->callback([&action, &globals] {
+    action = [&globals] { return RunGolden(globals.db_path, args.golden_customer, globals.json); };
+  });
+
+  auto* clusters = identity->add_subcommand("clusters", "Which resolved customer each imported record belongs to");
+  clusters->add_flag("--csv", args.csv, "Print source,source_key,customer_id,resolved_id for every record");
+  clusters->callback([&action, &globals] {
+    action = [&globals] { return RunClusters(globals.db_path, args.csv, globals.json); };
+  });
+}
 
 }  // namespace patron::cli

@@ -1,0 +1,216 @@
+// String and date comparators of identity/identity.h. Strings are decoded to
+// code points first so that a Persian letter counts as one character, not two
+// bytes.
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "identity/identity.h"
+
+namespace patron::identity {
+namespace {
+
+std::u32string CodePoints(std::string_view text) {
+  std::u32string out;
+  out.reserve(text.size());
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const int32_t n = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT_OR_FFFD(s, i, n, c);
+    out.push_back(static_cast<char32_t>(c));
+  }
+  return out;
+}
+
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+// Jaro similarity of two sequences of characters (bytes for ASCII text, code
+// points otherwise).
+template <typename Text>
+double Jaro(const Text& a, const Text& b) {
+  if (a.empty() && b.empty()) return 1.0;
+  if (a.empty() || b.empty()) return 0.0;
+  const int la = static_cast<int>(a.size()), lb = static_cast<int>(b.size());
+  const int window = std::max(0, std::max(la, lb) / 2 - 1);
+  // Names and codes are short: flags on the stack unless they are not.
+  char a_small[64] = {}, b_small[64] = {};
+  std::vector<char> a_large, b_large;
+  char* a_matched = a_small;
+  char* b_matched = b_small;
+  if (a.size() > sizeof a_small || b.size() > sizeof b_small) {
+    a_large.assign(a.size(), 0);
+    b_large.assign(b.size(), 0);
+    a_matched = a_large.data();
+    b_matched = b_large.data();
+  }
+  int matches = 0;
+  for (int i = 0; i < la; ++i) {
+    const int lo = std::max(0, i - window), hi = std::min(lb - 1, i + window);
+    for (int j = lo; j <= hi; ++j) {
+      if (!b_matched[j] && a[i] == b[j]) {
+        a_matched[i] = b_matched[j] = 1;
+        ++matches;
+        break;
+      }
+    }
+  }
+  if (matches == 0) return 0.0;
+  int transpositions = 0;
+  for (int i = 0, j = 0; i < la; ++i) {
+    if (!a_matched[i]) continue;
+    while (!b_matched[j]) ++j;
+    if (a[i] != b[j]) ++transpositions;
+    ++j;
+  }
+  const double m = matches;
+  return (m / la + m / lb + (m - transpositions / 2.0) / m) / 3.0;
+}
+
+template <typename Text>
+int Osa(const Text& a, const Text& b, bool transpositions) {
+  const size_t la = a.size(), lb = b.size();
+  if (la == 0) return static_cast<int>(lb);
+  if (lb == 0) return static_cast<int>(la);
+  // Three rows suffice: the previous two and the current one.
+  std::vector<int> prev2(lb + 1), prev(lb + 1), cur(lb + 1);
+  for (size_t j = 0; j <= lb; ++j) prev[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= la; ++i) {
+    cur[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= lb; ++j) {
+      const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      int best = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (transpositions && i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        best = std::min(best, prev2[j - 2] + 1);
+      }
+      cur[j] = best;
+    }
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return prev[lb];
+}
+
+std::vector<std::string_view> Tokens(std::string_view text) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// Eight ASCII digits YYYYMMDD from "YYYY-MM-DD" or "YYYYMMDD"; empty otherwise.
+std::string DateDigits(std::string_view date) {
+  std::string digits;
+  for (char c : date) {
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+    } else if (c != '-' && c != '/' && c != ' ') {
+      return "";
+    }
+  }
+  return digits.size() == 8 ? digits : "";
+}
+
+template <typename Text>
+double JaroWinklerOf(const Text& ca, const Text& cb, double prefix_scale) {
+  const double jaro = Jaro(ca, cb);
+  size_t prefix = 0;
+  while (prefix < 4 && prefix < ca.size() && prefix < cb.size() && ca[prefix] == cb[prefix]) {
+    ++prefix;
+  }
+  return jaro + static_cast<double>(prefix) * prefix_scale * (1.0 - jaro);
+}
+
+}  // namespace
+
+double JaroWinkler(std::string_view a, std::string_view b, double prefix_scale) {
+  if (IsAscii(a) && IsAscii(b)) return JaroWinklerOf(a, b, prefix_scale);
+  return JaroWinklerOf(CodePoints(a), CodePoints(b), prefix_scale);
+}
+
+int Levenshtein(std::string_view a, std::string_view b) {
+  if (IsAscii(a) && IsAscii(b)) return Osa(a, b, /*transpositions=*/false);
+  return Osa(CodePoints(a), CodePoints(b), /*transpositions=*/false);
+}
+
+int DamerauLevenshtein(std::string_view a, std::string_view b) {
+  if (IsAscii(a) && IsAscii(b)) return Osa(a, b, /*transpositions=*/true);
+  return Osa(CodePoints(a), CodePoints(b), /*transpositions=*/true);
+}
+
+double EditSimilarity(std::string_view a, std::string_view b) {
+  const std::u32string ca = CodePoints(a), cb = CodePoints(b);
+  const size_t longest = std::max(ca.size(), cb.size());
+  if (longest == 0) return 1.0;
+  return 1.0 - static_cast<double>(Osa(ca, cb, true)) / static_cast<double>(longest);
+}
+
+double TokenSetSimilarity(std::string_view a, std::string_view b, double token_threshold) {
+  const auto ta = Tokens(a), tb = Tokens(b);
+  if (ta.empty() && tb.empty()) return 1.0;
+  if (ta.empty() || tb.empty()) return 0.0;
+  // Greedy one-to-one matching of tokens: exact first, then close ones.
+  std::vector<char> used(tb.size(), 0);
+  int shared = 0;
+  std::vector<size_t> unmatched;
+  for (size_t i = 0; i < ta.size(); ++i) {
+    auto it = std::find(tb.begin(), tb.end(), ta[i]);
+    if (it != tb.end() && !used[static_cast<size_t>(it - tb.begin())]) {
+      used[static_cast<size_t>(it - tb.begin())] = 1;
+      ++shared;
+    } else {
+      unmatched.push_back(i);
+    }
+  }
+  for (size_t i : unmatched) {
+    for (size_t j = 0; j < tb.size(); ++j) {
+      if (!used[j] && JaroWinkler(ta[i], tb[j]) >= token_threshold) {
+        used[j] = 1;
+        ++shared;
+        break;
+      }
+    }
+  }
+  const int total = static_cast<int>(ta.size() + tb.size()) - shared;
+  return static_cast<double>(shared) / static_cast<double>(total);
+}
+
+DateCloseness CompareDates(std::string_view a, std::string_view b) {
+  const std::string da = DateDigits(a), db = DateDigits(b);
+  if (da.empty() || db.empty()) return DateCloseness::kMissing;
+  if (da == db) return DateCloseness::kExact;
+  int differing = 0;
+  for (size_t i = 0; i < 8; ++i) differing += da[i] != db[i];
+  if (differing == 1) return DateCloseness::kTypo;
+  if (differing == 2) {
+    for (size_t i = 0; i + 1 < 8; ++i) {
+      if (da[i] != db[i]) {
+        if (da[i] == db[i + 1] && da[i + 1] == db[i]) return DateCloseness::kTypo;
+        break;
+      }
+    }
+  }
+  // Day and month swapped (a US-style date read as European).
+  if (da.compare(0, 4, db, 0, 4) == 0 && da.compare(4, 2, db, 6, 2) == 0 &&
+      da.compare(6, 2, db, 4, 2) == 0) {
+    return DateCloseness::kTypo;
+  }
+  if (da.compare(0, 4, db, 0, 4) == 0) return DateCloseness::kSameYear;
+  return DateCloseness::kDifferent;
+}
+
+}  // namespace patron::identity

@@ -1,0 +1,339 @@
+// Patron identity: finding the records that describe the same person, in the
+// Fellegi–Sunter tradition of probabilistic record linkage, and keeping the
+// result in the store as clusters with a merge log, a review queue and golden
+// records.
+//
+// Layers, each usable alone:
+//   1. Normalisers and validators (names in Latin, Persian and Arabic script,
+//      Swedish letters, company names, Iranian national codes, Swedish
+//      personnummer).
+//   2. Comparators (Jaro–Winkler, Levenshtein, Damerau, token sets, dates).
+//   3. Linkage of in-memory records: blocking, comparison vectors, m/u
+//      probabilities estimated without labels (u from random pairs, m and the
+//      match proportion by expectation–maximisation), match weights, and
+//      clustering with a transitivity guard.
+//   4. Resolution of the customers of a Patron database (deterministic rules,
+//      then the probabilistic model), recorded so that every merge can be undone.
+//
+// Thread-safety: free functions are thread-safe; a Database belongs to one
+// thread at a time (see store.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/core.h"
+
+namespace patron {
+class Database;
+}
+
+namespace patron::identity {
+
+// ---------------------------------------------------------------------------
+// Normalisers and validators
+// ---------------------------------------------------------------------------
+
+// A person's name (or one part of it) folded for comparison: FoldForMatching
+// (NFC, case folding, diacritics and tatweel removed, Arabic/Persian letter
+// variants unified, ZWNJ removed), punctuation turned into spaces — except
+// that the Swedish letters å, ä and ö (and ø, æ) stay distinct letters, since
+// "Åsa" and "Asa" are different names. REQUIRES: valid UTF-8.
+std::string NormalizeName(std::string_view name);
+
+// The name written in lower-case ASCII Latin letters: Persian and Arabic script
+// transliterated by ICU, other scripts romanised, diacritics removed
+// ("محمد" -> "mhmd", "Åsa" -> "asa"). A comparison feature, never for display.
+std::string Romanize(std::string_view name);
+
+// A consonant skeleton of Romanize(name): vowels (a e i o u y w), digits and
+// repeated letters dropped, so that spellings of one name in two scripts meet:
+// "Mohammad", "Muhammad" and "محمد" all give "mhmd". Empty for empty input.
+std::string NameSkeleton(std::string_view name);
+
+// A company name without its legal form and punctuation, folded for matching:
+// "Acme Trading AB" -> "acme trading", "شرکت فولاد سهامی خاص" -> "فولاد".
+// Legal forms recognised: AB, HB, KB, Ltd, Limited, LLC, LLP, PLC, Inc, Corp,
+// Co, GmbH, AG, SA, SARL, BV, NV, Oy, AS, ApS, S.p.A. and the Persian and
+// Arabic forms شرکت / شركة, سهامی خاص, سهامی عام, مسئولیت محدود, ذ.م.م, ش.م.م.
+std::string NormalizeCompanyName(std::string_view name);
+
+// An email address's local part as compared: lower-case, "+tag" removed and,
+// for gmail.com / googlemail.com, dots removed. Empty when there is no '@'.
+std::string EmailLocalPart(std::string_view email);
+
+// Iranian national code (kod-e melli): 10 digits (Persian or Arabic-Indic digits
+// allowed; '-' and spaces ignored) whose last digit is the check digit
+// (sum of d[i] * (10 - i) over the first nine, r = sum % 11, check = r < 2 ? r :
+// 11 - r), and not one digit repeated ten times. Returns the ten ASCII digits,
+// or nullopt when invalid.
+std::optional<std::string> NormalizeIranianNationalCode(std::string_view text);
+
+// Swedish personnummer or samordningsnummer: YYMMDD-NNNC, YYMMDD+NNNC (over 100
+// years old), YYYYMMDDNNNC or YYYYMMDD-NNNC; a real calendar date (day + 60 for
+// a samordningsnummer) and a Luhn check digit over the ten digits. Returns the
+// ten digits YYMMDDNNNC, or nullopt when invalid.
+std::optional<std::string> NormalizePersonnummer(std::string_view text);
+
+// A national identifier usable for deterministic matching: "IR:" + a valid
+// Iranian code or "SE:" + a valid personnummer; nullopt otherwise (an invalid
+// identifier must never merge two people).
+std::optional<std::string> NationalIdKey(std::string_view text);
+
+// ---------------------------------------------------------------------------
+// Comparators. Strings are compared by Unicode code point; all similarities
+// are in [0, 1] with 1 for equal strings.
+// ---------------------------------------------------------------------------
+
+double JaroWinkler(std::string_view a, std::string_view b, double prefix_scale = 0.1);
+int Levenshtein(std::string_view a, std::string_view b);
+// Optimal string alignment distance: Levenshtein plus transposition of two
+// adjacent characters at cost 1.
+int DamerauLevenshtein(std::string_view a, std::string_view b);
+// 1 - distance / max length.
+double EditSimilarity(std::string_view a, std::string_view b);
+// Jaccard similarity of the sets of space-separated tokens, where two tokens
+// count as equal when their Jaro–Winkler similarity is at least
+// `token_threshold` (so "gibbon st" and "gibon street" share "gibbon").
+double TokenSetSimilarity(std::string_view a, std::string_view b, double token_threshold = 0.92);
+
+// How close two birth dates are, as a comparison level.
+enum class DateCloseness {
+  kMissing,       // one side has no parseable date
+  kDifferent,
+  kSameYear,      // same year, otherwise far apart
+  kTypo,          // one digit wrong or two adjacent digits swapped, or day and month swapped
+  kExact,
+};
+// Dates as "YYYY-MM-DD" or "YYYYMMDD".
+DateCloseness CompareDates(std::string_view a, std::string_view b);
+
+// ---------------------------------------------------------------------------
+// Linkage of records held in memory
+// ---------------------------------------------------------------------------
+
+// One record to link. Every field is optional (empty = missing) and raw: the
+// linker normalises. `key` is the caller's identifier, returned in results.
+struct PersonRecord {
+  std::string key;
+  std::string given_name, family_name;
+  std::string birth_date;  // "YYYY-MM-DD" or "YYYYMMDD"
+  std::string email;       // as stored (lower-case)
+  std::string phone;       // E.164
+  // A phone number that failed validation (no country, say), as written:
+  // compared by its last nine digits, never a deterministic key.
+  std::string unvalidated_phone;
+  // A national identifier: a valid Iranian code or personnummer is a
+  // deterministic key; any other value (e.g. a social security number of
+  // another country) is compared as a string.
+  std::string national_id;
+  std::string street_number, street, address_extra, city, postcode, region;
+};
+
+// Comparison fields of the model, in the order of ComparisonVector::levels.
+enum class Field { kGivenName, kFamilyName, kBirthDate, kStreet, kStreetNumber, kAddressExtra,
+                   kCity, kPostcode, kRegion, kNationalId, kEmail, kPhone };
+constexpr int kFieldCount = 12;
+std::string_view FieldName(Field field);
+// Levels per field: 0 = disagree ... LevelCount(f) - 1 = exact agreement.
+int LevelCount(Field field);
+
+// Per field: the agreement level, or -1 when either side is missing (a missing
+// value is no evidence either way and adds weight 0).
+struct ComparisonVector {
+  int8_t levels[kFieldCount];
+};
+
+struct LinkageOptions {
+  // Pairs whose match probability is at least this are merged...
+  double merge_threshold = 0.95;
+  // ... and pairs at least this (but below merge) go to review.
+  double review_threshold = 0.5;
+  // A pair that agrees on nothing but names and city or region goes to review
+  // however high its probability: namesakes in one city are common, and the
+  // model's independence assumption overrates names and places together.
+  bool require_identifying_agreement = true;
+  // Transitivity guard: two clusters of two or more records are joined only
+  // when the mean match probability over all their cross pairs reaches this,
+  // so that one weak link does not glue two strong clusters together.
+  double cluster_join_min_mean = 0.5;
+  // Blocks larger than this are skipped (a key shared by thousands of records
+  // says little and costs quadratically); other keys still find the pairs.
+  int max_block_size = 400;
+  int em_iterations = 40;
+  // Random pairs sampled to estimate u (agreement by chance).
+  int u_sample_pairs = 200000;
+  uint64_t seed = 1;
+};
+
+// The fitted model: for each field and level, the probability of that level
+// among true matches (m) and among non-matches (u), and the prior proportion
+// of matches among all pairs of records (u describes random pairs).
+struct LinkageModel {
+  std::vector<std::vector<double>> m, u;  // [field][level]
+  double match_proportion = 0.01;
+  // log2(m/u) for a field at a level; 0 for a missing value.
+  double Weight(Field field, int level) const;
+  // Sum of Weight over the vector plus the prior log-odds, as a probability.
+  double MatchProbability(const ComparisonVector& v) const;
+  // The probability of a match for a total weight (prior log-odds added).
+  double ProbabilityOfWeight(double weight) const;
+  double MatchWeight(const ComparisonVector& v) const;
+};
+
+struct ScoredPair {
+  int a = 0, b = 0;  // indices into the records, a < b
+  double weight = 0, probability = 0;
+  // Set when a deterministic rule linked the pair ("email", "phone", "national_id").
+  std::string rule;
+};
+
+struct LinkageResult {
+  LinkageModel model;
+  int64_t candidate_pairs = 0;
+  // Pairs clustering accepted: rule pairs, accepted reviews and pairs at or
+  // above the merge threshold. Probabilistic weights include the rarity
+  // adjustment of exact name agreement.
+  std::vector<ScoredPair> merges;
+  // Between the review and merge thresholds, or above it with nothing but
+  // names and place in common; pairs that ended in one cluster are left out.
+  std::vector<ScoredPair> reviews;
+  // cluster[i]: the smallest record index of record i's cluster.
+  std::vector<int> cluster;
+  int guard_refusals = 0;  // joins refused by the transitivity guard
+  double seconds = 0;
+};
+
+// Links `records` to each other: deterministic rules (the same email, the same
+// validated phone or the same valid national ID), then blocking, a model fitted
+// without labels, scoring and clustering. Deterministic. `forced_apart` lists pairs (indices, a < b) never to be merged
+// (rejected reviews and unmerges); `forced_together` pairs always merged
+// (accepted reviews).
+LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOptions& options = {},
+                   const std::vector<std::pair<int, int>>& forced_apart = {},
+                   const std::vector<std::pair<int, int>>& forced_together = {});
+
+// Links new records into existing clusters without fitting again:
+// `existing_cluster[i]` is the index of a record in record i's current cluster
+// (itself when alone) or -1 for a new record. Only pairs involving a new
+// record are compared, with `model` (a previous run's); current clusters stay
+// together, and a new record may join two of them only past the transitivity
+// guard. REQUIRES: existing_cluster.size() == records.size().
+LinkageResult LinkIncremental(const std::vector<PersonRecord>& records,
+                              const std::vector<int>& existing_cluster, const LinkageModel& model,
+                              const LinkageOptions& options = {},
+                              const std::vector<std::pair<int, int>>& forced_apart = {},
+                              const std::vector<std::pair<int, int>>& forced_together = {});
+
+// The comparison vector of two records, for explanations and tests.
+ComparisonVector Compare(const PersonRecord& a, const PersonRecord& b);
+
+// Pairwise quality of a clustering against the true entity of each record.
+struct PairwiseQuality {
+  int64_t true_pairs = 0, predicted_pairs = 0, correct_pairs = 0;
+  double precision = 0, recall = 0, f1 = 0;
+};
+PairwiseQuality EvaluateClusters(const std::vector<int>& predicted_cluster,
+                                 const std::vector<std::string>& true_entity);
+
+// ---------------------------------------------------------------------------
+// Resolution of the customers in a Patron database
+// ---------------------------------------------------------------------------
+
+struct ResolveOptions {
+  LinkageOptions linkage;
+  const Clock* clock = &SystemClock::Get();
+  // Resolve only the customer records no run has seen yet, against the
+  // existing clusters and with the latest run's model, writing only what
+  // changes. Without an earlier run this is a full rebuild.
+  bool incremental = false;
+};
+
+struct ResolveSummary {
+  int64_t run_id = 0;
+  bool incremental = false;
+  int64_t new_records = 0;  // records not seen by an earlier run
+  int64_t records = 0, clusters = 0, candidate_pairs = 0;
+  int64_t rule_merges = 0, probabilistic_merges = 0, reviews = 0, guard_refusals = 0;
+  double seconds = 0;
+};
+
+// Resolves every customer record from scratch: the model is fitted again, each
+// customer record is assigned to a cluster (identity_clusters; the cluster id
+// is the smallest customer id in it), golden records are written with the
+// provenance of each value, merged pairs and review pairs are recorded.
+// Customer rows are never changed or deleted: a merge links records, so
+// undoing it restores exactly what was there. Decisions of earlier reviews and
+// unmerges are respected.
+Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options = {});
+
+struct ReviewItem {
+  int64_t id = 0, left_customer = 0, right_customer = 0;
+  double probability = 0, weight = 0;
+  std::string status;  // pending, accepted, rejected
+};
+Result<std::vector<ReviewItem>> ListReviews(Database& db, bool pending_only, int limit);
+// Accepts (the pair will be merged) or rejects (never merged) a review item and
+// applies the decision to the clusters at once.
+Status DecideReview(Database& db, int64_t review_id, bool accept, const Clock& clock);
+
+// The comparison of two customer records, field by field.
+struct FieldExplanation {
+  std::string field, left_value, right_value;
+  int level = -1;  // -1 missing
+  double weight = 0;
+};
+struct PairExplanation {
+  std::vector<FieldExplanation> fields;
+  double weight = 0, probability = 0;
+  std::string rule;  // a deterministic rule that links them, if any
+  int64_t left_cluster = 0, right_cluster = 0;
+  // The pair's score in the latest run, which adds the term-frequency
+  // adjustment of rare names; absent when the run neither merged the pair
+  // nor sent it to review.
+  std::optional<double> run_probability, run_weight;
+  std::string run_decision;  // merge, review
+};
+// Uses the model of the latest run (or default parameters before any run).
+Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t right_customer);
+
+// Takes one customer record out of its cluster: it becomes its own customer
+// again, the merge log says so, and later runs keep it apart from the records
+// it was merged with. Errors: NotFound for an unknown customer,
+// FailedPrecondition when it is not merged with anything.
+Status Unmerge(Database& db, int64_t customer_id, const Clock& clock);
+
+// The golden record of the resolved customer that `customer_id` belongs to.
+// A contact value whose probability of still being valid fell below this
+// (about a year without being seen or verified at 2.5 % a month) is stale and
+// should be verified again before it is used.
+constexpr double kStaleFreshness = 0.75;
+
+struct GoldenField {
+  std::string field, value, rule;
+  int64_t from_customer = 0;
+  std::string source;  // name of the source that gave the value, if known
+  std::optional<int64_t> seen_at;
+  std::optional<double> freshness;
+  bool stale = false;  // freshness < kStaleFreshness
+};
+struct GoldenRecord {
+  int64_t resolved_id = 0;
+  std::vector<int64_t> members;  // customer records linked into it
+  std::vector<GoldenField> fields;
+};
+// Errors: NotFound for an unknown customer.
+Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id);
+
+// One row per imported customer record: its source, its key in the source, the
+// customer record and the resolved customer (cluster) it belongs to.
+struct ClusterMembership {
+  std::string source, source_key;
+  int64_t customer_id = 0, resolved_id = 0;
+};
+Result<std::vector<ClusterMembership>> ListMemberships(Database& db);
+
+}  // namespace patron::identity

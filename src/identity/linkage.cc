@@ -1,0 +1,1006 @@
+// Fellegi–Sunter record linkage: preparation, blocking, comparison vectors,
+// m/u estimation without labels, scoring and clustering.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "identity/linkage_internal.h"
+
+namespace patron::identity {
+namespace internal {
+namespace {
+
+// Letters and digits of an identifier, folded ("AB-12 34" -> "ab1234").
+std::string CompactId(std::string_view text) {
+  std::string out;
+  for (char c : AsciiLower(AsciiDigits(text))) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.push_back(c);
+  }
+  return out;
+}
+
+std::string DigitsOf(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') out.push_back(c);
+  }
+  return out;
+}
+
+std::string DateDigits(std::string_view date) {
+  std::string digits = DigitsOf(AsciiDigits(date));
+  return digits.size() == 8 ? digits : "";
+}
+
+std::string WithoutSpaces(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c != ' ') out.push_back(c);
+  }
+  return out;
+}
+
+// Damerau–Levenshtein distance <= 1, without computing the distance when the
+// lengths already say no.
+bool WithinOneEdit(const std::string& a, const std::string& b) {
+  const size_t la = a.size(), lb = b.size();
+  // A code point is at most 4 bytes: a length gap over 4 bytes is over one edit.
+  if ((la > lb ? la - lb : lb - la) > 4) return false;
+  return DamerauLevenshtein(a, b) <= 1;
+}
+
+// Levels of a name part: 3 exact, 2 close (one edit, Jaro–Winkler >= 0.92 or
+// the same romanisation), 1 similar (Jaro–Winkler >= 0.8 or the same consonant
+// skeleton), 0 different; -1 missing.
+int NameLevel(const std::string& a, const std::string& a_roman, const std::string& a_skeleton,
+              const std::string& b, const std::string& b_roman, const std::string& b_skeleton) {
+  if (a.empty() || b.empty()) return -1;
+  if (a == b) return 3;
+  if (!a_roman.empty() && a_roman == b_roman) return 2;
+  const double jw = JaroWinkler(a, b);
+  if (jw >= 0.92 || WithinOneEdit(a, b)) return 2;
+  if (jw >= 0.8) return 1;
+  if (!a_skeleton.empty() && a_skeleton == b_skeleton) return 1;
+  // Only when romanisation changed something: otherwise it is the same comparison.
+  if (!a_roman.empty() && !b_roman.empty() && (a_roman != a || b_roman != b) &&
+      JaroWinkler(a_roman, b_roman) >= 0.88) {
+    return 1;
+  }
+  return 0;
+}
+
+// Levels of a free-text place field: 2 exact, 1 close, 0 different.
+int PlaceLevel(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return -1;
+  if (a == b) return 2;
+  if (JaroWinkler(a, b) >= 0.9 || WithoutSpaces(a) == WithoutSpaces(b)) return 1;
+  return 0;
+}
+
+int ExactLevel(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return -1;
+  return a == b ? 1 : 0;
+}
+
+// 2 exact, 1 one edit, 0 different.
+int CodeLevel(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return -1;
+  if (a == b) return 2;
+  return WithinOneEdit(a, b) ? 1 : 0;
+}
+
+// A record without any name but with an email such as "sara.ahmadi@..." is
+// given the names its local part spells: orders and web events often know a
+// person only by email. Needs two parts of at least two letters each.
+void NamesFromEmail(PreparedRecord& p) {
+  std::vector<std::string> parts(1);
+  for (char c : p.email_local) {
+    if (c == '.' || c == '_' || c == '-') {
+      if (!parts.back().empty()) parts.emplace_back();
+    } else if (c >= 'a' && c <= 'z') {
+      parts.back().push_back(c);
+    } else {
+      return;  // digits and other characters: not a name
+    }
+  }
+  if (parts.size() != 2 || parts[0].size() < 2 || parts[1].size() < 2) return;
+  p.given = parts[0];
+  p.family = parts[1];
+  p.given_roman = p.given;
+  p.family_roman = p.family;
+  p.given_skeleton = NameSkeleton(p.given);
+  p.family_skeleton = NameSkeleton(p.family);
+}
+
+}  // namespace
+
+PreparedRecord Prepare(const PersonRecord& r) {
+  PreparedRecord p;
+  p.given = NormalizeName(r.given_name);
+  p.family = NormalizeName(r.family_name);
+  p.given_roman = Romanize(p.given);
+  p.family_roman = Romanize(p.family);
+  p.given_skeleton = NameSkeleton(p.given);
+  p.family_skeleton = NameSkeleton(p.family);
+  p.birth_date = DateDigits(r.birth_date);
+  p.street = NormalizeName(r.street);
+  p.street_compact = WithoutSpaces(p.street);
+  p.street_number = CompactId(r.street_number);
+  p.address_extra = NormalizeName(r.address_extra);
+  p.city = NormalizeName(r.city);
+  p.postcode = CompactId(r.postcode);
+  p.region = NormalizeName(r.region);
+  p.national_id = CompactId(r.national_id);
+  if (auto key = NationalIdKey(r.national_id)) p.national_key = *key;
+  p.email = AsciiLower(TrimAscii(r.email));
+  p.email_local = EmailLocalPart(p.email);
+  if (p.given.empty() && p.family.empty()) NamesFromEmail(p);
+  p.city_roman = Romanize(p.city);
+  p.city_skeleton = NameSkeleton(p.city);
+  p.phone_digits = DigitsOf(r.phone);
+  p.phone_is_key = !p.phone_digits.empty();
+  if (p.phone_digits.empty()) p.phone_digits = DigitsOf(AsciiDigits(r.unvalidated_phone));
+  if (p.phone_digits.size() >= 9) p.phone_tail = p.phone_digits.substr(p.phone_digits.size() - 9);
+  return p;
+}
+
+std::vector<PreparedRecord> PrepareAll(const std::vector<PersonRecord>& records) {
+  std::vector<PreparedRecord> out;
+  out.reserve(records.size());
+  for (const auto& r : records) out.push_back(Prepare(r));
+  return out;
+}
+
+ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& b) {
+  ComparisonVector v;
+  auto set = [&v](Field f, int level) { v.levels[static_cast<int>(f)] = static_cast<int8_t>(level); };
+
+  // Names, straight and with given and family name swapped (a form filled in
+  // the wrong order); the better reading counts.
+  int given = NameLevel(a.given, a.given_roman, a.given_skeleton, b.given, b.given_roman,
+                        b.given_skeleton);
+  int family = NameLevel(a.family, a.family_roman, a.family_skeleton, b.family, b.family_roman,
+                         b.family_skeleton);
+  // A swap shows as both fields disagreeing; checking only then keeps the
+  // common case (random pairs) cheap.
+  if (given >= 0 && family >= 0 && given <= 1 && family <= 1 &&
+      (a.given[0] == b.family[0] || a.family[0] == b.given[0])) {
+    int swapped_given = NameLevel(a.given, a.given_roman, a.given_skeleton, b.family,
+                                  b.family_roman, b.family_skeleton);
+    int swapped_family = NameLevel(a.family, a.family_roman, a.family_skeleton, b.given,
+                                   b.given_roman, b.given_skeleton);
+    if (swapped_given >= 2 && swapped_family >= 2 &&
+        swapped_given + swapped_family > given + family) {
+      // A swap is itself a small disagreement: at most "close".
+      given = 2;
+      family = 2;
+    }
+  }
+  set(Field::kGivenName, given);
+  set(Field::kFamilyName, family);
+
+  switch (CompareDates(a.birth_date, b.birth_date)) {
+    case DateCloseness::kMissing: set(Field::kBirthDate, -1); break;
+    case DateCloseness::kDifferent: set(Field::kBirthDate, 0); break;
+    case DateCloseness::kSameYear: set(Field::kBirthDate, 1); break;
+    case DateCloseness::kTypo: set(Field::kBirthDate, 2); break;
+    case DateCloseness::kExact: set(Field::kBirthDate, 3); break;
+  }
+
+  if (a.street.empty() || b.street.empty()) {
+    set(Field::kStreet, -1);
+  } else if (a.street == b.street) {
+    set(Field::kStreet, 3);
+  } else if (a.street_compact == b.street_compact || JaroWinkler(a.street, b.street) >= 0.92) {
+    set(Field::kStreet, 2);
+  } else if (TokenSetSimilarity(a.street, b.street) >= 0.5) {
+    set(Field::kStreet, 1);
+  } else {
+    set(Field::kStreet, 0);
+  }
+  set(Field::kStreetNumber, ExactLevel(a.street_number, b.street_number));
+  set(Field::kAddressExtra, PlaceLevel(a.address_extra, b.address_extra));
+  int city = PlaceLevel(a.city, b.city);
+  // Cities in two scripts ("Jeddah", "جدة") meet through their romanisation.
+  if (city == 0 && !a.city_roman.empty() &&
+      (a.city_roman == b.city_roman || a.city_skeleton == b.city_skeleton)) {
+    city = 1;
+  }
+  set(Field::kCity, city);
+  set(Field::kPostcode, CodeLevel(a.postcode, b.postcode));
+  set(Field::kRegion, ExactLevel(a.region, b.region));
+  set(Field::kNationalId, CodeLevel(a.national_id, b.national_id));
+
+  if (a.email.empty() || b.email.empty()) {
+    set(Field::kEmail, -1);
+  } else {
+    // Only the whole address is evidence. A shared or similar local part
+    // ("mehdi.rezaei@" at two providers) mostly spells the name, which the
+    // name fields already weigh; counting it again would make namesakes look
+    // like one person. Local parts still serve as a blocking key.
+    set(Field::kEmail, a.email == b.email ? 1 : 0);
+  }
+  int phone = CodeLevel(a.phone_digits, b.phone_digits);
+  // "+989142547185" and "09142547185" are one number written two ways.
+  if (phone >= 0 && phone < 2 && !a.phone_tail.empty() && a.phone_tail == b.phone_tail) phone = 2;
+  set(Field::kPhone, phone);
+  return v;
+}
+
+std::string DeterministicRule(const PreparedRecord& a, const PreparedRecord& b) {
+  if (!a.national_key.empty() && a.national_key == b.national_key) return "national_id";
+  if (!a.email.empty() && a.email == b.email) return "email";
+  if (a.phone_is_key && b.phone_is_key && a.phone_digits == b.phone_digits) return "phone";
+  return "";
+}
+
+LinkageModel DefaultModel() {
+  // Plausible values before anything was fitted: exact agreement is common
+  // among matches and rare among non-matches.
+  LinkageModel model;
+  model.m.resize(kFieldCount);
+  model.u.resize(kFieldCount);
+  for (int f = 0; f < kFieldCount; ++f) {
+    const int levels = LevelCount(static_cast<Field>(f));
+    model.m[f].assign(levels, 0.0);
+    model.u[f].assign(levels, 0.0);
+    // m: 0.85 at exact, the rest shared by the lower levels, least at 0.
+    // u: mostly disagreement, 1 % at exact.
+    double remaining_m = 0.15, remaining_u = 0.01;
+    model.m[f][levels - 1] = 0.85;
+    model.u[f][levels - 1] = 0.01;
+    for (int l = levels - 2; l >= 1; --l) {
+      model.m[f][l] = remaining_m / 2;
+      remaining_m /= 2;
+      model.u[f][l] = 0.02;
+      remaining_u += 0.02;
+    }
+    model.m[f][0] += remaining_m;
+    model.u[f][0] = 1.0 - remaining_u;
+  }
+  model.match_proportion = 0.01;
+  return model;
+}
+
+std::string ModelToJson(const LinkageModel& model) {
+  nlohmann::json j;
+  j["match_proportion"] = model.match_proportion;
+  for (int f = 0; f < kFieldCount; ++f) {
+    const std::string name(FieldName(static_cast<Field>(f)));
+    j["fields"][name]["m"] = model.m[f];
+    j["fields"][name]["u"] = model.u[f];
+  }
+  return j.dump();
+}
+
+Result<LinkageModel> ModelFromJson(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return DataLoss("identity model is not valid JSON");
+  }
+  LinkageModel model = DefaultModel();
+  model.match_proportion = j.value("match_proportion", model.match_proportion);
+  for (int f = 0; f < kFieldCount; ++f) {
+    const std::string name(FieldName(static_cast<Field>(f)));
+    if (!j.contains("fields") || !j["fields"].contains(name)) continue;
+    const auto& field = j["fields"][name];
+    auto m = field.value("m", std::vector<double>{});
+    auto u = field.value("u", std::vector<double>{});
+    const size_t levels = static_cast<size_t>(LevelCount(static_cast<Field>(f)));
+    if (m.size() == levels && u.size() == levels) {
+      model.m[f] = std::move(m);
+      model.u[f] = std::move(u);
+    }
+  }
+  return model;
+}
+
+}  // namespace internal
+
+using internal::PreparedRecord;
+
+std::string_view FieldName(Field field) {
+  switch (field) {
+    case Field::kGivenName: return "given_name";
+    case Field::kFamilyName: return "family_name";
+    case Field::kBirthDate: return "birth_date";
+    case Field::kStreet: return "street";
+    case Field::kStreetNumber: return "street_number";
+    case Field::kAddressExtra: return "address_extra";
+    case Field::kCity: return "city";
+    case Field::kPostcode: return "postcode";
+    case Field::kRegion: return "region";
+    case Field::kNationalId: return "national_id";
+    case Field::kEmail: return "email";
+    case Field::kPhone: return "phone";
+  }
+  return "?";
+}
+
+int LevelCount(Field field) {
+  switch (field) {
+    case Field::kGivenName:
+    case Field::kFamilyName:
+    case Field::kBirthDate:
+    case Field::kStreet:
+      return 4;
+    case Field::kStreetNumber:
+    case Field::kRegion:
+    case Field::kEmail:
+      return 2;
+    case Field::kAddressExtra:
+    case Field::kCity:
+    case Field::kPostcode:
+    case Field::kNationalId:
+    case Field::kPhone:
+      return 3;
+  }
+  return 2;
+}
+
+double LinkageModel::Weight(Field field, int level) const {
+  if (level < 0) return 0.0;
+  const int f = static_cast<int>(field);
+  return std::log2(m[f][level] / u[f][level]);
+}
+
+double LinkageModel::MatchWeight(const ComparisonVector& v) const {
+  double w = 0;
+  for (int f = 0; f < kFieldCount; ++f) w += Weight(static_cast<Field>(f), v.levels[f]);
+  return w;
+}
+
+double LinkageModel::ProbabilityOfWeight(double weight) const {
+  const double prior = std::log2(match_proportion / (1.0 - match_proportion));
+  return 1.0 / (1.0 + std::exp2(-(prior + weight)));
+}
+
+double LinkageModel::MatchProbability(const ComparisonVector& v) const {
+  return ProbabilityOfWeight(MatchWeight(v));
+}
+
+ComparisonVector Compare(const PersonRecord& a, const PersonRecord& b) {
+  return internal::ComparePrepared(internal::Prepare(a), internal::Prepare(b));
+}
+
+namespace {
+
+uint64_t PairKey(int a, int b) {
+  if (a > b) std::swap(a, b);
+  return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
+}
+
+// Blocking rules: records sharing a rule's key become candidate pairs. Each
+// rule names the fields its key fixes; the EM session of that rule leaves
+// them out, since among its pairs they agree by construction.
+struct BlockingRule {
+  const char* name;
+  std::vector<Field> fixed;
+};
+const std::vector<BlockingRule>& BlockingRules() {
+  static const std::vector<BlockingRule>* const rules = new std::vector<BlockingRule>{
+      {"family+birth_year", {Field::kFamilyName, Field::kBirthDate}},
+      {"given+postcode", {Field::kGivenName, Field::kPostcode}},
+      {"family+postcode", {Field::kFamilyName, Field::kPostcode}},
+      {"name_skeletons", {Field::kGivenName, Field::kFamilyName}},
+      {"given+family", {Field::kGivenName, Field::kFamilyName}},
+      {"birth_date+initial", {Field::kBirthDate}},
+      {"national_id", {Field::kNationalId}},
+      {"email", {Field::kEmail}},
+      {"email_local_part", {Field::kEmail}},
+      {"phone", {Field::kPhone}},
+      {"street", {Field::kStreet, Field::kStreetNumber}},
+      {"given+birth_day", {Field::kGivenName, Field::kBirthDate}},
+  };
+  return *rules;
+}
+
+// The keys of a record, as (rule index, key) in BlockingRules() order.
+void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::string>>& keys) {
+  keys.clear();
+  const std::string year = p.birth_date.substr(0, std::min<size_t>(4, p.birth_date.size()));
+  if (!p.family.empty() && !year.empty()) keys.emplace_back(0, p.family + "|" + year);
+  if (!p.given.empty() && !p.postcode.empty()) keys.emplace_back(1, p.given + "|" + p.postcode);
+  if (!p.family.empty() && !p.postcode.empty()) keys.emplace_back(2, p.family + "|" + p.postcode);
+  if (!p.family_skeleton.empty() && !p.given_skeleton.empty()) {
+    keys.emplace_back(3, p.family_skeleton + "|" + p.given_skeleton);
+  }
+  if (!p.given.empty() && !p.family.empty()) {
+    // Order-free, so that swapped given and family names meet.
+    keys.emplace_back(4, p.given < p.family ? p.given + "|" + p.family : p.family + "|" + p.given);
+  }
+  // A birth date alone is shared by ~40 of every million people: with the
+  // first letter of either name the blocks stay small at any scale, and a
+  // typo in one name still leaves the other's initial.
+  // Initials of the romanised names, so that "ستاره" and "Setareh" meet.
+  if (!p.birth_date.empty()) {
+    if (!p.given_roman.empty()) keys.emplace_back(5, p.birth_date + "|g" + p.given_roman.substr(0, 1));
+    if (!p.family_roman.empty()) keys.emplace_back(5, p.birth_date + "|f" + p.family_roman.substr(0, 1));
+  }
+  if (!p.national_id.empty()) keys.emplace_back(6, p.national_id);
+  if (!p.email.empty()) keys.emplace_back(7, p.email);
+  if (p.email_local.size() >= 4) keys.emplace_back(8, p.email_local);
+  if (!p.phone_tail.empty()) {
+    keys.emplace_back(9, p.phone_tail);
+  } else if (p.phone_digits.size() >= 7) {
+    keys.emplace_back(9, p.phone_digits);
+  }
+  if (!p.street_compact.empty() && !p.street_number.empty()) {
+    keys.emplace_back(10, p.street_number + "|" + p.street_compact);
+  }
+  if (!p.given_skeleton.empty() && !p.birth_date.empty()) {
+    keys.emplace_back(11, p.given_skeleton + "|" + p.birth_date.substr(4));
+  }
+}
+
+// Candidate pairs, each with the bit set of the blocking rules that found it.
+struct Candidate {
+  int a, b;
+  uint32_t rules;
+};
+
+// With `involving`, only pairs with at least one record marked true.
+std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepared, int max_block_size,
+                                      const std::vector<char>* involving = nullptr) {
+  // Each (rule, key) is hashed to 64 bits and the (hash, record) list sorted,
+  // so records sharing a key are adjacent: no map of strings, which cost more
+  // than the comparisons at a million records. A hash collision only adds a
+  // candidate pair, which scoring then judges like any other.
+  struct KeyedRecord {
+    uint64_t hash;
+    int record;
+    int rule;
+    bool operator<(const KeyedRecord& o) const {
+      return hash != o.hash ? hash < o.hash : record < o.record;
+    }
+  };
+  std::vector<KeyedRecord> keyed;
+  keyed.reserve(prepared.size() * 10);
+  std::vector<std::pair<int, std::string>> keys;
+  const std::hash<std::string_view> hasher;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    BlockingKeys(prepared[i], keys);
+    for (const auto& [rule, key] : keys) {
+      const uint64_t h = hasher(key) ^ (static_cast<uint64_t>(rule + 1) * 0x9E3779B97F4A7C15ull);
+      keyed.push_back({h, static_cast<int>(i), rule});
+    }
+  }
+  std::sort(keyed.begin(), keyed.end());
+  // (pair key, rule) entries, sorted so that one pair's rules are adjacent.
+  std::vector<std::pair<uint64_t, int>> entries;
+  for (size_t start = 0; start < keyed.size();) {
+    size_t end = start + 1;
+    while (end < keyed.size() && keyed[end].hash == keyed[start].hash) ++end;
+    const size_t size = end - start;
+    if (size >= 2 && size <= static_cast<size_t>(max_block_size)) {
+      for (size_t x = start; x < end; ++x) {
+        for (size_t y = x + 1; y < end; ++y) {
+          if (keyed[x].record != keyed[y].record &&
+              (!involving || (*involving)[static_cast<size_t>(keyed[x].record)] ||
+               (*involving)[static_cast<size_t>(keyed[y].record)])) {
+            entries.emplace_back(PairKey(keyed[x].record, keyed[y].record), keyed[start].rule);
+          }
+        }
+      }
+    }
+    start = end;
+  }
+  keyed.clear();
+  keyed.shrink_to_fit();
+  std::sort(entries.begin(), entries.end());
+  std::vector<Candidate> out;
+  for (const auto& [key, rule] : entries) {
+    if (out.empty() || PairKey(out.back().a, out.back().b) != key) {
+      out.push_back({static_cast<int>(key >> 32), static_cast<int>(key & 0xffffffffu), 0});
+    }
+    out.back().rules |= 1u << rule;
+  }
+  return out;
+}
+
+struct VectorHash {
+  size_t operator()(const std::array<int8_t, kFieldCount>& v) const {
+    size_t h = 1469598103934665603ull;
+    for (int8_t x : v) h = (h ^ static_cast<uint8_t>(x)) * 1099511628211ull;
+    return h;
+  }
+};
+
+std::array<int8_t, kFieldCount> AsArray(const ComparisonVector& v) {
+  std::array<int8_t, kFieldCount> a;
+  std::copy(std::begin(v.levels), std::end(v.levels), a.begin());
+  return a;
+}
+
+// u: how often each level occurs between random records — nearly all of them
+// non-matches — with add-one smoothing so that no level is impossible.
+void EstimateU(const std::vector<PreparedRecord>& prepared, const LinkageOptions& options,
+               LinkageModel& model) {
+  std::vector<std::vector<double>> counts(kFieldCount);
+  for (int f = 0; f < kFieldCount; ++f) counts[f].assign(LevelCount(static_cast<Field>(f)), 1.0);
+  const int64_t n = static_cast<int64_t>(prepared.size());
+  if (n >= 2) {
+    const int64_t all_pairs = n * (n - 1) / 2;
+    auto count = [&](int a, int b) {
+      ComparisonVector v = internal::ComparePrepared(prepared[a], prepared[b]);
+      for (int f = 0; f < kFieldCount; ++f) {
+        if (v.levels[f] >= 0) counts[f][v.levels[f]] += 1;
+      }
+    };
+    if (all_pairs <= options.u_sample_pairs) {
+      for (int a = 0; a < n; ++a) {
+        for (int b = a + 1; b < n; ++b) count(a, b);
+      }
+    } else {
+      std::mt19937_64 rng(options.seed);
+      std::uniform_int_distribution<int64_t> pick(0, n - 1);
+      for (int s = 0; s < options.u_sample_pairs; ++s) {
+        int64_t a = pick(rng), b = pick(rng);
+        if (a == b) continue;
+        count(static_cast<int>(a), static_cast<int>(b));
+      }
+    }
+  }
+  for (int f = 0; f < kFieldCount; ++f) {
+    const double total = std::accumulate(counts[f].begin(), counts[f].end(), 0.0);
+    for (size_t l = 0; l < counts[f].size(); ++l) model.u[f][l] = counts[f][l] / total;
+  }
+}
+
+using Pattern = std::array<int8_t, kFieldCount>;
+using PatternCounts = std::vector<std::pair<Pattern, int64_t>>;
+
+// One EM session: m and the match proportion over `patterns` with u fixed;
+// fields with mask[f] set are left out (their m is not estimated). Returns the
+// expected number of matches.
+double EmSession(const PatternCounts& patterns, const std::array<bool, kFieldCount>& mask,
+                 int iterations, LinkageModel& model) {
+  int64_t total = 0;
+  for (const auto& [pattern, count] : patterns) total += count;
+  if (total == 0) return 0;
+  model.match_proportion = 0.3;
+  double expected_matches = 0;
+  for (int iteration = 0; iteration < iterations; ++iteration) {
+    std::vector<std::vector<double>> m_sum(kFieldCount);
+    for (int f = 0; f < kFieldCount; ++f) m_sum[f].assign(model.m[f].size(), 0.0);
+    expected_matches = 0;
+    for (const auto& [pattern, count] : patterns) {
+      ComparisonVector v;
+      for (int f = 0; f < kFieldCount; ++f) v.levels[f] = mask[f] ? -1 : pattern[f];
+      const double g = model.MatchProbability(v);
+      const double n = static_cast<double>(count);
+      expected_matches += g * n;
+      for (int f = 0; f < kFieldCount; ++f) {
+        if (v.levels[f] >= 0) m_sum[f][v.levels[f]] += g * n;
+      }
+    }
+    for (int f = 0; f < kFieldCount; ++f) {
+      if (mask[f]) continue;
+      const double field_total = std::accumulate(m_sum[f].begin(), m_sum[f].end(), 0.0);
+      if (field_total <= 0) continue;
+      for (size_t l = 0; l < m_sum[f].size(); ++l) {
+        // A floor keeps log(m/u) finite for levels no match showed.
+        model.m[f][l] = std::max(m_sum[f][l] / field_total, 1e-6);
+      }
+    }
+    model.match_proportion =
+        std::clamp(expected_matches / static_cast<double>(total), 1e-6, 1.0 - 1e-6);
+  }
+  return expected_matches;
+}
+
+// m by expectation–maximisation without labels, one session per blocking rule
+// (u stays at its random-pair estimate). Within a rule's pairs the fields the
+// rule fixes agree by construction and say nothing about matching, so each
+// session leaves them out; a field's m is the average over the sessions that
+// estimated it, weighted by their expected matches.
+void EstimateM(const std::vector<Candidate>& candidates, const std::vector<ComparisonVector>& vectors,
+               const LinkageOptions& options, LinkageModel& model) {
+  const auto& rules = BlockingRules();
+  std::vector<std::vector<double>> m_sum(kFieldCount);
+  std::vector<double> m_weight(kFieldCount, 0.0);
+  for (int f = 0; f < kFieldCount; ++f) m_sum[f].assign(model.m[f].size(), 0.0);
+  for (size_t r = 0; r < rules.size(); ++r) {
+    std::unordered_map<Pattern, int64_t, VectorHash> counts;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (candidates[i].rules & (1u << r)) ++counts[AsArray(vectors[i])];
+    }
+    if (counts.empty()) continue;
+    PatternCounts patterns(counts.begin(), counts.end());
+    std::sort(patterns.begin(), patterns.end());  // deterministic summation order
+    std::array<bool, kFieldCount> mask{};
+    for (Field f : rules[r].fixed) mask[static_cast<int>(f)] = true;
+    LinkageModel session = internal::DefaultModel();
+    session.u = model.u;
+    const double matches = EmSession(patterns, mask, options.em_iterations, session);
+    if (matches < 1.0) continue;
+    for (int f = 0; f < kFieldCount; ++f) {
+      if (mask[f]) continue;
+      for (size_t l = 0; l < m_sum[f].size(); ++l) m_sum[f][l] += matches * session.m[f][l];
+      m_weight[f] += matches;
+    }
+  }
+  for (int f = 0; f < kFieldCount; ++f) {
+    if (m_weight[f] <= 0) continue;
+    for (size_t l = 0; l < m_sum[f].size(); ++l) model.m[f][l] = m_sum[f][l] / m_weight[f];
+  }
+}
+
+// The prior: the proportion of matches among *all* pairs of records, since
+// u describes random pairs. EM on the candidates' proportion (m and u fixed)
+// gives the expected number of matches, which all pairs share.
+void EstimatePrior(const std::vector<ComparisonVector>& vectors, double all_pairs,
+                   const LinkageOptions& options, LinkageModel& model) {
+  std::unordered_map<Pattern, int64_t, VectorHash> counts;
+  for (const auto& v : vectors) ++counts[AsArray(v)];
+  const double candidates_total = static_cast<double>(vectors.size());
+  if (candidates_total == 0 || all_pairs <= 0) return;
+  model.match_proportion = 0.3;
+  double expected = 0;
+  for (int iteration = 0; iteration < options.em_iterations; ++iteration) {
+    expected = 0;
+    for (const auto& [pattern, count] : counts) {
+      ComparisonVector v;
+      std::copy(pattern.begin(), pattern.end(), v.levels);
+      expected += model.MatchProbability(v) * static_cast<double>(count);
+    }
+    model.match_proportion = std::clamp(expected / candidates_total, 1e-6, 1.0 - 1e-6);
+  }
+  model.match_proportion = std::clamp(expected / all_pairs, 1e-12, 0.5);
+}
+
+// m from the pairs the deterministic rules linked (the same email, phone or
+// valid national ID): where the data holds enough of them they are matches
+// found without labels, and unlike EM they cannot mistake a crowd of namesakes
+// in one city for a class of matches. A field's m is taken from them when at
+// least `kMinObservations` such pairs have the field on both sides, leaving
+// out the rule's own field; otherwise the EM estimate stays.
+void EstimateMFromRulePairs(const std::vector<std::pair<ComparisonVector, Field>>& rule_pairs,
+                            LinkageModel& model) {
+  constexpr double kMinObservations = 50;
+  for (int f = 0; f < kFieldCount; ++f) {
+    std::vector<double> counts(model.m[f].size(), 0.5);  // smoothing: no level impossible
+    double observed = 0;
+    for (const auto& [v, rule_field] : rule_pairs) {
+      if (static_cast<int>(rule_field) == f || v.levels[f] < 0) continue;
+      counts[static_cast<size_t>(v.levels[f])] += 1;
+      observed += 1;
+    }
+    if (observed < kMinObservations) continue;
+    const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
+    for (size_t l = 0; l < counts.size(); ++l) model.m[f][l] = counts[l] / total;
+  }
+}
+
+// Whether a pair agrees (at any level above "different") on some field other
+// than the names, city and region: birth date, street, postcode, email, phone
+// or national ID.
+bool AgreesBeyondNameAndPlace(const ComparisonVector& v) {
+  for (Field f : {Field::kBirthDate, Field::kStreet, Field::kPostcode, Field::kNationalId, Field::kEmail,
+                  Field::kPhone}) {
+    if (v.levels[static_cast<int>(f)] > 0) return true;
+  }
+  return false;
+}
+
+// Term-frequency adjustment of name agreement: two records that agree on a
+// rare name ("Elizabeth Wilson" once in the base) are stronger evidence than
+// two that agree on a common one ("Mohammad"). For exact agreement the u of
+// the level (agreement by chance, averaged over all names) is replaced by the
+// frequency of the agreed value itself.
+class NameFrequencies {
+ public:
+  explicit NameFrequencies(const std::vector<PreparedRecord>& prepared) {
+    for (const auto& p : prepared) {
+      if (!p.given.empty()) {
+        ++given_[p.given];
+        ++given_total_;
+      }
+      if (!p.family.empty()) {
+        ++family_[p.family];
+        ++family_total_;
+      }
+    }
+  }
+  // log2(u_exact / frequency) summed over the name fields that agree exactly.
+  double Adjustment(const PreparedRecord& a, const PreparedRecord& b, const ComparisonVector& v,
+                    const LinkageModel& model) const {
+    double adjustment = 0;
+    const int exact = LevelCount(Field::kGivenName) - 1;
+    if (v.levels[static_cast<int>(Field::kGivenName)] == exact && a.given == b.given) {
+      adjustment += Term(given_, given_total_, a.given, model.u[static_cast<int>(Field::kGivenName)][exact]);
+    }
+    if (v.levels[static_cast<int>(Field::kFamilyName)] == exact && a.family == b.family) {
+      adjustment += Term(family_, family_total_, a.family, model.u[static_cast<int>(Field::kFamilyName)][exact]);
+    }
+    return adjustment;
+  }
+
+ private:
+  static double Term(const std::unordered_map<std::string, int64_t>& counts, int64_t total,
+                     const std::string& value, double u_exact) {
+    auto it = counts.find(value);
+    if (it == counts.end() || total == 0) return 0;
+    const double frequency = static_cast<double>(it->second) / static_cast<double>(total);
+    // Rarity earns at most kMaxBonus bits: a name seen once is as often a
+    // typo as a rare name, and a typo repeated in two records is no proof.
+    constexpr double kMaxBonus = 2.0;
+    return std::min(kMaxBonus, std::log2(u_exact / std::max(frequency, 1.0 / static_cast<double>(total))));
+  }
+  std::unordered_map<std::string, int64_t> given_, family_;
+  int64_t given_total_ = 0, family_total_ = 0;
+};
+
+// Union–find over record indices with member lists for the transitivity guard.
+class Clusters {
+ public:
+  explicit Clusters(int n) : parent_(static_cast<size_t>(n)), members_(static_cast<size_t>(n)) {
+    for (int i = 0; i < n; ++i) {
+      parent_[static_cast<size_t>(i)] = i;
+      members_[static_cast<size_t>(i)] = {i};
+    }
+  }
+  int Find(int x) {
+    while (parent_[static_cast<size_t>(x)] != x) {
+      parent_[static_cast<size_t>(x)] = parent_[static_cast<size_t>(parent_[static_cast<size_t>(x)])];
+      x = parent_[static_cast<size_t>(x)];
+    }
+    return x;
+  }
+  const std::vector<int>& Members(int root) const { return members_[static_cast<size_t>(root)]; }
+  void Join(int ra, int rb) {
+    if (members_[static_cast<size_t>(ra)].size() < members_[static_cast<size_t>(rb)].size()) {
+      std::swap(ra, rb);
+    }
+    parent_[static_cast<size_t>(rb)] = ra;
+    auto& into = members_[static_cast<size_t>(ra)];
+    auto& from = members_[static_cast<size_t>(rb)];
+    into.insert(into.end(), from.begin(), from.end());
+    from.clear();
+    from.shrink_to_fit();
+  }
+
+ private:
+  std::vector<int> parent_;
+  std::vector<std::vector<int>> members_;
+};
+
+}  // namespace
+
+namespace {
+
+// Link and LinkIncremental. With `fixed_model` the model is used as given (no
+// fitting); with `existing_cluster` (per record: the index of a record of its
+// current cluster, or -1 for a new record) only pairs involving a new record
+// are compared and current clusters are kept as they are.
+LinkageResult LinkCore(const std::vector<PersonRecord>& records, const LinkageOptions& options,
+                       const std::vector<std::pair<int, int>>& forced_apart,
+                       const std::vector<std::pair<int, int>>& forced_together,
+                       const LinkageModel* fixed_model, const std::vector<int>* existing_cluster) {
+  const auto start = std::chrono::steady_clock::now();
+  LinkageResult result;
+  result.model = fixed_model ? *fixed_model : internal::DefaultModel();
+  const int n = static_cast<int>(records.size());
+  const std::vector<PreparedRecord> prepared = internal::PrepareAll(records);
+  std::vector<char> is_new;
+  if (existing_cluster) {
+    is_new.resize(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) is_new[static_cast<size_t>(i)] = (*existing_cluster)[static_cast<size_t>(i)] < 0;
+  }
+
+  const auto candidates = CandidatePairs(prepared, options.max_block_size, existing_cluster ? &is_new : nullptr);
+  result.candidate_pairs = static_cast<int64_t>(candidates.size());
+
+  if (!fixed_model) EstimateU(prepared, options, result.model);
+  std::vector<ComparisonVector> vectors;
+  vectors.reserve(candidates.size());
+  for (const auto& c : candidates) {
+    vectors.push_back(internal::ComparePrepared(prepared[static_cast<size_t>(c.a)], prepared[static_cast<size_t>(c.b)]));
+  }
+
+  // Deterministic rules: records sharing an email, a phone or a valid national
+  // ID, grouped directly (not through blocks, which may be skipped when large).
+  std::unordered_map<std::string, std::vector<int>> rule_groups;
+  for (int i = 0; i < n; ++i) {
+    const auto& p = prepared[static_cast<size_t>(i)];
+    if (!p.national_key.empty()) rule_groups["national_id|" + p.national_key].push_back(i);
+    if (!p.email.empty()) rule_groups["email|" + p.email].push_back(i);
+    if (p.phone_is_key) rule_groups["phone|" + p.phone_digits].push_back(i);
+  }
+  std::vector<std::pair<std::string, std::vector<int>>> sorted_groups(rule_groups.begin(),
+                                                                      rule_groups.end());
+  std::sort(sorted_groups.begin(), sorted_groups.end());
+  std::vector<ScoredPair> rule_links;
+  std::vector<std::pair<ComparisonVector, Field>> rule_vectors;
+  for (const auto& [key, members] : sorted_groups) {
+    if (members.size() < 2) continue;
+    if (existing_cluster && std::none_of(members.begin(), members.end(),
+                                         [&](int m) { return is_new[static_cast<size_t>(m)] != 0; })) {
+      continue;  // nothing new: the current clusters already reflect it
+    }
+    const std::string rule = key.substr(0, key.find('|'));
+    const Field rule_field = rule == "email" ? Field::kEmail : rule == "phone" ? Field::kPhone : Field::kNationalId;
+    for (size_t x = 1; x < members.size(); ++x) {
+      ScoredPair pair;
+      pair.a = members[0];
+      pair.b = members[x];
+      pair.rule = rule;
+      pair.probability = 1.0;
+      rule_vectors.emplace_back(internal::ComparePrepared(prepared[static_cast<size_t>(pair.a)],
+                                                          prepared[static_cast<size_t>(pair.b)]),
+                                rule_field);
+      rule_links.push_back(std::move(pair));
+    }
+  }
+
+  if (!fixed_model) {
+    EstimateM(candidates, vectors, options, result.model);
+    EstimateMFromRulePairs(rule_vectors, result.model);
+    EstimatePrior(vectors, static_cast<double>(n) * (n - 1) / 2, options, result.model);
+  }
+  const NameFrequencies frequencies(prepared);
+  for (size_t i = 0; i < rule_links.size(); ++i) {
+    rule_links[i].weight = result.model.MatchWeight(rule_vectors[i].first);
+    result.merges.push_back(std::move(rule_links[i]));
+  }
+
+  std::unordered_set<uint64_t> apart;
+  std::unordered_map<int, std::vector<int>> apart_partners;
+  for (auto [a, b] : forced_apart) {
+    apart.insert(PairKey(a, b));
+    apart_partners[a].push_back(b);
+    apart_partners[b].push_back(a);
+  }
+  for (auto [a, b] : forced_together) {
+    ScoredPair pair;
+    pair.a = std::min(a, b);
+    pair.b = std::max(a, b);
+    pair.rule = "review";
+    pair.probability = 1.0;
+    result.merges.push_back(std::move(pair));
+  }
+  const size_t rule_pairs = result.merges.size();
+
+  std::vector<ScoredPair> probabilistic;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    ScoredPair pair;
+    pair.a = candidates[i].a;
+    pair.b = candidates[i].b;
+    pair.weight = result.model.MatchWeight(vectors[i]) +
+                  frequencies.Adjustment(prepared[static_cast<size_t>(pair.a)],
+                                         prepared[static_cast<size_t>(pair.b)], vectors[i], result.model);
+    pair.probability = result.model.ProbabilityOfWeight(pair.weight);
+    if (pair.probability >= options.merge_threshold && options.require_identifying_agreement &&
+        !AgreesBeyondNameAndPlace(vectors[i])) {
+      // Names and a city alone never merge: namesakes in one city are common.
+      result.reviews.push_back(pair);
+      continue;
+    }
+    if (pair.probability >= options.merge_threshold) {
+      probabilistic.push_back(pair);
+    } else if (pair.probability >= options.review_threshold) {
+      result.reviews.push_back(pair);
+    }
+  }
+  std::sort(probabilistic.begin(), probabilistic.end(), [](const ScoredPair& x, const ScoredPair& y) {
+    if (x.probability != y.probability) return x.probability > y.probability;
+    return std::tie(x.a, x.b) < std::tie(y.a, y.b);
+  });
+  result.merges.insert(result.merges.end(), probabilistic.begin(), probabilistic.end());
+
+  // Clustering: rules and accepted reviews first, then the strongest pairs.
+  Clusters clusters(n);
+  if (existing_cluster) {
+    for (int i = 0; i < n; ++i) {
+      const int with = (*existing_cluster)[static_cast<size_t>(i)];
+      if (with < 0 || with == i) continue;
+      const int ra = clusters.Find(i), rb = clusters.Find(with);
+      if (ra != rb) clusters.Join(ra, rb);
+    }
+  }
+  auto kept_apart = [&](int ra, int rb) {
+    const auto& small = clusters.Members(ra).size() < clusters.Members(rb).size()
+                            ? clusters.Members(ra) : clusters.Members(rb);
+    const int other = clusters.Members(ra).size() < clusters.Members(rb).size() ? rb : ra;
+    for (int member : small) {
+      auto it = apart_partners.find(member);
+      if (it == apart_partners.end()) continue;
+      for (int partner : it->second) {
+        if (clusters.Find(partner) == other) return true;
+      }
+    }
+    return false;
+  };
+  std::vector<ScoredPair> accepted;
+  for (size_t i = 0; i < result.merges.size(); ++i) {
+    const ScoredPair& pair = result.merges[i];
+    const int ra = clusters.Find(pair.a), rb = clusters.Find(pair.b);
+    if (ra == rb) {
+      accepted.push_back(pair);
+      continue;
+    }
+    if (!apart_partners.empty() && kept_apart(ra, rb)) continue;
+    if (i >= rule_pairs && clusters.Members(ra).size() > 1 && clusters.Members(rb).size() > 1) {
+      // The transitivity guard: join two clusters only when their records
+      // agree on the whole, not through one strong-looking link.
+      double sum = 0;
+      int64_t count = 0;
+      for (int x : clusters.Members(ra)) {
+        for (int y : clusters.Members(rb)) {
+          const auto& px = prepared[static_cast<size_t>(x)];
+          const auto& py = prepared[static_cast<size_t>(y)];
+          const ComparisonVector v = internal::ComparePrepared(px, py);
+          sum += result.model.ProbabilityOfWeight(result.model.MatchWeight(v) +
+                                                  frequencies.Adjustment(px, py, v, result.model));
+          ++count;
+        }
+      }
+      if (sum / static_cast<double>(count) < options.cluster_join_min_mean) {
+        ++result.guard_refusals;
+        continue;
+      }
+    }
+    clusters.Join(ra, rb);
+    accepted.push_back(pair);
+  }
+  result.merges = std::move(accepted);
+
+  result.cluster.resize(static_cast<size_t>(n));
+  std::vector<int> smallest(static_cast<size_t>(n), n);
+  for (int i = 0; i < n; ++i) {
+    int root = clusters.Find(i);
+    smallest[static_cast<size_t>(root)] = std::min(smallest[static_cast<size_t>(root)], i);
+  }
+  for (int i = 0; i < n; ++i) result.cluster[static_cast<size_t>(i)] = smallest[static_cast<size_t>(clusters.Find(i))];
+  // Reviews between records that ended in one cluster need no decision.
+  std::erase_if(result.reviews, [&](const ScoredPair& p) {
+    return result.cluster[static_cast<size_t>(p.a)] == result.cluster[static_cast<size_t>(p.b)] ||
+           apart.count(PairKey(p.a, p.b)) > 0;
+  });
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace
+
+LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOptions& options,
+                   const std::vector<std::pair<int, int>>& forced_apart,
+                   const std::vector<std::pair<int, int>>& forced_together) {
+  return LinkCore(records, options, forced_apart, forced_together, nullptr, nullptr);
+}
+
+LinkageResult LinkIncremental(const std::vector<PersonRecord>& records, const std::vector<int>& existing_cluster,
+                              const LinkageModel& model, const LinkageOptions& options,
+                              const std::vector<std::pair<int, int>>& forced_apart,
+                              const std::vector<std::pair<int, int>>& forced_together) {
+  return LinkCore(records, options, forced_apart, forced_together, &model, &existing_cluster);
+}
+
+PairwiseQuality EvaluateClusters(const std::vector<int>& predicted_cluster,
+                                 const std::vector<std::string>& true_entity) {
+  PairwiseQuality q;
+  auto pairs = [](int64_t k) { return k * (k - 1) / 2; };
+  std::unordered_map<int, int64_t> predicted_sizes;
+  std::unordered_map<std::string, int64_t> true_sizes;
+  std::unordered_map<std::string, int64_t> both_sizes;
+  for (size_t i = 0; i < predicted_cluster.size() && i < true_entity.size(); ++i) {
+    ++predicted_sizes[predicted_cluster[i]];
+    ++true_sizes[true_entity[i]];
+    ++both_sizes[std::to_string(predicted_cluster[i]) + "\x1f" + true_entity[i]];
+  }
+  for (const auto& [k, size] : predicted_sizes) q.predicted_pairs += pairs(size);
+  for (const auto& [k, size] : true_sizes) q.true_pairs += pairs(size);
+  for (const auto& [k, size] : both_sizes) q.correct_pairs += pairs(size);
+  q.precision = q.predicted_pairs ? static_cast<double>(q.correct_pairs) / static_cast<double>(q.predicted_pairs) : 1.0;
+  q.recall = q.true_pairs ? static_cast<double>(q.correct_pairs) / static_cast<double>(q.true_pairs) : 1.0;
+  q.f1 = q.precision + q.recall > 0 ? 2 * q.precision * q.recall / (q.precision + q.recall) : 0.0;
+  return q;
+}
+
+}  // namespace patron::identity

@@ -1,0 +1,341 @@
+// Normalisers and validators of identity/identity.h.
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <array>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "identity/identity.h"
+
+namespace patron::identity {
+namespace {
+
+// Swedish (and Danish/Norwegian) letters that are letters of their own, not
+// accented vowels. FoldForMatching would strip their marks, so NormalizeName
+// swaps them for private-use code points around the fold and back.
+struct ProtectedLetter {
+  UChar32 lower, upper, placeholder;
+};
+constexpr std::array<ProtectedLetter, 5> kProtectedLetters = {{
+    {0x00E5, 0x00C5, 0xE000},  // å Å
+    {0x00E4, 0x00C4, 0xE001},  // ä Ä
+    {0x00F6, 0x00D6, 0xE002},  // ö Ö
+    {0x00F8, 0x00D8, 0xE003},  // ø Ø
+    {0x00E6, 0x00C6, 0xE004},  // æ Æ
+}};
+
+void AppendUtf8(std::string& out, UChar32 c) {
+  char buf[U8_MAX_LENGTH];
+  int32_t len = 0;
+  U8_APPEND_UNSAFE(buf, len, c);
+  out.append(buf, static_cast<size_t>(len));
+}
+
+template <typename Fn>
+void ForEachCodePoint(std::string_view text, Fn&& fn) {
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const int32_t n = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT_OR_FFFD(s, i, n, c);
+    fn(c);
+  }
+}
+
+bool IsNameSeparator(UChar32 c) {
+  // Hyphens, apostrophes, dots and other punctuation split or join name parts
+  // inconsistently across sources ("Al-Hassan", "O'Brien", "J.").
+  return c == '-' || c == '\'' || c == '.' || c == ',' || c == '_' || c == '/' || c == 0x2019 ||
+         c == 0x2010 || c == 0x2013 || c == 0x060C /* Arabic comma */ || c == '(' || c == ')';
+}
+
+// Collapses runs of spaces and trims.
+std::string CollapseSpaces(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending = false;
+  for (char c : text) {
+    if (c == ' ') {
+      pending = !out.empty();
+      continue;
+    }
+    if (pending) out.push_back(' ');
+    pending = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// ICU transliterators are not thread-safe; one instance guarded by a mutex.
+struct Romanizer {
+  std::mutex mutex;
+  std::unique_ptr<icu::Transliterator> transliterator;
+};
+
+Romanizer& GetRomanizer() {
+  static Romanizer* const romanizer = [] {
+    auto* r = new Romanizer;
+    UErrorCode status = U_ZERO_ERROR;
+    r->transliterator.reset(
+        icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
+    if (U_FAILURE(status) || !r->transliterator) std::abort();  // ICU data missing: unusable build
+    return r;
+  }();
+  return *romanizer;
+}
+
+bool IsAsciiText(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+// Keeps ASCII digits only, after converting Persian/Arabic-Indic digits;
+// returns false when anything but digits, spaces and '-' is present.
+bool DigitsOnly(std::string_view text, std::string& digits, std::string* separators = nullptr) {
+  digits.clear();
+  for (char c : AsciiDigits(text)) {
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+    } else if (c == ' ' || c == '-' || c == '+') {
+      if (separators) separators->push_back(c);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+bool IsValidMonthDay(int year, int month, int day) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1) return false;
+  int max_day = kDays[month - 1] + (month == 2 && IsLeapYear(year) ? 1 : 0);
+  return day <= max_day;
+}
+
+int TwoDigits(std::string_view s, size_t at) { return (s[at] - '0') * 10 + (s[at + 1] - '0'); }
+
+bool LuhnValid(std::string_view digits) {
+  int sum = 0;
+  bool double_it = false;
+  for (size_t i = digits.size(); i-- > 0;) {
+    int d = digits[i] - '0';
+    if (double_it) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double_it = !double_it;
+  }
+  return sum % 10 == 0;
+}
+
+}  // namespace
+
+std::string NormalizeName(std::string_view name) {
+  std::string protected_text;
+  protected_text.reserve(name.size());
+  bool any_protected = false;
+  ForEachCodePoint(name, [&](UChar32 c) {
+    for (const auto& letter : kProtectedLetters) {
+      if (c == letter.lower || c == letter.upper) {
+        c = letter.placeholder;
+        any_protected = true;
+        break;
+      }
+    }
+    AppendUtf8(protected_text, IsNameSeparator(c) ? ' ' : c);
+  });
+  // FoldForMatching works on NFC text; a decomposed "a" + ring would escape the
+  // protection above, so compose first.
+  if (!any_protected && !IsAsciiText(name)) {
+    std::string composed = NormalizeText(name);
+    if (composed != name) return NormalizeName(composed);
+  }
+  std::string folded = FoldForMatching(protected_text);
+  if (!any_protected) return CollapseSpaces(folded);
+  std::string out;
+  out.reserve(folded.size());
+  ForEachCodePoint(folded, [&](UChar32 c) {
+    for (const auto& letter : kProtectedLetters) {
+      if (c == letter.placeholder) {
+        c = letter.lower;
+        break;
+      }
+    }
+    AppendUtf8(out, c);
+  });
+  return CollapseSpaces(out);
+}
+
+std::string Romanize(std::string_view name) {
+  std::string folded = NormalizeName(name);
+  std::string latin;
+  if (IsAsciiText(folded)) {
+    latin = std::move(folded);
+  } else {
+    icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(folded.data(), static_cast<int32_t>(folded.size())));
+    {
+      Romanizer& romanizer = GetRomanizer();
+      std::lock_guard<std::mutex> lock(romanizer.mutex);
+      romanizer.transliterator->transliterate(text);
+    }
+    text.toUTF8String(latin);
+  }
+  // Letters, digits and single spaces only: transliteration leaves marks such
+  // as ʿ (ain) and ʾ (hamza) that spellings in Latin script never write.
+  std::string out;
+  out.reserve(latin.size());
+  for (char c : latin) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      out.push_back(c);
+    } else if (c == ' ') {
+      out.push_back(' ');
+    }
+  }
+  return CollapseSpaces(out);
+}
+
+std::string NameSkeleton(std::string_view name) {
+  std::string latin = Romanize(name);
+  std::string out;
+  out.reserve(latin.size());
+  for (char c : latin) {
+    switch (c) {
+      case 'a': case 'e': case 'i': case 'o': case 'u': case 'y': case 'w': case ' ':
+        continue;
+      default:
+        break;
+    }
+    if (c >= '0' && c <= '9') continue;
+    if (!out.empty() && out.back() == c) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string NormalizeCompanyName(std::string_view name) {
+  // Legal forms, written as people write them and folded once like the names
+  // they are compared with (dots are removed first: "S.p.A." -> "spa").
+  static const std::vector<std::string>* const legal_tokens = [] {
+    auto* tokens = new std::vector<std::string>;
+    for (std::string_view token :
+         {"ab", "hb", "kb", "ltd", "limited", "llc", "llp", "plc", "inc", "incorporated", "corp",
+          "corporation", "co", "gmbh", "ag", "sa", "sarl", "bv", "nv", "oy", "oyj", "as", "asa",
+          "aps", "spa", "srl", "pty", "aktiebolag", "&", "شرکت", "شركة", "موسسه", "مؤسسة",
+          "ذمم", "شمم"}) {
+      tokens->push_back(NormalizeName(token));
+    }
+    return tokens;
+  }();
+  static const std::vector<std::string>* const legal_phrases = [] {
+    auto* phrases = new std::vector<std::string>;
+    for (std::string_view phrase : {"سهامی خاص", "سهامی عام", "مسئولیت محدود", "تضامنی",
+                                    "ذات مسؤولية محدودة", "ذات مسئولية محدودة", "مساهمة عامة"}) {
+      phrases->push_back(NormalizeName(phrase));
+    }
+    return phrases;
+  }();
+  std::string without_dots;
+  without_dots.reserve(name.size());
+  for (char c : name) {
+    if (c != '.') without_dots.push_back(c);
+  }
+  std::string folded = " " + NormalizeName(without_dots) + " ";
+  for (const std::string& phrase : *legal_phrases) {
+    const std::string bounded = " " + phrase + " ";
+    for (size_t at; (at = folded.find(bounded)) != std::string::npos;) {
+      folded.replace(at, bounded.size(), " ");
+    }
+  }
+  std::string out;
+  size_t start = 0;
+  while (start < folded.size()) {
+    size_t end = folded.find(' ', start);
+    if (end == std::string::npos) end = folded.size();
+    std::string_view token(folded.data() + start, end - start);
+    bool legal = false;
+    for (const std::string& legal_token : *legal_tokens) {
+      if (token == legal_token) legal = true;
+    }
+    if (!token.empty() && !legal) {
+      if (!out.empty()) out.push_back(' ');
+      out.append(token);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string EmailLocalPart(std::string_view email) {
+  size_t at = email.rfind('@');
+  if (at == std::string_view::npos || at == 0) return "";
+  std::string local = AsciiLower(email.substr(0, at));
+  std::string domain = AsciiLower(email.substr(at + 1));
+  size_t plus = local.find('+');
+  if (plus != std::string::npos && plus > 0) local.resize(plus);
+  if (domain == "gmail.com" || domain == "googlemail.com") {
+    std::erase(local, '.');
+  }
+  return local;
+}
+
+std::optional<std::string> NormalizeIranianNationalCode(std::string_view text) {
+  std::string digits;
+  if (!DigitsOnly(text, digits) || digits.size() != 10) return std::nullopt;
+  if (digits.find_first_not_of(digits[0]) == std::string::npos) return std::nullopt;
+  int sum = 0;
+  for (int i = 0; i < 9; ++i) sum += (digits[static_cast<size_t>(i)] - '0') * (10 - i);
+  int r = sum % 11;
+  int check = r < 2 ? r : 11 - r;
+  if (digits[9] - '0' != check) return std::nullopt;
+  return digits;
+}
+
+std::optional<std::string> NormalizePersonnummer(std::string_view text) {
+  std::string digits, separators;
+  if (!DigitsOnly(text, digits, &separators)) return std::nullopt;
+  if (separators.size() > 1) return std::nullopt;
+  std::string ten;
+  int full_year = -1;
+  if (digits.size() == 12) {
+    full_year = std::atoi(digits.substr(0, 4).c_str());
+    ten = digits.substr(2);
+  } else if (digits.size() == 10) {
+    ten = digits;
+  } else {
+    return std::nullopt;
+  }
+  int yy = TwoDigits(ten, 0), month = TwoDigits(ten, 2), day = TwoDigits(ten, 4);
+  if (day > 60) day -= 60;  // samordningsnummer
+  // Without a century, 2000 is a leap year and so is every year divisible by 4
+  // in either century except 1900; accept 29 Feb when some century allows it.
+  int year = full_year >= 0 ? full_year : (yy == 0 ? 2000 : 1900 + yy);
+  if (!IsValidMonthDay(year, month, day)) return std::nullopt;
+  if (!LuhnValid(ten)) return std::nullopt;
+  return ten;
+}
+
+std::optional<std::string> NationalIdKey(std::string_view text) {
+  std::string digits;
+  std::string separators;
+  if (!DigitsOnly(text, digits, &separators)) return std::nullopt;
+  // A 10-digit number can be either; an Iranian code has no separators inside
+  // YYMMDD-NNNN positions, a personnummer with a separator is unambiguous.
+  if (separators.empty() && digits.size() == 10) {
+    if (auto ir = NormalizeIranianNationalCode(text)) return "IR:" + *ir;
+  }
+  if (auto se = NormalizePersonnummer(text)) return "SE:" + *se;
+  return std::nullopt;
+}
+
+}  // namespace patron::identity

@@ -1,0 +1,736 @@
+// Resolution of the customers of a Patron database: loading records, linking
+// them, recording clusters, the merge log, review pairs and golden records;
+// review decisions, explanations and unmerge.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "identity/linkage_internal.h"
+#include "store/store.h"
+
+namespace patron::identity {
+namespace {
+
+// Contact data goes bad at about 2.5 % a month (R10): the probability that a
+// value last seen or verified `months` ago is still valid.
+constexpr double kMonthlyDecay = 0.025;
+constexpr double kMicrosPerMonth = 30.44 * 24 * 3600 * 1e6;
+
+struct ContactValue {
+  std::string kind, value, status, street, postal_code, city;
+  std::optional<int64_t> source_id;
+  int64_t last_seen = 0;
+  std::optional<int64_t> last_verified;
+};
+
+// A customer record as resolution sees it.
+struct CustomerRow {
+  int64_t id = 0;
+  std::map<std::string, std::string> profile;  // non-empty profile fields by column
+  int64_t updated_at = 0;
+  std::optional<int64_t> source_id;
+  std::string source_kind;  // internal, external, purchased
+  std::string national_id;
+  std::vector<ContactValue> contacts;  // newest first
+};
+
+constexpr const char* kProfileColumns[] = {"given_name", "family_name", "full_name", "birth_date",
+                                           "gender",     "city",        "region",    "country",
+                                           "language"};
+
+CustomerRow ReadCustomerRow(const Statement& q) {
+  CustomerRow row;
+  row.id = q.Int(0);
+  for (int i = 0; i < 9; ++i) {
+    if (!q.IsNull(i + 1) && !q.Text(i + 1).empty()) row.profile[kProfileColumns[i]] = q.String(i + 1);
+  }
+  row.updated_at = q.Int(10);
+  row.source_id = q.OptionalInt(11);
+  row.source_kind = q.String(12);
+  if (!q.IsNull(13)) row.national_id = q.String(13);
+  return row;
+}
+
+ContactValue ReadContact(const Statement& q) {
+  ContactValue c;
+  c.kind = q.String(1);
+  c.value = q.String(2);
+  c.status = q.String(3);
+  if (!q.IsNull(4)) c.street = q.String(4);
+  if (!q.IsNull(5)) c.postal_code = q.String(5);
+  if (!q.IsNull(6)) c.city = q.String(6);
+  c.source_id = q.OptionalInt(7);
+  c.last_seen = q.Int(8);
+  c.last_verified = q.OptionalInt(9);
+  return c;
+}
+
+Result<std::vector<CustomerRow>> LoadAllCustomers(Database& db) {
+  std::vector<CustomerRow> rows;
+  Statement& q = db.Query("identity-customers");
+  q.Reset();
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    rows.push_back(ReadCustomerRow(q));
+  }
+  std::unordered_map<int64_t, size_t> index;
+  index.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) index[rows[i].id] = i;
+  Statement& c = db.Query("identity-contact-points");
+  c.Reset();
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, c.Step());
+    if (!more) break;
+    auto it = index.find(c.Int(0));
+    if (it != index.end()) rows[it->second].contacts.push_back(ReadContact(c));
+  }
+  return rows;
+}
+
+Result<CustomerRow> LoadCustomer(Database& db, int64_t id) {
+  Statement& q = db.Query("identity-customer-by-id");
+  q.Bind(":id", id);
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    q.Reset();
+    return NotFound("no customer " + std::to_string(id));
+  }
+  CustomerRow row = ReadCustomerRow(q);
+  q.Reset();
+  Statement& c = db.Query("identity-contact-points-of");
+  c.Bind(":id", id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, c.Step());
+    if (!more) break;
+    row.contacts.push_back(ReadContact(c));
+  }
+  return row;
+}
+
+std::string ProfileValue(const CustomerRow& row, const char* column) {
+  auto it = row.profile.find(column);
+  return it == row.profile.end() ? "" : it->second;
+}
+
+// The linkage record of a customer: its profile, its newest usable email,
+// phone and address, and a national ID attribute when one was declared.
+PersonRecord ToPersonRecord(const CustomerRow& row) {
+  PersonRecord r;
+  r.key = std::to_string(row.id);
+  r.given_name = ProfileValue(row, "given_name");
+  r.family_name = ProfileValue(row, "family_name");
+  if (r.given_name.empty() && r.family_name.empty()) {
+    // Only a full name: the last word is taken as the family name.
+    std::string full = ProfileValue(row, "full_name");
+    size_t space = full.rfind(' ');
+    if (space == std::string::npos) {
+      r.given_name = full;
+    } else {
+      r.given_name = full.substr(0, space);
+      r.family_name = full.substr(space + 1);
+    }
+  }
+  r.birth_date = ProfileValue(row, "birth_date");
+  r.city = ProfileValue(row, "city");
+  r.region = ProfileValue(row, "region");
+  r.national_id = row.national_id;
+  for (const auto& c : row.contacts) {
+    if (c.kind == "email" && r.email.empty() && c.status != "invalid") r.email = c.value;
+    if (c.kind == "phone" && c.status == "invalid") {
+      if (r.unvalidated_phone.empty()) r.unvalidated_phone = c.value;
+      continue;
+    }
+    if (c.kind == "phone" && r.phone.empty()) r.phone = c.value;
+    if (c.kind == "address" && r.street.empty()) {
+      r.street = c.street;
+      r.postcode = c.postal_code;
+      if (r.city.empty()) r.city = c.city;
+    }
+  }
+  return r;
+}
+
+int SourceTrust(const std::string& kind) {
+  if (kind == "internal") return 2;
+  if (kind == "external") return 1;
+  return 0;  // purchased
+}
+
+struct GoldenValue {
+  std::string field, value, rule;
+  int64_t customer_id = 0;
+  std::optional<int64_t> source_id;
+  std::optional<int64_t> seen_at;
+  std::optional<double> freshness;
+};
+
+// Survivorship. Profile fields: the most trusted source (internal, then
+// external, then purchased), then the most recently updated record; names and
+// birth dates that several records agree on win over a lone variant (most
+// frequent). Contact values: verified before unverified, then the most
+// recently seen; each gets a freshness probability from the decay model.
+std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members, Instant now) {
+  std::vector<GoldenValue> out;
+  for (const char* column : kProfileColumns) {
+    std::map<std::string, int> frequency;
+    for (const CustomerRow* m : members) {
+      std::string v = ProfileValue(*m, column);
+      if (!v.empty()) ++frequency[FoldForMatching(v)];
+    }
+    if (frequency.empty()) continue;
+    int top_frequency = 0;
+    for (const auto& [v, n] : frequency) top_frequency = std::max(top_frequency, n);
+    const bool by_frequency = top_frequency >= 2 && frequency.size() > 1;
+    const CustomerRow* best = nullptr;
+    for (const CustomerRow* m : members) {
+      std::string v = ProfileValue(*m, column);
+      if (v.empty()) continue;
+      if (by_frequency && frequency[FoldForMatching(v)] != top_frequency) continue;
+      if (!best || std::make_pair(SourceTrust(m->source_kind), m->updated_at) >
+                       std::make_pair(SourceTrust(best->source_kind), best->updated_at)) {
+        best = m;
+      }
+    }
+    GoldenValue g;
+    g.field = column;
+    g.value = ProfileValue(*best, column);
+    g.rule = by_frequency ? "most_frequent" : (members.size() > 1 ? "source_trust" : "only");
+    g.customer_id = best->id;
+    g.source_id = best->source_id;
+    g.seen_at = best->updated_at;
+    out.push_back(std::move(g));
+  }
+  for (const char* kind : {"email", "phone", "address"}) {
+    const ContactValue* best = nullptr;
+    const CustomerRow* owner = nullptr;
+    for (const CustomerRow* m : members) {
+      for (const auto& c : m->contacts) {
+        if (c.kind != kind || c.status == "bounced" || c.status == "invalid") continue;  // known bad: never the best
+        auto rank = [](const ContactValue& v) {
+          return std::make_pair(v.status == "verified" ? 1 : 0, std::max(v.last_seen, v.last_verified.value_or(0)));
+        };
+        if (!best || rank(c) > rank(*best)) {
+          best = &c;
+          owner = m;
+        }
+      }
+    }
+    if (!best) continue;
+    GoldenValue g;
+    g.field = kind;
+    g.value = best->value;
+    g.rule = best->status == "verified" ? "verified" : "most_recent";
+    g.customer_id = owner->id;
+    g.source_id = best->source_id;
+    const int64_t seen = std::max(best->last_seen, best->last_verified.value_or(0));
+    g.seen_at = seen;
+    const double months = std::max(0.0, static_cast<double>(now.micros - seen) / kMicrosPerMonth);
+    g.freshness = std::pow(1.0 - kMonthlyDecay, months);
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+Status WriteGolden(Database& db, int64_t resolved_id, const std::vector<const CustomerRow*>& members,
+                   Instant now) {
+  Statement& del = db.Query("identity-delete-golden-of");
+  del.Bind(":resolved_id", resolved_id);
+  RETURN_IF_ERROR(del.Run());
+  Statement& ins = db.Query("identity-insert-golden");
+  for (const GoldenValue& g : Survive(members, now)) {
+    ins.Bind(":resolved_id", resolved_id)
+        .Bind(":field", g.field)
+        .Bind(":value", g.value)
+        .Bind(":customer_id", g.customer_id)
+        .BindOptional(":source_id", g.source_id)
+        .Bind(":rule", g.rule)
+        .BindOptional(":seen_at", g.seen_at);
+    if (g.freshness) {
+      ins.Bind(":freshness", *g.freshness);
+    } else {
+      ins.BindNull(":freshness");
+    }
+    RETURN_IF_ERROR(ins.Run());
+  }
+  return Status::Ok();
+}
+
+Status Log(Database& db, std::optional<int64_t> run_id, Instant now, std::string_view action,
+           int64_t customer_id, int64_t resolved_id, int64_t previous, std::string_view reason,
+           std::optional<double> probability) {
+  Statement& q = db.Query("identity-log");
+  q.BindOptional(":run_id", run_id)
+      .Bind(":now", now.micros)
+      .Bind(":action", action)
+      .Bind(":customer_id", customer_id)
+      .Bind(":resolved_id", resolved_id)
+      .Bind(":previous_resolved_id", previous)
+      .Bind(":reason", reason);
+  if (probability) {
+    q.Bind(":probability", *probability);
+  } else {
+    q.BindNull(":probability");
+  }
+  return q.Run();
+}
+
+Status SetCluster(Database& db, int64_t customer_id, int64_t resolved_id, std::optional<int64_t> run_id,
+                  Instant now) {
+  Statement& q = db.Query("identity-set-cluster");
+  q.Bind(":customer_id", customer_id)
+      .Bind(":resolved_id", resolved_id)
+      .BindOptional(":run_id", run_id)
+      .Bind(":now", now.micros);
+  return q.Run();
+}
+
+Result<std::vector<int64_t>> ClusterMembers(Database& db, int64_t resolved_id) {
+  std::vector<int64_t> members;
+  Statement& q = db.Query("identity-cluster-members");
+  q.Bind(":resolved_id", resolved_id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    members.push_back(q.Int(0));
+  }
+  return members;
+}
+
+Result<int64_t> ResolvedIdOf(Database& db, int64_t customer_id) {
+  Statement& q = db.Query("identity-cluster-of");
+  q.Bind(":id", customer_id);
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  int64_t resolved = found ? q.Int(0) : customer_id;
+  q.Reset();
+  return resolved;
+}
+
+// Rewrites the golden records of the given clusters from the store.
+Status RefreshGolden(Database& db, const std::set<int64_t>& resolved_ids, Instant now) {
+  for (int64_t resolved : resolved_ids) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> ids, ClusterMembers(db, resolved));
+    if (ids.empty()) ids.push_back(resolved);
+    std::vector<CustomerRow> rows;
+    for (int64_t id : ids) {
+      ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, id));
+      rows.push_back(std::move(row));
+    }
+    std::vector<const CustomerRow*> members;
+    for (const auto& r : rows) members.push_back(&r);
+    RETURN_IF_ERROR(WriteGolden(db, resolved, members, now));
+  }
+  return Status::Ok();
+}
+
+// Moves `customer_ids` into one cluster whose id is their smallest customer id.
+Status Regroup(Database& db, const std::vector<int64_t>& customer_ids, Instant now,
+               std::string_view action, std::string_view reason, std::set<int64_t>& touched) {
+  if (customer_ids.empty()) return Status::Ok();
+  const int64_t resolved = *std::min_element(customer_ids.begin(), customer_ids.end());
+  for (int64_t id : customer_ids) {
+    ASSIGN_OR_RETURN(int64_t previous, ResolvedIdOf(db, id));
+    if (previous == resolved) {
+      RETURN_IF_ERROR(SetCluster(db, id, resolved, std::nullopt, now));  // first row for it
+      continue;
+    }
+    RETURN_IF_ERROR(SetCluster(db, id, resolved, std::nullopt, now));
+    RETURN_IF_ERROR(Log(db, std::nullopt, now, action, id, resolved, previous, reason, std::nullopt));
+    touched.insert(previous);
+  }
+  touched.insert(resolved);
+  return Status::Ok();
+}
+
+Status UpsertDecision(Database& db, int64_t a, int64_t b, std::string_view decision,
+                      std::string_view reason, Instant now) {
+  Statement& q = db.Query("identity-upsert-decision");
+  q.Bind(":left_id", std::min(a, b))
+      .Bind(":right_id", std::max(a, b))
+      .Bind(":decision", decision)
+      .Bind(":reason", reason)
+      .Bind(":now", now.micros);
+  return q.Run();
+}
+
+Status UnmergeInTransaction(Database& db, int64_t customer_id, Instant now);
+
+}  // namespace
+
+Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const Instant now = options.clock->Now();
+  ResolveSummary summary;
+  ASSIGN_OR_RETURN(std::vector<CustomerRow> rows, LoadAllCustomers(db));
+  std::unordered_map<int64_t, int> index;
+  index.reserve(rows.size());
+  std::vector<PersonRecord> records;
+  records.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    index[rows[i].id] = static_cast<int>(i);
+    records.push_back(ToPersonRecord(rows[i]));
+  }
+
+  std::vector<std::pair<int, int>> apart, together;
+  {
+    Statement& q = db.Query("identity-decisions");
+    q.Reset();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      auto a = index.find(q.Int(0)), b = index.find(q.Int(1));
+      if (a == index.end() || b == index.end()) continue;
+      (q.Text(2) == "apart" ? apart : together).emplace_back(std::min(a->second, b->second),
+                                                             std::max(a->second, b->second));
+    }
+  }
+  std::unordered_map<int64_t, int64_t> previous;
+  {
+    Statement& q = db.Query("identity-all-clusters");
+    q.Reset();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      previous[q.Int(0)] = q.Int(1);
+    }
+  }
+
+  std::optional<LinkageModel> stored_model;
+  if (options.incremental && !previous.empty()) {
+    Statement& q = db.Query("identity-latest-model");
+    q.Reset();
+    ASSIGN_OR_RETURN(bool found, q.Step());
+    std::string json = found ? q.String(0) : "";
+    q.Reset();
+    if (found) {
+      ASSIGN_OR_RETURN(LinkageModel model, internal::ModelFromJson(json));
+      stored_model = std::move(model);
+    }
+  }
+  summary.incremental = stored_model.has_value();
+  LinkageResult linkage;
+  if (summary.incremental) {
+    std::vector<int> existing(rows.size(), -1);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      auto it = previous.find(rows[i].id);
+      if (it == previous.end()) {
+        ++summary.new_records;
+        continue;
+      }
+      auto with = index.find(it->second);
+      existing[i] = with == index.end() ? static_cast<int>(i) : with->second;
+    }
+    linkage = LinkIncremental(records, existing, *stored_model, options.linkage, apart, together);
+  } else {
+    summary.new_records = static_cast<int64_t>(rows.size() - std::min(rows.size(), previous.size()));
+    linkage = Link(records, options.linkage, apart, together);
+  }
+
+  Transaction tx(db);
+  RETURN_IF_ERROR(tx.Begin());
+  Statement& run = db.Query("identity-insert-run");
+  run.Bind(":now", now.micros);
+  RETURN_IF_ERROR(run.Run());
+  summary.run_id = db.last_insert_id();
+
+  // Why each record joined its cluster: the first accepted pair that names it.
+  std::vector<const ScoredPair*> reason(rows.size(), nullptr);
+  for (const auto& pair : linkage.merges) {
+    if (!reason[static_cast<size_t>(pair.b)]) reason[static_cast<size_t>(pair.b)] = &pair;
+    if (!reason[static_cast<size_t>(pair.a)]) reason[static_cast<size_t>(pair.a)] = &pair;
+    if (pair.rule.empty()) {
+      ++summary.probabilistic_merges;
+    } else {
+      ++summary.rule_merges;
+    }
+  }
+  std::map<int64_t, std::vector<const CustomerRow*>> clusters;
+  std::set<int64_t> touched;  // resolved ids whose membership changed
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t id = rows[i].id;
+    const int64_t resolved = rows[static_cast<size_t>(linkage.cluster[i])].id;
+    clusters[resolved].push_back(&rows[i]);
+    auto before = previous.find(id);
+    // Rows that did not change are not rewritten (a million upserts cost
+    // seconds); their run_id stays that of the run that set them.
+    if (before != previous.end() && before->second == resolved) continue;
+    RETURN_IF_ERROR(SetCluster(db, id, resolved, summary.run_id, now));
+    touched.insert(resolved);
+    const int64_t was = before == previous.end() ? id : before->second;
+    if (before != previous.end()) touched.insert(was);
+    if (was == resolved) continue;
+    if (resolved != id) {
+      const ScoredPair* why = reason[i];
+      std::string why_text = !why ? "probabilistic" : why->rule.empty() ? "probabilistic" : why->rule;
+      RETURN_IF_ERROR(Log(db, summary.run_id, now, "merge", id, resolved, was, why_text,
+                          why ? std::optional<double>(why->probability) : std::nullopt));
+    } else {
+      RETURN_IF_ERROR(Log(db, summary.run_id, now, "split", id, resolved, was, "rebuild", std::nullopt));
+    }
+  }
+  summary.records = static_cast<int64_t>(rows.size());
+  summary.clusters = static_cast<int64_t>(clusters.size());
+
+  if (!summary.incremental) RETURN_IF_ERROR(db.Query("identity-clear-pairs").Run());
+  Statement& pair_q = db.Query("identity-insert-pair");
+  auto insert_pair = [&](const ScoredPair& p, std::string_view decision) {
+    pair_q.Bind(":left_id", rows[static_cast<size_t>(p.a)].id)
+        .Bind(":right_id", rows[static_cast<size_t>(p.b)].id)
+        .Bind(":run_id", summary.run_id)
+        .Bind(":decision", decision)
+        .BindOptional(":rule", p.rule)
+        .Bind(":probability", p.probability)
+        .Bind(":weight", p.weight);
+    return pair_q.Run();
+  };
+  for (const auto& p : linkage.merges) RETURN_IF_ERROR(insert_pair(p, "merge"));
+  if (!summary.incremental) RETURN_IF_ERROR(db.Query("identity-clear-pending-reviews").Run());
+  Statement& review_q = db.Query("identity-upsert-review");
+  for (const auto& p : linkage.reviews) {
+    RETURN_IF_ERROR(insert_pair(p, "review"));
+    review_q.Bind(":left_id", rows[static_cast<size_t>(p.a)].id)
+        .Bind(":right_id", rows[static_cast<size_t>(p.b)].id)
+        .Bind(":probability", p.probability)
+        .Bind(":weight", p.weight)
+        .Bind(":now", now.micros);
+    RETURN_IF_ERROR(review_q.Run());
+  }
+  summary.reviews = static_cast<int64_t>(linkage.reviews.size());
+  summary.candidate_pairs = linkage.candidate_pairs;
+  summary.guard_refusals = linkage.guard_refusals;
+
+  if (summary.incremental) {
+    // Only the clusters that gained or lost records get a new golden record.
+    for (int64_t resolved : touched) {
+      auto it = clusters.find(resolved);
+      if (it == clusters.end()) {
+        RETURN_IF_ERROR(db.Query("identity-delete-golden-of").Bind(":resolved_id", resolved).Run());
+      } else {
+        RETURN_IF_ERROR(WriteGolden(db, resolved, it->second, now));
+      }
+    }
+  } else {
+    RETURN_IF_ERROR(db.Query("identity-clear-golden").Run());
+    for (const auto& [resolved, members] : clusters) {
+      RETURN_IF_ERROR(WriteGolden(db, resolved, members, now));
+    }
+  }
+
+  Statement& finish = db.Query("identity-finish-run");
+  finish.Bind(":now", options.clock->Now().micros)
+      .Bind(":records", summary.records)
+      .Bind(":clusters", summary.clusters)
+      .Bind(":candidate_pairs", summary.candidate_pairs)
+      .Bind(":rule_merges", summary.rule_merges)
+      .Bind(":probabilistic_merges", summary.probabilistic_merges)
+      .Bind(":reviews", summary.reviews)
+      .Bind(":guard_refusals", static_cast<int64_t>(summary.guard_refusals))
+      .Bind(":model", internal::ModelToJson(linkage.model))
+      .Bind(":id", summary.run_id);
+  RETURN_IF_ERROR(finish.Run());
+  RETURN_IF_ERROR(tx.Commit());
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+Result<std::vector<ReviewItem>> ListReviews(Database& db, bool pending_only, int limit) {
+  std::vector<ReviewItem> items;
+  Statement& q = db.Query("identity-list-reviews");
+  q.Bind(":pending_only", static_cast<int64_t>(pending_only ? 1 : 0)).Bind(":limit", static_cast<int64_t>(limit));
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    ReviewItem item;
+    item.id = q.Int(0);
+    item.left_customer = q.Int(1);
+    item.right_customer = q.Int(2);
+    item.probability = q.Double(3);
+    item.weight = q.Double(4);
+    item.status = q.String(5);
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+Status DecideReview(Database& db, int64_t review_id, bool accept, const Clock& clock) {
+  const Instant now = clock.Now();
+  Transaction tx(db);
+  RETURN_IF_ERROR(tx.Begin());
+  Statement& q = db.Query("identity-review-by-id");
+  q.Bind(":id", review_id);
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    q.Reset();
+    return NotFound("no review item " + std::to_string(review_id));
+  }
+  const int64_t left = q.Int(0), right = q.Int(1);
+  q.Reset();
+  Statement& decide = db.Query("identity-decide-review");
+  decide.Bind(":status", accept ? "accepted" : "rejected").Bind(":now", now.micros).Bind(":id", review_id);
+  RETURN_IF_ERROR(decide.Run());
+  RETURN_IF_ERROR(UpsertDecision(db, left, right, accept ? "together" : "apart", "review", now));
+  std::set<int64_t> touched;
+  ASSIGN_OR_RETURN(int64_t left_resolved, ResolvedIdOf(db, left));
+  ASSIGN_OR_RETURN(int64_t right_resolved, ResolvedIdOf(db, right));
+  if (accept && left_resolved != right_resolved) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> members, ClusterMembers(db, left_resolved));
+    ASSIGN_OR_RETURN(std::vector<int64_t> others, ClusterMembers(db, right_resolved));
+    if (members.empty()) members.push_back(left);
+    if (others.empty()) others.push_back(right);
+    members.insert(members.end(), others.begin(), others.end());
+    RETURN_IF_ERROR(Regroup(db, members, now, "merge", "review", touched));
+  } else if (!accept && left_resolved == right_resolved) {
+    // Rejecting a pair the model had merged takes the right record out.
+    RETURN_IF_ERROR(UnmergeInTransaction(db, right, now));
+  }
+  RETURN_IF_ERROR(RefreshGolden(db, touched, now));
+  return tx.Commit();
+}
+
+Status Unmerge(Database& db, int64_t customer_id, const Clock& clock) {
+  Transaction tx(db);
+  RETURN_IF_ERROR(tx.Begin());
+  RETURN_IF_ERROR(UnmergeInTransaction(db, customer_id, clock.Now()));
+  return tx.Commit();
+}
+
+namespace {
+
+Status UnmergeInTransaction(Database& db, int64_t customer_id, Instant now) {
+  ASSIGN_OR_RETURN(bool exists, CustomerExists(db, customer_id));
+  if (!exists) return NotFound("no customer " + std::to_string(customer_id));
+  ASSIGN_OR_RETURN(int64_t resolved, ResolvedIdOf(db, customer_id));
+  ASSIGN_OR_RETURN(std::vector<int64_t> members, ClusterMembers(db, resolved));
+  if (members.size() < 2) {
+    return FailedPrecondition("customer " + std::to_string(customer_id) + " is not merged with any other record");
+  }
+  std::vector<int64_t> rest;
+  for (int64_t m : members) {
+    if (m == customer_id) continue;
+    rest.push_back(m);
+    RETURN_IF_ERROR(UpsertDecision(db, customer_id, m, "apart", "unmerge", now));
+  }
+  RETURN_IF_ERROR(SetCluster(db, customer_id, customer_id, std::nullopt, now));
+  RETURN_IF_ERROR(Log(db, std::nullopt, now, "unmerge", customer_id, customer_id, resolved, "unmerge", std::nullopt));
+  std::set<int64_t> touched = {customer_id};
+  // When the record was the cluster's id, the others get the next smallest one.
+  RETURN_IF_ERROR(Regroup(db, rest, now, "unmerge", "unmerge", touched));
+  RETURN_IF_ERROR(db.Query("identity-delete-golden-of").Bind(":resolved_id", resolved).Run());
+  return RefreshGolden(db, touched, now);
+}
+
+}  // namespace
+
+Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t right_customer) {
+  ASSIGN_OR_RETURN(CustomerRow left, LoadCustomer(db, left_customer));
+  ASSIGN_OR_RETURN(CustomerRow right, LoadCustomer(db, right_customer));
+  LinkageModel model = internal::DefaultModel();
+  {
+    Statement& q = db.Query("identity-latest-model");
+    q.Reset();
+    ASSIGN_OR_RETURN(bool found, q.Step());
+    std::string json = found ? q.String(0) : "";
+    q.Reset();
+    if (found) {
+      ASSIGN_OR_RETURN(model, internal::ModelFromJson(json));
+    }
+  }
+  const PersonRecord a = ToPersonRecord(left), b = ToPersonRecord(right);
+  const internal::PreparedRecord pa = internal::Prepare(a), pb = internal::Prepare(b);
+  const ComparisonVector v = internal::ComparePrepared(pa, pb);
+  auto raw = [](const PersonRecord& r, Field f) -> std::string {
+    switch (f) {
+      case Field::kGivenName: return r.given_name;
+      case Field::kFamilyName: return r.family_name;
+      case Field::kBirthDate: return r.birth_date;
+      case Field::kStreet: return r.street;
+      case Field::kStreetNumber: return r.street_number;
+      case Field::kAddressExtra: return r.address_extra;
+      case Field::kCity: return r.city;
+      case Field::kPostcode: return r.postcode;
+      case Field::kRegion: return r.region;
+      case Field::kNationalId: return r.national_id;
+      case Field::kEmail: return r.email;
+      case Field::kPhone: return r.phone.empty() ? r.unvalidated_phone : r.phone;
+    }
+    return "";
+  };
+  PairExplanation out;
+  for (int f = 0; f < kFieldCount; ++f) {
+    const Field field = static_cast<Field>(f);
+    FieldExplanation e;
+    e.field = std::string(FieldName(field));
+    e.left_value = raw(a, field);
+    e.right_value = raw(b, field);
+    e.level = v.levels[f];
+    e.weight = model.Weight(field, e.level);
+    out.fields.push_back(std::move(e));
+  }
+  out.weight = model.MatchWeight(v);
+  out.probability = model.MatchProbability(v);
+  out.rule = internal::DeterministicRule(pa, pb);
+  ASSIGN_OR_RETURN(out.left_cluster, ResolvedIdOf(db, left_customer));
+  ASSIGN_OR_RETURN(out.right_cluster, ResolvedIdOf(db, right_customer));
+  Statement& score = db.Query("identity-pair-score");
+  score.Bind(":left_id", std::min(left_customer, right_customer))
+      .Bind(":right_id", std::max(left_customer, right_customer));
+  ASSIGN_OR_RETURN(bool scored, score.Step());
+  if (scored) {
+    out.run_probability = score.Double(0);
+    out.run_weight = score.Double(1);
+    out.run_decision = score.String(2);
+  }
+  score.Reset();
+  return out;
+}
+
+Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id) {
+  ASSIGN_OR_RETURN(bool exists, CustomerExists(db, customer_id));
+  if (!exists) return NotFound("no customer " + std::to_string(customer_id));
+  GoldenRecord golden;
+  ASSIGN_OR_RETURN(golden.resolved_id, ResolvedIdOf(db, customer_id));
+  ASSIGN_OR_RETURN(golden.members, ClusterMembers(db, golden.resolved_id));
+  if (golden.members.empty()) golden.members.push_back(customer_id);
+  Statement& q = db.Query("identity-golden-of");
+  q.Bind(":resolved_id", golden.resolved_id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    GoldenField f;
+    f.field = q.String(0);
+    f.value = q.String(1);
+    f.from_customer = q.Int(2);
+    if (!q.IsNull(3)) f.source = q.String(3);
+    f.rule = q.String(4);
+    f.seen_at = q.OptionalInt(5);
+    if (!q.IsNull(6)) {
+      f.freshness = q.Double(6);
+      f.stale = *f.freshness < kStaleFreshness;
+    }
+    golden.fields.push_back(std::move(f));
+  }
+  return golden;
+}
+
+Result<std::vector<ClusterMembership>> ListMemberships(Database& db) {
+  std::vector<ClusterMembership> out;
+  Statement& q = db.Query("identity-memberships");
+  q.Reset();
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    ClusterMembership m;
+    m.source = q.String(0);
+    m.source_key = q.String(1);
+    m.customer_id = q.Int(2);
+    m.resolved_id = q.Int(3);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace patron::identity

@@ -1,0 +1,131 @@
+-- Named queries of identity resolution (src/identity/resolve.cc).
+
+-- name: identity-customers
+SELECT c.id, c.given_name, c.family_name, c.full_name, c.birth_date, c.gender, c.city, c.region,
+  c.country, c.language, c.updated_at, c.source_id, coalesce(s.kind, 'internal'),
+  (SELECT a.value FROM customer_attributes a WHERE a.customer_id = c.id AND a.name = 'national_id')
+FROM customers c LEFT JOIN sources s ON s.id = c.source_id
+ORDER BY c.id;
+
+-- name: identity-customer-by-id
+SELECT c.id, c.given_name, c.family_name, c.full_name, c.birth_date, c.gender, c.city, c.region,
+  c.country, c.language, c.updated_at, c.source_id, coalesce(s.kind, 'internal'),
+  (SELECT a.value FROM customer_attributes a WHERE a.customer_id = c.id AND a.name = 'national_id')
+FROM customers c LEFT JOIN sources s ON s.id = c.source_id
+WHERE c.id = :id;
+
+-- Contact values that are or were the customer's (a bounced email still
+-- identifies its owner), newest first per customer; invalid phones too, which
+-- are compared by their digits but never merge anyone by themselves.
+-- name: identity-contact-points
+SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
+  last_verified_at
+FROM contact_points WHERE status <> 'invalid' OR kind = 'phone'
+ORDER BY customer_id, last_seen_at DESC, id DESC;
+
+-- name: identity-contact-points-of
+SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
+  last_verified_at
+FROM contact_points WHERE customer_id = :id AND (status <> 'invalid' OR kind = 'phone')
+ORDER BY last_seen_at DESC, id DESC;
+
+-- name: identity-insert-run
+INSERT INTO identity_runs (started_at) VALUES (:now);
+
+-- name: identity-finish-run
+UPDATE identity_runs SET finished_at = :now, records = :records, clusters = :clusters,
+  candidate_pairs = :candidate_pairs, rule_merges = :rule_merges,
+  probabilistic_merges = :probabilistic_merges, reviews = :reviews,
+  guard_refusals = :guard_refusals, model = :model
+WHERE id = :id;
+
+-- name: identity-latest-model
+SELECT model FROM identity_runs WHERE model IS NOT NULL ORDER BY id DESC LIMIT 1;
+
+-- name: identity-all-clusters
+SELECT customer_id, resolved_id FROM identity_clusters;
+
+-- name: identity-cluster-of
+SELECT resolved_id FROM identity_clusters WHERE customer_id = :id;
+
+-- name: identity-cluster-members
+SELECT customer_id FROM identity_clusters WHERE resolved_id = :resolved_id ORDER BY customer_id;
+
+-- name: identity-set-cluster
+INSERT INTO identity_clusters (customer_id, resolved_id, run_id, updated_at)
+VALUES (:customer_id, :resolved_id, :run_id, :now)
+ON CONFLICT (customer_id) DO UPDATE SET resolved_id = excluded.resolved_id,
+  run_id = coalesce(excluded.run_id, run_id), updated_at = excluded.updated_at;
+
+-- name: identity-log
+INSERT INTO identity_merge_log (run_id, at, action, customer_id, resolved_id, previous_resolved_id,
+  reason, probability)
+VALUES (:run_id, :now, :action, :customer_id, :resolved_id, :previous_resolved_id, :reason,
+  :probability);
+
+-- name: identity-clear-pairs
+DELETE FROM identity_pairs;
+
+-- name: identity-insert-pair
+INSERT OR REPLACE INTO identity_pairs (left_id, right_id, run_id, decision, rule, probability, weight)
+VALUES (:left_id, :right_id, :run_id, :decision, :rule, :probability, :weight);
+
+-- A full rebuild replaces the undecided pairs; decided ones stay as history.
+-- name: identity-clear-pending-reviews
+DELETE FROM identity_review_queue WHERE status = 'pending';
+
+-- name: identity-upsert-review
+INSERT INTO identity_review_queue (left_id, right_id, probability, weight, created_at)
+VALUES (:left_id, :right_id, :probability, :weight, :now)
+ON CONFLICT (left_id, right_id) DO UPDATE SET probability = excluded.probability,
+  weight = excluded.weight;
+
+-- name: identity-list-reviews
+SELECT id, left_id, right_id, probability, weight, status FROM identity_review_queue
+WHERE (:pending_only = 0 OR status = 'pending')
+ORDER BY status <> 'pending', probability DESC, id
+LIMIT :limit;
+
+-- name: identity-review-by-id
+SELECT left_id, right_id, status FROM identity_review_queue WHERE id = :id;
+
+-- name: identity-decide-review
+UPDATE identity_review_queue SET status = :status, decided_at = :now WHERE id = :id;
+
+-- name: identity-upsert-decision
+INSERT INTO identity_decisions (left_id, right_id, decision, reason, decided_at)
+VALUES (:left_id, :right_id, :decision, :reason, :now)
+ON CONFLICT (left_id, right_id) DO UPDATE SET decision = excluded.decision,
+  reason = excluded.reason, decided_at = excluded.decided_at;
+
+-- name: identity-decisions
+SELECT left_id, right_id, decision FROM identity_decisions;
+
+-- name: identity-clear-golden
+DELETE FROM identity_golden;
+
+-- name: identity-delete-golden-of
+DELETE FROM identity_golden WHERE resolved_id = :resolved_id;
+
+-- name: identity-insert-golden
+INSERT OR REPLACE INTO identity_golden (resolved_id, field, value, customer_id, source_id, rule,
+  seen_at, freshness)
+VALUES (:resolved_id, :field, :value, :customer_id, :source_id, :rule, :seen_at, :freshness);
+
+-- name: identity-golden-of
+SELECT g.field, g.value, g.customer_id, s.name, g.rule, g.seen_at, g.freshness
+FROM identity_golden g LEFT JOIN sources s ON s.id = g.source_id
+WHERE g.resolved_id = :resolved_id ORDER BY g.field;
+
+-- name: identity-pair-score
+SELECT probability, weight, decision FROM identity_pairs WHERE left_id = :left_id AND right_id = :right_id;
+
+-- Every imported customer record with its source, key and resolved customer
+-- (itself before any resolution run).
+-- name: identity-memberships
+SELECT s.name, r.source_key, r.entity_id, coalesce(k.resolved_id, r.entity_id)
+FROM source_records r
+JOIN sources s ON s.id = r.source_id
+LEFT JOIN identity_clusters k ON k.customer_id = r.entity_id
+WHERE r.entity = 'customer'
+ORDER BY s.name, r.source_key;

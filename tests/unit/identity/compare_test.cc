@@ -1,0 +1,186 @@
+// Comparators: edit distances, Jaro–Winkler, token sets, dates, and the
+// comparison vector of two records (missing values, swapped names, scripts).
+#include <gtest/gtest.h>
+
+#include "identity/identity.h"
+
+namespace patron::identity {
+namespace {
+
+TEST(JaroWinkler, KnownValues) {
+  EXPECT_DOUBLE_EQ(JaroWinkler("", ""), 1.0);
+  EXPECT_DOUBLE_EQ(JaroWinkler("abc", ""), 0.0);
+  EXPECT_DOUBLE_EQ(JaroWinkler("martha", "martha"), 1.0);
+  EXPECT_NEAR(JaroWinkler("martha", "marhta"), 0.9611, 1e-4);
+  EXPECT_NEAR(JaroWinkler("dwayne", "duane"), 0.84, 1e-4);
+  EXPECT_NEAR(JaroWinkler("dixon", "dicksonx"), 0.8133, 1e-4);
+}
+
+TEST(JaroWinkler, CountsCodePointsNotBytes) {
+  // One Persian letter differs: the same similarity as one Latin letter would give.
+  EXPECT_NEAR(JaroWinkler("رضایی", "رضائی"), JaroWinkler("abcde", "abcxe"), 1e-12);
+}
+
+TEST(EditDistance, LevenshteinAndDamerau) {
+  EXPECT_EQ(Levenshtein("kitten", "sitting"), 3);
+  EXPECT_EQ(Levenshtein("", "abc"), 3);
+  EXPECT_EQ(Levenshtein("ab", "ba"), 2);
+  EXPECT_EQ(DamerauLevenshtein("ab", "ba"), 1);
+  EXPECT_EQ(DamerauLevenshtein("ca", "abc"), 3);  // optimal string alignment
+  EXPECT_EQ(Levenshtein("åsa", "asa"), 1);        // å is one character
+  EXPECT_DOUBLE_EQ(EditSimilarity("abcd", "abcd"), 1.0);
+  EXPECT_DOUBLE_EQ(EditSimilarity("abcd", "abxd"), 0.75);
+}
+
+TEST(TokenSetSimilarity, IgnoresOrderAndToleratesTypos) {
+  EXPECT_DOUBLE_EQ(TokenSetSimilarity("gibbon street", "street gibbon"), 1.0);
+  EXPECT_DOUBLE_EQ(TokenSetSimilarity("a b", "a c"), 1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(TokenSetSimilarity("gibbon street", "gibbonn street"), 1.0);
+  EXPECT_DOUBLE_EQ(TokenSetSimilarity("", "x"), 0.0);
+}
+
+TEST(CompareDates, Levels) {
+  EXPECT_EQ(CompareDates("1981-12-18", "19811218"), DateCloseness::kExact);
+  EXPECT_EQ(CompareDates("1981-12-18", "1981-12-19"), DateCloseness::kTypo);
+  EXPECT_EQ(CompareDates("1981-12-18", "1981-21-18"), DateCloseness::kTypo);  // adjacent swap
+  EXPECT_EQ(CompareDates("1981-12-05", "1981-05-12"), DateCloseness::kTypo);  // day/month
+  EXPECT_EQ(CompareDates("1981-12-18", "1981-03-02"), DateCloseness::kSameYear);
+  EXPECT_EQ(CompareDates("1981-12-18", "1975-03-02"), DateCloseness::kDifferent);
+  EXPECT_EQ(CompareDates("", "1975-03-02"), DateCloseness::kMissing);
+  EXPECT_EQ(CompareDates("not a date", "1975-03-02"), DateCloseness::kMissing);
+}
+
+int LevelOf(const ComparisonVector& v, Field f) { return v.levels[static_cast<int>(f)]; }
+
+PersonRecord Person(std::string key, std::string given, std::string family = "") {
+  PersonRecord r;
+  r.key = std::move(key);
+  r.given_name = std::move(given);
+  r.family_name = std::move(family);
+  return r;
+}
+PersonRecord WithEmail(PersonRecord r, std::string email) { r.email = std::move(email); return r; }
+PersonRecord WithPhone(PersonRecord r, std::string phone) { r.phone = std::move(phone); return r; }
+PersonRecord WithId(PersonRecord r, std::string id) { r.national_id = std::move(id); return r; }
+
+TEST(Compare, MissingValuesAreNoEvidence) {
+  PersonRecord a = Person("", "Sara", "Ahmadi");
+  PersonRecord b = Person("", "Sara", "");
+  ComparisonVector v = Compare(a, b);
+  EXPECT_EQ(LevelOf(v, Field::kGivenName), 3);
+  EXPECT_EQ(LevelOf(v, Field::kFamilyName), -1);
+  EXPECT_EQ(LevelOf(v, Field::kEmail), -1);
+  LinkageModel model;
+  model.m.assign(kFieldCount, std::vector<double>(4, 0.25));
+  model.u.assign(kFieldCount, std::vector<double>(4, 0.5));
+  EXPECT_DOUBLE_EQ(model.Weight(Field::kFamilyName, -1), 0.0);
+  EXPECT_DOUBLE_EQ(model.Weight(Field::kGivenName, 3), -1.0);
+}
+
+TEST(Compare, PhoneInNationalFormMatchesE164ButIsNoRuleKey) {
+  PersonRecord a = WithPhone(Person("a", "Nazanin", "Yousefi"), "+989142547185");
+  PersonRecord b = Person("b", "Nazanin", "Yousefi");
+  b.unvalidated_phone = "0914 254 7185";
+  EXPECT_EQ(LevelOf(Compare(a, b), Field::kPhone), 2);
+  PersonRecord c = Person("c", "Omid", "Karimi");
+  c.unvalidated_phone = "0914 254 7185";
+  // Two records sharing only an unvalidated number are not merged by rule.
+  LinkageResult result = Link({b, c});
+  EXPECT_NE(result.cluster[0], result.cluster[1]);
+}
+
+TEST(Compare, NamesAcrossScriptsAndSwapped) {
+  PersonRecord latin = Person("", "Mohammad", "Rezaei");
+  PersonRecord persian = Person("", "محمد", "رضایی");
+  EXPECT_GE(LevelOf(Compare(latin, persian), Field::kGivenName), 1);
+  PersonRecord swapped = Person("", "Rezaei", "Mohammad");
+  ComparisonVector v = Compare(latin, swapped);
+  EXPECT_EQ(LevelOf(v, Field::kGivenName), 2);
+  EXPECT_EQ(LevelOf(v, Field::kFamilyName), 2);
+  PersonRecord asa = Person("", "Åsa"), asa_plain = Person("", "Asa");
+  EXPECT_EQ(LevelOf(Compare(asa, asa_plain), Field::kGivenName), 2);  // close, not equal
+}
+
+TEST(Link, DeterministicRulesAndProbabilisticPairs) {
+  std::vector<PersonRecord> records = {
+      WithEmail(Person("a", "Sara", "Ahmadi"), "sara@example.com"),
+      WithEmail(Person("b", "S.", "Ahmadi"), "sara@example.com"),
+      WithPhone(Person("c", "Nils", "Öberg"), "+46701234567"),
+      WithPhone(Person("d", "Nils", "Oberg"), "+46701234567"),
+      WithId(Person("e", "Karin", "Lind"), "811218-9876"),
+      WithId(Person("f", "Carin", "Lindh"), "19811218-9876"),
+      Person("g", "Omid", "Karimi"),
+  };
+  LinkageResult result = Link(records);
+  EXPECT_EQ(result.cluster, (std::vector<int>{0, 0, 2, 2, 4, 4, 6}));
+  PairwiseQuality q = EvaluateClusters(result.cluster, {"1", "1", "2", "2", "3", "3", "4"});
+  EXPECT_DOUBLE_EQ(q.precision, 1.0);
+  EXPECT_DOUBLE_EQ(q.recall, 1.0);
+}
+
+TEST(Link, ForcedApartPairsStayApart) {
+  std::vector<PersonRecord> records = {
+      WithEmail(Person("a", "Sara", ""), "family@example.com"),
+      WithEmail(Person("b", "Reza", ""), "family@example.com"),
+  };
+  EXPECT_EQ(Link(records).cluster, (std::vector<int>{0, 0}));
+  EXPECT_EQ(Link(records, {}, {{0, 1}}).cluster, (std::vector<int>{0, 1}));
+}
+
+// Distinct filler people so that u (agreement by chance) means something.
+std::vector<PersonRecord> Crowd(int count) {
+  static const char* kGiven[] = {"Anna", "Bijan", "Carl", "Dara", "Elin", "Farid", "Goli", "Hamid",
+                                 "Ida", "Jamal", "Kian", "Lina", "Mina", "Nils", "Omid", "Parisa"};
+  static const char* kFamily[] = {"Berg", "Sadeghi", "Holm", "Moradi", "Lund", "Tavakoli", "Ek",
+                                  "Rahimi", "Nyberg", "Jafari", "Strand", "Kazemi", "Wall"};
+  std::vector<PersonRecord> out;
+  for (int i = 0; i < count; ++i) {
+    PersonRecord r = Person("crowd" + std::to_string(i), kGiven[i % 16], kFamily[(i / 16) % 13]);
+    r.birth_date = std::to_string(1940 + i % 60) + "-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10);
+    r.postcode = std::to_string(10000 + i * 7);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+TEST(Link, TransitivityGuardKeepsStrongClustersApart) {
+  std::vector<PersonRecord> records = Crowd(300);
+  const int base = static_cast<int>(records.size());
+  auto person = [](std::string key, std::string given, std::string family, std::string born, std::string postcode,
+                   std::string email) {
+    PersonRecord r = WithEmail(Person(std::move(key), std::move(given), std::move(family)), std::move(email));
+    r.birth_date = std::move(born);
+    r.postcode = std::move(postcode);
+    return r;
+  };
+  // Cluster A: two records that share an email. Cluster B likewise. A's second
+  // record and B's first describe the same-looking person, so one strong pair
+  // links the clusters while every other cross pair disagrees.
+  records.push_back(person("a1", "Roya", "Ahmadi", "1990-01-01", "11111", "roya@example.com"));
+  records.push_back(person("a2", "Sanaz", "Bahrami", "1977-07-07", "22222", "roya@example.com"));
+  records.push_back(person("b1", "Sanaz", "Bahrami", "1977-07-07", "22222", "sanaz@example.com"));
+  records.push_back(person("b2", "Torkel", "Vik", "1955-05-05", "33333", "sanaz@example.com"));
+  LinkageResult result = Link(records);
+  EXPECT_EQ(result.cluster[static_cast<size_t>(base)], result.cluster[static_cast<size_t>(base + 1)]);
+  EXPECT_EQ(result.cluster[static_cast<size_t>(base + 2)], result.cluster[static_cast<size_t>(base + 3)]);
+  EXPECT_NE(result.cluster[static_cast<size_t>(base)], result.cluster[static_cast<size_t>(base + 2)]);
+  EXPECT_GE(result.guard_refusals, 1);
+  // Without the guard the chain glues all four together.
+  LinkageOptions no_guard;
+  no_guard.cluster_join_min_mean = 0.0;
+  LinkageResult glued = Link(records, no_guard);
+  EXPECT_EQ(glued.cluster[static_cast<size_t>(base)], glued.cluster[static_cast<size_t>(base + 3)]);
+}
+
+TEST(EvaluateClusters, CountsPairs) {
+  // Predicted {0,1,2} {3}; truth {0,1} {2,3}: 3 predicted pairs, 1 correct, 2 true.
+  PairwiseQuality q = EvaluateClusters({0, 0, 0, 3}, {"x", "x", "y", "y"});
+  EXPECT_EQ(q.predicted_pairs, 3);
+  EXPECT_EQ(q.correct_pairs, 1);
+  EXPECT_EQ(q.true_pairs, 2);
+  EXPECT_NEAR(q.precision, 1.0 / 3.0, 1e-12);
+  EXPECT_NEAR(q.recall, 0.5, 1e-12);
+}
+
+}  // namespace
+}  // namespace patron::identity
