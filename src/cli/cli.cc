@@ -247,6 +247,8 @@ ordered_json ViewToJson(const CustomerView& v) {
   j["profile"] = v.profile;
   j["tags"] = v.tags;
   j["attributes"] = v.attributes;
+  j["traits"] = ordered_json::object();
+  for (const auto& [k, val] : v.traits) j["traits"][k] = val;
   j["contact_points"] = ordered_json::array();
   for (const auto& cp : v.contact_points) {
     ordered_json c = {{"kind", cp.kind},           {"value", cp.value},   {"status", cp.status},
@@ -314,6 +316,10 @@ void PrintView(const CustomerView& v) {
     std::printf("  %-20s %s\n", "tags", t.c_str());
   }
   for (const auto& [k, val] : v.attributes) std::printf("  %-20s %s\n", k.c_str(), val.c_str());
+  if (!v.traits.empty()) {
+    std::printf("Predicted (patron model score)\n");
+    for (const auto& [k, val] : v.traits) std::printf("  %-24s %s\n", k.c_str(), val.c_str());
+  }
   std::printf("Contact points\n");
   for (const auto& cp : v.contact_points) {
     std::string extra;

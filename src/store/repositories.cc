@@ -1,4 +1,6 @@
 // Read models over the store: statistics and the one customer view.
+#include <cstdio>
+
 #include "store/store.h"
 
 namespace patron {
@@ -94,6 +96,49 @@ Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interact
                              [&](Statement& q) { view.tags.push_back(q.String(0)); }));
   RETURN_IF_ERROR(ForEachRow(db.Query("customer-attributes").Bind(":id", id),
                              [&](Statement& q) { view.attributes[q.String(0)] = q.String(1); }));
+  RETURN_IF_ERROR(ForEachRow(db.Query("customer-traits").Bind(":id", id), [&](Statement& q) {
+    auto add = [&](const char* name, std::string value) {
+      if (!value.empty()) view.traits.emplace_back(name, std::move(value));
+    };
+    auto number = [&](int col, const char* format) {
+      if (q.IsNull(col)) return std::string();
+      char buf[64];
+      std::snprintf(buf, sizeof buf, format, q.Double(col));
+      return std::string(buf);
+    };
+    auto money = [&](int col) {
+      if (q.IsNull(col)) return std::string();
+      std::string currency = q.IsNull(10) ? "" : q.String(10);
+      int digits = CurrencyMinorDigits(currency);
+      double scale = digits == 0 ? 1.0 : digits == 3 ? 1000.0 : 100.0;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.*f %s", digits, static_cast<double>(q.Int(col)) / scale, currency.c_str());
+      return std::string(buf);
+    };
+    std::string rfm = q.IsNull(0) ? "" : q.String(0);
+    if (!rfm.empty() && !q.IsNull(1)) {
+      rfm += " (R" + std::to_string(q.Int(1)) + " F" + std::to_string(q.Int(2)) + " M" + std::to_string(q.Int(3)) + ")";
+    }
+    add("rfm", rfm);
+    add("lifecycle", q.IsNull(4) ? "" : q.String(4));
+    add("churn_risk", number(5, "%.2f"));
+    add("p_alive", number(6, "%.2f"));
+    add("expected_purchases_12m", number(7, "%.2f"));
+    add("clv_12m", money(8));
+    add("expected_order_value", money(9));
+    if (!q.IsNull(11)) {
+      static const char* kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+      int64_t h = q.Int(11);
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%s %02d:00 UTC", kDays[(h / 24) % 7], static_cast<int>(h % 24));
+      add("best_send_hour", buf);
+    }
+    add("recommended_products", q.IsNull(12) ? "" : q.String(12));
+    add("category_propensity_30d", q.IsNull(13) ? "" : q.String(13));
+    add("lead_score", number(14, "%.1f"));
+    add("lead_stage", q.IsNull(15) ? "" : q.String(15));
+    add("computed_at", FormatInstant(Instant{q.Int(16)}));
+  }));
   RETURN_IF_ERROR(ForEachRow(db.Query("customer-contact-points").Bind(":id", id), [&](Statement& q) {
     ContactPointView cp;
     cp.id = q.Int(0);

@@ -219,6 +219,9 @@ struct CustomerView {
   std::map<std::string, std::string> profile;  // non-empty profile fields, by column name
   std::vector<std::string> tags;
   std::map<std::string, std::string> attributes;  // custom attributes
+  // Computed traits from `patron model score` (empty until scored), formatted
+  // for reading: "rfm" -> "champions (R5 F4 M5)", "churn_risk" -> "0.12", ...
+  std::vector<std::pair<std::string, std::string>> traits;
   std::vector<ContactPointView> contact_points;
   std::vector<ConsentView> consents;  // current state per channel and purpose
   std::vector<AccountView> accounts;

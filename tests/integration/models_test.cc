@@ -166,6 +166,27 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
                      "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = t.customer_id)")
           .value(),
       0);
+
+  // The traits are in the one customer view and usable in segments.
+  const int64_t buyer =
+      (*db)->QueryInt("SELECT min(customer_id) FROM customer_traits WHERE purchase_days > 0").value();
+  Output view = Patron({"--db", db_, "--json", "customer", "show", std::to_string(buyer)});
+  ASSERT_EQ(view.exit_code, 0) << view.text;
+  json v = json::parse(view.text, nullptr, false);
+  ASSERT_FALSE(v.is_discarded()) << view.text;
+  for (const char* trait : {"rfm", "lifecycle", "churn_risk", "clv_12m", "recommended_products"}) {
+    EXPECT_TRUE(v["traits"].contains(trait)) << trait << " missing in " << v["traits"].dump();
+  }
+  Output segment = Patron({"--db", db_, "--json", "segment", "count", "churn_risk > 0.5 and rfm != \"champions\""});
+  ASSERT_EQ(segment.exit_code, 0) << segment.text;
+  json c = json::parse(segment.text, nullptr, false);
+  ASSERT_FALSE(c.is_discarded()) << segment.text;
+  const int64_t expected =
+      (*db)
+          ->QueryInt("SELECT count(*) FROM customer_traits WHERE churn_risk > 0.5 AND rfm_segment <> 'champions'")
+          .value();
+  EXPECT_GT(expected, 0);
+  EXPECT_EQ(c["count"].get<int64_t>(), expected);
 }
 
 TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {

@@ -30,6 +30,12 @@ SELECT tag FROM customer_tags WHERE customer_id = :id ORDER BY tag;
 -- name: customer-attributes
 SELECT name, value FROM customer_attributes WHERE customer_id = :id ORDER BY name;
 
+-- name: customer-traits
+SELECT rfm_segment, rfm_r, rfm_f, rfm_m, lifecycle_stage, churn_risk, p_alive, expected_purchases_12m,
+       clv_12m_minor, expected_order_value_minor, currency, best_send_hour, recommended_products,
+       category_propensity_30d, lead_score, lead_stage, computed_at
+FROM customer_traits WHERE customer_id = :id;
+
 -- name: customer-contact-points
 SELECT cp.id, cp.kind, cp.value, cp.status, coalesce(cp.invalid_reason, ''), coalesce(cp.suggestion, ''),
        coalesce(cp.phone_type, ''), coalesce(s.name, ''), cp.first_seen_at, cp.last_seen_at, cp.last_verified_at
