@@ -258,6 +258,31 @@ int RunSql(const GlobalOptions& g, const SegmentArgs& a) {
   return 0;
 }
 
+// Evaluates saved segments on one snapshot and records their members.
+class MembershipRecorder {
+ public:
+  static Result<MembershipRecorder> Open(Database& db, const SegmentArgs& a) {
+    MembershipRecorder r(db);
+    ASSIGN_OR_RETURN(r.snapshot_, engine::OpenSnapshot(db, SystemClock::Get()));
+    ASSIGN_OR_RETURN(r.options_.now, EvaluationTime(a));
+    r.options_.resolve = segment::StoreResolver(db);
+    r.vocabulary_ = segment::LoadVocabulary(db, r.snapshot_.get());
+    return r;
+  }
+  Result<segment::MembershipChange> Record(const segment::SavedSegment& saved) {
+    ASSIGN_OR_RETURN(segment::Node node, segment::Parse(saved.definition, vocabulary_));
+    ASSIGN_OR_RETURN(Roaring members, segment::Evaluate(*snapshot_, node, options_));
+    return segment::RecordMembership(*db_, saved, CustomerIds(*snapshot_, members), SystemClock::Get());
+  }
+
+ private:
+  explicit MembershipRecorder(Database& db) : db_(&db) {}
+  Database* db_;
+  std::shared_ptr<const engine::Snapshot> snapshot_;
+  segment::EvalOptions options_;
+  segment::Vocabulary vocabulary_;
+};
+
 int RunSave(const GlobalOptions& g, const SegmentArgs& a) {
   auto db = OpenDb(g.db_path);
   if (!db.ok()) return Fail(db.status());
@@ -273,18 +298,9 @@ int RunSave(const GlobalOptions& g, const SegmentArgs& a) {
   auto saved = segment::SaveSegment(**db, a.name, definition, a.description, SystemClock::Get());
   if (!saved.ok()) return Fail(saved.status());
   // Record today's members so that the history starts now.
-  auto snapshot = engine::OpenSnapshot(**db, SystemClock::Get());
-  if (!snapshot.ok()) return Fail(snapshot.status());
-  segment::EvalOptions options;
-  auto now = EvaluationTime(a);
-  if (!now.ok()) return Fail(now.status());
-  options.now = *now;
-  options.resolve = segment::StoreResolver(**db);
-  auto node = segment::Parse(saved->definition, segment::LoadVocabulary(**db, snapshot->get()));
-  if (!node.ok()) return Fail(node.status());
-  auto members = segment::Evaluate(**snapshot, *node, options);
-  if (!members.ok()) return Fail(members.status());
-  auto change = segment::RecordMembership(**db, *saved, CustomerIds(**snapshot, *members), SystemClock::Get());
+  auto recorder = MembershipRecorder::Open(**db, a);
+  if (!recorder.ok()) return Fail(recorder.status());
+  auto change = recorder->Record(*saved);
   if (!change.ok()) return Fail(change.status());
   if (g.json) {
     std::cout << ordered_json{{"name", saved->name}, {"definition", saved->definition}, {"count", change->count},
@@ -304,26 +320,17 @@ int RunRefresh(const GlobalOptions& g, const SegmentArgs& a) {
   if (!db.ok()) return Fail(db.status());
   auto list = segment::ListSegments(**db);
   if (!list.ok()) return Fail(list.status());
-  auto snapshot = engine::OpenSnapshot(**db, SystemClock::Get());
-  if (!snapshot.ok()) return Fail(snapshot.status());
-  segment::EvalOptions options;
-  auto now = EvaluationTime(a);
-  if (!now.ok()) return Fail(now.status());
-  options.now = *now;
-  options.resolve = segment::StoreResolver(**db);
-  segment::Vocabulary vocabulary = segment::LoadVocabulary(**db, snapshot->get());
+  auto recorder = MembershipRecorder::Open(**db, a);
+  if (!recorder.ok()) return Fail(recorder.status());
   ordered_json out = ordered_json::array();
   int failures = 0;
   for (const auto& saved : *list) {
-    auto node = segment::Parse(saved.definition, vocabulary);
-    auto members = node.ok() ? segment::Evaluate(**snapshot, *node, options) : Result<Roaring>(node.status());
-    if (!members.ok()) {
-      std::fprintf(stderr, "patron: segment \"%s\": %s\n", saved.name.c_str(), members.status().ToString().c_str());
+    auto change = recorder->Record(saved);
+    if (!change.ok()) {
+      std::fprintf(stderr, "patron: segment \"%s\": %s\n", saved.name.c_str(), change.status().ToString().c_str());
       failures++;
       continue;
     }
-    auto change = segment::RecordMembership(**db, saved, CustomerIds(**snapshot, *members), SystemClock::Get());
-    if (!change.ok()) return Fail(change.status());
     out.push_back({{"name", saved.name}, {"count", change->count}, {"entered", change->entered}, {"left", change->left}});
     if (!g.json) {
       std::printf("%-30s %8lld  (+%lld −%lld)\n", saved.name.c_str(), static_cast<long long>(change->count),

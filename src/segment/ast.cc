@@ -71,12 +71,6 @@ std::string_view AggregateName(Aggregate a) {
   return "count";
 }
 
-std::string SyntaxError::ToString() const {
-  std::string s = "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column) + ": " + message;
-  if (!hint.empty()) s += " (" + hint + ")";
-  return s;
-}
-
 std::vector<const Node*> Clauses(const Node& node) {
   std::vector<const Node*> out;
   if (node.kind == Node::Kind::kAnd) {

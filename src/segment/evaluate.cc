@@ -371,15 +371,6 @@ class Evaluator {
     return accept;
   }
 
-  // Whether a comparison on an untyped field (event property, undeclared
-  // attribute) compares numbers: when every literal is a number or yes/no.
-  static bool NumericLiterals(const Node& c) {
-    if (c.values.empty()) return false;
-    for (const Value& v : c.values) {
-      if (v.kind != Value::Kind::kNumber && v.kind != Value::Kind::kBoolean) return false;
-    }
-    return true;
-  }
 
   Result<RowFilter> CompileFilter(const Node& c, const FieldRef& ref, Accessor field) {
     RowFilter f;
@@ -460,7 +451,7 @@ class Evaluator {
 
   Result<RowFilter> ActivityFilter(Source source, const Node& c) {
     ASSIGN_OR_RETURN(FieldRef ref, internal::ResolveActivityField(source, c.field));
-    bool numeric = ref.scope == FieldRef::Scope::kProperty ? NumericLiterals(c) : ref.type != engine::ValueType::kText;
+    bool numeric = ref.scope == FieldRef::Scope::kProperty ? internal::NumericLiterals(c) : ref.type != engine::ValueType::kText;
     if (ref.scope == FieldRef::Scope::kProperty && numeric) ref.type = engine::ValueType::kNumber;
     ASSIGN_OR_RETURN(Accessor a, ActivityAccessor(source, ref, numeric));
     if (ref.scope == FieldRef::Scope::kCategory) {
@@ -654,7 +645,7 @@ class Evaluator {
       if (ref.scope == FieldRef::Scope::kProperty) {
         // Sums and averages read numbers; first/last/distinct follow the literal.
         numeric = agg == Aggregate::kSum || agg == Aggregate::kAvg || agg == Aggregate::kMin ||
-                  agg == Aggregate::kMax || ((agg == Aggregate::kFirst || agg == Aggregate::kLast) && NumericLiterals(node));
+                  agg == Aggregate::kMax || ((agg == Aggregate::kFirst || agg == Aggregate::kLast) && internal::NumericLiterals(node));
         if (numeric) ref.type = engine::ValueType::kNumber;
       } else {
         numeric = ref.type != engine::ValueType::kText;

@@ -91,6 +91,14 @@ std::vector<std::string> KnownProfileFields(const Vocabulary& vocabulary) {
   return names;
 }
 
+bool NumericLiterals(const Node& compare) {
+  if (compare.values.empty()) return false;
+  for (const Value& v : compare.values) {
+    if (v.kind != Value::Kind::kNumber && v.kind != Value::Kind::kBoolean) return false;
+  }
+  return true;
+}
+
 std::vector<std::string> KnownActivityFields(Source source) {
   std::vector<std::string> names;
   for (const auto& f : ActivityFields(source)) names.emplace_back(f.name);

@@ -43,6 +43,10 @@ Result<FieldRef> ResolveActivityField(Source source, std::string_view name);
 // Fields `agg(source.field)` may aggregate.
 bool IsAggregatable(Source source, std::string_view field, Aggregate aggregate);
 
+// Whether a comparison on an untyped field (event property, undeclared
+// attribute) compares numbers: when every literal is a number or yes/no.
+bool NumericLiterals(const Node& compare);
+
 // Every name a marketer may write, for "did you mean" hints.
 std::vector<std::string> KnownProfileFields(const Vocabulary& vocabulary);
 std::vector<std::string> KnownActivityFields(Source source);

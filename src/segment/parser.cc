@@ -642,7 +642,7 @@ class Parser {
     n.pos = name.pos;
     const Token& s = Next();
     if (s.kind != Token::Kind::kString || s.text.empty()) return Error(s, "expected the saved segment's name in quotes");
-    if (!vocabulary_.saved_segments.empty() || strict_segments_) {
+    if (!vocabulary_.saved_segments.empty()) {
       bool known = false;
       for (const auto& saved : vocabulary_.saved_segments) known = known || saved == s.text;
       if (!known) {
@@ -676,7 +676,6 @@ class Parser {
   std::vector<Token> tokens_;
   size_t at_ = 0;
   const Vocabulary& vocabulary_;
-  bool strict_segments_ = false;
   int depth_ = 0;
 };
 

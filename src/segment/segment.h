@@ -120,14 +120,6 @@ struct Node {
   bool operator==(const Node&) const;
 };
 
-// A parse or check error with where it happened and what would fix it.
-struct SyntaxError {
-  Position pos;
-  std::string message;  // "expected ')' but found 'and'"
-  std::string hint;     // "did you mean \"city\"?" (may be empty)
-  std::string ToString() const;
-};
-
 // Names the checker accepts beyond the built-in profile fields.
 struct Vocabulary {
   std::map<std::string, std::string> attributes;  // custom attribute -> declared type (attr.NAME or NAME)

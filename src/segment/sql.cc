@@ -183,13 +183,6 @@ class Emitter {
     return expr;
   }
 
-  static bool NumericLiterals(const Node& c) {
-    if (c.values.empty()) return false;
-    for (const Value& v : c.values) {
-      if (v.kind != Value::Kind::kNumber && v.kind != Value::Kind::kBoolean) return false;
-    }
-    return true;
-  }
 
   Result<std::string> Compare(const Node& c) {
     ASSIGN_OR_RETURN(FieldRef ref, internal::ResolveProfileField(c.field, vocabulary_));
@@ -197,13 +190,13 @@ class Emitter {
     switch (ref.scope) {
       case FieldRef::Scope::kAccount: {
         std::string col = ref.name == "revenue" ? "(a.revenue_minor / " + Scale("a.currency") + ")" : "a." + ref.name;
-        ASSIGN_OR_RETURN(std::string cond, Field(c, col, ref.type, false, ref.name == "revenue" ? "a.revenue_minor" : ""));
+        ASSIGN_OR_RETURN(std::string cond, Field(c, col, ref.type, ref.name == "revenue" ? "a.revenue_minor" : ""));
         return "EXISTS (SELECT 1 FROM account_members am JOIN accounts a ON a.id = am.account_id "
                "WHERE am.customer_id = c.id AND " + cond + ")";
       }
       case FieldRef::Scope::kAttribute: {
         expr = "(SELECT v.value FROM customer_attributes v WHERE v.customer_id = c.id AND v.name = " + Lit(ref.name) + ")";
-        if (ref.type == ValueType::kText || ref.type == ValueType::kDate) return Field(c, expr, ref.type, false, "");
+        if (ref.type == ValueType::kText || ref.type == ValueType::kDate) return Field(c, expr, ref.type, "");
         ASSIGN_OR_RETURN(NumericTest t, internal::CompileNumeric(c, ref.type, false, o_.now));
         std::string present =
             d_ == Dialect::kSqlite ? "typeof(" + expr + ") IN ('integer', 'real')" : expr + " IS NOT NULL";
@@ -222,16 +215,16 @@ class Emitter {
         auto it = kColumns.find(ref.name);
         std::string column = it != kColumns.end() ? it->second : "t." + ref.name;
         expr = "(SELECT " + column + " FROM customer_traits t WHERE t.customer_id = c.id)";
-        return Field(c, expr, ref.type, false, "");
+        return Field(c, expr, ref.type, "");
       }
       default:
         expr = ref.name == "source" ? "(SELECT s.name FROM sources s WHERE s.id = c.source_id)" : "c." + ref.name;
-        return Field(c, expr, ref.type, false, "");
+        return Field(c, expr, ref.type, "");
     }
   }
 
   // A comparison on a typed column expression.
-  Result<std::string> Field(const Node& c, const std::string& expr, ValueType type, bool /*unused*/,
+  Result<std::string> Field(const Node& c, const std::string& expr, ValueType type,
                             const std::string& presence_column) {
     if (type == ValueType::kText) {
       ASSIGN_OR_RETURN(TextTest t, internal::CompileText(c));
@@ -329,7 +322,7 @@ class Emitter {
       }
     }
     if (ref.scope == FieldRef::Scope::kProperty) {
-      bool numeric = NumericLiterals(c);
+      bool numeric = internal::NumericLiterals(c);
       ASSIGN_OR_RETURN(std::string expr, RowExpr(rc, ref, numeric));
       if (!numeric) {
         ASSIGN_OR_RETURN(TextTest t, internal::CompileText(c));
@@ -339,7 +332,7 @@ class Emitter {
       return Numeric(NumberValue(expr), IsNumber(expr), t, false);
     }
     ASSIGN_OR_RETURN(std::string expr, RowExpr(rc, ref, ref.type != ValueType::kText));
-    return Field(c, expr, ref.type, false, "");
+    return Field(c, expr, ref.type, "");
   }
 
   Result<Rows> RowsOf(const Node& n) {
@@ -422,7 +415,7 @@ class Emitter {
     bool numeric;
     if (property) {
       numeric = agg == Aggregate::kSum || agg == Aggregate::kAvg || agg == Aggregate::kMin || agg == Aggregate::kMax ||
-                ((agg == Aggregate::kFirst || agg == Aggregate::kLast) && NumericLiterals(n));
+                ((agg == Aggregate::kFirst || agg == Aggregate::kLast) && internal::NumericLiterals(n));
     } else {
       numeric = ref.type != ValueType::kText;
     }

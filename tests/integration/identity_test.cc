@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "patron_process.h"
+
 namespace patron {
 namespace {
 
@@ -23,30 +25,9 @@ struct Output {
   std::string text;  // stdout; stderr goes to the test log
 };
 
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
 Output Patron(const std::vector<std::string>& args) {
-  std::string cmd = ShellQuote(PATRON_BINARY);
-  for (const auto& a : args) cmd += " " + ShellQuote(a);
-  Output r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.text.append(buf, n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  patron::testing::CommandResult r = patron::testing::RunPatron(args, /*stdout_only=*/true);
+  return {r.exit_code, r.out};
 }
 
 // Splits one line of simple CSV (quoted fields with doubled quotes allowed).

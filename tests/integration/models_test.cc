@@ -13,6 +13,8 @@
 
 #include "store/store.h"
 
+#include "patron_process.h"
+
 namespace patron {
 namespace {
 
@@ -24,25 +26,9 @@ struct Output {
   std::string text;  // stdout and stderr together
 };
 
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 Output Patron(const std::vector<std::string>& args) {
-  std::string cmd = ShellQuote(PATRON_BINARY);
-  for (const auto& a : args) cmd += " " + ShellQuote(a);
-  cmd += " 2>&1";
-  Output out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
-  int status = ::pclose(p);
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  patron::testing::CommandResult r = patron::testing::RunPatron(args, /*stdout_only=*/false);
+  return {r.exit_code, r.out};
 }
 
 class ModelsCliTest : public ::testing::Test {
