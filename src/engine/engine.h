@@ -10,11 +10,16 @@
 //   offsets) and sorted by time inside each customer;
 // - event properties are loaded per key on first use (most segments touch one
 //   or two keys; loading all would cost more memory than every other column);
-// - tags, consents and reachability are bitmaps / per-customer values.
+// - tags, consents and reachability are bitmaps / per-customer values;
+// - per-customer first/last times per event type, category and order, and
+//   per-event-type row indexes, are built on first use;
+// - the snapshot persists to DB.engine (snapshot_file.cc) and is loaded from
+//   there while the store has not changed.
 //
-// Thread-safety: a Snapshot is immutable after Build except for the lazily
-// loaded event-property columns, which are guarded by a mutex. Readers share
-// one snapshot through std::shared_ptr<const Snapshot>.
+// Thread-safety: a Snapshot is immutable after it is built or loaded, except
+// for what is built on first use (event-property columns, time bounds, type
+// row indexes), each guarded by a mutex. Readers share one snapshot through
+// std::shared_ptr<const Snapshot>.
 #pragma once
 
 #include <cmath>
