@@ -211,9 +211,9 @@ Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock&
                                                       const std::function<void(uint64_t, uint64_t)>& progress = {});
 
 // What identifies the store's contents for a persisted snapshot: a generation
-// counter that triggers bump on every change to customers, contacts, consents,
-// tags, attributes, accounts and the catalogue, and on updates or deletes of
-// orders and events; plus the largest ids of the append-mostly tables.
+// counter that imports and model scoring bump once per transaction and
+// triggers bump for other writes (NoteEngineInputsChanged in store.h), plus
+// the largest customer, order and event ids.
 struct StoreStamp {
   int64_t schema_version = 0;
   int64_t generation = 0;

@@ -309,6 +309,7 @@ Status ImportJob::MaybeCommit(bool force) {
   }
   if (in_transaction_) {
     if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
+    RETURN_IF_ERROR(NoteEngineInputsChanged(db_));
     RETURN_IF_ERROR(db_.Commit());
     in_transaction_ = false;
     rejects_.Flush();

@@ -540,6 +540,7 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
     RETURN_IF_ERROR(insert.Run());
     ++report.customers;
   }
+  RETURN_IF_ERROR(NoteEngineInputsChanged(db));  // segments read the traits
   RETURN_IF_ERROR(tx.Commit());
   report.rfm_segments.assign(rfm_counts.begin(), rfm_counts.end());
   report.lifecycle_stages.assign(stage_counts.begin(), stage_counts.end());

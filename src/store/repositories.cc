@@ -195,4 +195,6 @@ Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interact
   return view;
 }
 
+Status NoteEngineInputsChanged(Database& db) { return db.Query("engine-bump-generation").Run(); }
+
 }  // namespace patron

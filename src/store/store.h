@@ -241,4 +241,10 @@ Result<std::vector<int64_t>> FindCustomersByContact(Database& db, std::string_vi
 Result<bool> CustomerExists(Database& db, int64_t customer_id);
 Result<CustomerView> ReadCustomerView(Database& db, int64_t customer_id, int max_interactions = 10);
 
+// Tells the engine that its snapshot file is out of date (bumps the store's
+// engine generation). Bulk writers — imports, model scoring — call it once per
+// transaction instead of paying a trigger per row; triggers cover every other
+// write to the tables the snapshot reads (see 0002_segments.sql).
+Status NoteEngineInputsChanged(Database& db);
+
 }  // namespace patron

@@ -33,33 +33,16 @@ CREATE TABLE segment_counts (
   PRIMARY KEY (segment_id, day)
 ) WITHOUT ROWID;
 
--- Bumped by the triggers below on every change the engine's snapshot depends
--- on, except inserts into orders, order lines and events, which the snapshot
--- notices by their largest ids (a trigger per inserted event would slow imports).
+-- Changes whenever something the engine's snapshot reads changes. Bulk writers
+-- (imports, model scoring) bump it once per transaction (named query
+-- engine-bump-generation); the triggers below catch every other write: any
+-- change to the small tables, and deletes from the large ones. New orders and
+-- events are also noticed by their largest ids.
 CREATE TABLE engine_generation (
   id         INTEGER PRIMARY KEY CHECK (id = 1),
   generation INTEGER NOT NULL
 );
 INSERT INTO engine_generation(id, generation) VALUES (1, 0);
-
-CREATE TRIGGER engine_generation_customers_insert AFTER INSERT ON customers
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_customers_update AFTER UPDATE ON customers
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_customers_delete AFTER DELETE ON customers
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_customer_tags_insert AFTER INSERT ON customer_tags
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_customer_tags_update AFTER UPDATE ON customer_tags
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_customer_tags_delete AFTER DELETE ON customer_tags
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_customer_attributes_insert AFTER INSERT ON customer_attributes
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_customer_attributes_update AFTER UPDATE ON customer_attributes
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_customer_attributes_delete AFTER DELETE ON customer_attributes
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
 CREATE TRIGGER engine_generation_attribute_definitions_insert AFTER INSERT ON attribute_definitions
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
 CREATE TRIGGER engine_generation_attribute_definitions_update AFTER UPDATE ON attribute_definitions
@@ -77,18 +60,6 @@ BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END
 CREATE TRIGGER engine_generation_account_members_update AFTER UPDATE ON account_members
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
 CREATE TRIGGER engine_generation_account_members_delete AFTER DELETE ON account_members
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_contact_points_insert AFTER INSERT ON contact_points
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_contact_points_update AFTER UPDATE ON contact_points
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_contact_points_delete AFTER DELETE ON contact_points
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_consents_insert AFTER INSERT ON consents
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_consents_update AFTER UPDATE ON consents
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_consents_delete AFTER DELETE ON consents
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
 CREATE TRIGGER engine_generation_categories_insert AFTER INSERT ON categories
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
@@ -108,15 +79,19 @@ CREATE TRIGGER engine_generation_sources_update AFTER UPDATE ON sources
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
 CREATE TRIGGER engine_generation_sources_delete AFTER DELETE ON sources
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_orders_update AFTER UPDATE ON orders
+CREATE TRIGGER engine_generation_customers_delete AFTER DELETE ON customers
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customer_tags_delete AFTER DELETE ON customer_tags
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_customer_attributes_delete AFTER DELETE ON customer_attributes
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_contact_points_delete AFTER DELETE ON contact_points
+BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
+CREATE TRIGGER engine_generation_consents_delete AFTER DELETE ON consents
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
 CREATE TRIGGER engine_generation_orders_delete AFTER DELETE ON orders
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_order_lines_update AFTER UPDATE ON order_lines
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
 CREATE TRIGGER engine_generation_order_lines_delete AFTER DELETE ON order_lines
-BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
-CREATE TRIGGER engine_generation_events_update AFTER UPDATE ON events
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;
 CREATE TRIGGER engine_generation_events_delete AFTER DELETE ON events
 BEGIN UPDATE engine_generation SET generation = generation + 1 WHERE id = 1; END;

@@ -71,3 +71,6 @@ SELECT (SELECT generation FROM engine_generation WHERE id = 1),
        (SELECT coalesce(max(id), 0) FROM customers),
        (SELECT coalesce(max(id), 0) FROM orders),
        (SELECT coalesce(max(id), 0) FROM events);
+
+-- name: engine-bump-generation
+UPDATE engine_generation SET generation = generation + 1 WHERE id = 1;

@@ -120,10 +120,19 @@ TEST_F(SnapshotFileTest, DamagedTruncatedOrStaleFilesAreRefusedAndRebuilt) {
   std::ofstream(path + ".junk") << "hello";
   EXPECT_EQ(LoadSnapshot(path + ".junk", *stamp, db_->path()).status().code(), StatusCode::kDataLoss);
 
-  // The store changes: a new tag makes the file stale.
+  // The store changes through an import: a customer gets a new tag.
   ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
   EXPECT_EQ(source, SnapshotSource::kFile);
-  ASSERT_TRUE(db_->Exec("INSERT INTO customer_tags(customer_id, tag) SELECT min(id), 'new-tag' FROM customers").ok());
+  {
+    std::ofstream(dir_ / "retag.csv") << "customer_id,given_name,tags\nC1,Sara,vip|new-tag\n";
+    ingest::ImportOptions io;
+    io.kind = ingest::EntityKind::kCustomers;
+    io.path = (dir_ / "retag.csv").string();
+    io.source_name = "crm";
+    io.reject_path = (dir_ / "rejects.csv").string();
+    auto report = ingest::ImportFile(*db_, io, clock_);
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+  }
   auto newer = ReadStoreStamp(*db_);
   ASSERT_TRUE(newer.ok());
   EXPECT_NE(newer->generation, stamp->generation);
@@ -132,6 +141,16 @@ TEST_F(SnapshotFileTest, DamagedTruncatedOrStaleFilesAreRefusedAndRebuilt) {
   ASSERT_TRUE(rebuilt.ok());
   EXPECT_EQ(source, SnapshotSource::kStore);
   EXPECT_TRUE((*rebuilt)->tags.count("new-tag"));
+  // A write outside imports, to a table the triggers watch: a new product.
+  ASSERT_TRUE(db_->Exec("INSERT INTO products(sku, name, created_at, updated_at) VALUES ('NEW-1', 'New', 0, 0)").ok());
+  ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
+  EXPECT_EQ(source, SnapshotSource::kStore);
+  // A delete anywhere: the customer C5.
+  ASSERT_TRUE(db_->Exec("DELETE FROM customers WHERE id = (SELECT max(id) FROM customers)").ok());
+  ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
+  EXPECT_EQ(source, SnapshotSource::kStore);
+  ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
+  EXPECT_EQ(source, SnapshotSource::kFile);
   // New events are noticed by their ids.
   ASSERT_TRUE(db_->Exec("INSERT INTO events(customer_id, type, occurred_at, received_at, source_id, source_key) "
                         "SELECT min(id), 'page_viewed', 0, 0, 1, 'x' FROM customers").ok());
