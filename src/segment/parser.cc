@@ -548,11 +548,25 @@ class Parser {
         return Error(type, "did(...) starts with the event type in quotes", "as in did(\"cart_abandoned\")");
       }
       n.event_type = type.text;
+      RETURN_IF_ERROR(CheckEventType(type));
       more = Accept(",");
     }
     if (more) RETURN_IF_ERROR(ArgumentList(n));
     RETURN_IF_ERROR(Expect(")"));
     return n;
+  }
+
+  // An event type nobody has is fine (it may come later), unless it is one
+  // letter or two away from a known type: then it is most likely a typo.
+  Status CheckEventType(const Token& type) const {
+    if (vocabulary_.event_types.empty()) return Status::Ok();
+    std::string folded = FoldForMatching(type.text);
+    for (const auto& known : vocabulary_.event_types) {
+      if (FoldForMatching(known) == folded) return Status::Ok();
+    }
+    std::string nearest = internal::Nearest(type.text, vocabulary_.event_types);
+    if (nearest.empty()) return Status::Ok();
+    return Error(type, "no event has the type \"" + type.text + "\"", "did you mean \"" + nearest + "\"?");
   }
 
   Result<Node> AggregateCall() {

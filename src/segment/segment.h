@@ -124,7 +124,7 @@ struct Node {
 struct Vocabulary {
   std::map<std::string, std::string> attributes;  // custom attribute -> declared type (attr.NAME or NAME)
   std::vector<std::string> saved_segments;  // names usable in segment("...")
-  std::vector<std::string> event_types;     // for did("...") hints
+  std::vector<std::string> event_types;     // did("...") with a near miss of one of these is refused with a hint
 };
 
 // Parses the text form. Errors carry line, column, what was expected and a hint.

@@ -132,6 +132,17 @@ TEST(SegmentLanguage, UnknownFieldsSuggestTheNearestName) {
   EXPECT_THAT(ErrorOf(R"(segment("loyal customer"))"), HasSubstr("did you mean \"loyal customers\"?"));
 }
 
+TEST(SegmentLanguage, EventTypeTyposAreCaughtButNewTypesAreNot) {
+  Vocabulary v = TestVocabulary();
+  v.event_types = {"cart_abandoned", "page_viewed"};
+  auto typo = Parse(R"(did("cart_abandonded"))", v);
+  ASSERT_FALSE(typo.ok());
+  EXPECT_THAT(std::string(typo.status().message()), HasSubstr("did you mean \"cart_abandoned\"?"));
+  EXPECT_TRUE(Parse(R"(did("CART_ABANDONED"))", v).ok());           // case does not matter
+  EXPECT_TRUE(Parse(R"(did("webinar_attended"))", v).ok());         // not seen yet, not a near miss
+  EXPECT_TRUE(Parse(R"(did("cart_abandonded"))", TestVocabulary()).ok());  // nothing known: no check
+}
+
 TEST(SegmentLanguage, ErrorsSayWhereAndWhatWasExpected) {
   EXPECT_THAT(ErrorOf("city = \"Tehran\" and\n"), HasSubstr("line 2, column 1: expected a condition"));
   EXPECT_THAT(ErrorOf("city = \"Tehran\" or (country = \"SE\""), HasSubstr("expected ')'"));
