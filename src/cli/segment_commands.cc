@@ -86,7 +86,7 @@ Result<Loaded> Load(const GlobalOptions& g, const SegmentArgs& a, bool need_snap
   l.options.freshness_days = a.freshness_days;
   l.options.resolve = segment::StoreResolver(*l.db);
   // Check the segment before the (longer) snapshot build, against the declared
-  // attributes; the snapshot's vocabulary is used again below.
+  // attributes; then again against what the snapshot knows (event types).
   ASSIGN_OR_RETURN(l.node, ParseDefinition(*l.db, a, nullptr));
   if (need_snapshot) {
     auto t0 = std::chrono::steady_clock::now();
@@ -96,6 +96,7 @@ Result<Loaded> Load(const GlobalOptions& g, const SegmentArgs& a, bool need_snap
                                      [&bar](uint64_t d, uint64_t t) { bar.UpdateCount(d, t); }, &l.source));
     bar.Done();
     l.build_ms = MsSince(t0);
+    ASSIGN_OR_RETURN(l.node, ParseDefinition(*l.db, a, l.snapshot.get()));
   }
   return l;
 }
@@ -269,6 +270,8 @@ class MembershipRecorder {
     r.vocabulary_ = segment::LoadVocabulary(db, r.snapshot_.get());
     return r;
   }
+  // Checks a definition against what the snapshot knows, before it is saved.
+  Status Check(std::string_view definition) const { return segment::Parse(definition, vocabulary_).status(); }
   Result<segment::MembershipChange> Record(const segment::SavedSegment& saved) {
     ASSIGN_OR_RETURN(segment::Node node, segment::Parse(saved.definition, vocabulary_));
     ASSIGN_OR_RETURN(Roaring members, segment::Evaluate(*snapshot_, node, options_));
@@ -295,11 +298,12 @@ int RunSave(const GlobalOptions& g, const SegmentArgs& a) {
     if (!node.ok()) return Fail(node.status());
     definition = segment::ToText(*node);
   }
+  auto recorder = MembershipRecorder::Open(**db, a);
+  if (!recorder.ok()) return Fail(recorder.status());
+  if (Status s = recorder->Check(definition); !s.ok()) return Fail(s);
   auto saved = segment::SaveSegment(**db, a.name, definition, a.description, SystemClock::Get());
   if (!saved.ok()) return Fail(saved.status());
   // Record today's members so that the history starts now.
-  auto recorder = MembershipRecorder::Open(**db, a);
-  if (!recorder.ok()) return Fail(recorder.status());
   auto change = recorder->Record(*saved);
   if (!change.ok()) return Fail(change.status());
   if (g.json) {

@@ -150,6 +150,13 @@ TEST_F(SegmentCliTest, BadSegmentsExplainThemselves) {
   EXPECT_EQ(typo.exit_code, 1);
   EXPECT_NE(typo.out.find("line 1, column 1: unknown field \"ctiy\" — did you mean \"city\"?"), std::string::npos)
       << typo.out;
+  auto event_typo = Segment({"count", "did(\"cart_abandonded\")"}, false);
+  EXPECT_EQ(event_typo.exit_code, 1);
+  EXPECT_NE(event_typo.out.find("did you mean \"cart_abandoned\"?"), std::string::npos) << event_typo.out;
+  auto saved_typo = Segment({"save", "carts", "did(\"cart_abandonded\")"}, false);
+  EXPECT_EQ(saved_typo.exit_code, 1);
+  EXPECT_NE(saved_typo.out.find("did you mean"), std::string::npos) << saved_typo.out;
+  EXPECT_EQ(Segment({"list"}).out, "[]\n");  // nothing was saved
   auto none = Segment({"count"}, false);
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_NE(none.out.find("give the segment"), std::string::npos) << none.out;
