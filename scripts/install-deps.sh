@@ -10,6 +10,7 @@ packages=(
   libphonenumber-dev libprotobuf-dev libre2-dev
   libidn2-dev
   libsodium-dev
+  libcpp-httplib-dev
   libroaring-dev
   libnlopt-dev
   libcli11-dev nlohmann-json3-dev libsimdjson-dev

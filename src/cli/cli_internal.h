@@ -33,6 +33,7 @@ using Action = std::function<int()>;
 void AddSegmentCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
+void AddServeCommand(CLI::App& app, const GlobalOptions& globals, Action& action);
 
 std::string DefaultDbPath();
 

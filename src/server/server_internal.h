@@ -1,0 +1,132 @@
+// Internal to src/server: the pieces `patron serve` is built from.
+#pragma once
+
+#include <httplib.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collect/collect.h"
+#include "core/core.h"
+#include "server/server.h"
+#include "store/store.h"
+
+namespace patron::server {
+
+// Request counts and latencies per route, in Prometheus' text format.
+class Metrics {
+ public:
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+  // Routes are registered once, before serving; returns the route's index.
+  int AddRoute(std::string method, std::string pattern);
+  void Record(int route, int status, double seconds);
+  // `extra` is appended verbatim (gauges and counters owned by others).
+  std::string Render(const std::string& extra) const;
+
+ private:
+  struct Route {
+    std::string method, pattern;
+    std::array<std::atomic<uint64_t>, 6> by_class{};  // 1xx..5xx, [0] unused
+    std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets{};
+    std::atomic<uint64_t> count{0};
+    std::atomic<uint64_t> micros{0};
+  };
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+// Structured access log: one JSON object per line, without personal data (no
+// IP address, no query string, the route pattern instead of the path).
+class AccessLog {
+ public:
+  // "-" for stderr, "off", or a file path (appended).
+  Status Open(const std::string& target);
+  ~AccessLog();
+  void Write(std::string_view method, std::string_view route, int status, double seconds, size_t bytes_in,
+             size_t bytes_out, int64_t events);
+
+ private:
+  std::mutex mu_;
+  std::FILE* file_ = nullptr;
+  bool owned_ = false;
+};
+
+// The answer to an error, as every route gives it:
+// {"error": {"code": "invalid_argument", "message": "...", "field": "..."}}.
+void SendError(httplib::Response& res, const Status& status, std::string_view field = {});
+void SendJson(httplib::Response& res, int http_status, const std::string& json);
+
+// Who is asking, once authenticated (auth.cc).
+struct Caller {
+  bool authenticated = false;
+  std::string name;  // user name or key name, for the audit log
+  std::string role;
+  int64_t user_id = 0, key_id = 0;
+};
+
+// What every request may use. Lives as long as the server.
+class ServerState {
+ public:
+  ServerState(const ServerConfig& config, const Clock& clock) : config(config), clock(clock) {}
+  const ServerConfig config;
+  const Clock& clock;
+  std::unique_ptr<collect::Collector> collector;
+  std::atomic<bool> shutting_down{false};
+  // This worker thread's connection to the store (opened on first use).
+  Result<Database*> Db();
+};
+
+// What a route handler gets: the request, the response, the caller, and the
+// server's shared parts. `db()` is this worker thread's own connection.
+struct Context {
+  const httplib::Request& req;
+  httplib::Response& res;
+  Caller caller;
+  ServerState& state;
+  const httplib::ContentReader* reader = nullptr;  // raw_body routes only
+  int64_t events = 0;   // events stored by this request, for the access log
+  size_t bytes_in = 0;  // body bytes of a raw_body route, for the access log
+};
+
+using RouteHandler = std::function<void(Context&)>;
+
+// One route: method, path (OpenAPI form, "/api/v1/customers/{id}"), the
+// permission it requires ("" when public, "collect" for write-key routes), a
+// summary for the docs page, and the handler. `raw_body` routes read their body
+// themselves (collection and uploads: bounded, streamed, decompressed).
+struct RouteSpec {
+  std::string method;
+  std::string path;
+  std::string permission;
+  std::string summary;
+  RouteHandler handler;
+  bool raw_body = false;
+};
+
+// The REST routes (api.cc) and the collection routes (collect_routes.cc).
+std::vector<RouteSpec> ApiRoutes();
+std::vector<RouteSpec> CollectionRoutes();
+
+// Reads a request body through cpp-httplib's content reader (gzip already
+// decoded), refusing more than `limit` bytes. false: too large (`*body` partial).
+bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader, size_t limit, std::string* body);
+
+// Authentication (auth.cc): a session cookie or bearer API key for /api/v1,
+// a write key for /v1. Sets ctx.caller; false after answering 401/403.
+bool Authorize(Context& ctx, const std::string& permission);
+
+// The source (sources.name) events sent with this write key are stored under;
+// kUnauthenticated when the key is unknown or revoked.
+Result<std::string> ResolveWriteKey(ServerState& state, std::string_view write_key);
+
+// The OpenAPI 3 document (src/server/openapi.json, embedded at build time).
+std::string_view OpenApiDocument();
+
+}  // namespace patron::server
