@@ -578,10 +578,10 @@ class MessageStore {
     RETURN_IF_ERROR(ins.Run());
     if (db_.changes() == 0) return false;
     const int64_t order_id = db_.last_insert_id();
-    element products;
+    simdjson::dom::array products;
     int64_t line_no = 0;
-    if (p.at_key("products").get(products) == simdjson::SUCCESS && products.is_array()) {
-      for (element item : products.get_array().value_unsafe()) {
+    if (p.at_key("products").get_array().get(products) == simdjson::SUCCESS) {
+      for (element item : products) {
         if (!item.is_object()) continue;
         object line = item.get_object().value_unsafe();
         std::string sku = IdAt(line, "sku");

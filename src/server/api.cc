@@ -1,8 +1,792 @@
-// The REST API (/api/v1/*): every route, with the permission it requires, in one table.
+// The REST API (/api/v1/*). Every route, with the permission it requires, is
+// listed in ApiRoutes() at the end of this file: that table is the one place
+// where access is declared (docs/api.md, /openapi.json).
+#include <nlohmann/json.hpp>
+
+#include <roaring/roaring.hh>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "engine/engine.h"
+#include "ingest/import_internal.h"
+#include "ingest/ingest.h"
+#include "segment/segment.h"
 #include "server/server_internal.h"
 
 namespace patron::server {
+namespace {
 
-std::vector<RouteSpec> ApiRoutes() { return {}; }
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+constexpr int kDefaultLimit = 50;
+constexpr int kMaxLimit = 500;
+
+std::string Dump(const ordered_json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+void Audit(Context& ctx, std::string_view action, std::string_view type, const std::string& id, int64_t customer,
+           const json& detail) {
+  AuditRead(ctx, action, type, id, customer, detail.is_null() ? "{}" : detail.dump());
+}
+
+Status AuditNow(Context& ctx, Database& db, std::string_view action, std::string_view type, const std::string& id,
+                int64_t customer, const json& detail) {
+  return AuditChange(ctx, db, action, type, id, customer, detail.is_null() ? "{}" : detail.dump());
+}
+
+// ---------------------------------------------------------------------------
+// Request helpers
+// ---------------------------------------------------------------------------
+
+// The JSON object in the request body, or false after answering 400 with where
+// the body went wrong.
+bool ParseBody(Context& ctx, json* out) {
+  const std::string& body = ctx.req.body;
+  size_t bad = 0;
+  if (!IsValidUtf8(body, &bad)) {
+    SendError(ctx.res, InvalidArgument("request body is not valid UTF-8 (byte " + std::to_string(bad) + ")"));
+    return false;
+  }
+  try {
+    *out = json::parse(body.empty() ? std::string("{}") : body);
+  } catch (const json::parse_error& e) {
+    SendError(ctx.res, InvalidArgument("request body is not valid JSON at byte " + std::to_string(e.byte) +
+                                       ": expected a JSON object"));
+    return false;
+  }
+  if (!out->is_object()) {
+    SendError(ctx.res, InvalidArgument("request body must be a JSON object"));
+    return false;
+  }
+  return true;
+}
+
+// A string member; false after answering 400 when it has another type.
+bool StringField(Context& ctx, const json& body, const char* name, std::string* out, bool required = false) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required) {
+      SendError(ctx.res, InvalidArgument(std::string(name) + " is required"), name);
+      return false;
+    }
+    return true;
+  }
+  if (!it->is_string()) {
+    SendError(ctx.res, InvalidArgument(std::string(name) + " must be a string, not " + it->type_name()), name);
+    return false;
+  }
+  *out = it->get<std::string>();
+  return true;
+}
+
+bool PathId(Context& ctx, int64_t* id) {
+  std::string text = ctx.req.matches.size() > 1 ? std::string(ctx.req.matches[1]) : "";
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a customer id"), "id");
+    return false;
+  }
+  *id = std::stoll(text);
+  return true;
+}
+
+std::string PathText(Context& ctx, size_t index = 1) {
+  return ctx.req.matches.size() > index ? std::string(ctx.req.matches[index]) : "";
+}
+
+bool LimitParam(Context& ctx, int* limit) {
+  *limit = kDefaultLimit;
+  if (!ctx.req.has_param("limit")) return true;
+  std::string v = ctx.req.get_param_value("limit");
+  if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1 ||
+      std::stoi(v) > kMaxLimit) {
+    SendError(ctx.res, InvalidArgument("limit must be a whole number from 1 to " + std::to_string(kMaxLimit)), "limit");
+    return false;
+  }
+  *limit = std::stoi(v);
+  return true;
+}
+
+// Opaque cursors are the last item's key, base64url-free: digits and ':' only.
+bool CursorParam(Context& ctx, std::string* cursor) {
+  if (!ctx.req.has_param("cursor")) return true;
+  *cursor = ctx.req.get_param_value("cursor");
+  if (cursor->size() > 64 || cursor->find_first_not_of("0123456789:abcdefghijklmnopqrstuvwxyz") != std::string::npos) {
+    SendError(ctx.res, InvalidArgument("cursor is not one this API gave out"), "cursor");
+    return false;
+  }
+  return true;
+}
+
+Database* DbOr503(Context& ctx) {
+  auto db = ctx.state.Db();
+  if (!db.ok()) {
+    SendError(ctx.res, Unavailable("store not available: " + db.status().message()));
+    return nullptr;
+  }
+  return *db;
+}
+
+bool CheckCustomer(Context& ctx, Database& db, int64_t id) {
+  auto exists = CustomerExists(db, id);
+  if (!exists.ok()) {
+    SendError(ctx.res, exists.status());
+    return false;
+  }
+  if (!*exists) {
+    SendError(ctx.res, NotFound("no customer " + std::to_string(id)), "id");
+    return false;
+  }
+  return true;
+}
+
+Result<ordered_json> CustomerBrief(Database& db, int64_t id) {
+  Statement& q = db.Query("server-customer-brief");
+  q.Bind(":id", id);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    q.Reset();
+    return NotFound("no customer " + std::to_string(id));
+  }
+  ordered_json j = {{"id", q.Int(0)}};
+  const char* names[] = {"", "name", "city", "country", "email", "phone"};
+  for (int c = 1; c <= 5; ++c) j[names[c]] = q.IsNull(c) ? ordered_json(nullptr) : ordered_json(q.String(c));
+  q.Reset();
+  return j;
+}
+
+// ---------------------------------------------------------------------------
+// Customers
+// ---------------------------------------------------------------------------
+
+void SearchCustomers(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  int limit;
+  std::string cursor;
+  if (!LimitParam(ctx, &limit) || !CursorParam(ctx, &cursor)) return;
+  int64_t after = cursor.empty() ? 0 : std::stoll(cursor.substr(0, 18));
+  std::vector<int64_t> ids;
+  Status s;
+  if (ctx.req.has_param("email")) {
+    std::string email = ctx.req.get_param_value("email");
+    ingest::EmailCheck e = ingest::CheckEmail(email);
+    auto found = FindCustomersByContact(*db, "email", e.valid ? ingest::CanonicalEmail(e) : email);
+    if (!found.ok()) return SendError(ctx.res, found.status());
+    ids = *found;
+  } else if (ctx.req.has_param("phone")) {
+    std::string phone = ctx.req.get_param_value("phone");
+    ingest::PhoneCheck p = ingest::CheckPhone(phone, ctx.req.get_param_value("country"));
+    if (!p.valid) return SendError(ctx.res, InvalidArgument("phone: " + p.reason), "phone");
+    auto found = FindCustomersByContact(*db, "phone", p.e164);
+    if (!found.ok()) return SendError(ctx.res, found.status());
+    ids = *found;
+  } else if (ctx.req.has_param("q")) {
+    std::string q = ctx.req.get_param_value("q");
+    if (!IsValidUtf8(q) || TrimAscii(q).size() < 2) {
+      return SendError(ctx.res, InvalidArgument("q must be at least 2 characters of UTF-8 text"), "q");
+    }
+    // Names are compared folded (case, Arabic/Persian letter forms, diacritics),
+    // as segments compare text; patron_fold is a connection function, so this
+    // statement is prepared here rather than with the named queries.
+    static const char* kSql =
+        "SELECT id FROM customers WHERE id > ?1 AND ("
+        " patron_fold(coalesce(full_name, '')) LIKE ?2 ESCAPE '\\' OR"
+        " patron_fold(coalesce(given_name, '') || ' ' || coalesce(family_name, '')) LIKE ?2 ESCAPE '\\')"
+        " ORDER BY id LIMIT ?3";
+    std::string pattern = "%";
+    for (char c : FoldForMatching(q)) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    pattern += '%';
+    auto stmt = db->Prepare(kSql);
+    if (!stmt.ok()) return SendError(ctx.res, stmt.status());
+    (*stmt)->Bind(1, after).Bind(2, std::string_view(pattern)).Bind(3, int64_t{limit + 1});
+    while (true) {
+      auto more = (*stmt)->Step();
+      if (!more.ok()) return SendError(ctx.res, more.status());
+      if (!*more) break;
+      ids.push_back((*stmt)->Int(0));
+    }
+  } else {
+    Statement& page = db->Query("server-customer-page");
+    page.Bind(":after", after).Bind(":limit", int64_t{limit + 1});
+    while (true) {
+      auto more = page.Step();
+      if (!more.ok()) return SendError(ctx.res, more.status());
+      if (!*more) break;
+      ids.push_back(page.Int(0));
+    }
+  }
+  ordered_json out = {{"customers", ordered_json::array()}};
+  bool more = static_cast<int>(ids.size()) > limit;
+  if (more) ids.resize(limit);
+  for (int64_t id : ids) {
+    if (id <= after) continue;
+    auto brief = CustomerBrief(*db, id);
+    if (brief.ok()) out["customers"].push_back(*brief);
+  }
+  out["next_cursor"] = more && !ids.empty() ? ordered_json(std::to_string(ids.back())) : ordered_json(nullptr);
+  Audit(ctx, "customer.search", "customer", "", 0, {{"results", static_cast<int64_t>(ids.size())}});
+  SendJson(ctx.res, 200, Dump(out));
+}
+
+void GetCustomer(Context& ctx) {
+  int64_t id;
+  if (!PathId(ctx, &id)) return;
+  Database* db = DbOr503(ctx);
+  if (!db || !CheckCustomer(ctx, *db, id)) return;
+  auto view = ReadCustomerView(*db, id, 20);
+  if (!view.ok()) return SendError(ctx.res, view.status());
+  Audit(ctx, "customer.read", "customer", std::to_string(id), id, {});
+  SendJson(ctx.res, 200, CustomerViewJson(*view));
+}
+
+// The profile fields a PATCH may set, each checked the way an import checks it.
+Status NormalizeProfileValue(std::string_view field, const std::string& raw, std::string* value) {
+  if (!IsValidUtf8(raw)) return InvalidArgument(std::string(field) + " is not valid UTF-8");
+  if (raw.size() > 1000) return InvalidArgument(std::string(field) + " is longer than 1000 bytes");
+  if (field == "gender") {
+    auto g = ingest::NormalizeGender(raw);
+    if (!g) return InvalidArgument("gender: '" + raw + "' is not female, male, other or unknown");
+    *value = *g;
+  } else if (field == "birth_date") {
+    auto d = ingest::ParseDate(raw);
+    if (!d.ok()) return InvalidArgument("birth_date: " + d.status().message());
+    *value = d->ToString();
+  } else if (field == "country") {
+    auto c = ingest::NormalizeCountry(raw);
+    if (!c) return InvalidArgument("country: '" + raw + "' is not a country we know");
+    *value = *c;
+  } else if (field == "time_zone") {
+    if (!ingest::IsKnownTimeZone(raw)) return InvalidArgument("time_zone: '" + raw + "' is not an IANA time zone");
+    *value = raw;
+  } else {
+    *value = NormalizeText(raw);
+  }
+  return Status::Ok();
+}
+
+void PatchCustomer(Context& ctx) {
+  int64_t id;
+  if (!PathId(ctx, &id)) return;
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  // Column order of the update-customer query (?1..?18).
+  static const char* kFields[] = {"given_name", "family_name",   "full_name", "salutation",    "greeting",
+                                  "gender",     "birth_date",    "marital_status", "education", "income_band",
+                                  "household_size", "language", "time_zone", "city",          "region",
+                                  "country",    "acquisition_channel", "lifecycle_stage"};
+  std::map<int, std::string> values;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    int index = -1;
+    for (int i = 0; i < 18; ++i) {
+      if (it.key() == kFields[i]) index = i;
+    }
+    if (index < 0) {
+      return SendError(ctx.res, InvalidArgument("unknown field '" + it.key().substr(0, 60) + "'"), it.key().substr(0, 60));
+    }
+    std::string raw;
+    if (it->is_string()) {
+      raw = it->get<std::string>();
+    } else if (it->is_number_integer() && it.key() == "household_size") {
+      raw = std::to_string(it->get<int64_t>());
+    } else {
+      return SendError(ctx.res, InvalidArgument(it.key() + " must be a string, not " + it->type_name()), it.key());
+    }
+    std::string value;
+    Status s = NormalizeProfileValue(it.key(), raw, &value);
+    if (!s.ok()) return SendError(ctx.res, s, it.key());
+    values[index] = value;
+  }
+  if (values.empty()) return SendError(ctx.res, InvalidArgument("nothing to update: give at least one profile field"));
+  Database* db = DbOr503(ctx);
+  if (!db || !CheckCustomer(ctx, *db, id)) return;
+  Transaction tx(*db);
+  Status s = tx.Begin();
+  Statement& up = db->Query("update-customer");
+  if (s.ok()) {
+    for (int i = 0; i < 18; ++i) {
+      auto v = values.find(i);
+      if (v == values.end()) {
+        up.BindNull(i + 1);
+      } else if (i == 10) {
+        up.Bind(i + 1, static_cast<int64_t>(std::stoll(v->second)));
+      } else {
+        up.Bind(i + 1, std::string_view(v->second));
+      }
+    }
+    up.BindNull(19).BindNull(20).Bind(21, ctx.state.clock.Now().micros).Bind(22, id);
+    s = up.Run();
+  }
+  json fields = json::array();
+  for (const auto& [index, unused] : values) fields.push_back(kFields[index]);
+  if (s.ok()) s = AuditNow(ctx, *db, "customer.update", "customer", std::to_string(id), id, {{"fields", fields}});
+  if (s.ok()) s = NoteEngineInputsChanged(*db);
+  if (s.ok()) s = tx.Commit();
+  if (!s.ok()) return SendError(ctx.res, s);
+  auto view = ReadCustomerView(*db, id, 20);
+  if (!view.ok()) return SendError(ctx.res, view.status());
+  SendJson(ctx.res, 200, CustomerViewJson(*view));
+}
+
+void Timeline(Context& ctx) {
+  int64_t id;
+  if (!PathId(ctx, &id)) return;
+  int limit;
+  std::string cursor;
+  if (!LimitParam(ctx, &limit) || !CursorParam(ctx, &cursor)) return;
+  Database* db = DbOr503(ctx);
+  if (!db || !CheckCustomer(ctx, *db, id)) return;
+  int64_t at = INT64_MAX, item = INT64_MAX;
+  std::string kind = "zzzz";
+  if (!cursor.empty()) {
+    size_t a = cursor.find(':'), b = cursor.rfind(':');
+    if (a == std::string::npos || a == b) return SendError(ctx.res, InvalidArgument("cursor is not one this API gave out"), "cursor");
+    at = std::stoll(cursor.substr(0, a));
+    kind = cursor.substr(a + 1, b - a - 1);
+    item = std::stoll(cursor.substr(b + 1));
+  }
+  Statement& q = db->Query("server-timeline");
+  q.Bind(":customer_id", id).Bind(":at", at).Bind(":kind", std::string_view(kind)).Bind(":id", item);
+  q.Bind(":limit", int64_t{limit + 1});
+  ordered_json items = ordered_json::array();
+  std::string last;
+  while (true) {
+    auto more = q.Step();
+    if (!more.ok()) return SendError(ctx.res, more.status());
+    if (!*more) break;
+    if (static_cast<int>(items.size()) == limit) {
+      q.Reset();
+      break;
+    }
+    ordered_json entry = {{"at", FormatInstant(Instant{q.Int(0)})},
+                          {"kind", q.String(1)},
+                          {"id", q.Int(2)},
+                          {"type", q.String(3)},
+                          {"detail", ordered_json::parse(q.Text(4), nullptr, false)}};
+    last = std::to_string(q.Int(0)) + ":" + q.String(1) + ":" + std::to_string(q.Int(2));
+    items.push_back(std::move(entry));
+  }
+  bool more = !last.empty() && static_cast<int>(items.size()) == limit;
+  ordered_json out = {{"items", items}, {"next_cursor", more ? ordered_json(last) : ordered_json(nullptr)}};
+  Audit(ctx, "customer.timeline", "customer", std::to_string(id), id, {});
+  SendJson(ctx.res, 200, Dump(out));
+}
+
+void RecordConsent(Context& ctx) {
+  int64_t id;
+  if (!PathId(ctx, &id)) return;
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  std::string channel, purpose = "marketing", status, method = "unknown", proof;
+  if (!StringField(ctx, body, "channel", &channel, true) || !StringField(ctx, body, "purpose", &purpose) ||
+      !StringField(ctx, body, "status", &status, true) || !StringField(ctx, body, "method", &method) ||
+      !StringField(ctx, body, "proof", &proof)) {
+    return;
+  }
+  static const char* kChannels[] = {"email", "sms", "phone", "mail", "push"};
+  if (std::find_if(std::begin(kChannels), std::end(kChannels), [&](const char* c) { return channel == c; }) ==
+      std::end(kChannels)) {
+    return SendError(ctx.res, InvalidArgument("channel must be email, sms, phone, mail or push"), "channel");
+  }
+  if (status != "granted" && status != "withdrawn") {
+    return SendError(ctx.res, InvalidArgument("status must be granted or withdrawn"), "status");
+  }
+  auto m = ingest::NormalizeConsentMethod(method);
+  if (!m) {
+    return SendError(ctx.res,
+                     InvalidArgument("method must be single_opt_in, double_opt_in, written, verbal, implied or unknown"),
+                     "method");
+  }
+  if (status == "granted" && proof.empty() && *m != "implied") {
+    return SendError(ctx.res, InvalidArgument("proof is required to record a grant (what the person agreed to, where)"),
+                     "proof");
+  }
+  if (!IsValidUtf8(purpose) || !IsValidUtf8(proof) || purpose.empty() || purpose.size() > 100 || proof.size() > 4000) {
+    return SendError(ctx.res, InvalidArgument("purpose (1-100 bytes) and proof (up to 4000) must be UTF-8 text"));
+  }
+  Database* db = DbOr503(ctx);
+  if (!db || !CheckCustomer(ctx, *db, id)) return;
+  Transaction tx(*db);
+  Status s = tx.Begin();
+  if (s.ok()) {
+    Statement& q = db->Query("insert-consent");
+    q.Bind(":customer_id", id).Bind(":channel", channel).Bind(":purpose", NormalizeText(purpose));
+    q.Bind(":status", status).Bind(":recorded_at", ctx.state.clock.Now().micros).BindNull(":source_id");
+    q.Bind(":method", *m).Bind(":proof", "recorded by " + ctx.caller.name + (proof.empty() ? "" : ": " + proof));
+    s = q.Run();
+  }
+  if (s.ok()) {
+    s = AuditNow(ctx, *db, status == "granted" ? "consent.grant" : "consent.withdraw", "customer", std::to_string(id),
+                 id, {{"channel", channel}, {"purpose", purpose}});
+  }
+  if (s.ok()) s = NoteEngineInputsChanged(*db);
+  if (s.ok()) s = tx.Commit();
+  if (!s.ok()) return SendError(ctx.res, s);
+  auto view = ReadCustomerView(*db, id, 0);
+  if (!view.ok()) return SendError(ctx.res, view.status());
+  ordered_json consents = ordered_json::array();
+  for (const auto& c : view->consents) {
+    consents.push_back({{"channel", c.channel}, {"purpose", c.purpose}, {"status", c.status}, {"method", c.method},
+                        {"recorded_at", FormatInstant(c.recorded_at)}});
+  }
+  SendJson(ctx.res, 201, Dump({{"consents", consents}}));
+}
+
+// ---------------------------------------------------------------------------
+// Segments
+// ---------------------------------------------------------------------------
+
+// The engine snapshot, rebuilt when the store changed since it was built.
+class SnapshotCache {
+ public:
+  Result<std::shared_ptr<const engine::Snapshot>> Get(Database& db, const Clock& clock) {
+    ASSIGN_OR_RETURN(engine::StoreStamp stamp, engine::ReadStoreStamp(db));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!snapshot_ || !(stamp == stamp_)) {
+      ASSIGN_OR_RETURN(snapshot_, engine::OpenSnapshot(db, clock));
+      stamp_ = stamp;
+    }
+    return snapshot_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<const engine::Snapshot> snapshot_;
+  engine::StoreStamp stamp_;
+};
+
+SnapshotCache& Snapshots() {
+  static SnapshotCache* cache = new SnapshotCache();
+  return *cache;
+}
+
+struct SegmentRequest {
+  segment::Node node;
+  segment::EvalOptions options;
+  std::shared_ptr<const engine::Snapshot> snapshot;
+  std::string definition;
+};
+
+// Reads {"definition": "..."} (the segment language) or {"segment": {...}}
+// (its JSON form), with optional "now"; answers 400 with line and column.
+bool ReadSegment(Context& ctx, Database& db, SegmentRequest* out) {
+  json body;
+  if (!ParseBody(ctx, &body)) return false;
+  std::string now;
+  if (!StringField(ctx, body, "definition", &out->definition) || !StringField(ctx, body, "now", &now)) return false;
+  auto snapshot = Snapshots().Get(db, ctx.state.clock);
+  if (!snapshot.ok()) {
+    SendError(ctx.res, snapshot.status());
+    return false;
+  }
+  out->snapshot = *snapshot;
+  segment::Vocabulary vocabulary = segment::LoadVocabulary(db, out->snapshot.get());
+  Result<segment::Node> node = InvalidArgument("give \"definition\" (segment language) or \"segment\" (JSON form)");
+  if (!out->definition.empty()) {
+    node = segment::Parse(out->definition, vocabulary);
+  } else if (body.contains("segment")) {
+    node = segment::FromJson(body["segment"].dump(), vocabulary);
+  }
+  if (!node.ok()) {
+    SendError(ctx.res, node.status(), "definition");
+    return false;
+  }
+  out->node = std::move(*node);
+  if (out->definition.empty()) out->definition = segment::ToText(out->node);
+  out->options.now = ctx.state.clock.Now();
+  if (!now.empty()) {
+    auto t = ParseInstant(now);
+    if (!t.ok()) {
+      SendError(ctx.res, t.status().WithContext("now"), "now");
+      return false;
+    }
+    out->options.now = *t;
+  }
+  out->options.resolve = segment::StoreResolver(db);
+  return true;
+}
+
+void CountSegment(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  SegmentRequest r;
+  if (!db || !ReadSegment(ctx, *db, &r)) return;
+  auto started = std::chrono::steady_clock::now();
+  auto count = segment::Count(*r.snapshot, r.node, r.options);
+  if (!count.ok()) return SendError(ctx.res, count.status(), "definition");
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  SendJson(ctx.res, 200,
+           Dump({{"count", *count}, {"customers", r.snapshot->customer_ids.size()}, {"definition", segment::ToText(r.node)},
+                 {"ms", ms}}));
+}
+
+void ExplainSegmentRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  SegmentRequest r;
+  if (!db || !ReadSegment(ctx, *db, &r)) return;
+  auto e = segment::ExplainSegment(*r.snapshot, r.node, r.options);
+  if (!e.ok()) return SendError(ctx.res, e.status(), "definition");
+  ordered_json clauses = ordered_json::array();
+  for (const auto& c : e->clauses) {
+    clauses.push_back({{"clause", c.text}, {"matched", c.matched}, {"remaining", c.remaining}, {"ms", c.ms}});
+  }
+  SendJson(ctx.res, 200,
+           Dump({{"count", e->count}, {"customers", e->total_customers}, {"clauses", clauses}, {"ms", e->ms}}));
+}
+
+void PreviewSegment(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  SegmentRequest r;
+  if (!db || !ReadSegment(ctx, *db, &r)) return;
+  int limit;
+  if (!LimitParam(ctx, &limit)) return;
+  auto members = segment::Evaluate(*r.snapshot, r.node, r.options);
+  if (!members.ok()) return SendError(ctx.res, members.status(), "definition");
+  ordered_json list = ordered_json::array();
+  for (uint32_t c : *members) {
+    if (static_cast<int>(list.size()) >= limit) break;
+    auto brief = CustomerBrief(*db, r.snapshot->customer_ids[c]);
+    if (brief.ok()) list.push_back(*brief);
+  }
+  Audit(ctx, "segment.preview", "segment", "", 0, {{"shown", list.size()}});
+  SendJson(ctx.res, 200, Dump({{"count", members->cardinality()}, {"customers", list}}));
+}
+
+ordered_json SavedJson(const segment::SavedSegment& s) {
+  return {{"name", s.name},
+          {"definition", s.definition},
+          {"description", s.description},
+          {"created_at", FormatInstant(s.created_at)},
+          {"updated_at", FormatInstant(s.updated_at)},
+          {"last_count", s.last_count < 0 ? ordered_json(nullptr) : ordered_json(s.last_count)}};
+}
+
+void ListSavedSegments(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto list = segment::ListSegments(*db);
+  if (!list.ok()) return SendError(ctx.res, list.status());
+  ordered_json out = ordered_json::array();
+  for (const auto& s : *list) out.push_back(SavedJson(s));
+  SendJson(ctx.res, 200, Dump({{"segments", out}}));
+}
+
+void SaveSegmentRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  std::string name = PathText(ctx);
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  std::string definition, description;
+  if (!StringField(ctx, body, "definition", &definition, true) || !StringField(ctx, body, "description", &description)) {
+    return;
+  }
+  auto saved = segment::SaveSegment(*db, name, definition, description, ctx.state.clock);
+  if (!saved.ok()) return SendError(ctx.res, saved.status(), "definition");
+  (void)AuditNow(ctx, *db, "segment.save", "segment", name, 0, {});
+  SendJson(ctx.res, 200, Dump(SavedJson(*saved)));
+}
+
+void DeleteSegmentRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  std::string name = PathText(ctx);
+  Status s = segment::DeleteSegment(*db, name);
+  if (!s.ok()) return SendError(ctx.res, s);
+  (void)AuditNow(ctx, *db, "segment.delete", "segment", name, 0, {});
+  ctx.res.status = 204;
+}
+
+// ---------------------------------------------------------------------------
+// Imports: upload a file, watch progress
+// ---------------------------------------------------------------------------
+
+struct ImportJob {
+  int64_t id = 0;
+  std::string kind, source, file;
+  std::atomic<uint64_t> done{0}, total{0};
+  std::atomic<int> state{0};  // 0 running, 1 finished, 2 failed
+  std::mutex mu;
+  std::string report_json, error;
+};
+
+class ImportJobs {
+ public:
+  std::shared_ptr<ImportJob> Add(std::shared_ptr<ImportJob> job) {
+    std::lock_guard<std::mutex> lock(mu_);
+    job->id = ++next_id_;
+    jobs_[job->id] = job;
+    return job;
+  }
+  std::shared_ptr<ImportJob> Find(int64_t id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = jobs_.find(id);
+    return it == jobs_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  int64_t next_id_ = 0;
+  std::map<int64_t, std::shared_ptr<ImportJob>> jobs_;
+};
+
+ImportJobs& Jobs() {
+  static ImportJobs* jobs = new ImportJobs();
+  return *jobs;
+}
+
+ordered_json JobJson(const ImportJob& job) {
+  uint64_t done = job.done.load(), total = job.total.load();
+  int state = job.state.load();
+  ordered_json j = {{"id", job.id},
+                    {"kind", job.kind},
+                    {"source", job.source},
+                    {"status", state == 0 ? "running" : state == 1 ? "finished" : "failed"},
+                    {"progress",
+                     {{"bytes_done", done},
+                      {"bytes_total", total},
+                      {"percent", total ? std::min(100.0, 100.0 * static_cast<double>(done) / total) : 0.0}}}};
+  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(job.mu));
+  if (!job.report_json.empty()) j["report"] = ordered_json::parse(job.report_json, nullptr, false);
+  if (!job.error.empty()) j["error"] = job.error;
+  return j;
+}
+
+void StartImport(Context& ctx) {
+  std::string kind = ctx.req.get_param_value("kind"), source = ctx.req.get_param_value("source");
+  std::string format = ctx.req.get_param_value("format");
+  auto parsed_kind = ingest::ParseEntityKind(kind);
+  if (!parsed_kind.ok()) return SendError(ctx.res, parsed_kind.status(), "kind");
+  if (source.empty() || source.size() > 100 || !IsValidUtf8(source)) {
+    return SendError(ctx.res, InvalidArgument("source is required: where the data comes from (e.g. crm)"), "source");
+  }
+  if (format.empty()) format = "csv";
+  if (format != "csv" && format != "jsonl") return SendError(ctx.res, InvalidArgument("format must be csv or jsonl"), "format");
+  // The upload goes to a file beside the database; the import reads it as the
+  // CLI would, with the same reject file and report.
+  std::filesystem::path dir = std::filesystem::path(ctx.state.config.db_path).parent_path() / "uploads";
+  std::error_code ec;
+  std::filesystem::create_directories(dir.empty() ? "uploads" : dir, ec);
+  auto job = std::make_shared<ImportJob>();
+  job->kind = kind;
+  job->source = source;
+  job = Jobs().Add(job);
+  job->file = ((dir.empty() ? std::filesystem::path("uploads") : dir) /
+               ("import-" + std::to_string(ctx.state.clock.Now().micros) + "-" + std::to_string(job->id) + "." + format))
+                  .string();
+  {
+    std::ofstream out(job->file, std::ios::binary);
+    if (!out) return SendError(ctx.res, IoError("cannot store the upload"));
+    bool too_large = false;
+    size_t received = 0;
+    const size_t limit = ctx.state.config.max_upload_bytes;
+    (*ctx.reader)([&](const char* data, size_t length) {
+      received += length;
+      if (received > limit) {
+        too_large = true;
+        return false;
+      }
+      out.write(data, static_cast<std::streamsize>(length));
+      return static_cast<bool>(out);
+    });
+    ctx.bytes_in = received;
+    if (too_large || !out) {
+      out.close();
+      std::filesystem::remove(job->file, ec);
+      job->state = 2;
+      job->error = too_large ? "upload larger than max_upload" : "cannot store the upload";
+      ctx.res.set_header("Connection", "close");
+      return SendError(ctx.res, Status(StatusCode::kResourceExhausted, job->error));
+    }
+  }
+  ingest::ImportOptions options;
+  options.kind = *parsed_kind;
+  options.path = job->file;
+  options.source_name = source;
+  options.default_country = ctx.req.get_param_value("default_country");
+  if (ctx.req.has_param("currency")) options.default_currency = ctx.req.get_param_value("currency");
+  options.dry_run = ctx.req.get_param_value("dry_run") == "true";
+  std::string db_path = ctx.state.config.db_path;
+  const Clock* clock = &ctx.state.clock;
+  std::thread([job, options, db_path, clock]() mutable {
+    options.progress = [job](uint64_t done, uint64_t total) {
+      job->done = done;
+      job->total = total;
+    };
+    auto db = Database::Open(db_path);
+    Result<ingest::ImportReport> report = db.ok() ? ingest::ImportFile(**db, options, *clock)
+                                                  : Result<ingest::ImportReport>(db.status());
+    std::lock_guard<std::mutex> lock(job->mu);
+    if (report.ok()) {
+      job->report_json = report->ToJson();
+      job->done = job->total.load();
+      job->state = 1;
+    } else {
+      job->error = report.status().message();
+      job->state = 2;
+    }
+  }).detach();
+  Audit(ctx, "import.start", "import", std::to_string(job->id), 0, {{"kind", kind}, {"source", source}});
+  ctx.res.set_header("Location", "/api/v1/imports/" + std::to_string(job->id));
+  SendJson(ctx.res, 202, Dump(JobJson(*job)));
+}
+
+void GetImport(Context& ctx) {
+  int64_t id;
+  if (!PathId(ctx, &id)) return;
+  auto job = Jobs().Find(id);
+  if (!job) return SendError(ctx.res, NotFound("no import " + std::to_string(id) + " since the server started"));
+  SendJson(ctx.res, 200, Dump(JobJson(*job)));
+}
+
+// ---------------------------------------------------------------------------
+// Store-wide
+// ---------------------------------------------------------------------------
+
+void Stats(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto s = ReadStats(*db);
+  if (!s.ok()) return SendError(ctx.res, s.status());
+  ordered_json j = {{"customers", s->customers},   {"accounts", s->accounts}, {"products", s->products},
+                    {"orders", s->orders},         {"order_lines", s->order_lines}, {"events", s->events},
+                    {"sources", s->sources},       {"consents_granted", s->consents_granted},
+                    {"consents_withdrawn", s->consents_withdrawn}, {"contact_points", s->contact_points}};
+  SendJson(ctx.res, 200, Dump(j));
+}
+
+}  // namespace
+
+std::vector<RouteSpec> ApiRoutes() {
+  return {
+      {"GET", "/api/v1/customers", "read_personal_data",
+       "Search customers by email, phone or name (q), or list them; cursor pagination.", SearchCustomers},
+      {"GET", "/api/v1/customers/{id}", "read_personal_data", "The one customer view.", GetCustomer},
+      {"PATCH", "/api/v1/customers/{id}", "write_customers", "Update profile fields (checked as an import checks them).",
+       PatchCustomer},
+      {"GET", "/api/v1/customers/{id}/timeline", "read_personal_data",
+       "Everything the customer did and bought, newest first.", Timeline},
+      {"POST", "/api/v1/customers/{id}/consents", "manage_consents", "Record a consent grant or withdrawal with proof.",
+       RecordConsent},
+      {"POST", "/api/v1/segments/count", "read_segments", "How many customers match a segment.", CountSegment},
+      {"POST", "/api/v1/segments/explain", "read_segments", "How each clause of a segment narrows the audience.",
+       ExplainSegmentRoute},
+      {"POST", "/api/v1/segments/preview", "read_personal_data", "The first customers a segment selects.",
+       PreviewSegment},
+      {"GET", "/api/v1/segments", "read_segments", "Saved segments.", ListSavedSegments},
+      {"PUT", "/api/v1/segments/{name}", "manage_segments", "Save (or replace) a named segment.", SaveSegmentRoute},
+      {"DELETE", "/api/v1/segments/{name}", "manage_segments", "Delete a saved segment.", DeleteSegmentRoute},
+      {"POST", "/api/v1/imports", "import_data", "Upload a CSV or JSON Lines file and import it in the background.",
+       StartImport, true},
+      {"GET", "/api/v1/imports/{id}", "import_data", "An import's progress and, when done, its report.", GetImport},
+      {"GET", "/api/v1/stats", "read_reports", "Counts of everything in the store.", Stats},
+  };
+}
 
 }  // namespace patron::server

@@ -16,3 +16,13 @@ Result<std::string> ResolveWriteKey(ServerState&, std::string_view write_key) {
 }
 
 }  // namespace patron::server
+
+namespace patron::server {
+
+void AuditRead(Context&, std::string_view, std::string_view, std::string_view, int64_t, const std::string&) {}
+Status AuditChange(Context&, Database&, std::string_view, std::string_view, std::string_view, int64_t,
+                   const std::string&) {
+  return Status::Ok();
+}
+
+}  // namespace patron::server

@@ -122,6 +122,15 @@ bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
 // a write key for /v1. Sets ctx.caller; false after answering 401/403.
 bool Authorize(Context& ctx, const std::string& permission);
 
+// The audit log (auth.cc). Reads of personal data are queued and written in
+// groups by one thread (a lookup does not wait for a commit); changes are
+// written with the change, in the caller's transaction on `db`.
+// `detail_json` names ids and fields, never personal values.
+void AuditRead(Context& ctx, std::string_view action, std::string_view target_type, std::string_view target_id,
+               int64_t customer_id, const std::string& detail_json);
+Status AuditChange(Context& ctx, Database& db, std::string_view action, std::string_view target_type,
+                   std::string_view target_id, int64_t customer_id, const std::string& detail_json);
+
 // The source (sources.name) events sent with this write key are stored under;
 // kUnauthenticated when the key is unknown or revoked.
 Result<std::string> ResolveWriteKey(ServerState& state, std::string_view write_key);

@@ -1,4 +1,5 @@
 // Read models over the store: statistics and the one customer view.
+#include <nlohmann/json.hpp>
 #include <cstdio>
 
 #include "store/store.h"
@@ -196,5 +197,60 @@ Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interact
 }
 
 Status NoteEngineInputsChanged(Database& db) { return db.Query("engine-bump-generation").Run(); }
+
+std::string CustomerViewJson(const CustomerView& v) {
+  using nlohmann::ordered_json;
+  ordered_json j;
+  j["id"] = v.id;
+  j["profile"] = v.profile;
+  j["tags"] = v.tags;
+  j["attributes"] = v.attributes;
+  j["traits"] = ordered_json::object();
+  for (const auto& [k, val] : v.traits) j["traits"][k] = val;
+  j["contact_points"] = ordered_json::array();
+  for (const auto& cp : v.contact_points) {
+    ordered_json c = {{"kind", cp.kind},           {"value", cp.value},   {"status", cp.status},
+                      {"source", cp.source},       {"first_seen", FormatInstant(cp.first_seen)},
+                      {"last_seen", FormatInstant(cp.last_seen)}};
+    if (!cp.invalid_reason.empty()) c["invalid_reason"] = cp.invalid_reason;
+    if (!cp.suggestion.empty()) c["suggestion"] = cp.suggestion;
+    if (!cp.phone_type.empty()) c["phone_type"] = cp.phone_type;
+    if (cp.last_verified) c["last_verified"] = FormatInstant(*cp.last_verified);
+    j["contact_points"].push_back(c);
+  }
+  j["consents"] = ordered_json::array();
+  for (const auto& c : v.consents) {
+    j["consents"].push_back({{"channel", c.channel}, {"purpose", c.purpose}, {"status", c.status},
+                             {"method", c.method}, {"proof", c.proof}, {"source", c.source},
+                             {"recorded_at", FormatInstant(c.recorded_at)}});
+  }
+  j["accounts"] = ordered_json::array();
+  for (const auto& a : v.accounts) {
+    ordered_json o = {{"id", a.id}, {"name", a.name}, {"domain", a.domain}, {"industry_code", a.industry_code},
+                      {"tier", a.tier}, {"contract_status", a.contract_status}, {"job_title", a.job_title}};
+    if (a.employees) o["employees"] = *a.employees;
+    j["accounts"].push_back(o);
+  }
+  ordered_json p = {{"orders", v.purchases.orders}, {"items", v.purchases.items},
+                    {"revenue_minor", v.purchases.revenue_minor}, {"currency", v.purchases.currency}};
+  if (v.purchases.first_order) p["first_order"] = FormatInstant(*v.purchases.first_order);
+  if (v.purchases.last_order) p["last_order"] = FormatInstant(*v.purchases.last_order);
+  p["top_categories"] = ordered_json::array();
+  for (const auto& [slug, n] : v.purchases.top_categories) p["top_categories"].push_back({{"category", slug}, {"items", n}});
+  j["purchases"] = p;
+  j["last_interactions"] = ordered_json::array();
+  for (const auto& i : v.last_interactions) {
+    j["last_interactions"].push_back({{"at", FormatInstant(i.at)}, {"type", i.type},
+                                      {"properties", ordered_json::parse(i.properties, nullptr, false)},
+                                      {"source", i.source}});
+  }
+  j["sources"] = ordered_json::array();
+  for (const auto& [name, key] : v.sources) j["sources"].push_back({{"source", name}, {"key", key}});
+  j["field_issues"] = ordered_json::array();
+  for (const auto& fi : v.field_issues) {
+    j["field_issues"].push_back({{"field", fi.field}, {"value", fi.raw_value}, {"reason", fi.reason}});
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 }  // namespace patron

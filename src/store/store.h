@@ -240,6 +240,9 @@ Result<std::vector<int64_t>> FindCustomersByContact(Database& db, std::string_vi
                                                     std::string_view normalized_value);
 Result<bool> CustomerExists(Database& db, int64_t customer_id);
 Result<CustomerView> ReadCustomerView(Database& db, int64_t customer_id, int max_interactions = 10);
+// The view as a JSON object (what `patron customer show --json` prints and the
+// API answers).
+std::string CustomerViewJson(const CustomerView& view);
 
 // Tells the engine that its snapshot file is out of date (bumps the store's
 // engine generation). Bulk writers — imports, model scoring — call it once per
