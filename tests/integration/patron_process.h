@@ -54,3 +54,70 @@ inline std::string ReadFile(const std::filesystem::path& p) {
 }
 
 }  // namespace patron::testing
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+namespace patron::testing {
+
+// `patron serve` running as a child process on a free loopback port.
+class ServeProcess {
+ public:
+  // Starts `patron --db DB serve --listen 127.0.0.1:0 EXTRA...` and waits for
+  // the "listening on" line. port() is 0 when it did not start.
+  ServeProcess(const std::string& db, const std::vector<std::string>& extra = {},
+               const std::vector<std::string>& env = {}) {
+    int out[2];
+    if (::pipe(out) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::close(out[1]);
+      for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
+      std::vector<std::string> args = {PATRON_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(PATRON_BINARY, argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string line;
+    char c;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    stdout_fd_ = out[0];
+    size_t at = line.find("127.0.0.1:");
+    if (at != std::string::npos) port_ = std::atoi(line.c_str() + at + 10);
+  }
+  ~ServeProcess() { Stop(SIGTERM); }
+
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  // Sends `signal` and waits for the process; returns its exit status (or -signal).
+  int Stop(int signal = SIGTERM) {
+    if (pid_ <= 0) return exit_;
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (stdout_fd_ >= 0) ::close(stdout_fd_);
+    stdout_fd_ = -1;
+    exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return exit_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int stdout_fd_ = -1;
+  int exit_ = -1;
+};
+
+}  // namespace patron::testing
