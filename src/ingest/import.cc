@@ -13,6 +13,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "access/access.h"
 #include "ingest/import_internal.h"
 #include "store/store.h"
 
@@ -149,7 +150,13 @@ class ImportJob {
   Status FinishOrder();
 
   // Shared pieces.
+  // The customer an order or event names, creating it when unknown; 0 when the
+  // record names an erased person (the caller skips it).
   Result<int64_t> ResolveCustomer(MappedRecord& r);
+  // Whether a record without a customer yet names an erased person by its key
+  // in a source, an email, a phone or a national id (access::TombstoneChecker).
+  bool NamesErasedPerson(const MappedRecord& r, std::string_view source_key, bool key_in_any_source,
+                         std::string_view region);
   Status AddContactPoint(int64_t customer_id, const MappedRecord& r, std::string_view field,
                          std::string_view kind, std::string_view status_hint, std::string_view region);
   Result<std::optional<int64_t>> FindSourceRecord(std::string_view entity, std::string_view key,
@@ -211,6 +218,7 @@ class ImportJob {
   std::unordered_map<std::string, int64_t> product_cache_;
   std::unordered_map<std::string, int64_t> category_cache_;
   std::unordered_map<std::string, std::string> attribute_types_;
+  access::TombstoneChecker tombstones_;  // loaded once per import; empty (free) when nobody was erased
 
   // The order whose lines are being read (lines of one order are contiguous).
   std::string current_order_key_;
@@ -515,6 +523,11 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
 
   uint64_t old_hash = 0;
   ASSIGN_OR_RETURN(std::optional<int64_t> existing, FindSourceRecord("customer", key, &old_hash));
+  if (!existing && !tombstones_.empty() && NamesErasedPerson(r, key, false, region)) {
+    report_.erased_skipped++;
+    issues_.clear();
+    return Status::Ok();
+  }
   if (existing && old_hash == hash) {
     report_.unchanged++;
     issues_.clear();
@@ -985,6 +998,9 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     ASSIGN_OR_RETURN(std::vector<int64_t> ids, FindCustomersByContact(db_, "phone", phone));
     if (!ids.empty()) found = ids.front();
   }
+  if (!found && !tombstones_.empty() && NamesErasedPerson(r, id_key, true, options_.default_country)) {
+    found = 0;
+  }
   if (!found) {
     // Unknown customer: create one from this source rather than reject the record.
     Statement& ins = db_.Query("insert-minimal-customer");
@@ -1004,6 +1020,35 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
   if (customer_cache_.size() > kCacheLimit) customer_cache_.clear();
   customer_cache_.emplace(std::move(cache_key), *found);
   return *found;
+}
+
+bool ImportJob::NamesErasedPerson(const MappedRecord& r, std::string_view source_key, bool key_in_any_source,
+                                  std::string_view region) {
+  using access::IdentifierKind;
+  if (!source_key.empty()) {
+    if (tombstones_.IsErased(IdentifierKind::kSourceKey, source_key, source_id_)) return true;
+    if (key_in_any_source) {
+      for (int64_t source : source_ids_) {
+        if (tombstones_.IsErased(IdentifierKind::kSourceKey, source_key, source)) return true;
+      }
+    }
+  }
+  for (const char* field : {"email", "email_2"}) {
+    std::string_view raw = r.Get(FieldIndex(field));
+    if (raw.empty()) continue;
+    EmailCheck e = CheckEmail(raw);
+    if (e.valid && tombstones_.IsErased(IdentifierKind::kEmail, CanonicalEmail(e))) return true;
+  }
+  for (const char* field : {"mobile", "phone", "phone_2"}) {
+    std::string_view raw = r.Get(FieldIndex(field));
+    if (raw.empty()) continue;
+    PhoneCheck p = CheckPhone(raw, region);
+    if (p.valid && tombstones_.IsErased(IdentifierKind::kPhone, p.e164)) return true;
+  }
+  for (const auto& [name, value] : r.attributes) {
+    if (name == "attr.national_id" && tombstones_.IsErased(IdentifierKind::kNationalId, value)) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------
@@ -1067,6 +1112,11 @@ Status ImportJob::ImportOrderLine(MappedRecord& r) {
   }
   auto customer = ResolveCustomer(r);
   if (!customer.ok()) return Reject(r, customer.status().message());
+  if (*customer == 0) {
+    report_.erased_skipped++;
+    issues_.clear();
+    return Status::Ok();
+  }
 
   if (order_key != current_order_key_) {
     RETURN_IF_ERROR(FinishOrder());
@@ -1184,6 +1234,11 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
 
   auto customer = ResolveCustomer(r);
   if (!customer.ok()) return Reject(r, customer.status().message());
+  if (*customer == 0) {
+    report_.erased_skipped++;
+    issues_.clear();
+    return Status::Ok();
+  }
   Statement& ins = db_.Query("insert-event");
   ins.Bind(":customer_id", *customer).Bind(":type", type).Bind(":occurred_at", occurred_at->micros);
   ins.Bind(":received_at", now_.micros).Bind(":source_id", source_id_).Bind(":source_key", key);
@@ -1232,6 +1287,17 @@ Result<ImportReport> ImportJob::Run() {
     in_transaction_ = true;
   }
   RETURN_IF_ERROR(OpenSource());
+  ASSIGN_OR_RETURN(tombstones_, access::TombstoneChecker::Load(db_));
+  if (!tombstones_.empty()) {
+    // Keys of erased people are checked in every source (orders may name a CRM's key).
+    Statement& ids = db_.Query("list-source-ids");
+    source_ids_.clear();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, ids.Step());
+      if (!more) break;
+      source_ids_.push_back(ids.Int(0));
+    }
+  }
   int64_t import_id = 0;
   if (!options_.dry_run) {
     Statement& q = db_.Query("start-import");
