@@ -237,6 +237,11 @@ struct ErasurePlan {
   std::vector<int64_t> customer_ids;
   std::map<std::string, int64_t> rows;  // table -> rows that go
   int64_t identifiers = 0;              // identifiers that become tombstones
+  // Other customer records with one of the person's emails or phones: perhaps
+  // the same person not yet linked by identity resolution, perhaps a family's
+  // shared phone. They are not erased; the caller shows them so that a person
+  // can decide (and erase them too).
+  std::vector<int64_t> sharing_records;
 };
 
 // What EraseCustomer would remove, without changing anything.
@@ -249,6 +254,7 @@ Result<ErasurePlan> PlanErasure(Database& db, int64_t customer_id);
 // national ids and source keys. Audits "customer.erase" as `actor` from
 // `origin`; the audit entry keeps the customer id and the counts, nothing else.
 // Deleted pages are overwritten (secure_delete) and the WAL is checkpointed.
+// REQUIRES: no transaction is open on `db`.
 Result<ErasurePlan> EraseCustomer(Database& db, const Clock& clock, int64_t customer_id,
                                   std::string_view actor, std::string_view origin = "cli");
 

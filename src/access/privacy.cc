@@ -1,6 +1,7 @@
 // Privacy (R28): one customer's export, erasure, and tombstones.
 #include <sodium.h>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -298,6 +299,21 @@ Result<ErasurePlan> PlanErasure(Database& db, int64_t customer_id) {
       identifiers.emplace(q.String(0), std::to_string(q.Int(2)) + ":" + q.String(1));
     }
   }
+  for (int64_t id : plan.customer_ids) {
+    Statement& q = db.Query("privacy-sharing-records");
+    q.Bind(":id", id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      int64_t other = q.Int(0);
+      if (std::find(plan.customer_ids.begin(), plan.customer_ids.end(), other) == plan.customer_ids.end()) {
+        plan.sharing_records.push_back(other);
+      }
+    }
+  }
+  std::sort(plan.sharing_records.begin(), plan.sharing_records.end());
+  plan.sharing_records.erase(std::unique(plan.sharing_records.begin(), plan.sharing_records.end()),
+                             plan.sharing_records.end());
   for (auto it = plan.rows.begin(); it != plan.rows.end();) {
     it = it->second == 0 ? plan.rows.erase(it) : std::next(it);
   }
@@ -308,8 +324,14 @@ Result<ErasurePlan> PlanErasure(Database& db, int64_t customer_id) {
 Result<ErasurePlan> EraseCustomer(Database& db, const Clock& clock, int64_t customer_id, std::string_view actor,
                                   std::string_view origin) {
   if (actor.empty()) return InvalidArgument("an erasure needs an actor for the audit log");
-  // Overwrite deleted content in the file rather than leave it in free pages.
+  if (db.in_transaction()) return FailedPrecondition("an erasure runs in its own transaction");
+  // Overwrite deleted content in the file rather than leave it in free pages;
+  // off again afterwards, whatever happens (it slows every other delete).
   RETURN_IF_ERROR(db.Exec("PRAGMA secure_delete=ON"));
+  struct SecureDeleteOff {
+    Database& db;
+    ~SecureDeleteOff() { (void)db.Exec("PRAGMA secure_delete=OFF"); }
+  } secure_delete_off{db};
   ErasurePlan plan;
   {
     Transaction tx(db);
@@ -374,7 +396,6 @@ Result<ErasurePlan> EraseCustomer(Database& db, const Clock& clock, int64_t cust
   }
   // Old page images stay in the WAL until a checkpoint copies the new ones back.
   (void)db.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  RETURN_IF_ERROR(db.Exec("PRAGMA secure_delete=OFF"));
   return plan;
 }
 

@@ -163,6 +163,13 @@ SELECT customer_id FROM identity_clusters
 WHERE resolved_id = (SELECT resolved_id FROM identity_clusters WHERE customer_id = :id)
 ORDER BY customer_id;
 
+-- Other customer records sharing an email or phone with this one: perhaps the
+-- same person not yet resolved, perhaps a shared family phone. Reported, not erased.
+-- name: privacy-sharing-records
+SELECT DISTINCT b.customer_id FROM contact_points a
+JOIN contact_points b ON b.kind = a.kind AND b.value = a.value AND b.customer_id <> a.customer_id
+WHERE a.customer_id = :id AND (a.kind = 'email' OR a.kind = 'phone') ORDER BY b.customer_id;
+
 -- name: privacy-identifiers
 SELECT 'email', value, 0 FROM contact_points WHERE customer_id = :id AND kind = 'email'
 UNION SELECT 'phone', value, 0 FROM contact_points WHERE customer_id = :id AND kind = 'phone'

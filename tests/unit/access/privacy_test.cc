@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -318,12 +319,20 @@ TEST_F(PrivacyTest, ErasureOfAResolvedPersonTakesAllTheirRecords) {
   int64_t left = (*pair)->Int(0), right = (*pair)->Int(1);
   (*pair)->Reset();
   std::string l = std::to_string(left), r = std::to_string(right);
+  auto unresolved = PlanErasure(*db_, right);
+  ASSERT_TRUE(unresolved.ok());
+  EXPECT_EQ(unresolved->customer_ids, std::vector<int64_t>{right});
+  EXPECT_NE(std::find(unresolved->sharing_records.begin(), unresolved->sharing_records.end(), left),
+            unresolved->sharing_records.end())
+      << "a record sharing the email is reported";
   ASSERT_TRUE(db_->Exec("INSERT INTO identity_clusters VALUES (" + l + ", " + l + ", NULL, 1), (" + r + ", " + l +
                         ", NULL, 1)")
                   .ok());
   auto erased = EraseCustomer(*db_, clock_, right, "cli:test");
   ASSERT_TRUE(erased.ok()) << erased.status().ToString();
   EXPECT_EQ(erased->customer_ids, (std::vector<int64_t>{left, right}));
+  EXPECT_TRUE(std::find(erased->sharing_records.begin(), erased->sharing_records.end(), left) ==
+              erased->sharing_records.end());
   EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id IN (" + l + ", " + r + ")"), 0);
 }
 
