@@ -141,6 +141,12 @@ bool Allowed(const Principal& principal, Permission permission) {
   return RoleAllows(principal.role, permission);
 }
 
+Status Require(const Principal& principal, Permission permission) {
+  if (Allowed(principal, permission)) return Status::Ok();
+  return Status(StatusCode::kPermissionDenied, "role '" + std::string(RoleName(principal.role)) + "' may not " +
+                                                   std::string(PermissionName(permission)));
+}
+
 std::string ActorName(const Principal& principal) {
   if (principal.user_id > 0) return "user:" + principal.name;
   return "key:" + std::to_string(principal.key_id);

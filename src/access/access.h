@@ -77,6 +77,9 @@ struct Principal {
   Role role = Role::kAnalyst;
 };
 bool Allowed(const Principal& principal, Permission permission);
+// Ok when allowed, else kPermissionDenied naming the role and the permission
+// ("role 'analyst' may not read_personal_data"): what a route returns as 403.
+Status Require(const Principal& principal, Permission permission);
 // How the principal appears in the audit log: "user:<name>" or "key:<id>".
 std::string ActorName(const Principal& principal);
 

@@ -1,19 +1,23 @@
 // `patron user`, `patron key`, `patron audit`, and `patron customer export|erase`.
 // Secrets never come from the command line (it is visible in `ps` and shell
 // history): passwords are read from standard input or PATRON_PASSWORD.
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "access/access.h"
 #include "cli/cli_internal.h"
+#include "engine/engine.h"
 
 namespace patron::cli {
 namespace {
@@ -296,13 +300,19 @@ int RunCustomerExport(const GlobalOptions& g, const AccessArgs& a) {
     std::cout << *doc << "\n";
     return 0;
   }
-  // The file holds a person's data: readable by its owner only.
-  {
-    std::ofstream f(a.out, std::ios::binary | std::ios::trunc);
-    f << *doc << "\n";
-    if (!f) return Fail(IoError("cannot write '" + a.out + "'"));
+  // The file holds a person's data: readable by its owner only, from the start.
+  int fd = ::open(a.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Fail(IoError("cannot create '" + a.out + "': " + std::strerror(errno)));
+  std::string text = *doc + "\n";
+  bool written = ::fchmod(fd, 0600) == 0;
+  for (size_t done = 0; written && done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    written = n > 0;
+    if (written) done += static_cast<size_t>(n);
   }
-  ::chmod(a.out.c_str(), 0600);
+  written = ::close(fd) == 0 && written;
+  if (!written) return Fail(IoError("cannot write '" + a.out + "': " + std::strerror(errno)));
   std::fprintf(stderr, "Wrote everything held about customer %lld to %s\n", static_cast<long long>(a.customer_id),
                a.out.c_str());
   return 0;
@@ -349,6 +359,10 @@ int RunCustomerErase(const GlobalOptions& g, const AccessArgs& a) {
   }
   auto plan = access::EraseCustomer(**db, SystemClock::Get(), a.customer_id, CliActor(), "cli");
   if (!plan.ok()) return Fail(plan.status());
+  // The engine's snapshot file still holds the person until rebuilt: remove it
+  // now rather than at the next segment query.
+  std::error_code ec;
+  std::filesystem::remove(engine::SnapshotPath(g.db_path), ec);
   if (g.json) {
     std::cout << PlanJson(*plan, true).dump(2) << "\n";
     return 0;

@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "access/access.h"
 #include "store/store.h"
@@ -74,6 +76,11 @@ TEST(Roles, NamesRoundTrip) {
   EXPECT_NE(bad.status().message().find("admin, marketer"), std::string::npos);
   EXPECT_FALSE(Allowed(Principal{}, Permission::kReadCustomers)) << "nobody is allowed nothing";
   EXPECT_EQ(PermissionName(Permission::kReadPersonalData), "read_personal_data");
+  Principal analyst{1, 0, "ana", Role::kAnalyst};
+  EXPECT_TRUE(Require(analyst, Permission::kReadSegments).ok());
+  Status denied = Require(analyst, Permission::kReadPersonalData);
+  EXPECT_EQ(denied.code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(denied.message(), "role 'analyst' may not read_personal_data");
 }
 
 TEST_F(AccessTest, PasswordsAreHashedWithArgon2idAndChecked) {
@@ -200,6 +207,33 @@ TEST_F(AccessTest, ApiKeysAreShownOnceAndStoredHashed) {
   clock_.Advance(std::chrono::seconds(11));
   EXPECT_FALSE(cache.LookupApiKey(*db_, clock_, key->plain).ok()) << "a revocation shows after the ttl";
   EXPECT_EQ(RevokeApiKey(*db_, clock_, 999).code(), StatusCode::kNotFound);
+}
+
+TEST_F(AccessTest, KeyCacheIsSharedByThreads) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 4; ++i) {
+    auto k = CreateApiKey(*db_, clock_, "source" + std::to_string(i), Role::kCollector, "test");
+    ASSERT_TRUE(k.ok());
+    keys.push_back(k->plain);
+  }
+  KeyCache cache;
+  std::atomic<int> ok{0}, wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto db = Database::Open((dir_ / "test.db").string());  // one Database per thread
+      if (!db.ok()) return;
+      const Clock& clock = SystemClock::Get();
+      for (int i = 0; i < 200; ++i) {
+        const std::string& key = keys[(t + i) % keys.size()];
+        auto info = cache.LookupWriteKey(**db, clock, key);
+        (info.ok() && info->source == "source" + std::to_string((t + i) % keys.size()) ? ok : wrong)++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 800);
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(AccessTest, AuditLogIsAppendOnlyAndQueryable) {
