@@ -169,6 +169,11 @@ class ImportJob {
   Result<int64_t> EnsureProduct(std::string_view sku, std::string_view name, std::string_view category,
                                 std::optional<int64_t> price, std::string_view currency, bool* created);
   Status WriteAttributes(const MappedRecord& r, std::string_view entity, int64_t id);
+  // CheckEmail / CheckPhone of a value of the current record, computed once per
+  // record however often the key, the tombstone check and the contact points
+  // ask. Values are told apart by their address in the record.
+  const EmailCheck& EmailOf(std::string_view raw);
+  const PhoneCheck& PhoneOf(std::string_view raw, std::string_view region);
   std::optional<std::string> Country(const MappedRecord& r, int field);
   std::string Text(const MappedRecord& r, int field) {
     std::string_view v = r.Get(field);
@@ -219,6 +224,17 @@ class ImportJob {
   std::unordered_map<std::string, int64_t> category_cache_;
   std::unordered_map<std::string, std::string> attribute_types_;
   access::TombstoneChecker tombstones_;  // loaded once per import; empty (free) when nobody was erased
+  struct EmailMemo {
+    std::string_view raw;
+    EmailCheck check;
+  };
+  struct PhoneMemo {
+    std::string_view raw;
+    std::string region;
+    PhoneCheck check;
+  };
+  std::deque<EmailMemo> email_memo_;  // the current record's; deque: references stay valid
+  std::deque<PhoneMemo> phone_memo_;
 
   // The order whose lines are being read (lines of one order are contiguous).
   std::string current_order_key_;
@@ -381,7 +397,7 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, st
   std::string value, reason, suggestion, phone_type;
   std::string status = "unverified";
   if (kind == "email") {
-    EmailCheck check = CheckEmail(raw);
+    const EmailCheck& check = EmailOf(raw);
     value = check.valid ? CanonicalEmail(check) : std::string(TrimAscii(raw));
     if (!check.valid) {
       reason = check.reason;
@@ -393,7 +409,7 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, st
       Quality(field).invalid--;
     }
   } else {
-    PhoneCheck check = CheckPhone(raw, region);
+    const PhoneCheck& check = PhoneOf(raw, region);
     value = check.valid ? check.e164 : AsciiDigits(TrimAscii(raw));
     if (!check.valid) reason = check.reason;
     phone_type = check.type;
@@ -503,7 +519,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   std::string key(TrimAscii(r.Get(kId)));
   if (!key.empty()) NotePresent("customer_id"), NoteValid("customer_id");
   if (key.empty() && !r.Get(f_email).empty()) {
-    EmailCheck e = CheckEmail(r.Get(f_email));
+    const EmailCheck& e = EmailOf(r.Get(f_email));
     if (e.valid) key = CanonicalEmail(e);
   }
   std::optional<std::string> country = Country(r, f_country);
@@ -511,7 +527,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   if (key.empty()) {
     for (int f : {f_mobile, f_phone}) {
       if (r.Get(f).empty()) continue;
-      PhoneCheck p = CheckPhone(r.Get(f), region);
+      const PhoneCheck& p = PhoneOf(r.Get(f), region);
       if (p.valid) {
         key = p.e164;
         break;
@@ -950,12 +966,12 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
   std::string id_key(TrimAscii(r.Get(f_id)));
   std::string email, phone;
   if (!r.Get(f_email).empty()) {
-    EmailCheck e = CheckEmail(r.Get(f_email));
+    const EmailCheck& e = EmailOf(r.Get(f_email));
     if (e.valid) email = CanonicalEmail(e);
   }
   for (int f : {f_mobile, f_phone}) {
     if (!phone.empty() || r.Get(f).empty()) continue;
-    PhoneCheck p = CheckPhone(r.Get(f), options_.default_country);
+    const PhoneCheck& p = PhoneOf(r.Get(f), options_.default_country);
     if (p.valid) phone = p.e164;
   }
   if (id_key.empty() && email.empty() && phone.empty()) {
@@ -1036,13 +1052,13 @@ bool ImportJob::NamesErasedPerson(const MappedRecord& r, std::string_view source
   for (const char* field : {"email", "email_2"}) {
     std::string_view raw = r.Get(FieldIndex(field));
     if (raw.empty()) continue;
-    EmailCheck e = CheckEmail(raw);
+    const EmailCheck& e = EmailOf(raw);
     if (e.valid && tombstones_.IsErased(IdentifierKind::kEmail, CanonicalEmail(e))) return true;
   }
   for (const char* field : {"mobile", "phone", "phone_2"}) {
     std::string_view raw = r.Get(FieldIndex(field));
     if (raw.empty()) continue;
-    PhoneCheck p = CheckPhone(raw, region);
+    const PhoneCheck& p = PhoneOf(raw, region);
     if (p.valid && tombstones_.IsErased(IdentifierKind::kPhone, p.e164)) return true;
   }
   for (const auto& [name, value] : r.attributes) {
@@ -1253,7 +1269,25 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
 // The run
 // ---------------------------------------------------------------------------
 
+const EmailCheck& ImportJob::EmailOf(std::string_view raw) {
+  for (const EmailMemo& m : email_memo_) {
+    if (m.raw.data() == raw.data() && m.raw.size() == raw.size()) return m.check;
+  }
+  email_memo_.push_back({raw, CheckEmail(raw)});
+  return email_memo_.back().check;
+}
+
+const PhoneCheck& ImportJob::PhoneOf(std::string_view raw, std::string_view region) {
+  for (const PhoneMemo& m : phone_memo_) {
+    if (m.raw.data() == raw.data() && m.raw.size() == raw.size() && m.region == region) return m.check;
+  }
+  phone_memo_.push_back({raw, std::string(region), CheckPhone(raw, region)});
+  return phone_memo_.back().check;
+}
+
 Status ImportJob::ProcessRecord(MappedRecord& record) {
+  email_memo_.clear();  // the record's buffer is reused: remembered checks are its only
+  phone_memo_.clear();
   if (!in_transaction_) {
     RETURN_IF_ERROR(db_.Begin());
     in_transaction_ = true;
