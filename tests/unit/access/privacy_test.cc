@@ -336,5 +336,72 @@ TEST_F(PrivacyTest, ErasureOfAResolvedPersonTakesAllTheirRecords) {
   EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id IN (" + l + ", " + r + ")"), 0);
 }
 
+// Orders and events name people by another source's key, by email or by phone:
+// after an erasure, each of those ways is refused, in any source.
+TEST(TombstoneImport, OrdersAndEventsNamingAnErasedPersonAreSkipped) {
+  auto dir = std::filesystem::temp_directory_path() / ("patron_tombstone_import_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream((dir / name).string(), std::ios::binary) << text;
+    return (dir / name).string();
+  };
+  std::string customers = write("crm.csv",
+                                "customer_id,given_name,email,mobile,attr.national_id\n"
+                                "C1,Sara,Sara.Rezaei@Example.com,0701234567,850101-1234\n"
+                                "C2,Erik,erik@example.se,0707654321,\n");
+  std::string orders = write("orders.csv",
+                             "order_id,customer_id,ordered_at,sku,quantity,unit_price\n"
+                             "W1,C1,2026-01-02,P1,1,100\n"
+                             "W2,C2,2026-01-03,P1,1,100\n");
+  std::string events = write("events.jsonl",
+                             "{\"event_id\":\"e1\",\"email\":\"sara.rezaei@example.com\",\"type\":\"page_view\","
+                             "\"occurred_at\":\"2026-01-02T10:00:00Z\"}\n"
+                             "{\"event_id\":\"e2\",\"phone\":\"+46701234567\",\"type\":\"page_view\","
+                             "\"occurred_at\":\"2026-01-02T11:00:00Z\"}\n"
+                             "{\"event_id\":\"e3\",\"email\":\"erik@example.se\",\"type\":\"page_view\","
+                             "\"occurred_at\":\"2026-01-02T12:00:00Z\"}\n");
+  std::string newcomers = write("list.csv",
+                                "email,given_name,attr.national_id\n"
+                                "someone.new@example.com,Nils,8501011234\n"
+                                "another@example.com,Anna,\n");
+  auto db = Database::Open((dir / "t.db").string());
+  ASSERT_TRUE(db.ok());
+  ManualClock clock(kNow);
+  ASSERT_TRUE((*db)->Exec("INSERT INTO attribute_definitions VALUES ('customer', 'national_id', 'text', NULL, 1)").ok());
+  auto import = [&](ingest::EntityKind kind, const std::string& path, const std::string& source) {
+    ingest::ImportOptions io;
+    io.kind = kind;
+    io.path = path;
+    io.source_name = source;
+    io.default_country = "SE";
+    auto report = ingest::ImportFile(**db, io, clock);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : ingest::ImportReport{};
+  };
+  import(ingest::EntityKind::kCustomers, customers, "crm");
+  auto sara = FindCustomersByContact(**db, "email", "sara.rezaei@example.com");
+  ASSERT_TRUE(sara.ok());
+  ASSERT_EQ(sara->size(), 1u);
+  ASSERT_TRUE(EraseCustomer(**db, clock, sara->front(), "cli:test").ok());
+
+  auto o = import(ingest::EntityKind::kOrders, orders, "webshop");
+  EXPECT_EQ(o.erased_skipped, 1) << "an order naming the CRM's key of the erased person";
+  EXPECT_EQ(o.customers_created, 0);
+  auto e = import(ingest::EntityKind::kEvents, events, "web");
+  EXPECT_EQ(e.erased_skipped, 2) << "events naming the erased person's email or mobile";
+  auto n = import(ingest::EntityKind::kCustomers, newcomers, "newsletter");
+  EXPECT_EQ(n.erased_skipped, 1) << "a new record with the erased person's national id";
+  EXPECT_EQ(n.inserted, 1);
+  auto again = import(ingest::EntityKind::kCustomers, customers, "crm");
+  EXPECT_EQ(again.erased_skipped, 1);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM customers"), 2) << "Erik and Anna";
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM orders"), 1);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM events"), 1);
+  EXPECT_TRUE(ExportCustomer(**db, 1).status().code() == StatusCode::kNotFound);
+  db->reset();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace patron::access
