@@ -325,6 +325,9 @@ int RunCustomerShow(const std::string& db_path, const std::string& key, const st
   if (!id.ok()) return Fail(id.status());
   auto view = ReadCustomerView(**db, *id);
   if (!view.ok()) return Fail(view.status());
+  // Reading one person's data is audited (issue 5: every read of personal data).
+  Status audited = AuditFromCli(**db, "customer.read", "customer", std::to_string(*id), *id);
+  if (!audited.ok()) return Fail(audited);
   if (json) {
     std::cout << ordered_json::parse(CustomerViewJson(*view)).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
@@ -464,6 +467,7 @@ int Run(int argc, char** argv) {
   AddIdentityCommands(app, globals, action);
   AddModelCommands(app, globals, action);
   AddServeCommand(app, globals, action);
+  AddAccessCommands(app, globals, action);
   app.set_version_flag("--version", "patron 0.1.0");
 
   // import
@@ -499,6 +503,7 @@ int Run(int argc, char** argv) {
   auto* show = customer->add_subcommand("show", "The one customer view");
   show->add_option("key", customer_key, "Customer id, email or phone")->required();
   show->add_option("--country", customer_country, "Country for a phone without a country code");
+  AddCustomerPrivacyCommands(*customer, globals, action);
 
   std::string backup_file;
   auto* backup = app.add_subcommand("backup", "Online backup of the database to a new file");

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/core.h"
@@ -34,6 +35,15 @@ void AddSegmentCommands(CLI::App& app, const GlobalOptions& globals, Action& act
 void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddServeCommand(CLI::App& app, const GlobalOptions& globals, Action& action);
+// user, key, audit (access_commands.cc).
+void AddAccessCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
+// customer export, customer erase: added to the `customer` command of cli.cc.
+void AddCustomerPrivacyCommands(CLI::App& customer, const GlobalOptions& globals, Action& action);
+
+// Appends an audit entry for a command run from the shell: actor "cli:$USER",
+// origin "cli". `detail` is a JSON object of ids and field names, or empty.
+Status AuditFromCli(Database& db, std::string action, std::string target_type, std::string target_id,
+                    std::optional<int64_t> customer_id = std::nullopt, std::string detail = {});
 
 std::string DefaultDbPath();
 

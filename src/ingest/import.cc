@@ -13,6 +13,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "access/access.h"
 #include "ingest/import_internal.h"
 #include "store/store.h"
 
@@ -149,7 +150,13 @@ class ImportJob {
   Status FinishOrder();
 
   // Shared pieces.
+  // The customer an order or event names, creating it when unknown; 0 when the
+  // record names an erased person (the caller skips it).
   Result<int64_t> ResolveCustomer(MappedRecord& r);
+  // Whether a record without a customer yet names an erased person by its key
+  // in a source, an email, a phone or a national id (access::TombstoneChecker).
+  bool NamesErasedPerson(const MappedRecord& r, std::string_view source_key, bool key_in_any_source,
+                         std::string_view region);
   Status AddContactPoint(int64_t customer_id, const MappedRecord& r, std::string_view field,
                          std::string_view kind, std::string_view status_hint, std::string_view region);
   Result<std::optional<int64_t>> FindSourceRecord(std::string_view entity, std::string_view key,
@@ -162,6 +169,11 @@ class ImportJob {
   Result<int64_t> EnsureProduct(std::string_view sku, std::string_view name, std::string_view category,
                                 std::optional<int64_t> price, std::string_view currency, bool* created);
   Status WriteAttributes(const MappedRecord& r, std::string_view entity, int64_t id);
+  // CheckEmail / CheckPhone of a value of the current record, computed once per
+  // record however often the key, the tombstone check and the contact points
+  // ask. Values are told apart by their address in the record.
+  const EmailCheck& EmailOf(std::string_view raw);
+  const PhoneCheck& PhoneOf(std::string_view raw, std::string_view region);
   std::optional<std::string> Country(const MappedRecord& r, int field);
   std::string Text(const MappedRecord& r, int field) {
     std::string_view v = r.Get(field);
@@ -211,6 +223,18 @@ class ImportJob {
   std::unordered_map<std::string, int64_t> product_cache_;
   std::unordered_map<std::string, int64_t> category_cache_;
   std::unordered_map<std::string, std::string> attribute_types_;
+  access::TombstoneChecker tombstones_;  // loaded once per import; empty (free) when nobody was erased
+  struct EmailMemo {
+    std::string_view raw;
+    EmailCheck check;
+  };
+  struct PhoneMemo {
+    std::string_view raw;
+    std::string region;
+    PhoneCheck check;
+  };
+  std::deque<EmailMemo> email_memo_;  // the current record's; deque: references stay valid
+  std::deque<PhoneMemo> phone_memo_;
 
   // The order whose lines are being read (lines of one order are contiguous).
   std::string current_order_key_;
@@ -373,7 +397,7 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, st
   std::string value, reason, suggestion, phone_type;
   std::string status = "unverified";
   if (kind == "email") {
-    EmailCheck check = CheckEmail(raw);
+    const EmailCheck& check = EmailOf(raw);
     value = check.valid ? CanonicalEmail(check) : std::string(TrimAscii(raw));
     if (!check.valid) {
       reason = check.reason;
@@ -385,7 +409,7 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, st
       Quality(field).invalid--;
     }
   } else {
-    PhoneCheck check = CheckPhone(raw, region);
+    const PhoneCheck& check = PhoneOf(raw, region);
     value = check.valid ? check.e164 : AsciiDigits(TrimAscii(raw));
     if (!check.valid) reason = check.reason;
     phone_type = check.type;
@@ -495,7 +519,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   std::string key(TrimAscii(r.Get(kId)));
   if (!key.empty()) NotePresent("customer_id"), NoteValid("customer_id");
   if (key.empty() && !r.Get(f_email).empty()) {
-    EmailCheck e = CheckEmail(r.Get(f_email));
+    const EmailCheck& e = EmailOf(r.Get(f_email));
     if (e.valid) key = CanonicalEmail(e);
   }
   std::optional<std::string> country = Country(r, f_country);
@@ -503,7 +527,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   if (key.empty()) {
     for (int f : {f_mobile, f_phone}) {
       if (r.Get(f).empty()) continue;
-      PhoneCheck p = CheckPhone(r.Get(f), region);
+      const PhoneCheck& p = PhoneOf(r.Get(f), region);
       if (p.valid) {
         key = p.e164;
         break;
@@ -515,6 +539,11 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
 
   uint64_t old_hash = 0;
   ASSIGN_OR_RETURN(std::optional<int64_t> existing, FindSourceRecord("customer", key, &old_hash));
+  if (!existing && !tombstones_.empty() && NamesErasedPerson(r, key, false, region)) {
+    report_.erased_skipped++;
+    issues_.clear();
+    return Status::Ok();
+  }
   if (existing && old_hash == hash) {
     report_.unchanged++;
     issues_.clear();
@@ -937,12 +966,12 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
   std::string id_key(TrimAscii(r.Get(f_id)));
   std::string email, phone;
   if (!r.Get(f_email).empty()) {
-    EmailCheck e = CheckEmail(r.Get(f_email));
+    const EmailCheck& e = EmailOf(r.Get(f_email));
     if (e.valid) email = CanonicalEmail(e);
   }
   for (int f : {f_mobile, f_phone}) {
     if (!phone.empty() || r.Get(f).empty()) continue;
-    PhoneCheck p = CheckPhone(r.Get(f), options_.default_country);
+    const PhoneCheck& p = PhoneOf(r.Get(f), options_.default_country);
     if (p.valid) phone = p.e164;
   }
   if (id_key.empty() && email.empty() && phone.empty()) {
@@ -985,6 +1014,9 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     ASSIGN_OR_RETURN(std::vector<int64_t> ids, FindCustomersByContact(db_, "phone", phone));
     if (!ids.empty()) found = ids.front();
   }
+  if (!found && !tombstones_.empty() && NamesErasedPerson(r, id_key, true, options_.default_country)) {
+    found = 0;
+  }
   if (!found) {
     // Unknown customer: create one from this source rather than reject the record.
     Statement& ins = db_.Query("insert-minimal-customer");
@@ -1004,6 +1036,35 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
   if (customer_cache_.size() > kCacheLimit) customer_cache_.clear();
   customer_cache_.emplace(std::move(cache_key), *found);
   return *found;
+}
+
+bool ImportJob::NamesErasedPerson(const MappedRecord& r, std::string_view source_key, bool key_in_any_source,
+                                  std::string_view region) {
+  using access::IdentifierKind;
+  if (!source_key.empty()) {
+    if (tombstones_.IsErased(IdentifierKind::kSourceKey, source_key, source_id_)) return true;
+    if (key_in_any_source) {
+      for (int64_t source : source_ids_) {
+        if (tombstones_.IsErased(IdentifierKind::kSourceKey, source_key, source)) return true;
+      }
+    }
+  }
+  for (const char* field : {"email", "email_2"}) {
+    std::string_view raw = r.Get(FieldIndex(field));
+    if (raw.empty()) continue;
+    const EmailCheck& e = EmailOf(raw);
+    if (e.valid && tombstones_.IsErased(IdentifierKind::kEmail, CanonicalEmail(e))) return true;
+  }
+  for (const char* field : {"mobile", "phone", "phone_2"}) {
+    std::string_view raw = r.Get(FieldIndex(field));
+    if (raw.empty()) continue;
+    const PhoneCheck& p = PhoneOf(raw, region);
+    if (p.valid && tombstones_.IsErased(IdentifierKind::kPhone, p.e164)) return true;
+  }
+  for (const auto& [name, value] : r.attributes) {
+    if (name == "attr.national_id" && tombstones_.IsErased(IdentifierKind::kNationalId, value)) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------
@@ -1067,6 +1128,11 @@ Status ImportJob::ImportOrderLine(MappedRecord& r) {
   }
   auto customer = ResolveCustomer(r);
   if (!customer.ok()) return Reject(r, customer.status().message());
+  if (*customer == 0) {
+    report_.erased_skipped++;
+    issues_.clear();
+    return Status::Ok();
+  }
 
   if (order_key != current_order_key_) {
     RETURN_IF_ERROR(FinishOrder());
@@ -1184,6 +1250,11 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
 
   auto customer = ResolveCustomer(r);
   if (!customer.ok()) return Reject(r, customer.status().message());
+  if (*customer == 0) {
+    report_.erased_skipped++;
+    issues_.clear();
+    return Status::Ok();
+  }
   Statement& ins = db_.Query("insert-event");
   ins.Bind(":customer_id", *customer).Bind(":type", type).Bind(":occurred_at", occurred_at->micros);
   ins.Bind(":received_at", now_.micros).Bind(":source_id", source_id_).Bind(":source_key", key);
@@ -1198,7 +1269,25 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
 // The run
 // ---------------------------------------------------------------------------
 
+const EmailCheck& ImportJob::EmailOf(std::string_view raw) {
+  for (const EmailMemo& m : email_memo_) {
+    if (m.raw.data() == raw.data() && m.raw.size() == raw.size()) return m.check;
+  }
+  email_memo_.push_back({raw, CheckEmail(raw)});
+  return email_memo_.back().check;
+}
+
+const PhoneCheck& ImportJob::PhoneOf(std::string_view raw, std::string_view region) {
+  for (const PhoneMemo& m : phone_memo_) {
+    if (m.raw.data() == raw.data() && m.raw.size() == raw.size() && m.region == region) return m.check;
+  }
+  phone_memo_.push_back({raw, std::string(region), CheckPhone(raw, region)});
+  return phone_memo_.back().check;
+}
+
 Status ImportJob::ProcessRecord(MappedRecord& record) {
+  email_memo_.clear();  // the record's buffer is reused: remembered checks are its only
+  phone_memo_.clear();
   if (!in_transaction_) {
     RETURN_IF_ERROR(db_.Begin());
     in_transaction_ = true;
@@ -1232,6 +1321,17 @@ Result<ImportReport> ImportJob::Run() {
     in_transaction_ = true;
   }
   RETURN_IF_ERROR(OpenSource());
+  ASSIGN_OR_RETURN(tombstones_, access::TombstoneChecker::Load(db_));
+  if (!tombstones_.empty()) {
+    // Keys of erased people are checked in every source (orders may name a CRM's key).
+    Statement& ids = db_.Query("list-source-ids");
+    source_ids_.clear();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, ids.Step());
+      if (!more) break;
+      source_ids_.push_back(ids.Int(0));
+    }
+  }
   int64_t import_id = 0;
   if (!options_.dry_run) {
     Statement& q = db_.Query("start-import");

@@ -19,6 +19,7 @@ std::string ImportReport::ToJson() const {
   j["unchanged"] = unchanged;
   j["rejected"] = rejected;
   j["customers_created"] = customers_created;
+  j["erased_skipped"] = erased_skipped;
   j["bytes"] = bytes;
   j["seconds"] = seconds;
   j["records_per_second"] = seconds > 0 ? static_cast<double>(records) / seconds : 0.0;
@@ -51,6 +52,11 @@ std::string ImportReport::ToText() const {
   if (customers_created > 0) {
     std::snprintf(buf, sizeof buf, "; %lld customers created from this source",
                   static_cast<long long>(customers_created));
+    out += buf;
+  }
+  if (erased_skipped > 0) {
+    std::snprintf(buf, sizeof buf, "; %lld skipped: they name an erased person",
+                  static_cast<long long>(erased_skipped));
     out += buf;
   }
   std::snprintf(buf, sizeof buf, "\n  %.2f s, %.0f records/s, peak memory %.0f MB\n", seconds,
