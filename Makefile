@@ -8,7 +8,7 @@ BENCH_DIR   ?= build/bench
 CMAKE_FLAGS ?=
 DEMO_CUSTOMERS ?= 20000
 
-.PHONY: all deps build test unit demo bench bench-segments fuzz format clean
+.PHONY: all deps sdk-deps build test unit demo bench bench-segments bench-collect fuzz format clean
 
 all: build
 
@@ -26,7 +26,12 @@ $(TEST_DIR)/build.ninja:
 	cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1 -g" \
 	  -DPATRON_SANITIZE=ON $(CMAKE_FLAGS)
 
-test: deps $(TEST_DIR)/build.ninja
+# The official Segment-spec SDKs the server is tested with (tests/sdk), from npm.
+sdk-deps: deps
+	@cd tests/sdk && if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  npm ci --no-audit --no-fund --loglevel=error; fi
+
+test: deps sdk-deps $(TEST_DIR)/build.ninja
 	cmake --build $(TEST_DIR) -j $(JOBS)
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
 

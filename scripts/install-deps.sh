@@ -17,11 +17,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
+# Node.js and npm: the tests drive the server with the official Segment-spec SDKs from npm.
+command -v npm > /dev/null || packages+=(nodejs npm)
+
 # `install-deps.sh bench` adds what the side-by-side benchmarks compare with:
 # a PostgreSQL server, the sqlite3 shell and Node.js with npm (for DuckDB's npm package).
 if [ "${1:-}" = "bench" ]; then
-  packages+=(postgresql sqlite3)
-  command -v npm > /dev/null || packages+=(nodejs npm)
+  packages+=(postgresql sqlite3 wrk)
 fi
 
 missing=()

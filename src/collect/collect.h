@@ -92,6 +92,7 @@ struct CollectorStats {
   uint64_t accepted = 0;     // messages stored
   uint64_t duplicates = 0;   // messages whose messageId was already stored
   uint64_t rejected = 0;     // messages kept in the rejects table
+  uint64_t erased = 0;       // messages about erased people, not stored (R28)
   uint64_t commits = 0;
   uint64_t orders = 0;       // "Order Completed" tracks that became orders
   uint64_t stitched = 0;     // anonymous profiles joined to a known user

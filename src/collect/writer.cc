@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "access/access.h"
 #include "collect/collect.h"
 #include "collect/collect_internal.h"
 #include "ingest/import_internal.h"
@@ -145,10 +146,75 @@ class MessageStore {
     return id;
   }
 
-  void BeginGroup() { now_ = clock_.Now(); }
+  // Starts a group of messages. The tombstones of erased people are reloaded
+  // every minute (an erasure by another process) or when `reload` (one by this
+  // server).
+  Status BeginGroup(bool reload) {
+    now_ = clock_.Now();
+    if (reload || !tombstones_ || now_.micros - tombstones_at_.micros > 60'000'000) {
+      ASSIGN_OR_RETURN(access::TombstoneChecker checker, access::TombstoneChecker::Load(db_));
+      tombstones_ = std::move(checker);
+      tombstones_at_ = now_;
+    }
+    return Status::Ok();
+  }
+
+  enum class Outcome { kStored, kDuplicate, kErased };
+
+  Result<Outcome> Apply(int64_t source_id, const Message& m, CollectorStats* stats) {
+    ASSIGN_OR_RETURN(bool erased, IsErased(source_id, m));
+    if (erased) return Outcome::kErased;
+    ASSIGN_OR_RETURN(bool stored, Store(source_id, m, stats));
+    return stored ? Outcome::kStored : Outcome::kDuplicate;
+  }
+
+  Status StoreReject(int64_t source_id, const Rejected& r) {
+    Statement& q = db_.Query("collect-insert-reject");
+    q.Bind(":received_at", now_.micros).Bind(":source_id", source_id).Bind(":reason", r.reason);
+    q.Bind(":message", r.raw);
+    return q.Run();
+  }
+
+ private:
+  // A message about a person who was erased (R28) is not stored: their ids and
+  // email are tombstones, and the message would bring them back.
+  Result<bool> IsErased(int64_t source_id, const Message& m) {
+    if (!tombstones_ || tombstones_->empty()) return false;
+    using access::IdentifierKind;
+    if (!m.anonymous_id.empty() &&
+        tombstones_->IsErased(IdentifierKind::kSourceKey, std::string(kAnonPrefix) + m.anonymous_id, source_id)) {
+      return true;
+    }
+    if (!m.user_id.empty()) {
+      if (tombstones_->IsErased(IdentifierKind::kSourceKey, m.user_id, source_id)) return true;
+      RETURN_IF_ERROR(LoadOtherSources());
+      for (int64_t other : other_sources_) {
+        if (tombstones_->IsErased(IdentifierKind::kSourceKey, m.user_id, other)) return true;
+      }
+    }
+    if (m.type == CallType::kIdentify && m.traits.size() > 2) {
+      element root;
+      if (scratch_.parse(m.traits).get(root) == simdjson::SUCCESS && root.is_object()) {
+        ingest::EmailCheck check = ingest::CheckEmail(StringAt(root.get_object().value_unsafe(), "email"));
+        if (check.valid && tombstones_->IsErased(IdentifierKind::kEmail, ingest::CanonicalEmail(check))) return true;
+      }
+    }
+    return false;
+  }
+
+  Status LoadOtherSources() {
+    if (!other_sources_.empty()) return Status::Ok();
+    Statement& ids = db_.Query("list-source-ids");
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, ids.Step());
+      if (!more) break;
+      other_sources_.push_back(ids.Int(0));
+    }
+    return Status::Ok();
+  }
 
   // true: stored; false: a duplicate of a stored message.
-  Result<bool> Apply(int64_t source_id, const Message& m, CollectorStats* stats) {
+  Result<bool> Store(int64_t source_id, const Message& m, CollectorStats* stats) {
     ASSIGN_OR_RETURN(int64_t customer, ResolveCustomer(source_id, m, stats));
     Statement& ins = db_.Query("collect-insert-event");
     ins.Bind(":customer_id", customer).Bind(":type", StoredType(m)).Bind(":occurred_at", m.timestamp.micros);
@@ -170,14 +236,6 @@ class MessageStore {
     return true;
   }
 
-  Status StoreReject(int64_t source_id, const Rejected& r) {
-    Statement& q = db_.Query("collect-insert-reject");
-    q.Bind(":received_at", now_.micros).Bind(":source_id", source_id).Bind(":reason", r.reason);
-    q.Bind(":message", r.raw);
-    return q.Run();
-  }
-
- private:
   static bool IsOrderCompleted(std::string_view event) {
     return AsciiLower(event) == "order completed";
   }
@@ -208,14 +266,7 @@ class MessageStore {
     if (row) found = q.Int(0);
     q.Reset();
     if (!found && probe_other_sources) {
-      if (other_sources_.empty()) {
-        Statement& ids = db_.Query("list-source-ids");
-        while (true) {
-          ASSIGN_OR_RETURN(bool more, ids.Step());
-          if (!more) break;
-          other_sources_.push_back(ids.Int(0));
-        }
-      }
+      RETURN_IF_ERROR(LoadOtherSources());
       for (int64_t other : other_sources_) {
         if (other == source_id) continue;
         q.Bind(":source_id", other).Bind(":entity", "customer").Bind(":key", key);
@@ -624,6 +675,8 @@ class MessageStore {
   std::unordered_map<int64_t, int64_t> merged_into_;
   std::unordered_map<std::string, int64_t> accounts_, products_, categories_, sources_;
   std::vector<int64_t> other_sources_;
+  std::optional<access::TombstoneChecker> tombstones_;
+  Instant tombstones_at_;
 };
 
 
@@ -708,6 +761,7 @@ class CollectorImpl final : public Collector {
           stats_.accepted += delta.accepted;
           stats_.duplicates += delta.duplicates;
           stats_.rejected += delta.rejected;
+          stats_.erased += delta.erased;
           stats_.orders += delta.orders;
           stats_.stitched += delta.stitched;
           stats_.commits++;
@@ -719,9 +773,10 @@ class CollectorImpl final : public Collector {
   }
 
   Status WriteGroup(std::vector<std::unique_ptr<Pending>>& group, CollectorStats* delta) {
-    if (invalidate_.exchange(false)) store_.ClearCaches();
-    store_.BeginGroup();
+    const bool reload = invalidate_.exchange(false);
+    if (reload) store_.ClearCaches();
     Status s = db_->Begin();
+    if (s.ok()) s = store_.BeginGroup(reload);
     if (!s.ok()) return s;
     for (auto& p : group) {
       s = WriteOne(*p, delta, /*careful=*/false);
@@ -737,9 +792,8 @@ class CollectorImpl final : public Collector {
   }
 
   Status WriteGroupCarefully(std::vector<std::unique_ptr<Pending>>& group, CollectorStats* delta) {
-    store_.BeginGroup();
     RETURN_IF_ERROR(db_->Begin());
-    Status s;
+    Status s = store_.BeginGroup(false);
     for (auto& p : group) {
       s = WriteOne(*p, delta, /*careful=*/true);
       if (!s.ok()) break;
@@ -753,13 +807,21 @@ class CollectorImpl final : public Collector {
     return s;
   }
 
+  static void Count(MessageStore::Outcome outcome, CollectorStats* delta) {
+    switch (outcome) {
+      case MessageStore::Outcome::kStored: delta->accepted++; break;
+      case MessageStore::Outcome::kDuplicate: delta->duplicates++; break;
+      case MessageStore::Outcome::kErased: delta->erased++; break;
+    }
+  }
+
   Status WriteOne(Pending& p, CollectorStats* delta, bool careful) {
     ASSIGN_OR_RETURN(int64_t source_id, store_.SourceId(p.source));
     int index = 0;
     for (const Message& m : p.request.messages) {
       if (!careful) {
-        ASSIGN_OR_RETURN(bool stored, store_.Apply(source_id, m, delta));
-        (stored ? delta->accepted : delta->duplicates)++;
+        ASSIGN_OR_RETURN(MessageStore::Outcome outcome, store_.Apply(source_id, m, delta));
+        Count(outcome, delta);
         ++index;
         continue;
       }
@@ -767,7 +829,7 @@ class CollectorImpl final : public Collector {
       auto stored = store_.Apply(source_id, m, delta);
       if (stored.ok()) {
         RETURN_IF_ERROR(db_->Exec("RELEASE collect_message"));
-        (*stored ? delta->accepted : delta->duplicates)++;
+        Count(*stored, delta);
       } else {
         RETURN_IF_ERROR(db_->Exec("ROLLBACK TO collect_message"));
         RETURN_IF_ERROR(db_->Exec("RELEASE collect_message"));

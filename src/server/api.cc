@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "access/access.h"
 #include "engine/engine.h"
 #include "ingest/import_internal.h"
 #include "ingest/ingest.h"
@@ -761,6 +762,225 @@ void Stats(Context& ctx) {
   SendJson(ctx.res, 200, Dump(j));
 }
 
+// ---------------------------------------------------------------------------
+// Privacy (R28)
+// ---------------------------------------------------------------------------
+
+void ExportCustomerRoute(Context& ctx) {
+  int64_t id;
+  if (!PathId(ctx, &id)) return;
+  Database* db = DbOr503(ctx);
+  if (!db || !CheckCustomer(ctx, *db, id)) return;
+  auto doc = access::ExportCustomer(*db, id);
+  if (!doc.ok()) return SendError(ctx.res, doc.status());
+  Status s = AuditNow(ctx, *db, "customer.export", "customer", std::to_string(id), id, {});
+  if (!s.ok()) return SendError(ctx.res, s);
+  ctx.res.set_header("Content-Disposition", "attachment; filename=\"customer-" + std::to_string(id) + ".json\"");
+  SendJson(ctx.res, 200, *doc);
+}
+
+ordered_json PlanJson(const access::ErasurePlan& plan) {
+  return {{"customer_ids", plan.customer_ids},
+          {"rows", plan.rows},
+          {"identifiers", plan.identifiers},
+          {"sharing_records", plan.sharing_records}};
+}
+
+// DELETE erases; with ?dry_run=true it only says what would go.
+void EraseCustomerRoute(Context& ctx) {
+  int64_t id;
+  if (!PathId(ctx, &id)) return;
+  Database* db = DbOr503(ctx);
+  if (!db || !CheckCustomer(ctx, *db, id)) return;
+  if (ctx.req.get_param_value("dry_run") == "true") {
+    auto plan = access::PlanErasure(*db, id);
+    if (!plan.ok()) return SendError(ctx.res, plan.status());
+    return SendJson(ctx.res, 200, Dump({{"dry_run", true}, {"plan", PlanJson(*plan)}}));
+  }
+  auto plan = access::EraseCustomer(*db, ctx.state.clock, id, ctx.caller.name, ctx.req.remote_addr);
+  if (!plan.ok()) return SendError(ctx.res, plan.status());
+  ctx.state.collector->InvalidateCaches();  // it may hold the erased records' ids
+  SendJson(ctx.res, 200, Dump({{"erased", true}, {"plan", PlanJson(*plan)}}));
+}
+
+// ---------------------------------------------------------------------------
+// Sessions, users, keys, audit
+// ---------------------------------------------------------------------------
+
+constexpr std::chrono::hours kSessionTtl{12};
+
+void SignIn(Context& ctx) {
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  std::string name, password;
+  if (!StringField(ctx, body, "name", &name, true) || !StringField(ctx, body, "password", &password, true)) return;
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto principal = access::Authenticate(*db, ctx.state.clock, name, password);
+  if (!principal.ok()) return SendError(ctx.res, principal.status());
+  auto token = access::CreateSession(*db, ctx.state.clock, principal->user_id, kSessionTtl);
+  if (!token.ok()) return SendError(ctx.res, token.status());
+  ctx.caller.name = access::ActorName(*principal);
+  (void)AuditNow(ctx, *db, "session.start", "user", std::to_string(principal->user_id), 0, {});
+  ctx.res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + *token +
+                                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                       std::to_string(std::chrono::seconds(kSessionTtl).count()));
+  SendJson(ctx.res, 201,
+           Dump({{"token", *token}, {"user", principal->name}, {"role", access::RoleName(principal->role)}}));
+}
+
+void SignOut(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  std::string auth = ctx.req.get_header_value("Authorization");
+  std::string token = auth.size() > 7 ? std::string(TrimAscii(auth.substr(7))) : "";
+  std::string cookie = ctx.req.get_header_value("Cookie");
+  size_t at = cookie.find(std::string(kSessionCookie) + "=");
+  if (token.empty() && at != std::string::npos) {
+    token = cookie.substr(at + kSessionCookie.size() + 1, 64);
+  }
+  Status s = access::EndSession(*db, token);
+  if (!s.ok()) return SendError(ctx.res, s);
+  ctx.res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  ctx.res.status = 204;
+}
+
+void Me(Context& ctx) {
+  SendJson(ctx.res, 200, Dump({{"actor", ctx.caller.name}, {"role", ctx.caller.role}, {"user_id", ctx.caller.user_id},
+                               {"key_id", ctx.caller.key_id}}));
+}
+
+void ListUsersRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto users = access::ListUsers(*db);
+  if (!users.ok()) return SendError(ctx.res, users.status());
+  ordered_json out = ordered_json::array();
+  for (const auto& u : *users) {
+    out.push_back({{"id", u.id},
+                   {"name", u.name},
+                   {"role", access::RoleName(u.role)},
+                   {"created_at", FormatInstant(u.created_at)},
+                   {"last_login_at", u.last_login_at ? ordered_json(FormatInstant(*u.last_login_at)) : ordered_json()},
+                   {"disabled", u.disabled_at.has_value()}});
+  }
+  SendJson(ctx.res, 200, Dump({{"users", out}}));
+}
+
+void CreateUserRoute(Context& ctx) {
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  std::string name, role_name, password;
+  if (!StringField(ctx, body, "name", &name, true) || !StringField(ctx, body, "role", &role_name, true) ||
+      !StringField(ctx, body, "password", &password, true)) {
+    return;
+  }
+  auto role = access::ParseRole(role_name);
+  if (!role.ok()) return SendError(ctx.res, role.status(), "role");
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto user = access::CreateUser(*db, ctx.state.clock, name, *role, password);
+  if (!user.ok()) return SendError(ctx.res, user.status(), user.status().message().find("password") != std::string::npos ? "password" : "name");
+  (void)AuditNow(ctx, *db, "user.create", "user", std::to_string(user->id), 0, {{"role", role_name}});
+  SendJson(ctx.res, 201, Dump({{"id", user->id}, {"name", user->name}, {"role", role_name}}));
+}
+
+void ListKeysRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto keys = access::ListApiKeys(*db);
+  if (!keys.ok()) return SendError(ctx.res, keys.status());
+  ordered_json out = ordered_json::array();
+  for (const auto& k : *keys) {
+    out.push_back({{"id", k.id},
+                   {"name", k.name},
+                   {"role", access::RoleName(k.role)},
+                   {"prefix", k.prefix},
+                   {"created_by", k.created_by},
+                   {"created_at", FormatInstant(k.created_at)},
+                   {"last_used_at", k.last_used_at ? ordered_json(FormatInstant(*k.last_used_at)) : ordered_json()},
+                   {"revoked", k.revoked_at.has_value()}});
+  }
+  SendJson(ctx.res, 200, Dump({{"keys", out}}));
+}
+
+void CreateKeyRoute(Context& ctx) {
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  std::string name, role_name;
+  if (!StringField(ctx, body, "name", &name, true) || !StringField(ctx, body, "role", &role_name, true)) return;
+  auto role = access::ParseRole(role_name);
+  if (!role.ok()) return SendError(ctx.res, role.status(), "role");
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto key = access::CreateApiKey(*db, ctx.state.clock, name, *role, ctx.caller.name);
+  if (!key.ok()) return SendError(ctx.res, key.status(), "name");
+  (void)AuditNow(ctx, *db, "key.create", "key", std::to_string(key->key.id), 0, {{"role", role_name}});
+  SendJson(ctx.res, 201,
+           Dump({{"id", key->key.id},
+                 {"name", key->key.name},
+                 {"role", role_name},
+                 {"key", key->plain},
+                 {"note", "the key is shown once; store it now"}}));
+}
+
+void RevokeKeyRoute(Context& ctx) {
+  int64_t id;
+  if (!PathId(ctx, &id)) return;
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  Status s = access::RevokeApiKey(*db, ctx.state.clock, id);
+  if (!s.ok()) return SendError(ctx.res, s);
+  ctx.state.keys.Invalidate();
+  (void)AuditNow(ctx, *db, "key.revoke", "key", std::to_string(id), 0, {});
+  ctx.res.status = 204;
+}
+
+void AuditRoute(Context& ctx) {
+  int limit;
+  std::string cursor;
+  if (!LimitParam(ctx, &limit) || !CursorParam(ctx, &cursor)) return;
+  access::AuditFilter f;
+  f.limit = limit;
+  f.actor = ctx.req.get_param_value("actor");
+  f.action_prefix = ctx.req.get_param_value("action");
+  if (!cursor.empty()) f.before_id = std::stoll(cursor.substr(0, 18));
+  std::string customer = ctx.req.get_param_value("customer_id");
+  if (!customer.empty()) {
+    if (customer.size() > 18 || customer.find_first_not_of("0123456789") != std::string::npos) {
+      return SendError(ctx.res, InvalidArgument("customer_id must be a number"), "customer_id");
+    }
+    f.customer_id = std::stoll(customer);
+  }
+  for (const char* name : {"since", "until"}) {
+    std::string v = ctx.req.get_param_value(name);
+    if (v.empty()) continue;
+    auto t = ParseInstant(v);
+    if (!t.ok()) return SendError(ctx.res, t.status().WithContext(name), name);
+    (std::string(name) == "since" ? f.since : f.until) = *t;
+  }
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto entries = access::QueryAudit(*db, f);
+  if (!entries.ok()) return SendError(ctx.res, entries.status());
+  ordered_json out = ordered_json::array();
+  for (const auto& e : *entries) {
+    out.push_back({{"id", e.id},
+                   {"at", FormatInstant(e.at)},
+                   {"actor", e.actor},
+                   {"action", e.action},
+                   {"target_type", e.target_type},
+                   {"target_id", e.target_id},
+                   {"customer_id", e.customer_id ? ordered_json(*e.customer_id) : ordered_json()},
+                   {"origin", e.origin},
+                   {"detail", e.detail.empty() ? ordered_json::object() : ordered_json::parse(e.detail, nullptr, false)}});
+  }
+  bool more = static_cast<int>(entries->size()) == limit;
+  SendJson(ctx.res, 200,
+           Dump({{"entries", out},
+                 {"next_cursor", more ? ordered_json(std::to_string(entries->back().id)) : ordered_json()}}));
+}
+
 }  // namespace
 
 std::vector<RouteSpec> ApiRoutes() {
@@ -786,6 +1006,19 @@ std::vector<RouteSpec> ApiRoutes() {
        StartImport, true},
       {"GET", "/api/v1/imports/{id}", "import_data", "An import's progress and, when done, its report.", GetImport},
       {"GET", "/api/v1/stats", "read_reports", "Counts of everything in the store.", Stats},
+      {"GET", "/api/v1/customers/{id}/export", "export_customer", "Everything held about one person (R28), as JSON.",
+       ExportCustomerRoute},
+      {"DELETE", "/api/v1/customers/{id}", "erase_customer",
+       "Erase a person everywhere, keeping hashed tombstones (?dry_run=true shows what would go).", EraseCustomerRoute},
+      {"POST", "/api/v1/sessions", "", "Sign in with name and password; sets the session cookie.", SignIn},
+      {"DELETE", "/api/v1/sessions", "signed_in", "Sign out (ends the session).", SignOut},
+      {"GET", "/api/v1/me", "signed_in", "Who is asking, and their role.", Me},
+      {"GET", "/api/v1/users", "manage_users", "Users and their roles.", ListUsersRoute},
+      {"POST", "/api/v1/users", "manage_users", "Create a user (password hashed with argon2id).", CreateUserRoute},
+      {"GET", "/api/v1/keys", "manage_keys", "API and write keys (prefixes only).", ListKeysRoute},
+      {"POST", "/api/v1/keys", "manage_keys", "Create a key; the key is in this answer only.", CreateKeyRoute},
+      {"DELETE", "/api/v1/keys/{id}", "manage_keys", "Revoke a key.", RevokeKeyRoute},
+      {"GET", "/api/v1/audit", "read_audit", "The audit log, newest first; filters and cursor pagination.", AuditRoute},
   };
 }
 

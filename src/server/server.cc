@@ -205,6 +205,7 @@ class ServerImpl final : public Server {
     co.max_queued_messages = state_.config.max_queued_events;
     co.synchronous_full = state_.config.synchronous_full;
     ASSIGN_OR_RETURN(state_.collector, collect::Collector::Start(co, state_.clock));
+    state_.audit = MakeAuditSink(state_.config.db_path, state_.clock);
 
     const ServerConfig& c = state_.config;
     const int threads = c.threads;
@@ -263,6 +264,7 @@ class ServerImpl final : public Server {
     // pool finished the connections it had: every request that was read has
     // been answered. Then the writer drains its queue.
     state_.collector->Stop();
+    StopAuditSink(*state_.audit);
     if (!ok && !state_.shutting_down.load()) return IoError("the server stopped unexpectedly");
     return Status::Ok();
   }
@@ -334,6 +336,7 @@ class ServerImpl final : public Server {
            counter("patron_events_accepted_total", "Collected messages stored.", s.accepted);
            counter("patron_events_duplicate_total", "Collected messages already stored (SDK retries).", s.duplicates);
            counter("patron_events_rejected_total", "Collected messages kept as rejects.", s.rejected);
+           counter("patron_events_erased_total", "Collected messages about erased people, not stored.", s.erased);
            counter("patron_events_refused_requests_total", "Collection requests answered 429.", s.refused);
            counter("patron_orders_collected_total", "Order Completed events that became orders.", s.orders);
            counter("patron_profiles_stitched_total", "Anonymous profiles joined to known customers.", s.stitched);

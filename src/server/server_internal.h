@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "access/access.h"
 #include "collect/collect.h"
 #include "core/core.h"
 #include "server/server.h"
@@ -71,6 +72,13 @@ struct Caller {
   int64_t user_id = 0, key_id = 0;
 };
 
+class AuditSink;  // auth.cc
+std::shared_ptr<AuditSink> MakeAuditSink(const std::string& db_path, const Clock& clock);
+void StopAuditSink(AuditSink& sink);
+
+// The web session cookie (HttpOnly, SameSite=Strict).
+inline constexpr std::string_view kSessionCookie = "patron_session";
+
 // What every request may use. Lives as long as the server.
 class ServerState {
  public:
@@ -78,6 +86,8 @@ class ServerState {
   const ServerConfig config;
   const Clock& clock;
   std::unique_ptr<collect::Collector> collector;
+  std::shared_ptr<AuditSink> audit;
+  access::KeyCache keys;
   std::atomic<bool> shutting_down{false};
   // This worker thread's connection to the store (opened on first use).
   Result<Database*> Db();
