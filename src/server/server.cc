@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "collect/collect.h"
+#include "segment/segment.h"
 #include "server/server_internal.h"
 
 namespace patron::embedded {
@@ -160,6 +161,7 @@ Result<Database*> ServerState::Db() {
   thread_local std::string path;
   if (!db || path != config.db_path) {
     ASSIGN_OR_RETURN(db, Database::Open(config.db_path));
+    RETURN_IF_ERROR(segment::RegisterSqlFunctions(*db));  // patron_fold() for name search
     path = config.db_path;
   }
   return db.get();

@@ -1,0 +1,375 @@
+// The REST API of `patron serve` as a client uses it: keys and sessions, roles,
+// uploads with progress, the one customer view, segments, consent, export,
+// erasure and the audit trail.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <set>
+#include <fstream>
+#include <thread>
+
+#include "patron_process.h"
+
+namespace patron {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::RunPatron;
+using testing::ServeProcess;
+
+const char* kCustomersCsv =
+    "customer_id,first_name,last_name,email,mobile,city,country,birth_date\n"
+    "C-1,Sara,Ahmadi,sara.ahmadi@example.com,+989121234567,Tehran,IR,1990-03-21\n"
+    "C-2,محمد,رضایی,m.rezaei@example.ir,+989351112233,تهران,Iran,1985-07-01\n"
+    "C-3,Åsa,Lindqvist,asa@example.se,+46701234567,Malmö,Sweden,1979-12-24\n"
+    "C-4,Omar,Haddad,omar@example.ae,+971501234567,Dubai,AE,2001-01-15\n"
+    "C-5,\"broken\n";
+
+std::string PercentEncode(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+class ServeApi : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("patron-api-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = (dir_ / "api.db").string();
+    admin_ = Key("admin", "admin-key");
+    analyst_ = Key("analyst", "analyst-key");
+    support_ = Key("support", "support-key");
+    collector_ = Key("collector", "web");
+    server_ = new ServeProcess(db_);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    fs::remove_all(dir_);
+  }
+
+  static std::string Key(const std::string& role, const std::string& name) {
+    auto r = RunPatron({"--db", db_, "key", "create", "--role", role, "--name", name}, true);
+    size_t at = r.out.find("pat_");
+    EXPECT_NE(at, std::string::npos) << r.out;
+    return at == std::string::npos ? "" : r.out.substr(at, r.out.find_first_of(" \n", at) - at);
+  }
+
+  static httplib::Client Client(const std::string& key) {
+    httplib::Client c(server_->url());
+    if (!key.empty()) c.set_bearer_token_auth(key);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+
+  static json Json(const httplib::Result& r) {
+    EXPECT_TRUE(r);
+    if (!r) return json();
+    json j = json::parse(r->body, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r->body;
+    return j;
+  }
+
+  // Uploads the customers file once, through the API, and waits for the import.
+  static void Import() {
+    static bool done = false;
+    if (done) return;
+    done = true;
+    auto c = Client(admin_);
+    auto started = c.Post("/api/v1/imports?kind=customers&source=crm&format=csv", kCustomersCsv, "text/csv");
+    ASSERT_TRUE(started);
+    ASSERT_EQ(started->status, 202) << started->body;
+    int64_t id = json::parse(started->body)["id"];
+    json job;
+    for (int i = 0; i < 300; ++i) {
+      job = Json(c.Get("/api/v1/imports/" + std::to_string(id)));
+      if (job["status"] != "running") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(job["status"], "finished") << job.dump();
+    EXPECT_EQ(job["progress"]["percent"], 100.0);
+    EXPECT_EQ(job["report"]["inserted"], 4);
+    EXPECT_EQ(job["report"]["rejected"], 1);
+  }
+
+  static int64_t IdOf(const std::string& email) {
+    json r = Json(Client(admin_).Get("/api/v1/customers?email=" + email));
+    EXPECT_EQ(r["customers"].size(), 1u) << r.dump();
+    return r["customers"].empty() ? 0 : r["customers"][0]["id"].get<int64_t>();
+  }
+
+  static inline fs::path dir_;
+  static inline std::string db_, admin_, analyst_, support_, collector_;
+  static inline ServeProcess* server_ = nullptr;
+};
+
+TEST_F(ServeApi, EveryRouteAsksWhoIsAskingAndChecksTheRole) {
+  ASSERT_GT(server_->port(), 0);
+  auto none = Client("").Get("/api/v1/customers");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(none->get_header_value("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(Json(none)["error"]["code"], "unauthenticated");
+
+  auto forged = Client("pat_forged0000000000000000000000000000000000000").Get("/api/v1/customers");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401);
+
+  auto analyst = Client(analyst_).Get("/api/v1/customers");
+  ASSERT_TRUE(analyst);
+  EXPECT_EQ(analyst->status, 403);
+  EXPECT_NE(Json(analyst)["error"]["message"].get<std::string>().find("analyst"), std::string::npos);
+  auto analyst_count = Client(analyst_).Post("/api/v1/segments/count", R"({"definition":"country = \"SE\""})",
+                                             "application/json");
+  ASSERT_TRUE(analyst_count);
+  EXPECT_EQ(analyst_count->status, 200) << analyst_count->body;
+
+  auto collector = Client(collector_).Get("/api/v1/stats");
+  ASSERT_TRUE(collector);
+  EXPECT_EQ(collector->status, 403);
+
+  auto support_users = Client(support_).Get("/api/v1/users");
+  ASSERT_TRUE(support_users);
+  EXPECT_EQ(support_users->status, 403);
+
+  json me = Json(Client(admin_).Get("/api/v1/me"));
+  EXPECT_EQ(me["role"], "admin");
+}
+
+TEST_F(ServeApi, SessionsForTheWebApplication) {
+  std::string cmd = "printf 'correct horse battery\\n' | " + testing::ShellQuote(PATRON_BINARY) + " --db " +
+                    testing::ShellQuote(db_) + " user add agent --role support --password-stdin > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto c = Client("");
+  auto wrong = c.Post("/api/v1/sessions", R"({"name":"agent","password":"wrong password!"})", "application/json");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto ok = c.Post("/api/v1/sessions", R"({"name":"agent","password":"correct horse battery"})", "application/json");
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status, 201) << ok->body;
+  std::string cookie = ok->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  std::string session = cookie.substr(0, cookie.find(';'));
+  httplib::Headers headers = {{"Cookie", session}};
+  json me = Json(c.Get("/api/v1/me", headers));
+  EXPECT_EQ(me["role"], "support");
+  EXPECT_EQ(me["actor"], "user:agent");
+  auto out = c.Delete("/api/v1/sessions", headers);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 204);
+  auto after = c.Get("/api/v1/me", headers);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+}
+
+TEST_F(ServeApi, ImportSearchViewUpdateAndTimeline) {
+  Import();
+  auto c = Client(admin_);
+  int64_t sara = IdOf("Sara.Ahmadi@Example.com");
+  ASSERT_GT(sara, 0);
+  json by_phone = Json(c.Get("/api/v1/customers?phone=09351112233&country=IR"));
+  ASSERT_EQ(by_phone["customers"].size(), 1u) << by_phone.dump();
+  EXPECT_EQ(by_phone["customers"][0]["email"], "m.rezaei@example.ir");
+  // Names in any script, compared folded: "محمد" finds "محمد", "asa" finds "Åsa"?
+  json by_name = Json(c.Get("/api/v1/customers?q=" + PercentEncode("رضایی")));
+  ASSERT_EQ(by_name["customers"].size(), 1u) << by_name.dump();
+  json short_q = Json(c.Get("/api/v1/customers?q=a"));
+  EXPECT_EQ(short_q["error"]["field"], "q");
+
+  json page1 = Json(c.Get("/api/v1/customers?limit=3"));
+  ASSERT_EQ(page1["customers"].size(), 3u);
+  ASSERT_TRUE(page1["next_cursor"].is_string());
+  json page2 = Json(c.Get("/api/v1/customers?limit=3&cursor=" + page1["next_cursor"].get<std::string>()));
+  ASSERT_EQ(page2["customers"].size(), 1u);
+  EXPECT_TRUE(page2["next_cursor"].is_null());
+  EXPECT_GT(page2["customers"][0]["id"].get<int64_t>(), page1["customers"][2]["id"].get<int64_t>());
+
+  json view = Json(c.Get("/api/v1/customers/" + std::to_string(sara)));
+  EXPECT_EQ(view["profile"]["given_name"], "Sara");
+  EXPECT_EQ(view["contact_points"].size(), 2u);
+  auto not_found = c.Get("/api/v1/customers/999999");
+  ASSERT_TRUE(not_found);
+  EXPECT_EQ(not_found->status, 404);
+  auto bad_id = c.Get("/api/v1/customers/abc");
+  ASSERT_TRUE(bad_id);
+  EXPECT_EQ(bad_id->status, 400);
+
+  std::string path = "/api/v1/customers/" + std::to_string(sara);
+  json unknown = Json(c.Patch(path, R"({"shoe_size":"42"})", "application/json"));
+  EXPECT_EQ(unknown["error"]["field"], "shoe_size");
+  json wrong_type = Json(c.Patch(path, R"({"city":42})", "application/json"));
+  EXPECT_EQ(wrong_type["error"]["field"], "city");
+  json bad_date = Json(c.Patch(path, R"({"birth_date":"31/31/1990"})", "application/json"));
+  EXPECT_EQ(bad_date["error"]["field"], "birth_date");
+  auto not_json = c.Patch(path, "{city:", "application/json");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 400);
+  json updated = Json(c.Patch(path, R"({"city":"Shiraz","time_zone":"Asia/Tehran","country":"Iran"})", "application/json"));
+  EXPECT_EQ(updated["profile"]["city"], "Shiraz");
+  EXPECT_EQ(updated["profile"]["time_zone"], "Asia/Tehran");
+
+  // Events sent with the CRM's customer id land on the CRM customer.
+  httplib::Client collect(server_->url());
+  collect.set_basic_auth(collector_, "");
+  std::string batch = R"({"batch":[)";
+  for (int i = 0; i < 5; ++i) {
+    batch += std::string(i ? "," : "") + R"({"type":"track","userId":"C-1","event":"Viewed )" + std::to_string(i) +
+             R"(","timestamp":"2026-11-0)" + std::to_string(i + 1) + R"(T10:00:00Z"})";
+  }
+  batch += "]}";
+  auto sent = collect.Post("/v1/batch", batch, "application/json");
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->status, 200);
+  json t1 = Json(c.Get(path + "/timeline?limit=3"));
+  ASSERT_EQ(t1["items"].size(), 3u) << t1.dump();
+  EXPECT_EQ(t1["items"][0]["type"], "Viewed 4");
+  json t2 = Json(c.Get(path + "/timeline?limit=3&cursor=" + t1["next_cursor"].get<std::string>()));
+  ASSERT_EQ(t2["items"].size(), 2u) << t2.dump();
+  EXPECT_EQ(t2["items"][1]["type"], "Viewed 0");
+  EXPECT_TRUE(t2["next_cursor"].is_null());
+}
+
+TEST_F(ServeApi, ConsentNeedsProof) {
+  Import();
+  auto c = Client(admin_);
+  int64_t asa = IdOf("asa@example.se");
+  std::string path = "/api/v1/customers/" + std::to_string(asa) + "/consents";
+  json no_proof = Json(c.Post(path, R"({"channel":"sms","status":"granted","method":"single_opt_in"})", "application/json"));
+  EXPECT_EQ(no_proof["error"]["field"], "proof");
+  json bad_channel = Json(c.Post(path, R"({"channel":"pigeon","status":"granted","proof":"x"})", "application/json"));
+  EXPECT_EQ(bad_channel["error"]["field"], "channel");
+  auto granted = c.Post(path, R"({"channel":"sms","status":"granted","method":"double_opt_in","proof":"form 7, 2026-11-20"})",
+                        "application/json");
+  ASSERT_TRUE(granted);
+  ASSERT_EQ(granted->status, 201) << granted->body;
+  json consents = json::parse(granted->body)["consents"];
+  ASSERT_EQ(consents.size(), 1u);
+  EXPECT_EQ(consents[0]["status"], "granted");
+  auto withdrawn = c.Post(path, R"({"channel":"sms","status":"withdrawn","method":"written","proof":"letter"})",
+                          "application/json");
+  ASSERT_TRUE(withdrawn);
+  EXPECT_EQ(json::parse(withdrawn->body)["consents"][0]["status"], "withdrawn");
+  auto analyst = Client(analyst_).Post(path, R"({"channel":"sms","status":"granted","proof":"x"})", "application/json");
+  ASSERT_TRUE(analyst);
+  EXPECT_EQ(analyst->status, 403);
+}
+
+TEST_F(ServeApi, SegmentsCountExplainPreviewAndSave) {
+  Import();
+  auto c = Client(admin_);
+  json count = Json(c.Post("/api/v1/segments/count", R"({"definition":"country = \"IR\""})", "application/json"));
+  EXPECT_EQ(count["count"], 2) << count.dump();
+  json explain = Json(c.Post("/api/v1/segments/explain",
+                             R"({"definition":"country = \"IR\" and age between 30 and 45"})", "application/json"));
+  ASSERT_EQ(explain["clauses"].size(), 2u) << explain.dump();
+  EXPECT_EQ(explain["clauses"][0]["matched"], 2);
+  json preview = Json(c.Post("/api/v1/segments/preview?limit=1", R"({"definition":"country = \"IR\""})",
+                             "application/json"));
+  EXPECT_EQ(preview["count"], 2);
+  EXPECT_EQ(preview["customers"].size(), 1u);
+  json syntax = Json(c.Post("/api/v1/segments/count", R"({"definition":"country = "})", "application/json"));
+  EXPECT_EQ(syntax["error"]["code"], "invalid_argument");
+  EXPECT_NE(syntax["error"]["message"].get<std::string>().find("1:"), std::string::npos) << syntax.dump();
+  auto saved = c.Put("/api/v1/segments/iranians", R"({"definition":"country = \"IR\"","description":"IR"})",
+                     "application/json");
+  ASSERT_TRUE(saved);
+  EXPECT_EQ(saved->status, 200) << saved->body;
+  json list = Json(c.Get("/api/v1/segments"));
+  ASSERT_EQ(list["segments"].size(), 1u);
+  EXPECT_EQ(list["segments"][0]["name"], "iranians");
+  json by_ref = Json(c.Post("/api/v1/segments/count", R"j({"definition":"segment(\"iranians\")"})j", "application/json"));
+  EXPECT_EQ(by_ref["count"], 2);
+  auto deleted = c.Delete("/api/v1/segments/iranians");
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 204);
+}
+
+TEST_F(ServeApi, ExportEraseAndTheAuditTrail) {
+  Import();
+  auto c = Client(admin_);
+  int64_t omar = IdOf("omar@example.ae");
+  std::string path = "/api/v1/customers/" + std::to_string(omar);
+  auto support_export = Client(support_).Get(path + "/export");
+  ASSERT_TRUE(support_export);
+  EXPECT_EQ(support_export->status, 403);
+  auto exported = c.Get(path + "/export");
+  ASSERT_TRUE(exported);
+  ASSERT_EQ(exported->status, 200);
+  EXPECT_NE(exported->body.find("omar@example.ae"), std::string::npos);
+  json plan = Json(c.Delete(path + "?dry_run=true"));
+  EXPECT_EQ(plan["dry_run"], true);
+  json erased = Json(c.Delete(path));
+  EXPECT_EQ(erased["erased"], true) << erased.dump();
+  auto gone = c.Get(path);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 404);
+  // The website still knows the person's id: their events are not stored again.
+  httplib::Client collect(server_->url());
+  collect.set_basic_auth(collector_, "");
+  auto again = collect.Post("/v1/identify", R"({"userId":"C-4","traits":{"email":"omar@example.ae"}})",
+                            "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  json none = Json(c.Get("/api/v1/customers?email=omar@example.ae"));
+  EXPECT_EQ(none["customers"].size(), 0u) << none.dump();
+  auto metrics = httplib::Client(server_->url()).Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("patron_events_erased_total 1"), std::string::npos);
+
+  // The audit trail: who read, exported and erased the person, from where.
+  json audit;
+  for (int i = 0; i < 50; ++i) {  // reads are written by the audit thread within ~50 ms
+    audit = Json(c.Get("/api/v1/audit?customer_id=" + std::to_string(omar)));
+    if (audit["entries"].size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::set<std::string> actions;
+  for (const auto& e : audit["entries"]) {
+    actions.insert(e["action"].get<std::string>());
+    EXPECT_EQ(e["origin"], "127.0.0.1");
+    EXPECT_EQ(e["detail"].dump().find("omar@"), std::string::npos) << "no personal values in the audit log";
+  }
+  EXPECT_TRUE(actions.count("customer.export")) << audit.dump();
+  EXPECT_TRUE(actions.count("customer.erase")) << audit.dump();
+  auto analyst_audit = Client(analyst_).Get("/api/v1/audit");
+  ASSERT_TRUE(analyst_audit);
+  EXPECT_EQ(analyst_audit->status, 403);
+}
+
+TEST_F(ServeApi, KeysCreatedThroughTheApiWorkAndRevokedOnesStop) {
+  auto c = Client(admin_);
+  json created = Json(c.Post("/api/v1/keys", R"({"name":"app","role":"collector"})", "application/json"));
+  std::string key = created["key"];
+  ASSERT_EQ(key.rfind("pat_", 0), 0u);
+  json list = Json(c.Get("/api/v1/keys"));
+  EXPECT_EQ(list.dump().find(key), std::string::npos) << "the key is shown once";
+  httplib::Client collect(server_->url());
+  collect.set_basic_auth(key, "");
+  auto ok = collect.Post("/v1/track", R"({"userId":"k1","event":"x"})", "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  auto revoked = c.Delete("/api/v1/keys/" + std::to_string(created["id"].get<int64_t>()));
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->status, 204);
+  auto refused = collect.Post("/v1/track", R"({"userId":"k1","event":"x"})", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+}
+
+}  // namespace
+}  // namespace patron
