@@ -16,13 +16,7 @@
 #include "segment/segment.h"
 #include "server/server_internal.h"
 
-namespace patron::embedded {
-std::string_view OpenApiJson();  // generated from src/server/openapi.json
-}
-
 namespace patron::server {
-
-std::string_view OpenApiDocument() { return embedded::OpenApiJson(); }
 
 // ---------------------------------------------------------------------------
 // Metrics
@@ -223,6 +217,8 @@ class ServerImpl final : public Server {
     for (RouteSpec& r : CollectionRoutes()) Add(std::move(r));
     for (RouteSpec& r : ApiRoutes()) Add(std::move(r));
     AddBuiltins();
+    openapi_ = BuildOpenApi(routes_);
+    docs_page_ = DocsPage(routes_);
 
     unmatched_route_ = metrics_.AddRoute("ANY", "unmatched");
     http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -278,6 +274,7 @@ class ServerImpl final : public Server {
 
  private:
   void Add(RouteSpec spec) {
+    routes_.push_back({spec.method, spec.path, spec.permission, spec.summary, nullptr, spec.raw_body});
     const int route = metrics_.AddRoute(spec.method, spec.path);
     std::string pattern = PatternFor(spec.path);
     auto shared = std::make_shared<RouteSpec>(std::move(spec));
@@ -354,9 +351,13 @@ class ServerImpl final : public Server {
            ctx.res.status = 200;
            ctx.res.set_content(metrics_.Render(extra), "text/plain; version=0.0.4");
          }});
-    Add({"GET", "/openapi.json", "", "This API's OpenAPI 3 document.", [](Context& ctx) {
+    Add({"GET", "/openapi.json", "", "This API's OpenAPI 3 document.", [this](Context& ctx) {
            ctx.res.status = 200;
-           ctx.res.set_content(std::string(OpenApiDocument()), "application/json");
+           ctx.res.set_content(openapi_, "application/json");
+         }});
+    Add({"GET", "/docs", "", "This API's documentation page.", [this](Context& ctx) {
+           ctx.res.status = 200;
+           ctx.res.set_content(docs_page_, "text/html; charset=utf-8");
          }});
   }
 
@@ -366,6 +367,8 @@ class ServerImpl final : public Server {
   AccessLog log_;
   int port_ = 0;
   int unmatched_route_ = -1;
+  std::vector<RouteSpec> routes_;  // for the docs (handlers not kept)
+  std::string openapi_, docs_page_;
 };
 
 }  // namespace

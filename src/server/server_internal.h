@@ -145,7 +145,15 @@ Status AuditChange(Context& ctx, Database& db, std::string_view action, std::str
 // kUnauthenticated when the key is unknown or revoked.
 Result<std::string> ResolveWriteKey(ServerState& state, std::string_view write_key);
 
-// The OpenAPI 3 document (src/server/openapi.json, embedded at build time).
+// The OpenAPI 3 document's static part (src/server/openapi.json, embedded at
+// build time): components, and request/response details per "METHOD /path".
 std::string_view OpenApiDocument();
+// The served document: every route of `routes` with its summary and permission,
+// completed by the static details (openapi.cc).
+std::string BuildOpenApi(const std::vector<RouteSpec>& routes);
+// Details in openapi.json for "METHOD /path" keys no route has (a stale doc).
+std::vector<std::string> UndocumentedDetails(const std::vector<RouteSpec>& routes);
+// A readable page listing every route (GET /docs).
+std::string DocsPage(const std::vector<RouteSpec>& routes);
 
 }  // namespace patron::server
