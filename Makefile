@@ -56,6 +56,12 @@ bench-segments: deps $(BENCH_DIR)/build.ninja
 	cmake --build $(BENCH_DIR) -j $(JOBS) --target gen_segment_data segment_compare
 	bash bench/segment_compare.sh $(BENCH_DIR) $(SEGMENT_CUSTOMERS) $(SEGMENT_EVENTS)
 
+# patron serve under load: /v1/batch throughput and p99 at 10k events/s, lookups at 2k/s.
+bench-collect: deps $(BENCH_DIR)/build.ninja
+	bash scripts/install-deps.sh bench
+	cmake --build $(BENCH_DIR) -j $(JOBS) --target patron http_load
+	bash bench/collect_bench.sh $(BENCH_DIR)
+
 # Open-ended fuzzing of the readers with clang's libFuzzer (needs clang).
 fuzz:
 	cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DPATRON_LIBFUZZER=ON \

@@ -79,9 +79,19 @@ std::optional<int64_t> AmountMinor(const object& obj, std::string_view key, int 
   return std::nullopt;
 }
 
+// Event names repeat: normalise each distinct name once (NFC through ICU is the
+// costliest step of storing an event otherwise).
+const std::string& NormalizedName(const std::string& name) {
+  thread_local std::unordered_map<std::string, std::string> cache;
+  auto it = cache.find(name);
+  if (it != cache.end()) return it->second;
+  if (cache.size() > 10000) cache.clear();
+  return cache.emplace(name, NormalizeText(name)).first->second;
+}
+
 std::string StoredType(const Message& m) {
   switch (m.type) {
-    case CallType::kTrack: return NormalizeText(m.event);
+    case CallType::kTrack: return NormalizedName(m.event);
     case CallType::kPage:
     case CallType::kScreen: {
       std::string base(CallTypeName(m.type));
