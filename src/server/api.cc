@@ -440,6 +440,65 @@ void RecordConsent(Context& ctx) {
   SendJson(ctx.res, 201, Dump({{"consents", consents}}));
 }
 
+// Adds (or confirms) an email or phone. An agent types it: an invalid value is
+// refused with the validator's reason (imports keep invalid values aside; a
+// person at a keyboard can correct it).
+void AddContactPoint(Context& ctx) {
+  int64_t id;
+  if (!PathId(ctx, &id)) return;
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  std::string kind, value, country, status = "unverified";
+  if (!StringField(ctx, body, "kind", &kind, true) || !StringField(ctx, body, "value", &value, true) ||
+      !StringField(ctx, body, "country", &country) || !StringField(ctx, body, "status", &status)) {
+    return;
+  }
+  if (status != "unverified" && status != "verified") {
+    return SendError(ctx.res, InvalidArgument("status must be unverified or verified"), "status");
+  }
+  std::string normalized, phone_type;
+  if (kind == "email") {
+    ingest::EmailCheck e = ingest::CheckEmail(value);
+    if (!e.valid) {
+      return SendError(ctx.res, InvalidArgument("email: " + e.reason +
+                                                (e.suggestion.empty() ? "" : " (did you mean " + e.suggestion + "?)")),
+                       "value");
+    }
+    normalized = ingest::CanonicalEmail(e);
+  } else if (kind == "phone") {
+    ingest::PhoneCheck p = ingest::CheckPhone(value, country);
+    if (!p.valid) return SendError(ctx.res, InvalidArgument("phone: " + p.reason), "value");
+    normalized = p.e164;
+    phone_type = p.type;
+  } else {
+    return SendError(ctx.res, InvalidArgument("kind must be email or phone"), "kind");
+  }
+  Database* db = DbOr503(ctx);
+  if (!db || !CheckCustomer(ctx, *db, id)) return;
+  const int64_t now = ctx.state.clock.Now().micros;
+  Transaction tx(*db);
+  Status s = tx.Begin();
+  if (s.ok()) {
+    Statement& q = db->Query("insert-contact-point");
+    q.Bind(":customer_id", id).Bind(":kind", kind).Bind(":value", normalized);
+    q.BindOptional(":raw_value", value == normalized ? std::string_view() : std::string_view(value));
+    q.BindOptional(":phone_type", std::string_view(phone_type)).BindNull(":street").BindNull(":postal_code");
+    q.BindNull(":city").BindNull(":region").BindNull(":country").Bind(":status", status);
+    q.BindNull(":invalid_reason").BindNull(":suggestion").BindNull(":source_id").Bind(":now", now);
+    if (status == "verified") {
+      q.Bind(":verified_at", now);
+    } else {
+      q.BindNull(":verified_at");
+    }
+    s = q.Run();
+  }
+  if (s.ok()) s = AuditNow(ctx, *db, "contact_point.add", "customer", std::to_string(id), id, {{"kind", kind}});
+  if (s.ok()) s = NoteEngineInputsChanged(*db);
+  if (s.ok()) s = tx.Commit();
+  if (!s.ok()) return SendError(ctx.res, s);
+  SendJson(ctx.res, 201, Dump({{"kind", kind}, {"value", normalized}, {"status", status}}));
+}
+
 // ---------------------------------------------------------------------------
 // Segments
 // ---------------------------------------------------------------------------
@@ -992,6 +1051,8 @@ std::vector<RouteSpec> ApiRoutes() {
        PatchCustomer},
       {"GET", "/api/v1/customers/{id}/timeline", "read_personal_data",
        "Everything the customer did and bought, newest first.", Timeline},
+      {"POST", "/api/v1/customers/{id}/contact-points", "write_customers",
+       "Add or confirm an email or phone (validated; invalid values are refused with the reason).", AddContactPoint},
       {"POST", "/api/v1/customers/{id}/consents", "manage_consents", "Record a consent grant or withdrawal with proof.",
        RecordConsent},
       {"POST", "/api/v1/segments/count", "read_segments", "How many customers match a segment.", CountSegment},

@@ -264,6 +264,14 @@ TEST_F(ServeApi, ConsentNeedsProof) {
                           "application/json");
   ASSERT_TRUE(withdrawn);
   EXPECT_EQ(json::parse(withdrawn->body)["consents"][0]["status"], "withdrawn");
+  std::string cp = "/api/v1/customers/" + std::to_string(asa) + "/contact-points";
+  json typo = Json(c.Post(cp, R"({"kind":"email","value":"asa@gmial"})", "application/json"));
+  EXPECT_EQ(typo["error"]["field"], "value") << typo.dump();
+  auto added = c.Post(cp, R"({"kind":"phone","value":"070-123 45 99","country":"SE","status":"verified"})",
+                      "application/json");
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 201) << added->body;
+  EXPECT_EQ(json::parse(added->body)["value"], "+46701234599");
   auto analyst = Client(analyst_).Post(path, R"({"channel":"sms","status":"granted","proof":"x"})", "application/json");
   ASSERT_TRUE(analyst);
   EXPECT_EQ(analyst->status, 403);
