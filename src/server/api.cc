@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "access/access.h"
@@ -123,6 +124,19 @@ bool CursorParam(Context& ctx, std::string* cursor) {
   return true;
 }
 
+// A whole number from a cursor or parameter; nullopt when it is not one.
+std::optional<int64_t> WholeNumber(std::string_view text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return std::stoll(std::string(text));
+}
+
+bool BadCursor(Context& ctx) {
+  SendError(ctx.res, InvalidArgument("cursor is not one this API gave out"), "cursor");
+  return false;
+}
+
 Database* DbOr503(Context& ctx) {
   auto db = ctx.state.Db();
   if (!db.ok()) {
@@ -170,7 +184,12 @@ void SearchCustomers(Context& ctx) {
   int limit;
   std::string cursor;
   if (!LimitParam(ctx, &limit) || !CursorParam(ctx, &cursor)) return;
-  int64_t after = cursor.empty() ? 0 : std::stoll(cursor.substr(0, 18));
+  int64_t after = 0;
+  if (!cursor.empty()) {
+    auto n = WholeNumber(cursor);
+    if (!n) return (void)BadCursor(ctx);
+    after = *n;
+  }
   std::vector<int64_t> ids;
   Status s;
   if (ctx.req.has_param("email")) {
@@ -252,7 +271,11 @@ void GetCustomer(Context& ctx) {
 Status NormalizeProfileValue(std::string_view field, const std::string& raw, std::string* value) {
   if (!IsValidUtf8(raw)) return InvalidArgument(std::string(field) + " is not valid UTF-8");
   if (raw.size() > 1000) return InvalidArgument(std::string(field) + " is longer than 1000 bytes");
-  if (field == "gender") {
+  if (field == "household_size") {
+    auto n = ingest::ParseInteger(raw);
+    if (!n.ok() || *n < 1 || *n > 100) return InvalidArgument("household_size must be a whole number from 1 to 100");
+    *value = std::to_string(*n);
+  } else if (field == "gender") {
     auto g = ingest::NormalizeGender(raw);
     if (!g) return InvalidArgument("gender: '" + raw + "' is not female, male, other or unknown");
     *value = *g;
@@ -348,10 +371,13 @@ void Timeline(Context& ctx) {
   std::string kind = "zzzz";
   if (!cursor.empty()) {
     size_t a = cursor.find(':'), b = cursor.rfind(':');
-    if (a == std::string::npos || a == b) return SendError(ctx.res, InvalidArgument("cursor is not one this API gave out"), "cursor");
-    at = std::stoll(cursor.substr(0, a));
+    if (a == std::string::npos || a == b) return (void)BadCursor(ctx);
+    auto cursor_at = WholeNumber(std::string_view(cursor).substr(0, a));
+    auto cursor_item = WholeNumber(std::string_view(cursor).substr(b + 1));
     kind = cursor.substr(a + 1, b - a - 1);
-    item = std::stoll(cursor.substr(b + 1));
+    if (!cursor_at || !cursor_item || (kind != "event" && kind != "order")) return (void)BadCursor(ctx);
+    at = *cursor_at;
+    item = *cursor_item;
   }
   Statement& q = db->Query("server-timeline");
   q.Bind(":customer_id", id).Bind(":at", at).Bind(":kind", std::string_view(kind)).Bind(":id", item);
@@ -522,8 +548,13 @@ class SnapshotCache {
   engine::StoreStamp stamp_;
 };
 
-SnapshotCache& Snapshots() {
-  static SnapshotCache* cache = new SnapshotCache();
+// One cache per database file (tests run several servers in one process).
+SnapshotCache& Snapshots(const std::string& db_path) {
+  static std::mutex mu;
+  static auto* caches = new std::map<std::string, std::unique_ptr<SnapshotCache>>();
+  std::lock_guard<std::mutex> lock(mu);
+  auto& cache = (*caches)[db_path];
+  if (!cache) cache = std::make_unique<SnapshotCache>();
   return *cache;
 }
 
@@ -541,7 +572,7 @@ bool ReadSegment(Context& ctx, Database& db, SegmentRequest* out) {
   if (!ParseBody(ctx, &body)) return false;
   std::string now;
   if (!StringField(ctx, body, "definition", &out->definition) || !StringField(ctx, body, "now", &now)) return false;
-  auto snapshot = Snapshots().Get(db, ctx.state.clock);
+  auto snapshot = Snapshots(ctx.state.config.db_path).Get(db, ctx.state.clock);
   if (!snapshot.ok()) {
     SendError(ctx.res, snapshot.status());
     return false;
@@ -1003,13 +1034,16 @@ void AuditRoute(Context& ctx) {
   f.limit = limit;
   f.actor = ctx.req.get_param_value("actor");
   f.action_prefix = ctx.req.get_param_value("action");
-  if (!cursor.empty()) f.before_id = std::stoll(cursor.substr(0, 18));
+  if (!cursor.empty()) {
+    auto n = WholeNumber(cursor);
+    if (!n) return (void)BadCursor(ctx);
+    f.before_id = *n;
+  }
   std::string customer = ctx.req.get_param_value("customer_id");
   if (!customer.empty()) {
-    if (customer.size() > 18 || customer.find_first_not_of("0123456789") != std::string::npos) {
-      return SendError(ctx.res, InvalidArgument("customer_id must be a number"), "customer_id");
-    }
-    f.customer_id = std::stoll(customer);
+    auto n = WholeNumber(customer);
+    if (!n) return SendError(ctx.res, InvalidArgument("customer_id must be a number"), "customer_id");
+    f.customer_id = *n;
   }
   for (const char* name : {"since", "until"}) {
     std::string v = ctx.req.get_param_value(name);

@@ -191,6 +191,10 @@ TEST_F(ServeApi, ImportSearchViewUpdateAndTimeline) {
   json short_q = Json(c.Get("/api/v1/customers?q=a"));
   EXPECT_EQ(short_q["error"]["field"], "q");
 
+  json bad_cursor = Json(c.Get("/api/v1/customers?cursor=abc"));
+  EXPECT_EQ(bad_cursor["error"]["field"], "cursor");
+  json bad_limit = Json(c.Get("/api/v1/customers?limit=100000"));
+  EXPECT_EQ(bad_limit["error"]["field"], "limit");
   json page1 = Json(c.Get("/api/v1/customers?limit=3"));
   ASSERT_EQ(page1["customers"].size(), 3u);
   ASSERT_TRUE(page1["next_cursor"].is_string());
@@ -214,6 +218,10 @@ TEST_F(ServeApi, ImportSearchViewUpdateAndTimeline) {
   EXPECT_EQ(unknown["error"]["field"], "shoe_size");
   json wrong_type = Json(c.Patch(path, R"({"city":42})", "application/json"));
   EXPECT_EQ(wrong_type["error"]["field"], "city");
+  json bad_size = Json(c.Patch(path, R"({"household_size":"many"})", "application/json"));
+  EXPECT_EQ(bad_size["error"]["field"], "household_size");
+  json bad_timeline = Json(c.Get(path + "/timeline?cursor=x:event:1"));
+  EXPECT_EQ(bad_timeline["error"]["field"], "cursor");
   json bad_date = Json(c.Patch(path, R"({"birth_date":"31/31/1990"})", "application/json"));
   EXPECT_EQ(bad_date["error"]["field"], "birth_date");
   auto not_json = c.Patch(path, "{city:", "application/json");
