@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
     workers.emplace_back([&] {
       httplib::Client client(o.url);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);  // headers and body go in separate writes: no Nagle delay
       client.set_read_timeout(60, 0);
       if (o.mode == "batch") {
         client.set_basic_auth(o.key, "");
