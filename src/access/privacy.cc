@@ -292,11 +292,7 @@ Result<ErasurePlan> PlanErasure(Database& db, int64_t customer_id) {
     };
     for (const Counted& c : {Counted{"order_lines", "privacy-count-order-lines"},
                              Counted{"source_records", "privacy-count-source-records"},
-                             Counted{"field_issues", "privacy-count-field-issues"},
-                             Counted{"identity_golden", "privacy-count-identity-golden"},
-                             Counted{"identity_pairs", "privacy-count-identity-pairs"},
-                             Counted{"identity_review_queue", "privacy-count-identity-reviews"},
-                             Counted{"identity_decisions", "privacy-count-identity-decisions"}}) {
+                             Counted{"field_issues", "privacy-count-field-issues"}}) {
       ASSIGN_OR_RETURN(int64_t n, CountBy(db, c.query, id));
       plan.rows[c.table] += n;
     }
@@ -307,6 +303,18 @@ Result<ErasurePlan> PlanErasure(Database& db, int64_t customer_id) {
       if (!more) break;
       identifiers.emplace(q.String(0), std::to_string(q.Int(2)) + ":" + q.String(1));
     }
+  }
+  // Rows naming two customers are counted once, even when both are the person's.
+  std::string ids;
+  for (int64_t id : plan.customer_ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  for (const auto& [table, a, b] : {std::tuple{"identity_golden", "customer_id", "resolved_id"},
+                                    std::tuple{"identity_pairs", "left_id", "right_id"},
+                                    std::tuple{"identity_review_queue", "left_id", "right_id"},
+                                    std::tuple{"identity_decisions", "left_id", "right_id"}}) {
+    ASSIGN_OR_RETURN(int64_t n,
+                     db.QueryInt(std::string("SELECT count(*) FROM ") + table + " WHERE " + a +
+                                 " IN (" + ids + ") OR " + b + " IN (" + ids + ")"));
+    plan.rows[table] = n;
   }
   for (int64_t id : plan.customer_ids) {
     Statement& q = db.Query("privacy-sharing-records");

@@ -379,12 +379,20 @@ TEST_F(PrivacyTest, ErasureOfAResolvedPersonTakesAllTheirRecords) {
   ASSERT_TRUE(db_->Exec("INSERT INTO identity_clusters VALUES (" + l + ", " + l + ", NULL, 1), (" +
                         r + ", " + l + ", NULL, 1)")
                   .ok());
+  ASSERT_TRUE(db_->Exec("INSERT INTO identity_runs(started_at) VALUES (1)").ok());
+  ASSERT_TRUE(db_->Exec("INSERT INTO identity_pairs VALUES (" + l + ", " + r +
+                        ", 1, 'merge', 'email', 0.99, 9.0)")
+                  .ok());
   auto erased = EraseCustomer(*db_, clock_, right, "cli:test");
   ASSERT_TRUE(erased.ok()) << erased.status().ToString();
   EXPECT_EQ(erased->customer_ids, (std::vector<int64_t>{left, right}));
   EXPECT_TRUE(std::find(erased->sharing_records.begin(), erased->sharing_records.end(), left) ==
               erased->sharing_records.end());
   EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id IN (" + l + ", " + r + ")"), 0);
+  EXPECT_EQ(erased->rows["customers"], 2);
+  EXPECT_EQ(erased->rows["identity_pairs"], 1)
+      << "a pair of two of the person's records is one row";
+  EXPECT_EQ(Count("SELECT count(*) FROM identity_pairs"), 0);
 }
 
 // Orders and events name people by another source's key, by email or by phone:
