@@ -1,10 +1,11 @@
 // Roles and permissions, users and passwords, web sessions and API keys.
+#include "access/access.h"
+
 #include <sodium.h>
 
 #include <cstdlib>
 #include <mutex>
 
-#include "access/access.h"
 #include "access/access_internal.h"
 
 namespace patron::access {
@@ -24,7 +25,8 @@ void InitSodium() {
 
 std::string Hex(std::string_view bytes) {
   std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
   out.pop_back();
   return out;
 }
@@ -39,8 +41,9 @@ std::string RandomBytes(size_t n) {
 std::string HashHex(std::string_view data, std::string_view key) {
   InitSodium();
   unsigned char out[crypto_generichash_BYTES];
-  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                     key.empty() ? nullptr : reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_generichash(
+      out, sizeof out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+      key.empty() ? nullptr : reinterpret_cast<const unsigned char*>(key.data()), key.size());
   return Hex(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 
@@ -69,6 +72,7 @@ struct RoleRow {
   Permission permission;
   bool allows[5];
 };
+// clang-format off
 constexpr RoleRow kRoleTable[] = {
     //                                   admin marketer analyst support collector
     {Permission::kCollectEvents,        {X,    _,       _,      _,      X}},
@@ -86,6 +90,7 @@ constexpr RoleRow kRoleTable[] = {
     {Permission::kReadAudit,            {X,    _,       _,      _,      _}},
     {Permission::kManageKeys,           {X,    _,       _,      _,      _}},
 };
+// clang-format on
 static_assert(std::size(kRoleTable) == std::size(kAllPermissions), "every permission has a row");
 
 }  // namespace
@@ -99,11 +104,16 @@ bool RoleAllows(Role role, Permission permission) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAdmin: return "admin";
-    case Role::kMarketer: return "marketer";
-    case Role::kAnalyst: return "analyst";
-    case Role::kSupport: return "support";
-    case Role::kCollector: return "collector";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kMarketer:
+      return "marketer";
+    case Role::kAnalyst:
+      return "analyst";
+    case Role::kSupport:
+      return "support";
+    case Role::kCollector:
+      return "collector";
   }
   return "unknown";
 }
@@ -118,20 +128,34 @@ Result<Role> ParseRole(std::string_view name) {
 
 std::string_view PermissionName(Permission permission) {
   switch (permission) {
-    case Permission::kCollectEvents: return "collect_events";
-    case Permission::kReadCustomers: return "read_customers";
-    case Permission::kReadPersonalData: return "read_personal_data";
-    case Permission::kWriteCustomers: return "write_customers";
-    case Permission::kManageConsents: return "manage_consents";
-    case Permission::kImportData: return "import_data";
-    case Permission::kReadSegments: return "read_segments";
-    case Permission::kManageSegments: return "manage_segments";
-    case Permission::kReadReports: return "read_reports";
-    case Permission::kExportCustomer: return "export_customer";
-    case Permission::kEraseCustomer: return "erase_customer";
-    case Permission::kManageUsers: return "manage_users";
-    case Permission::kReadAudit: return "read_audit";
-    case Permission::kManageKeys: return "manage_keys";
+    case Permission::kCollectEvents:
+      return "collect_events";
+    case Permission::kReadCustomers:
+      return "read_customers";
+    case Permission::kReadPersonalData:
+      return "read_personal_data";
+    case Permission::kWriteCustomers:
+      return "write_customers";
+    case Permission::kManageConsents:
+      return "manage_consents";
+    case Permission::kImportData:
+      return "import_data";
+    case Permission::kReadSegments:
+      return "read_segments";
+    case Permission::kManageSegments:
+      return "manage_segments";
+    case Permission::kReadReports:
+      return "read_reports";
+    case Permission::kExportCustomer:
+      return "export_customer";
+    case Permission::kEraseCustomer:
+      return "erase_customer";
+    case Permission::kManageUsers:
+      return "manage_users";
+    case Permission::kReadAudit:
+      return "read_audit";
+    case Permission::kManageKeys:
+      return "manage_keys";
   }
   return "unknown";
 }
@@ -143,7 +167,8 @@ bool Allowed(const Principal& principal, Permission permission) {
 
 Status Require(const Principal& principal, Permission permission) {
   if (Allowed(principal, permission)) return Status::Ok();
-  return Status(StatusCode::kPermissionDenied, "role '" + std::string(RoleName(principal.role)) + "' may not " +
+  return Status(StatusCode::kPermissionDenied, "role '" + std::string(RoleName(principal.role)) +
+                                                   "' may not " +
                                                    std::string(PermissionName(permission)));
 }
 
@@ -163,11 +188,14 @@ namespace {
 constexpr int64_t kTouchIntervalMicros = 60'000'000;
 
 Status CheckUserName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return InvalidArgument("a user name has 1 to 64 characters");
+  if (name.empty() || name.size() > 64)
+    return InvalidArgument("a user name has 1 to 64 characters");
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '-' || c == '@';
-    if (!ok) return InvalidArgument("a user name uses letters, digits and . _ - @ only: '" + std::string(name) + "'");
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || c == '@';
+    if (!ok)
+      return InvalidArgument("a user name uses letters, digits and . _ - @ only: '" +
+                             std::string(name) + "'");
   }
   return Status::Ok();
 }
@@ -176,7 +204,8 @@ Status CheckPassword(std::string_view password) {
   size_t chars = 0;
   for (unsigned char c : password) chars += (c & 0xC0) != 0x80;  // UTF-8 code points
   if (chars < kMinPasswordLength) {
-    return InvalidArgument("the password is too short: use at least " + std::to_string(kMinPasswordLength) +
+    return InvalidArgument("the password is too short: use at least " +
+                           std::to_string(kMinPasswordLength) +
                            " characters (a passphrase of a few words is easy to remember)");
   }
   if (password.size() > 4096) return InvalidArgument("the password is longer than 4096 bytes");
@@ -186,8 +215,9 @@ Status CheckPassword(std::string_view password) {
 Result<std::string> HashPassword(std::string_view password) {
   InitSodium();
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(),
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Internal("out of memory while hashing a password");
   }
   return std::string(out);
@@ -278,19 +308,25 @@ Result<Principal> Authenticate(Database& db, const Clock& clock, std::string_vie
     return wrong;
   }
   if (!VerifyPassword(user->hash, password)) return wrong;
-  if (user->disabled) return Status(StatusCode::kUnauthenticated, "user '" + user->name + "' is disabled");
+  if (user->disabled)
+    return Status(StatusCode::kUnauthenticated, "user '" + user->name + "' is disabled");
   Instant now = clock.Now();
   if (crypto_pwhash_str_needs_rehash(user->hash.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
     ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
-    RETURN_IF_ERROR(
-        db.Query("access-set-password").Bind(":hash", hash).Bind(":now", now.micros).Bind(":id", user->id).Run());
+    RETURN_IF_ERROR(db.Query("access-set-password")
+                        .Bind(":hash", hash)
+                        .Bind(":now", now.micros)
+                        .Bind(":id", user->id)
+                        .Run());
   }
-  RETURN_IF_ERROR(db.Query("access-note-login").Bind(":now", now.micros).Bind(":id", user->id).Run());
+  RETURN_IF_ERROR(
+      db.Query("access-note-login").Bind(":now", now.micros).Bind(":id", user->id).Run());
   return Principal{user->id, 0, user->name, user->role};
 }
 
-Status SetPassword(Database& db, const Clock& clock, std::string_view name, std::string_view password) {
+Status SetPassword(Database& db, const Clock& clock, std::string_view name,
+                   std::string_view password) {
   RETURN_IF_ERROR(CheckPassword(password));
   ASSIGN_OR_RETURN(auto user, FindUser(db, name));
   if (!user) return NotFound("no user '" + std::string(name) + "'");
@@ -311,7 +347,8 @@ Status DisableUser(Database& db, const Clock& clock, std::string_view name) {
   if (!user) return NotFound("no user '" + std::string(name) + "'");
   Transaction tx(db);
   RETURN_IF_ERROR(tx.Begin());
-  RETURN_IF_ERROR(db.Query("access-disable-user").Bind(":now", clock.Now().micros).Bind(":id", user->id).Run());
+  RETURN_IF_ERROR(
+      db.Query("access-disable-user").Bind(":now", clock.Now().micros).Bind(":id", user->id).Run());
   RETURN_IF_ERROR(WriteSessionsOfUserEnd(db, user->id));
   return tx.Commit();
 }
@@ -343,7 +380,8 @@ Result<std::vector<User>> ListUsers(Database& db) {
 // Sessions
 // ---------------------------------------------------------------------------
 
-Result<std::string> CreateSession(Database& db, const Clock& clock, int64_t user_id, std::chrono::seconds ttl) {
+Result<std::string> CreateSession(Database& db, const Clock& clock, int64_t user_id,
+                                  std::chrono::seconds ttl) {
   if (ttl.count() <= 0) return InvalidArgument("a session's lifetime must be positive");
   Statement& q = db.Query("access-user-by-id");
   q.Bind(":id", user_id);
@@ -387,7 +425,8 @@ Result<Principal> LookupSession(Database& db, const Clock& clock, std::string_vi
     return unknown;
   }
   if (now.micros - last_seen_at >= kTouchIntervalMicros) {
-    RETURN_IF_ERROR(db.Query("access-touch-session").Bind(":now", now.micros).Bind(":hash", hash).Run());
+    RETURN_IF_ERROR(
+        db.Query("access-touch-session").Bind(":now", now.micros).Bind(":hash", hash).Run());
   }
   return p;
 }
@@ -429,7 +468,10 @@ Result<KeyRow> FindKey(Database& db, const Clock* clock, const std::string& hash
   if (clock) {
     Instant now = clock->Now();
     if (!last_used || now.micros - *last_used >= kTouchIntervalMicros) {
-      RETURN_IF_ERROR(db.Query("access-touch-key").Bind(":now", now.micros).Bind(":id", k.principal.key_id).Run());
+      RETURN_IF_ERROR(db.Query("access-touch-key")
+                          .Bind(":now", now.micros)
+                          .Bind(":id", k.principal.key_id)
+                          .Run());
     }
   }
   return k;
@@ -438,7 +480,8 @@ Result<KeyRow> FindKey(Database& db, const Clock* clock, const std::string& hash
 Result<WriteKeyInfo> WriteKeyOf(const Principal& p) {
   if (!RoleAllows(p.role, Permission::kCollectEvents)) {
     return Status(StatusCode::kPermissionDenied,
-                  "API key " + std::to_string(p.key_id) + " is not a write key (its role cannot collect events)");
+                  "API key " + std::to_string(p.key_id) +
+                      " is not a write key (its role cannot collect events)");
   }
   return WriteKeyInfo{p.key_id, p.name, p.name};
 }
@@ -447,12 +490,15 @@ Result<WriteKeyInfo> WriteKeyOf(const Principal& p) {
 
 Result<NewApiKey> CreateApiKey(Database& db, const Clock& clock, std::string_view name, Role role,
                                std::string_view created_by) {
-  if (name.empty() || name.size() > 100) return InvalidArgument("an API key's name has 1 to 100 characters");
+  if (name.empty() || name.size() > 100)
+    return InvalidArgument("an API key's name has 1 to 100 characters");
   InitSodium();
   std::string random = RandomBytes(32);
-  std::string encoded(sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(encoded.data(), encoded.size(), reinterpret_cast<const unsigned char*>(random.data()),
-                    random.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  std::string encoded(sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                      '\0');
+  sodium_bin2base64(encoded.data(), encoded.size(),
+                    reinterpret_cast<const unsigned char*>(random.data()), random.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   encoded.resize(std::char_traits<char>::length(encoded.c_str()));
   NewApiKey out;
   out.plain = std::string(kKeyPrefix) + encoded;
@@ -480,7 +526,8 @@ Result<Principal> LookupApiKey(Database& db, const Clock& clock, std::string_vie
 }
 
 Status RevokeApiKey(Database& db, const Clock& clock, int64_t key_id) {
-  RETURN_IF_ERROR(db.Query("access-revoke-key").Bind(":now", clock.Now().micros).Bind(":id", key_id).Run());
+  RETURN_IF_ERROR(
+      db.Query("access-revoke-key").Bind(":now", clock.Now().micros).Bind(":id", key_id).Run());
   if (db.changes() == 0) return NotFound("no API key with id " + std::to_string(key_id));
   return Status::Ok();
 }
@@ -526,16 +573,19 @@ Result<Principal> KeyCache::LookupApiKey(Database& db, const Clock& clock, std::
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(hash);
-    if (it != entries_.end() && now.micros - it->second.read_at.micros < ttl) return it->second.principal;
+    if (it != entries_.end() && now.micros - it->second.read_at.micros < ttl)
+      return it->second.principal;
   }
   ASSIGN_OR_RETURN(KeyRow k, FindKey(db, &clock, hash));
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() > 100'000) entries_.clear();  // bounded: keys are few, hashes of garbage are not cached
+  if (entries_.size() > 100'000)
+    entries_.clear();  // bounded: keys are few, hashes of garbage are not cached
   entries_[hash] = Entry{k.principal, now};
   return k.principal;
 }
 
-Result<WriteKeyInfo> KeyCache::LookupWriteKey(Database& db, const Clock& clock, std::string_view key) {
+Result<WriteKeyInfo> KeyCache::LookupWriteKey(Database& db, const Clock& clock,
+                                              std::string_view key) {
   ASSIGN_OR_RETURN(Principal p, LookupApiKey(db, clock, key));
   return WriteKeyOf(p);
 }

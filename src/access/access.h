@@ -12,6 +12,7 @@
 // time per Database). KeyCache is thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -35,29 +36,29 @@ namespace patron::access {
 enum class Role { kAdmin, kMarketer, kAnalyst, kSupport, kCollector };
 
 enum class Permission {
-  kCollectEvents,      // send Segment events (write keys)
-  kReadCustomers,      // search customers, counts, non-personal fields
-  kReadPersonalData,   // the one customer view: names, contact points, events
-  kWriteCustomers,     // update profiles, contact points
-  kManageConsents,     // grant or withdraw consent with proof
-  kImportData,         // file imports
-  kReadSegments,       // count, preview, explain segments
-  kManageSegments,     // save, refresh, delete segments
-  kReadReports,        // data quality, statistics, model reports
-  kExportCustomer,     // one person's full export (R28)
-  kEraseCustomer,      // erase a person (R28)
-  kManageUsers,        // users and their roles
-  kReadAudit,          // the audit log
-  kManageKeys,         // API keys
+  kCollectEvents,     // send Segment events (write keys)
+  kReadCustomers,     // search customers, counts, non-personal fields
+  kReadPersonalData,  // the one customer view: names, contact points, events
+  kWriteCustomers,    // update profiles, contact points
+  kManageConsents,    // grant or withdraw consent with proof
+  kImportData,        // file imports
+  kReadSegments,      // count, preview, explain segments
+  kManageSegments,    // save, refresh, delete segments
+  kReadReports,       // data quality, statistics, model reports
+  kExportCustomer,    // one person's full export (R28)
+  kEraseCustomer,     // erase a person (R28)
+  kManageUsers,       // users and their roles
+  kReadAudit,         // the audit log
+  kManageKeys,        // API keys
 };
 
 inline constexpr Role kAllRoles[] = {Role::kAdmin, Role::kMarketer, Role::kAnalyst, Role::kSupport,
                                      Role::kCollector};
 inline constexpr Permission kAllPermissions[] = {
-    Permission::kCollectEvents,  Permission::kReadCustomers,   Permission::kReadPersonalData,
-    Permission::kWriteCustomers, Permission::kManageConsents,  Permission::kImportData,
-    Permission::kReadSegments,   Permission::kManageSegments,  Permission::kReadReports,
-    Permission::kExportCustomer, Permission::kEraseCustomer,   Permission::kManageUsers,
+    Permission::kCollectEvents,  Permission::kReadCustomers,  Permission::kReadPersonalData,
+    Permission::kWriteCustomers, Permission::kManageConsents, Permission::kImportData,
+    Permission::kReadSegments,   Permission::kManageSegments, Permission::kReadReports,
+    Permission::kExportCustomer, Permission::kEraseCustomer,  Permission::kManageUsers,
     Permission::kReadAudit,      Permission::kManageKeys};
 
 // The one table of who may do what (see access.cc for the reasoning).
@@ -110,7 +111,8 @@ Result<Principal> Authenticate(Database& db, const Clock& clock, std::string_vie
                                std::string_view password);
 // kNotFound for an unknown user; kInvalidArgument for a short password. Ends the
 // user's sessions.
-Status SetPassword(Database& db, const Clock& clock, std::string_view name, std::string_view password);
+Status SetPassword(Database& db, const Clock& clock, std::string_view name,
+                   std::string_view password);
 // Refuses further sign-ins and ends the user's sessions. kNotFound when unknown.
 Status DisableUser(Database& db, const Clock& clock, std::string_view name);
 Result<std::vector<User>> ListUsers(Database& db);
@@ -149,6 +151,8 @@ struct NewApiKey {
   std::string plain;  // "pat_" + 43 base64url characters; shown once, never stored
 };
 
+// Creates a key; `plain` is the only copy of the key there will ever be.
+// `created_by` is the creator's actor name. kInvalidArgument for an empty name.
 Result<NewApiKey> CreateApiKey(Database& db, const Clock& clock, std::string_view name, Role role,
                                std::string_view created_by);
 // The key's principal; kUnauthenticated when unknown or revoked. Updates
@@ -195,8 +199,8 @@ class KeyCache {
 // ---------------------------------------------------------------------------
 
 struct AuditEntry {
-  int64_t id = 0;  // set when read
-  Instant at;      // set by AppendAudit from the clock
+  int64_t id = 0;           // set when read
+  Instant at;               // set by AppendAudit from the clock
   std::string actor;        // ActorName(principal), or "cli:<user>"
   std::string action;       // "customer.read", "customer.erase", "user.create", ...
   std::string target_type;  // "customer", "user", "key", "segment", ...
@@ -211,11 +215,11 @@ struct AuditEntry {
 Result<int64_t> AppendAudit(Database& db, const Clock& clock, const AuditEntry& entry);
 
 struct AuditFilter {
-  std::string actor;                 // exact; empty: any
+  std::string actor;  // exact; empty: any
   std::optional<int64_t> customer_id;
-  std::string action_prefix;         // "customer." matches customer.read, customer.erase, ...
+  std::string action_prefix;            // "customer." matches customer.read, customer.erase, ...
   std::optional<Instant> since, until;  // [since, until)
-  int64_t before_id = 0;             // cursor: only entries with a smaller id; 0: from the newest
+  int64_t before_id = 0;  // cursor: only entries with a smaller id; 0: from the newest
   int limit = 100;
 };
 // Newest first. For the next page pass before_id = the last returned entry's id.
@@ -266,7 +270,8 @@ enum class IdentifierKind { kEmail, kPhone, kNationalId, kSourceKey };
 // Whether `value` (normalised as import stores it: the canonical email, E.164
 // phone, national id, or for kSourceKey the record's key with `source_id`) is a
 // tombstone of an erased person.
-Result<bool> IsErased(Database& db, IdentifierKind kind, std::string_view value, int64_t source_id = 0);
+Result<bool> IsErased(Database& db, IdentifierKind kind, std::string_view value,
+                      int64_t source_id = 0);
 
 // The tombstones loaded once, for bulk paths (imports, event collection): a
 // check is one keyed hash and a set look-up, no SQL. Not thread-safe.

@@ -11,7 +11,8 @@ Result<int64_t> AppendAudit(Database& db, const Clock& clock, const AuditEntry& 
   if (entry.action.empty()) return InvalidArgument("an audit entry needs an action");
   if (!entry.detail.empty()) {
     auto parsed = nlohmann::json::parse(entry.detail, nullptr, /*allow_exceptions=*/false);
-    if (!parsed.is_object()) return InvalidArgument("an audit entry's detail must be a JSON object");
+    if (!parsed.is_object())
+      return InvalidArgument("an audit entry's detail must be a JSON object");
   }
   Statement& q = db.Query("access-insert-audit");
   q.Bind(":at", clock.Now().micros)
@@ -32,8 +33,10 @@ Result<std::vector<AuditEntry>> QueryAudit(Database& db, const AuditFilter& filt
       .Bind(":actor", std::string_view(filter.actor))
       .BindOptional(":customer_id", filter.customer_id)
       .Bind(":action", std::string_view(filter.action_prefix))
-      .BindOptional(":since", filter.since ? std::optional<int64_t>(filter.since->micros) : std::nullopt)
-      .BindOptional(":until", filter.until ? std::optional<int64_t>(filter.until->micros) : std::nullopt)
+      .BindOptional(":since",
+                    filter.since ? std::optional<int64_t>(filter.since->micros) : std::nullopt)
+      .BindOptional(":until",
+                    filter.until ? std::optional<int64_t>(filter.until->micros) : std::nullopt)
       .Bind(":limit", static_cast<int64_t>(std::clamp(filter.limit, 1, 10'000)));
   std::vector<AuditEntry> out;
   while (true) {

@@ -20,9 +20,9 @@ using nlohmann::ordered_json;
 // explicitly; any other such table (added by a later migration) is exported
 // under "other" and swept by the erasure.
 const std::set<std::string, std::less<>> kKnownCustomerTables = {
-    "account_members", "consents",        "contact_points",     "customer_attributes",
-    "customer_tags",   "customer_traits", "events",             "identity_clusters",
-    "identity_golden", "identity_merge_log", "orders",          "segment_memberships"};
+    "account_members", "consents",           "contact_points", "customer_attributes",
+    "customer_tags",   "customer_traits",    "events",         "identity_clusters",
+    "identity_golden", "identity_merge_log", "orders",         "segment_memberships"};
 
 bool IsTimeColumn(std::string_view name) {
   return name == "at" || (name.size() > 3 && name.substr(name.size() - 3) == "_at");
@@ -48,7 +48,8 @@ ordered_json RowToJson(Statement& q) {
       }
     } else {
       std::string_view text = q.Text(c);
-      if (name == "properties" || name == "recommended_products" || name == "category_propensity_30d") {
+      if (name == "properties" || name == "recommended_products" ||
+          name == "category_propensity_30d") {
         auto parsed = ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
         row[name] = parsed.is_discarded() ? ordered_json(std::string(text)) : parsed;
       } else {
@@ -110,10 +111,14 @@ Result<int64_t> CountBy(Database& db, std::string_view query, int64_t id) {
 
 std::string_view KindName(IdentifierKind kind) {
   switch (kind) {
-    case IdentifierKind::kEmail: return "email";
-    case IdentifierKind::kPhone: return "phone";
-    case IdentifierKind::kNationalId: return "national_id";
-    case IdentifierKind::kSourceKey: return "source_key";
+    case IdentifierKind::kEmail:
+      return "email";
+    case IdentifierKind::kPhone:
+      return "phone";
+    case IdentifierKind::kNationalId:
+      return "national_id";
+    case IdentifierKind::kSourceKey:
+      return "source_key";
   }
   return "unknown";
 }
@@ -123,12 +128,14 @@ std::string_view KindName(IdentifierKind kind) {
 std::string CompactNationalId(std::string_view value) {
   std::string out;
   for (char c : value) {
-    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
 }
 
-std::string TombstoneHash(std::string_view key, IdentifierKind kind, std::string_view value, int64_t source_id) {
+std::string TombstoneHash(std::string_view key, IdentifierKind kind, std::string_view value,
+                          int64_t source_id) {
   std::string data(KindName(kind));
   data += '\0';
   if (kind == IdentifierKind::kSourceKey) {
@@ -156,8 +163,8 @@ Result<std::string> ReadTombstoneKey(Database& db) {
   if (hex.empty()) return std::string();
   std::string key(hex.size() / 2, '\0');
   size_t len = 0;
-  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(key.data()), key.size(), hex.data(), hex.size(), nullptr,
-                     &len, nullptr) != 0 ||
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(key.data()), key.size(), hex.data(),
+                     hex.size(), nullptr, &len, nullptr) != 0 ||
       len != crypto_generichash_KEYBYTES) {
     return DataLoss("the tombstone key in access_secrets is damaged");
   }
@@ -175,8 +182,8 @@ Result<std::string> EnsureTombstoneKey(Database& db) {
 }
 
 Result<IdentifierKind> ParseKind(std::string_view kind) {
-  for (IdentifierKind k : {IdentifierKind::kEmail, IdentifierKind::kPhone, IdentifierKind::kNationalId,
-                           IdentifierKind::kSourceKey}) {
+  for (IdentifierKind k : {IdentifierKind::kEmail, IdentifierKind::kPhone,
+                           IdentifierKind::kNationalId, IdentifierKind::kSourceKey}) {
     if (KindName(k) == kind) return k;
   }
   return Internal("unknown identifier kind '" + std::string(kind) + "'");
@@ -223,7 +230,8 @@ Result<std::string> ExportCustomer(Database& db, int64_t customer_id) {
   doc["traits"] = traits.empty() ? ordered_json(nullptr) : traits[0];
   ASSIGN_OR_RETURN(doc["source_records"], NamedRows(db, "privacy-source-records", customer_id));
   ASSIGN_OR_RETURN(doc["field_issues"], NamedRows(db, "privacy-field-issues", customer_id));
-  ASSIGN_OR_RETURN(doc["segment_memberships"], NamedRows(db, "privacy-segment-memberships", customer_id));
+  ASSIGN_OR_RETURN(doc["segment_memberships"],
+                   NamedRows(db, "privacy-segment-memberships", customer_id));
   ordered_json identity;
   ASSIGN_OR_RETURN(ordered_json cluster, NamedRows(db, "privacy-identity-cluster", customer_id));
   identity["cluster"] = cluster.empty() ? ordered_json(nullptr) : cluster[0];
@@ -239,7 +247,8 @@ Result<std::string> ExportCustomer(Database& db, int64_t customer_id) {
   ASSIGN_OR_RETURN(std::vector<std::string> tables, CustomerTables(db));
   for (const auto& table : tables) {
     if (kKnownCustomerTables.count(table)) continue;
-    ASSIGN_OR_RETURN(auto q, db.Prepare("SELECT * FROM " + QuoteIdentifier(table) + " WHERE customer_id = ?1"));
+    ASSIGN_OR_RETURN(
+        auto q, db.Prepare("SELECT * FROM " + QuoteIdentifier(table) + " WHERE customer_id = ?1"));
     q->Bind(1, customer_id);
     ASSIGN_OR_RETURN(ordered_json rows, Rows(*q));
     if (!rows.empty()) other[table] = std::move(rows);
@@ -283,11 +292,7 @@ Result<ErasurePlan> PlanErasure(Database& db, int64_t customer_id) {
     };
     for (const Counted& c : {Counted{"order_lines", "privacy-count-order-lines"},
                              Counted{"source_records", "privacy-count-source-records"},
-                             Counted{"field_issues", "privacy-count-field-issues"},
-                             Counted{"identity_golden", "privacy-count-identity-golden"},
-                             Counted{"identity_pairs", "privacy-count-identity-pairs"},
-                             Counted{"identity_review_queue", "privacy-count-identity-reviews"},
-                             Counted{"identity_decisions", "privacy-count-identity-decisions"}}) {
+                             Counted{"field_issues", "privacy-count-field-issues"}}) {
       ASSIGN_OR_RETURN(int64_t n, CountBy(db, c.query, id));
       plan.rows[c.table] += n;
     }
@@ -299,6 +304,18 @@ Result<ErasurePlan> PlanErasure(Database& db, int64_t customer_id) {
       identifiers.emplace(q.String(0), std::to_string(q.Int(2)) + ":" + q.String(1));
     }
   }
+  // Rows naming two customers are counted once, even when both are the person's.
+  std::string ids;
+  for (int64_t id : plan.customer_ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  for (const auto& [table, a, b] : {std::tuple{"identity_golden", "customer_id", "resolved_id"},
+                                    std::tuple{"identity_pairs", "left_id", "right_id"},
+                                    std::tuple{"identity_review_queue", "left_id", "right_id"},
+                                    std::tuple{"identity_decisions", "left_id", "right_id"}}) {
+    ASSIGN_OR_RETURN(int64_t n,
+                     db.QueryInt(std::string("SELECT count(*) FROM ") + table + " WHERE " + a +
+                                 " IN (" + ids + ") OR " + b + " IN (" + ids + ")"));
+    plan.rows[table] = n;
+  }
   for (int64_t id : plan.customer_ids) {
     Statement& q = db.Query("privacy-sharing-records");
     q.Bind(":id", id);
@@ -306,7 +323,8 @@ Result<ErasurePlan> PlanErasure(Database& db, int64_t customer_id) {
       ASSIGN_OR_RETURN(bool more, q.Step());
       if (!more) break;
       int64_t other = q.Int(0);
-      if (std::find(plan.customer_ids.begin(), plan.customer_ids.end(), other) == plan.customer_ids.end()) {
+      if (std::find(plan.customer_ids.begin(), plan.customer_ids.end(), other) ==
+          plan.customer_ids.end()) {
         plan.sharing_records.push_back(other);
       }
     }
@@ -321,8 +339,8 @@ Result<ErasurePlan> PlanErasure(Database& db, int64_t customer_id) {
   return plan;
 }
 
-Result<ErasurePlan> EraseCustomer(Database& db, const Clock& clock, int64_t customer_id, std::string_view actor,
-                                  std::string_view origin) {
+Result<ErasurePlan> EraseCustomer(Database& db, const Clock& clock, int64_t customer_id,
+                                  std::string_view actor, std::string_view origin) {
   if (actor.empty()) return InvalidArgument("an erasure needs an actor for the audit log");
   if (db.in_transaction()) return FailedPrecondition("an erasure runs in its own transaction");
   // Overwrite deleted content in the file rather than leave it in free pages;
@@ -368,12 +386,14 @@ Result<ErasurePlan> EraseCustomer(Database& db, const Clock& clock, int64_t cust
       }
       // Rows that do not cascade from customers; field issues before the orders
       // and events they name.
-      for (const char* query : {"privacy-delete-field-issues", "privacy-delete-source-records",
-                                "privacy-delete-identity-golden", "privacy-delete-identity-pairs"}) {
+      for (const char* query :
+           {"privacy-delete-field-issues", "privacy-delete-source-records",
+            "privacy-delete-identity-golden", "privacy-delete-identity-pairs"}) {
         RETURN_IF_ERROR(db.Query(query).Bind(":id", id).Run());
       }
       for (const auto& table : tables) {
-        RETURN_IF_ERROR(db.Exec("DELETE FROM " + QuoteIdentifier(table) + " WHERE customer_id = " + std::to_string(id)));
+        RETURN_IF_ERROR(db.Exec("DELETE FROM " + QuoteIdentifier(table) +
+                                " WHERE customer_id = " + std::to_string(id)));
       }
       RETURN_IF_ERROR(db.Query("privacy-delete-customer").Bind(":id", id).Run());
     }
@@ -403,7 +423,8 @@ Result<ErasurePlan> EraseCustomer(Database& db, const Clock& clock, int64_t cust
 // Tombstone look-ups
 // ---------------------------------------------------------------------------
 
-Result<bool> IsErased(Database& db, IdentifierKind kind, std::string_view value, int64_t source_id) {
+Result<bool> IsErased(Database& db, IdentifierKind kind, std::string_view value,
+                      int64_t source_id) {
   ASSIGN_OR_RETURN(std::string key, ReadTombstoneKey(db));
   if (key.empty()) return false;
   Statement& q = db.Query("privacy-find-tombstone");
@@ -426,9 +447,11 @@ Result<TombstoneChecker> TombstoneChecker::Load(Database& db) {
   return checker;
 }
 
-bool TombstoneChecker::IsErased(IdentifierKind kind, std::string_view value, int64_t source_id) const {
+bool TombstoneChecker::IsErased(IdentifierKind kind, std::string_view value,
+                                int64_t source_id) const {
   if (hashes_.empty() || value.empty()) return false;
-  return hashes_.count(std::string(KindName(kind)) + ":" + TombstoneHash(key_, kind, value, source_id)) > 0;
+  return hashes_.count(std::string(KindName(kind)) + ":" +
+                       TombstoneHash(key_, kind, value, source_id)) > 0;
 }
 
 }  // namespace patron::access

@@ -9,8 +9,8 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -49,8 +49,8 @@ std::string CliActor() {
 
 }  // namespace
 
-Status AuditFromCli(Database& db, std::string action, std::string target_type, std::string target_id,
-                    std::optional<int64_t> customer_id, std::string detail) {
+Status AuditFromCli(Database& db, std::string action, std::string target_type,
+                    std::string target_id, std::optional<int64_t> customer_id, std::string detail) {
   access::AuditEntry e;
   e.actor = CliActor();
   e.action = std::move(action);
@@ -66,8 +66,8 @@ namespace {
 
 Status Audit(Database& db, std::string action, std::string target_type, std::string target_id,
              std::optional<int64_t> customer_id = std::nullopt, std::string detail = {}) {
-  return AuditFromCli(db, std::move(action), std::move(target_type), std::move(target_id), customer_id,
-                      std::move(detail));
+  return AuditFromCli(db, std::move(action), std::move(target_type), std::move(target_id),
+                      customer_id, std::move(detail));
 }
 
 Result<std::string> ReadPassword(bool from_stdin) {
@@ -102,10 +102,11 @@ int RunUserAdd(const GlobalOptions& g, const AccessArgs& a) {
                    ordered_json{{"role", a.role}}.dump());
   if (!s.ok()) return Fail(s);
   if (g.json) {
-    std::cout << ordered_json{{"id", user->id}, {"name", user->name}, {"role", a.role}}.dump(2) << "\n";
+    std::cout << ordered_json{{"id", user->id}, {"name", user->name}, {"role", a.role}}.dump(2)
+              << "\n";
   } else {
-    std::printf("Created user '%s' (id %lld, role %s)\n", user->name.c_str(), static_cast<long long>(user->id),
-                a.role.c_str());
+    std::printf("Created user '%s' (id %lld, role %s)\n", user->name.c_str(),
+                static_cast<long long>(user->id), a.role.c_str());
   }
   return 0;
 }
@@ -129,10 +130,12 @@ int RunUserList(const GlobalOptions& g) {
     return 0;
   }
   if (users->empty()) {
-    std::printf("No users yet: add one with `patron user add NAME --role admin --password-stdin`\n");
+    std::printf(
+        "No users yet: add one with `patron user add NAME --role admin --password-stdin`\n");
     return 0;
   }
-  std::printf("%-5s %-24s %-10s %-27s %-27s %s\n", "ID", "NAME", "ROLE", "CREATED", "LAST LOGIN", "STATUS");
+  std::printf("%-5s %-24s %-10s %-27s %-27s %s\n", "ID", "NAME", "ROLE", "CREATED", "LAST LOGIN",
+              "STATUS");
   for (const auto& u : *users) {
     std::printf("%-5lld %-24s %-10s %-27s %-27s %s\n", static_cast<long long>(u.id), u.name.c_str(),
                 std::string(access::RoleName(u.role)).c_str(), FormatInstant(u.created_at).c_str(),
@@ -175,17 +178,22 @@ int RunKeyCreate(const GlobalOptions& g, const AccessArgs& a) {
                    ordered_json{{"role", a.role}}.dump());
   if (!s.ok()) return Fail(s);
   if (g.json) {
-    std::cout << ordered_json{{"id", key->key.id}, {"name", key->key.name}, {"role", a.role}, {"key", key->plain}}
+    std::cout << ordered_json{{"id", key->key.id},
+                              {"name", key->key.name},
+                              {"role", a.role},
+                              {"key", key->plain}}
                      .dump(2)
               << "\n";
     return 0;
   }
-  std::printf("Created API key %lld '%s' (role %s):\n\n  %s\n\n", static_cast<long long>(key->key.id),
-              key->key.name.c_str(), a.role.c_str(), key->plain.c_str());
+  std::printf("Created API key %lld '%s' (role %s):\n\n  %s\n\n",
+              static_cast<long long>(key->key.id), key->key.name.c_str(), a.role.c_str(),
+              key->plain.c_str());
   std::printf("Copy it now: it will not be shown again (only its hash is stored).\n");
   if (*role == access::Role::kCollector) {
-    std::printf("It is a Segment write key: events sent with it are stored under the source '%s'.\n",
-                key->key.name.c_str());
+    std::printf(
+        "It is a Segment write key: events sent with it are stored under the source '%s'.\n",
+        key->key.name.c_str());
   }
   return 0;
 }
@@ -211,16 +219,18 @@ int RunKeyList(const GlobalOptions& g) {
     return 0;
   }
   if (keys->empty()) {
-    std::printf("No API keys yet: create one with `patron key create --name web --role collector`\n");
+    std::printf(
+        "No API keys yet: create one with `patron key create --name web --role collector`\n");
     return 0;
   }
-  std::printf("%-5s %-20s %-10s %-15s %-27s %-27s %s\n", "ID", "NAME", "ROLE", "KEY", "CREATED", "LAST USED",
-              "STATUS");
+  std::printf("%-5s %-20s %-10s %-15s %-27s %-27s %s\n", "ID", "NAME", "ROLE", "KEY", "CREATED",
+              "LAST USED", "STATUS");
   for (const auto& k : *keys) {
     std::string status = k.revoked_at ? "revoked " + FormatInstant(*k.revoked_at) : "active";
-    std::printf("%-5lld %-20s %-10s %-15s %-27s %-27s %s\n", static_cast<long long>(k.id), k.name.c_str(),
-                std::string(access::RoleName(k.role)).c_str(), (k.prefix + "...").c_str(),
-                FormatInstant(k.created_at).c_str(), When(k.last_used_at).c_str(), status.c_str());
+    std::printf("%-5lld %-20s %-10s %-15s %-27s %-27s %s\n", static_cast<long long>(k.id),
+                k.name.c_str(), std::string(access::RoleName(k.role)).c_str(),
+                (k.prefix + "...").c_str(), FormatInstant(k.created_at).c_str(),
+                When(k.last_used_at).c_str(), status.c_str());
   }
   return 0;
 }
@@ -259,11 +269,17 @@ int RunAudit(const GlobalOptions& g, const AccessArgs& a) {
   if (g.json) {
     ordered_json out = ordered_json::array();
     for (const auto& e : *entries) {
-      ordered_json j{{"id", e.id},         {"at", FormatInstant(e.at)},     {"actor", e.actor},
-                     {"action", e.action}, {"target_type", e.target_type}, {"target_id", e.target_id},
-                     {"customer_id", e.customer_id ? ordered_json(*e.customer_id) : ordered_json(nullptr)},
-                     {"origin", e.origin}};
-      j["detail"] = e.detail.empty() ? ordered_json(nullptr) : ordered_json::parse(e.detail, nullptr, false);
+      ordered_json j{
+          {"id", e.id},
+          {"at", FormatInstant(e.at)},
+          {"actor", e.actor},
+          {"action", e.action},
+          {"target_type", e.target_type},
+          {"target_id", e.target_id},
+          {"customer_id", e.customer_id ? ordered_json(*e.customer_id) : ordered_json(nullptr)},
+          {"origin", e.origin}};
+      j["detail"] =
+          e.detail.empty() ? ordered_json(nullptr) : ordered_json::parse(e.detail, nullptr, false);
       out.push_back(std::move(j));
     }
     std::cout << out.dump(2) << "\n";
@@ -273,14 +289,14 @@ int RunAudit(const GlobalOptions& g, const AccessArgs& a) {
     std::printf("No audit entries match\n");
     return 0;
   }
-  std::printf("%-6s %-27s %-20s %-18s %-16s %-9s %s\n", "ID", "AT", "ACTOR", "ACTION", "TARGET", "CUSTOMER",
-              "ORIGIN");
+  std::printf("%-6s %-27s %-20s %-18s %-16s %-9s %s\n", "ID", "AT", "ACTOR", "ACTION", "TARGET",
+              "CUSTOMER", "ORIGIN");
   for (const auto& e : *entries) {
     std::string target = e.target_type.empty() ? "-" : e.target_type + ":" + e.target_id;
     std::string customer = e.customer_id ? std::to_string(*e.customer_id) : "-";
     std::printf("%-6lld %-27s %-20s %-18s %-16s %-9s %s\n", static_cast<long long>(e.id),
-                FormatInstant(e.at).c_str(), e.actor.c_str(), e.action.c_str(), target.c_str(), customer.c_str(),
-                e.origin.c_str());
+                FormatInstant(e.at).c_str(), e.actor.c_str(), e.action.c_str(), target.c_str(),
+                customer.c_str(), e.origin.c_str());
   }
   if (static_cast<int>(entries->size()) == f.limit) {
     std::printf("(more with --before %lld)\n", static_cast<long long>(entries->back().id));
@@ -293,8 +309,8 @@ int RunCustomerExport(const GlobalOptions& g, const AccessArgs& a) {
   if (!db.ok()) return Fail(db.status());
   auto doc = access::ExportCustomer(**db, a.customer_id);
   if (!doc.ok()) return Fail(doc.status());
-  Status s = Audit(**db, "customer.export", "customer", std::to_string(a.customer_id), a.customer_id,
-                   ordered_json{{"to", a.out.empty() ? "stdout" : "file"}}.dump());
+  Status s = Audit(**db, "customer.export", "customer", std::to_string(a.customer_id),
+                   a.customer_id, ordered_json{{"to", a.out.empty() ? "stdout" : "file"}}.dump());
   if (!s.ok()) return Fail(s);
   if (a.out.empty()) {
     std::cout << *doc << "\n";
@@ -313,8 +329,8 @@ int RunCustomerExport(const GlobalOptions& g, const AccessArgs& a) {
   }
   written = ::close(fd) == 0 && written;
   if (!written) return Fail(IoError("cannot write '" + a.out + "': " + std::strerror(errno)));
-  std::fprintf(stderr, "Wrote everything held about customer %lld to %s\n", static_cast<long long>(a.customer_id),
-               a.out.c_str());
+  std::fprintf(stderr, "Wrote everything held about customer %lld to %s\n",
+               static_cast<long long>(a.customer_id), a.out.c_str());
   return 0;
 }
 
@@ -330,7 +346,9 @@ void PrintPlan(const access::ErasurePlan& plan) {
   if (!plan.sharing_records.empty()) {
     std::printf("Not erased: customer records sharing an email or phone with this person:");
     for (int64_t id : plan.sharing_records) std::printf(" %lld", static_cast<long long>(id));
-    std::printf("\n  (the same person in another source? `patron identity resolve` links them; or erase them too)\n");
+    std::printf(
+        "\n  (the same person in another source? `patron identity resolve` links them; or erase "
+        "them too)\n");
   }
 }
 
@@ -351,7 +369,8 @@ int RunCustomerErase(const GlobalOptions& g, const AccessArgs& a) {
     if (g.json) {
       std::cout << PlanJson(*plan, false).dump(2) << "\n";
     } else {
-      std::printf("Erasing customer %lld would delete, irreversibly:\n", static_cast<long long>(a.customer_id));
+      std::printf("Erasing customer %lld would delete, irreversibly:\n",
+                  static_cast<long long>(a.customer_id));
       PrintPlan(*plan);
     }
     std::fprintf(stderr, "patron: nothing was erased; run again with --yes to erase\n");
@@ -377,29 +396,36 @@ int RunCustomerErase(const GlobalOptions& g, const AccessArgs& a) {
 void AddAccessCommands(CLI::App& app, const GlobalOptions& globals, Action& action) {
   static AccessArgs a;
 
-  auto* user = app.add_subcommand("user", "Users of the web UI and API (passwords hashed with argon2id)");
+  auto* user =
+      app.add_subcommand("user", "Users of the web UI and API (passwords hashed with argon2id)");
   user->require_subcommand(1);
-  auto* add = user->add_subcommand("add", "Add a user; the password comes from stdin or PATRON_PASSWORD");
+  auto* add =
+      user->add_subcommand("add", "Add a user; the password comes from stdin or PATRON_PASSWORD");
   add->add_option("name", a.user_name, "User name")->required();
   add->add_option("--role", a.role, "admin|marketer|analyst|support|collector")
       ->required()
       ->check(CLI::IsMember({"admin", "marketer", "analyst", "support", "collector"}));
-  add->add_flag("--password-stdin", a.password_stdin, "Read the password from the first line of standard input");
+  add->add_flag("--password-stdin", a.password_stdin,
+                "Read the password from the first line of standard input");
   add->callback([&] { action = [&] { return RunUserAdd(globals, a); }; });
   auto* list = user->add_subcommand("list", "List users");
   list->callback([&] { action = [&] { return RunUserList(globals); }; });
-  auto* disable = user->add_subcommand("disable", "Stop a user from signing in and end their sessions");
+  auto* disable =
+      user->add_subcommand("disable", "Stop a user from signing in and end their sessions");
   disable->add_option("name", a.user_name, "User name")->required();
   disable->callback([&] { action = [&] { return RunUserDisable(globals, a); }; });
   auto* passwd = user->add_subcommand("passwd", "Set a user's password (stdin or PATRON_PASSWORD)");
   passwd->add_option("name", a.user_name, "User name")->required();
-  passwd->add_flag("--password-stdin", a.password_stdin, "Read the password from the first line of standard input");
+  passwd->add_flag("--password-stdin", a.password_stdin,
+                   "Read the password from the first line of standard input");
   passwd->callback([&] { action = [&] { return RunUserPasswd(globals, a); }; });
 
   auto* key = app.add_subcommand("key", "API keys; collector keys are Segment write keys");
   key->require_subcommand(1);
   auto* create = key->add_subcommand("create", "Create an API key (shown once)");
-  create->add_option("--name", a.key_name, "What the key is for; a collector key's events get this source")
+  create
+      ->add_option("--name", a.key_name,
+                   "What the key is for; a collector key's events get this source")
       ->required();
   create->add_option("--role", a.role, "admin|marketer|analyst|support|collector")
       ->required()
@@ -411,24 +437,29 @@ void AddAccessCommands(CLI::App& app, const GlobalOptions& globals, Action& acti
   revoke->add_option("id", a.key_id, "Key id (see `patron key list`)")->required();
   revoke->callback([&] { action = [&] { return RunKeyRevoke(globals, a); }; });
 
-  auto* audit = app.add_subcommand("audit", "The audit log: who read or changed what, newest first");
+  auto* audit =
+      app.add_subcommand("audit", "The audit log: who read or changed what, newest first");
   audit->add_option("--actor", a.audit_actor, "Only this actor (user:NAME, key:ID, cli:USER)");
   audit->add_option("--customer", a.audit_customer, "Only entries about this customer id");
-  audit->add_option("--action", a.audit_action, "Only actions starting with this (customer., user.create)");
+  audit->add_option("--action", a.audit_action,
+                    "Only actions starting with this (customer., user.create)");
   audit->add_option("--since", a.audit_since, "From this time (ISO 8601)");
   audit->add_option("--until", a.audit_until, "Before this time (ISO 8601)");
   audit->add_option("--before", a.audit_before, "Only entries older than this id (paging)");
-  audit->add_option("--limit", a.audit_limit, "At most this many entries (default 50)")->check(CLI::Range(1, 10000));
+  audit->add_option("--limit", a.audit_limit, "At most this many entries (default 50)")
+      ->check(CLI::Range(1, 10000));
   audit->callback([&] { action = [&] { return RunAudit(globals, a); }; });
 }
 
 void AddCustomerPrivacyCommands(CLI::App& customer, const GlobalOptions& globals, Action& action) {
   static AccessArgs a;
-  auto* exp = customer.add_subcommand("export", "Everything held about one customer, as JSON (R28)");
+  auto* exp =
+      customer.add_subcommand("export", "Everything held about one customer, as JSON (R28)");
   exp->add_option("id", a.customer_id, "Customer id")->required();
   exp->add_option("--out", a.out, "Write to this file (mode 0600) instead of stdout");
   exp->callback([&] { action = [&] { return RunCustomerExport(globals, a); }; });
-  auto* erase = customer.add_subcommand("erase", "Erase a customer everywhere, keeping hashed tombstones (R28)");
+  auto* erase = customer.add_subcommand(
+      "erase", "Erase a customer everywhere, keeping hashed tombstones (R28)");
   erase->add_option("id", a.customer_id, "Customer id")->required();
   erase->add_flag("--yes", a.yes, "Really erase; without it, show what would be deleted");
   erase->callback([&] { action = [&] { return RunCustomerErase(globals, a); }; });

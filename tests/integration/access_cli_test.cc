@@ -39,8 +39,9 @@ CommandResult RunWithInput(const std::vector<std::string>& args, const std::stri
 class AccessCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("patron_access_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("patron_access_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     db_ = (dir_ / "patron.db").string();
@@ -59,12 +60,15 @@ class AccessCliTest : public ::testing::Test {
 
 TEST_F(AccessCliTest, UsersKeysAndAudit) {
   const std::string password = "a long enough passphrase";
-  CommandResult add = RunWithInput(Args({"user", "add", "sara", "--role", "support", "--password-stdin"}), password);
+  CommandResult add = RunWithInput(
+      Args({"user", "add", "sara", "--role", "support", "--password-stdin"}), password);
   ASSERT_EQ(add.exit_code, 0) << add.out;
   EXPECT_NE(add.out.find("Created user 'sara'"), std::string::npos) << add.out;
-  CommandResult dup = RunWithInput(Args({"user", "add", "sara", "--role", "admin", "--password-stdin"}), password);
+  CommandResult dup =
+      RunWithInput(Args({"user", "add", "sara", "--role", "admin", "--password-stdin"}), password);
   EXPECT_EQ(dup.exit_code, 1) << dup.out;
-  CommandResult short_pw = RunWithInput(Args({"user", "add", "ali", "--role", "admin", "--password-stdin"}), "short");
+  CommandResult short_pw =
+      RunWithInput(Args({"user", "add", "ali", "--role", "admin", "--password-stdin"}), "short");
   EXPECT_EQ(short_pw.exit_code, 1);
   EXPECT_NE(short_pw.out.find("at least 10 characters"), std::string::npos) << short_pw.out;
   CommandResult no_pw = RunPatron(Args({"user", "add", "ali", "--role", "admin"}));
@@ -76,7 +80,10 @@ TEST_F(AccessCliTest, UsersKeysAndAudit) {
   json u = json::parse(users.out);
   ASSERT_EQ(u.size(), 1u);
   EXPECT_EQ(u[0]["role"], "support");
-  ASSERT_EQ(RunWithInput(Args({"user", "passwd", "sara", "--password-stdin"}), "another long passphrase").exit_code, 0);
+  ASSERT_EQ(
+      RunWithInput(Args({"user", "passwd", "sara", "--password-stdin"}), "another long passphrase")
+          .exit_code,
+      0);
   ASSERT_EQ(RunPatron(Args({"user", "disable", "sara"})).exit_code, 0);
   EXPECT_EQ(RunPatron(Args({"user", "disable", "nobody"})).exit_code, 1);
 
@@ -105,8 +112,8 @@ TEST_F(AccessCliTest, UsersKeysAndAudit) {
     EXPECT_EQ(e["origin"], "cli");
     EXPECT_EQ(e["actor"].get<std::string>().rfind("cli:", 0), 0u);
   }
-  EXPECT_EQ(actions, (std::vector<std::string>{"key.revoke", "key.create", "user.disable", "user.password",
-                                               "user.create"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"key.revoke", "key.create", "user.disable",
+                                               "user.password", "user.create"}));
   CommandResult keys_only = RunPatron(Args({"audit", "--action", "key."}));
   EXPECT_NE(keys_only.out.find("key.create"), std::string::npos) << keys_only.out;
   EXPECT_EQ(keys_only.out.find("user.create"), std::string::npos) << keys_only.out;
@@ -116,10 +123,11 @@ TEST_F(AccessCliTest, ExportAndErase) {
   fs::path csv = dir_ / "customers.csv";
   {
     std::FILE* f = std::fopen(csv.c_str(), "w");
-    std::fputs("customer_id,given_name,family_name,email,city\n"
-               "C1,Sara,Rezaei,sara.rezaei@example.com,Tehran\n"
-               "C2,Erik,Lund,erik.lund@example.se,Uppsala\n",
-               f);
+    std::fputs(
+        "customer_id,given_name,family_name,email,city\n"
+        "C1,Sara,Rezaei,sara.rezaei@example.com,Tehran\n"
+        "C2,Erik,Lund,erik.lund@example.se,Uppsala\n",
+        f);
     std::fclose(f);
   }
   CommandResult imp = RunPatron(Args({"import", "customers", csv.string(), "--source", "crm"}));
@@ -146,7 +154,8 @@ TEST_F(AccessCliTest, ExportAndErase) {
   EXPECT_EQ(RunPatron(Args({"customer", "show", "1"})).exit_code, 1);
   EXPECT_EQ(RunPatron(Args({"customer", "export", "1"})).exit_code, 1);
 
-  CommandResult again = RunPatron(Args({"--json", "import", "customers", csv.string(), "--source", "crm"}), true);
+  CommandResult again =
+      RunPatron(Args({"--json", "import", "customers", csv.string(), "--source", "crm"}), true);
   ASSERT_EQ(again.exit_code, 0) << again.out;
   json report = json::parse(again.out);
   EXPECT_EQ(report["erased_skipped"], 1) << again.out;
@@ -157,7 +166,8 @@ TEST_F(AccessCliTest, ExportAndErase) {
   json a = json::parse(audit.out);
   ASSERT_GE(a.size(), 3u) << audit.out;
   EXPECT_EQ(a[0]["action"], "customer.erase");
-  EXPECT_EQ(audit.out.find("sara.rezaei"), std::string::npos) << "no personal values in the audit log";
+  EXPECT_EQ(audit.out.find("sara.rezaei"), std::string::npos)
+      << "no personal values in the audit log";
   bool exported = false, read = false;
   for (const auto& e : a) {
     exported |= e["action"] == "customer.export";

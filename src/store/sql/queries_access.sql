@@ -207,23 +207,11 @@ DELETE FROM source_records WHERE entity = 'customer' AND entity_id = :id;
 -- name: privacy-count-order-lines
 SELECT count(*) FROM order_lines WHERE order_id IN (SELECT id FROM orders WHERE customer_id = :id);
 
--- name: privacy-count-identity-golden
-SELECT count(*) FROM identity_golden WHERE customer_id = :id OR resolved_id = :id;
-
 -- name: privacy-delete-identity-golden
 DELETE FROM identity_golden WHERE customer_id = :id OR resolved_id = :id;
 
--- name: privacy-count-identity-pairs
-SELECT count(*) FROM identity_pairs WHERE left_id = :id OR right_id = :id;
-
 -- name: privacy-delete-identity-pairs
 DELETE FROM identity_pairs WHERE left_id = :id OR right_id = :id;
-
--- name: privacy-count-identity-reviews
-SELECT count(*) FROM identity_review_queue WHERE left_id = :id OR right_id = :id;
-
--- name: privacy-count-identity-decisions
-SELECT count(*) FROM identity_decisions WHERE left_id = :id OR right_id = :id;
 
 -- name: privacy-delete-customer
 DELETE FROM customers WHERE id = :id;

@@ -1,3 +1,5 @@
+#include "access/access.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 #include <sstream>
 #include <thread>
 
-#include "access/access.h"
 #include "store/store.h"
 
 namespace patron::access {
@@ -45,7 +46,8 @@ class AccessTest : public ::testing::Test {
 };
 
 TEST(Roles, TableMatchesTheRolesPurpose) {
-  for (Permission p : kAllPermissions) EXPECT_TRUE(RoleAllows(Role::kAdmin, p)) << PermissionName(p);
+  for (Permission p : kAllPermissions)
+    EXPECT_TRUE(RoleAllows(Role::kAdmin, p)) << PermissionName(p);
   // Support sees what an agent needs, not bulk or irreversible rights.
   EXPECT_TRUE(RoleAllows(Role::kSupport, Permission::kReadPersonalData));
   EXPECT_TRUE(RoleAllows(Role::kSupport, Permission::kManageConsents));
@@ -59,7 +61,8 @@ TEST(Roles, TableMatchesTheRolesPurpose) {
   EXPECT_FALSE(RoleAllows(Role::kAnalyst, Permission::kManageSegments));
   // Collectors only collect.
   for (Permission p : kAllPermissions) {
-    EXPECT_EQ(RoleAllows(Role::kCollector, p), p == Permission::kCollectEvents) << PermissionName(p);
+    EXPECT_EQ(RoleAllows(Role::kCollector, p), p == Permission::kCollectEvents)
+        << PermissionName(p);
   }
   EXPECT_FALSE(RoleAllows(Role::kMarketer, Permission::kEraseCustomer));
   EXPECT_FALSE(RoleAllows(Role::kMarketer, Permission::kManageKeys));
@@ -103,9 +106,11 @@ TEST_F(AccessTest, PasswordsAreHashedWithArgon2idAndChecked) {
   EXPECT_EQ(wrong.status().code(), StatusCode::kUnauthenticated);
   auto unknown = Authenticate(*db_, clock_, "nobody", password);
   EXPECT_EQ(unknown.status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(unknown.status().message(), wrong.status().message()) << "unknown users look like wrong passwords";
+  EXPECT_EQ(unknown.status().message(), wrong.status().message())
+      << "unknown users look like wrong passwords";
 
-  EXPECT_EQ(DatabaseBytes().find(password), std::string::npos) << "the plain password is in the database file";
+  EXPECT_EQ(DatabaseBytes().find(password), std::string::npos)
+      << "the plain password is in the database file";
 }
 
 TEST_F(AccessTest, UserRules) {
@@ -191,8 +196,10 @@ TEST_F(AccessTest, ApiKeysAreShownOnceAndStoredHashed) {
 
   auto admin = CreateApiKey(*db_, clock_, "ops", Role::kAnalyst, "cli:test");
   ASSERT_TRUE(admin.ok());
-  EXPECT_EQ(LookupWriteKey(*db_, clock_, admin->plain).status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(LookupApiKey(*db_, clock_, key->plain + "x").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(LookupWriteKey(*db_, clock_, admin->plain).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(LookupApiKey(*db_, clock_, key->plain + "x").status().code(),
+            StatusCode::kUnauthenticated);
 
   auto listed = ListApiKeys(*db_);
   ASSERT_TRUE(listed.ok());
@@ -205,7 +212,8 @@ TEST_F(AccessTest, ApiKeysAreShownOnceAndStoredHashed) {
   EXPECT_EQ(LookupApiKey(*db_, clock_, key->plain).status().code(), StatusCode::kUnauthenticated);
   EXPECT_TRUE(cache.LookupApiKey(*db_, clock_, key->plain).ok()) << "cached within its ttl";
   clock_.Advance(std::chrono::seconds(11));
-  EXPECT_FALSE(cache.LookupApiKey(*db_, clock_, key->plain).ok()) << "a revocation shows after the ttl";
+  EXPECT_FALSE(cache.LookupApiKey(*db_, clock_, key->plain).ok())
+      << "a revocation shows after the ttl";
   EXPECT_EQ(RevokeApiKey(*db_, clock_, 999).code(), StatusCode::kNotFound);
 }
 
@@ -227,7 +235,8 @@ TEST_F(AccessTest, KeyCacheIsSharedByThreads) {
       for (int i = 0; i < 200; ++i) {
         const std::string& key = keys[(t + i) % keys.size()];
         auto info = cache.LookupWriteKey(**db, clock, key);
-        (info.ok() && info->source == "source" + std::to_string((t + i) % keys.size()) ? ok : wrong)++;
+        (info.ok() && info->source == "source" + std::to_string((t + i) % keys.size()) ? ok
+                                                                                       : wrong)++;
       }
     });
   }

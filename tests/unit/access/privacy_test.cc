@@ -41,7 +41,9 @@ class PrivacyTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    path_ = (*dir_ / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db")).string();
+    path_ = (*dir_ /
+             (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db"))
+                .string();
     std::filesystem::remove(path_);
     auto db = Database::Open(path_);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
@@ -77,7 +79,8 @@ class PrivacyTest : public ::testing::Test {
   // other customer record shares (so that "others unaffected" is exact).
   int64_t PickCustomer() {
     auto id = db_->QueryInt(
-        "SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) "
+        "SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = "
+        "c.id) "
         "AND EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id) "
         "AND EXISTS (SELECT 1 FROM consents k WHERE k.customer_id = c.id) "
         "AND NOT EXISTS (SELECT 1 FROM contact_points a JOIN contact_points b ON a.kind = b.kind "
@@ -94,19 +97,30 @@ class PrivacyTest : public ::testing::Test {
     for (const std::string& sql : std::vector<std::string>{
              "INSERT INTO customer_tags VALUES (" + c + ", 'vip')",
              "INSERT INTO customer_attributes VALUES (" + c + ", 'national_id', '850101-1234')",
-             "INSERT INTO customer_traits(customer_id, lifecycle_stage, computed_at) VALUES (" + c + ", 'loyal', 1)",
-             "INSERT INTO segments(name, definition, created_at, updated_at) VALUES ('s', 'true', 1, 1)",
-             "INSERT INTO segment_memberships VALUES ((SELECT id FROM segments WHERE name = 's'), " + c + ", 1, NULL)",
-             "INSERT INTO field_issues(entity, entity_id, field, raw_value, reason, seen_at) VALUES ('customer', " + c +
-                 ", 'birth_date', 'soon', 'not a date', 1)",
-             "INSERT INTO field_issues(entity, entity_id, field, raw_value, reason, seen_at) SELECT 'order', id, "
-             "'channel', 'x', 'unknown', 1 FROM orders WHERE customer_id = " + c + " LIMIT 1",
+             "INSERT INTO customer_traits(customer_id, lifecycle_stage, computed_at) VALUES (" + c +
+                 ", 'loyal', 1)",
+             "INSERT INTO segments(name, definition, created_at, updated_at) VALUES ('s', 'true', "
+             "1, 1)",
+             "INSERT INTO segment_memberships VALUES ((SELECT id FROM segments WHERE name = "
+             "'s'), " +
+                 c + ", 1, NULL)",
+             "INSERT INTO field_issues(entity, entity_id, field, raw_value, reason, seen_at) "
+             "VALUES ('customer', " +
+                 c + ", 'birth_date', 'soon', 'not a date', 1)",
+             "INSERT INTO field_issues(entity, entity_id, field, raw_value, reason, seen_at) "
+             "SELECT 'order', id, "
+             "'channel', 'x', 'unknown', 1 FROM orders WHERE customer_id = " +
+                 c + " LIMIT 1",
              "INSERT INTO identity_runs(started_at) VALUES (1)",
              "INSERT INTO identity_clusters VALUES (" + c + ", " + c + ", 1, 1)",
-             "INSERT INTO identity_golden VALUES (" + c + ", 'email', 'x@example.com', " + c + ", NULL, 'verified', 1, 0.9)",
-             "INSERT INTO identity_merge_log(run_id, at, action, customer_id, resolved_id, previous_resolved_id, reason) "
-             "VALUES (1, 1, 'merge', " + c + ", " + c + ", " + c + ", 'email')",
-             "INSERT INTO identity_pairs VALUES (" + c + ", " + c + " + 100000, 1, 'review', NULL, 0.6, 1.0)",
+             "INSERT INTO identity_golden VALUES (" + c + ", 'email', 'x@example.com', " + c +
+                 ", NULL, 'verified', 1, 0.9)",
+             "INSERT INTO identity_merge_log(run_id, at, action, customer_id, resolved_id, "
+             "previous_resolved_id, reason) "
+             "VALUES (1, 1, 'merge', " +
+                 c + ", " + c + ", " + c + ", 'email')",
+             "INSERT INTO identity_pairs VALUES (" + c + ", " + c +
+                 " + 100000, 1, 'review', NULL, 0.6, 1.0)",
          }) {
       ASSERT_TRUE(db_->Exec(sql).ok()) << sql;
     }
@@ -131,8 +145,13 @@ class PrivacyTest : public ::testing::Test {
       out[t] = Count("SELECT count(*) FROM " + t + " WHERE customer_id <> " + c);
     }
     out["customers"] = Count("SELECT count(*) FROM customers WHERE id <> " + c);
-    out["source_records"] = Count("SELECT count(*) FROM source_records WHERE NOT (entity = 'customer' AND entity_id = " + c + ")");
-    out["order_lines"] = Count("SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.customer_id <> " + c);
+    out["source_records"] = Count(
+        "SELECT count(*) FROM source_records WHERE NOT (entity = 'customer' AND entity_id = " + c +
+        ")");
+    out["order_lines"] = Count(
+        "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.customer_id "
+        "<> " +
+        c);
     return out;
   }
 
@@ -149,7 +168,8 @@ TEST_F(PrivacyTest, ExportHoldsEveryTablesDataAboutTheCustomer) {
   int64_t id = PickCustomer();
   ASSERT_GT(id, 0);
   AddDerivedRows(id);
-  AuditEntry read{0, {}, "user:sara", "customer.read", "customer", std::to_string(id), id, "10.0.0.1", ""};
+  AuditEntry read{0,  {},         "user:sara", "customer.read", "customer", std::to_string(id),
+                  id, "10.0.0.1", ""};
   ASSERT_TRUE(AppendAudit(*db_, clock_, read).ok());
 
   auto doc = ExportCustomer(*db_, id);
@@ -160,17 +180,25 @@ TEST_F(PrivacyTest, ExportHoldsEveryTablesDataAboutTheCustomer) {
   EXPECT_EQ(j["tags"], nlohmann::json::array({"vip"}));
   EXPECT_EQ(j["attributes"]["national_id"], "850101-1234");
   std::string c = std::to_string(id);
-  EXPECT_EQ(static_cast<int64_t>(j["contact_points"].size()), Count("SELECT count(*) FROM contact_points WHERE customer_id = " + c));
-  EXPECT_EQ(static_cast<int64_t>(j["consents"].size()), Count("SELECT count(*) FROM consents WHERE customer_id = " + c));
-  EXPECT_EQ(static_cast<int64_t>(j["orders"].size()), Count("SELECT count(*) FROM orders WHERE customer_id = " + c));
+  EXPECT_EQ(static_cast<int64_t>(j["contact_points"].size()),
+            Count("SELECT count(*) FROM contact_points WHERE customer_id = " + c));
+  EXPECT_EQ(static_cast<int64_t>(j["consents"].size()),
+            Count("SELECT count(*) FROM consents WHERE customer_id = " + c));
+  EXPECT_EQ(static_cast<int64_t>(j["orders"].size()),
+            Count("SELECT count(*) FROM orders WHERE customer_id = " + c));
   size_t lines = 0;
   for (const auto& o : j["orders"]) lines += o["lines"].size();
-  EXPECT_EQ(static_cast<int64_t>(lines), Count("SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.customer_id = " + c));
-  EXPECT_EQ(static_cast<int64_t>(j["events"].size()), Count("SELECT count(*) FROM events WHERE customer_id = " + c));
+  EXPECT_EQ(static_cast<int64_t>(lines), Count("SELECT count(*) FROM order_lines l JOIN orders o "
+                                               "ON o.id = l.order_id WHERE o.customer_id = " +
+                                               c));
+  EXPECT_EQ(static_cast<int64_t>(j["events"].size()),
+            Count("SELECT count(*) FROM events WHERE customer_id = " + c));
   EXPECT_TRUE(j["events"][0]["properties"].is_object());
-  EXPECT_EQ(static_cast<int64_t>(j["accounts"].size()), Count("SELECT count(*) FROM account_members WHERE customer_id = " + c));
-  EXPECT_EQ(static_cast<int64_t>(j["source_records"].size()),
-            Count("SELECT count(*) FROM source_records WHERE entity = 'customer' AND entity_id = " + c));
+  EXPECT_EQ(static_cast<int64_t>(j["accounts"].size()),
+            Count("SELECT count(*) FROM account_members WHERE customer_id = " + c));
+  EXPECT_EQ(
+      static_cast<int64_t>(j["source_records"].size()),
+      Count("SELECT count(*) FROM source_records WHERE entity = 'customer' AND entity_id = " + c));
   EXPECT_EQ(j["field_issues"].size(), 2u);
   EXPECT_EQ(j["traits"]["lifecycle_stage"], "loyal");
   EXPECT_EQ(j["segment_memberships"][0]["segment"], "s");
@@ -184,12 +212,18 @@ TEST_F(PrivacyTest, ExportHoldsEveryTablesDataAboutTheCustomer) {
 
   // Every table with rows about the customer has a section in the export.
   const std::map<std::string, std::string> section = {
-      {"account_members", "accounts"},          {"consents", "consents"},
-      {"contact_points", "contact_points"},     {"customer_attributes", "attributes"},
-      {"customer_tags", "tags"},                {"customer_traits", "traits"},
-      {"events", "events"},                     {"identity_clusters", "identity"},
-      {"identity_golden", "identity"},          {"identity_merge_log", "identity"},
-      {"orders", "orders"},                     {"segment_memberships", "segment_memberships"},
+      {"account_members", "accounts"},
+      {"consents", "consents"},
+      {"contact_points", "contact_points"},
+      {"customer_attributes", "attributes"},
+      {"customer_tags", "tags"},
+      {"customer_traits", "traits"},
+      {"events", "events"},
+      {"identity_clusters", "identity"},
+      {"identity_golden", "identity"},
+      {"identity_merge_log", "identity"},
+      {"orders", "orders"},
+      {"segment_memberships", "segment_memberships"},
       {"audit_log", "access_log"}};
   for (const auto& t : CustomerTables()) {
     if (Count("SELECT count(*) FROM " + t + " WHERE customer_id = " + c) == 0) continue;
@@ -210,13 +244,17 @@ TEST_F(PrivacyTest, EraseRemovesEveryRowAndReimportDoesNotResurrect) {
   std::string c = std::to_string(id);
   std::vector<std::string> emails;
   {
-    auto q = db_->Prepare("SELECT value FROM contact_points WHERE kind = 'email' AND customer_id = " + c);
+    auto q = db_->Prepare(
+        "SELECT value FROM contact_points WHERE kind = 'email' AND customer_id = " + c);
     ASSERT_TRUE(q.ok());
     while (*(*q)->Step()) emails.push_back((*q)->String(0));
   }
   std::vector<std::string> keys;
   {
-    auto q = db_->Prepare("SELECT source_id, source_key FROM source_records WHERE entity = 'customer' AND entity_id = " + c);
+    auto q = db_->Prepare(
+        "SELECT source_id, source_key FROM source_records WHERE entity = 'customer' AND entity_id "
+        "= " +
+        c);
     ASSERT_TRUE(q.ok());
     while (*(*q)->Step()) keys.push_back((*q)->String(0) + "/" + (*q)->String(1));
   }
@@ -235,7 +273,8 @@ TEST_F(PrivacyTest, EraseRemovesEveryRowAndReimportDoesNotResurrect) {
   EXPECT_EQ(plan->rows["field_issues"], 2);
   EXPECT_EQ(plan->rows["identity_pairs"], 1);
   EXPECT_GT(plan->identifiers, static_cast<int64_t>(keys.size()));
-  EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id = " + c), 1) << "planning changes nothing";
+  EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id = " + c), 1)
+      << "planning changes nothing";
 
   auto erased = EraseCustomer(*db_, clock_, id, "cli:test", "cli");
   ASSERT_TRUE(erased.ok()) << erased.status().ToString();
@@ -247,12 +286,19 @@ TEST_F(PrivacyTest, EraseRemovesEveryRowAndReimportDoesNotResurrect) {
     EXPECT_EQ(Count("SELECT count(*) FROM " + t + " WHERE customer_id = " + c), expected) << t;
   }
   EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id = " + c), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM source_records WHERE entity = 'customer' AND entity_id = " + c), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM field_issues WHERE entity = 'customer' AND entity_id = " + c), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM field_issues WHERE entity = 'order' AND entity_id NOT IN (SELECT id FROM orders)"), 0);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM source_records WHERE entity = 'customer' AND entity_id = " + c),
+      0);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM field_issues WHERE entity = 'customer' AND entity_id = " + c), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM field_issues WHERE entity = 'order' AND entity_id NOT IN "
+                  "(SELECT id FROM orders)"),
+            0);
   EXPECT_EQ(Count("SELECT count(*) FROM identity_golden WHERE resolved_id = " + c), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM identity_pairs WHERE left_id = " + c + " OR right_id = " + c), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM order_lines WHERE order_id NOT IN (SELECT id FROM orders)"), 0);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM identity_pairs WHERE left_id = " + c + " OR right_id = " + c), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM order_lines WHERE order_id NOT IN (SELECT id FROM orders)"),
+            0);
   EXPECT_EQ(Count("SELECT count(*) FROM accounts"), accounts_before) << "companies stay";
   EXPECT_GT(Count("SELECT generation FROM engine_generation"), generation_before);
   EXPECT_TRUE(db_->CheckIntegrity().ok());
@@ -275,7 +321,8 @@ TEST_F(PrivacyTest, EraseRemovesEveryRowAndReimportDoesNotResurrect) {
     EXPECT_TRUE(*IsErased(*db_, IdentifierKind::kEmail, e)) << e;
     EXPECT_EQ(Count("SELECT count(*) FROM erased_identifiers WHERE hash = '" + e + "'"), 0);
   }
-  EXPECT_TRUE(*IsErased(*db_, IdentifierKind::kNationalId, "8501011234")) << "compared without separators";
+  EXPECT_TRUE(*IsErased(*db_, IdentifierKind::kNationalId, "8501011234"))
+      << "compared without separators";
   EXPECT_FALSE(*IsErased(*db_, IdentifierKind::kEmail, "someone.else@example.com"));
   auto checker = TombstoneChecker::Load(*db_);
   ASSERT_TRUE(checker.ok());
@@ -287,7 +334,8 @@ TEST_F(PrivacyTest, EraseRemovesEveryRowAndReimportDoesNotResurrect) {
     std::ifstream in(path_, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    for (const auto& e : emails) EXPECT_EQ(ss.str().find(e), std::string::npos) << e << " is still in the file";
+    for (const auto& e : emails)
+      EXPECT_EQ(ss.str().find(e), std::string::npos) << e << " is still in the file";
   }
 
   // Importing the same files again does not bring the person back.
@@ -297,13 +345,15 @@ TEST_F(PrivacyTest, EraseRemovesEveryRowAndReimportDoesNotResurrect) {
   EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id = " + c), 0);
   for (const auto& k : keys) {
     size_t slash = k.find('/');
-    EXPECT_EQ(Count("SELECT count(*) FROM source_records WHERE entity = 'customer' AND source_id = " + k.substr(0, slash) +
-                    " AND source_key = '" + k.substr(slash + 1) + "'"),
-              0)
+    EXPECT_EQ(
+        Count("SELECT count(*) FROM source_records WHERE entity = 'customer' AND source_id = " +
+              k.substr(0, slash) + " AND source_key = '" + k.substr(slash + 1) + "'"),
+        0)
         << k;
   }
   for (const auto& e : emails) {
-    EXPECT_EQ(Count("SELECT count(*) FROM contact_points WHERE value = '" + e + "'"), 0) << e << " came back";
+    EXPECT_EQ(Count("SELECT count(*) FROM contact_points WHERE value = '" + e + "'"), 0)
+        << e << " came back";
   }
   auto others_reimported = OthersFingerprint(id);
   others_reimported.erase("identity_clusters");
@@ -312,7 +362,8 @@ TEST_F(PrivacyTest, EraseRemovesEveryRowAndReimportDoesNotResurrect) {
 
 TEST_F(PrivacyTest, ErasureOfAResolvedPersonTakesAllTheirRecords) {
   auto pair = db_->Prepare(
-      "SELECT a.customer_id, b.customer_id FROM contact_points a JOIN contact_points b ON a.kind = 'email' "
+      "SELECT a.customer_id, b.customer_id FROM contact_points a JOIN contact_points b ON a.kind = "
+      "'email' "
       "AND b.kind = 'email' AND a.value = b.value AND a.customer_id < b.customer_id LIMIT 1");
   ASSERT_TRUE(pair.ok());
   ASSERT_TRUE(*(*pair)->Step()) << "the demo data has the same person in two sources";
@@ -325,8 +376,12 @@ TEST_F(PrivacyTest, ErasureOfAResolvedPersonTakesAllTheirRecords) {
   EXPECT_NE(std::find(unresolved->sharing_records.begin(), unresolved->sharing_records.end(), left),
             unresolved->sharing_records.end())
       << "a record sharing the email is reported";
-  ASSERT_TRUE(db_->Exec("INSERT INTO identity_clusters VALUES (" + l + ", " + l + ", NULL, 1), (" + r + ", " + l +
-                        ", NULL, 1)")
+  ASSERT_TRUE(db_->Exec("INSERT INTO identity_clusters VALUES (" + l + ", " + l + ", NULL, 1), (" +
+                        r + ", " + l + ", NULL, 1)")
+                  .ok());
+  ASSERT_TRUE(db_->Exec("INSERT INTO identity_runs(started_at) VALUES (1)").ok());
+  ASSERT_TRUE(db_->Exec("INSERT INTO identity_pairs VALUES (" + l + ", " + r +
+                        ", 1, 'merge', 'email', 0.99, 9.0)")
                   .ok());
   auto erased = EraseCustomer(*db_, clock_, right, "cli:test");
   ASSERT_TRUE(erased.ok()) << erased.status().ToString();
@@ -334,12 +389,17 @@ TEST_F(PrivacyTest, ErasureOfAResolvedPersonTakesAllTheirRecords) {
   EXPECT_TRUE(std::find(erased->sharing_records.begin(), erased->sharing_records.end(), left) ==
               erased->sharing_records.end());
   EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id IN (" + l + ", " + r + ")"), 0);
+  EXPECT_EQ(erased->rows["customers"], 2);
+  EXPECT_EQ(erased->rows["identity_pairs"], 1)
+      << "a pair of two of the person's records is one row";
+  EXPECT_EQ(Count("SELECT count(*) FROM identity_pairs"), 0);
 }
 
 // Orders and events name people by another source's key, by email or by phone:
 // after an erasure, each of those ways is refused, in any source.
 TEST(TombstoneImport, OrdersAndEventsNamingAnErasedPersonAreSkipped) {
-  auto dir = std::filesystem::temp_directory_path() / ("patron_tombstone_import_" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() /
+             ("patron_tombstone_import_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto write = [&](const std::string& name, const std::string& text) {
@@ -354,13 +414,14 @@ TEST(TombstoneImport, OrdersAndEventsNamingAnErasedPersonAreSkipped) {
                              "order_id,customer_id,ordered_at,sku,quantity,unit_price\n"
                              "W1,C1,2026-01-02,P1,1,100\n"
                              "W2,C2,2026-01-03,P1,1,100\n");
-  std::string events = write("events.jsonl",
-                             "{\"event_id\":\"e1\",\"email\":\"sara.rezaei@example.com\",\"type\":\"page_view\","
-                             "\"occurred_at\":\"2026-01-02T10:00:00Z\"}\n"
-                             "{\"event_id\":\"e2\",\"phone\":\"+46701234567\",\"type\":\"page_view\","
-                             "\"occurred_at\":\"2026-01-02T11:00:00Z\"}\n"
-                             "{\"event_id\":\"e3\",\"email\":\"erik@example.se\",\"type\":\"page_view\","
-                             "\"occurred_at\":\"2026-01-02T12:00:00Z\"}\n");
+  std::string events =
+      write("events.jsonl",
+            "{\"event_id\":\"e1\",\"email\":\"sara.rezaei@example.com\",\"type\":\"page_view\","
+            "\"occurred_at\":\"2026-01-02T10:00:00Z\"}\n"
+            "{\"event_id\":\"e2\",\"phone\":\"+46701234567\",\"type\":\"page_view\","
+            "\"occurred_at\":\"2026-01-02T11:00:00Z\"}\n"
+            "{\"event_id\":\"e3\",\"email\":\"erik@example.se\",\"type\":\"page_view\","
+            "\"occurred_at\":\"2026-01-02T12:00:00Z\"}\n");
   std::string newcomers = write("list.csv",
                                 "email,given_name,attr.national_id\n"
                                 "someone.new@example.com,Nils,8501011234\n"
@@ -368,7 +429,10 @@ TEST(TombstoneImport, OrdersAndEventsNamingAnErasedPersonAreSkipped) {
   auto db = Database::Open((dir / "t.db").string());
   ASSERT_TRUE(db.ok());
   ManualClock clock(kNow);
-  ASSERT_TRUE((*db)->Exec("INSERT INTO attribute_definitions VALUES ('customer', 'national_id', 'text', NULL, 1)").ok());
+  ASSERT_TRUE((*db)
+                  ->Exec("INSERT INTO attribute_definitions VALUES ('customer', 'national_id', "
+                         "'text', NULL, 1)")
+                  .ok());
   auto import = [&](ingest::EntityKind kind, const std::string& path, const std::string& source) {
     ingest::ImportOptions io;
     io.kind = kind;
