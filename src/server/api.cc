@@ -899,15 +899,60 @@ void EraseCustomerRoute(Context& ctx) {
 
 constexpr std::chrono::hours kSessionTtl{12};
 
+// Password guessing: after kMaxFailures failed sign-ins from one address within
+// a minute, that address gets 429 until the minute is over.
+class SignInThrottle {
+ public:
+  static constexpr int kMaxFailures = 10;
+  bool Blocked(const std::string& address, Instant now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = failures_.find(address);
+    if (it == failures_.end()) return false;
+    if (now.micros - it->second.first.micros > 60'000'000) {
+      failures_.erase(it);
+      return false;
+    }
+    return it->second.second >= kMaxFailures;
+  }
+  void Failed(const std::string& address, Instant now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failures_.size() > 100000) failures_.clear();
+    auto& [since, count] = failures_[address];
+    if (count == 0 || now.micros - since.micros > 60'000'000) {
+      since = now;
+      count = 0;
+    }
+    ++count;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::pair<Instant, int>> failures_;
+};
+
+SignInThrottle& Throttle() {
+  static auto* throttle = new SignInThrottle();
+  return *throttle;
+}
+
 void SignIn(Context& ctx) {
   json body;
   if (!ParseBody(ctx, &body)) return;
   std::string name, password;
   if (!StringField(ctx, body, "name", &name, true) || !StringField(ctx, body, "password", &password, true)) return;
+  const Instant now = ctx.state.clock.Now();
+  if (Throttle().Blocked(ctx.req.remote_addr, now)) {
+    ctx.res.set_header("Retry-After", "60");
+    return SendError(ctx.res, Status(StatusCode::kResourceExhausted, "too many failed sign-ins; wait a minute"));
+  }
   Database* db = DbOr503(ctx);
   if (!db) return;
   auto principal = access::Authenticate(*db, ctx.state.clock, name, password);
-  if (!principal.ok()) return SendError(ctx.res, principal.status());
+  if (!principal.ok()) {
+    Throttle().Failed(ctx.req.remote_addr, now);
+    Audit(ctx, "session.failed", "user", "", 0, {{"reason", std::string(StatusCodeName(principal.status().code()))}});
+    return SendError(ctx.res, principal.status());
+  }
   auto token = access::CreateSession(*db, ctx.state.clock, principal->user_id, kSessionTtl);
   if (!token.ok()) return SendError(ctx.res, token.status());
   ctx.caller.name = access::ActorName(*principal);

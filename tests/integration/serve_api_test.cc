@@ -175,6 +175,27 @@ TEST_F(ServeApi, SessionsForTheWebApplication) {
   auto after = c.Get("/api/v1/me", headers);
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, 401);
+
+  // Guessing: ten failures in a minute, then 429 even for the right password.
+  int throttled = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto guess = c.Post("/api/v1/sessions", R"({"name":"agent","password":"guess number )" + std::to_string(i) + R"("})",
+                        "application/json");
+    ASSERT_TRUE(guess);
+    if (guess->status == 429) ++throttled;
+  }
+  EXPECT_GE(throttled, 1);
+  auto right = c.Post("/api/v1/sessions", R"({"name":"agent","password":"correct horse battery"})", "application/json");
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 429);
+  EXPECT_EQ(right->get_header_value("Retry-After"), "60");
+  json failures;
+  for (int i = 0; i < 50; ++i) {
+    failures = Json(Client(admin_).Get("/api/v1/audit?action=session.failed"));
+    if (failures["entries"].size() >= 10) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(failures["entries"].size(), 10u);
 }
 
 TEST_F(ServeApi, ImportSearchViewUpdateAndTimeline) {
