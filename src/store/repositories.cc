@@ -137,6 +137,8 @@ Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interact
     add("category_propensity_30d", q.IsNull(13) ? "" : q.String(13));
     add("lead_score", number(14, "%.1f"));
     add("lead_stage", q.IsNull(15) ? "" : q.String(15));
+    add("best_channel", q.IsNull(17) ? "" : q.String(17));
+    add("channel_response_rates", q.IsNull(18) ? "" : q.String(18));
     add("computed_at", FormatInstant(Instant{q.Int(16)}));
   }));
   RETURN_IF_ERROR(ForEachRow(db.Query("customer-contact-points").Bind(":id", id), [&](Statement& q) {
