@@ -173,6 +173,142 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
           .value();
   EXPECT_GT(expected, 0);
   EXPECT_EQ(c["count"].get<int64_t>(), expected);
+
+  // Recommendations and propensities are also rows that segments read; they
+  // agree with the JSON columns of the one customer view.
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_recommendations").value(),
+            (*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits t, "
+                           "json_each(t.recommended_products) r")
+                .value());
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_category_propensity").value(),
+            (*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits t, "
+                           "json_each(t.category_propensity_30d) p")
+                .value());
+  const int64_t phone_recommended =
+      (*db)
+          ->QueryInt("SELECT count(DISTINCT r.customer_id) FROM customer_recommendations r "
+                     "JOIN products p ON p.id = r.product_id JOIN categories k ON k.id = p.category_id "
+                     "WHERE k.slug = 'electronics/phones'")
+          .value();
+  EXPECT_GT(phone_recommended, 0);
+  Output recommended = Patron({"--db", db_, "--json", "segment", "count", "recommended(\"phones\")"});
+  ASSERT_EQ(recommended.exit_code, 0) << recommended.text;
+  EXPECT_EQ(json::parse(recommended.text)["count"].get<int64_t>(), phone_recommended);
+
+  // Best channel: the demo sends emails and SMS and some people click.
+  ASSERT_TRUE(s["channel_response_rates"].contains("email")) << score.text;
+  ASSERT_TRUE(s["channel_response_rates"].contains("sms")) << score.text;
+  for (const char* channel : {"email", "sms"}) {
+    const double rate = s["channel_response_rates"][channel]["rate"].get<double>();
+    EXPECT_GT(rate, 0.01) << channel;
+    EXPECT_LT(rate, 0.2) << channel;
+  }
+  const int64_t with_best =
+      (*db)->QueryInt("SELECT count(*) FROM customer_traits WHERE best_channel IS NOT NULL").value();
+  EXPECT_GT(with_best, 0);
+  EXPECT_EQ((*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits WHERE best_channel IS NOT NULL AND "
+                           "best_channel NOT IN ('email', 'sms')")
+                .value(),
+            0);
+  const int64_t chooser =
+      (*db)->QueryInt("SELECT min(customer_id) FROM customer_traits WHERE best_channel IS NOT NULL").value();
+  Output chooser_view = Patron({"--db", db_, "--json", "customer", "show", std::to_string(chooser)});
+  ASSERT_EQ(chooser_view.exit_code, 0) << chooser_view.text;
+  EXPECT_TRUE(json::parse(chooser_view.text)["traits"].contains("best_channel")) << chooser_view.text;
+  Output by_channel = Patron({"--db", db_, "--json", "segment", "count", "best_channel is not missing"});
+  ASSERT_EQ(by_channel.exit_code, 0) << by_channel.text;
+  EXPECT_EQ(json::parse(by_channel.text)["count"].get<int64_t>(), with_best);
+}
+
+// What a marketer relies on in `patron insight products` and the best channel,
+// on demo data whose generator has known skews: under-30s like phones and
+// respond to SMS, over-55s to email.
+TEST_F(ModelsCliTest, InsightsAndBestChannelShowTheDemosSkews) {
+  ImportDemo(3000);
+  Output score = Patron({"--db", db_, "model", "score", "--as-of", "2026-11-01"});
+  ASSERT_EQ(score.exit_code, 0) << score.text;
+  auto count = [&](const std::string& segment) {
+    Output out = Patron({"--db", db_, "--json", "segment", "count", segment, "--now", "2026-11-01T23:00:00Z"});
+    EXPECT_EQ(out.exit_code, 0) << out.text;
+    json j = json::parse(out.text, nullptr, false);
+    return j.is_discarded() ? int64_t{-1} : j["count"].get<int64_t>();
+  };
+  const std::string both = "reachable(email) and reachable(sms) and best_channel is not missing";
+  const double young = static_cast<double>(count(both + " and age < 30"));
+  const double old = static_cast<double>(count(both + " and age > 55"));
+  ASSERT_GT(young, 10);
+  ASSERT_GT(old, 10);
+  const double young_sms = static_cast<double>(count(both + " and age < 30 and best_channel = \"sms\"")) / young;
+  const double old_sms = static_cast<double>(count(both + " and age > 55 and best_channel = \"sms\"")) / old;
+  EXPECT_GT(young_sms, old_sms + 0.2) << "under 30: " << young_sms << ", over 55: " << old_sms;
+
+  for (const char* by : {"age", "city", "channel", "gender"}) {
+    Output insight = Patron({"--db", db_, "--json", "insight", "products", "--by", by, "--until", "2026-11-01"});
+    ASSERT_EQ(insight.exit_code, 0) << insight.text;
+    json r = json::parse(insight.text, nullptr, false);
+    ASSERT_FALSE(r.is_discarded()) << insight.text;
+    std::vector<json> rows = {r["all"]};
+    for (const auto& row : r["rows"]) rows.push_back(row);
+    ASSERT_GT(rows.size(), 8u) << by;  // every category and the top products
+    for (const auto& row : rows) {
+      double buyers = 0, revenue = 0;
+      int64_t buyer_count = 0;
+      for (const auto& cell : row["groups"]) {
+        buyers += cell["buyer_share"].get<double>();
+        revenue += cell["revenue_share"].get<double>();
+        buyer_count += cell["buyers"].get<int64_t>();
+      }
+      EXPECT_NEAR(buyers, 1.0, 1e-9) << by << " " << row["key"];
+      if (row["revenue_minor"].get<int64_t>() > 0) {
+        EXPECT_NEAR(revenue, 1.0, 1e-9) << by << " " << row["key"];
+      }
+      EXPECT_EQ(buyer_count, row["buyers"].get<int64_t>()) << by << " " << row["key"];
+    }
+    // All buyers are the customers with a purchase that was not cancelled or returned.
+    auto db = Database::Open(db_);
+    ASSERT_TRUE(db.ok());
+    EXPECT_EQ(r["all"]["buyers"].get<int64_t>(),
+              (*db)
+                  ->QueryInt("SELECT count(DISTINCT o.customer_id) FROM orders o JOIN order_lines l "
+                             "ON l.order_id = o.id WHERE o.status NOT IN ('cancelled', 'returned')")
+                  .value());
+    for (const auto& cell : r["all"]["groups"]) EXPECT_NEAR(cell["index"].get<double>(), 100, 1e-9);
+    if (std::string(by) == "age") {
+      // The generator makes under-30s 1.8 times as keen on phones.
+      double young_index = 0, older_index = 0;
+      for (const auto& row : r["rows"]) {
+        if (row["key"] != "electronics/phones") continue;
+        for (const auto& cell : row["groups"]) {
+          if (cell["group"] == "under 25") young_index = cell["index"].get<double>();
+          if (cell["group"] == "55-64") older_index = cell["index"].get<double>();
+        }
+      }
+      EXPECT_GT(young_index, 105);
+      EXPECT_GT(young_index, older_index + 10);
+    }
+  }
+  // --category keeps that category and the ones below it.
+  Output electronics = Patron({"--db", db_, "--json", "insight", "products", "--category", "electronics",
+                               "--until", "2026-11-01", "--top", "3"});
+  ASSERT_EQ(electronics.exit_code, 0) << electronics.text;
+  json e = json::parse(electronics.text);
+  int categories = 0, products = 0;
+  for (const auto& row : e["rows"]) {
+    if (row["kind"] == "category") {
+      ++categories;
+      EXPECT_EQ(row["key"].get<std::string>().rfind("electronics/", 0), 0u) << row["key"];
+    } else {
+      ++products;
+    }
+  }
+  EXPECT_EQ(categories, 3);  // phones, accessories, tablets
+  EXPECT_EQ(products, 3);
+  Output unknown = Patron({"--db", db_, "insight", "products", "--category", "no-such-thing"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.text.find("no product category"), std::string::npos) << unknown.text;
 }
 
 TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {
