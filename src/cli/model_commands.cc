@@ -19,6 +19,7 @@ struct ModelOptions {
   std::string until;  // YYYY-MM-DD; empty: today (UTC)
   int window_days = 730;
   double discount_rate = 0.10;
+  bool incremental = false;
   bool json = false;
 };
 
@@ -34,6 +35,7 @@ Result<models::ModelRunOptions> RunOptions(const ModelOptions& o) {
   }
   options.rfm_window_days = o.window_days;
   options.clv.annual_discount_rate = o.discount_rate;
+  options.incremental = o.incremental;
   return options;
 }
 
@@ -108,7 +110,8 @@ int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output
     json out = {{"as_of", options->until.ToString()}, {"customers", report->customers},
                 {"buyers", report->buyers},           {"used_stored_fit", report->used_stored_fit},
                 {"rfm_segments", json::object()},     {"lifecycle_stages", json::object()},
-                {"seconds", report->seconds}};
+                {"seconds", report->seconds},         {"incremental", report->incremental},
+                {"unchanged", report->unchanged}};
     for (const auto& [name, n] : report->rfm_segments) out["rfm_segments"][name] = n;
     for (const auto& [name, n] : report->lifecycle_stages) out["lifecycle_stages"][name] = n;
     out["lead_stages"] = json::object();
@@ -129,6 +132,13 @@ int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output
               static_cast<long long>(report->customers), static_cast<long long>(report->buyers),
               options->until.ToString().c_str(), report->seconds,
               report->used_stored_fit ? "" : " (fitted the CLV models first)");
+  if (report->incremental) {
+    std::printf("Incremental: only customers with new orders, events or profiles since the last scoring; "
+                "%lld kept their traits (the counts below are of the rescored).\n",
+                static_cast<long long>(report->unchanged));
+  } else if (o.incremental) {
+    std::printf("No earlier scoring as of this date with these settings: scored everyone.\n");
+  }
   std::printf("\nRFM group             customers\n");
   for (const auto& [name, n] : report->rfm_segments)
     std::printf("  %-20s %9lld\n", name.c_str(), static_cast<long long>(n));
@@ -510,6 +520,9 @@ void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& actio
       ->add_option("--discount-rate", score_options->discount_rate,
                    "Annual discount rate for CLV (default 0.10)")
       ->check(CLI::Range(0.0, 10.0));
+  score->add_flag("--incremental", score_options->incremental,
+                  "Rescore only customers with new orders, events or profiles since the last scoring "
+                  "of the same date (everyone when there is none)");
   score->add_flag("--json", score_options->json, "Print the summary as JSON");
   score->callback([&action, &globals] {
     action = [&globals] {

@@ -458,6 +458,10 @@ struct ModelRunOptions {
   // best_channel: a contact point verified or seen this many days before the
   // scoring date still counts (the `reachable(CHANNEL)` rule of segments).
   int64_t freshness_days = 365;
+  // ScoreCustomers: rescore only the customers created, or with orders or
+  // events added, since the last scoring (by id), when that scoring had the
+  // same date and settings; otherwise (and by default) score everyone.
+  bool incremental = false;
   // Gamma-Gamma is fitted per currency with at least this many repeat buyers;
   // other currencies fall back to each customer's own mean order value.
   int min_spend_fit_customers = 20;
@@ -504,11 +508,20 @@ struct ScoreReport {
   std::vector<ChannelRate> channel_rates;
   double seconds = 0;
   bool used_stored_fit = false;
+  // Incremental runs: `customers` and the counts above cover only the
+  // customers rescored; `unchanged` kept the traits of earlier scorings.
+  bool incremental = false;
+  int64_t unchanged = 0;
 };
 
 // Computes every customer's traits as of the end of `options.until` and
 // replaces the `customer_traits` table in one transaction. Uses the latest
-// stored CLV fit, fitting first when there is none.
+// stored CLV fit, fitting first when there is none. With
+// `options.incremental`, only customers whose inputs grew since the last
+// scoring are rescored (with population quantities — RFM quintiles, fits,
+// similarities, channel rates — from this run); changes to existing orders or
+// events (a status updated by a re-import) are seen only by a full scoring.
+// Each run is recorded in `model_score_runs`.
 Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
                                    const Clock& clock);
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -403,11 +404,87 @@ Result<std::optional<ClvFitReport>> LatestClvFit(Database& db) {
   return report;
 }
 
+namespace {
+
+// Where the store is: its engine generation and largest ids.
+struct StorePosition {
+  int64_t generation = 0, max_customer_id = 0, max_order_id = 0, max_event_id = 0;
+};
+
+Result<StorePosition> ReadStorePosition(Database& db) {
+  StorePosition p;
+  Statement& q = db.Query("models-store-position");
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (row) {
+    p.generation = q.Int(0);
+    p.max_customer_id = q.Int(1);
+    p.max_order_id = q.Int(2);
+    p.max_event_id = q.Int(3);
+  }
+  q.Reset();
+  return p;
+}
+
+// The settings that change the traits, as recorded with every scoring.
+std::string ScoreSettings(const ModelRunOptions& o) {
+  return nlohmann::json{{"rfm_window_days", o.rfm_window_days},
+                        {"discount_rate", o.clv.annual_discount_rate},
+                        {"freshness_days", o.freshness_days},
+                        {"recommendations", o.recommendations.count},
+                        {"channel_prior", o.channels.prior_messages}}
+      .dump();
+}
+
+// The customers to rescore incrementally (ascending), or nullopt for everyone:
+// no earlier scoring, or one with another date or other settings.
+Result<std::optional<std::vector<int64_t>>> ChangedCustomers(Database& db, const ModelRunOptions& o,
+                                                             bool* nothing_changed) {
+  *nothing_changed = false;
+  Statement& last = db.Query("models-last-score-run");
+  ASSIGN_OR_RETURN(bool row, last.Step());
+  if (!row || last.Text(0) != o.until.ToString() || last.Text(1) != ScoreSettings(o)) {
+    last.Reset();
+    return std::optional<std::vector<int64_t>>();
+  }
+  const int64_t customer = last.Int(2), order = last.Int(3), event = last.Int(4),
+                generation = last.Int(5);
+  last.Reset();
+  ASSIGN_OR_RETURN(StorePosition now, ReadStorePosition(db));
+  std::vector<int64_t> changed;
+  if (now.generation == generation) {
+    *nothing_changed = true;  // not a single write since that scoring
+    return std::optional<std::vector<int64_t>>(std::move(changed));
+  }
+  Statement& q = db.Query("models-changed-customers");
+  q.Bind(":customer", customer).Bind(":order", order).Bind(":event", event);
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    changed.push_back(q.Int(0));
+  }
+  q.Reset();
+  return std::optional<std::vector<int64_t>>(std::move(changed));
+}
+
+}  // namespace
+
 Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
                                    const Clock& clock) {
   const auto start = std::chrono::steady_clock::now();
   if (!options.until.IsValid()) return InvalidArgument("the scoring date is not a valid date");
   ScoreReport report;
+  std::optional<std::vector<int64_t>> only;  // incremental: the customers to rescore
+  if (options.incremental) {
+    bool nothing_changed = false;
+    ASSIGN_OR_RETURN(only, ChangedCustomers(db, options, &nothing_changed));
+    report.incremental = only.has_value();
+    if (nothing_changed) {
+      ASSIGN_OR_RETURN(report.unchanged, db.QueryInt("SELECT count(*) FROM customer_traits"));
+      report.used_stored_fit = true;
+      report.seconds = SecondsSince(start);
+      return report;
+    }
+  }
   ASSIGN_OR_RETURN(std::optional<ClvFitReport> fit, LatestClvFit(db));
   report.used_stored_fit = fit.has_value();
   if (!fit) {
@@ -509,15 +586,32 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
   const int64_t computed_at = clock.Now().micros;
   Transaction tx(db);
   RETURN_IF_ERROR(tx.Begin());
-  RETURN_IF_ERROR(db.Query("models-clear-traits").Run());
-  RETURN_IF_ERROR(db.Query("models-clear-recommendations").Run());
-  RETURN_IF_ERROR(db.Query("models-clear-propensity").Run());
+  if (!only) {
+    RETURN_IF_ERROR(db.Query("models-clear-traits").Run());
+    RETURN_IF_ERROR(db.Query("models-clear-recommendations").Run());
+    RETURN_IF_ERROR(db.Query("models-clear-propensity").Run());
+  } else {
+    for (int64_t id : *only) {
+      for (const char* name : {"models-delete-customer-traits", "models-delete-customer-recommendations",
+                               "models-delete-customer-propensity"}) {
+        RETURN_IF_ERROR(db.Query(name).Bind(":customer_id", id).Run());
+      }
+    }
+  }
+  size_t next_changed = 0;  // cursor into *only
   Statement& insert = db.Query("models-insert-traits");
   Statement& insert_recommendation = db.Query("models-insert-recommendation");
   Statement& insert_propensity = db.Query("models-insert-propensity");
   size_t buyer = 0, active = 0;
   int counts[kHoursPerWeek];
   for (int64_t id : customers) {
+    if (only) {
+      while (next_changed < only->size() && (*only)[next_changed] < id) ++next_changed;
+      if (next_changed == only->size() || (*only)[next_changed] != id) {
+        ++report.unchanged;
+        continue;
+      }
+    }
     while (buyer < table.buyers.size() && table.buyers[buyer].customer_id < id) ++buyer;
     while (active < activity.customer_ids.size() && activity.customer_ids[active] < id) ++active;
     LifecycleInput life;
@@ -650,6 +744,16 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
     ++report.customers;
   }
   RETURN_IF_ERROR(NoteEngineInputsChanged(db));  // segments read the traits
+  {
+    ASSIGN_OR_RETURN(StorePosition position, ReadStorePosition(db));
+    Statement& run = db.Query("models-insert-score-run");
+    run.Bind(":scored_at", computed_at).Bind(":as_of", options.until.ToString());
+    run.Bind(":options", ScoreSettings(options)).Bind(":incremental", int64_t{only ? 1 : 0});
+    run.Bind(":customers", report.customers).Bind(":max_customer_id", position.max_customer_id);
+    run.Bind(":max_order_id", position.max_order_id).Bind(":max_event_id", position.max_event_id);
+    run.Bind(":generation", position.generation);
+    RETURN_IF_ERROR(run.Run());
+  }
   RETURN_IF_ERROR(tx.Commit());
   report.rfm_segments.assign(rfm_counts.begin(), rfm_counts.end());
   report.lifecycle_stages.assign(stage_counts.begin(), stage_counts.end());

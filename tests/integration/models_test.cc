@@ -311,6 +311,81 @@ TEST_F(ModelsCliTest, InsightsAndBestChannelShowTheDemosSkews) {
   EXPECT_NE(unknown.text.find("no product category"), std::string::npos) << unknown.text;
 }
 
+// `model score --incremental` after an import of new orders rescores only the
+// buyers of those orders, and gives them exactly what a full scoring gives.
+TEST_F(ModelsCliTest, IncrementalScoringRescoresOnlyWhoChanged) {
+  ImportDemo(800);
+  const std::vector<std::string> score = {"--db", db_, "--json", "model", "score", "--as-of", "2026-11-01"};
+  auto run = [&](bool incremental) {
+    std::vector<std::string> args = score;
+    if (incremental) args.push_back("--incremental");
+    Output out = Patron(args);
+    EXPECT_EQ(out.exit_code, 0) << out.text;
+    json j = json::parse(out.text, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << out.text;
+    return j;
+  };
+  json full = run(false);
+  const int64_t customers = full["customers"].get<int64_t>();
+  ASSERT_GT(customers, 500);
+  EXPECT_FALSE(full["incremental"].get<bool>());
+  // Nothing new: nobody is rescored.
+  json idle = run(true);
+  EXPECT_TRUE(idle["incremental"].get<bool>());
+  EXPECT_EQ(idle["customers"].get<int64_t>(), 0);
+  EXPECT_EQ(idle["unchanged"].get<int64_t>(), customers);
+
+  // Two CRM customers buy again.
+  const std::string orders = (dir_ / "new_orders.csv").string();
+  {
+    std::FILE* f = std::fopen(orders.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(
+        "order_id,line_no,customer_id,ordered_at,status,channel,sku,category,quantity,unit_price,currency\n"
+        "NEW-1,1,CRM-000001,2026-11-01T10:00:00Z,completed,web,TAB-0001,electronics/tablets,1,500.00,EUR\n"
+        "NEW-2,1,CRM-000002,2026-11-01T11:00:00Z,completed,app,ACC-0011,electronics/phone-accessories,2,19.00,EUR\n",
+        f);
+    std::fclose(f);
+  }
+  auto db = Database::Open(db_);
+  ASSERT_TRUE(db.ok());
+  // Every trait but the time of scoring, per customer, for the ones not buying now.
+  const std::string others =
+      "SELECT group_concat(t.customer_id || coalesce(rfm_segment, '') || lifecycle_stage || purchase_days || "
+      "coalesce(p_alive, '') || coalesce(clv_12m_minor, '') || coalesce(recommended_products, '') || "
+      "coalesce(category_propensity_30d, '') || coalesce(best_channel, '') || coalesce(lead_stage, ''), ';') "
+      "FROM customer_traits t WHERE t.customer_id NOT IN (SELECT customer_id FROM orders WHERE order_number "
+      "LIKE 'NEW-%')";
+  auto text = [&](const std::string& sql) {
+    auto stmt = (*db)->Prepare(sql);
+    EXPECT_TRUE(stmt.ok()) << stmt.status().ToString();
+    auto row = (*stmt)->Step();
+    EXPECT_TRUE(row.ok() && *row);
+    return (*stmt)->IsNull(0) ? std::string() : (*stmt)->String(0);
+  };
+  Output imported = Patron({"--db", db_, "import", "orders", orders, "--source", "webshop"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.text;
+  const std::string others_before = text(others);  // the import writes no traits
+  const std::string buyers =
+      "SELECT group_concat(t.customer_id || rfm_segment || lifecycle_stage || purchase_days || p_alive || "
+      "clv_12m_minor || recommended_products || coalesce(best_channel, ''), ';') FROM customer_traits t "
+      "WHERE t.customer_id IN (SELECT customer_id FROM orders WHERE order_number LIKE 'NEW-%')";
+  const std::string buyers_before = text(buyers);
+
+  json incremental = run(true);
+  EXPECT_TRUE(incremental["incremental"].get<bool>());
+  EXPECT_EQ(incremental["customers"].get<int64_t>(), 2);
+  EXPECT_EQ(incremental["unchanged"].get<int64_t>(), customers - 2);
+  const std::string buyers_incremental = text(buyers);
+  EXPECT_TRUE(buyers_incremental != buyers_before);  // a new purchase changes their traits
+  EXPECT_GT(others_before.size(), 10000u);
+  EXPECT_TRUE(text(others) == others_before);        // nobody else was touched
+
+  json again = run(false);
+  EXPECT_EQ(again["customers"].get<int64_t>(), customers);
+  EXPECT_TRUE(text(buyers) == buyers_incremental);  // the same as a full scoring
+}
+
 TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {
   ImportDemo(3000);
   std::string split;

@@ -28,3 +28,18 @@ CREATE TABLE customer_category_propensity (
   p_30d       REAL NOT NULL CHECK (p_30d BETWEEN 0 AND 1),
   PRIMARY KEY (customer_id, category_id)
 ) WITHOUT ROWID;
+
+-- Every `patron model score`: what it saw, so that `--incremental` can rescore
+-- only the customers with new orders, events or profiles since then.
+CREATE TABLE model_score_runs (
+  id              INTEGER PRIMARY KEY,
+  scored_at       INTEGER NOT NULL,  -- microseconds
+  as_of           TEXT NOT NULL,     -- 'YYYY-MM-DD': the scoring date
+  options         TEXT NOT NULL CHECK (json_valid(options)),  -- settings that change traits
+  incremental     INTEGER NOT NULL CHECK (incremental IN (0, 1)),
+  customers       INTEGER NOT NULL,  -- customers (re)scored
+  max_customer_id INTEGER NOT NULL,  -- the largest ids seen
+  max_order_id    INTEGER NOT NULL,
+  max_event_id    INTEGER NOT NULL,
+  generation      INTEGER NOT NULL   -- engine generation after the scoring's own bump
+);

@@ -131,3 +131,36 @@ SELECT id, slug, name, parent_id FROM categories ORDER BY id;
 
 -- name: models-insight-products
 SELECT id, sku, name FROM products ORDER BY id;
+
+-- Incremental scoring.
+-- name: models-store-position
+SELECT (SELECT generation FROM engine_generation WHERE id = 1),
+       (SELECT coalesce(max(id), 0) FROM customers),
+       (SELECT coalesce(max(id), 0) FROM orders),
+       (SELECT coalesce(max(id), 0) FROM events);
+
+-- name: models-last-score-run
+SELECT as_of, options, max_customer_id, max_order_id, max_event_id, generation
+FROM model_score_runs ORDER BY id DESC LIMIT 1;
+
+-- name: models-insert-score-run
+INSERT INTO model_score_runs(scored_at, as_of, options, incremental, customers, max_customer_id, max_order_id,
+  max_event_id, generation)
+VALUES (:scored_at, :as_of, :options, :incremental, :customers, :max_customer_id, :max_order_id,
+  :max_event_id, :generation);
+
+-- Customers created, or with orders or events added, after the given ids.
+-- name: models-changed-customers
+SELECT id FROM customers WHERE id > :customer
+UNION SELECT customer_id FROM orders WHERE id > :order
+UNION SELECT customer_id FROM events WHERE id > :event
+ORDER BY 1;
+
+-- name: models-delete-customer-traits
+DELETE FROM customer_traits WHERE customer_id = :customer_id;
+
+-- name: models-delete-customer-recommendations
+DELETE FROM customer_recommendations WHERE customer_id = :customer_id;
+
+-- name: models-delete-customer-propensity
+DELETE FROM customer_category_propensity WHERE customer_id = :customer_id;
