@@ -1,4 +1,5 @@
-// `patron model` commands: fit the CLV models and score every customer.
+// `patron model` commands: fit the CLV models and score every customer; and
+// `patron insight products`, who buys what.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>

@@ -121,6 +121,8 @@ Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interact
     }
     add("rfm", rfm);
     add("lifecycle", q.IsNull(4) ? "" : q.String(4));
+    if (!q.IsNull(19) && q.Int(19) > 0) add("purchase_days", std::to_string(q.Int(19)));
+    if (!q.IsNull(20)) add("last_purchase_at", FormatInstant(Instant{q.Int(20)}));
     add("churn_risk", number(5, "%.2f"));
     add("p_alive", number(6, "%.2f"));
     add("expected_purchases_12m", number(7, "%.2f"));

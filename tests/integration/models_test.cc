@@ -160,7 +160,9 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
   ASSERT_EQ(view.exit_code, 0) << view.text;
   json v = json::parse(view.text, nullptr, false);
   ASSERT_FALSE(v.is_discarded()) << view.text;
-  for (const char* trait : {"rfm", "lifecycle", "churn_risk", "clv_12m", "recommended_products"}) {
+  for (const char* trait : {"rfm", "lifecycle", "purchase_days", "last_purchase_at", "churn_risk", "p_alive",
+                            "expected_purchases_12m", "clv_12m", "expected_order_value", "best_send_hour",
+                            "recommended_products"}) {
     EXPECT_TRUE(v["traits"].contains(trait)) << trait << " missing in " << v["traits"].dump();
   }
   Output segment = Patron({"--db", db_, "--json", "segment", "count", "churn_risk > 0.5 and rfm != \"champions\""});
