@@ -52,4 +52,12 @@ segment count 'did("cart_abandoned", within 90 days) then not bought() within 2 
   --description "Three or more orders this year"
 "$patron" --db "$db" segment list
 echo
+echo "== Models and insights (docs/models.md) =="
+echo "\$ patron model score --as-of 2026-11-01"
+"$patron" --db "$db" model score --as-of 2026-11-01
+echo
+echo "\$ patron insight products --by age --until 2026-11-01 --top 5"
+"$patron" --db "$db" insight products --by age --until 2026-11-01 --top 5
+echo
+segment explain 'propensity("electronics") > 0.02 and recommended("phones") and best_channel = "sms"'
 echo "Try: patron --db $db segment preview --saved loyal"

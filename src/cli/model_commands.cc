@@ -1,4 +1,5 @@
-// `patron model` commands: fit the CLV models and score every customer.
+// `patron model` commands: fit the CLV models and score every customer; and
+// `patron insight products`, who buys what.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -19,6 +20,7 @@ struct ModelOptions {
   std::string until;  // YYYY-MM-DD; empty: today (UTC)
   int window_days = 730;
   double discount_rate = 0.10;
+  bool incremental = false;
   bool json = false;
 };
 
@@ -34,6 +36,7 @@ Result<models::ModelRunOptions> RunOptions(const ModelOptions& o) {
   }
   options.rfm_window_days = o.window_days;
   options.clv.annual_discount_rate = o.discount_rate;
+  options.incremental = o.incremental;
   return options;
 }
 
@@ -108,11 +111,21 @@ int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output
     json out = {{"as_of", options->until.ToString()}, {"customers", report->customers},
                 {"buyers", report->buyers},           {"used_stored_fit", report->used_stored_fit},
                 {"rfm_segments", json::object()},     {"lifecycle_stages", json::object()},
-                {"seconds", report->seconds}};
+                {"seconds", report->seconds},         {"incremental", report->incremental},
+                {"unchanged", report->unchanged}};
     for (const auto& [name, n] : report->rfm_segments) out["rfm_segments"][name] = n;
     for (const auto& [name, n] : report->lifecycle_stages) out["lifecycle_stages"][name] = n;
     out["lead_stages"] = json::object();
     for (const auto& [name, n] : report->lead_stages) out["lead_stages"][name] = n;
+    out["best_channels"] = json::object();
+    for (const auto& [name, n] : report->best_channels) out["best_channels"][name] = n;
+    out["channel_response_rates"] = json::object();
+    for (const auto& r : report->channel_rates) {
+      out["channel_response_rates"][r.channel] = {
+          {"sent", r.sent},
+          {"responded", r.responded},
+          {"rate", static_cast<double>(r.responded) / static_cast<double>(r.sent)}};
+    }
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
@@ -120,6 +133,13 @@ int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output
               static_cast<long long>(report->customers), static_cast<long long>(report->buyers),
               options->until.ToString().c_str(), report->seconds,
               report->used_stored_fit ? "" : " (fitted the CLV models first)");
+  if (report->incremental) {
+    std::printf("Incremental: only customers with new orders, events or profiles since the last scoring; "
+                "%lld kept their traits (the counts below are of the rescored).\n",
+                static_cast<long long>(report->unchanged));
+  } else if (o.incremental) {
+    std::printf("No earlier scoring as of this date with these settings: scored everyone.\n");
+  }
   std::printf("\nRFM group             customers\n");
   for (const auto& [name, n] : report->rfm_segments)
     std::printf("  %-20s %9lld\n", name.c_str(), static_cast<long long>(n));
@@ -139,6 +159,17 @@ int RunScore(const std::string& db_path, const ModelOptions& o, bool json_output
   std::printf("  %-20s %9lld  (%.1f%% of MQLs reached SQL)\n", "sql", static_cast<long long>(sql),
               mql + sql ? 100.0 * static_cast<double>(sql) / static_cast<double>(mql + sql) : 0.0);
   std::printf("  %-20s %9lld\n", "customers (bought)", static_cast<long long>(report->buyers));
+  if (!report->channel_rates.empty()) {
+    std::printf("\nChannel     messages   clicked    rate   best channel of\n");
+    for (const auto& r : report->channel_rates) {
+      int64_t best = 0;
+      for (const auto& [name, n] : report->best_channels) best += name == r.channel ? n : 0;
+      std::printf("  %-8s %10lld %9lld  %5.2f%%  %9lld\n", r.channel.c_str(),
+                  static_cast<long long>(r.sent), static_cast<long long>(r.responded),
+                  100.0 * static_cast<double>(r.responded) / static_cast<double>(r.sent),
+                  static_cast<long long>(best));
+    }
+  }
   std::printf("\nTraits are in the customer_traits table.\n");
   return 0;
 }
@@ -269,12 +300,146 @@ int RunEvaluateRecommendations(const std::string& db_path, const EvaluateOptions
   return 0;
 }
 
+struct InsightCliOptions {
+  std::string by = "age";
+  std::string category, since, until, currency;
+  int top = 10;
+  int cities = 8;
+  bool json = false;
+};
+
+Result<CivilDate> DayOption(const std::string& name, const std::string& value) {
+  auto at = ParseInstant(value);
+  if (!at.ok()) return InvalidArgument(name + ": '" + value + "' is not a date (YYYY-MM-DD)");
+  return CivilDate::FromDays(at->seconds() / 86'400);
+}
+
+int RunInsightProducts(const std::string& db_path, const InsightCliOptions& o, bool json_output) {
+  models::InsightOptions options;
+  auto by = models::ParseInsightDimension(o.by);
+  if (!by.ok()) return Fail(by.status());
+  options.by = *by;
+  options.category = o.category;
+  options.currency = o.currency;
+  options.top_products = o.top;
+  options.top_cities = o.cities;
+  if (!o.since.empty()) {
+    auto since = DayOption("--since", o.since);
+    if (!since.ok()) return Fail(since.status());
+    options.since = *since;
+  }
+  if (o.until.empty()) {
+    options.until = CivilDate::FromDays(SystemClock::Get().Now().micros / 86'400'000'000);
+  } else {
+    auto until = DayOption("--until", o.until);
+    if (!until.ok()) return Fail(until.status());
+    options.until = *until;
+  }
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto report = models::ProductInsights(**db, options);
+  if (!report.ok()) return Fail(report.status());
+  auto kind = [](models::InsightRow::Kind k) {
+    return k == models::InsightRow::Kind::kAll        ? "all"
+           : k == models::InsightRow::Kind::kCategory ? "category"
+                                                      : "product";
+  };
+  if (json_output) {
+    json out = {{"by", o.by},
+                {"since", report->since ? json(report->since->ToString()) : json(nullptr)},
+                {"until", report->until.ToString()},
+                {"currency", report->currency},
+                {"groups", report->groups},
+                {"rows", json::array()}};
+    auto row_json = [&](const models::InsightRow& r) {
+      json cells = json::array();
+      for (size_t g = 0; g < r.cells.size(); ++g) {
+        const auto& c = r.cells[g];
+        cells.push_back({{"group", report->groups[g]},
+                         {"buyers", c.buyers},
+                         {"buyer_share", c.buyer_share},
+                         {"revenue_minor", c.revenue_minor},
+                         {"revenue_share", c.revenue_share},
+                         {"index", c.index}});
+      }
+      return json{{"kind", kind(r.kind)}, {"key", r.key},          {"name", r.name},
+                  {"buyers", r.buyers},   {"revenue_minor", r.revenue_minor}, {"groups", cells}};
+    };
+    out["all"] = row_json(report->all);
+    for (const auto& r : report->rows) out["rows"].push_back(row_json(r));
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("Who buys what, by %s: %lld buyers, purchases %s%s to %s (not cancelled or returned)%s%s\n",
+              o.by.c_str(), static_cast<long long>(report->all.buyers),
+              report->since ? "from " : "up", report->since ? report->since->ToString().c_str() : "",
+              report->until.ToString().c_str(), o.category.empty() ? "" : ", category ",
+              o.category.c_str());
+  auto table = [&](const char* title, bool revenue) {
+    std::printf("\n%s\n%-34s %18s", title, "", revenue ? "revenue" : "buyers");
+    for (const auto& g : report->groups) std::printf(" %12.12s", g.c_str());
+    std::printf("\n");
+    auto print = [&](const models::InsightRow& r) {
+      std::string label = r.kind == models::InsightRow::Kind::kAll ? r.name
+                          : r.kind == models::InsightRow::Kind::kCategory ? r.key
+                                                                          : "  " + r.key + " " + r.name;
+      if (label.size() > 34) label = label.substr(0, 33) + "~";
+      if (revenue) {
+        std::printf("%-34s %18s", label.c_str(), Money(r.revenue_minor, report->currency).c_str());
+      } else {
+        std::printf("%-34s %18lld", label.c_str(), static_cast<long long>(r.buyers));
+      }
+      for (const auto& c : r.cells) {
+        if (revenue) {
+          std::printf(" %11.1f%%", 100 * c.revenue_share);
+        } else {
+          char cell[32];
+          std::snprintf(cell, sizeof cell, "%.1f%% %3.0f", 100 * c.buyer_share, c.index);
+          std::printf(" %12s", cell);
+        }
+      }
+      std::printf("\n");
+    };
+    print(report->all);
+    for (const auto& r : report->rows) print(r);
+  };
+  table("Share of buyers and index (100 = as all buyers; 150 = half as many again)", false);
+  table(("Share of revenue (lines in " + report->currency + ")").c_str(), true);
+  return 0;
+}
+
 }  // namespace
 
 void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& action) {
   // Option storage outlives this function: the callbacks run during parsing.
   static auto* fit_options = new ModelOptions();
   static auto* score_options = new ModelOptions();
+
+  static auto* insight_options = new InsightCliOptions();
+  auto* insight = app.add_subcommand("insight", "Who buys what: products by age, city, channel, gender");
+  insight->require_subcommand(1);
+  auto* insight_products = insight->add_subcommand(
+      "products", "Shares of buyers and revenue per product and category, with an index");
+  insight_products->add_option("--by", insight_options->by, "age (default), city, channel or gender")
+      ->check(CLI::IsMember({"age", "city", "channel", "gender"}));
+  insight_products->add_option("--category", insight_options->category,
+                               "Only this category and those below it");
+  insight_products->add_option("--since", insight_options->since, "Purchases from this day (YYYY-MM-DD)");
+  insight_products->add_option("--until", insight_options->until,
+                               "Purchases up to the end of this day (default today); ages on it");
+  insight_products->add_option("--top", insight_options->top, "Product rows (default 10)")
+      ->check(CLI::Range(0, 1000));
+  insight_products->add_option("--cities", insight_options->cities,
+                               "--by city: cities shown, the rest are \"other\" (default 8)")
+      ->check(CLI::Range(1, 100));
+  insight_products->add_option("--currency", insight_options->currency,
+                               "Revenue in this currency (default: the one with the most lines)");
+  insight_products->add_flag("--json", insight_options->json, "Print the table as JSON");
+  insight_products->callback([&action, &globals] {
+    action = [&globals] {
+      return RunInsightProducts(globals.db_path, *insight_options, globals.json || insight_options->json);
+    };
+  });
 
   auto* model = app.add_subcommand("model", "Predictive models: RFM, lifecycle, CLV and churn");
   model->require_subcommand(1);
@@ -356,6 +521,9 @@ void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& actio
       ->add_option("--discount-rate", score_options->discount_rate,
                    "Annual discount rate for CLV (default 0.10)")
       ->check(CLI::Range(0.0, 10.0));
+  score->add_flag("--incremental", score_options->incremental,
+                  "Rescore only customers with new orders, events or profiles since the last scoring "
+                  "of the same date (everyone when there is none)");
   score->add_flag("--json", score_options->json, "Print the summary as JSON");
   score->callback([&action, &globals] {
     action = [&globals] {

@@ -834,6 +834,84 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
     event.End();
     events_->EndRow();
   }
+
+  WriteMessages(p, crm_id, emails_used);
+}
+
+// ---------------------------------------------------------------------------
+// Campaign messages and responses
+// ---------------------------------------------------------------------------
+
+// The store's campaigns: an email to newsletter subscribers and CRM customers
+// roughly every five weeks, an SMS to CRM customers with a mobile roughly
+// every nine. Each message is a `message_sent` event (campaign, channel, kind)
+// and a click on it a `message_clicked` event (campaign, channel) minutes to
+// a day later. People respond on the channels they like: under-30s click SMS
+// about twice as often and emails less; over-55s the other way round; and
+// everyone has their own taste (log-normal spread). README.txt states the
+// rates. Drawn from their own stream, so no other event changes.
+void ActivityWriter::WriteMessages(const Person& p, std::string_view crm_id,
+                                   std::vector<std::string>& emails_used) {
+  Rng rng(StreamSeed(seed_, static_cast<uint64_t>(p.index), Stream::kMessages));
+  std::string& out = events_->out();
+  EventBuilder event(out, rng);
+  const bool email_list = p.newsletter_day != kNever || !crm_id.empty();
+  const bool sms_list = !crm_id.empty() && !p.mobile[0].empty();
+  if (!email_list && !sms_list) return;
+  double email_rate = kEmailClickRate, sms_rate = kSmsClickRate;
+  if (p.age > 0 && p.age < 30) {
+    email_rate *= 0.6;
+    sms_rate *= 2.0;
+  } else if (p.age > 55) {
+    email_rate *= 1.6;
+    sms_rate *= 0.5;
+  }
+  email_rate = std::min(0.6, email_rate * std::exp(rng.Normal() * 0.6));
+  sms_rate = std::min(0.6, sms_rate * std::exp(rng.Normal() * 0.6));
+  static constexpr Sv kKinds[] = {"promo", "promo", "news", "seasonal"};
+  struct Plan {
+    Sv channel;
+    bool on;
+    int64_t every_days;
+    double rate;
+  };
+  const Plan plans[2] = {{"email", email_list, 35, email_rate}, {"sms", sms_list, 63, sms_rate}};
+  for (const Plan& plan : plans) {
+    if (!plan.on) continue;
+    int64_t from = std::max(p.acquisition_day, history_start_);
+    if (plan.channel == "email" && crm_id.empty()) from = std::max(from, p.newsletter_day);
+    // Campaign days are the same for everyone: multiples of the period.
+    for (int64_t day = (from / plan.every_days + 1) * plan.every_days; day <= today_;
+         day += plan.every_days) {
+      if (!rng.Chance(0.5)) continue;  // not in every campaign's audience
+      const int64_t campaign = day / plan.every_days;
+      std::string name(plan.channel);
+      name += '-';
+      AppendInt(name, campaign);
+      const Sv kind = kKinds[campaign % std::size(kKinds)];
+      Sv user_id = crm_id, email;
+      if (crm_id.empty()) {
+        email = p.EmailAt(day);
+        AddDistinct(emails_used, email);
+      }
+      const int64_t at = day * 86400 + (plan.channel == "email" ? 7 : 10) * 3600 +
+                         static_cast<int64_t>(rng.Below(1800));
+      event.Begin(user_id, email, "message_sent", at);
+      event.Text("campaign", name);
+      event.Text("channel", plan.channel);
+      event.Text("kind", kind);
+      event.End();
+      events_->EndRow();
+      if (!rng.Chance(plan.rate)) continue;
+      const int64_t clicked = at + (rng.Chance(0.7) ? rng.Range(60, 7200) : rng.Range(7200, 86400));
+      if (clicked / 86400 > today_) continue;
+      event.Begin(user_id, email, "message_clicked", clicked);
+      event.Text("campaign", name);
+      event.Text("channel", plan.channel);
+      event.End();
+      events_->EndRow();
+    }
+  }
 }
 
 }  // namespace patron::demo::internal

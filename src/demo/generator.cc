@@ -1025,7 +1025,12 @@ events.jsonl        Web events (source "web"), Segment-style track calls with us
                     (a CRM customer_id) or email: page_viewed, product_viewed,
                     cart_abandoned, support_ticket_opened/closed, call_logged,
                     newsletter_signup, contest_signup, survey_answered (NPS 0-10 and
-                    comments in Persian, Arabic, Swedish or English).
+                    comments in Persian, Arabic, Swedish or English); campaign
+                    messages (message_sent with campaign, channel email|sms, kind)
+                    and clicks on them (message_clicked). Clicks: 4 % of emails
+                    and 6 % of SMS on average; under-30s click SMS twice and
+                    emails 0.6 times as often, over-55s emails 1.6 times and SMS
+                    half as often, and each person has their own taste.
 
 Truth (not for import)
 ----------------------

@@ -41,6 +41,7 @@ enum class Stream : uint64_t {
   kAccount,
   kB2bSelection,
   kIds,
+  kMessages,  // appended: adding it changed no other stream
 };
 
 // The seed of the stream `purpose` of entity `entity` under the user's seed.
@@ -571,6 +572,10 @@ struct Activity {
 std::span<const std::string_view> OrderChannels();
 std::span<const std::string_view> OrderStatuses();
 
+// Average click rates of campaign messages before each person's own taste.
+inline constexpr double kEmailClickRate = 0.04;
+inline constexpr double kSmsClickRate = 0.06;
+
 // Simulates purchases and writes order lines and web events.
 class ActivityWriter {
  public:
@@ -587,6 +592,9 @@ class ActivityWriter {
                    const Activity& activity, std::vector<std::string>& emails_used);
   void WriteEvents(const Person& p, std::string_view crm_id, const Activity& activity,
                    std::vector<std::string>& emails_used);
+  // Campaign messages (email, SMS) and the clicks on them; called by WriteEvents.
+  void WriteMessages(const Person& p, std::string_view crm_id,
+                     std::vector<std::string>& emails_used);
 
   int64_t history_start_day() const { return history_start_; }
 

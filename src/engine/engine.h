@@ -123,6 +123,17 @@ struct PropertyColumn {
   std::vector<double> numbers;  // per dictionary entry: its numeric value or NaN
 };
 
+// Model outputs per customer (src/models, `patron model score`): the top
+// recommended products, and per product category the probability of buying in
+// it in the next 30 days. Rows of customer c are [offsets[c], offsets[c+1]).
+struct ModelScores {
+  std::vector<uint32_t> recommended_offsets;  // customers + 1
+  std::vector<uint32_t> recommended;          // product indexes, best first
+  std::vector<uint32_t> propensity_offsets;   // customers + 1
+  std::vector<int32_t> propensity_category;   // category indexes, ascending store id
+  std::vector<double> propensity;             // P(buys in the category in 30 days)
+};
+
 enum class Channel { kEmail, kSms, kPhone, kMail, kPush };
 inline constexpr int kChannelCount = 5;
 std::string_view ChannelName(Channel c);
@@ -146,6 +157,7 @@ struct Snapshot {
   Products products;
   Categories categories;
   Events events;
+  ModelScores scores;
 
   // Reachability inputs: the latest consent per (channel, purpose) that is
   // "granted", and per channel the newest verification time (micros, NaN when

@@ -75,7 +75,7 @@ const std::vector<FieldInfo>& TraitFields() {
       {"p_alive", ValueType::kNumber},               {"churn_risk", ValueType::kNumber},
       {"expected_order_value", ValueType::kNumber},  {"clv_12m", ValueType::kNumber},
       {"best_send_hour", ValueType::kInteger},       {"lead_score", ValueType::kNumber},
-      {"lead_stage", ValueType::kText},
+      {"lead_stage", ValueType::kText},              {"best_channel", ValueType::kText},
   };
   return fields;
 }
@@ -209,6 +209,9 @@ size_t Snapshot::MemoryBytes() const {
   for (const auto& [_, b] : tags) n += b->getSizeInBytes();
   for (const auto& [_, b] : consent_granted) n += b->getSizeInBytes();
   for (const auto& v : contact_fresh_at) n += v.capacity() * 8;
+  n += (scores.recommended_offsets.capacity() + scores.recommended.capacity() +
+        scores.propensity_offsets.capacity() + scores.propensity_category.capacity()) * 4 +
+       scores.propensity.capacity() * 8;
   n += orders.at.capacity() * (8 + 8 + 12) + purchases.at.capacity() * (8 + 4 + 12 + 24);
   n += EventBytes();
   std::lock_guard lock(property_mutex_);
@@ -400,7 +403,7 @@ Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock&
     static constexpr std::string_view kQueryOrder[] = {
         "rfm", "rfm_r", "rfm_f", "rfm_m", "lifecycle", "purchase_days", "last_purchase_at",
         "expected_purchases_12m", "p_alive", "churn_risk", "expected_order_value", "clv_12m", "best_send_hour",
-        "lead_score", "lead_stage"};
+        "lead_score", "lead_stage", "best_channel"};
     std::vector<Column*> by_position;
     for (std::string_view name : kQueryOrder) by_position.push_back(&snap->profile.find(name)->second);
     Statement& q = db.Query("engine-customer-traits");
@@ -409,7 +412,7 @@ Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock&
       if (!row) break;
       uint32_t c = snap->IndexOf(q.Int(0));
       if (c == UINT32_MAX) continue;
-      int digits = CurrencyMinorDigits(q.IsNull(16) ? std::string_view() : q.Text(16));
+      int digits = CurrencyMinorDigits(q.IsNull(17) ? std::string_view() : q.Text(17));
       for (size_t i = 0; i < by_position.size(); ++i) {
         int col = static_cast<int>(i + 1);
         std::string_view name = kQueryOrder[i];
@@ -567,6 +570,43 @@ Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock&
       SetValue(p.brand, index, q, 4);
     }
     q.Reset();
+  }
+
+  // Recommendations and category propensities (model scores), grouped by customer.
+  {
+    ModelScores& m = snap->scores;
+    m.recommended_offsets.assign(n + 1, 0);
+    m.propensity_offsets.assign(n + 1, 0);
+    Statement& r = db.Query("engine-customer-recommendations");
+    std::vector<uint32_t> owner;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, r.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(r.Int(0));
+      auto prod = product_index.find(r.Int(1));
+      if (c == UINT32_MAX || prod == product_index.end()) continue;
+      owner.push_back(c);
+      m.recommended.push_back(prod->second);
+    }
+    r.Reset();
+    // Rows come in customer-id order, which is dense-index order.
+    for (uint32_t c : owner) ++m.recommended_offsets[c + 1];
+    for (uint32_t c = 0; c < n; ++c) m.recommended_offsets[c + 1] += m.recommended_offsets[c];
+    owner.clear();
+    Statement& q = db.Query("engine-customer-propensities");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t c = snap->IndexOf(q.Int(0));
+      auto cat = category_index.find(q.Int(1));
+      if (c == UINT32_MAX || cat == category_index.end()) continue;
+      owner.push_back(c);
+      m.propensity_category.push_back(cat->second);
+      m.propensity.push_back(q.Double(2));
+    }
+    q.Reset();
+    for (uint32_t c : owner) ++m.propensity_offsets[c + 1];
+    for (uint32_t c = 0; c < n; ++c) m.propensity_offsets[c + 1] += m.propensity_offsets[c];
   }
 
   // Orders, order lines and events are read in storage order (a sequential

@@ -21,7 +21,7 @@ namespace patron::engine {
 namespace {
 
 constexpr char kMagic[16] = {'P', 'A', 'T', 'R', 'O', 'N', '-', 'E', 'N', 'G', 'I', 'N', 'E', 0, 0, 1};
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;  // 3: model scores (recommendations, propensities)
 
 // A fast 64-bit checksum over 8-byte words (tail bytes zero-padded). It finds
 // damage (a torn write, a flipped block), not tampering.
@@ -312,6 +312,11 @@ Status SaveSnapshot(const Snapshot& s, const StoreStamp& stamp, const std::strin
     w.Bitmap(*bitmap);
   }
   for (const auto& fresh : s.contact_fresh_at) w.Vector(fresh);
+  w.Vector(s.scores.recommended_offsets);
+  w.Vector(s.scores.recommended);
+  w.Vector(s.scores.propensity_offsets);
+  w.Vector(s.scores.propensity_category);
+  w.Vector(s.scores.propensity);
   uint64_t sum = w.Finish();
   bool ok = w.ok() && std::fwrite(&sum, sizeof sum, 1, f) == 1;
   ok = (std::fflush(f) == 0) && ok;
@@ -407,6 +412,11 @@ Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, co
     s->consent_granted.emplace(std::make_pair(static_cast<int>(channel), purpose), r.Bitmap());
   }
   for (auto& fresh : s->contact_fresh_at) fresh = r.Vector<double>();
+  s->scores.recommended_offsets = r.Vector<uint32_t>();
+  s->scores.recommended = r.Vector<uint32_t>();
+  s->scores.propensity_offsets = r.Vector<uint32_t>();
+  s->scores.propensity_category = r.Vector<int32_t>();
+  s->scores.propensity = r.Vector<double>();
   // Structural checks beyond the checksum: sizes agree with each other.
   const size_t orders = s->orders.at.size(), lines = s->purchases.at.size(), events = s->events.at.size();
   bool consistent = r.ok() && r.at_end() && s->account_offsets.size() == n + 1 &&
@@ -417,7 +427,16 @@ Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, co
                     s->purchases.order_channel.size() == lines && s->purchases.status.size() == lines &&
                     s->purchases.currency.size() == lines && s->events.type.size() == events &&
                     s->products.category.size() == s->products.ids.size() &&
-                    s->categories.parent.size() == s->categories.slugs.size();
+                    s->categories.parent.size() == s->categories.slugs.size() &&
+                    s->scores.recommended_offsets.size() == n + 1 &&
+                    s->scores.recommended_offsets.back() == s->scores.recommended.size() &&
+                    s->scores.propensity_offsets.size() == n + 1 &&
+                    s->scores.propensity_offsets.back() == s->scores.propensity.size() &&
+                    s->scores.propensity_category.size() == s->scores.propensity.size();
+  for (uint32_t p : s->scores.recommended) consistent = consistent && p < s->products.ids.size();
+  for (int32_t k : s->scores.propensity_category) {
+    consistent = consistent && k >= 0 && static_cast<size_t>(k) < s->categories.slugs.size();
+  }
   for (const auto& fresh : s->contact_fresh_at) consistent = consistent && fresh.size() == n;
   for (const auto& name : {"city", "birth_date", "created_at"}) consistent = consistent && s->profile.count(name);
   if (!consistent) return damaged("inconsistent contents");

@@ -272,6 +272,40 @@ int BestSendHour(std::span<const int> customer_counts, std::span<const double> p
                  const SendTimeOptions& options = {});
 
 // ---------------------------------------------------------------------------
+// Best channel (R15)
+// ---------------------------------------------------------------------------
+
+// The channels, in the order ties are broken (the segment language's order).
+inline constexpr std::string_view kChannels[] = {"email", "sms", "phone", "mail", "push"};
+inline constexpr int kChannelCount = 5;
+// Index into kChannels, or -1.
+int ChannelIndex(std::string_view name);
+
+struct ChannelCounts {
+  int64_t sent = 0;       // messages sent to the customer on the channel
+  int64_t responded = 0;  // of those, clicked (at most `sent`)
+};
+
+struct ChannelOptions {
+  // The population's response rate weighs as much as this many of the
+  // customer's own messages: the beta prior Beta(m·p, m·(1 − p)).
+  double prior_messages = 10;
+};
+
+// Beta-binomial smoothing: the posterior mean response rate
+// (responded + m·p) / (sent + m) under the prior Beta(m·p, m·(1 − p)), with p
+// the population's rate on the channel and m = prior_messages.
+double SmoothedResponseRate(const ChannelCounts& own, double population_rate,
+                            const ChannelOptions& options = {});
+
+// The channel with the highest smoothed rate among those the customer is
+// reachable on (`reachable[c]`) and that have a population rate
+// (`population_rate[c]` >= 0, i.e. any message was ever sent on it); ties go to
+// the earlier channel in kChannels. -1 when there is none.
+int BestChannel(std::span<const ChannelCounts> own, std::span<const double> population_rate,
+                std::span<const bool> reachable, const ChannelOptions& options = {});
+
+// ---------------------------------------------------------------------------
 // Recommendations (R14): "customers who bought this also bought"
 // ---------------------------------------------------------------------------
 
@@ -420,6 +454,14 @@ struct ModelRunOptions {
   RecommendationOptions recommendations;
   PropensityOptions propensity;
   LeadScoringOptions lead_scoring;
+  ChannelOptions channels;
+  // best_channel: a contact point verified or seen this many days before the
+  // scoring date still counts (the `reachable(CHANNEL)` rule of segments).
+  int64_t freshness_days = 365;
+  // ScoreCustomers: rescore only the customers created, or with orders or
+  // events added, since the last scoring (by id), when that scoring had the
+  // same date and settings; otherwise (and by default) score everyone.
+  bool incremental = false;
   // Gamma-Gamma is fitted per currency with at least this many repeat buyers;
   // other currencies fall back to each customer's own mean order value.
   int min_spend_fit_customers = 20;
@@ -457,13 +499,29 @@ struct ScoreReport {
   std::vector<std::pair<std::string, int64_t>> rfm_segments;      // name -> customers
   std::vector<std::pair<std::string, int64_t>> lifecycle_stages;  // name -> customers
   std::vector<std::pair<std::string, int64_t>> lead_stages;       // lead, mql, sql -> non-buyers
+  std::vector<std::pair<std::string, int64_t>> best_channels;     // channel -> customers
+  // The population's messages and clicks per channel, for channels with any.
+  struct ChannelRate {
+    std::string channel;
+    int64_t sent = 0, responded = 0;
+  };
+  std::vector<ChannelRate> channel_rates;
   double seconds = 0;
   bool used_stored_fit = false;
+  // Incremental runs: `customers` and the counts above cover only the
+  // customers rescored; `unchanged` kept the traits of earlier scorings.
+  bool incremental = false;
+  int64_t unchanged = 0;
 };
 
 // Computes every customer's traits as of the end of `options.until` and
 // replaces the `customer_traits` table in one transaction. Uses the latest
-// stored CLV fit, fitting first when there is none.
+// stored CLV fit, fitting first when there is none. With
+// `options.incremental`, only customers whose inputs grew since the last
+// scoring are rescored (with population quantities — RFM quintiles, fits,
+// similarities, channel rates — from this run); changes to existing orders or
+// events (a status updated by a re-import) are seen only by a full scoring.
+// Each run is recorded in `model_score_runs`.
 Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
                                    const Clock& clock);
 
@@ -492,6 +550,61 @@ struct PropensityReport {
 
 Result<PropensityReport> FitPropensity(Database& db, CivilDate until,
                                        const PropensityOptions& options, bool score_customers);
+
+// ---------------------------------------------------------------------------
+// Insights (R16): which products sell to whom
+// ---------------------------------------------------------------------------
+
+enum class InsightDimension { kAge, kCity, kChannel, kGender };
+Result<InsightDimension> ParseInsightDimension(std::string_view name);  // age, city, channel, gender
+
+struct InsightOptions {
+  InsightDimension by = InsightDimension::kAge;
+  std::string category;  // only products in this category and below (slug, last part or name); empty: all
+  std::optional<CivilDate> since;  // purchases from the start of this day; none: all history
+  CivilDate until;       // ... up to the end of this day; ages are counted on it. REQUIRED
+  int top_products = 10;  // product rows, most buyers first (every category gets a row)
+  int top_cities = 8;     // --by city: the cities with the most buyers; the rest are "other"
+  std::string currency;   // revenue shares count lines in this currency; empty: the one with most lines
+};
+
+// One group (an age band, a city, a channel, a gender) within a row.
+struct InsightCell {
+  int64_t buyers = 0;
+  double buyer_share = 0;    // of the row's buyers, 0–1; the cells of a row sum to 1
+  int64_t revenue_minor = 0;  // in the report's currency
+  double revenue_share = 0;  // of the row's revenue in that currency, 0–1
+  // 100 × buyer_share / the group's share of all buyers: 100 is "as everyone",
+  // 150 half as many again. 0 when the group has no buyers at all.
+  double index = 0;
+};
+
+struct InsightRow {
+  enum class Kind { kAll, kCategory, kProduct };
+  Kind kind = Kind::kAll;
+  std::string key;   // category slug or product SKU ("" for all)
+  std::string name;  // category or product name
+  int64_t buyers = 0;
+  int64_t revenue_minor = 0;
+  std::vector<InsightCell> cells;  // one per InsightReport::groups
+};
+
+// Buyers are distinct customers who bought (orders not cancelled or returned).
+// A buyer belongs to one group: their age band on `until` (under 25, 25–34,
+// 35–44, 45–54, 55–64, 65+, unknown), city, gender, or the channel of their
+// first purchase in the row. Revenue is quantity × price − discount of the
+// lines, in their own channel's group.
+struct InsightReport {
+  InsightDimension by = InsightDimension::kAge;
+  std::optional<CivilDate> since;
+  CivilDate until;
+  std::string currency;
+  std::vector<std::string> groups;
+  InsightRow all;                 // every buyer in scope
+  std::vector<InsightRow> rows;   // categories (by buyers), then the top products
+};
+
+Result<InsightReport> ProductInsights(Database& db, const InsightOptions& options);
 
 // Time-split check of the recommendations on the store's own data: histories
 // (purchases and product views) before `split` train the model; purchases in

@@ -1,10 +1,12 @@
 // Fitting and scoring against the store: orders in, model_fits and
 // customer_traits out.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -168,6 +170,56 @@ Result<Catalog> ReadCatalog(Database& db) {
   }
   q.Reset();
   return catalog;
+}
+
+// Best channel inputs: messages sent and clicked per customer and channel, the
+// population's rates, and who is reachable where.
+struct ChannelTable {
+  std::unordered_map<int64_t, std::array<ChannelCounts, kChannelCount>> counts;
+  std::unordered_map<int64_t, std::array<bool, kChannelCount>> reachable;
+  std::array<ChannelCounts, kChannelCount> population{};
+  std::array<double, kChannelCount> population_rate{};  // -1 without any message
+};
+
+Result<ChannelTable> ReadChannels(Database& db, int64_t before_micros, int64_t fresh_since_micros) {
+  ChannelTable table;
+  Statement& messages = db.Query("models-message-events-before");
+  messages.Bind(":before", before_micros);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, messages.Step());
+    if (!row) break;
+    if (messages.IsNull(2)) continue;
+    const int channel = ChannelIndex(messages.Text(2));
+    if (channel < 0) continue;
+    ChannelCounts& own = table.counts[messages.Int(0)][channel];
+    (messages.Int(1) != 0 ? own.responded : own.sent) += 1;
+  }
+  messages.Reset();
+  for (auto& [customer, channels] : table.counts) {
+    for (int c = 0; c < kChannelCount; ++c) {
+      // A click on a message the data does not show being sent still shows interest,
+      // but a rate cannot exceed 1: clicks count up to the messages sent.
+      channels[c].responded = std::min(channels[c].responded, channels[c].sent);
+      table.population[c].sent += channels[c].sent;
+      table.population[c].responded += channels[c].responded;
+    }
+  }
+  for (int c = 0; c < kChannelCount; ++c) {
+    table.population_rate[c] =
+        table.population[c].sent > 0 ? static_cast<double>(table.population[c].responded) /
+                                           static_cast<double>(table.population[c].sent)
+                                     : -1;
+  }
+  Statement& reachable = db.Query("models-reachable-channels");
+  reachable.Bind(":fresh_since", fresh_since_micros);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, reachable.Step());
+    if (!row) break;
+    const int channel = ChannelIndex(reachable.Text(1));
+    if (channel >= 0) table.reachable[reachable.Int(0)][channel] = true;
+  }
+  reachable.Reset();
+  return table;
 }
 
 // Customer -> distinct items with their strongest signal (purchase 1, view
@@ -352,11 +404,87 @@ Result<std::optional<ClvFitReport>> LatestClvFit(Database& db) {
   return report;
 }
 
+namespace {
+
+// Where the store is: its engine generation and largest ids.
+struct StorePosition {
+  int64_t generation = 0, max_customer_id = 0, max_order_id = 0, max_event_id = 0;
+};
+
+Result<StorePosition> ReadStorePosition(Database& db) {
+  StorePosition p;
+  Statement& q = db.Query("models-store-position");
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (row) {
+    p.generation = q.Int(0);
+    p.max_customer_id = q.Int(1);
+    p.max_order_id = q.Int(2);
+    p.max_event_id = q.Int(3);
+  }
+  q.Reset();
+  return p;
+}
+
+// The settings that change the traits, as recorded with every scoring.
+std::string ScoreSettings(const ModelRunOptions& o) {
+  return nlohmann::json{{"rfm_window_days", o.rfm_window_days},
+                        {"discount_rate", o.clv.annual_discount_rate},
+                        {"freshness_days", o.freshness_days},
+                        {"recommendations", o.recommendations.count},
+                        {"channel_prior", o.channels.prior_messages}}
+      .dump();
+}
+
+// The customers to rescore incrementally (ascending), or nullopt for everyone:
+// no earlier scoring, or one with another date or other settings.
+Result<std::optional<std::vector<int64_t>>> ChangedCustomers(Database& db, const ModelRunOptions& o,
+                                                             bool* nothing_changed) {
+  *nothing_changed = false;
+  Statement& last = db.Query("models-last-score-run");
+  ASSIGN_OR_RETURN(bool row, last.Step());
+  if (!row || last.Text(0) != o.until.ToString() || last.Text(1) != ScoreSettings(o)) {
+    last.Reset();
+    return std::optional<std::vector<int64_t>>();
+  }
+  const int64_t customer = last.Int(2), order = last.Int(3), event = last.Int(4),
+                generation = last.Int(5);
+  last.Reset();
+  ASSIGN_OR_RETURN(StorePosition now, ReadStorePosition(db));
+  std::vector<int64_t> changed;
+  if (now.generation == generation) {
+    *nothing_changed = true;  // not a single write since that scoring
+    return std::optional<std::vector<int64_t>>(std::move(changed));
+  }
+  Statement& q = db.Query("models-changed-customers");
+  q.Bind(":customer", customer).Bind(":order", order).Bind(":event", event);
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    changed.push_back(q.Int(0));
+  }
+  q.Reset();
+  return std::optional<std::vector<int64_t>>(std::move(changed));
+}
+
+}  // namespace
+
 Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
                                    const Clock& clock) {
   const auto start = std::chrono::steady_clock::now();
   if (!options.until.IsValid()) return InvalidArgument("the scoring date is not a valid date");
   ScoreReport report;
+  std::optional<std::vector<int64_t>> only;  // incremental: the customers to rescore
+  if (options.incremental) {
+    bool nothing_changed = false;
+    ASSIGN_OR_RETURN(only, ChangedCustomers(db, options, &nothing_changed));
+    report.incremental = only.has_value();
+    if (nothing_changed) {
+      ASSIGN_OR_RETURN(report.unchanged, db.QueryInt("SELECT count(*) FROM customer_traits"));
+      report.used_stored_fit = true;
+      report.seconds = SecondsSince(start);
+      return report;
+    }
+  }
   ASSIGN_OR_RETURN(std::optional<ClvFitReport> fit, LatestClvFit(db));
   report.used_stored_fit = fit.has_value();
   if (!fit) {
@@ -424,6 +552,24 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
       item_histories, static_cast<int32_t>(catalog.product_ids.size()), options.recommendations);
   ASSIGN_OR_RETURN(PropensityReport propensity,
                    FitPropensity(db, options.until, options.propensity, /*score_customers=*/true));
+  ASSIGN_OR_RETURN(ChannelTable channels,
+                   ReadChannels(db, (end_day + 1) * kMicrosPerDay,
+                                (end_day + 1) * kMicrosPerDay - options.freshness_days * kMicrosPerDay));
+  std::map<std::string, int64_t, std::less<>> category_ids;  // slug -> id
+  {
+    Statement& q = db.Query("models-categories");
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      category_ids.emplace(q.String(1), q.Int(0));
+    }
+    q.Reset();
+  }
+  std::vector<int64_t> propensity_category_ids;  // per propensity.categories; -1 when unknown
+  for (const auto& c : propensity.categories) {
+    auto it = category_ids.find(c.category);
+    propensity_category_ids.push_back(it == category_ids.end() ? -1 : it->second);
+  }
   size_t scored = 0;  // cursor into propensity.scores, which is by customer id
   std::vector<int64_t> customers;
   {
@@ -436,15 +582,36 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
     q.Reset();
   }
 
-  std::map<std::string, int64_t> rfm_counts, stage_counts;
+  std::map<std::string, int64_t> rfm_counts, stage_counts, channel_counts;
   const int64_t computed_at = clock.Now().micros;
   Transaction tx(db);
   RETURN_IF_ERROR(tx.Begin());
-  RETURN_IF_ERROR(db.Query("models-clear-traits").Run());
+  if (!only) {
+    RETURN_IF_ERROR(db.Query("models-clear-traits").Run());
+    RETURN_IF_ERROR(db.Query("models-clear-recommendations").Run());
+    RETURN_IF_ERROR(db.Query("models-clear-propensity").Run());
+  } else {
+    for (int64_t id : *only) {
+      for (const char* name : {"models-delete-customer-traits", "models-delete-customer-recommendations",
+                               "models-delete-customer-propensity"}) {
+        RETURN_IF_ERROR(db.Query(name).Bind(":customer_id", id).Run());
+      }
+    }
+  }
+  size_t next_changed = 0;  // cursor into *only
   Statement& insert = db.Query("models-insert-traits");
+  Statement& insert_recommendation = db.Query("models-insert-recommendation");
+  Statement& insert_propensity = db.Query("models-insert-propensity");
   size_t buyer = 0, active = 0;
   int counts[kHoursPerWeek];
   for (int64_t id : customers) {
+    if (only) {
+      while (next_changed < only->size() && (*only)[next_changed] < id) ++next_changed;
+      if (next_changed == only->size() || (*only)[next_changed] != id) {
+        ++report.unchanged;
+        continue;
+      }
+    }
     while (buyer < table.buyers.size() && table.buyers[buyer].customer_id < id) ++buyer;
     while (active < activity.customer_ids.size() && activity.customer_ids[active] < id) ++active;
     LifecycleInput life;
@@ -515,8 +682,12 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
     }
     if (auto it = item_histories.find(id); it != item_histories.end()) {
       nlohmann::json skus = nlohmann::json::array();
+      int64_t rank = 0;
       for (int32_t item : recommender.Recommend(it->second, options.recommendations.count)) {
         skus.push_back(catalog.skus[item]);
+        insert_recommendation.Bind(":customer_id", id).Bind(":rank", ++rank);
+        insert_recommendation.Bind(":product_id", catalog.product_ids[item]);
+        RETURN_IF_ERROR(insert_recommendation.Run());
       }
       insert.Bind(":recommended_products", skus.dump());
     } else {
@@ -527,12 +698,44 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
       nlohmann::json by_category = nlohmann::json::object();
       for (size_t c = 0; c < propensity.categories.size(); ++c) {
         // Four significant digits: the models are not more precise than that.
-        by_category[propensity.categories[c].category] =
-            std::round(propensity.scores[scored].second[c] * 1e4) / 1e4;
+        const double p = std::round(propensity.scores[scored].second[c] * 1e4) / 1e4;
+        by_category[propensity.categories[c].category] = p;
+        if (propensity_category_ids[c] < 0 || !std::isfinite(p)) continue;
+        insert_propensity.Bind(":customer_id", id).Bind(":category_id", propensity_category_ids[c]);
+        insert_propensity.Bind(":p_30d", std::clamp(p, 0.0, 1.0));
+        RETURN_IF_ERROR(insert_propensity.Run());
       }
       insert.Bind(":category_propensity_30d", by_category.dump());
     } else {
       insert.BindNull(":category_propensity_30d");
+    }
+    {
+      static const std::array<ChannelCounts, kChannelCount> kNone{};
+      static const std::array<bool, kChannelCount> kUnreachable{};
+      auto counts_it = channels.counts.find(id);
+      auto reach_it = channels.reachable.find(id);
+      const auto& own = counts_it != channels.counts.end() ? counts_it->second : kNone;
+      const auto& reach = reach_it != channels.reachable.end() ? reach_it->second : kUnreachable;
+      const int best = BestChannel(own, channels.population_rate, reach, options.channels);
+      if (best >= 0) {
+        insert.Bind(":best_channel", kChannels[best]);
+        ++channel_counts[std::string(kChannels[best])];
+      } else {
+        insert.BindNull(":best_channel");
+      }
+      if (counts_it != channels.counts.end()) {
+        nlohmann::json rates = nlohmann::json::object();
+        for (int c = 0; c < kChannelCount; ++c) {
+          if (channels.population_rate[c] < 0) continue;
+          rates[std::string(kChannels[c])] =
+              std::round(SmoothedResponseRate(own[c], channels.population_rate[c], options.channels) *
+                         1e4) /
+              1e4;
+        }
+        insert.Bind(":channel_response_rates", rates.dump());
+      } else {
+        insert.BindNull(":channel_response_rates");
+      }
     }
     const std::string_view stage = LifecycleStage(life, options.lifecycle);
     ++stage_counts[std::string(stage)];
@@ -541,10 +744,26 @@ Result<ScoreReport> ScoreCustomers(Database& db, const ModelRunOptions& options,
     ++report.customers;
   }
   RETURN_IF_ERROR(NoteEngineInputsChanged(db));  // segments read the traits
+  {
+    ASSIGN_OR_RETURN(StorePosition position, ReadStorePosition(db));
+    Statement& run = db.Query("models-insert-score-run");
+    run.Bind(":scored_at", computed_at).Bind(":as_of", options.until.ToString());
+    run.Bind(":options", ScoreSettings(options)).Bind(":incremental", int64_t{only ? 1 : 0});
+    run.Bind(":customers", report.customers).Bind(":max_customer_id", position.max_customer_id);
+    run.Bind(":max_order_id", position.max_order_id).Bind(":max_event_id", position.max_event_id);
+    run.Bind(":generation", position.generation);
+    RETURN_IF_ERROR(run.Run());
+  }
   RETURN_IF_ERROR(tx.Commit());
   report.rfm_segments.assign(rfm_counts.begin(), rfm_counts.end());
   report.lifecycle_stages.assign(stage_counts.begin(), stage_counts.end());
   report.lead_stages.assign(lead_counts.begin(), lead_counts.end());
+  report.best_channels.assign(channel_counts.begin(), channel_counts.end());
+  for (int c = 0; c < kChannelCount; ++c) {
+    if (channels.population[c].sent == 0) continue;
+    report.channel_rates.push_back({std::string(kChannels[c]), channels.population[c].sent,
+                                    channels.population[c].responded});
+  }
   report.seconds = SecondsSince(start);
   return report;
 }

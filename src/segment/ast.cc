@@ -196,6 +196,8 @@ std::string Text(const Node& n, bool nested) {
     case Node::Kind::kReachable:
       return "reachable(" + n.channel + (n.purpose == "marketing" ? "" : ", " + Quote(n.purpose)) + ")";
     case Node::Kind::kSegmentRef: return "segment(" + Quote(n.name) + ")";
+    case Node::Kind::kRecommended: return "recommended(" + Quote(n.name) + ")";
+    case Node::Kind::kPropensity: return "propensity(" + Quote(n.name) + ") " + CompareTail(n);
   }
   return "";
 }

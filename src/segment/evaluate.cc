@@ -224,6 +224,8 @@ int Cost(const Node& n) {
     case Node::Kind::kTagged:
     case Node::Kind::kReachable: return 1;
     case Node::Kind::kSegmentRef: return 5;
+    case Node::Kind::kRecommended:
+    case Node::Kind::kPropensity: return 2;
     case Node::Kind::kActivity: return n.source == Source::kEvent ? 20 : 10;
     case Node::Kind::kAggregate: return n.source == Source::kEvent ? 30 : 15;
     case Node::Kind::kSequence: return 40;
@@ -322,6 +324,8 @@ class Evaluator {
       case Node::Kind::kAggregate: return AggregateScan(node);
       case Node::Kind::kSequence: return SequenceScan(node);
       case Node::Kind::kReachable: return Reachable(node);
+      case Node::Kind::kRecommended: return RecommendedScan(node);
+      case Node::Kind::kPropensity: return PropensityScan(node);
       case Node::Kind::kSegmentRef: {
         if (!o_.resolve) return FailedPrecondition("segment(\"" + node.name + "\") needs saved segments");
         ASSIGN_OR_RETURN(Node saved, o_.resolve(node.name));
@@ -796,6 +800,39 @@ class Evaluator {
         if (found) break;
       }
       return found;
+    });
+  }
+
+  // recommended("X"): one of the customer's recommended products is in X or below it.
+  Result<Bits> RecommendedScan(const Node& node) {
+    const std::vector<uint8_t> in = s_.categories.Matching(node.name);
+    std::vector<uint8_t> product_in(s_.products.ids.size(), 0);
+    for (size_t p = 0; p < product_in.size(); ++p) {
+      const int32_t category = s_.products.category[p];
+      product_in[p] = category >= 0 && in[static_cast<size_t>(category)];
+    }
+    const engine::ModelScores& m = s_.scores;
+    return Scan([&](uint32_t c) {
+      for (uint32_t r = m.recommended_offsets[c]; r < m.recommended_offsets[c + 1]; ++r) {
+        if (product_in[m.recommended[r]]) return true;
+      }
+      return false;
+    });
+  }
+
+  // propensity("X") op value: the highest propensity among the categories X
+  // means (X and those below it); missing when the customer has none of them.
+  Result<Bits> PropensityScan(const Node& node) {
+    const std::vector<uint8_t> in = s_.categories.Matching(node.name);
+    ASSIGN_OR_RETURN(NumericTest test, internal::CompileNumeric(node, engine::ValueType::kNumber, false, o_.now));
+    const engine::ModelScores& m = s_.scores;
+    return Scan([&](uint32_t c) {
+      double best = engine::kMissing;
+      for (uint32_t r = m.propensity_offsets[c]; r < m.propensity_offsets[c + 1]; ++r) {
+        if (!in[static_cast<size_t>(m.propensity_category[r])]) continue;
+        if (engine::IsMissing(best) || m.propensity[r] > best) best = m.propensity[r];
+      }
+      return test.Test(best);
     });
   }
 

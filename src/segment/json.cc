@@ -103,6 +103,14 @@ ordered_json NodeJson(const Node& n) {
                 {"within", DurationJson(n.then_within)}}}};
     case Node::Kind::kReachable: return {{"reachable", n.channel}, {"purpose", n.purpose}};
     case Node::Kind::kSegmentRef: return {{"segment", n.name}};
+    case Node::Kind::kRecommended: return {{"recommended", n.name}};
+    case Node::Kind::kPropensity: {
+      ordered_json j = {{"propensity", n.name}};
+      ordered_json c = CompareJson(n);
+      j["op"] = c["op"];
+      if (c.contains("values")) j["values"] = c["values"];
+      return j;
+    }
   }
   return nullptr;
 }
@@ -277,6 +285,15 @@ Result<std::string> TextFromJson(const ordered_json& j, const std::string& where
   if (j.contains("segment")) {
     if (!j["segment"].is_string()) return InvalidArgument(where + ": segment names a saved segment");
     return "segment(" + Quote(j["segment"].get<std::string>()) + ")";
+  }
+  if (j.contains("recommended")) {
+    if (!j["recommended"].is_string()) return InvalidArgument(where + ": recommended names a product category");
+    return "recommended(" + Quote(j["recommended"].get<std::string>()) + ")";
+  }
+  if (j.contains("propensity")) {
+    if (!j["propensity"].is_string()) return InvalidArgument(where + ": propensity names a product category");
+    ASSIGN_OR_RETURN(std::string tail, CompareFromJson(j, where, /*with_field=*/false));
+    return "propensity(" + Quote(j["propensity"].get<std::string>()) + ") " + tail;
   }
   if (j.contains("sequence")) {
     const auto& q = j["sequence"];

@@ -272,9 +272,11 @@ class Parser {
       if (word == "reachable") return Reachable();
       if (word == "segment") return SegmentRef();
       if (word == "tagged") return Tagged();
-      static const std::vector<std::string> kFunctions = {"bought", "ordered", "did",      "received", "count",
-                                                          "sum",    "avg",     "min",      "max",      "first",
-                                                          "last",   "distinct", "reachable", "segment", "tagged"};
+      if (word == "recommended" || word == "propensity") return ModelScore(word);
+      static const std::vector<std::string> kFunctions = {
+          "bought", "ordered",  "did",       "received", "count",  "sum",         "avg",       "min",
+          "max",    "first",    "last",      "distinct", "reachable", "segment", "tagged", "recommended",
+          "propensity"};
       std::string nearest = internal::Nearest(word, kFunctions);
       return Error(t, "unknown function \"" + t.text + "\"",
                    nearest.empty() ? "" : "did you mean \"" + nearest + "\"?");
@@ -667,6 +669,29 @@ class Parser {
     }
     n.name = s.text;
     RETURN_IF_ERROR(Expect(")"));
+    return n;
+  }
+
+  // recommended("phones"), propensity("phones") > 0.3: the category in quotes.
+  Result<Node> ModelScore(const std::string& word) {
+    const Token& name = Next();
+    Next();  // (
+    Node n;
+    n.kind = word == "recommended" ? Node::Kind::kRecommended : Node::Kind::kPropensity;
+    n.pos = name.pos;
+    const Token& s = Next();
+    if (s.kind != Token::Kind::kString || s.text.empty()) {
+      return Error(s, "expected a product category in quotes, as in " + word + "(\"phones\")");
+    }
+    n.name = s.text;
+    RETURN_IF_ERROR(Expect(")"));
+    if (n.kind == Node::Kind::kPropensity) {
+      FieldRef result;
+      result.name = "propensity(...)";
+      result.type = engine::ValueType::kNumber;
+      n.field = result.name;
+      RETURN_IF_ERROR(ComparisonTail(n, result));
+    }
     return n;
   }
 

@@ -91,6 +91,8 @@ struct Node {
     kSequence,    // ACTIVITY then [not] ACTIVITY within DURATION
     kReachable,   // reachable(channel[, "purpose"])
     kSegmentRef,  // segment("name")
+    kRecommended, // recommended("category"): a top recommendation is in the category (or below it)
+    kPropensity,  // propensity("category") op value: P(buys in the category in 30 days)
   };
   Kind kind = Kind::kAnd;
   Position pos;
@@ -114,7 +116,9 @@ struct Node {
   bool then_not = false;
   Duration then_within;
 
-  // kReachable: channel and purpose; kSegmentRef: name in `name`; kTagged: values.
+  // kReachable: channel and purpose; kSegmentRef: name in `name`; kTagged: values;
+  // kRecommended and kPropensity: the category in `name` (kPropensity compares
+  // with op/values like an aggregate).
   std::string channel, purpose, name;
 
   bool operator==(const Node&) const;

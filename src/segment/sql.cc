@@ -98,6 +98,22 @@ class Emitter {
       case Node::Kind::kAggregate: return AggregateCond(n);
       case Node::Kind::kSequence: return Sequence(n);
       case Node::Kind::kReachable: return Reachable(n);
+      case Node::Kind::kRecommended: {
+        Value category;
+        category.text = n.name;
+        return "EXISTS (SELECT 1 FROM customer_recommendations rr JOIN products rp ON rp.id = rr.product_id "
+               "WHERE rr.customer_id = c.id AND rp.category_id IN " +
+               CategorySet({category}) + ")";
+      }
+      case Node::Kind::kPropensity: {
+        Value category;
+        category.text = n.name;
+        ASSIGN_OR_RETURN(NumericTest t, internal::CompileNumeric(n, engine::ValueType::kNumber, false, o_.now));
+        std::string expr = "(SELECT max(cp.p_30d) FROM customer_category_propensity cp WHERE cp.customer_id = c.id "
+                           "AND cp.category_id IN " +
+                           CategorySet({category}) + ")";
+        return Numeric(expr, expr + " IS NOT NULL", t, false);
+      }
       case Node::Kind::kSegmentRef: {
         if (!o_.resolve) return FailedPrecondition("segment(\"" + n.name + "\") needs saved segments");
         ASSIGN_OR_RETURN(Node saved, o_.resolve(n.name));

@@ -122,6 +122,8 @@ Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interact
     }
     add("rfm", rfm);
     add("lifecycle", q.IsNull(4) ? "" : q.String(4));
+    if (!q.IsNull(19) && q.Int(19) > 0) add("purchase_days", std::to_string(q.Int(19)));
+    if (!q.IsNull(20)) add("last_purchase_at", FormatInstant(Instant{q.Int(20)}));
     add("churn_risk", number(5, "%.2f"));
     add("p_alive", number(6, "%.2f"));
     add("expected_purchases_12m", number(7, "%.2f"));
@@ -138,6 +140,8 @@ Result<CustomerView> ReadCustomerView(Database& db, int64_t id, int max_interact
     add("category_propensity_30d", q.IsNull(13) ? "" : q.String(13));
     add("lead_score", number(14, "%.1f"));
     add("lead_stage", q.IsNull(15) ? "" : q.String(15));
+    add("best_channel", q.IsNull(17) ? "" : q.String(17));
+    add("channel_response_rates", q.IsNull(18) ? "" : q.String(18));
     add("computed_at", FormatInstant(Instant{q.Int(16)}));
   }));
   RETURN_IF_ERROR(ForEachRow(db.Query("customer-contact-points").Bind(":id", id), [&](Statement& q) {

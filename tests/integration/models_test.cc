@@ -160,7 +160,9 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
   ASSERT_EQ(view.exit_code, 0) << view.text;
   json v = json::parse(view.text, nullptr, false);
   ASSERT_FALSE(v.is_discarded()) << view.text;
-  for (const char* trait : {"rfm", "lifecycle", "churn_risk", "clv_12m", "recommended_products"}) {
+  for (const char* trait : {"rfm", "lifecycle", "purchase_days", "last_purchase_at", "churn_risk", "p_alive",
+                            "expected_purchases_12m", "clv_12m", "expected_order_value", "best_send_hour",
+                            "recommended_products"}) {
     EXPECT_TRUE(v["traits"].contains(trait)) << trait << " missing in " << v["traits"].dump();
   }
   Output segment = Patron({"--db", db_, "--json", "segment", "count", "churn_risk > 0.5 and rfm != \"champions\""});
@@ -173,6 +175,217 @@ TEST_F(ModelsCliTest, FitAndScoreDemoData) {
           .value();
   EXPECT_GT(expected, 0);
   EXPECT_EQ(c["count"].get<int64_t>(), expected);
+
+  // Recommendations and propensities are also rows that segments read; they
+  // agree with the JSON columns of the one customer view.
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_recommendations").value(),
+            (*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits t, "
+                           "json_each(t.recommended_products) r")
+                .value());
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM customer_category_propensity").value(),
+            (*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits t, "
+                           "json_each(t.category_propensity_30d) p")
+                .value());
+  const int64_t phone_recommended =
+      (*db)
+          ->QueryInt("SELECT count(DISTINCT r.customer_id) FROM customer_recommendations r "
+                     "JOIN products p ON p.id = r.product_id JOIN categories k ON k.id = p.category_id "
+                     "WHERE k.slug = 'electronics/phones'")
+          .value();
+  EXPECT_GT(phone_recommended, 0);
+  Output recommended = Patron({"--db", db_, "--json", "segment", "count", "recommended(\"phones\")"});
+  ASSERT_EQ(recommended.exit_code, 0) << recommended.text;
+  EXPECT_EQ(json::parse(recommended.text)["count"].get<int64_t>(), phone_recommended);
+
+  // Best channel: the demo sends emails and SMS and some people click.
+  ASSERT_TRUE(s["channel_response_rates"].contains("email")) << score.text;
+  ASSERT_TRUE(s["channel_response_rates"].contains("sms")) << score.text;
+  for (const char* channel : {"email", "sms"}) {
+    const double rate = s["channel_response_rates"][channel]["rate"].get<double>();
+    EXPECT_GT(rate, 0.01) << channel;
+    EXPECT_LT(rate, 0.2) << channel;
+  }
+  const int64_t with_best =
+      (*db)->QueryInt("SELECT count(*) FROM customer_traits WHERE best_channel IS NOT NULL").value();
+  EXPECT_GT(with_best, 0);
+  EXPECT_EQ((*db)
+                ->QueryInt("SELECT count(*) FROM customer_traits WHERE best_channel IS NOT NULL AND "
+                           "best_channel NOT IN ('email', 'sms')")
+                .value(),
+            0);
+  const int64_t chooser =
+      (*db)->QueryInt("SELECT min(customer_id) FROM customer_traits WHERE best_channel IS NOT NULL").value();
+  Output chooser_view = Patron({"--db", db_, "--json", "customer", "show", std::to_string(chooser)});
+  ASSERT_EQ(chooser_view.exit_code, 0) << chooser_view.text;
+  EXPECT_TRUE(json::parse(chooser_view.text)["traits"].contains("best_channel")) << chooser_view.text;
+  Output by_channel = Patron({"--db", db_, "--json", "segment", "count", "best_channel is not missing"});
+  ASSERT_EQ(by_channel.exit_code, 0) << by_channel.text;
+  EXPECT_EQ(json::parse(by_channel.text)["count"].get<int64_t>(), with_best);
+}
+
+// What a marketer relies on in `patron insight products` and the best channel,
+// on demo data whose generator has known skews: under-30s like phones and
+// respond to SMS, over-55s to email.
+TEST_F(ModelsCliTest, InsightsAndBestChannelShowTheDemosSkews) {
+  ImportDemo(3000);
+  Output score = Patron({"--db", db_, "model", "score", "--as-of", "2026-11-01"});
+  ASSERT_EQ(score.exit_code, 0) << score.text;
+  auto count = [&](const std::string& segment) {
+    Output out = Patron({"--db", db_, "--json", "segment", "count", segment, "--now", "2026-11-01T23:00:00Z"});
+    EXPECT_EQ(out.exit_code, 0) << out.text;
+    json j = json::parse(out.text, nullptr, false);
+    return j.is_discarded() ? int64_t{-1} : j["count"].get<int64_t>();
+  };
+  const std::string both = "reachable(email) and reachable(sms) and best_channel is not missing";
+  const double young = static_cast<double>(count(both + " and age < 30"));
+  const double old = static_cast<double>(count(both + " and age > 55"));
+  ASSERT_GT(young, 10);
+  ASSERT_GT(old, 10);
+  const double young_sms = static_cast<double>(count(both + " and age < 30 and best_channel = \"sms\"")) / young;
+  const double old_sms = static_cast<double>(count(both + " and age > 55 and best_channel = \"sms\"")) / old;
+  EXPECT_GT(young_sms, old_sms + 0.2) << "under 30: " << young_sms << ", over 55: " << old_sms;
+
+  for (const char* by : {"age", "city", "channel", "gender"}) {
+    Output insight = Patron({"--db", db_, "--json", "insight", "products", "--by", by, "--until", "2026-11-01"});
+    ASSERT_EQ(insight.exit_code, 0) << insight.text;
+    json r = json::parse(insight.text, nullptr, false);
+    ASSERT_FALSE(r.is_discarded()) << insight.text;
+    std::vector<json> rows = {r["all"]};
+    for (const auto& row : r["rows"]) rows.push_back(row);
+    ASSERT_GT(rows.size(), 8u) << by;  // every category and the top products
+    for (const auto& row : rows) {
+      double buyers = 0, revenue = 0;
+      int64_t buyer_count = 0;
+      for (const auto& cell : row["groups"]) {
+        buyers += cell["buyer_share"].get<double>();
+        revenue += cell["revenue_share"].get<double>();
+        buyer_count += cell["buyers"].get<int64_t>();
+      }
+      EXPECT_NEAR(buyers, 1.0, 1e-9) << by << " " << row["key"];
+      if (row["revenue_minor"].get<int64_t>() > 0) {
+        EXPECT_NEAR(revenue, 1.0, 1e-9) << by << " " << row["key"];
+      }
+      EXPECT_EQ(buyer_count, row["buyers"].get<int64_t>()) << by << " " << row["key"];
+    }
+    // All buyers are the customers with a purchase that was not cancelled or returned.
+    auto db = Database::Open(db_);
+    ASSERT_TRUE(db.ok());
+    EXPECT_EQ(r["all"]["buyers"].get<int64_t>(),
+              (*db)
+                  ->QueryInt("SELECT count(DISTINCT o.customer_id) FROM orders o JOIN order_lines l "
+                             "ON l.order_id = o.id WHERE o.status NOT IN ('cancelled', 'returned')")
+                  .value());
+    for (const auto& cell : r["all"]["groups"]) EXPECT_NEAR(cell["index"].get<double>(), 100, 1e-9);
+    if (std::string(by) == "age") {
+      // The generator makes under-30s 1.8 times as keen on phones.
+      double young_index = 0, older_index = 0;
+      for (const auto& row : r["rows"]) {
+        if (row["key"] != "electronics/phones") continue;
+        for (const auto& cell : row["groups"]) {
+          if (cell["group"] == "under 25") young_index = cell["index"].get<double>();
+          if (cell["group"] == "55-64") older_index = cell["index"].get<double>();
+        }
+      }
+      EXPECT_GT(young_index, 105);
+      EXPECT_GT(young_index, older_index + 10);
+    }
+  }
+  // --category keeps that category and the ones below it.
+  Output electronics = Patron({"--db", db_, "--json", "insight", "products", "--category", "electronics",
+                               "--until", "2026-11-01", "--top", "3"});
+  ASSERT_EQ(electronics.exit_code, 0) << electronics.text;
+  json e = json::parse(electronics.text);
+  int categories = 0, products = 0;
+  for (const auto& row : e["rows"]) {
+    if (row["kind"] == "category") {
+      ++categories;
+      EXPECT_EQ(row["key"].get<std::string>().rfind("electronics/", 0), 0u) << row["key"];
+    } else {
+      ++products;
+    }
+  }
+  EXPECT_EQ(categories, 3);  // phones, accessories, tablets
+  EXPECT_EQ(products, 3);
+  Output unknown = Patron({"--db", db_, "insight", "products", "--category", "no-such-thing"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.text.find("no product category"), std::string::npos) << unknown.text;
+}
+
+// `model score --incremental` after an import of new orders rescores only the
+// buyers of those orders, and gives them exactly what a full scoring gives.
+TEST_F(ModelsCliTest, IncrementalScoringRescoresOnlyWhoChanged) {
+  ImportDemo(800);
+  const std::vector<std::string> score = {"--db", db_, "--json", "model", "score", "--as-of", "2026-11-01"};
+  auto run = [&](bool incremental) {
+    std::vector<std::string> args = score;
+    if (incremental) args.push_back("--incremental");
+    Output out = Patron(args);
+    EXPECT_EQ(out.exit_code, 0) << out.text;
+    json j = json::parse(out.text, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << out.text;
+    return j;
+  };
+  json full = run(false);
+  const int64_t customers = full["customers"].get<int64_t>();
+  ASSERT_GT(customers, 500);
+  EXPECT_FALSE(full["incremental"].get<bool>());
+  // Nothing new: nobody is rescored.
+  json idle = run(true);
+  EXPECT_TRUE(idle["incremental"].get<bool>());
+  EXPECT_EQ(idle["customers"].get<int64_t>(), 0);
+  EXPECT_EQ(idle["unchanged"].get<int64_t>(), customers);
+
+  // Two CRM customers buy again.
+  const std::string orders = (dir_ / "new_orders.csv").string();
+  {
+    std::FILE* f = std::fopen(orders.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(
+        "order_id,line_no,customer_id,ordered_at,status,channel,sku,category,quantity,unit_price,currency\n"
+        "NEW-1,1,CRM-000001,2026-11-01T10:00:00Z,completed,web,TAB-0001,electronics/tablets,1,500.00,EUR\n"
+        "NEW-2,1,CRM-000002,2026-11-01T11:00:00Z,completed,app,ACC-0011,electronics/phone-accessories,2,19.00,EUR\n",
+        f);
+    std::fclose(f);
+  }
+  auto db = Database::Open(db_);
+  ASSERT_TRUE(db.ok());
+  // Every trait but the time of scoring, per customer, for the ones not buying now.
+  const std::string others =
+      "SELECT group_concat(t.customer_id || coalesce(rfm_segment, '') || lifecycle_stage || purchase_days || "
+      "coalesce(p_alive, '') || coalesce(clv_12m_minor, '') || coalesce(recommended_products, '') || "
+      "coalesce(category_propensity_30d, '') || coalesce(best_channel, '') || coalesce(lead_stage, ''), ';') "
+      "FROM customer_traits t WHERE t.customer_id NOT IN (SELECT customer_id FROM orders WHERE order_number "
+      "LIKE 'NEW-%')";
+  auto text = [&](const std::string& sql) {
+    auto stmt = (*db)->Prepare(sql);
+    EXPECT_TRUE(stmt.ok()) << stmt.status().ToString();
+    auto row = (*stmt)->Step();
+    EXPECT_TRUE(row.ok() && *row);
+    return (*stmt)->IsNull(0) ? std::string() : (*stmt)->String(0);
+  };
+  Output imported = Patron({"--db", db_, "import", "orders", orders, "--source", "webshop"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.text;
+  const std::string others_before = text(others);  // the import writes no traits
+  const std::string buyers =
+      "SELECT group_concat(t.customer_id || rfm_segment || lifecycle_stage || purchase_days || p_alive || "
+      "clv_12m_minor || recommended_products || coalesce(best_channel, ''), ';') FROM customer_traits t "
+      "WHERE t.customer_id IN (SELECT customer_id FROM orders WHERE order_number LIKE 'NEW-%')";
+  const std::string buyers_before = text(buyers);
+
+  json incremental = run(true);
+  EXPECT_TRUE(incremental["incremental"].get<bool>());
+  EXPECT_EQ(incremental["customers"].get<int64_t>(), 2);
+  EXPECT_EQ(incremental["unchanged"].get<int64_t>(), customers - 2);
+  const std::string buyers_incremental = text(buyers);
+  EXPECT_TRUE(buyers_incremental != buyers_before);  // a new purchase changes their traits
+  EXPECT_GT(others_before.size(), 10000u);
+  EXPECT_TRUE(text(others) == others_before);        // nobody else was touched
+
+  json again = run(false);
+  EXPECT_EQ(again["customers"].get<int64_t>(), customers);
+  EXPECT_TRUE(text(buyers) == buyers_incremental);  // the same as a full scoring
 }
 
 TEST_F(ModelsCliTest, RecommendationsBeatMostPopularOnDemoData) {

@@ -12,8 +12,14 @@ ORDER BY c.id;
 -- name: engine-customer-traits
 SELECT customer_id, rfm_segment, rfm_r, rfm_f, rfm_m, lifecycle_stage, purchase_days, last_purchase_at,
        expected_purchases_12m, p_alive, churn_risk, expected_order_value_minor, clv_12m_minor, best_send_hour,
-       lead_score, lead_stage, currency
+       lead_score, lead_stage, best_channel, currency
 FROM customer_traits;
+
+-- name: engine-customer-recommendations
+SELECT customer_id, product_id FROM customer_recommendations ORDER BY customer_id, rank;
+
+-- name: engine-customer-propensities
+SELECT customer_id, category_id, p_30d FROM customer_category_propensity ORDER BY customer_id, category_id;
 
 -- name: engine-customer-attributes
 SELECT a.customer_id, a.name, a.value, d.type

@@ -33,7 +33,8 @@ SELECT name, value FROM customer_attributes WHERE customer_id = :id ORDER BY nam
 -- name: customer-traits
 SELECT rfm_segment, rfm_r, rfm_f, rfm_m, lifecycle_stage, churn_risk, p_alive, expected_purchases_12m,
        clv_12m_minor, expected_order_value_minor, currency, best_send_hour, recommended_products,
-       category_propensity_30d, lead_score, lead_stage, computed_at
+       category_propensity_30d, lead_score, lead_stage, computed_at, best_channel, channel_response_rates,
+       purchase_days, last_purchase_at
 FROM customer_traits WHERE customer_id = :id;
 
 -- name: customer-contact-points

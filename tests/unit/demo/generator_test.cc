@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/core.h"
@@ -284,8 +285,12 @@ TEST_F(DemoGeneratorTest, EventsAreSegmentStyleJsonLines) {
   const std::set<std::string> kinds = {
       "page_viewed",           "product_viewed",        "cart_abandoned",
       "support_ticket_opened", "support_ticket_closed", "call_logged",
-      "newsletter_signup",     "contest_signup",        "survey_answered"};
+      "newsletter_signup",     "contest_signup",        "survey_answered",
+      "message_sent",          "message_clicked"};
   std::set<std::string> ids;
+  // Campaign messages: who (userId or email) got which campaign, and their clicks.
+  std::map<std::string, int> sent, clicked;  // "who|campaign|channel"
+  std::map<std::string, int> sent_per_channel, clicked_per_channel;
   std::map<std::string, int> seen;
   for (const std::string& line : Lines(ReadFile(File("events.jsonl").path))) {
     const nlohmann::json event = nlohmann::json::parse(line);
@@ -307,8 +312,42 @@ TEST_F(DemoGeneratorTest, EventsAreSegmentStyleJsonLines) {
       EXPECT_GE(score, 0);
       EXPECT_LE(score, 10);
     }
+    if (kind == "message_sent" || kind == "message_clicked") {
+      const auto& props = event["properties"];
+      const std::string channel = props["channel"].get<std::string>();
+      EXPECT_TRUE(channel == "email" || channel == "sms") << line;
+      // SMS go to CRM customers, who are named by their customer id.
+      if (channel == "sms") {
+        EXPECT_TRUE(event.contains("userId")) << line;
+      }
+      const std::string who =
+          (event.contains("userId") ? event["userId"] : event["email"]).get<std::string>();
+      const std::string key = who + "|" + props["campaign"].get<std::string>() + "|" + channel;
+      if (kind == "message_sent") {
+        EXPECT_TRUE(props.contains("kind")) << line;
+        ++sent[key];
+        ++sent_per_channel[channel];
+      } else {
+        ++clicked[key];
+        ++clicked_per_channel[channel];
+      }
+    }
   }
   for (const std::string& kind : kinds) EXPECT_GT(seen[kind], 0) << kind;
+  // Every click is on a message the same person was sent, at most once per message.
+  for (const auto& [key, n] : clicked) {
+    EXPECT_EQ(sent[key], 1) << key;
+    EXPECT_EQ(n, 1) << key;
+  }
+  // Click rates near the stated averages (4 % of emails, 6 % of SMS, before the
+  // age skews and each person's taste).
+  for (const auto& [channel, low, high] :
+       {std::tuple{"email", 0.02, 0.08}, std::tuple{"sms", 0.03, 0.12}}) {
+    ASSERT_GT(sent_per_channel[channel], 100) << channel;
+    const double rate = static_cast<double>(clicked_per_channel[channel]) / sent_per_channel[channel];
+    EXPECT_GT(rate, low) << channel;
+    EXPECT_LT(rate, high) << channel;
+  }
 }
 
 TEST_F(DemoGeneratorTest, GroundTruthCoversEveryCustomerRecord) {

@@ -2,6 +2,7 @@
 // evaluated by the engine and by SQLite running the emitted SQL, must select
 // exactly the same customers. Every random segment also round-trips through
 // its text and JSON forms.
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <roaring/roaring.hh>
 #include <unistd.h>
@@ -140,9 +141,10 @@ class SegmentGenerator {
       case 5: return AggregateCondition();
       case 6: return Sequence();
       case 7: {
-        int which = Uniform(0, 2);
+        int which = Uniform(0, 3);
         if (which == 0) return "reachable(" + Pick<std::string>({"email", "sms", "phone", "mail"}) + ")";
         if (which == 1) return Tagged();
+        if (which == 2) return ModelScore();
         return Trait();
       }
       case 8: return AccountCondition();
@@ -363,6 +365,29 @@ class SegmentGenerator {
     tags.push_back("never-used");
     return "tagged(" + Quote(Pick(tags)) + (Uniform(0, 1) ? ", " + Quote(Pick(tags)) : "") + ")";
   }
+  // A category as segments name it: full slug, last part or display name;
+  // sometimes one that does not exist.
+  std::string CategoryName() {
+    const auto& k = s_.categories;
+    if (k.slugs.empty() || Uniform(0, 9) == 0) return "no-such-category";
+    size_t i = static_cast<size_t>(Uniform(0, static_cast<int>(k.slugs.size()) - 1));
+    const std::string& slug = k.slugs[i];
+    switch (Uniform(0, 2)) {
+      case 0: return slug;
+      case 1: return k.names[i];
+      default: return slug.substr(slug.rfind('/') == std::string::npos ? 0 : slug.rfind('/') + 1);
+    }
+  }
+  std::string ModelScore() {
+    switch (Uniform(0, 2)) {
+      case 0: return "best_channel " + TextTail(s_.profile.at("best_channel").dict);
+      case 1: return "recommended(" + Quote(CategoryName()) + ")";
+      default:
+        if (Uniform(0, 5) == 0) return "propensity(" + Quote(CategoryName()) + ") is missing";
+        return "propensity(" + Quote(CategoryName()) + ") " + Pick<std::string>({">", "<", ">=", "<="}) + " 0.0" +
+               std::to_string(Uniform(0, 9));
+    }
+  }
   std::string Trait() {
     switch (Uniform(0, 7)) {
       case 0: return "rfm " + TextTail(s_.profile.at("rfm").dict);
@@ -418,6 +443,35 @@ TEST_F(DifferentialTest, TheIssueExampleMatchesSql) {
   for (const Node* clause : Clauses(*node)) {
     if (clause->kind == Node::Kind::kNot) continue;
     EXPECT_FALSE(EngineIds(*clause, o).empty()) << ToText(*clause);
+  }
+}
+
+TEST_F(DifferentialTest, ModelScoresMatchSqlAndSelectSomeone) {
+  Vocabulary vocabulary = Vocab();
+  EvalOptions o = Options(vocabulary);
+  for (const char* text : {"recommended(\"phones\")", "recommended(\"electronics\")",
+                           "propensity(\"phones\") > 0.01", "propensity(\"electronics\") >= 0.02",
+                           "best_channel = \"email\"", "best_channel = \"sms\""}) {
+    auto node = Parse(text, vocabulary);
+    ASSERT_TRUE(node.ok()) << text << ": " << node.status().ToString();
+    std::vector<int64_t> ids = EngineIds(*node, o);
+    EXPECT_FALSE(ids.empty()) << text;
+    EXPECT_LT(ids.size(), snap().customer_count()) << text;
+    EXPECT_EQ(ids, SqlIds(*node, o)) << text;
+  }
+  // A category includes the ones below it, as in bought(category = ...).
+  auto phones = Parse("recommended(\"phones\")", vocabulary);
+  auto electronics = Parse("recommended(\"electronics\")", vocabulary);
+  ASSERT_TRUE(phones.ok() && electronics.ok());
+  std::vector<int64_t> narrow = EngineIds(*phones, o), wide = EngineIds(*electronics, o);
+  EXPECT_TRUE(std::includes(wide.begin(), wide.end(), narrow.begin(), narrow.end()));
+  EXPECT_GT(wide.size(), narrow.size());
+  // The best channel is always one the customer can be reached on.
+  for (const char* channel : {"email", "sms", "phone", "mail", "push"}) {
+    std::string text = std::string("best_channel = \"") + channel + "\" and not reachable(" + channel + ")";
+    auto node = Parse(text, vocabulary);
+    ASSERT_TRUE(node.ok()) << node.status().ToString();
+    EXPECT_TRUE(EngineIds(*node, o).empty()) << text;
   }
 }
 

@@ -62,6 +62,29 @@ TEST(SegmentLanguage, AndBindsTighterThanOr) {
   EXPECT_EQ(p.children[0].kind, Node::Kind::kOr);
 }
 
+TEST(SegmentLanguage, ModelScoresParseIntoTheirOwnNodes) {
+  Node n = ParseOk(R"(recommended("phones") and propensity("phones") >= 0.25)");
+  ASSERT_EQ(n.children.size(), 2u);
+  EXPECT_EQ(n.children[0].kind, Node::Kind::kRecommended);
+  EXPECT_EQ(n.children[0].name, "phones");
+  EXPECT_EQ(n.children[1].kind, Node::Kind::kPropensity);
+  EXPECT_EQ(n.children[1].name, "phones");
+  EXPECT_EQ(n.children[1].op, Op::kGe);
+  EXPECT_EQ(ToText(n), R"(recommended("phones") and propensity("phones") >= 0.25)");
+  auto json = FromJson(ToJson(n));
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_EQ(*json, n);
+  // The category is text in quotes; propensity is a number.
+  for (const char* bad : {"recommended(phones)", "recommended()", "propensity(\"phones\")",
+                          "propensity(\"phones\") = \"high\"", "recommended(\"phones\") > 0.5"}) {
+    EXPECT_FALSE(Parse(bad).ok()) << bad;
+  }
+  auto typo = Parse("recomended(\"phones\")");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(std::string(typo.status().message()).find("did you mean \"recommended\""), std::string::npos)
+      << typo.status().ToString();
+}
+
 TEST(SegmentLanguage, EveryRequirementExampleParsesAndRoundTrips) {
   // The examples of docs/segments.md, one per requirement they serve.
   const char* examples[] = {
@@ -93,6 +116,8 @@ TEST(SegmentLanguage, EveryRequirementExampleParsesAndRoundTrips) {
       R"(bought(category != "phones", in Ramadan))",
       R"(household_size in (3, 4, 5) and income_band != "low")",
       R"(received(campaign = "spring-sale", within 30 days))",
+      R"(recommended("phones") and propensity("electronics/phones") > 0.3 and best_channel = "sms")",
+      R"(propensity("Tablets") between 0.1 and 0.5 or propensity("decor") is missing)",
   };
   for (const char* text : examples) {
     Node n = ParseOk(text);

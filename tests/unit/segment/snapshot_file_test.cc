@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "ingest/ingest.h"
+#include "models/models.h"
 #include "segment/segment.h"
 #include "store/store.h"
 
@@ -54,7 +55,8 @@ class SnapshotFileTest : public ::testing::Test {
          {"city = \"Tehran\"", "age between 20 and 35", "bought(category = \"electronics\")", "reachable(email)",
           "tagged(\"vip\", \"b2b\")", "account.tier = \"gold\"", "interests contains \"gaming\"",
           "did(\"cart_abandoned\") then not bought() within 3 days", "sum(event.value) >= 500",
-          "last(order.channel) = \"app\"", "bought(category = \"school-supplies\", in Mehr)"}) {
+          "last(order.channel) = \"app\"", "bought(category = \"school-supplies\", in Mehr)",
+          "recommended(\"electronics\")", "propensity(\"electronics\") >= 0"}) {
       auto node = segment::Parse(text, segment::LoadVocabulary(*db_, &s));
       EXPECT_TRUE(node.ok()) << text;
       auto c = segment::Count(s, *node, o);
@@ -70,6 +72,11 @@ class SnapshotFileTest : public ::testing::Test {
 };
 
 TEST_F(SnapshotFileTest, ALoadedSnapshotAnswersLikeTheBuiltOne) {
+  // With model scores, so that their arrays are written and read too.
+  models::ModelRunOptions mo;
+  mo.until = CivilDate{2026, 6, 15};
+  auto scored = models::ScoreCustomers(*db_, mo, clock_);
+  ASSERT_TRUE(scored.ok()) << scored.status().ToString();
   auto built = BuildSnapshot(*db_, clock_);
   ASSERT_TRUE(built.ok());
   auto stamp = ReadStoreStamp(*db_);
@@ -81,6 +88,11 @@ TEST_F(SnapshotFileTest, ALoadedSnapshotAnswersLikeTheBuiltOne) {
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ((*loaded)->customer_ids, (*built)->customer_ids);
   EXPECT_EQ((*loaded)->events.at, (*built)->events.at);
+  EXPECT_FALSE((*built)->scores.recommended.empty());
+  EXPECT_EQ((*loaded)->scores.recommended_offsets, (*built)->scores.recommended_offsets);
+  EXPECT_EQ((*loaded)->scores.recommended, (*built)->scores.recommended);
+  EXPECT_EQ((*loaded)->scores.propensity_offsets, (*built)->scores.propensity_offsets);
+  EXPECT_EQ((*loaded)->scores.propensity, (*built)->scores.propensity);
   std::vector<uint64_t> expected = Counts(**built);
   EXPECT_EQ(Counts(**loaded), expected);
   EXPECT_GT(expected[0], 0u);
