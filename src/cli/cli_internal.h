@@ -33,6 +33,8 @@ using Action = std::function<int()>;
 void AddSegmentCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
+// `quality report` and `quality reverify`, under the `quality` command.
+void AddQualityCommands(CLI::App& quality, const GlobalOptions& globals, Action& action);
 
 std::string DefaultDbPath();
 

@@ -336,4 +336,87 @@ struct ClusterMembership {
 };
 Result<std::vector<ClusterMembership>> ListMemberships(Database& db);
 
+// ---------------------------------------------------------------------------
+// Freshness and data quality (R10)
+// ---------------------------------------------------------------------------
+
+// Contact data goes bad at about 2.5 % a month: the default decay rate.
+constexpr double kDefaultMonthlyDecay = 0.025;
+
+// The probability that a contact value last seen or verified at `seen` is
+// still valid at `now`: (1 - monthly_decay) ^ months elapsed (1 for a value
+// seen in the future of `now`).
+double StillValidProbability(Instant seen, Instant now, double monthly_decay = kDefaultMonthlyDecay);
+
+struct QualityOptions {
+  Instant now;
+  double monthly_decay = kDefaultMonthlyDecay;
+  // A usable value whose probability of still being valid is below this is stale.
+  double stale_below = kStaleFreshness;
+  // Examples shown per group of invalid values.
+  int examples = 3;
+};
+
+// Completeness of the customer records a source created: how many have each field.
+struct SourceCompleteness {
+  std::string source;
+  int64_t records = 0;
+  std::vector<std::pair<std::string, int64_t>> filled;  // field -> records that have it
+};
+
+// Validity and freshness of one kind of contact point (email, phone, address)
+// from one source.
+struct SourceContactQuality {
+  std::string source, kind;
+  int64_t total = 0, verified = 0, unverified = 0, invalid = 0, bounced = 0;
+  // Among usable values (verified or unverified): those below stale_below,
+  // the mean probability of still being valid, and the oldest last seen or
+  // verified.
+  int64_t stale = 0;
+  double mean_valid_probability = 0;
+  std::optional<Instant> oldest_seen;
+};
+
+// A group of invalid values with one reason, with a few examples.
+struct InvalidValues {
+  std::string field;  // "customer.birth_date", "contact.email", ...
+  std::string reason;
+  int64_t count = 0;
+  std::vector<std::string> examples;
+};
+
+struct SourceDuplicates {
+  std::string source;
+  int64_t records = 0;
+  int64_t linked = 0;  // records resolved together with at least one other record
+};
+
+struct QualityReport {
+  Instant now;
+  double monthly_decay = kDefaultMonthlyDecay, stale_below = kStaleFreshness;
+  std::vector<SourceCompleteness> completeness;
+  std::vector<SourceContactQuality> contacts;
+  std::vector<InvalidValues> invalid;
+  // Duplicates as identity resolution found them (all zero before any run).
+  int64_t resolution_runs = 0;
+  std::optional<Instant> last_resolved;
+  int64_t customer_records = 0, resolved_customers = 0, merged_records = 0,
+          multi_record_customers = 0, pending_reviews = 0;
+  std::vector<SourceDuplicates> duplicates;
+};
+Result<QualityReport> BuildQualityReport(Database& db, const QualityOptions& options);
+
+// A usable contact value most likely gone stale, to verify again.
+struct ReverifyItem {
+  int64_t customer_id = 0, resolved_id = 0;
+  std::string kind, value, status, source;
+  Instant last_seen;
+  std::optional<Instant> last_verified;
+  double valid_probability = 0;
+};
+// Usable contact values (verified or unverified) whose probability of still
+// being valid is below `below`, least likely first; at most `limit` (0: all).
+Result<std::vector<ReverifyItem>> ReverificationList(Database& db, const QualityOptions& options,
+                                                     double below, int64_t limit);
+
 }  // namespace patron::identity
