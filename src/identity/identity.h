@@ -126,6 +126,10 @@ struct PersonRecord {
   // A phone number that failed validation (no country, say), as written:
   // compared by its last nine digits, never a deterministic key.
   std::string unvalidated_phone;
+  // Further email addresses and validated phone numbers the record holds (a
+  // customer known by a work and a private address, a mobile and a
+  // landline): each is an identifier like the first.
+  std::vector<std::string> other_emails, other_phones;
   // A national identifier: a valid Iranian code or personnummer is a
   // deterministic key; any other value (e.g. a social security number of
   // another country) is compared as a string.

@@ -135,12 +135,14 @@ PersonRecord ToPersonRecord(const CustomerRow& row) {
   r.region = ProfileValue(row, "region");
   r.national_id = row.national_id;
   for (const auto& c : row.contacts) {
-    if (c.kind == "email" && r.email.empty() && c.status != "invalid") r.email = c.value;
+    if (c.kind == "email" && c.status != "invalid") {
+      (r.email.empty() ? r.email : r.other_emails.emplace_back()) = c.value;
+    }
     if (c.kind == "phone" && c.status == "invalid") {
       if (r.unvalidated_phone.empty()) r.unvalidated_phone = c.value;
       continue;
     }
-    if (c.kind == "phone" && r.phone.empty()) r.phone = c.value;
+    if (c.kind == "phone") (r.phone.empty() ? r.phone : r.other_phones.emplace_back()) = c.value;
     if (c.kind == "address" && r.street.empty()) {
       r.street = c.street;
       r.postcode = c.postal_code;
