@@ -41,6 +41,7 @@ enum class Stream : uint64_t {
   kAccount,
   kB2bSelection,
   kIds,
+  kCheckout,
 };
 
 // The seed of the stream `purpose` of entity `entity` under the user's seed.
@@ -600,6 +601,7 @@ class ActivityWriter {
   int64_t person_first_order_number_ = 0;
   OutputFile* orders_;
   OutputFile* events_;
+  std::string guest_given_, guest_family_, guest_mobile_;  // of the order being written
 };
 
 // Adds `value` to `values` unless present (small vectors; linear search).
