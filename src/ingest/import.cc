@@ -1005,16 +1005,23 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
     issues_.swap(saved);
   } else if (!email.empty() || !phone.empty()) {
-    // A known customer named with contact values (an order placed by customer
-    // id with an email, a guest checkout found by its mobile): the values are
-    // the customer's too, and seen now, which identity resolution and
-    // freshness both use.
+    // A known customer named with contact values no customer has yet (an
+    // order placed by customer id with a new email, a guest checkout found by
+    // its mobile): the values are this customer's too, which identity
+    // resolution uses. A value another customer already has stays that
+    // customer's, so that importing again finds the same customers.
     std::vector<PendingIssue> saved;
     saved.swap(issues_);
-    if (!email.empty()) RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
+    if (!email.empty()) {
+      ASSIGN_OR_RETURN(std::vector<int64_t> owners, FindCustomersByContact(db_, "email", email));
+      if (owners.empty()) RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
+    }
     if (!phone.empty()) {
-      RETURN_IF_ERROR(AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
-      RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
+      ASSIGN_OR_RETURN(std::vector<int64_t> owners, FindCustomersByContact(db_, "phone", phone));
+      if (owners.empty()) {
+        RETURN_IF_ERROR(AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
+        RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
+      }
     }
     issues_.clear();
     issues_.swap(saved);
