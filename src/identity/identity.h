@@ -244,6 +244,42 @@ PairwiseQuality EvaluateClusters(const std::vector<int>& predicted_cluster,
                                  const std::vector<std::string>& true_entity);
 
 // ---------------------------------------------------------------------------
+// B2B accounts: companies from several sources
+// ---------------------------------------------------------------------------
+
+// A company's web or email domain, folded: lower case, without scheme, "www.",
+// path, port or an email's local part ("https://www.Acme.se/kontakt" ->
+// "acme.se", "info@acme.se" -> "acme.se"). Empty for a free-mail provider's
+// domain (gmail.com, outlook.com, yahoo.*, chmail.ir, ...), which says nothing
+// about the company.
+std::string CompanyDomain(std::string_view text);
+
+struct AccountRecord {
+  std::string key;
+  std::string name, domain, industry, city, country;
+};
+
+struct AccountLinkOptions {
+  // Two normalised names whose words all pair up, words counting as the same
+  // when their Jaro–Winkler similarity is at least this ("gulf trading" and
+  // "gulf tradings"), are sent to review when in the same country.
+  double similar_word = 0.92;
+};
+
+// Which records are one company. Merged: the same company domain, or the same
+// name without its legal form where nothing contradicts it (a different
+// domain, country or industry code sends the pair to review instead).
+// Reviewed: similar names (every word alike) in the same country. Pairs in `forced_apart` are
+// never merged; pairs in `forced_together` always are.
+struct AccountLinkResult {
+  std::vector<ScoredPair> merges, reviews;  // rule: domain, name, review; probability 1 / 0.5
+  std::vector<int> cluster;                 // smallest record index of each record's cluster
+};
+AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records, const AccountLinkOptions& options = {},
+                               const std::vector<std::pair<int, int>>& forced_apart = {},
+                               const std::vector<std::pair<int, int>>& forced_together = {});
+
+// ---------------------------------------------------------------------------
 // Resolution of the customers in a Patron database
 // ---------------------------------------------------------------------------
 
@@ -339,6 +375,36 @@ struct ClusterMembership {
   int64_t customer_id = 0, resolved_id = 0;
 };
 Result<std::vector<ClusterMembership>> ListMemberships(Database& db);
+
+// B2B accounts in a Patron database. Each run links every account record
+// again (accounts are few) with LinkAccounts, respecting a person's earlier
+// decisions; account rows are never changed.
+struct AccountResolveSummary {
+  int64_t accounts = 0, resolved_accounts = 0;
+  int64_t domain_merges = 0, name_merges = 0, decided_merges = 0, reviews = 0;
+};
+Result<AccountResolveSummary> ResolveAccounts(Database& db, const Clock& clock);
+
+struct AccountMembership {
+  int64_t account_id = 0, resolved_id = 0;
+  std::string name, domain, source;
+};
+// Every account with its resolved account (itself before any run).
+Result<std::vector<AccountMembership>> ListAccountMemberships(Database& db);
+
+struct AccountReview {
+  int64_t left_account = 0, right_account = 0;
+  std::string rule;  // name (same name, something contradicting), similar_name
+};
+Result<std::vector<AccountReview>> ListAccountReviews(Database& db);
+
+// A person's decision on two accounts: the same company (`together`) or not;
+// applied by resolving the accounts again. Errors: NotFound for an unknown account.
+Status DecideAccounts(Database& db, int64_t left_account, int64_t right_account, bool together,
+                      const Clock& clock);
+// Takes an account out of its resolved account: kept apart from every other
+// member from now on. Errors: NotFound, FailedPrecondition when not linked.
+Status UnmergeAccount(Database& db, int64_t account_id, const Clock& clock);
 
 // ---------------------------------------------------------------------------
 // Freshness and data quality (R10)

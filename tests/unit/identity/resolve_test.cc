@@ -318,5 +318,49 @@ TEST_F(ResolveTest, ReverificationListsLikelyStaleValuesOldestFirst) {
   EXPECT_TRUE(none->empty());
 }
 
+TEST_F(ResolveTest, AccountsOfOneCompanyAreLinkedAndCanBeTakenApart) {
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO accounts (id, name, domain, industry_code, city, country, source_id, created_at, updated_at) VALUES
+      (10, 'Nordlund Skolutveckling AB', 'nordlundskolutveckling.se', '8559', 'Göteborg', 'SE', 1, 0, 0),
+      (11, 'NORDLUND SKOLUTVECKLING', NULL, NULL, 'Göteborg', 'SE', 2, 0, 0),
+      (12, 'Nordlund', 'https://www.nordlundskolutveckling.se', NULL, NULL, 'SE', 2, 0, 0),
+      (13, 'Gulf Trading LLC', 'gulftrading.ae', '4690', 'Dubai', 'AE', 1, 0, 0),
+      (14, 'Gulf Tradings', NULL, NULL, 'Dubai', 'AE', 2, 0, 0);
+  )sql").ok());
+  const ManualClock clock(Instant{1000});
+  auto summary = ResolveAccounts(*db_, clock);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->accounts, 5);
+  EXPECT_EQ(summary->resolved_accounts, 3);
+  EXPECT_EQ(summary->domain_merges, 1);
+  EXPECT_EQ(summary->name_merges, 1);
+  EXPECT_EQ(summary->reviews, 1);
+  auto resolved = [&] {
+    std::map<int64_t, int64_t> out;
+    auto list = ListAccountMemberships(*db_);
+    EXPECT_TRUE(list.ok());
+    for (const auto& m : *list) out[m.account_id] = m.resolved_id;
+    return out;
+  };
+  EXPECT_EQ(resolved(), (std::map<int64_t, int64_t>{{10, 10}, {11, 10}, {12, 10}, {13, 13}, {14, 14}}));
+  auto reviews = ListAccountReviews(*db_);
+  ASSERT_TRUE(reviews.ok());
+  ASSERT_EQ(reviews->size(), 1u);
+  EXPECT_EQ((*reviews)[0].left_account, 13);
+  EXPECT_EQ((*reviews)[0].right_account, 14);
+
+  // A reviewer says 13 and 14 are one company; an unmerge takes 11 out.
+  ASSERT_TRUE(DecideAccounts(*db_, 14, 13, true, clock).ok());
+  ASSERT_TRUE(UnmergeAccount(*db_, 11, clock).ok());
+  EXPECT_EQ(resolved(), (std::map<int64_t, int64_t>{{10, 10}, {11, 11}, {12, 10}, {13, 13}, {14, 13}}));
+  // Later runs keep both decisions.
+  ASSERT_TRUE(ResolveAccounts(*db_, clock).ok());
+  EXPECT_EQ(resolved()[11], 11);
+  EXPECT_EQ(resolved()[14], 13);
+  EXPECT_TRUE(ListAccountReviews(*db_)->empty());
+  EXPECT_EQ(UnmergeAccount(*db_, 11, clock).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(DecideAccounts(*db_, 10, 99, true, clock).code(), StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace patron::identity
