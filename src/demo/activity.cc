@@ -539,6 +539,22 @@ const std::string& OrderEmail(const Person& p, const Activity& activity, const O
   return (p.account >= 0 && office_order) ? p.work_email : p.EmailAt(order.day);
 }
 
+// The email by which the shop recognises a visitor who is not logged in on
+// `day`: the newsletter address they signed up (or signed up again) with,
+// else the email of their latest guest checkout; null when there is none.
+const std::string* KnownEmail(const Person& p, const Activity& activity, int64_t day) {
+  if (p.newsletter_resubscribe_day != kNever && day >= p.newsletter_resubscribe_day) {
+    return &p.EmailAt(p.newsletter_resubscribe_day);
+  }
+  if (p.newsletter_day != kNever && day >= p.newsletter_day) return &p.EmailAt(p.newsletter_day);
+  const std::string* known = nullptr;
+  for (const Order& order : activity.orders) {
+    if (order.day > day) break;
+    if (!order.by_customer_id) known = &OrderEmail(p, activity, order);
+  }
+  return known;
+}
+
 }  // namespace
 
 void ActivityWriter::WriteOrders(const Person& p, std::string_view crm_id,
@@ -708,7 +724,19 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
       int64_t at = day * 86400 + hour * 3600 + static_cast<int64_t>(rng.Below(3600)) -
                    static_cast<int64_t>(UtcOffsetMinutes(p.country, day)) * 60;
       const Sv channel = rng.Chance(0.6) ? "web" : "app";
-      identify(day, rng.Chance(0.6));
+      // Known by the customer id when logged in; otherwise only by an email
+      // the shop already has from the visitor (a link in the newsletter they
+      // signed up with, the cookie of an earlier guest checkout). A visitor
+      // the shop cannot recognise stays anonymous and is not in the data.
+      if (rng.Chance(0.6) && !crm_id.empty()) {
+        identify(day, true);
+      } else {
+        const std::string* known = KnownEmail(p, activity, day);
+        if (!known) continue;
+        user_id = {};
+        email = *known;
+        AddDistinct(emails_used, email);
+      }
       path = "/c/";
       path += CategoryPath(category);
       page_viewed(path, at, channel);
