@@ -288,12 +288,15 @@ int RunAccounts(const std::string& db_path, const IdentityArgs& args, bool json)
   const Clock& clock = SystemClock::Get();
   for (const auto* pair : {&args.accounts_together, &args.accounts_apart}) {
     if (pair->empty()) continue;
-    if (pair->size() != 2) return Fail(InvalidArgument("--together and --apart take two account ids"));
-    Status s = identity::DecideAccounts(**db, (*pair)[0], (*pair)[1], pair == &args.accounts_together, clock);
+    if (pair->size() != 2)
+      return Fail(InvalidArgument("--together and --apart take two account ids"));
+    Status s = identity::DecideAccounts(**db, (*pair)[0], (*pair)[1],
+                                        pair == &args.accounts_together, clock);
     if (!s.ok()) return Fail(s);
   }
   if (args.account_unmerge != 0) {
-    if (Status s = identity::UnmergeAccount(**db, args.account_unmerge, clock); !s.ok()) return Fail(s);
+    if (Status s = identity::UnmergeAccount(**db, args.account_unmerge, clock); !s.ok())
+      return Fail(s);
   }
   auto summary = identity::ResolveAccounts(**db, clock);
   if (!summary.ok()) return Fail(summary.status());
@@ -304,29 +307,35 @@ int RunAccounts(const std::string& db_path, const IdentityArgs& args, bool json)
   if (args.csv) {
     std::cout << "account_id,name,domain,source,resolved_id\n";
     for (const auto& m : *members) {
-      std::cout << m.account_id << ',' << CsvField(m.name) << ',' << CsvField(m.domain) << ',' << CsvField(m.source)
-                << ',' << m.resolved_id << '\n';
+      std::cout << m.account_id << ',' << CsvField(m.name) << ',' << CsvField(m.domain) << ','
+                << CsvField(m.source) << ',' << m.resolved_id << '\n';
     }
     return 0;
   }
   const auto& s = *summary;
   if (json) {
-    ordered_json j = {{"accounts", s.accounts},           {"resolved_accounts", s.resolved_accounts},
-                      {"domain_merges", s.domain_merges}, {"name_merges", s.name_merges},
-                      {"decided_merges", s.decided_merges}, {"reviews", ordered_json::array()}};
+    ordered_json j = {{"accounts", s.accounts},
+                      {"resolved_accounts", s.resolved_accounts},
+                      {"domain_merges", s.domain_merges},
+                      {"name_merges", s.name_merges},
+                      {"decided_merges", s.decided_merges},
+                      {"reviews", ordered_json::array()}};
     for (const auto& r : *reviews) {
-      j["reviews"].push_back({{"left_account", r.left_account}, {"right_account", r.right_account}, {"rule", r.rule}});
+      j["reviews"].push_back(
+          {{"left_account", r.left_account}, {"right_account", r.right_account}, {"rule", r.rule}});
     }
     std::cout << j.dump() << "\n";
     return 0;
   }
-  std::printf("%lld accounts are %lld companies (%lld links by domain, %lld by name, %lld by decision)\n",
-              static_cast<long long>(s.accounts), static_cast<long long>(s.resolved_accounts),
-              static_cast<long long>(s.domain_merges), static_cast<long long>(s.name_merges),
-              static_cast<long long>(s.decided_merges));
+  std::printf(
+      "%lld accounts are %lld companies (%lld links by domain, %lld by name, %lld by decision)\n",
+      static_cast<long long>(s.accounts), static_cast<long long>(s.resolved_accounts),
+      static_cast<long long>(s.domain_merges), static_cast<long long>(s.name_merges),
+      static_cast<long long>(s.decided_merges));
   std::map<int64_t, std::string> names;
   for (const auto& m : *members) names[m.account_id] = m.name;
-  if (!reviews->empty()) std::printf("Doubtful pairs (decide with --together A B or --apart A B):\n");
+  if (!reviews->empty())
+    std::printf("Doubtful pairs (decide with --together A B or --apart A B):\n");
   for (const auto& r : *reviews) {
     std::printf("  %lld %-30s  %lld %-30s  %s\n", static_cast<long long>(r.left_account),
                 names[r.left_account].c_str(), static_cast<long long>(r.right_account),
@@ -384,10 +393,14 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   });
 
   auto* accounts = identity->add_subcommand(
-      "accounts", "Link B2B accounts of one company across sources (by domain and name without legal form)");
-  accounts->add_flag("--csv", args.csv, "Print account_id,name,domain,source,resolved_id for every account");
-  accounts->add_option("--together", args.accounts_together, "Two account ids: the same company")->expected(2);
-  accounts->add_option("--apart", args.accounts_apart, "Two account ids: not the same company")->expected(2);
+      "accounts",
+      "Link B2B accounts of one company across sources (by domain and name without legal form)");
+  accounts->add_flag("--csv", args.csv,
+                     "Print account_id,name,domain,source,resolved_id for every account");
+  accounts->add_option("--together", args.accounts_together, "Two account ids: the same company")
+      ->expected(2);
+  accounts->add_option("--apart", args.accounts_apart, "Two account ids: not the same company")
+      ->expected(2);
   accounts->add_option("--unmerge", args.account_unmerge, "Take this account out of its company");
   accounts->callback([&action, &globals] {
     action = [&globals] { return RunAccounts(globals.db_path, args, globals.json); };

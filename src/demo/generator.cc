@@ -73,7 +73,8 @@ constexpr Sv kPurchasedHeader =
     "Förnamn;Efternamn;E-post;Mobilnummer;Gatuadress;Postnummer;Ort;Land;Födelsedatum;Kön;"
     "Samtycke e-post;Samtycke sms;Samtyckesdatum;Samtyckesmetod;Samtyckesbevis\n";
 constexpr Sv kOrdersHeader =
-    "order_id,line_no,customer_id,email,given_name,family_name,mobile,ordered_at,status,channel,sku,"
+    "order_id,line_no,customer_id,email,given_name,family_name,mobile,ordered_at,status,channel,"
+    "sku,"
     "product_name,category,quantity,unit_price,discount,currency\n";
 constexpr Sv kProductsHeader = "sku,name,category,brand,price,currency\n";
 constexpr Sv kAccountsHeader =

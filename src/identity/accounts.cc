@@ -14,10 +14,11 @@ namespace {
 
 bool FreeMailDomain(std::string_view domain) {
   static constexpr std::string_view kExact[] = {
-      "gmail.com", "googlemail.com", "icloud.com", "me.com",        "mac.com",     "aol.com",
-      "msn.com",   "gmx.com",        "gmx.net",    "gmx.de",        "proton.me",   "protonmail.com",
-      "mail.ru",   "yandex.ru",      "yandex.com", "chmail.ir",     "bredband.net", "telia.com",
-      "btinternet.com", "comcast.net", "zoho.com", "mail.com"};
+      "gmail.com", "googlemail.com", "icloud.com", "me.com",         "mac.com",
+      "aol.com",   "msn.com",        "gmx.com",    "gmx.net",        "gmx.de",
+      "proton.me", "protonmail.com", "mail.ru",    "yandex.ru",      "yandex.com",
+      "chmail.ir", "bredband.net",   "telia.com",  "btinternet.com", "comcast.net",
+      "zoho.com",  "mail.com"};
   for (std::string_view d : kExact) {
     if (domain == d) return true;
   }
@@ -30,10 +31,13 @@ bool FreeMailDomain(std::string_view domain) {
 
 class UnionFind {
  public:
-  explicit UnionFind(int n) : parent_(static_cast<size_t>(n)) { std::iota(parent_.begin(), parent_.end(), 0); }
+  explicit UnionFind(int n) : parent_(static_cast<size_t>(n)) {
+    std::iota(parent_.begin(), parent_.end(), 0);
+  }
   int Find(int x) {
     while (parent_[static_cast<size_t>(x)] != x) {
-      parent_[static_cast<size_t>(x)] = parent_[static_cast<size_t>(parent_[static_cast<size_t>(x)])];
+      parent_[static_cast<size_t>(x)] =
+          parent_[static_cast<size_t>(parent_[static_cast<size_t>(x)])];
       x = parent_[static_cast<size_t>(x)];
     }
     return x;
@@ -63,7 +67,8 @@ std::string CompanyDomain(std::string_view text) {
   return d;
 }
 
-AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records, const AccountLinkOptions& options,
+AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records,
+                               const AccountLinkOptions& options,
                                const std::vector<std::pair<int, int>>& forced_apart,
                                const std::vector<std::pair<int, int>>& forced_together) {
   const int n = static_cast<int>(records.size());
@@ -106,7 +111,9 @@ AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records, const 
     if (apart.count({a, b})) continue;
     const Prepared& x = prepared[static_cast<size_t>(a)];
     const Prepared& y = prepared[static_cast<size_t>(b)];
-    auto differ = [](const std::string& u, const std::string& v) { return !u.empty() && !v.empty() && u != v; };
+    auto differ = [](const std::string& u, const std::string& v) {
+      return !u.empty() && !v.empty() && u != v;
+    };
     if (!x.domain.empty() && x.domain == y.domain) {
       result.merges.push_back({a, b, 0, 1.0, "domain"});
       continue;
@@ -114,7 +121,8 @@ AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records, const 
     const bool contradicted = differ(x.domain, y.domain) || differ(x.country, y.country) ||
                               differ(x.industry, y.industry);
     if (!x.name.empty() && x.name == y.name) {
-      (contradicted ? result.reviews : result.merges).push_back({a, b, 0, contradicted ? 0.5 : 1.0, "name"});
+      (contradicted ? result.reviews : result.merges)
+          .push_back({a, b, 0, contradicted ? 0.5 : 1.0, "name"});
       continue;
     }
     if (x.name.empty() || y.name.empty() || differ(x.country, y.country)) continue;
@@ -133,10 +141,13 @@ AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records, const 
   if (!apart.empty()) {
     UnionFind guarded(n);
     std::vector<ScoredPair> kept;
-    std::stable_sort(result.merges.begin(), result.merges.end(), [](const ScoredPair& p, const ScoredPair& q) {
-      auto rank = [](const std::string& rule) { return rule == "review" ? 0 : rule == "domain" ? 1 : 2; };
-      return rank(p.rule) < rank(q.rule);
-    });
+    std::stable_sort(result.merges.begin(), result.merges.end(),
+                     [](const ScoredPair& p, const ScoredPair& q) {
+                       auto rank = [](const std::string& rule) {
+                         return rule == "review" ? 0 : rule == "domain" ? 1 : 2;
+                       };
+                       return rank(p.rule) < rank(q.rule);
+                     });
     for (const auto& m : result.merges) {
       const int ra = guarded.Find(m.a), rb = guarded.Find(m.b);
       bool blocked = false;
@@ -201,7 +212,8 @@ Result<AccountResolveSummary> ResolveAccounts(Database& db, const Clock& clock) 
       ASSIGN_OR_RETURN(bool more, q.Step());
       if (!more) break;
       ids.push_back(q.Int(0));
-      records.push_back({std::to_string(q.Int(0)), q.String(1), q.String(2), q.String(3), q.String(4), q.String(5)});
+      records.push_back({std::to_string(q.Int(0)), q.String(1), q.String(2), q.String(3),
+                         q.String(4), q.String(5)});
     }
   }
   std::unordered_map<int64_t, int> index;
@@ -241,7 +253,9 @@ Result<AccountResolveSummary> ResolveAccounts(Database& db, const Clock& clock) 
         .Run();
   };
   for (const auto& m : linked.merges) {
-    ++(m.rule == "domain" ? summary.domain_merges : m.rule == "name" ? summary.name_merges : summary.decided_merges);
+    ++(m.rule == "domain" ? summary.domain_merges
+       : m.rule == "name" ? summary.name_merges
+                          : summary.decided_merges);
     if (m.rule != "review") RETURN_IF_ERROR(record(m, "merge"));
   }
   for (const auto& r : linked.reviews) RETURN_IF_ERROR(record(r, "review"));
@@ -279,8 +293,8 @@ Status DecideAccounts(Database& db, int64_t left_account, int64_t right_account,
   RETURN_IF_ERROR(CheckAccount(db, left_account));
   RETURN_IF_ERROR(CheckAccount(db, right_account));
   if (left_account == right_account) return InvalidArgument("an account is always itself");
-  RETURN_IF_ERROR(UpsertAccountDecision(db, left_account, right_account, together ? "together" : "apart",
-                                        "review", clock.Now()));
+  RETURN_IF_ERROR(UpsertAccountDecision(db, left_account, right_account,
+                                        together ? "together" : "apart", "review", clock.Now()));
   return ResolveAccounts(db, clock).status();
 }
 
@@ -296,7 +310,8 @@ Status UnmergeAccount(Database& db, int64_t account_id, const Clock& clock) {
     if (m.resolved_id == resolved && m.account_id != account_id) others.push_back(m.account_id);
   }
   if (others.empty()) {
-    return FailedPrecondition("account " + std::to_string(account_id) + " is not linked with any other account");
+    return FailedPrecondition("account " + std::to_string(account_id) +
+                              " is not linked with any other account");
   }
   for (int64_t other : others) {
     RETURN_IF_ERROR(UpsertAccountDecision(db, account_id, other, "apart", "unmerge", clock.Now()));

@@ -275,7 +275,8 @@ struct AccountLinkResult {
   std::vector<ScoredPair> merges, reviews;  // rule: domain, name, review; probability 1 / 0.5
   std::vector<int> cluster;                 // smallest record index of each record's cluster
 };
-AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records, const AccountLinkOptions& options = {},
+AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records,
+                               const AccountLinkOptions& options = {},
                                const std::vector<std::pair<int, int>>& forced_apart = {},
                                const std::vector<std::pair<int, int>>& forced_together = {});
 
@@ -416,7 +417,8 @@ constexpr double kDefaultMonthlyDecay = 0.025;
 // The probability that a contact value last seen or verified at `seen` is
 // still valid at `now`: (1 - monthly_decay) ^ months elapsed (1 for a value
 // seen in the future of `now`).
-double StillValidProbability(Instant seen, Instant now, double monthly_decay = kDefaultMonthlyDecay);
+double StillValidProbability(Instant seen, Instant now,
+                             double monthly_decay = kDefaultMonthlyDecay);
 
 struct QualityOptions {
   Instant now;

@@ -156,7 +156,8 @@ PreparedRecord Prepare(const PersonRecord& r) {
   if (p.phone_is_key) p.key_phones.push_back(p.phone_digits);
   for (const auto& phone : r.other_phones) {
     std::string digits = DigitsOf(phone);
-    if (!digits.empty() && std::find(p.key_phones.begin(), p.key_phones.end(), digits) == p.key_phones.end()) {
+    if (!digits.empty() &&
+        std::find(p.key_phones.begin(), p.key_phones.end(), digits) == p.key_phones.end()) {
       p.key_phones.push_back(std::move(digits));
     }
   }
@@ -248,7 +249,7 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
     // ("mehdi.rezaei@" at two providers) mostly spells the name, which the
     // name fields already weigh; counting it again would make namesakes look
     // like one person. Local parts still serve as a blocking key.
-    set(Field::kEmail, a.email == b.email || ShareAny(a.emails, b.emails) ? 1 : 0);
+    set(Field::kEmail, ShareAny(a.emails, b.emails) ? 1 : 0);
   }
   int phone = CodeLevel(a.phone_digits, b.phone_digits);
   // "+989142547185" and "09142547185" are one number written two ways.

@@ -22,7 +22,8 @@ Instant SeenAt(const Statement& q, int last_seen_col, int last_verified_col) {
 }  // namespace
 
 double StillValidProbability(Instant seen, Instant now, double monthly_decay) {
-  const double months = std::max(0.0, static_cast<double>(now.micros - seen.micros) / kMicrosPerMonth);
+  const double months =
+      std::max(0.0, static_cast<double>(now.micros - seen.micros) / kMicrosPerMonth);
   return std::pow(1.0 - monthly_decay, months);
 }
 
@@ -33,8 +34,9 @@ Result<QualityReport> BuildQualityReport(Database& db, const QualityOptions& opt
   report.stale_below = options.stale_below;
 
   {
-    static constexpr const char* kFields[] = {"given_name", "family_name", "birth_date", "gender", "city",
-                                              "country",    "email",       "phone",      "address"};
+    static constexpr const char* kFields[] = {"given_name", "family_name", "birth_date",
+                                              "gender",     "city",        "country",
+                                              "email",      "phone",       "address"};
     Statement& q = db.Query("quality-report-completeness");
     q.Reset();
     while (true) {
@@ -79,7 +81,8 @@ Result<QualityReport> BuildQualityReport(Database& db, const QualityOptions& opt
     }
     for (auto& [key, row] : by_source_kind) {
       const int64_t usable = row.verified + row.unverified;
-      if (usable > 0) row.mean_valid_probability = probability_sum[key] / static_cast<double>(usable);
+      if (usable > 0)
+        row.mean_valid_probability = probability_sum[key] / static_cast<double>(usable);
       report.contacts.push_back(std::move(row));
     }
   }
@@ -151,7 +154,8 @@ Result<std::vector<ReverifyItem>> ReverificationList(Database& db, const Quality
     item.source = q.String(5);
     item.last_seen = Instant{q.Int(6)};
     if (auto v = q.OptionalInt(7)) item.last_verified = Instant{*v};
-    item.valid_probability = StillValidProbability(SeenAt(q, 6, 7), options.now, options.monthly_decay);
+    item.valid_probability =
+        StillValidProbability(SeenAt(q, 6, 7), options.now, options.monthly_decay);
     if (item.valid_probability >= below) continue;
     items.push_back(std::move(item));
   }

@@ -992,7 +992,9 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     const std::string family = NormalizeText(r.Get(FieldIndex("family_name")));
     const std::string full = given.empty() ? family : family.empty() ? given : given + " " + family;
     ins.Bind(":source_id", source_id_).Bind(":now", now_.micros);
-    ins.BindOptional(":given_name", given).BindOptional(":family_name", family).BindOptional(":full_name", full);
+    ins.BindOptional(":given_name", given)
+        .BindOptional(":family_name", family)
+        .BindOptional(":full_name", full);
     RETURN_IF_ERROR(ins.Run());
     found = db_.last_insert_id();
     report_.customers_created++;
@@ -1014,16 +1016,17 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     saved.swap(issues_);
     if (!email.empty()) {
       ASSIGN_OR_RETURN(std::vector<int64_t> owners, FindCustomersByContact(db_, "email", email));
-      if (owners.empty()) RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
+      if (owners.empty())
+        RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
     }
     if (!phone.empty()) {
       ASSIGN_OR_RETURN(std::vector<int64_t> owners, FindCustomersByContact(db_, "phone", phone));
       if (owners.empty()) {
-        RETURN_IF_ERROR(AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
+        RETURN_IF_ERROR(
+            AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
         RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
       }
     }
-    issues_.clear();
     issues_.swap(saved);
   }
   if (customer_cache_.size() > kCacheLimit) customer_cache_.clear();

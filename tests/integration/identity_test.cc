@@ -191,14 +191,16 @@ TEST_F(IdentityTest, DemoDataResolvesAgainstGroundTruth) {
   ASSERT_EQ(text_report.exit_code, 0);
   EXPECT_NE(text_report.text.find("Invalid values, with reasons"), std::string::npos);
   const fs::path reverify = dir_ / "reverify.csv";
-  ASSERT_EQ(Patron({"--db", db_, "quality", "reverify", "--as-of", "2099-01-01", "--limit", "10", "--out",
-                    reverify.string()})
+  ASSERT_EQ(Patron({"--db", db_, "quality", "reverify", "--as-of", "2099-01-01", "--limit", "10",
+                    "--out", reverify.string()})
                 .exit_code,
             0);
   std::ifstream reverify_in(reverify);
   std::string reverify_line;
   std::getline(reverify_in, reverify_line);
-  EXPECT_EQ(reverify_line, "customer_id,resolved_id,kind,value,status,source,last_seen,last_verified,valid_probability");
+  EXPECT_EQ(
+      reverify_line,
+      "customer_id,resolved_id,kind,value,status,source,last_seen,last_verified,valid_probability");
   int reverify_rows = 0;
   while (std::getline(reverify_in, reverify_line)) ++reverify_rows;
   EXPECT_EQ(reverify_rows, 10);

@@ -24,24 +24,29 @@ TEST(CompanyDomain, FoldsWebAddressesAndEmails) {
 
 TEST(CompanyName, LegalFormsInEveryLanguageAreDropped) {
   EXPECT_EQ(NormalizeCompanyName("Acme Trading AB"), NormalizeCompanyName("ACME TRADING"));
-  EXPECT_EQ(NormalizeCompanyName("Oasis Logistics Co. Ltd"), NormalizeCompanyName("Oasis Logistics"));
+  EXPECT_EQ(NormalizeCompanyName("Oasis Logistics Co. Ltd"),
+            NormalizeCompanyName("Oasis Logistics"));
   EXPECT_EQ(NormalizeCompanyName("Müller GmbH"), NormalizeCompanyName("Müller"));
   EXPECT_EQ(NormalizeCompanyName("شرکت فولاد سهامی خاص"), NormalizeCompanyName("فولاد"));
   EXPECT_EQ(NormalizeCompanyName("الخليج للتجارة ش.م.ع"), NormalizeCompanyName("الخليج للتجارة"));
-  EXPECT_EQ(NormalizeCompanyName("شركة الخليج للتجارة ذ.م.م"), NormalizeCompanyName("الخليج للتجارة"));
+  EXPECT_EQ(NormalizeCompanyName("شركة الخليج للتجارة ذ.م.م"),
+            NormalizeCompanyName("الخليج للتجارة"));
 }
 
 TEST(LinkAccounts, SameCompanyFromSeveralSources) {
   const std::vector<AccountRecord> records = {
-      {"crm:1", "Nordlund Skolutveckling AB", "nordlundskolutveckling.se", "8559", "Göteborg", "SE"},
-      {"list:7", "NORDLUND SKOLUTVECKLING", "", "", "Goteborg", "SE"},        // name, nothing contradicts
+      {"crm:1", "Nordlund Skolutveckling AB", "nordlundskolutveckling.se", "8559", "Göteborg",
+       "SE"},
+      {"list:7", "NORDLUND SKOLUTVECKLING", "", "", "Goteborg", "SE"},  // name, nothing contradicts
       {"web:3", "Nordlund Skol", "https://www.nordlundskolutveckling.se/", "", "", "SE"},  // domain
       {"crm:2", "Sanat Ertebatat", "sanatertebatat.ir", "6110", "Tehran", "IR"},
-      {"list:9", "شرکت صنعت ارتباطات سهامی خاص", "", "", "تهران", "IR"},  // another script: not linked by name
+      {"list:9", "شرکت صنعت ارتباطات سهامی خاص", "", "", "تهران",
+       "IR"},  // another script: not linked by name
       {"crm:3", "Gulf Trading LLC", "gulftrading.ae", "4690", "Dubai", "AE"},
-      {"list:4", "Gulf Trading", "gulf-trading.com", "4690", "Dubai", "AE"},  // same name, other domain: review
-      {"crm:5", "Gulf Tradings", "", "", "Dubai", "AE"},                     // similar name: review
-      {"list:5", "Gulf Trading", "", "", "Riyadh", "SA"},                    // other country: review (name)
+      {"list:4", "Gulf Trading", "gulf-trading.com", "4690", "Dubai",
+       "AE"},                                              // same name, other domain: review
+      {"crm:5", "Gulf Tradings", "", "", "Dubai", "AE"},   // similar name: review
+      {"list:5", "Gulf Trading", "", "", "Riyadh", "SA"},  // other country: review (name)
   };
   AccountLinkResult r = LinkAccounts(records);
   ASSERT_EQ(r.cluster.size(), records.size());

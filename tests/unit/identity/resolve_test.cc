@@ -234,7 +234,8 @@ TEST_F(ResolveTest, QualityReportBySourceAndField) {
       (5, 'email', 'omid@example.com', 'bounced', NULL, 1, 0, 0);
     INSERT INTO field_issues (entity, entity_id, field, raw_value, reason, source_id, seen_at) VALUES
       ('customer', 5, 'birth_date', '1970-13-45', 'not a date', 1, 0);
-  )sql").ok());
+  )sql")
+                  .ok());
   ASSERT_TRUE(Resolve(*db_).ok());
   QualityOptions options;
   options.now = Instant{2 * year};  // every usable value was seen at time 0: two years ago
@@ -244,9 +245,11 @@ TEST_F(ResolveTest, QualityReportBySourceAndField) {
   ASSERT_EQ(report->completeness.size(), 2u);
   EXPECT_EQ(report->completeness[0].source, "crm");
   EXPECT_EQ(report->completeness[0].records, 4);
-  std::map<std::string, int64_t> filled(report->completeness[0].filled.begin(), report->completeness[0].filled.end());
+  std::map<std::string, int64_t> filled(report->completeness[0].filled.begin(),
+                                        report->completeness[0].filled.end());
   EXPECT_EQ(filled["given_name"], 4);
-  EXPECT_EQ(filled["email"], 2);  // Sara's, and Omid's bounced address (the invalid one does not count)
+  EXPECT_EQ(filled["email"],
+            2);  // Sara's, and Omid's bounced address (the invalid one does not count)
   EXPECT_EQ(filled["phone"], 2);
 
   const SourceContactQuality* crm_email = nullptr;
@@ -259,7 +262,8 @@ TEST_F(ResolveTest, QualityReportBySourceAndField) {
   EXPECT_EQ(crm_email->invalid, 1);
   EXPECT_EQ(crm_email->bounced, 1);
   EXPECT_EQ(crm_email->stale, 1);  // 0.975^24 = 0.54
-  EXPECT_NEAR(crm_email->mean_valid_probability, StillValidProbability(Instant{0}, options.now), 1e-9);
+  EXPECT_NEAR(crm_email->mean_valid_probability, StillValidProbability(Instant{0}, options.now),
+              1e-9);
 
   ASSERT_EQ(report->invalid.size(), 2u);
   EXPECT_EQ(report->invalid[0].count, 1);
@@ -285,15 +289,20 @@ TEST_F(ResolveTest, QualityReportBySourceAndField) {
 TEST_F(ResolveTest, ReverificationListsLikelyStaleValuesOldestFirst) {
   const int64_t month = static_cast<int64_t>(30.44 * 24 * 3600 * 1e6);
   // Sara's CRM email was verified 20 months ago; Reza's phones seen 6 and 14 months ago.
-  ASSERT_TRUE(db_->Exec("UPDATE contact_points SET last_seen_at = 0, last_verified_at = " + std::to_string(10 * month) +
+  ASSERT_TRUE(db_->Exec("UPDATE contact_points SET last_seen_at = 0, last_verified_at = " +
+                        std::to_string(10 * month) +
                         " WHERE customer_id = 1;"
-                        "UPDATE contact_points SET last_seen_at = " + std::to_string(24 * month) +
+                        "UPDATE contact_points SET last_seen_at = " +
+                        std::to_string(24 * month) +
                         " WHERE customer_id = 3;"
-                        "UPDATE contact_points SET last_seen_at = " + std::to_string(16 * month) +
+                        "UPDATE contact_points SET last_seen_at = " +
+                        std::to_string(16 * month) +
                         " WHERE customer_id = 4;"
-                        "UPDATE contact_points SET last_seen_at = " + std::to_string(30 * month) +
+                        "UPDATE contact_points SET last_seen_at = " +
+                        std::to_string(30 * month) +
                         " WHERE customer_id = 2;"
-                        "INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at)"
+                        "INSERT INTO contact_points (customer_id, kind, value, status, source_id, "
+                        "first_seen_at, last_seen_at)"
                         " VALUES (5, 'email', 'omid@example.com', 'bounced', 1, 0, 0);")
                   .ok());
   QualityOptions options;
@@ -326,7 +335,8 @@ TEST_F(ResolveTest, AccountsOfOneCompanyAreLinkedAndCanBeTakenApart) {
       (12, 'Nordlund', 'https://www.nordlundskolutveckling.se', NULL, NULL, 'SE', 2, 0, 0),
       (13, 'Gulf Trading LLC', 'gulftrading.ae', '4690', 'Dubai', 'AE', 1, 0, 0),
       (14, 'Gulf Tradings', NULL, NULL, 'Dubai', 'AE', 2, 0, 0);
-  )sql").ok());
+  )sql")
+                  .ok());
   const ManualClock clock(Instant{1000});
   auto summary = ResolveAccounts(*db_, clock);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
@@ -342,7 +352,8 @@ TEST_F(ResolveTest, AccountsOfOneCompanyAreLinkedAndCanBeTakenApart) {
     for (const auto& m : *list) out[m.account_id] = m.resolved_id;
     return out;
   };
-  EXPECT_EQ(resolved(), (std::map<int64_t, int64_t>{{10, 10}, {11, 10}, {12, 10}, {13, 13}, {14, 14}}));
+  EXPECT_EQ(resolved(),
+            (std::map<int64_t, int64_t>{{10, 10}, {11, 10}, {12, 10}, {13, 13}, {14, 14}}));
   auto reviews = ListAccountReviews(*db_);
   ASSERT_TRUE(reviews.ok());
   ASSERT_EQ(reviews->size(), 1u);
@@ -352,7 +363,8 @@ TEST_F(ResolveTest, AccountsOfOneCompanyAreLinkedAndCanBeTakenApart) {
   // A reviewer says 13 and 14 are one company; an unmerge takes 11 out.
   ASSERT_TRUE(DecideAccounts(*db_, 14, 13, true, clock).ok());
   ASSERT_TRUE(UnmergeAccount(*db_, 11, clock).ok());
-  EXPECT_EQ(resolved(), (std::map<int64_t, int64_t>{{10, 10}, {11, 11}, {12, 10}, {13, 13}, {14, 13}}));
+  EXPECT_EQ(resolved(),
+            (std::map<int64_t, int64_t>{{10, 10}, {11, 11}, {12, 10}, {13, 13}, {14, 13}}));
   // Later runs keep both decisions.
   ASSERT_TRUE(ResolveAccounts(*db_, clock).ok());
   EXPECT_EQ(resolved()[11], 11);
