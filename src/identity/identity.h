@@ -14,6 +14,8 @@
 //      clustering with a transitivity guard.
 //   4. Resolution of the customers of a Patron database (deterministic rules,
 //      then the probabilistic model), recorded so that every merge can be undone.
+//   5. B2B accounts linked across sources; the data-quality report and the
+//      re-verification list with freshness from the decay model.
 //
 // Thread-safety: free functions are thread-safe; a Database belongs to one
 // thread at a time (see store.h).
@@ -269,10 +271,12 @@ struct AccountLinkOptions {
 // Which records are one company. Merged: the same company domain, or the same
 // name without its legal form where nothing contradicts it (a different
 // domain, country or industry code sends the pair to review instead).
-// Reviewed: similar names (every word alike) in the same country. Pairs in `forced_apart` are
-// never merged; pairs in `forced_together` always are.
+// Reviewed: similar names (every word alike) in the same country. Pairs in
+// `forced_apart` are never merged; pairs in `forced_together` always are.
 struct AccountLinkResult {
-  std::vector<ScoredPair> merges, reviews;  // rule: domain, name, review; probability 1 / 0.5
+  // Rules: domain, name, review (forced together); name, similar_name for
+  // reviews. Probability 1 for merges, 0.5 for reviews.
+  std::vector<ScoredPair> merges, reviews;
   std::vector<int> cluster;                 // smallest record index of each record's cluster
 };
 AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records,
