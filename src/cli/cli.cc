@@ -496,6 +496,7 @@ int Run(int argc, char** argv) {
 
   auto* stats = app.add_subcommand("stats", "Counts of everything in the database");
   auto* quality = app.add_subcommand("quality", "Data-quality summary: validity, staleness, reachability");
+  AddQualityCommands(*quality, globals, action);
 
   auto* customer = app.add_subcommand("customer", "Look at customers");
   customer->require_subcommand(1);

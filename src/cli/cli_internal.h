@@ -44,6 +44,8 @@ void AddCustomerPrivacyCommands(CLI::App& customer, const GlobalOptions& globals
 // origin "cli". `detail` is a JSON object of ids and field names, or empty.
 Status AuditFromCli(Database& db, std::string action, std::string target_type, std::string target_id,
                     std::optional<int64_t> customer_id = std::nullopt, std::string detail = {});
+// `quality report` and `quality reverify`, under the `quality` command.
+void AddQualityCommands(CLI::App& quality, const GlobalOptions& globals, Action& action);
 
 std::string DefaultDbPath();
 

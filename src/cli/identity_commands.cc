@@ -1,4 +1,5 @@
-// `patron identity` commands: resolve, review, explain, unmerge, clusters.
+// `patron identity` commands: resolve, review, explain, unmerge, golden,
+// clusters, accounts.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
@@ -27,6 +28,8 @@ struct IdentityArgs {
   int64_t golden_customer = 0;
   bool csv = false;
   bool incremental = false;
+  std::vector<int64_t> accounts_together, accounts_apart;
+  int64_t account_unmerge = 0;
 };
 
 std::string CsvField(const std::string& value) {
@@ -277,6 +280,70 @@ int RunClusters(const std::string& db_path, bool csv, bool json) {
   return 0;
 }
 
+// `identity accounts`: applies a decision if one is given, links the accounts
+// again and prints the result.
+int RunAccounts(const std::string& db_path, const IdentityArgs& args, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  const Clock& clock = SystemClock::Get();
+  for (const auto* pair : {&args.accounts_together, &args.accounts_apart}) {
+    if (pair->empty()) continue;
+    if (pair->size() != 2)
+      return Fail(InvalidArgument("--together and --apart take two account ids"));
+    Status s = identity::DecideAccounts(**db, (*pair)[0], (*pair)[1],
+                                        pair == &args.accounts_together, clock);
+    if (!s.ok()) return Fail(s);
+  }
+  if (args.account_unmerge != 0) {
+    if (Status s = identity::UnmergeAccount(**db, args.account_unmerge, clock); !s.ok())
+      return Fail(s);
+  }
+  auto summary = identity::ResolveAccounts(**db, clock);
+  if (!summary.ok()) return Fail(summary.status());
+  auto members = identity::ListAccountMemberships(**db);
+  if (!members.ok()) return Fail(members.status());
+  auto reviews = identity::ListAccountReviews(**db);
+  if (!reviews.ok()) return Fail(reviews.status());
+  if (args.csv) {
+    std::cout << "account_id,name,domain,source,resolved_id\n";
+    for (const auto& m : *members) {
+      std::cout << m.account_id << ',' << CsvField(m.name) << ',' << CsvField(m.domain) << ','
+                << CsvField(m.source) << ',' << m.resolved_id << '\n';
+    }
+    return 0;
+  }
+  const auto& s = *summary;
+  if (json) {
+    ordered_json j = {{"accounts", s.accounts},
+                      {"resolved_accounts", s.resolved_accounts},
+                      {"domain_merges", s.domain_merges},
+                      {"name_merges", s.name_merges},
+                      {"decided_merges", s.decided_merges},
+                      {"reviews", ordered_json::array()}};
+    for (const auto& r : *reviews) {
+      j["reviews"].push_back(
+          {{"left_account", r.left_account}, {"right_account", r.right_account}, {"rule", r.rule}});
+    }
+    std::cout << j.dump() << "\n";
+    return 0;
+  }
+  std::printf(
+      "%lld accounts are %lld companies (%lld links by domain, %lld by name, %lld by decision)\n",
+      static_cast<long long>(s.accounts), static_cast<long long>(s.resolved_accounts),
+      static_cast<long long>(s.domain_merges), static_cast<long long>(s.name_merges),
+      static_cast<long long>(s.decided_merges));
+  std::map<int64_t, std::string> names;
+  for (const auto& m : *members) names[m.account_id] = m.name;
+  if (!reviews->empty())
+    std::printf("Doubtful pairs (decide with --together A B or --apart A B):\n");
+  for (const auto& r : *reviews) {
+    std::printf("  %lld %-30s  %lld %-30s  %s\n", static_cast<long long>(r.left_account),
+                names[r.left_account].c_str(), static_cast<long long>(r.right_account),
+                names[r.right_account].c_str(), r.rule.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& action) {
@@ -323,6 +390,20 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   golden->add_option("customer", args.golden_customer, "Customer record id")->required();
   golden->callback([&action, &globals] {
     action = [&globals] { return RunGolden(globals.db_path, args.golden_customer, globals.json); };
+  });
+
+  auto* accounts = identity->add_subcommand(
+      "accounts",
+      "Link B2B accounts of one company across sources (by domain and name without legal form)");
+  accounts->add_flag("--csv", args.csv,
+                     "Print account_id,name,domain,source,resolved_id for every account");
+  accounts->add_option("--together", args.accounts_together, "Two account ids: the same company")
+      ->expected(2);
+  accounts->add_option("--apart", args.accounts_apart, "Two account ids: not the same company")
+      ->expected(2);
+  accounts->add_option("--unmerge", args.account_unmerge, "Take this account out of its company");
+  accounts->callback([&action, &globals] {
+    action = [&globals] { return RunAccounts(globals.db_path, args, globals.json); };
   });
 
   auto* clusters = identity->add_subcommand("clusters", "Which resolved customer each imported record belongs to");

@@ -526,6 +526,37 @@ void ActivityWriter::Simulate(const Person& p, Activity& activity) {
   }
 }
 
+namespace {
+
+// The email an order is placed with: B2B contacts buy office supplies with
+// their work address, everyone else uses the address they had that day.
+const std::string& OrderEmail(const Person& p, const Activity& activity, const Order& order) {
+  bool office_order = false;
+  for (uint32_t i = 0; i < order.line_count; ++i) {
+    const int product = activity.lines[order.first_line + i].product;
+    office_order |= Catalog::Get().products()[product].category == Category::kOffice;
+  }
+  return (p.account >= 0 && office_order) ? p.work_email : p.EmailAt(order.day);
+}
+
+// The email by which the shop recognises a visitor who is not logged in on
+// `day`: the newsletter address they signed up (or signed up again) with,
+// else the email of their latest guest checkout; null when there is none.
+const std::string* KnownEmail(const Person& p, const Activity& activity, int64_t day) {
+  if (p.newsletter_resubscribe_day != kNever && day >= p.newsletter_resubscribe_day) {
+    return &p.EmailAt(p.newsletter_resubscribe_day);
+  }
+  if (p.newsletter_day != kNever && day >= p.newsletter_day) return &p.EmailAt(p.newsletter_day);
+  const std::string* known = nullptr;
+  for (const Order& order : activity.orders) {
+    if (order.day > day) break;
+    if (!order.by_customer_id) known = &OrderEmail(p, activity, order);
+  }
+  return known;
+}
+
+}  // namespace
+
 void ActivityWriter::WriteOrders(const Person& p, std::string_view crm_id,
                                  std::string_view crm_duplicate_id, const Activity& activity,
                                  std::vector<std::string>& emails_used) {
@@ -535,16 +566,31 @@ void ActivityWriter::WriteOrders(const Person& p, std::string_view crm_id,
   person_first_order_number_ = next_order_number_ + 1;
   for (const Order& order : activity.orders) {
     ++next_order_number_;
-    bool office_order = false;
-    for (uint32_t i = 0; i < order.line_count; ++i) {
-      const int product = activity.lines[order.first_line + i].product;
-      office_order |= catalog.products()[product].category == Category::kOffice;
-    }
-    // B2B contacts buy office supplies with their work address.
-    const std::string& email =
-        (p.account >= 0 && office_order) ? p.work_email : p.EmailAt(order.day);
+    const std::string& email = OrderEmail(p, activity, order);
     const bool named_by_email = !order.by_customer_id;
     if (named_by_email) AddDistinct(emails_used, email);
+    // A guest checkout asks for the buyer's name and a mobile for delivery,
+    // written as the buyer writes them (native script or Latin, typos).
+    guest_given_.clear();
+    guest_family_.clear();
+    guest_mobile_.clear();
+    if (named_by_email) {
+      Rng rng(StreamSeed(seed_, static_cast<uint64_t>(next_order_number_), Stream::kCheckout));
+      NameStyle style;
+      if (p.culture == Culture::kIranian) {
+        style.latin = rng.Chance(0.25);
+        style.respace = rng.Chance(0.1);
+      } else if (p.culture == Culture::kArab) {
+        style.latin = rng.Chance(0.45);
+      } else if (p.culture == Culture::kSwedish) {
+        style.ascii_fold = rng.Chance(0.1);
+      }
+      style.latin_variant = static_cast<int>(rng.Below(3));
+      style.typo_given = rng.Chance(0.02);
+      style.typo_family = rng.Chance(0.02);
+      RenderNames(p, style, rng, guest_given_, guest_family_);
+      if (rng.Chance(0.9)) guest_mobile_ = internal::E164(p.country, p.MobileAt(order.day));
+    }
     for (uint32_t i = 0; i < order.line_count; ++i) {
       const OrderLine& line = activity.lines[order.first_line + i];
       const Product& product = catalog.products()[line.product];
@@ -563,6 +609,7 @@ void ActivityWriter::WriteOrders(const Person& p, std::string_view crm_id,
       } else {
         row.Empty();
       }
+      row.Field(guest_given_).Field(guest_family_).Field(guest_mobile_);
       std::string& at = row.Raw();
       if (order.channel == 0) {
         AppendUtcTimestamp(at, order.at);
@@ -637,7 +684,15 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
   // Browsing before online orders.
   for (const Order& order : activity.orders) {
     if (order.channel == 2 || !rng.Chance(0.5)) continue;
-    identify(order.day, order.by_customer_id);
+    // Browsing before a checkout is identified as the checkout is: by the
+    // logged-in customer's id, else by the email the order was placed with.
+    if (order.by_customer_id && !crm_id.empty()) {
+      identify(order.day, true);
+    } else {
+      user_id = {};
+      email = OrderEmail(p, activity, order);
+      AddDistinct(emails_used, email);
+    }
     const Sv channel = kOrderChannels[order.channel];
     int64_t at = order.at - rng.Range(120, 1800);
     if (rng.Chance(0.2)) at -= rng.Range(1, 3) * 86400;  // looked days before buying
@@ -669,7 +724,19 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
       int64_t at = day * 86400 + hour * 3600 + static_cast<int64_t>(rng.Below(3600)) -
                    static_cast<int64_t>(UtcOffsetMinutes(p.country, day)) * 60;
       const Sv channel = rng.Chance(0.6) ? "web" : "app";
-      identify(day, rng.Chance(0.6));
+      // Known by the customer id when logged in; otherwise only by an email
+      // the shop already has from the visitor (a link in the newsletter they
+      // signed up with, the cookie of an earlier guest checkout). A visitor
+      // the shop cannot recognise stays anonymous and is not in the data.
+      if (rng.Chance(0.6) && !crm_id.empty()) {
+        identify(day, true);
+      } else {
+        const std::string* known = KnownEmail(p, activity, day);
+        if (!known) continue;
+        user_id = {};
+        email = *known;
+        AddDistinct(emails_used, email);
+      }
       path = "/c/";
       path += CategoryPath(category);
       page_viewed(path, at, channel);

@@ -73,8 +73,9 @@ constexpr Sv kPurchasedHeader =
     "Förnamn;Efternamn;E-post;Mobilnummer;Gatuadress;Postnummer;Ort;Land;Födelsedatum;Kön;"
     "Samtycke e-post;Samtycke sms;Samtyckesdatum;Samtyckesmetod;Samtyckesbevis\n";
 constexpr Sv kOrdersHeader =
-    "order_id,line_no,customer_id,email,ordered_at,status,channel,sku,product_name,category,"
-    "quantity,unit_price,discount,currency\n";
+    "order_id,line_no,customer_id,email,given_name,family_name,mobile,ordered_at,status,channel,"
+    "sku,"
+    "product_name,category,quantity,unit_price,discount,currency\n";
 constexpr Sv kProductsHeader = "sku,name,category,brand,price,currency\n";
 constexpr Sv kAccountsHeader =
     "account_id,name,domain,industry_code,employees,revenue,currency,tier,contract_status,city,"
@@ -1014,7 +1015,8 @@ purchased_list.csv  A purchased list (source "nordic-leads", vendor Nordic Leads
                     (Samtycke) from the vendor.
 shop_orders.csv     Web shop order lines (source "webshop"). Logged-in and loyalty-
                     card orders name the CRM customer_id (sometimes the duplicate
-                    record's id); guest orders name the customer by email only.
+                    record's id); guest orders name the customer by email, with
+                    the buyer's name and mobile as given at checkout.
                     Local currencies (IRR, AED, SAR, QAR, EGP, JOD, SEK, GBP, USD,
                     EUR), with inflation in IRR and EGP. Purchase rates are
                     Gamma-distributed with drop-out (BG/NBD story), with seasonal

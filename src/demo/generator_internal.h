@@ -42,6 +42,7 @@ enum class Stream : uint64_t {
   kB2bSelection,
   kIds,
   kMessages,  // appended: adding it changed no other stream
+  kCheckout,  // appended after kMessages (both branches appended one)
 };
 
 // The seed of the stream `purpose` of entity `entity` under the user's seed.
@@ -608,6 +609,7 @@ class ActivityWriter {
   int64_t person_first_order_number_ = 0;
   OutputFile* orders_;
   OutputFile* events_;
+  std::string guest_given_, guest_family_, guest_mobile_;  // of the order being written
 };
 
 // Adds `value` to `values` unless present (small vectors; linear search).

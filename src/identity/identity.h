@@ -14,6 +14,8 @@
 //      clustering with a transitivity guard.
 //   4. Resolution of the customers of a Patron database (deterministic rules,
 //      then the probabilistic model), recorded so that every merge can be undone.
+//   5. B2B accounts linked across sources; the data-quality report and the
+//      re-verification list with freshness from the decay model.
 //
 // Thread-safety: free functions are thread-safe; a Database belongs to one
 // thread at a time (see store.h).
@@ -126,6 +128,10 @@ struct PersonRecord {
   // A phone number that failed validation (no country, say), as written:
   // compared by its last nine digits, never a deterministic key.
   std::string unvalidated_phone;
+  // Further email addresses and validated phone numbers the record holds (a
+  // customer known by a work and a private address, a mobile and a
+  // landline): each is an identifier like the first.
+  std::vector<std::string> other_emails, other_phones;
   // A national identifier: a valid Iranian code or personnummer is a
   // deterministic key; any other value (e.g. a social security number of
   // another country) is compared as a string.
@@ -240,6 +246,45 @@ PairwiseQuality EvaluateClusters(const std::vector<int>& predicted_cluster,
                                  const std::vector<std::string>& true_entity);
 
 // ---------------------------------------------------------------------------
+// B2B accounts: companies from several sources
+// ---------------------------------------------------------------------------
+
+// A company's web or email domain, folded: lower case, without scheme, "www.",
+// path, port or an email's local part ("https://www.Acme.se/kontakt" ->
+// "acme.se", "info@acme.se" -> "acme.se"). Empty for a free-mail provider's
+// domain (gmail.com, outlook.com, yahoo.*, chmail.ir, ...), which says nothing
+// about the company.
+std::string CompanyDomain(std::string_view text);
+
+struct AccountRecord {
+  std::string key;
+  std::string name, domain, industry, city, country;
+};
+
+struct AccountLinkOptions {
+  // Two normalised names whose words all pair up, words counting as the same
+  // when their Jaro–Winkler similarity is at least this ("gulf trading" and
+  // "gulf tradings"), are sent to review when in the same country.
+  double similar_word = 0.92;
+};
+
+// Which records are one company. Merged: the same company domain, or the same
+// name without its legal form where nothing contradicts it (a different
+// domain, country or industry code sends the pair to review instead).
+// Reviewed: similar names (every word alike) in the same country. Pairs in
+// `forced_apart` are never merged; pairs in `forced_together` always are.
+struct AccountLinkResult {
+  // Rules: domain, name, review (forced together); name, similar_name for
+  // reviews. Probability 1 for merges, 0.5 for reviews.
+  std::vector<ScoredPair> merges, reviews;
+  std::vector<int> cluster;                 // smallest record index of each record's cluster
+};
+AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records,
+                               const AccountLinkOptions& options = {},
+                               const std::vector<std::pair<int, int>>& forced_apart = {},
+                               const std::vector<std::pair<int, int>>& forced_together = {});
+
+// ---------------------------------------------------------------------------
 // Resolution of the customers in a Patron database
 // ---------------------------------------------------------------------------
 
@@ -335,5 +380,119 @@ struct ClusterMembership {
   int64_t customer_id = 0, resolved_id = 0;
 };
 Result<std::vector<ClusterMembership>> ListMemberships(Database& db);
+
+// B2B accounts in a Patron database. Each run links every account record
+// again (accounts are few) with LinkAccounts, respecting a person's earlier
+// decisions; account rows are never changed.
+struct AccountResolveSummary {
+  int64_t accounts = 0, resolved_accounts = 0;
+  int64_t domain_merges = 0, name_merges = 0, decided_merges = 0, reviews = 0;
+};
+Result<AccountResolveSummary> ResolveAccounts(Database& db, const Clock& clock);
+
+struct AccountMembership {
+  int64_t account_id = 0, resolved_id = 0;
+  std::string name, domain, source;
+};
+// Every account with its resolved account (itself before any run).
+Result<std::vector<AccountMembership>> ListAccountMemberships(Database& db);
+
+struct AccountReview {
+  int64_t left_account = 0, right_account = 0;
+  std::string rule;  // name (same name, something contradicting), similar_name
+};
+Result<std::vector<AccountReview>> ListAccountReviews(Database& db);
+
+// A person's decision on two accounts: the same company (`together`) or not;
+// applied by resolving the accounts again. Errors: NotFound for an unknown account.
+Status DecideAccounts(Database& db, int64_t left_account, int64_t right_account, bool together,
+                      const Clock& clock);
+// Takes an account out of its resolved account: kept apart from every other
+// member from now on. Errors: NotFound, FailedPrecondition when not linked.
+Status UnmergeAccount(Database& db, int64_t account_id, const Clock& clock);
+
+// ---------------------------------------------------------------------------
+// Freshness and data quality (R10)
+// ---------------------------------------------------------------------------
+
+// Contact data goes bad at about 2.5 % a month: the default decay rate.
+constexpr double kDefaultMonthlyDecay = 0.025;
+
+// The probability that a contact value last seen or verified at `seen` is
+// still valid at `now`: (1 - monthly_decay) ^ months elapsed (1 for a value
+// seen in the future of `now`).
+double StillValidProbability(Instant seen, Instant now,
+                             double monthly_decay = kDefaultMonthlyDecay);
+
+struct QualityOptions {
+  Instant now;
+  double monthly_decay = kDefaultMonthlyDecay;
+  // A usable value whose probability of still being valid is below this is stale.
+  double stale_below = kStaleFreshness;
+  // Examples shown per group of invalid values.
+  int examples = 3;
+};
+
+// Completeness of the customer records a source created: how many have each field.
+struct SourceCompleteness {
+  std::string source;
+  int64_t records = 0;
+  std::vector<std::pair<std::string, int64_t>> filled;  // field -> records that have it
+};
+
+// Validity and freshness of one kind of contact point (email, phone, address)
+// from one source.
+struct SourceContactQuality {
+  std::string source, kind;
+  int64_t total = 0, verified = 0, unverified = 0, invalid = 0, bounced = 0;
+  // Among usable values (verified or unverified): those below stale_below,
+  // the mean probability of still being valid, and the oldest last seen or
+  // verified.
+  int64_t stale = 0;
+  double mean_valid_probability = 0;
+  std::optional<Instant> oldest_seen;
+};
+
+// A group of invalid values with one reason, with a few examples.
+struct InvalidValues {
+  std::string field;  // "customer.birth_date", "contact.email", ...
+  std::string reason;
+  int64_t count = 0;
+  std::vector<std::string> examples;
+};
+
+struct SourceDuplicates {
+  std::string source;
+  int64_t records = 0;
+  int64_t linked = 0;  // records resolved together with at least one other record
+};
+
+struct QualityReport {
+  Instant now;
+  double monthly_decay = kDefaultMonthlyDecay, stale_below = kStaleFreshness;
+  std::vector<SourceCompleteness> completeness;
+  std::vector<SourceContactQuality> contacts;
+  std::vector<InvalidValues> invalid;
+  // Duplicates as identity resolution found them (all zero before any run).
+  int64_t resolution_runs = 0;
+  std::optional<Instant> last_resolved;
+  int64_t customer_records = 0, resolved_customers = 0, merged_records = 0,
+          multi_record_customers = 0, pending_reviews = 0;
+  std::vector<SourceDuplicates> duplicates;
+};
+Result<QualityReport> BuildQualityReport(Database& db, const QualityOptions& options);
+
+// A usable contact value most likely gone stale, to verify again.
+struct ReverifyItem {
+  int64_t customer_id = 0, resolved_id = 0;
+  std::string kind, value, status, source;
+  Instant last_seen;
+  std::optional<Instant> last_verified;
+  double valid_probability = 0;
+};
+// Usable contact values (verified or unverified) whose probability of still
+// being valid is below `below`, least likely first; at most `limit` (0: all).
+Result<std::vector<ReverifyItem>> ReverificationList(Database& db, const QualityOptions& options,
+                                                     double below, int64_t limit);
 
 }  // namespace patron::identity

@@ -146,8 +146,34 @@ PreparedRecord Prepare(const PersonRecord& r) {
   p.phone_is_key = !p.phone_digits.empty();
   if (p.phone_digits.empty()) p.phone_digits = DigitsOf(AsciiDigits(r.unvalidated_phone));
   if (p.phone_digits.size() >= 9) p.phone_tail = p.phone_digits.substr(p.phone_digits.size() - 9);
+  if (!p.email.empty()) p.emails.push_back(p.email);
+  for (const auto& e : r.other_emails) {
+    std::string email = AsciiLower(TrimAscii(e));
+    if (!email.empty() && std::find(p.emails.begin(), p.emails.end(), email) == p.emails.end()) {
+      p.emails.push_back(std::move(email));
+    }
+  }
+  if (p.phone_is_key) p.key_phones.push_back(p.phone_digits);
+  for (const auto& phone : r.other_phones) {
+    std::string digits = DigitsOf(phone);
+    if (!digits.empty() &&
+        std::find(p.key_phones.begin(), p.key_phones.end(), digits) == p.key_phones.end()) {
+      p.key_phones.push_back(std::move(digits));
+    }
+  }
   return p;
 }
+
+namespace {
+
+bool ShareAny(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const auto& x : a) {
+    if (std::find(b.begin(), b.end(), x) != b.end()) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 std::vector<PreparedRecord> PrepareAll(const std::vector<PersonRecord>& records) {
   std::vector<PreparedRecord> out;
@@ -223,19 +249,24 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
     // ("mehdi.rezaei@" at two providers) mostly spells the name, which the
     // name fields already weigh; counting it again would make namesakes look
     // like one person. Local parts still serve as a blocking key.
-    set(Field::kEmail, a.email == b.email ? 1 : 0);
+    set(Field::kEmail, ShareAny(a.emails, b.emails) ? 1 : 0);
   }
   int phone = CodeLevel(a.phone_digits, b.phone_digits);
   // "+989142547185" and "09142547185" are one number written two ways.
   if (phone >= 0 && phone < 2 && !a.phone_tail.empty() && a.phone_tail == b.phone_tail) phone = 2;
+  // A record's other numbers (a landline beside the mobile) count too.
+  if (phone >= 0 && phone < 2 && (a.key_phones.size() > 1 || b.key_phones.size() > 1) &&
+      ShareAny(a.key_phones, b.key_phones)) {
+    phone = 2;
+  }
   set(Field::kPhone, phone);
   return v;
 }
 
 std::string DeterministicRule(const PreparedRecord& a, const PreparedRecord& b) {
   if (!a.national_key.empty() && a.national_key == b.national_key) return "national_id";
-  if (!a.email.empty() && a.email == b.email) return "email";
-  if (a.phone_is_key && b.phone_is_key && a.phone_digits == b.phone_digits) return "phone";
+  if (ShareAny(a.emails, b.emails)) return "email";
+  if (ShareAny(a.key_phones, b.key_phones)) return "phone";
   return "";
 }
 
@@ -423,12 +454,19 @@ void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::strin
     if (!p.family_roman.empty()) keys.emplace_back(5, p.birth_date + "|f" + p.family_roman.substr(0, 1));
   }
   if (!p.national_id.empty()) keys.emplace_back(6, p.national_id);
-  if (!p.email.empty()) keys.emplace_back(7, p.email);
-  if (p.email_local.size() >= 4) keys.emplace_back(8, p.email_local);
+  for (const auto& email : p.emails) {
+    keys.emplace_back(7, email);
+    std::string local = EmailLocalPart(email);
+    if (local.size() >= 4) keys.emplace_back(8, std::move(local));
+  }
   if (!p.phone_tail.empty()) {
     keys.emplace_back(9, p.phone_tail);
   } else if (p.phone_digits.size() >= 7) {
     keys.emplace_back(9, p.phone_digits);
+  }
+  for (size_t i = p.phone_is_key ? 1 : 0; i < p.key_phones.size(); ++i) {
+    const std::string& digits = p.key_phones[i];
+    keys.emplace_back(9, digits.size() >= 9 ? digits.substr(digits.size() - 9) : digits);
   }
   if (!p.street_compact.empty() && !p.street_number.empty()) {
     keys.emplace_back(10, p.street_number + "|" + p.street_compact);
@@ -809,8 +847,8 @@ LinkageResult LinkCore(const std::vector<PersonRecord>& records, const LinkageOp
   for (int i = 0; i < n; ++i) {
     const auto& p = prepared[static_cast<size_t>(i)];
     if (!p.national_key.empty()) rule_groups["national_id|" + p.national_key].push_back(i);
-    if (!p.email.empty()) rule_groups["email|" + p.email].push_back(i);
-    if (p.phone_is_key) rule_groups["phone|" + p.phone_digits].push_back(i);
+    for (const auto& email : p.emails) rule_groups["email|" + email].push_back(i);
+    for (const auto& digits : p.key_phones) rule_groups["phone|" + digits].push_back(i);
   }
   std::vector<std::pair<std::string, std::vector<int>>> sorted_groups(rule_groups.begin(),
                                                                       rule_groups.end());

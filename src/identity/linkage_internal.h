@@ -25,6 +25,10 @@ struct PreparedRecord {
   std::string phone_digits;
   std::string phone_tail;     // last nine digits: the same number in E.164 and national form
   bool phone_is_key = false;  // a validated number, usable by the deterministic rule
+  // All emails (the first is `email`) and all validated numbers' digits
+  // (the first is `phone_digits` when phone_is_key); more than one only when
+  // the record holds several.
+  std::vector<std::string> emails, key_phones;
 };
 
 PreparedRecord Prepare(const PersonRecord& record);

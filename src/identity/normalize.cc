@@ -245,9 +245,16 @@ std::string NormalizeCompanyName(std::string_view name) {
     }
     return phrases;
   }();
+  // "ش.م.ع" (a public joint-stock company) is recognised only with its dots:
+  // without them it is the word for wax or candle.
+  constexpr std::string_view kJointStock = "ش.م.ع";
+  std::string spelled(name);
+  for (size_t at; (at = spelled.find(kJointStock)) != std::string::npos;) {
+    spelled.replace(at, kJointStock.size(), " ");
+  }
   std::string without_dots;
-  without_dots.reserve(name.size());
-  for (char c : name) {
+  without_dots.reserve(spelled.size());
+  for (char c : spelled) {
     if (c != '.') without_dots.push_back(c);
   }
   std::string folded = " " + NormalizeName(without_dots) + " ";

@@ -15,11 +15,6 @@
 namespace patron::identity {
 namespace {
 
-// Contact data goes bad at about 2.5 % a month (R10): the probability that a
-// value last seen or verified `months` ago is still valid.
-constexpr double kMonthlyDecay = 0.025;
-constexpr double kMicrosPerMonth = 30.44 * 24 * 3600 * 1e6;
-
 struct ContactValue {
   std::string kind, value, status, street, postal_code, city;
   std::optional<int64_t> source_id;
@@ -140,12 +135,14 @@ PersonRecord ToPersonRecord(const CustomerRow& row) {
   r.region = ProfileValue(row, "region");
   r.national_id = row.national_id;
   for (const auto& c : row.contacts) {
-    if (c.kind == "email" && r.email.empty() && c.status != "invalid") r.email = c.value;
+    if (c.kind == "email" && c.status != "invalid") {
+      (r.email.empty() ? r.email : r.other_emails.emplace_back()) = c.value;
+    }
     if (c.kind == "phone" && c.status == "invalid") {
       if (r.unvalidated_phone.empty()) r.unvalidated_phone = c.value;
       continue;
     }
-    if (c.kind == "phone" && r.phone.empty()) r.phone = c.value;
+    if (c.kind == "phone") (r.phone.empty() ? r.phone : r.other_phones.emplace_back()) = c.value;
     if (c.kind == "address" && r.street.empty()) {
       r.street = c.street;
       r.postcode = c.postal_code;
@@ -229,8 +226,7 @@ std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members,
     g.source_id = best->source_id;
     const int64_t seen = std::max(best->last_seen, best->last_verified.value_or(0));
     g.seen_at = seen;
-    const double months = std::max(0.0, static_cast<double>(now.micros - seen) / kMicrosPerMonth);
-    g.freshness = std::pow(1.0 - kMonthlyDecay, months);
+    g.freshness = StillValidProbability(Instant{seen}, now);
     out.push_back(std::move(g));
   }
   return out;

@@ -1020,7 +1020,13 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
   if (!found) {
     // Unknown customer: create one from this source rather than reject the record.
     Statement& ins = db_.Query("insert-minimal-customer");
+    const std::string given = NormalizeText(r.Get(FieldIndex("given_name")));
+    const std::string family = NormalizeText(r.Get(FieldIndex("family_name")));
+    const std::string full = given.empty() ? family : family.empty() ? given : given + " " + family;
     ins.Bind(":source_id", source_id_).Bind(":now", now_.micros);
+    ins.BindOptional(":given_name", given)
+        .BindOptional(":family_name", family)
+        .BindOptional(":full_name", full);
     RETURN_IF_ERROR(ins.Run());
     found = db_.last_insert_id();
     report_.customers_created++;
@@ -1031,6 +1037,28 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
     RETURN_IF_ERROR(AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
     RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
+    issues_.swap(saved);
+  } else if (!email.empty() || !phone.empty()) {
+    // A known customer named with contact values no customer has yet (an
+    // order placed by customer id with a new email, a guest checkout found by
+    // its mobile): the values are this customer's too, which identity
+    // resolution uses. A value another customer already has stays that
+    // customer's, so that importing again finds the same customers.
+    std::vector<PendingIssue> saved;
+    saved.swap(issues_);
+    if (!email.empty()) {
+      ASSIGN_OR_RETURN(std::vector<int64_t> owners, FindCustomersByContact(db_, "email", email));
+      if (owners.empty())
+        RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
+    }
+    if (!phone.empty()) {
+      ASSIGN_OR_RETURN(std::vector<int64_t> owners, FindCustomersByContact(db_, "phone", phone));
+      if (owners.empty()) {
+        RETURN_IF_ERROR(
+            AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
+        RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
+      }
+    }
     issues_.swap(saved);
   }
   if (customer_cache_.size() > kCacheLimit) customer_cache_.clear();

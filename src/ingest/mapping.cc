@@ -37,18 +37,29 @@ const std::vector<FieldSpec>& CustomerContactSpecs() {
   return specs;
 }
 
+// A person's given and family name: customer fields, also read from orders
+// (a guest checkout names the buyer).
+const std::vector<FieldSpec>& PersonNameSpecs() {
+  static const std::vector<FieldSpec> specs = {
+      {"given_name",
+       {"firstname", "first", "fname", "forename", "förnamn", "fornamn", "tilltalsnamn", "نام", "نامکوچک",
+        "الاسمالأول", "الاسمالاول", "الاسم", "billingfirstname"}},
+      {"family_name",
+       {"lastname", "surname", "last", "lname", "efternamn", "نامخانوادگی", "فامیلی", "شهرت",
+        "اسمالعائلة", "العائلة", "اللقب", "الكنية", "billinglastname"}},
+  };
+  return specs;
+}
+
 std::vector<FieldSpec> BuildSpecs(EntityKind kind) {
   const auto& contact = CustomerContactSpecs();
+  const auto& names = PersonNameSpecs();
   switch (kind) {
     case EntityKind::kCustomers: {
       std::vector<FieldSpec> specs = {contact[0]};
       std::vector<FieldSpec> more = {
-          {"given_name",
-           {"firstname", "first", "fname", "forename", "förnamn", "fornamn", "tilltalsnamn", "نام", "نامکوچک",
-            "الاسمالأول", "الاسمالاول", "الاسم"}},
-          {"family_name",
-           {"lastname", "surname", "last", "lname", "efternamn", "نامخانوادگی", "فامیلی", "شهرت",
-            "اسمالعائلة", "العائلة", "اللقب", "الكنية"}},
+          names[0],
+          names[1],
           {"full_name",
            {"name", "fullname", "contactname", "customername", "namn", "fulltnamn", "fullständigtnamn",
             "نامکامل", "نامونامخانوادگی", "الاسمالكامل"}},
@@ -148,6 +159,8 @@ std::vector<FieldSpec> BuildSpecs(EntityKind kind) {
           contact[1],
           contact[2],
           contact[3],
+          names[0],
+          names[1],
           {"ordered_at",
            {"orderdate", "orderedat", "date", "timestamp", "createdat", "purchasedate", "orderdatum", "datum",
             "köpdatum", "تاریخ", "تاریخسفارش", "تاريخالطلب", "التاريخ"}},

@@ -280,8 +280,20 @@ Status Database::Migrate() {
                               ", newer than this patron (" + std::to_string(latest) +
                               "): upgrade patron");
   }
+  // Every migration not yet recorded, in number order: a lower number that
+  // landed after a higher one (parallel branches) is applied too.
+  std::vector<int64_t> applied;
+  {
+    auto q = Prepare("SELECT version FROM schema_migrations ORDER BY version");
+    if (!q.ok()) return q.status();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, (*q)->Step());
+      if (!more) break;
+      applied.push_back((*q)->Int(0));
+    }
+  }
   for (const auto& [n, file] : migrations) {
-    if (n <= current) continue;
+    if (std::binary_search(applied.begin(), applied.end(), static_cast<int64_t>(n))) continue;
     RETURN_IF_ERROR(Begin());
     Status s = Exec(file.second);
     if (s.ok()) {
@@ -293,12 +305,13 @@ Status Database::Migrate() {
         s = (*ins)->Run();
       }
     }
-    if (s.ok()) s = Exec("PRAGMA user_version=" + std::to_string(n));
+    if (s.ok()) s = Exec("PRAGMA user_version=" + std::to_string(std::max<int64_t>(n, current)));
     if (!s.ok()) {
       (void)Rollback();
       return s.WithContext("applying migration " + std::string(file.first));
     }
     RETURN_IF_ERROR(Commit());
+    current = std::max<int64_t>(current, n);
   }
   schema_version_ = latest > current ? latest : static_cast<int>(current);
   return Status::Ok();

@@ -147,10 +147,11 @@ TEST_F(IdentityTest, DemoDataResolvesAgainstGroundTruth) {
   std::printf("demo 2000 people: %zu records, precision %.4f recall %.4f\n", record_person.size(),
               precision, recall);
   EXPECT_GE(precision, 0.98);
-  // Issue 3 asks for 0.95. Measured 0.56: most missed pairs are a CRM record
-  // and an order or web record known only by a different email address, which
-  // the model sends to review rather than merge (see BENCHMARKS.md).
-  EXPECT_GE(recall, 0.5);
+  // Issue 3 asks for 0.95. Measured 0.75: most missed pairs agree on names
+  // (and a city) and nothing else, which the model sends to review; the rest
+  // are web records known only by an email no other record has (see
+  // BENCHMARKS.md).
+  EXPECT_GE(recall, 0.7);
 
   // Explain, unmerge and the review queue work on the result.
   std::string merged_record, merged_into;
@@ -174,6 +175,45 @@ TEST_F(IdentityTest, DemoDataResolvesAgainstGroundTruth) {
   json e2 = json::parse(again.text, nullptr, false);
   EXPECT_NE(e2["left_customer"], e2["right_customer"]);
   EXPECT_NE(Patron({"--db", db_, "identity", "unmerge", "999999999"}).exit_code, 0);
+
+  // The quality report counts what resolution found; a year and a half on,
+  // every usable contact value is due for re-verification.
+  Output report = Patron({"--db", db_, "--json", "quality", "report"});
+  ASSERT_EQ(report.exit_code, 0) << report.text;
+  json q = json::parse(report.text, nullptr, false);
+  ASSERT_FALSE(q.is_discarded()) << report.text;
+  EXPECT_EQ(q["duplicates"]["resolution_runs"], 1);
+  EXPECT_GT(q["duplicates"]["customers_with_several_records"].get<int64_t>(), 100);
+  EXPECT_GE(q["completeness"].size(), 4u);
+  EXPECT_FALSE(q["invalid_values"].empty());
+  for (const auto& c : q["contact_points"]) EXPECT_EQ(c["stale"], 0) << c;  // all seen just now
+  Output text_report = Patron({"--db", db_, "quality", "report"});
+  ASSERT_EQ(text_report.exit_code, 0);
+  EXPECT_NE(text_report.text.find("Invalid values, with reasons"), std::string::npos);
+  const fs::path reverify = dir_ / "reverify.csv";
+  ASSERT_EQ(Patron({"--db", db_, "quality", "reverify", "--as-of", "2099-01-01", "--limit", "10",
+                    "--out", reverify.string()})
+                .exit_code,
+            0);
+  std::ifstream reverify_in(reverify);
+  std::string reverify_line;
+  std::getline(reverify_in, reverify_line);
+  EXPECT_EQ(
+      reverify_line,
+      "customer_id,resolved_id,kind,value,status,source,last_seen,last_verified,valid_probability");
+  int reverify_rows = 0;
+  while (std::getline(reverify_in, reverify_line)) ++reverify_rows;
+  EXPECT_EQ(reverify_rows, 10);
+  Output none = Patron({"--db", db_, "--json", "quality", "reverify"});
+  ASSERT_EQ(none.exit_code, 0);
+  EXPECT_TRUE(json::parse(none.text, nullptr, false).empty());
+
+  // B2B accounts: the demo's account list comes from one source, so each is its own company.
+  Output accounts = Patron({"--db", db_, "--json", "identity", "accounts"});
+  ASSERT_EQ(accounts.exit_code, 0) << accounts.text;
+  json a = json::parse(accounts.text, nullptr, false);
+  EXPECT_GT(a["accounts"].get<int64_t>(), 0);
+  EXPECT_EQ(a["accounts"], a["resolved_accounts"]);
 
   Output review = Patron({"--db", db_, "--json", "identity", "review"});
   ASSERT_EQ(review.exit_code, 0) << review.text;

@@ -129,3 +129,46 @@ JOIN sources s ON s.id = r.source_id
 LEFT JOIN identity_clusters k ON k.customer_id = r.entity_id
 WHERE r.entity = 'customer'
 ORDER BY s.name, r.source_key;
+
+-- B2B accounts (src/identity/accounts.cc).
+
+-- name: identity-accounts
+SELECT id, name, coalesce(domain, ''), coalesce(industry_code, ''), coalesce(city, ''), coalesce(country, '')
+FROM accounts ORDER BY id;
+
+-- name: identity-account-decisions
+SELECT left_id, right_id, decision FROM identity_account_pairs
+WHERE decision = 'apart' OR decision = 'together';
+
+-- name: identity-clear-account-run
+DELETE FROM identity_account_pairs WHERE decision = 'merge' OR decision = 'review';
+
+-- name: identity-clear-account-clusters
+DELETE FROM identity_account_clusters;
+
+-- name: identity-insert-account-cluster
+INSERT INTO identity_account_clusters (account_id, resolved_id, updated_at) VALUES (:account_id, :resolved_id, :now);
+
+-- A run's pair never overwrites a person's decision.
+-- name: identity-insert-account-pair
+INSERT INTO identity_account_pairs (left_id, right_id, decision, rule, decided_at)
+VALUES (:left_id, :right_id, :decision, :rule, :now)
+ON CONFLICT (left_id, right_id) DO NOTHING;
+
+-- name: identity-upsert-account-decision
+INSERT INTO identity_account_pairs (left_id, right_id, decision, rule, decided_at)
+VALUES (:left_id, :right_id, :decision, :rule, :now)
+ON CONFLICT (left_id, right_id) DO UPDATE SET decision = excluded.decision, rule = excluded.rule,
+  decided_at = excluded.decided_at;
+
+-- name: identity-account-memberships
+SELECT a.id, a.name, coalesce(a.domain, ''), coalesce(s.name, ''), coalesce(c.resolved_id, a.id)
+FROM accounts a LEFT JOIN sources s ON s.id = a.source_id
+LEFT JOIN identity_account_clusters c ON c.account_id = a.id
+ORDER BY coalesce(c.resolved_id, a.id), a.id;
+
+-- name: identity-account-reviews
+SELECT left_id, right_id, rule FROM identity_account_pairs WHERE decision = 'review' ORDER BY left_id, right_id;
+
+-- name: identity-account-exists
+SELECT 1 FROM accounts WHERE id = :id;

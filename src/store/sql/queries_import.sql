@@ -43,8 +43,11 @@ UPDATE customers SET
   lifecycle_stage = coalesce(?18, lifecycle_stage), updated_at = ?21
 WHERE id = ?22;
 
+-- A customer first known from an order or event: the buyer's name when the
+-- order gives it (a guest checkout), else nothing but the contact points.
 -- name: insert-minimal-customer
-INSERT INTO customers (source_id, created_at, updated_at) VALUES (:source_id, :now, :now);
+INSERT INTO customers (source_id, given_name, family_name, full_name, created_at, updated_at)
+VALUES (:source_id, :given_name, :family_name, :full_name, :now, :now);
 
 -- name: insert-contact-point
 INSERT INTO contact_points (customer_id, kind, value, raw_value, phone_type, street, postal_code, city,

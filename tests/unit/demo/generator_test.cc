@@ -258,8 +258,9 @@ TEST_F(DemoGeneratorTest, FilesAreUtf8WithTheExpectedHeaders) {
        "Förnamn;Efternamn;E-post;Mobilnummer;Gatuadress;Postnummer;Ort;Land;Födelsedatum;Kön;"
        "Samtycke e-post;Samtycke sms;Samtyckesdatum;Samtyckesmetod;Samtyckesbevis"},
       {"shop_orders.csv",
-       "order_id,line_no,customer_id,email,ordered_at,status,channel,sku,product_name,category,"
-       "quantity,unit_price,discount,currency"},
+       "order_id,line_no,customer_id,email,given_name,family_name,mobile,ordered_at,status,channel,"
+       "sku,"
+       "product_name,category,quantity,unit_price,discount,currency"},
   };
   for (const GeneratedFile& f : summary_->files) {
     const std::string text = ReadFile(f.path);

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "identity/identity.h"
 #include "store/store.h"
@@ -211,6 +213,165 @@ TEST_F(ResolveTest, ReviewDecisionsApply) {
   clusters = Clusters();
   EXPECT_NE(clusters[3], clusters[5]);
   EXPECT_EQ(DecideReview(*db_, 12345, true, clock_).code(), StatusCode::kNotFound);
+}
+
+TEST(Freshness, DecaysAboutTwoAndAHalfPercentAMonth) {
+  const Instant seen{0};
+  const Instant month{static_cast<int64_t>(30.44 * 24 * 3600 * 1e6)};
+  EXPECT_DOUBLE_EQ(StillValidProbability(seen, seen), 1.0);
+  EXPECT_NEAR(StillValidProbability(seen, month), 0.975, 1e-9);
+  EXPECT_NEAR(StillValidProbability(seen, Instant{12 * month.micros}), std::pow(0.975, 12), 1e-9);
+  EXPECT_NEAR(StillValidProbability(seen, month, 0.1), 0.9, 1e-9);
+  // A value seen after "now" is as fresh as can be.
+  EXPECT_DOUBLE_EQ(StillValidProbability(month, seen), 1.0);
+}
+
+TEST_F(ResolveTest, QualityReportBySourceAndField) {
+  const int64_t year = static_cast<int64_t>(365.25 * 24 * 3600) * 1000000;
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO contact_points (customer_id, kind, value, status, invalid_reason, source_id, first_seen_at, last_seen_at) VALUES
+      (5, 'email', 'omid@@example', 'invalid', 'two @', 1, 0, 0),
+      (5, 'email', 'omid@example.com', 'bounced', NULL, 1, 0, 0);
+    INSERT INTO field_issues (entity, entity_id, field, raw_value, reason, source_id, seen_at) VALUES
+      ('customer', 5, 'birth_date', '1970-13-45', 'not a date', 1, 0);
+  )sql")
+                  .ok());
+  ASSERT_TRUE(Resolve(*db_).ok());
+  QualityOptions options;
+  options.now = Instant{2 * year};  // every usable value was seen at time 0: two years ago
+  auto report = BuildQualityReport(*db_, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+
+  ASSERT_EQ(report->completeness.size(), 2u);
+  EXPECT_EQ(report->completeness[0].source, "crm");
+  EXPECT_EQ(report->completeness[0].records, 4);
+  std::map<std::string, int64_t> filled(report->completeness[0].filled.begin(),
+                                        report->completeness[0].filled.end());
+  EXPECT_EQ(filled["given_name"], 4);
+  EXPECT_EQ(filled["email"],
+            2);  // Sara's, and Omid's bounced address (the invalid one does not count)
+  EXPECT_EQ(filled["phone"], 2);
+
+  const SourceContactQuality* crm_email = nullptr;
+  for (const auto& c : report->contacts) {
+    if (c.source == "crm" && c.kind == "email") crm_email = &c;
+  }
+  ASSERT_NE(crm_email, nullptr);
+  EXPECT_EQ(crm_email->total, 3);
+  EXPECT_EQ(crm_email->verified, 1);
+  EXPECT_EQ(crm_email->invalid, 1);
+  EXPECT_EQ(crm_email->bounced, 1);
+  EXPECT_EQ(crm_email->stale, 1);  // 0.975^24 = 0.54
+  EXPECT_NEAR(crm_email->mean_valid_probability, StillValidProbability(Instant{0}, options.now),
+              1e-9);
+
+  ASSERT_EQ(report->invalid.size(), 2u);
+  EXPECT_EQ(report->invalid[0].count, 1);
+  bool saw_birth_date = false;
+  for (const auto& g : report->invalid) {
+    if (g.field == "customer.birth_date") {
+      saw_birth_date = true;
+      EXPECT_EQ(g.reason, "not a date");
+      EXPECT_EQ(g.examples, std::vector<std::string>{"1970-13-45"});
+    }
+  }
+  EXPECT_TRUE(saw_birth_date);
+
+  EXPECT_EQ(report->resolution_runs, 1);
+  EXPECT_EQ(report->customer_records, 5);
+  EXPECT_EQ(report->merged_records, report->customer_records - report->resolved_customers);
+  EXPECT_GE(report->multi_record_customers, 1);  // Sara's two records share an email
+  int64_t linked = 0;
+  for (const auto& d : report->duplicates) linked += d.linked;
+  EXPECT_GE(linked, 2);
+}
+
+TEST_F(ResolveTest, ReverificationListsLikelyStaleValuesOldestFirst) {
+  const int64_t month = static_cast<int64_t>(30.44 * 24 * 3600 * 1e6);
+  // Sara's CRM email was verified 20 months ago; Reza's phones seen 6 and 14 months ago.
+  ASSERT_TRUE(db_->Exec("UPDATE contact_points SET last_seen_at = 0, last_verified_at = " +
+                        std::to_string(10 * month) +
+                        " WHERE customer_id = 1;"
+                        "UPDATE contact_points SET last_seen_at = " +
+                        std::to_string(24 * month) +
+                        " WHERE customer_id = 3;"
+                        "UPDATE contact_points SET last_seen_at = " +
+                        std::to_string(16 * month) +
+                        " WHERE customer_id = 4;"
+                        "UPDATE contact_points SET last_seen_at = " +
+                        std::to_string(30 * month) +
+                        " WHERE customer_id = 2;"
+                        "INSERT INTO contact_points (customer_id, kind, value, status, source_id, "
+                        "first_seen_at, last_seen_at)"
+                        " VALUES (5, 'email', 'omid@example.com', 'bounced', 1, 0, 0);")
+                  .ok());
+  QualityOptions options;
+  options.now = Instant{30 * month};
+  auto list = ReverificationList(*db_, options, kStaleFreshness, 0);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  // Below 0.75 means older than about 11.4 months: Sara's CRM email (20) and
+  // Reza's second phone (14); not the phone seen 6 months ago, not the
+  // bounced address (known bad, nothing to verify).
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].customer_id, 1);
+  EXPECT_EQ((*list)[0].kind, "email");
+  EXPECT_NEAR((*list)[0].valid_probability, std::pow(0.975, 20), 1e-6);
+  ASSERT_TRUE((*list)[0].last_verified.has_value());
+  EXPECT_EQ((*list)[1].customer_id, 4);
+  EXPECT_NEAR((*list)[1].valid_probability, std::pow(0.975, 14), 1e-6);
+  auto one = ReverificationList(*db_, options, kStaleFreshness, 1);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->size(), 1u);
+  auto none = ReverificationList(*db_, options, 0.1, 0);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(ResolveTest, AccountsOfOneCompanyAreLinkedAndCanBeTakenApart) {
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO accounts (id, name, domain, industry_code, city, country, source_id, created_at, updated_at) VALUES
+      (10, 'Nordlund Skolutveckling AB', 'nordlundskolutveckling.se', '8559', 'Göteborg', 'SE', 1, 0, 0),
+      (11, 'NORDLUND SKOLUTVECKLING', NULL, NULL, 'Göteborg', 'SE', 2, 0, 0),
+      (12, 'Nordlund', 'https://www.nordlundskolutveckling.se', NULL, NULL, 'SE', 2, 0, 0),
+      (13, 'Gulf Trading LLC', 'gulftrading.ae', '4690', 'Dubai', 'AE', 1, 0, 0),
+      (14, 'Gulf Tradings', NULL, NULL, 'Dubai', 'AE', 2, 0, 0);
+  )sql")
+                  .ok());
+  const ManualClock clock(Instant{1000});
+  auto summary = ResolveAccounts(*db_, clock);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->accounts, 5);
+  EXPECT_EQ(summary->resolved_accounts, 3);
+  EXPECT_EQ(summary->domain_merges, 1);
+  EXPECT_EQ(summary->name_merges, 1);
+  EXPECT_EQ(summary->reviews, 1);
+  auto resolved = [&] {
+    std::map<int64_t, int64_t> out;
+    auto list = ListAccountMemberships(*db_);
+    EXPECT_TRUE(list.ok());
+    for (const auto& m : *list) out[m.account_id] = m.resolved_id;
+    return out;
+  };
+  EXPECT_EQ(resolved(),
+            (std::map<int64_t, int64_t>{{10, 10}, {11, 10}, {12, 10}, {13, 13}, {14, 14}}));
+  auto reviews = ListAccountReviews(*db_);
+  ASSERT_TRUE(reviews.ok());
+  ASSERT_EQ(reviews->size(), 1u);
+  EXPECT_EQ((*reviews)[0].left_account, 13);
+  EXPECT_EQ((*reviews)[0].right_account, 14);
+
+  // A reviewer says 13 and 14 are one company; an unmerge takes 11 out.
+  ASSERT_TRUE(DecideAccounts(*db_, 14, 13, true, clock).ok());
+  ASSERT_TRUE(UnmergeAccount(*db_, 11, clock).ok());
+  EXPECT_EQ(resolved(),
+            (std::map<int64_t, int64_t>{{10, 10}, {11, 11}, {12, 10}, {13, 13}, {14, 13}}));
+  // Later runs keep both decisions.
+  ASSERT_TRUE(ResolveAccounts(*db_, clock).ok());
+  EXPECT_EQ(resolved()[11], 11);
+  EXPECT_EQ(resolved()[14], 13);
+  EXPECT_TRUE(ListAccountReviews(*db_)->empty());
+  EXPECT_EQ(UnmergeAccount(*db_, 11, clock).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(DecideAccounts(*db_, 10, 99, true, clock).code(), StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -48,10 +48,11 @@ TEST_F(DatabaseTest, ReopeningDoesNotReapplyMigrations) {
   auto db = Database::Open(PathOf("a.db"));
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM sources"), 1);
-  // Each migration recorded once (numbers may have gaps while branches are apart).
+  // Each migration once (numbers may have gaps while parallel branches land).
   EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM schema_migrations"),
             *(*db)->QueryInt("SELECT count(DISTINCT version) FROM schema_migrations"));
-  EXPECT_EQ(*(*db)->QueryInt("SELECT max(version) FROM schema_migrations"), Database::LatestSchemaVersion());
+  EXPECT_EQ(*(*db)->QueryInt("SELECT max(version) FROM schema_migrations"),
+            Database::LatestSchemaVersion());
 }
 
 TEST_F(DatabaseTest, RefusesDatabaseFromNewerPatron) {

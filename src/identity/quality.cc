@@ -1,0 +1,166 @@
+// The data-quality report (validity, completeness, duplicates, staleness by
+// source and field, invalid values with reasons) and the re-verification list,
+// with freshness from the decay model (R10).
+#include <climits>
+#include <cmath>
+#include <map>
+
+#include "identity/identity.h"
+#include "store/store.h"
+
+namespace patron::identity {
+namespace {
+
+constexpr double kMicrosPerMonth = 30.44 * 24 * 3600 * 1e6;
+
+Instant SeenAt(const Statement& q, int last_seen_col, int last_verified_col) {
+  int64_t seen = q.Int(last_seen_col);
+  if (auto verified = q.OptionalInt(last_verified_col)) seen = std::max(seen, *verified);
+  return {seen};
+}
+
+}  // namespace
+
+double StillValidProbability(Instant seen, Instant now, double monthly_decay) {
+  const double months =
+      std::max(0.0, static_cast<double>(now.micros - seen.micros) / kMicrosPerMonth);
+  return std::pow(1.0 - monthly_decay, months);
+}
+
+Result<QualityReport> BuildQualityReport(Database& db, const QualityOptions& options) {
+  QualityReport report;
+  report.now = options.now;
+  report.monthly_decay = options.monthly_decay;
+  report.stale_below = options.stale_below;
+
+  {
+    static constexpr const char* kFields[] = {"given_name", "family_name", "birth_date",
+                                              "gender",     "city",        "country",
+                                              "email",      "phone",       "address"};
+    Statement& q = db.Query("quality-report-completeness");
+    q.Reset();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      SourceCompleteness row;
+      row.source = q.String(0);
+      row.records = q.Int(1);
+      for (int i = 0; i < 9; ++i) row.filled.emplace_back(kFields[i], q.Int(2 + i));
+      report.completeness.push_back(std::move(row));
+    }
+  }
+
+  {
+    std::map<std::pair<std::string, std::string>, SourceContactQuality> by_source_kind;
+    std::map<std::pair<std::string, std::string>, double> probability_sum;
+    Statement& q = db.Query("quality-report-contacts");
+    q.Reset();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      const std::pair<std::string, std::string> key{q.String(0), q.String(1)};
+      SourceContactQuality& row = by_source_kind[key];
+      row.source = key.first;
+      row.kind = key.second;
+      ++row.total;
+      const std::string_view status = q.Text(2);
+      if (status == "invalid") {
+        ++row.invalid;
+        continue;
+      }
+      if (status == "bounced") {
+        ++row.bounced;
+        continue;
+      }
+      ++(status == "verified" ? row.verified : row.unverified);
+      const Instant seen = SeenAt(q, 3, 4);
+      const double p = StillValidProbability(seen, options.now, options.monthly_decay);
+      probability_sum[key] += p;
+      if (p < options.stale_below) ++row.stale;
+      if (!row.oldest_seen || seen < *row.oldest_seen) row.oldest_seen = seen;
+    }
+    for (auto& [key, row] : by_source_kind) {
+      const int64_t usable = row.verified + row.unverified;
+      if (usable > 0)
+        row.mean_valid_probability = probability_sum[key] / static_cast<double>(usable);
+      report.contacts.push_back(std::move(row));
+    }
+  }
+
+  {
+    Statement& q = db.Query("quality-report-invalid");
+    q.Bind(":examples", static_cast<int64_t>(std::max(1, options.examples)));
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      if (report.invalid.empty() || report.invalid.back().field != q.Text(0) ||
+          report.invalid.back().reason != q.Text(1)) {
+        report.invalid.push_back({q.String(0), q.String(1), q.Int(2), {}});
+      }
+      report.invalid.back().examples.push_back(q.String(3));
+    }
+  }
+
+  {
+    Statement& q = db.Query("quality-report-resolution");
+    q.Reset();
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) {
+      report.resolution_runs = q.Int(0);
+      if (auto at = q.OptionalInt(1)) report.last_resolved = Instant{*at};
+      report.customer_records = q.Int(2);
+      report.merged_records = q.Int(3);
+      report.multi_record_customers = q.Int(4);
+      report.pending_reviews = q.Int(5);
+      report.resolved_customers = report.customer_records - report.merged_records;
+    }
+    q.Reset();
+    Statement& d = db.Query("quality-report-duplicates");
+    d.Reset();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, d.Step());
+      if (!more) break;
+      report.duplicates.push_back({d.String(0), d.Int(1), d.Int(2)});
+    }
+  }
+  return report;
+}
+
+Result<std::vector<ReverifyItem>> ReverificationList(Database& db, const QualityOptions& options,
+                                                     double below, int64_t limit) {
+  std::vector<ReverifyItem> items;
+  if (below <= 0) return items;
+  // The probability falls with age, so "below" is "last seen or verified
+  // before" a cut-off the database can filter and sort on.
+  int64_t seen_before = options.now.micros;
+  if (below < 1) {
+    if (options.monthly_decay <= 0) return items;  // nothing ever decays
+    const double months = std::log(below) / std::log(1.0 - options.monthly_decay);
+    seen_before = options.now.micros - static_cast<int64_t>(months * kMicrosPerMonth);
+  } else {
+    seen_before = INT64_MAX;
+  }
+  Statement& q = db.Query("quality-reverify-candidates");
+  q.Bind(":seen_before", seen_before);
+  while (limit <= 0 || static_cast<int64_t>(items.size()) < limit) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    ReverifyItem item;
+    item.customer_id = q.Int(0);
+    item.resolved_id = q.Int(1);
+    item.kind = q.String(2);
+    item.value = q.String(3);
+    item.status = q.String(4);
+    item.source = q.String(5);
+    item.last_seen = Instant{q.Int(6)};
+    if (auto v = q.OptionalInt(7)) item.last_verified = Instant{*v};
+    item.valid_probability =
+        StillValidProbability(SeenAt(q, 6, 7), options.now, options.monthly_decay);
+    if (item.valid_probability >= below) continue;
+    items.push_back(std::move(item));
+  }
+  q.Reset();
+  return items;
+}
+
+}  // namespace patron::identity
