@@ -66,50 +66,7 @@ int RunReport(const std::string& db_path, const QualityArgs& args, bool json) {
   const identity::QualityReport& r = *built;
 
   if (json) {
-    ordered_json j;
-    j["as_of"] = FormatInstant(r.now);
-    j["decay_per_month"] = r.monthly_decay;
-    j["stale_below"] = r.stale_below;
-    j["completeness"] = ordered_json::array();
-    for (const auto& c : r.completeness) {
-      ordered_json fields = ordered_json::object();
-      for (const auto& [field, n] : c.filled) fields[field] = n;
-      j["completeness"].push_back(
-          {{"source", c.source}, {"records", c.records}, {"filled", fields}});
-    }
-    j["contact_points"] = ordered_json::array();
-    for (const auto& c : r.contacts) {
-      ordered_json row = {{"source", c.source},
-                          {"kind", c.kind},
-                          {"total", c.total},
-                          {"verified", c.verified},
-                          {"unverified", c.unverified},
-                          {"invalid", c.invalid},
-                          {"bounced", c.bounced},
-                          {"stale", c.stale},
-                          {"mean_valid_probability", c.mean_valid_probability}};
-      if (c.oldest_seen) row["oldest_seen"] = FormatInstant(*c.oldest_seen);
-      j["contact_points"].push_back(std::move(row));
-    }
-    j["invalid_values"] = ordered_json::array();
-    for (const auto& g : r.invalid) {
-      j["invalid_values"].push_back(
-          {{"field", g.field}, {"reason", g.reason}, {"count", g.count}, {"examples", g.examples}});
-    }
-    ordered_json d = {{"resolution_runs", r.resolution_runs},
-                      {"customer_records", r.customer_records},
-                      {"resolved_customers", r.resolved_customers},
-                      {"merged_records", r.merged_records},
-                      {"customers_with_several_records", r.multi_record_customers},
-                      {"pending_reviews", r.pending_reviews}};
-    if (r.last_resolved) d["last_resolved"] = FormatInstant(*r.last_resolved);
-    d["by_source"] = ordered_json::array();
-    for (const auto& s : r.duplicates) {
-      d["by_source"].push_back(
-          {{"source", s.source}, {"records", s.records}, {"linked", s.linked}});
-    }
-    j["duplicates"] = std::move(d);
-    std::cout << j.dump(2) << "\n";
+    std::cout << ordered_json::parse(identity::QualityReportJson(r)).dump(2) << "\n";
     return 0;
   }
 

@@ -481,6 +481,8 @@ struct QualityReport {
   std::vector<SourceDuplicates> duplicates;
 };
 Result<QualityReport> BuildQualityReport(Database& db, const QualityOptions& options);
+// The report as a JSON object (`patron quality report --json`, GET /api/v1/quality).
+std::string QualityReportJson(const QualityReport& report);
 
 // A usable contact value most likely gone stale, to verify again.
 struct ReverifyItem {

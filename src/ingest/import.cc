@@ -1038,7 +1038,8 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     RETURN_IF_ERROR(AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
     RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
     issues_.swap(saved);
-  } else if (!email.empty() || !phone.empty()) {
+  } else if (*found != 0 && (!email.empty() || !phone.empty())) {
+    // (0: the record names an erased person and is skipped.)
     // A known customer named with contact values no customer has yet (an
     // order placed by customer id with a new email, a guest checkout found by
     // its mobile): the values are this customer's too, which identity

@@ -15,6 +15,7 @@
 
 #include "access/access.h"
 #include "engine/engine.h"
+#include "identity/identity.h"
 #include "ingest/import_internal.h"
 #include "ingest/ingest.h"
 #include "segment/segment.h"
@@ -1119,6 +1120,20 @@ void AuditRoute(Context& ctx) {
                  {"next_cursor", more ? ordered_json(std::to_string(entries->back().id)) : ordered_json()}}));
 }
 
+// The data-quality report. Examples of invalid values are personal data: they
+// are shown only to callers who may read it.
+void QualityRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  identity::QualityOptions options;
+  options.now = ctx.state.clock.Now();
+  auto role = access::ParseRole(ctx.caller.role);
+  if (!role.ok() || !access::RoleAllows(*role, access::Permission::kReadPersonalData)) options.examples = 0;
+  auto report = identity::BuildQualityReport(*db, options);
+  if (!report.ok()) return SendError(ctx.res, report.status());
+  SendJson(ctx.res, 200, identity::QualityReportJson(*report));
+}
+
 }  // namespace
 
 std::vector<RouteSpec> ApiRoutes() {
@@ -1146,6 +1161,8 @@ std::vector<RouteSpec> ApiRoutes() {
        StartImport, true},
       {"GET", "/api/v1/imports/{id}", "import_data", "An import's progress and, when done, its report.", GetImport},
       {"GET", "/api/v1/stats", "read_reports", "Counts of everything in the store.", Stats},
+      {"GET", "/api/v1/quality", "read_reports",
+       "Data quality: completeness, validity and freshness by source, duplicates, invalid values.", QualityRoute},
       {"GET", "/api/v1/customers/{id}/export", "export_customer", "Everything held about one person (R28), as JSON.",
        ExportCustomerRoute},
       {"DELETE", "/api/v1/customers/{id}", "erase_customer",

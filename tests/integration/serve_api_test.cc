@@ -146,6 +146,9 @@ TEST_F(ServeApi, EveryRouteAsksWhoIsAskingAndChecksTheRole) {
   ASSERT_TRUE(support_users);
   EXPECT_EQ(support_users->status, 403);
 
+  json quality = Json(Client(analyst_).Get("/api/v1/quality"));
+  ASSERT_TRUE(quality.contains("contact_points")) << quality.dump();
+  for (const auto& g : quality["invalid_values"]) EXPECT_TRUE(g["examples"].empty()) << "analysts see no values";
   json me = Json(Client(admin_).Get("/api/v1/me"));
   EXPECT_EQ(me["role"], "admin");
 }
