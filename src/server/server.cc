@@ -148,17 +148,43 @@ bool ReadBody(const httplib::Request&, const httplib::ContentReader& reader, siz
   return !too_large;
 }
 
+namespace {
+// The connection the current request on this thread holds (WAL lets these
+// readers run beside the event writer's connection).
+thread_local std::unique_ptr<Database> t_request_db;
+}  // namespace
+
 Result<Database*> ServerState::Db() {
-  // One connection per worker thread, for the life of the thread; WAL lets
-  // these readers run beside the event writer's connection.
-  thread_local std::unique_ptr<Database> db;
-  thread_local std::string path;
-  if (!db || path != config.db_path) {
-    ASSIGN_OR_RETURN(db, Database::Open(config.db_path));
-    RETURN_IF_ERROR(segment::RegisterSqlFunctions(*db));  // patron_fold() for name search
-    path = config.db_path;
+  if (t_request_db) return t_request_db.get();
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!pool_.empty()) {
+      t_request_db = std::move(pool_.back());
+      pool_.pop_back();
+      return t_request_db.get();
+    }
   }
-  return db.get();
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(config.db_path));
+  RETURN_IF_ERROR(segment::RegisterSqlFunctions(*db));  // patron_fold() for name search
+  t_request_db = std::move(db);
+  return t_request_db.get();
+}
+
+Status ServerState::WarmPool(int n) {
+  for (int i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(config.db_path));
+    RETURN_IF_ERROR(segment::RegisterSqlFunctions(*db));
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    pool_.push_back(std::move(db));
+  }
+  return Status::Ok();
+}
+
+ServerState::RequestScope::~RequestScope() {
+  if (!t_request_db) return;
+  if (t_request_db->in_transaction()) (void)t_request_db->Rollback();  // a handler that returned early
+  std::lock_guard<std::mutex> lock(state_.pool_mu_);
+  state_.pool_.push_back(std::move(t_request_db));
 }
 
 // ---------------------------------------------------------------------------
@@ -196,6 +222,7 @@ class ServerImpl final : public Server {
     // Migrate before anything else touches the file.
     ASSIGN_OR_RETURN(auto db, Database::Open(state_.config.db_path));
     db.reset();
+    RETURN_IF_ERROR(state_.WarmPool(std::min(state_.config.threads, 16)));
     collect::CollectorOptions co;
     co.db_path = state_.config.db_path;
     co.max_queued_messages = state_.config.max_queued_events;
@@ -281,6 +308,7 @@ class ServerImpl final : public Server {
     auto run = [this, route, shared](const httplib::Request& req, httplib::Response& res,
                                      const httplib::ContentReader* reader) {
       auto started = std::chrono::steady_clock::now();
+      ServerState::RequestScope scope(state_);
       Context ctx{req, res, Caller{}, state_, reader};
       if (Authorize(ctx, shared->permission)) shared->handler(ctx);
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

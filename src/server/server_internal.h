@@ -89,8 +89,29 @@ class ServerState {
   std::shared_ptr<AuditSink> audit;
   access::KeyCache keys;
   std::atomic<bool> shutting_down{false};
-  // This worker thread's connection to the store (opened on first use).
+  // The calling request's connection to the store: taken from a pool on first
+  // use in a request and given back when the request ends (RequestScope), so
+  // that connections — each prepares every named query when opened — are
+  // opened once and reused whatever worker thread a connection lands on.
   Result<Database*> Db();
+
+  // Opens `n` connections ahead of the first requests (each takes milliseconds
+  // to open: it prepares every named query).
+  Status WarmPool(int n);
+
+  // Marks one request on this thread; returns its connection to the pool.
+  class RequestScope {
+   public:
+    explicit RequestScope(ServerState& state) : state_(state) {}
+    ~RequestScope();
+
+   private:
+    ServerState& state_;
+  };
+
+ private:
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Database>> pool_;
 };
 
 // What a route handler gets: the request, the response, the caller, and the
