@@ -692,9 +692,11 @@ class MessageStore {
 
 class CollectorImpl final : public Collector {
  public:
-  CollectorImpl(const CollectorOptions& options, const Clock& clock, std::unique_ptr<Database> db)
-      : options_(options), db_(std::move(db)), store_(*db_, clock) {
+  CollectorImpl(const CollectorOptions& options, const Clock& clock, std::unique_ptr<Database> db,
+                std::unique_ptr<Database> checkpoint_db)
+      : options_(options), db_(std::move(db)), checkpoint_db_(std::move(checkpoint_db)), store_(*db_, clock) {
     thread_ = std::thread([this] { Run(); });
+    checkpointer_ = std::thread([this] { Checkpoint(); });
   }
   ~CollectorImpl() override { Stop(); }
 
@@ -727,6 +729,8 @@ class CollectorImpl final : public Collector {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
+    checkpoint_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
   }
 
   CollectorStats stats() const override {
@@ -779,6 +783,21 @@ class CollectorImpl final : public Collector {
         }
       }
       for (auto& p : group) p->done.set_value(s.ok() ? Status::Ok() : Unavailable("events not stored: " + s.message()));
+    }
+  }
+
+  // The writer's connection does not checkpoint the WAL (a checkpoint copies
+  // pages into the database and syncs it: a commit that ran it made its
+  // requests wait 100+ ms). This thread checkpoints beside the writer instead,
+  // PASSIVE, so it never blocks the writer or readers.
+  void Checkpoint() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
+      if (stopping_) break;
+      lock.unlock();
+      (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+      lock.lock();
     }
   }
 
@@ -862,6 +881,7 @@ class CollectorImpl final : public Collector {
 
   CollectorOptions options_;
   std::unique_ptr<Database> db_;
+  std::unique_ptr<Database> checkpoint_db_;
   MessageStore store_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -870,7 +890,8 @@ class CollectorImpl final : public Collector {
   bool stopping_ = false;
   CollectorStats stats_;
   std::atomic<bool> invalidate_{false};
-  std::thread thread_;
+  std::condition_variable checkpoint_cv_;
+  std::thread thread_, checkpointer_;
 };
 
 }  // namespace
@@ -879,7 +900,9 @@ Result<std::unique_ptr<Collector>> Collector::Start(const CollectorOptions& opti
   DatabaseOptions db_options;
   db_options.synchronous_full = options.synchronous_full;
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(options.db_path, db_options));
-  return std::unique_ptr<Collector>(new CollectorImpl(options, clock, std::move(db)));
+  RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> checkpoint_db, Database::Open(options.db_path, db_options));
+  return std::unique_ptr<Collector>(new CollectorImpl(options, clock, std::move(db), std::move(checkpoint_db)));
 }
 
 }  // namespace patron::collect

@@ -149,6 +149,16 @@ bool ReadBody(const httplib::Request&, const httplib::ContentReader& reader, siz
 }
 
 namespace {
+
+// A connection for request handlers: patron_fold() for name search, and no
+// WAL checkpoints in a request (the event collector's checkpoint thread does them).
+Result<std::unique_ptr<Database>> OpenRequestConnection(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path));
+  RETURN_IF_ERROR(segment::RegisterSqlFunctions(*db));
+  RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
+  return db;
+}
+
 // The connection the current request on this thread holds (WAL lets these
 // readers run beside the event writer's connection).
 thread_local std::unique_ptr<Database> t_request_db;
@@ -164,16 +174,14 @@ Result<Database*> ServerState::Db() {
       return t_request_db.get();
     }
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(config.db_path));
-  RETURN_IF_ERROR(segment::RegisterSqlFunctions(*db));  // patron_fold() for name search
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, OpenRequestConnection(config.db_path));
   t_request_db = std::move(db);
   return t_request_db.get();
 }
 
 Status ServerState::WarmPool(int n) {
   for (int i = 0; i < n; ++i) {
-    ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(config.db_path));
-    RETURN_IF_ERROR(segment::RegisterSqlFunctions(*db));
+    ASSIGN_OR_RETURN(std::unique_ptr<Database> db, OpenRequestConnection(config.db_path));
     std::lock_guard<std::mutex> lock(pool_mu_);
     pool_.push_back(std::move(db));
   }
