@@ -60,4 +60,26 @@ echo "\$ patron insight products --by age --until 2026-11-01 --top 5"
 "$patron" --db "$db" insight products --by age --until 2026-11-01 --top 5
 echo
 segment explain 'propensity("electronics") > 0.02 and recommended("phones") and best_channel = "sms"'
+echo
+echo "== The server: Segment-compatible collection and the REST API (docs/api.md) =="
+write_key=$("$patron" --db "$db" key create --role collector --name website | grep -o 'pat_[A-Za-z0-9_-]*' | head -1)
+api_key=$("$patron" --db "$db" key create --role support --name demo-agent | grep -o 'pat_[A-Za-z0-9_-]*' | head -1)
+"$patron" --db "$db" serve --listen 127.0.0.1:0 --access-log off > "$out/serve.out" 2> "$out/serve.err" &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null' EXIT
+for _ in $(seq 100); do grep -q listening "$out/serve.out" 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/serve.out")
+email=$("$patron" --db "$db" --json customer show 1 | python3 -c 'import json,sys; v=json.load(sys.stdin); print(next((c["value"] for c in v["contact_points"] if c["kind"]=="email" and c["status"]!="invalid"), ""))')
+echo "\$ curl -u WRITE_KEY: $url/v1/batch -d '{\"batch\":[...two events...]}'"
+curl -s -u "$write_key:" "$url/v1/batch" -H 'Content-Type: application/json' -d '{"batch":[
+  {"type":"track","anonymousId":"demo-visitor-1","event":"Product Viewed","properties":{"sku":"P-100","category":"phones"}},
+  {"type":"identify","anonymousId":"demo-visitor-1","userId":"demo-web-1","traits":{"email":"new.visitor@example.com","firstName":"Darya"}}]}'
+echo
+echo "\$ curl -H 'Authorization: Bearer API_KEY' '$url/api/v1/customers?email=$email'"
+curl -s -H "Authorization: Bearer $api_key" "$url/api/v1/customers?email=$email"
+echo
+kill $serve_pid && wait $serve_pid 2>/dev/null || true
+trap - EXIT
+echo "(server stopped; start it with: patron --db $db serve — API docs at /docs)"
+echo
 echo "Try: patron --db $db segment preview --saved loyal"

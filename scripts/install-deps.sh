@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache git
-  python3 libsqlite3-dev sqlite3
+  python3 libsqlite3-dev sqlite3 curl
   libicu-dev
   libphonenumber-dev libprotobuf-dev libre2-dev
   libidn2-dev
