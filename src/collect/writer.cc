@@ -165,6 +165,7 @@ class MessageStore {
       ASSIGN_OR_RETURN(access::TombstoneChecker checker, access::TombstoneChecker::Load(db_));
       tombstones_ = std::move(checker);
       tombstones_at_ = now_;
+      other_sources_.clear();  // sources an import added meanwhile are probed too
     }
     return Status::Ok();
   }

@@ -253,7 +253,10 @@ void SearchCustomers(Context& ctx) {
     if (brief.ok()) out["customers"].push_back(*brief);
   }
   out["next_cursor"] = more && !ids.empty() ? ordered_json(std::to_string(ids.back())) : ordered_json(nullptr);
-  Audit(ctx, "customer.search", "customer", "", 0, {{"results", static_cast<int64_t>(ids.size())}});
+  // Which customers were shown, by id (ids are not personal data; the values are).
+  json shown = json::array();
+  for (const auto& c : out["customers"]) shown.push_back(c["id"].get<int64_t>());
+  Audit(ctx, "customer.search", "customer", "", 0, {{"customer_ids", shown}});
   SendJson(ctx.res, 200, Dump(out));
 }
 
@@ -646,7 +649,9 @@ void PreviewSegment(Context& ctx) {
     auto brief = CustomerBrief(*db, r.snapshot->customer_ids[c]);
     if (brief.ok()) list.push_back(*brief);
   }
-  Audit(ctx, "segment.preview", "segment", "", 0, {{"shown", list.size()}});
+  json shown = json::array();
+  for (const auto& c : list) shown.push_back(c["id"].get<int64_t>());
+  Audit(ctx, "segment.preview", "segment", "", 0, {{"customer_ids", shown}});
   SendJson(ctx.res, 200, Dump({{"count", members->cardinality()}, {"customers", list}}));
 }
 
