@@ -558,40 +558,6 @@ class MessageStore {
     return member.Run();
   }
 
-  Result<int64_t> EnsureCategory(std::string_view path) {
-    std::vector<std::string> parts = ingest::SplitCategoryPath(path);
-    int64_t parent = 0;
-    std::string slug;
-    for (const std::string& part : parts) {
-      if (!slug.empty()) slug += '/';
-      slug += ingest::Slugify(part);
-      auto it = categories_.find(slug);
-      if (it != categories_.end()) {
-        parent = it->second;
-        continue;
-      }
-      Statement& find = db_.Query("find-category");
-      find.Bind(":slug", slug);
-      ASSIGN_OR_RETURN(bool row, find.Step());
-      int64_t id = row ? find.Int(0) : 0;
-      find.Reset();
-      if (!row) {
-        Statement& ins = db_.Query("insert-category");
-        ins.Bind(":slug", slug).Bind(":name", part);
-        if (parent) {
-          ins.Bind(":parent_id", parent);
-        } else {
-          ins.BindNull(":parent_id");
-        }
-        RETURN_IF_ERROR(ins.Run());
-        id = db_.last_insert_id();
-      }
-      categories_.emplace(slug, id);
-      parent = id;
-    }
-    return parent;
-  }
-
   Result<int64_t> EnsureProduct(const std::string& sku, std::string_view name, std::string_view category,
                                 std::optional<int64_t> price, std::string_view currency) {
     auto it = products_.find(sku);
@@ -604,8 +570,9 @@ class MessageStore {
     if (!row) {
       std::optional<int64_t> category_id;
       if (!category.empty()) {
-        ASSIGN_OR_RETURN(int64_t c, EnsureCategory(category));
-        if (c) category_id = c;
+        // A category path with no name in it (" > ") leaves the product uncategorised.
+        auto c = ingest::EnsureCategoryPath(db_, category, &categories_);
+        if (c.ok()) category_id = *c;
       }
       Statement& ins = db_.Query("insert-product");
       ins.Bind(":sku", sku).BindOptional(":name", name).BindOptional(":category_id", category_id);

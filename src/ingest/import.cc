@@ -835,38 +835,7 @@ Status ImportJob::ImportAccount(MappedRecord& r) {
 // ---------------------------------------------------------------------------
 
 Result<int64_t> ImportJob::EnsureCategory(std::string_view path) {
-  std::vector<std::string> parts = SplitCategoryPath(path);
-  int64_t parent = 0;
-  std::string slug;
-  for (const std::string& part : parts) {
-    if (!slug.empty()) slug += '/';
-    slug += Slugify(part);
-    auto it = category_cache_.find(slug);
-    if (it != category_cache_.end()) {
-      parent = it->second;
-      continue;
-    }
-    Statement& find = db_.Query("find-category");
-    find.Bind(":slug", slug);
-    ASSIGN_OR_RETURN(bool row, find.Step());
-    int64_t id = row ? find.Int(0) : 0;
-    find.Reset();
-    if (!row) {
-      Statement& ins = db_.Query("insert-category");
-      ins.Bind(":slug", slug).Bind(":name", part);
-      if (parent) {
-        ins.Bind(":parent_id", parent);
-      } else {
-        ins.BindNull(":parent_id");
-      }
-      RETURN_IF_ERROR(ins.Run());
-      id = db_.last_insert_id();
-    }
-    category_cache_.emplace(slug, id);
-    parent = id;
-  }
-  if (parent == 0) return InvalidArgument("empty category path");
-  return parent;
+  return EnsureCategoryPath(db_, path, &category_cache_);
 }
 
 Result<int64_t> ImportJob::EnsureProduct(std::string_view sku, std::string_view name, std::string_view category,
@@ -1435,6 +1404,42 @@ Result<ImportReport> ImportFile(Database& db, const ImportOptions& options, cons
   Result<ImportReport> result = job.Run();
   if (!result.ok() && db.in_transaction()) (void)db.Rollback();
   return result;
+}
+
+Result<int64_t> EnsureCategoryPath(Database& db, std::string_view path,
+                                   std::unordered_map<std::string, int64_t>* cache) {
+  std::vector<std::string> parts = SplitCategoryPath(path);
+  int64_t parent = 0;
+  std::string slug;
+  for (const std::string& part : parts) {
+    if (!slug.empty()) slug += '/';
+    slug += Slugify(part);
+    auto it = cache->find(slug);
+    if (it != cache->end()) {
+      parent = it->second;
+      continue;
+    }
+    Statement& find = db.Query("find-category");
+    find.Bind(":slug", slug);
+    ASSIGN_OR_RETURN(bool row, find.Step());
+    int64_t id = row ? find.Int(0) : 0;
+    find.Reset();
+    if (!row) {
+      Statement& ins = db.Query("insert-category");
+      ins.Bind(":slug", slug).Bind(":name", part);
+      if (parent) {
+        ins.Bind(":parent_id", parent);
+      } else {
+        ins.BindNull(":parent_id");
+      }
+      RETURN_IF_ERROR(ins.Run());
+      id = db.last_insert_id();
+    }
+    cache->emplace(slug, id);
+    parent = id;
+  }
+  if (parent == 0) return InvalidArgument("empty category path");
+  return parent;
 }
 
 }  // namespace patron::ingest

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "ingest/ingest.h"
@@ -63,5 +64,11 @@ bool IsKnownTimeZone(std::string_view name);
 std::vector<std::string> SplitCategoryPath(std::string_view path);
 // "Phone Accessories" -> "phone-accessories"; non-Latin scripts kept, folded.
 std::string Slugify(std::string_view text);
+
+// The id of the category at `path` ("Electronics > Phones"), creating it and
+// its parents when missing. `cache` (slug -> id) saves look-ups across calls.
+// kInvalidArgument for an empty path.
+Result<int64_t> EnsureCategoryPath(Database& db, std::string_view path,
+                                   std::unordered_map<std::string, int64_t>* cache);
 
 }  // namespace patron::ingest
