@@ -793,6 +793,7 @@ void StartImport(Context& ctx) {
       return static_cast<bool>(out);
     });
     ctx.bytes_in = received;
+    ctx.body_read = !too_large;
     if (too_large || !out) {
       out.close();
       std::filesystem::remove(job->file, ec);

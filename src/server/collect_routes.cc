@@ -50,7 +50,9 @@ void Collect(Context& ctx, collect::Endpoint endpoint) {
   AllowCrossOrigin(ctx.res);
   collect::Limits limits;
   std::string body;
-  if (!ReadBody(ctx.req, *ctx.reader, limits.max_batch_bytes, &body)) {
+  const bool complete = ReadBody(ctx.req, *ctx.reader, limits.max_batch_bytes, &body);
+  ctx.body_read = complete;
+  if (!complete) {
     ctx.bytes_in = body.size();
     ctx.res.set_header("Connection", "close");  // the rest of the body was not read
     SendCollectError(ctx.res, Status(StatusCode::kResourceExhausted,

@@ -319,6 +319,9 @@ class ServerImpl final : public Server {
       ServerState::RequestScope scope(state_);
       Context ctx{req, res, Caller{}, state_, reader};
       if (Authorize(ctx, shared->permission)) shared->handler(ctx);
+      // A body left unread (refused before reading) would be taken for the
+      // next request on this keep-alive connection.
+      if (reader && !ctx.body_read) res.set_header("Connection", "close");
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       metrics_.Record(route, res.status, seconds);
       log_.Write(req.method, shared->path, res.status, seconds, reader ? ctx.bytes_in : req.body.size(),

@@ -124,6 +124,7 @@ struct Context {
   const httplib::ContentReader* reader = nullptr;  // raw_body routes only
   int64_t events = 0;   // events stored by this request, for the access log
   size_t bytes_in = 0;  // body bytes of a raw_body route, for the access log
+  bool body_read = false;  // a raw_body route read its body (else the connection closes)
 };
 
 using RouteHandler = std::function<void(Context&)>;

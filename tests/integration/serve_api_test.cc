@@ -138,6 +138,12 @@ TEST_F(ServeApi, EveryRouteAsksWhoIsAskingAndChecksTheRole) {
   ASSERT_TRUE(analyst_count);
   EXPECT_EQ(analyst_count->status, 200) << analyst_count->body;
 
+  // An upload refused before its body is read closes the connection; the next
+  // request (a new connection) is answered normally.
+  auto refused_upload = Client(analyst_).Post("/api/v1/imports?kind=customers&source=x", std::string(100000, 'x'),
+                                              "text/csv");
+  ASSERT_TRUE(refused_upload);
+  EXPECT_EQ(refused_upload->status, 403);
   auto collector = Client(collector_).Get("/api/v1/stats");
   ASSERT_TRUE(collector);
   EXPECT_EQ(collector->status, 403);
