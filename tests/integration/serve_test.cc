@@ -359,7 +359,7 @@ TEST_P(SdkDelivery, EveryEventArrivesExactlyOnce) {
   const auto& [sdk, faults] = GetParam();
   const std::string sdk_dir = std::string(PATRON_SOURCE_DIR) + "/tests/sdk";
   ASSERT_TRUE(fs::exists(sdk_dir + "/node_modules/@segment/analytics-node"))
-      << "the SDKs are not installed: `make test` runs `npm ci` in tests/sdk";
+      << "the SDKs are not installed: `make test` installs them (npm) in tests/sdk";
   ServeProcess server(db_, {"--access-log", "off"});
   ASSERT_GT(server.port(), 0);
   const int count = faults ? 200 : 400;
