@@ -135,8 +135,7 @@ class MessageStore {
     customers_.clear();
     merged_into_.clear();
     accounts_.clear();
-    products_.clear();
-    categories_.clear();
+    catalog_.Clear();
     sources_.clear();
     other_sources_.clear();
   }
@@ -560,30 +559,11 @@ class MessageStore {
 
   Result<int64_t> EnsureProduct(const std::string& sku, std::string_view name, std::string_view category,
                                 std::optional<int64_t> price, std::string_view currency) {
-    auto it = products_.find(sku);
-    if (it != products_.end()) return it->second;
-    Statement& find = db_.Query("find-product");
-    find.Bind(":sku", sku);
-    ASSIGN_OR_RETURN(bool row, find.Step());
-    int64_t id = row ? find.Int(0) : 0;
-    find.Reset();
-    if (!row) {
-      std::optional<int64_t> category_id;
-      if (!category.empty()) {
-        // A category path with no name in it (" > ") leaves the product uncategorised.
-        auto c = ingest::EnsureCategoryPath(db_, category, &categories_);
-        if (c.ok()) category_id = *c;
-      }
-      Statement& ins = db_.Query("insert-product");
-      ins.Bind(":sku", sku).BindOptional(":name", name).BindOptional(":category_id", category_id);
-      ins.BindNull(":brand").BindOptional(":price_minor", price).BindOptional(":currency", currency);
-      ins.Bind(":now", now_.micros);
-      RETURN_IF_ERROR(ins.Run());
-      id = db_.last_insert_id();
-    }
-    if (products_.size() > 100000) products_.clear();
-    products_.emplace(sku, id);
-    return id;
+    // A category path with no name in it (" > ") leaves the product uncategorised.
+    if (ingest::SplitCategoryPath(category).empty()) category = {};
+    if (catalog_.products.size() > 100000) catalog_.products.clear();
+    bool created = false;
+    return ingest::EnsureProductSku(db_, sku, name, category, price, currency, now_, &catalog_, &created);
   }
 
   // "Order Completed" (Segment e-commerce spec): the order and its products.
@@ -651,7 +631,8 @@ class MessageStore {
   simdjson::dom::parser scratch_;
   std::unordered_map<std::string, int64_t> customers_;
   std::unordered_map<int64_t, int64_t> merged_into_;
-  std::unordered_map<std::string, int64_t> accounts_, products_, categories_, sources_;
+  std::unordered_map<std::string, int64_t> accounts_, sources_;
+  ingest::CatalogCache catalog_;
   std::vector<int64_t> other_sources_;
   std::optional<access::TombstoneChecker> tombstones_;
   Instant tombstones_at_;

@@ -220,8 +220,7 @@ class ImportJob {
   std::deque<NamedQuality> quality_;  // deque: references stay valid as it grows
 
   std::unordered_map<std::string, int64_t> customer_cache_;
-  std::unordered_map<std::string, int64_t> product_cache_;
-  std::unordered_map<std::string, int64_t> category_cache_;
+  CatalogCache catalog_;
   std::unordered_map<std::string, std::string> attribute_types_;
   access::TombstoneChecker tombstones_;  // loaded once per import; empty (free) when nobody was erased
   struct EmailMemo {
@@ -835,37 +834,13 @@ Status ImportJob::ImportAccount(MappedRecord& r) {
 // ---------------------------------------------------------------------------
 
 Result<int64_t> ImportJob::EnsureCategory(std::string_view path) {
-  return EnsureCategoryPath(db_, path, &category_cache_);
+  return EnsureCategoryPath(db_, path, &catalog_.categories);
 }
 
 Result<int64_t> ImportJob::EnsureProduct(std::string_view sku, std::string_view name, std::string_view category,
                                          std::optional<int64_t> price, std::string_view currency, bool* created) {
-  *created = false;
-  std::string key(sku);
-  auto it = product_cache_.find(key);
-  if (it != product_cache_.end()) return it->second;
-  Statement& find = db_.Query("find-product");
-  find.Bind(":sku", sku);
-  ASSIGN_OR_RETURN(bool row, find.Step());
-  int64_t id = row ? find.Int(0) : 0;
-  find.Reset();
-  if (!row) {
-    std::optional<int64_t> category_id;
-    if (!category.empty()) {
-      ASSIGN_OR_RETURN(int64_t c, EnsureCategory(category));
-      category_id = c;
-    }
-    Statement& ins = db_.Query("insert-product");
-    ins.Bind(":sku", sku).BindOptional(":name", name).BindOptional(":category_id", category_id);
-    ins.BindNull(":brand").BindOptional(":price_minor", price).BindOptional(":currency", currency);
-    ins.Bind(":now", now_.micros);
-    RETURN_IF_ERROR(ins.Run());
-    id = db_.last_insert_id();
-    *created = true;
-  }
-  if (product_cache_.size() > kCacheLimit) product_cache_.clear();
-  product_cache_.emplace(std::move(key), id);
-  return id;
+  if (catalog_.products.size() > kCacheLimit) catalog_.products.clear();
+  return EnsureProductSku(db_, sku, name, category, price, currency, now_, &catalog_, created);
 }
 
 Status ImportJob::ImportProduct(MappedRecord& r) {
@@ -921,7 +896,7 @@ Status ImportJob::ImportProduct(MappedRecord& r) {
     id = db_.last_insert_id();
     report_.inserted++;
   }
-  product_cache_[sku] = id;
+  catalog_.products[sku] = id;
   return WriteIssues("product", id);
 }
 
@@ -1440,6 +1415,36 @@ Result<int64_t> EnsureCategoryPath(Database& db, std::string_view path,
   }
   if (parent == 0) return InvalidArgument("empty category path");
   return parent;
+}
+
+Result<int64_t> EnsureProductSku(Database& db, std::string_view sku, std::string_view name,
+                                 std::string_view category, std::optional<int64_t> price,
+                                 std::string_view currency, Instant now, CatalogCache* cache, bool* created) {
+  *created = false;
+  std::string key(sku);
+  auto it = cache->products.find(key);
+  if (it != cache->products.end()) return it->second;
+  Statement& find = db.Query("find-product");
+  find.Bind(":sku", sku);
+  ASSIGN_OR_RETURN(bool row, find.Step());
+  int64_t id = row ? find.Int(0) : 0;
+  find.Reset();
+  if (!row) {
+    std::optional<int64_t> category_id;
+    if (!category.empty()) {
+      ASSIGN_OR_RETURN(int64_t c, EnsureCategoryPath(db, category, &cache->categories));
+      category_id = c;
+    }
+    Statement& ins = db.Query("insert-product");
+    ins.Bind(":sku", sku).BindOptional(":name", name).BindOptional(":category_id", category_id);
+    ins.BindNull(":brand").BindOptional(":price_minor", price).BindOptional(":currency", currency);
+    ins.Bind(":now", now.micros);
+    RETURN_IF_ERROR(ins.Run());
+    id = db.last_insert_id();
+    *created = true;
+  }
+  cache->products.emplace(std::move(key), id);
+  return id;
 }
 
 }  // namespace patron::ingest

@@ -71,4 +71,22 @@ std::string Slugify(std::string_view text);
 Result<int64_t> EnsureCategoryPath(Database& db, std::string_view path,
                                    std::unordered_map<std::string, int64_t>* cache);
 
+// Products and categories seen by one writer (an import run, the event
+// collector): key -> id, so that repeated SKUs cost no look-up.
+struct CatalogCache {
+  std::unordered_map<std::string, int64_t> products;    // sku -> id
+  std::unordered_map<std::string, int64_t> categories;  // slug -> id
+  void Clear() {
+    products.clear();
+    categories.clear();
+  }
+};
+
+// The id of the product with `sku`, creating it (in `category`, a path, when
+// not empty) when missing; an existing product is not changed. `*created` tells
+// which. Errors: the category path has no name in it, or the store failed.
+Result<int64_t> EnsureProductSku(Database& db, std::string_view sku, std::string_view name,
+                                 std::string_view category, std::optional<int64_t> price,
+                                 std::string_view currency, Instant now, CatalogCache* cache, bool* created);
+
 }  // namespace patron::ingest
