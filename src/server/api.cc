@@ -957,7 +957,7 @@ void SignIn(Context& ctx) {
   auto principal = access::Authenticate(*db, ctx.state.clock, name, password);
   if (!principal.ok()) {
     Throttle().Failed(ctx.req.remote_addr, now);
-    Audit(ctx, "session.failed", "user", "", 0, {{"reason", std::string(StatusCodeName(principal.status().code()))}});
+    Audit(ctx, "session.failed", "user", "", 0, {{"reason", ErrorCode(principal.status().code())}});
     return SendError(ctx.res, principal.status());
   }
   auto token = access::CreateSession(*db, ctx.state.clock, principal->user_id, kSessionTtl);

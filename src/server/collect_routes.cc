@@ -24,7 +24,7 @@ void AllowCrossOrigin(httplib::Response& res) {
 void SendCollectError(httplib::Response& res, const Status& status) {
   nlohmann::json body = {
       {"success", false},
-      {"error", {{"code", std::string(StatusCodeName(status.code()))}, {"message", status.message()}}}};
+      {"error", {{"code", ErrorCode(status.code())}, {"message", status.message()}}}};
   int http = status.code() == StatusCode::kResourceExhausted ? 400 : HttpStatus(status.code());
   SendJson(res, http, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
@@ -50,7 +50,7 @@ void Collect(Context& ctx, collect::Endpoint endpoint) {
   AllowCrossOrigin(ctx.res);
   collect::Limits limits;
   std::string body;
-  const bool complete = ReadBody(ctx.req, *ctx.reader, limits.max_batch_bytes, &body);
+  const bool complete = ReadBody(*ctx.reader, limits.max_batch_bytes, &body);
   ctx.body_read = complete;
   if (!complete) {
     ctx.bytes_in = body.size();

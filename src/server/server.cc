@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdlib>
+#include <set>
 #include <cstdio>
 #include <thread>
 
@@ -127,15 +129,19 @@ void SendJson(httplib::Response& res, int http_status, const std::string& json) 
 }
 
 void SendError(httplib::Response& res, const Status& status, std::string_view field) {
-  std::string code(StatusCodeName(status.code()));
-  for (char& c : code) c = c == ' ' ? '_' : c;
-  nlohmann::json err = {{"code", code}, {"message", status.message()}};
+  nlohmann::json err = {{"code", ErrorCode(status.code())}, {"message", status.message()}};
   if (!field.empty()) err["field"] = std::string(field);
   SendJson(res, HttpStatus(status.code()),
            nlohmann::json{{"error", err}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-bool ReadBody(const httplib::Request&, const httplib::ContentReader& reader, size_t limit, std::string* body) {
+std::string ErrorCode(StatusCode code) {
+  std::string name(StatusCodeName(code));
+  for (char& c : name) c = c == ' ' ? '_' : c;
+  return name;
+}
+
+bool ReadBody(const httplib::ContentReader& reader, size_t limit, std::string* body) {
   bool too_large = false;
   reader([&](const char* data, size_t length) {
     if (body->size() + length > limit) {
@@ -255,6 +261,22 @@ class ServerImpl final : public Server {
     openapi_ = BuildOpenApi(routes_);
     docs_page_ = DocsPage(routes_);
 
+    // REST bodies are limited to max_body before they are read (uploads and
+    // collection read theirs as a stream, with their own limits).
+    http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (raw_body_paths_.count(req.path) || !req.has_header("Content-Length")) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      uint64_t length = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+      if (length <= state_.config.max_body_bytes) return httplib::Server::HandlerResponse::Unhandled;
+      res.set_header("Connection", "close");
+      SendError(res, Status(StatusCode::kResourceExhausted, "request body is larger than max_body (" +
+                                                                std::to_string(state_.config.max_body_bytes) +
+                                                                " bytes)"));
+      res.status = 413;
+      return httplib::Server::HandlerResponse::Handled;
+    });
+
     unmatched_route_ = metrics_.AddRoute("ANY", "unmatched");
     http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       // Called for statuses >= 400 that no handler set a body for: 404 for an
@@ -310,6 +332,7 @@ class ServerImpl final : public Server {
  private:
   void Add(RouteSpec spec) {
     routes_.push_back({spec.method, spec.path, spec.permission, spec.summary, nullptr, spec.raw_body});
+    if (spec.raw_body) raw_body_paths_.insert(spec.path);
     const int route = metrics_.AddRoute(spec.method, spec.path);
     std::string pattern = PatternFor(spec.path);
     auto shared = std::make_shared<RouteSpec>(std::move(spec));
@@ -318,7 +341,13 @@ class ServerImpl final : public Server {
       auto started = std::chrono::steady_clock::now();
       ServerState::RequestScope scope(state_);
       Context ctx{req, res, Caller{}, state_, reader};
-      if (Authorize(ctx, shared->permission)) shared->handler(ctx);
+      if (!reader && req.body.size() > state_.config.max_body_bytes) {
+        // A chunked body has no Content-Length to refuse it by before reading.
+        SendError(res, Status(StatusCode::kResourceExhausted, "request body is larger than max_body"));
+        res.status = 413;
+      } else if (Authorize(ctx, shared->permission)) {
+        shared->handler(ctx);
+      }
       // A body left unread (refused before reading) would be taken for the
       // next request on this keep-alive connection.
       if (reader && !ctx.body_read) res.set_header("Connection", "close");
@@ -407,6 +436,7 @@ class ServerImpl final : public Server {
   int port_ = 0;
   int unmatched_route_ = -1;
   std::vector<RouteSpec> routes_;  // for the docs (handlers not kept)
+  std::set<std::string> raw_body_paths_;
   std::string openapi_, docs_page_;
 };
 

@@ -62,6 +62,8 @@ class AccessLog {
 // The answer to an error, as every route gives it:
 // {"error": {"code": "invalid_argument", "message": "...", "field": "..."}}.
 void SendError(httplib::Response& res, const Status& status, std::string_view field = {});
+// The error code clients see: StatusCodeName in snake_case ("invalid_argument").
+std::string ErrorCode(StatusCode code);
 void SendJson(httplib::Response& res, int http_status, const std::string& json);
 
 // Who is asking, once authenticated (auth.cc).
@@ -148,7 +150,7 @@ std::vector<RouteSpec> CollectionRoutes();
 
 // Reads a request body through cpp-httplib's content reader (gzip already
 // decoded), refusing more than `limit` bytes. false: too large (`*body` partial).
-bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader, size_t limit, std::string* body);
+bool ReadBody(const httplib::ContentReader& reader, size_t limit, std::string* body);
 
 // Authentication (auth.cc): a session cookie or bearer API key for /api/v1,
 // a write key for /v1. Sets ctx.caller; false after answering 401/403.

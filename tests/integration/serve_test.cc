@@ -204,7 +204,7 @@ TEST_F(Serve, RetriedMessagesAreStoredOnce) {
 
 TEST_F(Serve, BadInputGetsAClearAnswerAndTheServerKeepsServing) {
   std::string config = (dir_ / "patron.conf").string();
-  std::ofstream(config) << "read_timeout = 1\nkeep_alive = 1\n";
+  std::ofstream(config) << "read_timeout = 1\nkeep_alive = 1\nmax_body = 1K\n";
   ServeProcess server(db_, {"--config", config});
   ASSERT_GT(server.port(), 0);
   auto c = Collector(server);
@@ -212,6 +212,7 @@ TEST_F(Serve, BadInputGetsAClearAnswerAndTheServerKeepsServing) {
   ASSERT_TRUE(bad_json);
   EXPECT_EQ(bad_json->status, 400);
   EXPECT_EQ(json::parse(bad_json->body)["success"], false);
+  EXPECT_EQ(json::parse(bad_json->body)["error"]["code"], "invalid_argument");
   EXPECT_NE(bad_json->body.find("not valid JSON"), std::string::npos);
 
   auto bad_utf8 = c.Post("/v1/track", "{\"userId\":\"\xff\xfe\",\"event\":\"x\"}", "application/json");
@@ -225,6 +226,13 @@ TEST_F(Serve, BadInputGetsAClearAnswerAndTheServerKeepsServing) {
   ASSERT_TRUE(too_large);
   EXPECT_EQ(too_large->status, 400);
   EXPECT_NE(too_large->body.find("larger than 512000 bytes"), std::string::npos) << too_large->body;
+
+  // REST bodies over max_body are refused before they are read; collection has its own limits.
+  httplib::Client api(server.url());
+  auto big_patch = api.Patch("/api/v1/customers/1", "{\"city\":\"" + std::string(4000, 'x') + "\"}", "application/json");
+  ASSERT_TRUE(big_patch);
+  EXPECT_EQ(big_patch->status, 413);
+  EXPECT_EQ(json::parse(big_patch->body)["error"]["code"], "resource_exhausted");
 
   httplib::Client anonymous(server.url());
   auto no_key = anonymous.Post("/v1/track", R"({"userId":"u","event":"x"})", "application/json");
