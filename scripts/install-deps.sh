@@ -11,6 +11,7 @@ packages=(
   libidn2-dev
   libsodium-dev
   libcpp-httplib-dev
+  libkainjow-mustache-dev
   libroaring-dev
   libnlopt-dev
   libcli11-dev nlohmann-json3-dev libsimdjson-dev

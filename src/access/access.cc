@@ -89,6 +89,7 @@ constexpr RoleRow kRoleTable[] = {
     {Permission::kManageUsers,          {X,    _,       _,      _,      _}},
     {Permission::kReadAudit,            {X,    _,       _,      _,      _}},
     {Permission::kManageKeys,           {X,    _,       _,      _,      _}},
+    {Permission::kManageCampaigns,      {X,    X,       _,      _,      _}},
 };
 // clang-format on
 static_assert(std::size(kRoleTable) == std::size(kAllPermissions), "every permission has a row");
@@ -156,6 +157,8 @@ std::string_view PermissionName(Permission permission) {
       return "read_audit";
     case Permission::kManageKeys:
       return "manage_keys";
+    case Permission::kManageCampaigns:
+      return "manage_campaigns";
   }
   return "unknown";
 }

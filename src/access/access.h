@@ -50,6 +50,7 @@ enum class Permission {
   kManageUsers,       // users and their roles
   kReadAudit,         // the audit log
   kManageKeys,        // API keys
+  kManageCampaigns,   // create, prepare, send, pause and cancel campaigns; the contact policy
 };
 
 inline constexpr Role kAllRoles[] = {Role::kAdmin, Role::kMarketer, Role::kAnalyst, Role::kSupport,
@@ -59,7 +60,7 @@ inline constexpr Permission kAllPermissions[] = {
     Permission::kWriteCustomers, Permission::kManageConsents, Permission::kImportData,
     Permission::kReadSegments,   Permission::kManageSegments, Permission::kReadReports,
     Permission::kExportCustomer, Permission::kEraseCustomer,  Permission::kManageUsers,
-    Permission::kReadAudit,      Permission::kManageKeys};
+    Permission::kReadAudit,      Permission::kManageKeys,     Permission::kManageCampaigns};
 
 // The one table of who may do what (see access.cc for the reasoning).
 bool RoleAllows(Role role, Permission permission);

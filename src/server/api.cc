@@ -22,7 +22,6 @@
 #include "server/server_internal.h"
 
 namespace patron::server {
-namespace {
 
 using nlohmann::json;
 using nlohmann::ordered_json;
@@ -70,7 +69,7 @@ bool ParseBody(Context& ctx, json* out) {
 }
 
 // A string member; false after answering 400 when it has another type.
-bool StringField(Context& ctx, const json& body, const char* name, std::string* out, bool required = false) {
+bool StringField(Context& ctx, const json& body, const char* name, std::string* out, bool required) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) {
     if (required) {
@@ -87,6 +86,8 @@ bool StringField(Context& ctx, const json& body, const char* name, std::string* 
   return true;
 }
 
+namespace {
+
 bool PathId(Context& ctx, int64_t* id) {
   std::string text = ctx.req.matches.size() > 1 ? std::string(ctx.req.matches[1]) : "";
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
@@ -97,7 +98,9 @@ bool PathId(Context& ctx, int64_t* id) {
   return true;
 }
 
-std::string PathText(Context& ctx, size_t index = 1) {
+}  // namespace
+
+std::string PathText(Context& ctx, size_t index) {
   return ctx.req.matches.size() > index ? std::string(ctx.req.matches[index]) : "";
 }
 
@@ -113,6 +116,8 @@ bool LimitParam(Context& ctx, int* limit) {
   *limit = std::stoi(v);
   return true;
 }
+
+namespace {
 
 // Opaque cursors are the last item's key, base64url-free: digits and ':' only.
 bool CursorParam(Context& ctx, std::string* cursor) {
@@ -138,6 +143,8 @@ bool BadCursor(Context& ctx) {
   return false;
 }
 
+}  // namespace
+
 Database* DbOr503(Context& ctx) {
   auto db = ctx.state.Db();
   if (!db.ok()) {
@@ -146,6 +153,8 @@ Database* DbOr503(Context& ctx) {
   }
   return *db;
 }
+
+namespace {
 
 bool CheckCustomer(Context& ctx, Database& db, int64_t id) {
   auto exists = CustomerExists(db, id);
@@ -533,6 +542,8 @@ void AddContactPoint(Context& ctx) {
 // Segments
 // ---------------------------------------------------------------------------
 
+}  // namespace
+
 // The engine snapshot, rebuilt when the store changed since it was built.
 class SnapshotCache {
  public:
@@ -553,7 +564,7 @@ class SnapshotCache {
 };
 
 // One cache per database file (tests run several servers in one process).
-SnapshotCache& Snapshots(const std::string& db_path) {
+static SnapshotCache& Snapshots(const std::string& db_path) {
   static std::mutex mu;
   static auto* caches = new std::map<std::string, std::unique_ptr<SnapshotCache>>();
   std::lock_guard<std::mutex> lock(mu);
@@ -561,6 +572,12 @@ SnapshotCache& Snapshots(const std::string& db_path) {
   if (!cache) cache = std::make_unique<SnapshotCache>();
   return *cache;
 }
+
+Result<std::shared_ptr<const engine::Snapshot>> CurrentSnapshot(Context& ctx, Database& db) {
+  return Snapshots(ctx.state.config.db_path).Get(db, ctx.state.clock);
+}
+
+namespace {
 
 struct SegmentRequest {
   segment::Node node;

@@ -95,11 +95,23 @@ Status ApplySetting(ServerConfig* c, std::string_view key, std::string_view valu
     c->access_log = std::string(value);
   } else if (key == "settings_api_host") {
     c->settings_api_host = std::string(value);
+  } else if (key == "public_url") {
+    if (!value.empty() && value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
+      return InvalidArgument("public_url: an http:// or https:// address, e.g. https://patron.example.com");
+    std::string v(value);
+    while (!v.empty() && v.back() == '/') v.pop_back();
+    c->public_url = v;
+  } else if (key == "smtp_url") {
+    if (!value.empty() && value.rfind("smtp://", 0) != 0 && value.rfind("smtps://", 0) != 0)
+      return InvalidArgument("smtp_url: an smtp:// or smtps:// address");
+    c->smtp_url = std::string(value);
+  } else if (key == "sms_gateway") {
+    c->sms_gateway = std::string(value);
   } else {
     return InvalidArgument("unknown setting '" + std::string(key) +
                            "' (known: listen, host, port, db, threads, read_timeout, keep_alive, "
                            "keep_alive_max_requests, max_body, max_upload, max_queued_events, synchronous_full, "
-                           "access_log, settings_api_host)");
+                           "access_log, settings_api_host, public_url, smtp_url, sms_gateway)");
   }
   return Status::Ok();
 }
@@ -138,6 +150,9 @@ Status ApplyEnvironment(ServerConfig* config, const std::function<const char*(co
       {"PATRON_MAX_QUEUED_EVENTS", "max_queued_events"},
       {"PATRON_SYNCHRONOUS_FULL", "synchronous_full"},
       {"PATRON_ACCESS_LOG", "access_log"},
+      {"PATRON_PUBLIC_URL", "public_url"},
+      {"PATRON_SMTP_URL", "smtp_url"},
+      {"PATRON_SMS_GATEWAY", "sms_gateway"},
   };
   for (const auto& [variable, key] : kVariables) {
     const char* value = getenv(variable);

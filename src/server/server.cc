@@ -257,6 +257,7 @@ class ServerImpl final : public Server {
 
     for (RouteSpec& r : CollectionRoutes()) Add(std::move(r));
     for (RouteSpec& r : ApiRoutes()) Add(std::move(r));
+    for (RouteSpec& r : CampaignRoutes()) Add(std::move(r));
     AddBuiltins();
     openapi_ = BuildOpenApi(routes_);
     docs_page_ = DocsPage(routes_);
@@ -318,6 +319,7 @@ class ServerImpl final : public Server {
     // listen_after_bind returns once stop() closed the socket and the worker
     // pool finished the connections it had: every request that was read has
     // been answered. Then the writer drains its queue.
+    StopCampaignSenders(state_.config.db_path);
     state_.collector->Stop();
     StopAuditSink(*state_.audit);
     if (!ok && !state_.shutting_down.load()) return IoError("the server stopped unexpectedly");

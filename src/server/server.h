@@ -29,6 +29,9 @@ struct ServerConfig {
   bool synchronous_full = false;      // fsync every commit (power-loss safe)
   std::string access_log = "-";       // "-" stderr, "off", or a file path (JSON lines)
   std::string settings_api_host;      // apiHost in /v1/projects/{key}/settings; default host:port
+  std::string public_url;             // where messages' links point (tracking, unsubscribe); default http://host:port
+  std::string smtp_url;               // campaigns' email: smtp://[user:pass@]host:port[?tls=..&rate=..&connections=..]
+  std::string sms_gateway;            // campaigns' SMS: the gateway's JSON configuration file
 };
 
 // Reads a config file: `key = value` lines, '#' comments; keys as in

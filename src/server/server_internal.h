@@ -3,6 +3,8 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -18,6 +20,10 @@
 #include "core/core.h"
 #include "server/server.h"
 #include "store/store.h"
+
+namespace patron::engine {
+class Snapshot;
+}
 
 namespace patron::server {
 
@@ -179,5 +185,32 @@ std::string BuildOpenApi(const std::vector<RouteSpec>& routes);
 std::vector<std::string> UndocumentedDetails(const std::vector<RouteSpec>& routes);
 // A readable page listing every route (GET /docs).
 std::string DocsPage(const std::vector<RouteSpec>& routes);
+
+// Helpers every route file shares (api.cc).
+std::string Dump(const nlohmann::ordered_json& j);
+// Queues a read for the audit log; `detail` names ids and fields, never values.
+void Audit(Context& ctx, std::string_view action, std::string_view type, const std::string& id, int64_t customer,
+           const nlohmann::json& detail);
+// Writes a change to the audit log now, on `db`.
+Status AuditNow(Context& ctx, Database& db, std::string_view action, std::string_view type, const std::string& id,
+                int64_t customer, const nlohmann::json& detail);
+// The JSON object in the body, or false after answering 400 with where it went wrong.
+bool ParseBody(Context& ctx, nlohmann::json* out);
+// A string member; false after answering 400 when it has another type (or is missing and required).
+bool StringField(Context& ctx, const nlohmann::json& body, const char* name, std::string* out, bool required = false);
+std::string PathText(Context& ctx, size_t index = 1);
+// ?limit= (1..500, default 50); false after answering 400.
+bool LimitParam(Context& ctx, int* limit);
+// This request's connection, or nullptr after answering 503.
+Database* DbOr503(Context& ctx);
+// The engine snapshot of the store, rebuilt when the store changed.
+Result<std::shared_ptr<const engine::Snapshot>> CurrentSnapshot(Context& ctx, Database& db);
+
+// The campaign routes (campaign_routes.cc): the API's and the public tracking
+// and unsubscribe links.
+std::vector<RouteSpec> CampaignRoutes();
+// Stops the background campaign senders of a database (at shutdown): each
+// finishes its current messages and records them.
+void StopCampaignSenders(const std::string& db_path);
 
 }  // namespace patron::server
