@@ -937,12 +937,26 @@ class SignInThrottle {
   std::map<std::string, std::pair<Instant, int>> failures_;
 };
 
+// The permissions of a role, by name: the web application hides what the
+// server would refuse (the server still checks every request).
+ordered_json PermissionsOf(access::Role role) {
+  ordered_json out = ordered_json::array();
+  access::Principal p;
+  p.role = role;
+  for (access::Permission permission : access::kAllPermissions) {
+    if (access::Require(p, permission).ok()) out.push_back(std::string(access::PermissionName(permission)));
+  }
+  return out;
+}
+
 SignInThrottle& Throttle() {
   static auto* throttle = new SignInThrottle();
   return *throttle;
 }
 
 void SignIn(Context& ctx) {
+  // Login CSRF: a cross-site page must not sign a browser in as someone else.
+  if (Status origin = CheckSameOrigin(ctx.req); !origin.ok()) return SendError(ctx.res, origin);
   json body;
   if (!ParseBody(ctx, &body)) return;
   std::string name, password;
@@ -964,11 +978,16 @@ void SignIn(Context& ctx) {
   if (!token.ok()) return SendError(ctx.res, token.status());
   ctx.caller.name = access::ActorName(*principal);
   (void)AuditNow(ctx, *db, "session.start", "user", std::to_string(principal->user_id), 0, {});
+  const std::string secure = SecureCookies(ctx.state.config, ctx.req) ? "; Secure" : "";
   ctx.res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + *token +
                                        "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                                       std::to_string(std::chrono::seconds(kSessionTtl).count()));
+                                       std::to_string(std::chrono::seconds(kSessionTtl).count()) + secure);
   SendJson(ctx.res, 201,
-           Dump({{"token", *token}, {"user", principal->name}, {"role", access::RoleName(principal->role)}}));
+           Dump({{"token", *token},
+                 {"user", principal->name},
+                 {"role", access::RoleName(principal->role)},
+                 {"csrf_token", CsrfTokenFor(*token)},
+                 {"permissions", PermissionsOf(principal->role)}}));
 }
 
 void SignOut(Context& ctx) {
@@ -983,13 +1002,21 @@ void SignOut(Context& ctx) {
   }
   Status s = access::EndSession(*db, token);
   if (!s.ok()) return SendError(ctx.res, s);
-  ctx.res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  const std::string secure = SecureCookies(ctx.state.config, ctx.req) ? "; Secure" : "";
+  ctx.res.set_header("Set-Cookie",
+                     std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" + secure);
   ctx.res.status = 204;
 }
 
 void Me(Context& ctx) {
-  SendJson(ctx.res, 200, Dump({{"actor", ctx.caller.name}, {"role", ctx.caller.role}, {"user_id", ctx.caller.user_id},
-                               {"key_id", ctx.caller.key_id}}));
+  ordered_json me = {{"actor", ctx.caller.name},
+                     {"role", ctx.caller.role},
+                     {"user_id", ctx.caller.user_id},
+                     {"key_id", ctx.caller.key_id}};
+  if (auto role = access::ParseRole(ctx.caller.role); role.ok()) me["permissions"] = PermissionsOf(*role);
+  // The web application sends this back in X-CSRF-Token (auth.cc).
+  if (!ctx.caller.csrf_token.empty()) me["csrf_token"] = ctx.caller.csrf_token;
+  SendJson(ctx.res, 200, Dump(me));
 }
 
 void ListUsersRoute(Context& ctx) {

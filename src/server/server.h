@@ -29,6 +29,13 @@ struct ServerConfig {
   bool synchronous_full = false;      // fsync every commit (power-loss safe)
   std::string access_log = "-";       // "-" stderr, "off", or a file path (JSON lines)
   std::string settings_api_host;      // apiHost in /v1/projects/{key}/settings; default host:port
+  // The built web application (index.html, assets/); "" serves none. `patron
+  // serve` defaults it to a "web" directory beside the executable.
+  std::string web_root;
+  // The session cookie's Secure attribute: "on", "off", or "auto" (when a TLS
+  // proxy in front sends X-Forwarded-Proto: https). Turn it "on" when every
+  // browser reaches the server over https.
+  std::string secure_cookies = "auto";
 };
 
 // Reads a config file: `key = value` lines, '#' comments; keys as in
