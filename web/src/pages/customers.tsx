@@ -234,6 +234,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
         </table>
       </Card>
       <Card title={t('cust.consents')} id="consents">
+        {c.consents.length === 0 && <p class="muted">{t('common.none')}</p>}
         <table>
           <thead>
             <tr>
