@@ -615,3 +615,57 @@ export function date(value: string | null | undefined, withTime = false): string
   }
   return f.format(d);
 }
+
+// Names of profile fields, traits and quality columns as people read them; a
+// key without a name here is shown with its underscores as spaces.
+const fieldNames: Record<Locale, Record<string, string>> = {
+  en: {
+    rfm: 'RFM segment', clv_12m: 'CLV (12 months)', churn_risk: 'Churn risk', p_alive: 'Still active (probability)',
+    best_channel: 'Best channel', best_send_hour: 'Best send time', recommended_products: 'Recommendations',
+    channel_response_rates: 'Response by channel', expected_purchases_12m: 'Expected purchases (12 months)',
+    expected_order_value: 'Expected order value', computed_at: 'Computed', first_order: 'First order', last_order: 'Last order',
+  },
+  fa: {
+    given_name: 'نام', family_name: 'نام خانوادگی', full_name: 'نام کامل', gender: 'جنسیت', birth_date: 'تاریخ تولد',
+    language: 'زبان', city: 'شهر', region: 'استان', country: 'کشور', lifecycle_stage: 'مرحلهٔ چرخهٔ عمر',
+    created_at: 'ایجاد', updated_at: 'به‌روزرسانی', last_interaction_at: 'آخرین تعامل', time_zone: 'منطقهٔ زمانی',
+    education: 'تحصیلات', income_band: 'سطح درآمد', household_size: 'اندازهٔ خانوار', marital_status: 'وضعیت تأهل',
+    acquisition_channel: 'کانال جذب', lifecycle: 'چرخهٔ عمر', rfm: 'بخش RFM', clv_12m: 'ارزش طول عمر (۱۲ ماه)',
+    churn_risk: 'خطر ریزش', p_alive: 'احتمال فعال بودن', best_channel: 'بهترین کانال', best_send_hour: 'بهترین زمان ارسال',
+    recommended_products: 'پیشنهادها', channel_response_rates: 'پاسخ به تفکیک کانال', computed_at: 'زمان محاسبه',
+    expected_purchases_12m: 'خریدهای مورد انتظار (۱۲ ماه)', expected_order_value: 'ارزش مورد انتظار سفارش',
+    lead_score: 'امتیاز سرنخ', lead_stage: 'مرحلهٔ سرنخ', interests: 'علاقه‌مندی‌ها', last_purchase_at: 'آخرین خرید',
+    purchase_days: 'روزهای خرید', invalid: 'نامعتبر', bounced: 'برگشتی', stale: 'کهنه', items: 'اقلام',
+    first_order: 'نخستین سفارش', last_order: 'آخرین سفارش', job_title: 'سمت', tier: 'رده', contract_status: 'وضعیت قرارداد', domain: 'دامنه', employees: 'کارکنان', industry_code: 'کد صنعت',
+  },
+  ar: {
+    given_name: 'الاسم الأول', family_name: 'اسم العائلة', full_name: 'الاسم الكامل', gender: 'الجنس', birth_date: 'تاريخ الميلاد',
+    language: 'اللغة', city: 'المدينة', region: 'المنطقة', country: 'البلد', lifecycle_stage: 'مرحلة دورة الحياة',
+    created_at: 'أُنشئ', updated_at: 'حُدّث', last_interaction_at: 'آخر تفاعل', time_zone: 'المنطقة الزمنية',
+    education: 'التعليم', income_band: 'فئة الدخل', household_size: 'حجم الأسرة', marital_status: 'الحالة الاجتماعية',
+    acquisition_channel: 'قناة الاكتساب', lifecycle: 'دورة الحياة', rfm: 'شريحة RFM', clv_12m: 'القيمة الدائمة (١٢ شهرًا)',
+    churn_risk: 'خطر التوقف', p_alive: 'احتمال النشاط', best_channel: 'أفضل قناة', best_send_hour: 'أفضل وقت للإرسال',
+    recommended_products: 'التوصيات', channel_response_rates: 'الاستجابة حسب القناة', computed_at: 'وقت الحساب',
+    expected_purchases_12m: 'المشتريات المتوقعة (١٢ شهرًا)', expected_order_value: 'القيمة المتوقعة للطلب',
+    lead_score: 'تقييم العميل المحتمل', lead_stage: 'مرحلة العميل المحتمل', interests: 'الاهتمامات', last_purchase_at: 'آخر شراء',
+    purchase_days: 'أيام الشراء', invalid: 'غير صالح', bounced: 'مرتد', stale: 'قديم', items: 'القطع',
+    first_order: 'أول طلب', last_order: 'آخر طلب', job_title: 'المسمى الوظيفي', tier: 'الفئة', contract_status: 'حالة العقد', domain: 'النطاق', employees: 'الموظفون', industry_code: 'رمز القطاع',
+  },
+  sv: {
+    given_name: 'Förnamn', family_name: 'Efternamn', full_name: 'Fullständigt namn', gender: 'Kön', birth_date: 'Födelsedatum',
+    language: 'Språk', city: 'Ort', region: 'Region', country: 'Land', lifecycle_stage: 'Livscykelfas',
+    created_at: 'Skapad', updated_at: 'Uppdaterad', last_interaction_at: 'Senaste interaktion', time_zone: 'Tidszon',
+    education: 'Utbildning', income_band: 'Inkomstnivå', household_size: 'Hushållets storlek', marital_status: 'Civilstånd',
+    acquisition_channel: 'Förvärvskanal', lifecycle: 'Livscykel', rfm: 'RFM-segment', clv_12m: 'Kundvärde (12 månader)',
+    churn_risk: 'Risk att lämna', p_alive: 'Sannolikhet aktiv', best_channel: 'Bästa kanal', best_send_hour: 'Bästa sändtid',
+    recommended_products: 'Rekommendationer', channel_response_rates: 'Respons per kanal', computed_at: 'Beräknad',
+    expected_purchases_12m: 'Förväntade köp (12 månader)', expected_order_value: 'Förväntat ordervärde',
+    lead_score: 'Leadpoäng', lead_stage: 'Leadfas', interests: 'Intressen', last_purchase_at: 'Senaste köp',
+    purchase_days: 'Köpdagar', invalid: 'ogiltig', bounced: 'studsad', stale: 'inaktuell', items: 'Artiklar',
+    first_order: 'Första order', last_order: 'Senaste order', job_title: 'Befattning', tier: 'Nivå', contract_status: 'Avtalsstatus', domain: 'Domän', employees: 'Anställda', industry_code: 'Branschkod',
+  },
+};
+
+export function fieldName(key: string): string {
+  return fieldNames[prefs.locale][key] ?? fieldNames.en[key] ?? key.replace(/_/g, ' ');
+}

@@ -1,7 +1,7 @@
 // Customers: search as you type, and the one customer view (R23).
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, request, type Me } from '../api';
-import { date, num, t } from '../i18n';
+import { date, fieldName, num, t } from '../i18n';
 import { go } from '../router';
 import { Card, ErrorBox, Loading, isAbort, useDebounced, useLoad } from '../ui';
 import type { CustomerBrief } from './types';
@@ -105,7 +105,15 @@ interface CustomerViewData {
   contact_points: ContactPoint[];
   consents: Consent[];
   accounts: { id?: number; name?: string; role?: string; [k: string]: unknown }[];
-  purchases: { orders: number; items: number; revenue_minor: number; currency: string; top_categories: unknown[] };
+  purchases: {
+    orders: number;
+    items: number;
+    revenue_minor: number;
+    currency: string;
+    first_order?: string;
+    last_order?: string;
+    top_categories: { category: string; items: number }[];
+  };
   sources: { source: string; key: string }[];
   field_issues: { field?: string; reason?: string; [k: string]: unknown }[];
 }
@@ -127,8 +135,38 @@ function flags(c: CustomerViewData): string[] {
   }
   for (const consent of c.consents) if (consent.status === 'withdrawn') out.push(`${consent.channel}: ${consent.status}`);
   for (const p of c.contact_points) if (p.status === 'bounced' || p.status === 'invalid') out.push(`${p.kind} ${p.status}`);
-  if (c.traits.churn_risk && Number(c.traits.churn_risk) >= 0.5) out.push(`churn_risk ${c.traits.churn_risk}`);
+  if (c.traits.churn_risk && Number(c.traits.churn_risk) >= 0.5) out.push(`${fieldName('churn_risk')} ${num(Number(c.traits.churn_risk), 2)}`);
+  for (const a of c.accounts) {
+    if (/key|strategic|enterprise/i.test(String(a.tier ?? ''))) out.push(`key account: ${a.name}`);
+    if (/collection|overdue|suspended/i.test(String(a.contract_status ?? ''))) out.push(`${a.name}: ${a.contract_status}`);
+  }
   return out;
+}
+
+// The model's headline traits first (docs/models.md), then the rest.
+const traitOrder = ['rfm', 'lifecycle', 'clv_12m', 'churn_risk', 'p_alive', 'best_channel', 'best_send_hour', 'recommended_products'];
+function orderedTraits(traits: Record<string, string>): [string, string][] {
+  const rank = (k: string) => (traitOrder.includes(k) ? traitOrder.indexOf(k) : traitOrder.length + (k === 'computed_at' ? 1 : 0));
+  return Object.entries(traits).sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
+function formatTrait(key: string, value: string): string {
+  if (key.endsWith('_at')) return date(value, true);
+  if (/^-?\d+(\.\d+)?$/.test(value)) return num(Number(value), 2);
+  if (value.startsWith('[') || value.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(value);
+      if (Array.isArray(parsed)) return parsed.join(', ');
+      return Object.entries(parsed)
+        .map(([k, v]) => `${k} ${typeof v === 'number' ? num(v * 100, 1) + '%' : v}`)
+        .join(' · ');
+    } catch {
+      return value;
+    }
+  }
+  const money = /^(-?\d+(?:\.\d+)?) ([A-Z]{3})$/.exec(value);
+  if (money) return formatMoney(Math.round(Number(money[1]) * 100), money[2]);
+  return value;
 }
 
 function formatMoney(minor: number, currency: string): string {
@@ -179,7 +217,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
               <dl class="fields">
                 {Object.entries(c.profile).map(([k, v]) => (
                   <>
-                    <dt>{k}</dt>
+                    <dt>{fieldName(k)}</dt>
                     <dd>{/_at$/.test(k) ? date(String(v), true) : k === 'birth_date' ? date(String(v)) : String(v ?? '')}</dd>
                   </>
                 ))}
@@ -190,15 +228,15 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
         </Card>
         <Card title={t('cust.traits')} id="traits">
           <dl class="fields">
-            {Object.entries(c.traits).map(([k, v]) => (
+            {orderedTraits(c.traits).map(([k, v]) => (
               <>
-                <dt>{k}</dt>
-                <dd>{k.endsWith('_at') ? date(v, true) : /^-?\d+(\.\d+)?$/.test(v) ? num(Number(v), 2) : v}</dd>
+                <dt>{fieldName(k)}</dt>
+                <dd>{formatTrait(k, v)}</dd>
               </>
             ))}
             {Object.entries(c.attributes).map(([k, v]) => (
               <>
-                <dt>{k}</dt>
+                <dt>{fieldName(k)}</dt>
                 <dd>{v}</dd>
               </>
             ))}
@@ -267,12 +305,43 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
           <dl class="fields">
             <dt>{t('dash.orders')}</dt>
             <dd>{num(c.purchases.orders)}</dd>
+            <dt>{fieldName('items')}</dt>
+            <dd>{num(c.purchases.items)}</dd>
             <dt>Σ</dt>
             <dd>{formatMoney(c.purchases.revenue_minor, c.purchases.currency)}</dd>
+            {c.purchases.first_order && (
+              <>
+                <dt>{fieldName('first_order')}</dt>
+                <dd>{date(c.purchases.first_order)}</dd>
+                <dt>{fieldName('last_order')}</dt>
+                <dd>{date(c.purchases.last_order)}</dd>
+              </>
+            )}
           </dl>
+          <ul>
+            {c.purchases.top_categories.map((x) => (
+              <li>
+                {x.category} <span class="muted">× {num(x.items)}</span>
+              </li>
+            ))}
+          </ul>
         </Card>
         <Card title={t('cust.accounts')} id="accounts">
-          {c.accounts.length === 0 ? <p class="muted">{t('common.none')}</p> : <pre>{JSON.stringify(c.accounts, null, 1)}</pre>}
+          {c.accounts.length === 0 && <p class="muted">{t('common.none')}</p>}
+          {c.accounts.map((a) => (
+            <dl class="fields account">
+              <dt>{t('common.name')}</dt>
+              <dd>{String(a.name ?? '')}</dd>
+              {Object.entries(a)
+                .filter(([k]) => k !== 'name' && k !== 'id')
+                .map(([k, v]) => (
+                  <>
+                    <dt>{fieldName(k)}</dt>
+                    <dd>{typeof v === 'number' ? num(v) : String(v ?? '')}</dd>
+                  </>
+                ))}
+            </dl>
+          ))}
           <h3>{t('cust.sources')}</h3>
           <ul>
             {c.sources.map((s) => (

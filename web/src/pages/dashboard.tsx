@@ -1,7 +1,7 @@
 // Dashboard: counts, saved segments with their last counts, and a data-quality
 // summary. (Campaign results join when the campaign API exists.)
 import { can, get, type Me } from '../api';
-import { num, date, t, type MessageKey } from '../i18n';
+import { num, date, fieldName, t, type MessageKey } from '../i18n';
 import { Card, ErrorBox, Loading, useLoad } from '../ui';
 import type { Quality, SavedSegment } from './types';
 
@@ -94,9 +94,9 @@ export function QualitySummary({ q }: { q: Quality }) {
           <th>{t('cust.channel')}</th>
           <th class="num">Σ</th>
           <th class="num">{t('cust.verified')}</th>
-          <th class="num">invalid</th>
-          <th class="num">bounced</th>
-          <th class="num">stale</th>
+          <th class="num">{fieldName('invalid')}</th>
+          <th class="num">{fieldName('bounced')}</th>
+          <th class="num">{fieldName('stale')}</th>
         </tr>
       </thead>
       <tbody>

@@ -157,7 +157,10 @@ export function Segments({ me }: { me: Me }) {
           <ul class="preview">
             {preview.rows?.map((c) => (
               <li>
-                <a href={'#/customers/' + c.id}>{c.name ?? '#' + c.id}</a> <span class="muted">{c.city}</span>
+                <a href={'#/customers/' + c.id}>
+                  <bdi>{c.name ?? '#' + c.id}</bdi>
+                </a>{' '}
+                <bdi class="muted">{c.city}</bdi>
               </li>
             ))}
           </ul>
