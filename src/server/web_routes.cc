@@ -5,8 +5,8 @@
 //   path answers index.html: the application routes in the browser (#/...).
 // - `/assets/NAME` are Vite's content-hashed files: cached for a year and
 //   immutable. A NAME.br or NAME.gz written at build time is sent as it is
-//   (Content-Encoding) to a client that accepts it; it is sent through a content
-//   provider, which cpp-httplib does not compress a second time.
+//   (Content-Encoding) to a client that accepts it. Files are sent through a
+//   content provider, which cpp-httplib does not compress again.
 // - Paths are checked character by character (no "..", no dot files, nothing
 //   outside [A-Za-z0-9._-/]) and resolved below the root, so no request reads
 //   outside it.
@@ -121,12 +121,15 @@ bool SendFile(const httplib::Request& req, httplib::Response& res, const fs::pat
   SecurityHeaders(res);
   SetCacheControl(res, immutable ? "public, max-age=31536000, immutable" : "no-cache");
   res.set_header("Vary", "Accept-Encoding");
-  if (encoding.empty()) {
-    res.set_content(*body, content_type);  // cpp-httplib may compress it on the fly
+  // Sent through a content provider even when not precompressed: cpp-httplib
+  // would otherwise compress on the fly for any client that names gzip, even
+  // with q=0, and the build already compressed what is worth compressing.
+  if (!encoding.empty()) res.set_header("Content-Encoding", encoding);
+  const size_t size = body->size();
+  if (size == 0) {
+    res.set_content("", content_type);
     return true;
   }
-  res.set_header("Content-Encoding", encoding);
-  const size_t size = body->size();
   res.set_content_provider(size, content_type, [body](size_t offset, size_t length, httplib::DataSink& sink) {
     sink.write(body->data() + offset, length);
     return true;

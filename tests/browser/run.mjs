@@ -207,7 +207,7 @@ test('CSRF: a cookie request without the token, or from another origin, is refus
   assert.match((await forged.json()).error.message, /cross-origin/);
 });
 
-test('Persian: right-to-left, mirrored navigation, Persian digits and the Persian calendar', async () => {
+test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the Persian and Hijri calendars', async () => {
   await page.click('nav.sidebar >> text=Settings');
   await page.selectOption('select[name=locale]', 'fa');
   await page.waitForFunction(() => document.documentElement.dir === 'rtl');
@@ -236,6 +236,14 @@ test('Persian: right-to-left, mirrored navigation, Persian digits and the Persia
   await page.reload();
   await page.waitForSelector('nav.sidebar');
   assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  // Arabic: right to left too, Arabic-Indic digits, and the Hijri calendar when chosen.
+  await page.selectOption('select[name=locale]', 'ar');
+  await page.waitForFunction(() => document.documentElement.lang === 'ar');
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  await page.selectOption('select[name=calendar]', 'islamic-umalqura');
+  await page.waitForFunction(() => /١٤٤[٧٨]/.test(document.querySelector('#preferences p.muted')?.textContent ?? ''));
+  await shot('08-settings-ar-hijri');
+  await page.selectOption('select[name=calendar]', 'gregory');
   // Back to English for the remaining tests.
   await page.selectOption('select[name=locale]', 'en');
   await page.waitForFunction(() => document.documentElement.dir === 'ltr');
@@ -250,7 +258,7 @@ test('roles: an analyst sees no customer pages, and the server refuses them anyw
   const refused = await api('GET', '/api/v1/customers?q=a');
   assert.equal(refused.status, 403);
   assert.match(refused.json.error.message, /analyst/);
-  await shot('08-analyst');
+  await shot('09-analyst');
 });
 
 test('no script errors in the console', () => {

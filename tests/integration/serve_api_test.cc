@@ -178,7 +178,7 @@ TEST_F(ServeApi, CookieRequestsThatChangeSomethingNeedTheCsrfToken) {
   std::string set_cookie = signed_in->get_header_value("Set-Cookie");
   EXPECT_EQ(set_cookie.find("Secure"), std::string::npos) << "plain http on loopback: no Secure attribute";
   httplib::Headers cookie = {{"Cookie", set_cookie.substr(0, set_cookie.find(';'))}};
-  const std::string body = R"({"definition":"reachable(email)"})";
+  const std::string body = R"js({"definition":"reachable(email)"})js";
 
   auto without = c.Post("/api/v1/segments/count", cookie, body, "application/json");
   ASSERT_TRUE(without);

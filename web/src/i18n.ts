@@ -541,8 +541,9 @@ export function preferences(): Preferences {
 }
 
 // Changing the language also moves calendar and digits to that language's
-// defaults unless the user chose them explicitly.
+// defaults unless the user chose them explicitly (an explicit choice is kept).
 export function setPreferences(next: Partial<Preferences>): Preferences {
+  const explicit = { ...next };
   if (next.locale && next.locale !== prefs.locale) {
     if (!next.calendar && !stored('patron.calendar', ['gregory', 'persian', 'islamic-umalqura'])) {
       next.calendar = defaultCalendar[next.locale];
@@ -551,11 +552,9 @@ export function setPreferences(next: Partial<Preferences>): Preferences {
   }
   prefs = { ...prefs, ...next };
   try {
-    if (next.locale) localStorage.setItem('patron.locale', next.locale);
-    if (next.calendar && 'calendar' in next && next.calendar !== defaultCalendar[prefs.locale]) {
-      localStorage.setItem('patron.calendar', next.calendar);
-    }
-    if (next.digits && next.digits !== defaultDigits[prefs.locale]) localStorage.setItem('patron.digits', next.digits);
+    if (explicit.locale) localStorage.setItem('patron.locale', explicit.locale);
+    if (explicit.calendar) localStorage.setItem('patron.calendar', explicit.calendar);
+    if (explicit.digits) localStorage.setItem('patron.digits', explicit.digits);
   } catch {
     /* private mode: preferences last for this page only */
   }
