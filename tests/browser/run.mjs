@@ -185,6 +185,34 @@ test('segment: live count as you type, errors at line and column, clause counts,
   await shot('05-segment-saved');
 });
 
+test('import: upload a file, watch it finish, see the mapping and the rejected rows with their lines', async () => {
+  await page.click('nav.sidebar >> text=Data');
+  await page.waitForSelector('#import input[name=file]');
+  await page.fill('input[name=source]', 'browser-upload');
+  await page.setInputFiles('input[name=file]', {
+    name: 'new-customers.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(
+      'customer_id,first_name,last_name,email,birth_date\n' +
+        'B-1,Elin,Berg,elin.berg@example.se,1990-02-31\n' +
+        'B-2,Omid,Karimi,omid.karimi@example.ir,1988-05-04\n' +
+        'B-3,"broken\n',
+    ),
+  });
+  await page.click('#import button[type=submit]');
+  await page.waitForSelector('#import-report');
+  assert.match(await page.textContent('#import-job'), /finished/);
+  const report = await page.textContent('#import-report');
+  assert.match(report, /first_name -> given_name/);
+  assert.match(report, /line 2: birth_date: '1990-02-31': no such day/);
+  assert.match(report, /unterminated quoted field/);
+  await page.waitForSelector('#quality table');
+  await shot('06-import');
+  // The imported person can be found.
+  const found = await api('GET', '/api/v1/customers?email=omid.karimi@example.ir');
+  assert.equal(found.json.customers.length, 1);
+});
+
 test('CSRF: a cookie request without the token, or from another origin, is refused; with it, accepted', async () => {
   const body = { definition: 'reachable(email)' };
   const without = await api('POST', '/api/v1/segments/count', body);
@@ -224,14 +252,14 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   assert.match(kpi, /^[۰-۹٬]+$/, `Persian digits: ${kpi}`);
   const textAlign = await page.$eval('th', (th) => getComputedStyle(th).textAlign);
   assert.equal(textAlign, 'start');
-  await shot('06-dashboard-fa');
+  await shot('07-dashboard-fa');
 
   // Dates in the Persian calendar: 2026 is 1404/1405 there.
   await page.click('nav.sidebar >> text=تنظیمات');
   await page.waitForSelector('select[name=calendar]');
   assert.equal(await page.inputValue('select[name=calendar]'), 'persian');
   assert.match(await page.textContent('#preferences p.muted'), /۱۴۰[۴۵]/);
-  await shot('07-settings-fa');
+  await shot('08-settings-fa');
   // The choice survives a reload (localStorage).
   await page.reload();
   await page.waitForSelector('nav.sidebar');
@@ -242,7 +270,7 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
   await page.selectOption('select[name=calendar]', 'islamic-umalqura');
   await page.waitForFunction(() => /١٤٤[٧٨]/.test(document.querySelector('#preferences p.muted')?.textContent ?? ''));
-  await shot('08-settings-ar-hijri');
+  await shot('09-settings-ar-hijri');
   await page.selectOption('select[name=calendar]', 'gregory');
   // Back to English for the remaining tests.
   await page.selectOption('select[name=locale]', 'en');
@@ -258,7 +286,7 @@ test('roles: an analyst sees no customer pages, and the server refuses them anyw
   const refused = await api('GET', '/api/v1/customers?q=a');
   assert.equal(refused.status, 403);
   assert.match(refused.json.error.message, /analyst/);
-  await shot('09-analyst');
+  await shot('10-analyst');
 });
 
 test('no script errors in the console', () => {

@@ -115,6 +115,7 @@ const en = {
   'data.progress': 'Progress',
   'data.report': 'Import report',
   'data.rejects': 'Rejected rows',
+  'data.mapping': 'Columns mapped',
   'data.quality': 'Data-quality report',
   'set.title': 'Settings',
   'set.preferences': 'Preferences',
@@ -238,6 +239,7 @@ const fa: Catalogue = {
   'data.progress': 'پیشرفت',
   'data.report': 'گزارش ورود',
   'data.rejects': 'سطرهای ردشده',
+  'data.mapping': 'نگاشت ستون‌ها',
   'data.quality': 'گزارش کیفیت داده',
   'set.title': 'تنظیمات',
   'set.preferences': 'ترجیحات',
@@ -359,6 +361,7 @@ const ar: Catalogue = {
   'data.progress': 'التقدّم',
   'data.report': 'تقرير الاستيراد',
   'data.rejects': 'الصفوف المرفوضة',
+  'data.mapping': 'ربط الأعمدة',
   'data.quality': 'تقرير جودة البيانات',
   'set.title': 'الإعدادات',
   'set.preferences': 'التفضيلات',
@@ -480,6 +483,7 @@ const sv: Catalogue = {
   'data.progress': 'Förlopp',
   'data.report': 'Importrapport',
   'data.rejects': 'Avvisade rader',
+  'data.mapping': 'Kolumnmappning',
   'data.quality': 'Datakvalitetsrapport',
   'set.title': 'Inställningar',
   'set.preferences': 'Preferenser',
@@ -622,7 +626,7 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     rfm: 'RFM segment', clv_12m: 'CLV (12 months)', churn_risk: 'Churn risk', p_alive: 'Still active (probability)',
     best_channel: 'Best channel', best_send_hour: 'Best send time', recommended_products: 'Recommendations',
     channel_response_rates: 'Response by channel', expected_purchases_12m: 'Expected purchases (12 months)',
-    expected_order_value: 'Expected order value', computed_at: 'Computed', first_order: 'First order', last_order: 'Last order',
+    expected_order_value: 'Expected order value', computed_at: 'Computed', first_order: 'First order', last_order: 'Last order', customers_created: 'customers created',
   },
   fa: {
     given_name: 'نام', family_name: 'نام خانوادگی', full_name: 'نام کامل', gender: 'جنسیت', birth_date: 'تاریخ تولد',
@@ -635,7 +639,7 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     expected_purchases_12m: 'خریدهای مورد انتظار (۱۲ ماه)', expected_order_value: 'ارزش مورد انتظار سفارش',
     lead_score: 'امتیاز سرنخ', lead_stage: 'مرحلهٔ سرنخ', interests: 'علاقه‌مندی‌ها', last_purchase_at: 'آخرین خرید',
     purchase_days: 'روزهای خرید', invalid: 'نامعتبر', bounced: 'برگشتی', stale: 'کهنه', items: 'اقلام',
-    first_order: 'نخستین سفارش', last_order: 'آخرین سفارش', job_title: 'سمت', tier: 'رده', contract_status: 'وضعیت قرارداد', domain: 'دامنه', employees: 'کارکنان', industry_code: 'کد صنعت',
+    first_order: 'نخستین سفارش', records: 'رکوردها', inserted: 'افزوده', updated: 'به‌روزشده', unchanged: 'بدون تغییر', rejected: 'ردشده', customers_created: 'مشتریان ایجادشده', last_order: 'آخرین سفارش', job_title: 'سمت', tier: 'رده', contract_status: 'وضعیت قرارداد', domain: 'دامنه', employees: 'کارکنان', industry_code: 'کد صنعت',
   },
   ar: {
     given_name: 'الاسم الأول', family_name: 'اسم العائلة', full_name: 'الاسم الكامل', gender: 'الجنس', birth_date: 'تاريخ الميلاد',
@@ -648,7 +652,7 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     expected_purchases_12m: 'المشتريات المتوقعة (١٢ شهرًا)', expected_order_value: 'القيمة المتوقعة للطلب',
     lead_score: 'تقييم العميل المحتمل', lead_stage: 'مرحلة العميل المحتمل', interests: 'الاهتمامات', last_purchase_at: 'آخر شراء',
     purchase_days: 'أيام الشراء', invalid: 'غير صالح', bounced: 'مرتد', stale: 'قديم', items: 'القطع',
-    first_order: 'أول طلب', last_order: 'آخر طلب', job_title: 'المسمى الوظيفي', tier: 'الفئة', contract_status: 'حالة العقد', domain: 'النطاق', employees: 'الموظفون', industry_code: 'رمز القطاع',
+    first_order: 'أول طلب', records: 'السجلات', inserted: 'المضافة', updated: 'المحدّثة', unchanged: 'دون تغيير', rejected: 'المرفوضة', customers_created: 'عملاء أُنشئوا', last_order: 'آخر طلب', job_title: 'المسمى الوظيفي', tier: 'الفئة', contract_status: 'حالة العقد', domain: 'النطاق', employees: 'الموظفون', industry_code: 'رمز القطاع',
   },
   sv: {
     given_name: 'Förnamn', family_name: 'Efternamn', full_name: 'Fullständigt namn', gender: 'Kön', birth_date: 'Födelsedatum',
@@ -661,7 +665,7 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     expected_purchases_12m: 'Förväntade köp (12 månader)', expected_order_value: 'Förväntat ordervärde',
     lead_score: 'Leadpoäng', lead_stage: 'Leadfas', interests: 'Intressen', last_purchase_at: 'Senaste köp',
     purchase_days: 'Köpdagar', invalid: 'ogiltig', bounced: 'studsad', stale: 'inaktuell', items: 'Artiklar',
-    first_order: 'Första order', last_order: 'Senaste order', job_title: 'Befattning', tier: 'Nivå', contract_status: 'Avtalsstatus', domain: 'Domän', employees: 'Anställda', industry_code: 'Branschkod',
+    first_order: 'Första order', records: 'Poster', inserted: 'Tillagda', updated: 'Uppdaterade', unchanged: 'Oförändrade', rejected: 'Avvisade', customers_created: 'Skapade kunder', last_order: 'Senaste order', job_title: 'Befattning', tier: 'Nivå', contract_status: 'Avtalsstatus', domain: 'Domän', employees: 'Anställda', industry_code: 'Branschkod',
   },
 };
 

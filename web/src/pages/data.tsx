@@ -1,7 +1,7 @@
 // Data: upload a file and watch its import, and the data-quality report.
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, request, type Me } from '../api';
-import { date, num, t } from '../i18n';
+import { date, fieldName, num, t } from '../i18n';
 import { Card, ErrorBox, useLoad } from '../ui';
 import { QualitySummary } from './dashboard';
 import type { Quality } from './types';
@@ -111,7 +111,6 @@ function ImportForm() {
       setError(err);
     }
   };
-  const rejects: any[] = job?.report?.rejects ?? job?.report?.rejected ?? [];
   return (
     <Card title={t('data.import')} id="import">
       <form class="editor inline" onSubmit={submit}>
@@ -150,39 +149,62 @@ function ImportForm() {
             <progress max={100} value={job.progress.percent} />
           </label>
           {job.error && <p class="error">{job.error}</p>}
-          {job.report && (
-            <>
-              <h3>{t('data.report')}</h3>
-              <dl class="fields">
-                {Object.entries(job.report)
-                  .filter(([, v]) => typeof v !== 'object')
-                  .map(([k, v]) => (
-                    <>
-                      <dt>{k}</dt>
-                      <dd>{typeof v === 'number' ? num(v) : String(v)}</dd>
-                    </>
-                  ))}
-              </dl>
-              {rejects.length > 0 && (
-                <>
-                  <h3>{t('data.rejects')}</h3>
-                  <table>
-                    <tbody>
-                      {rejects.slice(0, 100).map((r) => (
-                        <tr>
-                          {Object.values(r).map((v) => (
-                            <td>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</td>
-                          ))}
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </>
-              )}
-            </>
-          )}
+          {job.report && <ImportReport report={job.report} />}
         </div>
       )}
     </Card>
+  );
+}
+
+// The import report (docs/import.md): counts, how columns were mapped, the
+// problems found and example rows with their line numbers.
+function ImportReport({ report }: { report: Record<string, any> }) {
+  const counts = ['records', 'inserted', 'updated', 'unchanged', 'rejected', 'customers_created'].filter((k) => k in report);
+  const problems = Object.entries((report.problems ?? {}) as Record<string, number>);
+  return (
+    <div id="import-report">
+      <h3>{t('data.report')}</h3>
+      <div class="kpis">
+        {counts.map((k) => (
+          <div class={'kpi ' + (k === 'rejected' && report[k] > 0 ? 'bad' : '')} key={k}>
+            <div class="kpi-value">{num(report[k])}</div>
+            <div class="kpi-label">{fieldName(k)}</div>
+          </div>
+        ))}
+      </div>
+      {Array.isArray(report.mapping) && (
+        <>
+          <h3>{t('data.mapping')}</h3>
+          <ul dir="ltr" class="code">
+            {report.mapping.map((m: string) => (
+              <li>{m}</li>
+            ))}
+            {(report.unmapped_columns ?? []).map((c: string) => (
+              <li class="muted">{c} → ∅</li>
+            ))}
+          </ul>
+        </>
+      )}
+      {problems.length > 0 && (
+        <>
+          <h3>{t('data.rejects')}</h3>
+          <table id="import-problems">
+            <tbody>
+              {problems.map(([problem, count]) => (
+                <tr>
+                  <td dir="ltr">{problem}</td>
+                  <td class="num">{num(count)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <ul dir="ltr" class="examples">
+            {(report.examples ?? []).map((e: string) => (
+              <li>{e}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
   );
 }
