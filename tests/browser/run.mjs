@@ -142,6 +142,23 @@ test('customer search as you type, in Latin and Persian script, opens the one cu
   const view = await api('GET', '/api/v1/customers/' + latin.id);
   assert.equal(view.json.profile.city, 'Uppsala');
   assert.equal(view.json.profile.birth_date, '1990-02-27');
+
+  // Consent: a grant needs its proof; with it, the ledger shows it.
+  await page.selectOption('select[name=consent-channel]', 'sms');
+  await page.selectOption('select[name=consent-status]', 'granted');
+  await page.click('#consent-form button[type=submit]');
+  await page.waitForSelector('#consent-form .error');
+  assert.match(await page.textContent('#consent-form .error'), /proof/);
+  await page.fill('input[name=consent-proof]', 'signed form #4411 at the Uppsala store');
+  await page.click('#consent-form button[type=submit]');
+  await page.waitForSelector('#consents >> text=signed form #4411 at the Uppsala store');
+  // A contact point is validated by the server.
+  await page.fill('input[name=cp-value]', 'not-an-email');
+  await page.click('#contact-point-form button[type=submit]');
+  await page.waitForSelector('#contact-point-form .error');
+  await page.fill('input[name=cp-value]', 'second.address@example.org');
+  await page.click('#contact-point-form button[type=submit]');
+  await page.waitForSelector('#contact-points >> text=second.address@example.org');
 });
 
 test('segment: live count as you type, errors at line and column, clause counts, preview and save', async () => {
@@ -189,14 +206,15 @@ test('import: upload a file, watch it finish, see the mapping and the rejected r
   await page.click('nav.sidebar >> text=Data');
   await page.waitForSelector('#import input[name=file]');
   await page.fill('input[name=source]', 'browser-upload');
+  const run = Date.now().toString(36); // new people on every run, also against a reused database
   await page.setInputFiles('input[name=file]', {
     name: 'new-customers.csv',
     mimeType: 'text/csv',
     buffer: Buffer.from(
       'customer_id,first_name,last_name,email,birth_date\n' +
-        'B-1,Elin,Berg,elin.berg@example.se,1990-02-31\n' +
-        'B-2,Omid,Karimi,omid.karimi@example.ir,1988-05-04\n' +
-        'B-3,"broken\n',
+        `B-${run}-1,Elin,Berg,elin.berg.${run}@example.se,1990-02-31\n` +
+        `B-${run}-2,Omid,Karimi,omid.karimi.${run}@example.ir,1988-05-04\n` +
+        `B-${run}-3,"broken\n`,
     ),
   });
   await page.click('#import button[type=submit]');
@@ -209,7 +227,7 @@ test('import: upload a file, watch it finish, see the mapping and the rejected r
   await page.waitForSelector('#quality table');
   await shot('06-import');
   // The imported person can be found.
-  const found = await api('GET', '/api/v1/customers?email=omid.karimi@example.ir');
+  const found = await api('GET', `/api/v1/customers?email=omid.karimi.${run}@example.ir`);
   assert.equal(found.json.customers.length, 1);
 });
 

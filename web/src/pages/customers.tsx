@@ -62,7 +62,9 @@ export function Customers() {
             {state.rows.map((c) => (
               <tr key={c.id} class="clickable" onClick={() => go('customers/' + c.id)}>
                 <td>
-                  <a href={'#/customers/' + c.id}>{c.name ?? '#' + c.id}</a>
+                  <a href={'#/customers/' + c.id}>
+                    <bdi>{c.name ?? '#' + c.id}</bdi>
+                  </a>
                 </td>
                 <td dir="ltr">{c.email}</td>
                 <td dir="ltr">{c.phone}</td>
@@ -270,6 +272,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
             ))}
           </tbody>
         </table>
+        {can(me, 'write_customers') && <ContactPointForm id={c.id} onDone={view.reload} />}
       </Card>
       <Card title={t('cust.consents')} id="consents">
         {c.consents.length === 0 && <p class="muted">{t('common.none')}</p>}
@@ -299,6 +302,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
             ))}
           </tbody>
         </table>
+        {can(me, 'manage_consents') && <ConsentForm id={c.id} onDone={view.reload} />}
       </Card>
       <div class="grid2">
         <Card title={t('cust.purchases')} id="purchases">
@@ -399,6 +403,94 @@ function ProfileEditor({ id, profile, onDone }: { id: number; profile: CustomerV
           {t('common.cancel')}
         </button>
       </div>
+    </form>
+  );
+}
+
+// Records a consent grant (with its proof) or a withdrawal in the ledger.
+function ConsentForm({ id, onDone }: { id: number; onDone: () => void }) {
+  const [form, setForm] = useState({ channel: 'email', status: 'granted', method: 'written', proof: '' });
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await request('POST', `/api/v1/customers/${id}/consents`, { ...form, purpose: 'marketing' });
+      setForm({ ...form, proof: '' });
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+  return (
+    <form class="editor inline" onSubmit={submit} id="consent-form">
+      <h3>{t('cust.record_consent')}</h3>
+      <label>
+        {t('cust.channel')}
+        <select name="consent-channel" value={form.channel} onChange={set('channel')}>
+          {['email', 'sms', 'phone', 'mail', 'push'].map((c) => (
+            <option value={c}>{c}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('common.status')}
+        <select name="consent-status" value={form.status} onChange={set('status')}>
+          <option value="granted">granted</option>
+          <option value="withdrawn">withdrawn</option>
+        </select>
+      </label>
+      <label>
+        {t('cust.method')}
+        <select name="consent-method" value={form.method} onChange={set('method')}>
+          {['written', 'verbal', 'single_opt_in', 'double_opt_in', 'implied', 'unknown'].map((m) => (
+            <option value={m}>{m}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('cust.proof')}
+        <input name="consent-proof" value={form.proof} onInput={set('proof')} />
+      </label>
+      <button type="submit">{t('common.save')}</button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+// Adds (or confirms) an email or phone number; the server validates it.
+function ContactPointForm({ id, onDone }: { id: number; onDone: () => void }) {
+  const [kind, setKind] = useState('email');
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await request('POST', `/api/v1/customers/${id}/contact-points`, { kind, value });
+      setValue('');
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="editor inline" onSubmit={submit} id="contact-point-form">
+      <h3>{t('cust.add_contact')}</h3>
+      <label>
+        {t('cust.channel')}
+        <select name="cp-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+          <option value="email">email</option>
+          <option value="phone">phone</option>
+        </select>
+      </label>
+      <label>
+        {kind === 'email' ? t('cust.email') : t('cust.phone')}
+        <input name="cp-value" dir="ltr" value={value} onInput={(e) => setValue(e.currentTarget.value)} required />
+      </label>
+      <button type="submit">{t('seg.add')}</button>
+      <ErrorBox error={error} />
     </form>
   );
 }
