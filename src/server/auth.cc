@@ -95,7 +95,12 @@ Status CheckSameOrigin(const httplib::Request& req) {
   if (!origin.empty() && origin != "null") {
     size_t scheme = origin.find("://");
     std::string origin_host = scheme == std::string::npos ? origin : origin.substr(scheme + 3);
-    std::string host = req.get_header_value("Host");
+    // Behind a proxy that rewrites Host, the host the browser used is in
+    // X-Forwarded-Host (a header no cross-site page can set without a CORS
+    // preflight, which this server never grants).
+    std::string host = req.get_header_value("X-Forwarded-Host");
+    if (host.empty()) host = req.get_header_value("Host");
+    host = host.substr(0, host.find(','));
     if (!host.empty() && AsciiLower(origin_host) != AsciiLower(host)) {
       return Status(StatusCode::kPermissionDenied,
                     "cross-origin request refused: Origin " + origin.substr(0, 100) + " is not this server (" +

@@ -218,6 +218,14 @@ TEST_F(ServeApi, CookieRequestsThatChangeSomethingNeedTheCsrfToken) {
   ASSERT_TRUE(own_page);
   EXPECT_EQ(own_page->status, 200) << own_page->body;
 
+  // Behind a reverse proxy that rewrites Host, X-Forwarded-Host names the browser's host.
+  httplib::Headers proxied = with;
+  proxied.emplace("Origin", "https://patron.example.com");
+  proxied.emplace("X-Forwarded-Host", "patron.example.com");
+  auto through_proxy = c.Post("/api/v1/segments/count", proxied, body, "application/json");
+  ASSERT_TRUE(through_proxy);
+  EXPECT_EQ(through_proxy->status, 200) << through_proxy->body;
+
   // Reads need no token; API keys (no ambient credential) need none either.
   auto read = c.Get("/api/v1/segments", cookie);
   ASSERT_TRUE(read);
