@@ -257,6 +257,7 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   await page.click('nav.sidebar >> text=Settings');
   await page.selectOption('select[name=locale]', 'fa');
   await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  await page.waitForSelector('nav.sidebar >> text=داشبورد'); // rendered in Persian
   assert.equal(await page.getAttribute('html', 'lang'), 'fa');
   await page.click('nav.sidebar li:first-child a');
   await page.waitForSelector('.kpi-value');
@@ -285,6 +286,7 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   // Arabic: right to left too, Arabic-Indic digits, and the Hijri calendar when chosen.
   await page.selectOption('select[name=locale]', 'ar');
   await page.waitForFunction(() => document.documentElement.lang === 'ar');
+  await page.waitForSelector('#preferences >> text=التقويم'); // rendered in Arabic
   assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
   await page.selectOption('select[name=calendar]', 'islamic-umalqura');
   await page.waitForFunction(() => /١٤٤[٧٨]/.test(document.querySelector('#preferences p.muted')?.textContent ?? ''));
@@ -293,6 +295,42 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   // Back to English for the remaining tests.
   await page.selectOption('select[name=locale]', 'en');
   await page.waitForFunction(() => document.documentElement.dir === 'ltr');
+  await page.waitForSelector('nav.sidebar >> text=Dashboard');
+});
+
+test('settings: an API key is shown once, works, and stops working when revoked; a new user can sign in', async () => {
+  await page.click('nav.sidebar >> text=Settings');
+  await page.waitForSelector('#keys');
+  const keyName = 'browser key ' + Date.now().toString(36);
+  await page.fill('input[name=key-name]', keyName);
+  await page.selectOption('select[name=key-role]', 'analyst');
+  await page.click('#keys button[type=submit]');
+  await page.waitForSelector('#new-key');
+  const key = (await page.textContent('#new-key')).trim();
+  assert.match(key, /^pat_/);
+  const me = await fetch(url + '/api/v1/me', { headers: { Authorization: 'Bearer ' + key } });
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).role, 'analyst');
+  await page.waitForSelector(`#keys td:has-text("${keyName}")`);
+  const listed = await page.textContent('#keys table');
+  assert.ok(listed.includes(keyName) && !listed.includes(key), 'the list shows the prefix only');
+  await page.click(`#keys tr:has-text("${keyName}") button`);
+  await page.waitForSelector(`#keys tr:has-text("${keyName}") >> text=Revoked`);
+  const after = await fetch(url + '/api/v1/me', { headers: { Authorization: 'Bearer ' + key } });
+  assert.equal(after.status, 401);
+
+  const userName = 'agent.' + Date.now().toString(36);
+  await page.fill('input[name=user-name]', userName);
+  await page.selectOption('select[name=user-role]', 'support');
+  await page.fill('input[name=user-password]', 'a long enough password');
+  await page.click('#users button[type=submit]');
+  await page.waitForSelector(`#users td:has-text("${userName}")`);
+  const signIn = await fetch(url + '/api/v1/sessions', {
+    method: 'POST',
+    body: JSON.stringify({ name: userName, password: 'a long enough password' }),
+  });
+  assert.equal(signIn.status, 201);
+  await shot('10-settings');
 });
 
 test('roles: an analyst sees no customer pages, and the server refuses them anyway', async () => {
@@ -304,7 +342,7 @@ test('roles: an analyst sees no customer pages, and the server refuses them anyw
   const refused = await api('GET', '/api/v1/customers?q=a');
   assert.equal(refused.status, 403);
   assert.match(refused.json.error.message, /analyst/);
-  await shot('10-analyst');
+  await shot('11-analyst');
 });
 
 test('no script errors in the console', () => {
