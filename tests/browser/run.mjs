@@ -113,6 +113,15 @@ test('customer search as you type, in Latin and Persian script, opens the one cu
   await page.waitForSelector(`table.results a[href="#/customers/${persian.id}"]`);
   await shot('02-search-persian');
 
+  // A local Iranian mobile number typed in Persian digits, with the country chosen.
+  const iranian = all.json.customers.find((c) => c.phone && c.phone.startsWith('+989'));
+  assert.ok(iranian, 'demo data has an Iranian mobile number');
+  const local = ('0' + iranian.phone.slice(3)).replace(/\d/g, (d) => String.fromCharCode(0x6f0 + Number(d)));
+  await page.selectOption('select[name=phone-country]', 'IR');
+  await page.fill('input.search', '');
+  await page.type('input.search', local, { delay: 10 });
+  await page.waitForSelector(`table.results a[href="#/customers/${iranian.id}"]`);
+
   await page.fill('input.search', '');
   await page.type('input.search', latin.email.toUpperCase(), { delay: 10 });
   await page.waitForSelector(`table.results a[href="#/customers/${latin.id}"]`);

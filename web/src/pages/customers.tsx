@@ -7,15 +7,21 @@ import { Card, ErrorBox, Loading, isAbort, useDebounced, useLoad } from '../ui';
 import type { CustomerBrief } from './types';
 
 // What the typed text is: an email, a phone number, or part of a name.
-export function searchQuery(text: string): string {
-  const q = text.trim();
+export function searchQuery(text: string, country = ''): string {
+  // Persian and Arabic-Indic digits typed in a phone number are digits too.
+  const ascii = text.trim().replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0)).replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660));
+  const q = /^[+\d][\d\s().-]{4,}$/.test(ascii) ? ascii : text.trim();
   if (q.includes('@')) return 'email=' + encodeURIComponent(q);
-  if (/^[+\d][\d\s().-]{4,}$/.test(q)) return 'phone=' + encodeURIComponent(q);
+  if (/^[+\d][\d\s().-]{4,}$/.test(q)) {
+    return 'phone=' + encodeURIComponent(q) + (!q.startsWith('+') && country ? '&country=' + country : '');
+  }
   return 'q=' + encodeURIComponent(q);
 }
 
 export function Customers() {
   const [text, setText] = useState(() => sessionStorage.getItem('patron.search') ?? '');
+  // The country of phone numbers typed without +country code.
+  const [country, setCountry] = useState(() => localStorage.getItem('patron.phone_country') ?? defaultPhoneCountry());
   const query = useDebounced(text, 250);
   const [state, setState] = useState<{ rows?: CustomerBrief[]; error?: unknown; loading?: boolean }>({});
   useEffect(() => {
@@ -26,12 +32,12 @@ export function Customers() {
     }
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
-    get<{ customers: CustomerBrief[] }>('/api/v1/customers?limit=50&' + searchQuery(query), controller.signal).then(
+    get<{ customers: CustomerBrief[] }>('/api/v1/customers?limit=50&' + searchQuery(query, country), controller.signal).then(
       (r) => setState({ rows: r.customers }),
       (error) => !isAbort(error) && setState({ error }),
     );
     return () => controller.abort(); // a newer query wins
-  }, [query]);
+  }, [query, country]);
   return (
     <div>
       <h1>{t('cust.title')}</h1>
@@ -45,6 +51,22 @@ export function Customers() {
         autofocus
         onInput={(e) => setText(e.currentTarget.value)}
       />
+      <label class="inline-label">
+        {t('cust.phone_country')}
+        <select
+          name="phone-country"
+          value={country}
+          onChange={(e) => {
+            setCountry(e.currentTarget.value);
+            localStorage.setItem('patron.phone_country', e.currentTarget.value);
+          }}
+        >
+          <option value="">—</option>
+          {['IR', 'SE', 'AE', 'SA', 'EG', 'IQ', 'GB', 'US', 'DE'].map((c) => (
+            <option value={c}>{c}</option>
+          ))}
+        </select>
+      </label>
       <ErrorBox error={state.error} />
       {state.rows && state.rows.length === 0 && <p class="muted">{t('cust.no_results')}</p>}
       {state.rows && state.rows.length > 0 && (
@@ -77,6 +99,11 @@ export function Customers() {
       )}
     </div>
   );
+}
+
+function defaultPhoneCountry(): string {
+  const lang = document.documentElement.lang;
+  return lang === 'fa' ? 'IR' : lang === 'sv' ? 'SE' : '';
 }
 
 interface ContactPoint {
