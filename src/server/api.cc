@@ -690,6 +690,29 @@ void SaveSegmentRoute(Context& ctx) {
   SendJson(ctx.res, 200, Dump(SavedJson(*saved)));
 }
 
+// Members, entries and exits per day, as `patron segment save` and `refresh`
+// recorded them (docs/segments.md).
+void SegmentHistoryRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto saved = segment::LoadSegment(*db, PathText(ctx));
+  if (!saved.ok()) return SendError(ctx.res, saved.status());
+  Statement& q = db->Query("segment-history");
+  q.Bind(":segment_id", saved->id);
+  ordered_json days = ordered_json::array();
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return SendError(ctx.res, row.status());
+    }
+    if (!*row) break;
+    days.push_back({{"day", q.String(0)}, {"members", q.Int(1)}, {"entered", q.Int(2)}, {"left", q.Int(3)}});
+  }
+  q.Reset();
+  SendJson(ctx.res, 200, Dump({{"name", saved->name}, {"days", days}}));
+}
+
 void DeleteSegmentRoute(Context& ctx) {
   Database* db = DbOr503(ctx);
   if (!db) return;
@@ -1188,6 +1211,8 @@ std::vector<RouteSpec> ApiRoutes() {
       {"GET", "/api/v1/segments", "read_segments", "Saved segments.", ListSavedSegments},
       {"PUT", "/api/v1/segments/{name}", "manage_segments", "Save (or replace) a named segment.", SaveSegmentRoute},
       {"DELETE", "/api/v1/segments/{name}", "manage_segments", "Delete a saved segment.", DeleteSegmentRoute},
+      {"GET", "/api/v1/segments/{name}/history", "read_segments",
+       "Membership over time: members, entries and exits per day.", SegmentHistoryRoute},
       {"POST", "/api/v1/imports", "import_data", "Upload a CSV or JSON Lines file and import it in the background.",
        StartImport, true},
       {"GET", "/api/v1/imports/{id}", "import_data", "An import's progress and, when done, its report.", GetImport},

@@ -209,6 +209,14 @@ test('segment: live count as you type, errors at line and column, clause counts,
   const segment = saved.json.segments.find((s) => s.name === 'recent email buyers');
   assert.equal(segment?.definition, 'bought(within 365 days) and reachable(email)');
   await shot('05-segment-saved');
+
+  // A segment saved by the CLI has its membership recorded per day.
+  const loyal = saved.json.segments.find((s) => s.name === 'loyal');
+  await page.click('#saved-segments a:has-text("loyal")');
+  await page.waitForSelector('#segment-history tbody tr');
+  assert.equal(await page.inputValue('#definition'), loyal.definition, 'the saved definition is opened');
+  const members = await page.textContent('#segment-history tbody tr td:nth-child(2)');
+  assert.equal(members.replace(/,/g, ''), String(loyal.last_count));
 });
 
 test('import: upload a file, watch it finish, see the mapping and the rejected rows with their lines', async () => {

@@ -185,6 +185,7 @@ export function Segments({ me }: { me: Me }) {
           </Card>
         )}
       </div>
+      {route[1] && <History name={route[1]} />}
       <Card title={t('seg.saved_list')} id="saved-segments">
         <ErrorBox error={saved.error} />
         <table>
@@ -280,5 +281,54 @@ function Builder({ onAdd }: { onAdd: (clause: string) => void }) {
         {t('seg.add')}
       </button>
     </fieldset>
+  );
+}
+
+interface HistoryDay {
+  day: string;
+  members: number;
+  entered: number;
+  left: number;
+}
+
+// Membership over time of a saved segment: one bar per recorded day.
+function History({ name }: { name: string }) {
+  const history = useLoad(
+    (s) => get<{ days: HistoryDay[] }>(`/api/v1/segments/${encodeURIComponent(name)}/history`, s),
+    [name],
+  );
+  const days = history.data?.days ?? [];
+  const max = Math.max(1, ...days.map((d) => d.members));
+  return (
+    <Card title={t('seg.history')} id="segment-history">
+      <ErrorBox error={history.error} />
+      {days.length === 0 && !history.loading && <p class="muted">{t('seg.no_history')}</p>}
+      {days.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>{t('seg.day')}</th>
+              <th class="num">{t('seg.members')}</th>
+              <th class="num">{t('seg.entered')}</th>
+              <th class="num">{t('seg.left')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {days.map((d) => (
+              <tr key={d.day}>
+                <td>{date(d.day)}</td>
+                <td class="num">{num(d.members)}</td>
+                <td class="num">+{num(d.entered)}</td>
+                <td class="num">−{num(d.left)}</td>
+                <td class="bar-cell">
+                  <progress class="bar" max={max} value={d.members} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
   );
 }
