@@ -444,6 +444,16 @@ TEST_F(ServeApi, SegmentsCountExplainPreviewAndSave) {
   EXPECT_EQ(list["segments"][0]["name"], "iranians");
   json by_ref = Json(c.Post("/api/v1/segments/count", R"j({"definition":"segment(\"iranians\")"})j", "application/json"));
   EXPECT_EQ(by_ref["count"], 2);
+  // Membership over time, as `patron segment refresh` records it.
+  auto refreshed = RunPatron({"--db", db_, "segment", "refresh"}, true);
+  EXPECT_EQ(refreshed.exit_code, 0) << refreshed.out;
+  json history = Json(c.Get("/api/v1/segments/iranians/history"));
+  ASSERT_EQ(history["days"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["days"][0]["members"], 2);
+  EXPECT_EQ(history["days"][0]["entered"], 2);
+  auto no_history = c.Get("/api/v1/segments/nobody/history");
+  ASSERT_TRUE(no_history);
+  EXPECT_EQ(no_history->status, 404);
   auto deleted = c.Delete("/api/v1/segments/iranians");
   ASSERT_TRUE(deleted);
   EXPECT_EQ(deleted->status, 204);
