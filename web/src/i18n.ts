@@ -659,12 +659,14 @@ export function date(value: string | null | undefined, withTime = false): string
 // key without a name here is shown with its underscores as spaces.
 const fieldNames: Record<Locale, Record<string, string>> = {
   en: {
+    verified: 'verified', unverified: 'unverified', granted: 'granted', withdrawn: 'withdrawn', email: 'email', sms: 'SMS', phone: 'phone', address: 'address', mail: 'mail', push: 'push', mobile: 'mobile', fixed_line: 'landline',
     rfm: 'RFM segment', clv_12m: 'CLV (12 months)', churn_risk: 'Churn risk', p_alive: 'Still active (probability)',
     best_channel: 'Best channel', best_send_hour: 'Best send time', recommended_products: 'Recommendations',
     channel_response_rates: 'Response by channel', expected_purchases_12m: 'Expected purchases (12 months)',
     expected_order_value: 'Expected order value', computed_at: 'Computed', first_order: 'First order', last_order: 'Last order', customers_created: 'customers created',
   },
   fa: {
+    verified: 'تأییدشده', unverified: 'تأییدنشده', granted: 'داده‌شده', withdrawn: 'پس‌گرفته', email: 'ایمیل', sms: 'پیامک', phone: 'تلفن', address: 'نشانی', mail: 'پست', push: 'اعلان', mobile: 'همراه', fixed_line: 'ثابت',
     given_name: 'نام', family_name: 'نام خانوادگی', full_name: 'نام کامل', gender: 'جنسیت', birth_date: 'تاریخ تولد',
     language: 'زبان', city: 'شهر', region: 'استان', country: 'کشور', lifecycle_stage: 'مرحلهٔ چرخهٔ عمر',
     created_at: 'ایجاد', updated_at: 'به‌روزرسانی', last_interaction_at: 'آخرین تعامل', time_zone: 'منطقهٔ زمانی',
@@ -678,6 +680,7 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     first_order: 'نخستین سفارش', records: 'رکوردها', inserted: 'افزوده', updated: 'به‌روزشده', unchanged: 'بدون تغییر', rejected: 'ردشده', customers_created: 'مشتریان ایجادشده', last_order: 'آخرین سفارش', job_title: 'سمت', tier: 'رده', contract_status: 'وضعیت قرارداد', domain: 'دامنه', employees: 'کارکنان', industry_code: 'کد صنعت',
   },
   ar: {
+    verified: 'موثّق', unverified: 'غير موثّق', granted: 'ممنوحة', withdrawn: 'مسحوبة', email: 'البريد الإلكتروني', sms: 'رسائل SMS', phone: 'الهاتف', address: 'العنوان', mail: 'البريد', push: 'الإشعارات', mobile: 'جوال', fixed_line: 'أرضي',
     given_name: 'الاسم الأول', family_name: 'اسم العائلة', full_name: 'الاسم الكامل', gender: 'الجنس', birth_date: 'تاريخ الميلاد',
     language: 'اللغة', city: 'المدينة', region: 'المنطقة', country: 'البلد', lifecycle_stage: 'مرحلة دورة الحياة',
     created_at: 'أُنشئ', updated_at: 'حُدّث', last_interaction_at: 'آخر تفاعل', time_zone: 'المنطقة الزمنية',
@@ -691,6 +694,7 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     first_order: 'أول طلب', records: 'السجلات', inserted: 'المضافة', updated: 'المحدّثة', unchanged: 'دون تغيير', rejected: 'المرفوضة', customers_created: 'عملاء أُنشئوا', last_order: 'آخر طلب', job_title: 'المسمى الوظيفي', tier: 'الفئة', contract_status: 'حالة العقد', domain: 'النطاق', employees: 'الموظفون', industry_code: 'رمز القطاع',
   },
   sv: {
+    verified: 'verifierad', unverified: 'overifierad', granted: 'givet', withdrawn: 'återkallat', email: 'e-post', sms: 'sms', phone: 'telefon', address: 'adress', mail: 'post', push: 'push', mobile: 'mobil', fixed_line: 'fast',
     given_name: 'Förnamn', family_name: 'Efternamn', full_name: 'Fullständigt namn', gender: 'Kön', birth_date: 'Födelsedatum',
     language: 'Språk', city: 'Ort', region: 'Region', country: 'Land', lifecycle_stage: 'Livscykelfas',
     created_at: 'Skapad', updated_at: 'Uppdaterad', last_interaction_at: 'Senaste interaktion', time_zone: 'Tidszon',

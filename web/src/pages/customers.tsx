@@ -162,8 +162,12 @@ function flags(c: CustomerViewData): string[] {
   for (const [k, v] of Object.entries(c.attributes)) {
     if (/key_account|collections|offer|vip|complaint/i.test(k)) out.push(`${k}: ${v}`);
   }
-  for (const consent of c.consents) if (consent.status === 'withdrawn') out.push(`${consent.channel}: ${consent.status}`);
-  for (const p of c.contact_points) if (p.status === 'bounced' || p.status === 'invalid') out.push(`${p.kind} ${p.status}`);
+  for (const consent of c.consents) {
+    if (consent.status === 'withdrawn') out.push(`${fieldName(consent.channel)}: ${fieldName(consent.status)}`);
+  }
+  for (const p of c.contact_points) {
+    if (p.status === 'bounced' || p.status === 'invalid') out.push(`${fieldName(p.kind)}: ${fieldName(p.status)}`);
+  }
   if (c.traits.churn_risk && Number(c.traits.churn_risk) >= 0.5) out.push(`${fieldName('churn_risk')} ${num(Number(c.traits.churn_risk), 2)}`);
   for (const a of c.accounts) {
     if (/key|strategic|enterprise/i.test(String(a.tier ?? ''))) out.push(`key account: ${a.name}`);
@@ -287,10 +291,13 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
           <tbody>
             {c.contact_points.map((p) => (
               <tr class={'cp-' + p.status}>
-                <td>{p.kind}{p.phone_type ? ` (${p.phone_type})` : ''}</td>
+                <td>
+                  {fieldName(p.kind)}
+                  {p.phone_type ? ` (${fieldName(p.phone_type)})` : ''}
+                </td>
                 <td dir={p.kind === 'address' ? undefined : 'ltr'}>{p.value}</td>
                 <td>
-                  <span class={'badge ' + p.status}>{p.status}</span>
+                  <span class={'badge ' + p.status}>{fieldName(p.status)}</span>
                 </td>
                 <td>{date(p.last_verified)}</td>
                 <td>{date(p.last_seen)}</td>
@@ -317,10 +324,10 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
           <tbody>
             {c.consents.map((k) => (
               <tr>
-                <td>{k.channel}</td>
+                <td>{fieldName(k.channel)}</td>
                 <td>{k.purpose}</td>
                 <td>
-                  <span class={'badge ' + k.status}>{k.status}</span>
+                  <span class={'badge ' + k.status}>{fieldName(k.status)}</span>
                 </td>
                 <td>{k.method}</td>
                 <td class="proof">{k.proof}</td>

@@ -102,7 +102,7 @@ export function QualitySummary({ q }: { q: Quality }) {
       <tbody>
         {[...byKind].map(([kind, k]) => (
           <tr key={kind}>
-            <td>{kind}</td>
+            <td>{fieldName(kind)}</td>
             <td class="num">{num(k.total)}</td>
             <td class="num">{num(k.verified)}</td>
             <td class="num">{num(k.invalid)}</td>
