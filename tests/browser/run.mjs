@@ -38,7 +38,7 @@ before(async () => {
     locale: 'en-US',
   });
   page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(10000);
+  page.setDefaultTimeout(20000); // generous: CI runs this beside the sanitizer-built suite
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
 });
