@@ -8,7 +8,7 @@ BENCH_DIR   ?= build/bench
 CMAKE_FLAGS ?=
 DEMO_CUSTOMERS ?= 20000
 
-.PHONY: all deps sdk-deps build test unit demo bench bench-segments bench-collect fuzz format clean
+.PHONY: all deps sdk-deps web-deps browser-deps web-release web-test build test unit demo bench bench-segments bench-collect fuzz format clean
 
 all: build
 
@@ -18,7 +18,7 @@ deps:
 $(RELEASE_DIR)/build.ninja:
 	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPATRON_BUILD_TESTS=OFF $(CMAKE_FLAGS)
 
-build: deps $(RELEASE_DIR)/build.ninja
+build: deps web-release $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR) -j $(JOBS)
 
 # Every test, in one configuration with AddressSanitizer and UBSan.
@@ -34,7 +34,34 @@ sdk-deps: deps
 	@cd tests/sdk && if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	  npm install --no-save --no-audit --no-fund --loglevel=error; fi
 
-test: deps sdk-deps $(TEST_DIR)/build.ninja
+# The web application (web/): npm packages at the lock's versions, then a Vite
+# build into web/ beside the executable, which `patron serve` serves by default.
+# Each asset is also written precompressed (.gz, .br); the build fails when the
+# first load is over its 300 KB budget.
+web-deps: deps
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' || \
+	  { echo "web: Vite needs Node.js 20.19 or later (node -v: $$(node -v))"; exit 1; }
+	@cd web && if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  npm install --no-save --no-audit --no-fund --loglevel=error; fi
+
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/tsconfig.json web/scripts -type f 2>/dev/null)
+define web_build
+	cd web && npx --no-install tsc --noEmit && npx --no-install vite build --logLevel warn --emptyOutDir --outDir "$(abspath $(1))"
+	node web/scripts/compress.mjs "$(abspath $(1))"
+endef
+$(RELEASE_DIR)/web/index.html: $(WEB_SOURCES) web/package-lock.json
+	$(call web_build,$(RELEASE_DIR)/web)
+$(TEST_DIR)/web/index.html: $(WEB_SOURCES) web/package-lock.json
+	$(call web_build,$(TEST_DIR)/web)
+web-release: web-deps $(RELEASE_DIR)/web/index.html
+web-test: web-deps $(TEST_DIR)/web/index.html
+
+# The browser tests' driver (tests/browser: playwright-core, with Debian's chromium).
+browser-deps: deps
+	@cd tests/browser && if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  npm install --no-save --no-audit --no-fund --loglevel=error; fi
+
+test: deps sdk-deps web-test browser-deps $(TEST_DIR)/build.ninja
 	cmake --build $(TEST_DIR) -j $(JOBS)
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
 

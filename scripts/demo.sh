@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: generate realistic demo data, import every file with the real CLI,
-# then print a tour. Usage: scripts/demo.sh PATRON_BINARY OUT_DIR [CUSTOMERS]
+# then print a tour, and end by serving the web application with a demo login.
+# Usage: scripts/demo.sh PATRON_BINARY OUT_DIR [CUSTOMERS]
 set -euo pipefail
 patron=${1:?patron binary}
 out=${2:-demo}
@@ -80,6 +81,23 @@ curl -s -H "Authorization: Bearer $api_key" "$url/api/v1/customers?email=$email"
 echo
 kill $serve_pid && wait $serve_pid 2>/dev/null || true
 trap - EXIT
-echo "(server stopped; start it with: patron --db $db serve — API docs at /docs)"
 echo
 echo "Try: patron --db $db segment preview --saved loyal"
+echo
+
+# The web application: a demo admin with a fresh password, then `patron serve`
+# in the foreground (Ctrl-C stops it). DEMO_SERVE=no (the default when stdin is
+# not a terminal) prints how to start it instead; DEMO_LISTEN picks the address.
+listen=${DEMO_LISTEN:-127.0.0.1:8080}
+demo_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
+printf '%s\n' "$demo_password" | "$patron" --db "$db" user add demo --role admin --password-stdin > /dev/null
+echo "== The web application (docs/web.md) =="
+echo "  address:  http://$listen/"
+echo "  sign in:  demo / $demo_password   (role admin; more users: patron --db $db user add NAME --role ROLE)"
+serve_default=no
+[ -t 0 ] && serve_default=yes
+if [ "${DEMO_SERVE:-$serve_default}" = "yes" ]; then
+  echo "  patron serve is running; Ctrl-C stops it."
+  exec "$patron" --db "$db" serve --listen "$listen"
+fi
+echo "  start it with: $patron --db $db serve --listen $listen"

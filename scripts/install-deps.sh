@@ -18,8 +18,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
-# Node.js and npm: the tests drive the server with the official Segment-spec SDKs from npm.
+# Node.js and npm: the tests drive the server with the official Segment-spec SDKs from npm,
+# and the web application (web/) is built with Vite from npm (Node.js 20.19 or later).
 command -v npm > /dev/null || packages+=(nodejs npm)
+# Chromium: the web application's end-to-end tests (tests/browser) run in headless Chromium.
+packages+=(chromium)
 
 # `install-deps.sh bench` adds what the side-by-side benchmarks compare with:
 # a PostgreSQL server, the sqlite3 shell and Node.js with npm (for DuckDB's npm package).

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "cli/cli_internal.h"
@@ -16,7 +17,7 @@ namespace patron::cli {
 namespace {
 
 struct ServeArgs {
-  std::string config_file, listen, access_log;
+  std::string config_file, listen, access_log, web_root;
   int threads = 0;
   bool synchronous_full = false;
 };
@@ -37,6 +38,13 @@ int RunServe(const GlobalOptions& g, bool db_flag_given, const ServeArgs& a) {
   if (a.threads > 0) config.threads = a.threads;
   if (!a.access_log.empty()) config.access_log = a.access_log;
   if (a.synchronous_full) config.synchronous_full = true;
+  if (!a.web_root.empty()) config.web_root = a.web_root;
+  if (config.web_root.empty()) {
+    // `make` builds the web application into "web" beside the executable.
+    std::error_code ec;
+    std::filesystem::path beside = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "web";
+    if (!ec && std::filesystem::exists(beside / "index.html", ec)) config.web_root = beside.string();
+  }
 
   // SIGINT and SIGTERM are taken by one thread, which shuts the server down
   // gracefully: no new connections, every accepted request answered, every
@@ -52,6 +60,7 @@ int RunServe(const GlobalOptions& g, bool db_flag_given, const ServeArgs& a) {
   if (!server.ok()) return Fail(server.status());
   std::printf("patron serve: listening on http://%s:%d (database %s)\n", config.host.c_str(), (*server)->port(),
               config.db_path.c_str());
+  if (!config.web_root.empty()) std::fprintf(stderr, "patron serve: web application from %s\n", config.web_root.c_str());
   std::fflush(stdout);
   server::Server* raw = server->get();
   std::thread watcher([raw, signals] {
@@ -81,6 +90,8 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& globals, Action& action
   serve->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 = any)");
   serve->add_option("--threads", args->threads, "Connection worker threads (default 64)")->check(CLI::Range(2, 4096));
   serve->add_option("--access-log", args->access_log, "'-' stderr (default), 'off', or a file");
+  serve->add_option("--web-root", args->web_root,
+                    "The built web application (default: the 'web' directory beside this executable)");
   serve->add_flag("--synchronous-full", args->synchronous_full, "fsync every commit (survives power loss)");
   serve->callback([&globals, &action, args, db_option] {
     bool db_given = db_option && db_option->count() > 0;

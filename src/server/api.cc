@@ -707,6 +707,29 @@ void SaveSegmentRoute(Context& ctx) {
   SendJson(ctx.res, 200, Dump(SavedJson(*saved)));
 }
 
+// Members, entries and exits per day, as `patron segment save` and `refresh`
+// recorded them (docs/segments.md).
+void SegmentHistoryRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto saved = segment::LoadSegment(*db, PathText(ctx));
+  if (!saved.ok()) return SendError(ctx.res, saved.status());
+  Statement& q = db->Query("segment-history");
+  q.Bind(":segment_id", saved->id);
+  ordered_json days = ordered_json::array();
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return SendError(ctx.res, row.status());
+    }
+    if (!*row) break;
+    days.push_back({{"day", q.String(0)}, {"members", q.Int(1)}, {"entered", q.Int(2)}, {"left", q.Int(3)}});
+  }
+  q.Reset();
+  SendJson(ctx.res, 200, Dump({{"name", saved->name}, {"days", days}}));
+}
+
 void DeleteSegmentRoute(Context& ctx) {
   Database* db = DbOr503(ctx);
   if (!db) return;
@@ -954,12 +977,24 @@ class SignInThrottle {
   std::map<std::string, std::pair<Instant, int>> failures_;
 };
 
+// The permissions of a role, by name: the web application hides what the
+// server would refuse (the server still checks every request).
+ordered_json PermissionsOf(access::Role role) {
+  ordered_json out = ordered_json::array();
+  for (access::Permission permission : access::kAllPermissions) {
+    if (access::RoleAllows(role, permission)) out.push_back(std::string(access::PermissionName(permission)));
+  }
+  return out;
+}
+
 SignInThrottle& Throttle() {
   static auto* throttle = new SignInThrottle();
   return *throttle;
 }
 
 void SignIn(Context& ctx) {
+  // Login CSRF: a cross-site page must not sign a browser in as someone else.
+  if (Status origin = CheckSameOrigin(ctx.req); !origin.ok()) return SendError(ctx.res, origin);
   json body;
   if (!ParseBody(ctx, &body)) return;
   std::string name, password;
@@ -981,11 +1016,16 @@ void SignIn(Context& ctx) {
   if (!token.ok()) return SendError(ctx.res, token.status());
   ctx.caller.name = access::ActorName(*principal);
   (void)AuditNow(ctx, *db, "session.start", "user", std::to_string(principal->user_id), 0, {});
+  const std::string secure = SecureCookies(ctx.state.config, ctx.req) ? "; Secure" : "";
   ctx.res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + *token +
                                        "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                                       std::to_string(std::chrono::seconds(kSessionTtl).count()));
+                                       std::to_string(std::chrono::seconds(kSessionTtl).count()) + secure);
   SendJson(ctx.res, 201,
-           Dump({{"token", *token}, {"user", principal->name}, {"role", access::RoleName(principal->role)}}));
+           Dump({{"token", *token},
+                 {"user", principal->name},
+                 {"role", access::RoleName(principal->role)},
+                 {"csrf_token", CsrfTokenFor(*token)},
+                 {"permissions", PermissionsOf(principal->role)}}));
 }
 
 void SignOut(Context& ctx) {
@@ -1000,13 +1040,21 @@ void SignOut(Context& ctx) {
   }
   Status s = access::EndSession(*db, token);
   if (!s.ok()) return SendError(ctx.res, s);
-  ctx.res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  const std::string secure = SecureCookies(ctx.state.config, ctx.req) ? "; Secure" : "";
+  ctx.res.set_header("Set-Cookie",
+                     std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" + secure);
   ctx.res.status = 204;
 }
 
 void Me(Context& ctx) {
-  SendJson(ctx.res, 200, Dump({{"actor", ctx.caller.name}, {"role", ctx.caller.role}, {"user_id", ctx.caller.user_id},
-                               {"key_id", ctx.caller.key_id}}));
+  ordered_json me = {{"actor", ctx.caller.name},
+                     {"role", ctx.caller.role},
+                     {"user_id", ctx.caller.user_id},
+                     {"key_id", ctx.caller.key_id}};
+  if (auto role = access::ParseRole(ctx.caller.role); role.ok()) me["permissions"] = PermissionsOf(*role);
+  // The web application sends this back in X-CSRF-Token (auth.cc).
+  if (!ctx.caller.csrf_token.empty()) me["csrf_token"] = ctx.caller.csrf_token;
+  SendJson(ctx.res, 200, Dump(me));
 }
 
 void ListUsersRoute(Context& ctx) {
@@ -1180,6 +1228,8 @@ std::vector<RouteSpec> ApiRoutes() {
       {"GET", "/api/v1/segments", "read_segments", "Saved segments.", ListSavedSegments},
       {"PUT", "/api/v1/segments/{name}", "manage_segments", "Save (or replace) a named segment.", SaveSegmentRoute},
       {"DELETE", "/api/v1/segments/{name}", "manage_segments", "Delete a saved segment.", DeleteSegmentRoute},
+      {"GET", "/api/v1/segments/{name}/history", "read_segments",
+       "Membership over time: members, entries and exits per day.", SegmentHistoryRoute},
       {"POST", "/api/v1/imports", "import_data", "Upload a CSV or JSON Lines file and import it in the background.",
        StartImport, true},
       {"GET", "/api/v1/imports/{id}", "import_data", "An import's progress and, when done, its report.", GetImport},

@@ -5,6 +5,18 @@
 // token as a bearer). /v1 collection routes take a write key (collect_routes.cc).
 // Permissions are names from access::PermissionName, declared per route in
 // ApiRoutes(); "signed_in" admits any principal.
+//
+// Cross-site request forgery: a browser sends the session cookie with any
+// request to this origin, so a state-changing request (POST, PUT, PATCH,
+// DELETE) authenticated by the cookie must also carry the session's CSRF token
+// in X-CSRF-Token, which only a page of this origin can have read (from
+// POST /api/v1/sessions or GET /api/v1/me). The token is a keyed BLAKE2b hash of
+// the session token, so it needs no storage and lives as long as the session.
+// When the browser says where the request comes from (Sec-Fetch-Site, Origin),
+// a cross-site one is refused too, sign-in included. Requests with an
+// Authorization header (API keys, scripts) are not cookie requests and are exempt.
+#include <sodium.h>
+
 #include <condition_variable>
 #include <deque>
 #include <thread>
@@ -30,21 +42,73 @@ std::string CookieValue(const httplib::Request& req, std::string_view name) {
   return {};
 }
 
-Result<access::Principal> Authenticate(Context& ctx, Database& db) {
+bool StateChanging(const httplib::Request& req) {
+  return req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
+}
+
+// `session_token` is set to the session's token when a session (cookie or
+// bearer) authenticated the request; `by_cookie` when the cookie did.
+Result<access::Principal> Authenticate(Context& ctx, Database& db, std::string* session_token, bool* by_cookie) {
   std::string auth = ctx.req.get_header_value("Authorization");
   std::string token;
   if (auth.size() > 7 && AsciiLower(auth.substr(0, 7)) == "bearer ") token = std::string(TrimAscii(auth.substr(7)));
-  if (token.empty()) token = CookieValue(ctx.req, kSessionCookie);
+  *by_cookie = false;
+  if (token.empty()) {
+    token = CookieValue(ctx.req, kSessionCookie);
+    *by_cookie = !token.empty();
+  }
   if (token.empty()) {
     return Status(StatusCode::kUnauthenticated,
                   "authentication required: an API key (Authorization: Bearer pat_...) or a session "
                   "(POST /api/v1/sessions)");
   }
   if (token.rfind("pat_", 0) == 0) return ctx.state.keys.LookupApiKey(db, ctx.state.clock, token);
+  *session_token = token;
   return access::LookupSession(db, ctx.state.clock, token);
 }
 
 }  // namespace
+
+std::string CsrfTokenFor(std::string_view session_token) {
+  static constexpr std::string_view kContext = "patron csrf token v1";
+  unsigned char hash[32];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(session_token.data()),
+                     session_token.size(), reinterpret_cast<const unsigned char*>(kContext.data()), kContext.size());
+  char hex[sizeof hash * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+  return std::string(hex, sizeof hash * 2);
+}
+
+bool SecureCookies(const ServerConfig& config, const httplib::Request& req) {
+  if (config.secure_cookies == "on") return true;
+  if (config.secure_cookies == "off") return false;
+  return AsciiLower(req.get_header_value("X-Forwarded-Proto")) == "https";
+}
+
+Status CheckSameOrigin(const httplib::Request& req) {
+  std::string site = AsciiLower(req.get_header_value("Sec-Fetch-Site"));
+  if (!site.empty() && site != "same-origin" && site != "none") {
+    return Status(StatusCode::kPermissionDenied,
+                  "cross-site request refused (Sec-Fetch-Site: " + site.substr(0, 20) + "): sign in on this server's own page");
+  }
+  std::string origin = req.get_header_value("Origin");
+  if (!origin.empty() && origin != "null") {
+    size_t scheme = origin.find("://");
+    std::string origin_host = scheme == std::string::npos ? origin : origin.substr(scheme + 3);
+    // Behind a proxy that rewrites Host, the host the browser used is in
+    // X-Forwarded-Host (a header no cross-site page can set without a CORS
+    // preflight, which this server never grants).
+    std::string host = req.get_header_value("X-Forwarded-Host");
+    if (host.empty()) host = req.get_header_value("Host");
+    host = host.substr(0, host.find(','));
+    if (!host.empty() && AsciiLower(origin_host) != AsciiLower(host)) {
+      return Status(StatusCode::kPermissionDenied,
+                    "cross-origin request refused: Origin " + origin.substr(0, 100) + " is not this server (" +
+                        host.substr(0, 100) + ")");
+    }
+  }
+  return Status::Ok();
+}
 
 bool Authorize(Context& ctx, const std::string& permission) {
   if (permission.empty() || permission == "collect") return true;
@@ -53,11 +117,31 @@ bool Authorize(Context& ctx, const std::string& permission) {
     SendError(ctx.res, Unavailable("store not available: " + db.status().message()));
     return false;
   }
-  auto principal = Authenticate(ctx, **db);
+  std::string session_token;
+  bool by_cookie = false;
+  auto principal = Authenticate(ctx, **db, &session_token, &by_cookie);
   if (!principal.ok()) {
     ctx.res.set_header("WWW-Authenticate", "Bearer");
     SendError(ctx.res, Status(StatusCode::kUnauthenticated, principal.status().message()));
     return false;
+  }
+  if (!session_token.empty()) ctx.caller.csrf_token = CsrfTokenFor(session_token);
+  if (by_cookie && StateChanging(ctx.req)) {
+    Status origin = CheckSameOrigin(ctx.req);
+    if (!origin.ok()) {
+      SendError(ctx.res, origin);
+      return false;
+    }
+    std::string sent = ctx.req.get_header_value("X-CSRF-Token");
+    if (sent.size() != ctx.caller.csrf_token.size() ||
+        sodium_memcmp(sent.data(), ctx.caller.csrf_token.data(), sent.size()) != 0) {
+      SendError(ctx.res, Status(StatusCode::kPermissionDenied,
+                                sent.empty() ? "CSRF token missing: a request signed in by the session cookie must send "
+                                               "X-CSRF-Token (csrf_token from POST /api/v1/sessions or GET /api/v1/me)"
+                                             : "CSRF token does not match this session"),
+                "X-CSRF-Token");
+      return false;
+    }
   }
   ctx.caller.authenticated = true;
   ctx.caller.name = access::ActorName(*principal);

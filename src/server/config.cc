@@ -107,11 +107,21 @@ Status ApplySetting(ServerConfig* c, std::string_view key, std::string_view valu
     c->smtp_url = std::string(value);
   } else if (key == "sms_gateway") {
     c->sms_gateway = std::string(value);
+  } else if (key == "web_root") {
+    c->web_root = std::string(value);
+  } else if (key == "secure_cookies") {
+    std::string v = AsciiLower(value);
+    if (v == "true" || v == "yes" || v == "1") v = "on";
+    if (v == "false" || v == "no" || v == "0") v = "off";
+    if (v != "on" && v != "off" && v != "auto") {
+      return InvalidArgument("secure_cookies: '" + std::string(value) + "' is not on, off or auto");
+    }
+    c->secure_cookies = v;
   } else {
     return InvalidArgument("unknown setting '" + std::string(key) +
                            "' (known: listen, host, port, db, threads, read_timeout, keep_alive, "
                            "keep_alive_max_requests, max_body, max_upload, max_queued_events, synchronous_full, "
-                           "access_log, settings_api_host, public_url, smtp_url, sms_gateway)");
+                           "access_log, settings_api_host, public_url, smtp_url, sms_gateway, web_root, secure_cookies)");
   }
   return Status::Ok();
 }
@@ -153,6 +163,8 @@ Status ApplyEnvironment(ServerConfig* config, const std::function<const char*(co
       {"PATRON_PUBLIC_URL", "public_url"},
       {"PATRON_SMTP_URL", "smtp_url"},
       {"PATRON_SMS_GATEWAY", "sms_gateway"},
+      {"PATRON_WEB_ROOT", "web_root"},
+      {"PATRON_SECURE_COOKIES", "secure_cookies"},
   };
   for (const auto& [variable, key] : kVariables) {
     const char* value = getenv(variable);

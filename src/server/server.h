@@ -32,6 +32,13 @@ struct ServerConfig {
   std::string public_url;             // where messages' links point (tracking, unsubscribe); default http://host:port
   std::string smtp_url;               // campaigns' email: smtp://[user:pass@]host:port[?tls=..&rate=..&connections=..]
   std::string sms_gateway;            // campaigns' SMS: the gateway's JSON configuration file
+  // The built web application (index.html, assets/); "" serves none. `patron
+  // serve` defaults it to a "web" directory beside the executable.
+  std::string web_root;
+  // The session cookie's Secure attribute: "on", "off", or "auto" (when a TLS
+  // proxy in front sends X-Forwarded-Proto: https). Turn it "on" when every
+  // browser reaches the server over https.
+  std::string secure_cookies = "auto";
 };
 
 // Reads a config file: `key = value` lines, '#' comments; keys as in

@@ -78,6 +78,7 @@ struct Caller {
   std::string name;  // user name or key name, for the audit log
   std::string role;
   int64_t user_id = 0, key_id = 0;
+  std::string csrf_token;  // when a session authenticated the request
 };
 
 class AuditSink;  // auth.cc
@@ -161,6 +162,19 @@ bool ReadBody(const httplib::ContentReader& reader, size_t limit, std::string* b
 // Authentication (auth.cc): a session cookie or bearer API key for /api/v1,
 // a write key for /v1. Sets ctx.caller; false after answering 401/403.
 bool Authorize(Context& ctx, const std::string& permission);
+
+// The CSRF token of a web session: a keyed hash of its token (auth.cc).
+std::string CsrfTokenFor(std::string_view session_token);
+// Refuses a request the browser marks as cross-site (Sec-Fetch-Site) or whose
+// Origin is not this server's Host; requests without those headers pass.
+Status CheckSameOrigin(const httplib::Request& req);
+// Whether the session cookie gets the Secure attribute (secure_cookies: on,
+// off, or auto = when a TLS proxy says X-Forwarded-Proto: https).
+bool SecureCookies(const ServerConfig& config, const httplib::Request& req);
+
+// The web application's files from `web_root` (web_routes.cc): registered
+// after every other route; nothing when web_root is empty.
+void AddWebRoutes(httplib::Server& http, const std::string& web_root);
 
 // The audit log (auth.cc). Reads of personal data are queued and written in
 // groups by one thread (a lookup does not wait for a commit); changes are

@@ -159,6 +159,107 @@ TEST_F(ServeApi, EveryRouteAsksWhoIsAskingAndChecksTheRole) {
   EXPECT_EQ(me["role"], "admin");
 }
 
+// A page of another site can make the browser send the session cookie, but it
+// cannot read the CSRF token: cookie requests that change something need it.
+TEST_F(ServeApi, CookieRequestsThatChangeSomethingNeedTheCsrfToken) {
+  std::string cmd = "printf 'csrf test password\\n' | " + testing::ShellQuote(PATRON_BINARY) + " --db " +
+                    testing::ShellQuote(db_) + " user add csrf-admin --role admin --password-stdin > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto c = Client("");
+  auto signed_in = c.Post("/api/v1/sessions", R"({"name":"csrf-admin","password":"csrf test password"})",
+                          "application/json");
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 201) << signed_in->body;
+  json session = json::parse(signed_in->body);
+  const std::string token = session["csrf_token"];
+  EXPECT_EQ(token.size(), 64u);
+  EXPECT_NE(token, session["token"]);
+  EXPECT_FALSE(session["permissions"].empty());
+  std::string set_cookie = signed_in->get_header_value("Set-Cookie");
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos) << "plain http on loopback: no Secure attribute";
+  httplib::Headers cookie = {{"Cookie", set_cookie.substr(0, set_cookie.find(';'))}};
+  const std::string body = R"js({"definition":"reachable(email)"})js";
+
+  auto without = c.Post("/api/v1/segments/count", cookie, body, "application/json");
+  ASSERT_TRUE(without);
+  EXPECT_EQ(without->status, 403);
+  json error = json::parse(without->body)["error"];
+  EXPECT_EQ(error["code"], "permission_denied");
+  EXPECT_NE(error["message"].get<std::string>().find("CSRF token missing"), std::string::npos) << error;
+  EXPECT_EQ(error["field"], "X-CSRF-Token");
+
+  httplib::Headers wrong = cookie;
+  wrong.emplace("X-CSRF-Token", std::string(64, 'a'));
+  auto mismatched = c.Post("/api/v1/segments/count", wrong, body, "application/json");
+  ASSERT_TRUE(mismatched);
+  EXPECT_EQ(mismatched->status, 403);
+
+  httplib::Headers with = cookie;
+  with.emplace("X-CSRF-Token", token);
+  auto accepted = c.Post("/api/v1/segments/count", with, body, "application/json");
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 200) << accepted->body;
+
+  // The browser says where a forged request comes from: refused even with a token.
+  httplib::Headers cross_site = with;
+  cross_site.emplace("Sec-Fetch-Site", "cross-site");
+  auto forged = c.Post("/api/v1/segments/count", cross_site, body, "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  httplib::Headers other_origin = with;
+  other_origin.emplace("Origin", "https://attacker.example");
+  auto forged_origin = c.Post("/api/v1/segments/count", other_origin, body, "application/json");
+  ASSERT_TRUE(forged_origin);
+  EXPECT_EQ(forged_origin->status, 403);
+  httplib::Headers same_origin = with;
+  same_origin.emplace("Origin", server_->url());
+  same_origin.emplace("Sec-Fetch-Site", "same-origin");
+  auto own_page = c.Post("/api/v1/segments/count", same_origin, body, "application/json");
+  ASSERT_TRUE(own_page);
+  EXPECT_EQ(own_page->status, 200) << own_page->body;
+
+  // Behind a reverse proxy that rewrites Host, X-Forwarded-Host names the browser's host.
+  httplib::Headers proxied = with;
+  proxied.emplace("Origin", "https://patron.example.com");
+  proxied.emplace("X-Forwarded-Host", "patron.example.com");
+  auto through_proxy = c.Post("/api/v1/segments/count", proxied, body, "application/json");
+  ASSERT_TRUE(through_proxy);
+  EXPECT_EQ(through_proxy->status, 200) << through_proxy->body;
+
+  // Reads need no token; API keys (no ambient credential) need none either.
+  auto read = c.Get("/api/v1/segments", cookie);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200);
+  auto by_key = Client(admin_).Post("/api/v1/segments/count", body, "application/json");
+  ASSERT_TRUE(by_key);
+  EXPECT_EQ(by_key->status, 200);
+  // Nor does the session token sent as a bearer (a script, not a browser).
+  httplib::Headers bearer = {{"Authorization", "Bearer " + session["token"].get<std::string>()}};
+  auto by_bearer = c.Post("/api/v1/segments/count", bearer, body, "application/json");
+  ASSERT_TRUE(by_bearer);
+  EXPECT_EQ(by_bearer->status, 200);
+
+  // Login CSRF: another site cannot sign the browser in.
+  httplib::Headers foreign = {{"Origin", "https://attacker.example"}};
+  auto login = c.Post("/api/v1/sessions", foreign, R"({"name":"csrf-admin","password":"csrf test password"})",
+                      "application/json");
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 403);
+}
+
+// Behind a TLS proxy (X-Forwarded-Proto: https) the cookie is Secure (secure_cookies = auto).
+TEST_F(ServeApi, SessionCookieIsSecureBehindTls) {
+  std::string cmd = "printf 'tls test password\\n' | " + testing::ShellQuote(PATRON_BINARY) + " --db " +
+                    testing::ShellQuote(db_) + " user add tls-user --role support --password-stdin > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  httplib::Headers proxied = {{"X-Forwarded-Proto", "https"}};
+  auto r = Client("").Post("/api/v1/sessions", proxied, R"({"name":"tls-user","password":"tls test password"})",
+                           "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  EXPECT_NE(r->get_header_value("Set-Cookie").find("; Secure"), std::string::npos) << r->get_header_value("Set-Cookie");
+}
+
 TEST_F(ServeApi, SessionsForTheWebApplication) {
   std::string cmd = "printf 'correct horse battery\\n' | " + testing::ShellQuote(PATRON_BINARY) + " --db " +
                     testing::ShellQuote(db_) + " user add agent --role support --password-stdin > /dev/null";
@@ -178,6 +279,9 @@ TEST_F(ServeApi, SessionsForTheWebApplication) {
   json me = Json(c.Get("/api/v1/me", headers));
   EXPECT_EQ(me["role"], "support");
   EXPECT_EQ(me["actor"], "user:agent");
+  ASSERT_TRUE(me.contains("csrf_token"));
+  EXPECT_EQ(me["csrf_token"], json::parse(ok->body)["csrf_token"]);
+  headers.emplace("X-CSRF-Token", me["csrf_token"].get<std::string>());
   auto out = c.Delete("/api/v1/sessions", headers);
   ASSERT_TRUE(out);
   EXPECT_EQ(out->status, 204);
@@ -340,6 +444,16 @@ TEST_F(ServeApi, SegmentsCountExplainPreviewAndSave) {
   EXPECT_EQ(list["segments"][0]["name"], "iranians");
   json by_ref = Json(c.Post("/api/v1/segments/count", R"j({"definition":"segment(\"iranians\")"})j", "application/json"));
   EXPECT_EQ(by_ref["count"], 2);
+  // Membership over time, as `patron segment refresh` records it.
+  auto refreshed = RunPatron({"--db", db_, "segment", "refresh"}, true);
+  EXPECT_EQ(refreshed.exit_code, 0) << refreshed.out;
+  json history = Json(c.Get("/api/v1/segments/iranians/history"));
+  ASSERT_EQ(history["days"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["days"][0]["members"], 2);
+  EXPECT_EQ(history["days"][0]["entered"], 2);
+  auto no_history = c.Get("/api/v1/segments/nobody/history");
+  ASSERT_TRUE(no_history);
+  EXPECT_EQ(no_history->status, 404);
   auto deleted = c.Delete("/api/v1/segments/iranians");
   ASSERT_TRUE(deleted);
   EXPECT_EQ(deleted->status, 204);

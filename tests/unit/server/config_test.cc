@@ -73,5 +73,27 @@ TEST(ServerConfig, BadLinesAreNamed) {
   for (const auto& p : {path, unknown, no_equals}) std::filesystem::remove(p);
 }
 
+TEST(ServerConfig, WebRootAndSecureCookies) {
+  ServerConfig c;
+  EXPECT_EQ(c.web_root, "");
+  EXPECT_EQ(c.secure_cookies, "auto");
+  ASSERT_TRUE(ApplySetting(&c, "web_root", "/usr/share/patron/web").ok());
+  EXPECT_EQ(c.web_root, "/usr/share/patron/web");
+  ASSERT_TRUE(ApplySetting(&c, "secure_cookies", "yes").ok());
+  EXPECT_EQ(c.secure_cookies, "on");
+  ASSERT_TRUE(ApplySetting(&c, "secure_cookies", "Off").ok());
+  EXPECT_EQ(c.secure_cookies, "off");
+  Status bad = ApplySetting(&c, "secure_cookies", "sometimes");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("on, off or auto"), std::string::npos) << bad.message();
+  std::map<std::string, std::string> env = {{"PATRON_WEB_ROOT", "/srv/web"}, {"PATRON_SECURE_COOKIES", "on"}};
+  ASSERT_TRUE(ApplyEnvironment(&c, [&](const char* name) -> const char* {
+                auto it = env.find(name);
+                return it == env.end() ? nullptr : it->second.c_str();
+              }).ok());
+  EXPECT_EQ(c.web_root, "/srv/web");
+  EXPECT_EQ(c.secure_cookies, "on");
+}
+
 }  // namespace
 }  // namespace patron::server

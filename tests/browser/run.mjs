@@ -1,0 +1,369 @@
+// The web application as a person uses it, in Debian's headless Chromium
+// driven by playwright-core: sign in, find a customer and open their view,
+// build and save a segment with a live count, the Persian right-to-left
+// layout, role limits and CSRF refusals. Started by run.sh (ctest browser_e2e)
+// with PATRON_URL, SCREENSHOTS and ADMIN_PASSWORD; every test leaves a
+// screenshot in SCREENSHOTS.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const url = process.env.PATRON_URL;
+const shots = process.env.SCREENSHOTS;
+const password = process.env.ADMIN_PASSWORD;
+assert.ok(url && shots && password, 'PATRON_URL, SCREENSHOTS and ADMIN_PASSWORD are required');
+
+let browser, context, page, profile;
+const consoleErrors = [];
+
+before(async () => {
+  profile = mkdtempSync(join(tmpdir(), 'patron-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--lang=en-US',
+    ],
+    viewport: { width: 1280, height: 860 },
+    locale: 'en-US',
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(20000); // generous: CI runs this beside the sanitizer-built suite
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+const shot = (name) => page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+
+// The API from inside the page (same origin, the session cookie).
+async function api(method, path, body, headers = {}) {
+  return page.evaluate(
+    async ({ method, path, body, headers }) => {
+      const res = await fetch(path, {
+        method,
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: await res.json().catch(() => null) };
+    },
+    { method, path, body, headers },
+  );
+}
+
+async function signIn(name) {
+  await page.goto(url + '/');
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('nav.sidebar');
+}
+
+test('sign in: a wrong password is refused, the right one opens the dashboard with a secure session cookie', async () => {
+  await page.goto(url + '/');
+  await page.waitForSelector('input[name=name]');
+  await page.fill('input[name=name]', 'admin');
+  await page.fill('input[name=password]', 'not the password');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.error');
+  assert.match(await page.textContent('.error'), /password|name/i);
+
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.kpi-value');
+  const nav = await page.$$eval('nav.sidebar li a', (as) => as.map((a) => a.textContent));
+  assert.deepEqual(nav, ['Dashboard', 'Customers', 'Segments', 'Data', 'Settings']);
+  const customers = await api('GET', '/api/v1/stats');
+  const firstKpi = await page.textContent('.kpi-value');
+  assert.equal(firstKpi.replace(/,/g, ''), String(customers.json.customers));
+
+  const cookie = (await context.cookies()).find((c) => c.name === 'patron_session');
+  assert.ok(cookie, 'session cookie set');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  assert.equal(await page.evaluate(() => document.cookie.includes('patron_session')), false, 'not readable by scripts');
+  await shot('01-dashboard');
+});
+
+test('customer search as you type, in Latin and Persian script, opens the one customer view', async () => {
+  // A customer with a Persian-script name, and one with a Latin one, from the API.
+  const all = await api('GET', '/api/v1/customers?limit=500');
+  const persian = all.json.customers.find((c) => c.name && /[\u0600-\u06FF]/.test(c.name) && c.email);
+  const latin = all.json.customers.find((c) => c.name && /^[A-Za-z ]+$/.test(c.name) && c.email);
+  assert.ok(persian && latin, 'demo data has Persian and Latin names');
+
+  await page.click('nav.sidebar >> text=Customers');
+  await page.waitForSelector('input.search');
+  const givenName = persian.name.split(' ')[0];
+  await page.type('input.search', givenName, { delay: 40 });
+  await page.waitForSelector(`table.results a[href="#/customers/${persian.id}"]`);
+  await shot('02-search-persian');
+
+  // A local Iranian mobile number typed in Persian digits, with the country chosen.
+  const iranian = all.json.customers.find((c) => c.phone && c.phone.startsWith('+989'));
+  assert.ok(iranian, 'demo data has an Iranian mobile number');
+  const local = ('0' + iranian.phone.slice(3)).replace(/\d/g, (d) => String.fromCharCode(0x6f0 + Number(d)));
+  await page.selectOption('select[name=phone-country]', 'IR');
+  await page.fill('input.search', '');
+  await page.type('input.search', local, { delay: 10 });
+  await page.waitForSelector(`table.results a[href="#/customers/${iranian.id}"]`);
+
+  await page.fill('input.search', '');
+  await page.type('input.search', latin.email.toUpperCase(), { delay: 10 });
+  await page.waitForSelector(`table.results a[href="#/customers/${latin.id}"]`);
+  const rows = await page.$$('table.results tbody tr');
+  assert.equal(rows.length, 1, 'an email finds exactly its customer');
+  await page.click(`table.results a[href="#/customers/${latin.id}"]`);
+  await page.waitForSelector('#contact-points');
+  assert.equal(await page.textContent('h1'), latin.name);
+  const contact = await page.textContent('#contact-points');
+  assert.ok(contact.includes(latin.email), 'the email is among the contact points');
+  for (const section of ['#profile', '#traits', '#consents', '#purchases', '#timeline']) {
+    assert.ok(await page.$(section), section + ' is shown');
+  }
+  await page.waitForSelector('#timeline li');
+  await shot('03-customer-view');
+
+  // Edit a field: the server checks it (a bad date is refused with the field's reason), then saves it.
+  await page.click('#profile button');
+  await page.fill('input[name=birth_date]', '1990-02-31');
+  await page.click('#profile button[type=submit]');
+  await page.waitForSelector('#profile .error');
+  assert.match(await page.textContent('#profile .error'), /birth_date/);
+  await page.fill('input[name=birth_date]', '1990-02-27');
+  await page.fill('input[name=city]', 'Uppsala');
+  await page.click('#profile button[type=submit]');
+  await page.waitForSelector('#profile dl');
+  const view = await api('GET', '/api/v1/customers/' + latin.id);
+  assert.equal(view.json.profile.city, 'Uppsala');
+  assert.equal(view.json.profile.birth_date, '1990-02-27');
+
+  // Consent: a grant needs its proof; with it, the ledger shows it.
+  await page.selectOption('select[name=consent-channel]', 'sms');
+  await page.selectOption('select[name=consent-status]', 'granted');
+  await page.click('#consent-form button[type=submit]');
+  await page.waitForSelector('#consent-form .error');
+  assert.match(await page.textContent('#consent-form .error'), /proof/);
+  await page.fill('input[name=consent-proof]', 'signed form #4411 at the Uppsala store');
+  await page.click('#consent-form button[type=submit]');
+  await page.waitForSelector('#consents >> text=signed form #4411 at the Uppsala store');
+  // A contact point is validated by the server.
+  await page.fill('input[name=cp-value]', 'not-an-email');
+  await page.click('#contact-point-form button[type=submit]');
+  await page.waitForSelector('#contact-point-form .error');
+  await page.fill('input[name=cp-value]', 'second.address@example.org');
+  await page.click('#contact-point-form button[type=submit]');
+  await page.waitForSelector('#contact-points >> text=second.address@example.org');
+});
+
+test('segment: live count as you type, errors at line and column, clause counts, preview and save', async () => {
+  await page.click('nav.sidebar >> text=Segments');
+  await page.waitForSelector('#definition');
+  await page.type('#definition', 'bougt(within 365 days)', { delay: 15 });
+  await page.waitForSelector('#segment-error');
+  const error = await page.textContent('#segment-error');
+  assert.match(error, /line 1, column 1/);
+  assert.match(error, /did you mean "bought"/);
+  await shot('04-segment-error');
+
+  await page.fill('#definition', '');
+  await page.type('#definition', 'bought(within 365 days)', { delay: 15 });
+  // The builder writes a clause of the language.
+  await page.selectOption('select[name=builder-kind]', 'reachable');
+  await page.selectOption('select[name=builder-value]', 'email');
+  await page.click('fieldset.builder button');
+  assert.equal(await page.inputValue('#definition'), 'bought(within 365 days) and reachable(email)');
+
+  const expected = await api('POST', '/api/v1/segments/count', { definition: 'bought(within 365 days) and reachable(email)' }, {
+    'X-CSRF-Token': (await api('GET', '/api/v1/me')).json.csrf_token,
+  });
+  assert.equal(expected.status, 200);
+  await page.waitForFunction(
+    (n) => document.querySelector('#segment-count')?.textContent?.replace(/,/g, '') === String(n),
+    expected.json.count,
+  );
+  assert.equal(await page.$$eval('#clauses tbody tr', (r) => r.length), 2, 'one row per clause');
+
+  await page.click('button:has-text("Preview")');
+  await page.waitForSelector('ul.preview li a');
+  await page.fill('input[name=segment-name]', 'recent email buyers');
+  await page.fill('input[name=segment-description]', 'Bought this year, reachable by email');
+  await page.click('form.editor button[type=submit]');
+  await page.waitForSelector('text=Saved');
+  await page.waitForSelector('#saved-segments >> text=recent email buyers');
+  const saved = await api('GET', '/api/v1/segments');
+  const segment = saved.json.segments.find((s) => s.name === 'recent email buyers');
+  assert.equal(segment?.definition, 'bought(within 365 days) and reachable(email)');
+  await shot('05-segment-saved');
+
+  // A segment saved by the CLI has its membership recorded per day.
+  const loyal = saved.json.segments.find((s) => s.name === 'loyal');
+  await page.click('#saved-segments a:has-text("loyal")');
+  await page.waitForSelector('#segment-history tbody tr');
+  assert.equal(await page.inputValue('#definition'), loyal.definition, 'the saved definition is opened');
+  const members = await page.textContent('#segment-history tbody tr td:nth-child(2)');
+  assert.equal(members.replace(/,/g, ''), String(loyal.last_count));
+});
+
+test('import: upload a file, watch it finish, see the mapping and the rejected rows with their lines', async () => {
+  await page.click('nav.sidebar >> text=Data');
+  await page.waitForSelector('#import input[name=file]');
+  await page.fill('input[name=source]', 'browser-upload');
+  const run = Date.now().toString(36); // new people on every run, also against a reused database
+  await page.setInputFiles('input[name=file]', {
+    name: 'new-customers.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(
+      'customer_id,first_name,last_name,email,birth_date\n' +
+        `B-${run}-1,Elin,Berg,elin.berg.${run}@example.se,1990-02-31\n` +
+        `B-${run}-2,Omid,Karimi,omid.karimi.${run}@example.ir,1988-05-04\n` +
+        `B-${run}-3,"broken\n`,
+    ),
+  });
+  await page.click('#import button[type=submit]');
+  await page.waitForSelector('#import-report');
+  assert.match(await page.textContent('#import-job'), /finished/);
+  const report = await page.textContent('#import-report');
+  assert.match(report, /first_name -> given_name/);
+  assert.match(report, /line 2: birth_date: '1990-02-31': no such day/);
+  assert.match(report, /unterminated quoted field/);
+  await page.waitForSelector('#quality table');
+  await shot('06-import');
+  // The imported person can be found.
+  const found = await api('GET', `/api/v1/customers?email=omid.karimi.${run}@example.ir`);
+  assert.equal(found.json.customers.length, 1);
+});
+
+test('CSRF: a cookie request without the token, or from another origin, is refused; with it, accepted', async () => {
+  const body = { definition: 'reachable(email)' };
+  const without = await api('POST', '/api/v1/segments/count', body);
+  assert.equal(without.status, 403);
+  assert.match(without.json.error.message, /CSRF token missing/);
+  const wrong = await api('POST', '/api/v1/segments/count', body, { 'X-CSRF-Token': 'f'.repeat(64) });
+  assert.equal(wrong.status, 403);
+  const token = (await api('GET', '/api/v1/me')).json.csrf_token;
+  const right = await api('POST', '/api/v1/segments/count', body, { 'X-CSRF-Token': token });
+  assert.equal(right.status, 200);
+
+  // A forged request from another site carries the cookie and the browser's Origin.
+  const cookie = (await context.cookies()).find((c) => c.name === 'patron_session');
+  const forged = await fetch(url + '/api/v1/segments/count', {
+    method: 'POST',
+    headers: { Cookie: `patron_session=${cookie.value}`, Origin: 'http://attacker.example', 'X-CSRF-Token': token },
+    body: JSON.stringify(body),
+  });
+  assert.equal(forged.status, 403);
+  assert.match((await forged.json()).error.message, /cross-origin/);
+});
+
+test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the Persian and Hijri calendars', async () => {
+  await page.click('nav.sidebar >> text=Settings');
+  await page.selectOption('select[name=locale]', 'fa');
+  await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  await page.waitForSelector('nav.sidebar >> text=داشبورد'); // rendered in Persian
+  assert.equal(await page.getAttribute('html', 'lang'), 'fa');
+  await page.click('nav.sidebar li:first-child a');
+  await page.waitForSelector('.kpi-value');
+  const nav = await page.locator('nav.sidebar').boundingBox();
+  const main = await page.locator('main.content').boundingBox();
+  assert.ok(nav.x > main.x, `the navigation is on the right (nav x=${nav.x}, main x=${main.x})`);
+  assert.ok(Math.abs(nav.x + nav.width - 1280) < 2, 'flush with the right edge');
+  const texts = await page.$$eval('nav.sidebar li a', (as) => as.map((a) => a.textContent));
+  assert.equal(texts[0], 'داشبورد');
+  const kpi = await page.textContent('.kpi-value');
+  assert.match(kpi, /^[۰-۹٬]+$/, `Persian digits: ${kpi}`);
+  const textAlign = await page.$eval('th', (th) => getComputedStyle(th).textAlign);
+  assert.equal(textAlign, 'start');
+  await shot('07-dashboard-fa');
+
+  // Dates in the Persian calendar: 2026 is 1404/1405 there.
+  await page.click('nav.sidebar >> text=تنظیمات');
+  await page.waitForSelector('select[name=calendar]');
+  assert.equal(await page.inputValue('select[name=calendar]'), 'persian');
+  assert.match(await page.textContent('#preferences p.muted'), /۱۴۰[۴۵]/);
+  await shot('08-settings-fa');
+  // The choice survives a reload (localStorage).
+  await page.reload();
+  await page.waitForSelector('nav.sidebar');
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  // Arabic: right to left too, Arabic-Indic digits, and the Hijri calendar when chosen.
+  await page.selectOption('select[name=locale]', 'ar');
+  await page.waitForFunction(() => document.documentElement.lang === 'ar');
+  await page.waitForSelector('#preferences >> text=التقويم'); // rendered in Arabic
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  await page.selectOption('select[name=calendar]', 'islamic-umalqura');
+  await page.waitForFunction(() => /١٤٤[٧٨]/.test(document.querySelector('#preferences p.muted')?.textContent ?? ''));
+  await shot('09-settings-ar-hijri');
+  await page.selectOption('select[name=calendar]', 'gregory');
+  // Back to English for the remaining tests.
+  await page.selectOption('select[name=locale]', 'en');
+  await page.waitForFunction(() => document.documentElement.dir === 'ltr');
+  await page.waitForSelector('nav.sidebar >> text=Dashboard');
+});
+
+test('settings: an API key is shown once, works, and stops working when revoked; a new user can sign in', async () => {
+  await page.click('nav.sidebar >> text=Settings');
+  await page.waitForSelector('#keys');
+  const keyName = 'browser key ' + Date.now().toString(36);
+  await page.fill('input[name=key-name]', keyName);
+  await page.selectOption('select[name=key-role]', 'analyst');
+  await page.click('#keys button[type=submit]');
+  await page.waitForSelector('#new-key');
+  const key = (await page.textContent('#new-key')).trim();
+  assert.match(key, /^pat_/);
+  const me = await fetch(url + '/api/v1/me', { headers: { Authorization: 'Bearer ' + key } });
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).role, 'analyst');
+  await page.waitForSelector(`#keys td:has-text("${keyName}")`);
+  const listed = await page.textContent('#keys table');
+  assert.ok(listed.includes(keyName) && !listed.includes(key), 'the list shows the prefix only');
+  await page.click(`#keys tr:has-text("${keyName}") button`);
+  await page.waitForSelector(`#keys tr:has-text("${keyName}") >> text=Revoked`);
+  const after = await fetch(url + '/api/v1/me', { headers: { Authorization: 'Bearer ' + key } });
+  assert.equal(after.status, 401);
+
+  const userName = 'agent.' + Date.now().toString(36);
+  await page.fill('input[name=user-name]', userName);
+  await page.selectOption('select[name=user-role]', 'support');
+  await page.fill('input[name=user-password]', 'a long enough password');
+  await page.click('#users button[type=submit]');
+  await page.waitForSelector(`#users td:has-text("${userName}")`);
+  const signIn = await fetch(url + '/api/v1/sessions', {
+    method: 'POST',
+    body: JSON.stringify({ name: userName, password: 'a long enough password' }),
+  });
+  assert.equal(signIn.status, 201);
+  await shot('10-settings');
+});
+
+test('roles: an analyst sees no customer pages, and the server refuses them anyway', async () => {
+  await page.click('text=Sign out');
+  await page.waitForSelector('input[name=name]');
+  await signIn('analyst');
+  const nav = await page.$$eval('nav.sidebar li a', (as) => as.map((a) => a.textContent));
+  assert.ok(!nav.includes('Customers'), 'no Customers entry: ' + nav.join(', '));
+  const refused = await api('GET', '/api/v1/customers?q=a');
+  assert.equal(refused.status, 403);
+  assert.match(refused.json.error.message, /analyst/);
+  await shot('11-analyst');
+});
+
+test('no script errors in the console', () => {
+  // 401/403 answers the tests provoked on purpose show up as failed loads.
+  const real = consoleErrors.filter((e) => !/status of 40[0-9]/.test(e));
+  assert.deepEqual(real, []);
+});

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The browser tests (ctest: browser_e2e): a small demo database, `patron serve`
+# with the built web application on a free loopback port, and run.mjs driving
+# Debian's headless Chromium through playwright-core. Screenshots go to OUT_DIR.
+# usage: run.sh PATRON WEB_ROOT OUT_DIR
+set -euo pipefail
+patron=$1 web_root=$2 out=$3
+here=$(cd "$(dirname "$0")" && pwd)
+fail() { echo "browser_e2e: $*" >&2; exit 1; }
+[ -f "$web_root/index.html" ] || fail "no web build in $web_root (run: make web-test)"
+[ -d "$here/node_modules/playwright-core" ] || fail "playwright-core is not installed (run: make browser-deps)"
+command -v "${CHROMIUM:-chromium}" > /dev/null || fail "Debian's chromium is not installed (run: make deps)"
+
+rm -rf "$out"
+mkdir -p "$out/screenshots"
+bash "$here/make_db.sh" "$patron" "$out/demo" 300
+
+"$patron" --db "$out/demo/patron.db" serve --listen 127.0.0.1:0 --web-root "$web_root" --access-log off \
+  > "$out/serve.out" 2> "$out/serve.err" &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null || true' EXIT
+for _ in $(seq 300); do grep -q listening "$out/serve.out" 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/serve.out") || fail "patron serve did not start: $(cat "$out/serve.err")"
+
+cd "$here"
+PATRON_URL=$url SCREENSHOTS="$out/screenshots" ADMIN_PASSWORD='browser test password' \
+  node --test --test-reporter=spec run.mjs

@@ -1,0 +1,530 @@
+// Customers: search as you type, and the one customer view (R23).
+import { useEffect, useState } from 'preact/hooks';
+import { can, get, request, type Me } from '../api';
+import { date, fieldName, num, t } from '../i18n';
+import { go } from '../router';
+import { Card, ErrorBox, Loading, isAbort, useDebounced, useLoad } from '../ui';
+import type { CustomerBrief } from './types';
+
+// What the typed text is: an email, a phone number, or part of a name.
+export function searchQuery(text: string, country = ''): string {
+  // Persian and Arabic-Indic digits typed in a phone number are digits too.
+  const ascii = text.trim().replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0)).replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660));
+  const q = /^[+\d][\d\s().-]{4,}$/.test(ascii) ? ascii : text.trim();
+  if (q.includes('@')) return 'email=' + encodeURIComponent(q);
+  if (/^[+\d][\d\s().-]{4,}$/.test(q)) {
+    return 'phone=' + encodeURIComponent(q) + (!q.startsWith('+') && country ? '&country=' + country : '');
+  }
+  return 'q=' + encodeURIComponent(q);
+}
+
+export function Customers() {
+  const [text, setText] = useState(() => sessionStorage.getItem('patron.search') ?? '');
+  // The country of phone numbers typed without +country code.
+  const [country, setCountry] = useState(() => localStorage.getItem('patron.phone_country') ?? defaultPhoneCountry());
+  const query = useDebounced(text, 250);
+  const [state, setState] = useState<{ rows?: CustomerBrief[]; error?: unknown; loading?: boolean }>({});
+  useEffect(() => {
+    sessionStorage.setItem('patron.search', query);
+    if (!query.trim()) {
+      setState({});
+      return;
+    }
+    const controller = new AbortController();
+    setState((s) => ({ ...s, loading: true }));
+    get<{ customers: CustomerBrief[] }>('/api/v1/customers?limit=50&' + searchQuery(query, country), controller.signal).then(
+      (r) => setState({ rows: r.customers }),
+      (error) => !isAbort(error) && setState({ error }),
+    );
+    return () => controller.abort(); // a newer query wins
+  }, [query, country]);
+  return (
+    <div>
+      <h1>{t('cust.title')}</h1>
+      <input
+        type="search"
+        class="search"
+        name="search"
+        placeholder={t('cust.search')}
+        aria-label={t('cust.search')}
+        value={text}
+        autofocus
+        onInput={(e) => setText(e.currentTarget.value)}
+      />
+      <label class="inline-label">
+        {t('cust.phone_country')}
+        <select
+          name="phone-country"
+          value={country}
+          onChange={(e) => {
+            setCountry(e.currentTarget.value);
+            localStorage.setItem('patron.phone_country', e.currentTarget.value);
+          }}
+        >
+          <option value="">—</option>
+          {['IR', 'SE', 'AE', 'SA', 'EG', 'IQ', 'GB', 'US', 'DE'].map((c) => (
+            <option value={c}>{c}</option>
+          ))}
+        </select>
+      </label>
+      <ErrorBox error={state.error} />
+      {state.rows && state.rows.length === 0 && <p class="muted">{t('cust.no_results')}</p>}
+      {state.rows && state.rows.length > 0 && (
+        <table class="results">
+          <thead>
+            <tr>
+              <th>{t('common.name')}</th>
+              <th>{t('cust.email')}</th>
+              <th>{t('cust.phone')}</th>
+              <th>{t('cust.city')}</th>
+              <th>{t('cust.country')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.rows.map((c) => (
+              <tr key={c.id} class="clickable" onClick={() => go('customers/' + c.id)}>
+                <td>
+                  <a href={'#/customers/' + c.id}>
+                    <bdi>{c.name ?? '#' + c.id}</bdi>
+                  </a>
+                </td>
+                <td dir="ltr">{c.email}</td>
+                <td dir="ltr">{c.phone}</td>
+                <td>{c.city}</td>
+                <td>{c.country}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function defaultPhoneCountry(): string {
+  const lang = document.documentElement.lang;
+  return lang === 'fa' ? 'IR' : lang === 'sv' ? 'SE' : '';
+}
+
+interface ContactPoint {
+  kind: string;
+  value: string;
+  status: string;
+  source: string;
+  first_seen: string;
+  last_seen: string;
+  last_verified?: string;
+  phone_type?: string;
+}
+interface Consent {
+  channel: string;
+  purpose: string;
+  status: string;
+  method: string;
+  proof: string;
+  source: string;
+  recorded_at: string;
+}
+interface CustomerViewData {
+  id: number;
+  profile: Record<string, string | number | null>;
+  tags: string[];
+  attributes: Record<string, string>;
+  traits: Record<string, string>;
+  contact_points: ContactPoint[];
+  consents: Consent[];
+  accounts: { id?: number; name?: string; role?: string; [k: string]: unknown }[];
+  purchases: {
+    orders: number;
+    items: number;
+    revenue_minor: number;
+    currency: string;
+    first_order?: string;
+    last_order?: string;
+    top_categories: { category: string; items: number }[];
+  };
+  sources: { source: string; key: string }[];
+  field_issues: { field?: string; reason?: string; [k: string]: unknown }[];
+}
+interface TimelineItem {
+  at: string;
+  kind: string;
+  id: number;
+  type: string;
+  detail: Record<string, unknown>;
+}
+
+const editable = ['given_name', 'family_name', 'full_name', 'gender', 'birth_date', 'language', 'city', 'region', 'country', 'lifecycle_stage'];
+
+// Things to know before acting on this person: shown above everything else.
+function flags(c: CustomerViewData): string[] {
+  const out = c.tags.map((tag) => '#' + tag);
+  for (const [k, v] of Object.entries(c.attributes)) {
+    if (/key_account|collections|offer|vip|complaint/i.test(k)) out.push(`${k}: ${v}`);
+  }
+  for (const consent of c.consents) {
+    if (consent.status === 'withdrawn') out.push(`${fieldName(consent.channel)}: ${fieldName(consent.status)}`);
+  }
+  for (const p of c.contact_points) {
+    if (p.status === 'bounced' || p.status === 'invalid') out.push(`${fieldName(p.kind)}: ${fieldName(p.status)}`);
+  }
+  if (c.traits.churn_risk && Number(c.traits.churn_risk) >= 0.5) out.push(`${fieldName('churn_risk')} ${num(Number(c.traits.churn_risk), 2)}`);
+  for (const a of c.accounts) {
+    if (/key|strategic|enterprise/i.test(String(a.tier ?? ''))) out.push(`key account: ${a.name}`);
+    if (/collection|overdue|suspended/i.test(String(a.contract_status ?? ''))) out.push(`${a.name}: ${a.contract_status}`);
+  }
+  return out;
+}
+
+// The model's headline traits first (docs/models.md), then the rest.
+const traitOrder = ['rfm', 'lifecycle', 'clv_12m', 'churn_risk', 'p_alive', 'best_channel', 'best_send_hour', 'recommended_products'];
+function orderedTraits(traits: Record<string, string>): [string, string][] {
+  const rank = (k: string) => (traitOrder.includes(k) ? traitOrder.indexOf(k) : traitOrder.length + (k === 'computed_at' ? 1 : 0));
+  return Object.entries(traits).sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
+function formatTrait(key: string, value: string): string {
+  if (key.endsWith('_at')) return date(value, true);
+  if (/^-?\d+(\.\d+)?$/.test(value)) return num(Number(value), 2);
+  if (value.startsWith('[') || value.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(value);
+      if (Array.isArray(parsed)) return parsed.join(', ');
+      return Object.entries(parsed)
+        .map(([k, v]) => `${k} ${typeof v === 'number' ? num(v * 100, 1) + '%' : v}`)
+        .join(' · ');
+    } catch {
+      return value;
+    }
+  }
+  const money = /^(-?\d+(?:\.\d+)?) ([A-Z]{3})$/.exec(value);
+  if (money) return formatMoney(Math.round(Number(money[1]) * 100), money[2]);
+  return value;
+}
+
+function formatMoney(minor: number, currency: string): string {
+  if (!currency) return num(minor / 100, 2);
+  try {
+    return new Intl.NumberFormat(document.documentElement.lang, { style: 'currency', currency }).format(minor / 100);
+  } catch {
+    return num(minor / 100, 2) + ' ' + currency;
+  }
+}
+
+export function CustomerView({ me, id }: { me: Me; id: string }) {
+  const view = useLoad((s) => get<CustomerViewData>('/api/v1/customers/' + encodeURIComponent(id), s), [id]);
+  const timeline = useLoad((s) => get<{ items: TimelineItem[] }>(`/api/v1/customers/${encodeURIComponent(id)}/timeline?limit=50`, s), [id]);
+  const [editing, setEditing] = useState(false);
+  const c = view.data;
+  if (view.error) return <ErrorBox error={view.error} />;
+  if (!c) return <Loading />;
+  const name = String(c.profile.full_name ?? [c.profile.given_name, c.profile.family_name].filter(Boolean).join(' ') ?? '#' + c.id);
+  const warnings = flags(c);
+  return (
+    <div class="customer">
+      <p>
+        <a href="#/customers">{t('cust.back')}</a>
+      </p>
+      <h1>{name}</h1>
+      {warnings.length > 0 && (
+        <div class="flags" role="note" aria-label={t('cust.flags')}>
+          <strong>{t('cust.flags')}:</strong>
+          {warnings.map((w) => (
+            <span class="flag">{w}</span>
+          ))}
+        </div>
+      )}
+      <div class="grid2">
+        <Card title={t('cust.profile')} id="profile">
+          {editing ? (
+            <ProfileEditor
+              id={c.id}
+              profile={c.profile}
+              onDone={() => {
+                setEditing(false);
+                view.reload();
+              }}
+            />
+          ) : (
+            <>
+              <dl class="fields">
+                {Object.entries(c.profile).map(([k, v]) => (
+                  <>
+                    <dt>{fieldName(k)}</dt>
+                    <dd>{/_at$/.test(k) ? date(String(v), true) : k === 'birth_date' ? date(String(v)) : String(v ?? '')}</dd>
+                  </>
+                ))}
+              </dl>
+              {can(me, 'write_customers') && <button onClick={() => setEditing(true)}>{t('common.edit')}</button>}
+            </>
+          )}
+        </Card>
+        <Card title={t('cust.traits')} id="traits">
+          <dl class="fields">
+            {orderedTraits(c.traits).map(([k, v]) => (
+              <>
+                <dt>{fieldName(k)}</dt>
+                <dd>{formatTrait(k, v)}</dd>
+              </>
+            ))}
+            {Object.entries(c.attributes).map(([k, v]) => (
+              <>
+                <dt>{fieldName(k)}</dt>
+                <dd>{v}</dd>
+              </>
+            ))}
+          </dl>
+        </Card>
+      </div>
+      <Card title={t('cust.contact_points')} id="contact-points">
+        <table>
+          <thead>
+            <tr>
+              <th>{t('cust.channel')}</th>
+              <th>{t('cust.email')} / {t('cust.phone')}</th>
+              <th>{t('common.status')}</th>
+              <th>{t('cust.verified')}</th>
+              <th>{t('cust.last_seen')}</th>
+              <th>{t('cust.sources')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.contact_points.map((p) => (
+              <tr class={'cp-' + p.status}>
+                <td>
+                  {fieldName(p.kind)}
+                  {p.phone_type ? ` (${fieldName(p.phone_type)})` : ''}
+                </td>
+                <td dir={p.kind === 'address' ? undefined : 'ltr'}>{p.value}</td>
+                <td>
+                  <span class={'badge ' + p.status}>{fieldName(p.status)}</span>
+                </td>
+                <td>{date(p.last_verified)}</td>
+                <td>{date(p.last_seen)}</td>
+                <td>{p.source}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {can(me, 'write_customers') && <ContactPointForm id={c.id} onDone={view.reload} />}
+      </Card>
+      <Card title={t('cust.consents')} id="consents">
+        {c.consents.length === 0 && <p class="muted">{t('common.none')}</p>}
+        <table>
+          <thead>
+            <tr>
+              <th>{t('cust.channel')}</th>
+              <th>{t('cust.purpose')}</th>
+              <th>{t('common.status')}</th>
+              <th>{t('cust.method')}</th>
+              <th>{t('cust.proof')}</th>
+              <th>{t('common.created')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.consents.map((k) => (
+              <tr>
+                <td>{fieldName(k.channel)}</td>
+                <td>{k.purpose}</td>
+                <td>
+                  <span class={'badge ' + k.status}>{fieldName(k.status)}</span>
+                </td>
+                <td>{k.method}</td>
+                <td class="proof">{k.proof}</td>
+                <td>{date(k.recorded_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {can(me, 'manage_consents') && <ConsentForm id={c.id} onDone={view.reload} />}
+      </Card>
+      <div class="grid2">
+        <Card title={t('cust.purchases')} id="purchases">
+          <dl class="fields">
+            <dt>{t('dash.orders')}</dt>
+            <dd>{num(c.purchases.orders)}</dd>
+            <dt>{fieldName('items')}</dt>
+            <dd>{num(c.purchases.items)}</dd>
+            <dt>Σ</dt>
+            <dd>{formatMoney(c.purchases.revenue_minor, c.purchases.currency)}</dd>
+            {c.purchases.first_order && (
+              <>
+                <dt>{fieldName('first_order')}</dt>
+                <dd>{date(c.purchases.first_order)}</dd>
+                <dt>{fieldName('last_order')}</dt>
+                <dd>{date(c.purchases.last_order)}</dd>
+              </>
+            )}
+          </dl>
+          <ul>
+            {c.purchases.top_categories.map((x) => (
+              <li>
+                {x.category} <span class="muted">× {num(x.items)}</span>
+              </li>
+            ))}
+          </ul>
+        </Card>
+        <Card title={t('cust.accounts')} id="accounts">
+          {c.accounts.length === 0 && <p class="muted">{t('common.none')}</p>}
+          {c.accounts.map((a) => (
+            <dl class="fields account">
+              <dt>{t('common.name')}</dt>
+              <dd>{String(a.name ?? '')}</dd>
+              {Object.entries(a)
+                .filter(([k]) => k !== 'name' && k !== 'id')
+                .map(([k, v]) => (
+                  <>
+                    <dt>{fieldName(k)}</dt>
+                    <dd>{typeof v === 'number' ? num(v) : String(v ?? '')}</dd>
+                  </>
+                ))}
+            </dl>
+          ))}
+          <h3>{t('cust.sources')}</h3>
+          <ul>
+            {c.sources.map((s) => (
+              <li>
+                {s.source}: <span dir="ltr">{s.key}</span>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      </div>
+      <Card title={t('cust.timeline')} id="timeline">
+        <ErrorBox error={timeline.error} />
+        <ol class="timeline">
+          {timeline.data?.items.map((i) => (
+            <li key={i.kind + i.id}>
+              <time dateTime={i.at}>{date(i.at, true)}</time> <strong>{i.type}</strong>{' '}
+              <span class="muted">{Object.entries(i.detail ?? {}).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')}</span>
+            </li>
+          ))}
+        </ol>
+      </Card>
+    </div>
+  );
+}
+
+function ProfileEditor({ id, profile, onDone }: { id: number; profile: CustomerViewData['profile']; onDone: () => void }) {
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(editable.map((k) => [k, profile[k] == null ? '' : String(profile[k])])),
+  );
+  const [error, setError] = useState<unknown>(null);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const changed = Object.fromEntries(editable.filter((k) => values[k] !== (profile[k] == null ? '' : String(profile[k]))).map((k) => [k, values[k]]));
+    if (Object.keys(changed).length === 0) return onDone();
+    try {
+      await request('PATCH', '/api/v1/customers/' + id, changed);
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="editor" onSubmit={save}>
+      <h3>{t('cust.edit_title')}</h3>
+      {editable.map((k) => (
+        <label key={k}>
+          {k}
+          <input name={k} value={values[k]} onInput={(e) => setValues({ ...values, [k]: e.currentTarget.value })} />
+        </label>
+      ))}
+      <ErrorBox error={error} />
+      <div class="actions">
+        <button type="submit">{t('common.save')}</button>
+        <button type="button" class="secondary" onClick={onDone}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+// Records a consent grant (with its proof) or a withdrawal in the ledger.
+function ConsentForm({ id, onDone }: { id: number; onDone: () => void }) {
+  const [form, setForm] = useState({ channel: 'email', status: 'granted', method: 'written', proof: '' });
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await request('POST', `/api/v1/customers/${id}/consents`, { ...form, purpose: 'marketing' });
+      setForm({ ...form, proof: '' });
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+  return (
+    <form class="editor inline" onSubmit={submit} id="consent-form">
+      <h3>{t('cust.record_consent')}</h3>
+      <label>
+        {t('cust.channel')}
+        <select name="consent-channel" value={form.channel} onChange={set('channel')}>
+          {['email', 'sms', 'phone', 'mail', 'push'].map((c) => (
+            <option value={c}>{c}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('common.status')}
+        <select name="consent-status" value={form.status} onChange={set('status')}>
+          <option value="granted">granted</option>
+          <option value="withdrawn">withdrawn</option>
+        </select>
+      </label>
+      <label>
+        {t('cust.method')}
+        <select name="consent-method" value={form.method} onChange={set('method')}>
+          {['written', 'verbal', 'single_opt_in', 'double_opt_in', 'implied', 'unknown'].map((m) => (
+            <option value={m}>{m}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('cust.proof')}
+        <input name="consent-proof" value={form.proof} onInput={set('proof')} />
+      </label>
+      <button type="submit">{t('common.save')}</button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+// Adds (or confirms) an email or phone number; the server validates it.
+function ContactPointForm({ id, onDone }: { id: number; onDone: () => void }) {
+  const [kind, setKind] = useState('email');
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await request('POST', `/api/v1/customers/${id}/contact-points`, { kind, value });
+      setValue('');
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="editor inline" onSubmit={submit} id="contact-point-form">
+      <h3>{t('cust.add_contact')}</h3>
+      <label>
+        {t('cust.channel')}
+        <select name="cp-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+          <option value="email">email</option>
+          <option value="phone">phone</option>
+        </select>
+      </label>
+      <label>
+        {kind === 'email' ? t('cust.email') : t('cust.phone')}
+        <input name="cp-value" dir="ltr" value={value} onInput={(e) => setValue(e.currentTarget.value)} required />
+      </label>
+      <button type="submit">{t('seg.add')}</button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
