@@ -62,6 +62,56 @@ echo "\$ patron insight products --by age --until 2026-11-01 --top 5"
 echo
 segment explain 'propensity("electronics") > 0.02 and recommended("phones") and best_channel = "sms"'
 echo
+echo "== Campaigns (docs/campaigns.md) =="
+cat > "$out/win-back.json" <<'JSON'
+{
+  "name": "win-back",
+  "channel": "email",
+  "audience": "segment(\"lapsed buyers\")",
+  "holdout_percent": 10,
+  "from_address": "news@shop.example", "from_name": "Shop",
+  "goal": {"within_days": 30},
+  "cost_per_message": 0.002, "currency": "EUR",
+  "contents": [
+    {"variant": "A", "split_percent": 50, "subject": "{{name}}, we miss you",
+     "text": "Hello {{name}},\n\nHere is 15% off your next order with code {{coupon}}.",
+     "html": "<p>Hello {{name}},</p><p>Here is <b>15% off</b> your next order with code <b>{{coupon}}</b>.</p><p><a href=\"https://shop.example/\">Shop now</a></p>"},
+    {"variant": "B", "split_percent": 50, "subject": "A gift for you, {{name}}",
+     "text": "Hello {{name}},\n\nYour code {{coupon}} gives 15% off.{{#has_recommendations}}\nPicked for you:{{#recommendations}} {{name}};{{/recommendations}}{{/has_recommendations}}"},
+    {"variant": "A", "language": "fa", "split_percent": 50, "subject": "{{name}}، دلمان برایتان تنگ شده",
+     "text": "{{name}} عزیز،\n\nبا کد {{coupon}} پانزده درصد تخفیف بگیرید.",
+     "html": "<p>{{name}} عزیز،</p><p>با کد <b>{{coupon}}</b> پانزده درصد تخفیف بگیرید.</p>"},
+    {"variant": "B", "language": "fa", "split_percent": 50, "subject": "هدیه‌ای برای شما، {{name}}",
+     "text": "کد {{coupon}} پانزده درصد تخفیف دارد."},
+    {"variant": "A", "language": "sv", "split_percent": 50, "subject": "{{name}}, vi saknar dig",
+     "text": "Hej {{name}}!\n\nHär är 15 % rabatt med koden {{coupon}}."},
+    {"variant": "B", "language": "sv", "split_percent": 50, "subject": "En present till dig, {{name}}",
+     "text": "Hej {{name}}! Koden {{coupon}} ger 15 % rabatt."}
+  ]
+}
+JSON
+echo "\$ patron campaign create --file win-back.json"
+"$patron" --db "$db" campaign create --file "$out/win-back.json"
+echo "\$ patron campaign preview win-back    # who gets what, and why the others do not"
+"$patron" --db "$db" campaign preview win-back
+echo
+fa_customer=$("$patron" --db "$db" --json campaign preview win-back --sample 1000 | python3 -c '
+import json, sys
+plan = json.load(sys.stdin)
+print(next((r["customer_id"] for r in plan.get("sample", []) if r["group"] == "target" and r.get("language") == "fa"), ""))')
+if [ -n "$fa_customer" ]; then
+  echo "\$ patron campaign preview win-back --customer $fa_customer   # the message as this customer gets it"
+  "$patron" --db "$db" campaign preview win-back --customer "$fa_customer" | head -8
+  echo
+fi
+"$patron" --db "$db" campaign create --name "loyal calls" --channel call_list \
+  --audience 'segment("loyal") and reachable(phone)' \
+  --text 'Call {{name}}: thank them for {{last_order_total}} on {{last_order_date}}; offer 20% with code {{coupon}}.' > /dev/null
+echo "\$ patron campaign send 'loyal calls' --out calls.csv   # a call list for the sales team"
+"$patron" --db "$db" campaign send "loyal calls" --out "$out/calls.csv"
+echo "  $(($(wc -l < "$out/calls.csv") - 1)) customers to call, with their CLV, churn risk and last order: $out/calls.csv"
+echo
+
 echo "== The server: Segment-compatible collection and the REST API (docs/api.md) =="
 write_key=$("$patron" --db "$db" key create --role collector --name website | grep -o 'pat_[A-Za-z0-9_-]*' | head -1)
 api_key=$("$patron" --db "$db" key create --role support --name demo-agent | grep -o 'pat_[A-Za-z0-9_-]*' | head -1)

@@ -303,6 +303,7 @@ struct TransportConfig {
   std::string smtp_url;          // smtp://[user:pass@]host:port[?tls=none|starttls|required&rate=N&connections=N]
   std::string sms_gateway_file;  // JSON gateway configuration (docs/campaigns.md)
   std::string list_path;         // call and direct-mail lists: the CSV to write
+  std::string dkim_file;         // optional DKIM signing (docs/campaigns.md); or PATRON_DKIM
 };
 Result<std::unique_ptr<Transport>> MakeTransport(Database& db, const Campaign& c, const TransportConfig& config);
 
