@@ -11,6 +11,8 @@ packages=(
   libidn2-dev
   libsodium-dev
   libcpp-httplib-dev
+  libcurl4-openssl-dev libssl-dev
+  python3-aiosmtpd python3-dkim
   libroaring-dev
   libnlopt-dev
   libcli11-dev nlohmann-json3-dev libsimdjson-dev
@@ -21,9 +23,10 @@ packages=(
 command -v npm > /dev/null || packages+=(nodejs npm)
 
 # `install-deps.sh bench` adds what the side-by-side benchmarks compare with:
-# a PostgreSQL server, the sqlite3 shell and Node.js with npm (for DuckDB's npm package).
+# a PostgreSQL server, the sqlite3 shell, Node.js with npm (for DuckDB's npm package)
+# and Postfix, whose smtp-sink receives the delivery benchmark's mail.
 if [ "${1:-}" = "bench" ]; then
-  packages+=(postgresql sqlite3 wrk)
+  packages+=(postgresql sqlite3 wrk postfix)
 fi
 
 missing=()
