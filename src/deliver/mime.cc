@@ -414,6 +414,10 @@ Result<std::string> FormatMailbox(const Mailbox& box, std::string_view field, si
     }
     phrase += "\"";
   }
+  // The address goes on a line of its own when the name's last line is full.
+  size_t fold = phrase.rfind("\r\n");
+  size_t last_line = fold == std::string::npos ? name_length + 2 + phrase.size() : phrase.size() - fold - 2;
+  if (last_line + box.address.size() + 3 > kMaxLine) return phrase + "\r\n <" + box.address + ">";
   return phrase + " <" + box.address + ">";
 }
 
