@@ -151,6 +151,7 @@ struct Transcript {
   std::string text;
   std::string pending;  // an incomplete reply line
   bool reply_open = false;
+  bool closing = false;  // QUIT sent: its reply is not the outcome
 
   void Reset() { *this = Transcript(); }
 
@@ -162,7 +163,7 @@ struct Transcript {
     else if (verb == "mail") stage = "mail";
     else if (verb == "rcpt") stage = "rcpt";
     else if (verb == "data") stage = "data";
-    else if (verb == "quit") stage = "quit";
+    else if (verb == "quit") closing = true;
   }
 
   void OnReplyBytes(std::string_view bytes) {
@@ -177,7 +178,7 @@ struct Transcript {
   }
 
   void OnReplyLine(std::string_view line) {
-    if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0]))) return;
+    if (closing || line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0]))) return;
     if (stage == "connect") stage = "greeting";
     if (!reply_open) {
       code = std::atoi(std::string(line.substr(0, 3)).c_str());

@@ -2,6 +2,7 @@
 // as a child process, Python's own parsers and dkimpy as independent checkers.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,6 +99,9 @@ class SmtpSink {
       ::dup2(out[1], 1);
       ::close(out[0]);
       ::close(out[1]);
+      // Its own log (tracebacks of sessions the tests break on purpose) stays out of the test output.
+      int log = ::open((dir / "sink.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (log >= 0) ::dup2(log, 2);
       std::vector<std::string> args = {kPython, std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py",
                                        "--dir", dir.string()};
       args.insert(args.end(), extra.begin(), extra.end());
