@@ -292,6 +292,11 @@ Result<std::unique_ptr<SmsGateway>> SmsGateway::Create(const SmsGatewayConfig& c
   if (!config.message_id_pointer.empty() && config.message_id_pointer[0] != '/') {
     return InvalidArgument("sms gateway message_id_pointer must be a JSON pointer starting with '/'");
   }
+  try {
+    if (!config.message_id_pointer.empty()) nlohmann::json::json_pointer check(config.message_id_pointer);
+  } catch (const nlohmann::json::exception&) {
+    return InvalidArgument("sms gateway message_id_pointer '" + config.message_id_pointer + "' is not a JSON pointer");
+  }
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   bool has_content_type = false;
@@ -414,11 +419,15 @@ Result<SmsReceipt> ParseDeliveryReceipt(const SmsReceiptConfig& config, std::str
     if (doc.is_discarded()) return InvalidArgument("the receipt is not valid JSON");
     get = [&doc](const std::string& field) -> std::optional<std::string> {
       if (field.empty()) return std::nullopt;
-      nlohmann::json::json_pointer ptr(field[0] == '/' ? field : "/" + field);
-      if (!doc.contains(ptr)) return std::nullopt;
-      const auto& v = doc.at(ptr);
-      if (v.is_null()) return std::nullopt;
-      return v.is_string() ? v.get<std::string>() : v.dump();
+      try {
+        nlohmann::json::json_pointer ptr(field[0] == '/' ? field : "/" + field);
+        if (!doc.contains(ptr)) return std::nullopt;
+        const auto& v = doc.at(ptr);
+        if (v.is_null()) return std::nullopt;
+        return v.is_string() ? v.get<std::string>() : v.dump();
+      } catch (const nlohmann::json::exception&) {
+        return std::nullopt;  // a malformed pointer in the configuration finds nothing
+      }
     };
   } else {
     size_t pos = 0;
