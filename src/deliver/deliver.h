@@ -234,8 +234,10 @@ class SmtpSender {
   DeliveryOutcome Send(const OutgoingMail& mail);
 
   // Sends every message `next` returns (until nullopt) on max_connections threads
-  // and calls `on_outcome` once per message, from those threads. `next` is called
-  // under a lock; memory stays bounded by what the caller holds.
+  // and calls `on_outcome` once per message, from those threads. Both are called
+  // concurrently from the worker threads and must be thread-safe; that lets
+  // `next` compose and sign in parallel. Memory stays bounded by what the
+  // caller holds (one message per worker).
   void SendAll(const std::function<std::optional<OutgoingMail>()>& next,
                const std::function<void(const OutgoingMail&, const DeliveryOutcome&)>& on_outcome);
   // Convenience over SendAll: outcomes in the order of `mails`.

@@ -399,14 +399,9 @@ DeliveryOutcome SmtpSender::Send(const OutgoingMail& mail) {
 
 void SmtpSender::SendAll(const std::function<std::optional<OutgoingMail>()>& next,
                          const std::function<void(const OutgoingMail&, const DeliveryOutcome&)>& on_outcome) {
-  std::mutex next_mutex;
   auto worker = [&] {
     while (true) {
-      std::optional<OutgoingMail> mail;
-      {
-        std::lock_guard lock(next_mutex);
-        mail = next();
-      }
+      std::optional<OutgoingMail> mail = next();
       if (!mail) return;
       DeliveryOutcome outcome = Send(*mail);
       on_outcome(*mail, outcome);
@@ -420,12 +415,13 @@ void SmtpSender::SendAll(const std::function<std::optional<OutgoingMail>()>& nex
 
 std::vector<DeliveryOutcome> SmtpSender::SendMany(std::span<const OutgoingMail> mails) {
   std::vector<DeliveryOutcome> outcomes(mails.size());
-  size_t next_index = 0;
+  std::atomic<size_t> next_index{0};
   SendAll(
       [&]() -> std::optional<OutgoingMail> {
-        if (next_index == mails.size()) return std::nullopt;
-        OutgoingMail m = mails[next_index];
-        m.tag = next_index++;
+        size_t i = next_index++;
+        if (i >= mails.size()) return std::nullopt;
+        OutgoingMail m = mails[i];
+        m.tag = i;
         return m;
       },
       [&](const OutgoingMail& m, const DeliveryOutcome& o) { outcomes[m.tag] = o; });
