@@ -11,7 +11,7 @@ packages=(
   libidn2-dev
   libsodium-dev
   libcpp-httplib-dev
-  libcurl4-openssl-dev libssl-dev
+  libcurl4-openssl-dev libssl-dev openssl
   python3-aiosmtpd python3-dkim
   libroaring-dev
   libnlopt-dev

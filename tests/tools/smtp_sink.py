@@ -15,7 +15,8 @@ Recipients whose local part names a behaviour get that answer:
   spam-554@...    end of DATA: 554 5.7.1 message refused as spam
   slow-<ms>@...   end of DATA: waits <ms> milliseconds, then accepts
 With --tls-cert/--tls-key it offers STARTTLS; with --require-tls it refuses
-MAIL before STARTTLS.
+MAIL before STARTTLS. With --auth USER:PASSWORD it requires AUTH (PLAIN or
+LOGIN, after STARTTLS) with those credentials.
 """
 import argparse
 import asyncio
@@ -25,7 +26,7 @@ import signal
 import ssl
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 RCPT_ANSWERS = {
     "bounce-550": "550 5.1.1 <{addr}>: Recipient address rejected: User unknown",
@@ -74,9 +75,20 @@ class Sink:
             "rcpt_tos": envelope.rcpt_tos,
             "connection": getattr(session, "patron_connection", 0),
             "tls": session.ssl is not None,
+            "auth_user": session.auth_data.decode() if isinstance(session.auth_data, bytes) else None,
         }
         self._write_atomic(name + ".json", json.dumps(meta).encode())
         return "250 2.0.0 Ok: queued as %s" % name
+
+
+def authenticator_for(credentials):
+    user, password = credentials.split(":", 1)
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user
+              and auth_data.password.decode() == password)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
+    return authenticate
 
 
 class CountingSMTP(SMTP):
@@ -105,6 +117,7 @@ async def main():
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--require-tls", action="store_true")
+    parser.add_argument("--auth")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     sink = Sink(args.dir)
@@ -112,10 +125,13 @@ async def main():
     if args.tls_cert:
         tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls_context.load_cert_chain(args.tls_cert, args.tls_key)
+    auth = {}
+    if args.auth:
+        auth = {"authenticator": authenticator_for(args.auth), "auth_required": True}
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: CountingSMTP(sink, args.require_tls, tls_context=tls_context, hostname="sink.test",
-                             decode_data=False),
+                             decode_data=False, **auth),
         args.host, args.port)
     port = server.sockets[0].getsockname()[1]
     print("listening on %s:%d" % (args.host, port), flush=True)

@@ -232,6 +232,41 @@ TEST(Smtp, StartTlsWhenOfferedAndRequiredWhenConfigured) {
   EXPECT_EQ(plain_sink.MessageCount(), 0);
 }
 
+TEST(Smtp, AuthenticatesAfterStartTls) {
+  TempDir dir;
+  auto gen = testing::Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                           (dir.path() / "key.pem").string(), "-out", (dir.path() / "cert.pem").string()});
+  ASSERT_EQ(gen.exit_code, 0) << gen.out;
+  std::filesystem::create_directory(dir.path() / "mail");
+  SmtpSink sink(dir.path() / "mail", {"--tls-cert", (dir.path() / "cert.pem").string(), "--tls-key",
+                                      (dir.path() / "key.pem").string(), "--auth", "patron:s3cret pass"});
+  ASSERT_GT(sink.port(), 0);
+  SmtpServerConfig config = LocalServer(sink.port(), 1);
+  config.tls = SmtpTls::kStartTlsRequired;
+  config.ca_file = (dir.path() / "cert.pem").string();
+  config.username = "patron";
+  config.password = "s3cret pass";
+  auto sender = SmtpSender::Create(config);
+  ASSERT_TRUE(sender.ok());
+  DeliveryOutcome o = (*sender)->Send(Mail("auth@example.org", "x", 1));
+  EXPECT_EQ(o.kind, DeliveryKind::kAccepted) << o.smtp_code << " " << o.server_text << " " << o.error;
+  ASSERT_EQ(sink.WaitForMessages(1), 1);
+  auto envelope = nlohmann::json::parse(sink.Envelope(1));
+  EXPECT_EQ(envelope["auth_user"], "patron");
+  EXPECT_EQ(envelope["tls"], true);
+
+  // Wrong credentials: the session is refused, which says nothing about the recipient.
+  config.password = "wrong";
+  auto wrong = SmtpSender::Create(config);
+  DeliveryOutcome refused = (*wrong)->Send(Mail("auth@example.org", "x", 2));
+  EXPECT_EQ(refused.kind, DeliveryKind::kTransientFailure);
+  EXPECT_EQ(refused.stage, "auth");
+  EXPECT_EQ(refused.smtp_code, 535);
+  EXPECT_EQ(refused.bounce, BounceKind::kNone);
+  EXPECT_EQ(sink.MessageCount(), 1);
+}
+
 TEST(Smtp, ConfigurationMistakesAreRefused) {
   SmtpServerConfig c = LocalServer(25);
   c.max_connections = 0;
