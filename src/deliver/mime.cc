@@ -191,8 +191,16 @@ std::string FoldAscii(std::string_view text, size_t used) {
   return out;
 }
 
+// Non-ASCII text, text that looks like an encoded-word, and words too long to
+// fold (a header line may not exceed 998 characters) become encoded-words.
 bool NeedsEncoding(std::string_view text) {
-  return !IsPrintableAscii(text) || text.find("=?") != std::string_view::npos;
+  if (!IsPrintableAscii(text) || text.find("=?") != std::string_view::npos) return true;
+  size_t run = 0;
+  for (char c : text) {
+    run = c == ' ' ? 0 : run + 1;
+    if (run > 900) return true;
+  }
+  return false;
 }
 
 }  // namespace
