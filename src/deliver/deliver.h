@@ -142,6 +142,17 @@ struct ComposedEmail {
 // malformed extra header name.
 Result<ComposedEmail> ComposeEmail(const EmailMessage& message, const ComposeOptions& options = {});
 
+// Click and open tracking: returns `html` with the href of every <a> that links
+// to http(s) replaced by tracked_url(original, index) (index counts tracked links
+// from 0; the original is HTML-unescaped, the replacement HTML-escaped on the
+// way in), and, when open_pixel_url is non-empty, a 1x1 image of it before
+// </body> (or at the end). Links for which tracked_url returns "" keep their
+// href (use that for the unsubscribe link); mailto:, tel: and #anchors are never
+// touched. The server's redirect endpoint should check a SignToken in the URL.
+std::string AddTracking(std::string_view html,
+                        const std::function<std::string(std::string_view url, int index)>& tracked_url,
+                        std::string_view open_pixel_url);
+
 // RFC 2047 helpers, exposed for tests and for the integrator's previews.
 // Encodes one header value for a header of `header_name_length` characters; the
 // result may contain CRLF SP folds.

@@ -36,6 +36,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ExpectInvalidArgument(ParseDsn(input).status(), "ParseDsn error code", input);
   ExpectInvalidArgument(ParseDeliveryReceipt(SmsReceiptConfig(), input).status(), "receipt error code", input);
 
+  int links = 0;
+  std::string tracked = AddTracking(input, [&](std::string_view, int i) {
+    if (i != links++) Fail("tracked link indexes are not consecutive", input);
+    return std::string("https://t.example/c");
+  }, "https://t.example/o");
+  if (tracked.size() < input.size()) Fail("tracking lost part of the html", input);
+
   if (!patron::IsValidUtf8(input)) return 0;
   (void)CountSmsSegments(input);
   if (input.find_first_of("\r\n") == std::string::npos) {

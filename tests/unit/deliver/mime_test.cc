@@ -315,3 +315,47 @@ TEST(Retry, DelaysDoubleFromAMinuteUpToSixHoursWithJitter) {
 
 }  // namespace
 }  // namespace patron::deliver
+
+namespace patron::deliver {
+namespace {
+
+TEST(Tracking, LinksAreRewrittenAndThePixelAdded) {
+  std::string html =
+      "<html dir=\"rtl\"><body>"
+      "<a href=\"https://shop.example.com/p?id=1&amp;c=2\">گوشی</a> "
+      "<A class='x' HREF='http://shop.example.com/b'>b</A> "
+      "<a href=https://shop.example.com/c title=\"a > b\">c</a> "
+      "<a href=\"mailto:support@shop.example.com\">mail</a> "
+      "<a href=\"#top\">top</a> <abbr title=\"href=https://x.example\">x</abbr> "
+      "<a data-href=\"https://no.example\" href=\"https://shop.example.com/u/TOKEN\">unsubscribe</a>"
+      "</BODY></html>";
+  std::vector<std::string> seen;
+  std::string out = AddTracking(
+      html,
+      [&](std::string_view url, int index) -> std::string {
+        seen.emplace_back(url);
+        if (url.find("/u/") != std::string_view::npos) return "";  // the unsubscribe link stays
+        return "https://t.example.com/c/" + std::to_string(index) + "?sig=a&b=\"";
+      },
+      "https://t.example.com/o/abc?x=1&y=2");
+  EXPECT_EQ(seen, (std::vector<std::string>{"https://shop.example.com/p?id=1&c=2", "http://shop.example.com/b",
+                                            "https://shop.example.com/c", "https://shop.example.com/u/TOKEN"}));
+  EXPECT_EQ(out,
+            "<html dir=\"rtl\"><body>"
+            "<a href=\"https://t.example.com/c/0?sig=a&amp;b=&quot;\">گوشی</a> "
+            "<A class='x' HREF='https://t.example.com/c/1?sig=a&amp;b=&quot;'>b</A> "
+            "<a href=\"https://t.example.com/c/2?sig=a&amp;b=&quot;\" title=\"a > b\">c</a> "
+            "<a href=\"mailto:support@shop.example.com\">mail</a> "
+            "<a href=\"#top\">top</a> <abbr title=\"href=https://x.example\">x</abbr> "
+            "<a data-href=\"https://no.example\" href=\"https://shop.example.com/u/TOKEN\">unsubscribe</a>"
+            "<img src=\"https://t.example.com/o/abc?x=1&amp;y=2\" width=\"1\" height=\"1\" alt=\"\" "
+            "style=\"display:block;border:0;width:1px;height:1px\"></BODY></html>");
+  // Without a body element the pixel goes at the end; without a pixel URL nothing is added.
+  EXPECT_EQ(AddTracking("<p>x</p>", [](std::string_view, int) { return std::string(); }, "https://t/o"),
+            "<p>x</p><img src=\"https://t/o\" width=\"1\" height=\"1\" alt=\"\" "
+            "style=\"display:block;border:0;width:1px;height:1px\">");
+  EXPECT_EQ(AddTracking("<p>x</p>", [](std::string_view, int) { return std::string(); }, ""), "<p>x</p>");
+}
+
+}  // namespace
+}  // namespace patron::deliver
