@@ -6,14 +6,13 @@
 //                [--smtp-sink /usr/sbin/smtp-sink] [--port P (an already running server)]
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <atomic>
 #include <chrono>
@@ -74,11 +73,16 @@ int main(int argc, char** argv) {
   int port = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--messages") messages = std::atoi(argv[i + 1]);
-    else if (flag == "--connections") connections = std::atoi(argv[i + 1]);
-    else if (flag == "--dkim") dkim = argv[i + 1];
-    else if (flag == "--smtp-sink") sink_binary = argv[i + 1];
-    else if (flag == "--port") port = std::atoi(argv[i + 1]);
+    if (flag == "--messages")
+      messages = std::atoi(argv[i + 1]);
+    else if (flag == "--connections")
+      connections = std::atoi(argv[i + 1]);
+    else if (flag == "--dkim")
+      dkim = argv[i + 1];
+    else if (flag == "--smtp-sink")
+      sink_binary = argv[i + 1];
+    else if (flag == "--port")
+      port = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       return 2;
@@ -100,7 +104,8 @@ int main(int argc, char** argv) {
       std::perror("smtp-sink");
       ::_exit(127);
     }
-    for (int i = 0; i < 200 && !CanConnect(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && !CanConnect(port); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (!CanConnect(port)) {
       std::fprintf(stderr, "smtp-sink did not start (install Debian's postfix)\n");
       return 1;
@@ -143,8 +148,12 @@ int main(int argc, char** argv) {
   std::string text;
   std::string html = "<!doctype html><html lang=\"fa\" dir=\"rtl\"><body>";
   for (int i = 0; i < 12; ++i) {
-    text += "سلام، به مناسبت نوروز ۲۰٪ تخفیف روی همهٔ گوشی‌ها داریم. Spring offers on every phone.\n";
-    html += "<p>سلام، به مناسبت نوروز <b>۲۰٪</b> تخفیف روی همهٔ گوشی‌ها داریم.</p>";
+    text +=
+        "سلام، به مناسبت نوروز ۲۰٪ تخفیف روی همهٔ گوشی‌ها داریم. Spring offers on every "
+        "phone.\n";
+    html +=
+        "<p>سلام، به مناسبت نوروز <b>۲۰٪</b> تخفیف روی همهٔ گوشی‌ها "
+        "داریم.</p>";
   }
   html += "</body></html>";
   ComposeOptions options;
@@ -179,16 +188,17 @@ int main(int argc, char** argv) {
         }
       },
       [&](const OutgoingMail&, const DeliveryOutcome& o) { o.accepted() ? ++accepted : ++failed; });
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  std::printf("messages %d  accepted %d  failed %d  compose_errors %d\n", messages, accepted.load(), failed.load(),
-              compose_errors.load());
+  std::printf("messages %d  accepted %d  failed %d  compose_errors %d\n", messages, accepted.load(),
+              failed.load(), compose_errors.load());
   std::printf("connections %d (opened %lld)  dkim %s\n", connections,
               static_cast<long long>((*sender)->connections_opened()), dkim.c_str());
-  std::printf("time %.2f s  throughput %.0f msgs/s  peak RSS %.1f MiB\n", seconds, messages / seconds,
-              usage.ru_maxrss / 1024.0);
+  std::printf("time %.2f s  throughput %.0f msgs/s  peak RSS %.1f MiB\n", seconds,
+              messages / seconds, usage.ru_maxrss / 1024.0);
   if (sink > 0) {
     ::kill(sink, SIGTERM);
     ::waitpid(sink, nullptr, 0);

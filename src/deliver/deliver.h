@@ -67,9 +67,16 @@ struct DkimKey {
 };
 
 // Headers signed when present, in this order (h=).
-inline constexpr std::string_view kDkimSignedHeaders[] = {
-    "From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
-    "List-Unsubscribe", "List-Unsubscribe-Post", "Reply-To"};
+inline constexpr std::string_view kDkimSignedHeaders[] = {"From",
+                                                          "To",
+                                                          "Subject",
+                                                          "Date",
+                                                          "Message-ID",
+                                                          "MIME-Version",
+                                                          "Content-Type",
+                                                          "List-Unsubscribe",
+                                                          "List-Unsubscribe-Post",
+                                                          "Reply-To"};
 
 // Signs messages with one key; relaxed/relaxed canonicalisation.
 class DkimSigner {
@@ -149,9 +156,10 @@ Result<ComposedEmail> ComposeEmail(const EmailMessage& message, const ComposeOpt
 // </body> (or at the end). Links for which tracked_url returns "" keep their
 // href (use that for the unsubscribe link); mailto:, tel: and #anchors are never
 // touched. The server's redirect endpoint should check a SignToken in the URL.
-std::string AddTracking(std::string_view html,
-                        const std::function<std::string(std::string_view url, int index)>& tracked_url,
-                        std::string_view open_pixel_url);
+std::string AddTracking(
+    std::string_view html,
+    const std::function<std::string(std::string_view url, int index)>& tracked_url,
+    std::string_view open_pixel_url);
 
 // RFC 2047 helpers, exposed for tests and for the integrator's previews.
 // Encodes one header value for a header of `header_name_length` characters; the
@@ -182,10 +190,10 @@ struct SmtpServerConfig {
   std::string ca_file;      // PEM bundle to verify against; the system's when empty
   std::string username;     // AUTH when non-empty (only over TLS unless tls == kNone)
   std::string password;
-  std::string helo_name;    // EHLO name; libcurl's default when empty
-  int max_connections = 4;  // connections kept open and reused
-  double max_messages_per_second = 0;  // 0: unlimited
-  int rate_burst = 1;                  // messages that may go at once before pacing starts
+  std::string helo_name;                      // EHLO name; libcurl's default when empty
+  int max_connections = 4;                    // connections kept open and reused
+  double max_messages_per_second = 0;         // 0: unlimited
+  int rate_burst = 1;                         // messages that may go at once before pacing starts
   std::chrono::milliseconds timeout{30'000};  // connect and per-message
 };
 
@@ -267,10 +275,10 @@ class SmtpSender {
 // An asynchronous bounce (RFC 3464 delivery status notification), one per
 // recipient of a multipart/report; report-type=delivery-status message.
 struct DsnRecipient {
-  std::string recipient;      // Final-Recipient (or Original-Recipient) address
-  std::string action;         // failed, delayed, delivered, relayed, expanded
-  std::string status;         // "5.1.1"
-  std::string diagnostic;     // Diagnostic-Code text, if any
+  std::string recipient;            // Final-Recipient (or Original-Recipient) address
+  std::string action;               // failed, delayed, delivered, relayed, expanded
+  std::string status;               // "5.1.1"
+  std::string diagnostic;           // Diagnostic-Code text, if any
   std::string original_message_id;  // Message-ID of the returned message, if included
   BounceKind bounce = BounceKind::kNone;
 };
@@ -328,11 +336,12 @@ struct SmsGatewayConfig {
   // Placeholders {to} {text} {sender} {reference} are replaced in the URL
   // (percent-encoded) and in the body template (JSON-escaped for kJson, without
   // the quotes, which belong in the template; form-encoded for kForm).
-  std::string url;  // "https://sms.example.com/v1/messages"
+  std::string url;              // "https://sms.example.com/v1/messages"
   std::string method = "POST";  // POST or GET (GET sends no body)
   SmsBodyFormat body_format = SmsBodyFormat::kJson;
-  std::string body_template = R"({"to":"{to}","text":"{text}","from":"{sender}","ref":"{reference}"})";
-  std::string sender;  // the sender id or number
+  std::string body_template =
+      R"({"to":"{to}","text":"{text}","from":"{sender}","ref":"{reference}"})";
+  std::string sender;                                        // the sender id or number
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Authorization", "Bearer ..."}
   std::vector<int> success_statuses = {200, 201, 202};
   // RFC 6901 pointer to the provider's message id in a JSON answer ("/messages/0/id");
@@ -350,15 +359,15 @@ struct SmsReceiptConfig {
   std::string status_field = "/status";
   std::string error_field = "/error";
   std::vector<std::string> delivered_values = {"delivered", "DELIVRD", "DELIVERED"};
-  std::vector<std::string> failed_values = {"failed", "undelivered", "rejected", "expired",
-                                            "UNDELIV", "REJECTD", "EXPIRED", "FAILED"};
+  std::vector<std::string> failed_values = {"failed",  "undelivered", "rejected", "expired",
+                                            "UNDELIV", "REJECTD",     "EXPIRED",  "FAILED"};
 };
 
 struct SmsOutcome {
   DeliveryKind kind = DeliveryKind::kTransientFailure;
-  int http_status = 0;       // 0 when no answer
-  std::string provider_id;   // from message_id_pointer
-  std::string error;         // transport error or the start of the answer body
+  int http_status = 0;      // 0 when no answer
+  std::string provider_id;  // from message_id_pointer
+  std::string error;        // transport error or the start of the answer body
   std::chrono::microseconds elapsed{0};
   bool accepted() const { return kind == DeliveryKind::kAccepted; }
 };

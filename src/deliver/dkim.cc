@@ -61,7 +61,8 @@ std::string RelaxedBody(std::string_view body) {
   size_t last_nonempty_end = 0;  // length of `out` after the last non-empty line
   while (pos < body.size()) {
     size_t nl = body.find("\r\n", pos);
-    std::string_view line = body.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        body.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? body.size() : nl + 2;
     bool space = false;
     size_t line_start = out.size();
@@ -108,11 +109,14 @@ std::vector<std::string_view> HeaderFields(std::string_view headers) {
 
 Status ValidateDnsName(std::string_view name, std::string_view what) {
   if (name.empty() || name.size() > 253 ||
-      !std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
-      }) ||
+      !std::all_of(name.begin(), name.end(),
+                   [](char c) {
+                     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
+                            c == '_';
+                   }) ||
       name.front() == '.' || name.back() == '.') {
-    return InvalidArgument("DKIM " + std::string(what) + " '" + std::string(name) + "' is not a DNS name");
+    return InvalidArgument("DKIM " + std::string(what) + " '" + std::string(name) +
+                           "' is not a DNS name");
   }
   return Status::Ok();
 }
@@ -154,19 +158,22 @@ Result<DkimSigner> DkimSigner::Create(const DkimKey& key) {
       return InvalidArgument("the DKIM private key is not an RSA key (algorithm rsa-sha256)");
     }
     if (EVP_PKEY_get_bits(impl->rsa) < 1024) {
-      return InvalidArgument("the DKIM RSA key has " + std::to_string(EVP_PKEY_get_bits(impl->rsa)) +
+      return InvalidArgument("the DKIM RSA key has " +
+                             std::to_string(EVP_PKEY_get_bits(impl->rsa)) +
                              " bits; at least 1024 are required (2048 recommended)");
     }
   } else {
     std::string raw;
     std::string text(key.private_key);
-    text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
+    text.erase(std::remove_if(text.begin(), text.end(),
+                              [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
                text.end());
     if (!internal::DecodeBase64(text, &raw)) {
       return InvalidArgument("the DKIM ed25519 private key is not base64");
     }
     if (raw.size() == crypto_sign_SEEDBYTES) {
-      crypto_sign_seed_keypair(impl->ed_public, impl->ed_secret, reinterpret_cast<const unsigned char*>(raw.data()));
+      crypto_sign_seed_keypair(impl->ed_public, impl->ed_secret,
+                               reinterpret_cast<const unsigned char*>(raw.data()));
     } else if (raw.size() == crypto_sign_SECRETKEYBYTES) {
       std::copy(raw.begin(), raw.end(), impl->ed_secret);
       crypto_sign_ed25519_sk_to_pk(impl->ed_public, impl->ed_secret);
@@ -182,11 +189,13 @@ Result<DkimSigner> DkimSigner::Create(const DkimKey& key) {
 std::string DkimSigner::DnsRecord() const {
   if (impl_->key.algorithm == DkimAlgorithm::kEd25519Sha256) {
     return "v=DKIM1; k=ed25519; p=" +
-           internal::Base64(std::string_view(reinterpret_cast<const char*>(impl_->ed_public), sizeof impl_->ed_public));
+           internal::Base64(std::string_view(reinterpret_cast<const char*>(impl_->ed_public),
+                                             sizeof impl_->ed_public));
   }
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(impl_->rsa, &der);
-  std::string record = "v=DKIM1; k=rsa; p=" + internal::Base64(std::string_view(reinterpret_cast<char*>(der), len));
+  std::string record =
+      "v=DKIM1; k=rsa; p=" + internal::Base64(std::string_view(reinterpret_cast<char*>(der), len));
   OPENSSL_free(der);
   return record;
 }
@@ -215,15 +224,17 @@ Result<std::string> DkimSigner::Sign(std::string_view message, int64_t now_secon
     signed_names += it->first;
     canonical += RelaxedHeader(it->second);
   }
-  if (by_name.find("from") == by_name.end()) return InvalidArgument("the message has no From header");
+  if (by_name.find("from") == by_name.end())
+    return InvalidArgument("the message has no From header");
 
   const DkimKey& key = impl_->key;
   bool ed = key.algorithm == DkimAlgorithm::kEd25519Sha256;
   std::string body_hash = internal::Base64(Sha256(RelaxedBody(body)));
-  std::string header = "DKIM-Signature: v=1; a=" + std::string(ed ? "ed25519-sha256" : "rsa-sha256") +
-                       "; c=relaxed/relaxed; d=" + key.domain + "; s=" + key.selector +
-                       ";\r\n t=" + std::to_string(now_seconds) + "; h=" + signed_names + ";\r\n bh=" + body_hash +
-                       ";\r\n b=";
+  std::string header =
+      "DKIM-Signature: v=1; a=" + std::string(ed ? "ed25519-sha256" : "rsa-sha256") +
+      "; c=relaxed/relaxed; d=" + key.domain + "; s=" + key.selector +
+      ";\r\n t=" + std::to_string(now_seconds) + "; h=" + signed_names + ";\r\n bh=" + body_hash +
+      ";\r\n b=";
   canonical += RelaxedHeader(header);
   canonical.resize(canonical.size() - 2);  // the signature header is hashed without its CRLF
 
@@ -232,18 +243,21 @@ Result<std::string> DkimSigner::Sign(std::string_view message, int64_t now_secon
     std::string digest = Sha256(canonical);
     signature.assign(crypto_sign_BYTES, '\0');
     crypto_sign_detached(reinterpret_cast<unsigned char*>(signature.data()), nullptr,
-                         reinterpret_cast<const unsigned char*>(digest.data()), digest.size(), impl_->ed_secret);
+                         reinterpret_cast<const unsigned char*>(digest.data()), digest.size(),
+                         impl_->ed_secret);
   } else {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     if (!ctx) return Internal("out of memory signing DKIM");
     size_t len = 0;
-    bool ok = EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, impl_->rsa) == 1 &&
-              EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(canonical.data()),
-                             canonical.size()) == 1;
+    bool ok =
+        EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, impl_->rsa) == 1 &&
+        EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(canonical.data()),
+                       canonical.size()) == 1;
     if (ok) {
       signature.assign(len, '\0');
       ok = EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &len,
-                          reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size()) == 1;
+                          reinterpret_cast<const unsigned char*>(canonical.data()),
+                          canonical.size()) == 1;
       signature.resize(len);
     }
     EVP_MD_CTX_free(ctx);

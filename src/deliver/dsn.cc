@@ -16,7 +16,8 @@ std::vector<std::vector<std::pair<std::string, std::string>>> FieldGroups(std::s
   size_t pos = 0;
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     if (internal::TrimWsp(line).empty()) {
       if (!groups.back().empty()) groups.emplace_back();
@@ -35,7 +36,8 @@ std::vector<std::vector<std::pair<std::string, std::string>>> FieldGroups(std::s
   return groups;
 }
 
-std::string Field(const std::vector<std::pair<std::string, std::string>>& group, std::string_view name) {
+std::string Field(const std::vector<std::pair<std::string, std::string>>& group,
+                  std::string_view name) {
   for (const auto& [k, v] : group) {
     if (k == name) return v;
   }
@@ -47,15 +49,18 @@ std::string AfterType(std::string_view value) {
   size_t semi = value.find(';');
   std::string_view rest = semi == std::string_view::npos ? value : value.substr(semi + 1);
   rest = internal::TrimWsp(rest);
-  if (!rest.empty() && rest.front() == '<' && rest.back() == '>') rest = rest.substr(1, rest.size() - 2);
+  if (!rest.empty() && rest.front() == '<' && rest.back() == '>')
+    rest = rest.substr(1, rest.size() - 2);
   return std::string(rest);
 }
 
 // The body of the first MIME part whose Content-Type is `type`, up to the next
 // boundary line ("--" at the start of a line), or npos.
-std::string_view PartBody(std::string_view message, std::string_view lower_message, std::string_view type) {
+std::string_view PartBody(std::string_view message, std::string_view lower_message,
+                          std::string_view type) {
   size_t at = lower_message.find(std::string("content-type: ") + std::string(type));
-  if (at == std::string_view::npos) at = lower_message.find(std::string("content-type:") + std::string(type));
+  if (at == std::string_view::npos)
+    at = lower_message.find(std::string("content-type:") + std::string(type));
   if (at == std::string_view::npos) return {};
   size_t body = message.find("\n\n", at);
   if (body == std::string_view::npos) return {};
@@ -74,13 +79,15 @@ Result<std::vector<DsnRecipient>> ParseDsn(std::string_view raw) {
   }
   std::string lower = AsciiLower(message);
   if (lower.find("message/delivery-status") == std::string::npos) {
-    return InvalidArgument("the message is not a delivery status notification (no message/delivery-status part)");
+    return InvalidArgument(
+        "the message is not a delivery status notification (no message/delivery-status part)");
   }
   std::string_view status_part = PartBody(message, lower, "message/delivery-status");
   if (status_part.empty()) return InvalidArgument("the message/delivery-status part is empty");
 
   std::string original_id;
-  for (std::string_view type : {"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"}) {
+  for (std::string_view type :
+       {"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"}) {
     std::string_view returned = PartBody(message, lower, type);
     if (returned.empty()) continue;
     for (const auto& group : FieldGroups(returned)) {

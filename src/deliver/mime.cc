@@ -45,7 +45,8 @@ bool DecodeBase64(std::string_view text, std::string* out) {
   out->assign(trimmed.size() * 3 / 4 + 3, '\0');
   size_t len = 0;
   const char* end = nullptr;
-  int variant = url ? sodium_base64_VARIANT_URLSAFE_NO_PADDING : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+  int variant =
+      url ? sodium_base64_VARIANT_URLSAFE_NO_PADDING : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out->data()), out->size(), trimmed.data(),
                         trimmed.size(), nullptr, &len, &end, variant) != 0 ||
       end != trimmed.data() + trimmed.size()) {
@@ -60,7 +61,8 @@ std::string RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), raw.size());
   std::string hex(bytes * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()),
+                 raw.size());
   hex.pop_back();
   return hex;
 }
@@ -73,8 +75,9 @@ std::string Rfc5322Date(int64_t unix_seconds) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday], tm.tm_mday,
-                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday],
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
   return buf;
 }
 
@@ -106,7 +109,8 @@ Status ValidateDomain(std::string_view domain, std::string_view what) {
     return InvalidArgument(std::string(what) + ": the domain must have 1 to 253 characters");
   }
   if (domain.find('.') == std::string_view::npos) {
-    return InvalidArgument(std::string(what) + ": the domain '" + std::string(domain) + "' has no dot");
+    return InvalidArgument(std::string(what) + ": the domain '" + std::string(domain) +
+                           "' has no dot");
   }
   size_t start = 0;
   while (start <= domain.size()) {
@@ -114,10 +118,12 @@ Status ValidateDomain(std::string_view domain, std::string_view what) {
     if (dot == std::string_view::npos) dot = domain.size();
     std::string_view label = domain.substr(start, dot - start);
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
-        !std::all_of(label.begin(), label.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; })) {
-      return InvalidArgument(std::string(what) + ": '" + std::string(domain) +
-                             "' is not a domain name (letters, digits and hyphens; IDN in xn-- form)");
+        !std::all_of(label.begin(), label.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+        })) {
+      return InvalidArgument(
+          std::string(what) + ": '" + std::string(domain) +
+          "' is not a domain name (letters, digits and hyphens; IDN in xn-- form)");
     }
     start = dot + 1;
   }
@@ -152,7 +158,6 @@ Status ValidateEmailAddress(std::string_view address) {
   return ValidateDomain(address.substr(at + 1), "the address");
 }
 
-
 // ---------------------------------------------------------------------------
 // Header encoding
 // ---------------------------------------------------------------------------
@@ -178,7 +183,8 @@ std::string FoldAscii(std::string_view text, size_t used) {
   while (pos < text.size()) {
     size_t space = text.find(' ', pos + 1);
     if (space == std::string_view::npos) space = text.size();
-    std::string_view word = text.substr(pos, space - pos);  // begins with its space, except the first
+    std::string_view word =
+        text.substr(pos, space - pos);  // begins with its space, except the first
     if (!first && line + word.size() > 78 && word.size() > 1 && word.front() == ' ') {
       out += "\r\n";
       line = 0;
@@ -228,7 +234,8 @@ std::string EncodeHeaderWords(std::string_view utf8, size_t header_name_length) 
       if (end + n - pos > max_bytes) break;
       end += n;
     }
-    std::string word = std::string(kPrefix) + Base64(utf8.substr(pos, end - pos)) + std::string(kSuffix);
+    std::string word =
+        std::string(kPrefix) + Base64(utf8.substr(pos, end - pos)) + std::string(kSuffix);
     out += word;
     used += word.size();
     pos = end;
@@ -266,9 +273,11 @@ Result<std::string> DecodeHeaderWords(std::string_view value) {
   size_t pos = 0;
   while (pos < unfolded.size()) {
     size_t start = unfolded.find("=?", pos);
-    std::string_view plain = std::string_view(unfolded).substr(pos, start == std::string::npos ? std::string::npos : start - pos);
+    std::string_view plain = std::string_view(unfolded).substr(
+        pos, start == std::string::npos ? std::string::npos : start - pos);
     // Whitespace between two encoded-words is not part of the text (RFC 2047 6.2).
-    if (!(after_word && internal::TrimWsp(plain).empty() && start != std::string::npos)) out += plain;
+    if (!(after_word && internal::TrimWsp(plain).empty() && start != std::string::npos))
+      out += plain;
     if (start == std::string::npos) break;
     // =?charset?enc?text?=
     size_t q1 = unfolded.find('?', start + 2);
@@ -287,7 +296,8 @@ Result<std::string> DecodeHeaderWords(std::string_view value) {
     }
     std::string decoded;
     if (enc == 'B') {
-      if (!internal::DecodeBase64(text, &decoded)) return InvalidArgument("bad base64 in an encoded-word");
+      if (!internal::DecodeBase64(text, &decoded))
+        return InvalidArgument("bad base64 in an encoded-word");
     } else if (enc == 'Q') {
       for (size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '_') {
@@ -390,7 +400,8 @@ EncodedBody EncodeBody(std::string_view text) {
 Status CheckHeaderText(std::string_view value, std::string_view field) {
   size_t bad = 0;
   if (!IsValidUtf8(value, &bad)) {
-    return InvalidArgument(std::string(field) + " is not valid UTF-8 (byte " + std::to_string(bad) + ")");
+    return InvalidArgument(std::string(field) + " is not valid UTF-8 (byte " + std::to_string(bad) +
+                           ")");
   }
   if (value.find_first_of("\r\n") != std::string_view::npos) {
     return InvalidArgument(std::string(field) + " contains a line break (CR or LF), refused");
@@ -411,8 +422,9 @@ Result<std::string> FormatMailbox(const Mailbox& box, std::string_view field, si
   std::string phrase;
   if (NeedsEncoding(name)) {
     phrase = EncodeHeaderWords(name, name_length);
-  } else if (std::all_of(name.begin(), name.end(),
-                         [](char c) { return c == ' ' || IsAtext(static_cast<unsigned char>(c)); })) {
+  } else if (std::all_of(name.begin(), name.end(), [](char c) {
+               return c == ' ' || IsAtext(static_cast<unsigned char>(c));
+             })) {
     phrase = std::string(name);
   } else {
     phrase = "\"";
@@ -424,7 +436,8 @@ Result<std::string> FormatMailbox(const Mailbox& box, std::string_view field, si
   }
   // The address goes on a line of its own when the name's last line is full.
   size_t fold = phrase.rfind("\r\n");
-  size_t last_line = fold == std::string::npos ? name_length + 2 + phrase.size() : phrase.size() - fold - 2;
+  size_t last_line =
+      fold == std::string::npos ? name_length + 2 + phrase.size() : phrase.size() - fold - 2;
   if (last_line + box.address.size() + 3 > kMaxLine) return phrase + "\r\n <" + box.address + ">";
   return phrase + " <" + box.address + ">";
 }
@@ -435,10 +448,23 @@ bool IsFieldName(std::string_view name) {
   });
 }
 
-constexpr std::string_view kReservedHeaders[] = {
-    "from", "to", "cc", "bcc", "subject", "date", "message-id", "mime-version", "content-type",
-    "content-transfer-encoding", "list-unsubscribe", "list-unsubscribe-post", "reply-to",
-    "dkim-signature", "sender", "return-path", "received"};
+constexpr std::string_view kReservedHeaders[] = {"from",
+                                                 "to",
+                                                 "cc",
+                                                 "bcc",
+                                                 "subject",
+                                                 "date",
+                                                 "message-id",
+                                                 "mime-version",
+                                                 "content-type",
+                                                 "content-transfer-encoding",
+                                                 "list-unsubscribe",
+                                                 "list-unsubscribe-post",
+                                                 "reply-to",
+                                                 "dkim-signature",
+                                                 "sender",
+                                                 "return-path",
+                                                 "received"};
 
 void AddHeader(std::string* out, std::string_view name, std::string_view value) {
   *out += name;
@@ -451,11 +477,13 @@ Status ValidateUnsubscribeUrl(std::string_view url) {
   if (url.substr(0, 8) != "https://" || url.size() <= 8) {
     return InvalidArgument("list_unsubscribe_url must be an https URL (RFC 8058)");
   }
-  if (url.size() > 900) return InvalidArgument("list_unsubscribe_url is longer than 900 characters");
+  if (url.size() > 900)
+    return InvalidArgument("list_unsubscribe_url is longer than 900 characters");
   for (char c : url) {
     unsigned char u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"') {
-      return InvalidArgument("list_unsubscribe_url contains a character URLs may not carry unescaped");
+      return InvalidArgument(
+          "list_unsubscribe_url contains a character URLs may not carry unescaped");
     }
   }
   return Status::Ok();
@@ -465,11 +493,13 @@ Status ValidateUnsubscribeUrl(std::string_view url) {
 
 Result<ComposedEmail> ComposeEmail(const EmailMessage& message, const ComposeOptions& options) {
   RETURN_IF_ERROR(CheckHeaderText(message.subject, "subject"));
-  for (const auto& [field, body] : {std::pair<std::string_view, const std::string*>{"text_body", &message.text_body},
-                                    {"html_body", &message.html_body}}) {
+  for (const auto& [field, body] :
+       {std::pair<std::string_view, const std::string*>{"text_body", &message.text_body},
+        {"html_body", &message.html_body}}) {
     size_t bad = 0;
     if (!IsValidUtf8(*body, &bad)) {
-      return InvalidArgument(std::string(field) + " is not valid UTF-8 (byte " + std::to_string(bad) + ")");
+      return InvalidArgument(std::string(field) + " is not valid UTF-8 (byte " +
+                             std::to_string(bad) + ")");
     }
   }
   if (message.text_body.empty() && message.html_body.empty()) {
@@ -483,7 +513,8 @@ Result<ComposedEmail> ComposeEmail(const EmailMessage& message, const ComposeOpt
     ASSIGN_OR_RETURN(reply_to, FormatMailbox(*message.reply_to, "reply_to", 8));
   }
   std::string id_domain = options.message_id_domain;
-  if (id_domain.empty()) id_domain = message.from.address.substr(message.from.address.rfind('@') + 1);
+  if (id_domain.empty())
+    id_domain = message.from.address.substr(message.from.address.rfind('@') + 1);
   RETURN_IF_ERROR(ValidateDomain(id_domain, "message_id_domain"));
 
   std::string list_unsubscribe;
@@ -505,7 +536,8 @@ Result<ComposedEmail> ComposeEmail(const EmailMessage& message, const ComposeOpt
     }
     std::string lower = AsciiLower(name);
     for (std::string_view reserved : kReservedHeaders) {
-      if (lower == reserved) return InvalidArgument("extra header '" + name + "' is written by Patron itself");
+      if (lower == reserved)
+        return InvalidArgument("extra header '" + name + "' is written by Patron itself");
     }
     RETURN_IF_ERROR(CheckHeaderText(value, "extra header " + name));
     extra.emplace_back(name, EncodeHeaderWords(internal::TrimWsp(value), name.size()));
@@ -541,11 +573,13 @@ Result<ComposedEmail> ComposeEmail(const EmailMessage& message, const ComposeOpt
   bool has_text = !message.text_body.empty();
   bool has_html = !message.html_body.empty();
   if (has_text && has_html) {
-    std::string boundary = "=_patron_" + internal::RandomHex(12);  // "=_" never occurs in QP or base64
+    std::string boundary =
+        "=_patron_" + internal::RandomHex(12);  // "=_" never occurs in QP or base64
     AddHeader(&out, "Content-Type", "multipart/alternative;\r\n boundary=\"" + boundary + "\"");
     out += "\r\nThis is a multi-part message in MIME format.\r\n";
-    for (const auto& [type, text] : {std::pair<std::string_view, const std::string*>{"text/plain", &message.text_body},
-                                     {"text/html", &message.html_body}}) {
+    for (const auto& [type, text] :
+         {std::pair<std::string_view, const std::string*>{"text/plain", &message.text_body},
+          {"text/html", &message.html_body}}) {
       EncodedBody body = EncodeBody(*text);
       out += "\r\n--" + boundary + "\r\n";
       write_part_headers(type, body);

@@ -2,11 +2,10 @@
 // configuration, and delivery receipts.
 #include <curl/curl.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <unordered_set>
 
 #include "deliver/deliver.h"
@@ -41,7 +40,8 @@ std::vector<char32_t> CodePoints(std::string_view s) {
       cp = c & 0x07;
       n = 4;
     }
-    for (size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    for (size_t k = 1; k < n && i + k < s.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
     out.push_back(cp);
     i += n;
   }
@@ -51,9 +51,9 @@ std::vector<char32_t> CodePoints(std::string_view s) {
 const std::unordered_set<char32_t>& GsmBasic() {
   static const auto* set = [] {
     auto* s = new std::unordered_set<char32_t>();
-    for (char32_t cp : CodePoints(
-             "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-             "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")) {
+    for (char32_t cp :
+         CodePoints("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+                    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")) {
       s->insert(cp);
     }
     return s;
@@ -93,7 +93,8 @@ SmsSegments CountSmsSegments(std::string_view text) {
   std::vector<char32_t> cps = CodePoints(text);
   const auto& basic = GsmBasic();
   const auto& ext = GsmExtension();
-  bool gsm = std::all_of(cps.begin(), cps.end(), [&](char32_t c) { return basic.count(c) || ext.count(c); });
+  bool gsm = std::all_of(cps.begin(), cps.end(),
+                         [&](char32_t c) { return basic.count(c) || ext.count(c); });
   std::vector<int> widths;
   widths.reserve(cps.size());
   SmsSegments out;
@@ -111,9 +112,12 @@ SmsSegments CountSmsSegments(std::string_view text) {
 
 std::string_view SmsReceiptStatusName(SmsReceiptStatus status) {
   switch (status) {
-    case SmsReceiptStatus::kDelivered: return "delivered";
-    case SmsReceiptStatus::kFailed: return "failed";
-    case SmsReceiptStatus::kPending: return "pending";
+    case SmsReceiptStatus::kDelivered:
+      return "delivered";
+    case SmsReceiptStatus::kFailed:
+      return "failed";
+    case SmsReceiptStatus::kPending:
+      return "pending";
   }
   return "unknown";
 }
@@ -132,11 +136,21 @@ std::string JsonEscape(std::string_view s) {
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20) {
           char buf[8];
@@ -176,7 +190,8 @@ std::string PercentDecode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
@@ -220,10 +235,13 @@ std::string Fill(std::string_view tmpl, const std::string_view (&values)[4], Esc
 std::string UnknownPlaceholder(std::string_view tmpl) {
   for (size_t pos = tmpl.find('{'); pos != std::string_view::npos; pos = tmpl.find('{', pos + 1)) {
     size_t end = pos + 1;
-    while (end < tmpl.size() && (std::islower(static_cast<unsigned char>(tmpl[end])) || tmpl[end] == '_')) ++end;
+    while (end < tmpl.size() &&
+           (std::islower(static_cast<unsigned char>(tmpl[end])) || tmpl[end] == '_'))
+      ++end;
     if (end == pos + 1 || end >= tmpl.size() || tmpl[end] != '}') continue;
     std::string_view word = tmpl.substr(pos, end - pos + 1);
-    if (std::find(std::begin(kPlaceholders), std::end(kPlaceholders), word) == std::end(kPlaceholders)) {
+    if (std::find(std::begin(kPlaceholders), std::end(kPlaceholders), word) ==
+        std::end(kPlaceholders)) {
       return std::string(word);
     }
   }
@@ -288,56 +306,69 @@ Result<std::unique_ptr<SmsGateway>> SmsGateway::Create(const SmsGatewayConfig& c
                              " (known: {to} {text} {sender} {reference})");
     }
   }
-  if (config.success_statuses.empty()) return InvalidArgument("sms gateway success_statuses is empty");
+  if (config.success_statuses.empty())
+    return InvalidArgument("sms gateway success_statuses is empty");
   if (!config.message_id_pointer.empty() && config.message_id_pointer[0] != '/') {
-    return InvalidArgument("sms gateway message_id_pointer must be a JSON pointer starting with '/'");
+    return InvalidArgument(
+        "sms gateway message_id_pointer must be a JSON pointer starting with '/'");
   }
   try {
-    if (!config.message_id_pointer.empty()) nlohmann::json::json_pointer check(config.message_id_pointer);
+    if (!config.message_id_pointer.empty())
+      nlohmann::json::json_pointer check(config.message_id_pointer);
   } catch (const nlohmann::json::exception&) {
-    return InvalidArgument("sms gateway message_id_pointer '" + config.message_id_pointer + "' is not a JSON pointer");
+    return InvalidArgument("sms gateway message_id_pointer '" + config.message_id_pointer +
+                           "' is not a JSON pointer");
   }
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   bool has_content_type = false;
   for (const auto& [name, value] : config.headers) {
-    if (name.find_first_of(":\r\n") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
+    if (name.find_first_of(":\r\n") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
       return InvalidArgument("sms gateway header '" + name + "' has a colon or line break");
     }
     if (AsciiLower(name) == "content-type") has_content_type = true;
     impl->headers = curl_slist_append(impl->headers, (name + ": " + value).c_str());
   }
   if (!has_content_type && config.method == "POST") {
-    impl->headers = curl_slist_append(impl->headers, config.body_format == SmsBodyFormat::kJson
-                                                         ? "Content-Type: application/json; charset=utf-8"
-                                                         : "Content-Type: application/x-www-form-urlencoded");
+    impl->headers =
+        curl_slist_append(impl->headers, config.body_format == SmsBodyFormat::kJson
+                                             ? "Content-Type: application/json; charset=utf-8"
+                                             : "Content-Type: application/x-www-form-urlencoded");
   }
   impl->headers = curl_slist_append(impl->headers, "Expect:");
   return std::unique_ptr<SmsGateway>(new SmsGateway(std::move(impl)));
 }
 
-std::string SmsGateway::RenderBody(std::string_view to, std::string_view text, std::string_view reference) const {
+std::string SmsGateway::RenderBody(std::string_view to, std::string_view text,
+                                   std::string_view reference) const {
   const std::string_view values[4] = {to, text, impl_->config.sender, reference};
   if (impl_->config.body_format == SmsBodyFormat::kJson) {
     return Fill(impl_->config.body_template, values, JsonEscape);
   }
-  return Fill(impl_->config.body_template, values, [](std::string_view v) { return PercentEncode(v, true); });
+  return Fill(impl_->config.body_template, values,
+              [](std::string_view v) { return PercentEncode(v, true); });
 }
 
-std::string SmsGateway::RenderUrl(std::string_view to, std::string_view text, std::string_view reference) const {
+std::string SmsGateway::RenderUrl(std::string_view to, std::string_view text,
+                                  std::string_view reference) const {
   const std::string_view values[4] = {to, text, impl_->config.sender, reference};
-  return Fill(impl_->config.url, values, [](std::string_view v) { return PercentEncode(v, false); });
+  return Fill(impl_->config.url, values,
+              [](std::string_view v) { return PercentEncode(v, false); });
 }
 
-SmsOutcome SmsGateway::Send(std::string_view to, std::string_view text, std::string_view reference) {
+SmsOutcome SmsGateway::Send(std::string_view to, std::string_view text,
+                            std::string_view reference) {
   auto started = std::chrono::steady_clock::now();
   SmsOutcome out;
   auto finish = [&]() {
-    out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
     return out;
   };
   bool e164 = to.size() >= 9 && to.size() <= 16 && to[0] == '+' &&
-              std::all_of(to.begin() + 1, to.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+              std::all_of(to.begin() + 1, to.end(),
+                          [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
   if (!e164) {
     out.kind = DeliveryKind::kPermanentFailure;
     out.error = "the number is not in E.164 form (+ and 8 to 15 digits)";
@@ -383,8 +414,8 @@ SmsOutcome SmsGateway::Send(std::string_view to, std::string_view text, std::str
     return finish();
   }
   out.http_status = static_cast<int>(status);
-  bool success = std::find(config.success_statuses.begin(), config.success_statuses.end(), out.http_status) !=
-                 config.success_statuses.end();
+  bool success = std::find(config.success_statuses.begin(), config.success_statuses.end(),
+                           out.http_status) != config.success_statuses.end();
   if (success) {
     out.kind = DeliveryKind::kAccepted;
     if (!config.message_id_pointer.empty()) {
@@ -454,16 +485,18 @@ Result<SmsReceipt> ParseDeliveryReceipt(const SmsReceiptConfig& config, std::str
   receipt.reference = get(config.reference_field).value_or("");
   receipt.provider_id = get(config.provider_id_field).value_or("");
   if (receipt.reference.empty() && receipt.provider_id.empty()) {
-    return InvalidArgument("the receipt has neither a reference (" + config.reference_field + ") nor an id (" +
-                           config.provider_id_field + ")");
+    return InvalidArgument("the receipt has neither a reference (" + config.reference_field +
+                           ") nor an id (" + config.provider_id_field + ")");
   }
   auto status = get(config.status_field);
-  if (!status || status->empty()) return InvalidArgument("the receipt has no status (" + config.status_field + ")");
+  if (!status || status->empty())
+    return InvalidArgument("the receipt has no status (" + config.status_field + ")");
   receipt.provider_status = *status;
   receipt.reason = get(config.error_field).value_or("");
   std::string lower = AsciiLower(*status);
   auto matches = [&](const std::vector<std::string>& values) {
-    return std::any_of(values.begin(), values.end(), [&](const std::string& v) { return AsciiLower(v) == lower; });
+    return std::any_of(values.begin(), values.end(),
+                       [&](const std::string& v) { return AsciiLower(v) == lower; });
   };
   if (matches(config.delivered_values)) {
     receipt.status = SmsReceiptStatus::kDelivered;

@@ -25,18 +25,24 @@ void EnsureCurl() {
 
 std::string_view DeliveryKindName(DeliveryKind kind) {
   switch (kind) {
-    case DeliveryKind::kAccepted: return "accepted";
-    case DeliveryKind::kTransientFailure: return "transient_failure";
-    case DeliveryKind::kPermanentFailure: return "permanent_failure";
+    case DeliveryKind::kAccepted:
+      return "accepted";
+    case DeliveryKind::kTransientFailure:
+      return "transient_failure";
+    case DeliveryKind::kPermanentFailure:
+      return "permanent_failure";
   }
   return "unknown";
 }
 
 std::string_view BounceKindName(BounceKind kind) {
   switch (kind) {
-    case BounceKind::kNone: return "none";
-    case BounceKind::kSoft: return "soft";
-    case BounceKind::kHard: return "hard";
+    case BounceKind::kNone:
+      return "none";
+    case BounceKind::kSoft:
+      return "soft";
+    case BounceKind::kHard:
+      return "hard";
   }
   return "unknown";
 }
@@ -55,7 +61,8 @@ std::string LeadingEnhancedCode(std::string_view text) {
   size_t i = 0;
   auto digits = [&](size_t max) {
     size_t start = i;
-    while (i < text.size() && i - start < max && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && i - start < max && std::isdigit(static_cast<unsigned char>(text[i])))
+      ++i;
     return i > start;
   };
   if (text.empty() || (text[0] != '2' && text[0] != '4' && text[0] != '5')) return "";
@@ -78,15 +85,15 @@ BounceKind ClassifyBounce(int code, std::string_view enhanced, std::string_view 
   if (klass == 4) return BounceKind::kSoft;
   std::string lower = AsciiLower(text);
   // A full mailbox or a temporary condition is soft whatever the code says.
-  if (Contains(lower, {"mailbox full", "mailbox is full", "quota", "insufficient storage", "try again later",
-                       "temporarily", "greylist"})) {
+  if (Contains(lower, {"mailbox full", "mailbox is full", "quota", "insufficient storage",
+                       "try again later", "temporarily", "greylist"})) {
     return BounceKind::kSoft;
   }
-  bool says_unknown = Contains(lower, {"user unknown", "unknown user", "no such user", "does not exist",
-                                       "recipient address rejected", "invalid recipient", "no mailbox",
-                                       "mailbox not found", "unknown recipient", "no such recipient",
-                                       "address rejected", "account disabled", "mailbox disabled",
-                                       "not a valid mailbox", "user not found"});
+  bool says_unknown = Contains(
+      lower, {"user unknown", "unknown user", "no such user", "does not exist",
+              "recipient address rejected", "invalid recipient", "no mailbox", "mailbox not found",
+              "unknown recipient", "no such recipient", "address rejected", "account disabled",
+              "mailbox disabled", "not a valid mailbox", "user not found"});
   if (!enhanced.empty()) {
     std::string_view rest = enhanced.substr(2);  // "1.1"
     std::string_view subject = rest.substr(0, rest.find('.'));
@@ -124,7 +131,8 @@ class TokenBucket {
       std::lock_guard lock(mutex_);
       auto now = std::chrono::steady_clock::now();
       if (started_) {
-        tokens_ = std::min<double>(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+        tokens_ = std::min<double>(
+            burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
       }
       started_ = true;
       last_ = now;
@@ -157,13 +165,20 @@ struct Transcript {
 
   void OnCommand(std::string_view line) {
     std::string verb = AsciiLower(line.substr(0, line.find_first_of(" \r\n")));
-    if (verb == "ehlo" || verb == "helo") stage = "ehlo";
-    else if (verb == "starttls") stage = "starttls";
-    else if (verb == "auth") stage = "auth";
-    else if (verb == "mail") stage = "mail";
-    else if (verb == "rcpt") stage = "rcpt";
-    else if (verb == "data") stage = "data";
-    else if (verb == "quit") closing = true;
+    if (verb == "ehlo" || verb == "helo")
+      stage = "ehlo";
+    else if (verb == "starttls")
+      stage = "starttls";
+    else if (verb == "auth")
+      stage = "auth";
+    else if (verb == "mail")
+      stage = "mail";
+    else if (verb == "rcpt")
+      stage = "rcpt";
+    else if (verb == "data")
+      stage = "data";
+    else if (verb == "quit")
+      closing = true;
   }
 
   void OnReplyBytes(std::string_view bytes) {
@@ -233,7 +248,8 @@ int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
 }  // namespace
 
 struct SmtpSender::Impl {
-  explicit Impl(const SmtpServerConfig& c) : config(c), bucket(c.max_messages_per_second, c.rate_burst) {}
+  explicit Impl(const SmtpServerConfig& c)
+      : config(c), bucket(c.max_messages_per_second, c.rate_burst) {}
 
   SmtpServerConfig config;
   std::string url;
@@ -246,7 +262,9 @@ struct SmtpSender::Impl {
 
   Connection* Checkout() {
     std::unique_lock lock(mutex);
-    freed.wait(lock, [&] { return !idle.empty() || static_cast<int>(all.size()) < config.max_connections; });
+    freed.wait(lock, [&] {
+      return !idle.empty() || static_cast<int>(all.size()) < config.max_connections;
+    });
     if (!idle.empty()) {
       Connection* c = idle.back();
       idle.pop_back();
@@ -283,10 +301,16 @@ struct SmtpSender::Impl {
     curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, OnDebug);
     curl_easy_setopt(e, CURLOPT_DEBUGDATA, &c->transcript);
     switch (config.tls) {
-      case SmtpTls::kNone: curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_NONE)); break;
-      case SmtpTls::kStartTlsIfOffered: curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY)); break;
+      case SmtpTls::kNone:
+        curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_NONE));
+        break;
+      case SmtpTls::kStartTlsIfOffered:
+        curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+        break;
       case SmtpTls::kStartTlsRequired:
-      case SmtpTls::kImplicit: curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL)); break;
+      case SmtpTls::kImplicit:
+        curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+        break;
     }
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, config.verify_peer ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, config.verify_peer ? 2L : 0L);
@@ -309,11 +333,13 @@ Result<std::unique_ptr<SmtpSender>> SmtpSender::Create(const SmtpServerConfig& c
   if (config.host.empty() || config.host.find_first_of("/ \r\n@") != std::string::npos) {
     return InvalidArgument("smtp host '" + config.host + "' is not a host name or address");
   }
-  if (config.port <= 0 || config.port > 65535) return InvalidArgument("smtp port must be 1 to 65535");
+  if (config.port <= 0 || config.port > 65535)
+    return InvalidArgument("smtp port must be 1 to 65535");
   if (config.max_connections < 1 || config.max_connections > 256) {
     return InvalidArgument("smtp max_connections must be 1 to 256");
   }
-  if (config.max_messages_per_second < 0) return InvalidArgument("smtp max_messages_per_second is negative");
+  if (config.max_messages_per_second < 0)
+    return InvalidArgument("smtp max_messages_per_second is negative");
   if (config.timeout.count() <= 0) return InvalidArgument("smtp timeout must be positive");
   if (!config.helo_name.empty() &&
       !std::all_of(config.helo_name.begin(), config.helo_name.end(), [](char c) {
@@ -322,7 +348,8 @@ Result<std::unique_ptr<SmtpSender>> SmtpSender::Create(const SmtpServerConfig& c
     return InvalidArgument("smtp helo_name '" + config.helo_name + "' is not a host name");
   }
   auto impl = std::make_unique<Impl>(config);
-  std::string host = config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
+  std::string host =
+      config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
   impl->url = std::string(config.tls == SmtpTls::kImplicit ? "smtps://" : "smtp://") + host + ":" +
               std::to_string(config.port) + "/" + config.helo_name;  // the path is the EHLO name
   return std::unique_ptr<SmtpSender>(new SmtpSender(std::move(impl)));
@@ -332,7 +359,8 @@ DeliveryOutcome SmtpSender::Send(const OutgoingMail& mail) {
   auto started = std::chrono::steady_clock::now();
   DeliveryOutcome out;
   auto finish = [&]() -> DeliveryOutcome {
-    out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
     return out;
   };
   auto refuse = [&](std::string why) {
@@ -397,8 +425,9 @@ DeliveryOutcome SmtpSender::Send(const OutgoingMail& mail) {
   return finish();
 }
 
-void SmtpSender::SendAll(const std::function<std::optional<OutgoingMail>()>& next,
-                         const std::function<void(const OutgoingMail&, const DeliveryOutcome&)>& on_outcome) {
+void SmtpSender::SendAll(
+    const std::function<std::optional<OutgoingMail>()>& next,
+    const std::function<void(const OutgoingMail&, const DeliveryOutcome&)>& on_outcome) {
   auto worker = [&] {
     while (true) {
       std::optional<OutgoingMail> mail = next();

@@ -12,7 +12,8 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
       return false;
     }
   }
@@ -21,7 +22,8 @@ bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
 
 std::string HtmlUnescape(std::string_view s) {
   static constexpr std::pair<std::string_view, char> kEntities[] = {
-      {"&amp;", '&'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&#x27;", '\''}, {"&lt;", '<'}, {"&gt;", '>'}};
+      {"&amp;", '&'},   {"&quot;", '"'}, {"&#39;", '\''},
+      {"&#x27;", '\''}, {"&lt;", '<'},   {"&gt;", '>'}};
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     bool replaced = false;
@@ -44,11 +46,20 @@ std::string HtmlEscapeAttribute(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -72,9 +83,10 @@ size_t TagEnd(std::string_view html, size_t start) {
 
 }  // namespace
 
-std::string AddTracking(std::string_view html,
-                        const std::function<std::string(std::string_view url, int index)>& tracked_url,
-                        std::string_view open_pixel_url) {
+std::string AddTracking(
+    std::string_view html,
+    const std::function<std::string(std::string_view url, int index)>& tracked_url,
+    std::string_view open_pixel_url) {
   std::string out;
   out.reserve(html.size() + 1024);
   int index = 0;
@@ -132,7 +144,8 @@ std::string AddTracking(std::string_view html,
       value_end = tag.find(q, value_start);
     } else {
       value_end = value_start;
-      while (value_end < tag.size() && !IsSpace(tag[value_end]) && tag[value_end] != '>') ++value_end;
+      while (value_end < tag.size() && !IsSpace(tag[value_end]) && tag[value_end] != '>')
+        ++value_end;
     }
     if (value_end == std::string_view::npos) {
       out += tag;
@@ -156,9 +169,11 @@ std::string AddTracking(std::string_view html,
   }
   if (!open_pixel_url.empty()) {
     std::string pixel = "<img src=\"" + HtmlEscapeAttribute(open_pixel_url) +
-                        "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0;width:1px;height:1px\">";
+                        "\" width=\"1\" height=\"1\" alt=\"\" "
+                        "style=\"display:block;border:0;width:1px;height:1px\">";
     size_t body_end = std::string::npos;
-    for (size_t i = out.rfind('<'); i != std::string::npos; i = i == 0 ? std::string::npos : out.rfind('<', i - 1)) {
+    for (size_t i = out.rfind('<'); i != std::string::npos;
+         i = i == 0 ? std::string::npos : out.rfind('<', i - 1)) {
       if (StartsWithIgnoringCase(std::string_view(out).substr(i), "</body")) {
         body_end = i;
         break;

@@ -15,13 +15,14 @@
 namespace {
 
 [[noreturn]] void Fail(const char* what, const std::string& input) {
-  std::fprintf(stderr, "deliver_fuzz: invariant failed: %s\ninput (%zu bytes): %.2000s\n", what, input.size(),
-               input.c_str());
+  std::fprintf(stderr, "deliver_fuzz: invariant failed: %s\ninput (%zu bytes): %.2000s\n", what,
+               input.size(), input.c_str());
   std::abort();
 }
 
 void ExpectInvalidArgument(const patron::Status& s, const char* what, const std::string& input) {
-  if (!s.ok() && (s.code() != patron::StatusCode::kInvalidArgument || s.message().empty())) Fail(what, input);
+  if (!s.ok() && (s.code() != patron::StatusCode::kInvalidArgument || s.message().empty()))
+    Fail(what, input);
 }
 
 }  // namespace
@@ -34,22 +35,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ExpectInvalidArgument(decoded.status(), "DecodeHeaderWords error code", input);
   if (decoded.ok() && !patron::IsValidUtf8(*decoded)) Fail("decoded header is not UTF-8", input);
   ExpectInvalidArgument(ParseDsn(input).status(), "ParseDsn error code", input);
-  ExpectInvalidArgument(ParseDeliveryReceipt(SmsReceiptConfig(), input).status(), "receipt error code", input);
+  ExpectInvalidArgument(ParseDeliveryReceipt(SmsReceiptConfig(), input).status(),
+                        "receipt error code", input);
 
   int links = 0;
-  std::string tracked = AddTracking(input, [&](std::string_view, int i) {
-    if (i != links++) Fail("tracked link indexes are not consecutive", input);
-    return std::string("https://t.example/c");
-  }, "https://t.example/o");
+  std::string tracked = AddTracking(
+      input,
+      [&](std::string_view, int i) {
+        if (i != links++) Fail("tracked link indexes are not consecutive", input);
+        return std::string("https://t.example/c");
+      },
+      "https://t.example/o");
   if (tracked.size() < input.size()) Fail("tracking lost part of the html", input);
 
   if (!patron::IsValidUtf8(input)) return 0;
   (void)CountSmsSegments(input);
   if (input.find_first_of("\r\n") == std::string::npos) {
     std::string trimmed(patron::TrimAscii(input));
-    bool inner_ws_runs = trimmed.find("  ") != std::string::npos || trimmed.find('\t') != std::string::npos;
+    bool inner_ws_runs =
+        trimmed.find("  ") != std::string::npos || trimmed.find('\t') != std::string::npos;
     auto round = DecodeHeaderWords(EncodeHeaderWords(trimmed, 7));
-    if (!inner_ws_runs && (!round.ok() || *round != trimmed)) Fail("header words do not round-trip", input);
+    if (!inner_ws_runs && (!round.ok() || *round != trimmed))
+      Fail("header words do not round-trip", input);
   }
 
   EmailMessage m;
@@ -64,7 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string& out = composed->data;
   size_t line_start = 0;
   for (size_t i = 0; i < out.size(); ++i) {
-    if (out[i] == '\r' && (i + 1 >= out.size() || out[i + 1] != '\n')) Fail("bare CR in message", input);
+    if (out[i] == '\r' && (i + 1 >= out.size() || out[i + 1] != '\n'))
+      Fail("bare CR in message", input);
     if (out[i] == '\n') {
       if (i == 0 || out[i - 1] != '\r') Fail("bare LF in message", input);
       if (i - 1 - line_start > 998) Fail("line longer than 998", input);

@@ -45,7 +45,8 @@ std::string Verify(const std::string& message, const std::string& record) {
   TempDir dir;
   WriteFile(dir.path() / "m.eml", message);
   WriteFile(dir.path() / "record", record);
-  auto r = RunPython(dir.path(), kVerify, {(dir.path() / "m.eml").string(), (dir.path() / "record").string()});
+  auto r = RunPython(dir.path(), kVerify,
+                     {(dir.path() / "m.eml").string(), (dir.path() / "record").string()});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   return r.out;
 }
@@ -54,7 +55,9 @@ EmailMessage Campaign() {
   EmailMessage m;
   m.from = {"news@shop.example.com", "فروشگاه نمونه"};
   m.to = {"sara@example.org", "Sara Rezaei"};
-  m.subject = "تخفیف ویژهٔ نوروز — ۲۰٪ روی همهٔ گوشی‌ها و لوازم جانبی، فقط تا پایان هفته";
+  m.subject =
+      "تخفیف ویژهٔ نوروز — ۲۰٪ روی همهٔ گوشی‌ها و لوازم جانبی، فقط تا پایان "
+      "هفته";
   m.text_body = "سلام سارا،\n\n  Two  spaces   and trailing tabs\t\t\n\n\n";
   m.html_body = "<html dir=\"rtl\"><body><p>سلام</p></body></html>";
   m.list_unsubscribe_url = "https://shop.example.com/u/abc";
@@ -64,19 +67,23 @@ EmailMessage Campaign() {
 }
 
 TEST(Dkim, RsaSha256SignatureVerifiesWithDkimpy) {
-  auto signer = DkimSigner::Create({DkimAlgorithm::kRsaSha256, "shop.example.com", "patron2026", NewRsaPem(2048)});
+  auto signer = DkimSigner::Create(
+      {DkimAlgorithm::kRsaSha256, "shop.example.com", "patron2026", NewRsaPem(2048)});
   ASSERT_TRUE(signer.ok()) << signer.status().ToString();
   ComposeOptions options;
   options.dkim = &*signer;
   auto composed = ComposeEmail(Campaign(), options);
   ASSERT_TRUE(composed.ok()) << composed.status().ToString();
-  ASSERT_EQ(composed->data.rfind("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=shop.example.com;", 0), 0u);
+  ASSERT_EQ(composed->data.rfind(
+                "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=shop.example.com;", 0),
+            0u);
   std::string record = signer->DnsRecord();
   EXPECT_EQ(record.rfind("v=DKIM1; k=rsa; p=MII", 0), 0u) << record;
   EXPECT_EQ(Verify(composed->data, record), "verified patron2026._domainkey.shop.example.com.\n");
   // Every header RFC 8058 needs signed is in h=.
   std::string sig = composed->data.substr(0, composed->data.find("\r\nDate:"));
-  EXPECT_NE(sig.find("h=from:to:subject:date:message-id:mime-version:content-type:list-unsubscribe:list-unsubscribe-post;"),
+  EXPECT_NE(sig.find("h=from:to:subject:date:message-id:mime-version:content-type:list-unsubscribe:"
+                     "list-unsubscribe-post;"),
             std::string::npos)
       << sig;
 
@@ -92,7 +99,8 @@ TEST(Dkim, RsaSha256SignatureVerifiesWithDkimpy) {
 
 TEST(Dkim, Ed25519Sha256SignatureVerifiesWithDkimpy) {
   std::string seed = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=";  // base64 of 32 bytes
-  auto signer = DkimSigner::Create({DkimAlgorithm::kEd25519Sha256, "shop.example.com", "ed1", seed});
+  auto signer =
+      DkimSigner::Create({DkimAlgorithm::kEd25519Sha256, "shop.example.com", "ed1", seed});
   ASSERT_TRUE(signer.ok()) << signer.status().ToString();
   ComposeOptions options;
   options.dkim = &*signer;
@@ -111,13 +119,16 @@ TEST(Dkim, Ed25519Sha256SignatureVerifiesWithDkimpy) {
 }
 
 TEST(Dkim, RefusesUnusableKeysWithAReason) {
-  auto bad_pem = DkimSigner::Create({DkimAlgorithm::kRsaSha256, "shop.example.com", "s", "not a key"});
+  auto bad_pem =
+      DkimSigner::Create({DkimAlgorithm::kRsaSha256, "shop.example.com", "s", "not a key"});
   ASSERT_FALSE(bad_pem.ok());
   EXPECT_NE(bad_pem.status().message().find("not a PEM private key"), std::string::npos);
-  auto short_key = DkimSigner::Create({DkimAlgorithm::kRsaSha256, "shop.example.com", "s", NewRsaPem(512)});
+  auto short_key =
+      DkimSigner::Create({DkimAlgorithm::kRsaSha256, "shop.example.com", "s", NewRsaPem(512)});
   ASSERT_FALSE(short_key.ok());
   EXPECT_NE(short_key.status().message().find("at least 1024"), std::string::npos);
-  auto bad_ed = DkimSigner::Create({DkimAlgorithm::kEd25519Sha256, "shop.example.com", "s", "AAAA"});
+  auto bad_ed =
+      DkimSigner::Create({DkimAlgorithm::kEd25519Sha256, "shop.example.com", "s", "AAAA"});
   ASSERT_FALSE(bad_ed.ok());
   EXPECT_NE(bad_ed.status().message().find("32-byte seed"), std::string::npos);
   auto bad_domain = DkimSigner::Create({DkimAlgorithm::kEd25519Sha256, "shop example", "s",

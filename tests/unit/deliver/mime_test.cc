@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <set>
 
 #include "deliver/deliver.h"
@@ -17,9 +16,12 @@ using testing::RunPython;
 using testing::TempDir;
 using testing::WriteFile;
 
-const char* kPersianSubject = "تخفیف ویژهٔ نوروز برای شما، سارا رضایی — فقط تا پایان هفته! ۲۰٪ روی همهٔ گوشی‌ها";
+const char* kPersianSubject =
+    "تخفیف ویژهٔ نوروز برای شما، سارا رضایی — فقط تا پایان هفته! ۲۰٪ روی همهٔ "
+    "گوشی‌ها";
 const char* kPersianText =
-    "سلام سارا،\n\nبه مناسبت نوروز، ۲۰٪ تخفیف روی همهٔ گوشی‌ها و لوازم جانبی داریم.\nبا احترام،\nفروشگاه\n";
+    "سلام سارا،\n\nبه مناسبت نوروز، ۲۰٪ تخفیف روی همهٔ گوشی‌ها و لوازم جانبی داریم.\nبا "
+    "احترام،\nفروشگاه\n";
 const char* kHtml =
     "<!doctype html><html lang=\"fa\" dir=\"rtl\"><body><p>سلام سارا،</p>"
     "<p><a href=\"https://shop.example.com/r/abc\">خرید</a></p></body></html>\n";
@@ -33,7 +35,8 @@ EmailMessage PersianMessage() {
   m.text_body = kPersianText;
   m.html_body = kHtml;
   m.extra_headers = {{"X-Patron-Campaign", "42"}, {"X-Patron-Note", "کمپین نوروز"}};
-  m.list_unsubscribe_url = "https://shop.example.com/u/" + SignToken(std::string(32, 'k'), "c42:p7");
+  m.list_unsubscribe_url =
+      "https://shop.example.com/u/" + SignToken(std::string(32, 'k'), "c42:p7");
   m.list_unsubscribe_mailto = "unsubscribe@shop.example.com";
   return m;
 }
@@ -102,7 +105,8 @@ TEST(Compose, PersianMessageReadsBackExactlyInAMailReader) {
   EXPECT_EQ(parsed["headers"]["x-patron-note"], "کمپین نوروز");
   EXPECT_EQ(parsed["headers"]["list-unsubscribe-post"], "List-Unsubscribe=One-Click");
   std::string lu = parsed["headers"]["list-unsubscribe"];
-  EXPECT_EQ(lu, "<" + PersianMessage().list_unsubscribe_url + ">, <mailto:unsubscribe@shop.example.com>");
+  EXPECT_EQ(
+      lu, "<" + PersianMessage().list_unsubscribe_url + ">, <mailto:unsubscribe@shop.example.com>");
 
   ASSERT_EQ(parsed["parts"].size(), 2u);
   EXPECT_EQ(parsed["parts"][0]["type"], "text/plain");
@@ -129,7 +133,8 @@ TEST(Compose, PersianMessageReadsBackExactlyInAMailReader) {
   }
   // Every encoded-word is at most 75 characters and decodes to whole characters.
   int words = 0;
-  for (size_t at = data.find("=?UTF-8?B?"); at != std::string::npos; at = data.find("=?UTF-8?B?", at + 1)) {
+  for (size_t at = data.find("=?UTF-8?B?"); at != std::string::npos;
+       at = data.find("=?UTF-8?B?", at + 1)) {
     ++words;
     std::string word = data.substr(at, data.find("?=", at + 10) + 2 - at);
     EXPECT_LE(word.size(), 75u);
@@ -246,9 +251,12 @@ TEST(Compose, RefusesHeaderInjectionAndBadInputNamingTheField) {
 TEST(Compose, EncodedWordsRoundTripAcrossCharacterBoundaries) {
   // Mixed scripts, 4-byte emoji and long runs: every split stays on a character boundary.
   std::vector<std::string> samples = {
-      "سلام", "مرحبا بكم في متجرنا — عرض خاص لفترة محدودة فقط، لا تفوّتوا الفرصة",
-      std::string(200, 'a') + "é", "🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁",
-      "Ärligt talat: =?UTF-8?B?not-a-word?= stays literal", std::string(2000, 'z') + " end"};
+      "سلام",
+      "مرحبا بكم في متجرنا — عرض خاص لفترة محدودة فقط، لا تفوّتوا الفرصة",
+      std::string(200, 'a') + "é",
+      "🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁🎉🎁",
+      "Ärligt talat: =?UTF-8?B?not-a-word?= stays literal",
+      std::string(2000, 'z') + " end"};
   for (const std::string& s : samples) {
     std::string encoded = EncodeHeaderWords(s, 7);
     auto decoded = DecodeHeaderWords(encoded);
@@ -272,9 +280,11 @@ TEST(Compose, QuotedPrintableKeepsLinesShortAndDecodesBack) {
   for (const std::string& line : Lines(qp)) EXPECT_LE(line.size(), 76u);
   TempDir dir;
   WriteFile(dir.path() / "qp", qp);
-  auto r = RunPython(dir.path(),
-                     "import quopri,sys\nsys.stdout.buffer.write(quopri.decodestring(open(sys.argv[1],'rb').read()))",
-                     {(dir.path() / "qp").string()});
+  auto r = RunPython(
+      dir.path(),
+      "import "
+      "quopri,sys\nsys.stdout.buffer.write(quopri.decodestring(open(sys.argv[1],'rb').read()))",
+      {(dir.path() / "qp").string()});
   ASSERT_EQ(r.exit_code, 0);
   std::string expected;
   for (char c : text) expected += c == '\n' ? std::string("\r\n") : std::string(1, c);
@@ -292,7 +302,8 @@ TEST(Tokens, SignedTokensVerifyAndRejectTampering) {
   std::string other = SignToken(key, "campaign=42&person=8");
   std::string forged = token.substr(0, token.find('.')) + other.substr(other.find('.'));
   EXPECT_EQ(VerifyToken(key, forged).status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(VerifyToken(std::string(32, 'x'), token).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(VerifyToken(std::string(32, 'x'), token).status().code(),
+            StatusCode::kPermissionDenied);
   EXPECT_EQ(VerifyToken(key, "garbage").status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -327,7 +338,8 @@ TEST(Tracking, LinksAreRewrittenAndThePixelAdded) {
       "<a href=https://shop.example.com/c title=\"a > b\">c</a> "
       "<a href=\"mailto:support@shop.example.com\">mail</a> "
       "<a href=\"#top\">top</a> <abbr title=\"href=https://x.example\">x</abbr> "
-      "<a data-href=\"https://no.example\" href=\"https://shop.example.com/u/TOKEN\">unsubscribe</a>"
+      "<a data-href=\"https://no.example\" "
+      "href=\"https://shop.example.com/u/TOKEN\">unsubscribe</a>"
       "</BODY></html>";
   std::vector<std::string> seen;
   std::string out = AddTracking(
@@ -338,23 +350,29 @@ TEST(Tracking, LinksAreRewrittenAndThePixelAdded) {
         return "https://t.example.com/c/" + std::to_string(index) + "?sig=a&b=\"";
       },
       "https://t.example.com/o/abc?x=1&y=2");
-  EXPECT_EQ(seen, (std::vector<std::string>{"https://shop.example.com/p?id=1&c=2", "http://shop.example.com/b",
-                                            "https://shop.example.com/c", "https://shop.example.com/u/TOKEN"}));
-  EXPECT_EQ(out,
-            "<html dir=\"rtl\"><body>"
-            "<a href=\"https://t.example.com/c/0?sig=a&amp;b=&quot;\">گوشی</a> "
-            "<A class='x' HREF='https://t.example.com/c/1?sig=a&amp;b=&quot;'>b</A> "
-            "<a href=\"https://t.example.com/c/2?sig=a&amp;b=&quot;\" title=\"a > b\">c</a> "
-            "<a href=\"mailto:support@shop.example.com\">mail</a> "
-            "<a href=\"#top\">top</a> <abbr title=\"href=https://x.example\">x</abbr> "
-            "<a data-href=\"https://no.example\" href=\"https://shop.example.com/u/TOKEN\">unsubscribe</a>"
-            "<img src=\"https://t.example.com/o/abc?x=1&amp;y=2\" width=\"1\" height=\"1\" alt=\"\" "
-            "style=\"display:block;border:0;width:1px;height:1px\"></BODY></html>");
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "https://shop.example.com/p?id=1&c=2", "http://shop.example.com/b",
+                      "https://shop.example.com/c", "https://shop.example.com/u/TOKEN"}));
+  EXPECT_EQ(
+      out,
+      "<html dir=\"rtl\"><body>"
+      "<a href=\"https://t.example.com/c/0?sig=a&amp;b=&quot;\">گوشی</a> "
+      "<A class='x' HREF='https://t.example.com/c/1?sig=a&amp;b=&quot;'>b</A> "
+      "<a href=\"https://t.example.com/c/2?sig=a&amp;b=&quot;\" title=\"a > b\">c</a> "
+      "<a href=\"mailto:support@shop.example.com\">mail</a> "
+      "<a href=\"#top\">top</a> <abbr title=\"href=https://x.example\">x</abbr> "
+      "<a data-href=\"https://no.example\" "
+      "href=\"https://shop.example.com/u/TOKEN\">unsubscribe</a>"
+      "<img src=\"https://t.example.com/o/abc?x=1&amp;y=2\" width=\"1\" height=\"1\" alt=\"\" "
+      "style=\"display:block;border:0;width:1px;height:1px\"></BODY></html>");
   // Without a body element the pixel goes at the end; without a pixel URL nothing is added.
-  EXPECT_EQ(AddTracking("<p>x</p>", [](std::string_view, int) { return std::string(); }, "https://t/o"),
+  EXPECT_EQ(AddTracking(
+                "<p>x</p>", [](std::string_view, int) { return std::string(); }, "https://t/o"),
             "<p>x</p><img src=\"https://t/o\" width=\"1\" height=\"1\" alt=\"\" "
             "style=\"display:block;border:0;width:1px;height:1px\">");
-  EXPECT_EQ(AddTracking("<p>x</p>", [](std::string_view, int) { return std::string(); }, ""), "<p>x</p>");
+  EXPECT_EQ(AddTracking(
+                "<p>x</p>", [](std::string_view, int) { return std::string(); }, ""),
+            "<p>x</p>");
 }
 
 }  // namespace

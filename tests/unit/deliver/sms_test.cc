@@ -4,9 +4,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
-
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "deliver/deliver.h"
@@ -25,8 +24,13 @@ class FakeGateway {
 
   FakeGateway() {
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-      Request r{req.method, req.path, req.get_param_value("to"), req.get_param_value("text"), req.body,
-                req.get_header_value("Content-Type"), req.get_header_value("Authorization")};
+      Request r{req.method,
+                req.path,
+                req.get_param_value("to"),
+                req.get_param_value("text"),
+                req.body,
+                req.get_header_value("Content-Type"),
+                req.get_header_value("Authorization")};
       std::string to = r.query_to;
       if (to.empty() && !req.body.empty() && req.body[0] == '{') {
         auto doc = nlohmann::json::parse(req.body, nullptr, false);
@@ -38,7 +42,8 @@ class FakeGateway {
         requests_.push_back(r);
       }
       int status = to.size() >= 3 ? std::atoi(to.substr(to.size() - 3).c_str()) : 0;
-      if (status == 400 || status == 401 || status == 408 || status == 429 || status == 500 || status == 503) {
+      if (status == 400 || status == 401 || status == 408 || status == 429 || status == 500 ||
+          status == 503) {
         res.status = status;
         res.set_content(R"({"error":"refused"})", "application/json");
         return;
@@ -97,7 +102,8 @@ TEST(SmsGateway, JsonTemplateCarriesEscapedValuesAndTheProviderIdComesBack) {
   EXPECT_EQ(reqs[0].content_type, "application/json; charset=utf-8");
   EXPECT_EQ(reqs[0].authorization, "Bearer secret-token");
   EXPECT_EQ(reqs[0].body,
-            "{\"to\":\"+989121234567\",\"text\":\"سلام سارا، کد تخفیف شما: \\\"NOWRUZ\\\" \\\\ ۲۰٪\\nلغو: ۱۱\","
+            "{\"to\":\"+989121234567\",\"text\":\"سلام سارا، کد تخفیف شما: \\\"NOWRUZ\\\" \\\\ "
+            "۲۰٪\\nلغو: ۱۱\","
             "\"from\":\"Shop\",\"ref\":\"c42-p7\"}");
   auto doc = nlohmann::json::parse(reqs[0].body);
   EXPECT_EQ(doc["text"], kPersian);
@@ -206,7 +212,7 @@ TEST(SmsSegmentCount, CountedAsPhonesCountThem) {
       {std::string(152, 'a') + "€" + std::string(152, 'b'), SmsEncoding::kGsm7, 306, 3},
       {"سلام", SmsEncoding::kUcs2, 4, 1},
       {"مرحبا", SmsEncoding::kUcs2, 5, 1},
-      {"Hi 🎉", SmsEncoding::kUcs2, 5, 1},  // the emoji is a surrogate pair
+      {"Hi 🎉", SmsEncoding::kUcs2, 5, 1},      // the emoji is a surrogate pair
       {"Ça va? ç", SmsEncoding::kUcs2, 8, 1},  // lower-case ç is not in GSM 03.38
   };
   for (const Case& c : cases) {
@@ -235,13 +241,15 @@ TEST(SmsSegmentCount, CountedAsPhonesCountThem) {
 
 TEST(SmsReceipts, JsonAndFormReceiptsAreMapped) {
   SmsReceiptConfig config;
-  auto delivered = ParseDeliveryReceipt(config, R"({"id":"msg-1","ref":"c42-p7","status":"DELIVRD"})");
+  auto delivered =
+      ParseDeliveryReceipt(config, R"({"id":"msg-1","ref":"c42-p7","status":"DELIVRD"})");
   ASSERT_TRUE(delivered.ok()) << delivered.status().ToString();
   EXPECT_EQ(delivered->reference, "c42-p7");
   EXPECT_EQ(delivered->provider_id, "msg-1");
   EXPECT_EQ(delivered->status, SmsReceiptStatus::kDelivered);
 
-  auto failed = ParseDeliveryReceipt(config, R"({"id":17,"status":"undelivered","error":"absent subscriber"})");
+  auto failed = ParseDeliveryReceipt(
+      config, R"({"id":17,"status":"undelivered","error":"absent subscriber"})");
   ASSERT_TRUE(failed.ok());
   EXPECT_EQ(failed->provider_id, "17");
   EXPECT_EQ(failed->status, SmsReceiptStatus::kFailed);
@@ -252,7 +260,8 @@ TEST(SmsReceipts, JsonAndFormReceiptsAreMapped) {
   nested.provider_id_field = "/data/message_id";
   nested.status_field = "/data/state";
   nested.error_field = "/data/err/text";
-  auto n = ParseDeliveryReceipt(nested, R"({"data":{"client_ref":"r9","state":"sent","err":{"text":""}}})");
+  auto n = ParseDeliveryReceipt(nested,
+                                R"({"data":{"client_ref":"r9","state":"sent","err":{"text":""}}})");
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n->reference, "r9");
   EXPECT_EQ(n->status, SmsReceiptStatus::kPending);
@@ -262,7 +271,8 @@ TEST(SmsReceipts, JsonAndFormReceiptsAreMapped) {
   form.provider_id_field = "MessageSid";
   form.status_field = "MessageStatus";
   form.error_field = "ErrorCode";
-  auto f = ParseDeliveryReceipt(form, "MessageSid=SM123&MessageStatus=failed&ErrorCode=30003&ref=c1%2Bp2");
+  auto f = ParseDeliveryReceipt(
+      form, "MessageSid=SM123&MessageStatus=failed&ErrorCode=30003&ref=c1%2Bp2");
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_EQ(f->provider_id, "SM123");
   EXPECT_EQ(f->reference, "c1+p2");

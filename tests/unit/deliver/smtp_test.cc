@@ -2,11 +2,10 @@
 // aiosmtpd): every message arrives byte for byte, connections are reused,
 // replies become precise outcomes, the rate limit holds, STARTTLS works.
 #include <gtest/gtest.h>
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
-
 #include <set>
 
 #include "deliver/deliver.h"
@@ -34,7 +33,8 @@ OutgoingMail Mail(const std::string& to, const std::string& subject, int number)
   m.from = {"news@shop.example.com", "فروشگاه"};
   m.to = {to, "مشتری " + std::to_string(number)};
   m.subject = subject;
-  m.text_body = "سلام\n.a line that starts with a dot\n..and two\nشماره " + std::to_string(number) + "\n";
+  m.text_body =
+      "سلام\n.a line that starts with a dot\n..and two\nشماره " + std::to_string(number) + "\n";
   m.html_body = "<p dir=\"rtl\">سلام " + std::to_string(number) + "</p>";
   m.list_unsubscribe_url = "https://shop.example.com/u/" + std::to_string(number);
   m.extra_headers = {{"X-Patron-Message", std::to_string(number)}};
@@ -52,11 +52,13 @@ TEST(Smtp, EveryMessageArrivesExactlyOverReusedConnections) {
   ASSERT_TRUE(sender.ok()) << sender.status().ToString();
 
   std::vector<OutgoingMail> mails;
-  for (int i = 0; i < 60; ++i) mails.push_back(Mail("person" + std::to_string(i) + "@example.org", "پیشنهاد ویژه", i));
+  for (int i = 0; i < 60; ++i)
+    mails.push_back(Mail("person" + std::to_string(i) + "@example.org", "پیشنهاد ویژه", i));
   auto outcomes = (*sender)->SendMany(mails);
   ASSERT_EQ(outcomes.size(), mails.size());
   for (const auto& o : outcomes) {
-    EXPECT_EQ(o.kind, DeliveryKind::kAccepted) << o.smtp_code << " " << o.server_text << " " << o.error;
+    EXPECT_EQ(o.kind, DeliveryKind::kAccepted)
+        << o.smtp_code << " " << o.server_text << " " << o.error;
     EXPECT_EQ(o.smtp_code, 250);
     EXPECT_EQ(o.enhanced_code, "2.0.0");
     EXPECT_EQ(o.server_text.rfind("Ok: queued as ", 0), 0u) << o.server_text;
@@ -80,7 +82,8 @@ TEST(Smtp, EveryMessageArrivesExactlyOverReusedConnections) {
     EXPECT_EQ(received, sent.data) << "message to " << rcpt << " changed in transit";
     auto headers = testing::Headers(received);
     EXPECT_EQ(headers.find("x-patron-message")->second, std::to_string(sent.tag));
-    EXPECT_EQ(headers.find("list-unsubscribe")->second, "<https://shop.example.com/u/" + std::to_string(sent.tag) + ">");
+    EXPECT_EQ(headers.find("list-unsubscribe")->second,
+              "<https://shop.example.com/u/" + std::to_string(sent.tag) + ">");
     connections.insert(envelope["connection"].get<int>());
   }
   // Three pooled connections carried all sixty messages.
@@ -101,12 +104,14 @@ TEST(Smtp, RepliesBecomePreciseOutcomesAndTheConnectionRecovers) {
   EXPECT_EQ(unknown.kind, DeliveryKind::kPermanentFailure);
   EXPECT_EQ(unknown.smtp_code, 550);
   EXPECT_EQ(unknown.enhanced_code, "5.1.1");
-  EXPECT_EQ(unknown.server_text, "<bounce-550@example.org>: Recipient address rejected: User unknown");
+  EXPECT_EQ(unknown.server_text,
+            "<bounce-550@example.org>: Recipient address rejected: User unknown");
   EXPECT_EQ(unknown.stage, "rcpt");
   EXPECT_EQ(unknown.bounce, BounceKind::kHard);
 
   DeliveryOutcome ok = s.Send(Mail("after-bounce@example.org", "x", 2));
-  EXPECT_EQ(ok.kind, DeliveryKind::kAccepted) << ok.smtp_code << " " << ok.server_text << " " << ok.error;
+  EXPECT_EQ(ok.kind, DeliveryKind::kAccepted)
+      << ok.smtp_code << " " << ok.server_text << " " << ok.error;
 
   DeliveryOutcome full = s.Send(Mail("full-452@example.org", "x", 3));
   EXPECT_EQ(full.kind, DeliveryKind::kTransientFailure);
@@ -127,7 +132,8 @@ TEST(Smtp, RepliesBecomePreciseOutcomesAndTheConnectionRecovers) {
   EXPECT_EQ(spam.bounce, BounceKind::kSoft) << "a spam refusal says nothing about the address";
 
   DeliveryOutcome again = s.Send(Mail("last@example.org", "x", 6));
-  EXPECT_EQ(again.kind, DeliveryKind::kAccepted) << again.smtp_code << " " << again.server_text << " " << again.error;
+  EXPECT_EQ(again.kind, DeliveryKind::kAccepted)
+      << again.smtp_code << " " << again.server_text << " " << again.error;
   ASSERT_EQ(sink.WaitForMessages(2), 2);
   EXPECT_EQ(nlohmann::json::parse(sink.Envelope(1))["rcpt_tos"][0], "after-bounce@example.org");
   EXPECT_EQ(nlohmann::json::parse(sink.Envelope(2))["rcpt_tos"][0], "last@example.org");
@@ -182,7 +188,8 @@ TEST(Smtp, RateLimitPacesMessages) {
   auto sender = SmtpSender::Create(config);
   ASSERT_TRUE(sender.ok());
   std::vector<OutgoingMail> mails;
-  for (int i = 0; i < 30; ++i) mails.push_back(Mail("p" + std::to_string(i) + "@example.org", "x", i));
+  for (int i = 0; i < 30; ++i)
+    mails.push_back(Mail("p" + std::to_string(i) + "@example.org", "x", i));
   auto start = std::chrono::steady_clock::now();
   auto outcomes = (*sender)->SendMany(mails);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -194,13 +201,15 @@ TEST(Smtp, RateLimitPacesMessages) {
 
 TEST(Smtp, StartTlsWhenOfferedAndRequiredWhenConfigured) {
   TempDir dir;
-  auto gen = testing::Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
-                           (dir.path() / "key.pem").string(), "-out", (dir.path() / "cert.pem").string()});
+  auto gen =
+      testing::Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                    (dir.path() / "key.pem").string(), "-out", (dir.path() / "cert.pem").string()});
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
   std::filesystem::create_directory(dir.path() / "tls");
-  SmtpSink tls_sink(dir.path() / "tls", {"--tls-cert", (dir.path() / "cert.pem").string(), "--tls-key",
-                                         (dir.path() / "key.pem").string(), "--require-tls"});
+  SmtpSink tls_sink(dir.path() / "tls",
+                    {"--tls-cert", (dir.path() / "cert.pem").string(), "--tls-key",
+                     (dir.path() / "key.pem").string(), "--require-tls"});
   ASSERT_GT(tls_sink.port(), 0);
 
   SmtpServerConfig config = LocalServer(tls_sink.port(), 1);
@@ -209,7 +218,8 @@ TEST(Smtp, StartTlsWhenOfferedAndRequiredWhenConfigured) {
   auto sender = SmtpSender::Create(config);
   ASSERT_TRUE(sender.ok());
   DeliveryOutcome o = (*sender)->Send(Mail("tls@example.org", "x", 1));
-  EXPECT_EQ(o.kind, DeliveryKind::kAccepted) << o.smtp_code << " " << o.server_text << " " << o.error;
+  EXPECT_EQ(o.kind, DeliveryKind::kAccepted)
+      << o.smtp_code << " " << o.server_text << " " << o.error;
   ASSERT_EQ(tls_sink.WaitForMessages(1), 1);
   EXPECT_EQ(nlohmann::json::parse(tls_sink.Envelope(1))["tls"], true);
 
@@ -234,13 +244,15 @@ TEST(Smtp, StartTlsWhenOfferedAndRequiredWhenConfigured) {
 
 TEST(Smtp, AuthenticatesAfterStartTls) {
   TempDir dir;
-  auto gen = testing::Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
-                           (dir.path() / "key.pem").string(), "-out", (dir.path() / "cert.pem").string()});
+  auto gen =
+      testing::Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                    (dir.path() / "key.pem").string(), "-out", (dir.path() / "cert.pem").string()});
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
   std::filesystem::create_directory(dir.path() / "mail");
-  SmtpSink sink(dir.path() / "mail", {"--tls-cert", (dir.path() / "cert.pem").string(), "--tls-key",
-                                      (dir.path() / "key.pem").string(), "--auth", "patron:s3cret pass"});
+  SmtpSink sink(dir.path() / "mail",
+                {"--tls-cert", (dir.path() / "cert.pem").string(), "--tls-key",
+                 (dir.path() / "key.pem").string(), "--auth", "patron:s3cret pass"});
   ASSERT_GT(sink.port(), 0);
   SmtpServerConfig config = LocalServer(sink.port(), 1);
   config.tls = SmtpTls::kStartTlsRequired;
@@ -250,7 +262,8 @@ TEST(Smtp, AuthenticatesAfterStartTls) {
   auto sender = SmtpSender::Create(config);
   ASSERT_TRUE(sender.ok());
   DeliveryOutcome o = (*sender)->Send(Mail("auth@example.org", "x", 1));
-  EXPECT_EQ(o.kind, DeliveryKind::kAccepted) << o.smtp_code << " " << o.server_text << " " << o.error;
+  EXPECT_EQ(o.kind, DeliveryKind::kAccepted)
+      << o.smtp_code << " " << o.server_text << " " << o.error;
   ASSERT_EQ(sink.WaitForMessages(1), 1);
   auto envelope = nlohmann::json::parse(sink.Envelope(1));
   EXPECT_EQ(envelope["auth_user"], "patron");
@@ -361,7 +374,8 @@ TEST(Bounces, DeliveryStatusNotificationsAreParsed) {
   EXPECT_EQ(sara.action, "failed");
   EXPECT_EQ(sara.status, "5.1.1");
   EXPECT_EQ(sara.diagnostic,
-            "550 5.1.1 <sara@example.org>: Recipient address rejected: User unknown in virtual mailbox table");
+            "550 5.1.1 <sara@example.org>: Recipient address rejected: User unknown in virtual "
+            "mailbox table");
   EXPECT_EQ(sara.original_message_id, "<0123abcd@shop.example.com>");
   EXPECT_EQ(sara.bounce, BounceKind::kHard);
   EXPECT_EQ((*parsed)[1].recipient, "ali@example.org");

@@ -91,7 +91,8 @@ inline CommandResult RunPython(const std::filesystem::path& dir, const std::stri
 // tests/tools/smtp_sink.py on a free loopback port, stopped at destruction.
 class SmtpSink {
  public:
-  explicit SmtpSink(const std::filesystem::path& dir, const std::vector<std::string>& extra = {}) : dir_(dir) {
+  explicit SmtpSink(const std::filesystem::path& dir, const std::vector<std::string>& extra = {})
+      : dir_(dir) {
     int out[2];
     if (::pipe(out) != 0) return;
     pid_ = ::fork();
@@ -99,10 +100,12 @@ class SmtpSink {
       ::dup2(out[1], 1);
       ::close(out[0]);
       ::close(out[1]);
-      // Its own log (tracebacks of sessions the tests break on purpose) stays out of the test output.
+      // Its own log (tracebacks of sessions the tests break on purpose) stays out of the test
+      // output.
       int log = ::open((dir / "sink.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (log >= 0) ::dup2(log, 2);
-      std::vector<std::string> args = {kPython, std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py",
+      std::vector<std::string> args = {kPython,
+                                       std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py",
                                        "--dir", dir.string()};
       args.insert(args.end(), extra.begin(), extra.end());
       std::vector<char*> argv;
@@ -117,7 +120,8 @@ class SmtpSink {
     while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
     ::close(out[0]);
     size_t colon = line.rfind(':');
-    if (line.rfind("listening on", 0) == 0 && colon != std::string::npos) port_ = std::atoi(line.c_str() + colon + 1);
+    if (line.rfind("listening on", 0) == 0 && colon != std::string::npos)
+      port_ = std::atoi(line.c_str() + colon + 1);
   }
   ~SmtpSink() {
     if (pid_ > 0) {
@@ -182,7 +186,8 @@ inline std::multimap<std::string, std::string> Headers(const std::string& messag
     }
     flush();
     size_t colon = line.find(':');
-    for (char ch : line.substr(0, colon)) name += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (char ch : line.substr(0, colon))
+      name += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     value = line.substr(colon + 2);
   }
   flush();
