@@ -466,6 +466,7 @@ int Run(int argc, char** argv) {
   AddSegmentCommands(app, globals, action);
   AddIdentityCommands(app, globals, action);
   AddModelCommands(app, globals, action);
+  AddCampaignCommands(app, globals, action);
   AddServeCommand(app, globals, action);
   AddAccessCommands(app, globals, action);
   app.set_version_flag("--version", "patron 0.1.0");

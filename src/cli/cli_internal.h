@@ -34,6 +34,7 @@ using Action = std::function<int()>;
 void AddSegmentCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
+void AddCampaignCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddServeCommand(CLI::App& app, const GlobalOptions& globals, Action& action);
 // user, key, audit (access_commands.cc).
 void AddAccessCommands(CLI::App& app, const GlobalOptions& globals, Action& action);

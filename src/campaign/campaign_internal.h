@@ -1,0 +1,49 @@
+// Shared by the files of src/campaign; not part of the public API.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "campaign/campaign.h"
+
+namespace patron::campaign {
+
+// Compiles a mustache template; the error names the position.
+Status CheckTemplate(std::string_view tmpl);
+Result<int> ParseMinuteOfDay(std::string_view hhmm, std::string_view field);
+Status CheckSpec(Database& db, const CampaignSpec& s);
+// Writes the status (and its timestamps) without checking the transition.
+Status WriteStatus(Database& db, Campaign& c, std::string_view status, const Clock& clock);
+
+// A customer's local clock: the IANA zone (or the country's main zone, or the
+// policy's default) and that country's weekend.
+struct LocalZone {
+  std::string zone;
+  std::string country;
+};
+// Minutes east of UTC of `zone` at `at`, by ICU (0 for an unknown zone).
+int UtcOffsetMinutes(const std::string& zone, Instant at);
+std::string ZoneFor(std::string_view time_zone, std::string_view country, const Policy& policy);
+// The first moment at or after `at` that is outside quiet hours and not on a
+// weekend day of `country`, in `zone`. Returns `at` when it already is.
+Instant NextAllowedTime(Instant at, const std::string& zone, std::string_view country, const Policy& policy);
+bool IsRightToLeft(std::string_view language);
+
+// Deterministic per campaign and customer (the seed salts it).
+double UniformDraw(int64_t seed, int64_t customer_id, std::string_view purpose);
+std::string CouponCode(int64_t seed, int64_t campaign_id, int64_t customer_id);
+// "<campaign-customer-SEED@domain>"
+std::string MessageIdFor(const Campaign& c, int64_t customer_id);
+
+// Who a customer is, for the person calling or writing: name, CLV, churn
+// risk, last order (display order).
+Result<std::vector<std::pair<std::string, std::string>>> CustomerSummary(Database& db, int64_t customer_id);
+
+// The `patron-campaigns` source of the events campaigns append.
+Result<int64_t> CampaignSourceId(Database& db, const Clock& clock);
+Status AppendEvent(Database& db, int64_t source_id, int64_t customer_id, std::string_view type,
+                   std::string_view source_key, std::string_view properties_json, Instant at);
+
+}  // namespace patron::campaign
