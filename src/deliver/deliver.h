@@ -125,8 +125,12 @@ struct EmailMessage {
 };
 
 struct ComposeOptions {
-  // Right-hand side of Message-ID; the From domain when empty.
+  // Right-hand side of a generated Message-ID; the From domain when empty.
   std::string message_id_domain;
+  // The Message-ID to write instead of a random one ("<left@right>" or
+  // "left@right"; printable ASCII without spaces or angle brackets inside), for
+  // an outbox that keys bounces by its own stable id. It must be unique.
+  std::string message_id;
   // Source of the Date header and DKIM t=; the system clock when null.
   const Clock* clock = nullptr;
   // Signs the message when set.
@@ -196,6 +200,12 @@ struct SmtpServerConfig {
   int rate_burst = 1;                         // messages that may go at once before pacing starts
   std::chrono::milliseconds timeout{30'000};  // connect and per-message
 };
+
+// Reads "smtp://[user:password@]host[:port][?tls=none|starttls|required|implicit
+// &rate=N&burst=N&connections=N&timeout=SECONDS&helo=NAME&verify=0|1&ca=PATH]";
+// "smtps://" means implicit TLS on port 465. User and password are
+// percent-decoded. InvalidArgument naming the part that is wrong.
+Result<SmtpServerConfig> ParseSmtpUrl(std::string_view url);
 
 enum class DeliveryKind {
   kAccepted,          // 2xx after DATA
@@ -387,6 +397,18 @@ struct SmsReceipt {
 // application/x-www-form-urlencoded. InvalidArgument (naming the field) when it
 // does not parse or has neither a reference nor a provider id, or no status.
 Result<SmsReceipt> ParseDeliveryReceipt(const SmsReceiptConfig& config, std::string_view body);
+
+// Reads a gateway description in JSON: {"url", "method", "body_format":
+// "json"|"form", "body_template", "sender", "headers": {name: value},
+// "success_statuses": [..], "message_id_pointer", "timeout_seconds",
+// "max_connections", "receipt": {"reference_field", "provider_id_field",
+// "status_field", "error_field", "delivered_values": [..], "failed_values": [..]}}.
+// Absent fields keep their defaults. InvalidArgument naming the field.
+struct SmsGatewayDescription {
+  SmsGatewayConfig gateway;
+  SmsReceiptConfig receipt;
+};
+Result<SmsGatewayDescription> ParseSmsGatewayJson(std::string_view json);
 
 // Sends SMS through one HTTP gateway with reused connections.
 // Accepted: a success status; transient: 408, 429, 5xx, no answer; permanent:

@@ -547,7 +547,21 @@ Result<ComposedEmail> ComposeEmail(const EmailMessage& message, const ComposeOpt
   int64_t now = clock.Now().seconds();
 
   ComposedEmail composed;
-  composed.message_id = "<" + internal::RandomHex(16) + "@" + AsciiLower(id_domain) + ">";
+  if (!options.message_id.empty()) {
+    std::string_view id = options.message_id;
+    if (id.front() == '<' && id.back() == '>' && id.size() > 2) id = id.substr(1, id.size() - 2);
+    size_t at = id.find('@');
+    bool ok = at != std::string_view::npos && at > 0 && at + 1 < id.size() &&
+              id.find('@', at + 1) == std::string_view::npos && id.size() <= 250 &&
+              std::all_of(id.begin(), id.end(),
+                          [](char c) { return c > 0x20 && c < 0x7f && c != '<' && c != '>'; });
+    if (!ok)
+      return InvalidArgument("message_id '" + options.message_id +
+                             "' is not of the form left@right");
+    composed.message_id = "<" + std::string(id) + ">";
+  } else {
+    composed.message_id = "<" + internal::RandomHex(16) + "@" + AsciiLower(id_domain) + ">";
+  }
 
   std::string& out = composed.data;
   out.reserve(512 + message.text_body.size() * 2 + message.html_body.size() * 2);

@@ -56,7 +56,8 @@ EmailMessage Campaign() {
   m.from = {"news@shop.example.com", "فروشگاه نمونه"};
   m.to = {"sara@example.org", "Sara Rezaei"};
   m.subject =
-      "تخفیف ویژهٔ نوروز — ۲۰٪ روی همهٔ گوشی‌ها و لوازم جانبی، فقط تا پایان "
+      "تخفیف ویژهٔ نوروز — ۲۰٪ روی همهٔ گوشی‌ها و لوازم جانبی، فقط تا "
+      "پایان "
       "هفته";
   m.text_body = "سلام سارا،\n\n  Two  spaces   and trailing tabs\t\t\n\n\n";
   m.html_body = "<html dir=\"rtl\"><body><p>سلام</p></body></html>";

@@ -288,3 +288,47 @@ TEST(SmsReceipts, JsonAndFormReceiptsAreMapped) {
 
 }  // namespace
 }  // namespace patron::deliver
+
+namespace patron::deliver {
+namespace {
+
+TEST(SmsGatewayJson, DescriptionIsReadWithDefaultsAndPreciseErrors) {
+  auto d = ParseSmsGatewayJson(R"({
+    "url": "https://sms.example.ir/v1/send",
+    "body_format": "form",
+    "body_template": "receptor={to}&message={text}&sender={sender}&localid={reference}",
+    "sender": "10004346",
+    "headers": {"Authorization": "Bearer abc"},
+    "success_statuses": [200],
+    "message_id_pointer": "/entries/0/messageid",
+    "timeout_seconds": 5,
+    "receipt": {"reference_field": "localid", "provider_id_field": "messageid", "status_field": "status",
+                "delivered_values": ["10"], "failed_values": ["11", "14"]}
+  })");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->gateway.body_format, SmsBodyFormat::kForm);
+  EXPECT_EQ(d->gateway.method, "POST");
+  EXPECT_EQ(d->gateway.sender, "10004346");
+  EXPECT_EQ(d->gateway.headers.size(), 1u);
+  EXPECT_EQ(d->gateway.success_statuses, std::vector<int>{200});
+  EXPECT_EQ(d->gateway.timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(d->gateway.max_connections, 4);
+  EXPECT_EQ(d->receipt.delivered_values, std::vector<std::string>{"10"});
+  EXPECT_EQ(d->receipt.error_field, "/error");
+  EXPECT_TRUE(SmsGateway::Create(d->gateway).ok());
+  auto receipt = ParseDeliveryReceipt(d->receipt, "messageid=8792&status=10&localid=c1-p2");
+  ASSERT_TRUE(receipt.ok());
+  EXPECT_EQ(receipt->status, SmsReceiptStatus::kDelivered);
+
+  auto unknown = ParseSmsGatewayJson(R"({"url":"https://x.example","tempalte":"x"})");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("'tempalte'"), std::string::npos);
+  auto bad_type = ParseSmsGatewayJson(R"({"url":"https://x.example","success_statuses":"200"})");
+  ASSERT_FALSE(bad_type.ok());
+  EXPECT_NE(bad_type.status().message().find("success_statuses"), std::string::npos);
+  EXPECT_FALSE(ParseSmsGatewayJson(R"({"sender":"x"})").ok());
+  EXPECT_FALSE(ParseSmsGatewayJson("[1]").ok());
+}
+
+}  // namespace
+}  // namespace patron::deliver

@@ -388,3 +388,65 @@ TEST(Bounces, DeliveryStatusNotificationsAreParsed) {
 
 }  // namespace
 }  // namespace patron::deliver
+
+namespace patron::deliver {
+namespace {
+
+TEST(SmtpUrl, ParsedWithDefaultsAndPreciseErrors) {
+  auto c = ParseSmtpUrl(
+      "smtp://mailer:p%40ss@smtp.example.com:587?tls=required&rate=50&connections=8&timeout=10");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->host, "smtp.example.com");
+  EXPECT_EQ(c->port, 587);
+  EXPECT_EQ(c->username, "mailer");
+  EXPECT_EQ(c->password, "p@ss");
+  EXPECT_EQ(c->tls, SmtpTls::kStartTlsRequired);
+  EXPECT_EQ(c->max_messages_per_second, 50);
+  EXPECT_EQ(c->max_connections, 8);
+  EXPECT_EQ(c->timeout, std::chrono::milliseconds(10000));
+
+  auto plain = ParseSmtpUrl("smtp://127.0.0.1:2525?tls=none");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->tls, SmtpTls::kNone);
+  EXPECT_TRUE(plain->username.empty());
+  auto smtps = ParseSmtpUrl("smtps://[::1]");
+  ASSERT_TRUE(smtps.ok());
+  EXPECT_EQ(smtps->host, "::1");
+  EXPECT_EQ(smtps->port, 465);
+  EXPECT_EQ(smtps->tls, SmtpTls::kImplicit);
+  auto defaults = ParseSmtpUrl("smtp://relay.example.com");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->port, 25);
+  EXPECT_EQ(defaults->tls, SmtpTls::kStartTlsIfOffered);
+
+  for (const char* bad :
+       {"http://x", "smtp://", "smtp://h:0", "smtp://h:99999", "smtp://h:25?tls=maybe",
+        "smtp://h?rate=fast", "smtp://h?colour=blue", "smtp://h/path"}) {
+    auto r = ParseSmtpUrl(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_NE(ParseSmtpUrl("smtp://h?colour=blue").status().message().find("'colour'"),
+            std::string::npos);
+}
+
+TEST(Smtp, CallerMessageIdIsWrittenAsGiven) {
+  EmailMessage m;
+  m.from = {"news@shop.example.com", ""};
+  m.to = {"a@example.org", ""};
+  m.subject = "x";
+  m.text_body = "y";
+  ComposeOptions options;
+  options.message_id = "c42.p7.a1@shop.example.com";
+  auto c = ComposeEmail(m, options);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->message_id, "<c42.p7.a1@shop.example.com>");
+  EXPECT_NE(c->data.find("\r\nMessage-ID: <c42.p7.a1@shop.example.com>\r\n"), std::string::npos);
+  options.message_id = "<bad id@x>";
+  EXPECT_FALSE(ComposeEmail(m, options).ok());
+  options.message_id = "no-at-sign";
+  EXPECT_FALSE(ComposeEmail(m, options).ok());
+}
+
+}  // namespace
+}  // namespace patron::deliver
