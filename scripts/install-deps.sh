@@ -12,6 +12,8 @@ packages=(
   libsodium-dev
   libcpp-httplib-dev
   libkainjow-mustache-dev
+  libcurl4-openssl-dev libssl-dev openssl
+  python3-aiosmtpd python3-dkim
   libroaring-dev
   libnlopt-dev
   libcli11-dev nlohmann-json3-dev libsimdjson-dev
@@ -25,9 +27,10 @@ command -v npm > /dev/null || packages+=(nodejs npm)
 packages+=(chromium)
 
 # `install-deps.sh bench` adds what the side-by-side benchmarks compare with:
-# a PostgreSQL server, the sqlite3 shell and Node.js with npm (for DuckDB's npm package).
+# a PostgreSQL server, the sqlite3 shell, Node.js with npm (for DuckDB's npm package)
+# and Postfix, whose smtp-sink receives the delivery benchmark's mail.
 if [ "${1:-}" = "bench" ]; then
-  packages+=(postgresql sqlite3 wrk)
+  packages+=(postgresql sqlite3 wrk postfix)
 fi
 
 missing=()
