@@ -95,6 +95,12 @@ BEGIN UPDATE engine_rebuild SET generation = generation + 1 WHERE id = 1; END;
 CREATE TRIGGER engine_rebuild_customer_category_propensity_delete AFTER DELETE ON customer_category_propensity
 BEGIN UPDATE engine_rebuild SET generation = generation + 1 WHERE id = 1; END;
 
+-- A deleted customer (which means rebuild) leaves no marker behind: erasure
+-- removes every row that names the customer. Deletes of a customer's rows mark
+-- it only while it exists, whatever order the cascade runs in.
+CREATE TRIGGER engine_changes_customers_delete AFTER DELETE ON customers
+BEGIN DELETE FROM engine_customer_changes WHERE customer_id = OLD.id; END;
+
 -- A customer's own rows: mark the customer (both owners when a row moves).
 CREATE TRIGGER engine_changes_customers_update AFTER UPDATE ON customers
 BEGIN
@@ -118,6 +124,7 @@ BEGIN
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_customer_tags_delete AFTER DELETE ON customer_tags
+WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
   VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
@@ -139,6 +146,7 @@ BEGIN
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_customer_attributes_delete AFTER DELETE ON customer_attributes
+WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
   VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
@@ -160,6 +168,7 @@ BEGIN
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_contact_points_delete AFTER DELETE ON contact_points
+WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
   VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
@@ -181,6 +190,7 @@ BEGIN
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_consents_delete AFTER DELETE ON consents
+WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
   VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
@@ -202,6 +212,7 @@ BEGIN
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_orders_delete AFTER DELETE ON orders
+WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
   VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
@@ -221,12 +232,14 @@ BEGIN
   SELECT customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes) FROM orders WHERE id = NEW.order_id
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
   INSERT INTO engine_customer_changes(customer_id, seq)
-  SELECT customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes) FROM orders WHERE id = OLD.order_id
+  SELECT o.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes)
+  FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = OLD.order_id
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_order_lines_delete AFTER DELETE ON order_lines
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  SELECT customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes) FROM orders WHERE id = OLD.order_id
+  SELECT o.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes)
+  FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = OLD.order_id
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
