@@ -15,15 +15,17 @@ packages=(
   libnlopt-dev
   libcli11-dev nlohmann-json3-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # The PostgreSQL emitter's test runs a throwaway PostgreSQL server (initdb, pg_ctl, psql).
+  postgresql
 )
 
 # Node.js and npm: the tests drive the server with the official Segment-spec SDKs from npm.
 command -v npm > /dev/null || packages+=(nodejs npm)
 
 # `install-deps.sh bench` adds what the side-by-side benchmarks compare with:
-# a PostgreSQL server, the sqlite3 shell and Node.js with npm (for DuckDB's npm package).
+# the sqlite3 shell, wrk and Node.js with npm (for DuckDB's npm package).
 if [ "${1:-}" = "bench" ]; then
-  packages+=(postgresql sqlite3 wrk)
+  packages+=(sqlite3 wrk)
 fi
 
 missing=()
