@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
     }
     ins->reset();
     upd->reset();
+    Check(patron::NoteEngineInputsChanged(**db), "note the write");  // as every writer does (store.h)
     Check((*db)->Commit(), "commit");
     double write_ms = MsSince(w0);
 

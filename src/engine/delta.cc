@@ -6,8 +6,10 @@
 // - customers with ids beyond the old snapshot's largest id (appended: dense
 //   indexes stay in store-id order because new ids are larger);
 // - customers named in engine_customer_changes with a sequence number beyond
-//   the old snapshot's: their profile, tags, attributes, consents, verified
-//   contact points, orders and order lines are re-read whole;
+//   the old snapshot's, the customer with the old snapshot's largest id, and
+//   the customers of orders from its largest order id on: their profile, tags,
+//   attributes, consents, verified contact points, orders and order lines are
+//   re-read whole;
 // - events with ids beyond the old snapshot's largest event id, merged into
 //   their customers' time-ordered rows.
 // Everything else is copied from the old snapshot. What this cannot absorb
@@ -38,10 +40,12 @@ Result<Watermarks> ReadWatermarks(Database& db) {
   Statement& q = db.Query("engine-watermarks");
   ASSIGN_OR_RETURN(bool row, q.Step());
   if (row) {
-    w.rebuild_generation = q.Int(0);
-    w.max_customer_id = q.Int(1);
-    w.max_event_id = q.Int(2);
-    w.change_seq = q.Int(3);
+    w.generation = q.Int(0);
+    w.rebuild_generation = q.Int(1);
+    w.max_customer_id = q.Int(2);
+    w.max_order_id = q.Int(3);
+    w.max_event_id = q.Int(4);
+    w.change_seq = q.Int(5);
   }
   q.Reset();
   return w;
@@ -75,6 +79,7 @@ class DeltaBuilder {
     s_->db_path_ = old_.db_path_;
     RETURN_IF_ERROR(CopyUnchanged());
     RETURN_IF_ERROR(AddCustomers());
+    RETURN_IF_ERROR(ReadOrderCustomers());
     RETURN_IF_ERROR(ReadChangedCustomers());
     RETURN_IF_ERROR(RereadCustomers());
     RETURN_IF_ERROR(RebuildOrders());
@@ -138,6 +143,26 @@ class DeltaBuilder {
     for (auto& fresh : s.contact_fresh_at) fresh.resize(n, kMissing);
     stats_.new_customers = added.size();
     for (const auto& [id, index] : added) reread_.push_back(index);
+    // Writes about the newest customer are not marked (migration 0010): the
+    // one the old snapshot had as its newest is re-read.
+    if (uint32_t c = old_.IndexOf(old_.watermarks.max_customer_id); c != UINT32_MAX) reread_.push_back(c);
+    return Status::Ok();
+  }
+
+  // New orders, and writes to the newest order the old snapshot had, are not
+  // marked either: their customers are re-read.
+  Status ReadOrderCustomers() {
+    if (now_.max_order_id < old_.watermarks.max_order_id) return FailedPrecondition("rebuild: orders went away");
+    Statement& q = db_.Query("engine-order-customers-from");
+    q.Bind(":from", old_.watermarks.max_order_id).Bind(":max_id", now_.max_order_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      uint32_t c = s_->IndexOf(q.Int(0));
+      if (c == UINT32_MAX) return FailedPrecondition("rebuild: an order belongs to a customer the snapshot lacks");
+      reread_.push_back(c);
+    }
+    q.Reset();
     return Status::Ok();
   }
 
@@ -155,14 +180,13 @@ class DeltaBuilder {
         // after this read began. Either way nothing to apply here.
         continue;
       }
-      if (c < old_count) {
-        reread_.push_back(c);
-        stats_.changed_customers++;
-      }
+      if (c < old_count) reread_.push_back(c);
     }
     q.Reset();
     std::sort(reread_.begin(), reread_.end());
     reread_.erase(std::unique(reread_.begin(), reread_.end()), reread_.end());
+    stats_.changed_customers = static_cast<uint64_t>(
+        std::count_if(reread_.begin(), reread_.end(), [&](uint32_t c) { return c < old_count; }));
     return Status::Ok();
   }
 

@@ -146,12 +146,17 @@ std::string_view ChannelName(Channel c);
 Result<Channel> ParseChannel(std::string_view name);
 
 // What a snapshot has seen of the store (migration 0010): the rebuild
-// generation it was built at, its largest customer and event ids, and the
-// largest customer-change sequence number it has applied.
+// generation it was built at, its largest customer, order and event ids, and
+// the largest customer-change sequence number it has applied.
 struct Watermarks {
   int64_t schema_version = 0;
+  // engine_generation.generation: bumped by every writer's transaction
+  // (NoteEngineInputsChanged); writes the triggers leave unmarked (to the
+  // newest customer and order) are noticed through it.
+  int64_t generation = 0;
   int64_t rebuild_generation = 0;
   int64_t max_customer_id = 0;
+  int64_t max_order_id = 0;
   int64_t max_event_id = 0;
   int64_t change_seq = 0;
   bool operator==(const Watermarks&) const = default;

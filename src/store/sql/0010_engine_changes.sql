@@ -13,8 +13,8 @@
 --   to sequence S re-reads exactly the customers with seq > S. One row per
 --   customer, so the table never grows beyond the customer base.
 --
--- New customers and new events need no marker: they are found by id beyond the
--- snapshot's largest customer and event ids.
+-- New customers, orders and events need no marker: they are found by id beyond
+-- the snapshot's largest customer, order and event ids.
 CREATE TABLE engine_rebuild (
   id         INTEGER PRIMARY KEY CHECK (id = 1),
   generation INTEGER NOT NULL
@@ -102,144 +102,173 @@ CREATE TRIGGER engine_changes_customers_delete AFTER DELETE ON customers
 BEGIN DELETE FROM engine_customer_changes WHERE customer_id = OLD.id; END;
 
 -- A customer's own rows: mark the customer (both owners when a row moves).
+--
+-- Writes about the newest customer, and to the newest order, are not marked:
+-- a delta re-reads the customer with the snapshot's largest id and the
+-- customers of orders from the snapshot's largest order id on (delta.cc), which
+-- covers them whichever snapshot reads them. So a bulk import of new customers
+-- and orders, which writes only the newest rows, marks nothing and costs no
+-- more than before; changes to older customers and orders are marked.
 CREATE TRIGGER engine_changes_customers_update AFTER UPDATE ON customers
+WHEN OLD.id < (SELECT max(id) FROM customers)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_customer_tags_insert AFTER INSERT ON customer_tags
+WHEN NEW.customer_id < (SELECT max(id) FROM customers)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_customer_tags_update AFTER UPDATE ON customer_tags
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE NEW.customer_id < (SELECT max(id) FROM customers)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE OLD.customer_id < (SELECT max(id) FROM customers)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_customer_tags_delete AFTER DELETE ON customer_tags
 WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_customer_attributes_insert AFTER INSERT ON customer_attributes
+WHEN NEW.customer_id < (SELECT max(id) FROM customers)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_customer_attributes_update AFTER UPDATE ON customer_attributes
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE NEW.customer_id < (SELECT max(id) FROM customers)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE OLD.customer_id < (SELECT max(id) FROM customers)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_customer_attributes_delete AFTER DELETE ON customer_attributes
 WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_contact_points_insert AFTER INSERT ON contact_points
+WHEN NEW.customer_id < (SELECT max(id) FROM customers)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_contact_points_update AFTER UPDATE ON contact_points
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE NEW.customer_id < (SELECT max(id) FROM customers)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE OLD.customer_id < (SELECT max(id) FROM customers)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_contact_points_delete AFTER DELETE ON contact_points
 WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_consents_insert AFTER INSERT ON consents
+WHEN NEW.customer_id < (SELECT max(id) FROM customers)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_consents_update AFTER UPDATE ON consents
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE NEW.customer_id < (SELECT max(id) FROM customers)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE OLD.customer_id < (SELECT max(id) FROM customers)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_consents_delete AFTER DELETE ON consents
 WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
-  ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
-END;
-CREATE TRIGGER engine_changes_orders_insert AFTER INSERT ON orders
-BEGIN
-  INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_orders_update AFTER UPDATE ON orders
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (NEW.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT NEW.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE NEW.id < (SELECT max(id) FROM orders) OR NEW.customer_id IS NOT OLD.customer_id
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE OLD.id < (SELECT max(id) FROM orders) OR NEW.customer_id IS NOT OLD.customer_id
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_orders_delete AFTER DELETE ON orders
 WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  VALUES (OLD.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes))
+  SELECT OLD.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  WHERE true
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
--- Order lines mark their order's customer (nobody when the order is already gone:
--- its own delete trigger marked the customer).
+-- Order lines mark their order's customer (nobody when the order or the
+-- customer is already gone: their own delete triggers did).
 CREATE TRIGGER engine_changes_order_lines_insert AFTER INSERT ON order_lines
+WHEN NEW.order_id < (SELECT max(id) FROM orders)
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  SELECT customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes) FROM orders WHERE id = NEW.order_id
+  SELECT o.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = NEW.order_id
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_order_lines_update AFTER UPDATE ON order_lines
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  SELECT customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes) FROM orders WHERE id = NEW.order_id
+  SELECT o.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = NEW.order_id AND NEW.order_id < (SELECT max(id) FROM orders)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
   INSERT INTO engine_customer_changes(customer_id, seq)
-  SELECT o.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes)
-  FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = OLD.order_id
+  SELECT o.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
+  FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = OLD.order_id AND OLD.order_id < (SELECT max(id) FROM orders)
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;
 CREATE TRIGGER engine_changes_order_lines_delete AFTER DELETE ON order_lines
 BEGIN
   INSERT INTO engine_customer_changes(customer_id, seq)
-  SELECT o.customer_id, (SELECT coalesce(max(seq), 0) + 1 FROM engine_customer_changes)
+  SELECT o.customer_id, coalesce((SELECT max(seq) FROM engine_customer_changes), 0) + 1
   FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = OLD.order_id
   ON CONFLICT (customer_id) DO UPDATE SET seq = excluded.seq;
 END;

@@ -84,10 +84,17 @@ UPDATE engine_generation SET generation = generation + 1 WHERE id = 1;
 -- Incremental snapshots (src/engine/delta.cc, migration 0010).
 
 -- name: engine-watermarks
-SELECT (SELECT generation FROM engine_rebuild WHERE id = 1),
-       (SELECT coalesce(max(id), 0) FROM customers),
-       (SELECT coalesce(max(id), 0) FROM events),
-       (SELECT coalesce(max(seq), 0) FROM engine_customer_changes);
+SELECT (SELECT generation FROM engine_generation WHERE id = 1),
+       (SELECT generation FROM engine_rebuild WHERE id = 1),
+       coalesce((SELECT max(id) FROM customers), 0),
+       coalesce((SELECT max(id) FROM orders), 0),
+       coalesce((SELECT max(id) FROM events), 0),
+       coalesce((SELECT max(seq) FROM engine_customer_changes), 0);
+
+-- Customers of the orders from the snapshot's largest order id on (writes to
+-- the newest order are not marked, migration 0010).
+-- name: engine-order-customers-from
+SELECT DISTINCT customer_id FROM orders WHERE id >= :from AND id <= :max_id;
 
 -- name: engine-changed-customers
 SELECT customer_id FROM engine_customer_changes WHERE seq > :after ORDER BY customer_id;
