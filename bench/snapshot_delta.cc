@@ -46,7 +46,9 @@ int main(int argc, char** argv) {
   auto snapshot = patron::engine::OpenSnapshot(**db, clock, {}, &source);
   Check(snapshot.status(), "open snapshot");
   std::printf("snapshot: %u customers, %zu events, %s in %.0f ms\n", (*snapshot)->customer_count(),
-              (*snapshot)->events.at.size(), source == patron::engine::SnapshotSource::kStore ? "built" : "loaded",
+              (*snapshot)->events.at.size(), source == patron::engine::SnapshotSource::kStore  ? "built (and saved)"
+              : source == patron::engine::SnapshotSource::kFile ? "loaded from the file"
+                                                                 : "loaded from the file, delta applied, saved",
               MsSince(t0));
 
   auto max_customer = (*db)->QueryInt("SELECT max(id) FROM customers");
@@ -67,7 +69,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < new_events; ++i) {
       int64_t c = customer(rng);
       (*ins)->Bind(1, c).Bind(2, i % 3 ? "page_viewed" : "product_viewed").Bind(3, now - i).Bind(4, now);
-      (*ins)->Bind(5, *source_id).Bind(6, "delta-" + std::to_string(round) + "-" + std::to_string(i));
+      (*ins)->Bind(5, *source_id).Bind(6, "delta-" + std::to_string(now) + "-" + std::to_string(round) + "-" + std::to_string(i));
       auto r = (*ins)->Run();
       Check(r, "insert event");
     }

@@ -439,17 +439,23 @@ class DeltaBuilder {
     e.offsets.assign(n + 1, 0);
     e.at.resize(total);
     e.type.resize(total);
-    // old position -> new position; new event i -> position
-    std::vector<uint32_t> moved(oe.at.size());
-    std::vector<uint32_t> placed(added.size());
+    // New event i goes to placed[i]; before it in the merged order are
+    // old_before[i] old rows (nondecreasing), so old row r moves to
+    // r + (number of new events with old_before <= r).
+    std::vector<uint32_t> placed(added.size()), old_before(added.size());
+    auto moved = [&old_before](uint32_t r) {
+      return r + static_cast<uint32_t>(std::upper_bound(old_before.begin(), old_before.end(), r) - old_before.begin());
+    };
     size_t out = 0, a = 0;
     for (uint32_t c = 0; c < n; ++c) {
-      uint32_t r = c < old_n ? oe.offsets[c] : 0, r_end = c < old_n ? oe.offsets[c + 1] : 0;
+      // New customers have no old rows: all old rows come before theirs.
+      const uint32_t old_total = oe.offsets[old_n];
+      uint32_t r = c < old_n ? oe.offsets[c] : old_total, r_end = c < old_n ? oe.offsets[c + 1] : old_total;
       if (a == added.size() || added[a].customer != c) {
         // No new events: one block copy.
         std::copy(oe.at.begin() + r, oe.at.begin() + r_end, e.at.begin() + out);
         std::copy(oe.type.begin() + r, oe.type.begin() + r_end, e.type.begin() + out);
-        for (; r < r_end; ++r) moved[r] = static_cast<uint32_t>(out++);
+        out += r_end - r;
       } else {
         // Old rows first on equal times: their ids are all smaller.
         while (r < r_end || (a < added.size() && added[a].customer == c)) {
@@ -457,20 +463,26 @@ class DeltaBuilder {
           if (take_new) {
             e.at[out] = added[a].at;
             e.type[out] = added[a].type;
+            old_before[a] = r;
             placed[a++] = static_cast<uint32_t>(out++);
           } else {
-            e.at[out] = oe.at[r];
-            e.type[out] = oe.type[r];
-            moved[r++] = static_cast<uint32_t>(out++);
+            e.at[out] = oe.at[r++];
+            e.type[out++] = oe.type[r - 1];
           }
         }
       }
       e.offsets[c + 1] = static_cast<uint32_t>(out);
     }
+    // Sequential over ids; the shift look-up searches only the (small) list of
+    // insertions, not an old->new table that ids would visit in random order.
     s.event_position_.assign(static_cast<size_t>(now_.max_event_id) + 1, UINT32_MAX);
-    for (size_t id = 0; id < old_.event_position_.size(); ++id) {
-      uint32_t position = old_.event_position_[id];
-      if (position != UINT32_MAX) s.event_position_[id] = moved[position];
+    if (added.empty()) {
+      std::copy(old_.event_position_.begin(), old_.event_position_.end(), s.event_position_.begin());
+    } else {
+      for (size_t id = 0; id < old_.event_position_.size(); ++id) {
+        uint32_t position = old_.event_position_[id];
+        if (position != UINT32_MAX) s.event_position_[id] = moved(position);
+      }
     }
     for (size_t i = 0; i < added.size(); ++i) s.event_position_[added[i].id] = placed[i];
 
@@ -487,8 +499,14 @@ class DeltaBuilder {
       column->dict = old_column->dict;
       column->numbers = old_column->numbers;
       column->codes.assign(total, 0);
-      if (old_column->codes.size() != moved.size()) continue;  // cannot happen; reload on use
-      for (size_t r = 0; r < moved.size(); ++r) column->codes[moved[r]] = old_column->codes[r];
+      if (old_column->codes.size() != oe.at.size()) continue;  // cannot happen; reload on use
+      // Old rows keep their order: copy the runs between insertions.
+      uint32_t from = 0;
+      for (size_t i = 0; i <= old_before.size(); ++i) {
+        uint32_t to = i < old_before.size() ? old_before[i] : static_cast<uint32_t>(oe.at.size());
+        std::copy(old_column->codes.begin() + from, old_column->codes.begin() + to, column->codes.begin() + from + i);
+        from = to;
+      }
       if (!added.empty()) {
         Statement& pq = db_.Query("engine-event-property-after");
         pq.Bind(":path", JsonPathOf(key))
