@@ -142,6 +142,8 @@ class PrivacyTest : public ::testing::Test {
     std::string c = std::to_string(id);
     for (const auto& t : CustomerTables()) {
       if (t == "audit_log") continue;
+      // Engine bookkeeping (migration 0010): re-imports mark the customers they touch.
+      if (t == "engine_customer_changes") continue;
       out[t] = Count("SELECT count(*) FROM " + t + " WHERE customer_id <> " + c);
     }
     out["customers"] = Count("SELECT count(*) FROM customers WHERE id <> " + c);
