@@ -307,6 +307,15 @@ struct TransportConfig {
 };
 Result<std::unique_ptr<Transport>> MakeTransport(Database& db, const Campaign& c, const TransportConfig& config);
 
+// An SMS gateway's delivery receipt (its webhook's body, JSON or form, read
+// by the gateway file's "receipt" settings): delivered marks the message
+// delivered; failed marks it failed with the provider's reason and appends a
+// message_bounced event (hard: false). kNotFound for a reference no campaign sent.
+Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::string_view body, const Clock& clock);
+// The path a gateway posts receipts to: /hooks/sms/TOKEN (signed, so that
+// nobody else can mark messages delivered).
+Result<std::string> SmsReceiptPath(Database& db);
+
 // Outbox rows by "group/status" ("target/sent": 120, "holdout/skipped": 12, ...).
 Result<std::map<std::string, uint64_t>> OutboxStatus(Database& db, const Campaign& c);
 

@@ -6,7 +6,9 @@
 #include <sstream>
 
 #include "campaign/campaign.h"
+#include "campaign/campaign_internal.h"
 #include "deliver/deliver.h"
+#include "store/store.h"
 
 namespace patron::campaign {
 
@@ -162,6 +164,53 @@ Result<std::unique_ptr<Transport>> MakeTransport(Database& db, const Campaign& c
       break;
   }
   return FailedPrecondition("webhook campaigns cannot send yet: preview and prepare work, sending does not");
+}
+
+Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::string_view body, const Clock& clock) {
+  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(gateway_file, "SMS gateway configuration"));
+  auto description = deliver::ParseSmsGatewayJson(text);
+  if (!description.ok()) return description.status().WithContext(gateway_file);
+  auto receipt = deliver::ParseDeliveryReceipt(description->receipt, body);
+  if (!receipt.ok()) return receipt.status();
+  // Our reference is "campaign.customer" (SmsTransport).
+  const std::string& ref = receipt->reference;
+  auto dot = ref.find('.');
+  int64_t campaign_id = 0, customer_id = 0;
+  try {
+    if (dot == std::string::npos) throw std::invalid_argument("no dot");
+    campaign_id = std::stoll(ref.substr(0, dot));
+    customer_id = std::stoll(ref.substr(dot + 1));
+  } catch (...) {
+    return NotFound("receipt reference \"" + ref.substr(0, 60) + "\" is not one Patron sent");
+  }
+  if (receipt->status == deliver::SmsReceiptStatus::kDelivered)
+    return RecordResponse(db, campaign_id, customer_id, "delivered", clock);
+  if (receipt->status == deliver::SmsReceiptStatus::kPending) return Status::Ok();
+  ASSIGN_OR_RETURN(Campaign c, LoadCampaign(db, std::to_string(campaign_id)));
+  ASSIGN_OR_RETURN(int64_t source_id, CampaignSourceId(db, clock));
+  RETURN_IF_ERROR(db.Begin());
+  Statement& q = db.Query("campaign-outbox-final");
+  std::string reason = ("receipt: " + receipt->provider_status + " " + receipt->reason).substr(0, 300);
+  q.Bind(":campaign_id", campaign_id).Bind(":customer_id", customer_id).Bind(":status", "failed").Bind(":error", reason)
+      .BindNull(":reason");
+  Status st = q.Run();
+  if (st.ok() && db.changes() == 0) st = NotFound("receipt for a message no campaign sent");
+  if (st.ok()) {
+    nlohmann::json props = {{"campaign", c.name}, {"campaign_id", c.id}, {"channel", "sms"}, {"hard", false},
+                            {"reason", reason}};
+    st = AppendEvent(db, source_id, customer_id, "message_bounced",
+                     "smsfail:" + std::to_string(campaign_id) + ":" + std::to_string(customer_id), props.dump(), clock.Now());
+  }
+  if (!st.ok()) {
+    (void)db.Rollback();
+    return st;
+  }
+  return db.Commit();
+}
+
+Result<std::string> SmsReceiptPath(Database& db) {
+  ASSIGN_OR_RETURN(std::string secret, LinkSecret(db));
+  return "/hooks/sms/" + SignLink({0, 0, "r", ""}, secret);
 }
 
 }  // namespace patron::campaign

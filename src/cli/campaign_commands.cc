@@ -346,6 +346,15 @@ int RunRegisterImport(const GlobalOptions& g, const CampaignArgs& a) {
   return 0;
 }
 
+int RunReceiptUrl(const GlobalOptions& g, const CampaignArgs& a) {
+  auto db = OpenDb(g.db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto path = campaign::SmsReceiptPath(**db);
+  if (!path.ok()) return Fail(path.status());
+  std::printf("%s%s\n", a.base_url.c_str(), path->c_str());
+  return 0;
+}
+
 }  // namespace
 
 void AddCampaignCommands(CLI::App& app, const GlobalOptions& globals, Action& action) {
@@ -422,6 +431,10 @@ void AddCampaignCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   policy->add_option("--set", args.set_json, "JSON with the settings to change, e.g. '{\"frequency_caps\":{\"email\":"
                                              "{\"max_messages\":2,\"days\":7}}}'");
   bind(policy, RunPolicy);
+
+  auto* receipts = cmd->add_subcommand("receipt-url", "The address to give the SMS gateway for delivery receipts");
+  receipts->add_option("--base-url", args.base_url, "The server's public address, e.g. https://patron.example.com");
+  bind(receipts, RunReceiptUrl);
 
   auto* reg = cmd->add_subcommand("suppressions", "Opt-out registers (do-not-call, SMS opt-out lists)");
   reg->require_subcommand(1);

@@ -393,6 +393,20 @@ void UnsubscribePostRoute(Context& ctx) {
                       "text/html; charset=utf-8");
 }
 
+// Delivery receipts from the SMS gateway (its webhook), at the signed path
+// `patron campaign receipt-url` prints.
+void SmsReceiptRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto t = Token(ctx, *db, "r");
+  if (!t.ok()) return SendError(ctx.res, t.status());
+  if (ctx.state.config.sms_gateway.empty())
+    return SendError(ctx.res, FailedPrecondition("no sms_gateway is configured on this server"));
+  Status s = campaign::RecordSmsReceipt(*db, ctx.state.config.sms_gateway, ctx.req.body, ctx.state.clock);
+  if (!s.ok()) return SendError(ctx.res, s);
+  SendJson(ctx.res, 200, R"({"status":"recorded"})");
+}
+
 }  // namespace
 
 void StopCampaignSenders(const std::string& db_path) { SendJobs::Get().StopAll(db_path); }
@@ -431,6 +445,7 @@ std::vector<RouteSpec> CampaignRoutes() {
       {"GET", "/t/c/{token}", "", "Click redirect in messages (signed link).", ClickRoute},
       {"GET", "/u/{token}", "", "Unsubscribe page (signed link).", UnsubscribeGetRoute},
       {"POST", "/u/{token}", "", "Unsubscribe: the page's button and RFC 8058 one-click.", UnsubscribePostRoute},
+      {"POST", "/hooks/sms/{token}", "", "SMS delivery receipts from the gateway (signed path).", SmsReceiptRoute},
   };
 }
 

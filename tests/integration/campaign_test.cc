@@ -10,7 +10,9 @@
 
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "patron_process.h"
 #include "store/store.h"
@@ -387,6 +389,58 @@ TEST_F(CampaignCli, TheServerSendsAndFollowsTheLinksInTheMessages) {
   EXPECT_EQ(results["targets"]["unsubscribed"], 1);
   EXPECT_EQ(results["holdout"]["members"], plan["holdout"]);
   EXPECT_TRUE(results.contains("lift"));
+}
+
+TEST_F(CampaignCli, SmsCampaignsGoThroughTheHttpGateway) {
+  // A gateway on loopback that keeps every request and answers with an id.
+  httplib::Server gateway;
+  std::mutex mu;
+  std::vector<json> received;
+  gateway.Post("/send", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    received.push_back(json::parse(req.body, nullptr, false));
+    EXPECT_EQ(req.get_header_value("Authorization"), "Bearer gw-secret");
+    res.set_content(R"({"id": "gw-)" + std::to_string(received.size()) + R"("})", "application/json");
+  });
+  int port = gateway.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { gateway.listen_after_bind(); });
+  std::string file = (dir_ / "gateway.json").string();
+  std::ofstream(file) << json({{"url", "http://127.0.0.1:" + std::to_string(port) + "/send"},
+                               {"sender", "Shop"},
+                               {"headers", {{"Authorization", "Bearer gw-secret"}}},
+                               {"message_id_pointer", "/id"}})
+                             .dump();
+  json spec = {{"name", "sms"},
+               {"channel", "sms"},
+               {"audience", "reachable(sms)"},
+               {"contents", {{{"text", "Hi {{name}}, code {{coupon}}"}},
+                             {{"language", "fa"}, {"text", "{{name}} عزیز، کد شما {{coupon}}"}}}}};
+  std::ofstream((dir_ / "sms.json").string()) << spec.dump();
+  ASSERT_EQ(RunPatron({"--db", db_, "campaign", "create", "--file", (dir_ / "sms.json").string()}).exit_code, 0);
+  json plan = Plan("sms");
+  ASSERT_GT(plan["targets"].get<int>(), 5) << plan.dump();
+  auto r = RunPatron({"--db", db_, "--json", "campaign", "send", "sms", "--sms-gateway", file}, true);
+  gateway.stop();
+  serving.join();
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  json report = json::parse(r.out);
+  EXPECT_EQ(report["sent"], plan["targets"]);
+  ASSERT_EQ(static_cast<int>(received.size()), plan["targets"].get<int>());
+  std::set<std::string> numbers;
+  int persian = 0;
+  for (const json& body : received) {
+    ASSERT_FALSE(body.is_discarded());
+    std::string to = body["to"];
+    EXPECT_EQ(to[0], '+') << to;
+    EXPECT_TRUE(numbers.insert(to).second) << "twice: " << to;
+    EXPECT_EQ(body["from"], "Shop");
+    if (body["text"].get<std::string>().find("عزیز") != std::string::npos) ++persian;
+  }
+  EXPECT_GT(persian, 0) << "Persian speakers get the Persian text";
+  // The gateway's ids are kept for its receipts.
+  auto db = patron::Database::Open(db_);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE message_id LIKE 'gw-%'"),
+            plan["targets"].get<int>());
 }
 
 }  // namespace

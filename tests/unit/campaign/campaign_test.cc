@@ -494,3 +494,37 @@ TEST_F(CampaignTest, CallListsCarryTheCustomersSummaryAndTheOffer) {
 
 }  // namespace
 }  // namespace patron::campaign
+
+namespace patron::campaign {
+namespace {
+
+TEST_F(CampaignTest, SmsReceiptsMarkMessagesDeliveredOrFailed) {
+  Add({.id = 1});
+  Add({.id = 2});
+  Campaign c = Create(R"({"name": "sms", "channel": "sms", "audience": "country = \"SE\"",
+      "contents": [{"text": "Hej {{name}}"}]})");
+  for (int id : {1, 2})
+    Exec("INSERT INTO campaign_recipients (campaign_id, customer_id, grp, status, send_at, sent_at) VALUES (" +
+         std::to_string(c.id) + ", " + std::to_string(id) + ", 'target', 'sent', 1, 1)");
+  std::string gateway = (dir_ / "gateway.json").string();
+  std::ofstream(gateway) << R"({"url": "https://sms.example/send", "receipt": {"reference_field": "/ref", "status_field": "/status"}})";
+  std::string ref1 = std::to_string(c.id) + ".1", ref2 = std::to_string(c.id) + ".2";
+  ASSERT_TRUE(RecordSmsReceipt(*db_, gateway, R"({"ref": ")" + ref1 + R"(", "status": "DELIVRD"})", clock_).ok());
+  ASSERT_TRUE(RecordSmsReceipt(*db_, gateway, R"({"ref": ")" + ref2 + R"(", "status": "failed", "error": "absent"})", clock_).ok());
+  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM campaign_recipients WHERE customer_id = 1 AND delivered_at IS NOT NULL"), 1);
+  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM campaign_recipients WHERE customer_id = 2 AND status = 'failed'"), 1);
+  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM events WHERE type = 'message_bounced' AND customer_id = 2"), 1);
+  EXPECT_EQ(RecordSmsReceipt(*db_, gateway, R"({"ref": "x.y", "status": "delivered"})", clock_).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(RecordSmsReceipt(*db_, gateway, "{not json", clock_).code(), StatusCode::kInvalidArgument);
+  // The receipt path is signed: another database's would not verify.
+  auto path = SmsReceiptPath(*db_);
+  ASSERT_TRUE(path.ok());
+  auto secret = LinkSecret(*db_);
+  auto token = VerifyLink(path->substr(std::string("/hooks/sms/").size()), *secret);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(token->kind, "r");
+}
+
+}  // namespace
+}  // namespace patron::campaign
