@@ -8,7 +8,7 @@ BENCH_DIR   ?= build/bench
 CMAKE_FLAGS ?=
 DEMO_CUSTOMERS ?= 20000
 
-.PHONY: all deps sdk-deps web-deps browser-deps web-release web-test build test unit demo bench bench-segments bench-collect fuzz format clean
+.PHONY: all deps sdk-deps web-deps browser-deps web-release web-test build test unit demo bench bench-segments bench-collect bench-deliver bench-campaign fuzz format clean
 
 all: build
 
@@ -91,6 +91,22 @@ bench-collect: deps $(BENCH_DIR)/build.ninja
 	bash scripts/install-deps.sh bench
 	cmake --build $(BENCH_DIR) -j $(JOBS) --target patron http_load
 	bash bench/collect_bench.sh $(BENCH_DIR)
+
+# SMTP delivery: DELIVER_MESSAGES composed, DKIM-signed emails to Postfix's smtp-sink.
+DELIVER_MESSAGES ?= 20000
+bench-deliver: deps $(BENCH_DIR)/build.ninja
+	bash scripts/install-deps.sh bench
+	cmake --build $(BENCH_DIR) -j $(JOBS) --target deliver_load
+	$(BENCH_DIR)/deliver_load --messages $(DELIVER_MESSAGES) --connections 8 --dkim ed25519
+	$(BENCH_DIR)/deliver_load --messages $(DELIVER_MESSAGES) --connections 8 --dkim rsa
+
+# A campaign to CAMPAIGN_CUSTOMERS: plan, prepare, and CAMPAIGN_SEND messages to smtp-sink.
+CAMPAIGN_CUSTOMERS ?= 1000000
+CAMPAIGN_SEND ?= 20000
+bench-campaign: deps $(BENCH_DIR)/build.ninja
+	bash scripts/install-deps.sh bench
+	cmake --build $(BENCH_DIR) -j $(JOBS) --target patron
+	bash bench/campaign_bench.sh $(BENCH_DIR)/patron $(CAMPAIGN_CUSTOMERS) $(CAMPAIGN_SEND)
 
 # Open-ended fuzzing of the readers with clang's libFuzzer (needs clang).
 fuzz:

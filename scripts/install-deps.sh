@@ -12,10 +12,14 @@ packages=(
   libsodium-dev
   libcpp-httplib-dev
   libkainjow-mustache-dev
+  libcurl4-openssl-dev libssl-dev openssl
+  python3-aiosmtpd python3-dkim
   libroaring-dev
   libnlopt-dev
   libcli11-dev nlohmann-json3-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # The PostgreSQL emitter's test runs a throwaway PostgreSQL server (initdb, pg_ctl, psql).
+  postgresql
 )
 
 # Node.js and npm: the tests drive the server with the official Segment-spec SDKs from npm,
@@ -25,9 +29,10 @@ command -v npm > /dev/null || packages+=(nodejs npm)
 packages+=(chromium)
 
 # `install-deps.sh bench` adds what the side-by-side benchmarks compare with:
-# a PostgreSQL server, the sqlite3 shell and Node.js with npm (for DuckDB's npm package).
+# the sqlite3 shell, wrk, Node.js with npm (for DuckDB's npm package) and Postfix,
+# whose smtp-sink receives the delivery benchmark's mail.
 if [ "${1:-}" = "bench" ]; then
-  packages+=(postgresql sqlite3 wrk)
+  packages+=(sqlite3 wrk postfix)
 fi
 
 missing=()

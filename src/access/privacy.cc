@@ -22,7 +22,11 @@ using nlohmann::ordered_json;
 const std::set<std::string, std::less<>> kKnownCustomerTables = {
     "account_members", "consents",           "contact_points", "customer_attributes",
     "customer_tags",   "customer_traits",    "events",         "identity_clusters",
-    "identity_golden", "identity_merge_log", "orders",         "segment_memberships"};
+    "identity_golden", "identity_merge_log", "orders",         "segment_memberships",
+    // Engine bookkeeping (migration 0010): which customers changed since a
+    // snapshot, by id and sequence number only; no personal data to export,
+    // and removed by a trigger when the customer is deleted.
+    "engine_customer_changes"};
 
 bool IsTimeColumn(std::string_view name) {
   return name == "at" || (name.size() > 3 && name.substr(name.size() - 3) == "_at");

@@ -160,7 +160,7 @@ Result<RegisterImport> ImportSuppressionList(Database& db, std::string_view list
 inline constexpr std::string_view kSuppressionReasons[] = {
     "no_consent", "unsubscribed", "no_contact_point", "invalid_contact_point", "bounced",
     "unverified", "stale_contact_point", "opt_out_register", "frequency_cap", "key_account",
-    "in_collections", "active_offer", "over_budget"};
+    "in_collections", "active_offer", "duplicate_address", "over_budget"};
 
 struct PlannedRecipient {
   int64_t customer_id = 0;

@@ -179,6 +179,7 @@ Result<Plan> PlanCampaign(Database& db, const engine::Snapshot& snapshot, const 
   plan.recipients.resize(ids.size());
   const int64_t stale_before = options.now.micros - int64_t{policy.stale_days} * kDayMicros;
   std::vector<uint32_t> eligible;
+  std::unordered_set<std::string> addresses_used;
   for (uint32_t i = 0; i < ids.size(); ++i) {
     const MemberInputs& m = in[i];
     PlannedRecipient& r = plan.recipients[i];
@@ -195,6 +196,9 @@ Result<Plan> PlanCampaign(Database& db, const engine::Snapshot& snapshot, const 
     else if (m.key_account) reason = "key_account";
     else if (m.in_collections) reason = "in_collections";
     else if (m.active_offer) reason = "active_offer";
+    // Two customer records with one address (not yet merged by identity
+    // resolution) get one message: the first record's.
+    if (reason.empty() && needs_contact && !addresses_used.insert(m.contact_value).second) reason = "duplicate_address";
     if (!reason.empty()) {
       r.group = "suppressed";
       r.reason = std::string(reason);

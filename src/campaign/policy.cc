@@ -256,14 +256,14 @@ std::string ZoneFor(std::string_view time_zone, std::string_view country, const 
 Instant NextAllowedTime(Instant at, const std::string& zone, std::string_view country, const Policy& policy) {
   std::vector<int> weekend;
   {
+    // The country's own setting, else the policy's "*", else CLDR's weekend for the country.
     auto it = policy.weekend_days.find(std::string(country));
-    if (it == policy.weekend_days.end() && !country.empty()) {
+    if (it == policy.weekend_days.end()) it = policy.weekend_days.find("*");
+    if (it != policy.weekend_days.end()) {
+      weekend = it->second;
+    } else if (!country.empty()) {
       std::lock_guard lock(zone_mutex);
       weekend = CldrWeekend(std::string(country));
-    } else if (it != policy.weekend_days.end()) {
-      weekend = it->second;
-    } else if (auto star = policy.weekend_days.find("*"); star != policy.weekend_days.end()) {
-      weekend = star->second;
     }
   }
   const int start = policy.quiet_start_minute, end = policy.quiet_end_minute;

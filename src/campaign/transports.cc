@@ -1,9 +1,128 @@
-// Transports: where each channel's messages go.
+// Transports: where each channel's messages go — SMTP (src/deliver, with
+// optional DKIM), an HTTP SMS gateway, or a CSV file for call and mail lists.
 #include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "campaign/campaign.h"
+#include "deliver/deliver.h"
 
 namespace patron::campaign {
+
+namespace {
+
+std::string FromEnvironment(const std::string& given, const char* variable) {
+  if (!given.empty()) return given;
+  const char* v = std::getenv(variable);
+  return v ? std::string(v) : std::string();
+}
+
+Result<std::string> ReadWholeFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read the " + std::string(what) + " '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string SmtpError(const deliver::DeliveryOutcome& o) {
+  std::string e;
+  if (o.smtp_code) e = std::to_string(o.smtp_code);
+  if (!o.enhanced_code.empty()) e += (e.empty() ? "" : " ") + o.enhanced_code;
+  if (!o.server_text.empty()) e += (e.empty() ? "" : " ") + o.server_text;
+  if (!o.error.empty()) e += (e.empty() ? "" : "; ") + o.error;
+  if (!o.stage.empty()) e += " (at " + o.stage + ")";
+  return e.substr(0, 500);
+}
+
+DeliveryResult::Kind KindOf(deliver::DeliveryKind k) {
+  switch (k) {
+    case deliver::DeliveryKind::kAccepted: return DeliveryResult::Kind::kAccepted;
+    case deliver::DeliveryKind::kTransientFailure: return DeliveryResult::Kind::kTransient;
+    case deliver::DeliveryKind::kPermanentFailure: return DeliveryResult::Kind::kPermanent;
+  }
+  return DeliveryResult::Kind::kTransient;
+}
+
+class SmtpTransport final : public Transport {
+ public:
+  SmtpTransport(std::unique_ptr<deliver::SmtpSender> sender, std::optional<deliver::DkimSigner> dkim, int connections)
+      : sender_(std::move(sender)), dkim_(std::move(dkim)), connections_(connections) {}
+
+  DeliveryResult Send(const OutboundMessage& m) override {
+    const Campaign& c = *m.campaign;
+    deliver::EmailMessage e;
+    e.from = {c.from_address, c.from_name};
+    e.to = {m.address, ""};
+    if (!c.reply_to.empty()) e.reply_to = deliver::Mailbox{c.reply_to, ""};
+    e.subject = m.content.subject;
+    e.text_body = m.content.text;
+    e.html_body = m.content.html;
+    e.extra_headers = {{"X-Patron-Campaign", std::to_string(c.id)}};
+    if (m.unsubscribe_url.rfind("https://", 0) == 0) e.list_unsubscribe_url = m.unsubscribe_url;
+    else if (!m.unsubscribe_url.empty()) e.extra_headers.push_back({"X-Patron-Unsubscribe", m.unsubscribe_url});
+    deliver::ComposeOptions options;
+    options.message_id = m.message_id;
+    options.dkim = dkim_ ? &*dkim_ : nullptr;
+    auto composed = deliver::ComposeEmail(e, options);
+    if (!composed.ok()) return {DeliveryResult::Kind::kPermanent, "", composed.status().message(), false};
+    deliver::OutgoingMail mail{c.from_address, m.address, std::move(composed->data), static_cast<uint64_t>(m.customer_id)};
+    deliver::DeliveryOutcome o = sender_->Send(mail);
+    DeliveryResult r;
+    r.kind = KindOf(o.kind);
+    if (!o.accepted()) r.error = SmtpError(o);
+    r.hard_bounce = o.kind == deliver::DeliveryKind::kPermanentFailure && o.bounce == deliver::BounceKind::kHard;
+    return r;
+  }
+  int concurrency() const override { return connections_; }
+
+ private:
+  std::unique_ptr<deliver::SmtpSender> sender_;
+  std::optional<deliver::DkimSigner> dkim_;
+  int connections_;
+};
+
+class SmsTransport final : public Transport {
+ public:
+  SmsTransport(std::unique_ptr<deliver::SmsGateway> gateway, int connections)
+      : gateway_(std::move(gateway)), connections_(connections) {}
+  DeliveryResult Send(const OutboundMessage& m) override {
+    // The reference comes back in delivery receipts: campaign.customer.
+    std::string reference = std::to_string(m.campaign->id) + "." + std::to_string(m.customer_id);
+    deliver::SmsOutcome o = gateway_->Send(m.address, m.content.text, reference);
+    DeliveryResult r;
+    r.kind = KindOf(o.kind);
+    r.provider_id = o.provider_id;
+    if (!o.accepted()) r.error = ("HTTP " + std::to_string(o.http_status) + ": " + o.error).substr(0, 500);
+    return r;
+  }
+  int concurrency() const override { return connections_; }
+
+ private:
+  std::unique_ptr<deliver::SmsGateway> gateway_;
+  int connections_;
+};
+
+// {"algorithm": "rsa-sha256" | "ed25519-sha256", "domain", "selector", "private_key_file"}
+Result<std::optional<deliver::DkimSigner>> LoadDkim(const std::string& path) {
+  if (path.empty()) return std::optional<deliver::DkimSigner>();
+  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path, "DKIM configuration"));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return InvalidArgument(path + ": the DKIM configuration is not a JSON object");
+  deliver::DkimKey key;
+  std::string algorithm = j.value("algorithm", "rsa-sha256");
+  if (algorithm == "ed25519-sha256") key.algorithm = deliver::DkimAlgorithm::kEd25519Sha256;
+  else if (algorithm != "rsa-sha256") return InvalidArgument(path + ": algorithm is rsa-sha256 or ed25519-sha256");
+  key.domain = j.value("domain", "");
+  key.selector = j.value("selector", "");
+  ASSIGN_OR_RETURN(key.private_key, ReadWholeFile(j.value("private_key_file", ""), "DKIM private key"));
+  auto signer = deliver::DkimSigner::Create(key);
+  if (!signer.ok()) return signer.status().WithContext(path);
+  return std::optional<deliver::DkimSigner>(std::move(*signer));
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Transport>> MakeTransport(Database& db, const Campaign& c, const TransportConfig& config) {
   switch (c.channel) {
@@ -15,9 +134,34 @@ Result<std::unique_ptr<Transport>> MakeTransport(Database& db, const Campaign& c
       if (!t) return IoError("cannot write '" + config.list_path + "'");
       return t;
     }
-    default:
-      return FailedPrecondition("no transport for channel " + std::string(ChannelName(c.channel)) + " yet");
+    case Channel::kEmail: {
+      std::string url = FromEnvironment(config.smtp_url, "PATRON_SMTP_URL");
+      if (url.empty())
+        return FailedPrecondition("an email campaign needs an SMTP server: --smtp smtp://host:port (or PATRON_SMTP_URL, "
+                                  "or smtp_url in the server's configuration)");
+      auto smtp = deliver::ParseSmtpUrl(url);
+      if (!smtp.ok()) return smtp.status().WithContext("smtp_url");
+      ASSIGN_OR_RETURN(auto dkim, LoadDkim(FromEnvironment(config.dkim_file, "PATRON_DKIM")));
+      ASSIGN_OR_RETURN(auto sender, deliver::SmtpSender::Create(*smtp));
+      int connections = smtp->max_connections;
+      return std::unique_ptr<Transport>(std::make_unique<SmtpTransport>(std::move(sender), std::move(dkim), connections));
+    }
+    case Channel::kSms: {
+      std::string path = FromEnvironment(config.sms_gateway_file, "PATRON_SMS_GATEWAY");
+      if (path.empty())
+        return FailedPrecondition("an SMS campaign needs a gateway: --sms-gateway FILE (or PATRON_SMS_GATEWAY, or "
+                                  "sms_gateway in the server's configuration; docs/operations.md)");
+      ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path, "SMS gateway configuration"));
+      auto description = deliver::ParseSmsGatewayJson(text);
+      if (!description.ok()) return description.status().WithContext(path);
+      ASSIGN_OR_RETURN(auto gateway, deliver::SmsGateway::Create(description->gateway));
+      int connections = description->gateway.max_connections;
+      return std::unique_ptr<Transport>(std::make_unique<SmsTransport>(std::move(gateway), connections));
+    }
+    case Channel::kWebhook:
+      break;
   }
+  return FailedPrecondition("webhook campaigns cannot send yet: preview and prepare work, sending does not");
 }
 
 }  // namespace patron::campaign

@@ -213,7 +213,7 @@ int RunSend(const GlobalOptions& g, const CampaignArgs& a) {
     if (!plan.ok()) return Fail(plan.status());
     if (!g.json) PrintPlan(*c, *plan);
   }
-  auto transport = campaign::MakeTransport(**db, *c, {a.smtp_url, a.sms_gateway, a.out});
+  auto transport = campaign::MakeTransport(**db, *c, {a.smtp_url, a.sms_gateway, a.out, ""});
   if (!transport.ok()) return Fail(transport.status());
   campaign::SendOptions options;
   if (!a.base_url.empty()) {

@@ -139,7 +139,9 @@ int RunCount(const GlobalOptions& g, const SegmentArgs& a) {
                       {"ms", ms},
                       {"customers", l->snapshot->customer_count()},
                       {"load_ms", l->build_ms},
-                      {"snapshot", l->source == engine::SnapshotSource::kFile ? "file" : "store"}};
+                      {"snapshot", l->source == engine::SnapshotSource::kFile           ? "file"
+                                   : l->source == engine::SnapshotSource::kFileAndDelta ? "file+delta"
+                                                                                        : "store"}};
     std::cout << j.dump() << "\n";
   } else {
     std::printf("%llu\n", static_cast<unsigned long long>(*count));

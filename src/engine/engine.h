@@ -14,7 +14,12 @@
 // - per-customer first/last times per event type, category and order, and
 //   per-event-type row indexes, are built on first use;
 // - the snapshot persists to DB.engine (snapshot_file.cc) and is loaded from
-//   there while the store has not changed.
+//   there while the store has not changed;
+// - a snapshot is brought up to date by ApplyDelta (delta.cc), which reads only
+//   the customers, events and customer-owned rows that changed since its
+//   watermarks and publishes a new snapshot; anything it cannot absorb that way
+//   (deletes of customers or events, shared tables, model scores) is detected
+//   by the store's rebuild generation and means a full rebuild.
 //
 // Thread-safety: a Snapshot is immutable after it is built or loaded, except
 // for what is built on first use (event-property columns, time bounds, type
@@ -25,6 +30,7 @@
 #include <cmath>
 #include <limits>
 #include <cstdint>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -139,8 +145,26 @@ inline constexpr int kChannelCount = 5;
 std::string_view ChannelName(Channel c);
 Result<Channel> ParseChannel(std::string_view name);
 
+// What a snapshot has seen of the store (migration 0010): the rebuild
+// generation it was built at, its largest customer, order and event ids, and
+// the largest customer-change sequence number it has applied.
+struct Watermarks {
+  int64_t schema_version = 0;
+  // engine_generation.generation: bumped by every writer's transaction
+  // (NoteEngineInputsChanged); writes the triggers leave unmarked (to the
+  // newest customer and order) are noticed through it.
+  int64_t generation = 0;
+  int64_t rebuild_generation = 0;
+  int64_t max_customer_id = 0;
+  int64_t max_order_id = 0;
+  int64_t max_event_id = 0;
+  int64_t change_seq = 0;
+  bool operator==(const Watermarks&) const = default;
+};
+
 struct Snapshot {
   Instant built_at;
+  Watermarks watermarks;
   std::vector<int64_t> customer_ids;        // dense index -> store id (ascending)
   std::map<std::string, Column, std::less<>> profile;     // "city", "age" is derived
   std::map<std::string, Column, std::less<>> attributes;  // custom attributes
@@ -207,7 +231,8 @@ struct Snapshot {
                                                                const std::function<void(uint64_t, uint64_t)>& progress);
   friend Status SaveSnapshot(const Snapshot& s, const struct StoreStamp& stamp, const std::string& path);
   friend Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, const struct StoreStamp& expected,
-                                                              const std::string& db_path);
+                                                              const std::string& db_path, bool require_current);
+  friend class DeltaBuilder;
   std::string db_path_;
   mutable std::mutex property_mutex_;
   mutable std::map<std::string, std::unique_ptr<PropertyColumn>, std::less<>> properties_;
@@ -238,18 +263,76 @@ Result<StoreStamp> ReadStoreStamp(Database& db);
 // PATH.partial and renamed, so a crash never leaves half a file under PATH.
 Status SaveSnapshot(const Snapshot& s, const StoreStamp& stamp, const std::string& path);
 // Loads a snapshot file. kNotFound when there is none, kDataLoss when it is
-// damaged, kFailedPrecondition when it was written for another state of the store.
+// damaged, kFailedPrecondition when it was written for another state of the
+// store (unless !require_current: then a file of an older state loads too, for
+// ApplyDelta to bring up to date).
 Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, const StoreStamp& expected,
-                                                     const std::string& db_path);
+                                                     const std::string& db_path, bool require_current = true);
 // DB_PATH.engine
 std::string SnapshotPath(const std::string& db_path);
 
-enum class SnapshotSource { kFile, kStore };
+enum class SnapshotSource { kFile, kStore, kFileAndDelta };
 // The snapshot for `db`: from its snapshot file when that is intact and
-// current, else built from the store and written for the next start.
+// current; from the file brought up to date by ApplyDelta when the store only
+// grew since (then written back); else built from the store and written for
+// the next start.
 Result<std::shared_ptr<const Snapshot>> OpenSnapshot(Database& db, const Clock& clock,
                                                      const std::function<void(uint64_t, uint64_t)>& progress = {},
                                                      SnapshotSource* source = nullptr);
+
+// Reads the store's current watermarks (in the caller's transaction, if any).
+Result<Watermarks> ReadWatermarks(Database& db);
+
+struct DeltaStats {
+  uint64_t new_customers = 0;
+  uint64_t changed_customers = 0;  // existing customers whose own rows were re-read
+  uint64_t new_events = 0;
+};
+
+// A new snapshot equal to what BuildSnapshot would build now, made from `base`
+// by reading only what changed since it (new customers and events by id,
+// changed customers from engine_customer_changes) and copying the rest. Returns
+// `base` itself when nothing changed. kFailedPrecondition ("rebuild: ...") when
+// the store changed in a way only a rebuild can absorb. `base` and everyone
+// holding it are unaffected: they keep reading the old snapshot.
+Result<std::shared_ptr<const Snapshot>> ApplyDelta(const std::shared_ptr<const Snapshot>& base, Database& db,
+                                                   const Clock& clock, DeltaStats* stats = nullptr);
+
+enum class RefreshKind { kUnchanged, kDelta, kRebuild };
+// ApplyDelta when it can, else BuildSnapshot. `base` may be null (then builds).
+Result<std::shared_ptr<const Snapshot>> RefreshSnapshot(const std::shared_ptr<const Snapshot>& base, Database& db,
+                                                        const Clock& clock, RefreshKind* kind = nullptr);
+
+// Publishes one current snapshot of a store to concurrent readers (the
+// server's segment routes). Get() answers with a snapshot that includes every
+// write committed before it was called (read-your-writes), bringing the
+// snapshot up to date first when the store changed: by ApplyDelta, or by a
+// rebuild when only that can. Publications are at most one per
+// `min_interval`: a request that finds the store changed sooner waits for the
+// next publication, which then serves every request waiting with it, so a
+// stream of collected events costs one delta per interval, not one per request.
+// Readers keep whatever snapshot they got for as long as they hold it.
+class SnapshotPublisher {
+ public:
+  explicit SnapshotPublisher(std::chrono::milliseconds min_interval = std::chrono::milliseconds(100))
+      : min_interval_(min_interval) {}
+  Result<std::shared_ptr<const Snapshot>> Get(Database& db, const Clock& clock);
+  // The last published snapshot (null before the first Get), without looking at the store.
+  std::shared_ptr<const Snapshot> Current() const;
+
+  struct Stats {
+    uint64_t loads = 0, deltas = 0, rebuilds = 0;
+  };
+  Stats stats() const;
+
+ private:
+  const std::chrono::milliseconds min_interval_;
+  mutable std::mutex published_mu_;  // guards current_ and stats_
+  std::shared_ptr<const Snapshot> current_;
+  Stats stats_;
+  std::mutex refresh_mu_;  // one refresh at a time
+  std::chrono::steady_clock::time_point published_at_{};
+};
 
 // Profile fields every snapshot has, with their types ("age" is derived from
 // birth_date at query time; "source" is the name of the customer's first source).

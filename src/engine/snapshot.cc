@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/build_internal.h"
 #include "engine/engine.h"
 #include "store/store.h"
 
@@ -123,15 +124,8 @@ uint32_t Snapshot::IndexOf(int64_t customer_id) const {
   return index_by_id_[customer_id];
 }
 
-namespace {
+namespace internal {
 
-size_t ColumnBytes(const Column& c) {
-  size_t n = c.codes.capacity() * 4 + c.numbers.capacity() * 8;
-  for (const auto& s : c.dict.values) n += s.capacity() + 32;
-  return n;
-}
-
-// Sets a text or numeric column value from a statement column.
 void SetValue(Column& column, uint32_t row, const Statement& q, int col) {
   if (q.IsNull(col)) return;
   if (column.type == ValueType::kText) {
@@ -154,6 +148,41 @@ void Allocate(Column& column, ValueType type, size_t rows) {
   } else {
     column.numbers.assign(rows, kMissing);
   }
+}
+
+void ClearValue(Column& column, uint32_t row) {
+  if (column.type == ValueType::kText) {
+    column.codes[row] = 0;
+  } else {
+    column.numbers[row] = kMissing;
+  }
+}
+
+void Extend(Column& column, size_t rows) {
+  if (column.type == ValueType::kText) {
+    column.codes.resize(rows, 0);
+  } else {
+    column.numbers.resize(rows, kMissing);
+  }
+}
+
+double MajorUnits(int64_t minor, uint32_t digits) {
+  static constexpr double kScale[] = {1.0, 10.0, 100.0, 1000.0};
+  return static_cast<double>(minor) / kScale[std::min<uint32_t>(digits, 3)];
+}
+
+}  // namespace internal
+
+using internal::Allocate;
+using internal::MajorUnits;
+using internal::SetValue;
+
+namespace {
+
+size_t ColumnBytes(const Column& c) {
+  size_t n = c.codes.capacity() * 4 + c.numbers.capacity() * 8;
+  for (const auto& s : c.dict.values) n += s.capacity() + 32;
+  return n;
 }
 
 // Groups rows by customer, each customer's rows in ascending (at, tie). Returns
@@ -183,10 +212,6 @@ std::vector<T> Permute(const std::vector<T>& values, const std::vector<uint32_t>
   return out;
 }
 
-double MajorUnits(int64_t minor, uint32_t digits) {
-  static constexpr double kScale[] = {1.0, 10.0, 100.0, 1000.0};
-  return static_cast<double>(minor) / kScale[std::min<uint32_t>(digits, 3)];
-}
 
 // Fills `offsets` (customers + 1) from the number of rows of each customer.
 void FinishOffsets(std::vector<uint32_t>& offsets, const std::vector<uint32_t>& counts) {
@@ -357,6 +382,7 @@ Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock&
     ~EndRead() { (void)db.Exec("COMMIT"); }
   } end_read{db};
 
+  ASSIGN_OR_RETURN(snap->watermarks, ReadWatermarks(db));
   ASSIGN_OR_RETURN(int64_t total_rows,
                    db.QueryInt("SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + "
                                "(SELECT count(*) FROM order_lines) + (SELECT count(*) FROM events)"));
@@ -373,14 +399,8 @@ Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock&
   snap->customer_ids.reserve(customer_count);
   snap->index_by_id_.assign(max_customer_id + 1, UINT32_MAX);
   {
-    // Statement columns 1.. in the order of ProfileFields() except that the
-    // query lists salutation and source in their own places.
-    static constexpr std::string_view kQueryOrder[] = {
-        "given_name", "family_name", "full_name", "salutation", "gender", "birth_date", "marital_status",
-        "education", "income_band", "household_size", "language", "time_zone", "city", "region", "country",
-        "acquisition_channel", "lifecycle_stage", "source", "created_at", "updated_at"};
     std::vector<Column*> by_position;
-    for (std::string_view name : kQueryOrder) by_position.push_back(&snap->profile.find(name)->second);
+    for (std::string_view name : internal::kCustomerQueryOrder) by_position.push_back(&snap->profile.find(name)->second);
     Statement& q = db.Query("engine-customers");
     while (true) {
       ASSIGN_OR_RETURN(bool row, q.Step());
@@ -697,6 +717,7 @@ Result<std::shared_ptr<const Snapshot>> BuildSnapshot(Database& db, const Clock&
     ASSIGN_OR_RETURN(bool has, max.Step());
     e.max_event_id = has ? max.Int(0) : 0;
     max.Reset();
+    snap->watermarks.max_event_id = e.max_event_id;
     std::vector<uint32_t> customer, type;
     std::vector<int64_t> ids, at;
     // Event ids are dense in practice: the largest one is a good capacity.

@@ -21,7 +21,7 @@ namespace patron::engine {
 namespace {
 
 constexpr char kMagic[16] = {'P', 'A', 'T', 'R', 'O', 'N', '-', 'E', 'N', 'G', 'I', 'N', 'E', 0, 0, 1};
-constexpr uint32_t kFormatVersion = 3;  // 3: model scores (recommendations, propensities)
+constexpr uint32_t kFormatVersion = 4;  // 3: model scores; 4: watermarks for incremental updates
 
 // A fast 64-bit checksum over 8-byte words (tail bytes zero-padded). It finds
 // damage (a torn write, a flipped block), not tampering.
@@ -263,6 +263,7 @@ Status SaveSnapshot(const Snapshot& s, const StoreStamp& stamp, const std::strin
   w.Pod(kFormatVersion);
   w.Pod(stamp);
   w.Pod(s.built_at.micros);
+  w.Pod(s.watermarks);
   w.Vector(s.customer_ids);
   w.Vector(s.index_by_id_);
   WriteColumns(w, s.profile);
@@ -329,7 +330,7 @@ Status SaveSnapshot(const Snapshot& s, const StoreStamp& stamp, const std::strin
 }
 
 Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, const StoreStamp& expected,
-                                                     const std::string& db_path) {
+                                                     const std::string& db_path, bool require_current) {
   int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) return NotFound("no engine snapshot at '" + path + "'");
   struct stat st {};
@@ -357,11 +358,14 @@ Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, co
   Reader r(data.data(), data.data() + sizeof kMagic, data.size() - sizeof kMagic - sizeof(uint64_t));
   if (r.Pod<uint32_t>() != kFormatVersion) return FailedPrecondition("the engine snapshot has another format version");
   auto stamp = r.Pod<StoreStamp>();
-  if (!(stamp == expected)) return FailedPrecondition("the store changed since the engine snapshot was written");
+  if (require_current && !(stamp == expected)) {
+    return FailedPrecondition("the store changed since the engine snapshot was written");
+  }
 
   auto s = std::make_shared<Snapshot>();
   s->db_path_ = db_path;
   s->built_at = Instant{r.Pod<int64_t>()};
+  s->watermarks = r.Pod<Watermarks>();
   s->customer_ids = r.Vector<int64_t>();
   s->index_by_id_ = r.Vector<uint32_t>();
   const size_t n = s->customer_ids.size();
@@ -450,10 +454,20 @@ Result<std::shared_ptr<const Snapshot>> OpenSnapshot(Database& db, const Clock& 
                                                      SnapshotSource* source) {
   ASSIGN_OR_RETURN(StoreStamp stamp, ReadStoreStamp(db));
   std::string path = SnapshotPath(db.path());
-  auto loaded = LoadSnapshot(path, stamp, db.path());
+  auto loaded = LoadSnapshot(path, stamp, db.path(), /*require_current=*/false);
   if (loaded.ok()) {
-    if (source) *source = SnapshotSource::kFile;
-    return loaded;
+    auto current = ApplyDelta(*loaded, db, clock);
+    if (current.ok() && *current == *loaded) {
+      if (source) *source = SnapshotSource::kFile;
+      return current;
+    }
+    if (current.ok()) {
+      if (source) *source = SnapshotSource::kFileAndDelta;
+      // Written for the next start with the stamp read before the delta (the
+      // file never claims a newer store than it holds; its watermarks decide).
+      (void)SaveSnapshot(**current, stamp, path);
+      return current;
+    }
   }
   ASSIGN_OR_RETURN(auto built, BuildSnapshot(db, clock, progress));
   if (source) *source = SnapshotSource::kStore;

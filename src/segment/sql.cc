@@ -126,7 +126,17 @@ class Emitter {
 
  private:
   std::string Fold(const std::string& expr) const {
-    return d_ == Dialect::kSqlite ? "patron_fold(" + expr + ")" : "lower(" + expr + ")";
+    if (d_ == Dialect::kSqlite) return "patron_fold(" + expr + ")";
+    if (d_ == Dialect::kPostgres) {
+      // As the engine folds (FoldForMatching): lower case, compatibility
+      // decomposition, then without combining marks (Latin diacritics, Arabic
+      // harakat, tatweel), so "Göteborg" starts with "gote" in both. Needs a
+      // UTF8 database (normalize() exists from PostgreSQL 13).
+      return "regexp_replace(normalize(lower(" + expr +
+             "), NFKD), E'[\\u0300-\\u036F\\u0610-\\u061A\\u064B-\\u065F\\u0670\\u06D6-\\u06ED\\u0640]', "
+             "'', 'g')";
+    }
+    return "lower(" + expr + ")";
   }
 
   std::string Text(const std::string& expr, const TextTest& t) const {

@@ -544,33 +544,16 @@ void AddContactPoint(Context& ctx) {
 
 }  // namespace
 
-// The engine snapshot, rebuilt when the store changed since it was built.
-class SnapshotCache {
- public:
-  Result<std::shared_ptr<const engine::Snapshot>> Get(Database& db, const Clock& clock) {
-    ASSIGN_OR_RETURN(engine::StoreStamp stamp, engine::ReadStoreStamp(db));
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!snapshot_ || !(stamp == stamp_)) {
-      ASSIGN_OR_RETURN(snapshot_, engine::OpenSnapshot(db, clock));
-      stamp_ = stamp;
-    }
-    return snapshot_;
-  }
-
- private:
-  std::mutex mu_;
-  std::shared_ptr<const engine::Snapshot> snapshot_;
-  engine::StoreStamp stamp_;
-};
-
-// One cache per database file (tests run several servers in one process).
-static SnapshotCache& Snapshots(const std::string& db_path) {
+// The engine snapshot of each database file (tests run several servers in one
+// process): brought up to date by deltas when the store changed, published at
+// most every 100 ms while writes stream in (engine::SnapshotPublisher).
+static engine::SnapshotPublisher& Snapshots(const std::string& db_path) {
   static std::mutex mu;
-  static auto* caches = new std::map<std::string, std::unique_ptr<SnapshotCache>>();
+  static auto* publishers = new std::map<std::string, std::unique_ptr<engine::SnapshotPublisher>>();
   std::lock_guard<std::mutex> lock(mu);
-  auto& cache = (*caches)[db_path];
-  if (!cache) cache = std::make_unique<SnapshotCache>();
-  return *cache;
+  auto& publisher = (*publishers)[db_path];
+  if (!publisher) publisher = std::make_unique<engine::SnapshotPublisher>(std::chrono::milliseconds(100));
+  return *publisher;
 }
 
 Result<std::shared_ptr<const engine::Snapshot>> CurrentSnapshot(Context& ctx, Database& db) {

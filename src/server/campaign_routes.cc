@@ -208,7 +208,7 @@ void SendCampaignRoute(Context& ctx) {
   }
   if (c.status != "scheduled" && c.status != "sending")
     return SendError(ctx.res, FailedPrecondition("campaign \"" + c.name + "\" is " + c.status + "; it cannot send"));
-  campaign::TransportConfig transport_config{ctx.state.config.smtp_url, ctx.state.config.sms_gateway, ""};
+  campaign::TransportConfig transport_config{ctx.state.config.smtp_url, ctx.state.config.sms_gateway, "", ""};
   if (c.channel == campaign::Channel::kCallList || c.channel == campaign::Channel::kMailList) {
     transport_config.list_path = ListPath(ctx.state, c.id);
     std::error_code ec;

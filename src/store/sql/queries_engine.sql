@@ -80,3 +80,66 @@ SELECT (SELECT generation FROM engine_generation WHERE id = 1),
 
 -- name: engine-bump-generation
 UPDATE engine_generation SET generation = generation + 1 WHERE id = 1;
+
+-- Incremental snapshots (src/engine/delta.cc, migration 0010).
+
+-- name: engine-watermarks
+SELECT (SELECT generation FROM engine_generation WHERE id = 1),
+       (SELECT generation FROM engine_rebuild WHERE id = 1),
+       coalesce((SELECT max(id) FROM customers), 0),
+       coalesce((SELECT max(id) FROM orders), 0),
+       coalesce((SELECT max(id) FROM events), 0),
+       coalesce((SELECT max(seq) FROM engine_customer_changes), 0);
+
+-- Customers of the orders from the snapshot's largest order id on (writes to
+-- the newest order are not marked, migration 0010).
+-- name: engine-order-customers-from
+SELECT DISTINCT customer_id FROM orders WHERE id >= :from AND id <= :max_id;
+
+-- name: engine-changed-customers
+SELECT customer_id FROM engine_customer_changes WHERE seq > :after ORDER BY customer_id;
+
+-- name: engine-customers-after
+SELECT c.id, c.given_name, c.family_name, c.full_name, c.salutation, c.gender, c.birth_date,
+       c.marital_status, c.education, c.income_band, c.household_size, c.language, c.time_zone,
+       c.city, c.region, c.country, c.acquisition_channel, c.lifecycle_stage, s.name,
+       c.created_at, c.updated_at
+FROM customers c LEFT JOIN sources s ON s.id = c.source_id
+WHERE c.id > :after AND c.id <= :max_id
+ORDER BY c.id;
+
+-- name: engine-customer
+SELECT c.id, c.given_name, c.family_name, c.full_name, c.salutation, c.gender, c.birth_date,
+       c.marital_status, c.education, c.income_band, c.household_size, c.language, c.time_zone,
+       c.city, c.region, c.country, c.acquisition_channel, c.lifecycle_stage, s.name,
+       c.created_at, c.updated_at
+FROM customers c LEFT JOIN sources s ON s.id = c.source_id
+WHERE c.id = :id;
+
+-- name: engine-customer-attributes-of
+SELECT a.name, a.value FROM customer_attributes a WHERE a.customer_id = :id;
+
+-- name: engine-tags-of
+SELECT tag FROM customer_tags WHERE customer_id = :id;
+
+-- name: engine-consents-of
+SELECT channel, purpose, status FROM consents WHERE customer_id = :id
+ORDER BY channel, purpose, recorded_at, id;
+
+-- name: engine-verified-contact-points-of
+SELECT kind, phone_type, coalesce(last_verified_at, last_seen_at)
+FROM contact_points WHERE customer_id = :id AND status = 'verified';
+
+-- name: engine-orders-of
+SELECT id, ordered_at, total_minor, currency, channel, status FROM orders
+WHERE customer_id = :id ORDER BY ordered_at, id;
+
+-- name: engine-order-lines-of
+SELECT line_no, product_id, quantity, unit_price_minor, discount_minor FROM order_lines
+WHERE order_id = :id ORDER BY line_no;
+
+-- name: engine-events-after
+SELECT id, customer_id, occurred_at, type FROM events WHERE id > :after AND id <= :max_id;
+
+-- name: engine-event-property-after
+SELECT id, json_extract(properties, :path) FROM events WHERE id > :after AND id <= :max_id;

@@ -172,7 +172,7 @@ TEST_F(CampaignTest, EverySuppressionReasonIsCountedOnce) {
   EXPECT_EQ(plan->targets, 1u);
   EXPECT_EQ(plan->suppressed, 11u);
   for (std::string_view reason : kSuppressionReasons) {
-    uint64_t expected = reason == "unverified" || reason == "over_budget" ? 0 : 1;
+    uint64_t expected = reason == "unverified" || reason == "over_budget" || reason == "duplicate_address" ? 0 : 1;
     EXPECT_EQ(plan->suppressed_by_reason.at(std::string(reason)), expected) << reason;
   }
   // Unverified addresses are suppressed only when the policy asks for it.
@@ -474,7 +474,7 @@ TEST_F(CampaignTest, CallListsCarryTheCustomersSummaryAndTheOffer) {
       "contents": [{"text": "Ring {{name}}: =erbjud 20% med kod {{coupon}}"}]})");
   ASSERT_TRUE(PrepareCampaign(*db_, *Snap(), c, {kNow, 365}, clock_).ok());
   std::string path = (dir_ / "calls.csv").string();
-  auto transport = MakeTransport(*db_, c, {"", "", path});
+  auto transport = MakeTransport(*db_, c, {"", "", path, ""});
   ASSERT_TRUE(transport.ok()) << transport.status().ToString();
   auto report = SendDue(*db_, c, **transport, clock_, {});
   ASSERT_TRUE(report.ok()) << report.status().ToString();

@@ -149,9 +149,10 @@ TEST_F(SnapshotFileTest, DamagedTruncatedOrStaleFilesAreRefusedAndRebuilt) {
   ASSERT_TRUE(newer.ok());
   EXPECT_NE(newer->generation, stamp->generation);
   EXPECT_EQ(LoadSnapshot(path, *newer, db_->path()).status().code(), StatusCode::kFailedPrecondition);
+  // A changed customer: the file is brought up to date, not rebuilt.
   auto rebuilt = OpenSnapshot(*db_, clock_, {}, &source);
   ASSERT_TRUE(rebuilt.ok());
-  EXPECT_EQ(source, SnapshotSource::kStore);
+  EXPECT_EQ(source, SnapshotSource::kFileAndDelta);
   EXPECT_TRUE((*rebuilt)->tags.count("new-tag"));
   // A write outside imports, to a table the triggers watch: a new product.
   ASSERT_TRUE(db_->Exec("INSERT INTO products(sku, name, created_at, updated_at) VALUES ('NEW-1', 'New', 0, 0)").ok());
@@ -161,13 +162,18 @@ TEST_F(SnapshotFileTest, DamagedTruncatedOrStaleFilesAreRefusedAndRebuilt) {
   ASSERT_TRUE(db_->Exec("DELETE FROM customers WHERE id = (SELECT max(id) FROM customers)").ok());
   ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
   EXPECT_EQ(source, SnapshotSource::kStore);
-  ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
+  auto before = OpenSnapshot(*db_, clock_, {}, &source);
+  ASSERT_TRUE(before.ok());
   EXPECT_EQ(source, SnapshotSource::kFile);
-  // New events are noticed by their ids.
+  // New events are noticed by their ids, and appended.
   ASSERT_TRUE(db_->Exec("INSERT INTO events(customer_id, type, occurred_at, received_at, source_id, source_key) "
                         "SELECT min(id), 'page_viewed', 0, 0, 1, 'x' FROM customers").ok());
+  auto appended = OpenSnapshot(*db_, clock_, {}, &source);
+  ASSERT_TRUE(appended.ok());
+  EXPECT_EQ(source, SnapshotSource::kFileAndDelta);
+  EXPECT_EQ((*appended)->events.at.size(), (*before)->events.at.size() + 1);
   ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
-  EXPECT_EQ(source, SnapshotSource::kStore);
+  EXPECT_EQ(source, SnapshotSource::kFile);
 }
 
 }  // namespace
