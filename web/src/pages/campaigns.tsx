@@ -548,7 +548,7 @@ function Preview({ base, sample }: { base: string; sample: NonNullable<Plan['sam
       </label>
       <ErrorBox error={rendered.error} />
       {r && (
-        <div class="message-preview" dir={r.dir} lang={r.language}>
+        <div class="message-preview" dir={r.dir === 'rtl' ? 'rtl' : 'ltr'} lang={r.language}>
           <p>
             <strong>{t('camp.subject')}:</strong> <bdi id="preview-subject">{r.subject}</bdi>
           </p>
