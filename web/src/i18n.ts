@@ -202,6 +202,7 @@ const en = {
   'camp.r.in_collections': 'In collections',
   'camp.r.active_offer': 'Has another team\'s offer',
   'camp.r.over_budget': 'Over budget',
+  'camp.r.duplicate_address': 'Same address as another customer (one message per address)',
   'camp.deferred': '{n} moved out of quiet hours',
   'camp.estimated_cost': 'estimated cost {cost} {currency}',
   'camp.preview': 'Preview for a customer',
@@ -430,6 +431,7 @@ const fa: Catalogue = {
   'camp.r.in_collections': 'در وصول مطالبات',
   'camp.r.active_offer': 'پیشنهاد تیم دیگری را دارد',
   'camp.r.over_budget': 'بیش از بودجه',
+  'camp.r.duplicate_address': 'نشانی مشترک با مشتری دیگر (یک پیام برای هر نشانی)',
   'camp.deferred': '{n} پیام از ساعات سکوت جابه‌جا شد',
   'camp.estimated_cost': 'هزینهٔ تخمینی {cost} {currency}',
   'camp.preview': 'پیش‌نمایش برای یک مشتری',
@@ -656,6 +658,7 @@ const ar: Catalogue = {
   'camp.r.in_collections': 'قيد التحصيل',
   'camp.r.active_offer': 'لديه عرض من فريق آخر',
   'camp.r.over_budget': 'تجاوز الميزانية',
+  'camp.r.duplicate_address': 'العنوان نفسه لعميل آخر (رسالة واحدة لكل عنوان)',
   'camp.deferred': '{n} نُقلت خارج ساعات الهدوء',
   'camp.estimated_cost': 'التكلفة المقدّرة {cost} {currency}',
   'camp.preview': 'معاينة لعميل',
@@ -882,6 +885,7 @@ const sv: Catalogue = {
   'camp.r.in_collections': 'Hos inkasso',
   'camp.r.active_offer': 'Har ett annat teams erbjudande',
   'camp.r.over_budget': 'Över budget',
+  'camp.r.duplicate_address': 'Samma adress som en annan kund (ett meddelande per adress)',
   'camp.deferred': '{n} flyttade ut ur tysta timmar',
   'camp.estimated_cost': 'beräknad kostnad {cost} {currency}',
   'camp.preview': 'Förhandsvisning för en kund',
@@ -993,7 +997,7 @@ export function applyDocument(): void {
 export function t(key: MessageKey, params?: Record<string, string | number>): string {
   let s = catalogues[prefs.locale][key] ?? en[key] ?? key;
   if (params) {
-    for (const [k, v] of Object.entries(params)) s = s.replace(`{${k}}`, typeof v === 'number' ? num(v) : v);
+    for (const [k, v] of Object.entries(params)) s = s.split(`{${k}}`).join(typeof v === 'number' ? num(v) : v);
   }
   return s;
 }

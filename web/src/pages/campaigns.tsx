@@ -77,7 +77,8 @@ export const suppressionReasons = [
   'in_collections',
   'active_offer',
   'over_budget',
-] as const;
+  'duplicate_address',
+];
 
 const channels = ['email', 'sms', 'call_list', 'mail_list', 'webhook'];
 const pct = (x: number) => num(x * 100, 1) + '%';
@@ -438,9 +439,9 @@ function CampaignView({ me, id }: { me: Me; id: string }) {
             <h3>{t('camp.why_left_out')}</h3>
             <table id="suppression">
               <tbody>
-                {suppressionReasons.map((r) => (
+                {[...suppressionReasons, ...Object.keys(p.suppressed_by_reason).filter((r) => !suppressionReasons.includes(r))].map((r) => (
                   <tr key={r} data-reason={r}>
-                    <td>{t(('camp.r.' + r) as MessageKey)}</td>
+                    <td>{suppressionReasons.includes(r) ? t(('camp.r.' + r) as MessageKey) : r.replace(/_/g, ' ')}</td>
                     <td class="num">{num(p.suppressed_by_reason[r] ?? 0)}</td>
                     <td class="bar-cell">
                       <progress class="bar" max={maxReason} value={p.suppressed_by_reason[r] ?? 0} />
