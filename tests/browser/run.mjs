@@ -389,6 +389,11 @@ test('campaign: create in the form, see who is left out and why, preview one cus
   assert.equal(byReason.reduce((a, b) => a + b, 0), suppressed);
   assert.ok(targets > 0 && audience >= targets + suppressed, `audience ${audience}, targets ${targets}, suppressed ${suppressed}`);
   const campaignId = page.url().match(/campaigns\/(\d+)/)[1];
+  const draftPlan = await api('POST', `/api/v1/campaigns/${campaignId}/preview?sample=999`, {}, {
+    'X-CSRF-Token': (await api('GET', '/api/v1/me')).json.csrf_token,
+  });
+  assert.equal(draftPlan.status, 200, JSON.stringify(draftPlan.json));
+  const persian = draftPlan.json.sample.find((r) => r.group === 'target' && r.language === 'fa');
 
   // The message for one customer, its HTML in a frame without scripts.
   await page.waitForSelector('#preview-subject');
@@ -434,6 +439,22 @@ test('campaign: create in the form, see who is left out and why, preview one cus
   await page.waitForSelector('#contact-policy .ok');
   const policy = (await api('GET', '/api/v1/campaign-policy')).json;
   assert.equal(policy.frequency_caps.email.max_messages, 3);
+
+  // In Persian: the reasons translated, and a Persian customer's message right to left.
+  await page.selectOption('select[name=locale]', 'fa');
+  await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  await page.goto(`${url}/#/campaigns/${campaignId}`);
+  await page.waitForSelector('#suppression >> text=بدون رضایت');
+  if (persian) {
+    await page.fill('input[name=preview-customer]', String(persian.customer_id));
+    await page.press('input[name=preview-customer]', 'Enter');
+    await page.waitForSelector('#preview-subject:has-text("هدیه‌ای برای شما")');
+    assert.equal(await page.getAttribute('.message-preview', 'dir'), 'rtl');
+  }
+  await shot('14-campaign-fa');
+  await page.click('nav.sidebar >> text=تنظیمات');
+  await page.selectOption('select[name=locale]', 'en');
+  await page.waitForSelector('nav.sidebar >> text=Dashboard');
 });
 
 test('roles: an analyst sees no customer pages, and the server refuses them anyway', async () => {
