@@ -416,6 +416,7 @@ function CampaignView({ me, id }: { me: Me; id: string }) {
       </p>
       <Card title={t('camp.plan')} id="campaign-plan">
         <ErrorBox error={plan.error} />
+        {p && c.status !== 'draft' && <p class="muted">{t('camp.plan_now')}</p>}
         {p && (
           <>
             <div class="kpis">
