@@ -39,8 +39,8 @@ sdk-deps: deps
 # Each asset is also written precompressed (.gz, .br); the build fails when the
 # first load is over its 300 KB budget.
 web-deps: deps
-	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' || \
-	  { echo "web: Vite needs Node.js 20.19 or later (node -v: $$(node -v))"; exit 1; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0])>=18?0:1)' || \
+	  { echo "web: the web build needs Node.js 18 or later (Debian 12's nodejs; node -v: $$(node -v))"; exit 1; }
 	@cd web && if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	  npm install --no-save --no-audit --no-fund --loglevel=error; fi
 

@@ -23,7 +23,7 @@ packages=(
 )
 
 # Node.js and npm: the tests drive the server with the official Segment-spec SDKs from npm,
-# and the web application (web/) is built with Vite from npm (Node.js 20.19 or later).
+# and the web application (web/) is built with Vite 6 from npm (Node.js 18 or later: Debian 12's nodejs is enough).
 command -v npm > /dev/null || packages+=(nodejs npm)
 # Chromium: the web application's end-to-end tests (tests/browser) run in headless Chromium.
 packages+=(chromium)

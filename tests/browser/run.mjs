@@ -1,12 +1,13 @@
 // The web application as a person uses it, in Debian's headless Chromium
 // driven by playwright-core: sign in, find a customer and open their view,
 // build and save a segment with a live count, the Persian right-to-left
-// layout, role limits and CSRF refusals. Started by run.sh (ctest browser_e2e)
+// layout, role limits and CSRF refusals; create and send an email campaign to
+// a real SMTP server (SMTP_DIR holds what it received). Started by run.sh (ctest browser_e2e)
 // with PATRON_URL, SCREENSHOTS and ADMIN_PASSWORD; every test leaves a
 // screenshot in SCREENSHOTS.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -86,7 +87,7 @@ test('sign in: a wrong password is refused, the right one opens the dashboard wi
   await page.click('button[type=submit]');
   await page.waitForSelector('.kpi-value');
   const nav = await page.$$eval('nav.sidebar li a', (as) => as.map((a) => a.textContent));
-  assert.deepEqual(nav, ['Dashboard', 'Customers', 'Segments', 'Data', 'Settings']);
+  assert.deepEqual(nav, ['Dashboard', 'Customers', 'Segments', 'Campaigns', 'Data', 'Settings']);
   const customers = await api('GET', '/api/v1/stats');
   const firstKpi = await page.textContent('.kpi-value');
   assert.equal(firstKpi.replace(/,/g, ''), String(customers.json.customers));
@@ -348,6 +349,115 @@ test('settings: an API key is shown once, works, and stops working when revoked;
   });
   assert.equal(signIn.status, 201);
   await shot('10-settings');
+});
+
+test('campaign: create in the form, see who is left out and why, preview one customer, send to a real SMTP server, results', async () => {
+  await page.click('nav.sidebar >> text=Campaigns');
+  await page.click('#new-campaign');
+  await page.fill('input[name=campaign-name]', 'browser win-back');
+  await page.fill('textarea[name=audience]', 'reachable(email)');
+  await page.waitForSelector('#audience-count:has-text("customers")');
+  await page.fill('input[name=from_name]', 'Shop');
+  await page.fill('input[name=from_address]', 'news@shop.example');
+  await page.fill('input[name=subject-0]', '{{name}}, a gift for you');
+  await page.fill('textarea[name=text-0]', 'Hello {{given_name}}. Unsubscribe: {{unsubscribe_url}}');
+  await page.fill('textarea[name=html-0]', '<p id="greeting">Hello {{given_name}}</p><p><a href="{{unsubscribe_url}}">unsubscribe</a></p>');
+  // A Persian version of the same variant.
+  await page.click('#add-variant');
+  await page.fill('input[name=variant-1]', 'A');
+  await page.selectOption('select[name=language-1]', 'fa');
+  await page.fill('input[name=split-1]', '100');
+  await page.fill('input[name=subject-1]', '{{name}}، هدیه‌ای برای شما');
+  await page.fill('textarea[name=text-1]', 'سلام {{given_name}}');
+  // A bad split is refused with the server's message naming the field.
+  await page.fill('input[name=split-1]', '90');
+  await page.click('#create-campaign');
+  await page.waitForSelector('#campaign-form .error:has-text("contents")');
+  await page.fill('input[name=split-1]', '100');
+  await page.fill('input[name=holdout]', '20');
+  await page.click('#create-campaign');
+
+  // The plan: a row per suppression reason, and counts that add up.
+  await page.waitForSelector('#suppression tr[data-reason=no_consent]');
+  assert.ok((await page.locator('#suppression tr').count()) >= 14);
+  // Every customer left out is under one reason: the bars add up to the total.
+  const byReason = await page.$$eval('#suppression tr td.num', (tds) => tds.map((td) => Number(td.textContent.replace(/[^0-9]/g, ''))));
+  const n = async (sel) => Number((await page.textContent(sel)).replace(/[^0-9]/g, ''));
+  const audience = await n('#plan-audience');
+  const targets = await n('#plan-targets');
+  const suppressed = await n('#plan-suppressed');
+  assert.equal(byReason.reduce((a, b) => a + b, 0), suppressed);
+  assert.ok(targets > 0 && audience >= targets + suppressed, `audience ${audience}, targets ${targets}, suppressed ${suppressed}`);
+  const campaignId = page.url().match(/campaigns\/(\d+)/)[1];
+  const draftPlan = await api('POST', `/api/v1/campaigns/${campaignId}/preview?sample=999`, {}, {
+    'X-CSRF-Token': (await api('GET', '/api/v1/me')).json.csrf_token,
+  });
+  assert.equal(draftPlan.status, 200, JSON.stringify(draftPlan.json));
+  const persian = draftPlan.json.sample.find((r) => r.group === 'target' && r.language === 'fa');
+
+  // The message for one customer, its HTML in a frame without scripts.
+  await page.waitForSelector('#preview-subject');
+  const english = draftPlan.json.sample.find((r) => r.group === 'target' && r.language !== 'fa');
+  await page.fill('input[name=preview-customer]', String(english.customer_id));
+  await page.press('input[name=preview-customer]', 'Enter');
+  await page.waitForSelector('#preview-subject:has-text("a gift for you")');
+  assert.equal(await page.getAttribute('#preview-html', 'sandbox'), '');
+  const frame = await (await page.$('#preview-html')).contentFrame();
+  await frame.waitForSelector('#greeting');
+  assert.match(await frame.textContent('#greeting'), /^Hello /);
+  await shot('12-campaign-plan');
+
+  await page.click('#send-campaign');
+  await page.waitForSelector('#send-progress:has-text("done")', { timeout: 60000 });
+  const progress = await page.textContent('#send-progress');
+  const [done, total] = progress.replace(/[^0-9 ]/g, ' ').trim().split(/\s+/).map(Number);
+  assert.equal(done, total);
+  assert.ok(total > 0);
+
+  // The SMTP server received every message that was sent, with the headers a mailbox relies on.
+  const results = (await api('GET', `/api/v1/campaigns/${campaignId}/results`)).json;
+  const received = readdirSync(process.env.SMTP_DIR).filter((f) => f.endsWith('.json'));
+  assert.ok(results.targets.sent > 0);
+  assert.equal(received.length, results.targets.sent);
+  const message = readFileSync(join(process.env.SMTP_DIR, received[0].replace('.json', '.eml')), 'utf8');
+  assert.match(message, /^From: .*news@shop\.example/m);
+  assert.match(message, /^List-Unsubscribe: <https:\/\/patron\.test\/u\//m);
+  assert.match(message, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+  assert.match(message, /^X-Patron-Campaign: /m);
+  assert.match(message, /^Subject: /m);
+
+  await page.click('#show-results');
+  await page.waitForSelector('#lift-verdict');
+  const verdict = await page.textContent('#lift-verdict');
+  if (results.lift === null) assert.match(verdict, /No lift yet/);
+  else assert.match(verdict, results.lift.significant ? /significant: the campaign/ : /Not significant/);
+  await page.waitForSelector('#campaign-results td:has-text("Holdout")');
+  await shot('13-campaign-results');
+
+  // The contact policy in Settings: a cap changed and kept.
+  await page.click('nav.sidebar >> text=Settings');
+  await page.waitForSelector('#contact-policy input[name=cap-email-max]');
+  await page.fill('#contact-policy input[name=cap-email-max]', '3');
+  await page.click('#save-policy');
+  await page.waitForSelector('#contact-policy .ok');
+  const policy = (await api('GET', '/api/v1/campaign-policy')).json;
+  assert.equal(policy.frequency_caps.email.max_messages, 3);
+
+  // In Persian: the reasons translated, and a Persian customer's message right to left.
+  await page.selectOption('select[name=locale]', 'fa');
+  await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  await page.goto(`${url}/#/campaigns/${campaignId}`);
+  await page.waitForSelector('#suppression >> text=بدون رضایت');
+  if (persian) {
+    await page.fill('input[name=preview-customer]', String(persian.customer_id));
+    await page.press('input[name=preview-customer]', 'Enter');
+    await page.waitForSelector('#preview-subject:has-text("هدیه‌ای برای شما")');
+    assert.equal(await page.getAttribute('.message-preview', 'dir'), 'rtl');
+  }
+  await shot('14-campaign-fa');
+  await page.click('nav.sidebar >> text=تنظیمات');
+  await page.selectOption('select[name=locale]', 'en');
+  await page.waitForSelector('nav.sidebar >> text=Dashboard');
 });
 
 test('roles: an analyst sees no customer pages, and the server refuses them anyway', async () => {

@@ -15,13 +15,24 @@ rm -rf "$out"
 mkdir -p "$out/screenshots"
 bash "$here/make_db.sh" "$patron" "$out/demo" 300
 
-"$patron" --db "$out/demo/patron.db" serve --listen 127.0.0.1:0 --web-root "$web_root" --access-log off \
-  > "$out/serve.out" 2> "$out/serve.err" &
+# A real SMTP server (tests/tools/smtp_sink.py, Debian's python3-aiosmtpd) that
+# the campaign test sends to; it keeps every message in $out/smtp.
+mkdir -p "$out/smtp"
+/usr/bin/python3 "$here/../tools/smtp_sink.py" --dir "$out/smtp" > "$out/smtp.out" 2> "$out/smtp.err" &
+smtp_pid=$!
+trap 'kill $smtp_pid 2>/dev/null; wait $smtp_pid 2>/dev/null || true' EXIT
+for _ in $(seq 300); do grep -q listening "$out/smtp.out" 2>/dev/null && break; sleep 0.1; done
+smtp=$(grep -o '127.0.0.1:[0-9]*' "$out/smtp.out") || fail "the SMTP sink did not start: $(cat "$out/smtp.err")"
+# public_url: an https address (never fetched) makes messages carry RFC 8058 List-Unsubscribe.
+printf 'smtp_url = smtp://%s\npublic_url = https://patron.test\n' "$smtp" > "$out/patron.conf"
+
+"$patron" --db "$out/demo/patron.db" serve --config "$out/patron.conf" --listen 127.0.0.1:0 --web-root "$web_root" \
+  --access-log off > "$out/serve.out" 2> "$out/serve.err" &
 serve_pid=$!
-trap 'kill $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null || true' EXIT
+trap 'kill $serve_pid $smtp_pid 2>/dev/null; wait $serve_pid $smtp_pid 2>/dev/null || true' EXIT
 for _ in $(seq 300); do grep -q listening "$out/serve.out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/serve.out") || fail "patron serve did not start: $(cat "$out/serve.err")"
 
 cd "$here"
-PATRON_URL=$url SCREENSHOTS="$out/screenshots" ADMIN_PASSWORD='browser test password' \
+PATRON_URL=$url SMTP_DIR="$out/smtp" SCREENSHOTS="$out/screenshots" ADMIN_PASSWORD='browser test password' \
   node --test --test-reporter=spec run.mjs

@@ -10,6 +10,7 @@ import { Customers, CustomerView } from './pages/customers';
 import { Segments } from './pages/segments';
 import { Data } from './pages/data';
 import { Settings } from './pages/settings';
+import { Campaigns } from './pages/campaigns';
 
 interface NavItem {
   path: string;
@@ -17,11 +18,12 @@ interface NavItem {
   permission?: string;
 }
 
-// Campaigns, journeys and reports join this list when their APIs exist.
+// Journeys and reports join this list when their APIs exist.
 const nav: NavItem[] = [
   { path: 'dashboard', label: 'nav.dashboard', permission: 'read_reports' },
   { path: 'customers', label: 'nav.customers', permission: 'read_personal_data' },
   { path: 'segments', label: 'nav.segments', permission: 'read_segments' },
+  { path: 'campaigns', label: 'nav.campaigns', permission: 'read_reports' },
   { path: 'data', label: 'nav.data', permission: 'read_reports' },
   { path: 'settings', label: 'nav.settings' },
 ];
@@ -50,6 +52,7 @@ export function App() {
   if (page === 'customers' && route[1]) content = <CustomerView me={me} id={route[1]} />;
   else if (page === 'customers') content = <Customers />;
   else if (page === 'segments') content = <Segments me={me} />;
+  else if (page === 'campaigns') content = <Campaigns me={me} />;
   else if (page === 'data') content = <Data me={me} />;
   else if (page === 'settings') content = <Settings me={me} onPreferences={changePreferences} />;
   else content = <Dashboard me={me} />;

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { can, get, post, request, type Me } from '../api';
 import { date, locales, preferences, t, type Calendar, type Digits, type Locale, type Preferences } from '../i18n';
 import { Card, ErrorBox, useLoad } from '../ui';
+import { ContactPolicy } from './campaigns';
 
 const roles = ['admin', 'marketer', 'analyst', 'support', 'collector'];
 
@@ -43,6 +44,7 @@ export function Settings({ me, onPreferences }: { me: Me; onPreferences: (p: Par
       </Card>
       {can(me, 'manage_users') && <Users />}
       {can(me, 'manage_keys') && <Keys />}
+      {can(me, 'read_reports') && <ContactPolicy me={me} />}
     </div>
   );
 }
