@@ -77,9 +77,13 @@ std::string JobKey(const ServerState& state, int64_t campaign_id) {
   return state.config.db_path + "#" + std::to_string(campaign_id);
 }
 
-std::string PublicUrl(const ServerState& state) {
-  if (!state.config.public_url.empty()) return state.config.public_url;
-  return "http://" + state.config.host + ":" + std::to_string(state.config.port);
+// Where links in messages point: public_url, else the address this request came to.
+std::string PublicUrl(Context& ctx) {
+  if (!ctx.state.config.public_url.empty()) return ctx.state.config.public_url;
+  std::string host = ctx.req.get_header_value("Host");
+  if (host.empty() || host.find_first_of(" /\\\"<>") != std::string::npos)
+    host = ctx.state.config.host + ":" + std::to_string(ctx.state.config.port);
+  return "http://" + host;
 }
 
 bool LoadFromPath(Context& ctx, Database& db, campaign::Campaign* out) {
@@ -224,7 +228,7 @@ void SendCampaignRoute(Context& ctx) {
   (void)AuditNow(ctx, *db, "campaign.send", "campaign", std::to_string(c.id), 0, {});
   std::shared_ptr<campaign::Transport> transport = std::move(*probe);
   campaign::SendOptions options;
-  options.links = {PublicUrl(ctx.state), *secret};
+  options.links = {PublicUrl(ctx), *secret};
   const std::string db_path = ctx.state.config.db_path;
   const Clock& clock = ctx.state.clock;
   job->thread = std::thread([job, c, transport, options, db_path, &clock]() mutable {
