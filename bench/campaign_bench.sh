@@ -81,7 +81,8 @@ echo "  prepare $(( (t1 - t0) / 1000000 )) ms"
 
 echo "== send $send_n messages to smtp-sink"
 port=$((20000 + RANDOM % 20000))
-/usr/sbin/smtp-sink -c "127.0.0.1:$port" 1000 > /dev/null 2>&1 &
+sink_user=(); [ "$(id -u)" -eq 0 ] && sink_user=(-u nobody)  # smtp-sink refuses to run as root
+/usr/sbin/smtp-sink "${sink_user[@]}" -c "127.0.0.1:$port" 1000 > /dev/null 2>&1 &
 sink=$!
 trap 'kill $sink 2>/dev/null || true' EXIT
 sleep 0.5
