@@ -239,9 +239,12 @@ Result<RenderedMessage> RenderFor(Database& db, const Campaign& c, int64_t custo
     if (has && chosen_variant.empty() && !r.IsNull(6)) chosen_variant = r.String(6);
     r.Reset();
   }
+  // The customer's language matched as the plan matches it: by base language ("fa" for "fa-IR").
+  auto base = [](const std::string& lang) { return AsciiLower(std::string_view(lang).substr(0, lang.find_first_of("-_"))); };
   const Content* content = nullptr;
   for (const Content& ct : c.contents)
-    if ((chosen_variant.empty() || ct.variant == chosen_variant) && ct.language == lang_base) content = content ? content : &ct;
+    if ((chosen_variant.empty() || ct.variant == chosen_variant) && !ct.language.empty() && base(ct.language) == lang_base)
+      content = content ? content : &ct;
   if (!content)
     for (const Content& ct : c.contents)
       if ((chosen_variant.empty() || ct.variant == chosen_variant) && ct.language.empty()) content = content ? content : &ct;
