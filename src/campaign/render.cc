@@ -9,6 +9,7 @@
 
 #include "campaign/campaign.h"
 #include "campaign/campaign_internal.h"
+#include "deliver/deliver.h"
 #include "store/store.h"
 
 namespace patron::campaign {
@@ -141,38 +142,16 @@ std::string EscapeAttr(std::string_view s) {
 std::string DecorateHtml(std::string html, const Campaign& c, int64_t customer_id, const LinkOptions& links,
                          const std::string& language, bool rtl) {
   if (!links.base_url.empty()) {
-    // Every href="http(s)://..." (double-quoted, as editors write them).
-    std::string out;
-    size_t last = 0, pos = 0;
-    const std::string lower = AsciiLower(html);
-    while ((pos = lower.find("href", pos)) != std::string::npos) {
-      size_t p = pos + 4;
-      while (p < html.size() && html[p] == ' ') ++p;
-      if (p >= html.size() || html[p] != '=') { pos += 4; continue; }
-      ++p;
-      while (p < html.size() && html[p] == ' ') ++p;
-      if (p >= html.size() || html[p] != '"') { pos += 4; continue; }
-      size_t url_begin = p + 1, url_end = html.find('"', url_begin);
-      if (url_end == std::string::npos) break;
-      std::string url = html.substr(url_begin, url_end - url_begin);
-      if (lower.compare(url_begin, 7, "http://") != 0 && lower.compare(url_begin, 8, "https://") != 0) {
-        pos = url_end;
-        continue;
-      }
-      // Unescape &amp; in the attribute so the redirect goes where the author meant.
-      for (size_t a = 0; (a = url.find("&amp;", a)) != std::string::npos;) url.replace(a, 5, "&");
-      out.append(html, last, pos - last);
-      LinkToken t{c.id, customer_id, "c", url};
-      out += "href=\"" + links.base_url + "/t/c/" + SignLink(t, links.secret) + "\"";
-      last = pos = url_end + 1;
-    }
-    out.append(html, last, std::string::npos);
-    html = std::move(out);
-    std::string pixel = "<img src=\"" + links.base_url + "/t/o/" + SignLink({c.id, customer_id, "o", ""}, links.secret) +
-                        "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0\">";
-    auto body_end = html.rfind("</body>");
-    if (body_end != std::string::npos) html.insert(body_end, pixel);
-    else html += pixel;
+    // Every http(s) link through the signed click redirect (the unsubscribe
+    // link stays as it is), and the open pixel.
+    const std::string unsubscribe_prefix = links.base_url + "/u/";
+    html = deliver::AddTracking(
+        html,
+        [&](std::string_view url, int) {
+          if (url.rfind(unsubscribe_prefix, 0) == 0) return std::string();
+          return links.base_url + "/t/c/" + SignLink({c.id, customer_id, "c", std::string(url)}, links.secret);
+        },
+        links.base_url + "/t/o/" + SignLink({c.id, customer_id, "o", ""}, links.secret));
   }
   std::string dir = rtl ? "rtl" : "ltr";
   if (html.find("<html") == std::string::npos) {

@@ -61,6 +61,17 @@ Result<std::shared_ptr<const engine::Snapshot>> Snapshot(Database& db) {
   return s;
 }
 
+// The store and the named campaign, which every per-campaign command starts from.
+struct OpenedCampaign {
+  std::unique_ptr<Database> db;
+  campaign::Campaign campaign;
+};
+Result<OpenedCampaign> OpenCampaign(const GlobalOptions& g, const CampaignArgs& a) {
+  ASSIGN_OR_RETURN(auto db, OpenDb(g.db_path));
+  ASSIGN_OR_RETURN(campaign::Campaign c, campaign::LoadCampaign(*db, a.name));
+  return OpenedCampaign{std::move(db), std::move(c)};
+}
+
 void PrintPlan(const campaign::Campaign& c, const campaign::Plan& p) {
   std::printf("campaign \"%s\" (%s, %s)\n", c.name.c_str(), std::string(campaign::ChannelName(c.channel)).c_str(),
               c.status.c_str());
@@ -135,27 +146,26 @@ int RunList(const GlobalOptions& g, const CampaignArgs&) {
 }
 
 int RunShow(const GlobalOptions& g, const CampaignArgs& a) {
-  auto db = OpenDb(g.db_path);
-  if (!db.ok()) return Fail(db.status());
-  auto c = campaign::LoadCampaign(**db, a.name);
-  if (!c.ok()) return Fail(c.status());
+  auto loaded = OpenCampaign(g, a);
+  if (!loaded.ok()) return Fail(loaded.status());
+  campaign::Campaign* c = &loaded->campaign;
   std::printf("%s\n", g.json ? campaign::ToJson(*c).c_str() : json::parse(campaign::ToJson(*c)).dump(2).c_str());
   return 0;
 }
 
 int RunPreview(const GlobalOptions& g, const CampaignArgs& a) {
-  auto db = OpenDb(g.db_path);
-  if (!db.ok()) return Fail(db.status());
-  auto c = campaign::LoadCampaign(**db, a.name);
-  if (!c.ok()) return Fail(c.status());
+  auto loaded = OpenCampaign(g, a);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Database* db = loaded->db.get();
+  campaign::Campaign* c = &loaded->campaign;
   if (a.customer > 0) {
     campaign::LinkOptions links;
     if (!a.base_url.empty()) {
-      auto secret = campaign::LinkSecret(**db);
+      auto secret = campaign::LinkSecret(*db);
       if (!secret.ok()) return Fail(secret.status());
       links = {a.base_url, *secret};
     }
-    auto m = campaign::RenderFor(**db, *c, a.customer, links, a.variant);
+    auto m = campaign::RenderFor(*db, *c, a.customer, links, a.variant);
     if (!m.ok()) return Fail(m.status());
     if (g.json) {
       ordered_json j = {{"customer_id", a.customer}, {"variant", m->variant}, {"language", m->language},
@@ -169,11 +179,11 @@ int RunPreview(const GlobalOptions& g, const CampaignArgs& a) {
     }
     return 0;
   }
-  auto snapshot = Snapshot(**db);
+  auto snapshot = Snapshot(*db);
   if (!snapshot.ok()) return Fail(snapshot.status());
   auto now = Now(a);
   if (!now.ok()) return Fail(now.status());
-  auto plan = campaign::PlanCampaign(**db, **snapshot, *c, {*now, 365});
+  auto plan = campaign::PlanCampaign(*db, **snapshot, *c, {*now, 365});
   if (!plan.ok()) return Fail(plan.status());
   if (g.json) std::printf("%s\n", campaign::PlanToJson(*c, *plan, static_cast<size_t>(a.sample)).c_str());
   else PrintPlan(*c, *plan);
@@ -181,17 +191,17 @@ int RunPreview(const GlobalOptions& g, const CampaignArgs& a) {
 }
 
 int RunPrepare(const GlobalOptions& g, const CampaignArgs& a) {
-  auto db = OpenDb(g.db_path);
-  if (!db.ok()) return Fail(db.status());
-  auto c = campaign::LoadCampaign(**db, a.name);
-  if (!c.ok()) return Fail(c.status());
-  auto snapshot = Snapshot(**db);
+  auto loaded = OpenCampaign(g, a);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Database* db = loaded->db.get();
+  campaign::Campaign* c = &loaded->campaign;
+  auto snapshot = Snapshot(*db);
   if (!snapshot.ok()) return Fail(snapshot.status());
   auto now = Now(a);
   if (!now.ok()) return Fail(now.status());
-  auto plan = campaign::PrepareCampaign(**db, **snapshot, *c, {*now, 365}, SystemClock::Get());
+  auto plan = campaign::PrepareCampaign(*db, **snapshot, *c, {*now, 365}, SystemClock::Get());
   if (!plan.ok()) return Fail(plan.status());
-  (void)AuditFromCli(**db, "campaign.prepare", "campaign", std::to_string(c->id));
+  (void)AuditFromCli(*db, "campaign.prepare", "campaign", std::to_string(c->id));
   if (g.json) std::printf("%s\n", campaign::PlanToJson(*c, *plan).c_str());
   else PrintPlan(*c, *plan);
   return 0;
@@ -200,24 +210,24 @@ int RunPrepare(const GlobalOptions& g, const CampaignArgs& a) {
 std::atomic<bool> stop_requested{false};
 
 int RunSend(const GlobalOptions& g, const CampaignArgs& a) {
-  auto db = OpenDb(g.db_path);
-  if (!db.ok()) return Fail(db.status());
-  auto c = campaign::LoadCampaign(**db, a.name);
-  if (!c.ok()) return Fail(c.status());
+  auto loaded = OpenCampaign(g, a);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Database* db = loaded->db.get();
+  campaign::Campaign* c = &loaded->campaign;
   if (c->status == "draft") {
-    auto snapshot = Snapshot(**db);
+    auto snapshot = Snapshot(*db);
     if (!snapshot.ok()) return Fail(snapshot.status());
     auto now = Now(a);
     if (!now.ok()) return Fail(now.status());
-    auto plan = campaign::PrepareCampaign(**db, **snapshot, *c, {*now, 365}, SystemClock::Get());
+    auto plan = campaign::PrepareCampaign(*db, **snapshot, *c, {*now, 365}, SystemClock::Get());
     if (!plan.ok()) return Fail(plan.status());
     if (!g.json) PrintPlan(*c, *plan);
   }
-  auto transport = campaign::MakeTransport(**db, *c, {a.smtp_url, a.sms_gateway, a.out, ""});
+  auto transport = campaign::MakeTransport(*db, *c, {a.smtp_url, a.sms_gateway, a.out, ""});
   if (!transport.ok()) return Fail(transport.status());
   campaign::SendOptions options;
   if (!a.base_url.empty()) {
-    auto secret = campaign::LinkSecret(**db);
+    auto secret = campaign::LinkSecret(*db);
     if (!secret.ok()) return Fail(secret.status());
     options.links = {a.base_url, *secret};
   }
@@ -227,10 +237,10 @@ int RunSend(const GlobalOptions& g, const CampaignArgs& a) {
   std::signal(SIGTERM, [](int) { stop_requested = true; });
   ProgressBar bar("sending");
   options.progress = [&bar](uint64_t d, uint64_t t) { bar.UpdateCount(d, t); };
-  auto report = campaign::SendDue(**db, *c, **transport, SystemClock::Get(), options);
+  auto report = campaign::SendDue(*db, *c, **transport, SystemClock::Get(), options);
   bar.Done();
   if (!report.ok()) return Fail(report.status());
-  (void)AuditFromCli(**db, "campaign.send", "campaign", std::to_string(c->id));
+  (void)AuditFromCli(*db, "campaign.send", "campaign", std::to_string(c->id));
   if (g.json) {
     ordered_json j = {{"campaign", c->name}, {"status", c->status},     {"sent", report->sent},
                       {"failed", report->failed}, {"bounced", report->bounced}, {"retried", report->retried},
@@ -249,24 +259,24 @@ int RunSend(const GlobalOptions& g, const CampaignArgs& a) {
 }
 
 int RunSetStatus(const GlobalOptions& g, const CampaignArgs& a, std::string_view status) {
-  auto db = OpenDb(g.db_path);
-  if (!db.ok()) return Fail(db.status());
-  auto c = campaign::LoadCampaign(**db, a.name);
-  if (!c.ok()) return Fail(c.status());
-  Status st = campaign::SetCampaignStatus(**db, *c, status, SystemClock::Get());
+  auto loaded = OpenCampaign(g, a);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Database* db = loaded->db.get();
+  campaign::Campaign* c = &loaded->campaign;
+  Status st = campaign::SetCampaignStatus(*db, *c, status, SystemClock::Get());
   if (!st.ok()) return Fail(st);
-  (void)AuditFromCli(**db, "campaign.status", "campaign", std::to_string(c->id), std::nullopt,
+  (void)AuditFromCli(*db, "campaign.status", "campaign", std::to_string(c->id), std::nullopt,
                      json({{"status", status}}).dump());
   std::printf("campaign \"%s\" is %s\n", c->name.c_str(), c->status.c_str());
   return 0;
 }
 
 int RunStatus(const GlobalOptions& g, const CampaignArgs& a) {
-  auto db = OpenDb(g.db_path);
-  if (!db.ok()) return Fail(db.status());
-  auto c = campaign::LoadCampaign(**db, a.name);
-  if (!c.ok()) return Fail(c.status());
-  auto status = campaign::OutboxStatus(**db, *c);
+  auto loaded = OpenCampaign(g, a);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Database* db = loaded->db.get();
+  campaign::Campaign* c = &loaded->campaign;
+  auto status = campaign::OutboxStatus(*db, *c);
   if (!status.ok()) return Fail(status.status());
   if (g.json) {
     std::printf("%s\n", ordered_json({{"campaign", c->name}, {"status", c->status}, {"outbox", *status}}).dump().c_str());
@@ -278,11 +288,11 @@ int RunStatus(const GlobalOptions& g, const CampaignArgs& a) {
 }
 
 int RunResults(const GlobalOptions& g, const CampaignArgs& a) {
-  auto db = OpenDb(g.db_path);
-  if (!db.ok()) return Fail(db.status());
-  auto c = campaign::LoadCampaign(**db, a.name);
-  if (!c.ok()) return Fail(c.status());
-  auto r = campaign::Results(**db, *c, SystemClock::Get());
+  auto loaded = OpenCampaign(g, a);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Database* db = loaded->db.get();
+  campaign::Campaign* c = &loaded->campaign;
+  auto r = campaign::Results(*db, *c, SystemClock::Get());
   if (!r.ok()) return Fail(r.status());
   if (g.json) {
     std::printf("%s\n", campaign::ResultsToJson(*c, *r).c_str());
