@@ -117,11 +117,20 @@ Status ApplySetting(ServerConfig* c, std::string_view key, std::string_view valu
       return InvalidArgument("secure_cookies: '" + std::string(value) + "' is not on, off or auto");
     }
     c->secure_cookies = v;
+  } else if (key == "scheduler") {
+    std::string v = AsciiLower(value);
+    if (v == "on" || v == "true" || v == "yes" || v == "1") {
+      c->scheduler = true;
+    } else if (v == "off" || v == "false" || v == "no" || v == "0") {
+      c->scheduler = false;
+    } else {
+      return InvalidArgument("scheduler: '" + std::string(value) + "' is not on or off");
+    }
   } else {
     return InvalidArgument("unknown setting '" + std::string(key) +
                            "' (known: listen, host, port, db, threads, read_timeout, keep_alive, "
                            "keep_alive_max_requests, max_body, max_upload, max_queued_events, synchronous_full, "
-                           "access_log, settings_api_host, public_url, smtp_url, sms_gateway, web_root, secure_cookies)");
+                           "access_log, settings_api_host, public_url, smtp_url, sms_gateway, web_root, secure_cookies, scheduler)");
   }
   return Status::Ok();
 }
@@ -165,6 +174,7 @@ Status ApplyEnvironment(ServerConfig* config, const std::function<const char*(co
       {"PATRON_SMS_GATEWAY", "sms_gateway"},
       {"PATRON_WEB_ROOT", "web_root"},
       {"PATRON_SECURE_COOKIES", "secure_cookies"},
+      {"PATRON_SCHEDULER", "scheduler"},
   };
   for (const auto& [variable, key] : kVariables) {
     const char* value = getenv(variable);

@@ -316,10 +316,12 @@ class ServerImpl final : public Server {
   int port() const override { return port_; }
 
   Status Run() override {
+    if (state_.config.scheduler) periodic_.Start(state_, PeriodicTasks());
     bool ok = http_.listen_after_bind();
     // listen_after_bind returns once stop() closed the socket and the worker
     // pool finished the connections it had: every request that was read has
     // been answered. Then the writer drains its queue.
+    periodic_.Stop();
     StopCampaignSenders(state_.config.db_path);
     state_.collector->Stop();
     StopAuditSink(*state_.audit);
@@ -441,6 +443,7 @@ class ServerImpl final : public Server {
   std::vector<RouteSpec> routes_;  // for the docs (handlers not kept)
   std::set<std::string> raw_body_paths_;
   std::string openapi_, docs_page_;
+  PeriodicRunner periodic_;
 };
 
 }  // namespace

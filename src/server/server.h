@@ -39,6 +39,9 @@ struct ServerConfig {
   // proxy in front sends X-Forwarded-Proto: https). Turn it "on" when every
   // browser reaches the server over https.
   std::string secure_cookies = "auto";
+  // Scheduled work (campaigns due at a later time, journeys' timers, weekly
+  // reports) runs inside the server; "off" leaves it to another process.
+  bool scheduler = true;
 };
 
 // Reads a config file: `key = value` lines, '#' comments; keys as in

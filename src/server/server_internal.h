@@ -7,12 +7,15 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "access/access.h"
@@ -219,6 +222,34 @@ bool LimitParam(Context& ctx, int* limit);
 Database* DbOr503(Context& ctx);
 // The engine snapshot of the store, rebuilt when the store changed.
 Result<std::shared_ptr<const engine::Snapshot>> CurrentSnapshot(Context& ctx, Database& db);
+
+// Work the server does on a timer (periodic.cc): sending scheduled campaigns,
+// running journeys' due steps, generating scheduled reports. `run` gets the
+// server's state (its own pool connection through state.Db() is not
+// available outside a request: open a Database on state.config.db_path) and
+// returns an error to be logged; it is called again after `interval`.
+struct PeriodicTask {
+  std::string name;
+  std::chrono::milliseconds interval{1000};
+  std::function<Status(ServerState&)> run;
+};
+std::vector<PeriodicTask> PeriodicTasks();
+
+// Runs the periodic tasks, one thread each, until Stop() (at shutdown).
+class PeriodicRunner {
+ public:
+  ~PeriodicRunner();
+  void Start(ServerState& state, std::vector<PeriodicTask> tasks);
+  // Wakes every task's wait and joins the threads (a running task finishes first).
+  void Stop();
+  bool stopping() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
 
 // The campaign routes (campaign_routes.cc): the API's and the public tracking
 // and unsubscribe links.
