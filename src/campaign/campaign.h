@@ -217,6 +217,19 @@ struct LinkOptions {
 Result<RenderedMessage> RenderFor(Database& db, const Campaign& c, int64_t customer_id, const LinkOptions& links,
                                   std::string_view variant = {});
 
+// Renders the message of every target in the outbox (proofs for a reviewer,
+// or to measure rendering): the store is read on this thread while `threads`
+// workers render, each with its own compiled templates; `sink` is called on
+// this thread in customer order. Returns how many messages were rendered.
+struct RenderAllOptions {
+  LinkOptions links;
+  int threads = 2;
+  int64_t limit = -1;  // at most this many (-1: all)
+  std::function<void(uint64_t done, uint64_t total)> progress;
+};
+Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOptions& options,
+                              const std::function<Status(int64_t customer_id, const RenderedMessage&)>& sink);
+
 // Signed links: tokens carry (campaign, customer, kind[, url]) and a MAC.
 struct LinkToken {
   int64_t campaign_id = 0, customer_id = 0;

@@ -1,6 +1,8 @@
 // Shared by the files of src/campaign; not part of the public API.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,9 +39,47 @@ std::string CouponCode(int64_t seed, int64_t campaign_id, int64_t customer_id);
 // "<campaign-customer-SEED@domain>"
 std::string MessageIdFor(const Campaign& c, int64_t customer_id);
 
+// What a message can say about one customer, read from the store in one go
+// (profile, traits, last order, up to three recommendations) so that the
+// rendering itself needs no database and can run on any thread.
+struct RenderData {
+  int64_t customer_id = 0;
+  std::string given_name, family_name, full_name, salutation, greeting, language, city, country, gender, time_zone;
+  std::optional<int64_t> clv_minor;
+  std::optional<double> churn_risk;
+  std::string trait_currency, rfm_segment, best_channel, lifecycle_stage;
+  std::optional<Instant> last_order_at;
+  int64_t last_order_total_minor = 0;
+  std::string last_order_currency;
+  struct Recommendation {
+    std::string sku, name, currency;
+    std::optional<int64_t> price_minor;
+  };
+  std::vector<Recommendation> recommendations;
+};
+// kNotFound for an unknown customer.
+Result<RenderData> LoadRenderData(Database& db, int64_t customer_id);
+
+// A campaign's templates compiled once. Not thread-safe: one per thread.
+// The campaign must outlive it.
+class MessageRenderer {
+ public:
+  explicit MessageRenderer(const Campaign& c);
+  ~MessageRenderer();
+  MessageRenderer(const MessageRenderer&) = delete;
+  MessageRenderer& operator=(const MessageRenderer&) = delete;
+  // `variant` empty: the first variant in the customer's language.
+  Result<RenderedMessage> Render(const RenderData& data, std::string_view variant, const LinkOptions& links);
+
+ private:
+  struct Compiled;
+  const Campaign& campaign_;
+  std::vector<std::unique_ptr<Compiled>> compiled_;
+};
+
 // Who a customer is, for the person calling or writing: name, CLV, churn
 // risk, last order (display order).
-Result<std::vector<std::pair<std::string, std::string>>> CustomerSummary(Database& db, int64_t customer_id);
+std::vector<std::pair<std::string, std::string>> SummaryOf(const RenderData& data);
 
 // The `patron-campaigns` source of the events campaigns append.
 Result<int64_t> CampaignSourceId(Database& db, const Clock& clock);

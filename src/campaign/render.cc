@@ -3,7 +3,9 @@
 // open pixel and the signed unsubscribe link; right-to-left HTML.
 #include <sodium.h>
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 #include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
@@ -171,8 +173,7 @@ std::string DecorateHtml(std::string html, const Campaign& c, int64_t customer_i
 
 }  // namespace
 
-Result<RenderedMessage> RenderFor(Database& db, const Campaign& c, int64_t customer_id, const LinkOptions& links,
-                                  std::string_view variant) {
+Result<RenderData> LoadRenderData(Database& db, int64_t customer_id) {
   Statement& q = db.Query("campaign-render-customer");
   q.Bind(":customer_id", customer_id);
   ASSIGN_OR_RETURN(bool row, q.Step());
@@ -180,94 +181,146 @@ Result<RenderedMessage> RenderFor(Database& db, const Campaign& c, int64_t custo
     q.Reset();
     return NotFound("no customer " + std::to_string(customer_id));
   }
+  RenderData d;
+  d.customer_id = customer_id;
+  auto text = [&](int col) { return q.OptionalString(col).value_or(""); };
+  d.given_name = text(0);
+  d.family_name = text(1);
+  d.full_name = text(2);
+  d.salutation = text(3);
+  d.greeting = text(4);
+  d.language = text(5);
+  d.city = text(6);
+  d.country = text(7);
+  d.gender = text(8);
+  if (!q.IsNull(9)) d.clv_minor = q.Int(9);
+  if (!q.IsNull(10)) d.churn_risk = q.Double(10);
+  d.trait_currency = text(11);
+  d.rfm_segment = text(12);
+  d.best_channel = text(13);
+  d.lifecycle_stage = text(14);
+  d.time_zone = text(15);
+  if (!q.IsNull(16)) {
+    d.last_order_at = Instant{q.Int(16)};
+    d.last_order_total_minor = q.OptionalInt(17).value_or(0);
+    d.last_order_currency = text(18);
+  }
+  q.Reset();
+  Statement& rq = db.Query("campaign-render-recommendations");
+  rq.Bind(":customer_id", customer_id);
+  while (true) {
+    auto r = rq.Step();
+    if (!r.ok()) {
+      rq.Reset();
+      return r.status();
+    }
+    if (!*r) break;
+    RenderData::Recommendation rec;
+    rec.sku = rq.String(0);
+    rec.name = rq.String(1);
+    rec.price_minor = rq.OptionalInt(2);
+    rec.currency = rq.OptionalString(3).value_or("");
+    d.recommendations.push_back(std::move(rec));
+  }
+  rq.Reset();
+  return d;
+}
+
+namespace {
+
+std::string BaseLanguage(std::string_view lang) { return AsciiLower(lang.substr(0, lang.find_first_of("-_"))); }
+
+}  // namespace
+
+// One content's templates, compiled once. Plain parts are not HTML-escaped.
+struct MessageRenderer::Compiled {
+  const Content* content = nullptr;
+  std::unique_ptr<mstch::mustache> subject, text, html;
+};
+
+MessageRenderer::MessageRenderer(const Campaign& c) : campaign_(c) {
+  for (const Content& ct : c.contents) {
+    auto compiled = std::make_unique<Compiled>();
+    compiled->content = &ct;
+    auto plain = [](const std::string& tmpl) {
+      auto m = std::make_unique<mstch::mustache>(tmpl);
+      m->set_custom_escape([](const std::string& v) { return v; });
+      return m;
+    };
+    compiled->subject = plain(ct.subject);
+    compiled->text = plain(ct.body_text);
+    compiled->html = std::make_unique<mstch::mustache>(ct.body_html);
+    compiled_.push_back(std::move(compiled));
+  }
+}
+
+MessageRenderer::~MessageRenderer() = default;
+
+Result<RenderedMessage> MessageRenderer::Render(const RenderData& r, std::string_view variant,
+                                                const LinkOptions& links) {
+  const Campaign& c = campaign_;
+  const int64_t customer_id = r.customer_id;
+  // The customer's language matched as the plan matches it: by base language ("fa" for "fa-IR").
+  const std::string lang_base = BaseLanguage(r.language);
+  const Compiled* chosen = nullptr;
+  for (const auto& ct : compiled_)
+    if (!chosen && (variant.empty() || ct->content->variant == variant) && !ct->content->language.empty() &&
+        BaseLanguage(ct->content->language) == lang_base)
+      chosen = ct.get();
+  for (const auto& ct : compiled_)
+    if (!chosen && (variant.empty() || ct->content->variant == variant) && ct->content->language.empty())
+      chosen = ct.get();
+  if (!chosen) return NotFound("campaign \"" + c.name + "\" has no variant \"" + std::string(variant) + "\"");
+  const Content& content = *chosen->content;
+  const std::string language = content.language.empty() ? (r.language.empty() ? "en" : lang_base) : content.language;
+  const bool rtl = IsRightToLeft(content.language.empty() ? lang_base : content.language);
+
   mstch::data d{mstch::data::type::object};
-  auto set = [&](const char* key, int col) {
-    if (!q.IsNull(col)) d.set(key, q.String(col));
+  auto set = [&](const char* key, const std::string& value) {
+    if (!value.empty()) d.set(key, value);
   };
-  set("given_name", 0);
-  set("first_name", 0);
-  set("family_name", 1);
-  set("full_name", 2);
-  set("salutation", 3);
-  set("greeting", 4);
-  set("city", 6);
-  set("country", 7);
-  set("gender", 8);
-  std::string customer_language = q.OptionalString(5).value_or("");
-  std::string given = q.OptionalString(0).value_or(""), family = q.OptionalString(1).value_or("");
-  std::string salutation = q.OptionalString(3).value_or(""), greeting = q.OptionalString(4).value_or("");
-  std::string currency = q.OptionalString(11).value_or("");
-  if (!q.IsNull(9)) d.set("clv", MoneyText(q.Int(9), currency));
-  if (!q.IsNull(10)) {
+  set("given_name", r.given_name);
+  set("first_name", r.given_name);
+  set("family_name", r.family_name);
+  set("full_name", r.full_name);
+  set("salutation", r.salutation);
+  set("greeting", r.greeting);
+  set("city", r.city);
+  set("country", r.country);
+  set("gender", r.gender);
+  if (r.clv_minor) d.set("clv", MoneyText(*r.clv_minor, r.trait_currency));
+  if (r.churn_risk) {
     char buf[16];
-    std::snprintf(buf, sizeof buf, "%.0f%%", q.Double(10) * 100);
+    std::snprintf(buf, sizeof buf, "%.0f%%", *r.churn_risk * 100);
     d.set("churn_risk", std::string(buf));
   }
-  set("rfm_segment", 12);
-  set("best_channel", 13);
-  set("lifecycle_stage", 14);
-  q.Reset();
-
-  // The variant and language: the outbox's assignment, else the request, else the first.
-  std::string lang_base = AsciiLower(std::string_view(customer_language).substr(0, customer_language.find_first_of("-_")));
-  std::string chosen_variant(variant), coupon;
-  {
-    Statement& r = db.Query("campaign-outbox-row");
-    r.Bind(":campaign_id", c.id).Bind(":customer_id", customer_id);
-    ASSIGN_OR_RETURN(bool has, r.Step());
-    if (has && chosen_variant.empty() && !r.IsNull(6)) chosen_variant = r.String(6);
-    r.Reset();
-  }
-  // The customer's language matched as the plan matches it: by base language ("fa" for "fa-IR").
-  auto base = [](const std::string& lang) { return AsciiLower(std::string_view(lang).substr(0, lang.find_first_of("-_"))); };
-  const Content* content = nullptr;
-  for (const Content& ct : c.contents)
-    if ((chosen_variant.empty() || ct.variant == chosen_variant) && !ct.language.empty() && base(ct.language) == lang_base)
-      content = content ? content : &ct;
-  if (!content)
-    for (const Content& ct : c.contents)
-      if ((chosen_variant.empty() || ct.variant == chosen_variant) && ct.language.empty()) content = content ? content : &ct;
-  if (!content) return NotFound("campaign \"" + c.name + "\" has no variant \"" + chosen_variant + "\"");
-  const std::string language = content->language.empty() ? (customer_language.empty() ? "en" : lang_base) : content->language;
-  const bool rtl = IsRightToLeft(content->language.empty() ? lang_base : content->language);
-
-  std::string name = !greeting.empty() ? greeting
-                     : !salutation.empty() && !family.empty() ? salutation + " " + family
-                     : !given.empty() ? given
-                     : FallbackName(content->language.empty() ? lang_base : content->language);
+  set("rfm_segment", r.rfm_segment);
+  set("best_channel", r.best_channel);
+  set("lifecycle_stage", r.lifecycle_stage);
+  std::string name = !r.greeting.empty()                                 ? r.greeting
+                     : !r.salutation.empty() && !r.family_name.empty() ? r.salutation + " " + r.family_name
+                     : !r.given_name.empty()                           ? r.given_name
+                                              : FallbackName(content.language.empty() ? lang_base : content.language);
   d.set("name", name);
-  if (greeting.empty()) d.set("greeting", name);
-  coupon = CouponCode(c.seed, c.id, customer_id);
-  d.set("coupon", coupon);
+  if (r.greeting.empty()) d.set("greeting", name);
+  d.set("coupon", CouponCode(c.seed, c.id, customer_id));
   d.set("campaign", c.name);
   d.set("language", language);
   d.set("dir", rtl ? "rtl" : "ltr");
-
   mstch::data recs{mstch::data::type::list};
-  Statement& rq = db.Query("campaign-render-recommendations");
-  rq.Bind(":customer_id", customer_id);
-  bool any_rec = false;
-  while (true) {
-    ASSIGN_OR_RETURN(bool r, rq.Step());
-    if (!r) break;
+  for (const auto& rec : r.recommendations) {
     mstch::data item;
-    item.set("sku", rq.String(0));
-    item.set("name", rq.String(1));
-    if (!rq.IsNull(2)) item.set("price", MoneyText(rq.Int(2), rq.OptionalString(3).value_or("")));
+    item.set("sku", rec.sku);
+    item.set("name", rec.name);
+    if (rec.price_minor) item.set("price", MoneyText(*rec.price_minor, rec.currency));
     recs.push_back(item);
-    any_rec = true;
   }
-  rq.Reset();
   d.set("recommendations", recs);
-  d.set("has_recommendations", any_rec);
-  Statement& lo = db.Query("campaign-render-last-order");
-  lo.Bind(":customer_id", customer_id);
-  ASSIGN_OR_RETURN(bool has_order, lo.Step());
-  if (has_order) {
-    d.set("last_order_date", FormatInstant(Instant{lo.Int(0)}).substr(0, 10));
-    d.set("last_order_total", MoneyText(lo.Int(1), lo.OptionalString(2).value_or("")));
+  d.set("has_recommendations", !r.recommendations.empty());
+  if (r.last_order_at) {
+    d.set("last_order_date", FormatInstant(*r.last_order_at).substr(0, 10));
+    d.set("last_order_total", MoneyText(r.last_order_total_minor, r.last_order_currency));
   }
-  lo.Reset();
   std::string unsubscribe;
   if (!links.base_url.empty()) {
     unsubscribe = links.base_url + "/u/" + SignLink({c.id, customer_id, "u", ""}, links.secret);
@@ -275,57 +328,132 @@ Result<RenderedMessage> RenderFor(Database& db, const Campaign& c, int64_t custo
   }
 
   RenderedMessage out;
-  out.variant = content->variant;
+  out.variant = content.variant;
   out.language = language;
   out.dir = rtl ? "rtl" : "ltr";
-  auto render = [&](const std::string& tmpl, bool html) -> Result<std::string> {
+  auto render = [&](mstch::mustache& m, const std::string& tmpl) -> Result<std::string> {
     if (tmpl.empty()) return std::string();
-    mstch::mustache m{tmpl};
-    if (!html) m.set_custom_escape([](const std::string& s) { return s; });
+    if (!m.is_valid()) return InvalidArgument("template: " + m.error_message());
     std::string s = m.render(d);
     if (!m.is_valid()) return InvalidArgument("template: " + m.error_message());
     return s;
   };
-  ASSIGN_OR_RETURN(out.subject, render(content->subject, false));
+  ASSIGN_OR_RETURN(out.subject, render(*chosen->subject, content.subject));
   for (char& ch : out.subject)
     if (ch == '\r' || ch == '\n') ch = ' ';  // a value with a line break must not end the header
-  ASSIGN_OR_RETURN(out.text, render(content->body_text, false));
-  ASSIGN_OR_RETURN(out.html, render(content->body_html, true));
+  ASSIGN_OR_RETURN(out.text, render(*chosen->text, content.body_text));
+  ASSIGN_OR_RETURN(out.html, render(*chosen->html, content.body_html));
   if (!out.html.empty()) out.html = DecorateHtml(std::move(out.html), c, customer_id, links, language, rtl);
   if (!unsubscribe.empty() && c.channel == Channel::kEmail && out.text.find(unsubscribe) == std::string::npos)
     out.text += "\n\n--\n" + unsubscribe + "\n";
   return out;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> CustomerSummary(Database& db, int64_t customer_id) {
-  std::vector<std::pair<std::string, std::string>> out;
-  Statement& q = db.Query("campaign-render-customer");
-  q.Bind(":customer_id", customer_id);
-  ASSIGN_OR_RETURN(bool row, q.Step());
-  if (!row) {
-    q.Reset();
-    return NotFound("no customer " + std::to_string(customer_id));
+Result<RenderedMessage> RenderFor(Database& db, const Campaign& c, int64_t customer_id, const LinkOptions& links,
+                                  std::string_view variant) {
+  ASSIGN_OR_RETURN(RenderData data, LoadRenderData(db, customer_id));
+  // The variant: the request's, else the outbox's assignment, else the first.
+  std::string chosen_variant(variant);
+  if (chosen_variant.empty()) {
+    Statement& r = db.Query("campaign-outbox-row");
+    r.Bind(":campaign_id", c.id).Bind(":customer_id", customer_id);
+    ASSIGN_OR_RETURN(bool has, r.Step());
+    if (has && !r.IsNull(6)) chosen_variant = r.String(6);
+    r.Reset();
   }
-  std::string name = q.OptionalString(2).value_or("");
-  if (name.empty()) name = q.OptionalString(0).value_or("") + (q.IsNull(1) ? "" : " " + q.String(1));
-  std::string currency = q.OptionalString(11).value_or("");
+  MessageRenderer renderer(c);
+  return renderer.Render(data, chosen_variant, links);
+}
+
+Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOptions& options,
+                              const std::function<Status(int64_t customer_id, const RenderedMessage&)>& sink) {
+  if (c.status == "draft") return FailedPrecondition("campaign \"" + c.name + "\" is a draft; prepare it first");
+  ASSIGN_OR_RETURN(auto counts, OutboxStatus(db, c));
+  uint64_t total = 0;
+  for (const auto& [key, n] : counts)
+    if (key.rfind("target/", 0) == 0) total += n;
+  if (options.limit >= 0) total = std::min<uint64_t>(total, static_cast<uint64_t>(options.limit));
+  const int threads = std::max(1, options.threads);
+  std::vector<std::unique_ptr<MessageRenderer>> renderers;
+  for (int i = 0; i < threads; ++i) renderers.push_back(std::make_unique<MessageRenderer>(c));
+
+  struct Item {
+    RenderData data;
+    std::string variant;
+    Result<RenderedMessage> message = RenderedMessage{};
+  };
+  constexpr int64_t kChunk = 2048;
+  int64_t after = 0;
+  uint64_t done = 0;
+  // Reads the next chunk of targets and their data (this thread: the connection is not shared).
+  auto load = [&](std::vector<Item>* items) -> Status {
+    items->clear();
+    int64_t want = kChunk;
+    if (options.limit >= 0) want = std::min<int64_t>(want, static_cast<int64_t>(total - done));
+    if (want <= 0) return Status::Ok();
+    std::vector<std::pair<int64_t, std::string>> rows;
+    Statement& q = db.Query("campaign-outbox-targets");
+    q.Bind(":campaign_id", c.id).Bind(":after", after).Bind(":limit", want);
+    while (true) {
+      auto r = q.Step();
+      if (!r.ok()) {
+        q.Reset();
+        return r.status();
+      }
+      if (!*r) break;
+      rows.emplace_back(q.Int(0), q.OptionalString(1).value_or(""));
+    }
+    q.Reset();
+    for (auto& [id, variant] : rows) {
+      after = id;
+      auto data = LoadRenderData(db, id);
+      if (!data.ok() && data.status().code() == StatusCode::kNotFound) continue;  // erased since
+      if (!data.ok()) return data.status();
+      items->push_back(Item{std::move(*data), std::move(variant)});
+    }
+    return Status::Ok();
+  };
+  std::vector<Item> current, next;
+  RETURN_IF_ERROR(load(&current));
+  while (!current.empty()) {
+    std::vector<std::thread> workers;
+    for (int w = 0; w < threads; ++w) {
+      workers.emplace_back([&, w] {
+        for (size_t i = static_cast<size_t>(w); i < current.size(); i += static_cast<size_t>(threads))
+          current[i].message = renderers[static_cast<size_t>(w)]->Render(current[i].data, current[i].variant, options.links);
+      });
+    }
+    done += current.size();
+    Status loaded = load(&next);  // while the workers render
+    for (auto& t : workers) t.join();
+    RETURN_IF_ERROR(loaded);
+    for (Item& item : current) {
+      if (!item.message.ok())
+        return item.message.status().WithContext("rendering for customer " + std::to_string(item.data.customer_id));
+      RETURN_IF_ERROR(sink(item.data.customer_id, *item.message));
+    }
+    if (options.progress) options.progress(done, total);
+    std::swap(current, next);
+  }
+  return done;
+}
+
+std::vector<std::pair<std::string, std::string>> SummaryOf(const RenderData& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string name = r.full_name;
+  if (name.empty()) name = r.given_name + (r.family_name.empty() ? "" : " " + r.family_name);
   out.emplace_back("name", name);
-  out.emplace_back("salutation", q.OptionalString(3).value_or(""));
-  out.emplace_back("language", q.OptionalString(5).value_or(""));
-  out.emplace_back("city", q.OptionalString(6).value_or(""));
-  out.emplace_back("clv_12m", q.IsNull(9) ? "" : MoneyText(q.Int(9), currency));
+  out.emplace_back("salutation", r.salutation);
+  out.emplace_back("language", r.language);
+  out.emplace_back("city", r.city);
+  out.emplace_back("clv_12m", r.clv_minor ? MoneyText(*r.clv_minor, r.trait_currency) : "");
   char buf[16] = "";
-  if (!q.IsNull(10)) std::snprintf(buf, sizeof buf, "%.0f%%", q.Double(10) * 100);
+  if (r.churn_risk) std::snprintf(buf, sizeof buf, "%.0f%%", *r.churn_risk * 100);
   out.emplace_back("churn_risk", buf);
-  out.emplace_back("segment", q.OptionalString(12).value_or(""));
-  q.Reset();
-  Statement& lo = db.Query("campaign-render-last-order");
-  lo.Bind(":customer_id", customer_id);
-  ASSIGN_OR_RETURN(bool has_order, lo.Step());
-  out.emplace_back("last_order", has_order ? FormatInstant(Instant{lo.Int(0)}).substr(0, 10) + " " +
-                                                 MoneyText(lo.Int(1), lo.OptionalString(2).value_or(""))
-                                           : std::string());
-  lo.Reset();
+  out.emplace_back("segment", r.rfm_segment);
+  out.emplace_back("last_order", r.last_order_at ? FormatInstant(*r.last_order_at).substr(0, 10) + " " +
+                                                       MoneyText(r.last_order_total_minor, r.last_order_currency)
+                                                 : std::string());
   return out;
 }
 

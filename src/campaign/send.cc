@@ -35,6 +35,7 @@ struct DueRow {
 
 struct Job {
   DueRow row;
+  RenderData data;  // rendered by the worker that delivers it
   OutboundMessage message;
   DeliveryResult result;
 };
@@ -83,10 +84,13 @@ Result<std::string> RecheckNow(Database& db, const Campaign& c, const Policy& po
   return std::string();
 }
 
-// The worker pool: jobs in, finished jobs out.
+// The worker pool: jobs in, finished jobs out. Each worker renders the
+// messages it delivers with its own compiled templates, so rendering runs on
+// as many threads as delivery does.
 class Dispatcher {
  public:
-  Dispatcher(Transport& transport, int threads) : transport_(transport) {
+  Dispatcher(Transport& transport, int threads, const Campaign& c, const LinkOptions& links, bool with_summary)
+      : transport_(transport), campaign_(c), links_(links), with_summary_(with_summary) {
     for (int i = 0; i < std::max(1, threads); ++i) workers_.emplace_back([this] { Work(); });
   }
   ~Dispatcher() {
@@ -124,6 +128,7 @@ class Dispatcher {
 
  private:
   void Work() {
+    MessageRenderer renderer(campaign_);
     while (true) {
       std::unique_ptr<Job> job;
       {
@@ -134,7 +139,15 @@ class Dispatcher {
         in_.pop_front();
       }
       try {
-        job->result = transport_.Send(job->message);
+        auto content = renderer.Render(job->data, job->row.variant, links_);
+        if (!content.ok()) {
+          job->result = DeliveryResult{DeliveryResult::Kind::kPermanent, "",
+                                       "rendering: " + content.status().message(), false};
+        } else {
+          job->message.content = std::move(*content);
+          if (with_summary_) job->message.summary = SummaryOf(job->data);
+          job->result = transport_.Send(job->message);
+        }
       } catch (const std::exception& e) {
         job->result = DeliveryResult{DeliveryResult::Kind::kTransient, "", std::string("transport error: ") + e.what(), false};
       }
@@ -147,6 +160,9 @@ class Dispatcher {
   }
 
   Transport& transport_;
+  const Campaign& campaign_;
+  const LinkOptions links_;
+  const bool with_summary_;
   std::mutex mu_;
   std::condition_variable in_cv_, out_cv_;
   std::deque<std::unique_ptr<Job>> in_, out_;
@@ -176,7 +192,7 @@ Result<SendReport> SendDue(Database& db, Campaign& c, Transport& transport, cons
   const std::string consent_channel(ConsentChannel(c.channel));
   const bool quiet_applies = c.channel == Channel::kEmail || c.channel == Channel::kSms || c.channel == Channel::kWebhook;
   const bool list_channel = c.channel == Channel::kCallList || c.channel == Channel::kMailList;
-  Dispatcher dispatcher(transport, transport.concurrency());
+  Dispatcher dispatcher(transport, transport.concurrency(), c, options.links, list_channel);
 
   // Records finished jobs, in one transaction per group.
   auto record = [&](std::vector<std::unique_ptr<Job>> jobs) -> Status {
@@ -285,15 +301,20 @@ Result<SendReport> SendDue(Database& db, Campaign& c, Transport& transport, cons
         ++done;
         continue;
       }
+      auto data = LoadRenderData(db, row.customer_id);
+      if (!data.ok() && data.status().code() != StatusCode::kNotFound) return abort(data.status());
+      if (!data.ok()) {  // erased since the campaign was prepared
+        Statement& q = db.Query("campaign-outbox-final");
+        q.Bind(":campaign_id", c.id).Bind(":customer_id", row.customer_id).Bind(":status", "skipped")
+            .Bind(":error", "at sending: the customer no longer exists").Bind(":reason", "erased");
+        if (Status st = q.Run(); !st.ok()) return abort(st);
+        ++report.skipped;
+        ++done;
+        continue;
+      }
       if (quiet_applies) {
-        Statement& zq = db.Query("campaign-customer-zone");
-        zq.Bind(":customer_id", row.customer_id);
-        auto zr = zq.Step();
-        std::string tz = zr.ok() && *zr ? zq.OptionalString(0).value_or("") : "";
-        std::string country = zr.ok() && *zr ? zq.OptionalString(1).value_or("") : "";
-        zq.Reset();
-        std::string zone = ZoneFor(tz, country, policy);
-        Instant allowed = NextAllowedTime(now, zone, country, policy);
+        std::string zone = ZoneFor(data->time_zone, data->country, policy);
+        Instant allowed = NextAllowedTime(now, zone, data->country, policy);
         if (allowed != now) {
           Statement& q = db.Query("campaign-outbox-reschedule");
           q.Bind(":campaign_id", c.id).Bind(":customer_id", row.customer_id).Bind(":send_at", allowed.micros)
@@ -309,16 +330,9 @@ Result<SendReport> SendDue(Database& db, Campaign& c, Transport& transport, cons
       job->message.address = row.address;
       job->message.coupon = row.coupon;
       job->message.message_id = MessageIdFor(c, row.customer_id);
-      auto content = RenderFor(db, c, row.customer_id, options.links, row.variant);
-      if (!content.ok()) return abort(content.status().WithContext("rendering for customer " + std::to_string(row.customer_id)));
-      job->message.content = std::move(*content);
+      job->data = std::move(*data);
       if (!options.links.base_url.empty())
         job->message.unsubscribe_url = options.links.base_url + "/u/" + SignLink({c.id, row.customer_id, "u", ""}, options.links.secret);
-      if (list_channel) {
-        auto summary = CustomerSummary(db, row.customer_id);
-        if (!summary.ok()) return abort(summary.status());
-        job->message.summary = std::move(*summary);
-      }
       if (row.status == "sending") ++report.resumed;  // in flight when a previous run stopped
       Statement& claim = db.Query("campaign-outbox-claim");
       claim.Bind(":campaign_id", c.id).Bind(":customer_id", row.customer_id).Bind(":message_id", job->message.message_id);

@@ -3,11 +3,14 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "campaign/campaign.h"
 #include "cli/cli_internal.h"
@@ -32,6 +35,7 @@ struct CampaignArgs {
   // Sending.
   std::string smtp_url, sms_gateway, out, base_url;
   int64_t limit = -1;
+  int threads = 0;
   // Policy and registers.
   std::string set_json, list, region;
 };
@@ -187,6 +191,42 @@ int RunPreview(const GlobalOptions& g, const CampaignArgs& a) {
   if (!plan.ok()) return Fail(plan.status());
   if (g.json) std::printf("%s\n", campaign::PlanToJson(*c, *plan, static_cast<size_t>(a.sample)).c_str());
   else PrintPlan(*c, *plan);
+  return 0;
+}
+
+// Every target's message rendered (JSON lines), for a reviewer to check
+// before sending; nothing is sent or recorded.
+int RunProofs(const GlobalOptions& g, const CampaignArgs& a) {
+  auto loaded = OpenCampaign(g, a);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Database* db = loaded->db.get();
+  campaign::Campaign* c = &loaded->campaign;
+  campaign::RenderAllOptions options;
+  if (!a.base_url.empty()) {
+    auto secret = campaign::LinkSecret(*db);
+    if (!secret.ok()) return Fail(secret.status());
+    options.links = {a.base_url, *secret};
+  }
+  options.threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.limit = a.limit;
+  std::FILE* out = a.out.empty() || a.out == "-" ? stdout : std::fopen(a.out.c_str(), "wb");
+  if (!out) return Fail(IoError("cannot write '" + a.out + "'"));
+  ProgressBar bar("rendering");
+  options.progress = [&bar](uint64_t d, uint64_t t) { bar.UpdateCount(d, t); };
+  auto t0 = std::chrono::steady_clock::now();
+  auto n = campaign::RenderOutbox(*db, *c, options, [out](int64_t customer_id, const campaign::RenderedMessage& m) {
+    ordered_json j = {{"customer_id", customer_id}, {"variant", m.variant}, {"language", m.language},
+                      {"dir", m.dir}, {"subject", m.subject}, {"text", m.text}, {"html", m.html}};
+    std::string line = j.dump() + "\n";
+    if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) return IoError("cannot write the proofs");
+    return Status::Ok();
+  });
+  bar.Done();
+  if (out != stdout && std::fclose(out) != 0 && n.ok()) return Fail(IoError("cannot write '" + a.out + "'"));
+  if (!n.ok()) return Fail(n.status());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "%llu messages rendered in %.1f s (%.0f per second)\n", static_cast<unsigned long long>(*n),
+               seconds, seconds > 0 ? static_cast<double>(*n) / seconds : 0.0);
   return 0;
 }
 
@@ -403,6 +443,14 @@ void AddCampaignCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   preview->add_option("--now", args.now, "Plan as of this time");
   preview->add_option("--base-url", args.base_url, "With --customer: show tracked links under this address");
   bind(preview, RunPreview);
+
+  auto* proofs = cmd->add_subcommand("proofs", "Render every target's message to JSON lines for review (no sending)");
+  name(proofs);
+  proofs->add_option("--out", args.out, "The file to write (default: standard output)");
+  proofs->add_option("--base-url", args.base_url, "Show tracked links under this address");
+  proofs->add_option("--limit", args.limit, "At most this many messages");
+  proofs->add_option("--threads", args.threads, "Rendering threads (default: one per core)")->check(CLI::Range(1, 64));
+  bind(proofs, RunProofs);
 
   auto* prepare = cmd->add_subcommand("prepare", "Write the outbox (audience, suppression, holdout, send times)");
   name(prepare);

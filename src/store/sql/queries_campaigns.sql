@@ -94,6 +94,11 @@ WHERE campaign_id = :campaign_id AND grp = 'target'
   AND send_at <= :now AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
 ORDER BY send_at, customer_id LIMIT :limit;
 
+-- name: campaign-outbox-targets
+SELECT customer_id, variant FROM campaign_recipients
+WHERE campaign_id = :campaign_id AND grp = 'target' AND customer_id > :after
+ORDER BY customer_id LIMIT :limit;
+
 -- name: campaign-outbox-open
 SELECT count(*) FROM campaign_recipients
 WHERE campaign_id = :campaign_id AND grp = 'target'
@@ -145,9 +150,6 @@ WHERE customer_id = :customer_id AND type = 'message_sent' AND occurred_at >= :s
 -- name: campaign-check-register
 SELECT 1 FROM suppression_entries WHERE channel = :channel AND value = :value LIMIT 1;
 
--- name: campaign-customer-zone
-SELECT time_zone, country FROM customers WHERE id = :customer_id;
-
 -- Responses.
 
 -- name: campaign-source-upsert
@@ -191,8 +193,11 @@ VALUES (:customer_id, :channel, :purpose, 'withdrawn', :now, :source_id, 'single
 
 -- name: campaign-render-customer
 SELECT c.given_name, c.family_name, c.full_name, c.salutation, c.greeting, c.language, c.city, c.country,
-       c.gender, t.clv_12m_minor, t.churn_risk, t.currency, t.rfm_segment, t.best_channel, t.lifecycle_stage
-FROM customers c LEFT JOIN customer_traits t ON t.customer_id = c.id WHERE c.id = :customer_id;
+       c.gender, t.clv_12m_minor, t.churn_risk, t.currency, t.rfm_segment, t.best_channel, t.lifecycle_stage,
+       c.time_zone, o.ordered_at, o.total_minor, o.currency
+FROM customers c LEFT JOIN customer_traits t ON t.customer_id = c.id
+LEFT JOIN orders o ON o.id = (SELECT id FROM orders WHERE customer_id = c.id ORDER BY ordered_at DESC LIMIT 1)
+WHERE c.id = :customer_id;
 
 -- name: campaign-render-recommendations
 SELECT p.sku, coalesce(p.name, p.sku), p.price_minor, p.currency FROM customer_recommendations r
@@ -201,10 +206,6 @@ JOIN products p ON p.id = r.product_id WHERE r.customer_id = :customer_id ORDER 
 -- name: campaign-render-contact
 SELECT value FROM contact_points WHERE customer_id = :customer_id AND kind = :kind
 ORDER BY (status = 'verified') DESC, last_seen_at DESC LIMIT 1;
-
--- name: campaign-render-last-order
-SELECT ordered_at, total_minor, currency FROM orders WHERE customer_id = :customer_id
-ORDER BY ordered_at DESC LIMIT 1;
 
 -- Results.
 
