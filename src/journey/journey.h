@@ -211,6 +211,12 @@ struct RunOptions {
   std::string base_url, link_secret;  // tracked links (empty base_url: none)
   int segment_interval_seconds = 300;  // segment triggers are evaluated at most this often
   int webhook_timeout_ms = 5000;
+  // A send or webhook claimed by a scheduler that then died is taken over
+  // after this long (another scheduler may still be sending it before that).
+  int64_t lease_seconds = 60;
+  // Simulation: triggers read events and orders by when they occurred (in the
+  // window since the previous pass) instead of by arrival.
+  bool replay = false;
   const std::atomic<bool>* stop = nullptr;
   // Simulation: no messages, no webhooks (their steps are logged as "simulated").
   bool dry_run = false;

@@ -63,7 +63,8 @@ CREATE TABLE journey_timers (
   message_id    TEXT,    -- running: the message in flight
   last_error    TEXT
 );
-CREATE INDEX journey_timers_due ON journey_timers(status, due_at);
+-- Only live timers are indexed: done ones drop out, so the index stays the size of the work ahead.
+CREATE INDEX journey_timers_due ON journey_timers(due_at) WHERE status = 'pending' OR status = 'running';
 CREATE INDEX journey_timers_enrolment ON journey_timers(enrolment_id);
 
 -- Every step an enrolment reached, once: per-step counts derive from it.
@@ -99,3 +100,5 @@ CREATE TABLE journey_call_tasks (
   UNIQUE (enrolment_id, step)
 );
 CREATE INDEX journey_call_tasks_status ON journey_call_tasks(status, created_at);
+-- Timers waiting for an event (checked every pass for the event's arrival).
+CREATE INDEX journey_timers_event_waits ON journey_timers(wait_event) WHERE wait_event IS NOT NULL AND status = 'pending';

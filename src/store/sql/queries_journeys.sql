@@ -74,12 +74,12 @@ SELECT id, customer_id, occurred_at, properties FROM events
 WHERE type = :type AND occurred_at > :after AND occurred_at <= :now ORDER BY occurred_at, id;
 
 -- name: journey-new-orders
-SELECT id, customer_id, ordered_at, total_minor FROM orders
+SELECT id, customer_id, ordered_at, total_minor, coalesce(currency, '') FROM orders
 WHERE id > :cursor AND ordered_at >= :since AND ordered_at <= :now AND status <> 'cancelled'
 ORDER BY id LIMIT :limit;
 
 -- name: journey-orders-between
-SELECT id, customer_id, ordered_at, total_minor FROM orders
+SELECT id, customer_id, ordered_at, total_minor, coalesce(currency, '') FROM orders
 WHERE ordered_at > :after AND ordered_at <= :now AND status <> 'cancelled' ORDER BY ordered_at, id;
 
 -- name: journey-customer-dates
@@ -127,23 +127,28 @@ INSERT INTO journey_timers (enrolment_id, journey_id, step, due_at, status, wait
 VALUES (:enrolment_id, :journey_id, :step, :due_at, 'pending', :wait_event, :wait_since);
 
 -- name: journey-timers-due
+-- Pending timers that are due, and running ones whose lease ran out (in flight
+-- when a scheduler stopped), of enabled journeys, oldest first.
 SELECT t.id, t.enrolment_id, t.journey_id, t.step, t.due_at, t.status, t.wait_event, t.wait_since, t.attempts,
        t.message_id, e.customer_id, e.entered_at
-FROM journey_timers t JOIN journey_enrolments e ON e.id = t.enrolment_id
-WHERE t.status = 'running' OR (t.status = 'pending' AND t.due_at <= :now)
-ORDER BY t.status = 'pending', t.due_at, t.id LIMIT :limit;
+FROM journey_timers t JOIN journeys j ON j.id = t.journey_id AND j.status = 'enabled'
+  JOIN journey_enrolments e ON e.id = t.enrolment_id
+WHERE (t.status = 'pending' OR t.status = 'running') AND t.due_at <= :now
+ORDER BY t.due_at, t.id LIMIT :limit;
 
 -- name: journey-timers-waiting-for-events
 SELECT t.id, t.enrolment_id, t.journey_id, t.step, t.due_at, t.status, t.wait_event, t.wait_since, t.attempts,
        t.message_id, e.customer_id, e.entered_at
 FROM journey_timers t JOIN journey_enrolments e ON e.id = t.enrolment_id
+  JOIN journeys j ON j.id = t.journey_id AND j.status = 'enabled'
 WHERE t.status = 'pending' AND t.wait_event IS NOT NULL AND t.due_at > :now
   AND EXISTS (SELECT 1 FROM events ev WHERE ev.customer_id = e.customer_id AND ev.type = t.wait_event
               AND ev.occurred_at >= t.wait_since AND ev.occurred_at <= :now)
 LIMIT :limit;
 
 -- name: journey-timer-claim
-UPDATE journey_timers SET status = 'running', attempts = attempts + 1, message_id = :message_id
+-- Running until :lease_until; after that another pass takes it over (the scheduler died).
+UPDATE journey_timers SET status = 'running', attempts = attempts + 1, message_id = :message_id, due_at = :lease_until
 WHERE id = :id AND (status = 'pending' OR status = 'running');
 
 -- name: journey-timer-done
@@ -236,3 +241,7 @@ WHERE e.journey_id = :journey_id AND EXISTS (
 
 -- name: journey-stats-call-tasks
 SELECT count(*) FROM journey_call_tasks WHERE journey_id = :journey_id;
+
+-- name: journey-recent-sends
+SELECT count(*) FROM journey_step_log l JOIN journey_enrolments e ON e.id = l.enrolment_id
+WHERE e.journey_id = :journey_id AND e.customer_id = :customer_id AND l.outcome = 'sent' AND l.at >= :since;
