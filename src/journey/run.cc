@@ -138,7 +138,26 @@ Result<const ::Roaring*> Runner::SegmentMembers(const std::string& text) {
   return slot.get();
 }
 
+Status Runner::EvaluateSegments() {
+  // Reading the snapshot takes its own transaction: evaluate every segment the
+  // pass may ask about before the pass's transactions begin.
+  for (auto& [id, j] : journeys_) {
+    if (j->status != "enabled") continue;
+    std::vector<std::string> texts;
+    if (!j->trigger.segment.empty()) texts.push_back(j->trigger.segment);
+    for (const Step& st : j->steps)
+      if (!st.condition.empty()) texts.push_back(st.condition);
+    for (const std::string& text : texts) {
+      auto members = SegmentMembers(text);
+      if (!members.ok()) return members.status().WithContext("journey \"" + j->name + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<bool> Runner::InSegment(const std::string& text, int64_t customer_id) {
+  if (!segment_cache_.count(text) && db_.in_transaction())
+    return Internal("segment evaluated inside a transaction (EvaluateSegments missed it)");
   ASSIGN_OR_RETURN(const ::Roaring* members, SegmentMembers(text));
   uint32_t index = snapshot_->IndexOf(customer_id);
   if (index == UINT32_MAX) return false;
@@ -203,8 +222,10 @@ Status Runner::Advance(const Due& d, const Journey& j, const std::string& next) 
   const Step* step = FindStep(j, next);
   if (!step) return Finish(d.enrolment_id, "exited", "step_removed");
   enrolment_customers_[d.enrolment_id] = d.customer_id;
-  Instant now = clock_.Now();
-  return InsertTimer(d.enrolment_id, j, *step, now, now, /*start_wait=*/true);
+  // The next step follows when this one was due, not when a late pass ran
+  // it: the schedule does not drift, and staleness (skip_if_stale) carries over.
+  Instant base = std::min(clock_.Now(), d.due_at);
+  return InsertTimer(d.enrolment_id, j, *step, base, base, /*start_wait=*/true);
 }
 
 Result<int64_t> Runner::EnrolCustomer(const Journey& j, int64_t customer_id, std::string_view entry_key,
@@ -611,6 +632,7 @@ Result<RunReport> RunDue(Database& db, const Clock& clock, const RunOptions& opt
   RunReport report;
   Runner runner(db, clock, options, report);
   RETURN_IF_ERROR(runner.LoadJourneys());
+  RETURN_IF_ERROR(runner.EvaluateSegments());
   RETURN_IF_ERROR(runner.RunTriggers());
   RETURN_IF_ERROR(runner.RunTimers());
   report.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -47,6 +47,8 @@ class Runner {
   ~Runner();
 
   Status LoadJourneys();
+  // Evaluates the segments of enabled journeys (triggers and branch conditions) for this pass.
+  Status EvaluateSegments();
   // Enrols the customers of every enabled journey whose trigger fired (triggers.cc).
   Status RunTriggers();
   // Runs due timers in batches until none is due.
