@@ -75,7 +75,8 @@ Result<SimulationResult> Simulate(Database& db, const Journey& j, const Simulati
 std::string SimulationToJson(const Journey& j, const SimulationResult& r) {
   ordered_json out = {{"journey", j.name}, {"would_send", r.would_send}, {"would_suppress", r.would_suppress},
                       {"ms", r.ms}};
-  for (auto& [k, v] : StatsToOrderedJson(r.stats).items()) out[k] = v;
+  ordered_json stats = StatsToOrderedJson(r.stats);
+  for (auto& [k, v] : stats.items()) out[k] = v;
   return out.dump();
 }
 

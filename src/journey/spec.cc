@@ -445,7 +445,8 @@ std::string ToJson(const Journey& jr) {
   ordered_json j;
   j["id"] = jr.id;
   j["status"] = jr.status;
-  for (auto& [k, v] : SpecToOrderedJson(jr).items()) j[k] = v;
+  ordered_json spec = SpecToOrderedJson(jr);
+  for (auto& [k, v] : spec.items()) j[k] = v;
   j["created_by"] = jr.created_by;
   j["created_at"] = FormatInstant(jr.created_at);
   j["updated_at"] = FormatInstant(jr.updated_at);

@@ -237,7 +237,8 @@ ordered_json StatsToOrderedJson(const JourneyStats& s) {
 
 std::string StatsToJson(const Journey& j, const JourneyStats& s) {
   ordered_json out = {{"journey", j.name}, {"id", j.id}, {"status", j.status}};
-  for (auto& [k, v] : StatsToOrderedJson(s).items()) out[k] = v;
+  ordered_json stats = StatsToOrderedJson(s);
+  for (auto& [k, v] : stats.items()) out[k] = v;
   return out.dump();
 }
 
