@@ -4,10 +4,15 @@
 // the next step adds a tag (logged, enrolment completed) — 2·D steps, each
 // claimed, run and logged in batch transactions.
 //
-//   journey_bench [--customers 1000000] [--due 50000] [--db /tmp/journey_bench.db]
+//   journey_bench [--customers 1000000] [--due 50000] [--layout clustered|scattered] [--batch 2000]
+//                 [--db /tmp/journey_bench.db]
+//
+// clustered: the due customers entered together (consecutive enrolments and
+// timers), as when a cohort of last week's buyers reaches its next step;
+// scattered: due timers spread over all enrolments in random order (worst case).
 //
 // Prints the time to set up, the time of the pass, steps per second and the
-// peak resident memory. Memory is bounded by the batch (500 timers), not by N.
+// peak resident memory. Memory is bounded by the batch (2000 timers), not by N.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -23,11 +28,14 @@ using namespace patron;
 
 int main(int argc, char** argv) {
   int64_t customers = 1'000'000, due = 50'000;
-  std::string path = "/tmp/journey_bench.db";
+  std::string path = "/tmp/journey_bench.db", layout = "clustered";
+  size_t batch = journey::RunOptions{}.batch;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--customers")) customers = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--due")) due = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--db")) path = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--layout")) layout = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--batch")) batch = std::stoul(argv[i + 1]);
   }
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   auto opened = Database::Open(path);
@@ -60,14 +68,18 @@ int main(int argc, char** argv) {
                 "INSERT INTO journey_enrolments (id, journey_id, customer_id, entry_key, state, current_step, entered_at) "
                 "SELECT id, " + id + ", id, 'bench', 'active', 'wait', " + t + " - 86400000000 FROM customers;"
                 "INSERT INTO journey_timers (enrolment_id, journey_id, step, due_at, status, wait_since) "
-                "SELECT id, " + id + ", 'wait', CASE WHEN (id * 2654435761) % " + n + " < " + std::to_string(due) +
+                "SELECT id, " + id + ", 'wait', CASE WHEN " +
+                (layout == "scattered" ? "(id * 2654435761) % " + n + " < " + std::to_string(due)
+                                       : "id > " + std::to_string(customers / 2) + " AND id <= " +
+                                             std::to_string(customers / 2 + due)) +
                 " THEN " + t + " - 1000000 ELSE " + t + " + 86400000000 END, 'pending', " + t +
-                " - 86400000000 FROM journey_enrolments ORDER BY random();"
+                " - 86400000000 FROM journey_enrolments" + (layout == "scattered" ? " ORDER BY random();" : ";") +
                 "COMMIT;"));
   double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto pending = db.QueryInt("SELECT count(*) FROM journey_timers WHERE status = 'pending'");
   auto t1 = std::chrono::steady_clock::now();
   journey::RunOptions options;
+  options.batch = batch;
   auto report = journey::RunDue(db, clock, options);
   double pass = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   if (!report.ok()) {
@@ -77,6 +89,7 @@ int main(int argc, char** argv) {
   struct rusage usage;
   ::getrusage(RUSAGE_SELF, &usage);
   auto tagged = db.QueryInt("SELECT count(*) FROM customer_tags WHERE tag = 'benched'");
+  std::printf("layout                    %s, batch %zu\n", layout.c_str(), batch);
   std::printf("customers enrolled        %lld (pending timers %lld)\n", static_cast<long long>(customers),
               static_cast<long long>(pending.ok() ? *pending : -1));
   std::printf("setup                     %.1f s\n", setup);

@@ -203,7 +203,7 @@ std::string StatsToJson(const Journey& j, const JourneyStats& s);
 // ---------------------------------------------------------------------------
 
 struct RunOptions {
-  size_t batch = 500;              // timers claimed per transaction
+  size_t batch = 2000;             // timers claimed per transaction (at most 64 sends or webhooks)
   size_t max_steps = 0;            // stop after this many steps (0 = all that are due)
   std::string smtp_url;            // email sends; else PATRON_SMTP_URL
   std::string sms_gateway_file;    // SMS sends; else PATRON_SMS_GATEWAY

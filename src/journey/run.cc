@@ -33,6 +33,7 @@ namespace {
 constexpr int64_t kSecond = 1'000'000;
 constexpr int64_t kDayMicros = 86'400'000'000;
 constexpr int kMaxAttempts = 5;
+constexpr size_t kMaxEffectsPerBatch = 64;
 
 int64_t RetryDelayMicros(int attempts) {
   int64_t minutes = int64_t{1} << std::min(attempts - 1, 9);
@@ -45,6 +46,16 @@ size_t AppendBody(char* data, size_t size, size_t n, void* out) {
 }
 
 }  // namespace
+
+namespace {
+std::mutex snapshot_cache_mutex;
+std::map<std::string, std::shared_ptr<const engine::Snapshot>> snapshot_cache;
+}  // namespace
+
+void ForgetSnapshot(const std::string& db_path) {
+  std::lock_guard lock(snapshot_cache_mutex);
+  snapshot_cache.erase(db_path);
+}
 
 // ---------------------------------------------------------------------------
 // Runner
@@ -107,10 +118,8 @@ Result<std::shared_ptr<const engine::Snapshot>> Runner::Snapshot() {
   // One snapshot per database for the process, brought up to date each pass
   // (cheap when nothing changed), so that a branch every second does not
   // rebuild it every second.
-  static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<const engine::Snapshot>> cache;
-  std::lock_guard lock(mu);
-  auto& slot = cache[db_.path()];
+  std::lock_guard lock(snapshot_cache_mutex);
+  auto& slot = snapshot_cache[db_.path()];
   if (slot) {
     auto refreshed = engine::RefreshSnapshot(slot, db_, clock_);
     if (refreshed.ok()) slot = *refreshed;
@@ -615,6 +624,9 @@ Status Runner::RunTimers() {
     if (batch.empty()) return db_.Commit();
     std::vector<Effect> effects;
     for (Due& d : batch) {
+      // Claimed sends are delivered one by one after the commit: claim only as
+      // many as go out well within the lease. The rest of the batch stays due.
+      if (effects.size() >= kMaxEffectsPerBatch) break;
       auto effect = Process(d);
       if (!effect.ok())
         return fail(effect.status().WithContext("journey " + std::to_string(d.journey_id) + ", step " + d.step));

@@ -41,6 +41,9 @@ struct Effect {
   std::string webhook_body;  // webhooks
 };
 
+// Drops the snapshot kept for `db_path` between passes (a simulation's copy).
+void ForgetSnapshot(const std::string& db_path);
+
 class Runner {
  public:
   Runner(Database& db, const Clock& clock, const RunOptions& options, RunReport& report);

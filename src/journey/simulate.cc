@@ -9,6 +9,7 @@
 
 #include "journey/journey.h"
 #include "journey/journey_internal.h"
+#include "journey/run_internal.h"
 #include "store/store.h"
 
 namespace patron::journey {
@@ -35,7 +36,10 @@ Result<SimulationResult> Simulate(Database& db, const Journey& j, const Simulati
   RETURN_IF_ERROR(db.BackupTo(copy_path));
   struct Cleanup {
     std::string path;
-    ~Cleanup() { RemoveCopy(path); }
+    ~Cleanup() {
+      ForgetSnapshot(path);
+      RemoveCopy(path);
+    }
   } cleanup{copy_path};
   SimulationResult result;
   {
