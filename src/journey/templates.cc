@@ -15,8 +15,10 @@ using nlohmann::ordered_json;
 
 namespace {
 
-// Every customer: a send step's campaign is a message definition, its audience unused.
-constexpr const char* kEveryone = "lifecycle_stage is missing or lifecycle_stage is not missing";
+// Nobody: a send step's campaign is a message definition and SendOne ignores
+// its audience; should someone prepare and send the campaign itself, it
+// reaches no one instead of every customer.
+constexpr const char* kNobody = "lifecycle_stage is missing and lifecycle_stage is not missing";
 
 struct Message {
   std::string step, subject, text, subject_fa, text_fa;
@@ -182,7 +184,7 @@ Result<ordered_json> Build(std::string_view name, const TemplateOptions& options
       campaigns.push_back({{"name", CampaignName(journey, m.step)},
                            {"channel", "email"},
                            {"purpose", m.purpose},
-                           {"audience", kEveryone},
+                           {"audience", kNobody},
                            {"from_address", options.from_address},
                            {"from_name", options.from_name},
                            {"contents", contents}});
