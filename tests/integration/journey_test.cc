@@ -187,7 +187,7 @@ class JourneyCli : public ::testing::Test {
   std::string db_path_;
 };
 
-TEST_F(JourneyCli, KillNineMidRunNeitherSkipsNorRepeatsASteps) {
+TEST_F(JourneyCli, KillNineMidRunNeitherSkipsNorRepeatsSteps) {
   constexpr int kCustomers = 150;
   Seed(kCustomers);
   SmtpSink sink(dir_ / "sink");
