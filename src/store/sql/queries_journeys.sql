@@ -142,8 +142,11 @@ SELECT t.id, t.enrolment_id, t.journey_id, t.step, t.due_at, t.status, t.wait_ev
 FROM journey_timers t JOIN journey_enrolments e ON e.id = t.enrolment_id
   JOIN journeys j ON j.id = t.journey_id AND j.status = 'enabled'
 WHERE t.status = 'pending' AND t.wait_event IS NOT NULL AND t.due_at > :now
-  AND EXISTS (SELECT 1 FROM events ev WHERE ev.customer_id = e.customer_id AND ev.type = t.wait_event
-              AND ev.occurred_at >= t.wait_since AND ev.occurred_at <= :now)
+  AND (EXISTS (SELECT 1 FROM events ev WHERE ev.customer_id = e.customer_id AND ev.type = t.wait_event
+               AND ev.occurred_at >= t.wait_since AND ev.occurred_at <= :now)
+       OR (t.wait_event = 'purchase'
+           AND EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = e.customer_id AND o.ordered_at >= t.wait_since
+                       AND o.ordered_at <= :now AND o.status <> 'cancelled')))
 LIMIT :limit;
 
 -- name: journey-timer-claim

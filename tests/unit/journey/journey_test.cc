@@ -533,6 +533,25 @@ TEST_F(JourneyTest, SegmentEntryExitOnGoalAndWaitForAnEvent) {
   EXPECT_EQ(Int("SELECT count(*) FROM customer_tags WHERE tag = 'silent'"), 0);
 }
 
+TEST_F(JourneyTest, WaitingForAPurchaseEndsWithTheOrder) {
+  Add({.id = 1});
+  Add({.id = 2});
+  Journey j = Create(R"({"name": "cart", "trigger": {"kind": "event", "event_type": "cart_abandoned"},
+      "steps": [{"id": "w", "kind": "wait", "until_event": "purchase", "timeout": "1d", "next": "end",
+                 "on_timeout": "nudge"},
+                {"id": "nudge", "kind": "add_tag", "tag": "nudged"}]})");
+  Event(1, "cart_abandoned", clock_.Now());
+  Event(2, "cart_abandoned", clock_.Now());
+  Run();
+  clock_.Advance(std::chrono::hours(2));
+  Order(1, clock_.Now());
+  Run();
+  EXPECT_EQ(StepLog(1)["w"], "event");
+  RunFor(kDay);
+  EXPECT_EQ(StepLog(2)["w"], "timeout");
+  EXPECT_EQ(Int("SELECT group_concat(customer_id) FROM customer_tags WHERE tag = 'nudged'"), 2);
+}
+
 TEST_F(JourneyTest, SkipIfStaleSkipsActionsDueLongAgoAndRunLateRunsThem) {
   Add({.id = 1});
   Add({.id = 2});
