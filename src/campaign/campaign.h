@@ -362,4 +362,47 @@ struct CampaignResults {
 Result<CampaignResults> Results(Database& db, const Campaign& c, const Clock& clock);
 std::string ResultsToJson(const Campaign& c, const CampaignResults& r);
 
+
+// ---------------------------------------------------------------------------
+// One message to one customer (journeys; single.cc)
+// ---------------------------------------------------------------------------
+//
+// The campaign is the message definition (channel, purpose, contents, sender);
+// its status does not matter. `message_key` names this one message ("j3.e17.thanks":
+// a journey, an enrolment, a step): the Message-ID is derived from it, so a
+// message re-sent after a crash carries the same Message-ID.
+
+struct SingleMessage {
+  enum class Outcome { kSend, kSuppressed, kDeferred } outcome = Outcome::kSend;
+  std::string reason;     // kSuppressed: one of kSuppressionReasons
+  Instant defer_until;    // kDeferred: the next moment outside quiet hours and weekends
+  OutboundMessage message;  // kSend: ready to deliver (message.campaign points at the caller's campaign)
+  int64_t contact_point_id = 0;
+};
+// Checks, at `clock.Now()`, consent, the contact point (present, not invalid,
+// bounced or stale), opt-out registers, the frequency cap, the key-account and
+// collections tags and quiet hours in the customer's zone; then renders. No writes.
+Result<SingleMessage> PrepareOne(Database& db, const Campaign& c, int64_t customer_id, std::string_view message_key,
+                                 const Clock& clock, const LinkOptions& links);
+// Marks the message in flight (status 'sending' in the campaign's outbox row
+// for the customer, which also makes opens, clicks and bounces of the message
+// count). Runs in the caller's transaction, if any.
+Status ClaimOne(Database& db, const Campaign& c, const SingleMessage& m, const Clock& clock);
+// Records a delivery's outcome: 'sent' and a message_sent event (properties
+// carry `origin`, e.g. {"journey": "welcome", "step": "day1"}), or 'failed' /
+// 'bounced'. Runs in the caller's transaction, if any.
+Status RecordOne(Database& db, const Campaign& c, const SingleMessage& m, const DeliveryResult& result,
+                 std::string_view message_key, std::string_view origin_json, const Clock& clock);
+
+struct SingleSendResult {
+  SingleMessage::Outcome outcome = SingleMessage::Outcome::kSend;
+  std::string reason;       // suppressed: the reason
+  Instant defer_until;      // deferred
+  DeliveryResult delivery;  // sent or failed
+  std::string message_id;
+};
+// PrepareOne, ClaimOne (committed), the transport, RecordOne (committed).
+Result<SingleSendResult> SendOne(Database& db, const Campaign& c, int64_t customer_id, std::string_view message_key,
+                                 Transport& transport, const Clock& clock, const LinkOptions& links);
+
 }  // namespace patron::campaign

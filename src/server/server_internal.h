@@ -254,6 +254,9 @@ class PeriodicRunner {
 // The campaign routes (campaign_routes.cc): the API's and the public tracking
 // and unsubscribe links.
 std::vector<RouteSpec> CampaignRoutes();
+// The journey routes and the periodic task running due journey steps (journey_routes.cc).
+std::vector<RouteSpec> JourneyRoutes();
+PeriodicTask JourneyPeriodicTask();
 // Stops the background campaign senders of a database (at shutdown): each
 // finishes its current messages and records them.
 void StopCampaignSenders(const std::string& db_path);

@@ -11,6 +11,7 @@ import { Segments } from './pages/segments';
 import { Data } from './pages/data';
 import { Settings } from './pages/settings';
 import { Campaigns } from './pages/campaigns';
+import { Journeys } from './pages/journeys';
 
 interface NavItem {
   path: string;
@@ -24,6 +25,7 @@ const nav: NavItem[] = [
   { path: 'customers', label: 'nav.customers', permission: 'read_personal_data' },
   { path: 'segments', label: 'nav.segments', permission: 'read_segments' },
   { path: 'campaigns', label: 'nav.campaigns', permission: 'read_reports' },
+  { path: 'journeys', label: 'nav.journeys', permission: 'read_reports' },
   { path: 'data', label: 'nav.data', permission: 'read_reports' },
   { path: 'settings', label: 'nav.settings' },
 ];
@@ -53,6 +55,7 @@ export function App() {
   else if (page === 'customers') content = <Customers />;
   else if (page === 'segments') content = <Segments me={me} />;
   else if (page === 'campaigns') content = <Campaigns me={me} />;
+  else if (page === 'journeys') content = <Journeys me={me} />;
   else if (page === 'data') content = <Data me={me} />;
   else if (page === 'settings') content = <Settings me={me} onPreferences={changePreferences} />;
   else content = <Dashboard me={me} />;

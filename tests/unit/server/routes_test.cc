@@ -17,6 +17,7 @@ std::vector<RouteSpec> AllRoutes() {
   std::vector<RouteSpec> routes = ApiRoutes();
   for (auto& r : CollectionRoutes()) routes.push_back(r);
   for (auto& r : CampaignRoutes()) routes.push_back(r);
+  for (auto& r : JourneyRoutes()) routes.push_back(r);
   return routes;
 }
 

@@ -1,0 +1,102 @@
+// Journey scheduler throughput (BENCHMARKS.md, "Journeys"): N customers
+// enrolled in a journey, each with a pending timer; D of the timers are due.
+// One RunDue pass runs every due step: the wait ends (logged, next timer) and
+// the next step adds a tag (logged, enrolment completed) — 2·D steps, each
+// claimed, run and logged in batch transactions.
+//
+//   journey_bench [--customers 1000000] [--due 50000] [--layout clustered|scattered] [--batch 2000]
+//                 [--db /tmp/journey_bench.db]
+//
+// clustered: the due customers entered together (consecutive enrolments and
+// timers), as when a cohort of last week's buyers reaches its next step;
+// scattered: due timers spread over all enrolments in random order (worst case).
+//
+// Prints the time to set up, the time of the pass, steps per second and the
+// peak resident memory. Memory is bounded by the batch (2000 timers), not by N.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "journey/journey.h"
+#include "store/store.h"
+
+using namespace patron;
+
+int main(int argc, char** argv) {
+  int64_t customers = 1'000'000, due = 50'000;
+  std::string path = "/tmp/journey_bench.db", layout = "clustered";
+  size_t batch = journey::RunOptions{}.batch;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--customers")) customers = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--due")) due = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--db")) path = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--layout")) layout = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--batch")) batch = std::stoul(argv[i + 1]);
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  auto opened = Database::Open(path);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "%s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  Database& db = **opened;
+  const Instant now = *ParseInstant("2026-03-02T10:00:00Z");
+  ManualClock clock(now);
+  auto t0 = std::chrono::steady_clock::now();
+  auto check = [](const Status& s) {
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.ToString().c_str());
+      std::exit(1);
+    }
+  };
+  auto spec = journey::SpecFromJson(R"({"name": "bench", "trigger": {"kind": "event", "event_type": "bench"},
+      "steps": [{"id": "wait", "kind": "wait", "duration": "1d"}, {"id": "tag", "kind": "add_tag", "tag": "benched"}],
+      "exit": {"unsubscribed": false}})");
+  if (!spec.ok()) return 1;
+  auto j = journey::CreateJourney(db, *spec, "bench", clock);
+  if (!j.ok()) return 1;
+  check(journey::EnableJourney(db, *j, clock));
+  const std::string n = std::to_string(customers), id = std::to_string(j->id), t = std::to_string(now.micros);
+  // Everyone waits: `due` of them until now, the rest until tomorrow (in the order of their ids, shuffled by a hash).
+  check(db.Exec("BEGIN;"
+                "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < " + n + ") "
+                "INSERT INTO customers (id, time_zone, country, created_at, updated_at) SELECT i, 'UTC', 'SE', 0, 0 FROM k;"
+                "INSERT INTO journey_enrolments (id, journey_id, customer_id, entry_key, state, current_step, entered_at) "
+                "SELECT id, " + id + ", id, 'bench', 'active', 'wait', " + t + " - 86400000000 FROM customers;"
+                "INSERT INTO journey_timers (enrolment_id, journey_id, step, due_at, status, wait_since) "
+                "SELECT id, " + id + ", 'wait', CASE WHEN " +
+                (layout == "scattered" ? "(id * 2654435761) % " + n + " < " + std::to_string(due)
+                                       : "id > " + std::to_string(customers / 2) + " AND id <= " +
+                                             std::to_string(customers / 2 + due)) +
+                " THEN " + t + " - 1000000 ELSE " + t + " + 86400000000 END, 'pending', " + t +
+                " - 86400000000 FROM journey_enrolments" + (layout == "scattered" ? " ORDER BY random();" : ";") +
+                "COMMIT;"));
+  double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto pending = db.QueryInt("SELECT count(*) FROM journey_timers WHERE status = 'pending'");
+  auto t1 = std::chrono::steady_clock::now();
+  journey::RunOptions options;
+  options.batch = batch;
+  auto report = journey::RunDue(db, clock, options);
+  double pass = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  if (!report.ok()) {
+    std::fprintf(stderr, "%s\n", report.status().ToString().c_str());
+    return 1;
+  }
+  struct rusage usage;
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto tagged = db.QueryInt("SELECT count(*) FROM customer_tags WHERE tag = 'benched'");
+  std::printf("layout                    %s, batch %zu\n", layout.c_str(), batch);
+  std::printf("customers enrolled        %lld (pending timers %lld)\n", static_cast<long long>(customers),
+              static_cast<long long>(pending.ok() ? *pending : -1));
+  std::printf("setup                     %.1f s\n", setup);
+  std::printf("due enrolments            %lld\n", static_cast<long long>(tagged.ok() ? *tagged : -1));
+  std::printf("steps run                 %llu in %.2f s = %.0f steps/s\n",
+              static_cast<unsigned long long>(report->steps), pass, report->steps / pass);
+  std::printf("completed                 %llu\n", static_cast<unsigned long long>(report->completed));
+  std::printf("peak resident memory      %.0f MB\n", usage.ru_maxrss / 1024.0);
+  return 0;
+}
