@@ -35,6 +35,8 @@ void AddSegmentCommands(CLI::App& app, const GlobalOptions& globals, Action& act
 void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddCampaignCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
+// report kpis|cohorts|campaigns|funnel|weekly|costs (report_commands.cc).
+void AddReportCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddServeCommand(CLI::App& app, const GlobalOptions& globals, Action& action);
 // user, key, audit (access_commands.cc).
 void AddAccessCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
