@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "report/report.h"
 #include "report/report_internal.h"
+#include "segment/segment.h"
 #include "store/store.h"
 
 namespace patron::report {
@@ -32,6 +33,26 @@ const Kpi* KpiReport::Find(std::string_view key, std::string_view breakdown, std
   for (const Kpi& k : kpis)
     if (k.key == key && k.breakdown == breakdown && k.currency == currency) return &k;
   return nullptr;
+}
+
+Result<std::unique_ptr<::Roaring>> SegmentMembers(Database& db, const engine::Snapshot& snapshot,
+                                                  std::string_view definition, Instant now) {
+  segment::Vocabulary vocabulary = segment::LoadVocabulary(db, &snapshot);
+  std::string text(TrimAscii(definition));
+  if (text.rfind("segment:", 0) == 0) {
+    auto saved = segment::LoadSegment(db, TrimAscii(std::string_view(text).substr(8)));
+    if (!saved.ok()) return saved.status().WithContext("segment");
+    text = saved->definition;
+  }
+  auto node = segment::Parse(text, vocabulary);
+  if (!node.ok()) return node.status().WithContext("segment");
+  segment::EvalOptions options;
+  options.now = now;
+  options.resolve = segment::StoreResolver(db);
+  options.vocabulary = &vocabulary;
+  auto members = segment::Evaluate(snapshot, *node, options);
+  if (!members.ok()) return members.status().WithContext("segment");
+  return std::make_unique<::Roaring>(std::move(*members));
 }
 
 namespace internal {
@@ -348,6 +369,11 @@ Result<KpiReport> ComputeKpis(Database& db, const engine::Snapshot& snapshot, co
     for (const auto& [c, v] : s->acquisition_total) currencies.insert(c);
     for (const auto& [c, v] : s->predicted_count) currencies.insert(c);
   }
+  std::set<std::string> cost_currencies;
+  for (const PeriodStats* s : {&now, &before}) {
+    for (const auto& [c, v] : s->campaign_cost) cost_currencies.insert(c);
+    for (const auto& [c, v] : s->acquisition_total) cost_currencies.insert(c);
+  }
   for (const std::string& cur : currencies) {
     auto money = [](int64_t v) { return std::optional<double>(static_cast<double>(v)); };
     b.Add("revenue", "", cur, "money", [&](S s) { return money(Get(s.revenue, cur)); });
@@ -361,6 +387,7 @@ Result<KpiReport> ComputeKpis(Database& db, const engine::Snapshot& snapshot, co
       if (it != now.predicted_sum.end()) v = Ratio(it->second, Get(now.predicted_count, cur));
       b.out.push_back({"ltv_predicted_12m", "", cur, "money", v, std::nullopt});
     }
+    if (!cost_currencies.count(cur)) continue;  // no spend recorded in this currency
     b.Add("campaign_cost", "", cur, "money", [&](S s) { return money(Get(s.campaign_cost, cur)); });
     b.Add("acquisition_cost", "", cur, "money", [&](S s) { return money(Get(s.acquisition_total, cur)); });
     b.Add("cac", "", cur, "money", [&](S s) {

@@ -108,6 +108,12 @@ struct KpiReport {
 
 // Computes every KPI of docs/reports.md for options.period and the period
 // before it. Predicted values are the model traits as last scored (no previous).
+// The customers (dense snapshot indexes) a segment selects: `definition` in the
+// segment language (docs/segments.md), or "segment:NAME" for a saved segment.
+// Errors name the segment's problem.
+Result<std::unique_ptr<::Roaring>> SegmentMembers(Database& db, const engine::Snapshot& snapshot,
+                                                  std::string_view definition, Instant now);
+
 Result<KpiReport> ComputeKpis(Database& db, const engine::Snapshot& snapshot, const KpiOptions& options);
 Table KpiTable(const KpiReport& report);
 

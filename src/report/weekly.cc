@@ -154,6 +154,15 @@ std::string Number(double v, int decimals, int lang) {
   return LocalDigits(out, kLanguages[lang]);
 }
 
+// Axis labels: 12.5k, 3.2M, 1.1B.
+std::string Compact(double v, int lang) {
+  const double a = std::fabs(v);
+  if (a >= 1e9) return Number(v / 1e9, 1, lang) + "B";
+  if (a >= 1e6) return Number(v / 1e6, 1, lang) + "M";
+  if (a >= 1e4) return Number(v / 1e3, 0, lang) + "k";
+  return Number(v, a < 10 && a != std::floor(a) ? 1 : 0, lang);
+}
+
 std::string Money(double minor, const std::string& currency, int lang) {
   const int digits = CurrencyMinorDigits(currency);
   return Number(minor / std::pow(10.0, digits), digits, lang) + "\xC2\xA0" + currency;
@@ -187,7 +196,7 @@ struct Series {
 
 std::string LineChart(const std::string& title, const std::vector<std::string>& x_labels,
                       const std::vector<Series>& series, int lang) {
-  const double w = 640, h = 220, left = 56, right = 12, top = 28, bottom = 36;
+  const double w = 640, h = 220, left = 60, right = 12, top = 28, bottom = 36;
   double max_v = 0;
   for (const Series& s : series)
     for (double v : s.values) max_v = std::max(max_v, v);
@@ -203,7 +212,7 @@ std::string LineChart(const std::string& title, const std::vector<std::string>& 
     svg += "<line x1=\"" + Fmt(left) + "\" x2=\"" + Fmt(w - right) + "\" y1=\"" + Fmt(y(v)) + "\" y2=\"" + Fmt(y(v)) +
            "\" class=\"grid\"/>";
     svg += "<text x=\"" + Fmt(left - 4) + "\" y=\"" + Fmt(y(v) + 4) + "\" class=\"axis\" text-anchor=\"end\">" +
-           Number(v, v < 10 && max_v < 10 ? 1 : 0, lang) + "</text>";
+           Compact(v, lang) + "</text>";
   }
   for (size_t i = 0; i < n; ++i)
     svg += "<text x=\"" + Fmt(x(i)) + "\" y=\"" + Fmt(h - 18) + "\" class=\"axis\" text-anchor=\"middle\">" +
@@ -301,7 +310,7 @@ h2{font-size:1.15rem;margin:0 0 10px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:10px}
 .card{border:1px solid #e1e6ee;border-radius:6px;padding:8px 10px;min-width:0}
 .card .label{font-size:.85rem;color:#5a6678}
-.card .value{font-size:1.3rem;font-weight:600;overflow-wrap:anywhere}
+.card .value{font-size:1.2rem;font-weight:600;overflow-wrap:break-word}
 .card .prev{font-size:.8rem;color:#5a6678}
 .up{color:#2e7d32}.down{color:#c62828}
 .chart{margin:0 0 10px}

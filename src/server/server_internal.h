@@ -254,6 +254,9 @@ class PeriodicRunner {
 // The campaign routes (campaign_routes.cc): the API's and the public tracking
 // and unsubscribe links.
 std::vector<RouteSpec> CampaignRoutes();
+// The report routes (report_routes.cc) and the weekly report's schedule.
+std::vector<RouteSpec> ReportRoutes();
+PeriodicTask WeeklyReportTask();
 // Stops the background campaign senders of a database (at shutdown): each
 // finishes its current messages and records them.
 void StopCampaignSenders(const std::string& db_path);
