@@ -326,6 +326,7 @@ td.n{text-align:end;white-space:nowrap}
 .badge{display:inline-block;font-size:.75rem;border-radius:10px;padding:0 7px}
 .badge.no{background:#fdecea;color:#a12622}.badge.yes{background:#e8f5e9;color:#1b5e20}.badge.na{background:#eceff1;color:#455a64}
 ol.actions li{margin:4px 0}
+html[lang=fa] ol.actions{list-style-type:persian}html[lang=ar] ol.actions{list-style-type:arabic-indic}
 @media print{body{background:#fff}section{box-shadow:none;break-inside:avoid}}
 )";
 
