@@ -300,6 +300,20 @@ Status ReadCosts(Database& db, const Period& p, const std::vector<CampaignRow>& 
   return Status::Ok();
 }
 
+}  // namespace
+
+namespace internal {
+
+PeriodFigures ComputePeriodFigures(const CustomerActivity& activity, const Period& period, const KpiOptions& options) {
+  PeriodStats st;
+  ScanCustomers(activity, period, options, st);
+  return {st.orders, st.active, st.new_customers, st.revenue};
+}
+
+}  // namespace internal
+
+namespace {
+
 std::optional<double> Ratio(double part, double whole) {
   if (whole <= 0) return std::nullopt;
   return part / whole;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,14 @@ struct CustomerActivity {
   // The time of the customer's first purchase.
   std::optional<int64_t> FirstPurchase(uint32_t c) const;
 };
+
+// The figures of one period a trend line needs, from one pass over customers
+// (ComputeKpis makes two, and reads costs and campaigns besides).
+struct PeriodFigures {
+  int64_t orders = 0, active = 0, new_customers = 0;
+  std::map<std::string, int64_t> revenue;  // currency -> minor units
+};
+PeriodFigures ComputePeriodFigures(const CustomerActivity& activity, const Period& period, const KpiOptions& options);
 
 bool InSegment(const ::Roaring* segment, uint32_t c);
 uint32_t LowerBound(const std::vector<int64_t>& at, uint32_t begin, uint32_t end, int64_t t);

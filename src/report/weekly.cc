@@ -435,23 +435,21 @@ Result<WeeklyReport> BuildWeeklyReport(Database& db, const engine::Snapshot& sna
   }
   std::vector<std::string> week_labels;
   std::vector<double> revenue, orders, active, new_customers;
+  const internal::CustomerActivity activity(snapshot);
   for (int i = options.trend_weeks - 1; i >= 0; --i) {
-    KpiOptions w = kopt;
-    w.period = {Instant{week.from.micros - 7 * kMicrosPerDay * i}, Instant{week.to.micros - 7 * kMicrosPerDay * i}};
-    ASSIGN_OR_RETURN(KpiReport r, ComputeKpis(db, snapshot, w));
-    CivilDate start = CivilDate::FromDays(w.period.from.micros / kMicrosPerDay);
+    const Period p{Instant{week.from.micros - 7 * kMicrosPerDay * i}, Instant{week.to.micros - 7 * kMicrosPerDay * i}};
+    const internal::PeriodFigures f = internal::ComputePeriodFigures(activity, p, kopt);
+    CivilDate start = CivilDate::FromDays(p.from.micros / kMicrosPerDay);
     auto local = FromGregorian(options.calendar, start);
     week_labels.push_back(LocalDigits(local.ok() ? std::to_string(local->month) + "/" + std::to_string(local->day)
                                                  : start.ToString(),
                                       language));
-    auto value = [&](const char* key, const std::string& currency) {
-      const Kpi* k = r.Find(key, "", currency);
-      return k && k->value ? *k->value : 0.0;
-    };
-    revenue.push_back(value("revenue", main_currency) / std::pow(10.0, CurrencyMinorDigits(main_currency)));
-    orders.push_back(value("orders", ""));
-    active.push_back(value("customers_active", ""));
-    new_customers.push_back(value("customers_new", ""));
+    auto rev = f.revenue.find(main_currency);
+    revenue.push_back((rev == f.revenue.end() ? 0.0 : static_cast<double>(rev->second)) /
+                      std::pow(10.0, CurrencyMinorDigits(main_currency)));
+    orders.push_back(static_cast<double>(f.orders));
+    active.push_back(static_cast<double>(f.active));
+    new_customers.push_back(static_cast<double>(f.new_customers));
   }
 
   CohortOptions copt;
