@@ -126,6 +126,13 @@ TEST_F(ReportCli, WeeklyReportInEnglishAndPersian) {
   html = ReadFile(fa);
   EXPECT_NE(html.find("<html lang=\"fa\" dir=\"rtl\""), std::string::npos);
   EXPECT_NE(html.find("آبان"), std::string::npos) << "the Persian month of the week";
+  if (fs::exists("/usr/bin/chromium")) {
+    const std::string pdf = (dir_ / "weekly.pdf").string();
+    r = RunPatron({"--db", db_, "report", "weekly", "--now", "2026-11-02T08:00:00Z", "--out", en, "--pdf", pdf,
+                   "--no-record"});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(ReadFile(pdf).rfind("%PDF-", 0), 0u) << "a PDF printed by Chromium";
+  }
   auto bad = RunPatron({"--db", db_, "report", "weekly", "--out", en, "--calendar", "julian"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.out.find("--calendar"), std::string::npos) << bad.out;
