@@ -468,6 +468,7 @@ int Run(int argc, char** argv) {
   AddModelCommands(app, globals, action);
   AddCampaignCommands(app, globals, action);
   AddJourneyCommands(app, globals, action);
+  AddReportCommands(app, globals, action);
   AddServeCommand(app, globals, action);
   AddAccessCommands(app, globals, action);
   app.set_version_flag("--version", "patron 0.1.0");

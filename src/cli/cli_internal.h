@@ -36,6 +36,8 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
 void AddModelCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddCampaignCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddJourneyCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
+// report kpis|cohorts|campaigns|funnel|weekly|costs (report_commands.cc).
+void AddReportCommands(CLI::App& app, const GlobalOptions& globals, Action& action);
 void AddServeCommand(CLI::App& app, const GlobalOptions& globals, Action& action);
 // user, key, audit (access_commands.cc).
 void AddAccessCommands(CLI::App& app, const GlobalOptions& globals, Action& action);

@@ -16,6 +16,7 @@ std::vector<PeriodicTask> PeriodicTasks() {
   std::vector<PeriodicTask> tasks;
   // Each subsystem with scheduled work adds its task here.
   tasks.push_back(JourneyPeriodicTask());
+  tasks.push_back(WeeklyReportTask());
   return tasks;
 }
 

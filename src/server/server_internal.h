@@ -257,6 +257,9 @@ std::vector<RouteSpec> CampaignRoutes();
 // The journey routes and the periodic task running due journey steps (journey_routes.cc).
 std::vector<RouteSpec> JourneyRoutes();
 PeriodicTask JourneyPeriodicTask();
+// The report routes (report_routes.cc) and the weekly report's schedule.
+std::vector<RouteSpec> ReportRoutes();
+PeriodicTask WeeklyReportTask();
 // Stops the background campaign senders of a database (at shutdown): each
 // finishes its current messages and records them.
 void StopCampaignSenders(const std::string& db_path);

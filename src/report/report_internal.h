@@ -1,0 +1,48 @@
+// Internal to src/report: what the KPI, cohort, funnel and weekly code share.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "engine/engine.h"
+#include "report/report.h"
+
+namespace patron::report::internal {
+
+inline constexpr int64_t kMicrosPerDay = 86'400'000'000LL;
+
+// The snapshot's columns a report reads, looked up once: which order statuses
+// are purchases (not cancelled or returned), each currency's minor-unit scale,
+// and the profile columns used.
+struct CustomerActivity {
+  explicit CustomerActivity(const engine::Snapshot& s);
+  const engine::Snapshot& snapshot;
+  std::vector<bool> purchase_status;  // by status code
+  std::vector<double> scale;          // by currency code: 10^minor digits
+  const engine::Column *created_at = nullptr, *acquisition_channel = nullptr, *source = nullptr,
+                       *lead_stage = nullptr, *clv_12m = nullptr;
+
+  // Order row amount in minor units of its currency.
+  int64_t OrderMinor(uint32_t row) const;
+  double CreatedAt(uint32_t c) const;  // micros, NaN when unknown
+  std::string_view Text(const engine::Column* column, uint32_t c) const;
+  // The time of the customer's first purchase.
+  std::optional<int64_t> FirstPurchase(uint32_t c) const;
+};
+
+// The figures of one period a trend line needs, from one pass over customers
+// (ComputeKpis makes two, and reads costs and campaigns besides).
+struct PeriodFigures {
+  int64_t orders = 0, active = 0, new_customers = 0;
+  std::map<std::string, int64_t> revenue;  // currency -> minor units
+};
+PeriodFigures ComputePeriodFigures(const CustomerActivity& activity, const Period& period, const KpiOptions& options);
+
+bool InSegment(const ::Roaring* segment, uint32_t c);
+uint32_t LowerBound(const std::vector<int64_t>& at, uint32_t begin, uint32_t end, int64_t t);
+
+}  // namespace patron::report::internal

@@ -1,0 +1,192 @@
+// `patron report` and /api/v1/reports on generated demo data: every command
+// and route answers with the tables a user exports, the weekly report is
+// written in English and Persian, and `patron serve` writes the scheduled
+// weekly report.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "patron_process.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using patron::testing::CommandResult;
+using patron::testing::ReadFile;
+using patron::testing::RunPatron;
+using patron::testing::ServeProcess;
+
+class ReportCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("patron-report-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = (dir_ / "demo.db").string();
+    auto gen = RunPatron({"--json", "demo", "generate", "--customers", "400", "--seed", "5", "--out",
+                          (dir_ / "data").string()},
+                         true);
+    ASSERT_EQ(gen.exit_code, 0) << gen.out;
+    json manifest = json::parse(gen.out);
+    for (const auto& f : manifest["files"]) {
+      std::vector<std::string> args = {"--db", db_, "--json", "import", f["kind"], f["path"], "--source", f["source"],
+                                       "--source-kind", f["source_kind"]};
+      if (!f["default_country"].get<std::string>().empty())
+        args.insert(args.end(), {"--default-country", f["default_country"]});
+      ASSERT_EQ(RunPatron(args).exit_code, 0);
+    }
+    ASSERT_EQ(RunPatron({"--db", db_, "model", "score"}).exit_code, 0);
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+  static json Json(const CommandResult& r) {
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    json j = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j;
+  }
+  static std::string Key(const std::string& role, const std::string& name) {
+    auto r = RunPatron({"--db", db_, "key", "create", "--role", role, "--name", name}, true);
+    size_t at = r.out.find("pat_");
+    EXPECT_NE(at, std::string::npos) << r.out;
+    return at == std::string::npos ? "" : r.out.substr(at, r.out.find_first_of(" \n", at) - at);
+  }
+
+  static inline fs::path dir_;
+  static inline std::string db_;
+};
+
+TEST_F(ReportCli, KpisCohortsFunnelAndCampaignsExport) {
+  json kpis = Json(RunPatron({"--db", db_, "report", "kpis", "--from", "2026-01-01", "--to", "2026-10-31", "--format",
+                              "json"},
+                             true));
+  ASSERT_EQ(kpis["name"], "kpis");
+  std::map<std::string, json> by_key;
+  for (const auto& row : kpis["rows"])
+    if (row["breakdown"].is_null()) by_key[row["kpi"].get<std::string>() + "/" + (row["currency"].is_null() ? "" : row["currency"].get<std::string>())] = row;
+  ASSERT_TRUE(by_key.count("customers_total/")) << kpis.dump();
+  EXPECT_GT(by_key["customers_total/"]["value"].get<double>(), 300);
+  EXPECT_GT(by_key["orders/"]["value"].get<double>(), 0);
+  EXPECT_TRUE(by_key.count("retention_rate/"));
+  bool revenue = false;
+  for (const auto& [k, row] : by_key) revenue |= k.rfind("revenue/", 0) == 0 && row["value"].get<double>() > 0;
+  EXPECT_TRUE(revenue) << "revenue in at least one currency";
+
+  auto csv = RunPatron({"--db", db_, "report", "cohorts", "--months", "6", "--to", "2026-10-31", "--format", "csv"}, true);
+  ASSERT_EQ(csv.exit_code, 0) << csv.out;
+  EXPECT_NE(csv.out.find("group,cohort,size,m0"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find("1.0000"), std::string::npos) << "month 0 retains everyone";
+
+  json funnel = Json(RunPatron({"--db", db_, "report", "funnel", "--from", "2026-01-01", "--to", "2026-10-31", "--format",
+                                "json"},
+                               true));
+  ASSERT_EQ(funnel["rows"].size(), 4u);
+  EXPECT_GE(funnel["rows"][0]["customers"].get<int>(), funnel["rows"][3]["customers"].get<int>());
+
+  auto campaigns = RunPatron({"--db", db_, "report", "campaigns", "--format", "csv"}, true);
+  ASSERT_EQ(campaigns.exit_code, 0);
+  EXPECT_EQ(campaigns.out.rfind("campaign_id,campaign,variant", 0), 0u) << campaigns.out;
+
+  auto bad = RunPatron({"--db", db_, "report", "kpis", "--from", "2026-13-01", "--to", "2026-10-31"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("--from"), std::string::npos) << bad.out;
+  auto bad_segment = RunPatron({"--db", db_, "report", "kpis", "--segment", "city ==="});
+  EXPECT_NE(bad_segment.exit_code, 0);
+  EXPECT_NE(bad_segment.out.find("segment"), std::string::npos) << bad_segment.out;
+}
+
+TEST_F(ReportCli, CostsImportFeedsCac) {
+  std::ofstream(dir_ / "costs.csv") << "source,channel,from,to,amount,currency\n,web,2026-10-01,2026-10-31,1000,EUR\n";
+  auto imp = RunPatron({"--db", db_, "report", "costs", "import", (dir_ / "costs.csv").string()});
+  ASSERT_EQ(imp.exit_code, 0) << imp.out;
+  json kpis = Json(RunPatron({"--db", db_, "report", "kpis", "--from", "2026-10-01", "--to", "2026-10-31", "--format",
+                              "json"},
+                             true));
+  bool acquisition = false;
+  for (const auto& row : kpis["rows"])
+    if (row["kpi"] == "acquisition_cost" && row["currency"] == "EUR") acquisition = row["value"] == 100000;
+  EXPECT_TRUE(acquisition) << kpis.dump();
+}
+
+TEST_F(ReportCli, WeeklyReportInEnglishAndPersian) {
+  const std::string en = (dir_ / "weekly-en.html").string(), fa = (dir_ / "weekly-fa.html").string();
+  auto r = RunPatron({"--db", db_, "report", "weekly", "--now", "2026-11-02T08:00:00Z", "--out", en});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = RunPatron({"--db", db_, "report", "weekly", "--now", "2026-11-02T08:00:00Z", "--out", fa, "--lang", "fa",
+                 "--calendar", "persian", "--no-record"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::string html = ReadFile(en);
+  EXPECT_NE(html.find("dir=\"ltr\""), std::string::npos);
+  EXPECT_NE(html.find("Weekly marketing report"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  html = ReadFile(fa);
+  EXPECT_NE(html.find("<html lang=\"fa\" dir=\"rtl\""), std::string::npos);
+  EXPECT_NE(html.find("آبان"), std::string::npos) << "the Persian month of the week";
+  if (fs::exists("/usr/bin/chromium")) {
+    const std::string pdf = (dir_ / "weekly.pdf").string();
+    r = RunPatron({"--db", db_, "report", "weekly", "--now", "2026-11-02T08:00:00Z", "--out", en, "--pdf", pdf,
+                   "--no-record"});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(ReadFile(pdf).rfind("%PDF-", 0), 0u) << "a PDF printed by Chromium";
+  }
+  auto bad = RunPatron({"--db", db_, "report", "weekly", "--out", en, "--calendar", "julian"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("--calendar"), std::string::npos) << bad.out;
+}
+
+TEST_F(ReportCli, ApiAnswersJsonCsvAndHtmlAndServeWritesTheScheduledReport) {
+  const std::string analyst = Key("analyst", "report-analyst");
+  const std::string collector = Key("collector", "report-collector");
+  const fs::path weekly_dir = dir_ / "weekly";
+  ServeProcess server(db_, {}, {"PATRON_REPORT_WEEKLY_DIR=" + weekly_dir.string()});
+  ASSERT_GT(server.port(), 0);
+  httplib::Client c(server.url());
+  c.set_read_timeout(60, 0);
+  c.set_bearer_token_auth(analyst);
+  auto kpis = c.Get("/api/v1/reports/kpis?from=2026-01-01&to=2026-10-31");
+  ASSERT_TRUE(kpis);
+  ASSERT_EQ(kpis->status, 200) << kpis->body;
+  EXPECT_EQ(json::parse(kpis->body)["name"], "kpis");
+  auto csv = c.Get("/api/v1/reports/cohorts?months=3&to=2026-10-31&format=csv");
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->status, 200);
+  EXPECT_NE(csv->get_header_value("Content-Type").find("text/csv"), std::string::npos);
+  auto funnel = c.Get("/api/v1/reports/funnel?from=2026-01-01&to=2026-10-31");
+  ASSERT_TRUE(funnel);
+  EXPECT_EQ(funnel->status, 200);
+  auto campaigns = c.Get("/api/v1/reports/campaigns");
+  ASSERT_TRUE(campaigns);
+  EXPECT_EQ(campaigns->status, 200);
+  auto weekly = c.Get("/api/v1/reports/weekly?lang=fa&calendar=persian&now=2026-11-02T08:00:00Z");
+  ASSERT_TRUE(weekly);
+  ASSERT_EQ(weekly->status, 200);
+  EXPECT_NE(weekly->get_header_value("Content-Type").find("text/html"), std::string::npos);
+  EXPECT_NE(weekly->body.find("dir=\"rtl\""), std::string::npos);
+  auto bad = c.Get("/api/v1/reports/kpis?from=2026-01-01");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  auto bad_lang = c.Get("/api/v1/reports/weekly?lang=de");
+  ASSERT_TRUE(bad_lang);
+  EXPECT_EQ(bad_lang->status, 400);
+
+  httplib::Client denied(server.url());
+  denied.set_bearer_token_auth(collector);
+  auto refused = denied.Get("/api/v1/reports/kpis");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+
+  // The schedule runs right after start: one report for this week.
+  bool written = false;
+  for (int i = 0; i < 600 && !written; ++i) {
+    if (fs::exists(weekly_dir))
+      for (const auto& e : fs::directory_iterator(weekly_dir)) written |= e.path().extension() == ".html";
+    if (!written) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(written) << "the weekly schedule wrote no report into " << weekly_dir;
+}
+
+}  // namespace
