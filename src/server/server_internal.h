@@ -254,6 +254,12 @@ class PeriodicRunner {
 // The campaign routes (campaign_routes.cc): the API's and the public tracking
 // and unsubscribe links.
 std::vector<RouteSpec> CampaignRoutes();
+// The web application's routes: the identity review queue (identity_routes.cc)
+// and administrators' settings (settings_routes.cc).
+std::vector<RouteSpec> IdentityRoutes();
+std::vector<RouteSpec> SettingsRoutes();
+// The columns of a file about to be imported, with their suggested mapping (import_routes.cc).
+std::vector<RouteSpec> ImportRoutes();
 // Stops the background campaign senders of a database (at shutdown): each
 // finishes its current messages and records them.
 void StopCampaignSenders(const std::string& db_path);

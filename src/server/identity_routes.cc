@@ -1,0 +1,146 @@
+// Identity routes: the review queue of doubtful pairs (`patron identity
+// review` in the browser). Each pair comes with the field-by-field comparison
+// of `patron identity explain`, so that whoever decides sees why the model
+// was unsure; a decision applies to the clusters at once and is audited.
+#include <nlohmann/json.hpp>
+
+#include "identity/identity.h"
+#include "server/server_internal.h"
+
+namespace patron::server {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+// The review id in the path, or false after answering 400.
+bool ReviewId(Context& ctx, int64_t* id) {
+  std::string text = PathText(ctx);
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a review id"), "id");
+    return false;
+  }
+  *id = std::stoll(text);
+  return true;
+}
+
+ordered_json ExplanationJson(const identity::PairExplanation& e) {
+  ordered_json fields = ordered_json::array();
+  for (const auto& f : e.fields) {
+    fields.push_back({{"field", f.field},
+                      {"left", f.left_value},
+                      {"right", f.right_value},
+                      {"level", f.level},
+                      {"weight", f.weight}});
+  }
+  return {{"fields", fields},
+          {"weight", e.weight},
+          {"probability", e.probability},
+          {"rule", e.rule},
+          {"left_customer", e.left_cluster},
+          {"right_customer", e.right_cluster},
+          {"run_probability", e.run_probability ? ordered_json(*e.run_probability) : ordered_json()},
+          {"run_weight", e.run_weight ? ordered_json(*e.run_weight) : ordered_json()},
+          {"run_decision", e.run_decision}};
+}
+
+// GET /api/v1/identity/reviews?status=pending|all&limit=N: the pairs, each
+// with its explanation (the values of both records: personal data, audited).
+void ListReviewsRoute(Context& ctx) {
+  int limit;
+  if (!LimitParam(ctx, &limit)) return;
+  std::string status = ctx.req.get_param_value("status");
+  if (!status.empty() && status != "pending" && status != "all") {
+    return SendError(ctx.res, InvalidArgument("status must be pending or all"), "status");
+  }
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto items = identity::ListReviews(*db, status != "all", limit);
+  if (!items.ok()) return SendError(ctx.res, items.status());
+  ordered_json out = ordered_json::array();
+  json ids = json::array();
+  for (const auto& item : *items) {
+    ordered_json j = {{"id", item.id},
+                      {"left", item.left_customer},
+                      {"right", item.right_customer},
+                      {"probability", item.probability},
+                      {"weight", item.weight},
+                      {"status", item.status}};
+    auto e = identity::Explain(*db, item.left_customer, item.right_customer);
+    if (e.ok()) {
+      j["explanation"] = ExplanationJson(*e);
+    } else {
+      j["explanation"] = nullptr;
+      j["explanation_error"] = e.status().message();
+    }
+    out.push_back(std::move(j));
+    ids.push_back(item.id);
+  }
+  Audit(ctx, "identity.review.list", "identity_review", "", 0, {{"reviews", ids}});
+  SendJson(ctx.res, 200, Dump({{"reviews", out}}));
+}
+
+// GET /api/v1/identity/explain?left=A&right=B: any two customer records.
+void ExplainRoute(Context& ctx) {
+  int64_t ids[2];
+  const char* names[2] = {"left", "right"};
+  for (int i = 0; i < 2; ++i) {
+    std::string v = ctx.req.get_param_value(names[i]);
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return SendError(ctx.res, InvalidArgument(std::string(names[i]) + " must be a customer id"), names[i]);
+    }
+    ids[i] = std::stoll(v);
+  }
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto e = identity::Explain(*db, ids[0], ids[1]);
+  if (!e.ok()) return SendError(ctx.res, e.status());
+  Audit(ctx, "identity.explain", "customer", std::to_string(ids[0]), ids[0], {{"other", ids[1]}});
+  ordered_json j = {{"left", ids[0]}, {"right", ids[1]}};
+  j.update(ExplanationJson(*e));
+  SendJson(ctx.res, 200, Dump(j));
+}
+
+void Decide(Context& ctx, bool accept) {
+  int64_t id;
+  if (!ReviewId(ctx, &id)) return;
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  Status s = identity::DecideReview(*db, id, accept, ctx.state.clock);
+  if (!s.ok()) return SendError(ctx.res, s, s.code() == StatusCode::kNotFound ? "id" : "");
+  // The pair, for the audit log and the answer (ids only).
+  int64_t left = 0, right = 0;
+  auto items = identity::ListReviews(*db, /*pending_only=*/false, 1000000);
+  if (items.ok()) {
+    for (const auto& item : *items) {
+      if (item.id == id) {
+        left = item.left_customer;
+        right = item.right_customer;
+        break;
+      }
+    }
+  }
+  const char* status = accept ? "accepted" : "rejected";
+  s = AuditNow(ctx, *db, accept ? "identity.review.accept" : "identity.review.reject", "identity_review",
+               std::to_string(id), left, {{"left", left}, {"right", right}});
+  if (!s.ok()) return SendError(ctx.res, s);
+  SendJson(ctx.res, 200, Dump({{"id", id}, {"status", status}, {"left", left}, {"right", right}}));
+}
+
+}  // namespace
+
+std::vector<RouteSpec> IdentityRoutes() {
+  return {
+      {"GET", "/api/v1/identity/reviews", "read_personal_data",
+       "Doubtful pairs waiting for a person, each with its field-by-field comparison.", ListReviewsRoute},
+      {"GET", "/api/v1/identity/explain", "read_personal_data",
+       "The weight of every compared field of two customer records.", ExplainRoute},
+      {"POST", "/api/v1/identity/reviews/{id}/accept", "write_customers",
+       "The pair is one customer: merge them now (audited).", [](Context& ctx) { Decide(ctx, true); }},
+      {"POST", "/api/v1/identity/reviews/{id}/reject", "write_customers",
+       "The pair are different people: keep them apart (audited).", [](Context& ctx) { Decide(ctx, false); }},
+  };
+}
+
+}  // namespace patron::server

@@ -1,0 +1,31 @@
+-- Named queries of the web application's settings and data routes
+-- (src/server/settings_routes.cc).
+
+-- A user's role (the role is read again on every request, so it applies at once).
+-- name: web-user-set-role
+UPDATE users SET role = :role, updated_at = :now WHERE id = :id;
+
+-- Lets a disabled user sign in again.
+-- name: web-user-enable
+UPDATE users SET disabled_at = NULL, updated_at = :now WHERE id = :id;
+
+-- Every source with what came from it: customer and account records, orders,
+-- events, and its last import.
+-- name: web-sources
+SELECT s.id, s.name, s.kind, s.vendor, s.cost_minor, s.currency, s.consent_basis, s.created_at,
+       (SELECT count(*) FROM source_records r WHERE r.source_id = s.id AND r.entity = 'customer'),
+       (SELECT count(*) FROM source_records r WHERE r.source_id = s.id AND r.entity = 'account'),
+       (SELECT count(*) FROM orders o WHERE o.source_id = s.id),
+       (SELECT count(*) FROM events e WHERE e.source_id = s.id),
+       (SELECT max(coalesce(i.finished_at, i.started_at)) FROM imports i WHERE i.source_id = s.id)
+FROM sources s ORDER BY s.name;
+
+-- Consent purposes per channel: customers whose latest record grants or
+-- withdraws it, the methods used, and when it was last recorded.
+-- name: web-consent-purposes
+SELECT purpose, channel,
+       sum(status = 'granted'), sum(status = 'withdrawn'),
+       sum(status = 'granted' AND method = 'double_opt_in'),
+       sum(status = 'granted' AND proof IS NOT NULL AND proof <> ''),
+       max(recorded_at)
+FROM current_consents GROUP BY purpose, channel ORDER BY purpose, channel;
