@@ -1,5 +1,5 @@
 // Identity routes: the review queue of doubtful pairs (`patron identity
-// review` in the browser). Each pair comes with the field-by-field comparison
+// review` in the browser), and the people of an account. Each pair comes with the field-by-field comparison
 // of `patron identity explain`, so that whoever decides sees why the model
 // was unsure; a decision applies to the clusters at once and is audited.
 #include <nlohmann/json.hpp>
@@ -128,6 +128,34 @@ void Decide(Context& ctx, bool accept) {
   SendJson(ctx.res, 200, Dump({{"id", id}, {"status", status}, {"left", left}, {"right", right}}));
 }
 
+// GET /api/v1/accounts/{id}/members: the people of an account, for the one
+// customer view (names and emails: personal data, audited).
+void AccountMembersRoute(Context& ctx) {
+  std::string text = PathText(ctx);
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not an account id"), "id");
+  }
+  int64_t account = std::stoll(text);
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  Statement& q = db->Query("web-account-members");
+  q.Bind(":account_id", account);
+  ordered_json members = ordered_json::array();
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return SendError(ctx.res, row.status());
+    }
+    if (!*row) break;
+    auto text_or_null = [&q](int c) { return q.IsNull(c) ? ordered_json() : ordered_json(q.String(c)); };
+    members.push_back({{"id", q.Int(0)}, {"name", text_or_null(1)}, {"job_title", text_or_null(2)}, {"email", text_or_null(3)}});
+  }
+  q.Reset();
+  Audit(ctx, "account.members", "account", text, 0, {{"members", members.size()}});
+  SendJson(ctx.res, 200, Dump({{"account", account}, {"members", members}}));
+}
+
 }  // namespace
 
 std::vector<RouteSpec> IdentityRoutes() {
@@ -140,6 +168,7 @@ std::vector<RouteSpec> IdentityRoutes() {
        "The pair is one customer: merge them now (audited).", [](Context& ctx) { Decide(ctx, true); }},
       {"POST", "/api/v1/identity/reviews/{id}/reject", "write_customers",
        "The pair are different people: keep them apart (audited).", [](Context& ctx) { Decide(ctx, false); }},
+      {"GET", "/api/v1/accounts/{id}/members", "read_personal_data", "The people of an account.", AccountMembersRoute},
   };
 }
 

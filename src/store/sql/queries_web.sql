@@ -29,3 +29,13 @@ SELECT purpose, channel,
        sum(status = 'granted' AND proof IS NOT NULL AND proof <> ''),
        max(recorded_at)
 FROM current_consents GROUP BY purpose, channel ORDER BY purpose, channel;
+
+-- The people of an account (the one customer view lists them under it).
+-- name: web-account-members
+SELECT m.customer_id,
+       coalesce(c.full_name, nullif(trim(coalesce(c.given_name, '') || ' ' || coalesce(c.family_name, '')), '')),
+       m.job_title,
+       (SELECT value FROM contact_points WHERE customer_id = c.id AND kind = 'email'
+        ORDER BY (status = 'invalid'), last_seen_at DESC LIMIT 1)
+FROM account_members m JOIN customers c ON c.id = m.customer_id
+WHERE m.account_id = :account_id ORDER BY m.customer_id LIMIT 200;

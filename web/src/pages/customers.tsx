@@ -378,6 +378,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
                     <dd>{typeof v === 'number' ? num(v) : String(v ?? '')}</dd>
                   </>
                 ))}
+              {a.id !== undefined && <AccountMembers account={a.id} self={c.id} />}
             </dl>
           ))}
           <h3>{t('cust.sources')}</h3>
@@ -394,9 +395,17 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
         <ErrorBox error={timeline.error} />
         <ol class="timeline">
           {timeline.data?.items.map((i) => (
-            <li key={i.kind + i.id}>
+            <li key={i.kind + i.id} class={i.type.startsWith('message_') ? 'message' : i.kind}>
               <time dateTime={i.at}>{date(i.at, true)}</time> <strong>{i.type}</strong>{' '}
-              <span class="muted">{Object.entries(i.detail ?? {}).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')}</span>
+              {i.type.startsWith('message_') && typeof i.detail?.campaign_id === 'number' && (
+                <a href={'#/campaigns/' + i.detail.campaign_id}>{String(i.detail.campaign ?? i.detail.campaign_id)}</a>
+              )}{' '}
+              <span class="muted">
+                {Object.entries(i.detail ?? {})
+                  .filter(([k]) => !(i.type.startsWith('message_') && (k === 'campaign' || k === 'campaign_id')))
+                  .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+                  .join(' · ')}
+              </span>
             </li>
           ))}
         </ol>
@@ -526,5 +535,35 @@ function ContactPointForm({ id, onDone }: { id: number; onDone: () => void }) {
       <button type="submit">{t('seg.add')}</button>
       <ErrorBox error={error} />
     </form>
+  );
+}
+
+// The other people of an account (GET /api/v1/accounts/{id}/members).
+function AccountMembers({ account, self }: { account: number; self: number }) {
+  const members = useLoad(
+    (s) => get<{ members: { id: number; name: string | null; job_title: string | null; email: string | null }[] }>(`/api/v1/accounts/${account}/members`, s),
+    [account],
+  );
+  return (
+    <>
+      <dt>{t('cust.members')}</dt>
+      <dd>
+        <ErrorBox error={members.error} />
+        <ul class="members" data-account={account}>
+          {members.data?.members.map((m) => (
+            <li key={m.id}>
+              {m.id === self ? <strong>{m.name ?? '#' + m.id}</strong> : <a href={'#/customers/' + m.id}>{m.name ?? '#' + m.id}</a>}
+              {m.job_title && <span class="muted"> · {m.job_title}</span>}
+              {m.email && (
+                <span class="muted" dir="ltr">
+                  {' '}
+                  · {m.email}
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </dd>
+    </>
   );
 }

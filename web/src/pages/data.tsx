@@ -220,7 +220,9 @@ function ImportForm() {
                 if (!options.includes('attr.' + c.name)) options.push('attr.' + c.name);
                 return (
                   <tr key={c.name} data-column={c.name}>
-                    <td dir="auto">{c.name}</td>
+                    <td>
+                      <bdi>{c.name}</bdi>
+                    </td>
                     <td>
                       <select
                         name={'map-' + c.name}
@@ -235,8 +237,13 @@ function ImportForm() {
                         ))}
                       </select>
                     </td>
-                    <td dir="auto" class="muted">
-                      {c.samples.slice(0, 3).join(' · ')}
+                    <td class="muted">
+                      {c.samples.slice(0, 3).map((x, i) => (
+                        <>
+                          {i > 0 && ' · '}
+                          <bdi>{x}</bdi>
+                        </>
+                      ))}
                     </td>
                   </tr>
                 );
@@ -404,8 +411,12 @@ function ReviewQueue({ me }: { me: Me }) {
                     .map((f) => (
                       <tr class={f.weight > 0 ? 'agree' : f.weight < 0 ? 'disagree' : ''}>
                         <td>{fieldName(f.field)}</td>
-                        <td dir="auto">{f.left || '—'}</td>
-                        <td dir="auto">{f.right || '—'}</td>
+                        <td>
+                          <bdi>{f.left || '—'}</bdi>
+                        </td>
+                        <td>
+                          <bdi>{f.right || '—'}</bdi>
+                        </td>
                         <td class="num" dir="ltr">
                           {f.level < 0 ? '—' : (f.weight > 0 ? '+' : '') + num(f.weight, 2)}
                         </td>
