@@ -437,7 +437,7 @@ test('settings: an API key is shown once, works, and stops working when revoked;
   assert.ok(eml, 'the SMTP server received the test message: ' + added.join(', '));
   assert.match(readFileSync(join(process.env.SMTP_DIR, eml), 'utf8'), /^Subject: Patron test message/m);
   // Removed again: the campaign test counts what the SMTP server received.
-  for (const f of added) rmSync(join(process.env.SMTP_DIR, f));
+  for (const f of added.filter((f) => /\.(eml|json)$/.test(f))) rmSync(join(process.env.SMTP_DIR, f));
   // A backup, listed with its size.
   const backups = (await api('GET', '/api/v1/backups')).json.backups.length;
   await page.click('#backups button[name=backup]');
@@ -565,6 +565,54 @@ test('campaign: create in the form, see who is left out and why, preview one cus
   await page.click('nav.sidebar >> text=تنظیمات');
   await page.selectOption('select[name=locale]', 'en');
   await page.waitForSelector('nav.sidebar >> text=Dashboard');
+});
+
+test('one customer view and dashboard after the campaign: the message in the timeline, the account and its people, recent results', async () => {
+  const campaign = (await api('GET', '/api/v1/campaigns')).json.campaigns.find((c) => c.name === 'browser win-back');
+  assert.ok(campaign, 'the campaign test made it');
+  const meta = readdirSync(process.env.SMTP_DIR).find((f) => f.endsWith('.json'));
+  const recipient = JSON.parse(readFileSync(join(process.env.SMTP_DIR, meta), 'utf8'));
+  const address = recipient.rcpt_tos[0];
+  const customer = (await api('GET', '/api/v1/customers?email=' + encodeURIComponent(address))).json.customers[0];
+  assert.ok(customer, 'the recipient ' + address + ' is a customer');
+  await page.goto(`${url}/#/customers/${customer.id}`);
+  await page.waitForSelector(`#timeline li.message a[href="#/campaigns/${campaign.id}"]`);
+  assert.match(await page.textContent('#timeline li.message'), /message_sent/);
+  // Before anyone acts: the flags come first on the page.
+  const order = await page.$$eval('main .card', (cards) => cards.map((c) => c.id));
+  assert.ok(order.indexOf('timeline') > 0);
+
+  // A customer who belongs to an account sees its other people.
+  let member = null;
+  for (const c of (await api('GET', '/api/v1/customers?limit=300')).json.customers) {
+    const view = (await api('GET', '/api/v1/customers/' + c.id)).json;
+    if (view.accounts?.length) {
+      const people = (await api('GET', `/api/v1/accounts/${view.accounts[0].id}/members`)).json.members;
+      if (people.length > 1) {
+        member = { id: c.id, account: view.accounts[0].id, people };
+        break;
+      }
+    }
+  }
+  assert.ok(member, 'demo data has an account with several people');
+  await page.goto(`${url}/#/customers/${member.id}`);
+  await page.waitForSelector(`ul.members[data-account="${member.account}"] li`);
+  const others = await page.$$eval(`ul.members[data-account="${member.account}"] a`, (as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(
+    others.sort(),
+    member.people.filter((p) => p.id !== member.id).map((p) => '#/customers/' + p.id).sort(),
+  );
+  await shot('18-customer-account');
+
+  // The dashboard lists the campaign with what it achieved.
+  await page.click('nav.sidebar >> text=Dashboard');
+  await page.waitForSelector('#recent-campaigns tr:has-text("browser win-back")');
+  const row = await page.$$eval('#recent-campaigns tr', (trs) =>
+    trs.map((tr) => [...tr.cells].map((c) => c.textContent)).find((cells) => cells[0] === 'browser win-back'),
+  );
+  const results = (await api('GET', `/api/v1/campaigns/${campaign.id}/results`)).json;
+  assert.equal(row[2].replace(/,/g, ''), String(results.targets.sent));
+  await shot('19-dashboard-campaigns');
 });
 
 test('roles: an analyst sees no customer pages, and the server refuses them anyway', async () => {
