@@ -439,7 +439,7 @@ function Channel({ id, title, settings, placeholder }: { id: string; title: stri
           <ErrorBox error={error} />
           {outcome && (
             <p class={outcome.accepted ? 'ok' : 'error'} role="status" data-outcome={outcome.outcome}>
-              {outcome.accepted ? t('set.test_ok') : t('set.test_failed') + ': '}
+              {outcome.accepted ? t('set.test_ok') + ' ' : t('set.test_failed') + ': '}
               <span dir="ltr">
                 {outcome.code ? outcome.code + ' ' : ''}
                 {outcome.detail}
