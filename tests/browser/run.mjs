@@ -346,7 +346,22 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   await page.waitForSelector('select[name=calendar]');
   assert.equal(await page.inputValue('select[name=calendar]'), 'persian');
   assert.match(await page.textContent('#preferences p.muted'), /۱۴۰[۴۵]/);
+  // Dates in tables too: when each user was created, in the Persian calendar and digits.
+  const created = await page.$$eval('#users tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
+  assert.ok(created.length > 0 && created.every((d) => /۱۴۰[۴۵]/.test(d) && !/[0-9]/.test(d)), created.join(' | '));
   await shot('08-settings-fa');
+  // The review queue mirrored: record A on the right, weights in Persian digits.
+  await page.click('nav.sidebar >> text=داده‌ها');
+  await page.waitForSelector('#review table.explain');
+  const [a, b] = await page.$$eval('#review [data-review] table.explain thead th', (ths) =>
+    ths.slice(1, 3).map((th) => th.getBoundingClientRect().x),
+  );
+  assert.ok(a > b, 'record A is right of record B in a right-to-left table');
+  const weights = (await page.$$eval('#review table.explain td.num', (tds) => tds.map((td) => td.textContent))).join(' ');
+  assert.ok(/[۰-۹]/.test(weights) && !/[0-9]/.test(weights), weights);
+  await shot('08-review-fa');
+  await page.click('nav.sidebar >> text=تنظیمات');
+  await page.waitForSelector('select[name=calendar]');
   // The choice survives a reload (localStorage).
   await page.reload();
   await page.waitForSelector('nav.sidebar');
