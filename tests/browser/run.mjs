@@ -137,6 +137,15 @@ test('customer search as you type, in Latin and Persian script, opens the one cu
     assert.ok(await page.$(section), section + ' is shown');
   }
   await page.waitForSelector('#timeline li');
+  // Each contact point's freshness: (1 - 2.5 %) per month since it was last seen or verified; stale below 75 %.
+  const freshness = await page.$$eval('#contact-points tbody tr', (trs) =>
+    trs.map((tr) => ({ text: tr.querySelector('td.freshness').textContent, seen: tr.cells[4].textContent })),
+  );
+  assert.ok(freshness.length > 0 && freshness.every((f) => /^\d+%/.test(f.text)), JSON.stringify(freshness));
+  for (const f of freshness) {
+    const percent = Number(f.text.match(/^\d+/)[0]);
+    assert.ok(/stale/i.test(f.text) ? percent <= 75 : percent >= 75, JSON.stringify(f));
+  }
   await shot('03-customer-view');
 
   // Edit a field: the server checks it (a bad date is refused with the field's reason), then saves it.
