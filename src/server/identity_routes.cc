@@ -1,9 +1,11 @@
 // Identity routes: the review queue of doubtful pairs (`patron identity
-// review` in the browser), and the people of an account. Each pair comes with the field-by-field comparison
+// review` in the browser); for the one customer view, the people of an
+// account and the flags to know before acting on a customer. Each pair comes with the field-by-field comparison
 // of `patron identity explain`, so that whoever decides sees why the model
 // was unsure; a decision applies to the clusters at once and is audited.
 #include <nlohmann/json.hpp>
 
+#include "campaign/campaign.h"
 #include "identity/identity.h"
 #include "server/server_internal.h"
 
@@ -156,6 +158,63 @@ void AccountMembersRoute(Context& ctx) {
   SendJson(ctx.res, 200, Dump({{"account", account}, {"members", members}}));
 }
 
+// GET /api/v1/customers/{id}/flags: what the contact policy would hold
+// against contacting this customer — a key account or in collections (the
+// policy's tags), and offers from campaigns within the policy's offer days —
+// so that whoever acts sees it first.
+void CustomerFlagsRoute(Context& ctx) {
+  std::string text = PathText(ctx);
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a customer id"), "id");
+  }
+  int64_t id = std::stoll(text);
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto exists = CustomerExists(*db, id);
+  if (!exists.ok()) return SendError(ctx.res, exists.status());
+  if (!*exists) return SendError(ctx.res, NotFound("no customer " + text), "id");
+  auto policy = campaign::LoadPolicy(*db);
+  if (!policy.ok()) return SendError(ctx.res, policy.status());
+  auto tagged = [&](const std::string& tag) -> Result<bool> {
+    if (tag.empty()) return false;
+    Statement& q = db->Query("web-customer-has-tag");
+    q.Bind(":customer_id", id).Bind(":tag", tag);
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    bool yes = row && q.Int(0) > 0;
+    q.Reset();
+    return yes;
+  };
+  auto key_account = tagged(policy->key_account_tag);
+  if (!key_account.ok()) return SendError(ctx.res, key_account.status());
+  auto in_collections = tagged(policy->collections_tag);
+  if (!in_collections.ok()) return SendError(ctx.res, in_collections.status());
+  constexpr int64_t kDayMicros = 86'400'000'000;
+  Statement& q = db->Query("web-customer-active-offers");
+  q.Bind(":customer_id", id).Bind(":since", ctx.state.clock.Now().micros - int64_t{policy->offer_days} * kDayMicros);
+  ordered_json offers = ordered_json::array();
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return SendError(ctx.res, row.status());
+    }
+    if (!*row) break;
+    offers.push_back({{"campaign_id", q.Int(0)},
+                      {"campaign", q.String(1)},
+                      {"offer_product", q.String(2)},
+                      {"team", q.String(3)},
+                      {"at", q.IsNull(4) ? ordered_json() : ordered_json(FormatInstant(Instant{q.Int(4)}))}});
+  }
+  q.Reset();
+  SendJson(ctx.res, 200,
+           Dump({{"key_account", *key_account},
+                 {"in_collections", *in_collections},
+                 {"active_offers", offers},
+                 {"policy", {{"key_account_tag", policy->key_account_tag},
+                             {"collections_tag", policy->collections_tag},
+                             {"offer_days", policy->offer_days}}}}));
+}
+
 }  // namespace
 
 std::vector<RouteSpec> IdentityRoutes() {
@@ -169,6 +228,9 @@ std::vector<RouteSpec> IdentityRoutes() {
       {"POST", "/api/v1/identity/reviews/{id}/reject", "write_customers",
        "The pair are different people: keep them apart (audited).", [](Context& ctx) { Decide(ctx, false); }},
       {"GET", "/api/v1/accounts/{id}/members", "read_personal_data", "The people of an account.", AccountMembersRoute},
+      {"GET", "/api/v1/customers/{id}/flags", "read_personal_data",
+       "Key account, in collections, active offers: what the contact policy holds against contacting them.",
+       CustomerFlagsRoute},
   };
 }
 

@@ -259,5 +259,55 @@ TEST_F(WebApi, ABackupIsAWorkingCopyOfTheDatabase) {
   EXPECT_NE(users.out.find("web-admin"), std::string::npos) << users.out;
 }
 
+TEST_F(WebApi, FlagsSayWhatTheContactPolicyHoldsAgainstACustomer) {
+  auto c = Client(admin_);
+  const std::string file =
+      "customer_id,name,phone,country,tags,consent_phone,consent_method,consent_proof\n"
+      "F-1,Reza Key,+989121230001,IR,key_account,yes,written,signed form 17\n"
+      "F-2,Lina Debt,+46701230002,SE,in_collections,yes,written,signed form 18\n"
+      "F-3,Nils Offer,+46701230003,SE,,yes,written,signed form 19\n";
+  json started = Json(c.Post("/api/v1/imports?kind=customers&source=flags-crm&format=csv", file, "text/csv"), 202);
+  ASSERT_EQ(WaitForImport(c, started["id"])["status"], "finished");
+  auto id_of = [&](const std::string& phone) {
+    json found = Json(c.Get("/api/v1/customers?phone=" + phone), 200);
+    EXPECT_EQ(found["customers"].size(), 1u) << found.dump();
+    return found["customers"].empty() ? std::string("0") : std::to_string(found["customers"][0]["id"].get<int64_t>());
+  };
+  const std::string key = id_of("%2B989121230001"), debt = id_of("%2B46701230002"), offer = id_of("%2B46701230003");
+
+  json k = Json(c.Get("/api/v1/customers/" + key + "/flags"), 200);
+  EXPECT_TRUE(k["key_account"].get<bool>());
+  EXPECT_FALSE(k["in_collections"].get<bool>());
+  json d = Json(c.Get("/api/v1/customers/" + debt + "/flags"), 200);
+  EXPECT_TRUE(d["in_collections"].get<bool>());
+  EXPECT_FALSE(d["key_account"].get<bool>());
+
+  // A call list to Sweden offering a product: once prepared, Nils has an active offer.
+  json campaign = Json(c.Post("/api/v1/campaigns", json{{"name", "gold card calls"},
+                                                        {"channel", "call_list"},
+                                                        {"audience", "country = \"SE\""},
+                                                        {"offer_product", "gold card"},
+                                                        {"team", "cards"},
+                                                        {"contents", json::array({{{"variant", "A"},
+                                                                                   {"language", ""},
+                                                                                   {"split_percent", 100},
+                                                                                   {"text", "Offer {{name}} a gold card"}}})}}
+                                                      .dump(),
+                              "application/json"),
+                       201);
+  const std::string campaign_path = "/api/v1/campaigns/" + std::to_string(campaign["id"].get<int64_t>());
+  json prepared = Json(c.Post(campaign_path + "/prepare", "{}", "application/json"), 200);
+  EXPECT_EQ(prepared["targets"], 1) << prepared.dump();  // Nils; Lina is in collections
+  EXPECT_EQ(prepared["suppressed_by_reason"]["in_collections"], 1) << prepared.dump();
+  json o = Json(c.Get("/api/v1/customers/" + offer + "/flags"), 200);
+  ASSERT_EQ(o["active_offers"].size(), 1u) << o.dump();
+  EXPECT_EQ(o["active_offers"][0]["offer_product"], "gold card");
+  EXPECT_EQ(o["active_offers"][0]["team"], "cards");
+  EXPECT_EQ(o["policy"]["key_account_tag"], "key_account");
+
+  Json(Client(analyst_).Get("/api/v1/customers/" + key + "/flags"), 403);
+  Json(c.Get("/api/v1/customers/99999999/flags"), 404);
+}
+
 }  // namespace
 }  // namespace patron

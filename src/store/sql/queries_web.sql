@@ -39,3 +39,16 @@ SELECT m.customer_id,
         ORDER BY (status = 'invalid'), last_seen_at DESC LIMIT 1)
 FROM account_members m JOIN customers c ON c.id = m.customer_id
 WHERE m.account_id = :account_id ORDER BY m.customer_id LIMIT 200;
+
+-- Offers a customer has had from campaigns (an offer_product) since :since:
+-- the contact policy lets no other team offer the same product meanwhile.
+-- name: web-customer-active-offers
+SELECT c.id, c.name, c.offer_product, coalesce(c.team, ''), coalesce(r.sent_at, r.send_at)
+FROM campaigns c JOIN campaign_recipients r ON r.campaign_id = c.id AND r.customer_id = :customer_id
+WHERE c.offer_product IS NOT NULL AND c.offer_product <> '' AND c.status <> 'cancelled' AND c.status <> 'draft'
+  AND r.grp = 'target' AND r.status <> 'failed' AND r.status <> 'bounced' AND r.status <> 'skipped'
+  AND coalesce(r.sent_at, r.send_at) >= :since
+ORDER BY 5 DESC;
+
+-- name: web-customer-has-tag
+SELECT count(*) FROM customer_tags WHERE customer_id = :customer_id AND tag = :tag;

@@ -128,6 +128,13 @@ function freshness(p: ContactPoint, now = Date.now()): number {
   return Math.pow(1 - 0.025, months);
 }
 
+interface PolicyFlags {
+  key_account: boolean;
+  in_collections: boolean;
+  active_offers: { campaign_id: number; campaign: string; offer_product: string; team: string; at: string | null }[];
+  policy: { key_account_tag: string; collections_tag: string; offer_days: number };
+}
+
 interface Consent {
   channel: string;
   purpose: string;
@@ -226,12 +233,22 @@ function formatMoney(minor: number, currency: string): string {
 export function CustomerView({ me, id }: { me: Me; id: string }) {
   const view = useLoad((s) => get<CustomerViewData>('/api/v1/customers/' + encodeURIComponent(id), s), [id]);
   const timeline = useLoad((s) => get<{ items: TimelineItem[] }>(`/api/v1/customers/${encodeURIComponent(id)}/timeline?limit=50`, s), [id]);
+  const policyFlags = useLoad((s) => get<PolicyFlags>(`/api/v1/customers/${encodeURIComponent(id)}/flags`, s), [id]);
   const [editing, setEditing] = useState(false);
   const c = view.data;
   if (view.error) return <ErrorBox error={view.error} />;
   if (!c) return <Loading />;
   const name = String(c.profile.full_name ?? [c.profile.given_name, c.profile.family_name].filter(Boolean).join(' ') ?? '#' + c.id);
-  const warnings = flags(c);
+  // The contact policy's own flags first (what would keep a campaign from them), then the rest.
+  const f = policyFlags.data;
+  const policyWarnings: string[] = [];
+  if (f?.key_account) policyWarnings.push(t('camp.r.key_account'));
+  if (f?.in_collections) policyWarnings.push(t('camp.r.in_collections'));
+  for (const o of f?.active_offers ?? []) {
+    policyWarnings.push(`${t('camp.r.active_offer')}: ${o.offer_product} (${o.campaign}${o.team ? ', ' + o.team : ''}, ${date(o.at)})`);
+  }
+  const policyTags = new Set(['#' + (f?.policy.key_account_tag ?? ''), '#' + (f?.policy.collections_tag ?? '')]);
+  const warnings = [...policyWarnings, ...flags(c).filter((w) => !policyTags.has(w))];
   return (
     <div class="customer">
       <p>
@@ -241,8 +258,8 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
       {warnings.length > 0 && (
         <div class="flags" role="note" aria-label={t('cust.flags')}>
           <strong>{t('cust.flags')}:</strong>
-          {warnings.map((w) => (
-            <span class="flag">{w}</span>
+          {warnings.map((w, i) => (
+            <span class={'flag' + (i < policyWarnings.length ? ' policy' : '')}>{w}</span>
           ))}
         </div>
       )}
