@@ -239,9 +239,9 @@ test('import: upload a file, change the suggested column mapping, watch it finis
     name: 'new-customers.csv',
     mimeType: 'text/csv',
     buffer: Buffer.from(
-      'customer_id,first_name,last_name,email,birth_date,Contact\n' +
-        `B-${run}-1,Elin,Berg,elin.berg.${run}@example.se,1990-02-31,+46701234567\n` +
-        `B-${run}-2,Omid,Karimi,omid.karimi.${run}@example.ir,1988-05-04,${mobile}\n` +
+      'customer_id,first_name,last_name,email,birth_date,Contact,tags\n' +
+        `B-${run}-1,Elin,Berg,elin.berg.${run}@example.se,1990-02-31,+46701234567,\n` +
+        `B-${run}-2,Omid,Karimi,omid.karimi.${run}@example.ir,1988-05-04,${mobile},key_account\n` +
         `B-${run}-3,"broken\n`,
     ),
   });
@@ -273,6 +273,10 @@ test('import: upload a file, change the suggested column mapping, watch it finis
   assert.equal(found.json.customers.length, 1);
   const byPhone = await api('GET', '/api/v1/customers?phone=' + encodeURIComponent(mobile));
   assert.deepEqual(byPhone.json.customers.map((c) => c.id), [found.json.customers[0].id]);
+  // Tagged a key account: the customer view says so first, in the contact policy's words.
+  await page.goto(`${url}/#/customers/${found.json.customers[0].id}`);
+  await page.waitForSelector('.flags .flag.policy');
+  assert.match(await page.textContent('.flags .flag.policy'), /Key account/);
 });
 
 test('identity review: each doubtful pair compared field by field; accept merges, reject keeps apart, both audited', async () => {
