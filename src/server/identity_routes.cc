@@ -113,16 +113,14 @@ void Decide(Context& ctx, bool accept) {
   if (!s.ok()) return SendError(ctx.res, s, s.code() == StatusCode::kNotFound ? "id" : "");
   // The pair, for the audit log and the answer (ids only).
   int64_t left = 0, right = 0;
-  auto items = identity::ListReviews(*db, /*pending_only=*/false, 1000000);
-  if (items.ok()) {
-    for (const auto& item : *items) {
-      if (item.id == id) {
-        left = item.left_customer;
-        right = item.right_customer;
-        break;
-      }
-    }
+  Statement& q = db->Query("identity-review-by-id");
+  q.Bind(":id", id);
+  auto row = q.Step();
+  if (row.ok() && *row) {
+    left = q.Int(0);
+    right = q.Int(1);
   }
+  q.Reset();
   const char* status = accept ? "accepted" : "rejected";
   s = AuditNow(ctx, *db, accept ? "identity.review.accept" : "identity.review.reject", "identity_review",
                std::to_string(id), left, {{"left", left}, {"right", right}});
