@@ -17,6 +17,9 @@ std::vector<RouteSpec> AllRoutes() {
   std::vector<RouteSpec> routes = ApiRoutes();
   for (auto& r : CollectionRoutes()) routes.push_back(r);
   for (auto& r : CampaignRoutes()) routes.push_back(r);
+  for (auto& r : IdentityRoutes()) routes.push_back(r);
+  for (auto& r : SettingsRoutes()) routes.push_back(r);
+  for (auto& r : ImportRoutes()) routes.push_back(r);
   return routes;
 }
 
