@@ -1,8 +1,8 @@
 // Identity routes: the review queue of doubtful pairs (`patron identity
 // review` in the browser); for the one customer view, the people of an
-// account and the flags to know before acting on a customer. Each pair comes with the field-by-field comparison
-// of `patron identity explain`, so that whoever decides sees why the model
-// was unsure; a decision applies to the clusters at once and is audited.
+// account and the flags to know before acting on a customer. Each pair comes with the
+// field-by-field comparison of `patron identity explain`, so that whoever decides sees why the
+// model was unsure; a decision applies to the clusters at once and is audited.
 #include <nlohmann/json.hpp>
 
 #include "campaign/campaign.h"
@@ -19,7 +19,8 @@ namespace {
 // The review id in the path, or false after answering 400.
 bool ReviewId(Context& ctx, int64_t* id) {
   std::string text = PathText(ctx);
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a review id"), "id");
     return false;
   }
@@ -36,15 +37,16 @@ ordered_json ExplanationJson(const identity::PairExplanation& e) {
                       {"level", f.level},
                       {"weight", f.weight}});
   }
-  return {{"fields", fields},
-          {"weight", e.weight},
-          {"probability", e.probability},
-          {"rule", e.rule},
-          {"left_customer", e.left_cluster},
-          {"right_customer", e.right_cluster},
-          {"run_probability", e.run_probability ? ordered_json(*e.run_probability) : ordered_json()},
-          {"run_weight", e.run_weight ? ordered_json(*e.run_weight) : ordered_json()},
-          {"run_decision", e.run_decision}};
+  return {
+      {"fields", fields},
+      {"weight", e.weight},
+      {"probability", e.probability},
+      {"rule", e.rule},
+      {"left_customer", e.left_cluster},
+      {"right_customer", e.right_cluster},
+      {"run_probability", e.run_probability ? ordered_json(*e.run_probability) : ordered_json()},
+      {"run_weight", e.run_weight ? ordered_json(*e.run_weight) : ordered_json()},
+      {"run_decision", e.run_decision}};
 }
 
 // GET /api/v1/identity/reviews?status=pending|all&limit=N: the pairs, each
@@ -90,7 +92,8 @@ void ExplainRoute(Context& ctx) {
   for (int i = 0; i < 2; ++i) {
     std::string v = ctx.req.get_param_value(names[i]);
     if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
-      return SendError(ctx.res, InvalidArgument(std::string(names[i]) + " must be a customer id"), names[i]);
+      return SendError(ctx.res, InvalidArgument(std::string(names[i]) + " must be a customer id"),
+                       names[i]);
     }
     ids[i] = std::stoll(v);
   }
@@ -122,8 +125,8 @@ void Decide(Context& ctx, bool accept) {
   }
   q.Reset();
   const char* status = accept ? "accepted" : "rejected";
-  s = AuditNow(ctx, *db, accept ? "identity.review.accept" : "identity.review.reject", "identity_review",
-               std::to_string(id), left, {{"left", left}, {"right", right}});
+  s = AuditNow(ctx, *db, accept ? "identity.review.accept" : "identity.review.reject",
+               "identity_review", std::to_string(id), left, {{"left", left}, {"right", right}});
   if (!s.ok()) return SendError(ctx.res, s);
   SendJson(ctx.res, 200, Dump({{"id", id}, {"status", status}, {"left", left}, {"right", right}}));
 }
@@ -132,8 +135,10 @@ void Decide(Context& ctx, bool accept) {
 // customer view (names and emails: personal data, audited).
 void AccountMembersRoute(Context& ctx) {
   std::string text = PathText(ctx);
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not an account id"), "id");
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not an account id"),
+                     "id");
   }
   int64_t account = std::stoll(text);
   Database* db = DbOr503(ctx);
@@ -148,8 +153,13 @@ void AccountMembersRoute(Context& ctx) {
       return SendError(ctx.res, row.status());
     }
     if (!*row) break;
-    auto text_or_null = [&q](int c) { return q.IsNull(c) ? ordered_json() : ordered_json(q.String(c)); };
-    members.push_back({{"id", q.Int(0)}, {"name", text_or_null(1)}, {"job_title", text_or_null(2)}, {"email", text_or_null(3)}});
+    auto text_or_null = [&q](int c) {
+      return q.IsNull(c) ? ordered_json() : ordered_json(q.String(c));
+    };
+    members.push_back({{"id", q.Int(0)},
+                       {"name", text_or_null(1)},
+                       {"job_title", text_or_null(2)},
+                       {"email", text_or_null(3)}});
   }
   q.Reset();
   Audit(ctx, "account.members", "account", text, 0, {{"members", members.size()}});
@@ -162,8 +172,10 @@ void AccountMembersRoute(Context& ctx) {
 // so that whoever acts sees it first.
 void CustomerFlagsRoute(Context& ctx) {
   std::string text = PathText(ctx);
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a customer id"), "id");
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a customer id"),
+                     "id");
   }
   int64_t id = std::stoll(text);
   Database* db = DbOr503(ctx);
@@ -188,7 +200,8 @@ void CustomerFlagsRoute(Context& ctx) {
   if (!in_collections.ok()) return SendError(ctx.res, in_collections.status());
   constexpr int64_t kDayMicros = 86'400'000'000;
   Statement& q = db->Query("web-customer-active-offers");
-  q.Bind(":customer_id", id).Bind(":since", ctx.state.clock.Now().micros - int64_t{policy->offer_days} * kDayMicros);
+  q.Bind(":customer_id", id)
+      .Bind(":since", ctx.state.clock.Now().micros - int64_t{policy->offer_days} * kDayMicros);
   ordered_json offers = ordered_json::array();
   while (true) {
     auto row = q.Step();
@@ -197,20 +210,22 @@ void CustomerFlagsRoute(Context& ctx) {
       return SendError(ctx.res, row.status());
     }
     if (!*row) break;
-    offers.push_back({{"campaign_id", q.Int(0)},
-                      {"campaign", q.String(1)},
-                      {"offer_product", q.String(2)},
-                      {"team", q.String(3)},
-                      {"at", q.IsNull(4) ? ordered_json() : ordered_json(FormatInstant(Instant{q.Int(4)}))}});
+    offers.push_back(
+        {{"campaign_id", q.Int(0)},
+         {"campaign", q.String(1)},
+         {"offer_product", q.String(2)},
+         {"team", q.String(3)},
+         {"at", q.IsNull(4) ? ordered_json() : ordered_json(FormatInstant(Instant{q.Int(4)}))}});
   }
   q.Reset();
   SendJson(ctx.res, 200,
            Dump({{"key_account", *key_account},
                  {"in_collections", *in_collections},
                  {"active_offers", offers},
-                 {"policy", {{"key_account_tag", policy->key_account_tag},
-                             {"collections_tag", policy->collections_tag},
-                             {"offer_days", policy->offer_days}}}}));
+                 {"policy",
+                  {{"key_account_tag", policy->key_account_tag},
+                   {"collections_tag", policy->collections_tag},
+                   {"offer_days", policy->offer_days}}}}));
 }
 
 }  // namespace
@@ -218,16 +233,21 @@ void CustomerFlagsRoute(Context& ctx) {
 std::vector<RouteSpec> IdentityRoutes() {
   return {
       {"GET", "/api/v1/identity/reviews", "read_personal_data",
-       "Doubtful pairs waiting for a person, each with its field-by-field comparison.", ListReviewsRoute},
+       "Doubtful pairs waiting for a person, each with its field-by-field comparison.",
+       ListReviewsRoute},
       {"GET", "/api/v1/identity/explain", "read_personal_data",
        "The weight of every compared field of two customer records.", ExplainRoute},
       {"POST", "/api/v1/identity/reviews/{id}/accept", "write_customers",
-       "The pair is one customer: merge them now (audited).", [](Context& ctx) { Decide(ctx, true); }},
+       "The pair is one customer: merge them now (audited).",
+       [](Context& ctx) { Decide(ctx, true); }},
       {"POST", "/api/v1/identity/reviews/{id}/reject", "write_customers",
-       "The pair are different people: keep them apart (audited).", [](Context& ctx) { Decide(ctx, false); }},
-      {"GET", "/api/v1/accounts/{id}/members", "read_personal_data", "The people of an account.", AccountMembersRoute},
+       "The pair are different people: keep them apart (audited).",
+       [](Context& ctx) { Decide(ctx, false); }},
+      {"GET", "/api/v1/accounts/{id}/members", "read_personal_data", "The people of an account.",
+       AccountMembersRoute},
       {"GET", "/api/v1/customers/{id}/flags", "read_personal_data",
-       "Key account, in collections, active offers: what the contact policy holds against contacting them.",
+       "Key account, in collections, active offers: what the contact policy holds against "
+       "contacting them.",
        CustomerFlagsRoute},
   };
 }

@@ -4,7 +4,6 @@
 // synonyms in English, Persian, Arabic and Swedish). The person changes what
 // they want, and POST /api/v1/imports?map=COLUMN=FIELD... imports with that.
 #include <nlohmann/json.hpp>
-
 #include <set>
 
 #include "ingest/ingest.h"
@@ -36,8 +35,8 @@ void ImportColumnsRoute(Context& ctx) {
   ctx.body_read = complete;
   if (!complete) {
     ctx.res.set_header("Connection", "close");
-    return SendError(ctx.res,
-                     Status(StatusCode::kResourceExhausted, "send only the first 1 MB of the file for its columns"));
+    return SendError(ctx.res, Status(StatusCode::kResourceExhausted,
+                                     "send only the first 1 MB of the file for its columns"));
   }
   auto parsed_kind = ingest::ParseEntityKind(kind);
   if (!parsed_kind.ok()) return SendError(ctx.res, parsed_kind.status(), "kind");
@@ -53,7 +52,9 @@ void ImportColumnsRoute(Context& ctx) {
     ingest::RawRecord record;
     auto first = reader->Next(&record);
     if (!first.ok()) return SendError(ctx.res, first.status(), "file");
-    if (!*first) return SendError(ctx.res, InvalidArgument("the file is empty: expected a header line"), "file");
+    if (!*first)
+      return SendError(ctx.res, InvalidArgument("the file is empty: expected a header line"),
+                       "file");
     for (auto f : record.fields) header.emplace_back(f);
     delimiter = std::string(1, reader->delimiter());
     samples.resize(header.size());
@@ -80,11 +81,13 @@ void ImportColumnsRoute(Context& ctx) {
           header.push_back(key);
           samples.emplace_back();
         }
-        if (!value.empty() && samples[it->second].size() < kSampleRecords) samples[it->second].push_back(value);
+        if (!value.empty() && samples[it->second].size() < kSampleRecords)
+          samples[it->second].push_back(value);
       }
       ++n;
     }
-    if (header.empty()) return SendError(ctx.res, InvalidArgument("no JSON object in the first lines"), "file");
+    if (header.empty())
+      return SendError(ctx.res, InvalidArgument("no JSON object in the first lines"), "file");
   }
   auto mapping = ingest::MapColumns(*parsed_kind, header, {});
   if (!mapping.ok()) return SendError(ctx.res, mapping.status());
@@ -98,7 +101,11 @@ void ImportColumnsRoute(Context& ctx) {
   }
   ordered_json fields = ingest::CanonicalFields(*parsed_kind);
   SendJson(ctx.res, 200,
-           Dump({{"kind", kind}, {"format", format}, {"delimiter", delimiter}, {"columns", columns}, {"fields", fields}}));
+           Dump({{"kind", kind},
+                 {"format", format},
+                 {"delimiter", delimiter},
+                 {"columns", columns},
+                 {"fields", fields}}));
 }
 
 }  // namespace
@@ -106,7 +113,8 @@ void ImportColumnsRoute(Context& ctx) {
 std::vector<RouteSpec> ImportRoutes() {
   return {
       {"POST", "/api/v1/imports/columns", "import_data",
-       "A file's columns with sample values and the field each would be mapped to (send its first lines).",
+       "A file's columns with sample values and the field each would be mapped to (send its first "
+       "lines).",
        ImportColumnsRoute, true},
   };
 }

@@ -4,12 +4,11 @@
 // test message, and online backups of the database. Users, channels and
 // backups are for admins only (manage_users); sources and purposes are
 // aggregates any reporting role may read.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "deliver/deliver.h"
@@ -24,8 +23,10 @@ namespace {
 
 bool NumericPathId(Context& ctx, const char* what, int64_t* id) {
   std::string text = PathText(ctx);
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
-    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a " + what + " id"), "id");
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a " + what + " id"),
+              "id");
     return false;
   }
   *id = std::stoll(text);
@@ -52,17 +53,19 @@ void UpdateUserRoute(Context& ctx) {
   if (!StringField(ctx, body, "role", &role_name)) return;
   std::optional<bool> disabled;
   if (auto it = body.find("disabled"); it != body.end() && !it->is_null()) {
-    if (!it->is_boolean()) return SendError(ctx.res, InvalidArgument("disabled must be true or false"), "disabled");
+    if (!it->is_boolean())
+      return SendError(ctx.res, InvalidArgument("disabled must be true or false"), "disabled");
     disabled = it->get<bool>();
   }
   if (role_name.empty() && !disabled) {
     return SendError(ctx.res, InvalidArgument("nothing to change: give role or disabled"), "role");
   }
   if (id == ctx.caller.user_id) {
-    return SendError(ctx.res,
-                     Status(StatusCode::kFailedPrecondition,
-                            "you cannot change your own role or disable yourself; ask another admin"),
-                     role_name.empty() ? "disabled" : "role");
+    return SendError(
+        ctx.res,
+        Status(StatusCode::kFailedPrecondition,
+               "you cannot change your own role or disable yourself; ask another admin"),
+        role_name.empty() ? "disabled" : "role");
   }
   std::optional<access::Role> role;
   if (!role_name.empty()) {
@@ -74,12 +77,18 @@ void UpdateUserRoute(Context& ctx) {
   if (!db) return;
   auto users = access::ListUsers(*db);
   if (!users.ok()) return SendError(ctx.res, users.status());
-  auto user = std::find_if(users->begin(), users->end(), [id](const access::User& u) { return u.id == id; });
-  if (user == users->end()) return SendError(ctx.res, NotFound("no user " + std::to_string(id)), "id");
+  auto user = std::find_if(users->begin(), users->end(),
+                           [id](const access::User& u) { return u.id == id; });
+  if (user == users->end())
+    return SendError(ctx.res, NotFound("no user " + std::to_string(id)), "id");
   const int64_t now = ctx.state.clock.Now().micros;
   json detail = json::object();
   if (role) {
-    Status s = db->Query("web-user-set-role").Bind(":role", access::RoleName(*role)).Bind(":now", now).Bind(":id", id).Run();
+    Status s = db->Query("web-user-set-role")
+                   .Bind(":role", access::RoleName(*role))
+                   .Bind(":now", now)
+                   .Bind(":id", id)
+                   .Run();
     if (!s.ok()) return SendError(ctx.res, s);
     detail["role"] = role_name;
     detail["previous_role"] = access::RoleName(user->role);
@@ -181,7 +190,9 @@ std::string WithoutQuery(const std::string& url) { return url.substr(0, url.find
 
 Result<deliver::SmsGatewayDescription> ReadSmsGateway(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError("cannot read the SMS gateway file " + std::filesystem::path(path).filename().string());
+  if (!in)
+    return IoError("cannot read the SMS gateway file " +
+                   std::filesystem::path(path).filename().string());
   std::stringstream text;
   text << in.rdbuf();
   return deliver::ParseSmsGatewayJson(text.str());
@@ -217,10 +228,14 @@ void ChannelsRoute(Context& ctx) {
     }
   }
   SendJson(ctx.res, 200,
-           Dump({{"email", email}, {"sms", sms}, {"public_url", config.public_url}, {"scheduler", config.scheduler}}));
+           Dump({{"email", email},
+                 {"sms", sms},
+                 {"public_url", config.public_url},
+                 {"scheduler", config.scheduler}}));
 }
 
-ordered_json OutcomeJson(bool accepted, std::string_view kind, int code, const std::string& detail) {
+ordered_json OutcomeJson(bool accepted, std::string_view kind, int code,
+                         const std::string& detail) {
   return {{"accepted", accepted}, {"outcome", kind}, {"code", code}, {"detail", detail}};
 }
 
@@ -235,7 +250,8 @@ void TestEmailRoute(Context& ctx) {
   if (from.empty()) from = to;
   if (Status s = deliver::ValidateEmailAddress(from); !s.ok()) return SendError(ctx.res, s, "from");
   if (ctx.state.config.smtp_url.empty()) {
-    return SendError(ctx.res, Status(StatusCode::kFailedPrecondition, "no SMTP server is configured (smtp_url)"));
+    return SendError(ctx.res, Status(StatusCode::kFailedPrecondition,
+                                     "no SMTP server is configured (smtp_url)"));
   }
   auto smtp = deliver::ParseSmtpUrl(ctx.state.config.smtp_url);
   if (!smtp.ok()) return SendError(ctx.res, smtp.status());
@@ -244,21 +260,25 @@ void TestEmailRoute(Context& ctx) {
   message.from = {.address = from, .display_name = "Patron"};
   message.to = {.address = to, .display_name = ""};
   message.subject = "Patron test message";
-  message.text_body = "This is a test message sent from Patron's settings page by " + ctx.caller.name +
-                      ".\nIf you can read it, email delivery works.\n";
+  message.text_body = "This is a test message sent from Patron's settings page by " +
+                      ctx.caller.name + ".\nIf you can read it, email delivery works.\n";
   deliver::ComposeOptions options;
   options.clock = &ctx.state.clock;
   auto composed = deliver::ComposeEmail(message, options);
   if (!composed.ok()) return SendError(ctx.res, composed.status());
   auto sender = deliver::SmtpSender::Create(*smtp);
   if (!sender.ok()) return SendError(ctx.res, sender.status());
-  deliver::DeliveryOutcome outcome = (*sender)->Send({.envelope_from = from, .recipient = to, .data = composed->data});
+  deliver::DeliveryOutcome outcome =
+      (*sender)->Send({.envelope_from = from, .recipient = to, .data = composed->data});
   Database* db = DbOr503(ctx);
   if (!db) return;
-  (void)AuditNow(ctx, *db, "channel.test", "channel", "email", 0, {{"accepted", outcome.accepted()}});
-  std::string detail = outcome.error.empty() ? outcome.server_text : outcome.stage + ": " + outcome.error;
+  (void)AuditNow(ctx, *db, "channel.test", "channel", "email", 0,
+                 {{"accepted", outcome.accepted()}});
+  std::string detail =
+      outcome.error.empty() ? outcome.server_text : outcome.stage + ": " + outcome.error;
   SendJson(ctx.res, 200,
-           Dump(OutcomeJson(outcome.accepted(), deliver::DeliveryKindName(outcome.kind), outcome.smtp_code, detail)));
+           Dump(OutcomeJson(outcome.accepted(), deliver::DeliveryKindName(outcome.kind),
+                            outcome.smtp_code, detail)));
 }
 
 // POST /api/v1/channels/sms/test {"to": "+46701234567"}.
@@ -267,24 +287,29 @@ void TestSmsRoute(Context& ctx) {
   if (!ParseBody(ctx, &body)) return;
   std::string to;
   if (!StringField(ctx, body, "to", &to, true)) return;
-  if (to.size() < 8 || to.size() > 16 || to[0] != '+' || to.find_first_not_of("0123456789", 1) != std::string::npos) {
-    return SendError(ctx.res, InvalidArgument("to must be a phone number in E.164 form, like +46701234567"), "to");
+  if (to.size() < 8 || to.size() > 16 || to[0] != '+' ||
+      to.find_first_not_of("0123456789", 1) != std::string::npos) {
+    return SendError(ctx.res,
+                     InvalidArgument("to must be a phone number in E.164 form, like +46701234567"),
+                     "to");
   }
   if (ctx.state.config.sms_gateway.empty()) {
-    return SendError(ctx.res, Status(StatusCode::kFailedPrecondition, "no SMS gateway is configured (sms_gateway)"));
+    return SendError(ctx.res, Status(StatusCode::kFailedPrecondition,
+                                     "no SMS gateway is configured (sms_gateway)"));
   }
   auto description = ReadSmsGateway(ctx.state.config.sms_gateway);
   if (!description.ok()) return SendError(ctx.res, description.status());
   auto gateway = deliver::SmsGateway::Create(description->gateway);
   if (!gateway.ok()) return SendError(ctx.res, gateway.status());
   deliver::SmsOutcome outcome =
-      (*gateway)->Send(to, "Patron test message: SMS delivery works.", "test-" + std::to_string(ctx.state.clock.Now().micros));
+      (*gateway)->Send(to, "Patron test message: SMS delivery works.",
+                       "test-" + std::to_string(ctx.state.clock.Now().micros));
   Database* db = DbOr503(ctx);
   if (!db) return;
   (void)AuditNow(ctx, *db, "channel.test", "channel", "sms", 0, {{"accepted", outcome.accepted()}});
   SendJson(ctx.res, 200,
-           Dump(OutcomeJson(outcome.accepted(), deliver::DeliveryKindName(outcome.kind), outcome.http_status,
-                            outcome.error)));
+           Dump(OutcomeJson(outcome.accepted(), deliver::DeliveryKindName(outcome.kind),
+                            outcome.http_status, outcome.error)));
 }
 
 // ---------------------------------------------------------------------------
@@ -308,25 +333,29 @@ void ListBackupsRoute(Context& ctx) {
   for (const auto& entry : std::filesystem::directory_iterator(BackupDir(ctx.state.config), ec)) {
     if (entry.is_regular_file() && entry.path().extension() == ".db") files.push_back(entry);
   }
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path() > b.path(); });
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.path() > b.path(); });
   for (const auto& f : files) {
     // file_clock to system_clock through "now" on both (g++ 12 has no clock_cast).
     auto written = std::chrono::system_clock::now() +
                    std::chrono::duration_cast<std::chrono::system_clock::duration>(
                        f.last_write_time() - std::filesystem::file_time_type::clock::now());
-    int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(written.time_since_epoch()).count();
+    int64_t micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(written.time_since_epoch()).count();
     out.push_back({{"name", f.path().filename().string()},
                    {"bytes", f.file_size()},
                    {"written_at", FormatInstant(Instant{micros})}});
   }
-  SendJson(ctx.res, 200, Dump({{"directory", BackupDir(ctx.state.config).string()}, {"backups", out}}));
+  SendJson(ctx.res, 200,
+           Dump({{"directory", BackupDir(ctx.state.config).string()}, {"backups", out}}));
 }
 
 // POST /api/v1/backups: an online backup (SQLite's backup API; the server keeps
 // serving) to backups/patron-YYYYMMDD-HHMMSS.db. One at a time.
 void CreateBackupRoute(Context& ctx) {
   std::unique_lock lock(BackupMutex(), std::try_to_lock);
-  if (!lock.owns_lock()) return SendError(ctx.res, Status(StatusCode::kFailedPrecondition, "a backup is running"));
+  if (!lock.owns_lock())
+    return SendError(ctx.res, Status(StatusCode::kFailedPrecondition, "a backup is running"));
   std::filesystem::path dir = BackupDir(ctx.state.config);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -337,13 +366,15 @@ void CreateBackupRoute(Context& ctx) {
     if (c != '-' && c != ':') compact += c == 'T' ? '-' : c;
   }
   std::filesystem::path file = dir / ("patron-" + compact + ".db");
-  for (int n = 2; std::filesystem::exists(file); ++n) file = dir / ("patron-" + compact + "-" + std::to_string(n) + ".db");
+  for (int n = 2; std::filesystem::exists(file); ++n)
+    file = dir / ("patron-" + compact + "-" + std::to_string(n) + ".db");
   Database* db = DbOr503(ctx);
   if (!db) return;
   const auto started = std::chrono::steady_clock::now();
   Status s = db->BackupTo(file.string());
   if (!s.ok()) return SendError(ctx.res, s);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   (void)AuditNow(ctx, *db, "backup.create", "backup", file.filename().string(), 0, {});
   SendJson(ctx.res, 201,
            Dump({{"name", file.filename().string()},
@@ -356,20 +387,23 @@ void CreateBackupRoute(Context& ctx) {
 
 std::vector<RouteSpec> SettingsRoutes() {
   return {
-      {"PATCH", "/api/v1/users/{id}", "manage_users", "Change a user's role, or disable or enable them (audited).",
-       UpdateUserRoute},
-      {"GET", "/api/v1/sources", "read_reports", "Where the data came from: each source and what it brought.",
-       ListSourcesRoute},
+      {"PATCH", "/api/v1/users/{id}", "manage_users",
+       "Change a user's role, or disable or enable them (audited).", UpdateUserRoute},
+      {"GET", "/api/v1/sources", "read_reports",
+       "Where the data came from: each source and what it brought.", ListSourcesRoute},
       {"GET", "/api/v1/consent-purposes", "read_reports",
-       "Consent purposes per channel: customers granting and withdrawing, with proof.", ListConsentPurposesRoute},
-      {"GET", "/api/v1/channels", "manage_users", "The delivery channels as configured (without secrets).",
-       ChannelsRoute},
-      {"POST", "/api/v1/channels/email/test", "manage_users", "Send one test email through the SMTP server.",
-       TestEmailRoute},
-      {"POST", "/api/v1/channels/sms/test", "manage_users", "Send one test SMS through the gateway.", TestSmsRoute},
-      {"GET", "/api/v1/backups", "manage_users", "Backups made from the server, newest first.", ListBackupsRoute},
-      {"POST", "/api/v1/backups", "manage_users", "Back the database up now (online; the server keeps serving).",
-       CreateBackupRoute},
+       "Consent purposes per channel: customers granting and withdrawing, with proof.",
+       ListConsentPurposesRoute},
+      {"GET", "/api/v1/channels", "manage_users",
+       "The delivery channels as configured (without secrets).", ChannelsRoute},
+      {"POST", "/api/v1/channels/email/test", "manage_users",
+       "Send one test email through the SMTP server.", TestEmailRoute},
+      {"POST", "/api/v1/channels/sms/test", "manage_users",
+       "Send one test SMS through the gateway.", TestSmsRoute},
+      {"GET", "/api/v1/backups", "manage_users", "Backups made from the server, newest first.",
+       ListBackupsRoute},
+      {"POST", "/api/v1/backups", "manage_users",
+       "Back the database up now (online; the server keeps serving).", CreateBackupRoute},
   };
 }
 

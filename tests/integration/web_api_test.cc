@@ -6,10 +6,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "patron_process.h"
@@ -35,8 +34,10 @@ class WebApi : public ::testing::Test {
     AddUser("web-admin", "admin");
     AddUser("web-agent", "support");
     // An SMTP server nobody listens on, with a password that must never be shown.
-    std::ofstream(dir_ / "patron.conf") << "smtp_url = smtp://mailer:s3cret-pw@127.0.0.1:9?tls=none&timeout=5\n";
-    server_ = new ServeProcess(db_, {"--config", (dir_ / "patron.conf").string(), "--access-log", "off"});
+    std::ofstream(dir_ / "patron.conf")
+        << "smtp_url = smtp://mailer:s3cret-pw@127.0.0.1:9?tls=none&timeout=5\n";
+    server_ =
+        new ServeProcess(db_, {"--config", (dir_ / "patron.conf").string(), "--access-log", "off"});
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -50,9 +51,9 @@ class WebApi : public ::testing::Test {
     return at == std::string::npos ? "" : r.out.substr(at, r.out.find_first_of(" \n", at) - at);
   }
   static void AddUser(const std::string& name, const std::string& role) {
-    std::string cmd = "printf 'web test password\\n' | " + testing::ShellQuote(PATRON_BINARY) + " --db " +
-                      testing::ShellQuote(db_) + " user add " + name + " --role " + role +
-                      " --password-stdin > /dev/null";
+    std::string cmd = "printf 'web test password\\n' | " + testing::ShellQuote(PATRON_BINARY) +
+                      " --db " + testing::ShellQuote(db_) + " user add " + name + " --role " +
+                      role + " --password-stdin > /dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
   }
 
@@ -87,7 +88,8 @@ class WebApi : public ::testing::Test {
     return json();
   }
   static int SignIn(const std::string& name) {
-    auto r = Client("").Post("/api/v1/sessions", json{{"name", name}, {"password", "web test password"}}.dump(),
+    auto r = Client("").Post("/api/v1/sessions",
+                             json{{"name", name}, {"password", "web test password"}}.dump(),
                              "application/json");
     return r ? r->status : 0;
   }
@@ -114,15 +116,17 @@ TEST_F(WebApi, ColumnsOfAFileComeWithTheFieldEachWouldGoTo) {
   EXPECT_NE(std::find(j["fields"].begin(), j["fields"].end(), "phone_2"), j["fields"].end());
   EXPECT_EQ(j["delimiter"], ",");
 
-  json lines = Json(c.Post("/api/v1/imports/columns?kind=events&format=jsonl",
-                           "{\"userId\":\"u1\",\"event\":\"Viewed\",\"timestamp\":\"2026-01-02T03:04:05Z\"}\n",
-                           "application/x-ndjson"),
-                    200);
+  json lines = Json(
+      c.Post("/api/v1/imports/columns?kind=events&format=jsonl",
+             "{\"userId\":\"u1\",\"event\":\"Viewed\",\"timestamp\":\"2026-01-02T03:04:05Z\"}\n",
+             "application/x-ndjson"),
+      200);
   EXPECT_EQ(lines["columns"].size(), 3u);
 
   json bad = Json(c.Post("/api/v1/imports/columns?kind=people&format=csv", head, "text/csv"), 400);
   EXPECT_EQ(bad["error"]["field"], "kind");
-  json empty = Json(c.Post("/api/v1/imports/columns?kind=customers&format=csv", "", "text/csv"), 400);
+  json empty =
+      Json(c.Post("/api/v1/imports/columns?kind=customers&format=csv", "", "text/csv"), 400);
   EXPECT_EQ(empty["error"]["field"], "file");
   // Analysts do not import.
   Json(Client(analyst_).Post("/api/v1/imports/columns?kind=customers", head, "text/csv"), 403);
@@ -134,9 +138,11 @@ TEST_F(WebApi, AnImportTakesTheChangedMapping) {
       "customer_id,name,email,Kontakt,notes\n"
       "W-1,Sara Ahmadi,sara.web@example.com,+989121112233,call after 5\n"
       "W-2,Omid Karimi,omid.web@example.com,+989351112244,\n";
-  json started = Json(c.Post("/api/v1/imports?kind=customers&source=web-crm&format=csv&map=Kontakt%3Dmobile&map=notes%3D",
-                             file, "text/csv"),
-                      202);
+  json started = Json(
+      c.Post("/api/v1/"
+             "imports?kind=customers&source=web-crm&format=csv&map=Kontakt%3Dmobile&map=notes%3D",
+             file, "text/csv"),
+      202);
   json job = WaitForImport(c, started["id"]);
   ASSERT_EQ(job["status"], "finished") << job.dump();
   std::string mapping = job["report"]["mapping"].dump();
@@ -146,13 +152,18 @@ TEST_F(WebApi, AnImportTakesTheChangedMapping) {
   ASSERT_EQ(found["customers"].size(), 1u) << found.dump();
   EXPECT_EQ(found["customers"][0]["email"], "sara.web@example.com");
 
-  // A mapping without '=' is refused at once; one to a field that does not exist fails the job, naming the fields.
-  json bad = Json(c.Post("/api/v1/imports?kind=customers&source=web-crm&map=Kontakt", file, "text/csv"), 400);
+  // A mapping without '=' is refused at once; one to a field that does not exist fails the job,
+  // naming the fields.
+  json bad = Json(
+      c.Post("/api/v1/imports?kind=customers&source=web-crm&map=Kontakt", file, "text/csv"), 400);
   EXPECT_EQ(bad["error"]["field"], "map");
-  json unknown = Json(c.Post("/api/v1/imports?kind=customers&source=web-crm&map=Kontakt%3Dtelefax", file, "text/csv"), 202);
+  json unknown = Json(c.Post("/api/v1/imports?kind=customers&source=web-crm&map=Kontakt%3Dtelefax",
+                             file, "text/csv"),
+                      202);
   json failed = WaitForImport(c, unknown["id"]);
   EXPECT_EQ(failed["status"], "failed");
-  EXPECT_NE(failed["error"].get<std::string>().find("'telefax' is not a customers field"), std::string::npos)
+  EXPECT_NE(failed["error"].get<std::string>().find("'telefax' is not a customers field"),
+            std::string::npos)
       << failed.dump();
 
   // The source is listed with what it brought.
@@ -173,7 +184,9 @@ TEST_F(WebApi, TheReviewQueueIsForThoseWhoMaySeeAndChangeCustomers) {
   EXPECT_TRUE(empty["reviews"].is_array());
   Json(Client(analyst_).Get("/api/v1/identity/reviews"), 403);
   Json(Client(analyst_).Post("/api/v1/identity/reviews/1/accept", "{}", "application/json"), 403);
-  json missing = Json(Client(marketer_).Post("/api/v1/identity/reviews/424242/accept", "{}", "application/json"), 404);
+  json missing = Json(
+      Client(marketer_).Post("/api/v1/identity/reviews/424242/accept", "{}", "application/json"),
+      404);
   EXPECT_EQ(missing["error"]["field"], "id");
   json bad = Json(Client(marketer_).Get("/api/v1/identity/reviews?status=maybe"), 400);
   EXPECT_EQ(bad["error"]["field"], "status");
@@ -189,7 +202,8 @@ TEST_F(WebApi, AnAdminChangesRolesAndDisablesUsersButNotThemselves) {
   json bad = Json(Client(admin_).Patch(path, R"({"role":"boss"})", "application/json"), 400);
   EXPECT_EQ(bad["error"]["field"], "role");
   json nothing = Json(Client(admin_).Patch(path, "{}", "application/json"), 400);
-  json changed = Json(Client(admin_).Patch(path, R"({"role":"marketer"})", "application/json"), 200);
+  json changed =
+      Json(Client(admin_).Patch(path, R"({"role":"marketer"})", "application/json"), 200);
   EXPECT_EQ(changed["role"], "marketer");
   EXPECT_EQ(UserNamed("web-agent")["role"], "marketer");
 
@@ -199,17 +213,22 @@ TEST_F(WebApi, AnAdminChangesRolesAndDisablesUsersButNotThemselves) {
   EXPECT_TRUE(UserNamed("web-agent")["disabled"].get<bool>());
   Json(Client(admin_).Patch(path, R"({"disabled":false})", "application/json"), 200);
   EXPECT_EQ(SignIn("web-agent"), 201);
-  Json(Client(admin_).Patch("/api/v1/users/999999", R"({"disabled":true})", "application/json"), 404);
+  Json(Client(admin_).Patch("/api/v1/users/999999", R"({"disabled":true})", "application/json"),
+       404);
 
   // Signed in as web-admin: their own role and account are not theirs to change.
   auto c = Client("");
-  auto session = c.Post("/api/v1/sessions", R"({"name":"web-admin","password":"web test password"})", "application/json");
+  auto session =
+      c.Post("/api/v1/sessions", R"({"name":"web-admin","password":"web test password"})",
+             "application/json");
   ASSERT_TRUE(session);
   ASSERT_EQ(session->status, 201);
   std::string cookie = session->get_header_value("Set-Cookie");
-  httplib::Headers headers = {{"Cookie", cookie.substr(0, cookie.find(';'))},
-                              {"X-CSRF-Token", json::parse(session->body)["csrf_token"].get<std::string>()}};
-  const std::string self = "/api/v1/users/" + std::to_string(UserNamed("web-admin")["id"].get<int64_t>());
+  httplib::Headers headers = {
+      {"Cookie", cookie.substr(0, cookie.find(';'))},
+      {"X-CSRF-Token", json::parse(session->body)["csrf_token"].get<std::string>()}};
+  const std::string self =
+      "/api/v1/users/" + std::to_string(UserNamed("web-admin")["id"].get<int64_t>());
   json refused = Json(c.Patch(self, headers, R"({"disabled":true})", "application/json"), 409);
   EXPECT_EQ(refused["error"]["field"], "disabled");
   Json(c.Patch(self, headers, R"({"role":"analyst"})", "application/json"), 409);
@@ -231,14 +250,20 @@ TEST_F(WebApi, ChannelsShowNoSecretsAndATestSendSaysWhatHappened) {
   EXPECT_EQ(channels["sms"]["configured"], false);
   Json(Client(marketer_).Get("/api/v1/channels"), 403);
 
-  json bad = Json(Client(admin_).Post("/api/v1/channels/email/test", R"({"to":"not an address"})", "application/json"), 400);
+  json bad = Json(Client(admin_).Post("/api/v1/channels/email/test", R"({"to":"not an address"})",
+                                      "application/json"),
+                  400);
   EXPECT_EQ(bad["error"]["field"], "to");
   // Nobody listens on port 9: not accepted, and said where it failed.
-  json sent = Json(Client(admin_).Post("/api/v1/channels/email/test", R"({"to":"ops@example.com"})", "application/json"), 200);
+  json sent = Json(Client(admin_).Post("/api/v1/channels/email/test", R"({"to":"ops@example.com"})",
+                                       "application/json"),
+                   200);
   EXPECT_EQ(sent["accepted"], false);
   EXPECT_EQ(sent["outcome"], "transient_failure") << sent.dump();
   EXPECT_NE(sent["detail"].get<std::string>().find("connect"), std::string::npos) << sent.dump();
-  json sms = Json(Client(admin_).Post("/api/v1/channels/sms/test", R"({"to":"+46701234567"})", "application/json"), 409);
+  json sms = Json(Client(admin_).Post("/api/v1/channels/sms/test", R"({"to":"+46701234567"})",
+                                      "application/json"),
+                  409);
   EXPECT_NE(sms["error"]["message"].get<std::string>().find("no SMS gateway"), std::string::npos);
 }
 
@@ -266,14 +291,17 @@ TEST_F(WebApi, FlagsSayWhatTheContactPolicyHoldsAgainstACustomer) {
       "F-1,Reza Key,+989121230001,IR,key_account,yes,written,signed form 17\n"
       "F-2,Lina Debt,+46701230002,SE,in_collections,yes,written,signed form 18\n"
       "F-3,Nils Offer,+46701230003,SE,,yes,written,signed form 19\n";
-  json started = Json(c.Post("/api/v1/imports?kind=customers&source=flags-crm&format=csv", file, "text/csv"), 202);
+  json started = Json(
+      c.Post("/api/v1/imports?kind=customers&source=flags-crm&format=csv", file, "text/csv"), 202);
   ASSERT_EQ(WaitForImport(c, started["id"])["status"], "finished");
   auto id_of = [&](const std::string& phone) {
     json found = Json(c.Get("/api/v1/customers?phone=" + phone), 200);
     EXPECT_EQ(found["customers"].size(), 1u) << found.dump();
-    return found["customers"].empty() ? std::string("0") : std::to_string(found["customers"][0]["id"].get<int64_t>());
+    return found["customers"].empty() ? std::string("0")
+                                      : std::to_string(found["customers"][0]["id"].get<int64_t>());
   };
-  const std::string key = id_of("%2B989121230001"), debt = id_of("%2B46701230002"), offer = id_of("%2B46701230003");
+  const std::string key = id_of("%2B989121230001"), debt = id_of("%2B46701230002"),
+                    offer = id_of("%2B46701230003");
 
   json k = Json(c.Get("/api/v1/customers/" + key + "/flags"), 200);
   EXPECT_TRUE(k["key_account"].get<bool>());
@@ -283,19 +311,22 @@ TEST_F(WebApi, FlagsSayWhatTheContactPolicyHoldsAgainstACustomer) {
   EXPECT_FALSE(d["key_account"].get<bool>());
 
   // A call list to Sweden offering a product: once prepared, Nils has an active offer.
-  json campaign = Json(c.Post("/api/v1/campaigns", json{{"name", "gold card calls"},
-                                                        {"channel", "call_list"},
-                                                        {"audience", "country = \"SE\""},
-                                                        {"offer_product", "gold card"},
-                                                        {"team", "cards"},
-                                                        {"contents", json::array({{{"variant", "A"},
-                                                                                   {"language", ""},
-                                                                                   {"split_percent", 100},
-                                                                                   {"text", "Offer {{name}} a gold card"}}})}}
-                                                      .dump(),
-                              "application/json"),
-                       201);
-  const std::string campaign_path = "/api/v1/campaigns/" + std::to_string(campaign["id"].get<int64_t>());
+  json campaign =
+      Json(c.Post("/api/v1/campaigns",
+                  json{{"name", "gold card calls"},
+                       {"channel", "call_list"},
+                       {"audience", "country = \"SE\""},
+                       {"offer_product", "gold card"},
+                       {"team", "cards"},
+                       {"contents", json::array({{{"variant", "A"},
+                                                  {"language", ""},
+                                                  {"split_percent", 100},
+                                                  {"text", "Offer {{name}} a gold card"}}})}}
+                      .dump(),
+                  "application/json"),
+           201);
+  const std::string campaign_path =
+      "/api/v1/campaigns/" + std::to_string(campaign["id"].get<int64_t>());
   json prepared = Json(c.Post(campaign_path + "/prepare", "{}", "application/json"), 200);
   EXPECT_EQ(prepared["targets"], 1) << prepared.dump();  // Nils; Lina is in collections
   EXPECT_EQ(prepared["suppressed_by_reason"]["in_collections"], 1) << prepared.dump();
