@@ -141,6 +141,8 @@ echo
 listen=${DEMO_LISTEN:-127.0.0.1:8080}
 demo_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
 printf '%s\n' "$demo_password" | "$patron" --db "$db" user add demo --role admin --password-stdin > /dev/null
+# Identity resolution, so that the Data page's review queue has the doubtful pairs to decide.
+"$patron" --db "$db" identity resolve > /dev/null
 echo "== The web application (docs/web.md) =="
 echo "  address:  http://$listen/"
 echo "  sign in:  demo / $demo_password   (role admin; more users: patron --db $db user add NAME --role ROLE)"

@@ -788,6 +788,18 @@ void StartImport(Context& ctx) {
   }
   if (format.empty()) format = "csv";
   if (format != "csv" && format != "jsonl") return SendError(ctx.res, InvalidArgument("format must be csv or jsonl"), "format");
+  // ?map=COLUMN=FIELD (repeatable), as the CLI's --map: FIELD empty ignores the column.
+  std::map<std::string, std::string> column_map;
+  for (size_t i = 0, n = ctx.req.get_param_value_count("map"); i < n; ++i) {
+    std::string m = ctx.req.get_param_value("map", i);
+    size_t eq = m.find('=');
+    if (eq == std::string::npos || eq == 0 || !IsValidUtf8(m)) {
+      return SendError(ctx.res,
+                       InvalidArgument("map '" + m.substr(0, 100) + "': expected COLUMN=FIELD (FIELD may be empty to ignore the column)"),
+                       "map");
+    }
+    column_map[m.substr(0, eq)] = m.substr(eq + 1);
+  }
   // The upload goes to a file beside the database; the import reads it as the
   // CLI would, with the same reject file and report.
   std::filesystem::path dir = std::filesystem::path(ctx.state.config.db_path).parent_path() / "uploads";
@@ -833,6 +845,7 @@ void StartImport(Context& ctx) {
   options.default_country = ctx.req.get_param_value("default_country");
   if (ctx.req.has_param("currency")) options.default_currency = ctx.req.get_param_value("currency");
   options.dry_run = ctx.req.get_param_value("dry_run") == "true";
+  options.column_map = std::move(column_map);
   std::string db_path = ctx.state.config.db_path;
   const Clock* clock = &ctx.state.clock;
   std::thread([job, options, db_path, clock]() mutable {

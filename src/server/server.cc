@@ -260,6 +260,9 @@ class ServerImpl final : public Server {
     for (RouteSpec& r : CampaignRoutes()) Add(std::move(r));
     for (RouteSpec& r : JourneyRoutes()) Add(std::move(r));
     for (RouteSpec& r : ReportRoutes()) Add(std::move(r));
+    for (RouteSpec& r : IdentityRoutes()) Add(std::move(r));
+    for (RouteSpec& r : SettingsRoutes()) Add(std::move(r));
+    for (RouteSpec& r : ImportRoutes()) Add(std::move(r));
     AddBuiltins();
     AddWebRoutes(http_, c.web_root);  // last: its catch-all answers index.html
     openapi_ = BuildOpenApi(routes_);

@@ -260,6 +260,12 @@ PeriodicTask JourneyPeriodicTask();
 // The report routes (report_routes.cc) and the weekly report's schedule.
 std::vector<RouteSpec> ReportRoutes();
 PeriodicTask WeeklyReportTask();
+// The web application's routes: the identity review queue (identity_routes.cc)
+// and administrators' settings (settings_routes.cc).
+std::vector<RouteSpec> IdentityRoutes();
+std::vector<RouteSpec> SettingsRoutes();
+// The columns of a file about to be imported, with their suggested mapping (import_routes.cc).
+std::vector<RouteSpec> ImportRoutes();
 // Stops the background campaign senders of a database (at shutdown): each
 // finishes its current messages and records them.
 void StopCampaignSenders(const std::string& db_path);

@@ -18,6 +18,7 @@ while IFS=$'\t' read -r kind path source source_kind country; do
   [ -n "$country" ] && args+=(--default-country "$country")
   "$patron" "${args[@]}" > /dev/null
 done < "$out/imports.txt"
+"$patron" --db "$db" identity resolve > /dev/null  # doubtful pairs for the review queue
 "$patron" --db "$db" model score --as-of 2026-11-01 > /dev/null
 "$patron" --db "$db" segment save "loyal" 'count(order, within 365 days) >= 3' --description "Three or more orders this year" > /dev/null
 printf 'browser test password\n' | "$patron" --db "$db" user add admin --role admin --password-stdin > /dev/null

@@ -137,6 +137,15 @@ test('customer search as you type, in Latin and Persian script, opens the one cu
     assert.ok(await page.$(section), section + ' is shown');
   }
   await page.waitForSelector('#timeline li');
+  // Each contact point's freshness: (1 - 2.5 %) per month since it was last seen or verified; stale below 75 %.
+  const freshness = await page.$$eval('#contact-points tbody tr', (trs) =>
+    trs.map((tr) => ({ text: tr.querySelector('td.freshness').textContent, seen: tr.cells[4].textContent })),
+  );
+  assert.ok(freshness.length > 0 && freshness.every((f) => /^\d+%/.test(f.text)), JSON.stringify(freshness));
+  for (const f of freshness) {
+    const percent = Number(f.text.match(/^\d+/)[0]);
+    assert.ok(/stale/i.test(f.text) ? percent <= 75 : percent >= 75, JSON.stringify(f));
+  }
   await shot('03-customer-view');
 
   // Edit a field: the server checks it (a bad date is refused with the field's reason), then saves it.
@@ -220,33 +229,87 @@ test('segment: live count as you type, errors at line and column, clause counts,
   assert.equal(members.replace(/,/g, ''), String(loyal.last_count));
 });
 
-test('import: upload a file, watch it finish, see the mapping and the rejected rows with their lines', async () => {
+test('import: upload a file, change the suggested column mapping, watch it finish, see the rejected rows by line, field and reason', async () => {
   await page.click('nav.sidebar >> text=Data');
   await page.waitForSelector('#import input[name=file]');
   await page.fill('input[name=source]', 'browser-upload');
   const run = Date.now().toString(36); // new people on every run, also against a reused database
+  const mobile = '+98912' + String(1000000 + Math.floor(Math.random() * 8999999)); // an Iranian mobile number
   await page.setInputFiles('input[name=file]', {
     name: 'new-customers.csv',
     mimeType: 'text/csv',
     buffer: Buffer.from(
-      'customer_id,first_name,last_name,email,birth_date\n' +
-        `B-${run}-1,Elin,Berg,elin.berg.${run}@example.se,1990-02-31\n` +
-        `B-${run}-2,Omid,Karimi,omid.karimi.${run}@example.ir,1988-05-04\n` +
+      'customer_id,first_name,last_name,email,birth_date,Contact,tags\n' +
+        `B-${run}-1,Elin,Berg,elin.berg.${run}@example.se,1990-02-31,+46701234567,\n` +
+        `B-${run}-2,Omid,Karimi,omid.karimi.${run}@example.ir,1988-05-04,${mobile},key_account\n` +
         `B-${run}-3,"broken\n`,
     ),
   });
+  // The columns as the server would map them, with examples; "Contact" it does not know.
+  await page.waitForSelector('#import-columns');
+  assert.equal(await page.inputValue('select[name="map-first_name"]'), 'given_name');
+  assert.equal(await page.inputValue('select[name="map-email"]'), 'email');
+  assert.equal(await page.inputValue('select[name="map-Contact"]'), '');
+  assert.match(await page.textContent('#import-columns tr[data-column="Contact"]'), /\+46701234567/);
+  await page.selectOption('select[name="map-Contact"]', 'mobile');
+  await shot('06-import-mapping');
   await page.click('#import button[type=submit]');
   await page.waitForSelector('#import-report');
   assert.match(await page.textContent('#import-job'), /finished/);
   const report = await page.textContent('#import-report');
-  assert.match(report, /first_name -> given_name/);
-  assert.match(report, /line 2: birth_date: '1990-02-31': no such day/);
+  assert.match(report, /first_name -> given_name \(synonym\)/);
+  assert.match(report, /Contact -> mobile \(--map\)/);
   assert.match(report, /unterminated quoted field/);
+  // Rejected values by line, field and reason.
+  const examples = await page.$$eval('#import-examples tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+  assert.ok(
+    examples.some(([line, field, reason]) => line === '2' && field === 'birth_date' && /no such day/.test(reason)),
+    JSON.stringify(examples),
+  );
   await page.waitForSelector('#quality table');
   await shot('06-import');
-  // The imported person can be found.
+  // The imported person can be found, by email and by the number in the remapped column.
   const found = await api('GET', `/api/v1/customers?email=omid.karimi.${run}@example.ir`);
   assert.equal(found.json.customers.length, 1);
+  const byPhone = await api('GET', '/api/v1/customers?phone=' + encodeURIComponent(mobile));
+  assert.deepEqual(byPhone.json.customers.map((c) => c.id), [found.json.customers[0].id]);
+  // Tagged a key account: the customer view says so first, in the contact policy's words.
+  await page.goto(`${url}/#/customers/${found.json.customers[0].id}`);
+  await page.waitForSelector('.flags .flag.policy');
+  assert.match(await page.textContent('.flags .flag.policy'), /Key account/);
+});
+
+test('identity review: each doubtful pair compared field by field; accept merges, reject keeps apart, both audited', async () => {
+  await page.click('nav.sidebar >> text=Data');
+  await page.waitForSelector('#review [data-review]');
+  const pending = (await api('GET', '/api/v1/identity/reviews?limit=50')).json.reviews;
+  assert.ok(pending.length >= 2, 'make_db.sh leaves pairs for review');
+  const [first, second] = await page.$$eval('#review [data-review]', (els) => els.slice(0, 2).map((e) => Number(e.dataset.review)));
+  const pair = pending.find((r) => r.id === first);
+  // The comparison shows both records' values and each field's weight.
+  const rows = await page.$$eval(`[data-review="${first}"] table.explain tbody tr`, (trs) =>
+    trs.map((tr) => [...tr.cells].map((c) => c.textContent)),
+  );
+  const shown = pair.explanation.fields.filter((f) => f.left || f.right);
+  assert.equal(rows.length, shown.length);
+  assert.ok(rows.some(([, a, b]) => a === shown[0].left || b === shown[0].right), JSON.stringify(rows));
+  await shot('15-review');
+
+  await page.click(`[data-review="${first}"] button[name=accept]`);
+  await page.waitForSelector(`[data-review="${first}"] .decision`);
+  await page.click(`[data-review="${second}"] button[name=reject]`);
+  await page.waitForSelector(`[data-review="${second}"] .decision`);
+  const all = (await api('GET', '/api/v1/identity/reviews?status=all&limit=500')).json.reviews;
+  assert.equal(all.find((r) => r.id === first).status, 'accepted');
+  assert.equal(all.find((r) => r.id === second).status, 'rejected');
+  // Accepted: the two records are one customer now.
+  const explained = await api('GET', `/api/v1/identity/explain?left=${pair.left}&right=${pair.right}`);
+  assert.equal(explained.json.left_customer, explained.json.right_customer);
+  const audit = (await api('GET', '/api/v1/audit?action=identity.review&limit=10')).json;
+  const actions = JSON.stringify(audit);
+  assert.match(actions, /identity\.review\.accept/);
+  assert.match(actions, /identity\.review\.reject/);
+  await shot('16-review-decided');
 });
 
 test('CSRF: a cookie request without the token, or from another origin, is refused; with it, accepted', async () => {
@@ -296,7 +359,22 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   await page.waitForSelector('select[name=calendar]');
   assert.equal(await page.inputValue('select[name=calendar]'), 'persian');
   assert.match(await page.textContent('#preferences p.muted'), /۱۴۰[۴۵]/);
+  // Dates in tables too: when each user was created, in the Persian calendar and digits.
+  const created = await page.$$eval('#users tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
+  assert.ok(created.length > 0 && created.every((d) => /۱۴۰[۴۵]/.test(d) && !/[0-9]/.test(d)), created.join(' | '));
   await shot('08-settings-fa');
+  // The review queue mirrored: record A on the right, weights in Persian digits.
+  await page.click('nav.sidebar >> text=داده‌ها');
+  await page.waitForSelector('#review table.explain');
+  const [a, b] = await page.$$eval('#review [data-review] table.explain thead th', (ths) =>
+    ths.slice(1, 3).map((th) => th.getBoundingClientRect().x),
+  );
+  assert.ok(a > b, 'record A is right of record B in a right-to-left table');
+  const weights = (await page.$$eval('#review table.explain td.num', (tds) => tds.map((td) => td.textContent))).join(' ');
+  assert.ok(/[۰-۹]/.test(weights) && !/[0-9]/.test(weights), weights);
+  await shot('08-review-fa');
+  await page.click('nav.sidebar >> text=تنظیمات');
+  await page.waitForSelector('select[name=calendar]');
   // The choice survives a reload (localStorage).
   await page.reload();
   await page.waitForSelector('nav.sidebar');
@@ -348,7 +426,64 @@ test('settings: an API key is shown once, works, and stops working when revoked;
     body: JSON.stringify({ name: userName, password: 'a long enough password' }),
   });
   assert.equal(signIn.status, 201);
+
+  // Their role changed, then disabled: the server refuses their sign-in.
+  const row = `#users tr[data-user="${userName}"]`;
+  await page.selectOption(`${row} select[name=role]`, 'marketer');
+  await page.waitForFunction(
+    async (name) => (await (await fetch('/api/v1/users')).json()).users.find((u) => u.name === name)?.role === 'marketer',
+    userName,
+  );
+  await page.click(`${row} button[name=disable]`);
+  await page.waitForSelector(`${row} button[name=enable]`);
+  const refused = await fetch(url + '/api/v1/sessions', {
+    method: 'POST',
+    body: JSON.stringify({ name: userName, password: 'a long enough password' }),
+  });
+  assert.equal(refused.status, 401);
+  // Nobody disables themselves (the server says so, whatever the page shows).
+  const admin = (await api('GET', '/api/v1/users')).json.users.find((u) => u.name === 'admin');
+  const token = (await api('GET', '/api/v1/me')).json.csrf_token;
+  const self = await api('PATCH', '/api/v1/users/' + admin.id, { disabled: true }, { 'X-CSRF-Token': token });
+  assert.equal(self.status, 409);
   await shot('10-settings');
+
+  // Sources and consent purposes.
+  await page.waitForSelector('#sources td:has-text("browser-upload")');
+  await page.waitForSelector('#purposes td:has-text("marketing")');
+  // The SMTP server as configured (no password shown), and a test message it receives.
+  await page.waitForSelector('#channel-email dl');
+  assert.match(await page.textContent('#channel-email dl'), /127\.0\.0\.1/);
+  assert.match(await page.textContent('#channel-sms'), /Not configured/);
+  const before = new Set(readdirSync(process.env.SMTP_DIR));
+  await page.fill('input[name=test-email]', 'ops@shop.example');
+  await page.click('#channel-email button[type=submit]');
+  await page.waitForSelector('#channel-email [data-outcome]');
+  assert.match(await page.textContent('#channel-email [data-outcome]'), /Accepted/);
+  const added = readdirSync(process.env.SMTP_DIR).filter((f) => !before.has(f));
+  const eml = added.find((f) => f.endsWith('.eml'));
+  assert.ok(eml, 'the SMTP server received the test message: ' + added.join(', '));
+  assert.match(readFileSync(join(process.env.SMTP_DIR, eml), 'utf8'), /^Subject: Patron test message/m);
+  // Removed again: the campaign test counts what the SMTP server received.
+  for (const f of added.filter((f) => /\.(eml|json)$/.test(f))) rmSync(join(process.env.SMTP_DIR, f));
+  // A backup, listed with its size.
+  const backups = (await api('GET', '/api/v1/backups')).json.backups.length;
+  await page.click('#backups button[name=backup]');
+  await page.waitForSelector(`#backups tbody tr:nth-child(${backups + 1})`);
+  assert.match(await page.textContent('#backups tbody tr:first-child'), /patron-\d{8}-\d{6}.*\.db.*MB/);
+  await shot('10-settings-admin');
+});
+
+test('session expiry: a request after the session ended returns to sign-in, saying so', async () => {
+  await context.clearCookies();
+  await page.click('nav.sidebar >> text=Dashboard');
+  await page.waitForSelector('#session-expired');
+  assert.match(await page.textContent('#session-expired'), /session has ended/);
+  await shot('17-session-expired');
+  await page.fill('input[name=name]', 'admin');
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('nav.sidebar');
 });
 
 test('campaign: create in the form, see who is left out and why, preview one customer, send to a real SMTP server, results', async () => {
@@ -460,6 +595,54 @@ test('campaign: create in the form, see who is left out and why, preview one cus
   await page.waitForSelector('nav.sidebar >> text=Dashboard');
 });
 
+test('one customer view and dashboard after the campaign: the message in the timeline, the account and its people, recent results', async () => {
+  const campaign = (await api('GET', '/api/v1/campaigns')).json.campaigns.find((c) => c.name === 'browser win-back');
+  assert.ok(campaign, 'the campaign test made it');
+  const meta = readdirSync(process.env.SMTP_DIR).find((f) => f.endsWith('.json'));
+  const recipient = JSON.parse(readFileSync(join(process.env.SMTP_DIR, meta), 'utf8'));
+  const address = recipient.rcpt_tos[0];
+  const customer = (await api('GET', '/api/v1/customers?email=' + encodeURIComponent(address))).json.customers[0];
+  assert.ok(customer, 'the recipient ' + address + ' is a customer');
+  await page.goto(`${url}/#/customers/${customer.id}`);
+  await page.waitForSelector(`#timeline li.message a[href="#/campaigns/${campaign.id}"]`);
+  assert.match(await page.textContent('#timeline li.message'), /message_sent/);
+  // Before anyone acts: the flags come first on the page.
+  const order = await page.$$eval('main .card', (cards) => cards.map((c) => c.id));
+  assert.ok(order.indexOf('timeline') > 0);
+
+  // A customer who belongs to an account sees its other people.
+  let member = null;
+  for (const c of (await api('GET', '/api/v1/customers?limit=300')).json.customers) {
+    const view = (await api('GET', '/api/v1/customers/' + c.id)).json;
+    if (view.accounts?.length) {
+      const people = (await api('GET', `/api/v1/accounts/${view.accounts[0].id}/members`)).json.members;
+      if (people.length > 1) {
+        member = { id: c.id, account: view.accounts[0].id, people };
+        break;
+      }
+    }
+  }
+  assert.ok(member, 'demo data has an account with several people');
+  await page.goto(`${url}/#/customers/${member.id}`);
+  await page.waitForSelector(`ul.members[data-account="${member.account}"] li`);
+  const others = await page.$$eval(`ul.members[data-account="${member.account}"] a`, (as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(
+    others.sort(),
+    member.people.filter((p) => p.id !== member.id).map((p) => '#/customers/' + p.id).sort(),
+  );
+  await shot('18-customer-account');
+
+  // The dashboard lists the campaign with what it achieved.
+  await page.click('nav.sidebar >> text=Dashboard');
+  await page.waitForSelector('#recent-campaigns tr:has-text("browser win-back")');
+  const row = await page.$$eval('#recent-campaigns tr', (trs) =>
+    trs.map((tr) => [...tr.cells].map((c) => c.textContent)).find((cells) => cells[0] === 'browser win-back'),
+  );
+  const results = (await api('GET', `/api/v1/campaigns/${campaign.id}/results`)).json;
+  assert.equal(row[2].replace(/,/g, ''), String(results.targets.sent));
+  await shot('19-dashboard-campaigns');
+});
+
 test('roles: an analyst sees no customer pages, and the server refuses them anyway', async () => {
   await page.click('text=Sign out');
   await page.waitForSelector('input[name=name]');
@@ -469,6 +652,10 @@ test('roles: an analyst sees no customer pages, and the server refuses them anyw
   const refused = await api('GET', '/api/v1/customers?q=a');
   assert.equal(refused.status, 403);
   assert.match(refused.json.error.message, /analyst/);
+  // Nor the identity review queue (it shows both records' values), nor settings for admins.
+  assert.equal((await api('GET', '/api/v1/identity/reviews')).status, 403);
+  assert.equal((await api('GET', '/api/v1/channels')).status, 403);
+  assert.equal((await api('GET', '/api/v1/backups')).status, 403);
   await shot('11-analyst');
 });
 

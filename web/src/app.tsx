@@ -1,6 +1,6 @@
 // The application shell: sign-in, the navigation (only what the signed-in
 // role may use) and the page for the current route.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { can, currentUser, signIn, signOut, whenSignedOut, type Me } from './api';
 import { locales, preferences, setPreferences, t, type Locale, type MessageKey } from './i18n';
 import { go, useRoute } from './router';
@@ -35,8 +35,16 @@ export function App() {
   const [, setVersion] = useState(0); // re-render everything when preferences change
   const route = useRoute();
 
+  // A 401 while signed in means the session ended (expired, signed out
+  // elsewhere, or the user was disabled): back to sign-in, saying so.
+  const [expired, setExpired] = useState(false);
+  const signedIn = useRef(false);
+  signedIn.current = !!me;
   useEffect(() => {
-    whenSignedOut(() => setMe(null));
+    whenSignedOut(() => {
+      if (signedIn.current) setExpired(true);
+      setMe(null);
+    });
     currentUser().then(setMe, () => setMe(null));
   }, []);
 
@@ -46,7 +54,17 @@ export function App() {
   };
 
   if (me === undefined) return <Loading />;
-  if (me === null) return <Login onSignedIn={setMe} onLocale={(locale) => changePreferences({ locale })} />;
+  if (me === null)
+    return (
+      <Login
+        expired={expired}
+        onSignedIn={(m) => {
+          setExpired(false);
+          setMe(m);
+        }}
+        onLocale={(locale) => changePreferences({ locale })}
+      />
+    );
 
   const allowed = nav.filter((n) => !n.permission || can(me, n.permission));
   const page = route[0] ?? allowed[0]?.path ?? 'settings';
@@ -92,7 +110,7 @@ export function App() {
   );
 }
 
-function Login({ onSignedIn, onLocale }: { onSignedIn: (me: Me) => void; onLocale: (l: Locale) => void }) {
+function Login({ expired, onSignedIn, onLocale }: { expired: boolean; onSignedIn: (me: Me) => void; onLocale: (l: Locale) => void }) {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -114,6 +132,11 @@ function Login({ onSignedIn, onLocale }: { onSignedIn: (me: Me) => void; onLocal
       <form class="card" onSubmit={submit}>
         <h1>{t('app.name')}</h1>
         <h2>{t('login.title')}</h2>
+        {expired && (
+          <p class="notice" role="status" id="session-expired">
+            {t('login.expired')}
+          </p>
+        )}
         <label>
           {t('login.name')}
           <input name="name" autocomplete="username" value={name} onInput={(e) => setName(e.currentTarget.value)} required />

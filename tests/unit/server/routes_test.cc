@@ -18,6 +18,10 @@ std::vector<RouteSpec> AllRoutes() {
   for (auto& r : CollectionRoutes()) routes.push_back(r);
   for (auto& r : CampaignRoutes()) routes.push_back(r);
   for (auto& r : JourneyRoutes()) routes.push_back(r);
+  for (auto& r : ReportRoutes()) routes.push_back(r);
+  for (auto& r : IdentityRoutes()) routes.push_back(r);
+  for (auto& r : SettingsRoutes()) routes.push_back(r);
+  for (auto& r : ImportRoutes()) routes.push_back(r);
   return routes;
 }
 

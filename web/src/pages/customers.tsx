@@ -116,6 +116,25 @@ interface ContactPoint {
   last_verified?: string;
   phone_type?: string;
 }
+// How likely a contact point still works: contact data goes bad at about 2.5 %
+// a month from when it was last verified or seen (the identity model's decay,
+// src/identity/identity.h); below 75 % (about a year) it is stale and should be
+// verified again before it is used.
+const staleFreshness = 0.75;
+function freshness(p: ContactPoint, now = Date.now()): number {
+  const since = Math.max(Date.parse(p.last_verified ?? '') || 0, Date.parse(p.last_seen) || 0);
+  if (!since) return 0;
+  const months = Math.max(0, now - since) / (30.44 * 24 * 3600 * 1000);
+  return Math.pow(1 - 0.025, months);
+}
+
+interface PolicyFlags {
+  key_account: boolean;
+  in_collections: boolean;
+  active_offers: { campaign_id: number; campaign: string; offer_product: string; team: string; at: string | null }[];
+  policy: { key_account_tag: string; collections_tag: string; offer_days: number };
+}
+
 interface Consent {
   channel: string;
   purpose: string;
@@ -214,12 +233,22 @@ function formatMoney(minor: number, currency: string): string {
 export function CustomerView({ me, id }: { me: Me; id: string }) {
   const view = useLoad((s) => get<CustomerViewData>('/api/v1/customers/' + encodeURIComponent(id), s), [id]);
   const timeline = useLoad((s) => get<{ items: TimelineItem[] }>(`/api/v1/customers/${encodeURIComponent(id)}/timeline?limit=50`, s), [id]);
+  const policyFlags = useLoad((s) => get<PolicyFlags>(`/api/v1/customers/${encodeURIComponent(id)}/flags`, s), [id]);
   const [editing, setEditing] = useState(false);
   const c = view.data;
   if (view.error) return <ErrorBox error={view.error} />;
   if (!c) return <Loading />;
   const name = String(c.profile.full_name ?? [c.profile.given_name, c.profile.family_name].filter(Boolean).join(' ') ?? '#' + c.id);
-  const warnings = flags(c);
+  // The contact policy's own flags first (what would keep a campaign from them), then the rest.
+  const f = policyFlags.data;
+  const policyWarnings: string[] = [];
+  if (f?.key_account) policyWarnings.push(t('camp.r.key_account'));
+  if (f?.in_collections) policyWarnings.push(t('camp.r.in_collections'));
+  for (const o of f?.active_offers ?? []) {
+    policyWarnings.push(`${t('camp.r.active_offer')}: ${o.offer_product} (${o.campaign}${o.team ? ', ' + o.team : ''}, ${date(o.at)})`);
+  }
+  const policyTags = new Set(['#' + (f?.policy.key_account_tag ?? ''), '#' + (f?.policy.collections_tag ?? '')]);
+  const warnings = [...policyWarnings, ...flags(c).filter((w) => !policyTags.has(w))];
   return (
     <div class="customer">
       <p>
@@ -229,8 +258,8 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
       {warnings.length > 0 && (
         <div class="flags" role="note" aria-label={t('cust.flags')}>
           <strong>{t('cust.flags')}:</strong>
-          {warnings.map((w) => (
-            <span class="flag">{w}</span>
+          {warnings.map((w, i) => (
+            <span class={'flag' + (i < policyWarnings.length ? ' policy' : '')}>{w}</span>
           ))}
         </div>
       )}
@@ -285,6 +314,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
               <th>{t('common.status')}</th>
               <th>{t('cust.verified')}</th>
               <th>{t('cust.last_seen')}</th>
+              <th class="num">{t('cust.freshness')}</th>
               <th>{t('cust.sources')}</th>
             </tr>
           </thead>
@@ -301,6 +331,9 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
                 </td>
                 <td>{date(p.last_verified)}</td>
                 <td>{date(p.last_seen)}</td>
+                <td class="num freshness">
+                  {num(100 * freshness(p), 0)}%{freshness(p) < staleFreshness && <span class="badge stale">{fieldName('stale')}</span>}
+                </td>
                 <td>{p.source}</td>
               </tr>
             ))}
@@ -378,6 +411,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
                     <dd>{typeof v === 'number' ? num(v) : String(v ?? '')}</dd>
                   </>
                 ))}
+              {a.id !== undefined && <AccountMembers account={a.id} self={c.id} />}
             </dl>
           ))}
           <h3>{t('cust.sources')}</h3>
@@ -394,9 +428,17 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
         <ErrorBox error={timeline.error} />
         <ol class="timeline">
           {timeline.data?.items.map((i) => (
-            <li key={i.kind + i.id}>
+            <li key={i.kind + i.id} class={i.type.startsWith('message_') ? 'message' : i.kind}>
               <time dateTime={i.at}>{date(i.at, true)}</time> <strong>{i.type}</strong>{' '}
-              <span class="muted">{Object.entries(i.detail ?? {}).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')}</span>
+              {i.type.startsWith('message_') && typeof i.detail?.campaign_id === 'number' && (
+                <a href={'#/campaigns/' + i.detail.campaign_id}>{String(i.detail.campaign ?? i.detail.campaign_id)}</a>
+              )}{' '}
+              <span class="muted">
+                {Object.entries(i.detail ?? {})
+                  .filter(([k]) => !(i.type.startsWith('message_') && (k === 'campaign' || k === 'campaign_id')))
+                  .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+                  .join(' · ')}
+              </span>
             </li>
           ))}
         </ol>
@@ -526,5 +568,35 @@ function ContactPointForm({ id, onDone }: { id: number; onDone: () => void }) {
       <button type="submit">{t('seg.add')}</button>
       <ErrorBox error={error} />
     </form>
+  );
+}
+
+// The other people of an account (GET /api/v1/accounts/{id}/members).
+function AccountMembers({ account, self }: { account: number; self: number }) {
+  const members = useLoad(
+    (s) => get<{ members: { id: number; name: string | null; job_title: string | null; email: string | null }[] }>(`/api/v1/accounts/${account}/members`, s),
+    [account],
+  );
+  return (
+    <>
+      <dt>{t('cust.members')}</dt>
+      <dd>
+        <ErrorBox error={members.error} />
+        <ul class="members" data-account={account}>
+          {members.data?.members.map((m) => (
+            <li key={m.id}>
+              {m.id === self ? <strong>{m.name ?? '#' + m.id}</strong> : <a href={'#/customers/' + m.id}>{m.name ?? '#' + m.id}</a>}
+              {m.job_title && <span class="muted"> · {m.job_title}</span>}
+              {m.email && (
+                <span class="muted" dir="ltr">
+                  {' '}
+                  · {m.email}
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </dd>
+    </>
   );
 }

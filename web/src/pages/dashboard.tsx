@@ -1,9 +1,11 @@
-// Dashboard: counts, saved segments with their last counts, and a data-quality
-// summary. (Campaign results join when the campaign API exists.)
+// Dashboard: counts, saved segments with their last counts and how their
+// membership moved, the recent campaigns with their results and lift, and a
+// data-quality summary.
 import { can, get, type Me } from '../api';
 import { num, date, fieldName, t, type MessageKey } from '../i18n';
 import { Card, ErrorBox, Loading, useLoad } from '../ui';
 import type { Quality, SavedSegment } from './types';
+import type { Campaign } from './campaigns';
 
 interface Stats {
   customers: number;
@@ -61,6 +63,9 @@ export function Dashboard({ me }: { me: Me }) {
                     <a href={'#/segments/' + encodeURIComponent(s.name)}>{s.name}</a>
                   </td>
                   <td class="num">{num(s.last_count)}</td>
+                  <td>
+                    <Trend segment={s.name} />
+                  </td>
                   <td class="muted">{date(s.updated_at)}</td>
                 </tr>
               ))}
@@ -72,6 +77,7 @@ export function Dashboard({ me }: { me: Me }) {
           {quality.data && <QualitySummary q={quality.data} />}
         </Card>
       </div>
+      {can(me, 'read_reports') && <RecentCampaigns />}
     </div>
   );
 }
@@ -112,5 +118,88 @@ export function QualitySummary({ q }: { q: Quality }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+// A segment's members per recorded day as a small line (no chart library: an
+// SVG polyline), with the latest change.
+function Trend({ segment }: { segment: string }) {
+  const history = useLoad(
+    (s) => get<{ days: { day: string; members: number }[] }>(`/api/v1/segments/${encodeURIComponent(segment)}/history`, s),
+    [segment],
+  );
+  const days = history.data?.days ?? [];
+  if (days.length < 2) return <span class="muted">—</span>;
+  const ordered = [...days].sort((a, b) => a.day.localeCompare(b.day)).slice(-30);
+  const values = ordered.map((d) => d.members);
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const w = 80, h = 20;
+  const points = values.map((v, i) => `${(i * w) / (values.length - 1)},${hi === lo ? h / 2 : h - ((v - lo) * h) / (hi - lo)}`).join(' ');
+  const change = values[values.length - 1] - values[values.length - 2];
+  return (
+    <span class="trend" title={t('dash.trend')}>
+      <svg width={w} height={h} viewBox={`0 0 ${w} ${h}`} aria-hidden="true" class="spark">
+        <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
+      </svg>{' '}
+      <span class={change > 0 ? 'up' : change < 0 ? 'down' : 'muted'} dir="ltr">
+        {change > 0 ? '+' : change < 0 ? '−' : '±'}
+        {num(Math.abs(change))}
+      </span>
+    </span>
+  );
+}
+
+interface CampaignResults {
+  targets: { members: number; sent: number; opened: number; clicked: number; converted: number };
+  lift: null | { difference: number; significant: boolean };
+}
+
+// The five newest campaigns; for those that sent, their results and lift.
+function RecentCampaigns() {
+  const campaigns = useLoad(async (s) => {
+    const list = (await get<{ campaigns: Campaign[] }>('/api/v1/campaigns', s)).campaigns.slice(0, 5);
+    const results = await Promise.all(
+      list.map((c) => (c.status === 'draft' ? Promise.resolve(null) : get<CampaignResults>(`/api/v1/campaigns/${c.id}/results`, s).catch(() => null))),
+    );
+    return list.map((c, i) => ({ c, r: results[i] }));
+  }, []);
+  const pct = (n: number, of: number) => (of ? num((100 * n) / of, 1) + '%' : '—');
+  return (
+    <Card title={t('dash.campaigns')} id="recent-campaigns">
+      <ErrorBox error={campaigns.error} />
+      {campaigns.data?.length === 0 && <p class="muted">{t('camp.none')}</p>}
+      {!!campaigns.data?.length && (
+        <table>
+          <thead>
+            <tr>
+              <th>{t('common.name')}</th>
+              <th>{t('common.status')}</th>
+              <th class="num">{t('camp.g.sent')}</th>
+              <th class="num">{t('camp.g.opened')}</th>
+              <th class="num">{t('camp.g.clicked')}</th>
+              <th class="num">{t('camp.g.converted')}</th>
+              <th class="num">{t('dash.lift')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {campaigns.data.map(({ c, r }) => (
+              <tr key={c.id}>
+                <td>
+                  <a href={'#/campaigns/' + c.id}>{c.name}</a>
+                </td>
+                <td>{t(`camp.st.${c.status}` as MessageKey) ?? c.status}</td>
+                <td class="num">{r ? num(r.targets.sent) : '—'}</td>
+                <td class="num">{r ? pct(r.targets.opened, r.targets.sent) : '—'}</td>
+                <td class="num">{r ? pct(r.targets.clicked, r.targets.sent) : '—'}</td>
+                <td class="num">{r ? pct(r.targets.converted, r.targets.members) : '—'}</td>
+                <td class={'num ' + (r?.lift?.significant ? 'up' : '')} dir="ltr">
+                  {r?.lift ? (r.lift.difference >= 0 ? '+' : '−') + num(Math.abs(100 * r.lift.difference), 1) + ' pp' + (r.lift.significant ? '' : ' ?') : '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
   );
 }

@@ -1,4 +1,6 @@
-// Data: upload a file and watch its import, and the data-quality report.
+// Data: upload a file, map its columns and watch its import; the identity
+// review queue (pairs that may be one person, compared field by field); the
+// data-quality report.
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, request, type Me } from '../api';
 import { date, fieldName, num, t } from '../i18n';
@@ -22,6 +24,7 @@ export function Data({ me }: { me: Me }) {
     <div>
       <h1>{t('data.title')}</h1>
       {can(me, 'import_data') && <ImportForm />}
+      {can(me, 'read_personal_data') && <ReviewQueue me={me} />}
       <Card title={t('data.quality')} id="quality">
         <ErrorBox error={quality.error} />
         {quality.data && (
@@ -73,13 +76,65 @@ export function Data({ me }: { me: Me }) {
   );
 }
 
+interface ColumnGuess {
+  name: string;
+  field: string;
+  how: 'canonical' | 'synonym' | 'attribute' | 'unmapped';
+  samples: string[];
+}
+interface ColumnsAnswer {
+  columns: ColumnGuess[];
+  fields: string[];
+  delimiter: string;
+}
+
+// The first bytes of a file, cut after its last complete line: enough for the
+// server to read the header and a few rows.
+async function fileStart(file: File, bytes = 256 * 1024): Promise<Blob> {
+  if (file.size <= bytes) return file;
+  const head = new Uint8Array(await file.slice(0, bytes).arrayBuffer());
+  const end = head.lastIndexOf(10);
+  return new Blob([end > 0 ? head.slice(0, end + 1) : head]);
+}
+
+// Upload in two steps: the columns with the field each would go to (the
+// server's suggestion, which the person may change), then the import with the
+// changed columns as ?map=COLUMN=FIELD, its progress and its report.
 function ImportForm() {
   const [kind, setKind] = useState('customers');
   const [source, setSource] = useState('upload');
   const [format, setFormat] = useState('csv');
   const [file, setFile] = useState<File | null>(null);
+  const [columns, setColumns] = useState<ColumnsAnswer | null>(null);
+  const [mapping, setMapping] = useState<Record<string, string>>({});
   const [job, setJob] = useState<ImportJob | null>(null);
   const [error, setError] = useState<unknown>(null);
+
+  // Read the columns whenever the file, its kind or its format change.
+  useEffect(() => {
+    setColumns(null);
+    setMapping({});
+    if (!file) return;
+    let stale = false;
+    (async () => {
+      try {
+        const q = new URLSearchParams({ kind, format });
+        const answer = await request<ColumnsAnswer>('POST', '/api/v1/imports/columns?' + q, undefined, {
+          raw: await fileStart(file),
+          contentType: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+        });
+        if (stale) return;
+        setError(null);
+        setColumns(answer);
+        setMapping(Object.fromEntries(answer.columns.map((c) => [c.name, c.field])));
+      } catch (err) {
+        if (!stale) setError(err);
+      }
+    })();
+    return () => {
+      stale = true;
+    };
+  }, [file, kind, format]);
 
   // Poll the running import every half second.
   useEffect(() => {
@@ -94,12 +149,23 @@ function ImportForm() {
     return () => clearTimeout(timer);
   }, [job]);
 
+  // One field per column: choosing a field another column had leaves that one ignored.
+  const choose = (column: string, field: string) => {
+    const next = { ...mapping };
+    if (field) for (const c of Object.keys(next)) if (next[c] === field) next[c] = '';
+    next[column] = field;
+    setMapping(next);
+  };
+
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!file) return;
     setError(null);
     setJob(null);
     const q = new URLSearchParams({ kind, source, format });
+    for (const c of columns?.columns ?? []) {
+      if ((mapping[c.name] ?? c.field) !== c.field) q.append('map', c.name + '=' + mapping[c.name]);
+    }
     try {
       setJob(
         await request<ImportJob>('POST', '/api/v1/imports?' + q, undefined, {
@@ -137,8 +203,56 @@ function ImportForm() {
           {t('data.file')}
           <input name="file" type="file" accept=".csv,.jsonl,.json,.txt" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} required />
         </label>
-        <button type="submit" disabled={!file || job?.status === 'running'}>
-          {t('data.upload')}
+        {columns && (
+          <table id="import-columns">
+            <thead>
+              <tr>
+                <th>{t('data.column')}</th>
+                <th>{t('data.maps_to')}</th>
+                <th>{t('data.samples')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {columns.columns.map((c) => {
+                const chosen = mapping[c.name] ?? '';
+                const options = [...columns.fields];
+                if (chosen && !options.includes(chosen)) options.push(chosen);
+                if (!options.includes('attr.' + c.name)) options.push('attr.' + c.name);
+                return (
+                  <tr key={c.name} data-column={c.name}>
+                    <td>
+                      <bdi>{c.name}</bdi>
+                    </td>
+                    <td>
+                      <select
+                        name={'map-' + c.name}
+                        aria-label={c.name}
+                        value={chosen}
+                        onChange={(e) => choose(c.name, e.currentTarget.value)}
+                        class={chosen !== c.field ? 'changed' : ''}
+                      >
+                        <option value="">{t('data.ignore')}</option>
+                        {options.map((f) => (
+                          <option value={f}>{f.startsWith('attr.') ? `${f} (${t('data.attribute')})` : f}</option>
+                        ))}
+                      </select>
+                    </td>
+                    <td class="muted">
+                      {c.samples.slice(0, 3).map((x, i) => (
+                        <>
+                          {i > 0 && ' · '}
+                          <bdi>{x}</bdi>
+                        </>
+                      ))}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+        <button type="submit" disabled={!file || !columns || job?.status === 'running'}>
+          {t('data.start')}
         </button>
       </form>
       <ErrorBox error={error} />
@@ -156,6 +270,12 @@ function ImportForm() {
   );
 }
 
+// "line 12: email: missing '@'" -> line, field, reason.
+function splitExample(example: string): { line: string; field: string; reason: string } {
+  const m = /^line (\d+): ([^:]+): (.*)$/.exec(example);
+  return m ? { line: m[1], field: m[2], reason: m[3] } : { line: '', field: '', reason: example };
+}
+
 // The import report (docs/import.md): counts, how columns were mapped, the
 // problems found and example rows with their line numbers.
 function ImportReport({ report }: { report: Record<string, any> }) {
@@ -166,7 +286,7 @@ function ImportReport({ report }: { report: Record<string, any> }) {
       <h3>{t('data.report')}</h3>
       <div class="kpis">
         {counts.map((k) => (
-          <div class={'kpi ' + (k === 'rejected' && report[k] > 0 ? 'bad' : '')} key={k}>
+          <div class={'kpi ' + (k === 'rejected' && report[k] > 0 ? 'bad' : '')} key={k} data-count={k}>
             <div class="kpi-value">{num(report[k])}</div>
             <div class="kpi-label">{fieldName(k)}</div>
           </div>
@@ -175,7 +295,7 @@ function ImportReport({ report }: { report: Record<string, any> }) {
       {Array.isArray(report.mapping) && (
         <>
           <h3>{t('data.mapping')}</h3>
-          <ul dir="ltr" class="code">
+          <ul dir="ltr" class="code" id="import-mapping">
             {report.mapping.map((m: string) => (
               <li>{m}</li>
             ))}
@@ -198,13 +318,132 @@ function ImportReport({ report }: { report: Record<string, any> }) {
               ))}
             </tbody>
           </table>
-          <ul dir="ltr" class="examples">
-            {(report.examples ?? []).map((e: string) => (
-              <li>{e}</li>
-            ))}
-          </ul>
+          <table id="import-examples">
+            <thead>
+              <tr>
+                <th class="num">{t('data.line')}</th>
+                <th>{t('data.field')}</th>
+                <th>{t('data.reason')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(report.examples ?? []).map((e: string) => {
+                const x = splitExample(e);
+                return (
+                  <tr>
+                    <td class="num">{x.line && num(Number(x.line))}</td>
+                    <td dir="ltr">{x.field}</td>
+                    <td dir="ltr">{x.reason}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
         </>
       )}
     </div>
+  );
+}
+
+interface Review {
+  id: number;
+  left: number;
+  right: number;
+  probability: number;
+  weight: number;
+  status: 'pending' | 'accepted' | 'rejected';
+  explanation: {
+    fields: { field: string; left: string; right: string; level: number; weight: number }[];
+    weight: number;
+    probability: number;
+    rule: string;
+    run_probability: number | null;
+  } | null;
+}
+
+// The identity review queue: each doubtful pair with every compared field, the
+// weight it added or took away, and the decision (write_customers on the server).
+function ReviewQueue({ me }: { me: Me }) {
+  const reviews = useLoad((s) => get<{ reviews: Review[] }>('/api/v1/identity/reviews?limit=20', s), []);
+  const [decided, setDecided] = useState<Record<number, 'accepted' | 'rejected'>>({});
+  const [error, setError] = useState<unknown>(null);
+  const decide = async (id: number, accept: boolean) => {
+    setError(null);
+    try {
+      const r = await request<{ status: 'accepted' | 'rejected' }>(
+        'POST',
+        `/api/v1/identity/reviews/${id}/${accept ? 'accept' : 'reject'}`,
+      );
+      setDecided({ ...decided, [id]: r.status });
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const list = reviews.data?.reviews ?? [];
+  return (
+    <Card title={t('data.review')} id="review">
+      <p class="muted">{t('data.review_help')}</p>
+      <ErrorBox error={reviews.error ?? error} />
+      {reviews.data && list.length === 0 && <p>{t('data.review_none')}</p>}
+      {list.map((r) => {
+        const status: Review['status'] = (decided[r.id] as Review['status'] | undefined) ?? r.status;
+        return (
+          <div class="review" key={r.id} data-review={r.id}>
+            <h3>
+              <a href={'#/customers/' + r.left}>#{num(r.left)}</a> ↔ <a href={'#/customers/' + r.right}>#{num(r.right)}</a>{' '}
+              <span class="muted">
+                {t('data.probability')} {num(100 * r.probability, 1)}% · {t('data.weight')} {num(r.weight, 2)}
+              </span>
+            </h3>
+            {r.explanation && (
+              <table class="explain">
+                <thead>
+                  <tr>
+                    <th>{t('data.field')}</th>
+                    <th>{t('data.record_a')}</th>
+                    <th>{t('data.record_b')}</th>
+                    <th class="num">{t('data.weight')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.explanation.fields
+                    .filter((f) => f.left || f.right)
+                    .map((f) => (
+                      <tr class={f.weight > 0 ? 'agree' : f.weight < 0 ? 'disagree' : ''}>
+                        <td>{fieldName(f.field)}</td>
+                        <td>
+                          <bdi>{f.left || '—'}</bdi>
+                        </td>
+                        <td>
+                          <bdi>{f.right || '—'}</bdi>
+                        </td>
+                        <td class="num" dir="ltr">
+                          {f.level < 0 ? '—' : (f.weight > 0 ? '+' : '') + num(f.weight, 2)}
+                        </td>
+                      </tr>
+                    ))}
+                </tbody>
+              </table>
+            )}
+            {status === 'pending' ? (
+              can(me, 'write_customers') && (
+                <div class="actions">
+                  <button name="accept" onClick={() => decide(r.id, true)}>
+                    {t('data.accept')}
+                  </button>
+                  <button name="reject" class="secondary" onClick={() => decide(r.id, false)}>
+                    {t('data.reject')}
+                  </button>
+                </div>
+              )
+            ) : (
+              <p class="decision" role="status">
+                {t(status === 'accepted' ? 'data.decided_accepted' : 'data.decided_rejected')}
+              </p>
+            )}
+          </div>
+        );
+      })}
+    </Card>
   );
 }

@@ -1,8 +1,9 @@
-// Settings: the user's language, calendar and digits; users and roles, and API
-// keys for those whose role manages them.
+// Settings: the user's language, calendar and digits; users and roles, API
+// keys, sources, consent purposes, channels (with a test send) and backups for
+// those whose role manages them (the server refuses everyone else).
 import { useState } from 'preact/hooks';
 import { can, get, post, request, type Me } from '../api';
-import { date, locales, preferences, t, type Calendar, type Digits, type Locale, type Preferences } from '../i18n';
+import { date, fieldName, locales, num, preferences, t, type Calendar, type Digits, type Locale, type Preferences } from '../i18n';
 import { Card, ErrorBox, useLoad } from '../ui';
 import { ContactPolicy } from './campaigns';
 
@@ -42,9 +43,13 @@ export function Settings({ me, onPreferences }: { me: Me; onPreferences: (p: Par
         </form>
         <p class="muted">{date(new Date().toISOString(), true)}</p>
       </Card>
-      {can(me, 'manage_users') && <Users />}
+      {can(me, 'manage_users') && <Users me={me} />}
       {can(me, 'manage_keys') && <Keys />}
       {can(me, 'read_reports') && <ContactPolicy me={me} />}
+      {can(me, 'read_reports') && <Sources />}
+      {can(me, 'read_reports') && <Purposes />}
+      {can(me, 'manage_users') && <Channels />}
+      {can(me, 'manage_users') && <Backups />}
     </div>
   );
 }
@@ -58,7 +63,7 @@ interface User {
   disabled: boolean;
 }
 
-function Users() {
+function Users({ me }: { me: Me }) {
   const users = useLoad((s) => get<{ users: User[] }>('/api/v1/users', s), []);
   const [form, setForm] = useState({ name: '', role: 'analyst', password: '' });
   const [error, setError] = useState<unknown>(null);
@@ -73,6 +78,16 @@ function Users() {
       setError(err);
     }
   };
+  const update = async (u: User, change: { role?: string; disabled?: boolean }) => {
+    setError(null);
+    try {
+      await request('PATCH', '/api/v1/users/' + u.id, change);
+      users.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const self = me.actor.replace(/^user:/, '');
   return (
     <Card title={t('set.users')} id="users">
       <ErrorBox error={users.error} />
@@ -83,15 +98,34 @@ function Users() {
             <th>{t('common.role')}</th>
             <th>{t('common.created')}</th>
             <th>{t('set.last_login')}</th>
+            <th />
           </tr>
         </thead>
         <tbody>
           {users.data?.users.map((u) => (
-            <tr key={u.id} class={u.disabled ? 'disabled' : ''}>
-              <td>{u.name}</td>
-              <td>{u.role}</td>
+            <tr key={u.id} data-user={u.name}>
+              <td class={u.disabled ? 'disabled' : ''}>{u.name}</td>
+              <td>
+                {u.name === self ? (
+                  u.role
+                ) : (
+                  <select name="role" aria-label={t('common.role')} value={u.role} onChange={(e) => update(u, { role: e.currentTarget.value })}>
+                    {roles.map((r) => (
+                      <option value={r}>{r}</option>
+                    ))}
+                  </select>
+                )}
+              </td>
               <td>{date(u.created_at)}</td>
               <td>{date(u.last_login_at, true)}</td>
+              <td>
+                {u.disabled && <span class="badge invalid">{t('set.disabled')}</span>}{' '}
+                {u.name !== self && (
+                  <button class="link" name={u.disabled ? 'enable' : 'disable'} onClick={() => update(u, { disabled: !u.disabled })}>
+                    {t(u.disabled ? 'set.enable' : 'set.disable')}
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -227,6 +261,250 @@ function Keys() {
         <button type="submit">{t('common.save')}</button>
       </form>
       <ErrorBox error={error} />
+    </Card>
+  );
+}
+
+interface Source {
+  id: number;
+  name: string;
+  kind: string;
+  vendor: string | null;
+  cost_minor: number | null;
+  currency: string | null;
+  consent_basis: string | null;
+  created_at: string;
+  customers: number;
+  accounts: number;
+  orders: number;
+  events: number;
+  last_import_at: string | null;
+}
+
+function Sources() {
+  const sources = useLoad((s) => get<{ sources: Source[] }>('/api/v1/sources', s), []);
+  return (
+    <Card title={t('set.sources')} id="sources">
+      <ErrorBox error={sources.error} />
+      <table>
+        <thead>
+          <tr>
+            <th>{t('common.name')}</th>
+            <th>{t('set.kind')}</th>
+            <th class="num">{t('dash.customers')}</th>
+            <th class="num">{t('dash.accounts')}</th>
+            <th class="num">{t('dash.orders')}</th>
+            <th class="num">{t('dash.events')}</th>
+            <th>{t('set.last_import')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sources.data?.sources.map((s) => (
+            <tr key={s.id}>
+              <td>
+                {s.name}
+                {s.vendor && <span class="muted"> · {s.vendor}</span>}
+                {s.consent_basis && <div class="proof">{s.consent_basis}</div>}
+              </td>
+              <td>{s.kind}</td>
+              <td class="num">{num(s.customers)}</td>
+              <td class="num">{num(s.accounts)}</td>
+              <td class="num">{num(s.orders)}</td>
+              <td class="num">{num(s.events)}</td>
+              <td>{date(s.last_import_at, true)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Card>
+  );
+}
+
+interface Purpose {
+  purpose: string;
+  channel: string;
+  granted: number;
+  withdrawn: number;
+  double_opt_in: number;
+  with_proof: number;
+  last_recorded_at: string | null;
+}
+
+function Purposes() {
+  const purposes = useLoad((s) => get<{ purposes: Purpose[] }>('/api/v1/consent-purposes', s), []);
+  return (
+    <Card title={t('set.purposes')} id="purposes">
+      <ErrorBox error={purposes.error} />
+      <table>
+        <thead>
+          <tr>
+            <th>{t('cust.purpose')}</th>
+            <th>{t('cust.channel')}</th>
+            <th class="num">{t('set.granted')}</th>
+            <th class="num">{t('set.withdrawn')}</th>
+            <th class="num">{t('set.double_opt_in')}</th>
+            <th class="num">{t('set.with_proof')}</th>
+            <th>{t('set.last_recorded')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {purposes.data?.purposes.map((p) => (
+            <tr>
+              <td>{p.purpose}</td>
+              <td>{fieldName(p.channel)}</td>
+              <td class="num">{num(p.granted)}</td>
+              <td class="num">{num(p.withdrawn)}</td>
+              <td class="num">{num(p.double_opt_in)}</td>
+              <td class="num">{num(p.with_proof)}</td>
+              <td>{date(p.last_recorded_at, true)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Card>
+  );
+}
+
+interface ChannelsAnswer {
+  email: { configured: boolean; error?: string; [k: string]: unknown };
+  sms: { configured: boolean; error?: string; [k: string]: unknown };
+  public_url: string;
+}
+interface TestOutcome {
+  accepted: boolean;
+  outcome: string;
+  code: number;
+  detail: string;
+}
+
+function Channels() {
+  const channels = useLoad((s) => get<ChannelsAnswer>('/api/v1/channels', s), []);
+  return (
+    <Card title={t('set.channels')} id="channels">
+      <ErrorBox error={channels.error} />
+      {channels.data && (
+        <div class="grid2">
+          <Channel id="email" title={t('cust.email')} settings={channels.data.email} placeholder="you@example.com" />
+          <Channel id="sms" title="SMS" settings={channels.data.sms} placeholder="+46701234567" />
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function Channel({ id, title, settings, placeholder }: { id: string; title: string; settings: ChannelsAnswer['email']; placeholder: string }) {
+  const [to, setTo] = useState('');
+  const [outcome, setOutcome] = useState<TestOutcome | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const test = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setOutcome(null);
+    try {
+      setOutcome(await post<TestOutcome>(`/api/v1/channels/${id}/test`, { to }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const shown = Object.entries(settings).filter(([k]) => k !== 'configured' && k !== 'error');
+  return (
+    <div id={'channel-' + id}>
+      <h3>{title}</h3>
+      {!settings.configured ? (
+        <p class="muted">{t('set.not_configured')}</p>
+      ) : (
+        <>
+          {settings.error && <p class="error">{settings.error}</p>}
+          <dl class="fields" dir="ltr">
+            {shown.map(([k, v]) => (
+              <>
+                <dt>{k}</dt>
+                <dd>{String(v)}</dd>
+              </>
+            ))}
+          </dl>
+          <form class="editor inline" onSubmit={test}>
+            <label>
+              {t('set.test_to')}
+              <input name={'test-' + id} dir="ltr" value={to} placeholder={placeholder} onInput={(e) => setTo(e.currentTarget.value)} required />
+            </label>
+            <button type="submit" disabled={busy}>
+              {t('set.test_send')}
+            </button>
+          </form>
+          <ErrorBox error={error} />
+          {outcome && (
+            <p class={outcome.accepted ? 'ok' : 'error'} role="status" data-outcome={outcome.outcome}>
+              {outcome.accepted ? t('set.test_ok') + ' ' : t('set.test_failed') + ': '}
+              <span dir="ltr">
+                {outcome.code ? outcome.code + ' ' : ''}
+                {outcome.detail}
+              </span>
+            </p>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+interface Backup {
+  name: string;
+  bytes: number;
+  written_at: string;
+}
+
+function Backups() {
+  const backups = useLoad((s) => get<{ directory: string; backups: Backup[] }>('/api/v1/backups', s), []);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const backUp = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await post('/api/v1/backups', {});
+      backups.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title={t('set.backups')} id="backups">
+      <ErrorBox error={backups.error ?? error} />
+      {backups.data && (
+        <p class="muted" dir="ltr">
+          {backups.data.directory}
+        </p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>{t('common.name')}</th>
+            <th class="num">{t('set.size')}</th>
+            <th>{t('common.created')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {backups.data?.backups.map((b) => (
+            <tr key={b.name}>
+              <td dir="ltr" class="code">
+                {b.name}
+              </td>
+              <td class="num">{num(b.bytes / 1048576, 1)} MB</td>
+              <td>{date(b.written_at, true)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button name="backup" onClick={backUp} disabled={busy}>
+        {t('set.backup_now')}
+      </button>
     </Card>
   );
 }

@@ -1,0 +1,255 @@
+// Identity routes: the review queue of doubtful pairs (`patron identity
+// review` in the browser); for the one customer view, the people of an
+// account and the flags to know before acting on a customer. Each pair comes with the
+// field-by-field comparison of `patron identity explain`, so that whoever decides sees why the
+// model was unsure; a decision applies to the clusters at once and is audited.
+#include <nlohmann/json.hpp>
+
+#include "campaign/campaign.h"
+#include "identity/identity.h"
+#include "server/server_internal.h"
+
+namespace patron::server {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+// The review id in the path, or false after answering 400.
+bool ReviewId(Context& ctx, int64_t* id) {
+  std::string text = PathText(ctx);
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a review id"), "id");
+    return false;
+  }
+  *id = std::stoll(text);
+  return true;
+}
+
+ordered_json ExplanationJson(const identity::PairExplanation& e) {
+  ordered_json fields = ordered_json::array();
+  for (const auto& f : e.fields) {
+    fields.push_back({{"field", f.field},
+                      {"left", f.left_value},
+                      {"right", f.right_value},
+                      {"level", f.level},
+                      {"weight", f.weight}});
+  }
+  return {
+      {"fields", fields},
+      {"weight", e.weight},
+      {"probability", e.probability},
+      {"rule", e.rule},
+      {"left_customer", e.left_cluster},
+      {"right_customer", e.right_cluster},
+      {"run_probability", e.run_probability ? ordered_json(*e.run_probability) : ordered_json()},
+      {"run_weight", e.run_weight ? ordered_json(*e.run_weight) : ordered_json()},
+      {"run_decision", e.run_decision}};
+}
+
+// GET /api/v1/identity/reviews?status=pending|all&limit=N: the pairs, each
+// with its explanation (the values of both records: personal data, audited).
+void ListReviewsRoute(Context& ctx) {
+  int limit;
+  if (!LimitParam(ctx, &limit)) return;
+  std::string status = ctx.req.get_param_value("status");
+  if (!status.empty() && status != "pending" && status != "all") {
+    return SendError(ctx.res, InvalidArgument("status must be pending or all"), "status");
+  }
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto items = identity::ListReviews(*db, status != "all", limit);
+  if (!items.ok()) return SendError(ctx.res, items.status());
+  ordered_json out = ordered_json::array();
+  json ids = json::array();
+  for (const auto& item : *items) {
+    ordered_json j = {{"id", item.id},
+                      {"left", item.left_customer},
+                      {"right", item.right_customer},
+                      {"probability", item.probability},
+                      {"weight", item.weight},
+                      {"status", item.status}};
+    auto e = identity::Explain(*db, item.left_customer, item.right_customer);
+    if (e.ok()) {
+      j["explanation"] = ExplanationJson(*e);
+    } else {
+      j["explanation"] = nullptr;
+      j["explanation_error"] = e.status().message();
+    }
+    out.push_back(std::move(j));
+    ids.push_back(item.id);
+  }
+  Audit(ctx, "identity.review.list", "identity_review", "", 0, {{"reviews", ids}});
+  SendJson(ctx.res, 200, Dump({{"reviews", out}}));
+}
+
+// GET /api/v1/identity/explain?left=A&right=B: any two customer records.
+void ExplainRoute(Context& ctx) {
+  int64_t ids[2];
+  const char* names[2] = {"left", "right"};
+  for (int i = 0; i < 2; ++i) {
+    std::string v = ctx.req.get_param_value(names[i]);
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return SendError(ctx.res, InvalidArgument(std::string(names[i]) + " must be a customer id"),
+                       names[i]);
+    }
+    ids[i] = std::stoll(v);
+  }
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto e = identity::Explain(*db, ids[0], ids[1]);
+  if (!e.ok()) return SendError(ctx.res, e.status());
+  Audit(ctx, "identity.explain", "customer", std::to_string(ids[0]), ids[0], {{"other", ids[1]}});
+  ordered_json j = {{"left", ids[0]}, {"right", ids[1]}};
+  j.update(ExplanationJson(*e));
+  SendJson(ctx.res, 200, Dump(j));
+}
+
+void Decide(Context& ctx, bool accept) {
+  int64_t id;
+  if (!ReviewId(ctx, &id)) return;
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  Status s = identity::DecideReview(*db, id, accept, ctx.state.clock);
+  if (!s.ok()) return SendError(ctx.res, s, s.code() == StatusCode::kNotFound ? "id" : "");
+  // The pair, for the audit log and the answer (ids only).
+  int64_t left = 0, right = 0;
+  Statement& q = db->Query("identity-review-by-id");
+  q.Bind(":id", id);
+  auto row = q.Step();
+  if (row.ok() && *row) {
+    left = q.Int(0);
+    right = q.Int(1);
+  }
+  q.Reset();
+  const char* status = accept ? "accepted" : "rejected";
+  s = AuditNow(ctx, *db, accept ? "identity.review.accept" : "identity.review.reject",
+               "identity_review", std::to_string(id), left, {{"left", left}, {"right", right}});
+  if (!s.ok()) return SendError(ctx.res, s);
+  SendJson(ctx.res, 200, Dump({{"id", id}, {"status", status}, {"left", left}, {"right", right}}));
+}
+
+// GET /api/v1/accounts/{id}/members: the people of an account, for the one
+// customer view (names and emails: personal data, audited).
+void AccountMembersRoute(Context& ctx) {
+  std::string text = PathText(ctx);
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not an account id"),
+                     "id");
+  }
+  int64_t account = std::stoll(text);
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  Statement& q = db->Query("web-account-members");
+  q.Bind(":account_id", account);
+  ordered_json members = ordered_json::array();
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return SendError(ctx.res, row.status());
+    }
+    if (!*row) break;
+    auto text_or_null = [&q](int c) {
+      return q.IsNull(c) ? ordered_json() : ordered_json(q.String(c));
+    };
+    members.push_back({{"id", q.Int(0)},
+                       {"name", text_or_null(1)},
+                       {"job_title", text_or_null(2)},
+                       {"email", text_or_null(3)}});
+  }
+  q.Reset();
+  Audit(ctx, "account.members", "account", text, 0, {{"members", members.size()}});
+  SendJson(ctx.res, 200, Dump({{"account", account}, {"members", members}}));
+}
+
+// GET /api/v1/customers/{id}/flags: what the contact policy would hold
+// against contacting this customer — a key account or in collections (the
+// policy's tags), and offers from campaigns within the policy's offer days —
+// so that whoever acts sees it first.
+void CustomerFlagsRoute(Context& ctx) {
+  std::string text = PathText(ctx);
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a customer id"),
+                     "id");
+  }
+  int64_t id = std::stoll(text);
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto exists = CustomerExists(*db, id);
+  if (!exists.ok()) return SendError(ctx.res, exists.status());
+  if (!*exists) return SendError(ctx.res, NotFound("no customer " + text), "id");
+  auto policy = campaign::LoadPolicy(*db);
+  if (!policy.ok()) return SendError(ctx.res, policy.status());
+  auto tagged = [&](const std::string& tag) -> Result<bool> {
+    if (tag.empty()) return false;
+    Statement& q = db->Query("web-customer-has-tag");
+    q.Bind(":customer_id", id).Bind(":tag", tag);
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    bool yes = row && q.Int(0) > 0;
+    q.Reset();
+    return yes;
+  };
+  auto key_account = tagged(policy->key_account_tag);
+  if (!key_account.ok()) return SendError(ctx.res, key_account.status());
+  auto in_collections = tagged(policy->collections_tag);
+  if (!in_collections.ok()) return SendError(ctx.res, in_collections.status());
+  constexpr int64_t kDayMicros = 86'400'000'000;
+  Statement& q = db->Query("web-customer-active-offers");
+  q.Bind(":customer_id", id)
+      .Bind(":since", ctx.state.clock.Now().micros - int64_t{policy->offer_days} * kDayMicros);
+  ordered_json offers = ordered_json::array();
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return SendError(ctx.res, row.status());
+    }
+    if (!*row) break;
+    offers.push_back(
+        {{"campaign_id", q.Int(0)},
+         {"campaign", q.String(1)},
+         {"offer_product", q.String(2)},
+         {"team", q.String(3)},
+         {"at", q.IsNull(4) ? ordered_json() : ordered_json(FormatInstant(Instant{q.Int(4)}))}});
+  }
+  q.Reset();
+  SendJson(ctx.res, 200,
+           Dump({{"key_account", *key_account},
+                 {"in_collections", *in_collections},
+                 {"active_offers", offers},
+                 {"policy",
+                  {{"key_account_tag", policy->key_account_tag},
+                   {"collections_tag", policy->collections_tag},
+                   {"offer_days", policy->offer_days}}}}));
+}
+
+}  // namespace
+
+std::vector<RouteSpec> IdentityRoutes() {
+  return {
+      {"GET", "/api/v1/identity/reviews", "read_personal_data",
+       "Doubtful pairs waiting for a person, each with its field-by-field comparison.",
+       ListReviewsRoute},
+      {"GET", "/api/v1/identity/explain", "read_personal_data",
+       "The weight of every compared field of two customer records.", ExplainRoute},
+      {"POST", "/api/v1/identity/reviews/{id}/accept", "write_customers",
+       "The pair is one customer: merge them now (audited).",
+       [](Context& ctx) { Decide(ctx, true); }},
+      {"POST", "/api/v1/identity/reviews/{id}/reject", "write_customers",
+       "The pair are different people: keep them apart (audited).",
+       [](Context& ctx) { Decide(ctx, false); }},
+      {"GET", "/api/v1/accounts/{id}/members", "read_personal_data", "The people of an account.",
+       AccountMembersRoute},
+      {"GET", "/api/v1/customers/{id}/flags", "read_personal_data",
+       "Key account, in collections, active offers: what the contact policy holds against "
+       "contacting them.",
+       CustomerFlagsRoute},
+  };
+}
+
+}  // namespace patron::server
