@@ -119,13 +119,10 @@ Result<SingleMessage> PrepareOne(Database& db, const Campaign& c, int64_t custom
     ASSIGN_OR_RETURN(bool tagged, Exists(q));
     if (tagged) return suppress(reason);
   }
+  ASSIGN_OR_RETURN(RenderData data, LoadRenderData(db, customer_id));
   if (c.channel == Channel::kEmail || c.channel == Channel::kSms || c.channel == Channel::kWebhook) {
-    Statement& zq = db.Query("campaign-customer-zone");
-    zq.Bind(":customer_id", customer_id);
-    ASSIGN_OR_RETURN(bool found, zq.Step());
-    std::string tz = found ? zq.OptionalString(0).value_or("") : "";
-    std::string country = found ? zq.OptionalString(1).value_or("") : "";
-    zq.Reset();
+    const std::string& country = data.country;
+    const std::string& tz = data.time_zone;
     Instant allowed = NextAllowedTime(now, ZoneFor(tz, country, policy), country, policy);
     if (allowed != now) {
       m.outcome = SingleMessage::Outcome::kDeferred;
@@ -138,11 +135,21 @@ Result<SingleMessage> PrepareOne(Database& db, const Campaign& c, int64_t custom
   m.message.address = address;
   m.message.coupon = CouponCode(c.seed, c.id, customer_id);
   m.message.message_id = SingleMessageId(c, message_key);
-  ASSIGN_OR_RETURN(m.message.content, RenderFor(db, c, customer_id, links));
+  {
+    // The variant the campaign's outbox row assigned, if any (as RenderFor chooses).
+    std::string variant;
+    Statement& r = db.Query("campaign-outbox-row");
+    r.Bind(":campaign_id", c.id).Bind(":customer_id", customer_id);
+    ASSIGN_OR_RETURN(bool has, r.Step());
+    if (has && !r.IsNull(6)) variant = r.String(6);
+    r.Reset();
+    MessageRenderer renderer(c);
+    ASSIGN_OR_RETURN(m.message.content, renderer.Render(data, variant, links));
+  }
   if (!links.base_url.empty())
     m.message.unsubscribe_url = links.base_url + "/u/" + SignLink({c.id, customer_id, "u", ""}, links.secret);
   if (c.channel == Channel::kCallList || c.channel == Channel::kMailList) {
-    ASSIGN_OR_RETURN(m.message.summary, CustomerSummary(db, customer_id));
+    m.message.summary = SummaryOf(data);
   }
   return m;
 }
