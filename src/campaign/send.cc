@@ -341,6 +341,8 @@ Result<SendReport> SendDue(Database& db, Campaign& c, Transport& transport, cons
       jobs.push_back(std::move(job));
     }
     RETURN_IF_ERROR(db.Commit());
+    // Rows skipped at sending count as done too, even when nothing of this batch is delivered.
+    if (options.progress && jobs.empty()) options.progress(done, total);
     delivered_or_claimed += static_cast<int64_t>(jobs.size());
     for (auto& job : jobs) dispatcher.Submit(std::move(job));
     // Record as results arrive; the next batch is claimed once this one is done,

@@ -87,7 +87,7 @@ test('sign in: a wrong password is refused, the right one opens the dashboard wi
   await page.click('button[type=submit]');
   await page.waitForSelector('.kpi-value');
   const nav = await page.$$eval('nav.sidebar li a', (as) => as.map((a) => a.textContent));
-  assert.deepEqual(nav, ['Dashboard', 'Customers', 'Segments', 'Campaigns', 'Data', 'Settings']);
+  assert.deepEqual(nav, ['Dashboard', 'Customers', 'Segments', 'Campaigns', 'Journeys', 'Data', 'Settings']);
   const customers = await api('GET', '/api/v1/stats');
   const firstKpi = await page.textContent('.kpi-value');
   assert.equal(firstKpi.replace(/,/g, ''), String(customers.json.customers));
@@ -360,6 +360,7 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   assert.equal(await page.inputValue('select[name=calendar]'), 'persian');
   assert.match(await page.textContent('#preferences p.muted'), /۱۴۰[۴۵]/);
   // Dates in tables too: when each user was created, in the Persian calendar and digits.
+  await page.waitForSelector('#users tbody tr td:nth-child(3)');
   const created = await page.$$eval('#users tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
   assert.ok(created.length > 0 && created.every((d) => /۱۴۰[۴۵]/.test(d) && !/[0-9]/.test(d)), created.join(' | '));
   await shot('08-settings-fa');
@@ -487,6 +488,12 @@ test('session expiry: a request after the session ended returns to sign-in, sayi
 });
 
 test('campaign: create in the form, see who is left out and why, preview one customer, send to a real SMTP server, results', async () => {
+  // Quiet hours and weekends depend on the hour the test runs (Tehran's evening, Iran's Friday would
+  // defer part of the audience to tomorrow): the send must finish now, whenever CI runs.
+  const csrf = (await api('GET', '/api/v1/me')).json.csrf_token;
+  const relaxed = await api('PUT', '/api/v1/campaign-policy',
+    { quiet_hours: { start: '00:00', end: '00:00' }, weekend_days: { '*': [] } }, { 'X-CSRF-Token': csrf });
+  assert.equal(relaxed.status, 200, JSON.stringify(relaxed.json));
   await page.click('nav.sidebar >> text=Campaigns');
   await page.click('#new-campaign');
   await page.fill('input[name=campaign-name]', 'browser win-back');
