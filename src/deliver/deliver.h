@@ -373,7 +373,8 @@ struct SmsReceiptConfig {
                                             "UNDELIV", "REJECTD",     "EXPIRED",  "FAILED"};
 };
 
-struct SmsOutcome {
+// What an HTTP gateway or webhook receiver made of one request.
+struct HttpOutcome {
   DeliveryKind kind = DeliveryKind::kTransientFailure;
   int http_status = 0;      // 0 when no answer
   std::string provider_id;  // from message_id_pointer
@@ -381,6 +382,7 @@ struct SmsOutcome {
   std::chrono::microseconds elapsed{0};
   bool accepted() const { return kind == DeliveryKind::kAccepted; }
 };
+using SmsOutcome = HttpOutcome;
 
 enum class SmsReceiptStatus { kDelivered, kFailed, kPending };
 std::string_view SmsReceiptStatusName(SmsReceiptStatus status);
@@ -433,6 +435,43 @@ class SmsGateway {
  private:
   struct Impl;
   explicit SmsGateway(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------
+// Webhooks: one JSON document per message, POSTed to a receiver's URL (an app's
+// in-app inbox, a push service, an ad platform's audience API, a CRM).
+// ---------------------------------------------------------------------------
+
+struct WebhookConfig {
+  std::string url;                                           // http(s)
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Authorization", "Bearer ..."}
+  // When set, each request carries `X-Patron-Signature: t=UNIX,v1=HEX` where
+  // HEX = hex(HMAC-SHA256(secret, "UNIX.BODY")), so that the receiver can check
+  // who sent it and reject replays older than it accepts.
+  std::string secret;
+  std::chrono::milliseconds timeout{15'000};
+  int max_connections = 4;
+};
+
+// The signature header's value for `body` signed at `unix_seconds`.
+std::string WebhookSignature(std::string_view secret, int64_t unix_seconds, std::string_view body);
+
+// Posts JSON bodies with reused connections. Every request carries
+// `Idempotency-Key` (the caller's stable message id): a retry after a timeout
+// or a crash repeats the key, and the receiver drops the copy.
+// Accepted: 2xx; transient: 408, 425, 429, 5xx or no answer; permanent: any
+// other status (the answer's start is kept in `error`).
+class WebhookSender {
+ public:
+  // InvalidArgument for a URL that is not http(s) or a header with a line break.
+  static Result<std::unique_ptr<WebhookSender>> Create(const WebhookConfig& config);
+  ~WebhookSender();
+  HttpOutcome Post(std::string_view json_body, std::string_view idempotency_key, int64_t unix_seconds);
+
+ private:
+  struct Impl;
+  explicit WebhookSender(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

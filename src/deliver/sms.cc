@@ -13,10 +13,6 @@
 
 namespace patron::deliver {
 
-namespace internal {
-void EnsureCurl();
-}
-
 namespace {
 
 // Decodes valid UTF-8 into code points.
@@ -248,45 +244,14 @@ std::string UnknownPlaceholder(std::string_view tmpl) {
   return "";
 }
 
-size_t AppendBody(char* data, size_t size, size_t n, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  size_t len = size * n;
-  if (body->size() < 65536) body->append(data, std::min(len, 65536 - body->size()));
-  return len;
-}
-
 }  // namespace
 
 struct SmsGateway::Impl {
+  explicit Impl(const SmsGatewayConfig& c) : config(c), pool(c.max_connections) {}
+  ~Impl() { curl_slist_free_all(headers); }
   SmsGatewayConfig config;
   curl_slist* headers = nullptr;
-  std::mutex mutex;
-  std::vector<CURL*> idle;  // GUARDED_BY(mutex)
-
-  ~Impl() {
-    for (CURL* e : idle) curl_easy_cleanup(e);
-    curl_slist_free_all(headers);
-  }
-
-  CURL* Checkout() {
-    {
-      std::lock_guard lock(mutex);
-      if (!idle.empty()) {
-        CURL* e = idle.back();
-        idle.pop_back();
-        return e;
-      }
-    }
-    return curl_easy_init();
-  }
-  void Return(CURL* e) {
-    std::lock_guard lock(mutex);
-    if (static_cast<int>(idle.size()) < config.max_connections) {
-      idle.push_back(e);
-    } else {
-      curl_easy_cleanup(e);
-    }
-  }
+  internal::CurlHandlePool pool;
 };
 
 SmsGateway::SmsGateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -319,8 +284,7 @@ Result<std::unique_ptr<SmsGateway>> SmsGateway::Create(const SmsGatewayConfig& c
     return InvalidArgument("sms gateway message_id_pointer '" + config.message_id_pointer +
                            "' is not a JSON pointer");
   }
-  auto impl = std::make_unique<Impl>();
-  impl->config = config;
+  auto impl = std::make_unique<Impl>(config);
   bool has_content_type = false;
   for (const auto& [name, value] : config.headers) {
     if (name.find_first_of(":\r\n") != std::string::npos ||
@@ -384,12 +348,12 @@ SmsOutcome SmsGateway::Send(std::string_view to, std::string_view text,
   std::string body = RenderBody(to, text, reference);
   std::string answer;
   char error[CURL_ERROR_SIZE] = {};
-  CURL* e = impl_->Checkout();
+  CURL* e = impl_->pool.Checkout();
   curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, impl_->headers);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout.count()));
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, AppendBody);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, internal::AppendAnswer);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &answer);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -406,7 +370,7 @@ SmsOutcome SmsGateway::Send(std::string_view to, std::string_view text,
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, nullptr);
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, nullptr);
-  impl_->Return(e);
+  impl_->pool.Return(e);
 
   if (rc != CURLE_OK) {
     out.kind = DeliveryKind::kTransientFailure;

@@ -21,6 +21,13 @@ void EnsureCurl() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
+
+size_t AppendAnswer(char* data, size_t size, size_t n, void* user) {
+  auto* body = static_cast<std::string*>(user);
+  size_t len = size * n;
+  if (body->size() < 65536) body->append(data, std::min(len, 65536 - body->size()));
+  return len;
+}
 }  // namespace internal
 
 std::string_view DeliveryKindName(DeliveryKind kind) {
