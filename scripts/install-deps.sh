@@ -13,6 +13,7 @@ packages=(
   libcpp-httplib-dev
   libkainjow-mustache-dev
   libcurl4-openssl-dev libssl-dev openssl
+  libxlsxwriter-dev
   python3-aiosmtpd python3-dkim
   libroaring-dev
   libnlopt-dev

@@ -92,7 +92,7 @@ Result<CampaignSpec> SpecFromJson(std::string_view text) {
   if (!o.is_object()) return InvalidArgument("the campaign must be a JSON object");
   static const std::set<std::string> known = {
       "name", "channel", "purpose", "audience", "holdout_percent", "schedule", "budget", "cost_per_message",
-      "currency", "goal", "offer_product", "team", "from_name", "from_address", "reply_to", "contents"};
+      "currency", "goal", "offer_product", "team", "from_name", "from_address", "reply_to", "webhook_url", "contents"};
   for (auto& [k, _] : o.items())
     if (!known.count(k)) return InvalidArgument("unknown field \"" + k + "\"");
   CampaignSpec s;
@@ -147,6 +147,7 @@ Result<CampaignSpec> SpecFromJson(std::string_view text) {
   ASSIGN_OR_RETURN(s.from_name, OptionalText(o, "from_name"));
   ASSIGN_OR_RETURN(s.from_address, OptionalText(o, "from_address"));
   ASSIGN_OR_RETURN(s.reply_to, OptionalText(o, "reply_to"));
+  ASSIGN_OR_RETURN(s.webhook_url, OptionalText(o, "webhook_url"));
   if (o.contains("contents")) {
     if (!o["contents"].is_array()) return InvalidArgument("contents: expected an array");
     size_t i = 0;
@@ -194,6 +195,7 @@ std::string ToJson(const Campaign& c) {
   o["from_name"] = c.from_name;
   o["from_address"] = c.from_address;
   o["reply_to"] = c.reply_to;
+  if (c.channel == Channel::kWebhook) o["webhook_url"] = c.webhook_url;
   ordered_json contents = ordered_json::array();
   for (const Content& ct : c.contents) {
     contents.push_back({{"variant", ct.variant},
@@ -232,6 +234,14 @@ Status CheckSpec(Database& db, const CampaignSpec& s) {
     if (!check.valid) return InvalidArgument("from_address: " + check.reason);
     if (!s.reply_to.empty() && !ingest::CheckEmail(s.reply_to).valid)
       return InvalidArgument("reply_to: not an email address");
+  }
+  if (s.channel == Channel::kWebhook) {
+    if (s.webhook_url.rfind("https://", 0) != 0 && s.webhook_url.rfind("http://", 0) != 0)
+      return InvalidArgument("webhook_url: a webhook campaign needs the receiver's http:// or https:// URL");
+    if (s.webhook_url.find_first_of(" \r\n") != std::string::npos || s.webhook_url.size() > 2000)
+      return InvalidArgument("webhook_url: no spaces or line breaks, at most 2000 characters");
+  } else if (!s.webhook_url.empty()) {
+    return InvalidArgument("webhook_url: only a webhook campaign posts to a URL");
   }
   for (const std::string* header : {&s.from_name, &s.from_address, &s.reply_to})
     if (header->find_first_of("\r\n") != std::string::npos)
@@ -291,6 +301,7 @@ Result<Campaign> CreateCampaign(Database& db, const CampaignSpec& spec, std::str
       .BindOptional(":from_name", std::string_view(spec.from_name))
       .BindOptional(":from_address", std::string_view(spec.from_address))
       .BindOptional(":reply_to", std::string_view(spec.reply_to))
+      .BindOptional(":webhook_url", std::string_view(spec.webhook_url))
       .Bind(":seed", seed).Bind(":created_by", actor).Bind(":now", now.micros);
   if (spec.goal) {
     q.Bind(":goal", json({{"kind", "purchase"}, {"category", spec.goal->category}, {"within_days", spec.goal->within_days}}).dump());
@@ -364,6 +375,7 @@ Result<Campaign> LoadCampaign(Database& db, std::string_view name_or_id) {
   if (!q.IsNull(23)) c.prepared_at = Instant{q.Int(23)};
   if (!q.IsNull(24)) c.started_at = Instant{q.Int(24)};
   if (!q.IsNull(25)) c.finished_at = Instant{q.Int(25)};
+  c.webhook_url = q.OptionalString(26).value_or("");
   q.Reset();
   Statement& cq = db.Query("campaign-contents");
   cq.Bind(":campaign_id", c.id);

@@ -75,6 +75,7 @@ struct CampaignSpec {
   std::optional<Goal> goal;
   std::string offer_product, team;
   std::string from_name, from_address, reply_to;
+  std::string webhook_url;  // webhook campaigns: where each message is POSTed
   std::vector<Content> contents;
 };
 
@@ -92,7 +93,7 @@ struct Campaign : CampaignSpec {
 //  {"kind": "now|at|local_time|best_hour", "at": ISO, "local_time": "HH:MM"},
 //  "budget", "cost_per_message", "currency" (money in major units as numbers),
 //  "goal": {"category", "within_days"}, "offer_product", "team", "from_name",
-//  "from_address", "reply_to", "contents": [{"variant", "language",
+//  "from_address", "reply_to", "webhook_url", "contents": [{"variant", "language",
 //  "split_percent", "subject", "text", "html"}]}.
 // Errors name the field.
 Result<CampaignSpec> SpecFromJson(std::string_view json);
@@ -218,9 +219,11 @@ Result<RenderedMessage> RenderFor(Database& db, const Campaign& c, int64_t custo
                                   std::string_view variant = {});
 
 // Renders the message of every target in the outbox (proofs for a reviewer,
-// or to measure rendering): the store is read on this thread while `threads`
-// workers render, each with its own compiled templates; `sink` is called on
-// this thread in customer order. Returns how many messages were rendered.
+// or to measure rendering): `threads` workers each read their share of every
+// chunk of targets through their own connection to the store (a file store;
+// an in-memory one is read on this thread) and render it with their own
+// compiled templates; `sink` is called on this thread in customer order.
+// Returns how many messages were rendered.
 struct RenderAllOptions {
   LinkOptions links;
   int threads = 2;
@@ -310,13 +313,23 @@ Result<SendReport> SendDue(Database& db, Campaign& c, Transport& transport, cons
 // letter, coupon, and a summary: CLV, churn risk, last order).
 std::unique_ptr<Transport> MakeCsvListTransport(Database& db, const std::string& path);
 
+// The same list as an XLSX workbook for a call centre or mail house: one sheet
+// (`sheet_name`, shortened to Excel's 31 characters), a bold frozen header row
+// with a filter, fitted columns, customer ids as numbers and every other cell
+// as text (never a formula), laid out right-to-left when most rows are in
+// Persian or Arabic. Returns the number of rows. FailedPrecondition for an
+// empty list; the CSV's own errors name the line.
+Result<uint64_t> WriteListXlsx(const std::string& csv_path, const std::string& xlsx_path, std::string_view sheet_name);
+
 // Where a campaign's messages go. Empty fields fall back to the environment
-// (PATRON_SMTP_URL, PATRON_SMS_GATEWAY).
+// (PATRON_SMTP_URL, PATRON_SMS_GATEWAY, PATRON_DKIM, PATRON_WEBHOOK_SECRET).
+// A webhook campaign posts to its own webhook_url.
 struct TransportConfig {
   std::string smtp_url;          // smtp://[user:pass@]host:port[?tls=none|starttls|required&rate=N&connections=N]
   std::string sms_gateway_file;  // JSON gateway configuration (docs/campaigns.md)
   std::string list_path;         // call and direct-mail lists: the CSV to write
   std::string dkim_file;         // optional DKIM signing (docs/campaigns.md); or PATRON_DKIM
+  std::string webhook_secret;    // webhook campaigns: signs each POST; or PATRON_WEBHOOK_SECRET
 };
 Result<std::unique_ptr<Transport>> MakeTransport(Database& db, const Campaign& c, const TransportConfig& config);
 

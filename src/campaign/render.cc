@@ -378,20 +378,57 @@ Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOp
   for (int i = 0; i < threads; ++i) renderers.push_back(std::make_unique<MessageRenderer>(c));
 
   struct Item {
-    RenderData data;
+    int64_t customer_id = 0;
     std::string variant;
+    bool erased = false;  // erased since the campaign was prepared: skipped
     Result<RenderedMessage> message = RenderedMessage{};
   };
-  constexpr int64_t kChunk = 2048;
+  // Each worker reads through its own connection, so that reading the store,
+  // not only rendering, runs in parallel. An in-memory store has only `db`.
+  std::vector<std::unique_ptr<Database>> connections;
+  const bool own_connections = !db.path().empty() && db.path() != ":memory:" && db.path().rfind("file::memory:", 0) != 0;
+  std::vector<Database*> readers;
+  if (own_connections) {
+    for (int i = 0; i < threads; ++i) {
+      ASSIGN_OR_RETURN(auto connection, Database::Open(db.path()));
+      readers.push_back(connection.get());
+      connections.push_back(std::move(connection));
+    }
+  }
+  // Loads and renders items w, w + stride, ... of `items` on `reader` in one read transaction.
+  auto work = [&](Database& reader, MessageRenderer& renderer, std::vector<Item>& items, size_t w,
+                  size_t stride) -> Status {
+    const bool own_read = !reader.in_transaction();
+    if (own_read) RETURN_IF_ERROR(reader.BeginRead());
+    Status st;
+    for (size_t i = w; i < items.size() && st.ok(); i += stride) {
+      auto data = LoadRenderData(reader, items[i].customer_id);
+      if (!data.ok() && data.status().code() == StatusCode::kNotFound) {
+        items[i].erased = true;
+        continue;
+      }
+      if (!data.ok()) {
+        st = data.status();
+        break;
+      }
+      items[i].message = renderer.Render(*data, items[i].variant, options.links);
+    }
+    if (own_read) {
+      if (st.ok()) st = reader.Commit();
+      else (void)reader.Rollback();
+    }
+    return st;
+  };
+
+  constexpr int64_t kChunk = 4096;
   int64_t after = 0;
   uint64_t done = 0;
-  // Reads the next chunk of targets and their data (this thread: the connection is not shared).
-  auto load = [&](std::vector<Item>* items) -> Status {
+  // The next chunk of targets (ids and variants: a short range scan on this thread).
+  auto next_targets = [&](std::vector<Item>* items) -> Status {
     items->clear();
     int64_t want = kChunk;
     if (options.limit >= 0) want = std::min<int64_t>(want, static_cast<int64_t>(total - done));
     if (want <= 0) return Status::Ok();
-    std::vector<std::pair<int64_t, std::string>> rows;
     Statement& q = db.Query("campaign-outbox-targets");
     q.Bind(":campaign_id", c.id).Bind(":after", after).Bind(":limit", want);
     while (true) {
@@ -401,39 +438,41 @@ Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOp
         return r.status();
       }
       if (!*r) break;
-      rows.emplace_back(q.Int(0), q.OptionalString(1).value_or(""));
+      Item item;
+      item.customer_id = q.Int(0);
+      item.variant = q.OptionalString(1).value_or("");
+      after = item.customer_id;
+      items->push_back(std::move(item));
     }
     q.Reset();
-    for (auto& [id, variant] : rows) {
-      after = id;
-      auto data = LoadRenderData(db, id);
-      if (!data.ok() && data.status().code() == StatusCode::kNotFound) continue;  // erased since
-      if (!data.ok()) return data.status();
-      items->push_back(Item{std::move(*data), std::move(variant)});
-    }
     return Status::Ok();
   };
-  std::vector<Item> current, next;
-  RETURN_IF_ERROR(load(&current));
-  while (!current.empty()) {
-    std::vector<std::thread> workers;
-    for (int w = 0; w < threads; ++w) {
-      workers.emplace_back([&, w] {
-        for (size_t i = static_cast<size_t>(w); i < current.size(); i += static_cast<size_t>(threads))
-          current[i].message = renderers[static_cast<size_t>(w)]->Render(current[i].data, current[i].variant, options.links);
-      });
+  std::vector<Item> items;
+  while (true) {
+    RETURN_IF_ERROR(next_targets(&items));
+    if (items.empty()) break;
+    if (own_connections) {
+      std::vector<Status> results(static_cast<size_t>(threads));
+      std::vector<std::thread> workers;
+      for (int w = 0; w < threads; ++w) {
+        workers.emplace_back([&, w] {
+          results[static_cast<size_t>(w)] = work(*readers[static_cast<size_t>(w)], *renderers[static_cast<size_t>(w)],
+                                                 items, static_cast<size_t>(w), static_cast<size_t>(threads));
+        });
+      }
+      for (auto& t : workers) t.join();
+      for (Status& st : results) RETURN_IF_ERROR(st);
+    } else {
+      RETURN_IF_ERROR(work(db, *renderers[0], items, 0, 1));
     }
-    done += current.size();
-    Status loaded = load(&next);  // while the workers render
-    for (auto& t : workers) t.join();
-    RETURN_IF_ERROR(loaded);
-    for (Item& item : current) {
+    for (Item& item : items) {
+      if (item.erased) continue;
       if (!item.message.ok())
-        return item.message.status().WithContext("rendering for customer " + std::to_string(item.data.customer_id));
-      RETURN_IF_ERROR(sink(item.data.customer_id, *item.message));
+        return item.message.status().WithContext("rendering for customer " + std::to_string(item.customer_id));
+      RETURN_IF_ERROR(sink(item.customer_id, *item.message));
+      ++done;
     }
     if (options.progress) options.progress(done, total);
-    std::swap(current, next);
   }
   return done;
 }

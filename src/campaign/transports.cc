@@ -1,5 +1,6 @@
 // Transports: where each channel's messages go — SMTP (src/deliver, with
 // optional DKIM), an HTTP SMS gateway, or a CSV file for call and mail lists.
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -106,6 +107,41 @@ class SmsTransport final : public Transport {
   int connections_;
 };
 
+// Posts each message as one JSON document (docs/campaigns.md, "Webhooks"); the
+// Idempotency-Key is the message's stable id, so a resend after a crash is recognisable.
+class WebhookTransport final : public Transport {
+ public:
+  explicit WebhookTransport(std::unique_ptr<deliver::WebhookSender> sender, int connections)
+      : sender_(std::move(sender)), connections_(connections) {}
+  DeliveryResult Send(const OutboundMessage& m) override {
+    const Campaign& c = *m.campaign;
+    nlohmann::json body = {{"type", "campaign_message"},
+                           {"campaign", {{"id", c.id}, {"name", c.name}, {"purpose", c.purpose}}},
+                           {"message_id", m.message_id},
+                           {"customer_id", m.customer_id},
+                           {"variant", m.content.variant},
+                           {"language", m.content.language},
+                           {"dir", m.content.dir},
+                           {"subject", m.content.subject},
+                           {"text", m.content.text},
+                           {"html", m.content.html},
+                           {"coupon", m.coupon},
+                           {"unsubscribe_url", m.unsubscribe_url}};
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    deliver::HttpOutcome o = sender_->Post(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                           m.message_id, now.count());
+    DeliveryResult r;
+    r.kind = KindOf(o.kind);
+    if (!o.accepted()) r.error = (o.http_status ? o.error : "no answer: " + o.error).substr(0, 500);
+    return r;
+  }
+  int concurrency() const override { return connections_; }
+
+ private:
+  std::unique_ptr<deliver::WebhookSender> sender_;
+  int connections_;
+};
+
 // {"algorithm": "rsa-sha256" | "ed25519-sha256", "domain", "selector", "private_key_file"}
 Result<std::optional<deliver::DkimSigner>> LoadDkim(const std::string& path) {
   if (path.empty()) return std::optional<deliver::DkimSigner>();
@@ -160,10 +196,17 @@ Result<std::unique_ptr<Transport>> MakeTransport(Database& db, const Campaign& c
       int connections = description->gateway.max_connections;
       return std::unique_ptr<Transport>(std::make_unique<SmsTransport>(std::move(gateway), connections));
     }
-    case Channel::kWebhook:
-      break;
+    case Channel::kWebhook: {
+      deliver::WebhookConfig webhook;
+      webhook.url = c.webhook_url;
+      webhook.secret = FromEnvironment(config.webhook_secret, "PATRON_WEBHOOK_SECRET");
+      webhook.max_connections = 8;
+      auto sender = deliver::WebhookSender::Create(webhook);
+      if (!sender.ok()) return sender.status().WithContext("webhook_url");
+      return std::unique_ptr<Transport>(std::make_unique<WebhookTransport>(std::move(*sender), webhook.max_connections));
+    }
   }
-  return FailedPrecondition("webhook campaigns cannot send yet: preview and prepare work, sending does not");
+  return InvalidArgument("unknown channel");
 }
 
 Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::string_view body, const Clock& clock) {

@@ -263,7 +263,11 @@ int RunSend(const GlobalOptions& g, const CampaignArgs& a) {
     if (!plan.ok()) return Fail(plan.status());
     if (!g.json) PrintPlan(*c, *plan);
   }
-  auto transport = campaign::MakeTransport(*db, *c, {a.smtp_url, a.sms_gateway, a.out, ""});
+  // An .xlsx list is made from the CSV beside it once the send is over: the CSV is the
+  // durable record a resumed send appends to.
+  const bool xlsx = a.out.size() > 5 && AsciiLower(a.out.substr(a.out.size() - 5)) == ".xlsx";
+  const std::string list_path = xlsx ? a.out.substr(0, a.out.size() - 5) + ".csv" : a.out;
+  auto transport = campaign::MakeTransport(*db, *c, {a.smtp_url, a.sms_gateway, list_path, "", ""});
   if (!transport.ok()) return Fail(transport.status());
   campaign::SendOptions options;
   if (!a.base_url.empty()) {
@@ -281,6 +285,11 @@ int RunSend(const GlobalOptions& g, const CampaignArgs& a) {
   bar.Done();
   if (!report.ok()) return Fail(report.status());
   (void)AuditFromCli(*db, "campaign.send", "campaign", std::to_string(c->id));
+  if (xlsx) {
+    auto rows = campaign::WriteListXlsx(list_path, a.out, c->name);
+    if (!rows.ok()) return Fail(rows.status());
+    if (!g.json) std::printf("wrote %s (%llu rows)\n", a.out.c_str(), static_cast<unsigned long long>(*rows));
+  }
   if (g.json) {
     ordered_json j = {{"campaign", c->name}, {"status", c->status},     {"sent", report->sent},
                       {"failed", report->failed}, {"bounced", report->bounced}, {"retried", report->retried},
@@ -462,7 +471,8 @@ void AddCampaignCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   send->add_option("--smtp", args.smtp_url, "Email: smtp://[user:pass@]host:port[?tls=starttls&rate=N&connections=N] "
                                              "(or PATRON_SMTP_URL)");
   send->add_option("--sms-gateway", args.sms_gateway, "SMS: the gateway's JSON configuration file (or PATRON_SMS_GATEWAY)");
-  send->add_option("--out", args.out, "Call and direct-mail lists: the CSV file to write");
+  send->add_option("--out", args.out, "Call and direct-mail lists: the CSV file to write (.xlsx: a workbook, "
+                                      "made from the CSV beside it)");
   send->add_option("--base-url", args.base_url, "Track opens and clicks and sign unsubscribe links under this address");
   send->add_option("--limit", args.limit, "Stop after this many messages");
   send->add_option("--now", args.now, "Plan a draft as of this time");

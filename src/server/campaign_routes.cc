@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "campaign/campaign.h"
 #include "engine/engine.h"
 #include "server/server_internal.h"
@@ -198,46 +200,35 @@ std::string ListPath(const ServerState& state, int64_t campaign_id) {
       .string();
 }
 
-// Prepares a draft, then sends in the background; answers 202 at once.
-// GET /api/v1/campaigns/{id} shows the progress.
-void SendCampaignRoute(Context& ctx) {
-  Database* db = DbOr503(ctx);
-  campaign::Campaign c;
-  if (!db || !LoadFromPath(ctx, *db, &c)) return;
-  if (c.status == "draft") {
-    auto snapshot = CurrentSnapshot(ctx, *db);
-    if (!snapshot.ok()) return SendError(ctx.res, snapshot.status());
-    auto plan = campaign::PrepareCampaign(*db, **snapshot, c, {ctx.state.clock.Now(), 365}, ctx.state.clock);
-    if (!plan.ok()) return SendError(ctx.res, plan.status());
-  }
-  if (c.status != "scheduled" && c.status != "sending")
-    return SendError(ctx.res, FailedPrecondition("campaign \"" + c.name + "\" is " + c.status + "; it cannot send"));
-  campaign::TransportConfig transport_config{ctx.state.config.smtp_url, ctx.state.config.sms_gateway, "", ""};
+// Sends `c`'s due rows on a background thread (one per campaign at a time).
+// Refuses now, not in the background, when the channel cannot send;
+// kFailedPrecondition when the campaign is already sending.
+Status StartSending(ServerState& state, Database& db, const campaign::Campaign& c, const std::string& base_url) {
+  campaign::TransportConfig transport_config{state.config.smtp_url, state.config.sms_gateway, "", "", ""};
   if (c.channel == campaign::Channel::kCallList || c.channel == campaign::Channel::kMailList) {
-    transport_config.list_path = ListPath(ctx.state, c.id);
+    transport_config.list_path = ListPath(state, c.id);
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(transport_config.list_path).parent_path(), ec);
   }
-  // Refuse now, not in the background, when the channel cannot send.
-  auto probe = campaign::MakeTransport(*db, c, transport_config);
-  if (!probe.ok()) return SendError(ctx.res, probe.status());
-  auto job = SendJobs::Get().Start(JobKey(ctx.state, c.id));
-  if (!job) return SendError(ctx.res, FailedPrecondition("campaign \"" + c.name + "\" is already sending"));
-  auto secret = campaign::LinkSecret(*db);
-  if (!secret.ok()) return SendError(ctx.res, secret.status());
-  (void)AuditNow(ctx, *db, "campaign.send", "campaign", std::to_string(c.id), 0, {});
-  std::shared_ptr<campaign::Transport> transport = std::move(*probe);
+  ASSIGN_OR_RETURN(auto probe, campaign::MakeTransport(db, c, transport_config));
+  ASSIGN_OR_RETURN(std::string secret, campaign::LinkSecret(db));
+  auto job = SendJobs::Get().Start(JobKey(state, c.id));
+  if (!job) return FailedPrecondition("campaign \"" + c.name + "\" is already sending");
+  std::shared_ptr<campaign::Transport> transport = std::move(probe);
   campaign::SendOptions options;
-  options.links = {PublicUrl(ctx), *secret};
-  const std::string db_path = ctx.state.config.db_path;
-  const Clock& clock = ctx.state.clock;
-  job->thread = std::thread([job, c, transport, options, db_path, &clock]() mutable {
+  options.links = {base_url, secret};
+  const std::string db_path = state.config.db_path;
+  const bool synchronous_full = state.config.synchronous_full;
+  const Clock& clock = state.clock;
+  job->thread = std::thread([job, c = campaign::Campaign(c), transport, options, db_path, synchronous_full, &clock]() mutable {
     options.stop = &job->stop;
     options.progress = [job](uint64_t done, uint64_t total) {
       job->done = done;
       job->total = total;
     };
-    auto db = Database::Open(db_path);
+    DatabaseOptions db_options;
+    db_options.synchronous_full = synchronous_full;
+    auto db = Database::Open(db_path, db_options);
     Result<campaign::SendReport> report =
         db.ok() ? campaign::SendDue(**db, c, *transport, clock, options) : Result<campaign::SendReport>(db.status());
     std::lock_guard lock(job->mu);
@@ -254,6 +245,26 @@ void SendCampaignRoute(Context& ctx) {
       job->state = 2;
     }
   });
+  return Status::Ok();
+}
+
+// Prepares a draft, then sends in the background; answers 202 at once.
+// GET /api/v1/campaigns/{id} shows the progress.
+void SendCampaignRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  campaign::Campaign c;
+  if (!db || !LoadFromPath(ctx, *db, &c)) return;
+  if (c.status == "draft") {
+    auto snapshot = CurrentSnapshot(ctx, *db);
+    if (!snapshot.ok()) return SendError(ctx.res, snapshot.status());
+    auto plan = campaign::PrepareCampaign(*db, **snapshot, c, {ctx.state.clock.Now(), 365}, ctx.state.clock);
+    if (!plan.ok()) return SendError(ctx.res, plan.status());
+  }
+  if (c.status != "scheduled" && c.status != "sending")
+    return SendError(ctx.res, FailedPrecondition("campaign \"" + c.name + "\" is " + c.status + "; it cannot send"));
+  auto started = StartSending(ctx.state, *db, c, PublicUrl(ctx));
+  if (!started.ok()) return SendError(ctx.res, started);
+  (void)AuditNow(ctx, *db, "campaign.send", "campaign", std::to_string(c.id), 0, {});
   ctx.res.set_header("Location", "/api/v1/campaigns/" + std::to_string(c.id));
   SendJson(ctx.res, 202, Dump(CampaignJson(*db, ctx.state, c)));
 }
@@ -284,13 +295,28 @@ void ListFileRoute(Context& ctx) {
   Database* db = DbOr503(ctx);
   campaign::Campaign c;
   if (!db || !LoadFromPath(ctx, *db, &c)) return;
-  std::ifstream in(ListPath(ctx.state, c.id), std::ios::binary);
-  if (!in) return SendError(ctx.res, NotFound("campaign \"" + c.name + "\" has written no list yet; send it first"));
+  const std::string csv = ListPath(ctx.state, c.id);
+  if (!std::filesystem::exists(csv))
+    return SendError(ctx.res, NotFound("campaign \"" + c.name + "\" has written no list yet; send it first"));
+  const std::string format = ctx.req.has_param("format") ? ctx.req.get_param_value("format") : "csv";
+  if (format != "csv" && format != "xlsx") return SendError(ctx.res, InvalidArgument("format: csv or xlsx"), "format");
+  std::string file = csv;
+  if (format == "xlsx") {
+    // Made afresh from the CSV each time: the list grows while the campaign sends.
+    file = csv + "." + std::to_string(::getpid()) + "." + std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id())) + ".xlsx";
+    auto rows = campaign::WriteListXlsx(csv, file, c.name);
+    if (!rows.ok()) return SendError(ctx.res, rows.status());
+  }
+  std::ifstream in(file, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
-  Audit(ctx, "campaign.list_download", "campaign", std::to_string(c.id), 0, {});
-  ctx.res.set_header("Content-Disposition", "attachment; filename=\"campaign-" + std::to_string(c.id) + ".csv\"");
-  ctx.res.set_content(ss.str(), "text/csv; charset=utf-8");
+  if (format == "xlsx") std::filesystem::remove(file);
+  if (!in) return SendError(ctx.res, IoError("cannot read the list"));
+  Audit(ctx, "campaign.list_download", "campaign", std::to_string(c.id), 0, {{"format", format}});
+  ctx.res.set_header("Content-Disposition",
+                     "attachment; filename=\"campaign-" + std::to_string(c.id) + "." + format + "\"");
+  ctx.res.set_content(ss.str(), format == "xlsx" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                                                 : "text/csv; charset=utf-8");
 }
 
 void GetPolicyRoute(Context& ctx) {
@@ -414,6 +440,46 @@ void SmsReceiptRoute(Context& ctx) {
 }  // namespace
 
 void StopCampaignSenders(const std::string& db_path) { SendJobs::Get().StopAll(db_path); }
+
+PeriodicTask CampaignSchedulerTask() {
+  // The task's own connection, opened on first use and kept.
+  auto db = std::make_shared<std::unique_ptr<Database>>();
+  return {"campaigns", std::chrono::milliseconds(5000), [db](ServerState& state) -> Status {
+            if (!*db) {
+              DatabaseOptions options;
+              options.synchronous_full = state.config.synchronous_full;
+              ASSIGN_OR_RETURN(*db, Database::Open(state.config.db_path, options));
+            }
+            std::vector<int64_t> due;
+            Statement& q = (*db)->Query("campaign-sending-with-due-rows");
+            q.Bind(":now", state.clock.Now().micros);
+            while (true) {
+              auto r = q.Step();
+              if (!r.ok()) {
+                q.Reset();
+                return r.status();
+              }
+              if (!*r) break;
+              due.push_back(q.Int(0));
+            }
+            q.Reset();
+            const std::string base_url = state.config.public_url.empty()
+                                             ? "http://" + state.config.host + ":" + std::to_string(state.config.port)
+                                             : state.config.public_url;
+            Status first_error;
+            for (int64_t id : due) {
+              if (state.shutting_down) break;
+              if (auto job = SendJobs::Get().Find(JobKey(state, id)); job && job->state.load() == 0) continue;
+              auto c = campaign::LoadCampaign(**db, std::to_string(id));
+              if (!c.ok()) continue;  // deleted since
+              Status st = StartSending(state, **db, *c, base_url);
+              // Already sending (a user pressed send meanwhile) is fine; anything else is reported.
+              if (!st.ok() && st.code() != StatusCode::kFailedPrecondition && first_error.ok())
+                first_error = st.WithContext("campaign \"" + c->name + "\"");
+            }
+            return first_error;
+          }};
+}
 
 std::vector<RouteSpec> CampaignRoutes() {
   return {

@@ -15,6 +15,7 @@ namespace patron::server {
 std::vector<PeriodicTask> PeriodicTasks() {
   std::vector<PeriodicTask> tasks;
   // Each subsystem with scheduled work adds its task here.
+  tasks.push_back(CampaignSchedulerTask());
   tasks.push_back(JourneyPeriodicTask());
   tasks.push_back(WeeklyReportTask());
   return tasks;

@@ -256,6 +256,9 @@ class PeriodicRunner {
 std::vector<RouteSpec> CampaignRoutes();
 // The journey routes and the periodic task running due journey steps (journey_routes.cc).
 std::vector<RouteSpec> JourneyRoutes();
+// Sends the due rows of campaigns released for sending (later send times, retries,
+// deferrals, rows left in flight by a crash), every 5 s.
+PeriodicTask CampaignSchedulerTask();
 PeriodicTask JourneyPeriodicTask();
 // The report routes (report_routes.cc) and the weekly report's schedule.
 std::vector<RouteSpec> ReportRoutes();

@@ -350,6 +350,7 @@ Statement& Database::Query(std::string_view name) {
 bool Database::HasQuery(std::string_view name) const { return queries_.find(name) != queries_.end(); }
 
 Status Database::Begin() { return Exec("BEGIN IMMEDIATE"); }
+Status Database::BeginRead() { return Exec("BEGIN DEFERRED"); }
 Status Database::Commit() { return Exec("COMMIT"); }
 Status Database::Rollback() { return Exec("ROLLBACK"); }
 bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }

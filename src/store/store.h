@@ -123,6 +123,9 @@ class Database {
   Result<int64_t> QueryInt(std::string_view sql);
 
   Status Begin();  // BEGIN IMMEDIATE: take the write lock up front
+  // BEGIN DEFERRED: one consistent read snapshot for many queries, and one
+  // file lock instead of one per statement (reads of many rows are faster).
+  Status BeginRead();
   Status Commit();
   Status Rollback();
   bool in_transaction() const;

@@ -7,11 +7,15 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "patron_process.h"
@@ -441,6 +445,278 @@ TEST_F(CampaignCli, SmsCampaignsGoThroughTheHttpGateway) {
   auto db = patron::Database::Open(db_);
   EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE message_id LIKE 'gw-%'"),
             plan["targets"].get<int>());
+}
+
+// The receiver's side of a signed webhook: hex(HMAC-SHA256(secret, "t.body")).
+std::string ExpectedSignature(const std::string& secret, const std::string& t, const std::string& body) {
+  std::string signed_text = t + "." + body;
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  char hex[sizeof mac * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+  return hex;
+}
+
+TEST_F(CampaignCli, WebhookCampaignsPostSignedJsonOncePerConsentingCustomer) {
+  ASSERT_GE(sodium_init(), 0);
+  // Push consent for every other customer: the others must never reach the receiver.
+  {
+    auto db = patron::Database::Open(db_);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO consents (customer_id, channel, purpose, status, recorded_at, source_id, method, "
+                            "proof) SELECT id, 'push', 'marketing', 'granted', 1, (SELECT min(id) FROM sources), "
+                            "'single_opt_in', 'app settings' FROM customers WHERE id % 2 = 0")
+                    .ok());
+  }
+  const std::string secret = "whsec-test-4f1c";
+  httplib::Server receiver;
+  std::mutex mu;
+  std::map<std::string, int> posts_by_key;  // Idempotency-Key -> requests
+  std::vector<json> accepted;
+  std::string refused_key;  // the first message is refused once with 503, then accepted on retry
+  receiver.Post("/inbox", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    std::string key = req.get_header_value("Idempotency-Key");
+    std::string signature = req.get_header_value("X-Patron-Signature");
+    auto comma = signature.find(",v1=");
+    if (signature.rfind("t=", 0) != 0 || comma == std::string::npos ||
+        signature.substr(comma + 4) != ExpectedSignature(secret, signature.substr(2, comma - 2), req.body)) {
+      res.status = 401;
+      return;
+    }
+    int& seen = posts_by_key[key];
+    ++seen;
+    if (refused_key.empty()) refused_key = key;
+    if (key == refused_key && seen == 1) {
+      res.status = 503;
+      return;
+    }
+    accepted.push_back(json::parse(req.body, nullptr, false));
+    res.status = 202;
+  });
+  int port = receiver.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { receiver.listen_after_bind(); });
+
+  json spec = {{"name", "inbox"},
+               {"channel", "webhook"},
+               {"audience", "created_at is not missing"},
+               {"webhook_url", "http://127.0.0.1:" + std::to_string(port) + "/inbox"},
+               {"contents", {{{"subject", "For {{name}}"}, {"text", "Code {{coupon}}"}},
+                             {{"language", "fa"}, {"subject", "برای {{name}}"}, {"text", "کد {{coupon}}"}}}}};
+  std::ofstream((dir_ / "inbox.json").string()) << spec.dump();
+  // Without a receiver URL the campaign is refused, naming the field.
+  json no_url = spec;
+  no_url.erase("webhook_url");
+  no_url["name"] = "no-url";
+  std::ofstream((dir_ / "no-url.json").string()) << no_url.dump();
+  auto refused = RunPatron({"--db", db_, "campaign", "create", "--file", (dir_ / "no-url.json").string()});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.out.find("webhook_url"), std::string::npos) << refused.out;
+  ASSERT_EQ(RunPatron({"--db", db_, "campaign", "create", "--file", (dir_ / "inbox.json").string()}).exit_code, 0);
+  json plan = Plan("inbox");
+  const int targets = plan["targets"].get<int>();
+  ASSERT_GT(targets, 20) << plan.dump();
+  EXPECT_GT(plan["suppressed_by_reason"]["no_consent"].get<int>(), 20) << plan.dump();
+
+  ::setenv("PATRON_WEBHOOK_SECRET", secret.c_str(), 1);
+  auto first = RunPatron({"--db", db_, "--json", "campaign", "send", "inbox"}, true);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  json report = json::parse(first.out);
+  EXPECT_EQ(report["sent"].get<int>(), targets - 1);
+  EXPECT_EQ(report["retried"], 1) << "a 503 is transient: retried later, not dropped";
+  // The retry is due after its back-off; make it due now and send again.
+  {
+    auto db = patron::Database::Open(db_);
+    ASSERT_TRUE((*db)->Exec("UPDATE campaign_recipients SET next_attempt_at = 0 WHERE next_attempt_at IS NOT NULL "
+                            "AND status <> 'sent'").ok());
+  }
+  auto second = RunPatron({"--db", db_, "--json", "campaign", "send", "inbox"}, true);
+  ::unsetenv("PATRON_WEBHOOK_SECRET");
+  receiver.stop();
+  serving.join();
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_EQ(json::parse(second.out)["sent"], 1);
+
+  ASSERT_EQ(static_cast<int>(accepted.size()), targets);
+  EXPECT_EQ(posts_by_key[refused_key], 2) << "the retry repeats the Idempotency-Key";
+  auto db = patron::Database::Open(db_);
+  std::set<int64_t> customers;
+  int persian = 0;
+  for (const json& m : accepted) {
+    ASSERT_FALSE(m.is_discarded());
+    int64_t id = m["customer_id"];
+    EXPECT_TRUE(customers.insert(id).second) << "twice: " << id;
+    EXPECT_EQ(id % 2, 0) << "customer " << id << " has no push consent";
+    EXPECT_EQ(m["campaign"]["name"], "inbox");
+    EXPECT_EQ(m["type"], "campaign_message");
+    EXPECT_FALSE(m["coupon"].get<std::string>().empty());
+    EXPECT_NE(m["text"].get<std::string>().find(m["coupon"].get<std::string>()), std::string::npos);
+    // The Idempotency-Key is the outbox's message id for this customer.
+    auto row = (*db)->Prepare("SELECT message_id FROM campaign_recipients WHERE customer_id = " + std::to_string(id) +
+                              " AND status = 'sent'");
+    ASSERT_TRUE(*(*row)->Step());
+    EXPECT_EQ((*row)->String(0), m["message_id"].get<std::string>());
+    EXPECT_EQ(posts_by_key.count(m["message_id"].get<std::string>()), 1u);
+    if (m["language"] == "fa") {
+      ++persian;
+      EXPECT_EQ(m["dir"], "rtl");
+      EXPECT_NE(m["subject"].get<std::string>().find("برای"), std::string::npos);
+    }
+  }
+  EXPECT_GT(persian, 0);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM events WHERE type = 'message_sent' AND json_extract(properties, '$.campaign') = 'inbox'"), targets);
+}
+
+TEST_F(CampaignCli, CallListsAreWrittenAsWorkbooks) {
+  json spec = {{"name", "calls"},
+               {"channel", "call_list"},
+               {"audience", "reachable(phone)"},
+               {"contents", {{{"subject", "Offer"}, {"text", "=cmd|' /C calc'!A0 Call {{name}} about {{coupon}}"}},
+                             {{"language", "fa"}, {"subject", "پیشنهاد"}, {"text", "با {{name}} تماس بگیرید"}}}}};
+  std::ofstream((dir_ / "calls.json").string()) << spec.dump();
+  ASSERT_EQ(RunPatron({"--db", db_, "campaign", "create", "--file", (dir_ / "calls.json").string()}).exit_code, 0);
+  json plan = Plan("calls");
+  const int targets = plan["targets"].get<int>();
+  ASSERT_GT(targets, 5) << plan.dump();
+  std::string xlsx = (dir_ / "calls.xlsx").string();
+  auto r = RunPatron({"--db", db_, "--json", "campaign", "send", "calls", "--out", xlsx}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(json::parse(r.out)["sent"], targets);
+  ASSERT_TRUE(fs::exists(dir_ / "calls.csv")) << "the CSV beside it is the durable record";
+  // Read the workbook back with Python's zipfile (an XLSX is a zip of XML parts).
+  std::string script = (dir_ / "read.py").string();
+  std::ofstream(script) << R"(import sys, zipfile, re, html
+z = zipfile.ZipFile(sys.argv[1])
+sheet = z.read('xl/worksheets/sheet1.xml').decode('utf-8')
+strings = []
+if 'xl/sharedStrings.xml' in z.namelist():
+    strings = [html.unescape(s) for s in re.findall(r'<t[^>]*>(.*?)</t>', z.read('xl/sharedStrings.xml').decode('utf-8'), re.S)]
+inline = [html.unescape(s) for s in re.findall(r'<is><t[^>]*>(.*?)</t></is>', sheet, re.S)]
+print(len(re.findall(r'<row ', sheet)))
+print('rtl' if 'rightToLeft="1"' in sheet else 'ltr')
+print('formula' if '<f>' in sheet else 'no-formula')
+print('frozen' if 'state="frozen"' in sheet else 'not-frozen')
+print('\x1f'.join(strings + inline))
+)";
+  auto read = patron::testing::RunShell("python3 " + patron::testing::ShellQuote(script) + " " +
+                                        patron::testing::ShellQuote(xlsx));
+  ASSERT_EQ(read.exit_code, 0) << read.out;
+  std::istringstream lines(read.out);
+  std::string rows, direction, formula, frozen, cells;
+  std::getline(lines, rows);
+  std::getline(lines, direction);
+  std::getline(lines, formula);
+  std::getline(lines, frozen);
+  std::getline(lines, cells);
+  EXPECT_EQ(std::stoi(rows), targets + 1) << "a header and one row per customer";
+  EXPECT_EQ(formula, "no-formula");
+  EXPECT_EQ(frozen, "frozen");
+  EXPECT_NE(cells.find("churn_risk"), std::string::npos) << "the customer summary is in the list";
+  EXPECT_NE(cells.find("=cmd|"), std::string::npos) << "hostile text is kept as text, not dropped";
+  EXPECT_NE(cells.find("تماس بگیرید"), std::string::npos);
+}
+
+TEST_F(CampaignCli, TheServerSendsScheduledRowsWhenTheirTimeComes) {
+  SmtpSink sink(dir_ / "sink");
+  auto key = RunPatron({"--db", db_, "key", "create", "--role", "marketer", "--name", "m"}, true);
+  size_t at = key.out.find("pat_");
+  ASSERT_NE(at, std::string::npos) << key.out;
+  std::string token = key.out.substr(at, key.out.find_first_of(" \n", at) - at);
+  patron::testing::ServeProcess server(db_, {"--access-log", "off"}, {"PATRON_SMTP_URL=" + sink.url()});
+  ASSERT_GT(server.port(), 0);
+  httplib::Client c(server.url());
+  c.set_bearer_token_auth(token);
+  c.set_read_timeout(60, 0);
+  // Scheduled a few seconds ahead: pressing send releases it, and nothing leaves early.
+  auto when = std::chrono::system_clock::now() + std::chrono::seconds(4);
+  std::time_t t = std::chrono::system_clock::to_time_t(when);
+  char iso[32];
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  json spec = {{"name", "later"},
+               {"channel", "email"},
+               {"audience", "reachable(email)"},
+               {"from_address", "news@shop.example"},
+               {"schedule", {{"kind", "at"}, {"at", iso}}},
+               {"contents", {{{"subject", "Hi {{name}}"}, {"text", "t"}}}}};
+  auto created = c.Post("/api/v1/campaigns", spec.dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  std::string id = std::to_string(json::parse(created->body)["id"].get<int64_t>());
+  auto send = c.Post("/api/v1/campaigns/" + id + "/send", "", "application/json");
+  ASSERT_EQ(send->status, 202) << send->body;
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_TRUE(sink.Messages().empty()) << "nothing is sent before its time";
+  int targets = 0;
+  for (int i = 0; i < 300; ++i) {
+    json got = json::parse(c.Get("/api/v1/campaigns/" + id)->body);
+    targets = got["outbox"].value("target/pending", 0) + got["outbox"].value("target/sent", 0) +
+              got["outbox"].value("target/sending", 0);
+    if (got["status"] == "done") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  json got = json::parse(c.Get("/api/v1/campaigns/" + id)->body);
+  ASSERT_EQ(got["status"], "done") << got.dump();
+  auto messages = sink.Messages();
+  EXPECT_EQ(static_cast<int>(messages.size()), got["outbox"].value("target/sent", 0));
+  EXPECT_GT(messages.size(), 5u);
+  EXPECT_EQ(targets, got["outbox"].value("target/sent", 0));
+  std::set<std::string> recipients;
+  for (auto& m : messages) EXPECT_TRUE(recipients.insert(m.recipient).second) << "twice: " << m.recipient;
+  // Not before the scheduled time.
+  auto db = patron::Database::Open(db_);
+  auto early = (*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE status = 'sent' AND sent_at < " +
+                               std::to_string(static_cast<int64_t>(t) * 1000000));
+  EXPECT_EQ(*early, 0);
+}
+
+TEST_F(CampaignCli, ProofsRenderEveryTargetOnceInOrderWhateverTheThreads) {
+  CreateEmailCampaign("proofs");
+  json plan = Plan("proofs");
+  const int targets = plan["targets"].get<int>();
+  auto drafted = RunPatron({"--db", db_, "campaign", "proofs", "proofs", "--out", (dir_ / "x.jsonl").string()});
+  EXPECT_NE(drafted.exit_code, 0);
+  EXPECT_NE(drafted.out.find("prepare it first"), std::string::npos) << drafted.out;
+  ASSERT_EQ(RunPatron({"--db", db_, "campaign", "prepare", "proofs"}).exit_code, 0);
+  ASSERT_GT(targets, 20);
+  std::string one = (dir_ / "one.jsonl").string(), two = (dir_ / "two.jsonl").string();
+  auto a = RunPatron({"--db", db_, "campaign", "proofs", "proofs", "--out", one, "--threads", "1",
+                      "--base-url", "https://patron.example"});
+  ASSERT_EQ(a.exit_code, 0) << a.out;
+  auto b = RunPatron({"--db", db_, "campaign", "proofs", "proofs", "--out", two, "--threads", "3",
+                      "--base-url", "https://patron.example"});
+  ASSERT_EQ(b.exit_code, 0) << b.out;
+  EXPECT_EQ(ReadFile(one), ReadFile(two)) << "the same messages in the same order with 1 or 3 workers";
+  std::istringstream lines(ReadFile(two));
+  std::string line;
+  int n = 0, persian = 0;
+  int64_t last = 0;
+  auto db = patron::Database::Open(db_);
+  while (std::getline(lines, line)) {
+    json m = json::parse(line, nullptr, false);
+    ASSERT_FALSE(m.is_discarded()) << line;
+    int64_t id = m["customer_id"];
+    EXPECT_GT(id, last) << "in customer order";
+    last = id;
+    ++n;
+    // Only targets: never a holdout or suppressed customer.
+    EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE grp = 'target' AND customer_id = " +
+                               std::to_string(id)),
+              1);
+    if (m["language"] == "fa") {
+      ++persian;
+      EXPECT_EQ(m["dir"], "rtl");
+      EXPECT_NE(m["html"].get<std::string>().find("dir=\"rtl\""), std::string::npos);
+    }
+    EXPECT_NE(m["text"].get<std::string>().find("https://patron.example/u/"), std::string::npos)
+        << "every message carries its unsubscribe link";
+  }
+  EXPECT_EQ(n, targets);
+  EXPECT_GT(persian, 0);
+  // Nothing was sent.
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE status = 'sent'"), 0);
 }
 
 }  // namespace

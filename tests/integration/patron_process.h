@@ -30,10 +30,9 @@ inline std::string ShellQuote(const std::string& s) {
   return q + "'";
 }
 
-// Runs PATRON_BINARY with `args`; `stdout_only` leaves stderr on the terminal.
-inline CommandResult RunPatron(const std::vector<std::string>& args, bool stdout_only = false) {
-  std::string cmd = ShellQuote(PATRON_BINARY);
-  for (const auto& a : args) cmd += " " + ShellQuote(a);
+// Runs a shell command line; its standard output (and error, unless
+// `stdout_only`) and exit code.
+inline CommandResult RunShell(std::string cmd, bool stdout_only = false) {
   if (!stdout_only) cmd += " 2>&1";
   CommandResult r;
   FILE* p = ::popen(cmd.c_str(), "r");
@@ -44,6 +43,13 @@ inline CommandResult RunPatron(const std::vector<std::string>& args, bool stdout
   int status = ::pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Runs PATRON_BINARY with `args`; `stdout_only` leaves stderr on the terminal.
+inline CommandResult RunPatron(const std::vector<std::string>& args, bool stdout_only = false) {
+  std::string cmd = ShellQuote(PATRON_BINARY);
+  for (const auto& a : args) cmd += " " + ShellQuote(a);
+  return RunShell(cmd, stdout_only);
 }
 
 inline std::string ReadFile(const std::filesystem::path& p) {

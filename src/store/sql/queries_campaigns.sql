@@ -3,10 +3,10 @@
 -- name: campaign-insert
 INSERT INTO campaigns (name, status, channel, purpose, audience, holdout_percent, schedule_kind, scheduled_at,
                        local_minute, budget_minor, cost_per_message_minor, currency, goal, offer_product, team,
-                       from_name, from_address, reply_to, seed, created_by, created_at, updated_at)
+                       from_name, from_address, reply_to, webhook_url, seed, created_by, created_at, updated_at)
 VALUES (:name, 'draft', :channel, :purpose, :audience, :holdout_percent, :schedule_kind, :scheduled_at,
         :local_minute, :budget_minor, :cost_per_message_minor, :currency, :goal, :offer_product, :team,
-        :from_name, :from_address, :reply_to, :seed, :created_by, :now, :now);
+        :from_name, :from_address, :reply_to, :webhook_url, :seed, :created_by, :now, :now);
 
 -- name: campaign-content-insert
 INSERT INTO campaign_contents (campaign_id, variant, language, split_percent, subject, body_text, body_html)
@@ -15,7 +15,7 @@ VALUES (:campaign_id, :variant, :language, :split_percent, :subject, :body_text,
 -- name: campaign-select
 SELECT id, name, status, channel, purpose, audience, holdout_percent, schedule_kind, scheduled_at, local_minute,
        budget_minor, cost_per_message_minor, currency, goal, offer_product, team, from_name, from_address,
-       reply_to, seed, created_by, created_at, updated_at, prepared_at, started_at, finished_at
+       reply_to, seed, created_by, created_at, updated_at, prepared_at, started_at, finished_at, webhook_url
 FROM campaigns WHERE id = :id OR name = :name;
 
 -- name: campaign-list
@@ -243,5 +243,17 @@ converted AS (
 SELECT grp, variant, count(*), sum(revenue IS NOT NULL), coalesce(sum(revenue), 0)
 FROM converted GROUP BY grp, variant;
 
--- name: campaign-outbox-status
-SELECT grp, status, count(*) FROM campaign_recipients WHERE campaign_id = :campaign_id GROUP BY grp, status;
+-- name: campaign-outbox-group-status
+SELECT grp, status FROM campaign_recipients WHERE campaign_id = :campaign_id;
+
+-- name: campaign-sending-with-due-rows
+-- Campaigns released for sending (status 'sending') with a target row due now:
+-- a later send time reached, a retry due, a quiet-hours deferral over, or a row
+-- left in flight by a crash. The scheduler in `patron serve` sends them.
+SELECT c.id FROM campaigns c
+WHERE c.status = 'sending' AND EXISTS (
+  SELECT 1 FROM campaign_recipients r
+  WHERE r.campaign_id = c.id AND r.grp = 'target'
+    AND r.status IN ('pending', 'sending', 'deferred')
+    AND r.send_at <= :now AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= :now))
+ORDER BY c.id;

@@ -474,7 +474,7 @@ TEST_F(CampaignTest, CallListsCarryTheCustomersSummaryAndTheOffer) {
       "contents": [{"text": "Ring {{name}}: =erbjud 20% med kod {{coupon}}"}]})");
   ASSERT_TRUE(PrepareCampaign(*db_, *Snap(), c, {kNow, 365}, clock_).ok());
   std::string path = (dir_ / "calls.csv").string();
-  auto transport = MakeTransport(*db_, c, {"", "", path, ""});
+  auto transport = MakeTransport(*db_, c, {"", "", path, "", ""});
   ASSERT_TRUE(transport.ok()) << transport.status().ToString();
   auto report = SendDue(*db_, c, **transport, clock_, {});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
