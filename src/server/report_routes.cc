@@ -118,6 +118,16 @@ void CohortsRoute(Context& ctx) {
 }
 
 void CampaignsRoute(Context& ctx) {
+  if (ctx.req.get_param_value("by") == "segment") {
+    // ?by=segment[&campaign=NAME]: one row per campaign and saved segment.
+    Inputs in;
+    if (!LoadInputs(ctx, &in)) return;
+    ManualClock clock(in.now);
+    auto rows = report::CampaignSegmentResults(*in.db, *in.snapshot, {}, ctx.req.get_param_value("campaign"), clock);
+    if (!rows.ok()) return SendError(ctx.res, rows.status(), "campaign");
+    return SendTables(ctx, {report::CampaignSegmentTable(*rows)});
+  }
+  if (ctx.req.has_param("by")) return SendError(ctx.res, InvalidArgument("by: give segment"), "by");
   Database* db = DbOr503(ctx);
   if (!db) return;
   auto rows = report::CampaignResults(*db, ctx.state.clock);
@@ -217,7 +227,9 @@ std::vector<RouteSpec> ReportRoutes() {
       {"GET", "/api/v1/reports/cohorts", "read_reports",
        "First-purchase-month cohorts: retention and revenue triangles (?months=&by=&currency=).", CohortsRoute},
       {"GET", "/api/v1/reports/campaigns", "read_reports",
-       "Per campaign and variant: reach, suppression, responses, lift with 95% CI, ROI.", CampaignsRoute},
+       "Per campaign and variant: reach, suppression, responses, lift with 95% CI, ROI; ?by=segment[&campaign=]: "
+       "per campaign and saved segment.",
+       CampaignsRoute},
       {"GET", "/api/v1/reports/funnel", "read_reports", "Lead -> MQL -> SQL -> customer for a period.", FunnelRoute},
       {"GET", "/api/v1/reports/weekly", "read_reports",
        "The weekly report as a self-contained HTML page (?lang=en|fa|ar|sv&calendar=gregorian|persian|islamic).",
