@@ -697,7 +697,17 @@ Result<RunReport> RunDue(Database& db, const Clock& clock, const RunOptions& opt
   RETURN_IF_ERROR(runner.LoadJourneys());
   RETURN_IF_ERROR(runner.EvaluateSegments());
   RETURN_IF_ERROR(runner.RunTriggers());
-  RETURN_IF_ERROR(runner.RunTimers());
+  if (options.checkpoint_pages > 0 && !db.in_transaction()) {
+    ASSIGN_OR_RETURN(int64_t previous, db.QueryInt("PRAGMA wal_autocheckpoint"));
+    RETURN_IF_ERROR(db.Exec("PRAGMA wal_autocheckpoint=" + std::to_string(options.checkpoint_pages)));
+    Status ran = runner.RunTimers();
+    Status restored = db.Exec("PRAGMA wal_autocheckpoint=" + std::to_string(previous));
+    RETURN_IF_ERROR(ran);
+    RETURN_IF_ERROR(restored);
+    if (report.steps > 0) RETURN_IF_ERROR(db.Exec("PRAGMA wal_checkpoint(PASSIVE)"));
+  } else {
+    RETURN_IF_ERROR(runner.RunTimers());
+  }
   report.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

@@ -166,6 +166,19 @@ void WeeklyRoute(Context& ctx) {
   ctx.res.set_content(weekly->html, "text/html; charset=utf-8");
 }
 
+// The data-quality figures, recorded about once a day while the weekly report
+// is scheduled: the report's trend gets a point per day, and the weekly run
+// reads the last one (at most a day old) instead of going over every contact
+// point when it is due.
+Status RecordQualityDaily(Database& db, Instant now) {
+  report::WeeklyOptions recent;
+  recent.now = now;
+  recent.quality_max_age_hours = 20;
+  ASSIGN_OR_RETURN(report::QualityFigures figures, report::CurrentQuality(db, recent));
+  if (figures.recorded) return Status::Ok();
+  return report::RecordQualityFigures(db, figures);
+}
+
 // The weekly schedule: once per ISO week (Monday, UTC), when PATRON_REPORT_WEEKLY_DIR
 // or PATRON_REPORT_WEEKLY_TO is set (docs/reports.md "Schedule").
 Status RunWeeklySchedule(ServerState& state) {
@@ -183,7 +196,7 @@ Status RunWeeklySchedule(ServerState& state) {
     q.Bind(":kind", "weekly").Bind(":period_start", week_start);
     ASSIGN_OR_RETURN(bool done, q.Step());
     q.Reset();
-    if (done) return Status::Ok();
+    if (done) return RecordQualityDaily(*db, now);
   }
   ASSIGN_OR_RETURN(auto snapshot, engine::OpenSnapshot(*db, state.clock));
   report::WeeklyOptions options;
@@ -215,7 +228,8 @@ Status RunWeeklySchedule(ServerState& state) {
       .Bind(":generated_at", now.micros)
       .BindOptional(":path", std::string_view(path))
       .BindOptional(":emailed_to", std::string_view(emailed));
-  return q.Run();
+  RETURN_IF_ERROR(q.Run());
+  return RecordQualityDaily(*db, now);
 }
 
 }  // namespace
