@@ -23,7 +23,7 @@ struct ReportArgs {
   std::string by, currency;
   // weekly
   std::string pdf, email, email_from = "reports@localhost", smtp_url, lang = "en", calendar = "gregorian";
-  bool no_record = false, record = false;
+  bool no_record = false, record = false, fresh_quality = false;
   std::string file;
   // campaigns
   bool by_segment = false;
@@ -155,6 +155,7 @@ int RunWeekly(const GlobalOptions& g, const ReportArgs& a) {
   if (!calendar.ok()) return Fail(calendar.status().WithContext("--calendar"));
   options.calendar = *calendar;
   options.record_quality = !a.no_record;
+  if (a.fresh_quality) options.quality_max_age_hours = 0;
   if (!report::IsSupportedLanguage(a.lang))
     return Fail(InvalidArgument("--lang: '" + a.lang + "' is not one of en, fa, ar, sv"));
   auto l = Load(g, ReportArgs{}, *now);
@@ -272,6 +273,8 @@ void AddReportCommands(CLI::App& app, const GlobalOptions& globals, Action& acti
   weekly->add_option("--calendar", args.calendar, "gregorian, persian or islamic (default gregorian)");
   weekly->add_option("--now", args.now, "The report covers the 7 days before this day (ISO 8601)");
   weekly->add_flag("--no-record", args.no_record, "Do not record this run's data-quality figures for the trend");
+  weekly->add_flag("--fresh-quality", args.fresh_quality,
+                   "Compute the data-quality figures now, even when figures recorded in the last day exist");
   bind(weekly, RunWeekly);
 
   auto* quality = cmd->add_subcommand("quality", "The data-quality figures of the weekly report (contact points, "
