@@ -621,11 +621,15 @@ Status Runner::Perform(Effect& e) {
 }
 
 Status Runner::RunTimers() {
+  bool sends_filled_batch = false;
   while (true) {
     if (options_.stop && options_.stop->load()) break;
     if (options_.max_steps && report_.steps >= options_.max_steps) break;
     const Instant now = clock_.Now();
     size_t limit = options_.batch;
+    // After a batch that stopped at its sends, read little more than the sends
+    // the next one can take, rather than a whole batch to run 64 of it.
+    if (sends_filled_batch) limit = std::min<size_t>(limit, 4 * kMaxEffectsPerBatch);
     if (options_.max_steps) limit = std::min<size_t>(limit, options_.max_steps - report_.steps);
     std::vector<Due> batch;
     auto read = [&](Statement& q, bool event_arrived) -> Status {
@@ -673,11 +677,15 @@ Status Runner::RunTimers() {
     std::stable_sort(batch.begin(), batch.end(),
                      [](const Due& a, const Due& b) { return a.enrolment_id < b.enrolment_id; });
     enrolment_customers_.clear();
+    sends_filled_batch = false;
     std::vector<Effect> effects;
     for (Due& d : batch) {
       // Claimed sends are delivered one by one after the commit: claim only as
       // many as go out well within the lease. The rest of the batch stays due.
-      if (effects.size() >= kMaxEffectsPerBatch) break;
+      if (effects.size() >= kMaxEffectsPerBatch) {
+        sends_filled_batch = true;
+        break;
+      }
       auto effect = Process(d);
       if (!effect.ok())
         return fail(effect.status().WithContext("journey " + std::to_string(d.journey_id) + ", step " + d.step));
