@@ -311,6 +311,32 @@ TEST_F(ReportCli, WeeklyReportEmailArrivesAtARealSmtpServer) {
   EXPECT_NE(refused.exit_code, 0);
 }
 
+TEST_F(ReportCli, RecordedQualityFiguresFeedTheNextWeeklyReport) {
+  json recorded = Json(RunPatron({"--db", db_, "report", "quality", "--record", "--now", "2026-11-09T07:00:00Z",
+                                  "--format", "json"},
+                                 true));
+  ASSERT_EQ(recorded["name"], "quality");
+  const json& row = recorded["rows"][0];
+  EXPECT_EQ(row["taken_at"], "2026-11-09T07:00:00Z");
+  EXPECT_GT(row["contact_points"].get<int64_t>(), 0);
+  // An hour later the weekly report shows these figures (its actions name the stale counts).
+  auto weekly = RunPatron({"--db", db_, "report", "weekly", "--now", "2026-11-09T08:00:00Z", "--no-record", "--out",
+                           (dir_ / "weekly-recorded.html").string()},
+                          true);
+  ASSERT_EQ(weekly.exit_code, 0) << weekly.out;
+  const int64_t phones = row["stale_phones"].get<int64_t>(), emails = row["stale_emails"].get<int64_t>();
+  if (phones > 0 && phones < 1000) {
+    EXPECT_NE(weekly.out.find("Re-verify " + std::to_string(phones) + " stale phones."), std::string::npos)
+        << weekly.out;
+  }
+  if (emails > 0 && emails < 1000) {
+    EXPECT_NE(weekly.out.find("Re-verify " + std::to_string(emails) + " stale email addresses."), std::string::npos)
+        << weekly.out;
+  }
+  const std::string html = ReadFile(dir_ / "weekly-recorded.html");
+  EXPECT_NE(html.find("id=\"quality\""), std::string::npos);
+}
+
 TEST_F(ReportCli, CampaignResultsBySegmentFromCliAndApi) {
   ASSERT_EQ(RunPatron({"--db", db_, "segment", "save", "buyers", "bought(within 3650 days)"}).exit_code, 0);
   json rows = Json(RunPatron({"--db", db_, "report", "campaigns", "--by-segment", "--format", "json"}, true));
