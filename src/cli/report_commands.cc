@@ -23,8 +23,11 @@ struct ReportArgs {
   std::string by, currency;
   // weekly
   std::string pdf, email, email_from = "reports@localhost", smtp_url, lang = "en", calendar = "gregorian";
-  bool no_record = false;
+  bool no_record = false, record = false, fresh_quality = false;
   std::string file;
+  // campaigns
+  bool by_segment = false;
+  std::string campaign;
 };
 
 Result<Instant> Now(const ReportArgs& a) {
@@ -112,6 +115,16 @@ int RunCohorts(const GlobalOptions& g, const ReportArgs& a) {
 }
 
 int RunCampaigns(const GlobalOptions& g, const ReportArgs& a) {
+  if (a.by_segment) {
+    auto now = Now(a);
+    if (!now.ok()) return Fail(now.status());
+    auto l = Load(g, ReportArgs{}, *now);
+    if (!l.ok()) return Fail(l.status());
+    ManualClock clock(*now);
+    auto rows = report::CampaignSegmentResults(*l->db, *l->snapshot, {}, a.campaign, clock);
+    if (!rows.ok()) return Fail(rows.status());
+    return Emit(g, a, {report::CampaignSegmentTable(*rows)});
+  }
   auto db = OpenDb(g.db_path);
   if (!db.ok()) return Fail(db.status());
   auto rows = report::CampaignResults(**db, SystemClock::Get());
@@ -142,6 +155,7 @@ int RunWeekly(const GlobalOptions& g, const ReportArgs& a) {
   if (!calendar.ok()) return Fail(calendar.status().WithContext("--calendar"));
   options.calendar = *calendar;
   options.record_quality = !a.no_record;
+  if (a.fresh_quality) options.quality_max_age_hours = 0;
   if (!report::IsSupportedLanguage(a.lang))
     return Fail(InvalidArgument("--lang: '" + a.lang + "' is not one of en, fa, ar, sv"));
   auto l = Load(g, ReportArgs{}, *now);
@@ -168,6 +182,27 @@ int RunWeekly(const GlobalOptions& g, const ReportArgs& a) {
   }
   for (const std::string& action : weekly->actions) std::printf("- %s\n", action.c_str());
   return 0;
+}
+
+// Data-quality figures as the weekly report shows them; --record keeps them in
+// the history, from which the next weekly report within a day reads them.
+int RunQuality(const GlobalOptions& g, const ReportArgs& a) {
+  auto now = Now(a);
+  if (!now.ok()) return Fail(now.status());
+  auto db = OpenDb(g.db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto f = report::ComputeQualityFigures(**db, *now);
+  if (!f.ok()) return Fail(f.status());
+  if (a.record) {
+    Status s = report::RecordQualityFigures(**db, *f);
+    if (!s.ok()) return Fail(s);
+  }
+  report::Table t{"quality",
+                  {"taken_at", "contact_points", "invalid", "stale", "stale_phones", "stale_emails", "duplicates"},
+                  {{FormatInstant(f->taken_at), std::to_string(f->contact_points), std::to_string(f->invalid),
+                    std::to_string(f->stale), std::to_string(f->stale_phones), std::to_string(f->stale_emails),
+                    std::to_string(f->duplicates)}}};
+  return Emit(g, a, {t});
 }
 
 int RunCostsImport(const GlobalOptions& g, const ReportArgs& a) {
@@ -216,6 +251,10 @@ void AddReportCommands(CLI::App& app, const GlobalOptions& globals, Action& acti
   bind(cohorts, RunCohorts);
 
   auto* campaigns = cmd->add_subcommand("campaigns", "Per campaign and variant: reach, responses, lift, ROI");
+  campaigns->add_flag("--by-segment", args.by_segment,
+                      "One row per campaign and saved segment: its members' responses and lift over its holdout");
+  campaigns->add_option("--campaign", args.campaign, "With --by-segment: only this campaign");
+  campaigns->add_option("--now", args.now, "With --by-segment: segments as of this time (ISO 8601)");
   output(campaigns);
   bind(campaigns, RunCampaigns);
 
@@ -234,7 +273,17 @@ void AddReportCommands(CLI::App& app, const GlobalOptions& globals, Action& acti
   weekly->add_option("--calendar", args.calendar, "gregorian, persian or islamic (default gregorian)");
   weekly->add_option("--now", args.now, "The report covers the 7 days before this day (ISO 8601)");
   weekly->add_flag("--no-record", args.no_record, "Do not record this run's data-quality figures for the trend");
+  weekly->add_flag("--fresh-quality", args.fresh_quality,
+                   "Compute the data-quality figures now, even when figures recorded in the last day exist");
   bind(weekly, RunWeekly);
+
+  auto* quality = cmd->add_subcommand("quality", "The data-quality figures of the weekly report (contact points, "
+                                                 "invalid, stale, duplicates)");
+  quality->add_flag("--record", args.record,
+                    "Record them: a weekly report within the next day shows them instead of recomputing");
+  quality->add_option("--now", args.now, "As of this time (ISO 8601)");
+  output(quality);
+  bind(quality, RunQuality);
 
   auto* costs = cmd->add_subcommand("costs", "Acquisition spend per source and channel (for CAC)");
   costs->require_subcommand(1);

@@ -203,7 +203,15 @@ std::string StatsToJson(const Journey& j, const JourneyStats& s);
 // ---------------------------------------------------------------------------
 
 struct RunOptions {
-  size_t batch = 2000;             // timers claimed per transaction (at most 64 sends or webhooks)
+  // Timers claimed per transaction (at most 64 sends or webhooks). Larger
+  // batches write fewer pages per step (a page hit by several steps of a batch
+  // is written once); 5000 holds the write lock for well under a second.
+  size_t batch = 5000;
+  // While a pass runs, the write-ahead log is checkpointed after this many
+  // pages (4 KiB each) instead of SQLite's 1000, which checkpoints after every
+  // batch: a page written by several batches reaches the database file once.
+  // The log stays bounded by it (plus one batch); the pass ends with a checkpoint.
+  int64_t checkpoint_pages = 65536;
   size_t max_steps = 0;            // stop after this many steps (0 = all that are due)
   std::string smtp_url;            // email sends; else PATRON_SMTP_URL
   std::string sms_gateway_file;    // SMS sends; else PATRON_SMS_GATEWAY

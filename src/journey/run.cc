@@ -34,6 +34,9 @@ constexpr int64_t kSecond = 1'000'000;
 constexpr int64_t kDayMicros = 86'400'000'000;
 constexpr int kMaxAttempts = 5;
 constexpr size_t kMaxEffectsPerBatch = 64;
+// Steps run in a row without a timer in between (a loop of branches stops here
+// and goes on from a timer in the next batch).
+constexpr int kMaxChain = 16;
 
 int64_t RetryDelayMicros(int attempts) {
   int64_t minutes = int64_t{1} << std::min(attempts - 1, 9);
@@ -193,6 +196,7 @@ Status Runner::Finish(int64_t enrolment_id, std::string_view state, std::string_
 }
 
 Status Runner::TimerDone(int64_t timer_id, std::string_view error) {
+  if (timer_id == 0) return Status::Ok();  // a step run at once after another (Advance) has no timer
   Statement& q = db_.Query("journey-timer-done");
   q.Bind(":id", timer_id).BindOptional(":error", error);
   return q.Run();
@@ -234,7 +238,48 @@ Status Runner::Advance(const Due& d, const Journey& j, const std::string& next) 
   // The next step follows when this one was due, not when a late pass ran
   // it: the schedule does not drift, and staleness (skip_if_stale) carries over.
   Instant base = std::min(clock_.Now(), d.due_at);
+  if (CanChain(*step)) {
+    // Due at once and without outside effects: run it now, in this step's
+    // transaction, instead of writing a timer for it and claiming that timer
+    // later. Exactly once still holds: it commits (and is logged) together
+    // with the step before it, whose timer or claim guards both.
+    Due next_due = d;
+    next_due.timer_id = 0;
+    next_due.step = step->id;
+    next_due.due_at = base;
+    next_due.status = "pending";
+    next_due.wait_event.clear();
+    next_due.wait_since.reset();
+    next_due.attempts = 0;
+    next_due.message_id.clear();
+    next_due.event_arrived = false;
+    ++chain_depth_;
+    auto effect = Process(next_due);
+    --chain_depth_;
+    if (!effect.ok()) return effect.status();
+    if (*effect) return Internal("journey step '" + step->id + "' with an outside effect was run at once");
+    return Status::Ok();
+  }
   return InsertTimer(d.enrolment_id, j, *step, base, base, /*start_wait=*/true);
+}
+
+bool Runner::CanChain(const Step& next) const {
+  if (chain_depth_ >= kMaxChain) return false;
+  if (options_.max_steps && report_.steps >= options_.max_steps) return false;
+  switch (next.kind) {
+    case StepKind::kBranch:
+    case StepKind::kAddTag:
+    case StepKind::kRemoveTag:
+    case StepKind::kSetAttribute:
+    case StepKind::kCallTask:
+    case StepKind::kExit:
+      return true;
+    case StepKind::kWait:     // a timer in the future
+    case StepKind::kSend:     // outside effects: claimed and committed before they happen
+    case StepKind::kWebhook:
+      return false;
+  }
+  return false;
 }
 
 Result<int64_t> Runner::EnrolCustomer(const Journey& j, int64_t customer_id, std::string_view entry_key,
@@ -576,11 +621,15 @@ Status Runner::Perform(Effect& e) {
 }
 
 Status Runner::RunTimers() {
+  bool sends_filled_batch = false;
   while (true) {
     if (options_.stop && options_.stop->load()) break;
     if (options_.max_steps && report_.steps >= options_.max_steps) break;
     const Instant now = clock_.Now();
     size_t limit = options_.batch;
+    // After a batch that stopped at its sends, read little more than the sends
+    // the next one can take, rather than a whole batch to run 64 of it.
+    if (sends_filled_batch) limit = std::min<size_t>(limit, 4 * kMaxEffectsPerBatch);
     if (options_.max_steps) limit = std::min<size_t>(limit, options_.max_steps - report_.steps);
     std::vector<Due> batch;
     auto read = [&](Statement& q, bool event_arrived) -> Status {
@@ -622,11 +671,21 @@ Status Runner::RunTimers() {
       if (Status st = read(db_.Query("journey-timers-waiting-for-events"), true); !st.ok()) return fail(st);
     }
     if (batch.empty()) return db_.Commit();
+    // In enrolment order (the order timers of one enrolment were due is kept):
+    // the batch's writes to enrolments, step log and tags then walk each
+    // B-tree once from left to right instead of jumping about it.
+    std::stable_sort(batch.begin(), batch.end(),
+                     [](const Due& a, const Due& b) { return a.enrolment_id < b.enrolment_id; });
+    enrolment_customers_.clear();
+    sends_filled_batch = false;
     std::vector<Effect> effects;
     for (Due& d : batch) {
       // Claimed sends are delivered one by one after the commit: claim only as
       // many as go out well within the lease. The rest of the batch stays due.
-      if (effects.size() >= kMaxEffectsPerBatch) break;
+      if (effects.size() >= kMaxEffectsPerBatch) {
+        sends_filled_batch = true;
+        break;
+      }
       auto effect = Process(d);
       if (!effect.ok())
         return fail(effect.status().WithContext("journey " + std::to_string(d.journey_id) + ", step " + d.step));
@@ -646,7 +705,17 @@ Result<RunReport> RunDue(Database& db, const Clock& clock, const RunOptions& opt
   RETURN_IF_ERROR(runner.LoadJourneys());
   RETURN_IF_ERROR(runner.EvaluateSegments());
   RETURN_IF_ERROR(runner.RunTriggers());
-  RETURN_IF_ERROR(runner.RunTimers());
+  if (options.checkpoint_pages > 0 && !db.in_transaction()) {
+    ASSIGN_OR_RETURN(int64_t previous, db.QueryInt("PRAGMA wal_autocheckpoint"));
+    RETURN_IF_ERROR(db.Exec("PRAGMA wal_autocheckpoint=" + std::to_string(options.checkpoint_pages)));
+    Status ran = runner.RunTimers();
+    Status restored = db.Exec("PRAGMA wal_autocheckpoint=" + std::to_string(previous));
+    RETURN_IF_ERROR(ran);
+    RETURN_IF_ERROR(restored);
+    if (report.steps > 0) RETURN_IF_ERROR(db.Exec("PRAGMA wal_checkpoint(PASSIVE)"));
+  } else {
+    RETURN_IF_ERROR(runner.RunTimers());
+  }
   report.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

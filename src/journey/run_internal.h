@@ -74,6 +74,8 @@ class Runner {
   Status InsertTimer(int64_t enrolment_id, const Journey& j, const Step& step, Instant due_at, Instant now,
                      bool start_wait);
   Status Advance(const Due& d, const Journey& j, const std::string& next);
+  // Whether the next step may run at once, in the transaction of the step before it.
+  bool CanChain(const Step& next) const;
   Result<std::string> ExitReason(const Journey& j, const Due& d);
   Result<bool> Response(const Journey& j, const Due& d, const std::string& response);
   Result<std::optional<Effect>> Process(Due& d);
@@ -94,7 +96,8 @@ class Runner {
   std::map<std::string, std::vector<int64_t>> exit_listeners_;  // journey name -> journeys exiting on entering it
   std::map<std::string, std::unique_ptr<campaign::Campaign>> campaigns_;
   std::map<int64_t, std::unique_ptr<campaign::Transport>> transports_;
-  std::map<int64_t, int64_t> enrolment_customers_;
+  std::map<int64_t, int64_t> enrolment_customers_;  // of the current batch
+  int chain_depth_ = 0;  // steps run at once after the claimed one (Advance)
   std::shared_ptr<const engine::Snapshot> snapshot_;
   std::map<std::string, std::unique_ptr<::Roaring>> segment_cache_;
 };

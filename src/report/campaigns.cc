@@ -5,8 +5,12 @@
 #include <cstdio>
 #include <fstream>
 
+#include <roaring/roaring.hh>
+
 #include "campaign/campaign.h"
+#include "engine/engine.h"
 #include "report/report.h"
+#include "segment/segment.h"
 #include "store/store.h"
 
 namespace patron::report {
@@ -134,6 +138,116 @@ Table CampaignTable(const std::vector<CampaignRow>& rows) {
                       std::to_string(r.revenue_minor), std::to_string(r.cost_minor),
                       std::to_string(r.incremental_revenue_minor), r.roi ? num(*r.roi) : ""});
   }
+  return t;
+}
+
+Result<std::vector<CampaignRow>> CampaignSegmentResults(Database& db, const engine::Snapshot& snapshot,
+                                                        std::vector<SegmentDefinition> segments,
+                                                        std::string_view campaign_name, const Clock& clock) {
+  const Instant now = clock.Now();
+  if (segments.empty()) {
+    ASSIGN_OR_RETURN(std::vector<segment::SavedSegment> saved, segment::ListSegments(db));
+    for (const segment::SavedSegment& s : saved) segments.push_back({s.name, s.definition});
+  }
+  std::vector<std::unique_ptr<::Roaring>> members;
+  for (const SegmentDefinition& s : segments) {
+    auto m = SegmentMembers(db, snapshot, s.definition, now);
+    if (!m.ok()) return m.status().WithContext("segment \"" + s.name + "\"");
+    members.push_back(std::move(*m));
+  }
+  ASSIGN_OR_RETURN(std::vector<campaign::Campaign> campaigns, campaign::ListCampaigns(db));
+  bool found = campaign_name.empty();
+  std::vector<CampaignRow> out;
+  for (const campaign::Campaign& c : campaigns) {
+    if (!campaign_name.empty() && c.name != campaign_name) continue;
+    found = true;
+    if (!c.prepared_at) continue;  // drafts have no outbox
+    struct Counts {
+      int64_t reach = 0, opened = 0, clicked = 0, converted = 0, holdout = 0, holdout_converted = 0, revenue = 0;
+    };
+    std::vector<Counts> counts(segments.size());
+    const campaign::Goal goal = c.goal.value_or(campaign::Goal{"", 14});
+    const Instant start = c.started_at.value_or(c.prepared_at.value_or(now));
+    Statement& q = db.Query("report-campaign-members");
+    q.Bind(":campaign_id", c.id).Bind(":category", goal.category).Bind(":start", start.micros)
+        .Bind(":window", int64_t{goal.within_days} * 86'400'000'000);
+    while (true) {
+      auto row = q.Step();
+      if (!row.ok()) {
+        q.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      const uint32_t index = snapshot.IndexOf(q.Int(0));
+      if (index == UINT32_MAX) continue;  // not in the snapshot: in no segment
+      const bool holdout = q.Text(1) == "holdout";
+      const bool reached = q.Int(2) != 0, opened = q.Int(3) != 0, clicked = q.Int(4) != 0;
+      const std::optional<int64_t> revenue = q.OptionalInt(5);
+      for (size_t s = 0; s < segments.size(); ++s) {
+        if (!members[s]->contains(index)) continue;
+        Counts& k = counts[s];
+        if (holdout) {
+          ++k.holdout;
+          if (revenue) ++k.holdout_converted;
+          continue;
+        }
+        k.reach += reached;
+        k.opened += opened;
+        k.clicked += clicked;
+        if (revenue) {
+          ++k.converted;
+          k.revenue += *revenue;
+        }
+      }
+    }
+    q.Reset();
+    for (size_t s = 0; s < segments.size(); ++s) {
+      const Counts& k = counts[s];
+      CampaignRow row;
+      row.campaign_id = c.id;
+      row.campaign = c.name;
+      row.segment = segments[s].name;
+      row.channel = std::string(campaign::ChannelName(c.channel));
+      row.status = c.status;
+      row.currency = c.currency;
+      row.started_at = start;
+      row.reach = k.reach;
+      row.opened = k.opened;
+      row.clicked = k.clicked;
+      row.converted = k.converted;
+      row.holdout = k.holdout;
+      row.holdout_converted = k.holdout_converted;
+      row.revenue_minor = k.revenue;
+      SetLift(row, static_cast<double>(k.reach), static_cast<double>(k.converted), static_cast<double>(k.holdout),
+              static_cast<double>(k.holdout_converted));
+      if (!row.lift_available && k.reach > 0)
+        row.conversion_rate = static_cast<double>(k.converted) / static_cast<double>(k.reach);
+      out.push_back(std::move(row));
+    }
+  }
+  if (!found) return NotFound("campaign \"" + std::string(campaign_name) + "\" does not exist");
+  return out;
+}
+
+Table CampaignSegmentTable(const std::vector<CampaignRow>& rows) {
+  Table t{"campaign_segments",
+          {"campaign_id", "campaign", "segment", "reach", "opened", "clicked", "converted", "conversion_rate", "holdout",
+           "holdout_converted", "holdout_rate", "lift", "lift_ci_low", "lift_ci_high", "significant", "currency",
+           "revenue_minor"},
+          {}};
+  auto num = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", v);
+    return std::string(buf);
+  };
+  for (const CampaignRow& r : rows)
+    t.rows.push_back({std::to_string(r.campaign_id), r.campaign, r.segment, std::to_string(r.reach),
+                      std::to_string(r.opened), std::to_string(r.clicked), std::to_string(r.converted),
+                      num(r.conversion_rate), std::to_string(r.holdout), std::to_string(r.holdout_converted),
+                      r.lift_available ? num(r.holdout_rate) : "", r.lift_available ? num(r.lift) : "",
+                      r.lift_available ? num(r.lift_ci_low) : "", r.lift_available ? num(r.lift_ci_high) : "",
+                      r.lift_available ? (r.significant ? "yes" : "no") : "", r.currency,
+                      std::to_string(r.revenue_minor)});
   return t;
 }
 

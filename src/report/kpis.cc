@@ -310,6 +310,74 @@ PeriodFigures ComputePeriodFigures(const CustomerActivity& activity, const Perio
   return {st.orders, st.active, st.new_customers, st.revenue};
 }
 
+std::vector<PeriodFigures> ComputeWeeklyFigures(const CustomerActivity& a, Instant first, int weeks,
+                                                const KpiOptions& options) {
+  constexpr int64_t kWeek = 7 * kMicrosPerDay;
+  weeks = std::clamp(weeks, 0, 64);  // activity bits of one customer fit a uint64_t
+  std::vector<PeriodFigures> out(static_cast<size_t>(weeks));
+  if (weeks == 0) return out;
+  const engine::Snapshot& s = a.snapshot;
+  const auto& o = s.orders;
+  const auto& e = s.events;
+  const int64_t start = first.micros, end = first.micros + kWeek * weeks;
+  auto week_of = [&](int64_t at) { return static_cast<int>((at - start) / kWeek); };
+  // Events that make a customer active: every type except messages sent to them (as ScanCustomers).
+  std::vector<bool> activating(e.types.size(), true);
+  if (auto it = e.types.index.find(std::string_view("message_sent")); it != e.types.index.end())
+    activating[it->second] = false;
+  std::vector<int64_t> orders(weeks, 0), active(weeks, 0), new_customers(weeks, 0);
+  std::vector<std::vector<int64_t>> revenue(weeks, std::vector<int64_t>(o.currencies.values.size(), 0));
+  std::vector<bool> revenue_seen(o.currencies.values.size() * weeks, false);
+  const uint32_t n = s.customer_count();
+  for (uint32_t c = 0; c < n; ++c) {
+    if (!InSegment(options.segment, c)) continue;
+    const double created = a.CreatedAt(c);
+    // The customer counts in week w only if they existed before its end (created < end of w).
+    int first_week = 0;
+    if (!engine::IsMissing(created)) {
+      if (created >= static_cast<double>(end)) continue;
+      if (created >= static_cast<double>(start)) {
+        first_week = week_of(static_cast<int64_t>(created));
+        // created < end of first_week by construction; it is new in that week.
+        ++new_customers[first_week];
+      }
+    }
+    const int64_t from = start + kWeek * first_week;
+    uint64_t active_weeks = 0;
+    const uint32_t obegin = LowerBound(o.at, o.offsets[c], o.offsets[c + 1], from);
+    const uint32_t oend = LowerBound(o.at, obegin, o.offsets[c + 1], end);
+    for (uint32_t r = obegin; r < oend; ++r) {
+      if (!a.purchase_status[o.status[r]]) continue;
+      const int w = week_of(o.at[r]);
+      ++orders[w];
+      revenue[w][o.currency[r]] += a.OrderMinor(r);
+      revenue_seen[static_cast<size_t>(w) * o.currencies.values.size() + o.currency[r]] = true;
+      active_weeks |= uint64_t{1} << w;
+    }
+    const uint32_t eend = LowerBound(e.at, e.offsets[c], e.offsets[c + 1], end);
+    for (uint32_t r = LowerBound(e.at, e.offsets[c], eend, from); r < eend;) {
+      if (!activating[e.type[r]]) {
+        ++r;
+        continue;
+      }
+      const int w = week_of(e.at[r]);
+      active_weeks |= uint64_t{1} << w;
+      r = LowerBound(e.at, r + 1, eend, start + kWeek * (w + 1));  // the rest of the week adds nothing
+    }
+    for (int w = first_week; w < weeks; ++w)
+      if (active_weeks >> w & 1) ++active[w];
+  }
+  for (int w = 0; w < weeks; ++w) {
+    out[w].orders = orders[w];
+    out[w].active = active[w];
+    out[w].new_customers = new_customers[w];
+    for (size_t cur = 0; cur < o.currencies.values.size(); ++cur)
+      if (revenue_seen[static_cast<size_t>(w) * o.currencies.values.size() + cur])
+        out[w].revenue[o.currencies.values[cur]] = revenue[w][cur];
+  }
+  return out;
+}
+
 }  // namespace internal
 
 namespace {

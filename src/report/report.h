@@ -180,11 +180,31 @@ struct CampaignRow {
   double conversion_rate = 0, holdout_rate = 0, lift = 0, lift_ci_low = 0, lift_ci_high = 0;
   bool significant = false;
   std::optional<Instant> started_at;
+  std::string segment;  // per-segment rows (CampaignSegmentResults): the segment's name
 };
 // Every campaign that was prepared (has an outbox), newest first; each campaign
 // row followed by one row per variant (lift of the variant over the holdout).
 Result<std::vector<CampaignRow>> CampaignResults(Database& db, const Clock& clock);
 Table CampaignTable(const std::vector<CampaignRow>& rows);
+
+// A segment to break campaign results down by: its name as shown, and its
+// definition in the segment language (or "segment:NAME").
+struct SegmentDefinition {
+  std::string name, definition;
+};
+// Per campaign (every prepared one, or only `campaign` when not empty), one row
+// per segment: the campaign's target and holdout members who are in the segment
+// now (evaluated on `snapshot` at clock.Now()), with reach, opens, clicks,
+// conversions and revenue, and the segment's lift over its own holdout members
+// with a 95 % confidence interval. Conversions as in campaign results (docs/reports.md).
+// `segments` empty: every saved segment. Errors name the segment or campaign.
+Result<std::vector<CampaignRow>> CampaignSegmentResults(Database& db, const engine::Snapshot& snapshot,
+                                                        std::vector<SegmentDefinition> segments,
+                                                        std::string_view campaign, const Clock& clock);
+// Columns: campaign_id, campaign, segment, reach, opened, clicked, converted,
+// conversion_rate, holdout, holdout_converted, holdout_rate, lift, lift_ci_low,
+// lift_ci_high, significant, currency, revenue_minor.
+Table CampaignSegmentTable(const std::vector<CampaignRow>& rows);
 
 // ---------------------------------------------------------------------------
 // Acquisition costs
@@ -209,7 +229,27 @@ struct WeeklyOptions {
   // Records this report's data-quality figures (report_quality_history) so the
   // next reports show a trend. Off for previews.
   bool record_quality = true;
+  // The data-quality figures recorded at most this long before `now` (by a
+  // nightly `patron report quality --record` or an earlier report) are shown
+  // instead of recomputing them over every contact point; 0 = always recompute.
+  int64_t quality_max_age_hours = 24;
 };
+
+// Data-quality figures as the weekly report shows and records them
+// (report_quality_history): contact points, invalid or bounced, probably stale
+// (in all and by kind), records merged as duplicates.
+struct QualityFigures {
+  Instant taken_at;
+  int64_t contact_points = 0, invalid = 0, stale = 0, stale_phones = 0, stale_emails = 0, duplicates = 0;
+  bool recorded = false;  // read from report_quality_history rather than computed
+};
+// Computes the figures now (the data-quality report over every contact point).
+Result<QualityFigures> ComputeQualityFigures(Database& db, Instant now);
+// Records them in report_quality_history (replacing a row taken at the same instant).
+Status RecordQualityFigures(Database& db, const QualityFigures& figures);
+// The last recorded figures taken no later than options.now and at most
+// options.quality_max_age_hours before it; otherwise computed now (not recorded).
+Result<QualityFigures> CurrentQuality(Database& db, const WeeklyOptions& options);
 Result<Calendar> ParseCalendar(std::string_view name);  // gregorian, persian, islamic
 bool IsSupportedLanguage(std::string_view language);
 

@@ -41,6 +41,12 @@ struct PeriodFigures {
   std::map<std::string, int64_t> revenue;  // currency -> minor units
 };
 PeriodFigures ComputePeriodFigures(const CustomerActivity& activity, const Period& period, const KpiOptions& options);
+// The same figures for `weeks` consecutive 7-day periods starting at `first`,
+// from ONE pass over customers, their orders and events (each order and event
+// falls into its week by arithmetic): result[i] equals
+// ComputePeriodFigures(activity, {first + 7i days, first + 7(i+1) days}, options).
+std::vector<PeriodFigures> ComputeWeeklyFigures(const CustomerActivity& activity, Instant first, int weeks,
+                                                const KpiOptions& options);
 
 bool InSegment(const ::Roaring* segment, uint32_t c);
 uint32_t LowerBound(const std::vector<int64_t>& at, uint32_t begin, uint32_t end, int64_t t);

@@ -405,6 +405,60 @@ bool IsSupportedLanguage(std::string_view language) {
   return false;
 }
 
+Result<QualityFigures> ComputeQualityFigures(Database& db, Instant now) {
+  identity::QualityOptions qopt;
+  qopt.now = now;
+  ASSIGN_OR_RETURN(identity::QualityReport report, identity::BuildQualityReport(db, qopt));
+  QualityFigures f;
+  f.taken_at = now;
+  for (const auto& c : report.contacts) {
+    f.contact_points += c.total;
+    f.invalid += c.invalid + c.bounced;
+    f.stale += c.stale;
+    if (c.kind == "phone") f.stale_phones += c.stale;
+    if (c.kind == "email") f.stale_emails += c.stale;
+  }
+  f.duplicates = report.merged_records;
+  return f;
+}
+
+Status RecordQualityFigures(Database& db, const QualityFigures& f) {
+  Statement& q = db.Query("report-insert-quality");
+  q.Bind(":taken_at", f.taken_at.micros)
+      .Bind(":contact_points", f.contact_points)
+      .Bind(":invalid", f.invalid)
+      .Bind(":stale", f.stale)
+      .Bind(":duplicates", f.duplicates)
+      .Bind(":stale_phones", f.stale_phones)
+      .Bind(":stale_emails", f.stale_emails);
+  return q.Run();
+}
+
+Result<QualityFigures> CurrentQuality(Database& db, const WeeklyOptions& options) {
+  if (options.quality_max_age_hours > 0) {
+    Statement& q = db.Query("report-quality-latest");
+    q.Bind(":now", options.now.micros);
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    std::optional<QualityFigures> last;
+    if (row && q.OptionalInt(5) && q.OptionalInt(6)) {
+      QualityFigures f;
+      f.taken_at = Instant{q.Int(0)};
+      f.contact_points = q.Int(1);
+      f.invalid = q.Int(2);
+      f.stale = q.Int(3);
+      f.duplicates = q.Int(4);
+      f.stale_phones = *q.OptionalInt(5);
+      f.stale_emails = *q.OptionalInt(6);
+      f.recorded = true;
+      last = f;
+    }
+    q.Reset();
+    if (last && options.now.micros - last->taken_at.micros <= options.quality_max_age_hours * 3'600'000'000LL)
+      return *last;
+  }
+  return ComputeQualityFigures(db, options.now);
+}
+
 Result<WeeklyReport> BuildWeeklyReport(Database& db, const engine::Snapshot& snapshot, const WeeklyOptions& options,
                                        const Clock& clock) {
   if (!IsSupportedLanguage(options.language))
@@ -436,9 +490,13 @@ Result<WeeklyReport> BuildWeeklyReport(Database& db, const engine::Snapshot& sna
   std::vector<std::string> week_labels;
   std::vector<double> revenue, orders, active, new_customers;
   const internal::CustomerActivity activity(snapshot);
+  // Every trend week from one pass over the snapshot (the oldest week first).
+  const Instant first_week{week.from.micros - 7 * kMicrosPerDay * (options.trend_weeks - 1)};
+  const std::vector<internal::PeriodFigures> figures =
+      internal::ComputeWeeklyFigures(activity, first_week, options.trend_weeks, kopt);
   for (int i = options.trend_weeks - 1; i >= 0; --i) {
     const Period p{Instant{week.from.micros - 7 * kMicrosPerDay * i}, Instant{week.to.micros - 7 * kMicrosPerDay * i}};
-    const internal::PeriodFigures f = internal::ComputePeriodFigures(activity, p, kopt);
+    const internal::PeriodFigures& f = figures[options.trend_weeks - 1 - i];
     CivilDate start = CivilDate::FromDays(p.from.micros / kMicrosPerDay);
     auto local = FromGregorian(options.calendar, start);
     week_labels.push_back(LocalDigits(local.ok() ? std::to_string(local->month) + "/" + std::to_string(local->day)
@@ -458,28 +516,14 @@ Result<WeeklyReport> BuildWeeklyReport(Database& db, const engine::Snapshot& sna
   ASSIGN_OR_RETURN(Cohorts cohorts, ComputeCohorts(snapshot, copt));
   ASSIGN_OR_RETURN(std::vector<CampaignRow> campaigns, CampaignResults(db, clock));
 
-  // Data quality now, recorded for the trend.
-  identity::QualityOptions qopt;
-  qopt.now = options.now;
-  ASSIGN_OR_RETURN(identity::QualityReport quality, identity::BuildQualityReport(db, qopt));
-  int64_t contact_total = 0, invalid = 0, stale = 0, stale_phones = 0, stale_emails = 0;
-  for (const auto& c : quality.contacts) {
-    contact_total += c.total;
-    invalid += c.invalid + c.bounced;
-    stale += c.stale;
-    if (c.kind == "phone") stale_phones += c.stale;
-    if (c.kind == "email") stale_emails += c.stale;
-  }
-  const int64_t duplicates = quality.merged_records;
-  if (options.record_quality) {
-    Statement& q = db.Query("report-insert-quality");
-    q.Bind(":taken_at", options.now.micros)
-        .Bind(":contact_points", contact_total)
-        .Bind(":invalid", invalid)
-        .Bind(":stale", stale)
-        .Bind(":duplicates", duplicates);
-    RETURN_IF_ERROR(q.Run());
-  }
+  // Data quality: the last recorded figures when they are recent (a nightly
+  // `patron report quality --record`, or the previous report of the day), else
+  // computed now over every contact point and recorded for the trend.
+  ASSIGN_OR_RETURN(QualityFigures quality, CurrentQuality(db, options));
+  const int64_t contact_total = quality.contact_points, invalid = quality.invalid, stale = quality.stale,
+                stale_phones = quality.stale_phones, stale_emails = quality.stale_emails,
+                duplicates = quality.duplicates;
+  if (options.record_quality && !quality.recorded) RETURN_IF_ERROR(RecordQualityFigures(db, quality));
   struct QualityPoint {
     int64_t at, total, invalid, stale, duplicates;
   };
@@ -493,8 +537,8 @@ Result<WeeklyReport> BuildWeeklyReport(Database& db, const engine::Snapshot& sna
       history.push_back({q.Int(0), q.Int(1), q.Int(2), q.Int(3), q.Int(4)});
     }
   }
-  if (history.empty() || history.front().at != options.now.micros)
-    history.insert(history.begin(), {options.now.micros, contact_total, invalid, stale, duplicates});
+  if (history.empty() || history.front().at != quality.taken_at.micros)
+    history.insert(history.begin(), {quality.taken_at.micros, contact_total, invalid, stale, duplicates});
   std::reverse(history.begin(), history.end());
 
   // Campaigns ranked by ROI, then lift.

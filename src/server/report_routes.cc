@@ -118,6 +118,16 @@ void CohortsRoute(Context& ctx) {
 }
 
 void CampaignsRoute(Context& ctx) {
+  if (ctx.req.get_param_value("by") == "segment") {
+    // ?by=segment[&campaign=NAME]: one row per campaign and saved segment.
+    Inputs in;
+    if (!LoadInputs(ctx, &in)) return;
+    ManualClock clock(in.now);
+    auto rows = report::CampaignSegmentResults(*in.db, *in.snapshot, {}, ctx.req.get_param_value("campaign"), clock);
+    if (!rows.ok()) return SendError(ctx.res, rows.status(), "campaign");
+    return SendTables(ctx, {report::CampaignSegmentTable(*rows)});
+  }
+  if (ctx.req.has_param("by")) return SendError(ctx.res, InvalidArgument("by: give segment"), "by");
   Database* db = DbOr503(ctx);
   if (!db) return;
   auto rows = report::CampaignResults(*db, ctx.state.clock);
@@ -156,6 +166,19 @@ void WeeklyRoute(Context& ctx) {
   ctx.res.set_content(weekly->html, "text/html; charset=utf-8");
 }
 
+// The data-quality figures, recorded about once a day while the weekly report
+// is scheduled: the report's trend gets a point per day, and the weekly run
+// reads the last one (at most a day old) instead of going over every contact
+// point when it is due.
+Status RecordQualityDaily(Database& db, Instant now) {
+  report::WeeklyOptions recent;
+  recent.now = now;
+  recent.quality_max_age_hours = 20;
+  ASSIGN_OR_RETURN(report::QualityFigures figures, report::CurrentQuality(db, recent));
+  if (figures.recorded) return Status::Ok();
+  return report::RecordQualityFigures(db, figures);
+}
+
 // The weekly schedule: once per ISO week (Monday, UTC), when PATRON_REPORT_WEEKLY_DIR
 // or PATRON_REPORT_WEEKLY_TO is set (docs/reports.md "Schedule").
 Status RunWeeklySchedule(ServerState& state) {
@@ -173,7 +196,7 @@ Status RunWeeklySchedule(ServerState& state) {
     q.Bind(":kind", "weekly").Bind(":period_start", week_start);
     ASSIGN_OR_RETURN(bool done, q.Step());
     q.Reset();
-    if (done) return Status::Ok();
+    if (done) return RecordQualityDaily(*db, now);
   }
   ASSIGN_OR_RETURN(auto snapshot, engine::OpenSnapshot(*db, state.clock));
   report::WeeklyOptions options;
@@ -205,7 +228,8 @@ Status RunWeeklySchedule(ServerState& state) {
       .Bind(":generated_at", now.micros)
       .BindOptional(":path", std::string_view(path))
       .BindOptional(":emailed_to", std::string_view(emailed));
-  return q.Run();
+  RETURN_IF_ERROR(q.Run());
+  return RecordQualityDaily(*db, now);
 }
 
 }  // namespace
@@ -217,7 +241,9 @@ std::vector<RouteSpec> ReportRoutes() {
       {"GET", "/api/v1/reports/cohorts", "read_reports",
        "First-purchase-month cohorts: retention and revenue triangles (?months=&by=&currency=).", CohortsRoute},
       {"GET", "/api/v1/reports/campaigns", "read_reports",
-       "Per campaign and variant: reach, suppression, responses, lift with 95% CI, ROI.", CampaignsRoute},
+       "Per campaign and variant: reach, suppression, responses, lift with 95% CI, ROI; ?by=segment[&campaign=]: "
+       "per campaign and saved segment.",
+       CampaignsRoute},
       {"GET", "/api/v1/reports/funnel", "read_reports", "Lead -> MQL -> SQL -> customer for a period.", FunnelRoute},
       {"GET", "/api/v1/reports/weekly", "read_reports",
        "The weekly report as a self-contained HTML page (?lang=en|fa|ar|sv&calendar=gregorian|persian|islamic).",

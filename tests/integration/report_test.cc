@@ -1,13 +1,19 @@
 // `patron report` and /api/v1/reports on generated demo data: every command
 // and route answers with the tables a user exports, the weekly report is
-// written in English and Persian, and `patron serve` writes the scheduled
-// weekly report.
+// written in English and Persian, emailed to a real SMTP server
+// (tests/tools/smtp_sink.py on Debian's python3-aiosmtpd), and `patron serve`
+// writes the scheduled weekly report.
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "patron_process.h"
 
@@ -19,6 +25,85 @@ using patron::testing::CommandResult;
 using patron::testing::ReadFile;
 using patron::testing::RunPatron;
 using patron::testing::ServeProcess;
+
+// The SMTP sink as a child process on a free port; each accepted message lands
+// in `dir` as NNNNNN.eml (DATA as received) with NNNNNN.json (the envelope).
+class SmtpSink {
+ public:
+  explicit SmtpSink(const fs::path& dir) : dir_(dir) {
+    fs::create_directories(dir);
+    int out[2];
+    if (::pipe(out) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::close(out[1]);
+      std::string script = std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py";
+      ::execl("/usr/bin/python3", "python3", script.c_str(), "--dir", dir.c_str(), "--port", "0", (char*)nullptr);
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string line;
+    char ch;
+    while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
+    ::close(out[0]);
+    auto colon = line.rfind(':');
+    if (line.rfind("listening on", 0) == 0 && colon != std::string::npos) port_ = std::stoi(line.substr(colon + 1));
+  }
+  ~SmtpSink() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  int port() const { return port_; }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_) + "?tls=none"; }
+  // (envelope recipients, the message as received)
+  std::vector<std::pair<json, std::string>> Messages() const {
+    std::vector<std::pair<json, std::string>> out;
+    for (auto& entry : fs::directory_iterator(dir_)) {
+      if (entry.path().extension() != ".json") continue;
+      json meta = json::parse(ReadFile(entry.path()), nullptr, false);
+      if (meta.is_discarded()) continue;
+      fs::path eml = entry.path();
+      eml.replace_extension(".eml");
+      out.push_back({meta, ReadFile(eml)});
+    }
+    return out;
+  }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// The value of header `name` in the message's header block (unfolded), "" when absent.
+std::string Header(const std::string& message, const std::string& name) {
+  const size_t end = message.find("\r\n\r\n");
+  const std::string head = message.substr(0, end);
+  size_t at = 0;
+  while (at < head.size()) {
+    size_t eol = head.find("\r\n", at);
+    if (eol == std::string::npos) eol = head.size();
+    std::string line = head.substr(at, eol - at);
+    at = eol + 2;
+    while (at < head.size() && (head[at] == ' ' || head[at] == '\t')) {  // folded
+      size_t next = head.find("\r\n", at);
+      if (next == std::string::npos) next = head.size();
+      line += head.substr(at, next - at);
+      at = next + 2;
+    }
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 && line[name.size()] == ':') {
+      size_t v = name.size() + 1;
+      while (v < line.size() && line[v] == ' ') ++v;
+      return line.substr(v);
+    }
+  }
+  return "";
+}
 
 class ReportCli : public ::testing::Test {
  protected:
@@ -138,6 +223,130 @@ TEST_F(ReportCli, WeeklyReportInEnglishAndPersian) {
   EXPECT_NE(bad.out.find("--calendar"), std::string::npos) << bad.out;
 }
 
+TEST_F(ReportCli, WeeklyReportEmailArrivesAtARealSmtpServer) {
+  SmtpSink sink(dir_ / "sink");
+  ASSERT_GT(sink.port(), 0) << "tests/tools/smtp_sink.py did not start (python3-aiosmtpd installed?)";
+  auto r = RunPatron({"--db", db_, "report", "weekly", "--now", "2026-11-02T08:00:00Z", "--no-record", "--email",
+                      "marketing@example.com", "--email-from", "reports@example.org", "--smtp-url", sink.url()});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("emailed the report"), std::string::npos) << r.out;
+  std::vector<std::pair<json, std::string>> messages;
+  for (int i = 0; i < 100 && messages.empty(); ++i) {
+    messages = sink.Messages();
+    if (messages.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(messages.size(), 1u);
+  const auto& [envelope, message] = messages.front();
+  EXPECT_EQ(envelope["mail_from"], "reports@example.org") << envelope.dump();
+  EXPECT_EQ(envelope["rcpt_tos"], json::array({"marketing@example.com"}));
+  // Headers a mail client shows and threads by.
+  EXPECT_NE(Header(message, "From").find("reports@example.org"), std::string::npos) << message.substr(0, 2000);
+  EXPECT_NE(Header(message, "To").find("marketing@example.com"), std::string::npos);
+  // The subject names the week (Oct 26 .. Nov 1, 2026), possibly RFC 2047-encoded.
+  const std::string subject = Header(message, "Subject");
+  EXPECT_TRUE(subject.find("Weekly marketing report") != std::string::npos || subject.find("=?") == 0) << subject;
+  EXPECT_FALSE(Header(message, "Date").empty());
+  EXPECT_FALSE(Header(message, "Message-ID").empty());
+  EXPECT_EQ(Header(message, "MIME-Version"), "1.0");
+  EXPECT_NE(Header(message, "Content-Type").find("multipart/alternative"), std::string::npos)
+      << Header(message, "Content-Type");
+  // Both parts: the plain-text summary and the HTML report.
+  EXPECT_NE(message.find("Content-Type: text/plain; charset=UTF-8"), std::string::npos) << message.substr(0, 3000);
+  EXPECT_NE(message.find("Content-Type: text/html; charset=UTF-8"), std::string::npos);
+  // The HTML body, decoded, is the report the --out file holds (charts inline, nothing fetched).
+  const std::string file = (dir_ / "weekly-mail.html").string();
+  ASSERT_EQ(RunPatron({"--db", db_, "report", "weekly", "--now", "2026-11-02T08:00:00Z", "--no-record", "--out", file})
+                .exit_code,
+            0);
+  std::string decoded;
+  {
+    // The HTML part's body: quoted-printable or base64 (as the composer chose).
+    const size_t part = message.find("Content-Type: text/html");
+    const size_t body = message.find("\r\n\r\n", part) + 4;
+    const std::string headers = message.substr(part, body - part);
+    const size_t end = message.find("\r\n--", body);
+    const std::string raw = message.substr(body, end - body);
+    if (headers.find("base64") != std::string::npos) {
+      static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      int val = 0, bits = -8;
+      for (char ch : raw) {
+        const size_t d = kAlphabet.find(ch);
+        if (d == std::string::npos) continue;
+        val = (val << 6) + static_cast<int>(d);
+        bits += 6;
+        if (bits >= 0) {
+          decoded += static_cast<char>((val >> bits) & 0xFF);
+          bits -= 8;
+        }
+      }
+    } else if (headers.find("quoted-printable") != std::string::npos) {
+      for (size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '=' && i + 2 < raw.size() && raw[i + 1] == '\r' && raw[i + 2] == '\n') {
+          i += 2;  // soft line break
+        } else if (raw[i] == '=' && i + 2 < raw.size()) {
+          decoded += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          decoded += raw[i];
+        }
+      }
+    } else {
+      decoded = raw;
+    }
+  }
+  EXPECT_NE(decoded.find("<html lang=\"en\" dir=\"ltr\""), std::string::npos) << decoded.substr(0, 500);
+  EXPECT_NE(decoded.find("<svg"), std::string::npos) << "charts inline";
+  EXPECT_EQ(decoded.find("<script"), std::string::npos);
+  auto trim = [](std::string t) {
+    std::string out;
+    for (char ch : t)
+      if (ch != '\r' && ch != '\n') out += ch;
+    return out;
+  };
+  EXPECT_EQ(trim(decoded), trim(ReadFile(file))) << "the email carries the whole report";
+
+  // No server: a precise error, no message.
+  auto refused = RunPatron({"--db", db_, "report", "weekly", "--now", "2026-11-02T08:00:00Z", "--no-record", "--email",
+                            "marketing@example.com", "--smtp-url", "smtp://127.0.0.1:1?tls=none"});
+  EXPECT_NE(refused.exit_code, 0);
+}
+
+TEST_F(ReportCli, RecordedQualityFiguresFeedTheNextWeeklyReport) {
+  json recorded = Json(RunPatron({"--db", db_, "report", "quality", "--record", "--now", "2026-11-09T07:00:00Z",
+                                  "--format", "json"},
+                                 true));
+  ASSERT_EQ(recorded["name"], "quality");
+  const json& row = recorded["rows"][0];
+  EXPECT_EQ(row["taken_at"], "2026-11-09T07:00:00Z");
+  EXPECT_GT(row["contact_points"].get<int64_t>(), 0);
+  // An hour later the weekly report shows these figures (its actions name the stale counts).
+  auto weekly = RunPatron({"--db", db_, "report", "weekly", "--now", "2026-11-09T08:00:00Z", "--no-record", "--out",
+                           (dir_ / "weekly-recorded.html").string()},
+                          true);
+  ASSERT_EQ(weekly.exit_code, 0) << weekly.out;
+  const int64_t phones = row["stale_phones"].get<int64_t>(), emails = row["stale_emails"].get<int64_t>();
+  if (phones > 0 && phones < 1000) {
+    EXPECT_NE(weekly.out.find("Re-verify " + std::to_string(phones) + " stale phones."), std::string::npos)
+        << weekly.out;
+  }
+  if (emails > 0 && emails < 1000) {
+    EXPECT_NE(weekly.out.find("Re-verify " + std::to_string(emails) + " stale email addresses."), std::string::npos)
+        << weekly.out;
+  }
+  const std::string html = ReadFile(dir_ / "weekly-recorded.html");
+  EXPECT_NE(html.find("id=\"quality\""), std::string::npos);
+}
+
+TEST_F(ReportCli, CampaignResultsBySegmentFromCliAndApi) {
+  ASSERT_EQ(RunPatron({"--db", db_, "segment", "save", "buyers", "bought(within 3650 days)"}).exit_code, 0);
+  json rows = Json(RunPatron({"--db", db_, "report", "campaigns", "--by-segment", "--format", "json"}, true));
+  EXPECT_EQ(rows["name"], "campaign_segments");
+  EXPECT_EQ(rows["columns"][2], "segment");
+  auto missing = RunPatron({"--db", db_, "report", "campaigns", "--by-segment", "--campaign", "no-such-campaign"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.out.find("no-such-campaign"), std::string::npos) << missing.out;
+}
+
 TEST_F(ReportCli, ApiAnswersJsonCsvAndHtmlAndServeWritesTheScheduledReport) {
   const std::string analyst = Key("analyst", "report-analyst");
   const std::string collector = Key("collector", "report-collector");
@@ -161,6 +370,13 @@ TEST_F(ReportCli, ApiAnswersJsonCsvAndHtmlAndServeWritesTheScheduledReport) {
   auto campaigns = c.Get("/api/v1/reports/campaigns");
   ASSERT_TRUE(campaigns);
   EXPECT_EQ(campaigns->status, 200);
+  auto by_segment = c.Get("/api/v1/reports/campaigns?by=segment");
+  ASSERT_TRUE(by_segment);
+  ASSERT_EQ(by_segment->status, 200) << by_segment->body;
+  EXPECT_EQ(json::parse(by_segment->body)["name"], "campaign_segments");
+  auto bad_by = c.Get("/api/v1/reports/campaigns?by=city");
+  ASSERT_TRUE(bad_by);
+  EXPECT_EQ(bad_by->status, 400);
   auto weekly = c.Get("/api/v1/reports/weekly?lang=fa&calendar=persian&now=2026-11-02T08:00:00Z");
   ASSERT_TRUE(weekly);
   ASSERT_EQ(weekly->status, 200);

@@ -220,8 +220,8 @@ FROM journey_call_tasks t WHERE t.journey_id = :journey_id ORDER BY t.id LIMIT :
 -- Statistics.
 
 -- name: journey-stats-enrolments
-SELECT state, coalesce(exit_reason, ''), count(*) FROM journey_enrolments WHERE journey_id = :journey_id
-GROUP BY state, exit_reason;
+-- Kept by triggers (0014): no scan of the journey's enrolments.
+SELECT state, exit_reason, n FROM journey_enrolment_counts WHERE journey_id = :journey_id AND n > 0;
 
 -- name: journey-stats-steps
 SELECT step, outcome, count(*) FROM journey_step_log WHERE journey_id = :journey_id GROUP BY step, outcome;

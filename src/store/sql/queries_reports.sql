@@ -29,8 +29,13 @@ INSERT INTO acquisition_costs (source, channel, from_day, to_day, amount_minor, 
 VALUES (:source, :channel, :from_day, :to_day, :amount_minor, :currency, :now);
 
 -- name: report-insert-quality
-INSERT OR REPLACE INTO report_quality_history (taken_at, contact_points, invalid, stale, duplicates)
-VALUES (:taken_at, :contact_points, :invalid, :stale, :duplicates);
+INSERT OR REPLACE INTO report_quality_history (taken_at, contact_points, invalid, stale, duplicates, stale_phones,
+                                               stale_emails)
+VALUES (:taken_at, :contact_points, :invalid, :stale, :duplicates, :stale_phones, :stale_emails);
+
+-- name: report-quality-latest
+SELECT taken_at, contact_points, invalid, stale, duplicates, stale_phones, stale_emails FROM report_quality_history
+WHERE taken_at <= :now ORDER BY taken_at DESC LIMIT 1;
 
 -- name: report-quality-history
 SELECT taken_at, contact_points, invalid, stale, duplicates FROM report_quality_history
@@ -42,3 +47,27 @@ SELECT generated_at FROM report_runs WHERE kind = :kind AND period_start = :peri
 -- name: report-run-insert
 INSERT OR REPLACE INTO report_runs (kind, period_start, generated_at, path, emailed_to)
 VALUES (:kind, :period_start, :generated_at, :path, :emailed_to);
+
+-- name: report-campaign-members
+-- Every target and holdout member of one campaign with its responses and its
+-- conversion (revenue NULL when none): the same definition as
+-- campaign-results-conversions (src/campaign), per member so that a report can
+-- break the results down by segment.
+WITH RECURSIVE goal_categories(id) AS (
+  SELECT id FROM categories WHERE slug = :category
+  UNION SELECT c.id FROM categories c JOIN goal_categories g ON c.parent_id = g.id
+)
+SELECT r.customer_id, r.grp,
+       (r.status = 'sent' OR r.status = 'bounced' OR r.delivered_at IS NOT NULL),
+       r.opened_at IS NOT NULL, r.clicked_at IS NOT NULL,
+       CASE WHEN r.grp = 'holdout' OR r.sent_at IS NOT NULL THEN
+         (SELECT sum(o.total_minor) FROM orders o
+          WHERE o.customer_id = r.customer_id AND o.status = 'completed'
+            AND o.ordered_at >= CASE WHEN r.grp = 'target' THEN r.sent_at ELSE :start END
+            AND o.ordered_at < CASE WHEN r.grp = 'target' THEN r.sent_at ELSE :start END + :window
+            AND (:category = '' OR EXISTS (
+                  SELECT 1 FROM order_lines l JOIN products p ON p.id = l.product_id
+                  WHERE l.order_id = o.id AND p.category_id IN (SELECT id FROM goal_categories))))
+       END
+FROM campaign_recipients r
+WHERE r.campaign_id = :campaign_id AND (r.grp = 'target' OR r.grp = 'holdout');

@@ -625,5 +625,40 @@ TEST_F(JourneyTest, TenSimulatedWeeksOfTheTemplatesOnDemoDataTakeSeconds) {
               static_cast<unsigned long long>(entered["abandoned_cart"]));
 }
 
+
+TEST_F(JourneyTest, StepsDueRightAfterAWaitRunInItsTransactionAndCountsFollowStates) {
+  for (int id = 1; id <= 3; ++id) Add({.id = id});
+  Journey j = Create(R"({"name": "chain", "trigger": {"kind": "event", "event_type": "signed_up"},
+      "steps": [{"id": "wait", "kind": "wait", "duration": "1d"},
+                {"id": "tag", "kind": "add_tag", "tag": "chained"},
+                {"id": "untag", "kind": "remove_tag", "tag": "newcomer"}],
+      "exit": {"unsubscribed": false}})");
+  for (int id = 1; id <= 3; ++id) Event(id, "signed_up", clock_.Now());
+  RunReport r = Run();
+  EXPECT_EQ(r.enrolled, 3u);
+  clock_.Advance(std::chrono::hours(25));
+  r = Run();
+  // The wait ends; the two tag steps follow at once, in the same pass
+  // and transaction, without timers of their own; each step logged once.
+  EXPECT_EQ(r.steps, 9u);
+  EXPECT_EQ(r.completed, 3u);
+  EXPECT_EQ(Int("SELECT count(*) FROM customer_tags WHERE tag = 'chained'"), 3);
+  EXPECT_EQ(Int("SELECT count(*) FROM journey_timers WHERE step IN ('tag', 'untag')"), 0);
+  EXPECT_EQ(Int("SELECT count(*) FROM journey_step_log WHERE journey_id = " + std::to_string(j.id)), 9);
+  EXPECT_EQ(Int("SELECT count(DISTINCT enrolment_id || step) FROM journey_step_log"), 9);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(Run().steps, 0u) << "nothing runs twice";
+  // Per-state counts kept by triggers (migration 0014) agree with the rows.
+  auto stats = Stats(*db_, j);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->entered, 3u);
+  EXPECT_EQ(stats->completed, 3u);
+  EXPECT_EQ(stats->active, 0u);
+  Exec("DELETE FROM customers WHERE id = 3");  // erasure cascades to the enrolment
+  stats = Stats(*db_, j);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->entered, 2u);
+  EXPECT_EQ(stats->completed, 2u);
+}
+
 }  // namespace
 }  // namespace patron::journey

@@ -11,6 +11,8 @@
 
 #include "engine/engine.h"
 #include "report/report.h"
+#include "report/report_internal.h"
+#include "segment/segment.h"
 #include "store/store.h"
 
 namespace patron::report {
@@ -349,6 +351,115 @@ TEST_F(ReportFixture, WeeklyReportIsSelfContainedAndRightToLeftInPersian) {
   EXPECT_NE(w->subject.find("March 18, 2024"), std::string::npos) << w->subject;
   options.language = "de";
   EXPECT_FALSE(BuildWeeklyReport(*db_, *snapshot_, options, clock).ok());
+}
+
+TEST_F(ReportFixture, TrendWeeksFromOnePassEqualOneScanPerWeek) {
+  // Ten weeks over the fixture (2024-02-05 .. 2024-04-14): customers created,
+  // orders (one cancelled), events of every kind, a customer created after some weeks.
+  internal::CustomerActivity activity(*snapshot_);
+  KpiOptions options;
+  const Instant first{T("2024-02-05")};
+  const int64_t week = 7 * internal::kMicrosPerDay;
+  for (const ::Roaring* segment : {static_cast<const ::Roaring*>(nullptr)}) {
+    options.segment = segment;
+    std::vector<internal::PeriodFigures> weeks = internal::ComputeWeeklyFigures(activity, first, 10, options);
+    ASSERT_EQ(weeks.size(), 10u);
+    int64_t orders = 0, active = 0, fresh = 0;
+    for (int i = 0; i < 10; ++i) {
+      const Period p{Instant{first.micros + week * i}, Instant{first.micros + week * (i + 1)}};
+      internal::PeriodFigures one = internal::ComputePeriodFigures(activity, p, options);
+      EXPECT_EQ(weeks[i].orders, one.orders) << "week " << i;
+      EXPECT_EQ(weeks[i].active, one.active) << "week " << i;
+      EXPECT_EQ(weeks[i].new_customers, one.new_customers) << "week " << i;
+      EXPECT_EQ(weeks[i].revenue, one.revenue) << "week " << i;
+      orders += one.orders, active += one.active, fresh += one.new_customers;
+    }
+    // Not trivially equal: the weeks hold the fixture's activity.
+    EXPECT_EQ(orders, 7);  // orders 1..8 but the cancelled one
+    EXPECT_GT(active, 4);
+    EXPECT_EQ(fresh, 4);  // C2, C3, C4, C5
+  }
+  // Week 6 (2024-03-11 .. 03-17): C3's order of 30.00 EUR (C3 was new the week
+  // before); C4 new, active (page views, a click).
+  std::vector<internal::PeriodFigures> weeks = internal::ComputeWeeklyFigures(activity, first, 10, options);
+  EXPECT_EQ(weeks[5].orders, 1);
+  EXPECT_EQ(weeks[5].revenue.at("EUR"), 3000);
+  EXPECT_EQ(weeks[5].new_customers, 1);
+  EXPECT_EQ(weeks[5].active, 2);
+}
+
+TEST_F(ReportFixture, CampaignResultsBrokenDownBySegment) {
+  // spring: targets C4 (social, sent Mar 17, no order) and C6 (store, ordered
+  // before its message); holdout C1 (web, ordered Mar 5, within 14 days of the
+  // start on Mar 3: converted, 50.00 EUR).
+  ManualClock clock(Instant{T("2024-04-10")});
+  ASSERT_TRUE(segment::SaveSegment(*db_, "social", "acquisition_channel = \"social\"", "", clock).ok());
+  ASSERT_TRUE(segment::SaveSegment(*db_, "web or store", "acquisition_channel in (\"web\", \"store\")", "", clock).ok());
+  auto rows = CampaignSegmentResults(*db_, *snapshot_, {}, "", clock);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  std::map<std::string, CampaignRow> by;
+  for (const CampaignRow& r : *rows) by[r.segment] = r;
+  EXPECT_EQ(by["social"].campaign, "spring");
+  EXPECT_EQ(by["social"].reach, 1);
+  EXPECT_EQ(by["social"].converted, 0);
+  EXPECT_EQ(by["social"].holdout, 0);
+  EXPECT_FALSE(by["social"].lift_available) << "no holdout member in the segment";
+  EXPECT_EQ(by["web or store"].reach, 1);  // C6
+  EXPECT_EQ(by["web or store"].converted, 0);
+  EXPECT_EQ(by["web or store"].holdout, 1);  // C1
+  EXPECT_EQ(by["web or store"].holdout_converted, 1);
+  EXPECT_TRUE(by["web or store"].lift_available);
+  EXPECT_DOUBLE_EQ(by["web or store"].lift, -1.0);
+  // Named definitions instead of the saved segments; one campaign by name.
+  rows = CampaignSegmentResults(*db_, *snapshot_, {{"social, by name", "segment:social"}}, "spring", clock);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().segment, "social, by name");
+  EXPECT_EQ(rows->front().reach, 1);
+  Table t = CampaignSegmentTable(*rows);
+  EXPECT_EQ(t.name, "campaign_segments");
+  EXPECT_EQ(t.columns[2], "segment");
+  EXPECT_EQ(t.rows[0][1], "spring");
+  // Errors name what is wrong.
+  auto missing = CampaignSegmentResults(*db_, *snapshot_, {}, "autumn", clock);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("autumn"), std::string::npos);
+  auto bad = CampaignSegmentResults(*db_, *snapshot_, {{"broken", "bought(("}}, "", clock);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("broken"), std::string::npos) << bad.status().ToString();
+}
+
+TEST_F(ReportFixture, WeeklyReportReadsRecentQualityFiguresInsteadOfRecomputing) {
+  ManualClock clock(Instant{T("2024-04-10")});
+  WeeklyOptions options;
+  options.now = Instant{T("2024-03-25T12:00:00Z")};
+  options.record_quality = false;
+  // Figures recorded two hours before: the report shows them (nothing here is stale).
+  QualityFigures recorded;
+  recorded.taken_at = Instant{options.now.micros - 2 * 3'600'000'000LL};
+  recorded.contact_points = 9000;
+  recorded.stale = 4300;
+  recorded.stale_phones = 4210;
+  recorded.stale_emails = 90;
+  ASSERT_TRUE(RecordQualityFigures(*db_, recorded).ok());
+  auto w = BuildWeeklyReport(*db_, *snapshot_, options, clock);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_NE(w->text.find("Re-verify 4,210 stale phones."), std::string::npos) << w->text;
+  EXPECT_NE(w->html.find("9,000"), std::string::npos);
+  // Too old (more than quality_max_age_hours): computed afresh over the store.
+  options.quality_max_age_hours = 1;
+  w = BuildWeeklyReport(*db_, *snapshot_, options, clock);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->text.find("4,210"), std::string::npos) << w->text;
+  // A computed report records its figures (with the per-kind counts) for the next one.
+  options.record_quality = true;
+  ASSERT_TRUE(BuildWeeklyReport(*db_, *snapshot_, options, clock).ok());
+  auto latest = CurrentQuality(*db_, options);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_TRUE(latest->recorded);
+  EXPECT_EQ(latest->taken_at, options.now);
+  EXPECT_EQ(latest->stale_phones, 0);
 }
 
 }  // namespace
