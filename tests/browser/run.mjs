@@ -85,11 +85,11 @@ test('sign in: a wrong password is refused, the right one opens the dashboard wi
 
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
-  await page.waitForSelector('.kpi-value');
+  await page.waitForSelector('#stats .kpi-value');
   const nav = await page.$$eval('nav.sidebar li a', (as) => as.map((a) => a.textContent));
-  assert.deepEqual(nav, ['Dashboard', 'Customers', 'Segments', 'Campaigns', 'Journeys', 'Data', 'Settings']);
+  assert.deepEqual(nav, ['Dashboard', 'Customers', 'Segments', 'Campaigns', 'Journeys', 'Reports', 'Data', 'Settings']);
   const customers = await api('GET', '/api/v1/stats');
-  const firstKpi = await page.textContent('.kpi-value');
+  const firstKpi = await page.textContent('#stats .kpi-value');
   assert.equal(firstKpi.replace(/,/g, ''), String(customers.json.customers));
 
   const cookie = (await context.cookies()).find((c) => c.name === 'patron_session');
@@ -341,14 +341,14 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   await page.waitForSelector('nav.sidebar >> text=داشبورد'); // rendered in Persian
   assert.equal(await page.getAttribute('html', 'lang'), 'fa');
   await page.click('nav.sidebar li:first-child a');
-  await page.waitForSelector('.kpi-value');
+  await page.waitForSelector('#stats .kpi-value');
   const nav = await page.locator('nav.sidebar').boundingBox();
   const main = await page.locator('main.content').boundingBox();
   assert.ok(nav.x > main.x, `the navigation is on the right (nav x=${nav.x}, main x=${main.x})`);
   assert.ok(Math.abs(nav.x + nav.width - 1280) < 2, 'flush with the right edge');
   const texts = await page.$$eval('nav.sidebar li a', (as) => as.map((a) => a.textContent));
   assert.equal(texts[0], 'داشبورد');
-  const kpi = await page.textContent('.kpi-value');
+  const kpi = await page.textContent('#stats .kpi-value');
   assert.match(kpi, /^[۰-۹٬]+$/, `Persian digits: ${kpi}`);
   const textAlign = await page.$eval('th', (th) => getComputedStyle(th).textAlign);
   assert.equal(textAlign, 'start');

@@ -335,7 +335,7 @@ function Cohorts({ segment, to }: { segment: string; to: string }) {
   return (
     <Card title={t('rep.cohorts')} id="report-cohorts">
       <p class="muted">{t('rep.cohorts_help')}</p>
-      <div class="editor inline">
+      <div class="filters">
         <label>
           {t('rep.months')}
           <select name="cohort-months" value={months} onChange={(e) => setMonths(e.currentTarget.value)}>
@@ -470,7 +470,7 @@ function CampaignResults() {
                   <td class="num" data-col="converted">{num(r.converted)}</td>
                   <td class="num" data-col="conversion">{pct(r.conversion_rate, 1)}</td>
                   <td class="num" data-col="holdout">
-                    {num(r.holdout)}
+                    <span class="holdout-count">{num(r.holdout)}</span>
                     {r.holdout_rate !== null && <div class="small muted">{pct(r.holdout_rate, 1)}</div>}
                   </td>
                   <td class="num" data-col="lift">
@@ -552,7 +552,7 @@ function Weekly() {
   return (
     <Card title={t('rep.weekly')} id="report-weekly">
       <p class="muted">{t('rep.weekly_help')}</p>
-      <div class="editor inline">
+      <div class="filters">
         <label>
           {t('rep.weekly_language')}
           <select name="weekly-lang" value={lang} onChange={(e) => setLang(e.currentTarget.value)}>
