@@ -381,6 +381,17 @@ const en = {
   'rep.hide_weekly': 'Hide it',
   'rep.csv': 'Download CSV',
   'dash.trends': 'Last 30 days, against the 30 days before',
+  'set.purposes_help': 'The key is what consents and campaigns record; renaming changes the title people read, never the key. A retired purpose is no longer offered for new consents and campaigns; the records that name it stay.',
+  'set.purpose_key': 'Key',
+  'set.purpose_title': 'Title',
+  'set.purpose_description': 'Description',
+  'set.purpose_add': 'Add a purpose',
+  'set.retire': 'Retire',
+  'set.unretire': 'Bring back',
+  'set.retired': 'Retired',
+  'set.active': 'Offered',
+  'set.undescribed': 'Not described yet',
+  'set.purpose_usage': 'Consents by purpose and channel',
 };
 export type MessageKey = keyof typeof en;
 type Catalogue = Record<MessageKey, string>;
@@ -747,6 +758,17 @@ const fa: Catalogue = {
   'rep.hide_weekly': 'پنهان کردن',
   'rep.csv': 'دریافت CSV',
   'dash.trends': '۳۰ روز گذشته، در برابر ۳۰ روز پیش از آن',
+  'set.purposes_help': 'کلید همان است که رضایت‌ها و کمپین‌ها ثبت می‌کنند؛ تغییر نام فقط عنوانی را که افراد می‌خوانند عوض می‌کند، نه کلید را. هدف بازنشسته دیگر برای رضایت‌ها و کمپین‌های تازه پیشنهاد نمی‌شود؛ سوابقی که آن را دارند می‌مانند.',
+  'set.purpose_key': 'کلید',
+  'set.purpose_title': 'عنوان',
+  'set.purpose_description': 'توضیح',
+  'set.purpose_add': 'افزودن هدف',
+  'set.retire': 'بازنشسته کردن',
+  'set.unretire': 'بازگرداندن',
+  'set.retired': 'بازنشسته',
+  'set.active': 'قابل انتخاب',
+  'set.undescribed': 'هنوز توضیح داده نشده',
+  'set.purpose_usage': 'رضایت‌ها به تفکیک هدف و کانال',
 };
 
 const ar: Catalogue = {
@@ -1111,6 +1133,17 @@ const ar: Catalogue = {
   'rep.hide_weekly': 'إخفاؤه',
   'rep.csv': 'تنزيل CSV',
   'dash.trends': 'آخر ٣٠ يومًا مقابل الثلاثين يومًا السابقة',
+  'set.purposes_help': 'المفتاح هو ما تسجله الموافقات والحملات؛ إعادة التسمية تغيّر العنوان الذي يقرؤه الناس لا المفتاح. الغرض المتقاعد لا يُعرض بعد الآن للموافقات والحملات الجديدة؛ وتبقى السجلات التي تذكره.',
+  'set.purpose_key': 'المفتاح',
+  'set.purpose_title': 'العنوان',
+  'set.purpose_description': 'الوصف',
+  'set.purpose_add': 'إضافة غرض',
+  'set.retire': 'إيقاف',
+  'set.unretire': 'إعادة',
+  'set.retired': 'متوقف',
+  'set.active': 'متاح',
+  'set.undescribed': 'لم يوصف بعد',
+  'set.purpose_usage': 'الموافقات حسب الغرض والقناة',
 };
 
 const sv: Catalogue = {
@@ -1475,6 +1508,17 @@ const sv: Catalogue = {
   'rep.hide_weekly': 'Dölj',
   'rep.csv': 'Ladda ner CSV',
   'dash.trends': 'Senaste 30 dagarna, mot de 30 dagarna före',
+  'set.purposes_help': 'Nyckeln är det som samtycken och kampanjer registrerar; att byta namn ändrar titeln som människor läser, aldrig nyckeln. Ett pensionerat ändamål erbjuds inte längre för nya samtycken och kampanjer; posterna som nämner det finns kvar.',
+  'set.purpose_key': 'Nyckel',
+  'set.purpose_title': 'Titel',
+  'set.purpose_description': 'Beskrivning',
+  'set.purpose_add': 'Lägg till ändamål',
+  'set.retire': 'Pensionera',
+  'set.unretire': 'Återinför',
+  'set.retired': 'Pensionerat',
+  'set.active': 'Erbjuds',
+  'set.undescribed': 'Inte beskrivet än',
+  'set.purpose_usage': 'Samtycken per ändamål och kanal',
 };
 
 const catalogues: Record<Locale, Catalogue> = { en, fa, ar, sv };

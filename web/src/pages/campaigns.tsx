@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { can, get, post, request, type Me } from '../api';
 import { date, num, t, type MessageKey } from '../i18n';
 import { go, useRoute } from '../router';
-import { Card, ErrorBox, isAbort, useDebounced, useLoad } from '../ui';
+import { Card, ErrorBox, isAbort, useDebounced, useLoad, usePurposeChoices } from '../ui';
 
 export interface Campaign {
   id: number;
@@ -159,6 +159,8 @@ function CampaignForm() {
   ]);
   const [error, setError] = useState<unknown>(null);
   const [count, setCount] = useState<{ n?: number; error?: unknown }>({});
+  // Campaigns need a purpose still offered (Settings retires purposes).
+  const purposes = usePurposeChoices(true).filter((p) => !p.retired);
   const audience = useDebounced(f.audience, 300);
   useEffect(() => {
     if (!audience.trim()) return setCount({});
@@ -214,6 +216,16 @@ function CampaignForm() {
             <select name="channel" value={f.channel} onChange={set('channel')}>
               {channels.map((c) => (
                 <option value={c}>{t(('camp.ch.' + c) as MessageKey)}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('cust.purpose')}
+            <select name="purpose" value={f.purpose} onChange={set('purpose')}>
+              {purposes.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.label}
+                </option>
               ))}
             </select>
           </label>

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { can, get, request, type Me } from '../api';
 import { date, fieldName, num, t } from '../i18n';
 import { go } from '../router';
-import { Card, ErrorBox, Loading, isAbort, useDebounced, useLoad } from '../ui';
+import { Card, ErrorBox, Loading, isAbort, useDebounced, useLoad, usePurposeChoices } from '../ui';
 import type { CustomerBrief } from './types';
 
 // What the typed text is: an email, a phone number, or part of a name.
@@ -369,7 +369,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
             ))}
           </tbody>
         </table>
-        {can(me, 'manage_consents') && <ConsentForm id={c.id} onDone={view.reload} />}
+        {can(me, 'manage_consents') && <ConsentForm id={c.id} purposesVisible={can(me, 'read_reports')} onDone={view.reload} />}
       </Card>
       <div class="grid2">
         <Card title={t('cust.purchases')} id="purchases">
@@ -484,14 +484,16 @@ function ProfileEditor({ id, profile, onDone }: { id: number; profile: CustomerV
 }
 
 // Records a consent grant (with its proof) or a withdrawal in the ledger.
-function ConsentForm({ id, onDone }: { id: number; onDone: () => void }) {
-  const [form, setForm] = useState({ channel: 'email', status: 'granted', method: 'written', proof: '' });
+// A withdrawal may name a retired purpose; a grant only one still offered.
+function ConsentForm({ id, purposesVisible, onDone }: { id: number; purposesVisible: boolean; onDone: () => void }) {
+  const [form, setForm] = useState({ channel: 'email', purpose: 'marketing', status: 'granted', method: 'written', proof: '' });
+  const purposes = usePurposeChoices(purposesVisible).filter((p) => !p.retired || form.status === 'withdrawn' || p.name === form.purpose);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
     try {
-      await request('POST', `/api/v1/customers/${id}/consents`, { ...form, purpose: 'marketing' });
+      await request('POST', `/api/v1/customers/${id}/consents`, form);
       setForm({ ...form, proof: '' });
       onDone();
     } catch (err) {
@@ -507,6 +509,16 @@ function ConsentForm({ id, onDone }: { id: number; onDone: () => void }) {
         <select name="consent-channel" value={form.channel} onChange={set('channel')}>
           {['email', 'sms', 'phone', 'mail', 'push'].map((c) => (
             <option value={c}>{c}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('cust.purpose')}
+        <select name="consent-purpose" value={form.purpose} onChange={set('purpose')}>
+          {purposes.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.label}
+            </option>
           ))}
         </select>
       </label>
