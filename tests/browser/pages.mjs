@@ -7,6 +7,7 @@
 //   period, the cohort table, the campaign results with lift and verdict, the
 //   funnel and the weekly report in a new tab and in a frame; the dashboard's
 //   30-day trends.
+// - Settings: consent purposes added, renamed, retired and brought back.
 // - The same pages in Persian: right to left, Persian digits, the same numbers.
 // Every number on screen is compared with what the API answers.
 import { after, before, test } from 'node:test';
@@ -412,6 +413,55 @@ test('Persian: reports and journeys right to left, in Persian digits, with the s
   assert.equal(reached[0], '۱');
   await shot('p09-journey-fa');
   await setLocale('en');
+});
+
+test('settings: an admin adds, renames and retires a consent purpose; retired, the forms stop offering it', async () => {
+  await page.click('nav.sidebar >> text=Settings');
+  await page.waitForSelector('#purpose-form');
+  // A key the server refuses: its reason, under the form.
+  await page.fill('input[name=purpose-name]', 'Member Offers');
+  await page.click('#purpose-form button[type=submit]');
+  await page.waitForSelector('#purpose-form .error');
+  assert.match(await page.textContent('#purpose-form .error'), /a-z, 0-9/);
+  await page.fill('input[name=purpose-name]', 'member_offers');
+  await page.fill('input[name=purpose-new-title]', 'Member offers');
+  await page.fill('input[name=purpose-new-description]', 'Offers for club members by email and SMS');
+  await page.click('#purpose-form button[type=submit]');
+  const row = '#purpose-definitions tr[data-purpose=member_offers]';
+  await page.waitForSelector(`${row} .purpose-title:has-text("Member offers")`);
+  assert.equal(await page.textContent(`${row} .purpose-status`), 'Offered');
+
+  // Renamed: the title changes, the key stays.
+  await page.click(`${row} .edit-purpose`);
+  await page.fill(`${row} input[name=purpose-title]`, 'Club offers');
+  await page.click(`${row} .save-purpose`);
+  await page.waitForSelector(`${row} .purpose-title:has-text("Club offers")`);
+  let defs = (await api('GET', '/api/v1/consent-purposes')).json.definitions;
+  let def = defs.find((d) => d.name === 'member_offers');
+  assert.equal(def.title, 'Club offers');
+  assert.equal(def.description, 'Offers for club members by email and SMS');
+  // The new campaign form offers it while it is in use.
+  await page.goto(url + '/#/campaigns/new');
+  await page.waitForSelector('select[name=purpose] option[value=member_offers]', { state: 'attached' });
+  assert.match(await page.textContent('select[name=purpose] option[value=member_offers]'), /Club offers \(member_offers\)/);
+
+  // Retired: marked so, and no longer offered for new campaigns.
+  await page.click('nav.sidebar >> text=Settings');
+  await page.click(`${row} .retire-purpose`);
+  await page.waitForSelector(`${row} .purpose-status:has-text("Retired")`);
+  def = (await api('GET', '/api/v1/consent-purposes')).json.definitions.find((d) => d.name === 'member_offers');
+  assert.ok(def.retired_at, 'retired on the server');
+  await shot('p10-settings-purposes');
+  await page.goto(url + '/#/campaigns/new');
+  await page.waitForSelector('select[name=purpose] option[value=marketing]', { state: 'attached' });
+  assert.equal(await page.locator('select[name=purpose] option[value=member_offers]').count(), 0);
+  // Brought back.
+  await page.click('nav.sidebar >> text=Settings');
+  await page.click(`${row} .retire-purpose`);
+  await page.waitForSelector(`${row} .purpose-status:has-text("Offered")`);
+  // The audit log has every change.
+  const audit = (await api('GET', '/api/v1/audit?action=consent_purpose.update')).json;
+  assert.ok(JSON.stringify(audit).includes('member_offers'), JSON.stringify(audit).slice(0, 400));
 });
 
 test('no script errors in the console', () => {
