@@ -113,6 +113,10 @@ async function setLocale(locale) {
   await page.waitForFunction((l) => document.documentElement.lang === l, locale);
 }
 
+// The words the Journeys page uses in English for statuses, triggers and step kinds.
+const english = { draft: 'Draft', enabled: 'Enabled', disabled: 'Disabled', event: 'An event', purchase: 'A purchase',
+  wait: 'Wait', send: 'Send', branch: 'Branch', call_task: 'Call task', add_tag: 'Add tag', exit: 'Exit' };
+
 test('journeys: create from a template, see its steps, enable it, a customer enters and the counts move, disable', async () => {
   await page.click('nav.sidebar >> text=Journeys');
   await page.waitForSelector('h1:has-text("Journeys")');
@@ -133,12 +137,15 @@ test('journeys: create from a template, see its steps, enable it, a customer ent
     page.$$eval('main table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent.trim())));
   let rows = await stepRows();
   assert.deepEqual(rows.map((r) => r[0]), journey.stats.steps.map((s) => s.id));
-  assert.deepEqual(rows.map((r) => r[1]), journey.steps.map((s) => s.kind));
+  assert.deepEqual(rows.map((r) => r[1]), journey.steps.map((s) => english[s.kind]));
+  // What each step does: the message it sends, how long it waits.
+  assert.equal(rows[0][5], 'browser welcome · welcome');
+  assert.match(rows[1][5], /^2d · until 10:00$/);
   assert.ok(rows.every((r) => r[2] === '0' && r[3] === '0'), 'a new journey has reached nobody');
 
   // Enable: the server records it, the button turns into Disable.
-  await page.click('button:has-text("Enable")');
-  await page.waitForSelector('button:has-text("Disable")');
+  await page.click('button:text-is("Enable")');
+  await page.waitForSelector('button:text-is("Disable")');
   assert.equal((await api('GET', '/api/v1/journeys/' + id)).json.status, 'enabled');
 
   // A visitor signs up on the website (a Segment track call with a collector key): they enter.
@@ -177,14 +184,14 @@ test('journeys: create from a template, see its steps, enable it, a customer ent
   const listed = await page.$$eval('main table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent.trim())));
   assert.deepEqual(
     listed,
-    list.map((j) => [j.name, j.trigger.kind, j.status, ...['entered', 'active', 'completed', 'exited'].map((k) => String(j.stats[k]))]),
+    list.map((j) => [j.name, english[j.trigger.kind], english[j.status], ...['entered', 'active', 'completed', 'exited'].map((k) => String(j.stats[k]))]),
   );
   await shot('p02-journeys');
 
   // Disable: nobody enters or moves on.
   await page.click(`a:has-text("browser welcome")`);
-  await page.click('button:has-text("Disable")');
-  await page.waitForSelector('button:has-text("Enable")');
+  await page.click('button:text-is("Disable")');
+  await page.waitForSelector('button:text-is("Enable")');
   assert.equal((await api('GET', '/api/v1/journeys/' + id)).json.status, 'disabled');
 });
 
@@ -408,7 +415,8 @@ test('Persian: reports and journeys right to left, in Persian digits, with the s
     assert.ok(cells[i].every((c) => !hasLatinDigits(c)), cells[i].join(' '));
   }
   await page.click('main table a:has-text("browser welcome")');
-  await page.waitForSelector('button:has-text("فعال کردن")');
+  await page.waitForSelector('button:text-is("فعال کردن")');
+  assert.match(await page.textContent('main .card p'), /وضعیت: غیرفعال/);
   const reached = await page.$$eval('main table tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
   assert.equal(reached[0], '۱');
   await shot('p09-journey-fa');
