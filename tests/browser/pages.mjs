@@ -8,7 +8,8 @@
 //   funnel and the weekly report in a new tab and in a frame; the dashboard's
 //   30-day trends.
 // - Settings: consent purposes added, renamed, retired and brought back.
-// - The same pages in Persian: right to left, Persian digits, the same numbers.
+// - The same pages in Persian (and the KPIs in Arabic): right to left, their
+//   digits, the same numbers.
 // Every number on screen is compared with what the API answers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -380,7 +381,7 @@ test('dashboard: the last 30 days against the 30 before, and the data-quality su
   await shot('p06-dashboard-trends');
 });
 
-test('Persian: reports and journeys right to left, in Persian digits, with the same numbers', async () => {
+test('Persian and Arabic: reports and journeys right to left, in their digits, with the same numbers', async () => {
   await setLocale('fa');
   assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
   await page.click('nav.sidebar >> text=گزارش‌ها');
@@ -420,6 +421,20 @@ test('Persian: reports and journeys right to left, in Persian digits, with the s
   const reached = await page.$$eval('main table tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
   assert.equal(reached[0], '۱');
   await shot('p09-journey-fa');
+
+  // Arabic: right to left too, the KPIs in Arabic-Indic digits with the API's values.
+  await setLocale('ar');
+  await page.click('nav.sidebar >> text=التقارير');
+  await page.waitForSelector('#report-kpis .kpi');
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  const kpis = (await api('GET', '/api/v1/reports/kpis')).json.rows;
+  for (const key of ['customers_total', 'orders', 'retention_rate']) {
+    const row = kpis.find((r) => r.kpi === key && !r.breakdown && !r.currency);
+    await checkKpiCard('#report-kpis', row, false);
+    const text = await page.textContent(`#report-kpis .kpi[data-kpi=${key}] .kpi-value`);
+    assert.ok(/[٠-٩]/.test(text) && !hasLatinDigits(text), `Arabic-Indic digits: ${text}`);
+  }
+  await shot('p11-reports-ar');
   await setLocale('en');
 });
 
