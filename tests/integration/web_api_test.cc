@@ -367,6 +367,41 @@ TEST_F(WebApi, AdminsAddRenameDescribeAndRetireConsentPurposes) {
   EXPECT_NE(created.dump().find("product_updates"), std::string::npos) << created.dump();
 }
 
+TEST_F(WebApi, ARetiredConsentPurposeTakesWithdrawalsButNoNewGrants) {
+  auto c = Client(admin_);
+  json started = Json(c.Post("/api/v1/imports?kind=customers&source=purpose-crm&format=csv",
+                             "customer_id,name,email\nP-1,Sara Retired,sara.retired@example.com\n", "text/csv"),
+                      202);
+  ASSERT_EQ(WaitForImport(c, started["id"])["status"], "finished");
+  json found = Json(c.Get("/api/v1/customers?email=sara.retired%40example.com"), 200);
+  ASSERT_EQ(found["customers"].size(), 1u) << found.dump();
+  const std::string consents =
+      "/api/v1/customers/" + std::to_string(found["customers"][0]["id"].get<int64_t>()) + "/consents";
+  const std::string grant =
+      R"({"channel":"email","purpose":"winter_sale","status":"granted","method":"written","proof":"form 7"})";
+  const std::string withdraw = R"({"channel":"email","purpose":"winter_sale","status":"withdrawn"})";
+  Json(c.Post("/api/v1/consent-purposes", R"({"name":"winter_sale","title":"Winter sale"})", "application/json"), 201);
+  Json(c.Post(consents, grant, "application/json"), 201);
+
+  Json(c.Patch("/api/v1/consent-purposes/winter_sale", R"({"retired":true})", "application/json"), 200);
+  json refused = Json(c.Post(consents, grant, "application/json"), 409);
+  EXPECT_EQ(refused["error"]["field"], "purpose");
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("\"winter_sale\" is retired"), std::string::npos)
+      << refused.dump();
+  // The person can still say no.
+  json after = Json(c.Post(consents, withdraw, "application/json"), 201);
+  int withdrawals = 0;
+  for (const json& k : after["consents"]) withdrawals += k["purpose"] == "winter_sale" && k["status"] == "withdrawn";
+  EXPECT_EQ(withdrawals, 1) << after.dump();
+
+  // Brought back, it takes grants again; a purpose nobody described is never refused.
+  Json(c.Patch("/api/v1/consent-purposes/winter_sale", R"({"retired":false})", "application/json"), 200);
+  Json(c.Post(consents, grant, "application/json"), 201);
+  Json(c.Post(consents, R"({"channel":"sms","purpose":"never_described","status":"granted","method":"written","proof":"f"})",
+              "application/json"),
+       201);
+}
+
 TEST_F(WebApi, FlagsSayWhatTheContactPolicyHoldsAgainstACustomer) {
   auto c = Client(admin_);
   const std::string file =
