@@ -395,6 +395,12 @@ test('Persian and Arabic: reports and journeys right to left, in their digits, w
   assert.ok(firstX > lastX, 'the cohort column is at the right edge');
   // The period in the Persian calendar (2026 is 1404/1405).
   assert.match(await page.textContent('#report-period-line'), /۱۴۰[۴۵]/);
+  // The browser's date picker is Gregorian; beside it, the picked day as the Persian calendar names it.
+  const from = await page.inputValue('input[name=from]');
+  await page.fill('input[name=from]', '2026-03-21');
+  assert.equal(await page.textContent('output[name=from-in-calendar]'), '۱ فروردین ۱۴۰۵');
+  await page.fill('input[name=from]', from);
+  assert.match(await page.textContent('output[name=to-in-calendar]'), /^[۰-۹]+ \S+ ۱۴۰[۴۵]$/);
   await shot('p07-reports-fa');
 
   // The weekly report in Persian with the Persian calendar.
@@ -405,6 +411,12 @@ test('Persian and Arabic: reports and journeys right to left, in their digits, w
   assert.match(await tab.locator('header').innerText(), /[۰-۹]/);
   await tab.screenshot({ path: join(shots, 'p08-weekly-fa.png'), fullPage: true });
   await tab.close();
+
+  // A campaign's moment, typed as an ISO time, read back in the Persian calendar and digits.
+  await page.goto(url + '/#/campaigns/new');
+  await page.selectOption('select[name=schedule]', 'at');
+  await page.fill('input[name=at]', '2026-12-01T10:00:00Z');
+  assert.match(await page.textContent('output[name=at-in-calendar]'), /۱۰ آذر ۱۴۰۵/);
 
   // Journeys: the list in Persian digits, equal to the API.
   await page.click('nav.sidebar >> text=سفرها');
@@ -478,6 +490,14 @@ test('settings: an admin adds, renames and retires a consent purpose; retired, t
   await page.goto(url + '/#/campaigns/new');
   await page.waitForSelector('select[name=purpose] option[value=marketing]', { state: 'attached' });
   assert.equal(await page.locator('select[name=purpose] option[value=member_offers]').count(), 0);
+  // The server itself refuses a new grant for it (a script or an old tab cannot record one); a withdrawal still goes.
+  const someone = (await api('GET', '/api/v1/customers?limit=1')).json.customers[0];
+  const consent = (status) => ({ channel: 'email', purpose: 'member_offers', status, method: 'written', proof: 'form 12' });
+  const refused = await api('POST', `/api/v1/customers/${someone.id}/consents`, consent('granted'));
+  assert.equal(refused.status, 409);
+  assert.equal(refused.json.error.field, 'purpose');
+  assert.match(refused.json.error.message, /retired/);
+  assert.equal((await api('POST', `/api/v1/customers/${someone.id}/consents`, consent('withdrawn'))).status, 201);
   // Brought back.
   await page.click('nav.sidebar >> text=Settings');
   await page.click(`${row} .retire-purpose`);
@@ -485,6 +505,75 @@ test('settings: an admin adds, renames and retires a consent purpose; retired, t
   // The audit log has every change.
   const audit = (await api('GET', '/api/v1/audit?action=consent_purpose.update')).json;
   assert.ok(JSON.stringify(audit).includes('member_offers'), JSON.stringify(audit).slice(0, 400));
+});
+
+test('one customer view: the whole timeline page by page, orders in words and money, and who changed what', async () => {
+  // Half an email or phone number typed: no red error, a hint that they are looked up whole.
+  await page.goto(url + '/#/customers');
+  await page.selectOption('select[name=phone-country]', '');
+  await page.fill('input[name=search]', '09332');
+  await page.waitForSelector('#search-hint');
+  assert.match(await page.textContent('#search-hint'), /looked up whole/);
+  assert.equal(await page.locator('main .error').count(), 0);
+  await page.fill('input[name=search]', 'someone@exa');
+  await page.waitForSelector('#search-hint:has-text("No customer matches")');
+  assert.match(await page.textContent('#search-hint'), /looked up whole/);
+  await page.fill('input[name=search]', '');
+
+  // The customer with the longest history (more than one page of 50).
+  let busiest = null;
+  for (const c of (await api('GET', '/api/v1/customers?limit=300')).json.customers) {
+    const first = (await api('GET', `/api/v1/customers/${c.id}/timeline?limit=50`)).json;
+    if (first.next_cursor) {
+      busiest = c;
+      break;
+    }
+  }
+  assert.ok(busiest, 'the demo data has a customer with more than 50 timeline items');
+  const all = (await api('GET', `/api/v1/customers/${busiest.id}/timeline?limit=500`)).json.items;
+  assert.ok(all.length > 50);
+  await page.goto(`${url}/#/customers/${busiest.id}`);
+  await page.waitForSelector('#timeline li');
+  assert.equal(await page.locator('#timeline li').count(), 50);
+  // "Show older" until there is nothing older: every item, none twice, newest first.
+  while (await page.locator('button[name=timeline-older]').count()) {
+    const before = await page.locator('#timeline li').count();
+    await page.click('button[name=timeline-older]');
+    await page.waitForFunction((n) => document.querySelectorAll('#timeline li').length > n, before);
+  }
+  assert.equal(await page.locator('#timeline li').count(), all.length);
+  const shown = await page.$$eval('#timeline li time', (ts) => ts.map((t) => t.getAttribute('datetime')));
+  assert.deepEqual(shown, all.map((i) => i.at));
+  // An order reads as its number, its state, its total as money and its lines; no raw keys or JSON.
+  const order = all.find((i) => i.kind === 'order' && i.detail.lines?.length);
+  if (order) {
+    const text = await page.textContent(`#timeline li.order:has(time[datetime="${order.at}"])`);
+    assert.ok(text.includes(order.detail.order_number), text);
+    assert.ok(text.includes(order.detail.lines[0].name), text);
+    assert.doesNotMatch(text, /total_minor|\[\{|order_number/);
+    const major = new Intl.NumberFormat('en', { style: 'currency', currency: order.detail.currency }).format(order.detail.total_minor / 100);
+    assert.ok(text.includes(major), `${major} in ${text}`);
+  }
+
+  // Edited on the page: the change is in the customer's history with who made it and which fields.
+  await page.click('#profile button:has-text("Edit")');
+  await page.fill('#profile input[name=city]', 'Göteborg');
+  await page.click('#profile button[type=submit]');
+  await page.waitForSelector('#profile dd:has-text("Göteborg")');
+  await page.reload();
+  const edited = '#history li[data-action="customer.update"]';
+  await page.waitForSelector(edited);
+  const line = await page.textContent(edited);
+  assert.match(line, /Profile edited/);
+  assert.match(line, /user:admin/);
+  assert.match(line, /City/);
+  const audit = (await api('GET', `/api/v1/audit?customer_id=${busiest.id}&action=customer.update`)).json.entries;
+  assert.equal(await page.locator(edited).count(), audit.length);
+  // Views are audited too, hidden until asked for.
+  assert.equal(await page.locator('#history li[data-action="customer.read"]').count(), 0);
+  await page.check('input[name=history-views]');
+  await page.waitForSelector('#history li[data-action="customer.read"]');
+  await shot('p11-customer-history');
 });
 
 test('no script errors in the console', () => {

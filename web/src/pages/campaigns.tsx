@@ -338,6 +338,10 @@ function CampaignForm() {
             <label>
               {t('camp.at')}
               <input name="at" dir="ltr" placeholder="2026-12-01T10:00:00Z" value={f.at} onInput={set('at')} />
+              {/* The moment typed, as the user's calendar and clock read it. */}
+              <output class="in-calendar" name="at-in-calendar">
+                {f.at && !Number.isNaN(Date.parse(f.at)) ? date(f.at, true) : ''}
+              </output>
             </label>
           )}
           {f.schedule === 'local_time' && (

@@ -227,10 +227,18 @@ export function Reports({ me }: { me: Me }) {
         <label>
           {t('rep.from')}
           <input type="date" name="from" value={form.from} required onInput={(e) => setForm({ ...form, from: e.currentTarget.value })} />
+          {/* The browser's picker is Gregorian: the day as the user's calendar names it. */}
+          <output class="in-calendar" name="from-in-calendar">
+            {date(form.from)}
+          </output>
         </label>
         <label>
           {t('rep.to')}
           <input type="date" name="to" value={form.to} required onInput={(e) => setForm({ ...form, to: e.currentTarget.value })} />
+          {/* The browser's picker is Gregorian: the day as the user's calendar names it. */}
+          <output class="in-calendar" name="to-in-calendar">
+            {date(form.to)}
+          </output>
         </label>
         <label class="grow">
           {t('rep.segment')}
