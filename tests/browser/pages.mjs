@@ -434,6 +434,13 @@ test('Persian and Arabic: reports and journeys right to left, in their digits, w
   assert.equal(reached[0], '۱');
   await shot('p09-journey-fa');
 
+  // Settings in Persian: roles, source kinds and the contact policy's channels in words, not keys.
+  await page.click('nav.sidebar >> text=تنظیمات');
+  await page.waitForSelector('tr[data-user=admin]');
+  assert.equal((await page.textContent('tr[data-user=admin] td:nth-child(2)')).trim(), 'مدیر');
+  const policyChannels = await page.$$eval('input[name^=cap-][name$=-max]', (inputs) => inputs.map((i) => i.closest('tr').cells[0].textContent));
+  assert.ok(policyChannels.length > 0 && policyChannels.every((c) => !/[a-z]/.test(c)), policyChannels.join(', '));
+
   // Arabic: right to left too, the KPIs in Arabic-Indic digits with the API's values.
   await setLocale('ar');
   await page.click('nav.sidebar >> text=التقارير');
@@ -553,6 +560,14 @@ test('one customer view: the whole timeline page by page, orders in words and mo
     assert.doesNotMatch(text, /total_minor|\[\{|order_number/);
     const major = new Intl.NumberFormat('en', { style: 'currency', currency: order.detail.currency }).format(order.detail.total_minor / 100);
     assert.ok(text.includes(major), `${major} in ${text}`);
+  }
+
+  // The best send time in words: the weekday spelled out, not the model's "Tue 21:00 UTC".
+  const traits = (await api('GET', `/api/v1/customers/${busiest.id}`)).json.traits;
+  if (traits.best_send_hour) {
+    const days = { Mon: 'Monday', Tue: 'Tuesday', Wed: 'Wednesday', Thu: 'Thursday', Fri: 'Friday', Sat: 'Saturday', Sun: 'Sunday' };
+    const shownHour = await page.textContent('dd[data-trait=best_send_hour]');
+    assert.ok(shownHour.startsWith(days[traits.best_send_hour.slice(0, 3)]), `${shownHour} for ${traits.best_send_hour}`);
   }
 
   // Edited on the page: the change is in the customer's history with who made it and which fields.

@@ -1616,7 +1616,8 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 
 const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
 
-function tag(): string {
+// The BCP 47 tag of the user's language, calendar and digits, for Intl.
+export function tag(): string {
   return `${prefs.locale}-u-ca-${prefs.calendar}-nu-${prefs.digits}`;
 }
 
@@ -1687,6 +1688,7 @@ export function date(value: string | null | undefined, withTime = false): string
 // key without a name here is shown with its underscores as spaces.
 const fieldNames: Record<Locale, Record<string, string>> = {
   en: {
+    admin: 'Administrator', marketer: 'Marketer', analyst: 'Analyst', support: 'Support agent', collector: 'Collector (events only)', internal: 'internal', external: 'external', purchased: 'purchased', partner: 'partner',
     single_opt_in: 'single opt-in', double_opt_in: 'double opt-in', written: 'written', verbal: 'verbal', implied: 'implied',
     order: 'Order', completed: 'completed', cancelled: 'cancelled', shipped: 'shipped', returned: 'returned', product_viewed: 'Product viewed', page_viewed: 'Page viewed', cart_abandoned: 'Cart abandoned', support_ticket_opened: 'Support ticket opened', support_ticket_closed: 'Support ticket closed', survey_answered: 'Survey answered',
     message_sent: 'Message sent', message_opened: 'Message opened', message_clicked: 'Message clicked', message_delivered: 'Message delivered', message_bounced: 'Message bounced', page_view: 'Page view', signup: 'Sign-up', purchase: 'Purchase', 'customer.update': 'Profile edited', 'contact_point.add': 'Contact point added', 'consent.grant': 'Consent granted', 'consent.withdraw': 'Consent withdrawn', 'customer.read': 'Viewed', 'customer.timeline': 'Timeline viewed', 'customer.export': 'Exported', 'identity.review.accept': 'Merged (identity review)', 'identity.review.reject': 'Kept apart (identity review)', fields: 'fields',
@@ -1703,6 +1705,8 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     expected_order_value: 'Expected order value', computed_at: 'Computed', first_order: 'First order', last_order: 'Last order', customers_created: 'customers created',
   },
   fa: {
+    channel: 'کانال', currency: 'ارز', sku: 'کد کالا', category: 'دسته', price: 'قیمت', campaign: 'کمپین', kind: 'نوع', path: 'مسیر', referrer: 'ارجاع‌دهنده', ticket_id: 'شمارهٔ درخواست', subject: 'موضوع', order_id: 'شمارهٔ سفارش', resolution: 'نتیجه', satisfaction: 'رضایت', survey: 'نظرسنجی', score: 'امتیاز', skus: 'کدهای کالا', value: 'مقدار', comment: 'نظر',
+    admin: 'مدیر', marketer: 'بازاریاب', analyst: 'تحلیلگر', support: 'پشتیبان', collector: 'گردآورنده (فقط رویدادها)', internal: 'داخلی', external: 'بیرونی', purchased: 'خریداری‌شده', partner: 'شریک',
     single_opt_in: 'تأیید یک‌مرحله‌ای', double_opt_in: 'تأیید دومرحله‌ای', written: 'کتبی', verbal: 'شفاهی', implied: 'ضمنی',
     order: 'سفارش', completed: 'تکمیل‌شده', cancelled: 'لغوشده', shipped: 'ارسال‌شده', returned: 'مرجوعی', product_viewed: 'مشاهدهٔ کالا', page_viewed: 'مشاهدهٔ صفحه', cart_abandoned: 'سبد رهاشده', support_ticket_opened: 'درخواست پشتیبانی باز شد', support_ticket_closed: 'درخواست پشتیبانی بسته شد', survey_answered: 'پاسخ به نظرسنجی',
     message_sent: 'پیام ارسال شد', message_opened: 'پیام باز شد', message_clicked: 'روی پیام کلیک شد', message_delivered: 'پیام تحویل شد', message_bounced: 'پیام برگشت خورد', page_view: 'بازدید صفحه', signup: 'ثبت‌نام', purchase: 'خرید', 'customer.update': 'ویرایش نمایه', 'contact_point.add': 'افزودن راه ارتباطی', 'consent.grant': 'ثبت رضایت', 'consent.withdraw': 'پس‌گرفتن رضایت', 'customer.read': 'مشاهده', 'customer.timeline': 'مشاهدهٔ خط زمانی', 'customer.export': 'برون‌بری', 'identity.review.accept': 'ادغام (بازبینی هویت)', 'identity.review.reject': 'جدا ماند (بازبینی هویت)', fields: 'فیلدها',
@@ -1720,6 +1724,8 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     first_order: 'نخستین سفارش', records: 'رکوردها', inserted: 'افزوده', updated: 'به‌روزشده', unchanged: 'بدون تغییر', rejected: 'ردشده', customers_created: 'مشتریان ایجادشده', last_order: 'آخرین سفارش', job_title: 'سمت', tier: 'رده', contract_status: 'وضعیت قرارداد', domain: 'دامنه', employees: 'کارکنان', industry_code: 'کد صنعت',
   },
   ar: {
+    channel: 'القناة', currency: 'العملة', sku: 'رمز المنتج', category: 'الفئة', price: 'السعر', campaign: 'الحملة', kind: 'النوع', path: 'المسار', referrer: 'المُحيل', ticket_id: 'رقم التذكرة', subject: 'الموضوع', order_id: 'رقم الطلب', resolution: 'الحل', satisfaction: 'الرضا', survey: 'الاستبيان', score: 'الدرجة', skus: 'رموز المنتجات', value: 'القيمة', comment: 'التعليق',
+    admin: 'مسؤول', marketer: 'مسوّق', analyst: 'محلّل', support: 'وكيل دعم', collector: 'جامع (الأحداث فقط)', internal: 'داخلي', external: 'خارجي', purchased: 'مشترى', partner: 'شريك',
     single_opt_in: 'اشتراك بخطوة واحدة', double_opt_in: 'اشتراك بتأكيد مزدوج', written: 'كتابي', verbal: 'شفهي', implied: 'ضمني',
     order: 'طلب', completed: 'مكتمل', cancelled: 'ملغى', shipped: 'مشحون', returned: 'مرتجع', product_viewed: 'مشاهدة منتج', page_viewed: 'مشاهدة صفحة', cart_abandoned: 'سلة متروكة', support_ticket_opened: 'فُتحت تذكرة دعم', support_ticket_closed: 'أُغلقت تذكرة دعم', survey_answered: 'إجابة استبيان',
     message_sent: 'أُرسلت رسالة', message_opened: 'فُتحت الرسالة', message_clicked: 'نُقر على الرسالة', message_delivered: 'سُلّمت الرسالة', message_bounced: 'ارتدت الرسالة', page_view: 'زيارة صفحة', signup: 'تسجيل', purchase: 'شراء', 'customer.update': 'تعديل الملف', 'contact_point.add': 'إضافة وسيلة اتصال', 'consent.grant': 'منح الموافقة', 'consent.withdraw': 'سحب الموافقة', 'customer.read': 'اطّلاع', 'customer.timeline': 'اطّلاع على الخط الزمني', 'customer.export': 'تصدير', 'identity.review.accept': 'دمج (مراجعة الهوية)', 'identity.review.reject': 'فصل (مراجعة الهوية)', fields: 'الحقول',
@@ -1737,6 +1743,8 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     first_order: 'أول طلب', records: 'السجلات', inserted: 'المضافة', updated: 'المحدّثة', unchanged: 'دون تغيير', rejected: 'المرفوضة', customers_created: 'عملاء أُنشئوا', last_order: 'آخر طلب', job_title: 'المسمى الوظيفي', tier: 'الفئة', contract_status: 'حالة العقد', domain: 'النطاق', employees: 'الموظفون', industry_code: 'رمز القطاع',
   },
   sv: {
+    channel: 'Kanal', currency: 'Valuta', sku: 'Artikelnummer', category: 'Kategori', price: 'Pris', campaign: 'Kampanj', kind: 'Typ', path: 'Sökväg', referrer: 'Hänvisare', ticket_id: 'Ärende', subject: 'Ämne', order_id: 'Order', resolution: 'Lösning', satisfaction: 'Nöjdhet', survey: 'Enkät', score: 'Poäng', skus: 'Artikelnummer', value: 'Värde', comment: 'Kommentar',
+    admin: 'Administratör', marketer: 'Marknadsförare', analyst: 'Analytiker', support: 'Supportagent', collector: 'Insamlare (bara händelser)', internal: 'intern', external: 'extern', purchased: 'köpt', partner: 'partner',
     single_opt_in: 'enkel opt-in', double_opt_in: 'dubbel opt-in', written: 'skriftligt', verbal: 'muntligt', implied: 'underförstått',
     order: 'Order', completed: 'slutförd', cancelled: 'avbruten', shipped: 'skickad', returned: 'returnerad', product_viewed: 'Produkt visad', page_viewed: 'Sida visad', cart_abandoned: 'Övergiven varukorg', support_ticket_opened: 'Supportärende öppnat', support_ticket_closed: 'Supportärende stängt', survey_answered: 'Enkät besvarad',
     message_sent: 'Meddelande skickat', message_opened: 'Meddelande öppnat', message_clicked: 'Meddelande klickat', message_delivered: 'Meddelande levererat', message_bounced: 'Meddelande studsade', page_view: 'Sidvisning', signup: 'Registrering', purchase: 'Köp', 'customer.update': 'Profil ändrad', 'contact_point.add': 'Kontaktväg tillagd', 'consent.grant': 'Samtycke givet', 'consent.withdraw': 'Samtycke återkallat', 'customer.read': 'Visad', 'customer.timeline': 'Tidslinje visad', 'customer.export': 'Exporterad', 'identity.review.accept': 'Sammanslagen (identitetsgranskning)', 'identity.review.reject': 'Hålls isär (identitetsgranskning)', fields: 'fält',

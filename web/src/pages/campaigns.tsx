@@ -5,7 +5,7 @@
 // pause/resume/cancel and the results with the lift against the holdout.
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, post, request, type Me } from '../api';
-import { date, num, t, type MessageKey } from '../i18n';
+import { date, fieldName, num, t, type MessageKey } from '../i18n';
 import { go, useRoute } from '../router';
 import { Card, ErrorBox, isAbort, useDebounced, useLoad, usePurposeChoices } from '../ui';
 
@@ -694,7 +694,7 @@ export function ContactPolicy({ me }: { me: Me }) {
           <tbody>
             {Object.entries(policy.frequency_caps).map(([ch, cap]) => (
               <tr key={ch}>
-                <td>{ch}</td>
+                <td>{fieldName(ch)}</td>
                 <td>
                   <input name={`cap-${ch}-max`} type="number" min="0" value={cap.max_messages} disabled={!manage} onInput={(e) => setCap(ch, 'max_messages', e.currentTarget.value)} />
                 </td>

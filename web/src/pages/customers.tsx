@@ -1,7 +1,7 @@
 // Customers: search as you type, and the one customer view (R23).
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, can, get, request, type Me } from '../api';
-import { date, fieldName, num, t } from '../i18n';
+import { date, fieldName, num, t, tag } from '../i18n';
 import { go } from '../router';
 import { Card, ErrorBox, Loading, isAbort, useDebounced, useLoad, usePurposeChoices } from '../ui';
 import type { CustomerBrief } from './types';
@@ -217,7 +217,27 @@ function orderedTraits(traits: Record<string, string>): [string, string][] {
   return Object.entries(traits).sort((a, b) => rank(a[0]) - rank(b[0]));
 }
 
-function formatTrait(key: string, value: string): string {
+// The model's best send time is an hour of the week in UTC ("Tue 21:00 UTC"):
+// the weekday and time in the user's language and digits, and in the customer's
+// own time zone when the profile has one.
+const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+function formatSendHour(value: string, zone?: string): string | null {
+  const m = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{2}):00 UTC$/.exec(value);
+  if (!m) return null;
+  const at = new Date(Date.UTC(2024, 0, 1 + weekdays.indexOf(m[1]), Number(m[2]))); // 2024-01-01 was a Monday
+  const show = (timeZone: string) =>
+    new Intl.DateTimeFormat(tag(), { weekday: 'long', hour: 'numeric', minute: '2-digit', timeZone }).format(at);
+  let local = '';
+  try {
+    if (zone && zone !== 'UTC') local = ` (${show(zone)}, ${zone})`;
+  } catch {
+    local = ''; // a zone this browser does not know
+  }
+  return `${show('UTC')} UTC${local}`;
+}
+
+function formatTrait(key: string, value: string, zone?: string): string {
+  if (key === 'best_send_hour') return formatSendHour(value, zone) ?? value;
   if (key.endsWith('_at')) return date(value, true);
   if (/^-?\d+(\.\d+)?$/.test(value)) return num(Number(value), 2);
   if (value.startsWith('[') || value.startsWith('{')) {
@@ -310,7 +330,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
             {orderedTraits(c.traits).map(([k, v]) => (
               <>
                 <dt>{fieldName(k)}</dt>
-                <dd>{formatTrait(k, v)}</dd>
+                <dd data-trait={k}>{formatTrait(k, v, c.profile.time_zone ? String(c.profile.time_zone) : undefined)}</dd>
               </>
             ))}
             {Object.entries(c.attributes).map(([k, v]) => (
@@ -454,6 +474,12 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
 function timelineTitle(i: TimelineItem): string {
   return i.kind === 'order' ? `${fieldName('order')} ${String(i.detail?.order_number ?? '')} · ${fieldName(i.type)}` : fieldName(i.type);
 }
+// A value that names something the application translates (a channel, a status)
+// is shown in words; anything else (a SKU, a path, a campaign key) as it is.
+function detailValue(v: string): string {
+  const named = fieldName(v);
+  return named !== v.replace(/_/g, ' ') ? named : v;
+}
 function timelineDetail(i: TimelineItem): string {
   const d = i.detail ?? {};
   if (i.kind === 'order') {
@@ -463,7 +489,7 @@ function timelineDetail(i: TimelineItem): string {
   }
   return Object.entries(d)
     .filter(([k]) => !(i.type.startsWith('message_') && (k === 'campaign' || k === 'campaign_id')))
-    .map(([k, v]) => `${fieldName(k)}: ${typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' ? num(v) : fieldName(String(v))}`)
+    .map(([k, v]) => `${fieldName(k)}: ${typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' ? num(v) : detailValue(String(v))}`)
     .join(' · ');
 }
 

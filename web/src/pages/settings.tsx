@@ -107,11 +107,11 @@ function Users({ me }: { me: Me }) {
               <td class={u.disabled ? 'disabled' : ''}>{u.name}</td>
               <td>
                 {u.name === self ? (
-                  u.role
+                  fieldName(u.role)
                 ) : (
                   <select name="role" aria-label={t('common.role')} value={u.role} onChange={(e) => update(u, { role: e.currentTarget.value })}>
                     {roles.map((r) => (
-                      <option value={r}>{r}</option>
+                      <option value={r}>{fieldName(r)}</option>
                     ))}
                   </select>
                 )}
@@ -140,7 +140,7 @@ function Users({ me }: { me: Me }) {
           {t('common.role')}
           <select name="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
             {roles.map((r) => (
-              <option value={r}>{r}</option>
+              <option value={r}>{fieldName(r)}</option>
             ))}
           </select>
         </label>
@@ -225,7 +225,7 @@ function Keys() {
           {keys.data?.keys.map((k) => (
             <tr key={k.id} class={k.revoked ? 'disabled' : ''}>
               <td>{k.name}</td>
-              <td>{k.role}</td>
+              <td>{fieldName(k.role)}</td>
               <td dir="ltr" class="code">
                 {k.prefix}…
               </td>
@@ -254,7 +254,7 @@ function Keys() {
           {t('common.role')}
           <select name="key-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
             {roles.map((r) => (
-              <option value={r}>{r}</option>
+              <option value={r}>{fieldName(r)}</option>
             ))}
           </select>
         </label>
@@ -306,7 +306,7 @@ function Sources() {
                 {s.vendor && <span class="muted"> · {s.vendor}</span>}
                 {s.consent_basis && <div class="proof">{s.consent_basis}</div>}
               </td>
-              <td>{s.kind}</td>
+              <td>{fieldName(s.kind)}</td>
               <td class="num">{num(s.customers)}</td>
               <td class="num">{num(s.accounts)}</td>
               <td class="num">{num(s.orders)}</td>
