@@ -399,6 +399,12 @@ test('Persian and Arabic: reports and journeys right to left, in their digits, w
   const from = await page.inputValue('input[name=from]');
   await page.fill('input[name=from]', '2026-03-21');
   assert.equal(await page.textContent('output[name=from-in-calendar]'), '۱ فروردین ۱۴۰۵');
+  // Or typed in the Persian calendar, in Persian digits: the picker follows.
+  await page.fill('input[name=from]', from);
+  await page.fill('input[name=from-calendar]', '۱۴۰۵/۰۹/۱۰');
+  assert.equal(await page.inputValue('input[name=from]'), '2026-12-01');
+  assert.equal(await page.textContent('output[name=from-in-calendar]'), '۱۰ آذر ۱۴۰۵');
+  await page.fill('input[name=from-calendar]', '');
   await page.fill('input[name=from]', from);
   assert.match(await page.textContent('output[name=to-in-calendar]'), /^[۰-۹]+ \S+ ۱۴۰[۴۵]$/);
   await shot('p07-reports-fa');
@@ -440,6 +446,12 @@ test('Persian and Arabic: reports and journeys right to left, in their digits, w
   assert.equal((await page.textContent('tr[data-user=admin] td:nth-child(2)')).trim(), 'مدیر');
   const policyChannels = await page.$$eval('input[name^=cap-][name$=-max]', (inputs) => inputs.map((i) => i.closest('tr').cells[0].textContent));
   assert.ok(policyChannels.length > 0 && policyChannels.every((c) => !/[a-z]/.test(c)), policyChannels.join(', '));
+
+  // The data-quality report in Persian: its headings and the fields it measures in words.
+  await page.click('nav.sidebar >> text=داده‌ها');
+  await page.waitForSelector('#quality-completeness th[data-field]');
+  const qualityHeads = await page.$$eval('#quality h3, #quality-completeness th, #quality-invalid th', (hs) => hs.map((h) => h.textContent));
+  assert.ok(qualityHeads.every((h) => !/[a-z]/i.test(h)), qualityHeads.join(' | '));
 
   // Arabic: right to left too, the KPIs in Arabic-Indic digits with the API's values.
   await setLocale('ar');

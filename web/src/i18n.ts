@@ -136,6 +136,9 @@ const en = {
   'data.rejects': 'Rejected rows',
   'data.mapping': 'Columns mapped',
   'data.quality': 'Data-quality report',
+  'data.completeness': 'Completeness: the share of each source\'s records with the field filled',
+  'data.invalid_values': 'Invalid values',
+  'data.examples': 'Examples',
   'data.review': "Identity review: maybe the same person",
   'data.review_help': "The model was unsure whether these two records are one person. Compare them field by field, then decide.",
   'data.review_none': "No pairs waiting for review.",
@@ -303,6 +306,7 @@ const en = {
   'rep.title': 'Reports',
   'rep.from': 'From',
   'rep.to': 'To (inclusive)',
+  'rep.in_calendar': 'or type it in your calendar (year/month/day)',
   'rep.segment': 'Segment',
   'rep.segment_help': 'A saved segment (segment:name) or a definition; empty for all customers',
   'rep.all_customers': 'All customers',
@@ -518,6 +522,9 @@ const fa: Catalogue = {
   'data.rejects': 'سطرهای ردشده',
   'data.mapping': 'نگاشت ستون‌ها',
   'data.quality': 'گزارش کیفیت داده',
+  'data.completeness': 'کامل بودن: سهم رکوردهای هر منبع که این فیلد را دارند',
+  'data.invalid_values': 'مقادیر نامعتبر',
+  'data.examples': 'نمونه‌ها',
   'data.review': "بازبینی هویت: شاید یک نفر",
   'data.review_help': "مدل مطمئن نبود این دو رکورد یک نفرند. آن‌ها را فیلد به فیلد مقایسه و سپس تصمیم بگیرید.",
   'data.review_none': "هیچ جفتی در انتظار بازبینی نیست.",
@@ -685,6 +692,7 @@ const fa: Catalogue = {
   'rep.title': 'گزارش‌ها',
   'rep.from': 'از',
   'rep.to': 'تا (با خود روز)',
+  'rep.in_calendar': 'یا در تقویم خودتان بنویسید (سال/ماه/روز)',
   'rep.segment': 'بخش',
   'rep.segment_help': 'یک بخش ذخیره‌شده (segment:نام) یا یک تعریف؛ خالی برای همهٔ مشتریان',
   'rep.all_customers': 'همهٔ مشتریان',
@@ -898,6 +906,9 @@ const ar: Catalogue = {
   'data.rejects': 'الصفوف المرفوضة',
   'data.mapping': 'ربط الأعمدة',
   'data.quality': 'تقرير جودة البيانات',
+  'data.completeness': 'الاكتمال: نسبة سجلات كل مصدر التي تحوي الحقل',
+  'data.invalid_values': 'القيم غير الصالحة',
+  'data.examples': 'أمثلة',
   'data.review': "مراجعة الهوية: ربما الشخص نفسه",
   'data.review_help': "لم يكن النموذج متأكدًا من أن هذين السجلين لشخص واحد. قارنهما حقلًا بحقل ثم قرّر.",
   'data.review_none': "لا أزواج بانتظار المراجعة.",
@@ -1065,6 +1076,7 @@ const ar: Catalogue = {
   'rep.title': 'التقارير',
   'rep.from': 'من',
   'rep.to': 'إلى (شاملًا)',
+  'rep.in_calendar': 'أو اكتبه بتقويمك (سنة/شهر/يوم)',
   'rep.segment': 'الشريحة',
   'rep.segment_help': 'شريحة محفوظة (segment:الاسم) أو تعريف؛ فارغ لكل العملاء',
   'rep.all_customers': 'كل العملاء',
@@ -1278,6 +1290,9 @@ const sv: Catalogue = {
   'data.rejects': 'Avvisade rader',
   'data.mapping': 'Kolumnmappning',
   'data.quality': 'Datakvalitetsrapport',
+  'data.completeness': 'Fullständighet: andelen av varje källas poster där fältet är ifyllt',
+  'data.invalid_values': 'Ogiltiga värden',
+  'data.examples': 'Exempel',
   'data.review': "Identitetsgranskning: kanske samma person",
   'data.review_help': "Modellen var osäker på om posterna är samma person. Jämför fält för fält och bestäm.",
   'data.review_none': "Inga par väntar på granskning.",
@@ -1445,6 +1460,7 @@ const sv: Catalogue = {
   'rep.title': 'Rapporter',
   'rep.from': 'Från',
   'rep.to': 'Till och med',
+  'rep.in_calendar': 'eller skriv det i din kalender (år/månad/dag)',
   'rep.segment': 'Segment',
   'rep.segment_help': 'Ett sparat segment (segment:namn) eller en definition; tomt för alla kunder',
   'rep.all_customers': 'Alla kunder',
@@ -1682,6 +1698,31 @@ export function date(value: string | null | undefined, withTime = false): string
     formatters.set(key, f);
   }
   return f.format(d);
+}
+
+// A day typed in the user's calendar ("1405/09/10", in any digits) as an ISO
+// date (YYYY-MM-DD), or null when it names no day. Intl can format a Gregorian
+// day in any calendar but not parse one, so the day is found by formatting the
+// days around the estimated Gregorian year.
+export function parseCalendarDate(text: string, calendar: Calendar = prefs.calendar): string | null {
+  const latin = text.replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0)).replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660));
+  const m = /^\s*(\d{3,4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*$/.exec(latin);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (calendar === 'gregory') {
+    const t = Date.UTC(y, mo - 1, d);
+    const iso = new Date(t).toISOString().slice(0, 10);
+    return iso === `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}` ? iso : null;
+  }
+  const approx = calendar === 'persian' ? y + 621 : Math.round(y * 0.970229 + 621.5643);
+  const f = new Intl.DateTimeFormat('en-u-ca-' + calendar + '-nu-latn', { year: 'numeric', month: 'numeric', day: 'numeric', timeZone: 'UTC' });
+  const start = Date.UTC(approx, 0, 1) - 400 * 86400000;
+  for (let i = 0; i < 800; i++) {
+    const at = new Date(start + i * 86400000);
+    const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
+    if (Number(parts.year) === y && Number(parts.month) === mo && Number(parts.day) === d) return at.toISOString().slice(0, 10);
+  }
+  return null;
 }
 
 // Names of profile fields, traits and quality columns as people read them; a

@@ -6,7 +6,7 @@
 // tab or shown in a sandboxed frame.
 import { useState } from 'preact/hooks';
 import { can, get, type Me } from '../api';
-import { date, fieldName, money, num, pct, preferences, t, type MessageKey } from '../i18n';
+import { date, fieldName, money, num, parseCalendarDate, pct, preferences, t, type MessageKey } from '../i18n';
 import { Card, ErrorBox, Loading, useLoad } from '../ui';
 import type { SavedSegment } from './types';
 
@@ -231,6 +231,19 @@ export function Reports({ me }: { me: Me }) {
           <output class="in-calendar" name="from-in-calendar">
             {date(form.from)}
           </output>
+          {preferences().calendar !== 'gregory' && (
+            <input
+              name="from-calendar"
+              dir="ltr"
+              class="calendar-date"
+              placeholder={t('rep.in_calendar')}
+              aria-label={t('rep.in_calendar')}
+              onInput={(e) => {
+                const iso = parseCalendarDate(e.currentTarget.value);
+                if (iso) setForm({ ...form, from: iso });
+              }}
+            />
+          )}
         </label>
         <label>
           {t('rep.to')}
@@ -239,6 +252,19 @@ export function Reports({ me }: { me: Me }) {
           <output class="in-calendar" name="to-in-calendar">
             {date(form.to)}
           </output>
+          {preferences().calendar !== 'gregory' && (
+            <input
+              name="to-calendar"
+              dir="ltr"
+              class="calendar-date"
+              placeholder={t('rep.in_calendar')}
+              aria-label={t('rep.in_calendar')}
+              onInput={(e) => {
+                const iso = parseCalendarDate(e.currentTarget.value);
+                if (iso) setForm({ ...form, to: iso });
+              }}
+            />
+          )}
         </label>
         <label class="grow">
           {t('rep.segment')}
