@@ -13,7 +13,7 @@
 // Every number on screen is compared with what the API answers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -601,6 +601,31 @@ test('one customer view: the whole timeline page by page, orders in words and mo
   await page.check('input[name=history-views]');
   await page.waitForSelector('#history li[data-action="customer.read"]');
   await shot('p11-customer-history');
+});
+
+test('a person\'s rights: an admin exports everything held about a customer, sees what erasure removes, and erases them', async () => {
+  const list = (await api('GET', '/api/v1/customers?limit=300')).json.customers;
+  const person = list[list.length - 1];
+  await page.goto(`${url}/#/customers/${person.id}`);
+  await page.waitForSelector('#privacy #export-customer');
+  // The export: the server's JSON file, downloaded.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-customer')]);
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.ok(JSON.stringify(exported).includes(String(person.email ?? person.name)), 'the export holds the person');
+  // Erasure: first what would go (the server's dry run), then only once the number is typed.
+  await page.click('#erase-plan');
+  await page.waitForSelector('#erase-what li');
+  const plan = (await api('DELETE', `/api/v1/customers/${person.id}?dry_run=true`)).json.plan;
+  const listed = await page.$$eval('#erase-what li', (lis) => lis.map((li) => li.dataset.table));
+  assert.deepEqual(listed.sort(), Object.keys(plan.rows).filter((k) => plan.rows[k] > 0).sort());
+  assert.ok(await page.isDisabled('#erase'));
+  await page.fill('input[name=erase-confirm]', String(person.id + 1));
+  assert.ok(await page.isDisabled('#erase'));
+  await page.fill('input[name=erase-confirm]', String(person.id));
+  await page.click('#erase');
+  await page.waitForSelector('#privacy .notice');
+  assert.equal((await api('GET', `/api/v1/customers/${person.id}`)).status, 404);
+  await shot('p12-customer-erased');
 });
 
 test('no script errors in the console', () => {

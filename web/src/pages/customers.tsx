@@ -465,6 +465,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
       </div>
       <Timeline id={c.id} />
       {can(me, 'read_audit') && <History id={c.id} />}
+      {(can(me, 'export_customer') || can(me, 'erase_customer')) && <Privacy me={me} id={c.id} />}
     </div>
   );
 }
@@ -536,6 +537,84 @@ function Timeline({ id }: { id: number }) {
           {t('cust.older')}
         </button>
       )}
+    </Card>
+  );
+}
+
+interface ErasurePlan {
+  customer_ids: number[];
+  rows: Record<string, number>;
+  identifiers: number;
+}
+// A person's request to see or erase their data (R28), handled by an admin:
+// the export is the server's JSON file; erasure shows first what would go
+// (?dry_run=true) and asks for the customer number before it runs.
+function Privacy({ me, id }: { me: Me; id: number }) {
+  const [plan, setPlan] = useState<ErasurePlan | null>(null);
+  const [typed, setTyped] = useState('');
+  const [erased, setErased] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const total = (p: ErasurePlan) => Object.values(p.rows).reduce((a, b) => a + b, 0);
+  const showPlan = async () => {
+    setError(null);
+    try {
+      setPlan((await request<{ plan: ErasurePlan }>('DELETE', `/api/v1/customers/${id}?dry_run=true`)).plan);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const erase = async () => {
+    setError(null);
+    try {
+      setErased(total((await request<{ plan: ErasurePlan }>('DELETE', `/api/v1/customers/${id}`)).plan));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Card title={t('cust.privacy')} id="privacy">
+      {erased !== null ? (
+        <p class="notice" role="status">
+          {t('cust.erased', { rows: erased })} <a href="#/customers">{t('cust.back')}</a>
+        </p>
+      ) : (
+        <>
+          <div class="actions">
+            {can(me, 'export_customer') && (
+              <a class="button secondary" id="export-customer" href={`/api/v1/customers/${id}/export`} download={`customer-${id}.json`}>
+                {t('cust.export')}
+              </a>
+            )}
+            {can(me, 'erase_customer') && !plan && (
+              <button type="button" class="secondary" id="erase-plan" onClick={showPlan}>
+                {t('cust.erase_plan')}
+              </button>
+            )}
+          </div>
+          {plan && (
+            <div id="erase-what">
+              <p>{t('cust.erase_what')}</p>
+              <ul>
+                {Object.entries(plan.rows)
+                  .filter(([, n]) => n > 0)
+                  .map(([table, n]) => (
+                    <li data-table={table}>
+                      {fieldName(table)}: {num(n)}
+                    </li>
+                  ))}
+              </ul>
+              <label>
+                {t('cust.erase_confirm', { id: String(id) })}
+                <input name="erase-confirm" dir="ltr" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} />
+              </label>
+              <button type="button" class="danger" id="erase" disabled={typed.trim() !== String(id)} onClick={erase}>
+                {t('cust.erase')}
+              </button>
+            </div>
+          )}
+        </>
+      )}
+      <ErrorBox error={error} />
     </Card>
   );
 }
