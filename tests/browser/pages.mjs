@@ -423,6 +423,11 @@ test('Persian and Arabic: reports and journeys right to left, in their digits, w
   await page.selectOption('select[name=schedule]', 'at');
   await page.fill('input[name=at]', '2026-12-01T10:00:00Z');
   assert.match(await page.textContent('output[name=at-in-calendar]'), /۱۰ آذر ۱۴۰۵/);
+  // Or a day in the Persian calendar and a time on the user's clock, in Persian digits.
+  await page.fill('input[name=at]', '۱۴۰۵/۰۹/۱۱ ۰۹:۳۰');
+  assert.match(await page.textContent('output[name=at-in-calendar]'), /۱۱ آذر ۱۴۰۵.*۹:۳۰/);
+  await page.fill('input[name=at]', 'tomorrow');
+  assert.equal(await page.textContent('output[name=at-in-calendar]'), '');
 
   // Journeys: the list in Persian digits, equal to the API.
   await page.click('nav.sidebar >> text=سفرها');

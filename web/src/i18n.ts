@@ -242,6 +242,7 @@ const en = {
   'camp.sch.local_time': 'At a local time in each customer\'s zone',
   'camp.sch.best_hour': 'At each customer\'s best hour',
   'camp.at': 'Date or moment (ISO 8601)',
+  'camp.at_hint': '2026-12-01T10:00:00Z, or a day in your calendar and a time: 2026/12/01 10:00',
   'camp.local_time': 'Local time',
   'camp.budget': 'Budget',
   'camp.cost_per_message': 'Cost per message',
@@ -635,6 +636,7 @@ const fa: Catalogue = {
   'camp.sch.local_time': 'در ساعت محلی هر مشتری',
   'camp.sch.best_hour': 'در بهترین ساعت هر مشتری',
   'camp.at': 'تاریخ یا لحظه (ISO 8601)',
+  'camp.at_hint': '2026-12-01T10:00:00Z یا روزی در تقویم خودتان و ساعت: ۱۴۰۵/۰۹/۱۰ ۱۰:۰۰',
   'camp.local_time': 'ساعت محلی',
   'camp.budget': 'بودجه',
   'camp.cost_per_message': 'هزینهٔ هر پیام',
@@ -1026,6 +1028,7 @@ const ar: Catalogue = {
   'camp.sch.local_time': 'في الوقت المحلي لكل عميل',
   'camp.sch.best_hour': 'في أفضل ساعة لكل عميل',
   'camp.at': 'التاريخ أو الوقت (ISO 8601)',
+  'camp.at_hint': '2026-12-01T10:00:00Z أو يوم بتقويمك وساعة: ١٤٤٨/٠٦/٢١ ١٠:٠٠',
   'camp.local_time': 'الوقت المحلي',
   'camp.budget': 'الميزانية',
   'camp.cost_per_message': 'تكلفة الرسالة',
@@ -1417,6 +1420,7 @@ const sv: Catalogue = {
   'camp.sch.local_time': 'Vid lokal tid i varje kunds zon',
   'camp.sch.best_hour': 'Vid varje kunds bästa timme',
   'camp.at': 'Datum eller tidpunkt (ISO 8601)',
+  'camp.at_hint': '2026-12-01T10:00:00Z, eller en dag i din kalender och en tid: 2026/12/01 10:00',
   'camp.local_time': 'Lokal tid',
   'camp.budget': 'Budget',
   'camp.cost_per_message': 'Kostnad per meddelande',
@@ -1751,6 +1755,19 @@ export function parseCalendarDate(text: string, calendar: Calendar = prefs.calen
     if (Number(parts.year) === y && Number(parts.month) === mo && Number(parts.day) === d) return at.toISOString().slice(0, 10);
   }
   return null;
+}
+
+// A moment as the server takes it (ISO 8601): an ISO text as it is, or a day in
+// the user's calendar and a time on this computer's clock ("۱۴۰۵/۰۹/۱۰ ۱۰:۰۰").
+// Null when it is neither.
+export function parseMoment(text: string): string | null {
+  if (/^\d{4}-\d{2}-\d{2}T/.test(text.trim()) && !Number.isNaN(Date.parse(text))) return text.trim();
+  const latin = text.replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0)).replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660));
+  const m = /^\s*(\S+)\s+(\d{1,2})[:٫.](\d{2})\s*$/.exec(latin);
+  const day = m ? parseCalendarDate(m[1]) : null;
+  if (!m || !day || Number(m[2]) > 23 || Number(m[3]) > 59) return null;
+  const [y, mo, d] = day.split('-').map(Number);
+  return new Date(y, mo - 1, d, Number(m[2]), Number(m[3])).toISOString();
 }
 
 // Names of profile fields, traits and quality columns as people read them; a

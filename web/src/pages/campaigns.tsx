@@ -5,7 +5,7 @@
 // pause/resume/cancel and the results with the lift against the holdout.
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, post, request, type Me } from '../api';
-import { date, fieldName, num, t, type MessageKey } from '../i18n';
+import { date, fieldName, num, parseMoment, t, type MessageKey } from '../i18n';
 import { go, useRoute } from '../router';
 import { Card, ErrorBox, isAbort, useDebounced, useLoad, usePurposeChoices } from '../ui';
 
@@ -184,7 +184,7 @@ function CampaignForm() {
       audience: f.audience,
       purpose: f.purpose,
       holdout_percent: Number(f.holdout_percent),
-      schedule: { kind: f.schedule, ...(f.at ? { at: f.at } : {}), ...(f.schedule === 'local_time' ? { local_time: f.local_time } : {}) },
+      schedule: { kind: f.schedule, ...(f.at ? { at: parseMoment(f.at) ?? f.at } : {}), ...(f.schedule === 'local_time' ? { local_time: f.local_time } : {}) },
       cost_per_message: Number(f.cost_per_message) || 0,
       currency: f.currency,
       from_name: f.from_name,
@@ -337,10 +337,10 @@ function CampaignForm() {
           {f.schedule !== 'now' && (
             <label>
               {t('camp.at')}
-              <input name="at" dir="ltr" placeholder="2026-12-01T10:00:00Z" value={f.at} onInput={set('at')} />
-              {/* The moment typed, as the user's calendar and clock read it. */}
+              <input name="at" dir="ltr" placeholder={t('camp.at_hint')} value={f.at} onInput={set('at')} />
+              {/* The moment typed (ISO, or a day in the user's calendar and a time), as their calendar and clock read it. */}
               <output class="in-calendar" name="at-in-calendar">
-                {f.at && !Number.isNaN(Date.parse(f.at)) ? date(f.at, true) : ''}
+                {f.at && parseMoment(f.at) ? date(parseMoment(f.at), true) : ''}
               </output>
             </label>
           )}
