@@ -453,6 +453,22 @@ void RecordConsent(Context& ctx) {
   }
   Database* db = DbOr503(ctx);
   if (!db || !CheckCustomer(ctx, *db, id)) return;
+  // A retired purpose (Settings, consent purposes) takes no new grants; a
+  // withdrawal is still recorded, since a person may always say no.
+  if (status == "granted") {
+    Statement& p = db->Query("web-purpose-get");
+    p.Bind(":name", NormalizeText(purpose));
+    auto found = p.Step();
+    bool retired = found.ok() && *found && !p.IsNull(2);
+    p.Reset();
+    if (!found.ok()) return SendError(ctx.res, found.status());
+    if (retired) {
+      return SendError(ctx.res,
+                       FailedPrecondition("purpose \"" + NormalizeText(purpose) +
+                                          "\" is retired: it takes no new grants (withdrawals are still recorded)"),
+                       "purpose");
+    }
+  }
   Transaction tx(*db);
   Status s = tx.Begin();
   if (s.ok()) {

@@ -3,7 +3,8 @@
 // use, the delivery channels as configured (without their secrets) with a
 // test message, and online backups of the database. Users, channels and
 // backups are for admins only (manage_users); sources and purposes are
-// aggregates any reporting role may read.
+// aggregates any reporting role may read, and admins describe, rename and
+// retire consent purposes.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -109,6 +110,183 @@ void UpdateUserRoute(Context& ctx) {
 }
 
 // ---------------------------------------------------------------------------
+// Consent purposes described and retired in Settings (migration 0013)
+// ---------------------------------------------------------------------------
+
+constexpr size_t kMaxPurposeTitle = 100;         // characters
+constexpr size_t kMaxPurposeDescription = 1000;  // characters
+
+size_t CharacterCount(std::string_view utf8) {
+  return static_cast<size_t>(
+      std::count_if(utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// A purpose's key as consents store it: 1 to 40 of a-z, 0-9, '_' and '-'.
+Status ValidatePurposeName(std::string_view name) {
+  if (name.empty() || name.size() > 40)
+    return InvalidArgument("a purpose's name is 1 to 40 characters of a-z, 0-9, '_' and '-'");
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+      return InvalidArgument("'" + std::string(name) + "' is not a purpose name: use a-z, 0-9, '_' and '-' (like newsletter or product_updates)");
+  }
+  return Status::Ok();
+}
+
+struct PurposeText {
+  std::optional<std::string> title, description;
+  std::optional<bool> retired;
+};
+
+// title, description and retired from the body; false after answering 400.
+bool ReadPurposeText(Context& ctx, const json& body, PurposeText* out) {
+  for (const char* field : {"title", "description"}) {
+    if (!body.contains(field) || body[field].is_null()) continue;
+    std::string text;
+    if (!StringField(ctx, body, field, &text)) return false;
+    const bool title = std::string_view(field) == "title";
+    const size_t limit = title ? kMaxPurposeTitle : kMaxPurposeDescription;
+    if (CharacterCount(text) > limit) {
+      SendError(ctx.res,
+                InvalidArgument(std::string(field) + " is " + std::to_string(CharacterCount(text)) +
+                                " characters; at most " + std::to_string(limit)),
+                field);
+      return false;
+    }
+    std::string trimmed(TrimAscii(text));
+    (title ? out->title : out->description) = trimmed;
+  }
+  if (auto it = body.find("retired"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      SendError(ctx.res, InvalidArgument("retired must be true or false"), "retired");
+      return false;
+    }
+    out->retired = it->get<bool>();
+  }
+  return true;
+}
+
+ordered_json PurposeJson(const std::string& name, const std::string& title, const std::string& description,
+                         std::optional<int64_t> created, std::optional<int64_t> updated,
+                         std::optional<int64_t> retired) {
+  return {{"name", name},
+          {"title", title},
+          {"description", description},
+          {"described", created.has_value()},
+          {"created_at", OptionalTime(created)},
+          {"updated_at", OptionalTime(updated)},
+          {"retired_at", OptionalTime(retired)}};
+}
+
+struct StoredPurpose {
+  std::string title, description;
+  std::optional<int64_t> retired_at;
+};
+
+Result<std::optional<StoredPurpose>> FindPurpose(Database& db, const std::string& name) {
+  Statement& q = db.Query("web-purpose-get");
+  q.Bind(":name", name);
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  std::optional<StoredPurpose> out;
+  if (found) out = StoredPurpose{q.String(0), q.String(1), q.OptionalInt(2)};
+  q.Reset();
+  return out;
+}
+
+// POST /api/v1/consent-purposes {"name", "title"?, "description"?}: a new purpose.
+void CreatePurposeRoute(Context& ctx) {
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  std::string name;
+  if (!StringField(ctx, body, "name", &name, true)) return;
+  if (Status s = ValidatePurposeName(name); !s.ok()) return SendError(ctx.res, s, "name");
+  PurposeText text;
+  if (!ReadPurposeText(ctx, body, &text)) return;
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto existing = FindPurpose(*db, name);
+  if (!existing.ok()) return SendError(ctx.res, existing.status());
+  if (*existing)
+    return SendError(ctx.res, Status(StatusCode::kAlreadyExists, "the purpose '" + name + "' exists already"), "name");
+  const int64_t now = ctx.state.clock.Now().micros;
+  std::optional<int64_t> retired;
+  if (text.retired.value_or(false)) retired = now;
+  Status s = db->Query("web-purpose-insert")
+                 .Bind(":name", name)
+                 .Bind(":title", text.title.value_or(""))
+                 .Bind(":description", text.description.value_or(""))
+                 .Bind(":now", now)
+                 .BindOptional(":retired_at", retired)
+                 .Run();
+  if (!s.ok()) return SendError(ctx.res, s);
+  s = AuditNow(ctx, *db, "consent_purpose.create", "consent_purpose", name, 0, json::object());
+  if (!s.ok()) return SendError(ctx.res, s);
+  SendJson(ctx.res, 201,
+           Dump(PurposeJson(name, text.title.value_or(""), text.description.value_or(""), now, now, retired)));
+}
+
+// PATCH /api/v1/consent-purposes/{name} {"title"?, "description"?, "retired"?}:
+// renames (the title; the key stays), describes, retires or brings back a
+// purpose. A purpose that consents or campaigns name but nobody described yet
+// is described by its first PATCH.
+void UpdatePurposeRoute(Context& ctx) {
+  const std::string name = PathText(ctx);
+  if (Status s = ValidatePurposeName(name); !s.ok()) return SendError(ctx.res, s, "name");
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  PurposeText text;
+  if (!ReadPurposeText(ctx, body, &text)) return;
+  if (!text.title && !text.description && !text.retired)
+    return SendError(ctx.res, InvalidArgument("nothing to change: give title, description or retired"), "title");
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto existing = FindPurpose(*db, name);
+  if (!existing.ok()) return SendError(ctx.res, existing.status());
+  const int64_t now = ctx.state.clock.Now().micros;
+  StoredPurpose p = existing->value_or(StoredPurpose{});
+  if (!*existing) {
+    Statement& used = db->Query("web-purpose-in-use");
+    used.Bind(":name", name);
+    auto row = used.Step();
+    const bool in_use = row.ok() && *row && used.Int(0) != 0;
+    used.Reset();
+    if (!row.ok()) return SendError(ctx.res, row.status());
+    if (!in_use) return SendError(ctx.res, NotFound("no consent purpose '" + name + "'"), "name");
+  }
+  json changed = json::array();
+  if (text.title && *text.title != p.title) p.title = *text.title, changed.push_back("title");
+  if (text.description && *text.description != p.description)
+    p.description = *text.description, changed.push_back("description");
+  if (text.retired && *text.retired != p.retired_at.has_value()) {
+    p.retired_at = *text.retired ? std::optional<int64_t>(now) : std::nullopt;
+    changed.push_back("retired");
+  }
+  Status s = db->Query(*existing ? "web-purpose-update" : "web-purpose-insert")
+                 .Bind(":name", name)
+                 .Bind(":title", p.title)
+                 .Bind(":description", p.description)
+                 .Bind(":now", now)
+                 .BindOptional(":retired_at", p.retired_at)
+                 .Run();
+  if (!s.ok()) return SendError(ctx.res, s);
+  s = AuditNow(ctx, *db, "consent_purpose.update", "consent_purpose", name, 0,
+               {{"fields", changed}, {"retired", p.retired_at.has_value()}});
+  if (!s.ok()) return SendError(ctx.res, s);
+  // created_at: the row's, unchanged by an update; the answer reads it back.
+  Statement& q = db->Query("web-purpose-definitions");
+  ordered_json out;
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok() || !*row) break;
+    if (q.String(0) == name) {
+      out = PurposeJson(name, q.String(1), q.String(2), q.OptionalInt(3), q.OptionalInt(4), q.OptionalInt(5));
+      break;
+    }
+  }
+  q.Reset();
+  SendJson(ctx.res, 200, Dump(out));
+}
+
+// ---------------------------------------------------------------------------
 // Sources and consent purposes
 // ---------------------------------------------------------------------------
 
@@ -164,7 +342,22 @@ void ListConsentPurposesRoute(Context& ctx) {
                    {"last_recorded_at", OptionalTime(q.OptionalInt(6))}});
   }
   q.Reset();
-  SendJson(ctx.res, 200, Dump({{"purposes", out}}));
+  // Every purpose with its title, description and retirement (0013), and those
+  // in use that nobody described yet.
+  Statement& d = db->Query("web-purpose-definitions");
+  ordered_json definitions = ordered_json::array();
+  while (true) {
+    auto row = d.Step();
+    if (!row.ok()) {
+      d.Reset();
+      return SendError(ctx.res, row.status());
+    }
+    if (!*row) break;
+    definitions.push_back(
+        PurposeJson(d.String(0), d.String(1), d.String(2), d.OptionalInt(3), d.OptionalInt(4), d.OptionalInt(5)));
+  }
+  d.Reset();
+  SendJson(ctx.res, 200, Dump({{"purposes", out}, {"definitions", definitions}}));
 }
 
 // ---------------------------------------------------------------------------
@@ -394,6 +587,11 @@ std::vector<RouteSpec> SettingsRoutes() {
       {"GET", "/api/v1/consent-purposes", "read_reports",
        "Consent purposes per channel: customers granting and withdrawing, with proof.",
        ListConsentPurposesRoute},
+      {"POST", "/api/v1/consent-purposes", "manage_users",
+       "Add a consent purpose: a key (a-z, 0-9, _ and -), a title and a description (audited).", CreatePurposeRoute},
+      {"PATCH", "/api/v1/consent-purposes/{name}", "manage_users",
+       "Rename (the title), describe, retire or bring back a consent purpose; the key never changes (audited).",
+       UpdatePurposeRoute},
       {"GET", "/api/v1/channels", "manage_users",
        "The delivery channels as configured (without secrets).", ChannelsRoute},
       {"POST", "/api/v1/channels/email/test", "manage_users",

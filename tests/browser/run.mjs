@@ -85,11 +85,11 @@ test('sign in: a wrong password is refused, the right one opens the dashboard wi
 
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
-  await page.waitForSelector('.kpi-value');
+  await page.waitForSelector('#stats .kpi-value');
   const nav = await page.$$eval('nav.sidebar li a', (as) => as.map((a) => a.textContent));
-  assert.deepEqual(nav, ['Dashboard', 'Customers', 'Segments', 'Campaigns', 'Journeys', 'Data', 'Settings']);
+  assert.deepEqual(nav, ['Dashboard', 'Customers', 'Segments', 'Campaigns', 'Journeys', 'Reports', 'Data', 'Settings']);
   const customers = await api('GET', '/api/v1/stats');
-  const firstKpi = await page.textContent('.kpi-value');
+  const firstKpi = await page.textContent('#stats .kpi-value');
   assert.equal(firstKpi.replace(/,/g, ''), String(customers.json.customers));
 
   const cookie = (await context.cookies()).find((c) => c.name === 'patron_session');
@@ -341,14 +341,14 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   await page.waitForSelector('nav.sidebar >> text=داشبورد'); // rendered in Persian
   assert.equal(await page.getAttribute('html', 'lang'), 'fa');
   await page.click('nav.sidebar li:first-child a');
-  await page.waitForSelector('.kpi-value');
+  await page.waitForSelector('#stats .kpi-value');
   const nav = await page.locator('nav.sidebar').boundingBox();
   const main = await page.locator('main.content').boundingBox();
   assert.ok(nav.x > main.x, `the navigation is on the right (nav x=${nav.x}, main x=${main.x})`);
   assert.ok(Math.abs(nav.x + nav.width - 1280) < 2, 'flush with the right edge');
   const texts = await page.$$eval('nav.sidebar li a', (as) => as.map((a) => a.textContent));
   assert.equal(texts[0], 'داشبورد');
-  const kpi = await page.textContent('.kpi-value');
+  const kpi = await page.textContent('#stats .kpi-value');
   assert.match(kpi, /^[۰-۹٬]+$/, `Persian digits: ${kpi}`);
   const textAlign = await page.$eval('th', (th) => getComputedStyle(th).textAlign);
   assert.equal(textAlign, 'start');
@@ -611,8 +611,11 @@ test('one customer view and dashboard after the campaign: the message in the tim
   const customer = (await api('GET', '/api/v1/customers?email=' + encodeURIComponent(address))).json.customers[0];
   assert.ok(customer, 'the recipient ' + address + ' is a customer');
   await page.goto(`${url}/#/customers/${customer.id}`);
-  await page.waitForSelector(`#timeline li.message a[href="#/campaigns/${campaign.id}"]`);
-  assert.match(await page.textContent('#timeline li.message'), /message_sent/);
+  const sent = `#timeline li.message[data-type=message_sent]:has(a[href="#/campaigns/${campaign.id}"])`;
+  await page.waitForSelector(sent);
+  // In words, not the event's key.
+  assert.match(await page.textContent(sent), /Message sent/);
+  assert.doesNotMatch(await page.textContent(sent), /message_sent/);
   // Before anyone acts: the flags come first on the page.
   const order = await page.$$eval('main .card', (cards) => cards.map((c) => c.id));
   assert.ok(order.indexOf('timeline') > 0);

@@ -2,9 +2,10 @@
 # The browser tests (ctest: browser_e2e): a small demo database, `patron serve`
 # with the built web application on a free loopback port, and run.mjs driving
 # Debian's headless Chromium through playwright-core. Screenshots go to OUT_DIR.
-# usage: run.sh PATRON WEB_ROOT OUT_DIR
+# SCRIPT (default run.mjs) is the test file: pages.mjs is ctest browser_pages.
+# usage: run.sh PATRON WEB_ROOT OUT_DIR [SCRIPT]
 set -euo pipefail
-patron=$1 web_root=$2 out=$3
+patron=$1 web_root=$2 out=$3 script=${4:-run.mjs}
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "browser_e2e: $*" >&2; exit 1; }
 [ -f "$web_root/index.html" ] || fail "no web build in $web_root (run: make web-test)"
@@ -35,4 +36,4 @@ url=$(grep -o 'http://127.0.0.1:[0-9]*' "$out/serve.out") || fail "patron serve 
 
 cd "$here"
 PATRON_URL=$url SMTP_DIR="$out/smtp" SCREENSHOTS="$out/screenshots" ADMIN_PASSWORD='browser test password' \
-  node --test --test-reporter=spec run.mjs
+  node --test --test-reporter=spec "$script"

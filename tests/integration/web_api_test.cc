@@ -284,6 +284,124 @@ TEST_F(WebApi, ABackupIsAWorkingCopyOfTheDatabase) {
   EXPECT_NE(users.out.find("web-admin"), std::string::npos) << users.out;
 }
 
+TEST_F(WebApi, AdminsAddRenameDescribeAndRetireConsentPurposes) {
+  const std::string path = "/api/v1/consent-purposes";
+  const std::string body =
+      R"({"name":"product_updates","title":"Product updates","description":"News about what you bought"})";
+  // Admins only, on the server.
+  Json(Client(marketer_).Post(path, body, "application/json"), 403);
+  Json(Client(analyst_).Patch(path + "/product_updates", R"({"title":"x"})", "application/json"), 403);
+
+  json bad = Json(Client(admin_).Post(path, R"({"name":"Product Updates"})", "application/json"), 400);
+  EXPECT_EQ(bad["error"]["field"], "name");
+  EXPECT_NE(bad["error"]["message"].get<std::string>().find("a-z, 0-9"), std::string::npos) << bad.dump();
+  std::string long_title;
+  for (int i = 0; i < 101; ++i) long_title += "ä";
+  json too_long = Json(Client(admin_).Post(path, json{{"name", "long"}, {"title", long_title}}.dump(), "application/json"), 400);
+  EXPECT_EQ(too_long["error"]["field"], "title");
+  EXPECT_NE(too_long["error"]["message"].get<std::string>().find("101 characters; at most 100"), std::string::npos);
+
+  json made = Json(Client(admin_).Post(path, body, "application/json"), 201);
+  EXPECT_EQ(made["name"], "product_updates");
+  EXPECT_EQ(made["title"], "Product updates");
+  EXPECT_TRUE(made["described"].get<bool>());
+  EXPECT_TRUE(made["retired_at"].is_null());
+  json twice = Json(Client(admin_).Post(path, body, "application/json"), 409);
+  EXPECT_EQ(twice["error"]["field"], "name");
+
+  auto listed = [&](const std::string& name) {
+    json all = Json(Client(analyst_).Get(path), 200);
+    EXPECT_TRUE(all["purposes"].is_array());
+    for (const json& d : all["definitions"])
+      if (d["name"] == name) return d;
+    return json();
+  };
+  EXPECT_EQ(listed("product_updates")["description"], "News about what you bought");
+
+  // Renaming changes the title people read; the key consents hold stays.
+  json renamed = Json(Client(admin_).Patch(path + "/product_updates", R"({"title":"  Product news "})", "application/json"), 200);
+  EXPECT_EQ(renamed["name"], "product_updates");
+  EXPECT_EQ(renamed["title"], "Product news");
+  EXPECT_EQ(renamed["description"], "News about what you bought");
+  EXPECT_EQ(renamed["created_at"], made["created_at"]);
+  json nothing = Json(Client(admin_).Patch(path + "/product_updates", "{}", "application/json"), 400);
+  EXPECT_EQ(nothing["error"]["field"], "title");
+  json not_bool = Json(Client(admin_).Patch(path + "/product_updates", R"({"retired":"yes"})", "application/json"), 400);
+  EXPECT_EQ(not_bool["error"]["field"], "retired");
+
+  // Retired, and back.
+  json retired = Json(Client(admin_).Patch(path + "/product_updates", R"({"retired":true})", "application/json"), 200);
+  EXPECT_FALSE(retired["retired_at"].is_null());
+  EXPECT_FALSE(listed("product_updates")["retired_at"].is_null());
+  json back = Json(Client(admin_).Patch(path + "/product_updates", R"({"retired":false})", "application/json"), 200);
+  EXPECT_TRUE(back["retired_at"].is_null());
+
+  json missing = Json(Client(admin_).Patch(path + "/no_such_purpose", R"({"title":"x"})", "application/json"), 404);
+  EXPECT_EQ(missing["error"]["field"], "name");
+
+  // A purpose a campaign names but nobody described is listed, and described by its first edit.
+  Json(Client(admin_).Post("/api/v1/campaigns",
+                           json{{"name", "loyalty calls"},
+                                {"channel", "call_list"},
+                                {"purpose", "loyalty_club"},
+                                {"audience", "country = \"SE\""},
+                                {"contents", json::array({{{"variant", "A"}, {"language", ""}, {"split_percent", 100},
+                                                           {"text", "Welcome {{name}} to the club"}}})}}
+                               .dump(),
+                           "application/json"),
+       201);
+  json undescribed = listed("loyalty_club");
+  ASSERT_FALSE(undescribed.is_null());
+  EXPECT_FALSE(undescribed["described"].get<bool>());
+  json described = Json(
+      Client(admin_).Patch(path + "/loyalty_club", R"({"description":"Offers for club members"})", "application/json"),
+      200);
+  EXPECT_TRUE(described["described"].get<bool>());
+  EXPECT_EQ(listed("loyalty_club")["description"], "Offers for club members");
+
+  // Every change is in the audit log, with the fields it changed.
+  json audit = Json(Client(admin_).Get("/api/v1/audit?action=consent_purpose.update"), 200);
+  EXPECT_NE(audit.dump().find("product_updates"), std::string::npos) << audit.dump();
+  EXPECT_NE(audit.dump().find("retired"), std::string::npos) << audit.dump();
+  json created = Json(Client(admin_).Get("/api/v1/audit?action=consent_purpose.create"), 200);
+  EXPECT_NE(created.dump().find("product_updates"), std::string::npos) << created.dump();
+}
+
+TEST_F(WebApi, ARetiredConsentPurposeTakesWithdrawalsButNoNewGrants) {
+  auto c = Client(admin_);
+  json started = Json(c.Post("/api/v1/imports?kind=customers&source=purpose-crm&format=csv",
+                             "customer_id,name,email\nP-1,Sara Retired,sara.retired@example.com\n", "text/csv"),
+                      202);
+  ASSERT_EQ(WaitForImport(c, started["id"])["status"], "finished");
+  json found = Json(c.Get("/api/v1/customers?email=sara.retired%40example.com"), 200);
+  ASSERT_EQ(found["customers"].size(), 1u) << found.dump();
+  const std::string consents =
+      "/api/v1/customers/" + std::to_string(found["customers"][0]["id"].get<int64_t>()) + "/consents";
+  const std::string grant =
+      R"({"channel":"email","purpose":"winter_sale","status":"granted","method":"written","proof":"form 7"})";
+  const std::string withdraw = R"({"channel":"email","purpose":"winter_sale","status":"withdrawn"})";
+  Json(c.Post("/api/v1/consent-purposes", R"({"name":"winter_sale","title":"Winter sale"})", "application/json"), 201);
+  Json(c.Post(consents, grant, "application/json"), 201);
+
+  Json(c.Patch("/api/v1/consent-purposes/winter_sale", R"({"retired":true})", "application/json"), 200);
+  json refused = Json(c.Post(consents, grant, "application/json"), 409);
+  EXPECT_EQ(refused["error"]["field"], "purpose");
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("\"winter_sale\" is retired"), std::string::npos)
+      << refused.dump();
+  // The person can still say no.
+  json after = Json(c.Post(consents, withdraw, "application/json"), 201);
+  int withdrawals = 0;
+  for (const json& k : after["consents"]) withdrawals += k["purpose"] == "winter_sale" && k["status"] == "withdrawn";
+  EXPECT_EQ(withdrawals, 1) << after.dump();
+
+  // Brought back, it takes grants again; a purpose nobody described is never refused.
+  Json(c.Patch("/api/v1/consent-purposes/winter_sale", R"({"retired":false})", "application/json"), 200);
+  Json(c.Post(consents, grant, "application/json"), 201);
+  Json(c.Post(consents, R"({"channel":"sms","purpose":"never_described","status":"granted","method":"written","proof":"f"})",
+              "application/json"),
+       201);
+}
+
 TEST_F(WebApi, FlagsSayWhatTheContactPolicyHoldsAgainstACustomer) {
   auto c = Client(admin_);
   const std::string file =

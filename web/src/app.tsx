@@ -12,6 +12,7 @@ import { Data } from './pages/data';
 import { Settings } from './pages/settings';
 import { Campaigns } from './pages/campaigns';
 import { Journeys } from './pages/journeys';
+import { Reports } from './pages/reports';
 
 interface NavItem {
   path: string;
@@ -19,13 +20,13 @@ interface NavItem {
   permission?: string;
 }
 
-// Journeys and reports join this list when their APIs exist.
 const nav: NavItem[] = [
   { path: 'dashboard', label: 'nav.dashboard', permission: 'read_reports' },
   { path: 'customers', label: 'nav.customers', permission: 'read_personal_data' },
   { path: 'segments', label: 'nav.segments', permission: 'read_segments' },
   { path: 'campaigns', label: 'nav.campaigns', permission: 'read_reports' },
   { path: 'journeys', label: 'nav.journeys', permission: 'read_reports' },
+  { path: 'reports', label: 'nav.reports', permission: 'read_reports' },
   { path: 'data', label: 'nav.data', permission: 'read_reports' },
   { path: 'settings', label: 'nav.settings' },
 ];
@@ -74,6 +75,7 @@ export function App() {
   else if (page === 'segments') content = <Segments me={me} />;
   else if (page === 'campaigns') content = <Campaigns me={me} />;
   else if (page === 'journeys') content = <Journeys me={me} />;
+  else if (page === 'reports') content = <Reports me={me} />;
   else if (page === 'data') content = <Data me={me} />;
   else if (page === 'settings') content = <Settings me={me} onPreferences={changePreferences} />;
   else content = <Dashboard me={me} />;

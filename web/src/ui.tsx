@@ -1,7 +1,7 @@
 // Small shared pieces: loading and error states, a data loader, debouncing.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api';
+import { ApiError, get } from './api';
 import { t } from './i18n';
 
 export function ErrorBox({ error }: { error: unknown }) {
@@ -63,4 +63,29 @@ export function Loading() {
 
 export function fieldError(e: unknown): string | undefined {
   return e instanceof ApiError ? e.field : undefined;
+}
+
+// The consent purposes to choose from (Settings describes them): key and title,
+// and whether retired (not offered for new grants or campaigns). Without
+// read_reports (or before they load) only the default, marketing.
+export interface PurposeChoice {
+  name: string;
+  label: string;
+  retired: boolean;
+}
+export function usePurposeChoices(enabled: boolean): PurposeChoice[] {
+  const loaded = useLoad(
+    (s) =>
+      enabled
+        ? get<{ definitions: { name: string; title: string; retired_at: string | null }[] }>('/api/v1/consent-purposes', s)
+        : Promise.resolve({ definitions: [] }),
+    [enabled],
+  );
+  const list = (loaded.data?.definitions ?? []).map((d) => ({
+    name: d.name,
+    label: d.title ? `${d.title} (${d.name})` : d.name,
+    retired: !!d.retired_at,
+  }));
+  if (!list.some((p) => p.name === 'marketing')) list.unshift({ name: 'marketing', label: 'marketing', retired: false });
+  return list;
 }

@@ -52,3 +52,30 @@ ORDER BY 5 DESC;
 
 -- name: web-customer-has-tag
 SELECT count(*) FROM customer_tags WHERE customer_id = :customer_id AND tag = :tag;
+
+-- Consent purposes as described in Settings (0013), with every purpose a
+-- consent or campaign names that has no description yet (title '' and
+-- created_at NULL then).
+-- name: web-purpose-definitions
+SELECT name, title, description, created_at, updated_at, retired_at FROM consent_purposes
+UNION ALL
+SELECT used.purpose, '', '', NULL, NULL, NULL
+FROM (SELECT DISTINCT purpose FROM consents UNION SELECT DISTINCT purpose FROM campaigns) AS used
+WHERE used.purpose NOT IN (SELECT name FROM consent_purposes)
+ORDER BY 1;
+
+-- name: web-purpose-get
+SELECT title, description, retired_at FROM consent_purposes WHERE name = :name;
+
+-- Whether any consent or campaign names the purpose.
+-- name: web-purpose-in-use
+SELECT EXISTS (SELECT 1 FROM consents WHERE purpose = :name)
+    OR EXISTS (SELECT 1 FROM campaigns WHERE purpose = :name);
+
+-- name: web-purpose-insert
+INSERT INTO consent_purposes (name, title, description, created_at, updated_at, retired_at)
+VALUES (:name, :title, :description, :now, :now, :retired_at);
+
+-- name: web-purpose-update
+UPDATE consent_purposes SET title = :title, description = :description, retired_at = :retired_at, updated_at = :now
+WHERE name = :name;

@@ -5,9 +5,9 @@
 // pause/resume/cancel and the results with the lift against the holdout.
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, post, request, type Me } from '../api';
-import { date, num, t, type MessageKey } from '../i18n';
+import { date, fieldName, num, parseMoment, t, type MessageKey } from '../i18n';
 import { go, useRoute } from '../router';
-import { Card, ErrorBox, isAbort, useDebounced, useLoad } from '../ui';
+import { Card, ErrorBox, isAbort, useDebounced, useLoad, usePurposeChoices } from '../ui';
 
 export interface Campaign {
   id: number;
@@ -159,6 +159,8 @@ function CampaignForm() {
   ]);
   const [error, setError] = useState<unknown>(null);
   const [count, setCount] = useState<{ n?: number; error?: unknown }>({});
+  // Campaigns need a purpose still offered (Settings retires purposes).
+  const purposes = usePurposeChoices(true).filter((p) => !p.retired);
   const audience = useDebounced(f.audience, 300);
   useEffect(() => {
     if (!audience.trim()) return setCount({});
@@ -182,7 +184,7 @@ function CampaignForm() {
       audience: f.audience,
       purpose: f.purpose,
       holdout_percent: Number(f.holdout_percent),
-      schedule: { kind: f.schedule, ...(f.at ? { at: f.at } : {}), ...(f.schedule === 'local_time' ? { local_time: f.local_time } : {}) },
+      schedule: { kind: f.schedule, ...(f.at ? { at: parseMoment(f.at) ?? f.at } : {}), ...(f.schedule === 'local_time' ? { local_time: f.local_time } : {}) },
       cost_per_message: Number(f.cost_per_message) || 0,
       currency: f.currency,
       from_name: f.from_name,
@@ -214,6 +216,16 @@ function CampaignForm() {
             <select name="channel" value={f.channel} onChange={set('channel')}>
               {channels.map((c) => (
                 <option value={c}>{t(('camp.ch.' + c) as MessageKey)}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('cust.purpose')}
+            <select name="purpose" value={f.purpose} onChange={set('purpose')}>
+              {purposes.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.label}
+                </option>
               ))}
             </select>
           </label>
@@ -325,7 +337,11 @@ function CampaignForm() {
           {f.schedule !== 'now' && (
             <label>
               {t('camp.at')}
-              <input name="at" dir="ltr" placeholder="2026-12-01T10:00:00Z" value={f.at} onInput={set('at')} />
+              <input name="at" dir="ltr" placeholder={t('camp.at_hint')} value={f.at} onInput={set('at')} />
+              {/* The moment typed (ISO, or a day in the user's calendar and a time), as their calendar and clock read it. */}
+              <output class="in-calendar" name="at-in-calendar">
+                {f.at && parseMoment(f.at) ? date(parseMoment(f.at), true) : ''}
+              </output>
             </label>
           )}
           {f.schedule === 'local_time' && (
@@ -678,7 +694,7 @@ export function ContactPolicy({ me }: { me: Me }) {
           <tbody>
             {Object.entries(policy.frequency_caps).map(([ch, cap]) => (
               <tr key={ch}>
-                <td>{ch}</td>
+                <td>{fieldName(ch)}</td>
                 <td>
                   <input name={`cap-${ch}-max`} type="number" min="0" value={cap.max_messages} disabled={!manage} onInput={(e) => setCap(ch, 'max_messages', e.currentTarget.value)} />
                 </td>

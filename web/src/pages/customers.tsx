@@ -1,9 +1,9 @@
 // Customers: search as you type, and the one customer view (R23).
 import { useEffect, useState } from 'preact/hooks';
-import { can, get, request, type Me } from '../api';
-import { date, fieldName, num, t } from '../i18n';
+import { ApiError, can, get, request, type Me } from '../api';
+import { date, fieldName, num, t, tag } from '../i18n';
 import { go } from '../router';
-import { Card, ErrorBox, Loading, isAbort, useDebounced, useLoad } from '../ui';
+import { Card, ErrorBox, Loading, isAbort, useDebounced, useLoad, usePurposeChoices } from '../ui';
 import type { CustomerBrief } from './types';
 
 // What the typed text is: an email, a phone number, or part of a name.
@@ -67,8 +67,19 @@ export function Customers() {
           ))}
         </select>
       </label>
-      <ErrorBox error={state.error} />
-      {state.rows && state.rows.length === 0 && <p class="muted">{t('cust.no_results')}</p>}
+      {/* A phone number half typed is not an error: say how the search works instead. */}
+      {partial(state.error) ? (
+        <p class="muted" id="search-hint">
+          {t('cust.whole_contact')}
+        </p>
+      ) : (
+        <ErrorBox error={state.error} />
+      )}
+      {state.rows && state.rows.length === 0 && (
+        <p class="muted" id="search-hint">
+          {t('cust.no_results')} {/[@\d]/.test(query) && t('cust.whole_contact')}
+        </p>
+      )}
       {state.rows && state.rows.length > 0 && (
         <table class="results">
           <thead>
@@ -99,6 +110,10 @@ export function Customers() {
       )}
     </div>
   );
+}
+
+function partial(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 400 && error.field === 'phone';
 }
 
 function defaultPhoneCountry(): string {
@@ -202,7 +217,27 @@ function orderedTraits(traits: Record<string, string>): [string, string][] {
   return Object.entries(traits).sort((a, b) => rank(a[0]) - rank(b[0]));
 }
 
-function formatTrait(key: string, value: string): string {
+// The model's best send time is an hour of the week in UTC ("Tue 21:00 UTC"):
+// the weekday and time in the user's language and digits, and in the customer's
+// own time zone when the profile has one.
+const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+function formatSendHour(value: string, zone?: string): string | null {
+  const m = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{2}):00 UTC$/.exec(value);
+  if (!m) return null;
+  const at = new Date(Date.UTC(2024, 0, 1 + weekdays.indexOf(m[1]), Number(m[2]))); // 2024-01-01 was a Monday
+  const show = (timeZone: string) =>
+    new Intl.DateTimeFormat(tag(), { weekday: 'long', hour: 'numeric', minute: '2-digit', timeZone }).format(at);
+  let local = '';
+  try {
+    if (zone && zone !== 'UTC') local = ` (${show(zone)}, ${zone})`;
+  } catch {
+    local = ''; // a zone this browser does not know
+  }
+  return `${show('UTC')} UTC${local}`;
+}
+
+function formatTrait(key: string, value: string, zone?: string): string {
+  if (key === 'best_send_hour') return formatSendHour(value, zone) ?? value;
   if (key.endsWith('_at')) return date(value, true);
   if (/^-?\d+(\.\d+)?$/.test(value)) return num(Number(value), 2);
   if (value.startsWith('[') || value.startsWith('{')) {
@@ -232,9 +267,11 @@ function formatMoney(minor: number, currency: string): string {
 
 export function CustomerView({ me, id }: { me: Me; id: string }) {
   const view = useLoad((s) => get<CustomerViewData>('/api/v1/customers/' + encodeURIComponent(id), s), [id]);
-  const timeline = useLoad((s) => get<{ items: TimelineItem[] }>(`/api/v1/customers/${encodeURIComponent(id)}/timeline?limit=50`, s), [id]);
   const policyFlags = useLoad((s) => get<PolicyFlags>(`/api/v1/customers/${encodeURIComponent(id)}/flags`, s), [id]);
   const [editing, setEditing] = useState(false);
+  // Consents name a purpose by its key; people read its title (Settings).
+  const purposes = usePurposeChoices(can(me, 'read_reports'));
+  const purposeLabel = (key: string) => purposes.find((p) => p.name === key)?.label ?? key;
   const c = view.data;
   if (view.error) return <ErrorBox error={view.error} />;
   if (!c) return <Loading />;
@@ -293,7 +330,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
             {orderedTraits(c.traits).map(([k, v]) => (
               <>
                 <dt>{fieldName(k)}</dt>
-                <dd>{formatTrait(k, v)}</dd>
+                <dd data-trait={k}>{formatTrait(k, v, c.profile.time_zone ? String(c.profile.time_zone) : undefined)}</dd>
               </>
             ))}
             {Object.entries(c.attributes).map(([k, v]) => (
@@ -358,18 +395,20 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
             {c.consents.map((k) => (
               <tr>
                 <td>{fieldName(k.channel)}</td>
-                <td>{k.purpose}</td>
+                <td class="purpose" data-purpose={k.purpose}>
+                  {purposeLabel(k.purpose)}
+                </td>
                 <td>
                   <span class={'badge ' + k.status}>{fieldName(k.status)}</span>
                 </td>
-                <td>{k.method}</td>
+                <td>{fieldName(k.method)}</td>
                 <td class="proof">{k.proof}</td>
                 <td>{date(k.recorded_at)}</td>
               </tr>
             ))}
           </tbody>
         </table>
-        {can(me, 'manage_consents') && <ConsentForm id={c.id} onDone={view.reload} />}
+        {can(me, 'manage_consents') && <ConsentForm id={c.id} purposesVisible={can(me, 'read_reports')} onDone={view.reload} />}
       </Card>
       <div class="grid2">
         <Card title={t('cust.purchases')} id="purchases">
@@ -424,26 +463,204 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
           </ul>
         </Card>
       </div>
-      <Card title={t('cust.timeline')} id="timeline">
-        <ErrorBox error={timeline.error} />
-        <ol class="timeline">
-          {timeline.data?.items.map((i) => (
-            <li key={i.kind + i.id} class={i.type.startsWith('message_') ? 'message' : i.kind}>
-              <time dateTime={i.at}>{date(i.at, true)}</time> <strong>{i.type}</strong>{' '}
-              {i.type.startsWith('message_') && typeof i.detail?.campaign_id === 'number' && (
-                <a href={'#/campaigns/' + i.detail.campaign_id}>{String(i.detail.campaign ?? i.detail.campaign_id)}</a>
-              )}{' '}
-              <span class="muted">
-                {Object.entries(i.detail ?? {})
-                  .filter(([k]) => !(i.type.startsWith('message_') && (k === 'campaign' || k === 'campaign_id')))
-                  .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
-                  .join(' · ')}
-              </span>
-            </li>
-          ))}
-        </ol>
-      </Card>
+      <Timeline id={c.id} />
+      {can(me, 'read_audit') && <History id={c.id} />}
+      {(can(me, 'export_customer') || can(me, 'erase_customer')) && <Privacy me={me} id={c.id} />}
     </div>
+  );
+}
+
+// What an item of the timeline says, in the user's language: an order with its
+// number, total and lines; an event with its details.
+function timelineTitle(i: TimelineItem): string {
+  return i.kind === 'order' ? `${fieldName('order')} ${String(i.detail?.order_number ?? '')} · ${fieldName(i.type)}` : fieldName(i.type);
+}
+// A value that names something the application translates (a channel, a status)
+// is shown in words; anything else (a SKU, a path, a campaign key) as it is.
+function detailValue(v: string): string {
+  const named = fieldName(v);
+  return named !== v.replace(/_/g, ' ') ? named : v;
+}
+function timelineDetail(i: TimelineItem): string {
+  const d = i.detail ?? {};
+  if (i.kind === 'order') {
+    const lines = Array.isArray(d.lines) ? (d.lines as { name?: string; sku?: string; quantity?: number }[]) : [];
+    const total = typeof d.total_minor === 'number' ? formatMoney(d.total_minor, String(d.currency ?? '')) : '';
+    return [total, ...lines.map((l) => `${l.name ?? l.sku ?? ''} × ${num(l.quantity ?? 1)}`)].filter(Boolean).join(' · ');
+  }
+  return Object.entries(d)
+    .filter(([k]) => !(i.type.startsWith('message_') && (k === 'campaign' || k === 'campaign_id')))
+    .map(([k, v]) => `${fieldName(k)}: ${typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' ? num(v) : detailValue(String(v))}`)
+    .join(' · ');
+}
+
+// Every interaction and message, newest first, a page at a time: "Show older"
+// follows the server's cursor until there is nothing older.
+function Timeline({ id }: { id: number }) {
+  const [items, setItems] = useState<TimelineItem[]>([]);
+  const [cursor, setCursor] = useState<string | null | undefined>(undefined); // undefined: first page not loaded yet
+  const [error, setError] = useState<unknown>(null);
+  const load = (after: string | null | undefined, signal?: AbortSignal) =>
+    get<{ items: TimelineItem[]; next_cursor: string | null }>(
+      `/api/v1/customers/${id}/timeline?limit=50` + (after ? '&cursor=' + encodeURIComponent(after) : ''),
+      signal,
+    ).then(
+      (r) => {
+        setItems((old) => (after ? [...old, ...r.items] : r.items));
+        setCursor(r.next_cursor ?? null);
+      },
+      (e) => !isAbort(e) && setError(e),
+    );
+  useEffect(() => {
+    const controller = new AbortController();
+    setItems([]);
+    setCursor(undefined);
+    load(null, controller.signal);
+    return () => controller.abort();
+  }, [id]);
+  return (
+    <Card title={t('cust.timeline')} id="timeline">
+      <ErrorBox error={error} />
+      <ol class="timeline">
+        {items.map((i) => (
+          <li key={i.kind + i.id} class={i.type.startsWith('message_') ? 'message' : i.kind} data-type={i.type}>
+            <time dateTime={i.at}>{date(i.at, true)}</time> <strong>{timelineTitle(i)}</strong>{' '}
+            {i.type.startsWith('message_') && typeof i.detail?.campaign_id === 'number' && (
+              <a href={'#/campaigns/' + i.detail.campaign_id}>{String(i.detail.campaign ?? i.detail.campaign_id)}</a>
+            )}{' '}
+            <span class="muted">{timelineDetail(i)}</span>
+          </li>
+        ))}
+      </ol>
+      {cursor && (
+        <button type="button" class="secondary" name="timeline-older" onClick={() => load(cursor)}>
+          {t('cust.older')}
+        </button>
+      )}
+    </Card>
+  );
+}
+
+interface ErasurePlan {
+  customer_ids: number[];
+  rows: Record<string, number>;
+  identifiers: number;
+}
+// A person's request to see or erase their data (R28), handled by an admin:
+// the export is the server's JSON file; erasure shows first what would go
+// (?dry_run=true) and asks for the customer number before it runs.
+function Privacy({ me, id }: { me: Me; id: number }) {
+  const [plan, setPlan] = useState<ErasurePlan | null>(null);
+  const [typed, setTyped] = useState('');
+  const [erased, setErased] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const total = (p: ErasurePlan) => Object.values(p.rows).reduce((a, b) => a + b, 0);
+  const showPlan = async () => {
+    setError(null);
+    try {
+      setPlan((await request<{ plan: ErasurePlan }>('DELETE', `/api/v1/customers/${id}?dry_run=true`)).plan);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const erase = async () => {
+    setError(null);
+    try {
+      setErased(total((await request<{ plan: ErasurePlan }>('DELETE', `/api/v1/customers/${id}`)).plan));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Card title={t('cust.privacy')} id="privacy">
+      {erased !== null ? (
+        <p class="notice" role="status">
+          {t('cust.erased', { rows: erased })} <a href="#/customers">{t('cust.back')}</a>
+        </p>
+      ) : (
+        <>
+          <div class="actions">
+            {can(me, 'export_customer') && (
+              <a class="button secondary" id="export-customer" href={`/api/v1/customers/${id}/export`} download={`customer-${id}.json`}>
+                {t('cust.export')}
+              </a>
+            )}
+            {can(me, 'erase_customer') && !plan && (
+              <button type="button" class="secondary" id="erase-plan" onClick={showPlan}>
+                {t('cust.erase_plan')}
+              </button>
+            )}
+          </div>
+          {plan && (
+            <div id="erase-what">
+              <p>{t('cust.erase_what')}</p>
+              <ul>
+                {Object.entries(plan.rows)
+                  .filter(([, n]) => n > 0)
+                  .map(([table, n]) => (
+                    <li data-table={table}>
+                      {fieldName(table)}: {num(n)}
+                    </li>
+                  ))}
+              </ul>
+              <label>
+                {t('cust.erase_confirm', { id: String(id) })}
+                <input name="erase-confirm" dir="ltr" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} />
+              </label>
+              <button type="button" class="danger" id="erase" disabled={typed.trim() !== String(id)} onClick={erase}>
+                {t('cust.erase')}
+              </button>
+            </div>
+          )}
+        </>
+      )}
+      <ErrorBox error={error} />
+    </Card>
+  );
+}
+
+interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  origin: string;
+  detail: Record<string, unknown>;
+}
+// Reading a record is audited too; those entries are hidden unless asked for.
+const viewActions = /^(customer\.(read|timeline|search)|account\.members|identity\.explain|campaign\.render)$/;
+
+// Who changed this person's record, when and what (GET /api/v1/audit?customer_id=;
+// admins only, as the server enforces).
+function History({ id }: { id: number }) {
+  const [views, setViews] = useState(false);
+  const audit = useLoad((s) => get<{ entries: AuditEntry[] }>(`/api/v1/audit?customer_id=${id}&limit=500`, s), [id]);
+  const entries = (audit.data?.entries ?? []).filter((e) => views || !viewActions.test(e.action));
+  return (
+    <Card title={t('cust.history')} id="history">
+      <ErrorBox error={audit.error} />
+      <label class="inline-label">
+        <input type="checkbox" name="history-views" checked={views} onChange={(e) => setViews(e.currentTarget.checked)} />
+        {t('cust.history_views')}
+      </label>
+      {audit.data && entries.length === 0 && <p class="muted">{t('common.none')}</p>}
+      <ol class="timeline history">
+        {entries.map((e) => (
+          <li key={e.id} data-action={e.action}>
+            <time dateTime={e.at}>{date(e.at, true)}</time> <strong>{fieldName(e.action)}</strong>{' '}
+            <span class="muted">
+              {t('cust.history_by')} <bdi dir="ltr">{e.actor}</bdi>
+              {Object.entries(e.detail ?? {}).map(([k, v]) => (
+                <>
+                  {' · '}
+                  {fieldName(k)}: {Array.isArray(v) ? v.map((x) => fieldName(String(x))).join(', ') : fieldName(String(v))}
+                </>
+              ))}
+            </span>
+          </li>
+        ))}
+      </ol>
+    </Card>
   );
 }
 
@@ -468,7 +685,7 @@ function ProfileEditor({ id, profile, onDone }: { id: number; profile: CustomerV
       <h3>{t('cust.edit_title')}</h3>
       {editable.map((k) => (
         <label key={k}>
-          {k}
+          {fieldName(k)}
           <input name={k} value={values[k]} onInput={(e) => setValues({ ...values, [k]: e.currentTarget.value })} />
         </label>
       ))}
@@ -484,14 +701,16 @@ function ProfileEditor({ id, profile, onDone }: { id: number; profile: CustomerV
 }
 
 // Records a consent grant (with its proof) or a withdrawal in the ledger.
-function ConsentForm({ id, onDone }: { id: number; onDone: () => void }) {
-  const [form, setForm] = useState({ channel: 'email', status: 'granted', method: 'written', proof: '' });
+// A withdrawal may name a retired purpose; a grant only one still offered.
+function ConsentForm({ id, purposesVisible, onDone }: { id: number; purposesVisible: boolean; onDone: () => void }) {
+  const [form, setForm] = useState({ channel: 'email', purpose: 'marketing', status: 'granted', method: 'written', proof: '' });
+  const purposes = usePurposeChoices(purposesVisible).filter((p) => !p.retired || form.status === 'withdrawn' || p.name === form.purpose);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
     try {
-      await request('POST', `/api/v1/customers/${id}/consents`, { ...form, purpose: 'marketing' });
+      await request('POST', `/api/v1/customers/${id}/consents`, form);
       setForm({ ...form, proof: '' });
       onDone();
     } catch (err) {
@@ -506,22 +725,32 @@ function ConsentForm({ id, onDone }: { id: number; onDone: () => void }) {
         {t('cust.channel')}
         <select name="consent-channel" value={form.channel} onChange={set('channel')}>
           {['email', 'sms', 'phone', 'mail', 'push'].map((c) => (
-            <option value={c}>{c}</option>
+            <option value={c}>{fieldName(c)}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('cust.purpose')}
+        <select name="consent-purpose" value={form.purpose} onChange={set('purpose')}>
+          {purposes.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.label}
+            </option>
           ))}
         </select>
       </label>
       <label>
         {t('common.status')}
         <select name="consent-status" value={form.status} onChange={set('status')}>
-          <option value="granted">granted</option>
-          <option value="withdrawn">withdrawn</option>
+          <option value="granted">{fieldName('granted')}</option>
+          <option value="withdrawn">{fieldName('withdrawn')}</option>
         </select>
       </label>
       <label>
         {t('cust.method')}
         <select name="consent-method" value={form.method} onChange={set('method')}>
           {['written', 'verbal', 'single_opt_in', 'double_opt_in', 'implied', 'unknown'].map((m) => (
-            <option value={m}>{m}</option>
+            <option value={m}>{fieldName(m)}</option>
           ))}
         </select>
       </label>
@@ -557,8 +786,8 @@ function ContactPointForm({ id, onDone }: { id: number; onDone: () => void }) {
       <label>
         {t('cust.channel')}
         <select name="cp-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
-          <option value="email">email</option>
-          <option value="phone">phone</option>
+          <option value="email">{fieldName('email')}</option>
+          <option value="phone">{fieldName('phone')}</option>
         </select>
       </label>
       <label>

@@ -1,11 +1,13 @@
-// Dashboard: counts, saved segments with their last counts and how their
-// membership moved, the recent campaigns with their results and lift, and a
-// data-quality summary.
+// Dashboard: counts, the key figures of the last 30 days with their trend
+// against the 30 days before (/api/v1/reports/kpis), saved segments with their
+// last counts and how their membership moved, the recent campaigns with their
+// results and lift, and a data-quality summary.
 import { can, get, type Me } from '../api';
 import { num, date, fieldName, t, type MessageKey } from '../i18n';
 import { Card, ErrorBox, Loading, useLoad } from '../ui';
 import type { Quality, SavedSegment } from './types';
 import type { Campaign } from './campaigns';
+import { KpiCard, MoneyTable, type KpiRow, type ReportTable } from './reports';
 
 interface Stats {
   customers: number;
@@ -44,7 +46,7 @@ export function Dashboard({ me }: { me: Me }) {
       <h1>{t('dash.title')}</h1>
       <ErrorBox error={stats.error} />
       {stats.loading && !d && <Loading />}
-      <div class="kpis">
+      <div class="kpis" id="stats">
         {kpis.map(([label, value]) => (
           <div class="kpi" key={label}>
             <div class="kpi-value">{num(value)}</div>
@@ -52,6 +54,7 @@ export function Dashboard({ me }: { me: Me }) {
           </div>
         ))}
       </div>
+      <Trends />
       <div class="grid2">
         <Card title={t('dash.segments')}>
           <ErrorBox error={segments.error} />
@@ -79,6 +82,27 @@ export function Dashboard({ me }: { me: Me }) {
       </div>
       {can(me, 'read_reports') && <RecentCampaigns />}
     </div>
+  );
+}
+
+// The last 30 days against the 30 before: the figures a marketer watches, and
+// revenue per currency.
+const trendKpis = ['customers_active', 'customers_new', 'buyers', 'orders', 'retention_rate', 'churn_rate'];
+function Trends() {
+  const kpis = useLoad((s) => get<ReportTable<KpiRow>>('/api/v1/reports/kpis', s), []);
+  const rows = kpis.data?.rows ?? [];
+  const plain = new Map(rows.filter((r) => !r.breakdown && !r.currency).map((r) => [r.kpi, r]));
+  return (
+    <Card title={t('dash.trends')} id="trends">
+      <ErrorBox error={kpis.error} />
+      {kpis.loading && !kpis.data && <Loading />}
+      {kpis.data && (
+        <>
+          <div class="kpis">{trendKpis.map((k) => plain.get(k)).map((r) => r && <KpiCard key={r.kpi} row={r} />)}</div>
+          <MoneyTable rows={rows} keys={['revenue', 'average_order_value']} id="trend-money" />
+        </>
+      )}
+    </Card>
   );
 }
 

@@ -31,14 +31,16 @@ export function Data({ me }: { me: Me }) {
           <>
             <p class="muted">{date(quality.data.as_of, true)}</p>
             <QualitySummary q={quality.data} />
-            <h3>Completeness</h3>
-            <table>
+            <h3>{t('data.completeness')}</h3>
+            <table id="quality-completeness">
               <thead>
                 <tr>
                   <th>{t('data.source')}</th>
                   <th class="num">Σ</th>
                   {Object.keys(quality.data.completeness[0]?.filled ?? {}).map((f) => (
-                    <th class="num">{f}</th>
+                    <th class="num" data-field={f}>
+                      {fieldName(f)}
+                    </th>
                   ))}
                 </tr>
               </thead>
@@ -54,12 +56,20 @@ export function Data({ me }: { me: Me }) {
                 ))}
               </tbody>
             </table>
-            <h3>Invalid values</h3>
-            <table>
+            <h3>{t('data.invalid_values')}</h3>
+            <table id="quality-invalid">
+              <thead>
+                <tr>
+                  <th>{t('data.field')}</th>
+                  <th>{t('data.reason')}</th>
+                  <th class="num">Σ</th>
+                  <th>{t('data.examples')}</th>
+                </tr>
+              </thead>
               <tbody>
                 {quality.data.invalid_values.map((v) => (
-                  <tr>
-                    <td>{v.field}</td>
+                  <tr data-field={v.field}>
+                    <td>{fieldName(v.field.split('.').pop() ?? v.field)}</td>
                     <td>{v.reason}</td>
                     <td class="num">{num(v.count)}</td>
                     <td dir="ltr" class="muted">

@@ -4,7 +4,7 @@
 // The page's words live here (journey terms in four languages); the shell's in i18n.ts.
 import { useState } from 'preact/hooks';
 import { can, get, post, type Me } from '../api';
-import { num, preferences } from '../i18n';
+import { num, pct, preferences } from '../i18n';
 import { go, useRoute } from '../router';
 import { Card, ErrorBox, useLoad } from '../ui';
 
@@ -21,6 +21,7 @@ interface Journey {
   status: string;
   description?: string;
   trigger: { kind: string; [k: string]: unknown };
+  steps: Step[];
   stats: {
     entered: number;
     active: number;
@@ -44,29 +45,95 @@ const words = {
     title: 'Journeys', none: 'No journeys yet.', create: 'Create from template', template: 'Template', name: 'Name',
     trigger: 'Trigger', status: 'Status', entered: 'Entered', active: 'Active', completed: 'Completed', exited: 'Exited',
     step: 'Step', kind: 'Kind', reached: 'Reached', waiting: 'Waiting', outcomes: 'Outcomes', enable: 'Enable',
-    disable: 'Disable', conversion: 'Conversion', back: 'All journeys',
+    disable: 'Disable', conversion: 'Conversion', back: 'All journeys', details: 'Details',
+    draft: 'Draft', enabled: 'Enabled', disabled: 'Disabled',
+    event: 'An event', purchase: 'A purchase', segment_enter: 'Entering a segment', segment_leave: 'Leaving a segment',
+    date_attribute: 'A date of the customer', calendar_date: 'A calendar date', schedule: 'A schedule',
+    wait: 'Wait', branch: 'Branch', send: 'Send', call_task: 'Call task', add_tag: 'Add tag', remove_tag: 'Remove tag',
+    set_attribute: 'Set attribute', webhook: 'Webhook', exit: 'Exit', then: 'then', else: 'else', until: 'until',
   },
   fa: {
     title: 'سفرها', none: 'هنوز سفری نیست.', create: 'ساختن از الگو', template: 'الگو', name: 'نام', trigger: 'آغازگر',
     status: 'وضعیت', entered: 'ورود', active: 'فعال', completed: 'پایان‌یافته', exited: 'خروج', step: 'گام', kind: 'نوع',
     reached: 'رسیده', waiting: 'در انتظار', outcomes: 'نتیجه‌ها', enable: 'فعال کردن', disable: 'غیرفعال کردن',
-    conversion: 'تبدیل', back: 'همه سفرها',
+    conversion: 'تبدیل', back: 'همه سفرها', details: 'جزئیات',
+    draft: 'پیش‌نویس', enabled: 'فعال', disabled: 'غیرفعال',
+    event: 'یک رویداد', purchase: 'یک خرید', segment_enter: 'ورود به بخش', segment_leave: 'خروج از بخش',
+    date_attribute: 'تاریخی از مشتری', calendar_date: 'تاریخی در تقویم', schedule: 'زمان‌بندی',
+    wait: 'انتظار', branch: 'انشعاب', send: 'ارسال', call_task: 'تماس', add_tag: 'افزودن برچسب', remove_tag: 'حذف برچسب',
+    set_attribute: 'تنظیم ویژگی', webhook: 'وب‌هوک', exit: 'خروج', then: 'آنگاه', else: 'وگرنه', until: 'تا',
   },
   ar: {
     title: 'الرحلات', none: 'لا توجد رحلات بعد.', create: 'إنشاء من قالب', template: 'القالب', name: 'الاسم',
     trigger: 'المُشغِّل', status: 'الحالة', entered: 'دخل', active: 'نشط', completed: 'اكتمل', exited: 'خرج', step: 'الخطوة',
     kind: 'النوع', reached: 'وصل', waiting: 'في الانتظار', outcomes: 'النتائج', enable: 'تفعيل', disable: 'إيقاف',
-    conversion: 'التحويل', back: 'كل الرحلات',
+    conversion: 'التحويل', back: 'كل الرحلات', details: 'التفاصيل',
+    draft: 'مسودة', enabled: 'مفعّلة', disabled: 'موقوفة',
+    event: 'حدث', purchase: 'عملية شراء', segment_enter: 'دخول شريحة', segment_leave: 'مغادرة شريحة',
+    date_attribute: 'تاريخ للعميل', calendar_date: 'تاريخ في التقويم', schedule: 'جدول زمني',
+    wait: 'انتظار', branch: 'تفرّع', send: 'إرسال', call_task: 'مهمة اتصال', add_tag: 'إضافة وسم', remove_tag: 'إزالة وسم',
+    set_attribute: 'تعيين سمة', webhook: 'Webhook', exit: 'خروج', then: 'ثم', else: 'وإلا', until: 'حتى',
   },
   sv: {
     title: 'Kundresor', none: 'Inga kundresor ännu.', create: 'Skapa från mall', template: 'Mall', name: 'Namn',
     trigger: 'Utlösare', status: 'Status', entered: 'Gick in', active: 'Aktiva', completed: 'Klara', exited: 'Lämnade',
     step: 'Steg', kind: 'Typ', reached: 'Nådde', waiting: 'Väntar', outcomes: 'Utfall', enable: 'Aktivera',
-    disable: 'Stäng av', conversion: 'Konvertering', back: 'Alla kundresor',
+    disable: 'Stäng av', conversion: 'Konvertering', back: 'Alla kundresor', details: 'Detaljer',
+    draft: 'Utkast', enabled: 'Aktiv', disabled: 'Avstängd',
+    event: 'En händelse', purchase: 'Ett köp', segment_enter: 'In i ett segment', segment_leave: 'Ut ur ett segment',
+    date_attribute: 'Ett datum för kunden', calendar_date: 'Ett kalenderdatum', schedule: 'Ett schema',
+    wait: 'Vänta', branch: 'Förgrening', send: 'Skicka', call_task: 'Samtalsuppgift', add_tag: 'Lägg till tagg',
+    remove_tag: 'Ta bort tagg', set_attribute: 'Sätt attribut', webhook: 'Webhook', exit: 'Avsluta', then: 'då',
+    else: 'annars', until: 'tills',
   },
 };
 type Word = keyof typeof words.en;
 const w = (key: Word) => ((words as Record<string, Record<Word, string>>)[preferences().locale] ?? words.en)[key];
+// A status, trigger or step kind in the user's language (a kind added later shows as its key).
+const term = (key: string) => (key in words.en ? w(key as Word) : key);
+
+interface Step {
+  id: string;
+  kind: string;
+  [k: string]: unknown;
+}
+
+// What a step does, in a few words (the wait, the message, the branch's
+// targets): the page's words around the step's own values, each value isolated
+// (<bdi>) so that ids and durations keep their order in right-to-left text.
+function StepDetail({ step }: { step: Step | undefined }) {
+  if (!step) return null;
+  const parts: [string, string][] = [];
+  const str = (k: string) => (typeof step[k] === 'string' || typeof step[k] === 'number' ? String(step[k]) : '');
+  const add = (label: string, value: string) => value && parts.push([label, value]);
+  if (step.kind === 'wait') {
+    add('', str('duration'));
+    add(w('until'), str('until_time'));
+    add(w('until'), str('until_event'));
+    add('', str('timeout'));
+  } else if (step.kind === 'send') add('', str('campaign'));
+  else if (step.kind === 'branch') {
+    add('', str('condition') || str('response'));
+    add(w('then'), str('then'));
+    add(w('else'), str('else'));
+  } else if (step.kind === 'call_task') {
+    add('', str('discount_percent') && str('discount_percent') + ' %');
+    add('', str('note'));
+  } else if (step.kind === 'add_tag' || step.kind === 'remove_tag') add('', str('tag'));
+  else if (step.kind === 'set_attribute') add('', str('attribute') + ' = ' + str('value'));
+  else if (step.kind === 'webhook') add('', str('url'));
+  return (
+    <>
+      {parts.map(([label, value], i) => (
+        <span key={i}>
+          {i > 0 && ' · '}
+          {label && label + ' '}
+          <bdi>{value}</bdi>
+        </span>
+      ))}
+    </>
+  );
+}
 
 export function Journeys({ me }: { me: Me }) {
   const route = useRoute();
@@ -114,8 +181,8 @@ function JourneyList({ me }: { me: Me }) {
                   <td>
                     <a href={'#/journeys/' + j.id}>{j.name}</a>
                   </td>
-                  <td>{j.trigger.kind}</td>
-                  <td>{j.status}</td>
+                  <td>{term(j.trigger.kind)}</td>
+                  <td>{term(j.status)}</td>
                   <td>{num(j.stats.entered)}</td>
                   <td>{num(j.stats.active)}</td>
                   <td>{num(j.stats.completed)}</td>
@@ -176,9 +243,9 @@ function JourneyView({ me, id }: { me: Me; id: string }) {
       {j.data.description && <p class="muted">{j.data.description}</p>}
       <Card>
         <p>
-          {w('status')}: <strong>{j.data.status}</strong> · {w('trigger')}: {j.data.trigger.kind} · {w('entered')}{' '}
+          {w('status')}: <strong>{term(j.data.status)}</strong> · {w('trigger')}: {term(j.data.trigger.kind)} · {w('entered')}{' '}
           {num(s.entered)} · {w('active')} {num(s.active)} · {w('completed')} {num(s.completed)} · {w('exited')}{' '}
-          {num(s.exited)} · {w('conversion')} {num(s.conversion * 100, 1)} %
+          {num(s.exited)} · {w('conversion')} {pct(s.conversion, 1)}
         </p>
         {can(me, 'manage_campaigns') &&
           (j.data.status === 'enabled' ? (
@@ -197,19 +264,23 @@ function JourneyView({ me, id }: { me: Me; id: string }) {
               <th>{w('reached')}</th>
               <th>{w('waiting')}</th>
               <th>{w('outcomes')}</th>
+              <th>{w('details')}</th>
             </tr>
           </thead>
           <tbody>
             {s.steps.map((st) => (
               <tr key={st.id}>
                 <td>{st.id}</td>
-                <td>{st.kind}</td>
+                <td>{term(st.kind)}</td>
                 <td>{num(st.reached)}</td>
                 <td>{num(st.waiting)}</td>
                 <td>
                   {Object.entries(st.outcomes)
                     .map(([o, n]) => o + ' ' + num(n))
                     .join(' · ')}
+                </td>
+                <td class="muted">
+                  <StepDetail step={j.data!.steps?.find((x) => x.id === st.id)} />
                 </td>
               </tr>
             ))}

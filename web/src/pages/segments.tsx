@@ -4,7 +4,7 @@
 // saving, and a small builder that writes clauses of the language.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, can, get, post, request, type Me } from '../api';
-import { date, num, t } from '../i18n';
+import { date, fieldName, num, t } from '../i18n';
 import { useRoute } from '../router';
 import { Card, ErrorBox, isAbort, useDebounced, useLoad } from '../ui';
 import type { CustomerBrief, SavedSegment } from './types';
@@ -189,6 +189,15 @@ export function Segments({ me }: { me: Me }) {
       <Card title={t('seg.saved_list')} id="saved-segments">
         <ErrorBox error={saved.error} />
         <table>
+          <thead>
+            <tr>
+              <th>{t('common.name')}</th>
+              <th>{t('seg.definition')}</th>
+              <th class="num">{t('seg.members')}</th>
+              <th>{fieldName('updated_at')}</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {saved.data?.segments.map((s) => (
               <tr key={s.name}>

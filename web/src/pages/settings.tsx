@@ -47,7 +47,7 @@ export function Settings({ me, onPreferences }: { me: Me; onPreferences: (p: Par
       {can(me, 'manage_keys') && <Keys />}
       {can(me, 'read_reports') && <ContactPolicy me={me} />}
       {can(me, 'read_reports') && <Sources />}
-      {can(me, 'read_reports') && <Purposes />}
+      {can(me, 'read_reports') && <Purposes me={me} />}
       {can(me, 'manage_users') && <Channels />}
       {can(me, 'manage_users') && <Backups />}
     </div>
@@ -107,11 +107,11 @@ function Users({ me }: { me: Me }) {
               <td class={u.disabled ? 'disabled' : ''}>{u.name}</td>
               <td>
                 {u.name === self ? (
-                  u.role
+                  fieldName(u.role)
                 ) : (
                   <select name="role" aria-label={t('common.role')} value={u.role} onChange={(e) => update(u, { role: e.currentTarget.value })}>
                     {roles.map((r) => (
-                      <option value={r}>{r}</option>
+                      <option value={r}>{fieldName(r)}</option>
                     ))}
                   </select>
                 )}
@@ -140,7 +140,7 @@ function Users({ me }: { me: Me }) {
           {t('common.role')}
           <select name="user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
             {roles.map((r) => (
-              <option value={r}>{r}</option>
+              <option value={r}>{fieldName(r)}</option>
             ))}
           </select>
         </label>
@@ -225,7 +225,7 @@ function Keys() {
           {keys.data?.keys.map((k) => (
             <tr key={k.id} class={k.revoked ? 'disabled' : ''}>
               <td>{k.name}</td>
-              <td>{k.role}</td>
+              <td>{fieldName(k.role)}</td>
               <td dir="ltr" class="code">
                 {k.prefix}…
               </td>
@@ -254,7 +254,7 @@ function Keys() {
           {t('common.role')}
           <select name="key-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
             {roles.map((r) => (
-              <option value={r}>{r}</option>
+              <option value={r}>{fieldName(r)}</option>
             ))}
           </select>
         </label>
@@ -306,7 +306,7 @@ function Sources() {
                 {s.vendor && <span class="muted"> · {s.vendor}</span>}
                 {s.consent_basis && <div class="proof">{s.consent_basis}</div>}
               </td>
-              <td>{s.kind}</td>
+              <td>{fieldName(s.kind)}</td>
               <td class="num">{num(s.customers)}</td>
               <td class="num">{num(s.accounts)}</td>
               <td class="num">{num(s.orders)}</td>
@@ -329,12 +329,147 @@ interface Purpose {
   with_proof: number;
   last_recorded_at: string | null;
 }
+export interface PurposeDefinition {
+  name: string;
+  title: string;
+  description: string;
+  described: boolean;
+  created_at: string | null;
+  updated_at: string | null;
+  retired_at: string | null;
+}
 
-function Purposes() {
-  const purposes = useLoad((s) => get<{ purposes: Purpose[] }>('/api/v1/consent-purposes', s), []);
+// Consent purposes: each key consents and campaigns record, with the title and
+// description people read (admins add, rename, describe and retire them; the
+// server refuses everyone else), then how many customers grant each by channel.
+function Purposes({ me }: { me: Me }) {
+  const purposes = useLoad((s) => get<{ purposes: Purpose[]; definitions: PurposeDefinition[] }>('/api/v1/consent-purposes', s), []);
+  const manage = can(me, 'manage_users');
+  const [editing, setEditing] = useState<string | null>(null);
+  const [draft, setDraft] = useState({ title: '', description: '' });
+  const [added, setAdded] = useState({ name: '', title: '', description: '' });
+  const [error, setError] = useState<unknown>(null);
+  const [addError, setAddError] = useState<unknown>(null);
+  const granted = new Map<string, number>();
+  for (const p of purposes.data?.purposes ?? []) granted.set(p.purpose, (granted.get(p.purpose) ?? 0) + p.granted);
+  const change = async (name: string, body: Record<string, unknown>) => {
+    setError(null);
+    try {
+      await request('PATCH', '/api/v1/consent-purposes/' + encodeURIComponent(name), body);
+      setEditing(null);
+      purposes.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const add = async (e: Event) => {
+    e.preventDefault();
+    setAddError(null);
+    try {
+      await post('/api/v1/consent-purposes', added);
+      setAdded({ name: '', title: '', description: '' });
+      purposes.reload();
+    } catch (err) {
+      setAddError(err);
+    }
+  };
   return (
     <Card title={t('set.purposes')} id="purposes">
       <ErrorBox error={purposes.error} />
+      <p class="muted">{t('set.purposes_help')}</p>
+      <table id="purpose-definitions">
+        <thead>
+          <tr>
+            <th>{t('set.purpose_key')}</th>
+            <th>{t('set.purpose_title')}</th>
+            <th>{t('set.purpose_description')}</th>
+            <th class="num">{t('set.granted')}</th>
+            <th>{t('common.status')}</th>
+            {manage && <th />}
+          </tr>
+        </thead>
+        <tbody>
+          {purposes.data?.definitions.map((d) =>
+            editing === d.name ? (
+              <tr key={d.name} data-purpose={d.name}>
+                <td>
+                  <code>{d.name}</code>
+                </td>
+                <td>
+                  <input name="purpose-title" value={draft.title} dir="auto" onInput={(e) => setDraft({ ...draft, title: e.currentTarget.value })} />
+                </td>
+                <td colSpan={3}>
+                  <textarea name="purpose-description" rows={2} dir="auto" value={draft.description} onInput={(e) => setDraft({ ...draft, description: e.currentTarget.value })} />
+                </td>
+                <td class="actions">
+                  <button type="button" class="save-purpose" onClick={() => change(d.name, draft)}>
+                    {t('common.save')}
+                  </button>
+                  <button type="button" class="secondary" onClick={() => setEditing(null)}>
+                    {t('common.cancel')}
+                  </button>
+                </td>
+              </tr>
+            ) : (
+              <tr key={d.name} data-purpose={d.name} class={d.retired_at ? 'retired' : ''}>
+                <td>
+                  <code>{d.name}</code>
+                </td>
+                <td class="purpose-title" dir="auto">{d.title}</td>
+                <td class="purpose-description muted" dir="auto">{d.description}</td>
+                <td class="num">{num(granted.get(d.name) ?? 0)}</td>
+                <td class="purpose-status">
+                  {d.retired_at ? (
+                    <span class="badge withdrawn" title={date(d.retired_at, true)}>{t('set.retired')}</span>
+                  ) : d.described ? (
+                    <span class="badge granted">{t('set.active')}</span>
+                  ) : (
+                    <span class="badge">{t('set.undescribed')}</span>
+                  )}
+                </td>
+                {manage && (
+                  <td class="actions">
+                    <button
+                      type="button"
+                      class="secondary edit-purpose"
+                      onClick={() => {
+                        setDraft({ title: d.title, description: d.description });
+                        setEditing(d.name);
+                      }}
+                    >
+                      {t('common.edit')}
+                    </button>
+                    <button type="button" class="secondary retire-purpose" onClick={() => change(d.name, { retired: !d.retired_at })}>
+                      {d.retired_at ? t('set.unretire') : t('set.retire')}
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ),
+          )}
+        </tbody>
+      </table>
+      <ErrorBox error={error} />
+      {manage && (
+        <form class="editor inline" id="purpose-form" onSubmit={add}>
+          <h3>{t('set.purpose_add')}</h3>
+          <label>
+            {t('set.purpose_key')}
+            <input name="purpose-name" value={added.name} required placeholder="product_updates" onInput={(e) => setAdded({ ...added, name: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t('set.purpose_title')}
+            <input name="purpose-new-title" value={added.title} dir="auto" onInput={(e) => setAdded({ ...added, title: e.currentTarget.value })} />
+          </label>
+          <label class="grow">
+            {t('set.purpose_description')}
+            <input name="purpose-new-description" value={added.description} dir="auto" onInput={(e) => setAdded({ ...added, description: e.currentTarget.value })} />
+          </label>
+          <button type="submit">{t('set.purpose_add')}</button>
+          <ErrorBox error={addError} />
+        </form>
+      )}
+      <h3>{t('set.purpose_usage')}</h3>
       <table>
         <thead>
           <tr>
