@@ -434,6 +434,8 @@ Result<std::optional<Effect>> Runner::Process(Due& d) {
       Statement& q = db_.Query(step->kind == StepKind::kAddTag ? "journey-tag-add" : "journey-tag-remove");
       q.Bind(":customer_id", d.customer_id).Bind(":tag", step->tag);
       RETURN_IF_ERROR(q.Run());
+      // The triggers leave writes to the newest customer unmarked; segments must see this one.
+      RETURN_IF_ERROR(NoteEngineInputsChanged(db_));
       RETURN_IF_ERROR(done_then("done", NextOf(j, *step, {})));
       return std::optional<Effect>();
     }
@@ -441,6 +443,7 @@ Result<std::optional<Effect>> Runner::Process(Due& d) {
       Statement& q = db_.Query("journey-attribute-set");
       q.Bind(":customer_id", d.customer_id).Bind(":name", step->attribute).Bind(":value", step->value);
       RETURN_IF_ERROR(q.Run());
+      RETURN_IF_ERROR(NoteEngineInputsChanged(db_));
       RETURN_IF_ERROR(done_then("done", NextOf(j, *step, {})));
       return std::optional<Effect>();
     }
