@@ -153,6 +153,7 @@ function CampaignForm() {
     from_name: '',
     from_address: '',
     reply_to: '',
+    webhook_url: '',
   });
   const [contents, setContents] = useState<ContentDraft[]>([
     { variant: 'A', language: '', split_percent: 100, subject: '', text: '', html: '' },
@@ -190,6 +191,7 @@ function CampaignForm() {
       from_name: f.from_name,
       from_address: f.from_address,
       reply_to: f.reply_to,
+      ...(f.channel === 'webhook' ? { webhook_url: f.webhook_url } : {}),
       contents: contents.map((c) => ({ ...c, split_percent: Number(c.split_percent) })),
     };
     if (f.budget.trim()) body.budget = Number(f.budget);
@@ -238,6 +240,14 @@ function CampaignForm() {
           </div>
           <ErrorBox error={count.error} />
         </Card>
+        {f.channel === 'webhook' && (
+          <Card title={t('camp.webhook_url')}>
+            <label>
+              {t('camp.webhook_url')}
+              <input name="webhook_url" dir="ltr" type="url" value={f.webhook_url} onInput={set('webhook_url')} />
+            </label>
+          </Card>
+        )}
         {(f.channel === 'email' || f.channel === 'sms') && (
           <Card title={t('camp.sender')}>
             <label>
@@ -522,9 +532,14 @@ function CampaignView({ me, id }: { me: Me; id: string }) {
           </p>
         )}
         {(c.channel === 'call_list' || c.channel === 'mail_list') && c.status !== 'draft' && (
-          <a href={base + '/list'} download id="download-list">
-            {t('camp.download_list')}
-          </a>
+          <>
+            <a href={base + '/list'} download id="download-list">
+              {t('camp.download_list')}
+            </a>{' '}
+            <a href={base + '/list?format=xlsx'} download id="download-list-xlsx">
+              {t('camp.download_xlsx')}
+            </a>
+          </>
         )}
       </Card>
       <button class="secondary" id="show-results" onClick={() => setShowResults(true)}>
