@@ -178,6 +178,11 @@ class Reader {
     d.values = Strings();
     d.folded = Strings();
     if (d.values.size() != d.folded.size() || d.values.empty()) ok_ = false;
+    // The look-up index is not stored: rebuilt here, or look-ups by name (reports'
+    // event roles) and Intern (deltas: a duplicate code for a known value) go wrong.
+    d.index.clear();
+    d.index.reserve(d.values.size());
+    for (size_t i = 1; i < d.values.size(); ++i) d.index.emplace(d.values[i], static_cast<uint32_t>(i));
   }
   void Col(Column& c) {
     c.type = static_cast<ValueType>(Pod<int32_t>());

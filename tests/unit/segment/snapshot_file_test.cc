@@ -96,6 +96,16 @@ TEST_F(SnapshotFileTest, ALoadedSnapshotAnswersLikeTheBuiltOne) {
   std::vector<uint64_t> expected = Counts(**built);
   EXPECT_EQ(Counts(**loaded), expected);
   EXPECT_GT(expected[0], 0u);
+  // Look-ups by name work on the loaded dictionaries as on the built ones (reports find
+  // event types by name; deltas intern new values without duplicating known ones).
+  const Dictionary& types = (*built)->events.types;
+  ASSERT_GT(types.size(), 1u);
+  for (size_t code = 1; code < types.size(); ++code) {
+    auto found = (*loaded)->events.types.index.find(types.values[code]);
+    ASSERT_NE(found, (*loaded)->events.types.index.end()) << types.values[code];
+    EXPECT_EQ(found->second, code);
+  }
+  EXPECT_EQ((*loaded)->events.types.index.size(), types.index.size());
 }
 
 TEST_F(SnapshotFileTest, DamagedTruncatedOrStaleFilesAreRefusedAndRebuilt) {
