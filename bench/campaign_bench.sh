@@ -9,6 +9,7 @@
 # Usage: bench/campaign_bench.sh PATRON_BINARY [N] [SEND_MESSAGES]
 set -euo pipefail
 patron=${1:?patron binary}
+[ -x /usr/sbin/smtp-sink ] || { echo "the send step needs Postfix's smtp-sink: bash scripts/install-deps.sh bench" >&2; exit 1; }
 n=${2:-1000000}
 send_n=${3:-20000}
 out=bench/out/campaign

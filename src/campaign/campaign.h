@@ -232,6 +232,17 @@ struct RenderAllOptions {
 };
 Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOptions& options,
                               const std::function<Status(int64_t customer_id, const RenderedMessage&)>& sink);
+// One rendered message as a JSON object on one line ending in "\n": customer_id,
+// variant, language, dir, subject, text, html (what `campaign proofs` writes).
+// Text that is not valid UTF-8 has its bad bytes replaced by U+FFFD.
+std::string ProofJsonLine(int64_t customer_id, const RenderedMessage& m);
+// The same, for output that costs to produce (proofs as JSON lines): `format`
+// runs on the rendering threads, concurrently (it must not share state), and
+// `write` gets its text on the calling thread, in customer order.
+Result<uint64_t> RenderOutboxFormatted(
+    Database& db, const Campaign& c, const RenderAllOptions& options,
+    const std::function<std::string(int64_t customer_id, const RenderedMessage&)>& format,
+    const std::function<Status(int64_t customer_id, std::string_view text)>& write);
 
 // Signed links: tokens carry (campaign, customer, kind[, url]) and a MAC.
 struct LinkToken {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 #include <unordered_set>
 
 #include "campaign/campaign.h"
@@ -27,6 +28,8 @@ struct MemberInputs {
   std::optional<int64_t> best_send_hour;
   std::string consent;  // "", granted, withdrawn
   bool complained = false;
+  // The consent row that decides: the last by (recorded_at, id).
+  int64_t consent_recorded_at = 0, consent_row = 0;
   // The best usable contact point and the worst state seen when none is usable.
   int64_t contact_id = 0;
   std::string contact_value, contact_status;
@@ -81,72 +84,112 @@ Result<Plan> PlanCampaign(Database& db, const engine::Snapshot& snapshot, const 
   std::vector<int64_t> ids;
   ids.reserve(members.cardinality());
   for (uint32_t dense : members) ids.push_back(snapshot.customer_ids[dense]);
-  std::unordered_map<int64_t, uint32_t> slot;
-  slot.reserve(ids.size() * 2);
-  for (uint32_t i = 0; i < ids.size(); ++i) slot.emplace(ids[i], i);
+  // Store id -> member slot: a direct table when ids are dense enough (they
+  // are, from the store's autoincrement), else a binary search of `ids`.
+  constexpr uint32_t kNoSlot = UINT32_MAX;
+  std::vector<uint32_t> slot_of;
+  if (!ids.empty() && ids.front() >= 0 && ids.back() < static_cast<int64_t>(4 * ids.size() + 1'000'000)) {
+    slot_of.assign(static_cast<size_t>(ids.back()) + 1, kNoSlot);
+    for (uint32_t i = 0; i < ids.size(); ++i) slot_of[static_cast<size_t>(ids[i])] = i;
+  }
   std::vector<MemberInputs> in(ids.size());
   auto find = [&](int64_t id) -> MemberInputs* {
-    auto it = slot.find(id);
-    return it == slot.end() ? nullptr : &in[it->second];
+    if (!slot_of.empty()) {
+      if (id < 0 || id >= static_cast<int64_t>(slot_of.size()) || slot_of[static_cast<size_t>(id)] == kNoSlot)
+        return nullptr;
+      return &in[slot_of[static_cast<size_t>(id)]];
+    }
+    auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    return it == ids.end() || *it != id ? nullptr : &in[static_cast<size_t>(it - ids.begin())];
   };
 
   const std::string consent_channel(ConsentChannel(c.channel));
-  {
-    Statement& q = db.Query("campaign-plan-customers");
+  const bool needs_contact = c.channel != Channel::kWebhook;
+  auto cap_it = policy.caps.find(consent_channel);
+  std::optional<FrequencyCap> cap;
+  if (cap_it != policy.caps.end()) cap = cap_it->second;
+
+  // The scans below fill disjoint fields of `in`, so they run as two groups
+  // on two connections at once when the store is a file: profiles and recent
+  // messages here, consents and contact points on a second, read-only one.
+  auto scan_profiles = [&](Database& on) -> Status {
+    Statement& q = on.Query("campaign-plan-customers");
     RETURN_IF_ERROR(ScanStatement(q, [&](Statement& s) {
       if (MemberInputs* m = find(s.Int(0))) {
-        m->language = s.OptionalString(1).value_or("");
-        m->time_zone = s.OptionalString(2).value_or("");
-        m->country = s.OptionalString(3).value_or("");
+        m->language = s.Text(1);
+        m->time_zone = s.Text(2);
+        m->country = s.Text(3);
         m->clv_minor = s.OptionalInt(4);
         m->best_send_hour = s.OptionalInt(5);
       }
     }));
-  }
-  {
-    Statement& q = db.Query("campaign-plan-consents");
+    if (cap) {
+      Statement& r = on.Query("campaign-plan-recent-messages");
+      r.Bind(":since", options.now.micros - int64_t{cap->days} * kDayMicros).Bind(":channel", consent_channel);
+      RETURN_IF_ERROR(ScanStatement(r, [&](Statement& s) {
+        if (MemberInputs* m = find(s.Int(0))) m->recent_messages = s.Int(1);
+      }));
+    }
+    return Status::Ok();
+  };
+  auto scan_permissions = [&](Database& on) -> Status {
+    Statement& q = on.Query("campaign-plan-consents");
     q.Bind(":channel", consent_channel).Bind(":purpose", c.purpose);
     RETURN_IF_ERROR(ScanStatement(q, [&](Statement& s) {
-      if (MemberInputs* m = find(s.Int(0))) {  // rows in time order: the last one decides
-        m->consent = s.String(1);
-        std::string proof = AsciiLower(s.Text(2));
-        m->complained = m->consent == "withdrawn" && proof.find("complain") != std::string::npos;
-      }
+      MemberInputs* m = find(s.Int(0));
+      if (!m) return;
+      // Rows come in any order: the last recorded (then the last written) decides.
+      const int64_t recorded_at = s.Int(3), row = s.Int(4);
+      if (!m->consent.empty() &&
+          (recorded_at < m->consent_recorded_at || (recorded_at == m->consent_recorded_at && row < m->consent_row)))
+        return;
+      m->consent_recorded_at = recorded_at;
+      m->consent_row = row;
+      m->consent = s.Text(1);
+      m->complained = m->consent == "withdrawn" && AsciiLower(s.Text(2)).find("complain") != std::string::npos;
     }));
-  }
-  const bool needs_contact = c.channel != Channel::kWebhook;
-  if (needs_contact) {
+    if (!needs_contact) return Status::Ok();
     std::string kind = c.channel == Channel::kEmail ? "email" : c.channel == Channel::kMailList ? "address" : "phone";
-    Statement& q = db.Query("campaign-plan-contact-points");
-    q.Bind(":kind", kind);
-    RETURN_IF_ERROR(ScanStatement(q, [&](Statement& s) {
+    Statement& cq = on.Query("campaign-plan-contact-points");
+    cq.Bind(":kind", kind);
+    return ScanStatement(cq, [&](Statement& s) {
       MemberInputs* m = find(s.Int(1));
       if (!m) return;
       if (c.channel == Channel::kSms) {
         std::string_view type = s.Text(5);
         if (type != "mobile" && type != "fixed_line_or_mobile" && type != "") return;  // SMS needs a mobile
       }
-      std::string status = s.String(3);
+      std::string_view status = s.Text(3);
       int rank = ContactRank(status);
       int64_t fresh = s.Int(4);
       if (rank > m->contact_rank || (rank == m->contact_rank && fresh > m->contact_fresh_at)) {
         m->contact_rank = rank;
         m->contact_id = s.Int(0);
-        m->contact_value = s.String(2);
-        m->contact_status = std::move(status);
+        m->contact_value = s.Text(2);
+        m->contact_status = status;
         m->contact_fresh_at = fresh;
       }
-    }));
+    });
+  };
+  const bool second_connection =
+      !db.in_transaction() && !db.path().empty() && db.path() != ":memory:" && db.path().rfind("file::memory:", 0) != 0;
+  std::unique_ptr<Database> side;
+  if (second_connection && ids.size() >= 10'000) {
+    DatabaseOptions read_only;
+    read_only.read_only = true;
+    auto opened = Database::Open(db.path(), read_only);
+    if (opened.ok()) side = std::move(*opened);
   }
-  auto cap_it = policy.caps.find(consent_channel);
-  std::optional<FrequencyCap> cap;
-  if (cap_it != policy.caps.end()) cap = cap_it->second;
-  if (cap) {
-    Statement& q = db.Query("campaign-plan-recent-messages");
-    q.Bind(":since", options.now.micros - int64_t{cap->days} * kDayMicros).Bind(":channel", consent_channel);
-    RETURN_IF_ERROR(ScanStatement(q, [&](Statement& s) {
-      if (MemberInputs* m = find(s.Int(0))) m->recent_messages = s.Int(1);
-    }));
+  if (side) {
+    Status permissions;
+    std::thread other([&] { permissions = scan_permissions(*side); });
+    Status profiles = scan_profiles(db);
+    other.join();
+    RETURN_IF_ERROR(profiles);
+    RETURN_IF_ERROR(permissions);
+  } else {
+    RETURN_IF_ERROR(scan_profiles(db));
+    RETURN_IF_ERROR(scan_permissions(db));
   }
   for (auto [tag, flag] : {std::pair{&policy.key_account_tag, &MemberInputs::key_account},
                            std::pair{&policy.collections_tag, &MemberInputs::in_collections}}) {
@@ -179,7 +222,9 @@ Result<Plan> PlanCampaign(Database& db, const engine::Snapshot& snapshot, const 
   plan.recipients.resize(ids.size());
   const int64_t stale_before = options.now.micros - int64_t{policy.stale_days} * kDayMicros;
   std::vector<uint32_t> eligible;
-  std::unordered_set<std::string> addresses_used;
+  // Views into `in`, which does not move from here on.
+  std::unordered_set<std::string_view> addresses_used;
+  if (needs_contact) addresses_used.reserve(ids.size());
   for (uint32_t i = 0; i < ids.size(); ++i) {
     const MemberInputs& m = in[i];
     PlannedRecipient& r = plan.recipients[i];
@@ -191,14 +236,15 @@ Result<Plan> PlanCampaign(Database& db, const engine::Snapshot& snapshot, const 
     else if (needs_contact && m.contact_status == "bounced") reason = "bounced";
     else if (needs_contact && policy.require_verified && m.contact_status != "verified") reason = "unverified";
     else if (needs_contact && m.contact_fresh_at < stale_before) reason = "stale_contact_point";
-    else if (needs_contact && register_values.count(m.contact_value)) reason = "opt_out_register";
+    else if (needs_contact && !register_values.empty() && register_values.count(m.contact_value))
+      reason = "opt_out_register";
     else if (cap && m.recent_messages >= cap->max_messages) reason = "frequency_cap";
     else if (m.key_account) reason = "key_account";
     else if (m.in_collections) reason = "in_collections";
     else if (m.active_offer) reason = "active_offer";
     // Two customer records with one address (not yet merged by identity
     // resolution) get one message: the first record's.
-    if (reason.empty() && needs_contact && !addresses_used.insert(m.contact_value).second) reason = "duplicate_address";
+    if (reason.empty() && needs_contact && !addresses_used.insert(std::string_view(m.contact_value)).second) reason = "duplicate_address";
     if (!reason.empty()) {
       r.group = "suppressed";
       r.reason = std::string(reason);
@@ -232,6 +278,27 @@ Result<Plan> PlanCampaign(Database& db, const engine::Snapshot& snapshot, const 
   std::map<std::string, std::vector<const Content*>> by_language;
   for (const Content& ct : c.contents) by_language[BaseLanguage(ct.language)].push_back(&ct);
   const bool quiet_applies = c.channel == Channel::kEmail || c.channel == Channel::kSms || c.channel == Channel::kWebhook;
+  // Time zones and quiet-hour answers repeat across a million customers: each
+  // (zone, country) pair and (time, zone, country) question is answered once.
+  struct PairHash {
+    size_t operator()(const std::pair<std::string_view, std::string_view>& p) const {
+      return std::hash<std::string_view>()(p.first) * 31 + std::hash<std::string_view>()(p.second);
+    }
+  };
+  std::unordered_map<std::pair<std::string_view, std::string_view>, std::string, PairHash> zones;
+  struct AllowedKey {
+    int64_t at;
+    const std::string* zone;
+    std::string_view country;
+    bool operator==(const AllowedKey&) const = default;
+  };
+  struct AllowedHash {
+    size_t operator()(const AllowedKey& k) const {
+      return std::hash<int64_t>()(k.at) ^ (std::hash<const void*>()(k.zone) * 31) ^
+             (std::hash<std::string_view>()(k.country) * 131);
+    }
+  };
+  std::unordered_map<AllowedKey, Instant, AllowedHash> allowed_at;
   for (uint32_t i : eligible) {
     const MemberInputs& m = in[i];
     PlannedRecipient& r = plan.recipients[i];
@@ -249,7 +316,9 @@ Result<Plan> PlanCampaign(Database& db, const engine::Snapshot& snapshot, const 
       }
     }
     r.coupon = CouponCode(c.seed, c.id, r.customer_id);
-    std::string zone = ZoneFor(m.time_zone, m.country, policy);
+    auto [zone_it, new_zone] = zones.try_emplace({m.time_zone, m.country});
+    if (new_zone) zone_it->second = ZoneFor(m.time_zone, m.country, policy);
+    const std::string& zone = zone_it->second;
     Instant at = options.now;
     switch (c.schedule) {
       case ScheduleKind::kNow: break;
@@ -278,7 +347,9 @@ Result<Plan> PlanCampaign(Database& db, const engine::Snapshot& snapshot, const 
     }
     if (at < options.now) at = options.now;
     if (quiet_applies) {
-      Instant allowed = NextAllowedTime(at, zone, m.country, policy);
+      auto [allowed_it, new_answer] = allowed_at.try_emplace(AllowedKey{at.micros, &zone, m.country});
+      if (new_answer) allowed_it->second = NextAllowedTime(at, zone, m.country, policy);
+      Instant allowed = allowed_it->second;
       if (allowed != at) {
         r.deferred_by_quiet_hours = true;
         ++plan.deferred_by_quiet_hours;

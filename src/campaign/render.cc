@@ -173,6 +173,64 @@ std::string DecorateHtml(std::string html, const Campaign& c, int64_t customer_i
 
 }  // namespace
 
+namespace {
+
+// How many recommendations a message shows.
+constexpr size_t kRecommendationsShown = 3;
+
+// The profile, traits and last order of campaign-render-customer's columns,
+// starting at column `at`.
+void ReadRenderRow(Statement& q, int at, RenderData* d) {
+  auto text = [&](int col) { return q.OptionalString(at + col).value_or(""); };
+  d->given_name = text(0);
+  d->family_name = text(1);
+  d->full_name = text(2);
+  d->salutation = text(3);
+  d->greeting = text(4);
+  d->language = text(5);
+  d->city = text(6);
+  d->country = text(7);
+  d->gender = text(8);
+  if (!q.IsNull(at + 9)) d->clv_minor = q.Int(at + 9);
+  if (!q.IsNull(at + 10)) d->churn_risk = q.Double(at + 10);
+  d->trait_currency = text(11);
+  d->rfm_segment = text(12);
+  d->best_channel = text(13);
+  d->lifecycle_stage = text(14);
+  d->time_zone = text(15);
+  if (!q.IsNull(at + 16)) {
+    d->last_order_at = Instant{q.Int(at + 16)};
+    d->last_order_total_minor = q.OptionalInt(at + 17).value_or(0);
+    d->last_order_currency = text(18);
+  }
+}
+
+RenderData::Recommendation ReadRecommendation(Statement& q, int at) {
+  RenderData::Recommendation rec;
+  rec.sku = q.String(at);
+  rec.name = q.String(at + 1);
+  rec.price_minor = q.OptionalInt(at + 2);
+  rec.currency = q.OptionalString(at + 3).value_or("");
+  return rec;
+}
+
+// Steps `q` to its end, calling `row` for each row; resets it either way.
+Status ForEachRow(Statement& q, const std::function<void(Statement&)>& row) {
+  while (true) {
+    auto r = q.Step();
+    if (!r.ok()) {
+      q.Reset();
+      return r.status();
+    }
+    if (!*r) break;
+    row(q);
+  }
+  q.Reset();
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<RenderData> LoadRenderData(Database& db, int64_t customer_id) {
   Statement& q = db.Query("campaign-render-customer");
   q.Bind(":customer_id", customer_id);
@@ -183,47 +241,37 @@ Result<RenderData> LoadRenderData(Database& db, int64_t customer_id) {
   }
   RenderData d;
   d.customer_id = customer_id;
-  auto text = [&](int col) { return q.OptionalString(col).value_or(""); };
-  d.given_name = text(0);
-  d.family_name = text(1);
-  d.full_name = text(2);
-  d.salutation = text(3);
-  d.greeting = text(4);
-  d.language = text(5);
-  d.city = text(6);
-  d.country = text(7);
-  d.gender = text(8);
-  if (!q.IsNull(9)) d.clv_minor = q.Int(9);
-  if (!q.IsNull(10)) d.churn_risk = q.Double(10);
-  d.trait_currency = text(11);
-  d.rfm_segment = text(12);
-  d.best_channel = text(13);
-  d.lifecycle_stage = text(14);
-  d.time_zone = text(15);
-  if (!q.IsNull(16)) {
-    d.last_order_at = Instant{q.Int(16)};
-    d.last_order_total_minor = q.OptionalInt(17).value_or(0);
-    d.last_order_currency = text(18);
-  }
+  ReadRenderRow(q, 0, &d);
   q.Reset();
   Statement& rq = db.Query("campaign-render-recommendations");
   rq.Bind(":customer_id", customer_id);
-  while (true) {
-    auto r = rq.Step();
-    if (!r.ok()) {
-      rq.Reset();
-      return r.status();
-    }
-    if (!*r) break;
-    RenderData::Recommendation rec;
-    rec.sku = rq.String(0);
-    rec.name = rq.String(1);
-    rec.price_minor = rq.OptionalInt(2);
-    rec.currency = rq.OptionalString(3).value_or("");
-    d.recommendations.push_back(std::move(rec));
-  }
-  rq.Reset();
+  RETURN_IF_ERROR(ForEachRow(rq, [&](Statement& r) { d.recommendations.push_back(ReadRecommendation(r, 0)); }));
   return d;
+}
+
+// The render data of campaign `campaign_id`'s targets with ids in [first, last],
+// in id order; customers erased since the campaign was prepared are absent.
+Result<std::vector<RenderData>> LoadTargetsRenderData(Database& db, int64_t campaign_id, int64_t first, int64_t last) {
+  std::vector<RenderData> out;
+  Statement& q = db.Query("campaign-render-targets-range");
+  q.Bind(":campaign_id", campaign_id).Bind(":first", first).Bind(":last", last);
+  RETURN_IF_ERROR(ForEachRow(q, [&](Statement& s) {
+    RenderData d;
+    d.customer_id = s.Int(0);
+    ReadRenderRow(s, 1, &d);
+    out.push_back(std::move(d));
+  }));
+  Statement& rq = db.Query("campaign-render-recommendations-range");
+  rq.Bind(":first", first).Bind(":last", last);
+  size_t next = 0;
+  RETURN_IF_ERROR(ForEachRow(rq, [&](Statement& s) {
+    const int64_t id = s.Int(0);
+    while (next < out.size() && out[next].customer_id < id) ++next;
+    if (next == out.size() || out[next].customer_id != id) return;  // not a target
+    if (out[next].recommendations.size() < kRecommendationsShown)
+      out[next].recommendations.push_back(ReadRecommendation(s, 1));
+  }));
+  return out;
 }
 
 namespace {
@@ -365,8 +413,16 @@ Result<RenderedMessage> RenderFor(Database& db, const Campaign& c, int64_t custo
   return renderer.Render(data, chosen_variant, links);
 }
 
-Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOptions& options,
-                              const std::function<Status(int64_t customer_id, const RenderedMessage&)>& sink) {
+namespace {
+
+// RenderOutbox and RenderOutboxFormatted: with `format`, the workers turn each
+// message into text and the sink gets that text, else the sink gets the message.
+using MessageSink = std::function<Status(int64_t customer_id, const RenderedMessage&)>;
+using MessageFormat = std::function<std::string(int64_t customer_id, const RenderedMessage&)>;
+using TextSink = std::function<Status(int64_t customer_id, std::string_view text)>;
+
+Result<uint64_t> RenderTargets(Database& db, const Campaign& c, const RenderAllOptions& options,
+                               const MessageSink* sink, const MessageFormat* format, const TextSink* write) {
   if (c.status == "draft") return FailedPrecondition("campaign \"" + c.name + "\" is a draft; prepare it first");
   ASSIGN_OR_RETURN(auto counts, OutboxStatus(db, c));
   uint64_t total = 0;
@@ -382,6 +438,7 @@ Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOp
     std::string variant;
     bool erased = false;  // erased since the campaign was prepared: skipped
     Result<RenderedMessage> message = RenderedMessage{};
+    std::string text;  // format's, when there is one
   };
   // Each worker reads through its own connection, so that reading the store,
   // not only rendering, runs in parallel. An in-memory store has only `db`.
@@ -395,29 +452,34 @@ Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOp
       connections.push_back(std::move(connection));
     }
   }
-  // Loads and renders items w, w + stride, ... of `items` on `reader` in one read transaction.
-  auto work = [&](Database& reader, MessageRenderer& renderer, std::vector<Item>& items, size_t w,
-                  size_t stride) -> Status {
+  // Loads and renders items [begin, end) of `items` (ascending ids) on `reader`
+  // in one read transaction, with one range read of their render data.
+  auto work = [&](Database& reader, MessageRenderer& renderer, std::vector<Item>& items, size_t begin,
+                  size_t end) -> Status {
+    if (begin >= end) return Status::Ok();
     const bool own_read = !reader.in_transaction();
     if (own_read) RETURN_IF_ERROR(reader.BeginRead());
-    Status st;
-    for (size_t i = w; i < items.size() && st.ok(); i += stride) {
-      auto data = LoadRenderData(reader, items[i].customer_id);
-      if (!data.ok() && data.status().code() == StatusCode::kNotFound) {
-        items[i].erased = true;
-        continue;
-      }
-      if (!data.ok()) {
-        st = data.status();
-        break;
-      }
-      items[i].message = renderer.Render(*data, items[i].variant, options.links);
-    }
+    auto data = LoadTargetsRenderData(reader, c.id, items[begin].customer_id, items[end - 1].customer_id);
+    Status st = data.status();
     if (own_read) {
       if (st.ok()) st = reader.Commit();
       else (void)reader.Rollback();
     }
-    return st;
+    RETURN_IF_ERROR(st);
+    size_t next = 0;
+    for (size_t i = begin; i < end; ++i) {
+      while (next < data->size() && (*data)[next].customer_id < items[i].customer_id) ++next;
+      if (next == data->size() || (*data)[next].customer_id != items[i].customer_id) {
+        items[i].erased = true;
+        continue;
+      }
+      items[i].message = renderer.Render((*data)[next], items[i].variant, options.links);
+      if (format && items[i].message.ok()) {
+        items[i].text = (*format)(items[i].customer_id, *items[i].message);
+        items[i].message = RenderedMessage{};  // only the text is kept
+      }
+    }
+    return Status::Ok();
   };
 
   constexpr int64_t kChunk = 4096;
@@ -456,25 +518,95 @@ Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOp
       std::vector<std::thread> workers;
       for (int w = 0; w < threads; ++w) {
         workers.emplace_back([&, w] {
-          results[static_cast<size_t>(w)] = work(*readers[static_cast<size_t>(w)], *renderers[static_cast<size_t>(w)],
-                                                 items, static_cast<size_t>(w), static_cast<size_t>(threads));
+          const size_t n = items.size(), share = static_cast<size_t>(w), parts = static_cast<size_t>(threads);
+          results[share] = work(*readers[share], *renderers[share], items, n * share / parts, n * (share + 1) / parts);
         });
       }
       for (auto& t : workers) t.join();
       for (Status& st : results) RETURN_IF_ERROR(st);
     } else {
-      RETURN_IF_ERROR(work(db, *renderers[0], items, 0, 1));
+      RETURN_IF_ERROR(work(db, *renderers[0], items, 0, items.size()));
     }
     for (Item& item : items) {
       if (item.erased) continue;
       if (!item.message.ok())
         return item.message.status().WithContext("rendering for customer " + std::to_string(item.customer_id));
-      RETURN_IF_ERROR(sink(item.customer_id, *item.message));
+      if (format) RETURN_IF_ERROR((*write)(item.customer_id, item.text));
+      else RETURN_IF_ERROR((*sink)(item.customer_id, *item.message));
       ++done;
     }
     if (options.progress) options.progress(done, total);
   }
   return done;
+}
+
+}  // namespace
+
+Result<uint64_t> RenderOutbox(Database& db, const Campaign& c, const RenderAllOptions& options,
+                              const std::function<Status(int64_t customer_id, const RenderedMessage&)>& sink) {
+  return RenderTargets(db, c, options, &sink, nullptr, nullptr);
+}
+
+Result<uint64_t> RenderOutboxFormatted(
+    Database& db, const Campaign& c, const RenderAllOptions& options,
+    const std::function<std::string(int64_t customer_id, const RenderedMessage&)>& format,
+    const std::function<Status(int64_t customer_id, std::string_view text)>& write) {
+  return RenderTargets(db, c, options, nullptr, &format, &write);
+}
+
+namespace {
+
+// `text` as a JSON string: quotes, backslashes and control characters escaped,
+// UTF-8 passed through (the common case, at the speed of a copy).
+void AppendJsonString(std::string& out, std::string_view text) {
+  if (!IsValidUtf8(text)) {
+    out += nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[u >> 4]);
+        out.push_back(kHex[u & 0xF]);
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out.push_back('"');
+}
+
+}  // namespace
+
+std::string ProofJsonLine(int64_t customer_id, const RenderedMessage& m) {
+  std::string out;
+  out.reserve(96 + m.subject.size() + m.text.size() + m.html.size() + m.html.size() / 8);
+  out += "{\"customer_id\":";
+  out += std::to_string(customer_id);
+  for (auto [key, value] : {std::pair<const char*, const std::string*>{"variant", &m.variant},
+                            {"language", &m.language},
+                            {"dir", &m.dir},
+                            {"subject", &m.subject},
+                            {"text", &m.text},
+                            {"html", &m.html}}) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    AppendJsonString(out, *value);
+  }
+  out += "}\n";
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> SummaryOf(const RenderData& r) {

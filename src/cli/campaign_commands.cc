@@ -214,13 +214,13 @@ int RunProofs(const GlobalOptions& g, const CampaignArgs& a) {
   ProgressBar bar("rendering");
   options.progress = [&bar](uint64_t d, uint64_t t) { bar.UpdateCount(d, t); };
   auto t0 = std::chrono::steady_clock::now();
-  auto n = campaign::RenderOutbox(*db, *c, options, [out](int64_t customer_id, const campaign::RenderedMessage& m) {
-    ordered_json j = {{"customer_id", customer_id}, {"variant", m.variant}, {"language", m.language},
-                      {"dir", m.dir}, {"subject", m.subject}, {"text", m.text}, {"html", m.html}};
-    std::string line = j.dump() + "\n";
-    if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) return IoError("cannot write the proofs");
-    return Status::Ok();
-  });
+  auto n = campaign::RenderOutboxFormatted(
+      *db, *c, options,
+      campaign::ProofJsonLine,
+      [out](int64_t, std::string_view line) {
+        if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) return IoError("cannot write the proofs");
+        return Status::Ok();
+      });
   bar.Done();
   if (out != stdout && std::fclose(out) != 0 && n.ok()) return Fail(IoError("cannot write '" + a.out + "'"));
   if (!n.ok()) return Fail(n.status());

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../tools/smtp_sink_process.h"
 #include "patron_process.h"
 #include "store/store.h"
 
@@ -28,62 +30,7 @@ using nlohmann::json;
 using patron::testing::ReadFile;
 using patron::testing::RunPatron;
 
-// The sink as a child process on a free port; messages land in `dir`.
-class SmtpSink {
- public:
-  explicit SmtpSink(const fs::path& dir) : dir_(dir) {
-    fs::create_directories(dir);
-    int out[2];
-    if (::pipe(out) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::string script = std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py";
-      ::execl("/usr/bin/python3", "python3", script.c_str(), "--dir", dir.c_str(), "--port", "0", (char*)nullptr);
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    char ch;
-    while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
-    ::close(out[0]);
-    auto colon = line.rfind(':');
-    if (line.rfind("listening on", 0) == 0 && colon != std::string::npos) port_ = std::stoi(line.substr(colon + 1));
-  }
-  ~SmtpSink() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  int port() const { return port_; }
-  std::string url(const std::string& query = "tls=none") const {
-    return "smtp://127.0.0.1:" + std::to_string(port_) + "?" + query;
-  }
-  struct Message {
-    std::string recipient, data;
-  };
-  std::vector<Message> Messages() const {
-    std::vector<Message> out;
-    for (auto& entry : fs::directory_iterator(dir_)) {
-      if (entry.path().extension() != ".json") continue;
-      json meta = json::parse(ReadFile(entry.path()), nullptr, false);
-      if (meta.is_discarded()) continue;
-      fs::path eml = entry.path();
-      eml.replace_extension(".eml");
-      for (auto& r : meta["rcpt_tos"]) out.push_back({r.get<std::string>(), ReadFile(eml)});
-    }
-    return out;
-  }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using SmtpSink = patron::testing::SmtpSinkProcess;
 
 // A header's value (continuation lines joined with their CRLF), from the header block.
 std::string Header(const std::string& message, const std::string& name) {
@@ -717,6 +664,116 @@ TEST_F(CampaignCli, ProofsRenderEveryTargetOnceInOrderWhateverTheThreads) {
   EXPECT_GT(persian, 0);
   // Nothing was sent.
   EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE status = 'sent'"), 0);
+}
+
+TEST_F(CampaignCli, TheApiServesTheCallListAsCsvOrWorkbookAndNothingElse) {
+  auto key = RunPatron({"--db", db_, "key", "create", "--role", "marketer", "--name", "m"}, true);
+  size_t at = key.out.find("pat_");
+  ASSERT_NE(at, std::string::npos) << key.out;
+  std::string token = key.out.substr(at, key.out.find_first_of(" \n", at) - at);
+  patron::testing::ServeProcess server(db_, {"--access-log", "off"});
+  ASSERT_GT(server.port(), 0);
+  httplib::Client c(server.url());
+  c.set_bearer_token_auth(token);
+  c.set_read_timeout(60, 0);
+  json spec = {{"name", "calls"},
+               {"channel", "call_list"},
+               {"audience", "reachable(phone)"},
+               {"contents", {{{"subject", "Offer"}, {"text", "Call {{name}} about {{coupon}}"}}}}};
+  auto created = c.Post("/api/v1/campaigns", spec.dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  std::string id = std::to_string(json::parse(created->body)["id"].get<int64_t>());
+  // No list before the campaign is sent.
+  auto early = c.Get("/api/v1/campaigns/" + id + "/list");
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 404) << early->body;
+  auto send = c.Post("/api/v1/campaigns/" + id + "/send", "", "application/json");
+  ASSERT_TRUE(send);
+  ASSERT_EQ(send->status, 202) << send->body;
+  json got;
+  for (int i = 0; i < 300; ++i) {
+    got = json::parse(c.Get("/api/v1/campaigns/" + id)->body);
+    if (got["status"] == "done") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(got["status"], "done") << got.dump();
+  const int sent = got["outbox"].value("target/sent", 0);
+  ASSERT_GT(sent, 5) << got.dump();
+
+  auto csv = c.Get("/api/v1/campaigns/" + id + "/list");
+  ASSERT_TRUE(csv);
+  ASSERT_EQ(csv->status, 200) << csv->body;
+  EXPECT_NE(csv->get_header_value("Content-Type").find("text/csv"), std::string::npos);
+  EXPECT_NE(csv->get_header_value("Content-Disposition").find("campaign-" + id + ".csv"), std::string::npos);
+  EXPECT_EQ(std::count(csv->body.begin(), csv->body.end(), '\n'), sent + 1) << "a header and one line per call";
+
+  auto xlsx = c.Get("/api/v1/campaigns/" + id + "/list?format=xlsx");
+  ASSERT_TRUE(xlsx);
+  ASSERT_EQ(xlsx->status, 200) << xlsx->body;
+  EXPECT_NE(xlsx->get_header_value("Content-Type").find("spreadsheetml"), std::string::npos);
+  EXPECT_EQ(xlsx->body.substr(0, 2), "PK") << "an XLSX is a zip archive";
+
+  auto pdf = c.Get("/api/v1/campaigns/" + id + "/list?format=pdf");
+  ASSERT_TRUE(pdf);
+  EXPECT_EQ(pdf->status, 400) << pdf->body;
+  json error = json::parse(pdf->body, nullptr, false);
+  EXPECT_NE(error.dump().find("format"), std::string::npos) << pdf->body;
+  // No workbook is left behind in the exports directory.
+  int leftovers = 0;
+  for (auto& e : fs::directory_iterator(fs::path(db_).parent_path() / (fs::path(db_).filename().string() + ".exports")))
+    leftovers += e.path().extension() == ".xlsx";
+  EXPECT_EQ(leftovers, 0);
+}
+
+TEST_F(CampaignCli, WithTheSchedulerOffDueRowsWaitForAnExplicitSend) {
+  SmtpSink sink(dir_ / "sink");
+  auto key = RunPatron({"--db", db_, "key", "create", "--role", "marketer", "--name", "m"}, true);
+  size_t at = key.out.find("pat_");
+  ASSERT_NE(at, std::string::npos) << key.out;
+  std::string token = key.out.substr(at, key.out.find_first_of(" \n", at) - at);
+  std::string id;
+  {
+    patron::testing::ServeProcess server(db_, {"--access-log", "off"},
+                                         {"PATRON_SMTP_URL=" + sink.url(), "PATRON_SCHEDULER=off"});
+    ASSERT_GT(server.port(), 0);
+    httplib::Client c(server.url());
+    c.set_bearer_token_auth(token);
+    auto when = std::chrono::system_clock::now() + std::chrono::seconds(2);
+    std::time_t t = std::chrono::system_clock::to_time_t(when);
+    char iso[32];
+    std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    json spec = {{"name", "later"},
+                 {"channel", "email"},
+                 {"audience", "reachable(email)"},
+                 {"from_address", "news@shop.example"},
+                 {"schedule", {{"kind", "at"}, {"at", iso}}},
+                 {"contents", {{{"subject", "Hi {{name}}"}, {"text", "t"}}}}};
+    auto created = c.Post("/api/v1/campaigns", spec.dump(), "application/json");
+    ASSERT_TRUE(created);
+    ASSERT_EQ(created->status, 201) << created->body;
+    id = std::to_string(json::parse(created->body)["id"].get<int64_t>());
+    auto send = c.Post("/api/v1/campaigns/" + id + "/send", "", "application/json");
+    ASSERT_EQ(send->status, 202) << send->body;
+    // Well past the send time (and past the scheduler's 5 s period): nothing moved.
+    std::this_thread::sleep_for(std::chrono::seconds(7));
+    EXPECT_TRUE(sink.Messages().empty()) << "the server's scheduler is off";
+    json got = json::parse(c.Get("/api/v1/campaigns/" + id)->body);
+    EXPECT_EQ(got["status"], "sending") << got.dump();
+    EXPECT_EQ(got["outbox"].value("target/sent", 0), 0) << got.dump();
+    EXPECT_GT(got["outbox"].value("target/pending", 0), 5) << got.dump();
+  }
+  // The operator's own job (cron) sends the due rows, each once.
+  auto r = RunPatron({"--db", db_, "--json", "campaign", "send", "later", "--smtp", sink.url()}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto db = patron::Database::Open(db_);
+  auto sent = (*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE status = 'sent' AND campaign_id = " + id);
+  ASSERT_TRUE(sent.ok());
+  EXPECT_GT(*sent, 5);
+  auto messages = sink.Messages();
+  EXPECT_EQ(static_cast<int64_t>(messages.size()), *sent);
+  std::set<std::string> recipients;
+  for (auto& m : messages) EXPECT_TRUE(recipients.insert(m.recipient).second) << "twice: " << m.recipient;
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <fstream>
 
 #include "campaign/campaign.h"
+#include "../tools/smtp_sink_process.h"
 #include "patron_process.h"
 #include "store/store.h"
 
@@ -64,64 +65,7 @@ class Child {
   pid_t pid_ = -1;
 };
 
-class SmtpSink {
- public:
-  explicit SmtpSink(const fs::path& dir) : dir_(dir) {
-    fs::create_directories(dir);
-    int out[2];
-    if (::pipe(out) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::string script = std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py";
-      ::execl("/usr/bin/python3", "python3", script.c_str(), "--dir", dir.c_str(), "--port", "0", (char*)nullptr);
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    char ch;
-    while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
-    ::close(out[0]);
-    auto colon = line.rfind(':');
-    if (line.rfind("listening on", 0) == 0 && colon != std::string::npos) port_ = std::stoi(line.substr(colon + 1));
-  }
-  ~SmtpSink() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_) + "?tls=none"; }
-  // Message-ID -> how many times it arrived.
-  std::map<std::string, int> MessageIds() const {
-    std::map<std::string, int> out;
-    for (auto& entry : fs::directory_iterator(dir_)) {
-      if (entry.path().extension() != ".json") continue;
-      fs::path eml = entry.path();
-      eml.replace_extension(".eml");
-      std::string data = ReadFile(eml);
-      std::string lower = patron::AsciiLower(data);
-      size_t at = lower.find("\nmessage-id:");
-      if (at == std::string::npos) continue;
-      size_t eol = data.find('\n', at + 1);
-      ++out[std::string(patron::TrimAscii(data.substr(at + 12, eol - at - 12)))];
-    }
-    return out;
-  }
-  int Count() const {
-    int n = 0;
-    for (auto& entry : fs::directory_iterator(dir_)) n += entry.path().extension() == ".json";
-    return n;
-  }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using SmtpSink = patron::testing::SmtpSinkProcess;
 
 class JourneyCli : public ::testing::Test {
  protected:

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "../tools/smtp_sink_process.h"
 #include "patron_process.h"
 
 namespace {
@@ -26,59 +27,7 @@ using patron::testing::ReadFile;
 using patron::testing::RunPatron;
 using patron::testing::ServeProcess;
 
-// The SMTP sink as a child process on a free port; each accepted message lands
-// in `dir` as NNNNNN.eml (DATA as received) with NNNNNN.json (the envelope).
-class SmtpSink {
- public:
-  explicit SmtpSink(const fs::path& dir) : dir_(dir) {
-    fs::create_directories(dir);
-    int out[2];
-    if (::pipe(out) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::string script = std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py";
-      ::execl("/usr/bin/python3", "python3", script.c_str(), "--dir", dir.c_str(), "--port", "0", (char*)nullptr);
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    char ch;
-    while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
-    ::close(out[0]);
-    auto colon = line.rfind(':');
-    if (line.rfind("listening on", 0) == 0 && colon != std::string::npos) port_ = std::stoi(line.substr(colon + 1));
-  }
-  ~SmtpSink() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  int port() const { return port_; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_) + "?tls=none"; }
-  // (envelope recipients, the message as received)
-  std::vector<std::pair<json, std::string>> Messages() const {
-    std::vector<std::pair<json, std::string>> out;
-    for (auto& entry : fs::directory_iterator(dir_)) {
-      if (entry.path().extension() != ".json") continue;
-      json meta = json::parse(ReadFile(entry.path()), nullptr, false);
-      if (meta.is_discarded()) continue;
-      fs::path eml = entry.path();
-      eml.replace_extension(".eml");
-      out.push_back({meta, ReadFile(eml)});
-    }
-    return out;
-  }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using SmtpSink = patron::testing::SmtpSinkProcess;
 
 // The value of header `name` in the message's header block (unfolded), "" when absent.
 std::string Header(const std::string& message, const std::string& name) {
@@ -230,13 +179,14 @@ TEST_F(ReportCli, WeeklyReportEmailArrivesAtARealSmtpServer) {
                       "marketing@example.com", "--email-from", "reports@example.org", "--smtp-url", sink.url()});
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("emailed the report"), std::string::npos) << r.out;
-  std::vector<std::pair<json, std::string>> messages;
+  std::vector<SmtpSink::Received> messages;
   for (int i = 0; i < 100 && messages.empty(); ++i) {
-    messages = sink.Messages();
+    messages = sink.Stored();
     if (messages.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_EQ(messages.size(), 1u);
-  const auto& [envelope, message] = messages.front();
+  const json& envelope = messages.front().envelope;
+  const std::string& message = messages.front().data;
   EXPECT_EQ(envelope["mail_from"], "reports@example.org") << envelope.dump();
   EXPECT_EQ(envelope["rcpt_tos"], json::array({"marketing@example.com"}));
   // Headers a mail client shows and threads by.

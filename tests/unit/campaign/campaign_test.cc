@@ -4,6 +4,7 @@
 // bookkeeping across a stop and a restart, responses, and lift.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -524,6 +525,128 @@ TEST_F(CampaignTest, SmsReceiptsMarkMessagesDeliveredOrFailed) {
   auto token = VerifyLink(path->substr(std::string("/hooks/sms/").size()), *secret);
   ASSERT_TRUE(token.ok());
   EXPECT_EQ(token->kind, "r");
+}
+
+// Rendering a whole campaign reads its targets' data a chunk at a time, split
+// over the threads: every target must get exactly the message the one-customer
+// path (RenderFor, as the test send uses) makes, in id order, whatever the threads;
+// a customer erased after the campaign was prepared is skipped.
+TEST_F(CampaignTest, RenderingTheOutboxGivesEachTargetTheSameMessageAsAPreview) {
+  Exec("INSERT INTO products (id, sku, name, price_minor, currency, created_at, updated_at) VALUES "
+       "(1, 'p1', 'Phone', 49900, 'SEK', 0, 0), (2, 'p2', 'Case', 19900, 'SEK', 0, 0), "
+       "(3, 'p3', 'Charger', 9900, 'SEK', 0, 0), (4, 'p4', 'Cable', 4900, 'SEK', 0, 0)");
+  for (int64_t id = 1; id <= 60; ++id) {
+    Person p{.id = id};
+    p.given = "Name" + std::to_string(id);
+    if (id % 4 == 0) p.consent = "";  // suppressed: no consent
+    Add(p);
+    if (id % 3 == 0)  // four recommendations, stored out of rank order; a message shows the best three
+      for (int rank : {4, 2, 1, 3})
+        Exec("INSERT INTO customer_recommendations (customer_id, rank, product_id) VALUES (" + std::to_string(id) +
+             ", " + std::to_string(rank) + ", " + std::to_string(rank) + ")");
+    if (id % 5 == 0)
+      for (int k = 1; k <= 2; ++k)
+        Exec("INSERT INTO orders (customer_id, order_number, ordered_at, currency, total_minor, source_id) VALUES (" +
+             std::to_string(id) + ", 'o" + std::to_string(id) + "-" + std::to_string(k) + "', " +
+             std::to_string(kNow.micros - (10 - k) * kDay) + ", 'SEK', " + std::to_string(1000 * k + id) + ", 1)");
+  }
+  Campaign c = Create(R"j({"name": "all", "audience": "country = \"SE\"", "from_address": "a@b.example",
+      "holdout_percent": 10,
+      "contents": [{"variant": "A", "split_percent": 50, "subject": "Hej {{name}}", "text": "{{coupon}}",
+                    "html": "<p>{{#recommendations}}{{name}} {{price}};{{/recommendations}} {{last_order_total}} <a href=\"https://shop.example/\">x</a></p>"},
+                   {"variant": "B", "split_percent": 50, "subject": "Hallå {{name}}", "text": "{{last_order_date}} {{coupon}}"}]})j");
+  auto plan = PrepareCampaign(*db_, *Snap(), c, {kNow, 365}, clock_);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_GT(plan->targets, 20u);
+  auto loaded = LoadCampaign(*db_, "all");
+  ASSERT_TRUE(loaded.ok());
+  c = *loaded;
+  // Erased after preparing (a GDPR erasure): skipped, not an error.
+  int64_t erased = 0;
+  for (const auto& r : plan->recipients)
+    if (r.group == "target" && r.customer_id > 10 && r.customer_id < 50 && !erased) erased = r.customer_id;
+  ASSERT_GT(erased, 0);
+  Exec("DELETE FROM customers WHERE id = " + std::to_string(erased));
+
+  LinkOptions links{"https://patron.example", "0123456789abcdef0123456789abcdef"};
+  std::vector<std::pair<int64_t, std::string>> expected;
+  for (const auto& r : plan->recipients) {
+    if (r.group != "target" || r.customer_id == erased) continue;
+    auto m = RenderFor(*db_, c, r.customer_id, links);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ(m->variant, r.variant);
+    expected.emplace_back(r.customer_id, m->variant + "|" + m->subject + "|" + m->text + "|" + m->html);
+  }
+  // The recommendations are the best three, in rank order; the last order is the latest.
+  auto shown = std::find_if(expected.begin(), expected.end(),
+                            [](auto& e) { return e.first % 3 == 0 && e.second.rfind("A|", 0) == 0; });
+  ASSERT_NE(shown, expected.end());
+  EXPECT_NE(shown->second.find("Phone 499.00 SEK;Case 199.00 SEK;Charger 99.00 SEK;"), std::string::npos) << shown->second;
+  EXPECT_EQ(shown->second.find("Cable"), std::string::npos);
+
+  for (int threads : {1, 3}) {
+    RenderAllOptions options;
+    options.links = links;
+    options.threads = threads;
+    std::vector<std::pair<int64_t, std::string>> got;
+    auto n = RenderOutbox(*db_, c, options, [&](int64_t id, const RenderedMessage& m) {
+      got.emplace_back(id, m.variant + "|" + m.subject + "|" + m.text + "|" + m.html);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(*n, expected.size()) << threads << " threads";
+    EXPECT_EQ(got, expected) << threads << " threads";
+    // The formatted form: the same messages, the text made on the workers, written in order.
+    std::vector<std::pair<int64_t, std::string>> formatted;
+    auto f = RenderOutboxFormatted(
+        *db_, c, options,
+        [](int64_t, const RenderedMessage& m) { return m.variant + "|" + m.subject + "|" + m.text + "|" + m.html; },
+        [&](int64_t id, std::string_view text) {
+          formatted.emplace_back(id, std::string(text));
+          return Status::Ok();
+        });
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    EXPECT_EQ(formatted, expected) << threads << " threads";
+  }
+  // A limit renders the first targets only.
+  RenderAllOptions first5;
+  first5.links = links;
+  first5.limit = 5;
+  std::vector<int64_t> ids;
+  ASSERT_TRUE(RenderOutbox(*db_, c, first5, [&](int64_t id, const RenderedMessage&) {
+                ids.push_back(id);
+                return Status::Ok();
+              }).ok());
+  ASSERT_EQ(ids.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(ids[i], expected[i].first);
+}
+
+TEST_F(CampaignTest, ProofLinesAreJsonThatKeepsEveryCharacter) {
+  RenderedMessage m;
+  m.variant = "A";
+  m.language = "fa";
+  m.dir = "rtl";
+  m.subject = "سلام \"مریم\" \\ back\\slash";
+  m.text = "line one\nline two\r\n\ttab \x01 bell\x07 end";
+  m.html = "<p dir=\"rtl\">حراج</p>\n";
+  std::string line = ProofJsonLine(42, m);
+  ASSERT_FALSE(line.empty());
+  EXPECT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line per message";
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << line;
+  EXPECT_EQ(j["customer_id"], 42);
+  EXPECT_EQ(j["variant"], m.variant);
+  EXPECT_EQ(j["language"], m.language);
+  EXPECT_EQ(j["dir"], m.dir);
+  EXPECT_EQ(j["subject"], m.subject);
+  EXPECT_EQ(j["text"], m.text);
+  EXPECT_EQ(j["html"], m.html);
+  // Bytes that are not UTF-8 (a damaged import) become U+FFFD; the line stays valid.
+  m.subject = std::string("caf\xe9 ok");
+  j = nlohmann::json::parse(ProofJsonLine(7, m), nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["subject"], "caf\xef\xbf\xbd ok");
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "journey/journey.h"
 #include "journey/journey_internal.h"
 #include "store/store.h"
+#include "../../tools/smtp_sink_process.h"
 
 namespace patron::journey {
 namespace {
@@ -36,67 +37,7 @@ const Instant kNow = *ParseInstant("2026-03-02T10:00:00Z");
 constexpr int64_t kHour = 3'600'000'000;
 constexpr int64_t kDay = 24 * kHour;
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The SMTP sink as a child process on a free port.
-class SmtpSink {
- public:
-  explicit SmtpSink(const fs::path& dir) : dir_(dir) {
-    fs::create_directories(dir);
-    int out[2];
-    if (::pipe(out) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::string script = std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py";
-      ::execl("/usr/bin/python3", "python3", script.c_str(), "--dir", dir.c_str(), "--port", "0", (char*)nullptr);
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    char ch;
-    while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
-    ::close(out[0]);
-    auto colon = line.rfind(':');
-    if (line.rfind("listening on", 0) == 0 && colon != std::string::npos) port_ = std::stoi(line.substr(colon + 1));
-  }
-  ~SmtpSink() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_) + "?tls=none"; }
-  // Recipient and Message-ID of every accepted message.
-  std::vector<std::pair<std::string, std::string>> Messages() const {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (auto& entry : fs::directory_iterator(dir_)) {
-      if (entry.path().extension() != ".json") continue;
-      json meta = json::parse(ReadAll(entry.path()), nullptr, false);
-      if (meta.is_discarded()) continue;
-      fs::path eml = entry.path();
-      eml.replace_extension(".eml");
-      std::string data = ReadAll(eml), id;
-      size_t at = AsciiLower(data).find("\nmessage-id:");
-      if (at != std::string::npos) id = std::string(TrimAscii(data.substr(at + 12, data.find('\n', at + 1) - at - 12)));
-      for (auto& r : meta["rcpt_tos"]) out.emplace_back(r.get<std::string>(), id);
-    }
-    return out;
-  }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using SmtpSink = patron::testing::SmtpSinkProcess;
 
 class JourneyTest : public ::testing::Test {
  protected:
@@ -344,7 +285,7 @@ TEST_F(JourneyTest, PostPurchaseSequenceRunsOnTimeThroughARealSmtpServer) {
   EXPECT_EQ(sink.Messages().size(), 6u) << "no message repeated";
   // Every Message-ID is distinct (one per enrolment and step).
   std::set<std::string> ids;
-  for (auto& [rcpt, id] : sink.Messages()) ids.insert(id);
+  for (auto& m : sink.Stored()) ids.insert(m.MessageId());
   EXPECT_EQ(ids.size(), 6u);
 }
 
@@ -390,7 +331,7 @@ TEST_F(JourneyTest, AnInterruptedSendIsResentOnceWithTheSameMessageId) {
   ASSERT_TRUE(claimed.ok());
   std::set<std::string> claimed_ids, sent_ids;
   while (*(*claimed)->Step()) claimed_ids.insert((*claimed)->String(0));
-  for (auto& [rcpt, id] : sink.Messages()) sent_ids.insert(id);
+  for (auto& m : sink.Stored()) sent_ids.insert(m.MessageId());
   EXPECT_EQ(claimed_ids, sent_ids);
 }
 
