@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <thread>
 #include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
@@ -284,7 +285,38 @@ std::string BaseLanguage(std::string_view lang) { return AsciiLower(lang.substr(
 struct MessageRenderer::Compiled {
   const Content* content = nullptr;
   std::unique_ptr<mstch::mustache> subject, text, html;
+  // The names the templates refer to (first part of dotted names): only these
+  // are put into a message's data, which saves most of its allocations.
+  // `all_names` when the templates change delimiters and cannot be read so.
+  std::set<std::string, std::less<>> names;
+  bool all_names = false;
+  bool Uses(std::string_view name) const { return all_names || names.find(name) != names.end(); }
 };
+
+namespace {
+
+// Collects the variable and section names of a mustache template into `names`;
+// false when it changes delimiters or uses partials (then every name counts).
+bool CollectTemplateNames(std::string_view tmpl, std::set<std::string, std::less<>>* names) {
+  size_t at = 0;
+  while ((at = tmpl.find("{{", at)) != std::string_view::npos) {
+    size_t end = tmpl.find("}}", at + 2);
+    if (end == std::string_view::npos) return true;  // invalid; the compiler reports it
+    std::string_view tag = tmpl.substr(at + 2, end - at - 2);
+    at = end + 2;
+    tag = TrimAscii(tag);
+    if (tag.empty() || tag[0] == '!') continue;
+    if (tag[0] == '=' || tag[0] == '>') return false;
+    if (tag[0] == '#' || tag[0] == '^' || tag[0] == '/' || tag[0] == '&' || tag[0] == '{') tag.remove_prefix(1);
+    if (!tag.empty() && tag.back() == '}') tag.remove_suffix(1);
+    tag = TrimAscii(tag);
+    tag = tag.substr(0, tag.find('.'));
+    if (!tag.empty()) names->emplace(tag);
+  }
+  return true;
+}
+
+}  // namespace
 
 MessageRenderer::MessageRenderer(const Campaign& c) : campaign_(c) {
   for (const Content& ct : c.contents) {
@@ -298,6 +330,8 @@ MessageRenderer::MessageRenderer(const Campaign& c) : campaign_(c) {
     compiled->subject = plain(ct.subject);
     compiled->text = plain(ct.body_text);
     compiled->html = std::make_unique<mstch::mustache>(ct.body_html);
+    for (const std::string* tmpl : {&ct.subject, &ct.body_text, &ct.body_html})
+      if (!CollectTemplateNames(*tmpl, &compiled->names)) compiled->all_names = true;
     compiled_.push_back(std::move(compiled));
   }
 }
@@ -324,8 +358,9 @@ Result<RenderedMessage> MessageRenderer::Render(const RenderData& r, std::string
   const bool rtl = IsRightToLeft(content.language.empty() ? lang_base : content.language);
 
   mstch::data d{mstch::data::type::object};
+  const Compiled& uses = *chosen;
   auto set = [&](const char* key, const std::string& value) {
-    if (!value.empty()) d.set(key, value);
+    if (!value.empty() && uses.Uses(key)) d.set(key, value);
   };
   set("given_name", r.given_name);
   set("first_name", r.given_name);
@@ -336,8 +371,8 @@ Result<RenderedMessage> MessageRenderer::Render(const RenderData& r, std::string
   set("city", r.city);
   set("country", r.country);
   set("gender", r.gender);
-  if (r.clv_minor) d.set("clv", MoneyText(*r.clv_minor, r.trait_currency));
-  if (r.churn_risk) {
+  if (r.clv_minor && uses.Uses("clv")) d.set("clv", MoneyText(*r.clv_minor, r.trait_currency));
+  if (r.churn_risk && uses.Uses("churn_risk")) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%.0f%%", *r.churn_risk * 100);
     d.set("churn_risk", std::string(buf));
@@ -345,34 +380,39 @@ Result<RenderedMessage> MessageRenderer::Render(const RenderData& r, std::string
   set("rfm_segment", r.rfm_segment);
   set("best_channel", r.best_channel);
   set("lifecycle_stage", r.lifecycle_stage);
-  std::string name = !r.greeting.empty()                                 ? r.greeting
-                     : !r.salutation.empty() && !r.family_name.empty() ? r.salutation + " " + r.family_name
-                     : !r.given_name.empty()                           ? r.given_name
-                                              : FallbackName(content.language.empty() ? lang_base : content.language);
-  d.set("name", name);
-  if (r.greeting.empty()) d.set("greeting", name);
-  d.set("coupon", CouponCode(c.seed, c.id, customer_id));
-  d.set("campaign", c.name);
-  d.set("language", language);
-  d.set("dir", rtl ? "rtl" : "ltr");
-  mstch::data recs{mstch::data::type::list};
-  for (const auto& rec : r.recommendations) {
-    mstch::data item;
-    item.set("sku", rec.sku);
-    item.set("name", rec.name);
-    if (rec.price_minor) item.set("price", MoneyText(*rec.price_minor, rec.currency));
-    recs.push_back(item);
+  if (uses.Uses("name") || (r.greeting.empty() && uses.Uses("greeting"))) {
+    std::string name = !r.greeting.empty()                                 ? r.greeting
+                       : !r.salutation.empty() && !r.family_name.empty() ? r.salutation + " " + r.family_name
+                       : !r.given_name.empty()                           ? r.given_name
+                                                : FallbackName(content.language.empty() ? lang_base : content.language);
+    if (uses.Uses("name")) d.set("name", name);
+    if (r.greeting.empty() && uses.Uses("greeting")) d.set("greeting", name);
   }
-  d.set("recommendations", recs);
-  d.set("has_recommendations", !r.recommendations.empty());
+  if (uses.Uses("coupon")) d.set("coupon", CouponCode(c.seed, c.id, customer_id));
+  if (uses.Uses("campaign")) d.set("campaign", c.name);
+  if (uses.Uses("language")) d.set("language", language);
+  if (uses.Uses("dir")) d.set("dir", rtl ? "rtl" : "ltr");
+  if (uses.Uses("recommendations")) {
+    mstch::data recs{mstch::data::type::list};
+    for (const auto& rec : r.recommendations) {
+      mstch::data item;
+      item.set("sku", rec.sku);
+      item.set("name", rec.name);
+      if (rec.price_minor) item.set("price", MoneyText(*rec.price_minor, rec.currency));
+      recs.push_back(item);
+    }
+    d.set("recommendations", recs);
+  }
+  if (uses.Uses("has_recommendations")) d.set("has_recommendations", !r.recommendations.empty());
   if (r.last_order_at) {
-    d.set("last_order_date", FormatInstant(*r.last_order_at).substr(0, 10));
-    d.set("last_order_total", MoneyText(r.last_order_total_minor, r.last_order_currency));
+    if (uses.Uses("last_order_date")) d.set("last_order_date", FormatInstant(*r.last_order_at).substr(0, 10));
+    if (uses.Uses("last_order_total"))
+      d.set("last_order_total", MoneyText(r.last_order_total_minor, r.last_order_currency));
   }
   std::string unsubscribe;
   if (!links.base_url.empty()) {
     unsubscribe = links.base_url + "/u/" + SignLink({c.id, customer_id, "u", ""}, links.secret);
-    d.set("unsubscribe_url", unsubscribe);
+    if (uses.Uses("unsubscribe_url")) d.set("unsubscribe_url", unsubscribe);
   }
 
   RenderedMessage out;

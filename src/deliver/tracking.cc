@@ -44,24 +44,16 @@ std::string HtmlUnescape(std::string_view s) {
 
 std::string HtmlEscapeAttribute(std::string_view s) {
   std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
+  out.reserve(s.size() + 16);
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char* entity = s[i] == '&' ? "&amp;" : s[i] == '"' ? "&quot;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" : nullptr;
+    if (!entity) continue;
+    out.append(s.data() + run, i - run);
+    out += entity;
+    run = i + 1;
   }
+  out.append(s.data() + run, s.size() - run);
   return out;
 }
 

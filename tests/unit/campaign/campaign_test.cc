@@ -649,5 +649,25 @@ TEST_F(CampaignTest, ProofLinesAreJsonThatKeepsEveryCharacter) {
   EXPECT_EQ(j["subject"], "caf\xef\xbf\xbd ok");
 }
 
+// A message's data holds only what its templates name; every way of naming a
+// value must still find it (triple braces, sections, inverted sections, dotted
+// names, changed delimiters).
+TEST_F(CampaignTest, EveryWayATemplateNamesAValueFindsIt) {
+  Add({.id = 1, .given = "Sara", .family = "Berg"});
+  Exec("UPDATE customers SET city = 'Göteborg' WHERE id = 1");
+  Exec("INSERT INTO products (id, sku, name, price_minor, currency, created_at, updated_at) VALUES "
+       "(1, 'p1', 'Phone', 49900, 'SEK', 0, 0)");
+  Exec("INSERT INTO customer_recommendations (customer_id, rank, product_id) VALUES (1, 1, 1)");
+  Campaign c = Create(R"j({"name": "names", "audience": "country = \"SE\"", "from_address": "a@b.example",
+      "contents": [{"subject": "{{{given_name}}} {{& family_name}}",
+                    "text": "{{#has_recommendations}}{{#recommendations}}{{name}}{{/recommendations}}{{/has_recommendations}}{{^clv}}no clv{{/clv}} {{ city }}",
+                    "html": "{{=<% %>=}}<p><% coupon %> <% campaign %></p>"}]})j");
+  auto m = RenderFor(*db_, c, 1, {});
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->subject, "Sara Berg");
+  EXPECT_EQ(m->text, "Phoneno clv Göteborg");
+  EXPECT_NE(m->html.find("<p>" + CouponCode(c.seed, c.id, 1) + " names</p>"), std::string::npos) << m->html;
+}
+
 }  // namespace
 }  // namespace patron::campaign
