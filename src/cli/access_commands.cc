@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -382,6 +383,14 @@ int RunCustomerErase(const GlobalOptions& g, const AccessArgs& a) {
   // now rather than at the next segment query.
   std::error_code ec;
   std::filesystem::remove(engine::SnapshotPath(g.db_path), ec);
+  // So are the event-property caches beside it (DB.engine.property.*).
+  const std::filesystem::path snapshot(engine::SnapshotPath(g.db_path));
+  const std::string cache_prefix = snapshot.filename().string() + ".property.";
+  std::vector<std::filesystem::path> caches;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           snapshot.parent_path().empty() ? std::filesystem::path(".") : snapshot.parent_path(), ec))
+    if (entry.path().filename().string().rfind(cache_prefix, 0) == 0) caches.push_back(entry.path());
+  for (const auto& cache : caches) std::filesystem::remove(cache, ec);
   if (g.json) {
     std::cout << PlanJson(*plan, true).dump(2) << "\n";
     return 0;

@@ -329,37 +329,55 @@ Result<const PropertyColumn*> Snapshot::Property(std::string_view key) const {
   std::lock_guard lock(property_mutex_);
   if (auto it = properties_.find(key); it != properties_.end()) return it->second.get();
   auto column = std::make_unique<PropertyColumn>();
+  const bool on_disk = !db_path_.empty() && db_path_ != ":memory:" && db_path_.rfind("file::memory:", 0) != 0;
   if (!events.at.empty()) {
-    DatabaseOptions options;
-    options.read_only = true;
-    ASSIGN_OR_RETURN(auto db, Database::Open(db_path_, options));
-    Statement& q = db->Query("engine-event-property");
-    std::string path = "$.\"";
-    for (char c : key) {
-      if (c == '"' || c == '\\') path.push_back('\\');
-      path.push_back(c);
-    }
-    path += "\"";
-    q.Bind(":path", path).Bind(":max_id", events.max_event_id);
     column->codes.assign(events.at.size(), 0);
-    size_t seen = 0;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      int64_t id = q.Int(0);
-      uint32_t position = id >= 0 && static_cast<size_t>(id) < event_position_.size() ? event_position_[id] : UINT32_MAX;
-      if (position == UINT32_MAX) continue;  // an event the snapshot does not have
-      seen++;
-      if (q.IsNull(1)) continue;
-      uint32_t code = column->dict.Intern(q.Text(1));
-      if (column->numbers.size() < column->dict.size()) column->numbers.resize(column->dict.size(), kMissing);
-      // A value is a number when the JSON held a number (not a string of digits).
-      if (q.IsNumeric(1)) column->numbers[code] = q.Double(1);
-      column->codes[position] = code;
-    }
-    q.Reset();
-    if (seen != events.at.size()) {
-      return FailedPrecondition("the store's events changed since the engine snapshot was built; rebuild it");
+    // What an earlier process read is on disk beside the snapshot file; only
+    // events after it are read from the store (all of them the first time).
+    const int64_t cached_to =
+        on_disk ? internal::LoadPropertyCache(db_path_, key, watermarks.rebuild_generation, events.max_event_id,
+                                              event_position_, column.get())
+                : 0;
+    if (cached_to < events.max_event_id) {
+      DatabaseOptions options;
+      options.read_only = true;
+      ASSIGN_OR_RETURN(auto db, Database::Open(db_path_, options));
+      Statement& q = db->Query("engine-event-property-after");
+      std::string path = "$.\"";
+      for (char c : key) {
+        if (c == '"' || c == '\\') path.push_back('\\');
+        path.push_back(c);
+      }
+      path += "\"";
+      q.Bind(":path", path).Bind(":after", cached_to).Bind(":max_id", events.max_event_id);
+      size_t seen = 0;
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) break;
+        int64_t id = q.Int(0);
+        uint32_t position =
+            id >= 0 && static_cast<size_t>(id) < event_position_.size() ? event_position_[id] : UINT32_MAX;
+        if (position == UINT32_MAX) continue;  // an event the snapshot does not have
+        seen++;
+        if (q.IsNull(1)) continue;
+        uint32_t code = column->dict.Intern(q.Text(1));
+        if (column->numbers.size() < column->dict.size()) column->numbers.resize(column->dict.size(), kMissing);
+        // A value is a number when the JSON held a number (not a string of digits).
+        if (q.IsNumeric(1)) column->numbers[code] = q.Double(1);
+        column->codes[position] = code;
+      }
+      q.Reset();
+      // Every snapshot event after the cached ones must still be in the store.
+      size_t expected = 0;
+      for (size_t id = static_cast<size_t>(cached_to) + 1; id < event_position_.size(); ++id)
+        expected += event_position_[id] != UINT32_MAX;
+      if (seen != expected) {
+        return FailedPrecondition("the store's events changed since the engine snapshot was built; rebuild it");
+      }
+      column->numbers.resize(column->dict.size(), kMissing);
+      if (on_disk)
+        internal::SavePropertyCache(db_path_, key, watermarks.rebuild_generation, events.max_event_id,
+                                    event_position_, *column);
     }
   }
   column->numbers.resize(column->dict.size(), kMissing);

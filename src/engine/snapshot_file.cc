@@ -12,7 +12,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <span>
 
+#include "engine/build_internal.h"
 #include "engine/engine.h"
 #include "store/store.h"
 
@@ -150,6 +152,21 @@ class Reader {
     // the elements can be copied as they lie, without zero-filling first.
     const T* first = reinterpret_cast<const T*>(p_);
     v.assign(first, first + n);
+    p_ += n * sizeof(T);
+    return v;
+  }
+  // The next array as it lies in the mapped file, without copying (valid while
+  // the mapping is). Empty, with !ok(), when it does not fit.
+  template <typename T>
+  std::span<const T> View() {
+    auto n = Pod<uint64_t>();
+    size_t pad = (8 - static_cast<size_t>(p_ - base_) % 8) % 8;
+    if (!ok_ || pad > static_cast<size_t>(end_ - p_) || n > static_cast<uint64_t>(end_ - p_ - pad) / sizeof(T)) {
+      ok_ = false;
+      return {};
+    }
+    p_ += pad;
+    std::span<const T> v(reinterpret_cast<const T*>(p_), static_cast<size_t>(n));
     p_ += n * sizeof(T);
     return v;
   }
@@ -331,8 +348,138 @@ Status SaveSnapshot(const Snapshot& s, const StoreStamp& stamp, const std::strin
     std::remove(partial.c_str());
     return IoError("cannot write the engine snapshot '" + path + "'");
   }
+  // Property caches of an older rebuild generation may hold erased events' values.
+  internal::RemovePropertyCaches(path, s.watermarks.rebuild_generation);
   return Status::Ok();
 }
+
+// ---------------------------------------------------------------------------
+// Event-property caches (docs/segments.md, "The snapshot file")
+// ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr char kPropertyMagic[16] = {'P', 'A', 'T', 'R', 'O', 'N', '-', 'P', 'R', 'O', 'P', 'E', 'R', 'T', 'Y', 1};
+constexpr char kPropertyCacheInfix[] = ".property.";
+
+}  // namespace
+
+namespace internal {
+
+std::string PropertyCachePath(const std::string& db_path, std::string_view key) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string path = SnapshotPath(db_path) + kPropertyCacheInfix;
+  for (unsigned char ch : key) {
+    path.push_back(kHex[ch >> 4]);
+    path.push_back(kHex[ch & 0xF]);
+  }
+  return path;
+}
+
+int64_t LoadPropertyCache(const std::string& db_path, std::string_view key, int64_t rebuild_generation,
+                          int64_t max_event_id, const std::vector<uint32_t>& event_position, PropertyColumn* column) {
+  const std::string path = PropertyCachePath(db_path, key);
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return 0;
+  struct stat st {};
+  size_t size = ::fstat(fd, &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
+  void* map = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  ::close(fd);
+  if (map == MAP_FAILED) return 0;
+  struct Unmap {
+    void* p;
+    size_t n;
+    ~Unmap() { ::munmap(p, n); }
+  } unmap{map, size};
+  std::string_view data(static_cast<const char*>(map), size);
+  if (data.size() < sizeof kPropertyMagic + sizeof(uint64_t) ||
+      std::memcmp(data.data(), kPropertyMagic, sizeof kPropertyMagic) != 0)
+    return 0;
+  Checksum sum;
+  sum.Add(data.data(), data.size() - sizeof(uint64_t));
+  uint64_t stored;
+  std::memcpy(&stored, data.data() + data.size() - sizeof stored, sizeof stored);
+  if (sum.Finish() != stored) return 0;
+  Reader r(data.data(), data.data() + sizeof kPropertyMagic, data.size() - sizeof kPropertyMagic - sizeof(uint64_t));
+  // Another rebuild generation: events may have been deleted (an erasure) or
+  // rewritten since; the cache is not used (and is replaced by the caller).
+  if (r.Pod<int64_t>() != rebuild_generation || r.String() != key) return 0;
+  const int64_t covered = r.Pod<int64_t>();
+  PropertyColumn loaded;
+  loaded.dict.values = r.Strings();
+  loaded.dict.folded = r.Strings();
+  loaded.numbers = r.Vector<double>();
+  std::span<const uint32_t> code_by_id = r.View<uint32_t>();
+  if (!r.ok() || covered < 0 || code_by_id.size() != static_cast<size_t>(covered) + 1 || loaded.dict.values.empty() ||
+      loaded.dict.values.size() != loaded.dict.folded.size() || loaded.numbers.size() != loaded.dict.values.size())
+    return 0;
+  loaded.dict.index.reserve(loaded.dict.values.size());
+  for (size_t i = 1; i < loaded.dict.values.size(); ++i)
+    loaded.dict.index.emplace(loaded.dict.values[i], static_cast<uint32_t>(i));
+  // Events are immutable under one rebuild generation: the cache's codes are
+  // the snapshot's for every id both cover.
+  const int64_t usable = std::min(covered, max_event_id);
+  loaded.codes.assign(column->codes.size(), 0);
+  for (int64_t id = 1; id <= usable && static_cast<size_t>(id) < event_position.size(); ++id) {
+    const uint32_t position = event_position[static_cast<size_t>(id)];
+    const uint32_t code = code_by_id[static_cast<size_t>(id)];
+    if (code >= loaded.dict.values.size()) return 0;
+    if (position != UINT32_MAX && position < loaded.codes.size()) loaded.codes[position] = code;
+  }
+  *column = std::move(loaded);
+  return usable;
+}
+
+void SavePropertyCache(const std::string& db_path, std::string_view key, int64_t rebuild_generation,
+                       int64_t max_event_id, const std::vector<uint32_t>& event_position, const PropertyColumn& column) {
+  const std::string path = PropertyCachePath(db_path, key);
+  const std::string partial = path + ".partial." + std::to_string(::getpid());
+  std::FILE* f = std::fopen(partial.c_str(), "wb");
+  if (!f) return;  // a read-only directory: the next process reads the store again
+  std::vector<uint32_t> code_by_id(static_cast<size_t>(max_event_id) + 1, 0);
+  for (size_t id = 1; id < code_by_id.size() && id < event_position.size(); ++id)
+    if (event_position[id] != UINT32_MAX && event_position[id] < column.codes.size())
+      code_by_id[id] = column.codes[event_position[id]];
+  Writer w(f);
+  w.Raw(kPropertyMagic, sizeof kPropertyMagic);
+  w.Pod(rebuild_generation);
+  w.String(std::string(key));
+  w.Pod(max_event_id);
+  w.Strings(column.dict.values);
+  w.Strings(column.dict.folded);
+  w.Vector(column.numbers);
+  w.Vector(code_by_id);
+  uint64_t sum = w.Finish();
+  bool ok = w.ok() && std::fwrite(&sum, sizeof sum, 1, f) == 1;
+  ok = (std::fflush(f) == 0) && ok;
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok || std::rename(partial.c_str(), path.c_str()) != 0) std::remove(partial.c_str());
+}
+
+void RemovePropertyCaches(const std::string& snapshot_path, std::optional<int64_t> keep_generation) {
+  const std::filesystem::path prefix = snapshot_path + kPropertyCacheInfix;
+  std::error_code ec;
+  const std::filesystem::path dir = prefix.parent_path().empty() ? std::filesystem::path(".") : prefix.parent_path();
+  const std::string name = prefix.filename().string();
+  std::vector<std::filesystem::path> doomed;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().rfind(name, 0) != 0) continue;
+    if (keep_generation) {
+      char head[sizeof kPropertyMagic + sizeof(int64_t)] = {};
+      std::FILE* f = std::fopen(entry.path().c_str(), "rb");
+      bool read = f && std::fread(head, 1, sizeof head, f) == sizeof head;
+      if (f) std::fclose(f);
+      int64_t generation = 0;
+      std::memcpy(&generation, head + sizeof kPropertyMagic, sizeof generation);
+      if (read && std::memcmp(head, kPropertyMagic, sizeof kPropertyMagic) == 0 && generation == *keep_generation)
+        continue;
+    }
+    doomed.push_back(entry.path());
+  }
+  for (const auto& path : doomed) std::filesystem::remove(path, ec);
+}
+
+}  // namespace internal
 
 Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, const StoreStamp& expected,
                                                      const std::string& db_path, bool require_current) {

@@ -4,6 +4,7 @@
 #include <roaring/roaring.hh>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -184,6 +185,89 @@ TEST_F(SnapshotFileTest, DamagedTruncatedOrStaleFilesAreRefusedAndRebuilt) {
   EXPECT_EQ((*appended)->events.at.size(), (*before)->events.at.size() + 1);
   ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
   EXPECT_EQ(source, SnapshotSource::kFile);
+}
+
+// An event property read once is cached beside the snapshot file, so that the
+// next process does not read every event's JSON again; the cache is used only
+// for the rebuild generation it was read at, is extended with newer events,
+// and is ignored when damaged and removed when the snapshot is rebuilt.
+TEST_F(SnapshotFileTest, EventPropertiesAreCachedBesideTheSnapshotForTheNextProcess) {
+  const std::string cache = SnapshotPath(db_->path()) + ".property.63617465676f7279";  // hex("category")
+  auto categories = [](const Snapshot& s) {
+    std::vector<std::string> out;
+    auto column = s.Property("category");
+    EXPECT_TRUE(column.ok()) << column.status().ToString();
+    if (!column.ok()) return out;
+    for (uint32_t code : (*column)->codes) out.push_back((*column)->dict.values[code]);
+    return out;
+  };
+  auto first = BuildSnapshot(*db_, clock_);
+  ASSERT_TRUE(first.ok());
+  const std::vector<std::string> expected = categories(**first);
+  ASSERT_NE(std::count(expected.begin(), expected.end(), "electronics/tablets"), 0);
+  ASSERT_TRUE(fs::exists(cache)) << "written on first use";
+
+  // The next snapshot (another process) reads the cache. To see that, the
+  // events' JSON is changed behind the engine's back: without the trigger that
+  // makes such an update a new rebuild generation (which would retire the cache).
+  ASSERT_TRUE(db_->Exec("DROP TRIGGER engine_rebuild_events_update").ok());
+  ASSERT_TRUE(db_->Exec("UPDATE events SET properties = json_set(properties, '$.category', 'changed') "
+                        "WHERE json_extract(properties, '$.category') IS NOT NULL").ok());
+  auto second = BuildSnapshot(*db_, clock_);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(categories(**second), expected) << "the cached values, not the store's";
+  // Numbers keep their type through the cache.
+  auto price = (*second)->Property("price");
+  ASSERT_TRUE(price.ok());
+  auto price_again = (*BuildSnapshot(*db_, clock_))->Property("price");
+  ASSERT_TRUE(price_again.ok());
+  EXPECT_EQ((*price_again)->codes, (*price)->codes);
+  for (uint32_t code : (*price)->codes)
+    if (code) EXPECT_EQ((*price_again)->numbers[code], (*price)->numbers[code]);
+
+  // New events are read from the store and added to the cache.
+  {
+    std::ofstream(dir_ / "more.jsonl")
+        << R"({"messageId":"x1","userId":"C1","event":"product_viewed","timestamp":"2026-06-14T09:00:00Z","properties":{"category":"garden"}})"
+        << "\n";
+    ingest::ImportOptions io;
+    io.kind = ingest::EntityKind::kEvents;
+    io.path = (dir_ / "more.jsonl").string();
+    io.source_name = "web";
+    io.reject_path = (dir_ / "rejects.csv").string();
+    ASSERT_TRUE(ingest::ImportFile(*db_, io, clock_).ok());
+  }
+  auto third = BuildSnapshot(*db_, clock_);
+  ASSERT_TRUE(third.ok());
+  auto with_new = categories(**third);
+  EXPECT_EQ(with_new.size(), expected.size() + 1);
+  EXPECT_EQ(std::count(with_new.begin(), with_new.end(), "garden"), 1);
+  EXPECT_EQ(std::count(with_new.begin(), with_new.end(), "changed"), 0);
+  auto fourth = BuildSnapshot(*db_, clock_);
+  EXPECT_EQ(categories(**fourth), with_new) << "the extended cache";
+
+  // A damaged cache is ignored: the store's values are read again.
+  {
+    std::fstream f(cache, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(cache) / 2));
+    f.put('\x5a');
+  }
+  auto fifth = BuildSnapshot(*db_, clock_);
+  auto reread = categories(**fifth);
+  std::vector<std::string> from_store = with_new;
+  for (auto& v : from_store)
+    if (!v.empty() && v != "garden") v = "changed";
+  EXPECT_EQ(reread, from_store);
+
+  // Deleting a customer (as an erasure does) bumps the rebuild generation: the
+  // cache is not used, and saving the rebuilt snapshot removes it.
+  ASSERT_TRUE(fs::exists(cache));
+  ASSERT_TRUE(db_->Exec("DELETE FROM customers WHERE id = (SELECT max(id) FROM customers)").ok());
+  SnapshotSource source;
+  auto rebuilt = OpenSnapshot(*db_, clock_, {}, &source);
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(source, SnapshotSource::kStore);
+  EXPECT_FALSE(fs::exists(cache)) << "a cache of another rebuild generation is removed";
 }
 
 }  // namespace
