@@ -97,6 +97,16 @@ constexpr Phrase kPhrases[] = {
       "«{0}» گروه کنترل ندارد و اثرش قابل اندازه‌گیری نیست — در ارسال بعدی گروه کنترل بگذارید.",
       "«{0}» بلا مجموعة ضابطة فلا يمكن قياس أثرها — أضف مجموعة ضابطة في الإرسال التالي.",
       "”{0}” saknar kontrollgrupp och effekten kan inte mätas — lägg till en i nästa utskick."}},
+    {"act_target",
+     {"Target segment “{0}” in the next {1} campaign: it converted at {2} vs {3} for the other recipients ({4}×, significant).",
+      "بخش «{0}» را در کمپین {1} بعدی هدف بگیرید: نرخ تبدیل آن {2} در برابر {3} برای سایر دریافت‌کنندگان بود ({4} برابر، معنادار).",
+      "استهدف الشريحة «{0}» في حملة {1} التالية: بلغ معدل تحويلها {2} مقابل {3} لبقية المستلمين ({4} ضعفًا، دالّ إحصائيًا).",
+      "Rikta nästa {1}-kampanj till segmentet ”{0}”: det konverterade {2} mot {3} för övriga mottagare ({4}×, signifikant)."}},
+    {"act_suppress",
+     {"Segment “{0}” responded below average to {1} campaigns ({2} vs {3}, significant): suppress it or change the offer.",
+      "بخش «{0}» به کمپین‌های {1} کمتر از میانگین پاسخ داد ({2} در برابر {3}، معنادار): آن را کنار بگذارید یا پیشنهاد را تغییر دهید.",
+      "استجابت الشريحة «{0}» لحملات {1} بأقل من المتوسط ({2} مقابل {3}، دالّ إحصائيًا): استبعدها أو غيّر العرض.",
+      "Segmentet ”{0}” svarade under genomsnittet på {1}-kampanjer ({2} mot {3}, signifikant): exkludera det eller ändra erbjudandet."}},
     {"act_reverify", {"Re-verify {0} stale phones.", "{0} شماره تلفن منسوخ را دوباره تأیید کنید.", "أعد التحقق من {0} رقم هاتف قديم.", "Verifiera om {0} inaktuella telefonnummer."}},
     {"act_reverify_email", {"Re-verify {0} stale email addresses.", "{0} نشانی ایمیل منسوخ را دوباره تأیید کنید.", "أعد التحقق من {0} عنوان بريد قديم.", "Verifiera om {0} inaktuella e-postadresser."}},
     {"act_invalid", {"Fix or remove {0} invalid or bounced contact points.", "{0} نقطه تماس نامعتبر یا برگشتی را اصلاح یا حذف کنید.", "أصلح أو احذف {0} نقطة اتصال غير صالحة أو مرتدة.", "Rätta eller ta bort {0} ogiltiga eller studsade kontaktuppgifter."}},
@@ -515,6 +525,8 @@ Result<WeeklyReport> BuildWeeklyReport(Database& db, const engine::Snapshot& sna
   copt.until = week.to;
   ASSIGN_OR_RETURN(Cohorts cohorts, ComputeCohorts(snapshot, copt));
   ASSIGN_OR_RETURN(std::vector<CampaignRow> campaigns, CampaignResults(db, clock));
+  SuggestionOptions sopt;
+  ASSIGN_OR_RETURN(std::vector<Suggestion> suggestions, TargetingSuggestions(db, snapshot, sopt, clock));
 
   // Data quality: the last recorded figures when they are recent (a nightly
   // `patron report quality --record`, or the previous report of the day), else
@@ -568,6 +580,23 @@ Result<WeeklyReport> BuildWeeklyReport(Database& db, const engine::Snapshot& sna
                                  {c->campaign, Percent(c->lift_ci_low, lang) + " … " + Percent(c->lift_ci_high, lang)}));
       else if (!c->lift_available)
         out.actions.push_back(Tr("act_no_holdout", lang, {c->campaign}));
+    }
+    // Targeting suggestions from past campaigns' per-segment response: the
+    // strongest significant ones (by |z|), at most three.
+    std::vector<const Suggestion*> strongest;
+    for (const Suggestion& s : suggestions)
+      if (!s.action.empty()) strongest.push_back(&s);
+    std::stable_sort(strongest.begin(), strongest.end(),
+                     [](const Suggestion* a, const Suggestion* b) { return std::fabs(a->z) > std::fabs(b->z); });
+    if (strongest.size() > 3) strongest.resize(3);
+    for (const Suggestion* s : strongest) {
+      if (s->action == "target")
+        out.actions.push_back(Tr("act_target", lang,
+                                 {s->segment, s->channel, Percent(s->conversion_rate, lang), Percent(s->rest_rate, lang),
+                                  s->ratio ? Number(*s->ratio, 1, lang) : "∞"}));
+      else
+        out.actions.push_back(Tr("act_suppress", lang,
+                                 {s->segment, s->channel, Percent(s->conversion_rate, lang), Percent(s->rest_rate, lang)}));
     }
     if (stale_phones > 0)
       out.actions.push_back(Tr("act_reverify", lang, {Number(static_cast<double>(stale_phones), 0, lang)}));
