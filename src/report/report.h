@@ -259,7 +259,7 @@ Result<std::vector<Suggestion>> TargetingSuggestions(Database& db, const engine:
                                                      const SuggestionOptions& options, const Clock& clock);
 // Columns: channel, segment, action, reason, campaigns, reach, converted,
 // conversion_rate, rate_ci_low, rate_ci_high, rest_reach, rest_converted,
-// rest_rate, ratio, ratio_ci_low, ratio_ci_high, z, p_value, clicked, click_rate,
+// rest_rate, ratio, ratio_ci_low, ratio_ci_high, z, p_value (6 decimals), clicked, click_rate,
 // rest_click_rate, currency, revenue_per_message_minor,
 // rest_revenue_per_message_minor, holdout, holdout_converted, lift, lift_ci_low,
 // lift_ci_high, lift_significant, message.

@@ -231,7 +231,7 @@ Table SuggestionTable(const std::vector<Suggestion>& suggestions) {
     t.rows.push_back({s.channel, s.segment, s.action, s.reason, std::to_string(s.campaigns), std::to_string(s.reach),
                       std::to_string(s.converted), num(s.conversion_rate), num(s.rate_ci_low), num(s.rate_ci_high),
                       std::to_string(s.rest_reach), std::to_string(s.rest_converted), num(s.rest_rate), opt(s.ratio),
-                      opt(s.ratio_ci_low), opt(s.ratio_ci_high), num(s.z), num(s.p_value), std::to_string(s.clicked),
+                      opt(s.ratio_ci_low), opt(s.ratio_ci_high), num(s.z), Fixed(s.p_value, 6), std::to_string(s.clicked),
                       num(s.click_rate), num(s.rest_click_rate), s.currency,
                       s.revenue_per_message ? Fixed(*s.revenue_per_message, 2) : "",
                       s.rest_revenue_per_message ? Fixed(*s.rest_revenue_per_message, 2) : "",

@@ -3,6 +3,7 @@
 // calendar, right-to-left for Persian and Arabic; its PDF through Chromium's
 // headless printer; and its email through the SMTP server of PATRON_SMTP_URL.
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -415,20 +416,61 @@ bool IsSupportedLanguage(std::string_view language) {
   return false;
 }
 
+namespace {
+
+// The earliest "seen" instant whose value is not probably stale at `now`
+// (identity::StillValidProbability >= options.stale_below): a usable contact
+// point is stale exactly when seen before it. Found by bisection on the decay
+// model itself (the probability never falls as `seen` grows), so the figures
+// agree with identity::BuildQualityReport to the microsecond.
+int64_t StaleBefore(const identity::QualityOptions& options) {
+  auto fresh = [&](int64_t seen) {
+    return identity::StillValidProbability(Instant{seen}, options.now, options.monthly_decay) >= options.stale_below;
+  };
+  if (!fresh(options.now.micros)) return INT64_MAX;  // even a value seen now is stale
+  int64_t lo = options.now.micros - 1000LL * 365 * 86'400'000'000LL, hi = options.now.micros;
+  if (fresh(lo)) return INT64_MIN;  // nothing decays below the threshold
+  while (hi - lo > 1) {  // fresh(hi), !fresh(lo)
+    const int64_t mid = lo + (hi - lo) / 2;
+    (fresh(mid) ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+}  // namespace
+
+// The figures of identity::BuildQualityReport that the weekly report shows
+// (contact totals, invalid or bounced, stale by kind, merged records), from
+// one aggregate query instead of the full report: at 1M customers the full
+// report's completeness and duplicate queries were most of its time
+// (BENCHMARKS.md "Reports"). tests/unit/report checks both agree.
 Result<QualityFigures> ComputeQualityFigures(Database& db, Instant now) {
   identity::QualityOptions qopt;
   qopt.now = now;
-  ASSIGN_OR_RETURN(identity::QualityReport report, identity::BuildQualityReport(db, qopt));
   QualityFigures f;
   f.taken_at = now;
-  for (const auto& c : report.contacts) {
-    f.contact_points += c.total;
-    f.invalid += c.invalid + c.bounced;
-    f.stale += c.stale;
-    if (c.kind == "phone") f.stale_phones += c.stale;
-    if (c.kind == "email") f.stale_emails += c.stale;
+  Statement& q = db.Query("report-quality-figures");
+  q.Bind(":stale_before", StaleBefore(qopt));
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    const std::string_view kind = q.Text(0);
+    const int64_t stale = q.Int(3);
+    f.contact_points += q.Int(1);
+    f.invalid += q.Int(2);
+    f.stale += stale;
+    if (kind == "phone") f.stale_phones += stale;
+    if (kind == "email") f.stale_emails += stale;
   }
-  f.duplicates = report.merged_records;
+  q.Reset();
+  Statement& m = db.Query("report-quality-merged");
+  ASSIGN_OR_RETURN(bool row, m.Step());
+  if (row) f.duplicates = m.Int(0);
+  m.Reset();
   return f;
 }
 
