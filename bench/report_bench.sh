@@ -13,7 +13,13 @@ db=${REPORT_BENCH_DB:-/tmp/report_bench_${customers}.db}
 if [ ! -f "$db" ]; then
   "$gen" "$db" "$customers" "$events" > /dev/null
 fi
-t() { local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); echo "$(echo "$e - $s" | bc)"; }
+# Wall time, and CPU time (user+sys) in parentheses: on a shared machine the CPU
+# time is the steadier figure.
+t() {
+  local f; f=$(mktemp)
+  /usr/bin/time -f "%e %U %S" -o "$f" "$@" > /dev/null
+  awk '{ printf "%.2f (cpu %.2f)", $1, $2 + $3 }' "$f"; rm -f "$f"
+}
 "$patron" --db "$db" segment count 'country = "SE"' > /dev/null   # builds and saves the snapshot once
 echo "snapshot load + segment count: $(t "$patron" --db "$db" segment count 'country = "SE"') s"
 echo "report kpis (one year):        $(t "$patron" --db "$db" report kpis --from 2025-11-01 --to 2026-10-31 --now 2026-11-01) s"

@@ -1,4 +1,4 @@
-// `patron report` commands: kpis, cohorts, campaigns, funnel, weekly, and
+// `patron report` commands: kpis, cohorts, campaigns, suggestions, funnel, weekly, and
 // `report costs import` (docs/reports.md).
 #include <CLI/CLI.hpp>
 #include <roaring/roaring.hh>
@@ -28,6 +28,9 @@ struct ReportArgs {
   // campaigns
   bool by_segment = false;
   std::string campaign;
+  // suggestions
+  std::string channel;
+  int64_t min_reach = 100, min_holdout = 30;
 };
 
 Result<Instant> Now(const ReportArgs& a) {
@@ -130,6 +133,21 @@ int RunCampaigns(const GlobalOptions& g, const ReportArgs& a) {
   auto rows = report::CampaignResults(**db, SystemClock::Get());
   if (!rows.ok()) return Fail(rows.status());
   return Emit(g, a, {report::CampaignTable(*rows)});
+}
+
+int RunSuggestions(const GlobalOptions& g, const ReportArgs& a) {
+  auto now = Now(a);
+  if (!now.ok()) return Fail(now.status());
+  auto l = Load(g, ReportArgs{}, *now);
+  if (!l.ok()) return Fail(l.status());
+  ManualClock clock(*now);
+  report::SuggestionOptions options;
+  options.channel = a.channel;
+  options.min_reach = a.min_reach;
+  options.min_holdout = a.min_holdout;
+  auto suggestions = report::TargetingSuggestions(*l->db, *l->snapshot, options, clock);
+  if (!suggestions.ok()) return Fail(suggestions.status());
+  return Emit(g, a, {report::SuggestionTable(*suggestions)});
 }
 
 int RunFunnel(const GlobalOptions& g, const ReportArgs& a) {
@@ -257,6 +275,20 @@ void AddReportCommands(CLI::App& app, const GlobalOptions& globals, Action& acti
   campaigns->add_option("--now", args.now, "With --by-segment: segments as of this time (ISO 8601)");
   output(campaigns);
   bind(campaigns, RunCampaigns);
+
+  auto* suggestions = cmd->add_subcommand(
+      "suggestions", "Per channel and saved segment: target or suppress it, from past campaigns' conversion rates");
+  suggestions->add_option("--channel", args.channel, "Only this channel (email, sms, ...)");
+  suggestions->add_option("--min-reach", args.min_reach,
+                          "Suggest nothing unless the segment and the other recipients each got this many messages "
+                          "(default 100)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
+  suggestions->add_option("--min-holdout", args.min_holdout,
+                          "Give a segment's lift over its holdout only from this many holdout members (default 30)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
+  suggestions->add_option("--now", args.now, "Segments as of this time (ISO 8601)");
+  output(suggestions);
+  bind(suggestions, RunSuggestions);
 
   auto* funnel = cmd->add_subcommand("funnel", "Leads -> MQL -> SQL -> customers created in the period");
   period(funnel);

@@ -10,6 +10,7 @@
 #include "campaign/campaign.h"
 #include "engine/engine.h"
 #include "report/report.h"
+#include "report/report_internal.h"
 #include "segment/segment.h"
 #include "store/store.h"
 
@@ -149,12 +150,20 @@ Result<std::vector<CampaignRow>> CampaignSegmentResults(Database& db, const engi
     ASSIGN_OR_RETURN(std::vector<segment::SavedSegment> saved, segment::ListSegments(db));
     for (const segment::SavedSegment& s : saved) segments.push_back({s.name, s.definition});
   }
-  std::vector<std::unique_ptr<::Roaring>> members;
+  std::vector<std::unique_ptr<::Roaring>> owned;
+  std::vector<internal::SegmentMembersOf> members;
   for (const SegmentDefinition& s : segments) {
     auto m = SegmentMembers(db, snapshot, s.definition, now);
     if (!m.ok()) return m.status().WithContext("segment \"" + s.name + "\"");
-    members.push_back(std::move(*m));
+    owned.push_back(std::move(*m));
+    members.push_back({s.name, owned.back().get()});
   }
+  return internal::CampaignSegmentRows(db, snapshot, members, campaign_name, now);
+}
+
+Result<std::vector<CampaignRow>> internal::CampaignSegmentRows(Database& db, const engine::Snapshot& snapshot,
+                                                               const std::vector<SegmentMembersOf>& segments,
+                                                               std::string_view campaign_name, Instant now) {
   ASSIGN_OR_RETURN(std::vector<campaign::Campaign> campaigns, campaign::ListCampaigns(db));
   bool found = campaign_name.empty();
   std::vector<CampaignRow> out;
@@ -184,7 +193,7 @@ Result<std::vector<CampaignRow>> CampaignSegmentResults(Database& db, const engi
       const bool reached = q.Int(2) != 0, opened = q.Int(3) != 0, clicked = q.Int(4) != 0;
       const std::optional<int64_t> revenue = q.OptionalInt(5);
       for (size_t s = 0; s < segments.size(); ++s) {
-        if (!members[s]->contains(index)) continue;
+        if (segments[s].members && !segments[s].members->contains(index)) continue;
         Counts& k = counts[s];
         if (holdout) {
           ++k.holdout;

@@ -207,6 +207,65 @@ Result<std::vector<CampaignRow>> CampaignSegmentResults(Database& db, const engi
 Table CampaignSegmentTable(const std::vector<CampaignRow>& rows);
 
 // ---------------------------------------------------------------------------
+// Targeting suggestions (R26: better targeting from observed response rates)
+// ---------------------------------------------------------------------------
+
+struct SuggestionOptions {
+  // The segments to judge; empty: every saved segment.
+  std::vector<SegmentDefinition> segments;
+  std::string channel;  // only this channel ("" = every channel with campaigns)
+  // No suggestion unless both the segment's messages and the other recipients'
+  // number at least this many, and each group expects at least 5 conversions
+  // at the pooled rate (the normal approximation behind the test holds).
+  int64_t min_reach = 100;
+  // The segment's lift over its own holdout members is given only when they
+  // number at least this many.
+  int64_t min_holdout = 30;
+};
+
+// One channel and segment, over every prepared campaign of the channel: the
+// segment's recipients (as in CampaignSegmentResults: members now) against the
+// channel's other recipients. docs/reports.md "Targeting suggestions" has the
+// statistics; in short, a two-sided two-proportion z-test on the conversion
+// rate at 95 % decides, and nothing is suggested without enough data.
+struct Suggestion {
+  std::string channel, segment;
+  std::string action;  // "target" (converts above the rest), "suppress" (below), "" (no suggestion)
+  std::string reason;  // "higher", "lower", "not_significant", "small_sample"
+  int64_t campaigns = 0;  // campaigns of the channel that reached the segment
+  int64_t reach = 0, clicked = 0, converted = 0;
+  int64_t rest_reach = 0, rest_clicked = 0, rest_converted = 0;
+  double conversion_rate = 0, rate_ci_low = 0, rate_ci_high = 0;  // Wilson 95 % interval
+  double rest_rate = 0, rest_ci_low = 0, rest_ci_high = 0;
+  // Rate ratio segment/rest with its 95 % interval (log scale); nullopt when a
+  // group has no conversion.
+  std::optional<double> ratio, ratio_ci_low, ratio_ci_high;
+  double z = 0, p_value = 1;  // two-proportion z (pooled), two-sided p
+  double click_rate = 0, rest_click_rate = 0;
+  // Revenue per message in minor units; only when every campaign of the
+  // channel is in one currency (then `currency`).
+  std::string currency;
+  std::optional<double> revenue_per_message, rest_revenue_per_message;
+  // The segment's targets against its own holdout members (summed over campaigns).
+  int64_t holdout = 0, holdout_converted = 0;
+  bool lift_available = false, lift_significant = false;
+  double lift = 0, lift_ci_low = 0, lift_ci_high = 0;
+  std::string message;  // one English sentence with the numbers
+};
+// Ranked per channel (by name): "target" first (strongest ratio first), then
+// "suppress" (weakest first), then the rest (segment name order). Segments that
+// no campaign of the channel reached are left out. Errors name the segment.
+Result<std::vector<Suggestion>> TargetingSuggestions(Database& db, const engine::Snapshot& snapshot,
+                                                     const SuggestionOptions& options, const Clock& clock);
+// Columns: channel, segment, action, reason, campaigns, reach, converted,
+// conversion_rate, rate_ci_low, rate_ci_high, rest_reach, rest_converted,
+// rest_rate, ratio, ratio_ci_low, ratio_ci_high, z, p_value (6 decimals), clicked, click_rate,
+// rest_click_rate, currency, revenue_per_message_minor,
+// rest_revenue_per_message_minor, holdout, holdout_converted, lift, lift_ci_low,
+// lift_ci_high, lift_significant, message.
+Table SuggestionTable(const std::vector<Suggestion>& suggestions);
+
+// ---------------------------------------------------------------------------
 // Acquisition costs
 // ---------------------------------------------------------------------------
 

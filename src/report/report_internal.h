@@ -49,6 +49,19 @@ std::vector<PeriodFigures> ComputeWeeklyFigures(const CustomerActivity& activity
                                                 const KpiOptions& options);
 
 bool InSegment(const ::Roaring* segment, uint32_t c);
+
+// A named group of customers (dense snapshot indexes) to break campaign results
+// down by; members == nullptr means every customer in the snapshot.
+struct SegmentMembersOf {
+  std::string name;
+  const ::Roaring* members = nullptr;
+};
+// CampaignSegmentResults over segments already evaluated: per prepared campaign
+// (or only `campaign` when not empty; kNotFound when it does not exist), one row
+// per segment in the order given.
+Result<std::vector<CampaignRow>> CampaignSegmentRows(Database& db, const engine::Snapshot& snapshot,
+                                                     const std::vector<SegmentMembersOf>& segments,
+                                                     std::string_view campaign, Instant now);
 uint32_t LowerBound(const std::vector<int64_t>& at, uint32_t begin, uint32_t end, int64_t t);
 
 }  // namespace patron::report::internal

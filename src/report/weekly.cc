@@ -3,6 +3,7 @@
 // calendar, right-to-left for Persian and Arabic; its PDF through Chromium's
 // headless printer; and its email through the SMTP server of PATRON_SMTP_URL.
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -97,6 +98,16 @@ constexpr Phrase kPhrases[] = {
       "«{0}» گروه کنترل ندارد و اثرش قابل اندازه‌گیری نیست — در ارسال بعدی گروه کنترل بگذارید.",
       "«{0}» بلا مجموعة ضابطة فلا يمكن قياس أثرها — أضف مجموعة ضابطة في الإرسال التالي.",
       "”{0}” saknar kontrollgrupp och effekten kan inte mätas — lägg till en i nästa utskick."}},
+    {"act_target",
+     {"Target segment “{0}” in the next {1} campaign: it converted at {2} vs {3} for the other recipients ({4}×, significant).",
+      "بخش «{0}» را در کمپین {1} بعدی هدف بگیرید: نرخ تبدیل آن {2} در برابر {3} برای سایر دریافت‌کنندگان بود ({4} برابر، معنادار).",
+      "استهدف الشريحة «{0}» في حملة {1} التالية: بلغ معدل تحويلها {2} مقابل {3} لبقية المستلمين ({4} ضعفًا، دالّ إحصائيًا).",
+      "Rikta nästa {1}-kampanj till segmentet ”{0}”: det konverterade {2} mot {3} för övriga mottagare ({4}×, signifikant)."}},
+    {"act_suppress",
+     {"Segment “{0}” responded below average to {1} campaigns ({2} vs {3}, significant): suppress it or change the offer.",
+      "بخش «{0}» به کمپین‌های {1} کمتر از میانگین پاسخ داد ({2} در برابر {3}، معنادار): آن را کنار بگذارید یا پیشنهاد را تغییر دهید.",
+      "استجابت الشريحة «{0}» لحملات {1} بأقل من المتوسط ({2} مقابل {3}، دالّ إحصائيًا): استبعدها أو غيّر العرض.",
+      "Segmentet ”{0}” svarade under genomsnittet på {1}-kampanjer ({2} mot {3}, signifikant): exkludera det eller ändra erbjudandet."}},
     {"act_reverify", {"Re-verify {0} stale phones.", "{0} شماره تلفن منسوخ را دوباره تأیید کنید.", "أعد التحقق من {0} رقم هاتف قديم.", "Verifiera om {0} inaktuella telefonnummer."}},
     {"act_reverify_email", {"Re-verify {0} stale email addresses.", "{0} نشانی ایمیل منسوخ را دوباره تأیید کنید.", "أعد التحقق من {0} عنوان بريد قديم.", "Verifiera om {0} inaktuella e-postadresser."}},
     {"act_invalid", {"Fix or remove {0} invalid or bounced contact points.", "{0} نقطه تماس نامعتبر یا برگشتی را اصلاح یا حذف کنید.", "أصلح أو احذف {0} نقطة اتصال غير صالحة أو مرتدة.", "Rätta eller ta bort {0} ogiltiga eller studsade kontaktuppgifter."}},
@@ -405,20 +416,61 @@ bool IsSupportedLanguage(std::string_view language) {
   return false;
 }
 
+namespace {
+
+// The earliest "seen" instant whose value is not probably stale at `now`
+// (identity::StillValidProbability >= options.stale_below): a usable contact
+// point is stale exactly when seen before it. Found by bisection on the decay
+// model itself (the probability never falls as `seen` grows), so the figures
+// agree with identity::BuildQualityReport to the microsecond.
+int64_t StaleBefore(const identity::QualityOptions& options) {
+  auto fresh = [&](int64_t seen) {
+    return identity::StillValidProbability(Instant{seen}, options.now, options.monthly_decay) >= options.stale_below;
+  };
+  if (!fresh(options.now.micros)) return INT64_MAX;  // even a value seen now is stale
+  int64_t lo = options.now.micros - 1000LL * 365 * 86'400'000'000LL, hi = options.now.micros;
+  if (fresh(lo)) return INT64_MIN;  // nothing decays below the threshold
+  while (hi - lo > 1) {  // fresh(hi), !fresh(lo)
+    const int64_t mid = lo + (hi - lo) / 2;
+    (fresh(mid) ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+}  // namespace
+
+// The figures of identity::BuildQualityReport that the weekly report shows
+// (contact totals, invalid or bounced, stale by kind, merged records), from
+// one aggregate query instead of the full report: at 1M customers the full
+// report's completeness and duplicate queries were most of its time
+// (BENCHMARKS.md "Reports"). tests/unit/report checks both agree.
 Result<QualityFigures> ComputeQualityFigures(Database& db, Instant now) {
   identity::QualityOptions qopt;
   qopt.now = now;
-  ASSIGN_OR_RETURN(identity::QualityReport report, identity::BuildQualityReport(db, qopt));
   QualityFigures f;
   f.taken_at = now;
-  for (const auto& c : report.contacts) {
-    f.contact_points += c.total;
-    f.invalid += c.invalid + c.bounced;
-    f.stale += c.stale;
-    if (c.kind == "phone") f.stale_phones += c.stale;
-    if (c.kind == "email") f.stale_emails += c.stale;
+  Statement& q = db.Query("report-quality-figures");
+  q.Bind(":stale_before", StaleBefore(qopt));
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    const std::string_view kind = q.Text(0);
+    const int64_t stale = q.Int(3);
+    f.contact_points += q.Int(1);
+    f.invalid += q.Int(2);
+    f.stale += stale;
+    if (kind == "phone") f.stale_phones += stale;
+    if (kind == "email") f.stale_emails += stale;
   }
-  f.duplicates = report.merged_records;
+  q.Reset();
+  Statement& m = db.Query("report-quality-merged");
+  ASSIGN_OR_RETURN(bool row, m.Step());
+  if (row) f.duplicates = m.Int(0);
+  m.Reset();
   return f;
 }
 
@@ -515,6 +567,8 @@ Result<WeeklyReport> BuildWeeklyReport(Database& db, const engine::Snapshot& sna
   copt.until = week.to;
   ASSIGN_OR_RETURN(Cohorts cohorts, ComputeCohorts(snapshot, copt));
   ASSIGN_OR_RETURN(std::vector<CampaignRow> campaigns, CampaignResults(db, clock));
+  SuggestionOptions sopt;
+  ASSIGN_OR_RETURN(std::vector<Suggestion> suggestions, TargetingSuggestions(db, snapshot, sopt, clock));
 
   // Data quality: the last recorded figures when they are recent (a nightly
   // `patron report quality --record`, or the previous report of the day), else
@@ -568,6 +622,23 @@ Result<WeeklyReport> BuildWeeklyReport(Database& db, const engine::Snapshot& sna
                                  {c->campaign, Percent(c->lift_ci_low, lang) + " … " + Percent(c->lift_ci_high, lang)}));
       else if (!c->lift_available)
         out.actions.push_back(Tr("act_no_holdout", lang, {c->campaign}));
+    }
+    // Targeting suggestions from past campaigns' per-segment response: the
+    // strongest significant ones (by |z|), at most three.
+    std::vector<const Suggestion*> strongest;
+    for (const Suggestion& s : suggestions)
+      if (!s.action.empty()) strongest.push_back(&s);
+    std::stable_sort(strongest.begin(), strongest.end(),
+                     [](const Suggestion* a, const Suggestion* b) { return std::fabs(a->z) > std::fabs(b->z); });
+    if (strongest.size() > 3) strongest.resize(3);
+    for (const Suggestion* s : strongest) {
+      if (s->action == "target")
+        out.actions.push_back(Tr("act_target", lang,
+                                 {s->segment, s->channel, Percent(s->conversion_rate, lang), Percent(s->rest_rate, lang),
+                                  s->ratio ? Number(*s->ratio, 1, lang) : "∞"}));
+      else
+        out.actions.push_back(Tr("act_suppress", lang,
+                                 {s->segment, s->channel, Percent(s->conversion_rate, lang), Percent(s->rest_rate, lang)}));
     }
     if (stale_phones > 0)
       out.actions.push_back(Tr("act_reverify", lang, {Number(static_cast<double>(stale_phones), 0, lang)}));

@@ -135,6 +135,27 @@ void CampaignsRoute(Context& ctx) {
   SendTables(ctx, {report::CampaignTable(*rows)});
 }
 
+// ?channel=&min_reach=&min_holdout=&now=: per channel and saved segment, target
+// or suppress it (docs/reports.md "Targeting suggestions").
+void SuggestionsRoute(Context& ctx) {
+  report::SuggestionOptions options;
+  options.channel = ctx.req.get_param_value("channel");
+  for (auto [name, value] : {std::pair<const char*, int64_t*>{"min_reach", &options.min_reach},
+                             std::pair<const char*, int64_t*>{"min_holdout", &options.min_holdout}}) {
+    if (!ctx.req.has_param(name)) continue;
+    const std::string v = ctx.req.get_param_value(name);
+    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos || std::stoll(v) < 1)
+      return SendError(ctx.res, InvalidArgument(std::string(name) + ": give a whole number from 1"), name);
+    *value = std::stoll(v);
+  }
+  Inputs in;
+  if (!LoadInputs(ctx, &in)) return;
+  ManualClock clock(in.now);
+  auto suggestions = report::TargetingSuggestions(*in.db, *in.snapshot, options, clock);
+  if (!suggestions.ok()) return SendError(ctx.res, suggestions.status());
+  SendTables(ctx, {report::SuggestionTable(*suggestions)});
+}
+
 void FunnelRoute(Context& ctx) {
   Inputs in;
   if (!LoadInputs(ctx, &in)) return;
@@ -244,6 +265,10 @@ std::vector<RouteSpec> ReportRoutes() {
        "Per campaign and variant: reach, suppression, responses, lift with 95% CI, ROI; ?by=segment[&campaign=]: "
        "per campaign and saved segment.",
        CampaignsRoute},
+      {"GET", "/api/v1/reports/suggestions", "read_reports",
+       "Targeting suggestions per channel and saved segment from past campaigns' conversion rates "
+       "(?channel=&min_reach=&min_holdout=&now=); significant differences only.",
+       SuggestionsRoute},
       {"GET", "/api/v1/reports/funnel", "read_reports", "Lead -> MQL -> SQL -> customer for a period.", FunnelRoute},
       {"GET", "/api/v1/reports/weekly", "read_reports",
        "The weekly report as a self-contained HTML page (?lang=en|fa|ar|sv&calendar=gregorian|persian|islamic).",

@@ -33,6 +33,21 @@ INSERT OR REPLACE INTO report_quality_history (taken_at, contact_points, invalid
                                                stale_emails)
 VALUES (:taken_at, :contact_points, :invalid, :stale, :duplicates, :stale_phones, :stale_emails);
 
+-- The weekly report's data-quality figures per contact kind, in one pass (the
+-- full data-quality report of src/identity also computes completeness and
+-- duplicates by source, which the weekly report does not show): all, invalid
+-- or bounced, and usable ones last seen or verified before :stale_before (the
+-- caller turns the decay model's "probably stale" threshold into that instant).
+-- name: report-quality-figures
+SELECT kind, count(*), sum(status = 'invalid' OR status = 'bounced'),
+       sum(status <> 'invalid' AND status <> 'bounced'
+           AND max(last_seen_at, coalesce(last_verified_at, last_seen_at)) < :stale_before)
+FROM contact_points GROUP BY kind;
+
+-- Customer records merged into another (as quality-report-resolution counts them).
+-- name: report-quality-merged
+SELECT count(*) FROM identity_clusters WHERE customer_id <> resolved_id;
+
 -- name: report-quality-latest
 SELECT taken_at, contact_points, invalid, stale, duplicates, stale_phones, stale_emails FROM report_quality_history
 WHERE taken_at <= :now ORDER BY taken_at DESC LIMIT 1;

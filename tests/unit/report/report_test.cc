@@ -10,6 +10,7 @@
 #include <map>
 
 #include "engine/engine.h"
+#include "identity/identity.h"
 #include "report/report.h"
 #include "report/report_internal.h"
 #include "segment/segment.h"
@@ -428,6 +429,74 @@ TEST_F(ReportFixture, CampaignResultsBrokenDownBySegment) {
   auto bad = CampaignSegmentResults(*db_, *snapshot_, {{"broken", "bought(("}}, "", clock);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("broken"), std::string::npos) << bad.status().ToString();
+}
+
+// The weekly report's data-quality figures come from one aggregate query
+// (ComputeQualityFigures); they must be the full data-quality report's
+// (identity::BuildQualityReport) numbers, stale boundary included.
+TEST_F(ReportFixture, QualityFiguresAgreeWithTheDataQualityReport) {
+  const Instant now{T("2024-06-01")};
+  constexpr int64_t kDay = 86'400'000'000LL;
+  // Default decay 2.5 % a month, stale below 0.75: 0.975^m < 0.75 from m = 11.36
+  // months (30.44 days) = 345.9 days.
+  int id = 0;
+  auto point = [&](int customer, const char* kind, const char* status, int64_t seen_days_ago,
+                   std::optional<int64_t> verified_days_ago = std::nullopt) {
+    ++id;
+    const std::string seen = std::to_string(now.micros - seen_days_ago * kDay);
+    Exec("INSERT INTO contact_points(id, customer_id, kind, value, status, source_id, first_seen_at, last_seen_at, "
+         "last_verified_at) VALUES (" + std::to_string(id) + ", " + std::to_string(customer) + ", '" + kind +
+         "', 'v" + std::to_string(id) + "', '" + status + "', 1, " + seen + ", " + seen + ", " +
+         (verified_days_ago ? std::to_string(now.micros - *verified_days_ago * kDay) : std::string("NULL")) + ")");
+  };
+  point(1, "email", "verified", 0);
+  point(1, "phone", "unverified", 200);
+  point(2, "phone", "unverified", 345);    // fresh (0.7506)
+  point(2, "email", "unverified", 347);    // stale (0.7493)
+  point(3, "phone", "verified", 400);      // stale
+  point(3, "email", "invalid", 1000);      // invalid: not counted as stale
+  point(4, "email", "bounced", 10);
+  point(4, "phone", "unverified", 900, 30);  // verified 30 days ago: fresh
+  point(6, "address", "unverified", 2000);   // stale address (in the total, not by kind)
+  Exec("INSERT INTO identity_clusters(customer_id, resolved_id, updated_at) VALUES (1, 1, 0), (2, 1, 0), (3, 3, 0)");
+  auto figures = ComputeQualityFigures(*db_, now);
+  ASSERT_TRUE(figures.ok()) << figures.status().ToString();
+  EXPECT_EQ(figures->contact_points, 9);
+  EXPECT_EQ(figures->invalid, 2);
+  EXPECT_EQ(figures->stale, 3);
+  EXPECT_EQ(figures->stale_phones, 1);
+  EXPECT_EQ(figures->stale_emails, 1);
+  EXPECT_EQ(figures->duplicates, 1);
+  identity::QualityOptions qopt;
+  qopt.now = now;
+  auto full = identity::BuildQualityReport(*db_, qopt);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  int64_t total = 0, invalid = 0, stale = 0;
+  for (const auto& c : full->contacts) total += c.total, invalid += c.invalid + c.bounced, stale += c.stale;
+  EXPECT_EQ(figures->contact_points, total);
+  EXPECT_EQ(figures->invalid, invalid);
+  EXPECT_EQ(figures->stale, stale);
+  EXPECT_EQ(figures->duplicates, full->merged_records);
+  // A value seen one microsecond either side of the boundary.
+  for (int64_t shift : {-1, 0, 1}) {
+    Exec("DELETE FROM contact_points");
+    identity::QualityOptions o;
+    o.now = now;
+    // The last instant with probability < 0.75, found by the decay model itself.
+    int64_t lo = now.micros - 400 * kDay, hi = now.micros - 300 * kDay;
+    while (hi - lo > 1) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      (identity::StillValidProbability(Instant{mid}, now) >= o.stale_below ? hi : lo) = mid;
+    }
+    const int64_t seen = lo + shift;  // lo: stale; lo + 1: fresh
+    Exec("INSERT INTO contact_points(id, customer_id, kind, value, status, first_seen_at, last_seen_at) VALUES "
+         "(1, 1, 'phone', 'x', 'unverified', " + std::to_string(seen) + ", " + std::to_string(seen) + ")");
+    auto f = ComputeQualityFigures(*db_, now);
+    auto r = identity::BuildQualityReport(*db_, o);
+    ASSERT_TRUE(f.ok() && r.ok());
+    EXPECT_EQ(f->stale, r->contacts.at(0).stale) << "shift " << shift;
+    EXPECT_EQ(f->stale, shift <= 0 ? 1 : 0) << "shift " << shift;
+  }
 }
 
 TEST_F(ReportFixture, WeeklyReportReadsRecentQualityFiguresInsteadOfRecomputing) {
