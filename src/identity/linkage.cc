@@ -505,9 +505,16 @@ std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepare
   std::vector<std::pair<int, std::string>> keys;
   for (size_t i = 0; i < prepared.size(); ++i) {
     BlockingKeys(prepared[i], keys);
+    const size_t first = keyed.size();
     for (const auto& [rule, key] : keys) {
       keyed.push_back({internal::KeyHash(rule, key), static_cast<int>(i), rule});
     }
+    // A key the record holds twice (two emails with one local part) counts
+    // once towards its block's size, as in the store's index.
+    std::sort(keyed.begin() + static_cast<std::ptrdiff_t>(first), keyed.end());
+    keyed.erase(std::unique(keyed.begin() + static_cast<std::ptrdiff_t>(first), keyed.end(),
+                            [](const KeyedRecord& x, const KeyedRecord& y) { return x.hash == y.hash; }),
+                keyed.end());
   }
   std::sort(keyed.begin(), keyed.end());
   // (pair key, rule) entries, sorted so that one pair's rules are adjacent.
@@ -1078,16 +1085,31 @@ std::vector<StoredKey> StoredKeys(const PreparedRecord& p) {
   for (const auto& [rule, key] : keys) out.push_back({rule, KeyHash(rule, key)});
   if (!p.national_key.empty()) out.push_back({kNationalKeyRule, KeyHash(kNationalKeyRule, p.national_key)});
   // The record's own validated number has a phone blocking key only from
-  // seven digits (its other numbers always have one): a shorter one needs its
-  // own key for the deterministic rule.
-  if (p.phone_is_key && !p.key_phones.empty() && p.key_phones[0].size() < 7) {
-    out.push_back({kShortPhoneRule, KeyHash(kShortPhoneRule, p.key_phones[0])});
+  // seven digits: a shorter one needs its own key for the deterministic rule.
+  for (const auto& digits : p.key_phones) {
+    if (digits.size() < 7) out.push_back({kShortPhoneRule, KeyHash(kShortPhoneRule, digits)});
   }
   if (!p.given.empty()) out.push_back({kGivenNameRule, KeyHash(kGivenNameRule, p.given)});
   if (!p.family.empty()) out.push_back({kFamilyNameRule, KeyHash(kFamilyNameRule, p.family)});
   std::sort(out.begin(), out.end(), [](const StoredKey& a, const StoredKey& b) { return a.hash < b.hash; });
   out.erase(std::unique(out.begin(), out.end(), [](const StoredKey& a, const StoredKey& b) { return a.hash == b.hash; }),
             out.end());
+  return out;
+}
+
+std::vector<uint64_t> RuleKeyHashes(const PreparedRecord& p) {
+  std::vector<uint64_t> out;
+  if (!p.national_key.empty()) out.push_back(KeyHash(kNationalKeyRule, p.national_key));
+  for (const auto& email : p.emails) out.push_back(KeyHash(7, email));
+  for (const auto& digits : p.key_phones) {
+    if (digits.size() >= 9) {
+      out.push_back(KeyHash(9, digits.substr(digits.size() - 9)));
+    } else if (digits.size() >= 7) {
+      out.push_back(KeyHash(9, digits));
+    } else {
+      out.push_back(KeyHash(kShortPhoneRule, digits));
+    }
+  }
   return out;
 }
 

@@ -66,6 +66,11 @@ struct StoredKey {
 };
 std::vector<StoredKey> StoredKeys(const PreparedRecord& record);
 
+// The stored keys through which a deterministic rule (the same email, validated
+// phone or valid national ID) can link `record` to another record: every record
+// it shares an email, a validated phone or a national ID with holds one of them.
+std::vector<uint64_t> RuleKeyHashes(const PreparedRecord& record);
+
 // The store-wide counts a linkage of a subset of the records needs to behave
 // as a linkage of all of them: the true size of every block the subset's new
 // records are in (keyed by KeyHash), and the frequencies of the exact given

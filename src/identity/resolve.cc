@@ -543,12 +543,16 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
     ASSIGN_OR_RETURN(counts.given_total, CountRule(db, internal::kGivenNameRule));
     ASSIGN_OR_RETURN(counts.family_total, CountRule(db, internal::kFamilyNameRule));
   }
-  std::unordered_set<uint64_t> looked_up;
+  // Keys already followed: in full (rule keys), or up to the block limit.
+  std::unordered_set<uint64_t> looked_up, looked_up_all;
   std::vector<int64_t> holders;
   for (int64_t id : new_ids) {
     const internal::PreparedRecord& p = fresh.at(id);
+    const std::vector<uint64_t> rule_keys = internal::RuleKeyHashes(p);
     for (const internal::StoredKey& k : internal::StoredKeys(p)) {
-      if (!looked_up.insert(k.hash).second) continue;
+      const bool rule_key = std::find(rule_keys.begin(), rule_keys.end(), k.hash) != rule_keys.end();
+      if (looked_up_all.count(k.hash) || (!rule_key && looked_up.count(k.hash))) continue;
+      (rule_key ? looked_up_all : looked_up).insert(k.hash);
       if (k.rule == internal::kGivenNameRule || k.rule == internal::kFamilyNameRule) {
         ASSIGN_OR_RETURN(int64_t n, CountKey(db, k.hash));
         (k.rule == internal::kGivenNameRule ? counts.given[p.given] : counts.family[p.family]) = n;
@@ -556,8 +560,6 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       }
       // Keys a deterministic rule may link through (email, phone, national
       // ID) are followed whatever the block's size, as Link's rules are.
-      const bool rule_key = k.rule == 7 || k.rule == 9 || k.rule == internal::kNationalKeyRule ||
-                            k.rule == internal::kShortPhoneRule;
       RETURN_IF_ERROR(RecordsWithKey(db, k.hash, rule_key ? -1 : max_block + 1, holders));
       if (k.rule < internal::kNationalKeyRule) counts.block_sizes[k.hash] = static_cast<int64_t>(holders.size());
       if (!rule_key && holders.size() > static_cast<size_t>(max_block)) continue;

@@ -10,7 +10,9 @@
 -- record in identity_dirty, so a stale key can never find a candidate; deleting
 -- a customer (GDPR erasure) deletes them too. The columns are named record_id,
 -- not customer_id, so that no generic sweep deletes identity_keyed before the
--- key rows it lists (the triggers own these tables).
+-- key rows it lists (the triggers own these tables). The triggers never use
+-- INSERT OR IGNORE: the conflict policy of the statement that fires a trigger
+-- (an import's upsert, say) replaces the one written in the trigger.
 
 -- Per prepared record: the hashes of its keys (a JSON array, used by the
 -- triggers to delete the index rows) and the prepared record itself (a text
@@ -40,14 +42,16 @@ CREATE TABLE identity_dirty (
 INSERT INTO identity_dirty (record_id) SELECT id FROM customers;
 
 CREATE TRIGGER identity_customer_insert AFTER INSERT ON customers BEGIN
-  INSERT OR IGNORE INTO identity_dirty (record_id) VALUES (NEW.id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.id);
 END;
 
 CREATE TRIGGER identity_customer_update AFTER UPDATE ON customers BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.id;
-  INSERT OR IGNORE INTO identity_dirty (record_id) VALUES (NEW.id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.id);
 END;
 
 CREATE TRIGGER identity_customer_delete AFTER DELETE ON customers BEGIN
@@ -61,26 +65,30 @@ CREATE TRIGGER identity_contact_insert AFTER INSERT ON contact_points BEGIN
   DELETE FROM identity_keys WHERE record_id = NEW.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = NEW.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = NEW.customer_id;
-  INSERT OR IGNORE INTO identity_dirty (record_id) VALUES (NEW.customer_id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT NEW.customer_id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id);
 END;
 
 CREATE TRIGGER identity_contact_update AFTER UPDATE ON contact_points BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.customer_id;
-  INSERT OR IGNORE INTO identity_dirty (record_id) VALUES (OLD.customer_id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT OLD.customer_id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = OLD.customer_id);
   DELETE FROM identity_keys WHERE record_id = NEW.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = NEW.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = NEW.customer_id;
-  INSERT OR IGNORE INTO identity_dirty (record_id) VALUES (NEW.customer_id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT NEW.customer_id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id);
 END;
 
 CREATE TRIGGER identity_contact_delete AFTER DELETE ON contact_points BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.customer_id;
-  INSERT OR IGNORE INTO identity_dirty (record_id)
-    SELECT OLD.customer_id WHERE EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT OLD.customer_id WHERE EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
+      AND NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = OLD.customer_id);
 END;
 
 CREATE TRIGGER identity_attribute_insert AFTER INSERT ON customer_attributes
@@ -88,7 +96,8 @@ WHEN NEW.name = 'national_id' BEGIN
   DELETE FROM identity_keys WHERE record_id = NEW.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = NEW.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = NEW.customer_id;
-  INSERT OR IGNORE INTO identity_dirty (record_id) VALUES (NEW.customer_id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT NEW.customer_id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id);
 END;
 
 CREATE TRIGGER identity_attribute_update AFTER UPDATE ON customer_attributes
@@ -96,11 +105,13 @@ WHEN NEW.name = 'national_id' OR OLD.name = 'national_id' BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.customer_id;
-  INSERT OR IGNORE INTO identity_dirty (record_id) VALUES (OLD.customer_id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT OLD.customer_id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = OLD.customer_id);
   DELETE FROM identity_keys WHERE record_id = NEW.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = NEW.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = NEW.customer_id;
-  INSERT OR IGNORE INTO identity_dirty (record_id) VALUES (NEW.customer_id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT NEW.customer_id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id);
 END;
 
 CREATE TRIGGER identity_attribute_delete AFTER DELETE ON customer_attributes
@@ -108,6 +119,7 @@ WHEN OLD.name = 'national_id' BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.customer_id;
-  INSERT OR IGNORE INTO identity_dirty (record_id)
-    SELECT OLD.customer_id WHERE EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id);
+  INSERT INTO identity_dirty (record_id)
+    SELECT OLD.customer_id WHERE EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id)
+      AND NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = OLD.customer_id);
 END;
