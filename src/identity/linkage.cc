@@ -527,7 +527,7 @@ std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepare
       auto it = block_sizes->find(keyed[start].hash);
       if (it != block_sizes->end()) size = static_cast<size_t>(std::max<int64_t>(it->second, 2));
     }
-    if (end - start >= 2 && size <= static_cast<size_t>(max_block_size)) {
+    if (end - start >= 2 && size <= static_cast<size_t>(internal::BlockLimit(keyed[start].rule, max_block_size))) {
       for (size_t x = start; x < end; ++x) {
         for (size_t y = x + 1; y < end; ++y) {
           if (keyed[x].record != keyed[y].record &&
@@ -1060,6 +1060,17 @@ LinkageResult LinkPreparedIncremental(const std::vector<PreparedRecord>& prepare
                                       const std::vector<std::pair<int, int>>& forced_together,
                                       const GlobalCounts& counts) {
   return LinkCore(prepared, options, forced_apart, forced_together, &model, &existing_cluster, &counts);
+}
+
+int BlockLimit(int rule, int max_block_size) {
+  // Rules 0 (family + birth year), 3 (name skeletons) and 4 (given + family)
+  // are keyed by names alone: at a million records a common full name is
+  // shared by hundreds of people, and such blocks gave 100M+ candidate pairs
+  // (most of them namesakes, which need agreement beyond names to merge and
+  // which the other rules find when they agree on a birth date, postcode,
+  // street, email or phone).
+  if (rule == 0 || rule == 3 || rule == 4) return std::max(2, max_block_size / 8);
+  return max_block_size;
 }
 
 uint64_t KeyHash(int rule, std::string_view key) {

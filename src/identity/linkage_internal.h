@@ -48,6 +48,11 @@ bool DecodePrepared(std::string_view text, PreparedRecord& out);
 // [rule << 59, (rule + 1) << 59).
 uint64_t KeyHash(int rule, std::string_view key);
 
+// The largest block a blocking rule pairs up: LinkageOptions::max_block_size,
+// or an eighth of it (50 by default) for the rules keyed by names alone
+// (family name + birth year, name skeletons, given + family name).
+int BlockLimit(int rule, int max_block_size);
+
 // Rule numbers of stored keys beyond the blocking rules (0..11), for lookups
 // that blocking does not cover: the valid national ID of the deterministic rule,
 // a validated phone number too short for the phone blocking key, and the exact

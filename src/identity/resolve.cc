@@ -496,8 +496,8 @@ Status WritePairs(Database& db, const std::vector<int64_t>& ids, const LinkageRe
 //  1. every dirty record (new, or changed since it was prepared; see migration
 //     0016) is loaded, prepared and its keys stored;
 //  2. for each key of a new record the store's index gives the existing records
-//     sharing it (and the block's size: blocks over max_block_size are skipped,
-//     as a full run skips them; keys of the deterministic rules are followed
+//     sharing it (and the block's size: blocks over the rule's limit are
+//     skipped, as a full run skips them; keys of the deterministic rules are followed
 //     whatever their size);
 //  3. those records and the other members of their clusters are read in their
 //     stored prepared form, and the subset is linked with the latest model and
@@ -560,9 +560,10 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       }
       // Keys a deterministic rule may link through (email, phone, national
       // ID) are followed whatever the block's size, as Link's rules are.
-      RETURN_IF_ERROR(RecordsWithKey(db, k.hash, rule_key ? -1 : max_block + 1, holders));
+      const int limit = internal::BlockLimit(k.rule, max_block);
+      RETURN_IF_ERROR(RecordsWithKey(db, k.hash, rule_key ? -1 : limit + 1, holders));
       if (k.rule < internal::kNationalKeyRule) counts.block_sizes[k.hash] = static_cast<int64_t>(holders.size());
-      if (!rule_key && holders.size() > static_cast<size_t>(max_block)) continue;
+      if (!rule_key && holders.size() > static_cast<size_t>(limit)) continue;
       subset.insert(holders.begin(), holders.end());
     }
   }
