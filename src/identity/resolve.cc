@@ -615,6 +615,17 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       existing[i] = it->second;
     }
   }
+  // The transitivity guard also scores existing records against each other:
+  // the store's frequencies of every name in the subset.
+  for (const internal::PreparedRecord& p : prepared) {
+    if (!p.given.empty() && !counts.given.count(p.given)) {
+      ASSIGN_OR_RETURN(counts.given[p.given], CountKey(db, internal::KeyHash(internal::kGivenNameRule, p.given)));
+    }
+    if (!p.family.empty() && !counts.family.count(p.family)) {
+      ASSIGN_OR_RETURN(counts.family[p.family],
+                       CountKey(db, internal::KeyHash(internal::kFamilyNameRule, p.family)));
+    }
+  }
   std::vector<std::pair<int, int>> apart, together;
   {
     Statement& q = db.Query("identity-decisions");
