@@ -13,6 +13,9 @@
 -- key rows it lists (the triggers own these tables). The triggers never use
 -- INSERT OR IGNORE: the conflict policy of the statement that fires a trigger
 -- (an import's upsert, say) replaces the one written in the trigger.
+-- A record in identity_dirty never has a row in identity_keyed (both are
+-- changed together), so the triggers do nothing for a record already marked:
+-- an import adding a new customer's contact points pays one lookup each.
 
 -- Per prepared record: the hashes of its keys (a JSON array, used by the
 -- triggers to delete the index rows) and the prepared record itself (a text
@@ -46,7 +49,8 @@ CREATE TRIGGER identity_customer_insert AFTER INSERT ON customers BEGIN
     SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.id);
 END;
 
-CREATE TRIGGER identity_customer_update AFTER UPDATE ON customers BEGIN
+CREATE TRIGGER identity_customer_update AFTER UPDATE ON customers
+WHEN NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = OLD.id) OR NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.id) BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.id;
@@ -61,7 +65,8 @@ CREATE TRIGGER identity_customer_delete AFTER DELETE ON customers BEGIN
   DELETE FROM identity_dirty WHERE record_id = OLD.id;
 END;
 
-CREATE TRIGGER identity_contact_insert AFTER INSERT ON contact_points BEGIN
+CREATE TRIGGER identity_contact_insert AFTER INSERT ON contact_points
+WHEN NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id) BEGIN
   DELETE FROM identity_keys WHERE record_id = NEW.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = NEW.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = NEW.customer_id;
@@ -69,7 +74,8 @@ CREATE TRIGGER identity_contact_insert AFTER INSERT ON contact_points BEGIN
     SELECT NEW.customer_id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id);
 END;
 
-CREATE TRIGGER identity_contact_update AFTER UPDATE ON contact_points BEGIN
+CREATE TRIGGER identity_contact_update AFTER UPDATE ON contact_points
+WHEN NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = OLD.customer_id) OR NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id) BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.customer_id;
@@ -82,7 +88,8 @@ CREATE TRIGGER identity_contact_update AFTER UPDATE ON contact_points BEGIN
     SELECT NEW.customer_id WHERE NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id);
 END;
 
-CREATE TRIGGER identity_contact_delete AFTER DELETE ON contact_points BEGIN
+CREATE TRIGGER identity_contact_delete AFTER DELETE ON contact_points
+WHEN NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = OLD.customer_id) BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.customer_id;
@@ -92,7 +99,7 @@ CREATE TRIGGER identity_contact_delete AFTER DELETE ON contact_points BEGIN
 END;
 
 CREATE TRIGGER identity_attribute_insert AFTER INSERT ON customer_attributes
-WHEN NEW.name = 'national_id' BEGIN
+WHEN NEW.name = 'national_id' AND NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id) BEGIN
   DELETE FROM identity_keys WHERE record_id = NEW.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = NEW.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = NEW.customer_id;
@@ -101,7 +108,8 @@ WHEN NEW.name = 'national_id' BEGIN
 END;
 
 CREATE TRIGGER identity_attribute_update AFTER UPDATE ON customer_attributes
-WHEN NEW.name = 'national_id' OR OLD.name = 'national_id' BEGIN
+WHEN (NEW.name = 'national_id' OR OLD.name = 'national_id')
+  AND (NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = OLD.customer_id) OR NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = NEW.customer_id)) BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.customer_id;
@@ -115,7 +123,7 @@ WHEN NEW.name = 'national_id' OR OLD.name = 'national_id' BEGIN
 END;
 
 CREATE TRIGGER identity_attribute_delete AFTER DELETE ON customer_attributes
-WHEN OLD.name = 'national_id' BEGIN
+WHEN OLD.name = 'national_id' AND NOT EXISTS (SELECT 1 FROM identity_dirty WHERE record_id = OLD.customer_id) BEGIN
   DELETE FROM identity_keys WHERE record_id = OLD.customer_id AND hash IN
     (SELECT value FROM json_each((SELECT keys FROM identity_keyed WHERE record_id = OLD.customer_id)));
   DELETE FROM identity_keyed WHERE record_id = OLD.customer_id;
