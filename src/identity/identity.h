@@ -168,6 +168,8 @@ struct LinkageOptions {
   double cluster_join_min_mean = 0.5;
   // Blocks larger than this are skipped (a key shared by thousands of records
   // says little and costs quadratically); other keys still find the pairs.
+  // Rules keyed by names alone (family name + birth year, name skeletons,
+  // given + family name) skip blocks over an eighth of it.
   int max_block_size = 400;
   int em_iterations = 40;
   // Random pairs sampled to estimate u (agreement by chance).

@@ -483,8 +483,11 @@ struct Candidate {
 };
 
 // With `involving`, only pairs with at least one record marked true.
+// With `block_sizes`, a block's size is the one given there when the hash is
+// listed (the store-wide size, when `prepared` is a subset of the store).
 std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepared, int max_block_size,
-                                      const std::vector<char>* involving = nullptr) {
+                                      const std::vector<char>* involving = nullptr,
+                                      const std::unordered_map<uint64_t, int64_t>* block_sizes = nullptr) {
   // Each (rule, key) is hashed to 64 bits and the (hash, record) list sorted,
   // so records sharing a key are adjacent: no map of strings, which cost more
   // than the comparisons at a million records. A hash collision only adds a
@@ -500,13 +503,18 @@ std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepare
   std::vector<KeyedRecord> keyed;
   keyed.reserve(prepared.size() * 10);
   std::vector<std::pair<int, std::string>> keys;
-  const std::hash<std::string_view> hasher;
   for (size_t i = 0; i < prepared.size(); ++i) {
     BlockingKeys(prepared[i], keys);
+    const size_t first = keyed.size();
     for (const auto& [rule, key] : keys) {
-      const uint64_t h = hasher(key) ^ (static_cast<uint64_t>(rule + 1) * 0x9E3779B97F4A7C15ull);
-      keyed.push_back({h, static_cast<int>(i), rule});
+      keyed.push_back({internal::KeyHash(rule, key), static_cast<int>(i), rule});
     }
+    // A key the record holds twice (two emails with one local part) counts
+    // once towards its block's size, as in the store's index.
+    std::sort(keyed.begin() + static_cast<std::ptrdiff_t>(first), keyed.end());
+    keyed.erase(std::unique(keyed.begin() + static_cast<std::ptrdiff_t>(first), keyed.end(),
+                            [](const KeyedRecord& x, const KeyedRecord& y) { return x.hash == y.hash; }),
+                keyed.end());
   }
   std::sort(keyed.begin(), keyed.end());
   // (pair key, rule) entries, sorted so that one pair's rules are adjacent.
@@ -514,8 +522,12 @@ std::vector<Candidate> CandidatePairs(const std::vector<PreparedRecord>& prepare
   for (size_t start = 0; start < keyed.size();) {
     size_t end = start + 1;
     while (end < keyed.size() && keyed[end].hash == keyed[start].hash) ++end;
-    const size_t size = end - start;
-    if (size >= 2 && size <= static_cast<size_t>(max_block_size)) {
+    size_t size = end - start;
+    if (block_sizes && size >= 2) {
+      auto it = block_sizes->find(keyed[start].hash);
+      if (it != block_sizes->end()) size = static_cast<size_t>(std::max<int64_t>(it->second, 2));
+    }
+    if (end - start >= 2 && size <= static_cast<size_t>(internal::BlockLimit(keyed[start].rule, max_block_size))) {
       for (size_t x = start; x < end; ++x) {
         for (size_t y = x + 1; y < end; ++y) {
           if (keyed[x].record != keyed[y].record &&
@@ -745,6 +757,12 @@ class NameFrequencies {
       }
     }
   }
+  // Store-wide counts (a subset of the records is being linked).
+  explicit NameFrequencies(const internal::GlobalCounts& counts)
+      : given_(counts.given.begin(), counts.given.end()),
+        family_(counts.family.begin(), counts.family.end()),
+        given_total_(counts.given_total),
+        family_total_(counts.family_total) {}
   // log2(u_exact / frequency) summed over the name fields that agree exactly.
   double Adjustment(const PreparedRecord& a, const PreparedRecord& b, const ComparisonVector& v,
                     const LinkageModel& model) const {
@@ -816,22 +834,25 @@ namespace {
 // fitting); with `existing_cluster` (per record: the index of a record of its
 // current cluster, or -1 for a new record) only pairs involving a new record
 // are compared and current clusters are kept as they are.
-LinkageResult LinkCore(const std::vector<PersonRecord>& records, const LinkageOptions& options,
+// With `counts` (only with existing_cluster), `prepared` is a subset of the
+// store and block sizes and name frequencies are the store's.
+LinkageResult LinkCore(const std::vector<PreparedRecord>& prepared, const LinkageOptions& options,
                        const std::vector<std::pair<int, int>>& forced_apart,
                        const std::vector<std::pair<int, int>>& forced_together,
-                       const LinkageModel* fixed_model, const std::vector<int>* existing_cluster) {
-  const auto start = std::chrono::steady_clock::now();
+                       const LinkageModel* fixed_model, const std::vector<int>* existing_cluster,
+                       const internal::GlobalCounts* counts = nullptr,
+                       std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now()) {
   LinkageResult result;
   result.model = fixed_model ? *fixed_model : internal::DefaultModel();
-  const int n = static_cast<int>(records.size());
-  const std::vector<PreparedRecord> prepared = internal::PrepareAll(records);
+  const int n = static_cast<int>(prepared.size());
   std::vector<char> is_new;
   if (existing_cluster) {
     is_new.resize(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) is_new[static_cast<size_t>(i)] = (*existing_cluster)[static_cast<size_t>(i)] < 0;
   }
 
-  const auto candidates = CandidatePairs(prepared, options.max_block_size, existing_cluster ? &is_new : nullptr);
+  const auto candidates = CandidatePairs(prepared, options.max_block_size, existing_cluster ? &is_new : nullptr,
+                                         counts ? &counts->block_sizes : nullptr);
   result.candidate_pairs = static_cast<int64_t>(candidates.size());
 
   if (!fixed_model) EstimateU(prepared, options, result.model);
@@ -881,7 +902,7 @@ LinkageResult LinkCore(const std::vector<PersonRecord>& records, const LinkageOp
     EstimateMFromRulePairs(rule_vectors, result.model);
     EstimatePrior(vectors, static_cast<double>(n) * (n - 1) / 2, options, result.model);
   }
-  const NameFrequencies frequencies(prepared);
+  const NameFrequencies frequencies = counts ? NameFrequencies(*counts) : NameFrequencies(prepared);
   for (size_t i = 0; i < rule_links.size(); ++i) {
     rule_links[i].weight = result.model.MatchWeight(rule_vectors[i].first);
     result.merges.push_back(std::move(rule_links[i]));
@@ -1010,15 +1031,172 @@ LinkageResult LinkCore(const std::vector<PersonRecord>& records, const LinkageOp
 LinkageResult Link(const std::vector<PersonRecord>& records, const LinkageOptions& options,
                    const std::vector<std::pair<int, int>>& forced_apart,
                    const std::vector<std::pair<int, int>>& forced_together) {
-  return LinkCore(records, options, forced_apart, forced_together, nullptr, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  return LinkCore(internal::PrepareAll(records), options, forced_apart, forced_together, nullptr, nullptr,
+                  nullptr, start);
 }
 
 LinkageResult LinkIncremental(const std::vector<PersonRecord>& records, const std::vector<int>& existing_cluster,
                               const LinkageModel& model, const LinkageOptions& options,
                               const std::vector<std::pair<int, int>>& forced_apart,
                               const std::vector<std::pair<int, int>>& forced_together) {
-  return LinkCore(records, options, forced_apart, forced_together, &model, &existing_cluster);
+  const auto start = std::chrono::steady_clock::now();
+  return LinkCore(internal::PrepareAll(records), options, forced_apart, forced_together, &model,
+                  &existing_cluster, nullptr, start);
 }
+
+namespace internal {
+
+LinkageResult LinkPrepared(const std::vector<PreparedRecord>& prepared, const LinkageOptions& options,
+                           const std::vector<std::pair<int, int>>& forced_apart,
+                           const std::vector<std::pair<int, int>>& forced_together) {
+  return LinkCore(prepared, options, forced_apart, forced_together, nullptr, nullptr);
+}
+
+LinkageResult LinkPreparedIncremental(const std::vector<PreparedRecord>& prepared,
+                                      const std::vector<int>& existing_cluster,
+                                      const LinkageModel& model, const LinkageOptions& options,
+                                      const std::vector<std::pair<int, int>>& forced_apart,
+                                      const std::vector<std::pair<int, int>>& forced_together,
+                                      const GlobalCounts& counts) {
+  return LinkCore(prepared, options, forced_apart, forced_together, &model, &existing_cluster, &counts);
+}
+
+int BlockLimit(int rule, int max_block_size) {
+  // Rules 0 (family + birth year), 3 (name skeletons) and 4 (given + family)
+  // are keyed by names alone: at a million records a common full name is
+  // shared by hundreds of people, and such blocks gave 100M+ candidate pairs
+  // (most of them namesakes, which need agreement beyond names to merge and
+  // which the other rules find when they agree on a birth date, postcode,
+  // street, email or phone).
+  if (rule == 0 || rule == 3 || rule == 4) return std::max(2, max_block_size / 8);
+  return max_block_size;
+}
+
+uint64_t KeyHash(int rule, std::string_view key) {
+  // FNV-1a 64 over the rule number and the key.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](unsigned char c) { h = (h ^ c) * 1099511628211ull; };
+  mix(static_cast<unsigned char>(rule + 1));
+  mix(0x1f);
+  for (char c : key) mix(static_cast<unsigned char>(c));
+  // A final avalanche so that similar keys spread over the index.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  // The rule in bits 59..62 (the sign bit stays clear): the keys of one rule
+  // are a range of the index, so that the store can count them.
+  return (static_cast<uint64_t>(rule & 0xf) << 59) | (h >> 5);
+}
+
+std::vector<StoredKey> StoredKeys(const PreparedRecord& p) {
+  std::vector<StoredKey> out;
+  std::vector<std::pair<int, std::string>> keys;
+  BlockingKeys(p, keys);
+  for (const auto& [rule, key] : keys) out.push_back({rule, KeyHash(rule, key)});
+  if (!p.national_key.empty()) out.push_back({kNationalKeyRule, KeyHash(kNationalKeyRule, p.national_key)});
+  // The record's own validated number has a phone blocking key only from
+  // seven digits: a shorter one needs its own key for the deterministic rule.
+  for (const auto& digits : p.key_phones) {
+    if (digits.size() < 7) out.push_back({kShortPhoneRule, KeyHash(kShortPhoneRule, digits)});
+  }
+  if (!p.given.empty()) out.push_back({kGivenNameRule, KeyHash(kGivenNameRule, p.given)});
+  if (!p.family.empty()) out.push_back({kFamilyNameRule, KeyHash(kFamilyNameRule, p.family)});
+  std::sort(out.begin(), out.end(), [](const StoredKey& a, const StoredKey& b) { return a.hash < b.hash; });
+  out.erase(std::unique(out.begin(), out.end(), [](const StoredKey& a, const StoredKey& b) { return a.hash == b.hash; }),
+            out.end());
+  return out;
+}
+
+std::vector<uint64_t> RuleKeyHashes(const PreparedRecord& p) {
+  std::vector<uint64_t> out;
+  if (!p.national_key.empty()) out.push_back(KeyHash(kNationalKeyRule, p.national_key));
+  for (const auto& email : p.emails) out.push_back(KeyHash(7, email));
+  for (const auto& digits : p.key_phones) {
+    if (digits.size() >= 9) {
+      out.push_back(KeyHash(9, digits.substr(digits.size() - 9)));
+    } else if (digits.size() >= 7) {
+      out.push_back(KeyHash(9, digits));
+    } else {
+      out.push_back(KeyHash(kShortPhoneRule, digits));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+void PutString(std::string& out, std::string_view s) {
+  out += std::to_string(s.size());
+  out.push_back(':');
+  out.append(s);
+}
+
+bool GetString(std::string_view& in, std::string& s) {
+  size_t colon = in.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 9) return false;
+  size_t length = 0;
+  for (size_t i = 0; i < colon; ++i) {
+    if (in[i] < '0' || in[i] > '9') return false;
+    length = length * 10 + static_cast<size_t>(in[i] - '0');
+  }
+  in.remove_prefix(colon + 1);
+  if (length > in.size()) return false;
+  s.assign(in.substr(0, length));
+  in.remove_prefix(length);
+  return true;
+}
+
+// The string fields of a prepared record, in encoding order.
+template <typename Record, typename F>
+void ForEachString(Record& p, F&& f) {
+  for (auto* s : {&p.given, &p.family, &p.given_roman, &p.family_roman, &p.given_skeleton,
+                  &p.family_skeleton, &p.birth_date, &p.street, &p.street_compact, &p.street_number,
+                  &p.address_extra, &p.city, &p.postcode, &p.region, &p.national_id, &p.national_key,
+                  &p.city_roman, &p.city_skeleton, &p.email, &p.email_local, &p.phone_digits,
+                  &p.phone_tail}) {
+    f(*s);
+  }
+}
+
+}  // namespace
+
+std::string EncodePrepared(const PreparedRecord& p) {
+  std::string out = "p1;";
+  ForEachString(p, [&out](const std::string& s) { PutString(out, s); });
+  out.push_back(p.phone_is_key ? '1' : '0');
+  for (const auto* list : {&p.emails, &p.key_phones}) {
+    PutString(out, std::to_string(list->size()));
+    for (const auto& s : *list) PutString(out, s);
+  }
+  return out;
+}
+
+bool DecodePrepared(std::string_view in, PreparedRecord& p) {
+  if (in.substr(0, 3) != "p1;") return false;
+  in.remove_prefix(3);
+  bool ok = true;
+  ForEachString(p, [&](std::string& s) { ok = ok && GetString(in, s); });
+  if (!ok || in.empty()) return false;
+  p.phone_is_key = in[0] == '1';
+  in.remove_prefix(1);
+  for (auto* list : {&p.emails, &p.key_phones}) {
+    std::string count_text;
+    if (!GetString(in, count_text) || count_text.empty() || count_text.size() > 6) return false;
+    size_t count = 0;
+    for (char c : count_text) {
+      if (c < '0' || c > '9') return false;
+      count = count * 10 + static_cast<size_t>(c - '0');
+    }
+    list->assign(count, "");
+    for (auto& s : *list) {
+      if (!GetString(in, s)) return false;
+    }
+  }
+  return in.empty();
+}
+
+}  // namespace internal
 
 PairwiseQuality EvaluateClusters(const std::vector<int>& predicted_cluster,
                                  const std::vector<std::string>& true_entity) {

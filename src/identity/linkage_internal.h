@@ -2,7 +2,9 @@
 // pieces of Link() that resolution and explanations reuse.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "identity/identity.h"
@@ -32,6 +34,74 @@ struct PreparedRecord {
 };
 
 PreparedRecord Prepare(const PersonRecord& record);
+
+// A text encoding of a prepared record (length-prefixed fields), stored per
+// record by resolution (identity_keyed.prepared) so that an incremental run
+// does not normalise existing records again. DecodePrepared returns false on
+// malformed text (then `out` is unspecified).
+std::string EncodePrepared(const PreparedRecord& record);
+bool DecodePrepared(std::string_view text, PreparedRecord& out);
+
+// A stable 63-bit hash of a (rule, key) pair: blocking uses it to group records
+// and the store indexes records by it (identity_keys). Stable across builds.
+// The rule (0..15) is in bits 59..62, so the hashes of one rule form the range
+// [rule << 59, (rule + 1) << 59).
+uint64_t KeyHash(int rule, std::string_view key);
+
+// The largest block a blocking rule pairs up: LinkageOptions::max_block_size,
+// or an eighth of it (50 by default) for the rules keyed by names alone
+// (family name + birth year, name skeletons, given + family name).
+int BlockLimit(int rule, int max_block_size);
+
+// Rule numbers of stored keys beyond the blocking rules (0..11), for lookups
+// that blocking does not cover: the valid national ID of the deterministic rule,
+// a validated phone number too short for the phone blocking key, and the exact
+// given and family names (their frequencies adjust name agreement weights).
+constexpr int kNationalKeyRule = 12;
+constexpr int kShortPhoneRule = 13;
+constexpr int kGivenNameRule = 14;
+constexpr int kFamilyNameRule = 15;
+
+// The keys of a prepared record to store: blocking keys, then the keys above.
+// Every record that blocking or a deterministic rule could pair with `record`
+// shares at least one of these hashes with it.
+struct StoredKey {
+  int rule;
+  uint64_t hash;
+};
+std::vector<StoredKey> StoredKeys(const PreparedRecord& record);
+
+// The stored keys through which a deterministic rule (the same email, validated
+// phone or valid national ID) can link `record` to another record: every record
+// it shares an email, a validated phone or a national ID with holds one of them.
+std::vector<uint64_t> RuleKeyHashes(const PreparedRecord& record);
+
+// The store-wide counts a linkage of a subset of the records needs to behave
+// as a linkage of all of them: the true size of every block the subset's new
+// records are in (keyed by KeyHash), and the frequencies of the exact given
+// and family names of the subset with the totals.
+struct GlobalCounts {
+  std::unordered_map<uint64_t, int64_t> block_sizes;
+  std::unordered_map<std::string, int64_t> given, family;
+  int64_t given_total = 0, family_total = 0;
+};
+
+// LinkIncremental over records already prepared, where `prepared` is a subset
+// of the store (the new records, every existing record sharing a key with one
+// of them, and the other members of those records' clusters) and `counts`
+// describes the whole store. Gives the same result for the subset as
+// LinkIncremental over all records.
+LinkageResult LinkPreparedIncremental(const std::vector<PreparedRecord>& prepared,
+                                      const std::vector<int>& existing_cluster,
+                                      const LinkageModel& model, const LinkageOptions& options,
+                                      const std::vector<std::pair<int, int>>& forced_apart,
+                                      const std::vector<std::pair<int, int>>& forced_together,
+                                      const GlobalCounts& counts);
+
+// Link over records already prepared (a full rebuild that also stores them).
+LinkageResult LinkPrepared(const std::vector<PreparedRecord>& prepared, const LinkageOptions& options,
+                           const std::vector<std::pair<int, int>>& forced_apart,
+                           const std::vector<std::pair<int, int>>& forced_together);
 std::vector<PreparedRecord> PrepareAll(const std::vector<PersonRecord>& records);
 
 ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& b);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "identity/linkage_internal.h"
 #include "store/store.h"
@@ -355,12 +356,390 @@ Status UpsertDecision(Database& db, int64_t a, int64_t b, std::string_view decis
 
 Status UnmergeInTransaction(Database& db, int64_t customer_id, Instant now);
 
+// ---------------------------------------------------------------------------
+// Prepared records and their keys in the store (migration 0016)
+// ---------------------------------------------------------------------------
+
+std::string KeysJson(const std::vector<internal::StoredKey>& keys) {
+  std::string json = "[";
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i) json.push_back(',');
+    json += std::to_string(static_cast<int64_t>(keys[i].hash));
+  }
+  json.push_back(']');
+  return json;
+}
+
+// Writes a record's prepared form and the list of its keys; the index rows
+// (identity_keys) are the caller's to write.
+Status StoreKeyed(Database& db, int64_t id, const internal::PreparedRecord& p,
+                  const std::vector<internal::StoredKey>& keys) {
+  Statement& q = db.Query("identity-insert-keyed");
+  q.Bind(":record_id", id).Bind(":keys", KeysJson(keys)).Bind(":prepared", internal::EncodePrepared(p));
+  return q.Run();
+}
+
+Status StoreKey(Database& db, uint64_t hash, int64_t id) {
+  Statement& q = db.Query("identity-insert-key");
+  q.Bind(":hash", static_cast<int64_t>(hash)).Bind(":record_id", id);
+  return q.Run();
+}
+
+// Replaces every stored prepared record and key by those of `prepared`
+// (a full rebuild): nothing stale survives it.
+Status StoreAllPrepared(Database& db, const std::vector<CustomerRow>& rows,
+                        const std::vector<internal::PreparedRecord>& prepared) {
+  RETURN_IF_ERROR(db.Query("identity-clear-keys").Run());
+  RETURN_IF_ERROR(db.Query("identity-clear-keyed").Run());
+  RETURN_IF_ERROR(db.Query("identity-clear-dirty").Run());
+  std::vector<std::pair<uint64_t, int64_t>> index;
+  index.reserve(rows.size() * 12);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::vector<internal::StoredKey> keys = internal::StoredKeys(prepared[i]);
+    RETURN_IF_ERROR(StoreKeyed(db, rows[i].id, prepared[i], keys));
+    for (const auto& k : keys) index.emplace_back(k.hash, rows[i].id);
+  }
+  // In index order: appending to the B-tree is much cheaper than inserting at
+  // random places.
+  std::sort(index.begin(), index.end());
+  for (const auto& [hash, id] : index) RETURN_IF_ERROR(StoreKey(db, hash, id));
+  return Status::Ok();
+}
+
+Result<int64_t> CountNamed(Database& db, std::string_view query) {
+  Statement& q = db.Query(query);
+  q.Reset();
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  const int64_t n = found ? q.Int(0) : 0;
+  q.Reset();
+  return n;
+}
+
+Result<int64_t> CountRule(Database& db, int rule) {
+  const int64_t low = static_cast<int64_t>(static_cast<uint64_t>(rule) << 59);
+  const int64_t high = rule >= 15 ? INT64_MAX : static_cast<int64_t>((static_cast<uint64_t>(rule + 1) << 59) - 1);
+  Statement& q = db.Query("identity-count-rule");
+  q.Bind(":low", low).Bind(":high", high);
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  const int64_t n = found ? q.Int(0) : 0;
+  q.Reset();
+  return n;
+}
+
+// Up to `limit` records holding a key (all with limit < 0).
+Status RecordsWithKey(Database& db, uint64_t hash, int64_t limit, std::vector<int64_t>& out) {
+  out.clear();
+  Statement& q = db.Query("identity-records-with-key");
+  q.Bind(":hash", static_cast<int64_t>(hash)).Bind(":limit", limit);
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    out.push_back(q.Int(0));
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> CountKey(Database& db, uint64_t hash) {
+  Statement& q = db.Query("identity-count-key");
+  q.Bind(":hash", static_cast<int64_t>(hash));
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  const int64_t n = found ? q.Int(0) : 0;
+  q.Reset();
+  return n;
+}
+
+// The stored prepared form of a record; nullopt when there is none.
+Result<std::optional<internal::PreparedRecord>> StoredPrepared(Database& db, int64_t id) {
+  Statement& q = db.Query("identity-prepared-of");
+  q.Bind(":record_id", id);
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  std::optional<internal::PreparedRecord> out;
+  if (found) {
+    internal::PreparedRecord p;
+    if (internal::DecodePrepared(q.Text(0), p)) out = std::move(p);
+  }
+  q.Reset();
+  return out;
+}
+
+// Writes the merge pairs and reviews of a run (rows[i] = customer id of record i).
+Status WritePairs(Database& db, const std::vector<int64_t>& ids, const LinkageResult& linkage,
+                  int64_t run_id, bool incremental, Instant now) {
+  if (!incremental) RETURN_IF_ERROR(db.Query("identity-clear-pairs").Run());
+  Statement& pair_q = db.Query("identity-insert-pair");
+  auto insert_pair = [&](const ScoredPair& p, std::string_view decision) {
+    pair_q.Bind(":left_id", ids[static_cast<size_t>(p.a)])
+        .Bind(":right_id", ids[static_cast<size_t>(p.b)])
+        .Bind(":run_id", run_id)
+        .Bind(":decision", decision)
+        .BindOptional(":rule", p.rule)
+        .Bind(":probability", p.probability)
+        .Bind(":weight", p.weight);
+    return pair_q.Run();
+  };
+  for (const auto& p : linkage.merges) RETURN_IF_ERROR(insert_pair(p, "merge"));
+  if (!incremental) RETURN_IF_ERROR(db.Query("identity-clear-pending-reviews").Run());
+  Statement& review_q = db.Query("identity-upsert-review");
+  for (const auto& p : linkage.reviews) {
+    RETURN_IF_ERROR(insert_pair(p, "review"));
+    review_q.Bind(":left_id", ids[static_cast<size_t>(p.a)])
+        .Bind(":right_id", ids[static_cast<size_t>(p.b)])
+        .Bind(":probability", p.probability)
+        .Bind(":weight", p.weight)
+        .Bind(":now", now.micros);
+    RETURN_IF_ERROR(review_q.Run());
+  }
+  return Status::Ok();
+}
+
+// Incremental resolution, proportional to the new and changed records:
+//  1. every dirty record (new, or changed since it was prepared; see migration
+//     0016) is loaded, prepared and its keys stored;
+//  2. for each key of a new record the store's index gives the existing records
+//     sharing it (and the block's size: blocks over the rule's limit are
+//     skipped, as a full run skips them; keys of the deterministic rules are followed
+//     whatever their size);
+//  3. those records and the other members of their clusters are read in their
+//     stored prepared form, and the subset is linked with the latest model and
+//     the store's name frequencies (LinkPreparedIncremental);
+//  4. only the changes are written: new cluster rows, the merge log, pairs,
+//     reviews and the golden records of the clusters that changed.
+// Runs inside the caller's transaction.
+Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& options, const LinkageModel& model,
+                                       Instant now, ResolveSummary& summary, std::string& model_json) {
+  const int max_block = options.linkage.max_block_size;
+  // 1. Dirty records.
+  std::vector<std::pair<int64_t, std::optional<int64_t>>> dirty;  // id, resolved id
+  {
+    Statement& q = db.Query("identity-dirty");
+    q.Reset();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      dirty.emplace_back(q.Int(0), q.OptionalInt(1));
+    }
+  }
+  std::unordered_map<int64_t, internal::PreparedRecord> fresh;  // dirty records, prepared now
+  std::vector<int64_t> new_ids;
+  std::vector<std::pair<uint64_t, int64_t>> index;
+  for (const auto& [id, resolved] : dirty) {
+    ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, id));
+    internal::PreparedRecord p = internal::Prepare(ToPersonRecord(row));
+    const std::vector<internal::StoredKey> keys = internal::StoredKeys(p);
+    RETURN_IF_ERROR(StoreKeyed(db, id, p, keys));
+    for (const auto& k : keys) index.emplace_back(k.hash, id);
+    if (!resolved) new_ids.push_back(id);
+    fresh.emplace(id, std::move(p));
+  }
+  std::sort(index.begin(), index.end());
+  for (const auto& [hash, id] : index) RETURN_IF_ERROR(StoreKey(db, hash, id));
+  RETURN_IF_ERROR(db.Query("identity-clear-dirty").Run());
+  summary.new_records = static_cast<int64_t>(new_ids.size());
+
+  // 2. Candidates through the index, with the store's block sizes and name counts.
+  internal::GlobalCounts counts;
+  std::set<int64_t> subset(new_ids.begin(), new_ids.end());
+  if (!new_ids.empty()) {
+    ASSIGN_OR_RETURN(counts.given_total, CountRule(db, internal::kGivenNameRule));
+    ASSIGN_OR_RETURN(counts.family_total, CountRule(db, internal::kFamilyNameRule));
+  }
+  // Keys already followed: in full (rule keys), or up to the block limit.
+  std::unordered_set<uint64_t> looked_up, looked_up_all;
+  std::vector<int64_t> holders;
+  for (int64_t id : new_ids) {
+    const internal::PreparedRecord& p = fresh.at(id);
+    const std::vector<uint64_t> rule_keys = internal::RuleKeyHashes(p);
+    for (const internal::StoredKey& k : internal::StoredKeys(p)) {
+      const bool rule_key = std::find(rule_keys.begin(), rule_keys.end(), k.hash) != rule_keys.end();
+      if (looked_up_all.count(k.hash) || (!rule_key && looked_up.count(k.hash))) continue;
+      (rule_key ? looked_up_all : looked_up).insert(k.hash);
+      if (k.rule == internal::kGivenNameRule || k.rule == internal::kFamilyNameRule) {
+        ASSIGN_OR_RETURN(int64_t n, CountKey(db, k.hash));
+        (k.rule == internal::kGivenNameRule ? counts.given[p.given] : counts.family[p.family]) = n;
+        continue;
+      }
+      // Keys a deterministic rule may link through (email, phone, national
+      // ID) are followed whatever the block's size, as Link's rules are.
+      const int limit = internal::BlockLimit(k.rule, max_block);
+      RETURN_IF_ERROR(RecordsWithKey(db, k.hash, rule_key ? -1 : limit + 1, holders));
+      if (k.rule < internal::kNationalKeyRule) counts.block_sizes[k.hash] = static_cast<int64_t>(holders.size());
+      if (!rule_key && holders.size() > static_cast<size_t>(limit)) continue;
+      subset.insert(holders.begin(), holders.end());
+    }
+  }
+
+  // 3. Whole clusters of the existing records found, in their stored form.
+  std::unordered_map<int64_t, int64_t> previous;  // existing record -> resolved id
+  {
+    std::set<int64_t> resolved_ids;
+    const std::unordered_set<int64_t> is_new(new_ids.begin(), new_ids.end());
+    for (int64_t id : subset) {
+      if (is_new.count(id)) continue;
+      ASSIGN_OR_RETURN(int64_t resolved, ResolvedIdOf(db, id));
+      previous[id] = resolved;
+      resolved_ids.insert(resolved);
+    }
+    for (int64_t resolved : resolved_ids) {
+      ASSIGN_OR_RETURN(std::vector<int64_t> members, ClusterMembers(db, resolved));
+      for (int64_t m : members) {
+        previous[m] = resolved;
+        subset.insert(m);
+      }
+    }
+  }
+  const std::vector<int64_t> ids(subset.begin(), subset.end());  // ascending, as a full run orders them
+  std::vector<internal::PreparedRecord> prepared;
+  prepared.reserve(ids.size());
+  std::unordered_map<int64_t, int> position;
+  std::unordered_map<int64_t, int> first_of_cluster;
+  std::vector<int> existing(ids.size(), -1);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const int64_t id = ids[i];
+    position[id] = static_cast<int>(i);
+    auto f = fresh.find(id);
+    if (f != fresh.end()) {
+      prepared.push_back(f->second);
+    } else {
+      ASSIGN_OR_RETURN(std::optional<internal::PreparedRecord> stored, StoredPrepared(db, id));
+      if (!stored) {
+        // Not prepared yet (cannot happen while the triggers keep the
+        // contract): prepare it now.
+        ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, id));
+        stored = internal::Prepare(ToPersonRecord(row));
+      }
+      prepared.push_back(std::move(*stored));
+    }
+    auto before = previous.find(id);
+    if (before != previous.end()) {
+      auto [it, inserted] = first_of_cluster.emplace(before->second, static_cast<int>(i));
+      existing[i] = it->second;
+    }
+  }
+  // The transitivity guard also scores existing records against each other:
+  // the store's frequencies of every name in the subset.
+  for (const internal::PreparedRecord& p : prepared) {
+    if (!p.given.empty() && !counts.given.count(p.given)) {
+      ASSIGN_OR_RETURN(counts.given[p.given], CountKey(db, internal::KeyHash(internal::kGivenNameRule, p.given)));
+    }
+    if (!p.family.empty() && !counts.family.count(p.family)) {
+      ASSIGN_OR_RETURN(counts.family[p.family],
+                       CountKey(db, internal::KeyHash(internal::kFamilyNameRule, p.family)));
+    }
+  }
+  std::vector<std::pair<int, int>> apart, together;
+  {
+    Statement& q = db.Query("identity-decisions");
+    q.Reset();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      auto a = position.find(q.Int(0)), b = position.find(q.Int(1));
+      if (a == position.end() || b == position.end()) continue;
+      (q.Text(2) == "apart" ? apart : together).emplace_back(std::min(a->second, b->second),
+                                                             std::max(a->second, b->second));
+    }
+  }
+  LinkageResult linkage =
+      internal::LinkPreparedIncremental(prepared, existing, model, options.linkage, apart, together, counts);
+  model_json = internal::ModelToJson(linkage.model);
+
+  // 4. The changes.
+  std::vector<const ScoredPair*> reason(ids.size(), nullptr);
+  for (const auto& pair : linkage.merges) {
+    if (!reason[static_cast<size_t>(pair.b)]) reason[static_cast<size_t>(pair.b)] = &pair;
+    if (!reason[static_cast<size_t>(pair.a)]) reason[static_cast<size_t>(pair.a)] = &pair;
+    if (pair.rule.empty()) {
+      ++summary.probabilistic_merges;
+    } else {
+      ++summary.rule_merges;
+    }
+  }
+  std::set<int64_t> touched;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const int64_t id = ids[i];
+    const int64_t resolved = ids[static_cast<size_t>(linkage.cluster[i])];
+    auto before = previous.find(id);
+    if (before != previous.end() && before->second == resolved) continue;
+    RETURN_IF_ERROR(SetCluster(db, id, resolved, summary.run_id, now));
+    touched.insert(resolved);
+    const int64_t was = before == previous.end() ? id : before->second;
+    if (before != previous.end()) touched.insert(was);
+    if (was == resolved) continue;
+    if (resolved != id) {
+      const ScoredPair* why = reason[i];
+      std::string why_text = !why ? "probabilistic" : why->rule.empty() ? "probabilistic" : why->rule;
+      RETURN_IF_ERROR(Log(db, summary.run_id, now, "merge", id, resolved, was, why_text,
+                          why ? std::optional<double>(why->probability) : std::nullopt));
+    } else {
+      RETURN_IF_ERROR(Log(db, summary.run_id, now, "split", id, resolved, was, "rebuild", std::nullopt));
+    }
+  }
+  RETURN_IF_ERROR(WritePairs(db, ids, linkage, summary.run_id, /*incremental=*/true, now));
+  summary.reviews = static_cast<int64_t>(linkage.reviews.size());
+  summary.candidate_pairs = linkage.candidate_pairs;
+  summary.guard_refusals = linkage.guard_refusals;
+  // Golden records of the clusters that gained or lost records, from the store.
+  for (int64_t resolved : touched) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> members, ClusterMembers(db, resolved));
+    if (members.empty()) {
+      RETURN_IF_ERROR(db.Query("identity-delete-golden-of").Bind(":resolved_id", resolved).Run());
+      continue;
+    }
+    std::vector<CustomerRow> rows;
+    for (int64_t id : members) {
+      ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, id));
+      rows.push_back(std::move(row));
+    }
+    std::vector<const CustomerRow*> pointers;
+    for (const auto& r : rows) pointers.push_back(&r);
+    RETURN_IF_ERROR(WriteGolden(db, resolved, pointers, now));
+  }
+  ASSIGN_OR_RETURN(summary.records, CountNamed(db, "identity-count-customers"));
+  ASSIGN_OR_RETURN(summary.clusters, CountNamed(db, "identity-count-clusters"));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const Instant now = options.clock->Now();
   ResolveSummary summary;
+  if (options.incremental) {
+    // Incremental after a run: the latest model. Without one, a full rebuild.
+    Statement& q = db.Query("identity-latest-model");
+    q.Reset();
+    ASSIGN_OR_RETURN(bool found, q.Step());
+    std::string json = found ? q.String(0) : "";
+    q.Reset();
+    if (found) {
+      ASSIGN_OR_RETURN(LinkageModel model, internal::ModelFromJson(json));
+      summary.incremental = true;
+      Transaction tx(db);
+      RETURN_IF_ERROR(tx.Begin());
+      Statement& run = db.Query("identity-insert-run");
+      run.Bind(":now", now.micros);
+      RETURN_IF_ERROR(run.Run());
+      summary.run_id = db.last_insert_id();
+      std::string model_json;
+      RETURN_IF_ERROR(ResolveIncrementalInTransaction(db, options, model, now, summary, model_json));
+      Statement& finish = db.Query("identity-finish-run");
+      finish.Bind(":now", options.clock->Now().micros)
+          .Bind(":records", summary.records)
+          .Bind(":clusters", summary.clusters)
+          .Bind(":candidate_pairs", summary.candidate_pairs)
+          .Bind(":rule_merges", summary.rule_merges)
+          .Bind(":probabilistic_merges", summary.probabilistic_merges)
+          .Bind(":reviews", summary.reviews)
+          .Bind(":guard_refusals", static_cast<int64_t>(summary.guard_refusals))
+          .Bind(":model", model_json)
+          .Bind(":id", summary.run_id);
+      RETURN_IF_ERROR(finish.Run());
+      RETURN_IF_ERROR(tx.Commit());
+      summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return summary;
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<CustomerRow> rows, LoadAllCustomers(db));
   std::unordered_map<int64_t, int> index;
   index.reserve(rows.size());
@@ -395,36 +774,11 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
     }
   }
 
-  std::optional<LinkageModel> stored_model;
-  if (options.incremental && !previous.empty()) {
-    Statement& q = db.Query("identity-latest-model");
-    q.Reset();
-    ASSIGN_OR_RETURN(bool found, q.Step());
-    std::string json = found ? q.String(0) : "";
-    q.Reset();
-    if (found) {
-      ASSIGN_OR_RETURN(LinkageModel model, internal::ModelFromJson(json));
-      stored_model = std::move(model);
-    }
-  }
-  summary.incremental = stored_model.has_value();
-  LinkageResult linkage;
-  if (summary.incremental) {
-    std::vector<int> existing(rows.size(), -1);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      auto it = previous.find(rows[i].id);
-      if (it == previous.end()) {
-        ++summary.new_records;
-        continue;
-      }
-      auto with = index.find(it->second);
-      existing[i] = with == index.end() ? static_cast<int>(i) : with->second;
-    }
-    linkage = LinkIncremental(records, existing, *stored_model, options.linkage, apart, together);
-  } else {
-    summary.new_records = static_cast<int64_t>(rows.size() - std::min(rows.size(), previous.size()));
-    linkage = Link(records, options.linkage, apart, together);
-  }
+  summary.new_records = static_cast<int64_t>(rows.size() - std::min(rows.size(), previous.size()));
+  std::vector<internal::PreparedRecord> prepared = internal::PrepareAll(records);
+  records.clear();
+  records.shrink_to_fit();
+  LinkageResult linkage = internal::LinkPrepared(prepared, options.linkage, apart, together);
 
   Transaction tx(db);
   RETURN_IF_ERROR(tx.Begin());
@@ -445,7 +799,6 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
     }
   }
   std::map<int64_t, std::vector<const CustomerRow*>> clusters;
-  std::set<int64_t> touched;  // resolved ids whose membership changed
   for (size_t i = 0; i < rows.size(); ++i) {
     const int64_t id = rows[i].id;
     const int64_t resolved = rows[static_cast<size_t>(linkage.cluster[i])].id;
@@ -455,9 +808,7 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
     // seconds); their run_id stays that of the run that set them.
     if (before != previous.end() && before->second == resolved) continue;
     RETURN_IF_ERROR(SetCluster(db, id, resolved, summary.run_id, now));
-    touched.insert(resolved);
     const int64_t was = before == previous.end() ? id : before->second;
-    if (before != previous.end()) touched.insert(was);
     if (was == resolved) continue;
     if (resolved != id) {
       const ScoredPair* why = reason[i];
@@ -471,50 +822,20 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
   summary.records = static_cast<int64_t>(rows.size());
   summary.clusters = static_cast<int64_t>(clusters.size());
 
-  if (!summary.incremental) RETURN_IF_ERROR(db.Query("identity-clear-pairs").Run());
-  Statement& pair_q = db.Query("identity-insert-pair");
-  auto insert_pair = [&](const ScoredPair& p, std::string_view decision) {
-    pair_q.Bind(":left_id", rows[static_cast<size_t>(p.a)].id)
-        .Bind(":right_id", rows[static_cast<size_t>(p.b)].id)
-        .Bind(":run_id", summary.run_id)
-        .Bind(":decision", decision)
-        .BindOptional(":rule", p.rule)
-        .Bind(":probability", p.probability)
-        .Bind(":weight", p.weight);
-    return pair_q.Run();
-  };
-  for (const auto& p : linkage.merges) RETURN_IF_ERROR(insert_pair(p, "merge"));
-  if (!summary.incremental) RETURN_IF_ERROR(db.Query("identity-clear-pending-reviews").Run());
-  Statement& review_q = db.Query("identity-upsert-review");
-  for (const auto& p : linkage.reviews) {
-    RETURN_IF_ERROR(insert_pair(p, "review"));
-    review_q.Bind(":left_id", rows[static_cast<size_t>(p.a)].id)
-        .Bind(":right_id", rows[static_cast<size_t>(p.b)].id)
-        .Bind(":probability", p.probability)
-        .Bind(":weight", p.weight)
-        .Bind(":now", now.micros);
-    RETURN_IF_ERROR(review_q.Run());
-  }
+  std::vector<int64_t> ids(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) ids[i] = rows[i].id;
+  RETURN_IF_ERROR(WritePairs(db, ids, linkage, summary.run_id, /*incremental=*/false, now));
   summary.reviews = static_cast<int64_t>(linkage.reviews.size());
   summary.candidate_pairs = linkage.candidate_pairs;
   summary.guard_refusals = linkage.guard_refusals;
 
-  if (summary.incremental) {
-    // Only the clusters that gained or lost records get a new golden record.
-    for (int64_t resolved : touched) {
-      auto it = clusters.find(resolved);
-      if (it == clusters.end()) {
-        RETURN_IF_ERROR(db.Query("identity-delete-golden-of").Bind(":resolved_id", resolved).Run());
-      } else {
-        RETURN_IF_ERROR(WriteGolden(db, resolved, it->second, now));
-      }
-    }
-  } else {
-    RETURN_IF_ERROR(db.Query("identity-clear-golden").Run());
-    for (const auto& [resolved, members] : clusters) {
-      RETURN_IF_ERROR(WriteGolden(db, resolved, members, now));
-    }
+  RETURN_IF_ERROR(db.Query("identity-clear-golden").Run());
+  for (const auto& [resolved, members] : clusters) {
+    RETURN_IF_ERROR(WriteGolden(db, resolved, members, now));
   }
+  // A full rebuild prepares every record again: the stored forms and keys are
+  // replaced, so none can be stale afterwards.
+  RETURN_IF_ERROR(StoreAllPrepared(db, rows, prepared));
 
   Statement& finish = db.Query("identity-finish-run");
   finish.Bind(":now", options.clock->Now().micros)

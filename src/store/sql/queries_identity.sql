@@ -172,3 +172,53 @@ SELECT left_id, right_id, rule FROM identity_account_pairs WHERE decision = 'rev
 
 -- name: identity-account-exists
 SELECT 1 FROM accounts WHERE id = :id;
+
+-- Prepared records and their keys (migration 0016; src/identity/resolve.cc).
+
+-- name: identity-clear-keys
+DELETE FROM identity_keys;
+
+-- name: identity-clear-keyed
+DELETE FROM identity_keyed;
+
+-- name: identity-clear-dirty
+DELETE FROM identity_dirty;
+
+-- name: identity-insert-keyed
+INSERT OR REPLACE INTO identity_keyed (record_id, keys, prepared) VALUES (:record_id, :keys, :prepared);
+
+-- name: identity-insert-key
+INSERT OR IGNORE INTO identity_keys (hash, record_id) VALUES (:hash, :record_id);
+
+-- Records to prepare again: new ones (no cluster yet) and changed ones.
+-- name: identity-dirty
+SELECT d.record_id, k.resolved_id FROM identity_dirty d
+JOIN customers c ON c.id = d.record_id
+LEFT JOIN identity_clusters k ON k.customer_id = d.record_id
+ORDER BY d.record_id;
+
+-- name: identity-delete-dirty
+DELETE FROM identity_dirty WHERE record_id = :record_id;
+
+-- Up to :limit records holding a key, keyed (current) ones only.
+-- name: identity-records-with-key
+SELECT record_id FROM identity_keys WHERE hash = :hash ORDER BY record_id LIMIT :limit;
+
+-- name: identity-count-key
+SELECT count(*) FROM identity_keys WHERE hash = :hash;
+
+-- Keys of one rule (hashes from :low to :high).
+-- name: identity-count-rule
+SELECT count(*) FROM identity_keys WHERE hash >= :low AND hash <= :high;
+
+-- name: identity-prepared-of
+SELECT prepared FROM identity_keyed WHERE record_id = :record_id;
+
+-- name: identity-count-customers
+SELECT count(*) FROM customers;
+
+-- name: identity-count-clusters
+SELECT count(DISTINCT resolved_id) FROM identity_clusters;
+
+-- name: identity-decisions-of
+SELECT left_id, right_id, decision FROM identity_decisions WHERE left_id = :id OR right_id = :id;

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "identity/identity.h"
+#include "identity/linkage_internal.h"
 #include "store/store.h"
 
 namespace patron::identity {
@@ -190,6 +191,144 @@ TEST_F(ResolveTest, IncrementalJoinsNewRecordsToExistingCustomers) {
   auto golden = ReadGolden(*db_, 6);
   ASSERT_TRUE(golden.ok());
   EXPECT_EQ(golden->members, (std::vector<int64_t>{5, 6}));
+}
+
+// Incremental runs read existing records in the form the last run stored
+// (migration 0016). A record that changed after it was stored must be
+// compared as it is now: its old phone must not link a newcomer, its new one must.
+TEST_F(ResolveTest, IncrementalComparesChangedRecordsAsTheyAreNow) {
+  ResolveOptions options;
+  options.clock = &clock_;
+  options.incremental = true;
+  ASSERT_TRUE(Resolve(*db_, options).ok());  // full: stores every record's keys
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keyed").value(), 5);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_dirty").value(), 0);
+  // Reza's record 3 changes its phone after the run.
+  ASSERT_TRUE(db_->Exec("UPDATE contact_points SET value = '+989120000001' WHERE customer_id = 3").ok());
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keyed WHERE record_id = 3").value(), 0);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keys WHERE record_id = 3").value(), 0);
+  // Seen again by an import (an upsert, whose conflict policy the triggers
+  // inherit) while already waiting to be prepared again.
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at)
+      VALUES (3, 'phone', '+989120000001', 'unverified', 1, 0, 5)
+    ON CONFLICT (customer_id, kind, value) DO UPDATE SET last_seen_at = excluded.last_seen_at;
+  )sql").ok());
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, city, source_id, created_at, updated_at)
+      VALUES (8, 'Kaveh', 'Samadi', 'Yazd', 2, 0, 300), (9, 'Mina', 'Jafari', 'Qom', 2, 0, 300);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at) VALUES
+      (8, 'phone', '+989121234567', 'unverified', 2, 0, 0),
+      (9, 'phone', '+989120000001', 'unverified', 2, 0, 0);
+    INSERT INTO source_records (source_id, entity, source_key, entity_id, first_imported_at, last_imported_at)
+      VALUES (2, 'customer', 'n8', 8, 0, 0), (2, 'customer', 'n9', 9, 0, 0);
+  )sql").ok());
+  auto run = Resolve(*db_, options);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_TRUE(run->incremental);
+  EXPECT_EQ(run->new_records, 2);
+  EXPECT_EQ(run->records, 7);
+  auto clusters = Clusters();
+  EXPECT_EQ(clusters[8], 8);  // 3's old phone: no link
+  EXPECT_EQ(clusters[9], 3);  // 3's new phone: the same person
+  EXPECT_EQ(clusters[1], 1);
+  EXPECT_EQ(clusters[2], 1);
+  // Everything is stored again and nothing is left to prepare.
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keyed").value(), 7);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_dirty").value(), 0);
+}
+
+// An erased customer (GDPR) leaves no stored keys or prepared form behind, and
+// a newcomer with its phone is not linked to anything.
+TEST_F(ResolveTest, DeletedCustomersLeaveNoKeys) {
+  ResolveOptions options;
+  options.clock = &clock_;
+  options.incremental = true;
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  ASSERT_GT(db_->QueryInt("SELECT count(*) FROM identity_keys WHERE record_id = 4").value(), 0);
+  ASSERT_TRUE(db_->Exec("DELETE FROM customers WHERE id = 4").ok());
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keys WHERE record_id = 4").value(), 0);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keyed WHERE record_id = 4").value(), 0);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_dirty WHERE record_id = 4").value(), 0);
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, city, source_id, created_at, updated_at)
+      VALUES (8, 'Kaveh', 'Samadi', 'Yazd', 2, 0, 300);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at)
+      VALUES (8, 'phone', '+989127654321', 'unverified', 2, 0, 0);
+  )sql").ok());
+  auto run = Resolve(*db_, options);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->new_records, 1);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_clusters WHERE customer_id = 4").value(), 0);
+  auto golden = ReadGolden(*db_, 8);
+  ASSERT_TRUE(golden.ok());
+  EXPECT_EQ(golden->members, (std::vector<int64_t>{8}));
+}
+
+// After an unmerge the records stay apart when a newcomer sharing their email
+// arrives: the newcomer joins one of them, never both.
+TEST_F(ResolveTest, IncrementalRespectsUnmergeDecisions) {
+  ResolveOptions options;
+  options.clock = &clock_;
+  options.incremental = true;
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  ASSERT_TRUE(Unmerge(*db_, 2, clock_).ok());
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, city, source_id, created_at, updated_at)
+      VALUES (8, 'Sara', 'Ahmadi', 'Tehran', 2, 0, 300);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at)
+      VALUES (8, 'email', 'sara@example.com', 'unverified', 2, 0, 0);
+    INSERT INTO source_records (source_id, entity, source_key, entity_id, first_imported_at, last_imported_at)
+      VALUES (2, 'customer', 'n8', 8, 0, 0);
+  )sql").ok());
+  auto run = Resolve(*db_, options);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  auto clusters = Clusters();
+  EXPECT_EQ(clusters[8], 1);
+  EXPECT_EQ(clusters[2], 2);
+  EXPECT_EQ(clusters[1], 1);
+}
+
+// A full rebuild replaces every stored key, including ones no record has.
+TEST_F(ResolveTest, FullRebuildReplacesStoredKeys) {
+  ASSERT_TRUE(Resolve(*db_).ok());
+  const int64_t keys = db_->QueryInt("SELECT count(*) FROM identity_keys").value();
+  ASSERT_GT(keys, 5);
+  ASSERT_TRUE(db_->Exec("INSERT INTO identity_keys (hash, record_id) VALUES (12345, 5)").ok());
+  ASSERT_TRUE(db_->Exec("UPDATE identity_keyed SET prepared = 'p1;' WHERE record_id = 5").ok());
+  ASSERT_TRUE(Resolve(*db_).ok());
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keys").value(), keys);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keys WHERE hash = 12345").value(), 0);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keyed WHERE prepared = 'p1;'").value(), 0);
+}
+
+TEST(PreparedEncoding, RoundTripsEveryField) {
+  PersonRecord r;
+  r.given_name = "Åsa";
+  r.family_name = "محمدی";
+  r.birth_date = "1980-02-29";
+  r.email = "a.b+x@gmail.com";
+  r.other_emails = {"x:y@example.com"};
+  r.phone = "+46701234567";
+  r.other_phones = {"+4681234567"};
+  r.national_id = "19800229-1234";
+  r.street = "Storgatan 1";
+  r.street_number = "1";
+  r.city = "Malmö";
+  r.postcode = "211 22";
+  const internal::PreparedRecord p = internal::Prepare(r);
+  internal::PreparedRecord back;
+  ASSERT_TRUE(internal::DecodePrepared(internal::EncodePrepared(p), back));
+  EXPECT_EQ(internal::EncodePrepared(back), internal::EncodePrepared(p));
+  EXPECT_EQ(back.family, p.family);
+  EXPECT_EQ(back.emails, p.emails);
+  EXPECT_EQ(back.key_phones, p.key_phones);
+  EXPECT_EQ(back.phone_is_key, p.phone_is_key);
+  const ComparisonVector v = internal::ComparePrepared(back, p), same = internal::ComparePrepared(p, p);
+  for (int f = 0; f < kFieldCount; ++f) EXPECT_EQ(v.levels[f], same.levels[f]) << f;
+  EXPECT_EQ(internal::StoredKeys(back).size(), internal::StoredKeys(p).size());
+  EXPECT_FALSE(internal::DecodePrepared("p1;3:abc", back));
+  EXPECT_FALSE(internal::DecodePrepared("", back));
 }
 
 TEST_F(ResolveTest, ReviewDecisionsApply) {
