@@ -359,7 +359,7 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
                       "Send pairs with at least this probability to review (default 0.5)")
       ->check(CLI::Range(0.0, 1.0));
   resolve->add_flag("--incremental", args.incremental,
-                    "Only records no run has seen, against the existing customers (no refit)");
+                    "Only records imported or changed since the last run, against the existing customers (no refit)");
   resolve->callback([&action, &globals] {
     action = [&globals] { return RunResolve(globals.db_path, args, globals.json); };
   });
