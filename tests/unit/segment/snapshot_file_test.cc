@@ -222,8 +222,11 @@ TEST_F(SnapshotFileTest, EventPropertiesAreCachedBesideTheSnapshotForTheNextProc
   auto price_again = (*BuildSnapshot(*db_, clock_))->Property("price");
   ASSERT_TRUE(price_again.ok());
   EXPECT_EQ((*price_again)->codes, (*price)->codes);
-  for (uint32_t code : (*price)->codes)
-    if (code) EXPECT_EQ((*price_again)->numbers[code], (*price)->numbers[code]);
+  for (uint32_t code : (*price)->codes) {
+    if (code) {
+      EXPECT_EQ((*price_again)->numbers[code], (*price)->numbers[code]);
+    }
+  }
 
   // New events are read from the store and added to the cache.
   {
