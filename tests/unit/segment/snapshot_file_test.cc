@@ -219,7 +219,9 @@ TEST_F(SnapshotFileTest, EventPropertiesAreCachedBesideTheSnapshotForTheNextProc
   // Numbers keep their type through the cache.
   auto price = (*second)->Property("price");
   ASSERT_TRUE(price.ok());
-  auto price_again = (*BuildSnapshot(*db_, clock_))->Property("price");
+  auto again = BuildSnapshot(*db_, clock_);
+  ASSERT_TRUE(again.ok());
+  auto price_again = (*again)->Property("price");
   ASSERT_TRUE(price_again.ok());
   EXPECT_EQ((*price_again)->codes, (*price)->codes);
   for (uint32_t code : (*price)->codes) {
