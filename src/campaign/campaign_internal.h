@@ -1,6 +1,7 @@
 // Shared by the files of src/campaign; not part of the public API.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,10 @@
 
 #include "campaign/campaign.h"
 
+namespace patron {
+class Statement;
+}  // namespace patron
+
 namespace patron::campaign {
 
 // Compiles a mustache template; the error names the position.
@@ -18,6 +23,9 @@ Result<int> ParseMinuteOfDay(std::string_view hhmm, std::string_view field);
 Status CheckSpec(Database& db, const CampaignSpec& s);
 // Writes the status (and its timestamps) without checking the transition.
 Status WriteStatus(Database& db, Campaign& c, std::string_view status, const Clock& clock);
+
+// Steps `q` to its end, calling `row` for each row; resets it either way.
+Status ScanStatement(Statement& q, const std::function<void(Statement&)>& row);
 
 // A customer's local clock: the IANA zone (or the country's main zone, or the
 // policy's default) and that country's weekend.

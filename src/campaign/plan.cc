@@ -47,6 +47,12 @@ int ContactRank(std::string_view status) {
   return 0;
 }
 
+std::string BaseLanguage(std::string_view lang) {
+  return AsciiLower(lang.substr(0, lang.find_first_of("-_")));
+}
+
+}  // namespace
+
 Status ScanStatement(Statement& q, const std::function<void(Statement&)>& row) {
   while (true) {
     auto r = q.Step();
@@ -60,12 +66,6 @@ Status ScanStatement(Statement& q, const std::function<void(Statement&)>& row) {
   q.Reset();
   return Status::Ok();
 }
-
-std::string BaseLanguage(std::string_view lang) {
-  return AsciiLower(lang.substr(0, lang.find_first_of("-_")));
-}
-
-}  // namespace
 
 Result<Plan> PlanCampaign(Database& db, const engine::Snapshot& snapshot, const Campaign& c,
                           const PlanOptions& options) {

@@ -215,21 +215,6 @@ RenderData::Recommendation ReadRecommendation(Statement& q, int at) {
   return rec;
 }
 
-// Steps `q` to its end, calling `row` for each row; resets it either way.
-Status ForEachRow(Statement& q, const std::function<void(Statement&)>& row) {
-  while (true) {
-    auto r = q.Step();
-    if (!r.ok()) {
-      q.Reset();
-      return r.status();
-    }
-    if (!*r) break;
-    row(q);
-  }
-  q.Reset();
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<RenderData> LoadRenderData(Database& db, int64_t customer_id) {
@@ -246,7 +231,7 @@ Result<RenderData> LoadRenderData(Database& db, int64_t customer_id) {
   q.Reset();
   Statement& rq = db.Query("campaign-render-recommendations");
   rq.Bind(":customer_id", customer_id);
-  RETURN_IF_ERROR(ForEachRow(rq, [&](Statement& r) { d.recommendations.push_back(ReadRecommendation(r, 0)); }));
+  RETURN_IF_ERROR(ScanStatement(rq, [&](Statement& r) { d.recommendations.push_back(ReadRecommendation(r, 0)); }));
   return d;
 }
 
@@ -256,7 +241,7 @@ Result<std::vector<RenderData>> LoadTargetsRenderData(Database& db, int64_t camp
   std::vector<RenderData> out;
   Statement& q = db.Query("campaign-render-targets-range");
   q.Bind(":campaign_id", campaign_id).Bind(":first", first).Bind(":last", last);
-  RETURN_IF_ERROR(ForEachRow(q, [&](Statement& s) {
+  RETURN_IF_ERROR(ScanStatement(q, [&](Statement& s) {
     RenderData d;
     d.customer_id = s.Int(0);
     ReadRenderRow(s, 1, &d);
@@ -265,7 +250,7 @@ Result<std::vector<RenderData>> LoadTargetsRenderData(Database& db, int64_t camp
   Statement& rq = db.Query("campaign-render-recommendations-range");
   rq.Bind(":first", first).Bind(":last", last);
   size_t next = 0;
-  RETURN_IF_ERROR(ForEachRow(rq, [&](Statement& s) {
+  RETURN_IF_ERROR(ScanStatement(rq, [&](Statement& s) {
     const int64_t id = s.Int(0);
     while (next < out.size() && out[next].customer_id < id) ++next;
     if (next == out.size() || out[next].customer_id != id) return;  // not a target
