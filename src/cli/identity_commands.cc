@@ -5,6 +5,7 @@
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -52,9 +53,25 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
   if (options.linkage.review_threshold > options.linkage.merge_threshold) {
     return Fail(InvalidArgument("--review-threshold must not exceed --merge-threshold"));
   }
+  // One bar per stage, on a terminal only.
+  std::optional<ProgressBar> bar;
+  std::string bar_stage;
+  options.progress = [&](std::string_view stage, int64_t done, int64_t total) {
+    if (!bar || stage != bar_stage) {
+      bar.reset();
+      bar_stage = std::string(stage);
+      bar.emplace("resolve: " + bar_stage);
+    }
+    bar->UpdateCount(static_cast<uint64_t>(done), static_cast<uint64_t>(total));
+  };
   auto summary = identity::Resolve(**db, options);
+  bar.reset();
   if (!summary.ok()) return Fail(summary.status());
   const auto& s = *summary;
+  ordered_json stages = ordered_json::object();
+  for (const auto& st : s.stages) stages[st.stage] = {{"seconds", st.seconds}, {"cpu_seconds", st.cpu_seconds}};
+  ordered_json by_rule = ordered_json::object();
+  for (const auto& [rule, pairs] : s.candidates_by_rule) by_rule[rule] = pairs;
   if (json) {
     std::cout << ordered_json{{"run_id", s.run_id},
                               {"incremental", s.incremental},
@@ -62,11 +79,13 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
                               {"new_records", s.new_records},
                               {"customers", s.clusters},
                               {"candidate_pairs", s.candidate_pairs},
+                              {"candidates_by_rule", by_rule},
                               {"rule_merges", s.rule_merges},
                               {"probabilistic_merges", s.probabilistic_merges},
                               {"reviews", s.reviews},
                               {"guard_refusals", s.guard_refusals},
-                              {"seconds", s.seconds}}
+                              {"seconds", s.seconds},
+                              {"stages", stages}}
                      .dump(2)
               << "\n";
     return 0;

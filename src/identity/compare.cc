@@ -12,18 +12,37 @@
 namespace patron::identity {
 namespace {
 
-std::u32string CodePoints(std::string_view text) {
-  std::u32string out;
-  out.reserve(text.size());
-  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
-  const int32_t n = static_cast<int32_t>(text.size());
-  for (int32_t i = 0; i < n;) {
-    UChar32 c;
-    U8_NEXT_OR_FFFD(s, i, n, c);
-    out.push_back(static_cast<char32_t>(c));
+// The code points of a UTF-8 string; names and codes are short, so they are
+// kept on the stack unless they are not (comparisons run millions of times).
+class CodePoints {
+ public:
+  explicit CodePoints(std::string_view text) {
+    if (text.size() > kInline) {
+      heap_.reserve(text.size());
+    }
+    const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+    const int32_t n = static_cast<int32_t>(text.size());
+    for (int32_t i = 0; i < n;) {
+      UChar32 c;
+      U8_NEXT_OR_FFFD(s, i, n, c);
+      if (text.size() > kInline) {
+        heap_.push_back(static_cast<char32_t>(c));
+      } else {
+        inline_[size_++] = static_cast<char32_t>(c);
+      }
+    }
+    if (text.size() > kInline) size_ = heap_.size();
   }
-  return out;
-}
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  char32_t operator[](size_t i) const { return heap_.empty() ? inline_[i] : heap_[i]; }
+
+ private:
+  static constexpr size_t kInline = 64;
+  char32_t inline_[kInline];
+  std::u32string heap_;
+  size_t size_ = 0;
+};
 
 bool IsAscii(std::string_view s) {
   for (char c : s) {
@@ -79,8 +98,21 @@ int Osa(const Text& a, const Text& b, bool transpositions) {
   const size_t la = a.size(), lb = b.size();
   if (la == 0) return static_cast<int>(lb);
   if (lb == 0) return static_cast<int>(la);
-  // Three rows suffice: the previous two and the current one.
-  std::vector<int> prev2(lb + 1), prev(lb + 1), cur(lb + 1);
+  // Three rows suffice: the previous two and the current one; on the stack
+  // for short texts.
+  constexpr size_t kInline = 65;
+  int small[3][kInline];
+  std::vector<int> large;
+  int* prev2 = small[0];
+  int* prev = small[1];
+  int* cur = small[2];
+  if (lb + 1 > kInline) {
+    large.assign(3 * (lb + 1), 0);
+    prev2 = large.data();
+    prev = prev2 + lb + 1;
+    cur = prev + lb + 1;
+  }
+  for (size_t j = 0; j <= lb; ++j) prev2[j] = 0;
   for (size_t j = 0; j <= lb; ++j) prev[j] = static_cast<int>(j);
   for (size_t i = 1; i <= la; ++i) {
     cur[0] = static_cast<int>(i);
@@ -152,8 +184,44 @@ int DamerauLevenshtein(std::string_view a, std::string_view b) {
   return Osa(CodePoints(a), CodePoints(b), /*transpositions=*/true);
 }
 
+namespace {
+
+template <typename Text>
+bool SameFrom(const Text& a, size_t i, const Text& b, size_t j) {
+  if (a.size() - i != b.size() - j) return false;
+  for (; i < a.size(); ++i, ++j) {
+    if (a[i] != b[j]) return false;
+  }
+  return true;
+}
+
+// One substitution, insertion, deletion or transposition of adjacent
+// characters at most, decided at the first difference.
+template <typename Text>
+bool WithinOneEditOf(const Text& a, const Text& b) {
+  const size_t la = a.size(), lb = b.size();
+  if ((la > lb ? la - lb : lb - la) > 1) return false;
+  size_t i = 0;
+  while (i < la && i < lb && a[i] == b[i]) ++i;
+  if (i == la || i == lb) return true;  // equal, or one extra character at the end
+  if (la == lb) {
+    if (SameFrom(a, i + 1, b, i + 1)) return true;
+    return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && SameFrom(a, i + 2, b, i + 2);
+  }
+  return la > lb ? SameFrom(a, i + 1, b, i) : SameFrom(a, i, b, i + 1);
+}
+
+}  // namespace
+
+bool WithinOneEdit(std::string_view a, std::string_view b) {
+  if (IsAscii(a) && IsAscii(b)) return WithinOneEditOf(a, b);
+  // A code point is at most 4 bytes: a longer gap is more than one edit.
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > 4) return false;
+  return WithinOneEditOf(CodePoints(a), CodePoints(b));
+}
+
 double EditSimilarity(std::string_view a, std::string_view b) {
-  const std::u32string ca = CodePoints(a), cb = CodePoints(b);
+  const CodePoints ca(a), cb(b);
   const size_t longest = std::max(ca.size(), cb.size());
   if (longest == 0) return 1.0;
   return 1.0 - static_cast<double>(Osa(ca, cb, true)) / static_cast<double>(longest);
@@ -189,8 +257,21 @@ double TokenSetSimilarity(std::string_view a, std::string_view b, double token_t
   return static_cast<double>(shared) / static_cast<double>(total);
 }
 
+static bool IsEightDigits(std::string_view s) {
+  if (s.size() != 8) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 DateCloseness CompareDates(std::string_view a, std::string_view b) {
-  const std::string da = DateDigits(a), db = DateDigits(b);
+  // Prepared records hold YYYYMMDD already: no copies then.
+  std::string a_digits, b_digits;
+  if (!IsEightDigits(a)) a_digits = DateDigits(a);
+  if (!IsEightDigits(b)) b_digits = DateDigits(b);
+  const std::string_view da = IsEightDigits(a) ? a : std::string_view(a_digits);
+  const std::string_view db = IsEightDigits(b) ? b : std::string_view(b_digits);
   if (da.empty() || db.empty()) return DateCloseness::kMissing;
   if (da == db) return DateCloseness::kExact;
   int differing = 0;

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -95,6 +96,8 @@ int Levenshtein(std::string_view a, std::string_view b);
 // Optimal string alignment distance: Levenshtein plus transposition of two
 // adjacent characters at cost 1.
 int DamerauLevenshtein(std::string_view a, std::string_view b);
+// DamerauLevenshtein(a, b) <= 1, in linear time.
+bool WithinOneEdit(std::string_view a, std::string_view b);
 // 1 - distance / max length.
 double EditSimilarity(std::string_view a, std::string_view b);
 // Jaccard similarity of the sets of space-separated tokens, where two tokens
@@ -175,7 +178,23 @@ struct LinkageOptions {
   // Random pairs sampled to estimate u (agreement by chance).
   int u_sample_pairs = 200000;
   uint64_t seed = 1;
+  // Worker threads for preparing, comparing and scoring (0: one per core).
+  // The result does not depend on it.
+  int threads = 0;
+  // Progress of the long stages (see ResolveOptions::progress).
+  std::function<void(std::string_view stage, int64_t done, int64_t total)> progress;
 };
+
+// Wall time of one stage of a long operation, for progress reports and
+// benchmarks ("prepare", "candidates", "compare", ...).
+struct StageTime {
+  std::string stage;
+  double seconds = 0;
+  double cpu_seconds = 0;  // of the whole process, all threads
+};
+
+// CPU time of the process so far (all threads), for StageTime::cpu_seconds.
+double ProcessCpuSeconds();
 
 // The fitted model: for each field and level, the probability of that level
 // among true matches (m) and among non-matches (u), and the prior proportion
@@ -213,6 +232,10 @@ struct LinkageResult {
   std::vector<int> cluster;
   int guard_refusals = 0;  // joins refused by the transitivity guard
   double seconds = 0;
+  std::vector<StageTime> stages;  // in order
+  // Candidate pairs per blocking rule (a pair found by several rules counts
+  // for each), in rule order: what each rule costs.
+  std::vector<std::pair<std::string, int64_t>> candidates_by_rule;
 };
 
 // Links `records` to each other: deterministic rules (the same email, the same
@@ -297,6 +320,9 @@ struct ResolveOptions {
   // existing clusters and with the latest run's model, writing only what
   // changes. Without an earlier run this is a full rebuild.
   bool incremental = false;
+  // Called as each stage starts (done 0) and as it advances; `total` is 0 when
+  // the stage's size is not known. Called on the calling thread only.
+  std::function<void(std::string_view stage, int64_t done, int64_t total)> progress;
 };
 
 struct ResolveSummary {
@@ -306,6 +332,8 @@ struct ResolveSummary {
   int64_t records = 0, clusters = 0, candidate_pairs = 0;
   int64_t rule_merges = 0, probabilistic_merges = 0, reviews = 0, guard_refusals = 0;
   double seconds = 0;
+  std::vector<StageTime> stages;  // loading, linkage's stages, writing; in order
+  std::vector<std::pair<std::string, int64_t>> candidates_by_rule;  // LinkageResult's
 };
 
 // Resolves every customer record from scratch: the model is fitted again, each
@@ -372,8 +400,11 @@ struct GoldenRecord {
   std::vector<int64_t> members;  // customer records linked into it
   std::vector<GoldenField> fields;
 };
-// Errors: NotFound for an unknown customer.
-Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id);
+// The golden record of the customer's resolved customer. Resolution stores the
+// golden records of customers made of two or more records (identity_golden);
+// for a record that stands alone it is computed from the record, freshness as
+// of `clock`'s now. Errors: NotFound for an unknown customer.
+Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id, const Clock& clock = SystemClock::Get());
 
 // One row per imported customer record: its source, its key in the source, the
 // customer record and the resolved customer (cluster) it belongs to.

@@ -2,14 +2,76 @@
 // pieces of Link() that resolution and explanations reuse.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <thread>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "identity/identity.h"
 
 namespace patron::identity::internal {
+
+// The number of worker threads `requested` means (0: one per core).
+inline int WorkerThreads(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Calls work(begin, end) over [0, n) in chunks of `chunk`, on `threads`
+// threads including the caller. `progress(done)` is called on the calling
+// thread only, after each of its chunks. `work` must be safe to run
+// concurrently on disjoint ranges.
+// The same with the worker's number (0 for the caller, up to threads - 1)
+// passed first: work(worker, begin, end), for per-worker state.
+template <class Work>
+void ParallelChunksByWorker(size_t n, int threads, size_t chunk, Work&& work,
+                            const std::function<void(size_t done)>& progress = nullptr) {
+  chunk = std::max<size_t>(1, chunk);
+  std::atomic<size_t> next{0}, done{0};
+  auto run = [&](size_t worker) {
+    while (true) {
+      const size_t begin = next.fetch_add(chunk);
+      if (begin >= n) break;
+      const size_t end = std::min(n, begin + chunk);
+      work(worker, begin, end);
+      const size_t finished = done.fetch_add(end - begin) + (end - begin);
+      if (worker == 0 && progress) progress(finished);
+    }
+  };
+  std::vector<std::thread> workers;
+  const size_t extra = n > chunk ? static_cast<size_t>(std::max(1, threads)) - 1 : 0;
+  for (size_t t = 0; t < extra; ++t) workers.emplace_back(run, t + 1);
+  run(0);
+  for (auto& w : workers) w.join();
+  if (progress) progress(n);
+}
+
+template <class Work>
+void ParallelChunks(size_t n, int threads, size_t chunk, Work&& work,
+                    const std::function<void(size_t done)>& progress = nullptr) {
+  ParallelChunksByWorker(
+      n, threads, chunk, [&work](size_t, size_t begin, size_t end) { work(begin, end); }, progress);
+}
+
+// std::sort on two threads: halves sorted concurrently, then merged.
+template <class T>
+void ParallelSort(std::vector<T>& v, int threads) {
+  if (threads < 2 || v.size() < 100000) {
+    std::sort(v.begin(), v.end());
+    return;
+  }
+  const auto middle = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::thread first([&] { std::sort(v.begin(), middle); });
+  std::sort(middle, v.end());
+  first.join();
+  std::inplace_merge(v.begin(), middle, v.end());
+}
 
 // A PersonRecord normalised once, before blocking and comparison.
 struct PreparedRecord {
@@ -102,9 +164,49 @@ LinkageResult LinkPreparedIncremental(const std::vector<PreparedRecord>& prepare
 LinkageResult LinkPrepared(const std::vector<PreparedRecord>& prepared, const LinkageOptions& options,
                            const std::vector<std::pair<int, int>>& forced_apart,
                            const std::vector<std::pair<int, int>>& forced_together);
-std::vector<PreparedRecord> PrepareAll(const std::vector<PersonRecord>& records);
+// Prepare() of every record, on `threads` threads (0: one per core).
+std::vector<PreparedRecord> PrepareAll(const std::vector<PersonRecord>& records, int threads = 0,
+                                       const std::function<void(size_t done)>& progress = nullptr);
 
-ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& b);
+// Codes of the names and cities of records: equal strings get equal codes
+// (from 1), so that comparisons can be remembered by code.
+struct NameCodes {
+  // Per record: given name, family name, city; 0 for an empty value.
+  std::vector<std::array<uint32_t, 3>> of;
+  explicit NameCodes(const std::vector<PreparedRecord>& records);
+};
+
+// Answers of the name and city comparisons for one thread of a linkage over
+// `records`: names and cities repeat, so most pairs of them a linkage compares
+// were compared before. Records not in `records` are compared without it.
+class NameLevelMemo {
+ public:
+  NameLevelMemo(const std::vector<PreparedRecord>& records, const NameCodes& codes)
+      : first_(records.data()), count_(records.size()), codes_(&codes) {}
+  // The codes of `r` when it is one of the records, else nullptr.
+  const std::array<uint32_t, 3>* CodesOf(const PreparedRecord& r) const {
+    const std::less<const PreparedRecord*> before;
+    if (before(&r, first_) || !before(&r, first_ + count_)) return nullptr;
+    return &codes_->of[static_cast<size_t>(&r - first_)];
+  }
+  std::unordered_map<uint64_t, int8_t> names;   // NameLevel by the two names' codes
+  std::unordered_map<uint64_t, int8_t> places;  // PlaceLevel by the two cities' codes
+  size_t size() const { return names.size() + places.size(); }
+  void clear() {
+    names.clear();
+    places.clear();
+  }
+
+ private:
+  const PreparedRecord* first_;
+  size_t count_;
+  const NameCodes* codes_;
+};
+
+// The comparison vector of two prepared records; `memo` (optional) speeds up
+// the comparison of many pairs and never changes the answer.
+ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& b,
+                                 NameLevelMemo* memo = nullptr);
 
 // The deterministic rule that links two records ("email", "phone",
 // "national_id"), or empty.

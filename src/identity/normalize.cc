@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "identity/identity.h"
@@ -70,22 +71,23 @@ std::string CollapseSpaces(std::string_view text) {
   return out;
 }
 
-// ICU transliterators are not thread-safe; one instance guarded by a mutex.
-struct Romanizer {
-  std::mutex mutex;
-  std::unique_ptr<icu::Transliterator> transliterator;
-};
-
-Romanizer& GetRomanizer() {
-  static Romanizer* const romanizer = [] {
-    auto* r = new Romanizer;
+// ICU transliterators are not thread-safe: each thread uses its own clone of
+// one instance made on first use (cloning is much cheaper than creating).
+icu::Transliterator& ThreadRomanizer() {
+  static std::mutex mutex;
+  static icu::Transliterator* const prototype = [] {
     UErrorCode status = U_ZERO_ERROR;
-    r->transliterator.reset(
-        icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
-    if (U_FAILURE(status) || !r->transliterator) std::abort();  // ICU data missing: unusable build
-    return r;
+    icu::Transliterator* t = icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status);
+    if (U_FAILURE(status) || !t) std::abort();  // ICU data missing: unusable build
+    return t;
   }();
-  return *romanizer;
+  thread_local std::unique_ptr<icu::Transliterator> mine = [] {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::unique_ptr<icu::Transliterator> t(prototype->clone());
+    if (!t) std::abort();
+    return t;
+  }();
+  return *mine;
 }
 
 bool IsAsciiText(std::string_view text) {
@@ -175,23 +177,12 @@ std::string NormalizeName(std::string_view name) {
   return CollapseSpaces(out);
 }
 
-std::string Romanize(std::string_view name) {
-  std::string folded = NormalizeName(name);
-  std::string latin;
-  if (IsAsciiText(folded)) {
-    latin = std::move(folded);
-  } else {
-    icu::UnicodeString text = icu::UnicodeString::fromUTF8(
-        icu::StringPiece(folded.data(), static_cast<int32_t>(folded.size())));
-    {
-      Romanizer& romanizer = GetRomanizer();
-      std::lock_guard<std::mutex> lock(romanizer.mutex);
-      romanizer.transliterator->transliterate(text);
-    }
-    text.toUTF8String(latin);
-  }
-  // Letters, digits and single spaces only: transliteration leaves marks such
-  // as ʿ (ain) and ʾ (hamza) that spellings in Latin script never write.
+namespace {
+
+// Lower-case ASCII letters, digits and single spaces only: transliteration
+// leaves marks such as ʿ (ain) and ʾ (hamza) that spellings in Latin script
+// never write.
+std::string LettersDigitsAndSpaces(std::string_view latin) {
   std::string out;
   out.reserve(latin.size());
   for (char c : latin) {
@@ -203,6 +194,30 @@ std::string Romanize(std::string_view name) {
     }
   }
   return CollapseSpaces(out);
+}
+
+}  // namespace
+
+std::string Romanize(std::string_view name) {
+  std::string folded = NormalizeName(name);
+  std::string latin;
+  if (IsAsciiText(folded)) {
+    latin = std::move(folded);
+  } else {
+    // Names repeat: a million records hold a few thousand distinct ones, and
+    // transliteration is the costliest step of preparing a record.
+    thread_local std::unordered_map<std::string, std::string> cache;
+    if (auto hit = cache.find(folded); hit != cache.end()) return hit->second;
+    icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(folded.data(), static_cast<int32_t>(folded.size())));
+    ThreadRomanizer().transliterate(text);
+    text.toUTF8String(latin);
+    std::string out = LettersDigitsAndSpaces(latin);
+    if (cache.size() >= 200000) cache.clear();  // bounded: names are few, other text is not
+    cache.emplace(std::move(folded), out);
+    return out;
+  }
+  return LettersDigitsAndSpaces(latin);
 }
 
 std::string NameSkeleton(std::string_view name) {

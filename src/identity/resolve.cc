@@ -2,8 +2,10 @@
 // them, recording clusters, the merge log, review pairs and golden records;
 // review decisions, explanations and unmerge.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,12 +23,13 @@ struct ContactValue {
   std::optional<int64_t> source_id;
   int64_t last_seen = 0;
   std::optional<int64_t> last_verified;
+  int64_t id = 0;  // contact_points.id
 };
 
 // A customer record as resolution sees it.
 struct CustomerRow {
   int64_t id = 0;
-  std::map<std::string, std::string> profile;  // non-empty profile fields by column
+  std::array<std::string, 9> profile;  // by kProfileColumns; empty when missing
   int64_t updated_at = 0;
   std::optional<int64_t> source_id;
   std::string source_kind;  // internal, external, purchased
@@ -42,7 +45,7 @@ CustomerRow ReadCustomerRow(const Statement& q) {
   CustomerRow row;
   row.id = q.Int(0);
   for (int i = 0; i < 9; ++i) {
-    if (!q.IsNull(i + 1) && !q.Text(i + 1).empty()) row.profile[kProfileColumns[i]] = q.String(i + 1);
+    if (!q.IsNull(i + 1)) row.profile[static_cast<size_t>(i)] = q.String(i + 1);
   }
   row.updated_at = q.Int(10);
   row.source_id = q.OptionalInt(11);
@@ -62,7 +65,15 @@ ContactValue ReadContact(const Statement& q) {
   c.source_id = q.OptionalInt(7);
   c.last_seen = q.Int(8);
   c.last_verified = q.OptionalInt(9);
+  c.id = q.Int(10);
   return c;
+}
+
+// Newest first: by last_seen_at, then by id.
+void SortContacts(std::vector<ContactValue>& contacts) {
+  std::sort(contacts.begin(), contacts.end(), [](const ContactValue& x, const ContactValue& y) {
+    return std::tie(x.last_seen, x.id) > std::tie(y.last_seen, y.id);
+  });
 }
 
 Result<std::vector<CustomerRow>> LoadAllCustomers(Database& db) {
@@ -74,17 +85,18 @@ Result<std::vector<CustomerRow>> LoadAllCustomers(Database& db) {
     if (!more) break;
     rows.push_back(ReadCustomerRow(q));
   }
-  std::unordered_map<int64_t, size_t> index;
-  index.reserve(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) index[rows[i].id] = i;
+  // Rows are in id order.
   Statement& c = db.Query("identity-contact-points");
   c.Reset();
   while (true) {
     ASSIGN_OR_RETURN(bool more, c.Step());
     if (!more) break;
-    auto it = index.find(c.Int(0));
-    if (it != index.end()) rows[it->second].contacts.push_back(ReadContact(c));
+    const int64_t customer = c.Int(0);
+    auto it = std::lower_bound(rows.begin(), rows.end(), customer,
+                               [](const CustomerRow& r, int64_t id) { return r.id < id; });
+    if (it != rows.end() && it->id == customer) it->contacts.push_back(ReadContact(c));
   }
+  for (auto& row : rows) SortContacts(row.contacts);
   return rows;
 }
 
@@ -108,9 +120,12 @@ Result<CustomerRow> LoadCustomer(Database& db, int64_t id) {
   return row;
 }
 
-std::string ProfileValue(const CustomerRow& row, const char* column) {
-  auto it = row.profile.find(column);
-  return it == row.profile.end() ? "" : it->second;
+const std::string& ProfileValue(const CustomerRow& row, std::string_view column) {
+  for (size_t i = 0; i < std::size(kProfileColumns); ++i) {
+    if (column == kProfileColumns[i]) return row.profile[i];
+  }
+  static const std::string* const missing = new std::string;
+  return *missing;
 }
 
 // The linkage record of a customer: its profile, its newest usable email,
@@ -177,7 +192,7 @@ std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members,
   for (const char* column : kProfileColumns) {
     std::map<std::string, int> frequency;
     for (const CustomerRow* m : members) {
-      std::string v = ProfileValue(*m, column);
+      const std::string& v = ProfileValue(*m, column);
       if (!v.empty()) ++frequency[FoldForMatching(v)];
     }
     if (frequency.empty()) continue;
@@ -186,7 +201,7 @@ std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members,
     const bool by_frequency = top_frequency >= 2 && frequency.size() > 1;
     const CustomerRow* best = nullptr;
     for (const CustomerRow* m : members) {
-      std::string v = ProfileValue(*m, column);
+      const std::string& v = ProfileValue(*m, column);
       if (v.empty()) continue;
       if (by_frequency && frequency[FoldForMatching(v)] != top_frequency) continue;
       if (!best || std::make_pair(SourceTrust(m->source_kind), m->updated_at) >
@@ -233,13 +248,9 @@ std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members,
   return out;
 }
 
-Status WriteGolden(Database& db, int64_t resolved_id, const std::vector<const CustomerRow*>& members,
-                   Instant now) {
-  Statement& del = db.Query("identity-delete-golden-of");
-  del.Bind(":resolved_id", resolved_id);
-  RETURN_IF_ERROR(del.Run());
+Status InsertGolden(Database& db, int64_t resolved_id, const std::vector<GoldenValue>& values) {
   Statement& ins = db.Query("identity-insert-golden");
-  for (const GoldenValue& g : Survive(members, now)) {
+  for (const GoldenValue& g : values) {
     ins.Bind(":resolved_id", resolved_id)
         .Bind(":field", g.field)
         .Bind(":value", g.value)
@@ -253,6 +264,45 @@ Status WriteGolden(Database& db, int64_t resolved_id, const std::vector<const Cu
       ins.BindNull(":freshness");
     }
     RETURN_IF_ERROR(ins.Run());
+  }
+  return Status::Ok();
+}
+
+// Replaces the golden record of one cluster. Only clusters of two or more
+// records have rows: a record alone is its own golden record, which ReadGolden
+// computes when asked (most customers stand alone, and their rows would only
+// repeat the record).
+Status WriteGolden(Database& db, int64_t resolved_id, const std::vector<const CustomerRow*>& members,
+                   Instant now) {
+  Statement& del = db.Query("identity-delete-golden-of");
+  del.Bind(":resolved_id", resolved_id);
+  RETURN_IF_ERROR(del.Run());
+  if (members.size() < 2) return Status::Ok();
+  return InsertGolden(db, resolved_id, Survive(members, now));
+}
+
+// Writes the golden records of every cluster of two or more records into an
+// emptied table (see WriteGolden):
+// survivorship runs on worker threads a batch at a time (bounded memory), the
+// rows are inserted in cluster order.
+using ClusterMap = std::map<int64_t, std::vector<const CustomerRow*>>;
+Status WriteAllGolden(Database& db, const ClusterMap& clusters, Instant now, int threads,
+                      const std::function<void(int64_t done, int64_t total)>& progress) {
+  std::vector<ClusterMap::const_iterator> order;
+  order.reserve(clusters.size());
+  for (auto it = clusters.begin(); it != clusters.end(); ++it) {
+    if (it->second.size() >= 2) order.push_back(it);
+  }
+  constexpr size_t kBatch = 32768;
+  std::vector<std::vector<GoldenValue>> values;
+  for (size_t first = 0; first < order.size(); first += kBatch) {
+    const size_t count = std::min(kBatch, order.size() - first);
+    values.assign(count, {});
+    internal::ParallelChunks(count, internal::WorkerThreads(threads), 1024, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) values[i] = Survive(order[first + i]->second, now);
+    });
+    for (size_t i = 0; i < count; ++i) RETURN_IF_ERROR(InsertGolden(db, order[first + i]->first, values[i]));
+    if (progress) progress(static_cast<int64_t>(first + count), static_cast<int64_t>(order.size()));
   }
   return Status::Ok();
 }
@@ -356,6 +406,43 @@ Status UpsertDecision(Database& db, int64_t a, int64_t b, std::string_view decis
 
 Status UnmergeInTransaction(Database& db, int64_t customer_id, Instant now);
 
+// Times the stages of a run into ResolveSummary::stages and reports them to
+// ResolveOptions::progress.
+class StageClock {
+ public:
+  StageClock(std::vector<StageTime>& out, const ResolveOptions& options) : out_(out), options_(options) {}
+  void Begin(std::string_view stage, int64_t total = 0) {
+    End();
+    out_.push_back({std::string(stage), 0, 0});
+    start_ = std::chrono::steady_clock::now();
+    start_cpu_ = ProcessCpuSeconds();
+    open_ = true;
+    if (options_.progress) options_.progress(stage, 0, total);
+  }
+  // Linkage timed its own stages: they follow the current one.
+  void Add(const std::vector<StageTime>& stages) {
+    End();
+    out_.insert(out_.end(), stages.begin(), stages.end());
+  }
+  void End() {
+    if (!open_) return;
+    out_.back().seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    out_.back().cpu_seconds = ProcessCpuSeconds() - start_cpu_;
+    open_ = false;
+  }
+  // Progress within the current stage.
+  void Progress(int64_t done, int64_t total) const {
+    if (options_.progress && open_) options_.progress(out_.back().stage, done, total);
+  }
+
+ private:
+  std::vector<StageTime>& out_;
+  const ResolveOptions& options_;
+  std::chrono::steady_clock::time_point start_;
+  double start_cpu_ = 0;
+  bool open_ = false;
+};
+
 // ---------------------------------------------------------------------------
 // Prepared records and their keys in the store (migration 0016)
 // ---------------------------------------------------------------------------
@@ -386,23 +473,73 @@ Status StoreKey(Database& db, uint64_t hash, int64_t id) {
 }
 
 // Replaces every stored prepared record and key by those of `prepared`
-// (a full rebuild): nothing stale survives it.
+// (a full rebuild): nothing stale survives it. Records are encoded on worker
+// threads a batch at a time; rows are written in id order, index rows in
+// index order (appending to a B-tree is much cheaper than inserting at random
+// places).
 Status StoreAllPrepared(Database& db, const std::vector<CustomerRow>& rows,
-                        const std::vector<internal::PreparedRecord>& prepared) {
+                        const std::vector<internal::PreparedRecord>& prepared, int threads, StageClock& clock) {
+  auto progress = [&clock](int64_t done, int64_t total) { clock.Progress(done, total); };
   RETURN_IF_ERROR(db.Query("identity-clear-keys").Run());
   RETURN_IF_ERROR(db.Query("identity-clear-keyed").Run());
   RETURN_IF_ERROR(db.Query("identity-clear-dirty").Run());
+  struct Encoded {
+    std::vector<internal::StoredKey> keys;
+    std::string keys_json, prepared;
+  };
   std::vector<std::pair<uint64_t, int64_t>> index;
-  index.reserve(rows.size() * 12);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const std::vector<internal::StoredKey> keys = internal::StoredKeys(prepared[i]);
-    RETURN_IF_ERROR(StoreKeyed(db, rows[i].id, prepared[i], keys));
-    for (const auto& k : keys) index.emplace_back(k.hash, rows[i].id);
+  index.reserve(rows.size() * 11);
+  constexpr size_t kBatch = 32768;
+  std::vector<Encoded> encoded;
+  Statement& keyed = db.Query("identity-insert-keyed");
+  // Twice the rows: the index rows are about as many again, written below.
+  const int64_t total = static_cast<int64_t>(rows.size()) * 2;
+  for (size_t first = 0; first < rows.size(); first += kBatch) {
+    const size_t count = std::min(kBatch, rows.size() - first);
+    encoded.assign(count, {});
+    internal::ParallelChunks(count, internal::WorkerThreads(threads), 1024, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        encoded[i].keys = internal::StoredKeys(prepared[first + i]);
+        encoded[i].keys_json = KeysJson(encoded[i].keys);
+        encoded[i].prepared = internal::EncodePrepared(prepared[first + i]);
+      }
+    });
+    for (size_t i = 0; i < count; ++i) {
+      const int64_t id = rows[first + i].id;
+      keyed.Bind(":record_id", id).Bind(":keys", encoded[i].keys_json).Bind(":prepared", encoded[i].prepared);
+      RETURN_IF_ERROR(keyed.Run());
+      for (const auto& k : encoded[i].keys) index.emplace_back(k.hash, id);
+    }
+    progress(static_cast<int64_t>(first + count), total);
   }
-  // In index order: appending to the B-tree is much cheaper than inserting at
-  // random places.
-  std::sort(index.begin(), index.end());
-  for (const auto& [hash, id] : index) RETURN_IF_ERROR(StoreKey(db, hash, id));
+  encoded.clear();
+  clock.Begin("store_index", total);
+  internal::ParallelSort(index, internal::WorkerThreads(threads));
+  index.erase(std::unique(index.begin(), index.end()), index.end());
+  Statement& keys = db.Query("identity-insert-keys-json");
+  constexpr size_t kPairsPerStatement = 4096;
+  std::string json;
+  for (size_t first = 0; first < index.size(); first += kPairsPerStatement) {
+    const size_t end = std::min(index.size(), first + kPairsPerStatement);
+    json.assign("[");
+    for (size_t i = first; i < end; ++i) {
+      if (i > first) json.push_back(',');
+      json.push_back('[');
+      json += std::to_string(static_cast<int64_t>(index[i].first));
+      json.push_back(',');
+      json += std::to_string(index[i].second);
+      json.push_back(']');
+    }
+    json.push_back(']');
+    keys.Bind(":pairs", json);
+    RETURN_IF_ERROR(keys.Run());
+    if ((first / kPairsPerStatement) % 64 == 0) {
+      progress(static_cast<int64_t>(rows.size()) +
+                   static_cast<int64_t>(static_cast<double>(end) / static_cast<double>(index.size()) *
+                                        static_cast<double>(rows.size())),
+               total);
+    }
+  }
   return Status::Ok();
 }
 
@@ -449,16 +586,66 @@ Result<int64_t> CountKey(Database& db, uint64_t hash) {
 }
 
 // The stored prepared form of a record; nullopt when there is none.
-Result<std::optional<internal::PreparedRecord>> StoredPrepared(Database& db, int64_t id) {
-  Statement& q = db.Query("identity-prepared-of");
-  q.Bind(":record_id", id);
-  ASSIGN_OR_RETURN(bool found, q.Step());
-  std::optional<internal::PreparedRecord> out;
-  if (found) {
-    internal::PreparedRecord p;
-    if (internal::DecodePrepared(q.Text(0), p)) out = std::move(p);
+// ids[first, end) as a JSON array, into `json`.
+void JsonArrayOf(const std::vector<int64_t>& ids, size_t first, size_t end, std::string& json) {
+  json.assign("[");
+  for (size_t i = first; i < end; ++i) {
+    if (i > first) json.push_back(',');
+    json += std::to_string(ids[i]);
   }
-  q.Reset();
+  json.push_back(']');
+}
+
+// Rows (x, y) of a named query over the ids in its :ids parameter (a JSON
+// array), a few thousand ids per statement.
+Result<std::vector<std::pair<int64_t, int64_t>>> PairsFor(Database& db, std::string_view query,
+                                                           const std::vector<int64_t>& ids) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  Statement& q = db.Query(query);
+  constexpr size_t kPerStatement = 4096;
+  std::string json;
+  for (size_t first = 0; first < ids.size(); first += kPerStatement) {
+    JsonArrayOf(ids, first, std::min(ids.size(), first + kPerStatement), json);
+    q.Bind(":ids", json);
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      out.emplace_back(q.Int(0), q.Int(1));
+    }
+  }
+  return out;
+}
+
+// The stored prepared forms of `ids`, read a few thousand per statement and
+// decoded on worker threads. A record without a readable stored form is left
+// out (the caller prepares it).
+Result<std::unordered_map<int64_t, internal::PreparedRecord>> StoredPrepared(Database& db,
+                                                                             const std::vector<int64_t>& ids,
+                                                                             int threads) {
+  std::vector<std::pair<int64_t, std::string>> texts;
+  texts.reserve(ids.size());
+  Statement& q = db.Query("identity-prepared-of-many");
+  constexpr size_t kPerStatement = 4096;
+  std::string json;
+  for (size_t first = 0; first < ids.size(); first += kPerStatement) {
+    JsonArrayOf(ids, first, std::min(ids.size(), first + kPerStatement), json);
+    q.Bind(":ids", json);
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      texts.emplace_back(q.Int(0), q.String(1));
+    }
+  }
+  std::vector<internal::PreparedRecord> decoded(texts.size());
+  std::vector<char> ok(texts.size(), 0);
+  internal::ParallelChunks(texts.size(), internal::WorkerThreads(threads), 2048, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) ok[i] = internal::DecodePrepared(texts[i].second, decoded[i]) ? 1 : 0;
+  });
+  std::unordered_map<int64_t, internal::PreparedRecord> out;
+  out.reserve(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (ok[i]) out.emplace(texts[i].first, std::move(decoded[i]));
+  }
   return out;
 }
 
@@ -508,6 +695,8 @@ Status WritePairs(Database& db, const std::vector<int64_t>& ids, const LinkageRe
 Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& options, const LinkageModel& model,
                                        Instant now, ResolveSummary& summary, std::string& model_json) {
   const int max_block = options.linkage.max_block_size;
+  StageClock clock(summary.stages, options);
+  clock.Begin("prepare_dirty");
   // 1. Dirty records.
   std::vector<std::pair<int64_t, std::optional<int64_t>>> dirty;  // id, resolved id
   {
@@ -531,10 +720,12 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
     if (!resolved) new_ids.push_back(id);
     fresh.emplace(id, std::move(p));
   }
+  clock.Begin("store_keys");
   std::sort(index.begin(), index.end());
   for (const auto& [hash, id] : index) RETURN_IF_ERROR(StoreKey(db, hash, id));
   RETURN_IF_ERROR(db.Query("identity-clear-dirty").Run());
   summary.new_records = static_cast<int64_t>(new_ids.size());
+  clock.Begin("lookup");
 
   // 2. Candidates through the index, with the store's block sizes and name counts.
   internal::GlobalCounts counts;
@@ -569,45 +760,52 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   }
 
   // 3. Whole clusters of the existing records found, in their stored form.
+  clock.Begin("load_clusters");
   std::unordered_map<int64_t, int64_t> previous;  // existing record -> resolved id
   {
-    std::set<int64_t> resolved_ids;
     const std::unordered_set<int64_t> is_new(new_ids.begin(), new_ids.end());
+    std::vector<int64_t> existing_found;
     for (int64_t id : subset) {
-      if (is_new.count(id)) continue;
-      ASSIGN_OR_RETURN(int64_t resolved, ResolvedIdOf(db, id));
-      previous[id] = resolved;
-      resolved_ids.insert(resolved);
+      if (!is_new.count(id)) existing_found.push_back(id);
     }
-    for (int64_t resolved : resolved_ids) {
-      ASSIGN_OR_RETURN(std::vector<int64_t> members, ClusterMembers(db, resolved));
-      for (int64_t m : members) {
-        previous[m] = resolved;
-        subset.insert(m);
-      }
+    // A record without a cluster row stands alone (its own resolved id).
+    for (int64_t id : existing_found) previous[id] = id;
+    ASSIGN_OR_RETURN(auto resolved_of, PairsFor(db, "identity-clusters-of-many", existing_found));
+    std::set<int64_t> resolved_ids;
+    for (const auto& [id, resolved] : resolved_of) previous[id] = resolved;
+    for (int64_t id : existing_found) resolved_ids.insert(previous[id]);
+    const std::vector<int64_t> clusters(resolved_ids.begin(), resolved_ids.end());
+    ASSIGN_OR_RETURN(auto members, PairsFor(db, "identity-members-of-many", clusters));
+    for (const auto& [member, resolved] : members) {
+      previous[member] = resolved;
+      subset.insert(member);
     }
   }
+  clock.Begin("load_prepared");
   const std::vector<int64_t> ids(subset.begin(), subset.end());  // ascending, as a full run orders them
   std::vector<internal::PreparedRecord> prepared;
   prepared.reserve(ids.size());
   std::unordered_map<int64_t, int> position;
   std::unordered_map<int64_t, int> first_of_cluster;
   std::vector<int> existing(ids.size(), -1);
+  std::vector<int64_t> existing_ids;
+  for (int64_t id : ids) {
+    if (!fresh.count(id)) existing_ids.push_back(id);
+  }
+  ASSIGN_OR_RETURN(auto stored, StoredPrepared(db, existing_ids, options.linkage.threads));
   for (size_t i = 0; i < ids.size(); ++i) {
     const int64_t id = ids[i];
     position[id] = static_cast<int>(i);
     auto f = fresh.find(id);
     if (f != fresh.end()) {
       prepared.push_back(f->second);
+    } else if (auto s = stored.find(id); s != stored.end()) {
+      prepared.push_back(std::move(s->second));
     } else {
-      ASSIGN_OR_RETURN(std::optional<internal::PreparedRecord> stored, StoredPrepared(db, id));
-      if (!stored) {
-        // Not prepared yet (cannot happen while the triggers keep the
-        // contract): prepare it now.
-        ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, id));
-        stored = internal::Prepare(ToPersonRecord(row));
-      }
-      prepared.push_back(std::move(*stored));
+      // Not prepared yet (cannot happen while the triggers keep the
+      // contract): prepare it now.
+      ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, id));
+      prepared.push_back(internal::Prepare(ToPersonRecord(row)));
     }
     auto before = previous.find(id);
     if (before != previous.end()) {
@@ -615,6 +813,7 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       existing[i] = it->second;
     }
   }
+  clock.Begin("name_counts");
   // The transitivity guard also scores existing records against each other:
   // the store's frequencies of every name in the subset.
   for (const internal::PreparedRecord& p : prepared) {
@@ -639,8 +838,13 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
                                                              std::max(a->second, b->second));
     }
   }
+  clock.End();
+  LinkageOptions linkage_options = options.linkage;
+  if (!linkage_options.progress) linkage_options.progress = options.progress;
   LinkageResult linkage =
-      internal::LinkPreparedIncremental(prepared, existing, model, options.linkage, apart, together, counts);
+      internal::LinkPreparedIncremental(prepared, existing, model, linkage_options, apart, together, counts);
+  clock.Add(linkage.stages);
+  clock.Begin("write_clusters");
   model_json = internal::ModelToJson(linkage.model);
 
   // 4. The changes.
@@ -674,10 +878,13 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       RETURN_IF_ERROR(Log(db, summary.run_id, now, "split", id, resolved, was, "rebuild", std::nullopt));
     }
   }
+  clock.Begin("write_pairs");
   RETURN_IF_ERROR(WritePairs(db, ids, linkage, summary.run_id, /*incremental=*/true, now));
   summary.reviews = static_cast<int64_t>(linkage.reviews.size());
   summary.candidate_pairs = linkage.candidate_pairs;
+  summary.candidates_by_rule = linkage.candidates_by_rule;
   summary.guard_refusals = linkage.guard_refusals;
+  clock.Begin("write_golden");
   // Golden records of the clusters that gained or lost records, from the store.
   for (int64_t resolved : touched) {
     ASSIGN_OR_RETURN(std::vector<int64_t> members, ClusterMembers(db, resolved));
@@ -694,8 +901,10 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
     for (const auto& r : rows) pointers.push_back(&r);
     RETURN_IF_ERROR(WriteGolden(db, resolved, pointers, now));
   }
+  clock.Begin("count");
   ASSIGN_OR_RETURN(summary.records, CountNamed(db, "identity-count-customers"));
   ASSIGN_OR_RETURN(summary.clusters, CountNamed(db, "identity-count-clusters"));
+  clock.End();
   return Status::Ok();
 }
 
@@ -740,6 +949,8 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
       return summary;
     }
   }
+  StageClock clock(summary.stages, options);
+  clock.Begin("load");
   ASSIGN_OR_RETURN(std::vector<CustomerRow> rows, LoadAllCustomers(db));
   std::unordered_map<int64_t, int> index;
   index.reserve(rows.size());
@@ -775,11 +986,28 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
   }
 
   summary.new_records = static_cast<int64_t>(rows.size() - std::min(rows.size(), previous.size()));
-  std::vector<internal::PreparedRecord> prepared = internal::PrepareAll(records);
+  clock.Begin("prepare", static_cast<int64_t>(records.size()));
+  std::vector<internal::PreparedRecord> prepared = internal::PrepareAll(
+      records, options.linkage.threads, [&](size_t done) {
+        clock.Progress(static_cast<int64_t>(done), static_cast<int64_t>(rows.size()));
+      });
   records.clear();
   records.shrink_to_fit();
-  LinkageResult linkage = internal::LinkPrepared(prepared, options.linkage, apart, together);
+  clock.End();
+  LinkageOptions linkage_options = options.linkage;
+  if (!linkage_options.progress) linkage_options.progress = options.progress;
+  LinkageResult linkage = internal::LinkPrepared(prepared, linkage_options, apart, together);
+  clock.Add(linkage.stages);
+  clock.Begin("write_clusters", static_cast<int64_t>(rows.size()));
 
+  // The run rewrites about a gigabyte of pages at a million records: a page
+  // cache that holds the pages being appended to saves writing them to the
+  // WAL again and again. Back to the store's default afterwards.
+  struct LargerPageCache {
+    Database& db;
+    explicit LargerPageCache(Database& d) : db(d) { (void)db.Exec("PRAGMA cache_size=-524288"); }
+    ~LargerPageCache() { (void)db.Exec("PRAGMA cache_size=-65536"); }
+  } larger_page_cache(db);
   Transaction tx(db);
   RETURN_IF_ERROR(tx.Begin());
   Statement& run = db.Query("identity-insert-run");
@@ -798,7 +1026,7 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
       ++summary.rule_merges;
     }
   }
-  std::map<int64_t, std::vector<const CustomerRow*>> clusters;
+  ClusterMap clusters;
   for (size_t i = 0; i < rows.size(); ++i) {
     const int64_t id = rows[i].id;
     const int64_t resolved = rows[static_cast<size_t>(linkage.cluster[i])].id;
@@ -824,18 +1052,22 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
 
   std::vector<int64_t> ids(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) ids[i] = rows[i].id;
+  clock.Begin("write_pairs");
   RETURN_IF_ERROR(WritePairs(db, ids, linkage, summary.run_id, /*incremental=*/false, now));
   summary.reviews = static_cast<int64_t>(linkage.reviews.size());
   summary.candidate_pairs = linkage.candidate_pairs;
+  summary.candidates_by_rule = linkage.candidates_by_rule;
   summary.guard_refusals = linkage.guard_refusals;
 
+  clock.Begin("write_golden");
   RETURN_IF_ERROR(db.Query("identity-clear-golden").Run());
-  for (const auto& [resolved, members] : clusters) {
-    RETURN_IF_ERROR(WriteGolden(db, resolved, members, now));
-  }
+  RETURN_IF_ERROR(WriteAllGolden(db, clusters, now, options.linkage.threads,
+                                 [&](int64_t done, int64_t total) { clock.Progress(done, total); }));
   // A full rebuild prepares every record again: the stored forms and keys are
   // replaced, so none can be stale afterwards.
-  RETURN_IF_ERROR(StoreAllPrepared(db, rows, prepared));
+  clock.Begin("store_prepared", static_cast<int64_t>(rows.size()) * 2);
+  RETURN_IF_ERROR(StoreAllPrepared(db, rows, prepared, options.linkage.threads, clock));
+  clock.Begin("commit");
 
   Statement& finish = db.Query("identity-finish-run");
   finish.Bind(":now", options.clock->Now().micros)
@@ -850,6 +1082,7 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
       .Bind(":id", summary.run_id);
   RETURN_IF_ERROR(finish.Run());
   RETURN_IF_ERROR(tx.Commit());
+  clock.End();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
@@ -1005,13 +1238,46 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
   return out;
 }
 
-Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id) {
+Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id, const Clock& clock) {
   ASSIGN_OR_RETURN(bool exists, CustomerExists(db, customer_id));
   if (!exists) return NotFound("no customer " + std::to_string(customer_id));
   GoldenRecord golden;
   ASSIGN_OR_RETURN(golden.resolved_id, ResolvedIdOf(db, customer_id));
   ASSIGN_OR_RETURN(golden.members, ClusterMembers(db, golden.resolved_id));
   if (golden.members.empty()) golden.members.push_back(customer_id);
+  if (golden.members.size() == 1) {
+    // A record alone is its own golden record (no rows are stored for it).
+    ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, golden.members[0]));
+    const Instant now = clock.Now();
+    std::map<int64_t, std::string> source_names;
+    for (GoldenValue& g : Survive({&row}, now)) {
+      GoldenField f;
+      f.field = std::move(g.field);
+      f.value = std::move(g.value);
+      f.from_customer = g.customer_id;
+      if (g.source_id) {
+        auto [it, inserted] = source_names.try_emplace(*g.source_id);
+        if (inserted) {
+          Statement& name = db.Query("identity-source-name");
+          name.Bind(":id", *g.source_id);
+          ASSIGN_OR_RETURN(bool found, name.Step());
+          if (found) it->second = name.String(0);
+          name.Reset();
+        }
+        if (!it->second.empty()) f.source = it->second;
+      }
+      f.rule = std::move(g.rule);
+      f.seen_at = g.seen_at;
+      if (g.freshness) {
+        f.freshness = *g.freshness;
+        f.stale = *f.freshness < kStaleFreshness;
+      }
+      golden.fields.push_back(std::move(f));
+    }
+    std::sort(golden.fields.begin(), golden.fields.end(),
+              [](const GoldenField& x, const GoldenField& y) { return x.field < y.field; });
+    return golden;
+  }
   Statement& q = db.Query("identity-golden-of");
   q.Bind(":resolved_id", golden.resolved_id);
   while (true) {

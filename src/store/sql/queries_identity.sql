@@ -15,17 +15,18 @@ FROM customers c LEFT JOIN sources s ON s.id = c.source_id
 WHERE c.id = :id;
 
 -- Contact values that are or were the customer's (a bounced email still
--- identifies its owner), newest first per customer; invalid phones too, which
--- are compared by their digits but never merge anyone by themselves.
+-- identifies its owner); invalid phones too, which are compared by their
+-- digits but never merge anyone by themselves. In table order: the caller
+-- orders each customer's values newest first (last_seen_at, then id), which
+-- costs less than SQLite's sorter over every contact point.
 -- name: identity-contact-points
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
-  last_verified_at
-FROM contact_points WHERE status <> 'invalid' OR kind = 'phone'
-ORDER BY customer_id, last_seen_at DESC, id DESC;
+  last_verified_at, id
+FROM contact_points WHERE status <> 'invalid' OR kind = 'phone';
 
 -- name: identity-contact-points-of
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
-  last_verified_at
+  last_verified_at, id
 FROM contact_points WHERE customer_id = :id AND (status <> 'invalid' OR kind = 'phone')
 ORDER BY last_seen_at DESC, id DESC;
 
@@ -47,6 +48,16 @@ SELECT customer_id, resolved_id FROM identity_clusters;
 
 -- name: identity-cluster-of
 SELECT resolved_id FROM identity_clusters WHERE customer_id = :id;
+
+-- (record, resolved id) of the records in :ids (a JSON array) that have a cluster row.
+-- name: identity-clusters-of-many
+SELECT customer_id, resolved_id FROM identity_clusters
+WHERE customer_id IN (SELECT value FROM json_each(:ids));
+
+-- (member, resolved id) of every member of the clusters in :ids (a JSON array).
+-- name: identity-members-of-many
+SELECT customer_id, resolved_id FROM identity_clusters
+WHERE resolved_id IN (SELECT value FROM json_each(:ids));
 
 -- name: identity-cluster-members
 SELECT customer_id FROM identity_clusters WHERE resolved_id = :resolved_id ORDER BY customer_id;
@@ -111,6 +122,9 @@ DELETE FROM identity_golden WHERE resolved_id = :resolved_id;
 INSERT OR REPLACE INTO identity_golden (resolved_id, field, value, customer_id, source_id, rule,
   seen_at, freshness)
 VALUES (:resolved_id, :field, :value, :customer_id, :source_id, :rule, :seen_at, :freshness);
+
+-- name: identity-source-name
+SELECT name FROM sources WHERE id = :id;
 
 -- name: identity-golden-of
 SELECT g.field, g.value, g.customer_id, s.name, g.rule, g.seen_at, g.freshness
@@ -190,6 +204,13 @@ INSERT OR REPLACE INTO identity_keyed (record_id, keys, prepared) VALUES (:recor
 -- name: identity-insert-key
 INSERT OR IGNORE INTO identity_keys (hash, record_id) VALUES (:hash, :record_id);
 
+-- Many index rows at once, from a JSON array of [hash, record_id] pairs: a
+-- full run writes about ten per customer record, and one statement per
+-- thousands of rows costs much less than one per row.
+-- name: identity-insert-keys-json
+INSERT OR IGNORE INTO identity_keys (hash, record_id)
+SELECT value ->> 0, value ->> 1 FROM json_each(:pairs);
+
 -- Records to prepare again: new ones (no cluster yet) and changed ones.
 -- name: identity-dirty
 SELECT d.record_id, k.resolved_id FROM identity_dirty d
@@ -211,8 +232,9 @@ SELECT count(*) FROM identity_keys WHERE hash = :hash;
 -- name: identity-count-rule
 SELECT count(*) FROM identity_keys WHERE hash >= :low AND hash <= :high;
 
--- name: identity-prepared-of
-SELECT prepared FROM identity_keyed WHERE record_id = :record_id;
+-- The stored prepared forms of the records listed in :ids (a JSON array).
+-- name: identity-prepared-of-many
+SELECT record_id, prepared FROM identity_keyed WHERE record_id IN (SELECT value FROM json_each(:ids));
 
 -- name: identity-count-customers
 SELECT count(*) FROM customers;

@@ -32,6 +32,32 @@ TEST(EditDistance, LevenshteinAndDamerau) {
   EXPECT_DOUBLE_EQ(EditSimilarity("abcd", "abxd"), 0.75);
 }
 
+TEST(EditDistance, WithinOneEditAgreesWithTheDistance) {
+  // Every pair of strings up to length 4 over a small alphabet, Latin and
+  // Persian: the linear check must say exactly DamerauLevenshtein <= 1.
+  for (const std::vector<std::string>& alphabet :
+       {std::vector<std::string>{"a", "b", "c"}, std::vector<std::string>{"ر", "ض", "a"}}) {
+    std::vector<std::string> words{""};
+    for (size_t begin = 0, length = 0; length < 4; ++length) {
+      const size_t end = words.size();
+      for (size_t w = begin; w < end; ++w) {
+        for (const auto& letter : alphabet) words.push_back(words[w] + letter);
+      }
+      begin = end;
+    }
+    for (const auto& x : words) {
+      for (const auto& y : words) {
+        ASSERT_EQ(WithinOneEdit(x, y), DamerauLevenshtein(x, y) <= 1) << "'" << x << "' '" << y << "'";
+      }
+    }
+  }
+  EXPECT_TRUE(WithinOneEdit("mohammad", "mohamad"));
+  EXPECT_TRUE(WithinOneEdit("karimi", "kraimi"));
+  EXPECT_FALSE(WithinOneEdit("karimi", "kraimy"));
+  EXPECT_TRUE(WithinOneEdit("رضایی", "رضائی"));
+  EXPECT_FALSE(WithinOneEdit("åsa", "asa_"));
+}
+
 TEST(TokenSetSimilarity, IgnoresOrderAndToleratesTypos) {
   EXPECT_DOUBLE_EQ(TokenSetSimilarity("gibbon street", "street gibbon"), 1.0);
   EXPECT_DOUBLE_EQ(TokenSetSimilarity("a b", "a c"), 1.0 / 3.0);

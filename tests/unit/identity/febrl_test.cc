@@ -106,5 +106,52 @@ TEST(Febrl, Dataset3) {
   EXPECT_GE(q.recall, 0.95);
 }
 
+// Linkage runs on worker threads; its result must not depend on how many.
+TEST(Febrl, TheResultDoesNotDependOnTheThreads) {
+  SKIP_WITHOUT_FEBRL();
+  FebrlData data = LoadFebrl("dataset2.csv");
+  LinkageOptions one, three;
+  one.threads = 1;
+  three.threads = 3;
+  std::vector<std::string> stages_seen;
+  three.progress = [&](std::string_view stage, int64_t done, int64_t total) {
+    if (stages_seen.empty() || stages_seen.back() != stage) stages_seen.emplace_back(stage);
+    EXPECT_GE(done, 0);
+    if (total > 0) EXPECT_LE(done, total);
+  };
+  const LinkageResult a = Link(data.records, one);
+  const LinkageResult b = Link(data.records, three);
+  EXPECT_EQ(a.cluster, b.cluster);
+  EXPECT_EQ(a.candidate_pairs, b.candidate_pairs);
+  EXPECT_EQ(a.guard_refusals, b.guard_refusals);
+  ASSERT_EQ(a.merges.size(), b.merges.size());
+  for (size_t i = 0; i < a.merges.size(); ++i) {
+    EXPECT_EQ(a.merges[i].a, b.merges[i].a);
+    EXPECT_EQ(a.merges[i].b, b.merges[i].b);
+    EXPECT_EQ(a.merges[i].rule, b.merges[i].rule);
+    EXPECT_DOUBLE_EQ(a.merges[i].weight, b.merges[i].weight);
+  }
+  ASSERT_EQ(a.reviews.size(), b.reviews.size());
+  for (size_t i = 0; i < a.reviews.size(); ++i) {
+    EXPECT_EQ(a.reviews[i].a, b.reviews[i].a);
+    EXPECT_EQ(a.reviews[i].b, b.reviews[i].b);
+  }
+  EXPECT_EQ(a.model.m, b.model.m);
+  EXPECT_EQ(a.model.u, b.model.u);
+  EXPECT_DOUBLE_EQ(a.model.match_proportion, b.model.match_proportion);
+  // Progress named the long stages in order, and the result timed them.
+  const std::vector<std::string> expected{"candidates", "estimate_u", "compare", "rules", "estimate_m", "score", "cluster"};
+  EXPECT_EQ(stages_seen, expected);
+  ASSERT_EQ(b.stages.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(b.stages[i].stage, expected[i]);
+    EXPECT_GE(b.stages[i].seconds, 0.0);
+  }
+  // Every pair a blocking rule found is counted for that rule.
+  int64_t by_rule = 0;
+  for (const auto& [rule, pairs] : b.candidates_by_rule) by_rule += pairs;
+  EXPECT_GE(by_rule, b.candidate_pairs);
+}
+
 }  // namespace
 }  // namespace patron::identity

@@ -2,6 +2,10 @@
 // company names, Iranian national codes and Swedish personnummer.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "identity/identity.h"
 
 namespace patron::identity {
@@ -41,6 +45,27 @@ TEST(Romanize, TransliteratesPersianAndArabic) {
   EXPECT_EQ(Romanize("Åsa"), "asa");
   EXPECT_EQ(Romanize("گلناز"), "glnaz");
   EXPECT_EQ(Romanize("علي"), "ly");  // the ain's mark is dropped
+}
+
+TEST(Romanize, GivesTheSameAnswerOnManyThreads) {
+  // Each thread has its own transliterator and cache of answers.
+  const std::vector<std::string> names{"محمد", "Mohammad", "ستاره", "فاطمة", "Åsa", "عبدالله", "نیما"};
+  std::vector<std::string> expected;
+  for (const auto& n : names) expected.push_back(Romanize(n));
+  std::vector<std::vector<std::string>> got(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < got.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 50; ++round) {
+        for (const auto& n : names) got[t].push_back(Romanize(n));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& answers : got) {
+    ASSERT_EQ(answers.size(), names.size() * 50);
+    for (size_t i = 0; i < answers.size(); ++i) EXPECT_EQ(answers[i], expected[i % names.size()]);
+  }
 }
 
 TEST(NameSkeleton, MeetsAcrossScriptsAndSpellings) {

@@ -119,6 +119,24 @@ TEST_F(ResolveTest, GoldenRecordShowsProvenance) {
   }
   EXPECT_TRUE(saw_email);
   EXPECT_EQ(ReadGolden(*db_, 999).status().code(), StatusCode::kNotFound);
+
+  // Omid stands alone: nothing is stored for him, and his golden record is
+  // his record, with the same provenance a stored one would have.
+  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM identity_golden WHERE resolved_id = 5"), 0);
+  auto alone = ReadGolden(*db_, 5, clock_);
+  ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+  EXPECT_EQ(alone->resolved_id, 5);
+  EXPECT_EQ(alone->members, (std::vector<int64_t>{5}));
+  std::map<std::string, std::string> values;
+  for (const auto& f : alone->fields) {
+    values[f.field] = f.value;
+    EXPECT_EQ(f.from_customer, 5);
+    EXPECT_EQ(f.rule, "only");
+    EXPECT_EQ(f.source, "crm");
+  }
+  EXPECT_EQ(values["given_name"], "Omid");
+  EXPECT_EQ(values["family_name"], "Nouri");
+  EXPECT_EQ(values["city"], "Tabriz");
 }
 
 TEST_F(ResolveTest, ExplainGivesTheWeightOfEveryField) {
@@ -152,7 +170,19 @@ TEST_F(ResolveTest, UnmergeRestoresAndLaterRunsRespectIt) {
   EXPECT_EQ(clusters[1], 1);
   EXPECT_EQ(clusters[2], 2);
   EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM customers"), *before);  // nothing deleted
-  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM identity_golden WHERE resolved_id = 2 AND field = 'given_name' AND value = 'Sarah'"), 1);
+  // Record 2 stands alone again: no stored golden rows, and its golden record
+  // is the record itself.
+  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM identity_golden WHERE resolved_id = 2"), 0);
+  auto alone = ReadGolden(*db_, 2, clock_);
+  ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+  EXPECT_EQ(alone->resolved_id, 2);
+  EXPECT_EQ(alone->members, (std::vector<int64_t>{2}));
+  std::map<std::string, GoldenField> alone_fields;
+  for (const auto& f : alone->fields) alone_fields[f.field] = f;
+  EXPECT_EQ(alone_fields["given_name"].value, "Sarah");
+  EXPECT_EQ(alone_fields["given_name"].rule, "only");
+  EXPECT_EQ(alone_fields["given_name"].from_customer, 2);
+  EXPECT_FALSE(alone_fields["given_name"].source.empty());
   // Unmerging a record that stands alone is refused.
   EXPECT_EQ(Unmerge(*db_, 5, clock_).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(Unmerge(*db_, 999, clock_).code(), StatusCode::kNotFound);
