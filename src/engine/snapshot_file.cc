@@ -204,22 +204,14 @@ struct LoadJob {
   std::function<void()> run;
 };
 
-// Arrays at least this large get transparent huge pages where the system
-// allows them on request (madvise mode): one fault per 2 MiB instead of per
-// 4 KiB page; page faults were a third of a load's time.
-constexpr size_t kHugeArrayBytes = size_t{8} << 20;
-
-// `out` = `in`, allocated exactly.
+// `out` = `in`, allocated exactly. (Asking for transparent huge pages
+// (MADV_HUGEPAGE, with or without MADV_POPULATE_WRITE) for large arrays was
+// tried: 0.47 s loads at 1M when memory was free, but up to 1.7 s, slower than
+// plain pages, when the kernel had to compact memory first.)
 template <typename T>
 void CopyArray(std::vector<T>& out, std::span<const T> in) {
   out.clear();
   out.reserve(in.size());
-  if (in.size_bytes() >= kHugeArrayBytes) {
-    constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-    const auto begin = reinterpret_cast<uintptr_t>(out.data());
-    const uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1), last = (begin + in.size_bytes()) & ~(kHuge - 1);
-    if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);  // a hint only
-  }
   out.assign(in.begin(), in.end());
 }
 
