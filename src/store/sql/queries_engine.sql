@@ -61,6 +61,10 @@ SELECT coalesce(max(id), 0) FROM events;
 -- name: engine-events
 SELECT id, customer_id, occurred_at, type FROM events WHERE id <= :max_id;
 
+-- name: engine-event-counts
+-- The number of events per customer (a scan of the covering index events_customer).
+SELECT customer_id, count(*) FROM events WHERE id <= :max_id GROUP BY customer_id;
+
 -- name: engine-event-property
 SELECT id, json_extract(properties, :path) FROM events WHERE id <= :max_id;
 

@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 
+#include "demo/demo.h"
 #include "engine/engine.h"
 #include "ingest/ingest.h"
 #include "models/models.h"
@@ -19,6 +22,104 @@ namespace {
 
 namespace fs = std::filesystem;
 const std::string kData = std::string(PATRON_SOURCE_DIR) + "/tests/data/segments/";
+
+// Doubles compared by their bits, so that missing values (NaN) compare equal.
+std::vector<uint64_t> Bits(const std::vector<double>& v) {
+  std::vector<uint64_t> out(v.size());
+  if (!v.empty()) std::memcpy(out.data(), v.data(), v.size() * sizeof(double));
+  return out;
+}
+
+void ExpectSameDictionary(const Dictionary& a, const Dictionary& b, const std::string& what) {
+  EXPECT_EQ(a.values, b.values) << what;
+  EXPECT_EQ(a.folded, b.folded) << what;
+  EXPECT_EQ(a.index.size(), b.index.size()) << what;
+  for (const auto& [value, code] : b.index) {
+    auto found = a.index.find(value);
+    ASSERT_NE(found, a.index.end()) << what << ": " << value;
+    EXPECT_EQ(found->second, code) << what << ": " << value;
+  }
+}
+
+void ExpectSameColumn(const Column& a, const Column& b, const std::string& what) {
+  EXPECT_EQ(a.type, b.type) << what;
+  EXPECT_EQ(a.codes, b.codes) << what;
+  EXPECT_EQ(Bits(a.numbers), Bits(b.numbers)) << what;
+  ExpectSameDictionary(a.dict, b.dict, what);
+}
+
+void ExpectSameColumns(const std::map<std::string, Column, std::less<>>& a,
+                       const std::map<std::string, Column, std::less<>>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (const auto& [name, column] : b) {
+    auto found = a.find(name);
+    ASSERT_NE(found, a.end()) << what << "." << name;
+    ExpectSameColumn(found->second, column, what + "." + name);
+  }
+}
+
+template <typename Map>  // key -> std::unique_ptr<Roaring>
+void ExpectSameBitmaps(const Map& a, const Map& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [key, bitmap] : b) {
+    auto found = a.find(key);
+    ASSERT_NE(found, a.end());
+    EXPECT_TRUE(*found->second == *bitmap);
+  }
+}
+
+// Every column a loaded snapshot has equals the built one's.
+void ExpectSameSnapshot(const Snapshot& a, const Snapshot& b) {
+  EXPECT_EQ(a.built_at, b.built_at);
+  EXPECT_EQ(a.watermarks, b.watermarks);
+  EXPECT_EQ(a.customer_ids, b.customer_ids);
+  for (uint32_t i = 0; i < b.customer_count(); ++i) ASSERT_EQ(a.IndexOf(b.customer_ids[i]), i);
+  ExpectSameColumns(a.profile, b.profile, "profile");
+  ExpectSameColumns(a.attributes, b.attributes, "attributes");
+  ExpectSameBitmaps(a.tags, b.tags);
+  EXPECT_EQ(a.account_ids, b.account_ids);
+  ExpectSameColumns(a.account_columns, b.account_columns, "accounts");
+  EXPECT_EQ(a.account_offsets, b.account_offsets);
+  EXPECT_EQ(a.account_members, b.account_members);
+  EXPECT_EQ(a.orders.offsets, b.orders.offsets);
+  EXPECT_EQ(a.orders.at, b.orders.at);
+  EXPECT_EQ(Bits(a.orders.amount), Bits(b.orders.amount));
+  EXPECT_EQ(a.orders.channel, b.orders.channel);
+  EXPECT_EQ(a.orders.status, b.orders.status);
+  EXPECT_EQ(a.orders.currency, b.orders.currency);
+  ExpectSameDictionary(a.orders.channels, b.orders.channels, "channels");
+  ExpectSameDictionary(a.orders.statuses, b.orders.statuses, "statuses");
+  ExpectSameDictionary(a.orders.currencies, b.orders.currencies, "currencies");
+  EXPECT_EQ(a.purchases.offsets, b.purchases.offsets);
+  EXPECT_EQ(a.purchases.at, b.purchases.at);
+  EXPECT_EQ(a.purchases.product, b.purchases.product);
+  EXPECT_EQ(a.purchases.order_channel, b.purchases.order_channel);
+  EXPECT_EQ(a.purchases.status, b.purchases.status);
+  EXPECT_EQ(a.purchases.currency, b.purchases.currency);
+  EXPECT_EQ(Bits(a.purchases.quantity), Bits(b.purchases.quantity));
+  EXPECT_EQ(Bits(a.purchases.amount), Bits(b.purchases.amount));
+  EXPECT_EQ(Bits(a.purchases.unit_price), Bits(b.purchases.unit_price));
+  EXPECT_EQ(a.products.ids, b.products.ids);
+  ExpectSameColumn(a.products.sku, b.products.sku, "sku");
+  ExpectSameColumn(a.products.name, b.products.name, "name");
+  ExpectSameColumn(a.products.brand, b.products.brand, "brand");
+  EXPECT_EQ(a.products.category, b.products.category);
+  EXPECT_EQ(a.categories.slugs, b.categories.slugs);
+  EXPECT_EQ(a.categories.names, b.categories.names);
+  EXPECT_EQ(a.categories.parent, b.categories.parent);
+  EXPECT_EQ(a.events.offsets, b.events.offsets);
+  EXPECT_EQ(a.events.at, b.events.at);
+  EXPECT_EQ(a.events.type, b.events.type);
+  ExpectSameDictionary(a.events.types, b.events.types, "event types");
+  EXPECT_EQ(a.events.max_event_id, b.events.max_event_id);
+  ExpectSameBitmaps(a.consent_granted, b.consent_granted);
+  for (int ch = 0; ch < kChannelCount; ++ch) EXPECT_EQ(Bits(a.contact_fresh_at[ch]), Bits(b.contact_fresh_at[ch]));
+  EXPECT_EQ(a.scores.recommended_offsets, b.scores.recommended_offsets);
+  EXPECT_EQ(a.scores.recommended, b.scores.recommended);
+  EXPECT_EQ(a.scores.propensity_offsets, b.scores.propensity_offsets);
+  EXPECT_EQ(a.scores.propensity_category, b.scores.propensity_category);
+  EXPECT_EQ(Bits(a.scores.propensity), Bits(b.scores.propensity));
+}
 
 class SnapshotFileTest : public ::testing::Test {
  protected:
@@ -94,6 +195,7 @@ TEST_F(SnapshotFileTest, ALoadedSnapshotAnswersLikeTheBuiltOne) {
   EXPECT_EQ((*loaded)->scores.recommended, (*built)->scores.recommended);
   EXPECT_EQ((*loaded)->scores.propensity_offsets, (*built)->scores.propensity_offsets);
   EXPECT_EQ((*loaded)->scores.propensity, (*built)->scores.propensity);
+  ExpectSameSnapshot(**loaded, **built);
   std::vector<uint64_t> expected = Counts(**built);
   EXPECT_EQ(Counts(**loaded), expected);
   EXPECT_GT(expected[0], 0u);
@@ -273,6 +375,123 @@ TEST_F(SnapshotFileTest, EventPropertiesAreCachedBesideTheSnapshotForTheNextProc
   ASSERT_TRUE(rebuilt.ok());
   EXPECT_EQ(source, SnapshotSource::kStore);
   EXPECT_FALSE(fs::exists(cache)) << "a cache of another rebuild generation is removed";
+}
+
+// A snapshot of a generated store spans many checksum blocks (1 MiB each) and
+// large arrays (copied on several threads): it loads equal to the built one; a
+// byte changed in any block is found; a file of another format version (an
+// older release's) is refused, rebuilt and rewritten.
+TEST_F(SnapshotFileTest, AGeneratedStoreLoadsEqualAndEveryBlockIsChecked) {
+  db_.reset();
+  fs::remove(dir_ / "patron.db");
+  demo::GenerateOptions options;
+  options.customers = 3000;
+  options.seed = 11;
+  options.out_dir = (dir_ / "demo").string();
+  auto summary = demo::Generate(options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  auto db = Database::Open((dir_ / "generated.db").string());
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  db_ = std::move(*db);
+  for (const auto& f : summary->files) {
+    ingest::ImportOptions io;
+    io.kind = *ingest::ParseEntityKind(f.kind);
+    io.path = f.path;
+    io.source_name = f.source;
+    io.source_kind = f.source_kind;
+    io.source_vendor = f.vendor;
+    io.source_cost = f.cost;
+    io.default_country = f.default_country;
+    auto report = ingest::ImportFile(*db_, io, clock_);
+    ASSERT_TRUE(report.ok()) << f.path << ": " << report.status().ToString();
+  }
+  SnapshotSource source;
+  auto built = OpenSnapshot(*db_, clock_, {}, &source);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  EXPECT_EQ(source, SnapshotSource::kStore);
+  const std::string path = SnapshotPath(db_->path());
+  const size_t size = fs::file_size(path);
+  ASSERT_GT(size, size_t{2} << 20) << "several checksum blocks";
+  auto stamp = ReadStoreStamp(*db_);
+  ASSERT_TRUE(stamp.ok());
+  auto loaded = LoadSnapshot(path, *stamp, db_->path());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ExpectSameSnapshot(**loaded, **built);
+
+  // One changed byte in each block (and in the checksum itself), each on a
+  // fresh copy: refused as damaged.
+  std::string original;
+  {
+    std::ifstream in(path, std::ios::binary);
+    original.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_EQ(original.size(), size);
+  std::vector<size_t> offsets;
+  for (size_t at = 100; at < size; at += (size_t{1} << 20) - 4097) offsets.push_back(at);
+  offsets.push_back(size - 1);
+  for (size_t at : offsets) {
+    std::string bytes = original;
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x10);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    auto damaged = LoadSnapshot(path, *stamp, db_->path());
+    ASSERT_FALSE(damaged.ok()) << "byte " << at;
+    EXPECT_EQ(damaged.status().code(), StatusCode::kDataLoss) << "byte " << at << ": " << damaged.status().ToString();
+  }
+
+  // Format version 4 (before the block checksum) in an otherwise intact file.
+  {
+    std::string bytes = original;
+    const uint32_t old_version = 4;
+    std::memcpy(bytes.data() + 16, &old_version, sizeof old_version);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  }
+  auto old = LoadSnapshot(path, *stamp, db_->path());
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.status().code(), StatusCode::kFailedPrecondition) << old.status().ToString();
+  auto rebuilt = OpenSnapshot(*db_, clock_, {}, &source);
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(source, SnapshotSource::kStore);
+  ExpectSameSnapshot(**rebuilt, **built);
+  ASSERT_TRUE(OpenSnapshot(*db_, clock_, {}, &source).ok());
+  EXPECT_EQ(source, SnapshotSource::kFile) << "the rebuilt snapshot was written in this version";
+}
+
+// Building puts each customer's events in (time, id) order whatever order the
+// store holds them in, and event ids still find their events (properties are
+// read by id).
+TEST_F(SnapshotFileTest, EventsAreGroupedInTimeThenIdOrderAndFoundById) {
+  // Five events of the first customer, stored in an order that is not their time order:
+  // times 3000, 2000, 1000, 5000, 5000 (the last two tie: id decides).
+  for (int k = 1; k <= 5; ++k) {
+    const int at = k <= 3 ? (4 - k) * 1000 : 5000;
+    ASSERT_TRUE(db_->Exec("INSERT INTO events(customer_id, type, occurred_at, received_at, source_id, source_key, "
+                          "properties) SELECT min(id), 'probe', " + std::to_string(at) + ", 0, 1, 'probe-" +
+                          std::to_string(k) + "', '{\"k\": " + std::to_string(k) + "}' FROM customers")
+                    .ok());
+  }
+  auto built = BuildSnapshot(*db_, clock_);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  const Snapshot& s = **built;
+  auto total = db_->QueryInt("SELECT count(*) FROM events");
+  ASSERT_TRUE(total.ok());
+  EXPECT_EQ(s.events.at.size(), static_cast<size_t>(*total));
+  for (uint32_t c = 0; c < s.customer_count(); ++c) {
+    EXPECT_TRUE(std::is_sorted(s.events.at.begin() + s.events.offsets[c], s.events.at.begin() + s.events.offsets[c + 1]))
+        << "customer " << c;
+  }
+  auto k = s.Property("k");
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  auto probe = s.events.types.index.find("probe");
+  ASSERT_NE(probe, s.events.types.index.end());
+  std::vector<double> order;
+  std::vector<int64_t> times;
+  for (uint32_t i = s.events.offsets[0]; i < s.events.offsets[1]; ++i) {
+    if (s.events.type[i] != probe->second) continue;
+    order.push_back((*k)->numbers[(*k)->codes[i]]);
+    times.push_back(s.events.at[i]);
+  }
+  EXPECT_EQ(order, (std::vector<double>{3, 2, 1, 4, 5}));
+  EXPECT_EQ(times, (std::vector<int64_t>{1000, 2000, 3000, 5000, 5000}));
 }
 
 }  // namespace
