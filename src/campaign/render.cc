@@ -235,6 +235,8 @@ Result<RenderData> LoadRenderData(Database& db, int64_t customer_id) {
   return d;
 }
 
+namespace {
+
 // The render data of campaign `campaign_id`'s targets with ids in [first, last],
 // in id order; customers erased since the campaign was prepared are absent.
 Result<std::vector<RenderData>> LoadTargetsRenderData(Database& db, int64_t campaign_id, int64_t first, int64_t last) {
@@ -259,8 +261,6 @@ Result<std::vector<RenderData>> LoadTargetsRenderData(Database& db, int64_t camp
   }));
   return out;
 }
-
-namespace {
 
 std::string BaseLanguage(std::string_view lang) { return AsciiLower(lang.substr(0, lang.find_first_of("-_"))); }
 

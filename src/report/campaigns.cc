@@ -150,15 +150,21 @@ Result<std::vector<CampaignRow>> CampaignSegmentResults(Database& db, const engi
     ASSIGN_OR_RETURN(std::vector<segment::SavedSegment> saved, segment::ListSegments(db));
     for (const segment::SavedSegment& s : saved) segments.push_back({s.name, s.definition});
   }
-  std::vector<std::unique_ptr<::Roaring>> owned;
-  std::vector<internal::SegmentMembersOf> members;
+  ASSIGN_OR_RETURN(internal::EvaluatedSegments evaluated, internal::EvaluateSegments(db, snapshot, segments, now));
+  return internal::CampaignSegmentRows(db, snapshot, evaluated.members, campaign_name, now);
+}
+
+Result<internal::EvaluatedSegments> internal::EvaluateSegments(Database& db, const engine::Snapshot& snapshot,
+                                                               const std::vector<SegmentDefinition>& segments,
+                                                               Instant now) {
+  EvaluatedSegments out;
   for (const SegmentDefinition& s : segments) {
     auto m = SegmentMembers(db, snapshot, s.definition, now);
     if (!m.ok()) return m.status().WithContext("segment \"" + s.name + "\"");
-    owned.push_back(std::move(*m));
-    members.push_back({s.name, owned.back().get()});
+    out.owned.push_back(std::move(*m));
+    out.members.push_back({s.name, out.owned.back().get()});
   }
-  return internal::CampaignSegmentRows(db, snapshot, members, campaign_name, now);
+  return out;
 }
 
 Result<std::vector<CampaignRow>> internal::CampaignSegmentRows(Database& db, const engine::Snapshot& snapshot,

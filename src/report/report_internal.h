@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <optional>
 #include <string_view>
@@ -56,6 +57,15 @@ struct SegmentMembersOf {
   std::string name;
   const ::Roaring* members = nullptr;
 };
+// Segments evaluated at `now` into bitmaps this owns (heap objects: `members`
+// stay valid when the value is moved), `members[i]` named and pointing at the
+// members of `segments[i]`, in order. Errors name the segment.
+struct EvaluatedSegments {
+  std::vector<std::unique_ptr<::Roaring>> owned;
+  std::vector<SegmentMembersOf> members;
+};
+Result<EvaluatedSegments> EvaluateSegments(Database& db, const engine::Snapshot& snapshot,
+                                           const std::vector<SegmentDefinition>& segments, Instant now);
 // CampaignSegmentResults over segments already evaluated: per prepared campaign
 // (or only `campaign` when not empty; kNotFound when it does not exist), one row
 // per segment in the order given.

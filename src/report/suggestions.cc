@@ -126,14 +126,8 @@ Result<std::vector<Suggestion>> TargetingSuggestions(Database& db, const engine:
     for (const segment::SavedSegment& s : saved) segments.push_back({s.name, s.definition});
   }
   if (segments.empty()) return std::vector<Suggestion>{};
-  std::vector<std::unique_ptr<::Roaring>> owned;
-  std::vector<internal::SegmentMembersOf> members;
-  for (const SegmentDefinition& s : segments) {
-    auto m = SegmentMembers(db, snapshot, s.definition, now);
-    if (!m.ok()) return m.status().WithContext("segment \"" + s.name + "\"");
-    owned.push_back(std::move(*m));
-    members.push_back({s.name, owned.back().get()});
-  }
+  ASSIGN_OR_RETURN(internal::EvaluatedSegments evaluated, internal::EvaluateSegments(db, snapshot, segments, now));
+  std::vector<internal::SegmentMembersOf>& members = evaluated.members;
   members.push_back({"", nullptr});  // every recipient: the channel's totals
   const size_t all = segments.size();
   ASSIGN_OR_RETURN(std::vector<CampaignRow> rows, internal::CampaignSegmentRows(db, snapshot, members, "", now));

@@ -125,6 +125,18 @@ class CampaignCli : public ::testing::Test {
     return n.ok() && *n == 1;
   }
 
+  // A new API key with `role` (`patron key create`): its token, or "" (and a
+  // failed expectation showing the CLI's output) when none was printed.
+  std::string KeyToken(const std::string& role, const std::string& name) {
+    auto key = RunPatron({"--db", db_, "key", "create", "--role", role, "--name", name}, true);
+    size_t at = key.out.find("pat_");
+    EXPECT_NE(at, std::string::npos) << key.out;
+    if (at == std::string::npos) return "";
+    return key.out.substr(at, key.out.find_first_of(" \n", at) - at);
+  }
+  // The key the API tests drive `patron serve` with: campaigns need manage_campaigns.
+  std::string MarketerToken() { return KeyToken("marketer", "m"); }
+
   fs::path dir_;
   std::string db_;
 };
@@ -264,12 +276,10 @@ TEST_F(CampaignCli, HardBouncesMarkTheAddressAndSoftOnesRetry) {
 
 TEST_F(CampaignCli, TheServerSendsAndFollowsTheLinksInTheMessages) {
   SmtpSink sink(dir_ / "sink");
-  auto key = RunPatron({"--db", db_, "key", "create", "--role", "marketer", "--name", "m"}, true);
-  size_t at = key.out.find("pat_");
-  ASSERT_NE(at, std::string::npos) << key.out;
-  std::string token = key.out.substr(at, key.out.find_first_of(" \n", at) - at);
-  auto analyst = RunPatron({"--db", db_, "key", "create", "--role", "analyst", "--name", "a"}, true);
-  std::string analyst_token = analyst.out.substr(analyst.out.find("pat_"), analyst.out.find_first_of(" \n", analyst.out.find("pat_")) - analyst.out.find("pat_"));
+  const std::string token = MarketerToken();
+  ASSERT_FALSE(token.empty());
+  const std::string analyst_token = KeyToken("analyst", "a");
+  ASSERT_FALSE(analyst_token.empty());
   patron::testing::ServeProcess server(db_, {"--access-log", "off"},
                                        {"PATRON_SMTP_URL=" + sink.url(), "PATRON_PUBLIC_URL=https://patron.example"});
   ASSERT_GT(server.port(), 0);
@@ -568,10 +578,8 @@ print('\x1f'.join(strings + inline))
 
 TEST_F(CampaignCli, TheServerSendsScheduledRowsWhenTheirTimeComes) {
   SmtpSink sink(dir_ / "sink");
-  auto key = RunPatron({"--db", db_, "key", "create", "--role", "marketer", "--name", "m"}, true);
-  size_t at = key.out.find("pat_");
-  ASSERT_NE(at, std::string::npos) << key.out;
-  std::string token = key.out.substr(at, key.out.find_first_of(" \n", at) - at);
+  const std::string token = MarketerToken();
+  ASSERT_FALSE(token.empty());
   patron::testing::ServeProcess server(db_, {"--access-log", "off"}, {"PATRON_SMTP_URL=" + sink.url()});
   ASSERT_GT(server.port(), 0);
   httplib::Client c(server.url());
@@ -667,10 +675,8 @@ TEST_F(CampaignCli, ProofsRenderEveryTargetOnceInOrderWhateverTheThreads) {
 }
 
 TEST_F(CampaignCli, TheApiServesTheCallListAsCsvOrWorkbookAndNothingElse) {
-  auto key = RunPatron({"--db", db_, "key", "create", "--role", "marketer", "--name", "m"}, true);
-  size_t at = key.out.find("pat_");
-  ASSERT_NE(at, std::string::npos) << key.out;
-  std::string token = key.out.substr(at, key.out.find_first_of(" \n", at) - at);
+  const std::string token = MarketerToken();
+  ASSERT_FALSE(token.empty());
   patron::testing::ServeProcess server(db_, {"--access-log", "off"});
   ASSERT_GT(server.port(), 0);
   httplib::Client c(server.url());
@@ -728,10 +734,8 @@ TEST_F(CampaignCli, TheApiServesTheCallListAsCsvOrWorkbookAndNothingElse) {
 
 TEST_F(CampaignCli, WithTheSchedulerOffDueRowsWaitForAnExplicitSend) {
   SmtpSink sink(dir_ / "sink");
-  auto key = RunPatron({"--db", db_, "key", "create", "--role", "marketer", "--name", "m"}, true);
-  size_t at = key.out.find("pat_");
-  ASSERT_NE(at, std::string::npos) << key.out;
-  std::string token = key.out.substr(at, key.out.find_first_of(" \n", at) - at);
+  const std::string token = MarketerToken();
+  ASSERT_FALSE(token.empty());
   std::string id;
   {
     patron::testing::ServeProcess server(db_, {"--access-log", "off"},

@@ -3,16 +3,20 @@
 // message as NNNNNN.eml with its envelope in NNNNNN.json. Stopped at destruction.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace patron::testing {
@@ -40,7 +44,11 @@ class SmtpSinkProcess {
     std::string recipient, data;
   };
 
-  explicit SmtpSinkProcess(const std::filesystem::path& dir) : dir_(dir) {
+  // `extra`: further smtp_sink.py options (--tls-cert, --tls-key, --require-tls,
+  // --auth USER:PASSWORD). The sink's own log (tracebacks of sessions a test
+  // breaks on purpose) goes to sink.log in `dir`, not into the test's output.
+  explicit SmtpSinkProcess(const std::filesystem::path& dir, const std::vector<std::string>& extra = {})
+      : dir_(dir) {
     std::filesystem::create_directories(dir);
     int out[2];
     if (::pipe(out) != 0) return;
@@ -49,8 +57,15 @@ class SmtpSinkProcess {
       ::dup2(out[1], 1);
       ::close(out[0]);
       ::close(out[1]);
-      std::string script = std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py";
-      ::execl("/usr/bin/python3", "python3", script.c_str(), "--dir", dir.c_str(), "--port", "0", (char*)nullptr);
+      int log = ::open((dir / "sink.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (log >= 0) ::dup2(log, 2);
+      std::vector<std::string> args = {"python3", std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py",
+                                       "--dir", dir.string(), "--port", "0"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv("/usr/bin/python3", argv.data());
       ::_exit(127);
     }
     ::close(out[1]);
@@ -103,6 +118,23 @@ class SmtpSinkProcess {
   int Count() const {
     int n = 0;
     for (auto& entry : std::filesystem::directory_iterator(dir_)) n += entry.path().extension() == ".json";
+    return n;
+  }
+  // Waits until `n` messages are stored, at most `timeout` (a bound for a slow
+  // machine, not a speed requirement); returns Count() then.
+  int WaitForCount(int n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      const int count = Count();
+      if (count >= n || std::chrono::steady_clock::now() > deadline) return count;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  // How many SMTP connections the sink accepted.
+  int Connections() const {
+    std::ifstream in(dir_ / "connections");
+    int n = 0;
+    in >> n;
     return n;
   }
   // Message-ID -> how many times it arrived.

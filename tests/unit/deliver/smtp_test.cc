@@ -8,13 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "../../tools/smtp_sink_process.h"
 #include "deliver/deliver.h"
 #include "test_util.h"
 
 namespace patron::deliver {
 namespace {
 
-using testing::SmtpSink;
+using SmtpSink = ::patron::testing::SmtpSinkProcess;
 using testing::TempDir;
 
 SmtpServerConfig LocalServer(int port, int connections = 2) {
@@ -64,21 +65,23 @@ TEST(Smtp, EveryMessageArrivesExactlyOverReusedConnections) {
     EXPECT_EQ(o.server_text.rfind("Ok: queued as ", 0), 0u) << o.server_text;
     EXPECT_EQ(o.bounce, BounceKind::kNone);
   }
-  ASSERT_EQ(sink.WaitForMessages(60), 60);
+  ASSERT_EQ(sink.WaitForCount(60), 60);
 
   // The server received each message byte for byte (dot-stuffing undone) with its envelope.
   std::map<std::string, const OutgoingMail*> by_recipient;
   for (const auto& m : mails) by_recipient[m.recipient] = &m;
   std::set<int> connections;
-  for (int n = 1; n <= 60; ++n) {
-    auto envelope = nlohmann::json::parse(sink.Envelope(n));
+  const auto stored = sink.Stored();
+  ASSERT_EQ(stored.size(), 60u);
+  for (const auto& message : stored) {
+    const nlohmann::json& envelope = message.envelope;
     std::string rcpt = envelope["rcpt_tos"][0];
     ASSERT_TRUE(by_recipient.count(rcpt)) << rcpt;
     const OutgoingMail& sent = *by_recipient[rcpt];
     EXPECT_EQ(envelope["rcpt_tos"].size(), 1u);
     EXPECT_EQ(envelope["mail_from"], sent.envelope_from);
     EXPECT_EQ(envelope["tls"], false);
-    std::string received = sink.Message(n);
+    const std::string& received = message.data;
     EXPECT_EQ(received, sent.data) << "message to " << rcpt << " changed in transit";
     auto headers = testing::Headers(received);
     EXPECT_EQ(headers.find("x-patron-message")->second, std::to_string(sent.tag));
@@ -136,9 +139,11 @@ TEST(Smtp, RepliesBecomePreciseOutcomesAndTheConnectionRecovers) {
   DeliveryOutcome again = s.Send(Mail("last@example.org", "x", 6));
   EXPECT_EQ(again.kind, DeliveryKind::kAccepted)
       << again.smtp_code << " " << again.server_text << " " << again.error;
-  ASSERT_EQ(sink.WaitForMessages(2), 2);
-  EXPECT_EQ(nlohmann::json::parse(sink.Envelope(1))["rcpt_tos"][0], "after-bounce@example.org");
-  EXPECT_EQ(nlohmann::json::parse(sink.Envelope(2))["rcpt_tos"][0], "last@example.org");
+  ASSERT_EQ(sink.WaitForCount(2), 2);
+  const auto stored = sink.Stored();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].envelope["rcpt_tos"][0], "after-bounce@example.org");
+  EXPECT_EQ(stored[1].envelope["rcpt_tos"][0], "last@example.org");
 
   // Refused before connecting: an address that cannot be written on the wire.
   DeliveryOutcome local = s.Send({"", "a@example.org>\r\nRSET", "data", 0});
@@ -222,8 +227,8 @@ TEST(Smtp, StartTlsWhenOfferedAndRequiredWhenConfigured) {
   DeliveryOutcome o = (*sender)->Send(Mail("tls@example.org", "x", 1));
   EXPECT_EQ(o.kind, DeliveryKind::kAccepted)
       << o.smtp_code << " " << o.server_text << " " << o.error;
-  ASSERT_EQ(tls_sink.WaitForMessages(1), 1);
-  EXPECT_EQ(nlohmann::json::parse(tls_sink.Envelope(1))["tls"], true);
+  ASSERT_EQ(tls_sink.WaitForCount(1), 1);
+  EXPECT_EQ(tls_sink.Stored().at(0).envelope["tls"], true);
 
   // A certificate the client does not trust fails the session, transiently.
   config.ca_file.clear();
@@ -241,7 +246,7 @@ TEST(Smtp, StartTlsWhenOfferedAndRequiredWhenConfigured) {
   DeliveryOutcome refused = (*strict)->Send(Mail("tls@example.org", "x", 3));
   EXPECT_EQ(refused.kind, DeliveryKind::kTransientFailure);
   EXPECT_EQ(refused.bounce, BounceKind::kNone);
-  EXPECT_EQ(plain_sink.MessageCount(), 0);
+  EXPECT_EQ(plain_sink.Count(), 0);
 }
 
 TEST(Smtp, AuthenticatesAfterStartTls) {
@@ -266,8 +271,8 @@ TEST(Smtp, AuthenticatesAfterStartTls) {
   DeliveryOutcome o = (*sender)->Send(Mail("auth@example.org", "x", 1));
   EXPECT_EQ(o.kind, DeliveryKind::kAccepted)
       << o.smtp_code << " " << o.server_text << " " << o.error;
-  ASSERT_EQ(sink.WaitForMessages(1), 1);
-  auto envelope = nlohmann::json::parse(sink.Envelope(1));
+  ASSERT_EQ(sink.WaitForCount(1), 1);
+  const nlohmann::json envelope = sink.Stored().at(0).envelope;
   EXPECT_EQ(envelope["auth_user"], "patron");
   EXPECT_EQ(envelope["tls"], true);
 
@@ -279,7 +284,7 @@ TEST(Smtp, AuthenticatesAfterStartTls) {
   EXPECT_EQ(refused.stage, "auth");
   EXPECT_EQ(refused.smtp_code, 535);
   EXPECT_EQ(refused.bounce, BounceKind::kNone);
-  EXPECT_EQ(sink.MessageCount(), 1);
+  EXPECT_EQ(sink.Count(), 1);
 }
 
 TEST(Smtp, ConfigurationMistakesAreRefused) {

@@ -1,5 +1,5 @@
-// Real parts for the delivery tests: the aiosmtpd sink (tests/tools/smtp_sink.py)
-// as a child process, Python's own parsers and dkimpy as independent checkers.
+// Real parts for the delivery tests: Python's own parsers and dkimpy as
+// independent checkers (the aiosmtpd sink is tests/tools/smtp_sink_process.h).
 #pragma once
 
 #include <fcntl.h>
@@ -87,83 +87,6 @@ inline CommandResult RunPython(const std::filesystem::path& dir, const std::stri
   argv.insert(argv.end(), args.begin(), args.end());
   return Run(argv);
 }
-
-// tests/tools/smtp_sink.py on a free loopback port, stopped at destruction.
-class SmtpSink {
- public:
-  explicit SmtpSink(const std::filesystem::path& dir, const std::vector<std::string>& extra = {})
-      : dir_(dir) {
-    int out[2];
-    if (::pipe(out) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::close(out[0]);
-      ::close(out[1]);
-      // Its own log (tracebacks of sessions the tests break on purpose) stays out of the test
-      // output.
-      int log = ::open((dir / "sink.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (log >= 0) ::dup2(log, 2);
-      std::vector<std::string> args = {kPython,
-                                       std::string(PATRON_SOURCE_DIR) + "/tests/tools/smtp_sink.py",
-                                       "--dir", dir.string()};
-      args.insert(args.end(), extra.begin(), extra.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(kPython, argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(out[0]);
-    size_t colon = line.rfind(':');
-    if (line.rfind("listening on", 0) == 0 && colon != std::string::npos)
-      port_ = std::atoi(line.c_str() + colon + 1);
-  }
-  ~SmtpSink() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  int port() const { return port_; }
-
-  // Waits up to `timeout` for `n` stored messages; returns how many there are.
-  int WaitForMessages(int n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      int count = MessageCount();
-      if (count >= n || std::chrono::steady_clock::now() > deadline) return count;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  int MessageCount() const {
-    int count = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
-      if (e.path().extension() == ".json") ++count;
-    }
-    return count;
-  }
-  // The stored message `number` (1-based): its bytes and its envelope JSON.
-  std::string Message(int number) const { return ReadFile(dir_ / (Name(number) + ".eml")); }
-  std::string Envelope(int number) const { return ReadFile(dir_ / (Name(number) + ".json")); }
-  int Connections() const { return std::atoi(ReadFile(dir_ / "connections").c_str()); }
-
- private:
-  static std::string Name(int number) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%06d", number);
-    return buf;
-  }
-  std::filesystem::path dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
 
 // Header fields of a message (names lower-cased, values unfolded with the CRLFs removed).
 inline std::multimap<std::string, std::string> Headers(const std::string& message) {

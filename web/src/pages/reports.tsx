@@ -1,7 +1,8 @@
 // Reports (docs/reports.md, /api/v1/reports/*): the KPIs of a chosen period,
 // for everyone or a segment, beside the previous period of the same length;
 // the cohort retention (or revenue) triangle; every campaign's results with
-// the lift against its holdout and whether it is significant; the lead funnel;
+// the lift against its holdout and whether it is significant; targeting
+// suggestions per channel and saved segment; the lead funnel;
 // and the weekly report (self-contained HTML from the server), opened in a new
 // tab or shown in a sandboxed frame.
 import { useState } from 'preact/hooks';
@@ -54,6 +55,29 @@ interface CampaignRow {
   cost_minor: number;
   incremental_revenue_minor: number;
   roi: number | null;
+}
+
+// One row of GET /api/v1/reports/suggestions (docs/reports.md "Targeting
+// suggestions"); empty cells arrive as null.
+export interface SuggestionRow {
+  channel: string;
+  segment: string;
+  action: 'target' | 'suppress' | null;
+  reason: 'higher' | 'lower' | 'not_significant' | 'small_sample';
+  campaigns: number;
+  reach: number;
+  converted: number;
+  conversion_rate: number;
+  rate_ci_low: number;
+  rate_ci_high: number;
+  rest_reach: number;
+  rest_converted: number;
+  rest_rate: number;
+  ratio: number | null;
+  ratio_ci_low: number | null;
+  ratio_ci_high: number | null;
+  z: number;
+  p_value: number;
 }
 
 interface FunnelRow {
@@ -343,6 +367,7 @@ export function Reports({ me }: { me: Me }) {
 
       <Cohorts segment={shown.segment.trim()} to={shown.to} />
       <CampaignResults />
+      <Suggestions />
 
       <Card title={t('rep.funnel')} id="report-funnel">
         <ErrorBox error={funnel.error} />
@@ -533,6 +558,122 @@ function CampaignResults() {
                   <td class="num">{r.roi === null ? '—' : pct(r.roi, 0)}</td>
                 </tr>
               ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+export type Verdict = 'target' | 'suppress' | 'not_significant' | 'small_sample';
+
+export function verdictOf(r: Pick<SuggestionRow, 'action' | 'reason'>): Verdict {
+  if (r.action === 'target' || r.action === 'suppress') return r.action;
+  return r.reason === 'not_significant' ? 'not_significant' : 'small_sample';
+}
+
+const verdictRank: Record<Verdict, number> = { target: 0, suppress: 1, not_significant: 2, small_sample: 3 };
+const verdictBadge: Record<Verdict, string> = { target: 'badge granted', suppress: 'badge bounced', not_significant: 'badge stale', small_sample: 'badge' };
+
+// Strongest first: targets, then suppressions, then the rest; within each, the
+// rate ratio farthest from 1 (on the log scale, so 0.5× is as strong as 2×)
+// first — a target or suppression without a ratio (one group converted nobody)
+// first of all —, then channel and segment. Across channels, unlike the API,
+// which ranks within each channel.
+export function rankSuggestions(rows: SuggestionRow[]): SuggestionRow[] {
+  const strength = (r: SuggestionRow) => {
+    const v = verdictOf(r);
+    if (r.ratio === null || r.ratio <= 0) return v === 'target' || v === 'suppress' ? Infinity : 0;
+    return Math.abs(Math.log(r.ratio));
+  };
+  return [...rows].sort(
+    (a, b) =>
+      verdictRank[verdictOf(a)] - verdictRank[verdictOf(b)] ||
+      strength(b) - strength(a) ||
+      (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0) ||
+      (a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0),
+  );
+}
+
+// The server's default least number of messages in each group is 100.
+const minReachChoices = ['10', '30', '100', '300', '1000'];
+
+function Suggestions() {
+  const [minReach, setMinReach] = useState('100');
+  const suggestions = useLoad((s) => get<ReportTable<SuggestionRow>>('/api/v1/reports/suggestions' + query({ min_reach: minReach }), s), [minReach]);
+  const rows = rankSuggestions(suggestions.data?.rows ?? []);
+  return (
+    <Card title={t('rep.suggestions')} id="report-suggestions">
+      <p class="muted">{t('rep.suggestions_help')}</p>
+      <div class="filters">
+        <label>
+          {t('rep.min_reach')}
+          <select name="suggestion-min-reach" value={minReach} onChange={(e) => setMinReach(e.currentTarget.value)}>
+            {minReachChoices.map((m) => (
+              <option key={m} value={m}>
+                {num(Number(m))}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorBox error={suggestions.error} />
+      {suggestions.loading && !suggestions.data && <Loading />}
+      {suggestions.data && rows.length === 0 && <p class="muted" id="no-suggestions">{t('rep.no_suggestions')}</p>}
+      {rows.length > 0 && (
+        <div class="scroll">
+          <table id="suggestion-table" data-min-reach={suggestions.loading ? '' : minReach}>
+            <thead>
+              <tr>
+                <th>{t('camp.channel')}</th>
+                <th>{t('rep.segment')}</th>
+                <th>{t('rep.suggestion')}</th>
+                <th class="num">{t('rep.sg_rate')}</th>
+                <th class="num">{t('rep.sg_rest')}</th>
+                <th class="num">{t('rep.sg_ratio')}</th>
+                <th class="num">{t('rep.sg_messages')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => {
+                const v = verdictOf(r);
+                return (
+                  <tr key={r.channel + '/' + r.segment} data-channel={r.channel} data-segment={r.segment} data-verdict={v}>
+                    <td>{t(('camp.ch.' + r.channel) as MessageKey)}</td>
+                    <td dir="auto">{r.segment}</td>
+                    <td data-col="verdict">
+                      <span class={verdictBadge[v]}>{t(('rep.sg.' + v) as MessageKey)}</span>
+                    </td>
+                    <td class="num" data-col="rate">
+                      <span class="rate-value">{pct(r.conversion_rate, 1)}</span>
+                      <div class="small muted rate-ci">
+                        [{pct(r.rate_ci_low, 1)} … {pct(r.rate_ci_high, 1)}]
+                      </div>
+                    </td>
+                    <td class="num" data-col="rest">
+                      <span class="rest-value">{pct(r.rest_rate, 1)}</span>
+                      <div class="small muted rest-reach">{t('rep.sg_messages_n', { n: r.rest_reach })}</div>
+                    </td>
+                    <td class="num" data-col="ratio">
+                      {r.ratio === null ? (
+                        '—'
+                      ) : (
+                        <>
+                          <span class="ratio-value">{num(r.ratio, 2)}×</span>
+                          <div class="small muted ratio-ci">
+                            [{num(r.ratio_ci_low, 2)} … {num(r.ratio_ci_high, 2)}]
+                          </div>
+                        </>
+                      )}
+                    </td>
+                    <td class="num" data-col="reach">
+                      <span class="reach-value">{num(r.reach)}</span>
+                      <div class="small muted reach-campaigns">{t('rep.sg_campaigns_n', { n: r.campaigns })}</div>
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
