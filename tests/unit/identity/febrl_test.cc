@@ -117,7 +117,9 @@ TEST(Febrl, TheResultDoesNotDependOnTheThreads) {
   three.progress = [&](std::string_view stage, int64_t done, int64_t total) {
     if (stages_seen.empty() || stages_seen.back() != stage) stages_seen.emplace_back(stage);
     EXPECT_GE(done, 0);
-    if (total > 0) EXPECT_LE(done, total);
+    if (total > 0) {
+      EXPECT_LE(done, total);
+    }
   };
   const LinkageResult a = Link(data.records, one);
   const LinkageResult b = Link(data.records, three);
