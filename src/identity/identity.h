@@ -161,9 +161,10 @@ struct LinkageOptions {
   double merge_threshold = 0.95;
   // ... and pairs at least this (but below merge) go to review.
   double review_threshold = 0.5;
-  // A pair that agrees on nothing but names and city or region goes to review
-  // however high its probability: namesakes in one city are common, and the
-  // model's independence assumption overrates names and places together.
+  // A pair that agrees on nothing but names and place (city, region,
+  // postcode) goes to review however high its probability: namesakes in one
+  // city are common, and the model's independence assumption overrates names
+  // and places together.
   bool require_identifying_agreement = true;
   // Transitivity guard: two clusters of two or more records are joined only
   // when the mean match probability over all their cross pairs reaches this,

@@ -919,7 +919,8 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   // Golden records of the clusters that gained or lost records, from the store.
   for (int64_t resolved : touched) {
     ASSIGN_OR_RETURN(std::vector<int64_t> members, ClusterMembers(db, resolved));
-    if (members.empty()) {
+    if (members.size() < 2) {
+      // Gone, or alone: no stored golden record (see WriteGolden).
       RETURN_IF_ERROR(db.Query("identity-delete-golden-of").Bind(":resolved_id", resolved).Run());
       continue;
     }
