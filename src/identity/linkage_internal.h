@@ -7,9 +7,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <thread>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -23,12 +23,11 @@ inline int WorkerThreads(int requested) {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-// Calls work(begin, end) over [0, n) in chunks of `chunk`, on `threads`
-// threads including the caller. `progress(done)` is called on the calling
-// thread only, after each of its chunks. `work` must be safe to run
-// concurrently on disjoint ranges.
-// The same with the worker's number (0 for the caller, up to threads - 1)
-// passed first: work(worker, begin, end), for per-worker state.
+// Calls work(worker, begin, end) over [0, n) in chunks of `chunk`, on
+// `threads` threads including the caller; `worker` (0 for the caller, up to
+// threads - 1) lets the work keep per-thread state. `progress(done)` is called
+// on the calling thread only, after each of its chunks and once at the end.
+// `work` must be safe to run concurrently on disjoint ranges.
 template <class Work>
 void ParallelChunksByWorker(size_t n, int threads, size_t chunk, Work&& work,
                             const std::function<void(size_t done)>& progress = nullptr) {
@@ -52,6 +51,7 @@ void ParallelChunksByWorker(size_t n, int threads, size_t chunk, Work&& work,
   if (progress) progress(n);
 }
 
+// ParallelChunksByWorker for work(begin, end) that needs no per-thread state.
 template <class Work>
 void ParallelChunks(size_t n, int threads, size_t chunk, Work&& work,
                     const std::function<void(size_t done)>& progress = nullptr) {
