@@ -78,6 +78,12 @@ struct RowSource {
   std::vector<RowFilter> filters;
   // When set, only these rows (one event type's) are visited.
   const Snapshot::TypeRows* only = nullptr;
+  // With `only` and a bounded window: that type's first and last time per
+  // customer, so that a customer with none of its rows inside the window is
+  // passed over without searching its rows (most customers, for a window of
+  // days; for orders and order lines, whose windows are mostly a year, the
+  // same test cost more than it saved).
+  const Snapshot::TimeBounds* bounds = nullptr;
 
   // Calls f(row) for every row of customer c inside the window that passes the filters.
   template <typename F>
@@ -121,6 +127,7 @@ struct RowSource {
 
   template <typename F>
   bool ForEachOfType(uint32_t c, F& f) const {
+    if (bounds && (bounds->last[c] < window.lo || bounds->first[c] > window.hi)) return true;
     auto [begin, end] = TypeRange(c);
     const uint32_t* rs = only->rows.data();
     return Visit(begin, end, [rs](uint32_t i) { return rs[i]; }, f);
@@ -536,6 +543,8 @@ class Evaluator {
       case Source::kEvent: src.rows = &s_.events; break;
     }
     ASSIGN_OR_RETURN(src.window, internal::CompileWindow(node.window, o_.now));
+    const bool bounded = src.window.lo != std::numeric_limits<int64_t>::min() ||
+                         src.window.hi != std::numeric_limits<int64_t>::max();
     // The event type to restrict the rows to: did("T") / received(), or else
     // a `type = "T"` filter (which the type's row index then replaces).
     std::string type_name = node.event_type;
@@ -558,6 +567,7 @@ class Evaluator {
       }
       if (codes.size() == 1) {
         src.only = &s_.EventTypeRows(codes[0]);
+        if (bounded) src.bounds = &s_.EventTypeBounds(codes[0]);
       } else if (codes.empty()) {
         empty_type_rows_.offsets.assign(n_ + 1, 0);
         src.only = &empty_type_rows_;

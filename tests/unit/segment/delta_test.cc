@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -446,6 +447,12 @@ TEST_F(DemoDeltaTest, ReadersSeeConsistentSnapshotsDuringPublication) {
     }
   };
   std::thread r1(reader), r2(reader);
+  // The readers' first snapshot can take a while (sanitizers, a loaded
+  // machine): publish only once they are reading, so that they read during
+  // publication, not after it.
+  for (int i = 0; i < 6000 && reads.load() == 0 && failures.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   int submitted = 0;
   for (int round = 0; round < 30; ++round) {
     std::string batch = R"({"batch":[)";
