@@ -627,11 +627,10 @@ void JsonArrayOf(const std::vector<int64_t>& ids, size_t first, size_t end, std:
   json.push_back(']');
 }
 
-// Rows (x, y) of a named query over the ids in its :ids parameter (a JSON
-// array), a few thousand ids per statement.
-Result<std::vector<std::pair<int64_t, int64_t>>> PairsFor(Database& db, std::string_view query,
-                                                           const std::vector<int64_t>& ids) {
-  std::vector<std::pair<int64_t, int64_t>> out;
+// Runs a named query over `ids` (its :ids parameter, a JSON array), a few
+// thousand ids per statement, calling row(statement) for every row.
+template <class Row>
+Status ForRowsOfIds(Database& db, std::string_view query, const std::vector<int64_t>& ids, Row&& row) {
   Statement& q = db.Query(query);
   constexpr size_t kPerStatement = 4096;
   std::string json;
@@ -641,9 +640,17 @@ Result<std::vector<std::pair<int64_t, int64_t>>> PairsFor(Database& db, std::str
     while (true) {
       ASSIGN_OR_RETURN(bool more, q.Step());
       if (!more) break;
-      out.emplace_back(q.Int(0), q.Int(1));
+      row(q);
     }
   }
+  return Status::Ok();
+}
+
+// Rows (x, y) of a named query over the ids in its :ids parameter.
+Result<std::vector<std::pair<int64_t, int64_t>>> PairsFor(Database& db, std::string_view query,
+                                                           const std::vector<int64_t>& ids) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  RETURN_IF_ERROR(ForRowsOfIds(db, query, ids, [&](const Statement& q) { out.emplace_back(q.Int(0), q.Int(1)); }));
   return out;
 }
 
@@ -655,18 +662,8 @@ Result<std::unordered_map<int64_t, internal::PreparedRecord>> StoredPrepared(Dat
                                                                              int threads) {
   std::vector<std::pair<int64_t, std::string>> texts;
   texts.reserve(ids.size());
-  Statement& q = db.Query("identity-prepared-of-many");
-  constexpr size_t kPerStatement = 4096;
-  std::string json;
-  for (size_t first = 0; first < ids.size(); first += kPerStatement) {
-    JsonArrayOf(ids, first, std::min(ids.size(), first + kPerStatement), json);
-    q.Bind(":ids", json);
-    while (true) {
-      ASSIGN_OR_RETURN(bool more, q.Step());
-      if (!more) break;
-      texts.emplace_back(q.Int(0), q.String(1));
-    }
-  }
+  RETURN_IF_ERROR(ForRowsOfIds(db, "identity-prepared-of-many", ids,
+                               [&](const Statement& q) { texts.emplace_back(q.Int(0), q.String(1)); }));
   std::vector<internal::PreparedRecord> decoded(texts.size());
   std::vector<char> ok(texts.size(), 0);
   internal::ParallelChunks(texts.size(), internal::WorkerThreads(threads), 2048, [&](size_t begin, size_t end) {
