@@ -14,6 +14,7 @@
 #include "demo/demo.h"
 #include "ingest/ingest.h"
 #include "store/store.h"
+#include "../../tools/demo_import.h"
 
 namespace patron::access {
 namespace {
@@ -54,14 +55,7 @@ class PrivacyTest : public ::testing::Test {
 
   void ImportAll(int64_t* erased_skipped) {
     for (const auto& f : *files_) {
-      ingest::ImportOptions io;
-      io.kind = *ingest::ParseEntityKind(f.kind);
-      io.path = f.path;
-      io.source_name = f.source;
-      io.source_kind = f.source_kind;
-      io.source_vendor = f.vendor;
-      io.source_cost = f.cost;
-      io.default_country = f.default_country;
+      ingest::ImportOptions io = patron::testing::DemoImportOptions(f);
       io.reject_path = (*dir_ / "rejects.csv").string();
       auto report = ingest::ImportFile(*db_, io, clock_);
       ASSERT_TRUE(report.ok()) << f.path << ": " << report.status().ToString();

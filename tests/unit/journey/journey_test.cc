@@ -25,6 +25,7 @@
 #include "journey/journey_internal.h"
 #include "store/store.h"
 #include "../../tools/smtp_sink_process.h"
+#include "../../tools/demo_import.h"
 
 namespace patron::journey {
 namespace {
@@ -521,18 +522,7 @@ TEST_F(JourneyTest, TenSimulatedWeeksOfTheTemplatesOnDemoDataTakeSeconds) {
   options.out_dir = (dir_ / "data").string();
   auto summary = demo::Generate(options);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-  for (const auto& f : summary->files) {
-    ingest::ImportOptions io;
-    io.kind = *ingest::ParseEntityKind(f.kind);
-    io.path = f.path;
-    io.source_name = f.source;
-    io.source_kind = f.source_kind;
-    io.source_vendor = f.vendor;
-    io.source_cost = f.cost;
-    io.default_country = f.default_country;
-    auto report = ingest::ImportFile(*db_, io, clock_);
-    ASSERT_TRUE(report.ok()) << f.path << ": " << report.status().ToString();
-  }
+  ASSERT_NO_FATAL_FAILURE(patron::testing::ImportDemoFiles(*db_, summary->files, clock_));
   for (const TemplateInfo& t : Templates()) {
     auto j = CreateFromTemplate(*db_, t.name, {}, "test", clock_);
     ASSERT_TRUE(j.ok()) << t.name << ": " << j.status().ToString();

@@ -22,6 +22,7 @@
 #include "segment/segment.h"
 #include "segment_generator.h"
 #include "store/store.h"
+#include "../../tools/demo_import.h"
 
 namespace patron::segment {
 namespace {
@@ -232,18 +233,7 @@ class DemoDeltaTest : public DeltaTest {
     options.out_dir = (dir_ / "data").string();
     auto summary = demo::Generate(options);
     ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-    for (const auto& f : summary->files) {
-      ingest::ImportOptions io;
-      io.kind = *ingest::ParseEntityKind(f.kind);
-      io.path = f.path;
-      io.source_name = f.source;
-      io.source_kind = f.source_kind;
-      io.source_vendor = f.vendor;
-      io.source_cost = f.cost;
-      io.default_country = f.default_country;
-      auto report = ingest::ImportFile(*db_, io, clock_);
-      ASSERT_TRUE(report.ok()) << f.path << ": " << report.status().ToString();
-    }
+    ASSERT_NO_FATAL_FAILURE(patron::testing::ImportDemoFiles(*db_, summary->files, clock_));
     models::ModelRunOptions mo;
     mo.until = CivilDate{2026, 11, 1};
     auto scored = models::ScoreCustomers(*db_, mo, clock_);

@@ -18,6 +18,7 @@
 #include "segment/segment.h"
 #include "store/store.h"
 #include "segment_generator.h"
+#include "../../tools/demo_import.h"
 
 namespace patron::segment {
 namespace {
@@ -40,18 +41,7 @@ class DifferentialTest : public ::testing::Test {
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = db->release();
     ManualClock clock(kNow);
-    for (const auto& f : summary->files) {
-      ingest::ImportOptions io;
-      io.kind = *ingest::ParseEntityKind(f.kind);
-      io.path = f.path;
-      io.source_name = f.source;
-      io.source_kind = f.source_kind;
-      io.source_vendor = f.vendor;
-      io.source_cost = f.cost;
-      io.default_country = f.default_country;
-      auto report = ingest::ImportFile(*db_, io, clock);
-      ASSERT_TRUE(report.ok()) << f.path << ": " << report.status().ToString();
-    }
+    ASSERT_NO_FATAL_FAILURE(patron::testing::ImportDemoFiles(*db_, summary->files, clock));
     // Computed traits, so that segments on them are compared too.
     models::ModelRunOptions mo;
     mo.until = CivilDate{2026, 11, 1};

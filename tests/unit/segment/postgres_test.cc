@@ -27,6 +27,7 @@
 #include "segment/segment.h"
 #include "segment_generator.h"
 #include "store/store.h"
+#include "../../tools/demo_import.h"
 
 namespace patron::segment {
 namespace {
@@ -316,18 +317,7 @@ TEST_F(PostgresTest, RandomSegmentsSelectWhatTheEngineSelects) {
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   auto db = Database::Open((dir / "patron.db").string());
   ASSERT_TRUE(db.ok()) << db.status().ToString();
-  for (const auto& f : summary->files) {
-    ingest::ImportOptions io;
-    io.kind = *ingest::ParseEntityKind(f.kind);
-    io.path = f.path;
-    io.source_name = f.source;
-    io.source_kind = f.source_kind;
-    io.source_vendor = f.vendor;
-    io.source_cost = f.cost;
-    io.default_country = f.default_country;
-    auto report = ingest::ImportFile(**db, io, clock);
-    ASSERT_TRUE(report.ok()) << f.path << ": " << report.status().ToString();
-  }
+  ASSERT_NO_FATAL_FAILURE(patron::testing::ImportDemoFiles(**db, summary->files, clock));
   models::ModelRunOptions mo;
   mo.until = CivilDate{2026, 11, 1};
   ASSERT_TRUE(models::ScoreCustomers(**db, mo, clock).ok());

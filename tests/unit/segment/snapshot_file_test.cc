@@ -16,6 +16,7 @@
 #include "models/models.h"
 #include "segment/segment.h"
 #include "store/store.h"
+#include "../../tools/demo_import.h"
 
 namespace patron::engine {
 namespace {
@@ -393,18 +394,7 @@ TEST_F(SnapshotFileTest, AGeneratedStoreLoadsEqualAndEveryBlockIsChecked) {
   auto db = Database::Open((dir_ / "generated.db").string());
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   db_ = std::move(*db);
-  for (const auto& f : summary->files) {
-    ingest::ImportOptions io;
-    io.kind = *ingest::ParseEntityKind(f.kind);
-    io.path = f.path;
-    io.source_name = f.source;
-    io.source_kind = f.source_kind;
-    io.source_vendor = f.vendor;
-    io.source_cost = f.cost;
-    io.default_country = f.default_country;
-    auto report = ingest::ImportFile(*db_, io, clock_);
-    ASSERT_TRUE(report.ok()) << f.path << ": " << report.status().ToString();
-  }
+  ASSERT_NO_FATAL_FAILURE(patron::testing::ImportDemoFiles(*db_, summary->files, clock_));
   SnapshotSource source;
   auto built = OpenSnapshot(*db_, clock_, {}, &source);
   ASSERT_TRUE(built.ok()) << built.status().ToString();
