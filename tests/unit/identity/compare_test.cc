@@ -198,6 +198,44 @@ TEST(Link, TransitivityGuardKeepsStrongClustersApart) {
   EXPECT_EQ(glued.cluster[static_cast<size_t>(base)], glued.cluster[static_cast<size_t>(base + 3)]);
 }
 
+// A postcode is a place, not an identifier: a name and a postcode (and city)
+// shared by two records that differ in email and phone go to review, however
+// high the model scores them; the same with the street too merges.
+TEST(Link, NameAndPostcodeAloneGoToReview) {
+  std::vector<PersonRecord> records = Crowd(400);
+  auto walker = [](std::string key, std::string email, std::string phone, std::string street) {
+    PersonRecord r = Person(std::move(key), "Robert", "Walker");
+    r.city = "New York";
+    r.postcode = "10016";
+    r.street = std::move(street);
+    r.street_number = r.street.empty() ? "" : "113";
+    r.email = std::move(email);
+    r.unvalidated_phone = std::move(phone);
+    return r;
+  };
+  const int a = static_cast<int>(records.size());
+  records.push_back(walker("a", "walker.robert@outlook.com", "+16468652052", ""));
+  records.push_back(walker("b", "robert12@gmail.com", "+19295127878", ""));
+  LinkageResult result = Link(records);
+  EXPECT_NE(result.cluster[static_cast<size_t>(a)], result.cluster[static_cast<size_t>(a + 1)]);
+  bool reviewed = false;
+  for (const auto& p : result.reviews) {
+    if (p.a == a && p.b == a + 1) {
+      reviewed = true;
+      // Only the rule keeps the pair apart: the model alone would merge it.
+      EXPECT_GE(p.probability, LinkageOptions{}.merge_threshold);
+    }
+  }
+  EXPECT_TRUE(reviewed);
+
+  records.pop_back();
+  records.pop_back();
+  records.push_back(walker("a", "walker.robert@outlook.com", "+16468652052", "Atlantic Avenue"));
+  records.push_back(walker("b", "robert12@gmail.com", "+19295127878", "Atlantic Avenue"));
+  result = Link(records);
+  EXPECT_EQ(result.cluster[static_cast<size_t>(a)], result.cluster[static_cast<size_t>(a + 1)]);
+}
+
 TEST(EvaluateClusters, CountsPairs) {
   // Predicted {0,1,2} {3}; truth {0,1} {2,3}: 3 predicted pairs, 1 correct, 2 true.
   PairwiseQuality q = EvaluateClusters({0, 0, 0, 3}, {"x", "x", "y", "y"});
