@@ -1,13 +1,14 @@
 // DuckDB side of the segment benchmark: loads the CSV export of the benchmark
 // database into an in-memory DuckDB (its npm package, @duckdb/node-api) and runs
 // each segment's DuckDB SQL twice, timing the second (warm) run.
-//   node bench/duckdb_segments.mjs OUT_DIR        (writes OUT_DIR/duckdb.json)
+//   node bench/duckdb_segments.mjs OUT_DIR [csv|csv.zst]   (writes OUT_DIR/duckdb.json)
 import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const out = process.argv[2];
+const csvExt = process.argv[3] || 'csv';
 const schema = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'compare_schema.sql'), 'utf8');
 const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
 const db = await instance.connect();
@@ -17,7 +18,7 @@ for (const stmt of schema.replace(/--.*$/gm, '').split(';').map((s) => s.trim())
 const load0 = performance.now();
 for (const table of ['sources', 'customers', 'customer_tags', 'customer_attributes', 'accounts', 'account_members',
                      'contact_points', 'consents', 'categories', 'products', 'orders', 'order_lines', 'events']) {
-  const file = path.join(out, 'csv', `${table}.csv`);
+  const file = path.join(out, 'csv', `${table}.${csvExt}`);
   if (fs.statSync(file).size > 0) await db.run(`COPY ${table} FROM '${file}' (FORMAT csv, HEADER false)`);
 }
 await db.run(`CREATE VIEW current_consents AS

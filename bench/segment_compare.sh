@@ -6,7 +6,14 @@
 # ratios written to OUT/segments.md for BENCHMARKS.md.
 #   bench/segment_compare.sh BUILD_DIR [CUSTOMERS] [EVENTS]
 # Environment: BENCH_OUT (default bench/out), SKIP_PG=1, SKIP_DUCKDB=1, SKIP_SQLITE=1,
-# PG_TIMEOUT_S (default 600).
+# PG_TIMEOUT_S (default 600), SQLITE_TIMEOUT_S (default 600).
+# For 10M / 200M on a small disk (the store is ~35 GB): CSV_ZSTD=1 writes the
+# export compressed (PostgreSQL and DuckDB read it as it is), and SKIP_ENGINE=1
+# reuses OUT's patron.json and sql/ without opening the store, so the store can
+# be deleted once the engine/SQLite run and the export are done:
+#   SKIP_PG=1 SKIP_DUCKDB=1 bench/segment_compare.sh build/bench 10000000 200000000
+#   EXPORT=1 CSV_ZSTD=1 SKIP_ENGINE=1 SKIP_PG=1 SKIP_DUCKDB=1 bench/segment_compare.sh ...  # export only
+#   rm OUT/patron.db; CSV_ZSTD=1 SKIP_ENGINE=1 bench/segment_compare.sh ...
 set -euo pipefail
 build=$(realpath "${1:?build directory with gen_segment_data and segment_compare}")
 customers=${2:-1000000}
@@ -16,22 +23,38 @@ out=$(realpath -m "${BENCH_OUT:-bench/out}/segments_${customers}_${events}")
 mkdir -p "$out/csv"
 db="$out/patron.db"
 
-if [ ! -f "$db" ]; then
-  echo "== generating $customers customers and $events events into $db"
-  "$build/gen_segment_data" "$db.tmp" "$customers" "$events"
-  mv "$db.tmp" "$db"
+csv_ext=csv
+[ -n "${CSV_ZSTD:-}" ] && csv_ext=csv.zst
+
+if [ -z "${SKIP_ENGINE:-}" ]; then
+  if [ ! -f "$db" ]; then
+    echo "== generating $customers customers and $events events into $db"
+    "$build/gen_segment_data" "$db.tmp" "$customers" "$events"
+    mv "$db.tmp" "$db"
+  fi
+  echo "== Patron engine$([ -z "${SKIP_SQLITE:-}" ] && echo " and SQLite")"
+  sqlite_flag=(--sqlite --sqlite-timeout "${SQLITE_TIMEOUT_S:-600}")
+  [ -n "${SKIP_SQLITE:-}" ] && sqlite_flag=()
+  "$build/segment_compare" "$db" "$here/segments.txt" "$out" "${sqlite_flag[@]}"
+elif [ ! -s "$out/patron.json" ]; then
+  echo "SKIP_ENGINE needs an earlier run's $out/patron.json" >&2
+  exit 1
 fi
 
-echo "== Patron engine${SKIP_SQLITE:+ }$([ -z "${SKIP_SQLITE:-}" ] && echo " and SQLite")"
-sqlite_flag=--sqlite
-[ -n "${SKIP_SQLITE:-}" ] && sqlite_flag=
-"$build/segment_compare" "$db" "$here/segments.txt" "$out" $sqlite_flag
-
 export_csv() {
-  local table=$1 columns=$2
-  [ -s "$out/csv/$table.csv" ] || sqlite3 -csv "$db" "SELECT $columns FROM $table" > "$out/csv/$table.csv"
+  local table=$1 columns=$2 file="$out/csv/$1.$csv_ext"
+  [ -f "$file" ] && return  # written through .tmp, so present means complete
+  [ -f "$db" ] || { echo "no $file and no $db to export it from" >&2; exit 1; }
+  if [ -n "${CSV_ZSTD:-}" ]; then
+    sqlite3 -csv "$db" "SELECT $columns FROM $table" | zstd -q -T2 -3 > "$file.tmp"
+    # An empty table stays an empty file (both readers skip it) rather than an empty frame.
+    [ -n "$(zstd -dc "$file.tmp" | head -c1)" ] || : > "$file.tmp"
+  else
+    sqlite3 -csv "$db" "SELECT $columns FROM $table" > "$file.tmp"
+  fi
+  mv "$file.tmp" "$file"
 }
-if [ -z "${SKIP_PG:-}" ] || [ -z "${SKIP_DUCKDB:-}" ]; then
+if [ -z "${SKIP_PG:-}" ] || [ -z "${SKIP_DUCKDB:-}" ] || [ -n "${EXPORT:-}" ]; then
   echo "== exporting CSV for PostgreSQL and DuckDB"
   export_csv sources "id, name"
   export_csv customers "id, given_name, family_name, full_name, salutation, gender, birth_date, marital_status, education, income_band, household_size, language, time_zone, city, region, country, acquisition_channel, lifecycle_stage, source_id, created_at, updated_at"
@@ -62,9 +85,14 @@ if [ -z "${SKIP_PG:-}" ]; then
   trap '"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop > /dev/null; rm -rf "$pgdir"' EXIT
   psql=(psql -h "$pgdir" -p "$port" -U postgres -v ON_ERROR_STOP=1 -q -X)
   "${psql[@]}" -f "$here/compare_schema.sql"
-  for f in "$out"/csv/*.csv; do
-    t=$(basename "$f" .csv)
-    "${psql[@]}" -c "\\copy $t FROM '$f' CSV"
+  for f in "$out"/csv/*."$csv_ext"; do
+    t=$(basename "$f" ."$csv_ext")
+    [ -s "$f" ] || continue
+    if [ -n "${CSV_ZSTD:-}" ]; then
+      "${psql[@]}" -c "\\copy $t FROM PROGRAM 'zstd -dc $f' CSV"
+    else
+      "${psql[@]}" -c "\\copy $t FROM '$f' CSV"
+    fi
   done
   "${psql[@]}" -f "$here/compare_indexes.sql"
   python3 - "$out" "${PG_TIMEOUT_S:-600}" "${psql[@]}" <<'PY'
@@ -96,7 +124,7 @@ if [ -z "${SKIP_DUCKDB:-}" ]; then
   if [ ! -d "$here/node_modules/@duckdb/node-api" ]; then
     (cd "$here" && npm install --no-audit --no-fund --silent)
   fi
-  node "$here/duckdb_segments.mjs" "$out"
+  node "$here/duckdb_segments.mjs" "$out" "$csv_ext"
 fi
 
 python3 "$here/segment_report.py" "$out" | tee "$out/segments.md"
