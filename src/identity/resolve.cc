@@ -80,6 +80,18 @@ void SortContacts(std::vector<ContactValue>& contacts) {
 // Every customer record with its contact points. The contact points are read
 // on a second, read-only connection in parallel with the customers (a million
 // records have two to three million of them) when the store is a file.
+// A second, read-only connection to db's file, for reading beside it on
+// another thread; null for an in-memory store or when it cannot be opened. It
+// sees only committed data: callers inside a transaction use it only for rows
+// the transaction does not change.
+std::unique_ptr<Database> OpenReadSide(Database& db) {
+  if (db.path().empty() || db.path() == ":memory:" || db.path().rfind("file::memory:", 0) == 0) return nullptr;
+  DatabaseOptions read_only;
+  read_only.read_only = true;
+  auto opened = Database::Open(db.path(), read_only);
+  return opened.ok() ? std::move(*opened) : nullptr;
+}
+
 Result<std::vector<CustomerRow>> LoadAllCustomers(Database& db) {
   auto scan_contacts = [](Database& from, std::vector<std::pair<int64_t, ContactValue>>& out) -> Status {
     Statement& c = from.Query("identity-contact-points");
@@ -93,13 +105,7 @@ Result<std::vector<CustomerRow>> LoadAllCustomers(Database& db) {
     return Status::Ok();
   };
   std::unique_ptr<Database> side;
-  if (!db.in_transaction() && !db.path().empty() && db.path() != ":memory:" &&
-      db.path().rfind("file::memory:", 0) != 0) {
-    DatabaseOptions read_only;
-    read_only.read_only = true;
-    auto opened = Database::Open(db.path(), read_only);
-    if (opened.ok()) side = std::move(*opened);
-  }
+  if (!db.in_transaction()) side = OpenReadSide(db);
   std::vector<std::pair<int64_t, ContactValue>> contacts;
   Status contacts_read;
   std::thread other;
@@ -654,25 +660,65 @@ Result<std::vector<std::pair<int64_t, int64_t>>> PairsFor(Database& db, std::str
   return out;
 }
 
+// The customers `ids` (ascending, distinct) with their contact points, as
+// LoadCustomer gives them, read a few thousand per statement; in id order. A
+// missing id is left out.
+Result<std::vector<CustomerRow>> LoadCustomers(Database& db, const std::vector<int64_t>& ids) {
+  std::vector<CustomerRow> rows;
+  rows.reserve(ids.size());
+  RETURN_IF_ERROR(
+      ForRowsOfIds(db, "identity-customers-of-many", ids, [&](const Statement& q) { rows.push_back(ReadCustomerRow(q)); }));
+  std::sort(rows.begin(), rows.end(), [](const CustomerRow& a, const CustomerRow& b) { return a.id < b.id; });
+  RETURN_IF_ERROR(ForRowsOfIds(db, "identity-contact-points-of-many", ids, [&](const Statement& q) {
+    const int64_t customer = q.Int(0);
+    auto it = std::lower_bound(rows.begin(), rows.end(), customer,
+                               [](const CustomerRow& r, int64_t id) { return r.id < id; });
+    if (it != rows.end() && it->id == customer) it->contacts.push_back(ReadContact(q));
+  }));
+  for (auto& row : rows) SortContacts(row.contacts);
+  return rows;
+}
+
 // The stored prepared forms of `ids`, read a few thousand per statement and
 // decoded on worker threads. A record without a readable stored form is left
 // out (the caller prepares it).
+//
+// With two or more worker threads the second half is read and decoded on a
+// second, read-only connection at the same time: the forms of records that
+// are not dirty do not change in the caller's transaction, so the committed
+// state the side connection sees is theirs.
 Result<std::unordered_map<int64_t, internal::PreparedRecord>> StoredPrepared(Database& db,
                                                                              const std::vector<int64_t>& ids,
                                                                              int threads) {
-  std::vector<std::pair<int64_t, std::string>> texts;
-  texts.reserve(ids.size());
-  RETURN_IF_ERROR(ForRowsOfIds(db, "identity-prepared-of-many", ids,
-                               [&](const Statement& q) { texts.emplace_back(q.Int(0), q.String(1)); }));
-  std::vector<internal::PreparedRecord> decoded(texts.size());
-  std::vector<char> ok(texts.size(), 0);
-  internal::ParallelChunks(texts.size(), internal::WorkerThreads(threads), 2048, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) ok[i] = internal::DecodePrepared(texts[i].second, decoded[i]) ? 1 : 0;
-  });
+  struct Part {
+    std::vector<int64_t> ids;
+    std::vector<std::pair<int64_t, internal::PreparedRecord>> decoded;
+    Status status;
+  };
+  auto read = [](Database& from, Part& part) {
+    part.decoded.reserve(part.ids.size());
+    part.status = ForRowsOfIds(from, "identity-prepared-of-many", part.ids, [&](const Statement& q) {
+      internal::PreparedRecord p;
+      if (internal::DecodePrepared(q.Text(1), p)) part.decoded.emplace_back(q.Int(0), std::move(p));
+    });
+  };
+  std::unique_ptr<Database> side;
+  if (internal::WorkerThreads(threads) >= 2 && ids.size() >= 4096) side = OpenReadSide(db);
+  Part mine, theirs;
+  const size_t half = side ? ids.size() / 2 : ids.size();
+  mine.ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(half));
+  theirs.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(half), ids.end());
+  std::thread other;
+  if (side) other = std::thread([&] { read(*side, theirs); });
+  read(db, mine);
+  if (other.joinable()) other.join();
+  RETURN_IF_ERROR(mine.status);
+  if (!side) read(db, theirs);  // empty unless no side connection
+  RETURN_IF_ERROR(theirs.status);
   std::unordered_map<int64_t, internal::PreparedRecord> out;
-  out.reserve(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) {
-    if (ok[i]) out.emplace(texts[i].first, std::move(decoded[i]));
+  out.reserve(mine.decoded.size() + theirs.decoded.size());
+  for (Part* part : {&mine, &theirs}) {
+    for (auto& [id, p] : part->decoded) out.emplace(id, std::move(p));
   }
   return out;
 }
@@ -739,14 +785,34 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   std::unordered_map<int64_t, internal::PreparedRecord> fresh;  // dirty records, prepared now
   std::vector<int64_t> new_ids;
   std::vector<std::pair<uint64_t, int64_t>> index;
-  for (const auto& [id, resolved] : dirty) {
-    ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, id));
-    internal::PreparedRecord p = internal::Prepare(ToPersonRecord(row));
-    const std::vector<internal::StoredKey> keys = internal::StoredKeys(p);
-    RETURN_IF_ERROR(StoreKeyed(db, id, p, keys));
-    for (const auto& k : keys) index.emplace_back(k.hash, id);
-    if (!resolved) new_ids.push_back(id);
-    fresh.emplace(id, std::move(p));
+  {
+    // Read in batches, prepared on worker threads, stored in id order.
+    std::sort(dirty.begin(), dirty.end());
+    std::vector<int64_t> dirty_ids;
+    for (const auto& d : dirty) dirty_ids.push_back(d.first);
+    dirty_ids.erase(std::unique(dirty_ids.begin(), dirty_ids.end()), dirty_ids.end());
+    ASSIGN_OR_RETURN(std::vector<CustomerRow> rows, LoadCustomers(db, dirty_ids));
+    if (rows.size() != dirty_ids.size()) {
+      for (size_t i = 0; i < dirty_ids.size(); ++i) {
+        if (i >= rows.size() || rows[i].id != dirty_ids[i]) return NotFound("no customer " + std::to_string(dirty_ids[i]));
+      }
+    }
+    std::vector<internal::PreparedRecord> prepared(rows.size());
+    internal::ParallelChunks(rows.size(), internal::WorkerThreads(options.linkage.threads), 512,
+                             [&](size_t begin, size_t end) {
+                               for (size_t i = begin; i < end; ++i) prepared[i] = internal::Prepare(ToPersonRecord(rows[i]));
+                             });
+    size_t at = 0;
+    for (const auto& [id, resolved] : dirty) {
+      if (fresh.count(id)) continue;
+      while (rows[at].id != id) ++at;
+      internal::PreparedRecord& p = prepared[at];
+      const std::vector<internal::StoredKey> keys = internal::StoredKeys(p);
+      RETURN_IF_ERROR(StoreKeyed(db, id, p, keys));
+      for (const auto& k : keys) index.emplace_back(k.hash, id);
+      if (!resolved) new_ids.push_back(id);
+      fresh.emplace(id, std::move(p));
+    }
   }
   clock.Begin("store_keys");
   std::sort(index.begin(), index.end());
@@ -764,7 +830,13 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   }
   // Keys already followed: in full (rule keys), or up to the block limit.
   std::unordered_set<uint64_t> looked_up, looked_up_all;
-  std::vector<int64_t> holders;
+  struct Lookup {
+    uint64_t hash;
+    int rule;
+    bool rule_key;
+    const std::string* name;  // the given or family name of a name-frequency key
+  };
+  std::vector<Lookup> lookups;
   for (int64_t id : new_ids) {
     const internal::PreparedRecord& p = fresh.at(id);
     const std::vector<uint64_t> rule_keys = internal::RuleKeyHashes(p);
@@ -772,19 +844,28 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       const bool rule_key = std::find(rule_keys.begin(), rule_keys.end(), k.hash) != rule_keys.end();
       if (looked_up_all.count(k.hash) || (!rule_key && looked_up.count(k.hash))) continue;
       (rule_key ? looked_up_all : looked_up).insert(k.hash);
-      if (k.rule == internal::kGivenNameRule || k.rule == internal::kFamilyNameRule) {
-        ASSIGN_OR_RETURN(int64_t n, CountKey(db, k.hash));
-        (k.rule == internal::kGivenNameRule ? counts.given[p.given] : counts.family[p.family]) = n;
-        continue;
-      }
-      // Keys a deterministic rule may link through (email, phone, national
-      // ID) are followed whatever the block's size, as Link's rules are.
-      const int limit = internal::BlockLimit(k.rule, max_block);
-      RETURN_IF_ERROR(RecordsWithKey(db, k.hash, rule_key ? -1 : limit + 1, holders));
-      if (k.rule < internal::kNationalKeyRule) counts.block_sizes[k.hash] = static_cast<int64_t>(holders.size());
-      if (!rule_key && holders.size() > static_cast<size_t>(limit)) continue;
-      subset.insert(holders.begin(), holders.end());
+      lookups.push_back({k.hash, k.rule, rule_key,
+                         k.rule == internal::kGivenNameRule    ? &p.given
+                         : k.rule == internal::kFamilyNameRule ? &p.family
+                                                               : nullptr});
     }
+  }
+  // In key order: neighbouring look-ups then share the index's pages.
+  std::stable_sort(lookups.begin(), lookups.end(), [](const Lookup& a, const Lookup& b) { return a.hash < b.hash; });
+  std::vector<int64_t> holders;
+  for (const Lookup& k : lookups) {
+    if (k.name) {
+      ASSIGN_OR_RETURN(int64_t n, CountKey(db, k.hash));
+      (k.rule == internal::kGivenNameRule ? counts.given[*k.name] : counts.family[*k.name]) = n;
+      continue;
+    }
+    // Keys a deterministic rule may link through (email, phone, national
+    // ID) are followed whatever the block's size, as Link's rules are.
+    const int limit = internal::BlockLimit(k.rule, max_block);
+    RETURN_IF_ERROR(RecordsWithKey(db, k.hash, k.rule_key ? -1 : limit + 1, holders));
+    if (k.rule < internal::kNationalKeyRule) counts.block_sizes[k.hash] = static_cast<int64_t>(holders.size());
+    if (!k.rule_key && holders.size() > static_cast<size_t>(limit)) continue;
+    subset.insert(holders.begin(), holders.end());
   }
 
   // 3. Whole clusters of the existing records found, in their stored form.
@@ -913,22 +994,52 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   summary.candidates_by_rule = linkage.candidates_by_rule;
   summary.guard_refusals = linkage.guard_refusals;
   clock.Begin("write_golden");
-  // Golden records of the clusters that gained or lost records, from the store.
-  for (int64_t resolved : touched) {
-    ASSIGN_OR_RETURN(std::vector<int64_t> members, ClusterMembers(db, resolved));
-    if (members.size() < 2) {
-      // Gone, or alone: no stored golden record (see WriteGolden).
-      RETURN_IF_ERROR(db.Query("identity-delete-golden-of").Bind(":resolved_id", resolved).Run());
-      continue;
+  // Golden records of the clusters that gained or lost records, from the store
+  // (members and their records read in batches, survivorship on worker threads).
+  {
+    const std::vector<int64_t> touched_ids(touched.begin(), touched.end());
+    ASSIGN_OR_RETURN(auto member_rows, PairsFor(db, "identity-members-of-many", touched_ids));
+    std::map<int64_t, std::vector<int64_t>> members_of;  // resolved id -> members, ascending
+    for (int64_t resolved : touched_ids) members_of[resolved];
+    for (const auto& [member, resolved] : member_rows) members_of[resolved].push_back(member);
+    std::vector<int64_t> record_ids;
+    for (auto& [resolved, members] : members_of) {
+      std::sort(members.begin(), members.end());
+      if (members.size() >= 2) record_ids.insert(record_ids.end(), members.begin(), members.end());
     }
-    std::vector<CustomerRow> rows;
-    for (int64_t id : members) {
-      ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, id));
-      rows.push_back(std::move(row));
+    std::sort(record_ids.begin(), record_ids.end());
+    record_ids.erase(std::unique(record_ids.begin(), record_ids.end()), record_ids.end());
+    ASSIGN_OR_RETURN(std::vector<CustomerRow> records, LoadCustomers(db, record_ids));
+    auto record_of = [&](int64_t id) -> const CustomerRow* {
+      auto it = std::lower_bound(records.begin(), records.end(), id,
+                                 [](const CustomerRow& r, int64_t x) { return r.id < x; });
+      return it != records.end() && it->id == id ? &*it : nullptr;
+    };
+    std::vector<std::pair<int64_t, std::vector<const CustomerRow*>>> clusters;
+    for (const auto& [resolved, members] : members_of) {
+      std::vector<const CustomerRow*> rows;
+      if (members.size() >= 2) {
+        for (int64_t id : members) {
+          const CustomerRow* row = record_of(id);
+          if (!row) return NotFound("no customer " + std::to_string(id));
+          rows.push_back(row);
+        }
+      }
+      clusters.emplace_back(resolved, std::move(rows));
     }
-    std::vector<const CustomerRow*> pointers;
-    for (const auto& r : rows) pointers.push_back(&r);
-    RETURN_IF_ERROR(WriteGolden(db, resolved, pointers, now));
+    std::vector<std::vector<GoldenValue>> values(clusters.size());
+    internal::ParallelChunks(clusters.size(), internal::WorkerThreads(options.linkage.threads), 256,
+                             [&](size_t begin, size_t end) {
+                               for (size_t i = begin; i < end; ++i) {
+                                 if (clusters[i].second.size() >= 2) values[i] = Survive(clusters[i].second, now);
+                               }
+                             });
+    Statement& del = db.Query("identity-delete-golden-of");
+    for (size_t i = 0; i < clusters.size(); ++i) {
+      // Gone or alone: no stored golden record (see WriteGolden).
+      RETURN_IF_ERROR(del.Bind(":resolved_id", clusters[i].first).Run());
+      if (clusters[i].second.size() >= 2) RETURN_IF_ERROR(InsertGolden(db, clusters[i].first, values[i]));
+    }
   }
   clock.Begin("count");
   ASSIGN_OR_RETURN(summary.records, CountNamed(db, "identity-count-customers"));

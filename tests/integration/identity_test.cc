@@ -258,14 +258,36 @@ TEST_F(IdentityTest, IncrementalGivesTheFullRunsClusters) {
     }
     return out;
   };
+  // The stored golden records: (resolved id, field) -> value, the record it came from and the rule.
+  auto golden = [&] {
+    std::map<std::pair<int64_t, std::string>, std::string> out;
+    auto db = Database::Open(db_);
+    EXPECT_TRUE(db.ok());
+    if (!db.ok()) return out;
+    auto q = (*db)->Prepare("SELECT resolved_id, field, value, customer_id, rule FROM identity_golden");
+    EXPECT_TRUE(q.ok());
+    if (!q.ok()) return out;
+    while (true) {
+      auto more = (*q)->Step();
+      if (!more.ok() || !*more) break;
+      out[{(*q)->Int(0), (*q)->String(1)}] =
+          (*q)->String(2) + " | from " + std::to_string((*q)->Int(3)) + " | " + (*q)->String(4);
+    }
+    return out;
+  };
   ASSERT_EQ(Patron({"--db", db_, "identity", "resolve"}).exit_code, 0);
   const std::map<int64_t, int64_t> full = memberships();
+  const auto full_golden = golden();
+  ASSERT_GT(full_golden.size(), 100u);
   int64_t taken = 0, taken_merged = 0;
   {
     auto db = Database::Open(db_);
     ASSERT_TRUE(db.ok());
     // Every seventh record leaves the result, merged ones included.
+    // Their clusters' golden records go too: the incremental run must write them again.
     ASSERT_TRUE((*db)->Exec("INSERT OR IGNORE INTO identity_dirty (record_id) SELECT id FROM customers WHERE id % 7 = 3;"
+                            "DELETE FROM identity_golden WHERE resolved_id IN"
+                            " (SELECT resolved_id FROM identity_clusters WHERE customer_id % 7 = 3);"
                             "DELETE FROM identity_clusters WHERE customer_id % 7 = 3").ok());
     taken = (*db)->QueryInt("SELECT count(*) FROM customers WHERE id % 7 = 3").value();
   }
@@ -295,6 +317,21 @@ TEST_F(IdentityTest, IncrementalGivesTheFullRunsClusters) {
   std::printf("incremental: %lld records taken out (%lld merged), %lld resolved differently\n",
               static_cast<long long>(taken), static_cast<long long>(taken_merged), static_cast<long long>(differ));
   EXPECT_EQ(differ, 0);
+  // The golden records of the clusters the new records joined are rebuilt
+  // (and those of clusters they left dropped) to what the full run wrote.
+  const auto incremental_golden = golden();
+  EXPECT_EQ(incremental_golden.size(), full_golden.size());
+  int64_t golden_differ = 0;
+  for (const auto& [key, value] : full_golden) {
+    auto it = incremental_golden.find(key);
+    if (it == incremental_golden.end() || it->second != value) {
+      if (++golden_differ <= 5) {
+        ADD_FAILURE() << "golden " << key.first << "." << key.second << ": full run '" << value << "', incremental '"
+                      << (it == incremental_golden.end() ? std::string("(none)") : it->second) << "'";
+      }
+    }
+  }
+  EXPECT_EQ(golden_differ, 0);
 }
 
 }  // namespace

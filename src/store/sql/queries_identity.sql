@@ -24,6 +24,21 @@ SELECT customer_id, kind, value, status, street, postal_code, city, source_id, l
   last_verified_at, id
 FROM contact_points WHERE status <> 'invalid' OR kind = 'phone';
 
+-- The customers listed in :ids (a JSON array), as identity-customer-by-id.
+-- name: identity-customers-of-many
+SELECT c.id, c.given_name, c.family_name, c.full_name, c.birth_date, c.gender, c.city, c.region,
+  c.country, c.language, c.updated_at, c.source_id, coalesce(s.kind, 'internal'),
+  (SELECT a.value FROM customer_attributes a WHERE a.customer_id = c.id AND a.name = 'national_id')
+FROM customers c LEFT JOIN sources s ON s.id = c.source_id
+WHERE c.id IN (SELECT value FROM json_each(:ids));
+
+-- The contact values of the customers listed in :ids, as identity-contact-points-of (unordered).
+-- name: identity-contact-points-of-many
+SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
+  last_verified_at, id
+FROM contact_points
+WHERE customer_id IN (SELECT value FROM json_each(:ids)) AND (status <> 'invalid' OR kind = 'phone');
+
 -- name: identity-contact-points-of
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
   last_verified_at, id
