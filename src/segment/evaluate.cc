@@ -95,6 +95,17 @@ struct RowSource {
     return Visit(begin, end, [](uint32_t r) { return r; }, f);
   }
 
+  // How many of customer c's rows fall inside the window (filters aside).
+  uint32_t CountInWindow(uint32_t c) const {
+    if (only) {
+      auto [begin, end] = TypeRange(c);
+      return end - begin;
+    }
+    const int64_t* at = rows->at.data();
+    auto [begin, end] = WindowOf(rows->offsets[c], rows->offsets[c + 1], [at](uint32_t i) { return at[i]; });
+    return end - begin;
+  }
+
   // Rows of the type index inside the window: [first, last) positions into only->rows.
   std::pair<uint32_t, uint32_t> TypeRange(uint32_t c) const {
     const int64_t* at = rows->at.data();
@@ -762,14 +773,11 @@ class Evaluator {
                                                             : 0;
     }
     const bool small_codes = agg == Aggregate::kDistinct && value.is_text() && code_space > 0 && code_space <= 64;
-    // count(event, type = T, WINDOW): the size of a range of the type's rows.
-    const bool count_by_range =
-        agg == Aggregate::kCount && src.only && src.filters.empty() && !src.window.month_test;
+    // count(order, WINDOW), count(event, type = T, WINDOW): the size of a
+    // range of rows, without visiting them.
+    const bool count_by_range = agg == Aggregate::kCount && src.filters.empty() && !src.window.month_test;
     return Scan([&](uint32_t c) {
-      if (count_by_range) {
-        auto [begin, end] = src.TypeRange(c);
-        return numeric_test.Test(static_cast<double>(end - begin));
-      }
+      if (count_by_range) return numeric_test.Test(static_cast<double>(src.CountInWindow(c)));
       double count = 0, sum = 0, best = engine::kMissing;
       uint32_t first_row = UINT32_MAX, last_row = UINT32_MAX;
       uint64_t code_mask = 0;
