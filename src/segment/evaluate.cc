@@ -91,18 +91,19 @@ struct RowSource {
   bool ForEach(uint32_t c, F&& f) const {
     if (only) return ForEachOfType(c, f);
     const int64_t* at = rows->at.data();
-    auto [begin, end] = WindowOf(rows->offsets[c], rows->offsets[c + 1], [at](uint32_t i) { return at[i]; });
+    auto [begin, end] = WindowOf(rows->offsets[c], rows->offsets[c + 1], [at](uint32_t i) { return at[i]; }, true);
     return Visit(begin, end, [](uint32_t r) { return r; }, f);
   }
 
   // How many of customer c's rows fall inside the window (filters aside).
   uint32_t CountInWindow(uint32_t c) const {
     if (only) {
+      if (bounds && (bounds->last[c] < window.lo || bounds->first[c] > window.hi)) return 0;
       auto [begin, end] = TypeRange(c);
       return end - begin;
     }
     const int64_t* at = rows->at.data();
-    auto [begin, end] = WindowOf(rows->offsets[c], rows->offsets[c + 1], [at](uint32_t i) { return at[i]; });
+    auto [begin, end] = WindowOf(rows->offsets[c], rows->offsets[c + 1], [at](uint32_t i) { return at[i]; }, true);
     return end - begin;
   }
 
@@ -110,21 +111,24 @@ struct RowSource {
   std::pair<uint32_t, uint32_t> TypeRange(uint32_t c) const {
     const int64_t* at = rows->at.data();
     const uint32_t* rs = only->rows.data();
-    return WindowOf(only->offsets[c], only->offsets[c + 1], [at, rs](uint32_t i) { return at[rs[i]]; });
+    return WindowOf(only->offsets[c], only->offsets[c + 1], [at, rs](uint32_t i) { return at[rs[i]]; }, false);
   }
 
   // The positions [begin, end) of the window within one customer's positions,
-  // whose times (time_of) ascend. Most customers have a few rows: those are
-  // walked from the newest back, which for the usual recent window ("within
-  // 14 days") reads only the rows inside it and one more, where a binary
-  // search would read older rows (cache misses) and mispredict at nearly
-  // every step.
+  // whose times (time_of) ascend. With `walk` and a few positions (most
+  // customers' orders or order lines) they are walked from the newest back,
+  // which for the usual recent window reads only the rows inside it and one
+  // more, where a binary search mispredicts at nearly every step. An event
+  // type's positions are binary-searched: its rows are spread among the
+  // customer's other events, and the common types have many rows in a window
+  // (measured at 1M / 20M: walking them made a 30-day page_viewed count 20 %
+  // slower, walking orders made year-long order windows 30 % faster).
   template <typename TimeOf>
-  std::pair<uint32_t, uint32_t> WindowOf(uint32_t begin, uint32_t end, TimeOf time_of) const {
-    constexpr uint32_t kLinear = 32;
+  std::pair<uint32_t, uint32_t> WindowOf(uint32_t begin, uint32_t end, TimeOf time_of, bool walk) const {
+    constexpr uint32_t kWalk = 32;
     const bool bounded_lo = window.lo != std::numeric_limits<int64_t>::min();
     const bool bounded_hi = window.hi != std::numeric_limits<int64_t>::max();
-    if (end - begin <= kLinear) {
+    if (walk && end - begin <= kWalk) {
       uint32_t last = end;
       if (bounded_hi) {
         while (last > begin && time_of(last - 1) > window.hi) --last;
@@ -776,6 +780,10 @@ class Evaluator {
     // count(order, WINDOW), count(event, type = T, WINDOW): the size of a
     // range of rows, without visiting them.
     const bool count_by_range = agg == Aggregate::kCount && src.filters.empty() && !src.window.month_test;
+    if (count_by_range && src.only && src.bounds) {
+      return Scan([&](uint32_t c) { return numeric_test.Test(static_cast<double>(src.CountInWindow(c))); },
+                  [&src](uint32_t c) { src.PrefetchNewest(c); });
+    }
     return Scan([&](uint32_t c) {
       if (count_by_range) return numeric_test.Test(static_cast<double>(src.CountInWindow(c)));
       double count = 0, sum = 0, best = engine::kMissing;
