@@ -6,7 +6,8 @@
 # ratios written to OUT/segments.md for BENCHMARKS.md.
 #   bench/segment_compare.sh BUILD_DIR [CUSTOMERS] [EVENTS]
 # Environment: BENCH_OUT (default bench/out), SKIP_PG=1, SKIP_DUCKDB=1, SKIP_SQLITE=1,
-# PG_TIMEOUT_S (default 600), SQLITE_TIMEOUT_S (default 600).
+# PG_TIMEOUT_S (default 600), SQLITE_TIMEOUT_S (default 600), DUCKDB_PATH (a DuckDB
+# database file instead of memory; needed at 10M / 200M).
 # For 10M / 200M on a small disk (the store is ~35 GB): CSV_ZSTD=1 writes the
 # export compressed (PostgreSQL and DuckDB read it as it is), and SKIP_ENGINE=1
 # reuses OUT's patron.json and sql/ without opening the store, so the store can

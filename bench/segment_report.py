@@ -58,9 +58,11 @@ def others_of(s, key):
 def geo(v):
     return math.exp(sum(math.log(x) for x in v) / len(v)) if v else float("nan")
 print()
-print(f"Geometric mean speed-up of Patron's engine: {geo(ratios['sqlite']):,.0f}× over SQLite "
-      f"({len(ratios['sqlite'])} segments), {geo(ratios['pg']):,.0f}× over PostgreSQL ({len(ratios['pg'])}), "
-      f"{geo(ratios['duckdb']):,.1f}× over DuckDB ({len(ratios['duckdb'])}). "
+def mean_of(key, name, digits):
+    v = ratios[key]
+    return f"{name} not run" if not v else f"{geo(v):,.{digits}f}× over {name} ({len(v)} segments)"
+print(f"Geometric mean speed-up of Patron's engine: {mean_of('sqlite', 'SQLite', 0)}, "
+      f"{mean_of('pg', 'PostgreSQL', 0)}, {mean_of('duckdb', 'DuckDB', 1)}. "
       f"Answers {'all equal' if all_equal else 'DIFFER (see table)'}.")
 timeouts = {k: [s["name"] for s in patron["segments"] if (v := others_of(s, k)) and v.get("timeout")]
             for k in ("sqlite", "pg", "duckdb")}
