@@ -703,7 +703,8 @@ Result<std::unordered_map<int64_t, internal::PreparedRecord>> StoredPrepared(Dat
     });
   };
   std::unique_ptr<Database> side;
-  if (internal::WorkerThreads(threads) >= 2 && ids.size() >= 4096) side = OpenReadSide(db);
+  // (From a few hundred records on, so that the integration test's incremental run takes this path too.)
+  if (internal::WorkerThreads(threads) >= 2 && ids.size() >= 256) side = OpenReadSide(db);
   Part mine, theirs;
   const size_t half = side ? ids.size() / 2 : ids.size();
   mine.ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(half));
