@@ -80,6 +80,14 @@ void SortContacts(std::vector<ContactValue>& contacts) {
 // Every customer record with its contact points. The contact points are read
 // on a second, read-only connection in parallel with the customers (a million
 // records have two to three million of them) when the store is a file.
+// Adds a contact value to its customer's row (rows in id order); one whose
+// customer is not among the rows is dropped.
+void AttachContact(std::vector<CustomerRow>& rows, int64_t customer, ContactValue contact) {
+  auto it = std::lower_bound(rows.begin(), rows.end(), customer,
+                             [](const CustomerRow& r, int64_t id) { return r.id < id; });
+  if (it != rows.end() && it->id == customer) it->contacts.push_back(std::move(contact));
+}
+
 // A second, read-only connection to db's file, for reading beside it on
 // another thread; null for an in-memory store or when it cannot be opened. It
 // sees only committed data: callers inside a transaction use it only for rows
@@ -128,11 +136,7 @@ Result<std::vector<CustomerRow>> LoadAllCustomers(Database& db) {
   if (!side) contacts_read = scan_contacts(db, contacts);
   RETURN_IF_ERROR(contacts_read);
   // Rows are in id order.
-  for (auto& [customer, contact] : contacts) {
-    auto it = std::lower_bound(rows.begin(), rows.end(), customer,
-                               [](const CustomerRow& r, int64_t id) { return r.id < id; });
-    if (it != rows.end() && it->id == customer) it->contacts.push_back(std::move(contact));
-  }
+  for (auto& [customer, contact] : contacts) AttachContact(rows, customer, std::move(contact));
   for (auto& row : rows) SortContacts(row.contacts);
   return rows;
 }
@@ -669,12 +673,8 @@ Result<std::vector<CustomerRow>> LoadCustomers(Database& db, const std::vector<i
   RETURN_IF_ERROR(
       ForRowsOfIds(db, "identity-customers-of-many", ids, [&](const Statement& q) { rows.push_back(ReadCustomerRow(q)); }));
   std::sort(rows.begin(), rows.end(), [](const CustomerRow& a, const CustomerRow& b) { return a.id < b.id; });
-  RETURN_IF_ERROR(ForRowsOfIds(db, "identity-contact-points-of-many", ids, [&](const Statement& q) {
-    const int64_t customer = q.Int(0);
-    auto it = std::lower_bound(rows.begin(), rows.end(), customer,
-                               [](const CustomerRow& r, int64_t id) { return r.id < id; });
-    if (it != rows.end() && it->id == customer) it->contacts.push_back(ReadContact(q));
-  }));
+  RETURN_IF_ERROR(ForRowsOfIds(db, "identity-contact-points-of-many", ids,
+                               [&](const Statement& q) { AttachContact(rows, q.Int(0), ReadContact(q)); }));
   for (auto& row : rows) SortContacts(row.contacts);
   return rows;
 }
