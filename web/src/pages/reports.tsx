@@ -601,8 +601,17 @@ const minReachChoices = ['10', '30', '100', '300', '1000'];
 
 function Suggestions() {
   const [minReach, setMinReach] = useState('100');
-  const suggestions = useLoad((s) => get<ReportTable<SuggestionRow>>('/api/v1/reports/suggestions' + query({ min_reach: minReach }), s), [minReach]);
-  const rows = rankSuggestions(suggestions.data?.rows ?? []);
+  // The data keeps the least reach it was asked with: right after a new choice,
+  // one render still shows the previous answer (the new request starts after
+  // it), and the table's data-min-reach must name what it shows.
+  const suggestions = useLoad(
+    async (s) => ({
+      minReach,
+      table: await get<ReportTable<SuggestionRow>>('/api/v1/reports/suggestions' + query({ min_reach: minReach }), s),
+    }),
+    [minReach],
+  );
+  const rows = rankSuggestions(suggestions.data?.table.rows ?? []);
   return (
     <Card title={t('rep.suggestions')} id="report-suggestions">
       <p class="muted">{t('rep.suggestions_help')}</p>
@@ -623,7 +632,7 @@ function Suggestions() {
       {suggestions.data && rows.length === 0 && <p class="muted" id="no-suggestions">{t('rep.no_suggestions')}</p>}
       {rows.length > 0 && (
         <div class="scroll">
-          <table id="suggestion-table" data-min-reach={suggestions.loading ? '' : minReach}>
+          <table id="suggestion-table" data-min-reach={suggestions.loading ? '' : suggestions.data?.minReach}>
             <thead>
               <tr>
                 <th>{t('camp.channel')}</th>
