@@ -15,7 +15,9 @@ pg, duck = load("pg.json"), load("duckdb.json")
 
 print(f"{patron['customers']:,} customers, {patron['events']:,} events, {patron['orders']:,} orders, "
       f"{patron['order_lines']:,} order lines. Engine snapshot built from SQLite in "
-      f"{patron['snapshot_build_ms'] / 1000:.1f} s; engine memory {patron['engine_bytes'] / 2**20:.0f} MiB "
+      f"{patron['snapshot_build_ms'] / 1000:.1f} s"
+      + (f", loaded from its file in {patron['snapshot_load_ms'] / 1000:.2f} s" if "snapshot_load_ms" in patron else "")
+      + f"; engine memory {patron['engine_bytes'] / 2**20:.0f} MiB "
       f"({patron['event_bytes_per_event']:.1f} bytes per event); peak RSS {patron['peak_rss_mb']} MiB.")
 print()
 print("| segment | customers | Patron ms | SQLite ms | PostgreSQL ms | DuckDB ms | vs SQLite | vs PostgreSQL | vs DuckDB | same answer |")

@@ -38,10 +38,10 @@ std::string PropertyCachePath(const std::string& db_path, std::string_view key);
 // when it is intact and of `rebuild_generation`; returns the largest event id
 // it covered (at most `max_event_id`), 0 when there is no usable cache.
 int64_t LoadPropertyCache(const std::string& db_path, std::string_view key, int64_t rebuild_generation,
-                          int64_t max_event_id, const std::vector<uint32_t>& event_position, PropertyColumn* column);
+                          int64_t max_event_id, std::span<const uint32_t> event_position, PropertyColumn* column);
 // Writes the cache of `key` (best effort: a failure leaves no file).
 void SavePropertyCache(const std::string& db_path, std::string_view key, int64_t rebuild_generation,
-                       int64_t max_event_id, const std::vector<uint32_t>& event_position, const PropertyColumn& column);
+                       int64_t max_event_id, std::span<const uint32_t> event_position, const PropertyColumn& column);
 // Removes the property caches beside the snapshot file `snapshot_path`; with
 // `keep_generation`, all but those of that rebuild generation. Events deleted
 // by an erasure bump the generation: their values go with the next snapshot.

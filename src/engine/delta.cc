@@ -318,20 +318,20 @@ class DeltaBuilder {
     p.at.reserve(op.at.size());
     auto copy_orders = [&](uint32_t from, uint32_t to) {
       auto b = oo.offsets[from], e = oo.offsets[to];
-      o.at.insert(o.at.end(), oo.at.begin() + b, oo.at.begin() + e);
-      o.amount.insert(o.amount.end(), oo.amount.begin() + b, oo.amount.begin() + e);
-      o.channel.insert(o.channel.end(), oo.channel.begin() + b, oo.channel.begin() + e);
-      o.status.insert(o.status.end(), oo.status.begin() + b, oo.status.begin() + e);
-      o.currency.insert(o.currency.end(), oo.currency.begin() + b, oo.currency.begin() + e);
+      o.at.append(oo.at.begin() + b, oo.at.begin() + e);
+      o.amount.append(oo.amount.begin() + b, oo.amount.begin() + e);
+      o.channel.append(oo.channel.begin() + b, oo.channel.begin() + e);
+      o.status.append(oo.status.begin() + b, oo.status.begin() + e);
+      o.currency.append(oo.currency.begin() + b, oo.currency.begin() + e);
       auto lb = op.offsets[from], le = op.offsets[to];
-      p.at.insert(p.at.end(), op.at.begin() + lb, op.at.begin() + le);
-      p.product.insert(p.product.end(), op.product.begin() + lb, op.product.begin() + le);
-      p.order_channel.insert(p.order_channel.end(), op.order_channel.begin() + lb, op.order_channel.begin() + le);
-      p.status.insert(p.status.end(), op.status.begin() + lb, op.status.begin() + le);
-      p.currency.insert(p.currency.end(), op.currency.begin() + lb, op.currency.begin() + le);
-      p.quantity.insert(p.quantity.end(), op.quantity.begin() + lb, op.quantity.begin() + le);
-      p.amount.insert(p.amount.end(), op.amount.begin() + lb, op.amount.begin() + le);
-      p.unit_price.insert(p.unit_price.end(), op.unit_price.begin() + lb, op.unit_price.begin() + le);
+      p.at.append(op.at.begin() + lb, op.at.begin() + le);
+      p.product.append(op.product.begin() + lb, op.product.begin() + le);
+      p.order_channel.append(op.order_channel.begin() + lb, op.order_channel.begin() + le);
+      p.status.append(op.status.begin() + lb, op.status.begin() + le);
+      p.currency.append(op.currency.begin() + lb, op.currency.begin() + le);
+      p.quantity.append(op.quantity.begin() + lb, op.quantity.begin() + le);
+      p.amount.append(op.amount.begin() + lb, op.amount.begin() + le);
+      p.unit_price.append(op.unit_price.begin() + lb, op.unit_price.begin() + le);
       // Offsets of the copied customers shift by the difference in row counts.
       for (uint32_t c = from; c < to; ++c) {
         o.offsets[c + 1] = o.offsets[c] + (oo.offsets[c + 1] - oo.offsets[c]);

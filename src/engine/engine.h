@@ -14,7 +14,8 @@
 // - per-customer first/last times per event type, category and order, and
 //   per-event-type row indexes, are built on first use;
 // - the snapshot persists to DB.engine (snapshot_file.cc) and is loaded from
-//   there while the store has not changed;
+//   there while the store has not changed: the loaded columns view the mapped
+//   file (Array) rather than copies of it;
 // - a snapshot is brought up to date by ApplyDelta (delta.cc), which reads only
 //   the customers, events and customer-owned rows that changed since its
 //   watermarks and publishes a new snapshot; anything it cannot absorb that way
@@ -30,13 +31,16 @@
 #include <cmath>
 #include <limits>
 #include <cstdint>
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
+#include <initializer_list>
 #include <unordered_map>
 #include <vector>
 
@@ -64,6 +68,142 @@ struct TextHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// An array of a snapshot: owned, or a view of the mapped snapshot file that
+// keeps the mapping alive (LoadSnapshot: a start-up maps the file instead of
+// copying it, so it costs no copy and no memory beyond the page cache).
+// Const access never copies. Non-const access first copies a view into owned
+// memory (copy on write), so the build and ApplyDelta use it like a
+// std::vector; copying an Array that views shares the view.
+template <typename T>
+class Array {
+ public:
+  using value_type = T;
+  using iterator = T*;
+  using const_iterator = const T*;
+  Array() = default;
+  Array(std::initializer_list<T> values) : owned_(values) { Sync(); }
+  explicit Array(std::vector<T> values) : owned_(std::move(values)) { Sync(); }
+  // `count` values at `data`, which stay valid while `keep` is held.
+  static Array View(const T* data, size_t count, std::shared_ptr<const void> keep) {
+    Array a;
+    a.data_ = data;
+    a.size_ = count;
+    a.keep_ = std::move(keep);
+    return a;
+  }
+  Array(const Array& other) { *this = other; }
+  Array(Array&& other) noexcept { *this = std::move(other); }
+  Array& operator=(const Array& other) {
+    if (this == &other) return *this;
+    if (other.keep_) {
+      std::vector<T>().swap(owned_);
+      keep_ = other.keep_;
+      data_ = other.data_;
+      size_ = other.size_;
+    } else {
+      keep_.reset();
+      owned_ = other.owned_;
+      Sync();
+    }
+    return *this;
+  }
+  Array& operator=(Array&& other) noexcept {
+    if (this == &other) return *this;
+    owned_ = std::move(other.owned_);
+    keep_ = std::move(other.keep_);
+    data_ = keep_ ? other.data_ : owned_.data();
+    size_ = keep_ ? other.size_ : owned_.size();
+    other.owned_.clear();
+    other.keep_.reset();
+    other.Sync();
+    return *this;
+  }
+  Array& operator=(std::vector<T> values) {
+    owned_ = std::move(values);
+    keep_.reset();
+    Sync();
+    return *this;
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  size_t capacity() const { return keep_ ? size_ : owned_.capacity(); }
+  bool is_view() const { return keep_ != nullptr; }
+  const T* data() const { return data_; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + size_; }
+  const T& front() const { return data_[0]; }
+  const T& back() const { return data_[size_ - 1]; }
+  operator std::span<const T>() const { return {data_, size_}; }  // NOLINT: views convert freely
+  std::span<const T> span() const { return {data_, size_}; }
+  friend bool operator==(const Array& a, const Array& b) { return std::ranges::equal(a.span(), b.span()); }
+
+  // Mutation (copies a view first).
+  T& operator[](size_t i) {
+    Own();
+    return owned_[i];
+  }
+  T* data() {
+    Own();
+    return owned_.data();
+  }
+  T* begin() {
+    Own();
+    return owned_.data();
+  }
+  T* end() {
+    Own();
+    return owned_.data() + owned_.size();
+  }
+  T& back() {
+    Own();
+    return owned_.back();
+  }
+  void push_back(const T& v) { Edit([&](auto& o) { o.push_back(v); }); }
+  void reserve(size_t n) { Edit([&](auto& o) { o.reserve(n); }); }
+  void resize(size_t n) { Edit([&](auto& o) { o.resize(n); }); }
+  void resize(size_t n, const T& v) { Edit([&](auto& o) { o.resize(n, v); }); }
+  void assign(size_t n, const T& v) { Edit([&](auto& o) { o.assign(n, v); }); }
+  template <typename It>
+  void assign(It first, It last) {
+    Edit([&](auto& o) { o.assign(first, last); });
+  }
+  template <typename It>
+  void append(It first, It last) {
+    Edit([&](auto& o) { o.insert(o.end(), first, last); });
+  }
+  void clear() {
+    keep_.reset();
+    owned_.clear();
+    Sync();
+  }
+  void shrink_to_fit() { Edit([](auto& o) { o.shrink_to_fit(); }); }
+
+ private:
+  void Own() {
+    if (!keep_) return;
+    std::vector<T> copy(data_, data_ + size_);
+    owned_.swap(copy);
+    keep_.reset();
+    Sync();
+  }
+  template <typename F>
+  void Edit(F f) {
+    Own();
+    f(owned_);
+    Sync();
+  }
+  void Sync() {
+    data_ = owned_.data();
+    size_ = owned_.size();
+  }
+  std::vector<T> owned_;
+  const T* data_ = nullptr;
+  size_t size_ = 0;
+  std::shared_ptr<const void> keep_;
+};
+
 // A dictionary of distinct strings; code 0 is the missing value.
 struct Dictionary {
   std::vector<std::string> values{std::string()};
@@ -77,47 +217,47 @@ struct Dictionary {
 // One typed column over customers, accounts or products.
 struct Column {
   ValueType type = ValueType::kText;
-  std::vector<uint32_t> codes;  // kText
+  Array<uint32_t> codes;  // kText
   Dictionary dict;              // kText
-  std::vector<double> numbers;  // every other type; NaN when missing
+  Array<double> numbers;  // every other type; NaN when missing
 };
 
 // Rows of one kind of activity grouped by customer: rows of customer c are
 // [offsets[c], offsets[c+1]), in ascending time.
 struct Grouped {
-  std::vector<uint32_t> offsets;  // customers + 1 entries
-  std::vector<int64_t> at;        // microseconds since the epoch
+  Array<uint32_t> offsets;  // customers + 1 entries
+  Array<int64_t> at;        // microseconds since the epoch
 };
 
 struct Orders : Grouped {
-  std::vector<double> amount;  // major units of the order's currency
-  std::vector<uint32_t> channel, status, currency;
+  Array<double> amount;  // major units of the order's currency
+  Array<uint32_t> channel, status, currency;
   Dictionary channels, statuses, currencies;
 };
 
 struct Purchases : Grouped {  // order lines
-  std::vector<uint32_t> product;  // index into Products; UINT32_MAX when unknown
-  std::vector<uint32_t> order_channel, status, currency;  // codes in Orders' dictionaries
-  std::vector<double> quantity, amount, unit_price;        // amount = quantity × price − discount
+  Array<uint32_t> product;  // index into Products; UINT32_MAX when unknown
+  Array<uint32_t> order_channel, status, currency;  // codes in Orders' dictionaries
+  Array<double> quantity, amount, unit_price;        // amount = quantity × price − discount
 };
 
 struct Products {
-  std::vector<int64_t> ids;
+  Array<int64_t> ids;
   Column sku, name, brand;
-  std::vector<int32_t> category;  // index into Categories; -1 when none
+  Array<int32_t> category;  // index into Categories; -1 when none
 };
 
 struct Categories {
   std::vector<std::string> slugs;  // "electronics/phones"
   std::vector<std::string> names;
-  std::vector<int32_t> parent;  // -1 for a root
+  Array<int32_t> parent;  // -1 for a root
   // Indexes of the categories a name means, each with all its descendants: the
   // full slug, the last slug part ("phones") or the display name, folded.
   std::vector<uint8_t> Matching(std::string_view name) const;
 };
 
 struct Events : Grouped {
-  std::vector<uint32_t> type;  // code in `types`
+  Array<uint32_t> type;  // code in `types`
   Dictionary types;
   int64_t max_event_id = 0;    // the snapshot's events are those with id <= this
 };
@@ -133,11 +273,11 @@ struct PropertyColumn {
 // recommended products, and per product category the probability of buying in
 // it in the next 30 days. Rows of customer c are [offsets[c], offsets[c+1]).
 struct ModelScores {
-  std::vector<uint32_t> recommended_offsets;  // customers + 1
-  std::vector<uint32_t> recommended;          // product indexes, best first
-  std::vector<uint32_t> propensity_offsets;   // customers + 1
-  std::vector<int32_t> propensity_category;   // category indexes, ascending store id
-  std::vector<double> propensity;             // P(buys in the category in 30 days)
+  Array<uint32_t> recommended_offsets;  // customers + 1
+  Array<uint32_t> recommended;          // product indexes, best first
+  Array<uint32_t> propensity_offsets;   // customers + 1
+  Array<int32_t> propensity_category;   // category indexes, ascending store id
+  Array<double> propensity;             // P(buys in the category in 30 days)
 };
 
 enum class Channel { kEmail, kSms, kPhone, kMail, kPush };
@@ -165,16 +305,16 @@ struct Watermarks {
 struct Snapshot {
   Instant built_at;
   Watermarks watermarks;
-  std::vector<int64_t> customer_ids;        // dense index -> store id (ascending)
+  Array<int64_t> customer_ids;        // dense index -> store id (ascending)
   std::map<std::string, Column, std::less<>> profile;     // "city", "age" is derived
   std::map<std::string, Column, std::less<>> attributes;  // custom attributes
   std::map<std::string, std::unique_ptr<::Roaring>, std::less<>> tags;  // folded tag -> customers
 
   // Accounts: columns over accounts, and each customer's accounts.
-  std::vector<int64_t> account_ids;
+  Array<int64_t> account_ids;
   std::map<std::string, Column, std::less<>> account_columns;
-  std::vector<uint32_t> account_offsets;  // customers + 1
-  std::vector<uint32_t> account_members;  // account indexes
+  Array<uint32_t> account_offsets;  // customers + 1
+  Array<uint32_t> account_members;  // account indexes
 
   Orders orders;
   Purchases purchases;
@@ -187,7 +327,7 @@ struct Snapshot {
   // "granted", and per channel the newest verification time (micros, NaN when
   // none) of a verified contact point that the channel can use.
   std::map<std::pair<int, std::string>, std::unique_ptr<::Roaring>> consent_granted;
-  std::vector<double> contact_fresh_at[kChannelCount];
+  Array<double> contact_fresh_at[kChannelCount];
 
   Snapshot();
   ~Snapshot();
@@ -239,8 +379,8 @@ struct Snapshot {
   mutable std::mutex bounds_mutex_;
   mutable std::map<std::pair<int, int64_t>, std::unique_ptr<TimeBounds>> bounds_;
   mutable std::map<uint32_t, std::unique_ptr<TypeRows>> type_rows_;
-  std::vector<uint32_t> index_by_id_;     // store id -> dense index (UINT32_MAX when none)
-  std::vector<uint32_t> event_position_;  // event id -> position in `events` (UINT32_MAX when none)
+  Array<uint32_t> index_by_id_;     // store id -> dense index (UINT32_MAX when none)
+  Array<uint32_t> event_position_;  // event id -> position in `events` (UINT32_MAX when none)
 };
 
 // Reads the whole store into a snapshot. `progress(done, total)` counts rows.

@@ -190,7 +190,7 @@ size_t ColumnBytes(const Column& c) {
 // The input is bucketed stably, so rows already in time order need no sort.
 std::vector<uint32_t> GroupByCustomer(uint32_t customers, const std::vector<uint32_t>& customer,
                                       const std::vector<int64_t>& at, const std::vector<int64_t>& tie,
-                                      std::nullptr_t, std::vector<uint32_t>& offsets) {
+                                      std::nullptr_t, Array<uint32_t>& offsets) {
   offsets.assign(customers + 1, 0);
   for (uint32_t c : customer) offsets[c + 1]++;
   for (uint32_t c = 0; c < customers; ++c) offsets[c + 1] += offsets[c];
@@ -214,7 +214,7 @@ std::vector<T> Permute(const std::vector<T>& values, const std::vector<uint32_t>
 
 
 // Fills `offsets` (customers + 1) from the number of rows of each customer.
-void FinishOffsets(std::vector<uint32_t>& offsets, const std::vector<uint32_t>& counts) {
+void FinishOffsets(Array<uint32_t>& offsets, const std::vector<uint32_t>& counts) {
   offsets.assign(counts.size() + 1, 0);
   for (size_t i = 0; i < counts.size(); ++i) offsets[i + 1] = offsets[i] + counts[i];
 }

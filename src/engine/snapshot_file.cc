@@ -158,10 +158,18 @@ class Writer {
     Raw(&v, sizeof v);
   }
   template <typename T>
-  void Vector(const std::vector<T>& v) {
+  void Vector(std::span<const T> v) {
     Pod(static_cast<uint64_t>(v.size()));
     Align();
     Raw(v.data(), v.size() * sizeof(T));
+  }
+  template <typename T>
+  void Vector(const std::vector<T>& v) {
+    Vector(std::span<const T>(v));
+  }
+  template <typename T>
+  void Vector(const Array<T>& v) {
+    Vector(v.span());
   }
   void String(const std::string& s) {
     Pod(static_cast<uint64_t>(s.size()));
@@ -244,8 +252,11 @@ class Reader {
   // `base` is where the file starts (page-aligned), for alignment padding.
   // With `jobs`, arrays and dictionaries are filled later by the jobs it adds
   // (RunJobs), from the mapping that must stay valid until then.
-  Reader(const char* base, const char* p, size_t n, std::vector<LoadJob>* jobs = nullptr)
-      : base_(base), p_(p), end_(p + n), jobs_(jobs) {}
+  // With `mapping` (what keeps `base` mapped), arrays read into an Array view
+  // the mapping instead of being copied.
+  Reader(const char* base, const char* p, size_t n, std::vector<LoadJob>* jobs = nullptr,
+         std::shared_ptr<const void> mapping = nullptr)
+      : base_(base), p_(p), end_(p + n), jobs_(jobs), mapping_(std::move(mapping)) {}
   bool Raw(void* out, size_t n) {
     if (static_cast<size_t>(end_ - p_) < n) return ok_ = false;
     if (n) std::memcpy(out, p_, n);
@@ -288,10 +299,20 @@ class Reader {
     if (!jobs_) return CopyArray(out, in);
     jobs_->push_back({in.size_bytes(), [&out, in] { CopyArray(out, in); }});
   }
-  // The next array into `out`; returns its length.
+  // `out` views `in` in the mapping (or, without one, holds a copy).
   template <typename T>
-  size_t Into(std::vector<T>& out) {
-    std::span<const T> in = View<T>();
+  void Fill(Array<T>& out, std::span<const T> in) {
+    if (!ok_) return;
+    if (mapping_) {
+      out = Array<T>::View(in.data(), in.size(), mapping_);
+    } else {
+      out = std::vector<T>(in.begin(), in.end());
+    }
+  }
+  // The next array into `out`; returns its length.
+  template <typename Out>
+  size_t Into(Out& out) {
+    std::span<const typename Out::value_type> in = View<typename Out::value_type>();
     Fill(out, in);
     return in.size();
   }
@@ -341,8 +362,8 @@ class Reader {
     const size_t dict = Dict(c.dict);
     const size_t numbers = Into(c.numbers);
     if (!ok_) return 0;
-    auto fill = [this, &c, codes, dict] {
-      CopyArray(c.codes, codes);
+    Fill(c.codes, codes);
+    auto check = [this, codes, dict] {
       for (uint32_t code : codes) {
         if (code >= dict) {
           bad_codes_ = true;
@@ -351,9 +372,9 @@ class Reader {
       }
     };
     if (jobs_) {
-      jobs_->push_back({codes.size_bytes() * 2, fill});
+      jobs_->push_back({codes.size_bytes(), check});
     } else {
-      fill();
+      check();
     }
     return c.type == ValueType::kText ? codes.size() : numbers;
   }
@@ -426,6 +447,7 @@ class Reader {
   const char* p_;
   const char* end_;
   std::vector<LoadJob>* jobs_;
+  std::shared_ptr<const void> mapping_;
   std::vector<std::pair<std::unique_ptr<Roaring>*, std::span<const char>>> bitmaps_;
   bool ok_ = true;
   std::atomic<bool> bad_codes_{false};
@@ -608,7 +630,7 @@ std::string PropertyCachePath(const std::string& db_path, std::string_view key) 
 }
 
 int64_t LoadPropertyCache(const std::string& db_path, std::string_view key, int64_t rebuild_generation,
-                          int64_t max_event_id, const std::vector<uint32_t>& event_position, PropertyColumn* column) {
+                          int64_t max_event_id, std::span<const uint32_t> event_position, PropertyColumn* column) {
   const std::string path = PropertyCachePath(db_path, key);
   int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) return 0;
@@ -662,7 +684,7 @@ int64_t LoadPropertyCache(const std::string& db_path, std::string_view key, int6
 }
 
 void SavePropertyCache(const std::string& db_path, std::string_view key, int64_t rebuild_generation,
-                       int64_t max_event_id, const std::vector<uint32_t>& event_position, const PropertyColumn& column) {
+                       int64_t max_event_id, std::span<const uint32_t> event_position, const PropertyColumn& column) {
   const std::string path = PropertyCachePath(db_path, key);
   const std::string partial = path + ".partial." + std::to_string(::getpid());
   std::FILE* f = std::fopen(partial.c_str(), "wb");
@@ -721,28 +743,28 @@ Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, co
   void* map = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
   ::close(fd);
   if (map == MAP_FAILED) return DataLoss("the engine snapshot '" + path + "' cannot be read; it will be rebuilt");
-  // Every byte is read (copied or hashed) on every core at once, in no
-  // particular order: the kernel is asked to read the whole file ahead. (Not
-  // MAP_POPULATE: that maps every page on this one thread first; measured no
-  // faster here, and it would not scale with cores.)
+  // The snapshot's arrays view this mapping (Array::View): it stays mapped
+  // while anyone holds the snapshot or a copy of one of its arrays. The file
+  // is never changed in place (SaveSnapshot renames a new file over it), so a
+  // mapped file stays what was checked.
+  std::shared_ptr<const void> mapping(map, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+  // Every byte is hashed, on every core at once, in no particular order: the
+  // kernel is asked to read the whole file ahead. (Not MAP_POPULATE: that maps
+  // every page on this one thread first; measured no faster here, and it would
+  // not scale with cores.)
   ::madvise(map, size, MADV_WILLNEED);
-  struct Unmap {
-    void* p;
-    size_t n;
-    ~Unmap() { ::munmap(p, n); }
-  } unmap{map, size};
   std::string_view data(static_cast<const char*>(map), size);
   auto damaged = [&](const std::string& why) {
     return DataLoss("the engine snapshot '" + path + "' is damaged (" + why + "); it will be rebuilt");
   };
   if (data.size() < sizeof kMagic + sizeof(uint64_t)) return damaged("too short");
   if (std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) return damaged("not a snapshot file");
-  // Parsing (bounds-checked) records the copies and dictionaries to make as
-  // jobs; they run on every core together with the checksum's blocks, and
+  // Parsing (bounds-checked) points the arrays into the mapping and records
+  // the dictionaries to build and the text codes to check as jobs; they run on every core together with the checksum's blocks, and
   // nothing is returned unless the checksum matches. Versions other than this
   // one are refused before anything is read (the file is rebuilt).
   std::vector<LoadJob> jobs;
-  Reader r(data.data(), data.data() + sizeof kMagic, data.size() - sizeof kMagic - sizeof(uint64_t), &jobs);
+  Reader r(data.data(), data.data() + sizeof kMagic, data.size() - sizeof kMagic - sizeof(uint64_t), &jobs, mapping);
   if (r.Pod<uint32_t>() != kFormatVersion) return FailedPrecondition("the engine snapshot has another format version");
   auto stamp = r.Pod<StoreStamp>();
   if (require_current && !(stamp == expected)) {
@@ -814,28 +836,30 @@ Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, co
   std::memcpy(&stored, data.data() + data.size() - sizeof stored, sizeof stored);
   if (sum.result() != stored) return damaged("checksum mismatch");
   if (!r.Bitmaps()) return damaged("unreadable bitmap");
-  // Structural checks beyond the checksum: sizes agree with each other.
-  const size_t orders = s->orders.at.size(), lines = s->purchases.at.size(), events = s->events.at.size();
-  bool consistent = !r.bad_codes() && s->account_offsets.size() == n + 1 &&
-                    s->orders.amount.size() == orders && s->orders.channel.size() == orders &&
-                    s->orders.status.size() == orders && s->orders.currency.size() == orders &&
-                    s->purchases.product.size() == lines && s->purchases.amount.size() == lines &&
-                    s->purchases.quantity.size() == lines && s->purchases.unit_price.size() == lines &&
-                    s->purchases.order_channel.size() == lines && s->purchases.status.size() == lines &&
-                    s->purchases.currency.size() == lines && s->events.type.size() == events &&
-                    s->products.category.size() == s->products.ids.size() &&
-                    s->categories.parent.size() == s->categories.slugs.size() &&
-                    s->scores.recommended_offsets.size() == n + 1 &&
-                    s->scores.recommended_offsets.back() == s->scores.recommended.size() &&
-                    s->scores.propensity_offsets.size() == n + 1 &&
-                    s->scores.propensity_offsets.back() == s->scores.propensity.size() &&
-                    s->scores.propensity_category.size() == s->scores.propensity.size();
-  for (uint32_t p : s->scores.recommended) consistent = consistent && p < s->products.ids.size();
-  for (int32_t k : s->scores.propensity_category) {
-    consistent = consistent && k >= 0 && static_cast<size_t>(k) < s->categories.slugs.size();
+  // Structural checks beyond the checksum: sizes agree with each other. (Read
+  // through a const reference: non-const access would copy the views.)
+  const Snapshot& v = *s;
+  const size_t orders = v.orders.at.size(), lines = v.purchases.at.size(), events = v.events.at.size();
+  bool consistent = !r.bad_codes() && v.account_offsets.size() == n + 1 &&
+                    v.orders.amount.size() == orders && v.orders.channel.size() == orders &&
+                    v.orders.status.size() == orders && v.orders.currency.size() == orders &&
+                    v.purchases.product.size() == lines && v.purchases.amount.size() == lines &&
+                    v.purchases.quantity.size() == lines && v.purchases.unit_price.size() == lines &&
+                    v.purchases.order_channel.size() == lines && v.purchases.status.size() == lines &&
+                    v.purchases.currency.size() == lines && v.events.type.size() == events &&
+                    v.products.category.size() == v.products.ids.size() &&
+                    v.categories.parent.size() == v.categories.slugs.size() &&
+                    v.scores.recommended_offsets.size() == n + 1 &&
+                    v.scores.recommended_offsets.back() == v.scores.recommended.size() &&
+                    v.scores.propensity_offsets.size() == n + 1 &&
+                    v.scores.propensity_offsets.back() == v.scores.propensity.size() &&
+                    v.scores.propensity_category.size() == v.scores.propensity.size();
+  for (uint32_t p : v.scores.recommended) consistent = consistent && p < v.products.ids.size();
+  for (int32_t k : v.scores.propensity_category) {
+    consistent = consistent && k >= 0 && static_cast<size_t>(k) < v.categories.slugs.size();
   }
-  for (const auto& fresh : s->contact_fresh_at) consistent = consistent && fresh.size() == n;
-  for (const auto& name : {"city", "birth_date", "created_at"}) consistent = consistent && s->profile.count(name);
+  for (const auto& fresh : v.contact_fresh_at) consistent = consistent && fresh.size() == n;
+  for (const auto& name : {"city", "birth_date", "created_at"}) consistent = consistent && v.profile.count(name);
   if (!consistent) return damaged("inconsistent contents");
   return std::shared_ptr<const Snapshot>(std::move(s));
 }

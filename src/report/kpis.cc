@@ -99,7 +99,7 @@ std::optional<int64_t> CustomerActivity::FirstPurchase(uint32_t c) const {
 bool InSegment(const ::Roaring* segment, uint32_t c) { return !segment || segment->contains(c); }
 
 // First row of [begin, end) with at[row] >= t.
-uint32_t LowerBound(const std::vector<int64_t>& at, uint32_t begin, uint32_t end, int64_t t) {
+uint32_t LowerBound(std::span<const int64_t> at, uint32_t begin, uint32_t end, int64_t t) {
   return static_cast<uint32_t>(std::lower_bound(at.begin() + begin, at.begin() + end, t) - at.begin());
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <optional>
 #include <string_view>
@@ -72,6 +73,6 @@ Result<EvaluatedSegments> EvaluateSegments(Database& db, const engine::Snapshot&
 Result<std::vector<CampaignRow>> CampaignSegmentRows(Database& db, const engine::Snapshot& snapshot,
                                                      const std::vector<SegmentMembersOf>& segments,
                                                      std::string_view campaign, Instant now);
-uint32_t LowerBound(const std::vector<int64_t>& at, uint32_t begin, uint32_t end, int64_t t);
+uint32_t LowerBound(std::span<const int64_t> at, uint32_t begin, uint32_t end, int64_t t);
 
 }  // namespace patron::report::internal

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <utility>
 
 #include "demo/demo.h"
 #include "engine/engine.h"
@@ -25,7 +27,7 @@ namespace fs = std::filesystem;
 const std::string kData = std::string(PATRON_SOURCE_DIR) + "/tests/data/segments/";
 
 // Doubles compared by their bits, so that missing values (NaN) compare equal.
-std::vector<uint64_t> Bits(const std::vector<double>& v) {
+std::vector<uint64_t> Bits(std::span<const double> v) {
   std::vector<uint64_t> out(v.size());
   if (!v.empty()) std::memcpy(out.data(), v.data(), v.size() * sizeof(double));
   return out;
@@ -210,6 +212,84 @@ TEST_F(SnapshotFileTest, ALoadedSnapshotAnswersLikeTheBuiltOne) {
     EXPECT_EQ(found->second, code);
   }
   EXPECT_EQ((*loaded)->events.types.index.size(), types.index.size());
+}
+
+// A loaded snapshot's columns are the file's mapped pages, not copies: it keeps
+// answering after its file is deleted or replaced (SaveSnapshot renames a new
+// file over it), and a delta over it copies what it changes, leaving it as it was.
+TEST_F(SnapshotFileTest, ALoadedSnapshotViewsItsFileAndOutlivesIt) {
+  auto built = BuildSnapshot(*db_, clock_);
+  ASSERT_TRUE(built.ok());
+  auto stamp = ReadStoreStamp(*db_);
+  ASSERT_TRUE(stamp.ok());
+  const std::string path = SnapshotPath(db_->path());
+  ASSERT_TRUE(SaveSnapshot(**built, *stamp, path).ok());
+  auto loaded = LoadSnapshot(path, *stamp, db_->path());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const Snapshot& view = **loaded;
+  EXPECT_FALSE((*built)->events.at.is_view());
+  EXPECT_TRUE(view.events.at.is_view());
+  EXPECT_TRUE(view.events.type.is_view());
+  EXPECT_TRUE(view.orders.amount.is_view());
+  EXPECT_TRUE(view.profile.at("city").codes.is_view());
+  EXPECT_TRUE(view.customer_ids.is_view());
+  const std::vector<uint64_t> expected = Counts(**built);
+
+  // Replaced by a newer file, then deleted: the mapping keeps the old contents.
+  ASSERT_TRUE(SaveSnapshot(**built, *stamp, path).ok());
+  fs::remove(path);
+  EXPECT_EQ(Counts(view), expected);
+  ExpectSameSnapshot(view, **built);
+
+  // A new event: the delta's snapshot owns the arrays it extended and equals
+  // a rebuild; the loaded snapshot still views its file and answers as before.
+  ASSERT_TRUE(db_->Exec("INSERT INTO events(customer_id, type, occurred_at, received_at, source_id, source_key) "
+                        "SELECT min(id), 'page_viewed', 0, 0, 1, 'view-test' FROM customers").ok());
+  auto delta = ApplyDelta(*loaded, *db_, clock_);
+  ASSERT_TRUE(delta.ok()) << delta.status().ToString();
+  ASSERT_NE(delta->get(), loaded->get());
+  EXPECT_FALSE((*delta)->events.at.is_view());
+  EXPECT_EQ((*delta)->events.at.size(), view.events.at.size() + 1);
+  auto rebuilt = BuildSnapshot(*db_, clock_);
+  ASSERT_TRUE(rebuilt.ok());
+  ExpectSameSnapshot(**delta, **rebuilt);
+  EXPECT_TRUE(view.events.at.is_view());
+  EXPECT_EQ(view.events.at.size(), (*built)->events.at.size());
+  EXPECT_EQ(Counts(view), expected);
+}
+
+// Array: copies of a view share it; writing to one copies it first (copy on
+// write), so the others and the viewed memory stay as they were.
+TEST(EngineArray, CopiesShareAViewAndWritesCopyItFirst) {
+  auto memory = std::make_shared<std::vector<int64_t>>(std::vector<int64_t>{1, 2, 3});
+  Array<int64_t> a = Array<int64_t>::View(memory->data(), memory->size(), memory);
+  EXPECT_TRUE(a.is_view());
+  Array<int64_t> b = a;
+  EXPECT_TRUE(b.is_view());
+  EXPECT_EQ(std::as_const(b).data(), memory->data());
+  b.push_back(4);
+  EXPECT_FALSE(b.is_view());
+  EXPECT_EQ(b, (Array<int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(a, (Array<int64_t>{1, 2, 3}));
+  EXPECT_EQ(*memory, (std::vector<int64_t>{1, 2, 3}));
+  Array<int64_t> c = a;
+  c[0] = 9;  // non-const access copies
+  EXPECT_EQ(c, (Array<int64_t>{9, 2, 3}));
+  EXPECT_EQ((*memory)[0], 1);
+  // The view keeps its memory alive after the other owner lets go.
+  std::weak_ptr<std::vector<int64_t>> watch = memory;
+  memory.reset();
+  EXPECT_FALSE(watch.expired());
+  EXPECT_EQ(std::as_const(a)[2], 3);
+  EXPECT_TRUE(a.is_view());
+  a = Array<int64_t>{7};
+  EXPECT_TRUE(watch.expired());
+  // Moves keep the data where it is.
+  Array<int64_t> d{5, 6};
+  const int64_t* at = d.data();
+  Array<int64_t> e = std::move(d);
+  EXPECT_EQ(e.data(), at);
+  EXPECT_TRUE(d.empty());
 }
 
 TEST_F(SnapshotFileTest, DamagedTruncatedOrStaleFilesAreRefusedAndRebuilt) {
