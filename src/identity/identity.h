@@ -321,6 +321,10 @@ struct ResolveOptions {
   // existing clusters and with the latest run's model, writing only what
   // changes. Without an earlier run this is a full rebuild.
   bool incremental = false;
+  // An incremental run stores the keys of the records it prepared in a small
+  // second index (migration 0017) and folds them into the main one once they
+  // number more than the customer records and at least this many.
+  int64_t min_recent_keys_to_fold = 100000;
   // Called as each stage starts (done 0) and as it advances; `total` is 0 when
   // the stage's size is not known. Called on the calling thread only.
   std::function<void(std::string_view stage, int64_t done, int64_t total)> progress;

@@ -3,6 +3,7 @@
 // review decisions, explanations and unmerge.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -507,10 +508,52 @@ Status StoreKeyed(Database& db, int64_t id, const internal::PreparedRecord& p,
   return q.Run();
 }
 
-Status StoreKey(Database& db, uint64_t hash, int64_t id) {
-  Statement& q = db.Query("identity-insert-key");
-  q.Bind(":hash", static_cast<int64_t>(hash)).Bind(":record_id", id);
-  return q.Run();
+// The records with a key of the exact-given-name or -family-name rule
+// (identity_name_totals, migration 0017).
+Result<int64_t> NameTotal(Database& db, int rule) {
+  Statement& q = db.Query("identity-name-total");
+  q.Bind(":rule", static_cast<int64_t>(rule));
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  const int64_t n = found ? q.Int(0) : 0;
+  q.Reset();
+  return n;
+}
+
+// Adds to (or with `set`, sets) the name totals the rule-14 and -15 keys in `index`.
+Status CountNameKeys(Database& db, const std::vector<std::pair<uint64_t, int64_t>>& index, bool set) {
+  for (int rule : {internal::kGivenNameRule, internal::kFamilyNameRule}) {
+    const int64_t n = std::count_if(index.begin(), index.end(),
+                                    [rule](const auto& e) { return static_cast<int>(e.first >> 59) == rule; });
+    Statement& q = db.Query(set ? "identity-set-name-total" : "identity-add-name-total");
+    RETURN_IF_ERROR(q.Bind(":rule", static_cast<int64_t>(rule)).Bind(":records", n).Run());
+  }
+  return Status::Ok();
+}
+
+// Writes index rows (hash, record id), sorted and distinct, a few thousand per
+// statement; `progress(rows written)` now and then.
+Status StoreKeys(Database& db, const std::vector<std::pair<uint64_t, int64_t>>& index,
+                 const std::function<void(size_t)>& progress = {}) {
+  Statement& keys = db.Query("identity-insert-keys-json");
+  constexpr size_t kPairsPerStatement = 4096;
+  std::string json;
+  for (size_t first = 0; first < index.size(); first += kPairsPerStatement) {
+    const size_t end = std::min(index.size(), first + kPairsPerStatement);
+    json.assign("[");
+    for (size_t i = first; i < end; ++i) {
+      if (i > first) json.push_back(',');
+      json.push_back('[');
+      json += std::to_string(static_cast<int64_t>(index[i].first));
+      json.push_back(',');
+      json += std::to_string(index[i].second);
+      json.push_back(']');
+    }
+    json.push_back(']');
+    keys.Bind(":pairs", json);
+    RETURN_IF_ERROR(keys.Run());
+    if (progress && (first / kPairsPerStatement) % 64 == 0) progress(end);
+  }
+  return Status::Ok();
 }
 
 // Replaces every stored prepared record and key by those of `prepared`
@@ -522,6 +565,7 @@ Status StoreAllPrepared(Database& db, const std::vector<CustomerRow>& rows,
                         const std::vector<internal::PreparedRecord>& prepared, int threads, StageClock& clock) {
   auto progress = [&clock](int64_t done, int64_t total) { clock.Progress(done, total); };
   RETURN_IF_ERROR(db.Query("identity-clear-keys").Run());
+  RETURN_IF_ERROR(db.Query("identity-clear-recent-keys").Run());
   RETURN_IF_ERROR(db.Query("identity-clear-keyed").Run());
   RETURN_IF_ERROR(db.Query("identity-clear-dirty").Run());
   struct Encoded {
@@ -557,31 +601,13 @@ Status StoreAllPrepared(Database& db, const std::vector<CustomerRow>& rows,
   clock.Begin("store_index", total);
   internal::ParallelSort(index, internal::WorkerThreads(threads));
   index.erase(std::unique(index.begin(), index.end()), index.end());
-  Statement& keys = db.Query("identity-insert-keys-json");
-  constexpr size_t kPairsPerStatement = 4096;
-  std::string json;
-  for (size_t first = 0; first < index.size(); first += kPairsPerStatement) {
-    const size_t end = std::min(index.size(), first + kPairsPerStatement);
-    json.assign("[");
-    for (size_t i = first; i < end; ++i) {
-      if (i > first) json.push_back(',');
-      json.push_back('[');
-      json += std::to_string(static_cast<int64_t>(index[i].first));
-      json.push_back(',');
-      json += std::to_string(index[i].second);
-      json.push_back(']');
-    }
-    json.push_back(']');
-    keys.Bind(":pairs", json);
-    RETURN_IF_ERROR(keys.Run());
-    if ((first / kPairsPerStatement) % 64 == 0) {
-      progress(static_cast<int64_t>(rows.size()) +
-                   static_cast<int64_t>(static_cast<double>(end) / static_cast<double>(index.size()) *
-                                        static_cast<double>(rows.size())),
-               total);
-    }
-  }
-  return Status::Ok();
+  RETURN_IF_ERROR(CountNameKeys(db, index, /*set=*/true));
+  return StoreKeys(db, index, [&](size_t done) {
+    progress(static_cast<int64_t>(rows.size()) +
+                 static_cast<int64_t>(static_cast<double>(done) / static_cast<double>(index.size()) *
+                                      static_cast<double>(rows.size())),
+             total);
+  });
 }
 
 Result<int64_t> CountNamed(Database& db, std::string_view query) {
@@ -593,27 +619,21 @@ Result<int64_t> CountNamed(Database& db, std::string_view query) {
   return n;
 }
 
-Result<int64_t> CountRule(Database& db, int rule) {
-  const int64_t low = static_cast<int64_t>(static_cast<uint64_t>(rule) << 59);
-  const int64_t high = rule >= 15 ? INT64_MAX : static_cast<int64_t>((static_cast<uint64_t>(rule + 1) << 59) - 1);
-  Statement& q = db.Query("identity-count-rule");
-  q.Bind(":low", low).Bind(":high", high);
-  ASSIGN_OR_RETURN(bool found, q.Step());
-  const int64_t n = found ? q.Int(0) : 0;
-  q.Reset();
-  return n;
-}
-
-// Up to `limit` records holding a key (all with limit < 0).
+// The `limit` smallest ids of the records holding a key (all with limit < 0),
+// ascending, from both key tables (migration 0017).
 Status RecordsWithKey(Database& db, uint64_t hash, int64_t limit, std::vector<int64_t>& out) {
   out.clear();
-  Statement& q = db.Query("identity-records-with-key");
-  q.Bind(":hash", static_cast<int64_t>(hash)).Bind(":limit", limit);
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, q.Step());
-    if (!more) break;
-    out.push_back(q.Int(0));
+  for (const char* query : {"identity-records-with-key", "identity-recent-records-with-key"}) {
+    Statement& q = db.Query(query);
+    q.Bind(":hash", static_cast<int64_t>(hash)).Bind(":limit", limit);
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      out.push_back(q.Int(0));
+    }
   }
+  std::sort(out.begin(), out.end());
+  if (limit >= 0 && out.size() > static_cast<size_t>(limit)) out.resize(static_cast<size_t>(limit));
   return Status::Ok();
 }
 
@@ -679,49 +699,42 @@ Result<std::vector<CustomerRow>> LoadCustomers(Database& db, const std::vector<i
   return rows;
 }
 
-// The stored prepared forms of `ids`, read a few thousand per statement and
-// decoded on worker threads. A record without a readable stored form is left
-// out (the caller prepares it).
+// Decodes the stored prepared forms of `ids` (ascending, distinct), read a few
+// thousand per statement, into *out[k] for ids[k], setting found[k]; a record
+// without a readable stored form is left unfound (the caller prepares it).
 //
-// With two or more worker threads the second half is read and decoded on a
-// second, read-only connection at the same time: the forms of records that
-// are not dirty do not change in the caller's transaction, so the committed
-// state the side connection sees is theirs.
-Result<std::unordered_map<int64_t, internal::PreparedRecord>> StoredPrepared(Database& db,
-                                                                             const std::vector<int64_t>& ids,
-                                                                             int threads) {
-  struct Part {
-    std::vector<int64_t> ids;
-    std::vector<std::pair<int64_t, internal::PreparedRecord>> decoded;
-    Status status;
-  };
-  auto read = [](Database& from, Part& part) {
-    part.decoded.reserve(part.ids.size());
-    part.status = ForRowsOfIds(from, "identity-prepared-of-many", part.ids, [&](const Statement& q) {
-      internal::PreparedRecord p;
-      if (internal::DecodePrepared(q.Text(1), p)) part.decoded.emplace_back(q.Int(0), std::move(p));
+// With a second, read-only connection (`side`) the second half is read and
+// decoded on it at the same time: the forms of records that are not dirty do
+// not change in the caller's transaction, so the committed state it sees is
+// theirs.
+Status StoredPreparedInto(Database& db, Database* side, const std::vector<int64_t>& ids,
+                          const std::vector<internal::PreparedRecord*>& out, std::vector<char>& found) {
+  found.assign(ids.size(), 0);
+  auto read = [&](Database& from, size_t begin, size_t end) -> Status {
+    const std::vector<int64_t> part(ids.begin() + static_cast<std::ptrdiff_t>(begin),
+                                    ids.begin() + static_cast<std::ptrdiff_t>(end));
+    size_t next = begin;  // rows usually come in the order asked
+    return ForRowsOfIds(from, "identity-prepared-of-many", part, [&](const Statement& q) {
+      const int64_t id = q.Int(0);
+      size_t k = next;
+      if (k >= end || ids[k] != id) {
+        k = static_cast<size_t>(std::lower_bound(ids.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                 ids.begin() + static_cast<std::ptrdiff_t>(end), id) -
+                                ids.begin());
+        if (k >= end || ids[k] != id) return;
+      }
+      next = k + 1;
+      found[k] = internal::DecodePrepared(q.Text(1), *out[k]);
     });
   };
-  std::unique_ptr<Database> side;
-  // (From a few hundred records on, so that the integration test's incremental run takes this path too.)
-  if (internal::WorkerThreads(threads) >= 2 && ids.size() >= 256) side = OpenReadSide(db);
-  Part mine, theirs;
   const size_t half = side ? ids.size() / 2 : ids.size();
-  mine.ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(half));
-  theirs.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(half), ids.end());
+  Status theirs;
   std::thread other;
-  if (side) other = std::thread([&] { read(*side, theirs); });
-  read(db, mine);
+  if (side) other = std::thread([&] { theirs = read(*side, half, ids.size()); });
+  Status mine = read(db, 0, half);
   if (other.joinable()) other.join();
-  RETURN_IF_ERROR(mine.status);
-  if (!side) read(db, theirs);  // empty unless no side connection
-  RETURN_IF_ERROR(theirs.status);
-  std::unordered_map<int64_t, internal::PreparedRecord> out;
-  out.reserve(mine.decoded.size() + theirs.decoded.size());
-  for (Part* part : {&mine, &theirs}) {
-    for (auto& [id, p] : part->decoded) out.emplace(id, std::move(p));
-  }
-  return out;
+  RETURN_IF_ERROR(mine);
+  return theirs;
 }
 
 // Writes the merge pairs and reviews of a run (rows[i] = customer id of record i).
@@ -756,22 +769,37 @@ Status WritePairs(Database& db, const std::vector<int64_t>& ids, const LinkageRe
 
 // Incremental resolution, proportional to the new and changed records:
 //  1. every dirty record (new, or changed since it was prepared; see migration
-//     0016) is loaded, prepared and its keys stored;
+//     0016) is loaded and prepared;
 //  2. for each key of a new record the store's index gives the existing records
 //     sharing it (and the block's size: blocks over the rule's limit are
 //     skipped, as a full run skips them; keys of the deterministic rules are followed
-//     whatever their size);
+//     whatever their size); the dirty records' keys are then stored, in the
+//     small recent-keys table (migration 0017);
 //  3. those records and the other members of their clusters are read in their
 //     stored prepared form, and the subset is linked with the latest model and
 //     the store's name frequencies (LinkPreparedIncremental);
 //  4. only the changes are written: new cluster rows, the merge log, pairs,
 //     reviews and the golden records of the clusters that changed.
+// Reads that see only rows this transaction does not change run on a second,
+// read-only connection at the same time (from a few hundred records on).
 // Runs inside the caller's transaction.
+
 Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& options, const LinkageModel& model,
                                        Instant now, ResolveSummary& summary, std::string& model_json) {
   const int max_block = options.linkage.max_block_size;
   StageClock clock(summary.stages, options);
   clock.Begin("prepare_dirty");
+  // Whether the index as committed holds no key of a dirty record (the
+  // contract of migration 0016); the look-ups rely on it to read the index on
+  // a second connection. When a writer broke it, the stale keys go first and
+  // the look-ups read only this transaction's index.
+  ASSIGN_OR_RETURN(const bool stale_keys, CountNamed(db, "identity-dirty-keyed"));
+  if (stale_keys) {
+    RETURN_IF_ERROR(db.Query("identity-unkey-dirty-keys").Run());
+    RETURN_IF_ERROR(db.Query("identity-unkey-dirty-recent-keys").Run());
+    RETURN_IF_ERROR(db.Query("identity-recount-name-totals").Run());
+    RETURN_IF_ERROR(db.Query("identity-unkey-dirty").Run());
+  }
   // 1. Dirty records.
   std::vector<std::pair<int64_t, std::optional<int64_t>>> dirty;  // id, resolved id
   {
@@ -815,20 +843,14 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       fresh.emplace(id, std::move(p));
     }
   }
-  clock.Begin("store_keys");
   std::sort(index.begin(), index.end());
-  for (const auto& [hash, id] : index) RETURN_IF_ERROR(StoreKey(db, hash, id));
-  RETURN_IF_ERROR(db.Query("identity-clear-dirty").Run());
+  index.erase(std::unique(index.begin(), index.end()), index.end());
   summary.new_records = static_cast<int64_t>(new_ids.size());
   clock.Begin("lookup");
 
   // 2. Candidates through the index, with the store's block sizes and name counts.
   internal::GlobalCounts counts;
   std::set<int64_t> subset(new_ids.begin(), new_ids.end());
-  if (!new_ids.empty()) {
-    ASSIGN_OR_RETURN(counts.given_total, CountRule(db, internal::kGivenNameRule));
-    ASSIGN_OR_RETURN(counts.family_total, CountRule(db, internal::kFamilyNameRule));
-  }
   // Keys already followed: in full (rule keys), or up to the block limit.
   std::unordered_set<uint64_t> looked_up, looked_up_all;
   struct Lookup {
@@ -836,6 +858,9 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
     int rule;
     bool rule_key;
     const std::string* name;  // the given or family name of a name-frequency key
+    // The answer: the key's record count (name keys) or its first holders.
+    int64_t count = 0;
+    std::vector<int64_t> holders;
   };
   std::vector<Lookup> lookups;
   for (int64_t id : new_ids) {
@@ -848,31 +873,98 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       lookups.push_back({k.hash, k.rule, rule_key,
                          k.rule == internal::kGivenNameRule    ? &p.given
                          : k.rule == internal::kFamilyNameRule ? &p.family
-                                                               : nullptr});
+                                                               : nullptr,
+                         0, {}});
     }
   }
   // In key order: neighbouring look-ups then share the index's pages.
   std::stable_sort(lookups.begin(), lookups.end(), [](const Lookup& a, const Lookup& b) { return a.hash < b.hash; });
-  std::vector<int64_t> holders;
+
+  // The look-ups read the index as committed: this run's keys (`index`, the
+  // dirty records') are stored only afterwards and added here from memory. A
+  // dirty record never has stored keys (migration 0016's contract, checked
+  // above), so the committed answers plus `index` are exactly what the index
+  // holds with this run's keys. That lets a second, read-only connection,
+  // which sees only committed data, read the name-rule totals and share the
+  // look-ups; then it reads the clusters found (unchanged so far in this
+  // transaction) while this one stores the keys.
+  auto dirty_holders = [&index](uint64_t hash) {
+    auto first = std::lower_bound(index.begin(), index.end(), std::pair<uint64_t, int64_t>(hash, INT64_MIN));
+    auto last = first;
+    while (last != index.end() && last->first == hash) ++last;
+    return std::pair(first, last);
+  };
+  auto rule_totals = [&](Database& conn) -> Status {
+    if (new_ids.empty()) return Status::Ok();
+    ASSIGN_OR_RETURN(counts.given_total, NameTotal(conn, internal::kGivenNameRule));
+    ASSIGN_OR_RETURN(counts.family_total, NameTotal(conn, internal::kFamilyNameRule));
+    for (const auto& [hash, id] : index) {
+      const uint64_t rule = hash >> 59;
+      counts.given_total += rule == internal::kGivenNameRule;
+      counts.family_total += rule == internal::kFamilyNameRule;
+    }
+    return Status::Ok();
+  };
+  std::atomic<size_t> next_lookup{0};
+  constexpr size_t kLookupsPerTake = 256;
+  auto run_lookups = [&](Database& conn) -> Status {
+    for (size_t first; (first = next_lookup.fetch_add(kLookupsPerTake)) < lookups.size();) {
+      for (size_t i = first; i < std::min(lookups.size(), first + kLookupsPerTake); ++i) {
+        Lookup& k = lookups[i];
+        auto [dirty_first, dirty_last] = dirty_holders(k.hash);
+        if (k.name) {
+          ASSIGN_OR_RETURN(k.count, CountKey(conn, k.hash));
+          k.count += dirty_last - dirty_first;
+          continue;
+        }
+        // Keys a deterministic rule may link through (email, phone, national
+        // ID) are followed whatever the block's size, as Link's rules are.
+        const int64_t limit = k.rule_key ? -1 : internal::BlockLimit(k.rule, max_block) + 1;
+        RETURN_IF_ERROR(RecordsWithKey(conn, k.hash, limit, k.holders));
+        // The smallest `limit` ids of the union, as the query over all keys gives them.
+        for (auto it = dirty_first; it != dirty_last; ++it) k.holders.push_back(it->second);
+        std::sort(k.holders.begin(), k.holders.end());
+        k.holders.erase(std::unique(k.holders.begin(), k.holders.end()), k.holders.end());
+        if (limit >= 0 && k.holders.size() > static_cast<size_t>(limit)) k.holders.resize(static_cast<size_t>(limit));
+      }
+    }
+    return Status::Ok();
+  };
+  std::unique_ptr<Database> side;
+  if (!stale_keys && internal::WorkerThreads(options.linkage.threads) >= 2 && lookups.size() >= 256) {
+    side = OpenReadSide(db);
+  }
+  {
+    Status side_status;
+    std::thread side_thread;
+    if (side) {
+      side_thread = std::thread([&] {
+        side_status = rule_totals(*side);
+        if (side_status.ok()) side_status = run_lookups(*side);
+      });
+    }
+    Status main_status = side ? Status::Ok() : rule_totals(db);
+    if (main_status.ok()) main_status = run_lookups(db);
+    if (side_thread.joinable()) side_thread.join();
+    RETURN_IF_ERROR(main_status);
+    RETURN_IF_ERROR(side_status);
+  }
   for (const Lookup& k : lookups) {
     if (k.name) {
-      ASSIGN_OR_RETURN(int64_t n, CountKey(db, k.hash));
-      (k.rule == internal::kGivenNameRule ? counts.given[*k.name] : counts.family[*k.name]) = n;
+      (k.rule == internal::kGivenNameRule ? counts.given[*k.name] : counts.family[*k.name]) = k.count;
       continue;
     }
-    // Keys a deterministic rule may link through (email, phone, national
-    // ID) are followed whatever the block's size, as Link's rules are.
     const int limit = internal::BlockLimit(k.rule, max_block);
-    RETURN_IF_ERROR(RecordsWithKey(db, k.hash, k.rule_key ? -1 : limit + 1, holders));
-    if (k.rule < internal::kNationalKeyRule) counts.block_sizes[k.hash] = static_cast<int64_t>(holders.size());
-    if (!k.rule_key && holders.size() > static_cast<size_t>(limit)) continue;
-    subset.insert(holders.begin(), holders.end());
+    if (k.rule < internal::kNationalKeyRule) counts.block_sizes[k.hash] = static_cast<int64_t>(k.holders.size());
+    if (!k.rule_key && k.holders.size() > static_cast<size_t>(limit)) continue;
+    subset.insert(k.holders.begin(), k.holders.end());
   }
 
-  // 3. Whole clusters of the existing records found, in their stored form.
+  // 3. Whole clusters of the existing records found (read on the second
+  // connection while this one stores the dirty records' keys).
   clock.Begin("load_clusters");
   std::unordered_map<int64_t, int64_t> previous;  // existing record -> resolved id
-  {
+  auto load_clusters = [&](Database& conn) -> Status {
     const std::unordered_set<int64_t> is_new(new_ids.begin(), new_ids.end());
     std::vector<int64_t> existing_found;
     for (int64_t id : subset) {
@@ -880,44 +972,72 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
     }
     // A record without a cluster row stands alone (its own resolved id).
     for (int64_t id : existing_found) previous[id] = id;
-    ASSIGN_OR_RETURN(auto resolved_of, PairsFor(db, "identity-clusters-of-many", existing_found));
+    ASSIGN_OR_RETURN(auto resolved_of, PairsFor(conn, "identity-clusters-of-many", existing_found));
     std::set<int64_t> resolved_ids;
     for (const auto& [id, resolved] : resolved_of) previous[id] = resolved;
     for (int64_t id : existing_found) resolved_ids.insert(previous[id]);
     const std::vector<int64_t> clusters(resolved_ids.begin(), resolved_ids.end());
-    ASSIGN_OR_RETURN(auto members, PairsFor(db, "identity-members-of-many", clusters));
+    ASSIGN_OR_RETURN(auto members, PairsFor(conn, "identity-members-of-many", clusters));
     for (const auto& [member, resolved] : members) {
       previous[member] = resolved;
       subset.insert(member);
     }
+    return Status::Ok();
+  };
+  {
+    Status side_status;
+    std::thread side_thread;
+    if (side) side_thread = std::thread([&] { side_status = load_clusters(*side); });
+    // Into the small recent-keys table (migration 0017): spread over the large
+    // one they would dirty most of its pages.
+    // One statement per key: appended to a small table in key order, that is
+    // cheaper than parsing them from JSON.
+    Status main_status = [&]() -> Status {
+      Statement& q = db.Query("identity-insert-recent-key");
+      for (const auto& [hash, id] : index) {
+        RETURN_IF_ERROR(q.Bind(":hash", static_cast<int64_t>(hash)).Bind(":record_id", id).Run());
+      }
+      return CountNameKeys(db, index, /*set=*/false);
+    }();
+    if (main_status.ok()) main_status = db.Query("identity-clear-dirty").Run();
+    if (side_thread.joinable()) side_thread.join();
+    RETURN_IF_ERROR(main_status);
+    if (!side) side_status = load_clusters(db);
+    RETURN_IF_ERROR(side_status);
   }
   clock.Begin("load_prepared");
   const std::vector<int64_t> ids(subset.begin(), subset.end());  // ascending, as a full run orders them
-  std::vector<internal::PreparedRecord> prepared;
-  prepared.reserve(ids.size());
+  std::vector<internal::PreparedRecord> prepared(ids.size());
   std::unordered_map<int64_t, int> position;
   std::unordered_map<int64_t, int> first_of_cluster;
   std::vector<int> existing(ids.size(), -1);
-  std::vector<int64_t> existing_ids;
-  for (int64_t id : ids) {
-    if (!fresh.count(id)) existing_ids.push_back(id);
-  }
-  ASSIGN_OR_RETURN(auto stored, StoredPrepared(db, existing_ids, options.linkage.threads));
+  // Dirty records as prepared above; the others decoded in place from their stored form.
+  std::vector<int64_t> stored_ids;
+  std::vector<internal::PreparedRecord*> stored_into;
   for (size_t i = 0; i < ids.size(); ++i) {
-    const int64_t id = ids[i];
-    position[id] = static_cast<int>(i);
-    auto f = fresh.find(id);
-    if (f != fresh.end()) {
-      prepared.push_back(f->second);
-    } else if (auto s = stored.find(id); s != stored.end()) {
-      prepared.push_back(std::move(s->second));
+    if (auto f = fresh.find(ids[i]); f != fresh.end()) {
+      prepared[i] = std::move(f->second);
     } else {
-      // Not prepared yet (cannot happen while the triggers keep the
-      // contract): prepare it now.
-      ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, id));
-      prepared.push_back(internal::Prepare(ToPersonRecord(row)));
+      stored_ids.push_back(ids[i]);
+      stored_into.push_back(&prepared[i]);
     }
-    auto before = previous.find(id);
+  }
+  // (From a few hundred records on, so that the integration test's incremental run takes this path too.)
+  if (!side && internal::WorkerThreads(options.linkage.threads) >= 2 && stored_ids.size() >= 256) {
+    side = OpenReadSide(db);
+  }
+  std::vector<char> found;
+  RETURN_IF_ERROR(StoredPreparedInto(db, stored_ids.size() >= 256 ? side.get() : nullptr, stored_ids, stored_into, found));
+  for (size_t k = 0; k < stored_ids.size(); ++k) {
+    if (found[k]) continue;
+    // Not prepared yet (cannot happen while the triggers keep the contract): prepare it now.
+    ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, stored_ids[k]));
+    *stored_into[k] = internal::Prepare(ToPersonRecord(row));
+  }
+  fresh.clear();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    position[ids[i]] = static_cast<int>(i);
+    auto before = previous.find(ids[i]);
     if (before != previous.end()) {
       auto [it, inserted] = first_of_cluster.emplace(before->second, static_cast<int>(i));
       existing[i] = it->second;
@@ -968,16 +1088,53 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       ++summary.rule_merges;
     }
   }
+  // The clusters that gain or lose records.
   std::set<int64_t> touched;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const int64_t resolved = ids[static_cast<size_t>(linkage.cluster[i])];
+    auto before = previous.find(ids[i]);
+    if (before != previous.end() && before->second == resolved) continue;
+    touched.insert(resolved);
+    if (before != previous.end()) touched.insert(before->second);
+  }
+  // Their members after the run are all in `ids` (whole clusters of the
+  // existing records were loaded), so the records their golden records are
+  // made from are known now: they are read on the second connection (customer
+  // rows do not change in this transaction) while this one writes the changes.
+  std::map<int64_t, std::vector<int64_t>> members_of;  // resolved id -> members, ascending
+  for (int64_t resolved : touched) members_of[resolved];
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto m = members_of.find(ids[static_cast<size_t>(linkage.cluster[i])]);
+    if (m != members_of.end()) m->second.push_back(ids[i]);
+  }
+  std::vector<int64_t> record_ids;
+  for (const auto& [resolved, members] : members_of) {
+    if (members.size() >= 2) record_ids.insert(record_ids.end(), members.begin(), members.end());
+  }
+  std::sort(record_ids.begin(), record_ids.end());
+  std::vector<CustomerRow> records;
+  Status records_read;
+  std::thread reader;
+  struct JoinOnExit {
+    std::thread& thread;
+    ~JoinOnExit() {
+      if (thread.joinable()) thread.join();
+    }
+  } join_reader{reader};
+  if (side) {
+    reader = std::thread([&] {
+      auto read = LoadCustomers(*side, record_ids);
+      if (read.ok()) records = std::move(*read);
+      records_read = read.status();
+    });
+  }
   for (size_t i = 0; i < ids.size(); ++i) {
     const int64_t id = ids[i];
     const int64_t resolved = ids[static_cast<size_t>(linkage.cluster[i])];
     auto before = previous.find(id);
     if (before != previous.end() && before->second == resolved) continue;
     RETURN_IF_ERROR(SetCluster(db, id, resolved, summary.run_id, now));
-    touched.insert(resolved);
     const int64_t was = before == previous.end() ? id : before->second;
-    if (before != previous.end()) touched.insert(was);
     if (was == resolved) continue;
     if (resolved != id) {
       const ScoredPair* why = reason[i];
@@ -995,22 +1152,15 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   summary.candidates_by_rule = linkage.candidates_by_rule;
   summary.guard_refusals = linkage.guard_refusals;
   clock.Begin("write_golden");
-  // Golden records of the clusters that gained or lost records, from the store
-  // (members and their records read in batches, survivorship on worker threads).
+  // Golden records of the clusters that gained or lost records (survivorship
+  // on worker threads).
   {
-    const std::vector<int64_t> touched_ids(touched.begin(), touched.end());
-    ASSIGN_OR_RETURN(auto member_rows, PairsFor(db, "identity-members-of-many", touched_ids));
-    std::map<int64_t, std::vector<int64_t>> members_of;  // resolved id -> members, ascending
-    for (int64_t resolved : touched_ids) members_of[resolved];
-    for (const auto& [member, resolved] : member_rows) members_of[resolved].push_back(member);
-    std::vector<int64_t> record_ids;
-    for (auto& [resolved, members] : members_of) {
-      std::sort(members.begin(), members.end());
-      if (members.size() >= 2) record_ids.insert(record_ids.end(), members.begin(), members.end());
+    if (reader.joinable()) {
+      reader.join();
+      RETURN_IF_ERROR(records_read);
+    } else {
+      ASSIGN_OR_RETURN(records, LoadCustomers(db, record_ids));
     }
-    std::sort(record_ids.begin(), record_ids.end());
-    record_ids.erase(std::unique(record_ids.begin(), record_ids.end()), record_ids.end());
-    ASSIGN_OR_RETURN(std::vector<CustomerRow> records, LoadCustomers(db, record_ids));
     auto record_of = [&](int64_t id) -> const CustomerRow* {
       auto it = std::lower_bound(records.begin(), records.end(), id,
                                  [](const CustomerRow& r, int64_t x) { return r.id < x; });
@@ -1045,6 +1195,16 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   clock.Begin("count");
   ASSIGN_OR_RETURN(summary.records, CountNamed(db, "identity-count-customers"));
   ASSIGN_OR_RETURN(summary.clusters, CountNamed(db, "identity-count-clusters"));
+  // The recent keys are folded into the large table once they number more
+  // than the records (about a tenth of the large table: about ten keys per
+  // record), so that look-ups stay two short probes and the cost of the fold,
+  // a rewrite of the large table, is spread over many runs.
+  ASSIGN_OR_RETURN(const int64_t recent_keys, CountNamed(db, "identity-count-recent-keys"));
+  if (recent_keys > std::max<int64_t>(summary.records, options.min_recent_keys_to_fold)) {
+    clock.Begin("fold_keys");
+    RETURN_IF_ERROR(db.Query("identity-fold-recent-keys").Run());
+    RETURN_IF_ERROR(db.Query("identity-clear-recent-keys").Run());
+  }
   clock.End();
   return Status::Ok();
 }
@@ -1073,6 +1233,8 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
       summary.run_id = db.last_insert_id();
       std::string model_json;
       RETURN_IF_ERROR(ResolveIncrementalInTransaction(db, options, model, now, summary, model_json));
+      StageClock clock(summary.stages, options);
+      clock.Begin("commit");
       Statement& finish = db.Query("identity-finish-run");
       finish.Bind(":now", options.clock->Now().micros)
           .Bind(":records", summary.records)
@@ -1086,6 +1248,7 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
           .Bind(":id", summary.run_id);
       RETURN_IF_ERROR(finish.Run());
       RETURN_IF_ERROR(tx.Commit());
+      clock.End();
       summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return summary;
     }

@@ -207,6 +207,9 @@ SELECT 1 FROM accounts WHERE id = :id;
 -- name: identity-clear-keys
 DELETE FROM identity_keys;
 
+-- name: identity-clear-recent-keys
+DELETE FROM identity_keys_recent;
+
 -- name: identity-clear-keyed
 DELETE FROM identity_keyed;
 
@@ -216,15 +219,42 @@ DELETE FROM identity_dirty;
 -- name: identity-insert-keyed
 INSERT OR REPLACE INTO identity_keyed (record_id, keys, prepared) VALUES (:record_id, :keys, :prepared);
 
--- name: identity-insert-key
-INSERT OR IGNORE INTO identity_keys (hash, record_id) VALUES (:hash, :record_id);
-
 -- Many index rows at once, from a JSON array of [hash, record_id] pairs: a
 -- full run writes about ten per customer record, and one statement per
 -- thousands of rows costs much less than one per row.
 -- name: identity-insert-keys-json
 INSERT OR IGNORE INTO identity_keys (hash, record_id)
 SELECT value ->> 0, value ->> 1 FROM json_each(:pairs);
+
+-- An incremental run's keys go to the recent keys (migration 0017).
+-- name: identity-insert-recent-key
+INSERT OR IGNORE INTO identity_keys_recent (hash, record_id) VALUES (:hash, :record_id);
+
+-- Folds the recent keys into identity_keys (in hash order).
+-- name: identity-fold-recent-keys
+INSERT OR IGNORE INTO identity_keys (hash, record_id) SELECT hash, record_id FROM identity_keys_recent;
+
+-- name: identity-count-recent-keys
+SELECT count(*) FROM identity_keys_recent;
+
+-- A dirty record has no stored keys (migration 0016's contract, kept by its
+-- triggers). Should a writer outside them have broken it, an incremental run
+-- finds out here and removes the dirty records' stale keys first.
+-- name: identity-dirty-keyed
+SELECT EXISTS (SELECT 1 FROM identity_dirty d JOIN identity_keyed k ON k.record_id = d.record_id);
+
+-- name: identity-unkey-dirty-keys
+DELETE FROM identity_keys WHERE (hash, record_id) IN
+  (SELECT j.value, k.record_id FROM identity_dirty d JOIN identity_keyed k ON k.record_id = d.record_id,
+   json_each(k.keys) j);
+
+-- name: identity-unkey-dirty-recent-keys
+DELETE FROM identity_keys_recent WHERE (hash, record_id) IN
+  (SELECT j.value, k.record_id FROM identity_dirty d JOIN identity_keyed k ON k.record_id = d.record_id,
+   json_each(k.keys) j);
+
+-- name: identity-unkey-dirty
+DELETE FROM identity_keyed WHERE record_id IN (SELECT record_id FROM identity_dirty);
 
 -- Records to prepare again: new ones (no cluster yet) and changed ones.
 -- name: identity-dirty
@@ -240,12 +270,31 @@ DELETE FROM identity_dirty WHERE record_id = :record_id;
 -- name: identity-records-with-key
 SELECT record_id FROM identity_keys WHERE hash = :hash ORDER BY record_id LIMIT :limit;
 
--- name: identity-count-key
-SELECT count(*) FROM identity_keys WHERE hash = :hash;
+-- name: identity-recent-records-with-key
+SELECT record_id FROM identity_keys_recent WHERE hash = :hash ORDER BY record_id LIMIT :limit;
 
--- Keys of one rule (hashes from :low to :high).
--- name: identity-count-rule
-SELECT count(*) FROM identity_keys WHERE hash >= :low AND hash <= :high;
+-- name: identity-count-key
+SELECT (SELECT count(*) FROM identity_keys WHERE hash = :hash) +
+       (SELECT count(*) FROM identity_keys_recent WHERE hash = :hash);
+
+-- Records with a key of the exact-given-name or exact-family-name rule
+-- (migration 0017: kept by runs and triggers).
+-- name: identity-name-total
+SELECT records FROM identity_name_totals WHERE rule = :rule;
+
+-- name: identity-add-name-total
+UPDATE identity_name_totals SET records = records + :records WHERE rule = :rule;
+
+-- name: identity-set-name-total
+INSERT OR REPLACE INTO identity_name_totals (rule, records) VALUES (:rule, :records);
+
+-- Counted again from both key tables.
+-- name: identity-recount-name-totals
+UPDATE identity_name_totals SET records =
+  (SELECT count(*) FROM identity_keys WHERE hash >= rule << 59 AND hash <= CASE WHEN rule = 15
+     THEN 9223372036854775807 ELSE ((rule + 1) << 59) - 1 END) +
+  (SELECT count(*) FROM identity_keys_recent WHERE hash >= rule << 59 AND hash <= CASE WHEN rule = 15
+     THEN 9223372036854775807 ELSE ((rule + 1) << 59) - 1 END);
 
 -- The stored prepared forms of the records listed in :ids (a JSON array).
 -- name: identity-prepared-of-many

@@ -268,6 +268,95 @@ TEST_F(ResolveTest, IncrementalComparesChangedRecordsAsTheyAreNow) {
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_dirty").value(), 0);
 }
 
+// Incremental runs store their keys in the small recent-keys table, folded
+// into the main one past a threshold (migration 0017); the name totals the
+// frequencies divide by stay equal to a count of both tables through runs,
+// changes, erasures and a broken contract; and what the recent keys hold links
+// a later newcomer as the main index would.
+TEST_F(ResolveTest, RecentKeysAndNameTotalsStayExact) {
+  auto keys_of = [&](const char* table, int64_t record) {
+    return db_->QueryInt(std::string("SELECT count(*) FROM ") + table + " WHERE record_id = " + std::to_string(record))
+        .value();
+  };
+  auto expect_totals_exact = [&](const char* when) {
+    for (int rule : {internal::kGivenNameRule, internal::kFamilyNameRule}) {
+      const std::string range = "hash >= " + std::to_string(int64_t{rule} << 59) +
+                                (rule == 15 ? "" : " AND hash < " + std::to_string(int64_t{rule + 1} << 59));
+      const int64_t counted = db_->QueryInt("SELECT (SELECT count(*) FROM identity_keys WHERE " + range +
+                                            ") + (SELECT count(*) FROM identity_keys_recent WHERE " + range + ")")
+                                  .value();
+      EXPECT_EQ(db_->QueryInt("SELECT records FROM identity_name_totals WHERE rule = " + std::to_string(rule)).value(),
+                counted)
+          << when << ", rule " << rule;
+      EXPECT_GT(counted, 0) << when;
+    }
+  };
+  ResolveOptions options;
+  options.clock = &clock_;
+  options.incremental = true;
+  ASSERT_TRUE(Resolve(*db_, options).ok());  // full
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keys_recent").value(), 0);
+  expect_totals_exact("after the full run");
+
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, city, source_id, created_at, updated_at)
+      VALUES (6, 'Omid', 'Nouri', 'Tabriz', 2, 0, 300), (7, 'Leila', 'Hosseini', 'Rasht', 2, 0, 300);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at)
+      VALUES (7, 'phone', '+989351112233', 'unverified', 2, 0, 0);
+  )sql").ok());
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  EXPECT_EQ(keys_of("identity_keys", 7), 0);
+  EXPECT_GT(keys_of("identity_keys_recent", 7), 0);
+  expect_totals_exact("after an incremental run");
+  // A newcomer found only through the recent keys (Leila's phone and name).
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, city, source_id, created_at, updated_at)
+      VALUES (8, 'Leila', 'Hosseini', 'Rasht', 1, 0, 400);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at)
+      VALUES (8, 'phone', '+989351112233', 'unverified', 1, 0, 0);
+  )sql").ok());
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  EXPECT_EQ(db_->QueryInt("SELECT resolved_id FROM identity_clusters WHERE customer_id = 8").value(), 7);
+  expect_totals_exact("after a second incremental run");
+
+  // A change and an erasure take the records' keys out of the recent table too.
+  ASSERT_TRUE(db_->Exec("UPDATE customers SET given_name = 'Leili' WHERE id = 7").ok());
+  EXPECT_EQ(keys_of("identity_keys_recent", 7), 0);
+  expect_totals_exact("after a change");
+  ASSERT_TRUE(db_->Exec("DELETE FROM customers WHERE id = 8").ok());
+  EXPECT_EQ(keys_of("identity_keys_recent", 8), 0);
+  expect_totals_exact("after an erasure");
+
+  // A writer that marks a prepared record dirty without the triggers (breaking
+  // migration 0016's contract): the run removes its stale keys first.
+  ASSERT_TRUE(db_->Exec("INSERT INTO identity_dirty (record_id) VALUES (5)").ok());
+  ASSERT_TRUE(db_->Exec("UPDATE customers SET family_name = 'Nouri' WHERE id = 6").ok());
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  expect_totals_exact("after a run over a broken contract");
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_dirty").value(), 0);
+
+  // Past the threshold the recent keys are folded into the main table.
+  options.min_recent_keys_to_fold = 1;
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, city, source_id, created_at, updated_at)
+      VALUES (9, 'Mina', 'Jafari', 'Qom', 2, 0, 500);
+  )sql").ok());
+  auto folded = Resolve(*db_, options);
+  ASSERT_TRUE(folded.ok()) << folded.status().ToString();
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keys_recent").value(), 0);
+  EXPECT_GT(keys_of("identity_keys", 9), 0);
+  EXPECT_GT(keys_of("identity_keys", 7), 0);
+  bool fold_stage = false;
+  for (const auto& stage : folded->stages) fold_stage = fold_stage || stage.stage == "fold_keys";
+  EXPECT_TRUE(fold_stage);
+  expect_totals_exact("after a fold");
+  // A full run rewrites both tables.
+  options.incremental = false;
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM identity_keys_recent").value(), 0);
+  expect_totals_exact("after a second full run");
+}
+
 // An erased customer (GDPR) leaves no stored keys or prepared form behind, and
 // a newcomer with its phone is not linked to anything.
 TEST_F(ResolveTest, DeletedCustomersLeaveNoKeys) {
