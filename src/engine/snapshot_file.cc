@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -532,7 +533,7 @@ Result<StoreStamp> ReadStoreStamp(Database& db) {
 Status SaveSnapshot(const Snapshot& s, const StoreStamp& stamp, const std::string& path) {
   std::string partial = path + ".partial";
   std::FILE* f = std::fopen(partial.c_str(), "wb");
-  if (!f) return IoError("cannot write the engine snapshot '" + partial + "'");
+  if (!f) return IoError("cannot write the engine snapshot '" + partial + "': " + std::strerror(errno));
   Writer<BlockChecksum> w(f);
   w.Raw(kMagic, sizeof kMagic);
   w.Pod(kFormatVersion);
@@ -596,10 +597,13 @@ Status SaveSnapshot(const Snapshot& s, const StoreStamp& stamp, const std::strin
   uint64_t sum = w.Finish();
   bool ok = w.ok() && std::fwrite(&sum, sizeof sum, 1, f) == 1;
   ok = (std::fflush(f) == 0) && ok;
+  int error = ok ? 0 : errno;
   ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(partial.c_str(), path.c_str()) != 0) {
+  if (ok && std::rename(partial.c_str(), path.c_str()) != 0) ok = false;
+  if (!ok) {
+    if (!error) error = errno;
     std::remove(partial.c_str());
-    return IoError("cannot write the engine snapshot '" + path + "'");
+    return IoError("cannot write the engine snapshot '" + path + "': " + std::strerror(error));
   }
   // Property caches of an older rebuild generation may hold erased events' values.
   internal::RemovePropertyCaches(path, s.watermarks.rebuild_generation);
@@ -866,6 +870,19 @@ Result<std::shared_ptr<const Snapshot>> LoadSnapshot(const std::string& path, co
 
 std::string SnapshotPath(const std::string& db_path) { return db_path + ".engine"; }
 
+namespace {
+
+// A snapshot that could not be written (a full disk, a read-only directory)
+// costs every later start a build from the store, minutes at scale: said on
+// stderr, where the CLI and the server report, so that it is not silent.
+void WarnUnsaved(const Status& saved) {
+  if (saved.ok()) return;
+  std::fprintf(stderr, "patron: warning: %s; the next start builds the snapshot from the store again\n",
+               saved.message().c_str());
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Snapshot>> OpenSnapshot(Database& db, const Clock& clock,
                                                      const std::function<void(uint64_t, uint64_t)>& progress,
                                                      SnapshotSource* source) {
@@ -882,14 +899,14 @@ Result<std::shared_ptr<const Snapshot>> OpenSnapshot(Database& db, const Clock& 
       if (source) *source = SnapshotSource::kFileAndDelta;
       // Written for the next start with the stamp read before the delta (the
       // file never claims a newer store than it holds; its watermarks decide).
-      (void)SaveSnapshot(**current, stamp, path);
+      WarnUnsaved(SaveSnapshot(**current, stamp, path));
       return current;
     }
   }
   ASSIGN_OR_RETURN(auto built, BuildSnapshot(db, clock, progress));
   if (source) *source = SnapshotSource::kStore;
   // Written for the next start; a failure to write only costs that start time.
-  (void)SaveSnapshot(*built, stamp, path);
+  WarnUnsaved(SaveSnapshot(*built, stamp, path));
   return built;
 }
 
