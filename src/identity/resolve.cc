@@ -499,15 +499,6 @@ std::string KeysJson(const std::vector<internal::StoredKey>& keys) {
   return json;
 }
 
-// Writes a record's prepared form and the list of its keys; the index rows
-// (identity_keys) are the caller's to write.
-Status StoreKeyed(Database& db, int64_t id, const internal::PreparedRecord& p,
-                  const std::vector<internal::StoredKey>& keys) {
-  Statement& q = db.Query("identity-insert-keyed");
-  q.Bind(":record_id", id).Bind(":keys", KeysJson(keys)).Bind(":prepared", internal::EncodePrepared(p));
-  return q.Run();
-}
-
 // The records with a key of the exact-given-name or -family-name rule
 // (identity_name_totals, migration 0017).
 Result<int64_t> NameTotal(Database& db, int rule) {
@@ -814,8 +805,13 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   std::unordered_map<int64_t, internal::PreparedRecord> fresh;  // dirty records, prepared now
   std::vector<int64_t> new_ids;
   std::vector<std::pair<uint64_t, int64_t>> index;
+  struct NewKeys {
+    std::vector<internal::StoredKey> keys;
+    std::vector<uint64_t> rule_keys;  // those a deterministic rule links through
+  };
+  std::unordered_map<int64_t, NewKeys> new_keys;  // of the new records
   {
-    // Read in batches, prepared on worker threads, stored in id order.
+    // Read in batches.
     std::sort(dirty.begin(), dirty.end());
     std::vector<int64_t> dirty_ids;
     for (const auto& d : dirty) dirty_ids.push_back(d.first);
@@ -826,21 +822,38 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
         if (i >= rows.size() || rows[i].id != dirty_ids[i]) return NotFound("no customer " + std::to_string(dirty_ids[i]));
       }
     }
-    std::vector<internal::PreparedRecord> prepared(rows.size());
+    // Prepared, keyed and encoded on worker threads; stored here in id order.
+    struct Ready {
+      internal::PreparedRecord prepared;
+      std::vector<internal::StoredKey> keys;
+      std::vector<uint64_t> rule_keys;
+      std::string keys_json, encoded;
+    };
+    std::vector<Ready> ready(rows.size());
     internal::ParallelChunks(rows.size(), internal::WorkerThreads(options.linkage.threads), 512,
                              [&](size_t begin, size_t end) {
-                               for (size_t i = begin; i < end; ++i) prepared[i] = internal::Prepare(ToPersonRecord(rows[i]));
+                               for (size_t i = begin; i < end; ++i) {
+                                 Ready& r = ready[i];
+                                 r.prepared = internal::Prepare(ToPersonRecord(rows[i]));
+                                 r.keys = internal::StoredKeys(r.prepared);
+                                 r.rule_keys = internal::RuleKeyHashes(r.prepared);
+                                 r.keys_json = KeysJson(r.keys);
+                                 r.encoded = internal::EncodePrepared(r.prepared);
+                               }
                              });
+    Statement& keyed = db.Query("identity-insert-keyed");
     size_t at = 0;
     for (const auto& [id, resolved] : dirty) {
       if (fresh.count(id)) continue;
       while (rows[at].id != id) ++at;
-      internal::PreparedRecord& p = prepared[at];
-      const std::vector<internal::StoredKey> keys = internal::StoredKeys(p);
-      RETURN_IF_ERROR(StoreKeyed(db, id, p, keys));
-      for (const auto& k : keys) index.emplace_back(k.hash, id);
-      if (!resolved) new_ids.push_back(id);
-      fresh.emplace(id, std::move(p));
+      Ready& r = ready[at];
+      RETURN_IF_ERROR(keyed.Bind(":record_id", id).Bind(":keys", r.keys_json).Bind(":prepared", r.encoded).Run());
+      for (const auto& k : r.keys) index.emplace_back(k.hash, id);
+      if (!resolved) {
+        new_ids.push_back(id);
+        new_keys.emplace(id, NewKeys{std::move(r.keys), std::move(r.rule_keys)});
+      }
+      fresh.emplace(id, std::move(r.prepared));
     }
   }
   std::sort(index.begin(), index.end());
@@ -865,8 +878,8 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   std::vector<Lookup> lookups;
   for (int64_t id : new_ids) {
     const internal::PreparedRecord& p = fresh.at(id);
-    const std::vector<uint64_t> rule_keys = internal::RuleKeyHashes(p);
-    for (const internal::StoredKey& k : internal::StoredKeys(p)) {
+    const auto& [keys, rule_keys] = new_keys.at(id);
+    for (const internal::StoredKey& k : keys) {
       const bool rule_key = std::find(rule_keys.begin(), rule_keys.end(), k.hash) != rule_keys.end();
       if (looked_up_all.count(k.hash) || (!rule_key && looked_up.count(k.hash))) continue;
       (rule_key ? looked_up_all : looked_up).insert(k.hash);
@@ -1100,7 +1113,8 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   // Their members after the run are all in `ids` (whole clusters of the
   // existing records were loaded), so the records their golden records are
   // made from are known now: they are read on the second connection (customer
-  // rows do not change in this transaction) while this one writes the changes.
+  // rows do not change in this transaction) while this one writes the changes,
+  // and so is the customer count.
   std::map<int64_t, std::vector<int64_t>> members_of;  // resolved id -> members, ascending
   for (int64_t resolved : touched) members_of[resolved];
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -1114,6 +1128,7 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
   std::sort(record_ids.begin(), record_ids.end());
   std::vector<CustomerRow> records;
   Status records_read;
+  Result<int64_t> customer_count = NotFound("not counted yet");
   std::thread reader;
   struct JoinOnExit {
     std::thread& thread;
@@ -1126,6 +1141,8 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       auto read = LoadCustomers(*side, record_ids);
       if (read.ok()) records = std::move(*read);
       records_read = read.status();
+      // Resolution adds no customers: the committed count is the run's.
+      if (records_read.ok()) customer_count = CountNamed(*side, "identity-count-customers");
     });
   }
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -1193,7 +1210,8 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
     }
   }
   clock.Begin("count");
-  ASSIGN_OR_RETURN(summary.records, CountNamed(db, "identity-count-customers"));
+  if (!customer_count.ok()) customer_count = CountNamed(db, "identity-count-customers");
+  ASSIGN_OR_RETURN(summary.records, std::move(customer_count));
   ASSIGN_OR_RETURN(summary.clusters, CountNamed(db, "identity-count-clusters"));
   // The recent keys are folded into the large table once they number more
   // than the records (about a tenth of the large table: about ten keys per

@@ -1,6 +1,6 @@
 -- Incremental identity resolution (issue 3): the keys of records prepared by
 -- an incremental run go to a small second index, identity_keys_recent, rather
--- than into identity_keys. Ten thousand new records bring about 110,000 keys
+-- than into identity_keys. Ten thousand new records bring about 60,000 keys
 -- spread over the whole hash order of identity_keys: written there, they
 -- dirtied most of its pages (about 190 MB at a million records), and every
 -- incremental run paid for writing them to the WAL and back. Look-ups read
