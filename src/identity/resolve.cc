@@ -499,15 +499,18 @@ std::string KeysJson(const std::vector<internal::StoredKey>& keys) {
   return json;
 }
 
-// The records with a key of the exact-given-name or -family-name rule
-// (identity_name_totals, migration 0017).
-Result<int64_t> NameTotal(Database& db, int rule) {
-  Statement& q = db.Query("identity-name-total");
-  q.Bind(":rule", static_cast<int64_t>(rule));
+// The first column of a bound query's first row (0 when there is none).
+Result<int64_t> FirstInt(Statement& q) {
   ASSIGN_OR_RETURN(bool found, q.Step());
   const int64_t n = found ? q.Int(0) : 0;
   q.Reset();
   return n;
+}
+
+// The records with a key of the exact-given-name or -family-name rule
+// (identity_name_totals, migration 0017).
+Result<int64_t> NameTotal(Database& db, int rule) {
+  return FirstInt(db.Query("identity-name-total").Bind(":rule", static_cast<int64_t>(rule)));
 }
 
 // Adds to (or with `set`, sets) the name totals the rule-14 and -15 keys in `index`.
@@ -604,10 +607,7 @@ Status StoreAllPrepared(Database& db, const std::vector<CustomerRow>& rows,
 Result<int64_t> CountNamed(Database& db, std::string_view query) {
   Statement& q = db.Query(query);
   q.Reset();
-  ASSIGN_OR_RETURN(bool found, q.Step());
-  const int64_t n = found ? q.Int(0) : 0;
-  q.Reset();
-  return n;
+  return FirstInt(q);
 }
 
 // The `limit` smallest ids of the records holding a key (all with limit < 0),
@@ -629,12 +629,7 @@ Status RecordsWithKey(Database& db, uint64_t hash, int64_t limit, std::vector<in
 }
 
 Result<int64_t> CountKey(Database& db, uint64_t hash) {
-  Statement& q = db.Query("identity-count-key");
-  q.Bind(":hash", static_cast<int64_t>(hash));
-  ASSIGN_OR_RETURN(bool found, q.Step());
-  const int64_t n = found ? q.Int(0) : 0;
-  q.Reset();
-  return n;
+  return FirstInt(db.Query("identity-count-key").Bind(":hash", static_cast<int64_t>(hash)));
 }
 
 // The stored prepared form of a record; nullopt when there is none.
