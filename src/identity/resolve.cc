@@ -997,9 +997,8 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
     std::thread side_thread;
     if (side) side_thread = std::thread([&] { side_status = load_clusters(*side); });
     // Into the small recent-keys table (migration 0017): spread over the large
-    // one they would dirty most of its pages.
-    // One statement per key: appended to a small table in key order, that is
-    // cheaper than parsing them from JSON.
+    // one they would dirty most of its pages. One statement per key: appended
+    // in key order to a small table, that is cheaper than parsing JSON.
     Status main_status = [&]() -> Status {
       Statement& q = db.Query("identity-insert-recent-key");
       for (const auto& [hash, id] : index) {
