@@ -205,18 +205,15 @@ class Writer {
   bool ok_ = true;
 };
 
-// Work a snapshot load leaves for after parsing, run on every core: copying
-// arrays out of the mapping, building dictionaries, hashing blocks. `weight`
+// Work a snapshot load leaves for after parsing, run on every core: building
+// dictionaries, checking text codes, hashing blocks. `weight`
 // (about the bytes touched) orders the jobs, largest first.
 struct LoadJob {
   size_t weight;
   std::function<void()> run;
 };
 
-// `out` = `in`, allocated exactly. (Asking for transparent huge pages
-// (MADV_HUGEPAGE, with or without MADV_POPULATE_WRITE) for large arrays was
-// tried: 0.47 s loads at 1M when memory was free, but up to 1.7 s, slower than
-// plain pages, when the kernel had to compact memory first.)
+// `out` = `in`, allocated exactly (the property caches' arrays).
 template <typename T>
 void CopyArray(std::vector<T>& out, std::span<const T> in) {
   out.clear();
@@ -251,8 +248,8 @@ void RunJobs(std::vector<LoadJob>& jobs, unsigned threads) {
 class Reader {
  public:
   // `base` is where the file starts (page-aligned), for alignment padding.
-  // With `jobs`, arrays and dictionaries are filled later by the jobs it adds
-  // (RunJobs), from the mapping that must stay valid until then.
+  // With `jobs`, dictionaries are filled and text codes checked later by the
+  // jobs it adds (RunJobs), from the mapping that must stay valid until then.
   // With `mapping` (what keeps `base` mapped), arrays read into an Array view
   // the mapping instead of being copied.
   Reader(const char* base, const char* p, size_t n, std::vector<LoadJob>* jobs = nullptr,
@@ -292,13 +289,6 @@ class Reader {
     std::span<const T> v(reinterpret_cast<const T*>(p_), static_cast<size_t>(n));
     p_ += n * sizeof(T);
     return v;
-  }
-  // Fills `out` with the array `in` (read by View): now, or by a job.
-  template <typename T>
-  void Fill(std::vector<T>& out, std::span<const T> in) {
-    if (!ok_) return;
-    if (!jobs_) return CopyArray(out, in);
-    jobs_->push_back({in.size_bytes(), [&out, in] { CopyArray(out, in); }});
   }
   // `out` views `in` in the mapping (or, without one, holds a copy).
   template <typename T>
