@@ -264,16 +264,40 @@ class EventBuilder {
  public:
   EventBuilder(std::string& out, Rng& rng) : out_(out), rng_(rng) {}
 
+  // Who the event names: the CRM id, else the email, else the phone number.
+  // `with` adds what a form asked for beside the identity (a contest entry's
+  // name and mobile).
+  struct Traits {
+    Sv given, family, phone;
+  };
   void Begin(Sv user_id, Sv email, Sv event, int64_t unix_seconds) {
+    Begin(user_id, email, {}, event, unix_seconds, {});
+  }
+  void Begin(Sv user_id, Sv email, Sv phone, Sv event, int64_t unix_seconds, const Traits& with) {
     out_ += "{\"messageId\":\"";
     AppendUuid();
     out_ += '"';
     if (!user_id.empty()) {
       out_ += ",\"userId\":";
       AppendJsonString(out_, user_id);
-    } else {
+    } else if (!email.empty()) {
       out_ += ",\"email\":";
       AppendJsonString(out_, email);
+    } else {
+      out_ += ",\"phone\":";
+      AppendJsonString(out_, phone);
+    }
+    if (!with.phone.empty()) {
+      out_ += ",\"phone\":";
+      AppendJsonString(out_, with.phone);
+    }
+    if (!with.given.empty()) {
+      out_ += ",\"firstName\":";
+      AppendJsonString(out_, with.given);
+    }
+    if (!with.family.empty()) {
+      out_ += ",\"lastName\":";
+      AppendJsonString(out_, with.family);
     }
     out_ += ",\"event\":\"";
     out_ += event;
@@ -775,7 +799,15 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
     int issue = rng.Chance(0.5) ? 0 : 4;
     if (order.status == kReturned) issue = rng.Chance(0.6) ? 2 : 1;
     if (order.status == kCancelled) issue = 3;
-    identify(opened / 86400, true);
+    // A ticket is about an order: raised by the logged-in customer, else from
+    // the email the order was placed with (the one its confirmation went to).
+    if (!crm_id.empty()) {
+      identify(opened / 86400, true);
+    } else {
+      user_id = {};
+      email = OrderEmail(p, activity, order);
+      AddDistinct(emails_used, email);
+    }
     std::string ticket_id = "TCK-" + p.id.substr(1) + "-" + std::to_string(++ticket);
     std::string order_id = "WS-";
     AppendPadded(order_id, this_order, 8);
@@ -808,8 +840,18 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
       const int64_t day = call_start + rng.Range(0, std::max<int64_t>(0, today_ - call_start));
       const int64_t at = day * 86400 + rng.Range(9, 17) * 3600 + rng.Range(0, 3599) -
                          static_cast<int64_t>(UtcOffsetMinutes(p.country, day)) * 60;
-      identify(day, true);
-      event.Begin(user_id, email, "call_logged", at);
+      // The call log knows the contact by the CRM id, else only by the
+      // caller's number.
+      std::string caller;
+      if (!crm_id.empty()) {
+        identify(day, true);
+      } else {
+        user_id = {};
+        email = {};
+        caller = internal::E164(p.country, p.MobileAt(day));
+        AddDistinct(emails_used, caller);
+      }
+      event.Begin(user_id, email, caller, "call_logged", at, {});
       event.Text("direction", b2b ? "outbound" : "inbound");
       event.Text("topic", b2b ? kB2bCallTopics[rng.Below(std::size(kB2bCallTopics))]
                               : kB2cCallTopics[rng.Below(std::size(kB2cCallTopics))]);
@@ -870,7 +912,27 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
       identify(day, false);
       const int64_t at = day * 86400 + rng.Range(8, 23) * 3600 -
                          static_cast<int64_t>(UtcOffsetMinutes(p.country, day)) * 60;
-      event.Begin(user_id, email, "contest_signup", at);
+      // The entry form asks for a name and, to reach a winner, a mobile:
+      // written as the entrant types them (script, spelling, typos).
+      Rng form(StreamSeed(seed_, static_cast<uint64_t>(p.index) * 64 + static_cast<uint64_t>(year % 16) * 4 +
+                                     static_cast<uint64_t>(&contest - contests),
+                          Stream::kForms));
+      NameStyle style;
+      if (p.culture == Culture::kIranian) {
+        style.latin = form.Chance(0.25);
+        style.respace = form.Chance(0.1);
+      } else if (p.culture == Culture::kArab) {
+        style.latin = form.Chance(0.45);
+      } else if (p.culture == Culture::kSwedish) {
+        style.ascii_fold = form.Chance(0.1);
+      }
+      style.latin_variant = static_cast<int>(form.Below(3));
+      style.typo_given = form.Chance(0.02);
+      style.typo_family = form.Chance(0.02);
+      std::string given, family, mobile;
+      RenderNames(p, style, form, given, family);
+      if (form.Chance(0.85)) mobile = internal::E164(p.country, p.MobileAt(day));
+      event.Begin(user_id, email, {}, "contest_signup", at, {given, family, mobile});
       event.Text("contest", contest.name);
       event.Text("consent_email", rng.Chance(0.55) ? "yes" : "no");
       event.End();
@@ -887,7 +949,14 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
     double raw = satisfaction + rng.Normal();
     if (order.status == kReturned || order.status == kCancelled) raw -= 3;
     const int score = std::clamp(static_cast<int>(std::lround(raw)), 0, 10);
-    identify(at / 86400, true);
+    // The survey link went to the order's email, or to the logged-in customer.
+    if (!crm_id.empty()) {
+      identify(at / 86400, true);
+    } else {
+      user_id = {};
+      email = OrderEmail(p, activity, order);
+      AddDistinct(emails_used, email);
+    }
     event.Begin(user_id, email, "survey_answered", at);
     event.Text("survey", "post_purchase_nps");
     event.Number("score", score);
@@ -958,7 +1027,10 @@ void ActivityWriter::WriteMessages(const Person& p, std::string_view crm_id,
       const Sv kind = kKinds[campaign % std::size(kKinds)];
       Sv user_id = crm_id, email;
       if (crm_id.empty()) {
-        email = p.EmailAt(day);
+        // Only the address they subscribed (or subscribed again) with is known.
+        email = p.EmailAt(p.newsletter_resubscribe_day != kNever && day >= p.newsletter_resubscribe_day
+                              ? p.newsletter_resubscribe_day
+                              : p.newsletter_day);
         AddDistinct(emails_used, email);
       }
       const int64_t at = day * 86400 + (plan.channel == "email" ? 7 : 10) * 3600 +

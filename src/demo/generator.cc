@@ -1024,9 +1024,13 @@ shop_orders.csv     Web shop order lines (source "webshop"). Logged-in and loyal
                     August elsewhere, Nowruz gifts, Ramadan/Eid, Black Friday,
                     December; phone buyers come back for accessories that fit.
 events.jsonl        Web events (source "web"), Segment-style track calls with userId
-                    (a CRM customer_id) or email: page_viewed, product_viewed,
-                    cart_abandoned, support_ticket_opened/closed, call_logged,
-                    newsletter_signup, contest_signup, survey_answered (NPS 0-10 and
+                    (a CRM customer_id), email or, for calls, the caller's phone:
+                    page_viewed, product_viewed, cart_abandoned,
+                    support_ticket_opened/closed and survey_answered (by the
+                    order's email when not logged in), call_logged,
+                    newsletter_signup, contest_signup (with the entrant's
+                    firstName, lastName and usually phone, as typed on the
+                    form), survey_answered (NPS 0-10 and
                     comments in Persian, Arabic, Swedish or English); campaign
                     messages (message_sent with campaign, channel email|sms, kind)
                     and clicks on them (message_clicked). Clicks: 4 % of emails
@@ -1037,9 +1041,9 @@ events.jsonl        Web events (source "web"), Segment-style track calls with us
 Truth (not for import)
 ----------------------
 ground_truth.csv    source,source_key,person_id for every customer record of every
-                    source, and for every email that names a customer in orders
-                    (source "webshop") and events (source "web") without a
-                    customer_id. Records with the same person_id are the same
+                    source, and for every email (or, for a call, phone) that
+                    names a customer in orders (source "webshop") and events
+                    (source "web") without a customer_id. Records with the same person_id are the same
                     real person.
                     Key rule: crm -> customer_id. Sources without customer_id
                     (newsletter, nordic-leads, webshop, web) -> the record's email,

@@ -43,6 +43,7 @@ enum class Stream : uint64_t {
   kIds,
   kMessages,  // appended: adding it changed no other stream
   kCheckout,  // appended after kMessages (both branches appended one)
+  kForms,     // a contest entry form's name and mobile: appended, no other stream changed
 };
 
 // The seed of the stream `purpose` of entity `entity` under the user's seed.

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "identity/linkage_internal.h"
+#include "ingest/ingest.h"
 
 namespace patron::identity {
 namespace internal {
@@ -168,6 +169,30 @@ bool ShareAny(const std::vector<std::string>& a, const std::vector<std::string>&
   return false;
 }
 
+// One mailbox written with a mistyped domain: "pebrahimi@gmai.com" and
+// "pebrahimi@gmail.com" -- the same local part, and one domain is what the
+// import's check suggests for the other. Two real providers close to each
+// other (yahoo.se, yahoo.de) are not typos of each other, so the same local
+// part there stays what it usually is: a name spelled at two providers.
+bool SameMailboxMistyped(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const auto& x : a) {
+    const size_t x_at = x.rfind('@');
+    if (x_at == std::string::npos || x_at < 3) continue;
+    for (const auto& y : b) {
+      const size_t y_at = y.rfind('@');
+      if (y_at != x_at || x.compare(0, x_at, y, 0, y_at) != 0) continue;
+      const std::string_view x_domain = std::string_view(x).substr(x_at + 1);
+      const std::string_view y_domain = std::string_view(y).substr(y_at + 1);
+      if (x_domain == y_domain || DamerauLevenshtein(x_domain, y_domain) > 2) continue;
+      if (AsciiLower(ingest::CheckEmail(x).suggestion) == y ||
+          AsciiLower(ingest::CheckEmail(y).suggestion) == x) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<PreparedRecord> PrepareAll(const std::vector<PersonRecord>& records, int threads,
@@ -285,7 +310,8 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
     // ("mehdi.rezaei@" at two providers) mostly spells the name, which the
     // name fields already weigh; counting it again would make namesakes look
     // like one person. Local parts still serve as a blocking key.
-    set(Field::kEmail, ShareAny(a.emails, b.emails) ? 1 : 0);
+    // The same mailbox with a mistyped domain is the same address.
+    set(Field::kEmail, ShareAny(a.emails, b.emails) || SameMailboxMistyped(a.emails, b.emails) ? 1 : 0);
   }
   int phone = CodeLevel(a.phone_digits, b.phone_digits);
   // "+989142547185" and "09142547185" are one number written two ways.

@@ -182,6 +182,9 @@ std::vector<FieldSpec> BuildSpecs(EntityKind kind) {
           contact[1],
           contact[2],
           contact[3],
+          // A form's event (a contest entry) may name the person.
+          names[0],
+          names[1],
           // Segment's "event" (the event name) beats "type" (the call type) when both exist.
           {"type", {"event", "eventtype", "eventname", "händelse", "نوع", "رویداد", "الحدث", "النوع"}},
           {"occurred_at",

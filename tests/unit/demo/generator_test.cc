@@ -297,8 +297,14 @@ TEST_F(DemoGeneratorTest, EventsAreSegmentStyleJsonLines) {
     const nlohmann::json event = nlohmann::json::parse(line);
     ASSERT_TRUE(event.contains("messageId"));
     EXPECT_TRUE(ids.insert(event["messageId"].get<std::string>()).second) << line;
-    EXPECT_NE(event.contains("userId"), event.contains("email")) << line;
     const std::string kind = event["event"].get<std::string>();
+    // Named by exactly one of the CRM id and an email; a call log without a
+    // CRM id only by the caller's number.
+    if (kind == "call_logged" && !event.contains("userId") && !event.contains("email")) {
+      EXPECT_TRUE(event.contains("phone")) << line;
+    } else {
+      EXPECT_NE(event.contains("userId"), event.contains("email")) << line;
+    }
     EXPECT_TRUE(kinds.contains(kind)) << kind;
     ++seen[kind];
     const std::string timestamp = event["timestamp"].get<std::string>();
@@ -405,14 +411,32 @@ TEST_F(DemoGeneratorTest, GroundTruthCoversEveryCustomerRecord) {
   }
   std::set<std::string> web;
   for (const auto& [key, person] : by_source["web"]) web.insert(key);
+  int contest_entries = 0, named_entries = 0, entries_with_phone = 0;
   for (const std::string& line : Lines(ReadFile(File("events.jsonl").path))) {
     const nlohmann::json event = nlohmann::json::parse(line);
     if (event.contains("userId")) {
       EXPECT_TRUE(crm_keys.contains(event["userId"].get<std::string>()));
-    } else {
+    } else if (event.contains("email")) {
       EXPECT_TRUE(web.contains(Lower(event["email"].get<std::string>())));
+    } else {
+      // Only a call log names a person by the caller's number.
+      ASSERT_TRUE(event.contains("phone")) << line;
+      EXPECT_EQ(event["event"], "call_logged") << line;
+      const std::string phone = event["phone"].get<std::string>();
+      EXPECT_EQ(phone.substr(0, 1), "+") << line;
+      EXPECT_TRUE(web.contains(phone)) << line;
+    }
+    // A contest entry carries the name typed on the form.
+    if (event["event"] == "contest_signup") {
+      ++contest_entries;
+      if (event.contains("firstName") && event.contains("lastName")) ++named_entries;
+      if (event.contains("phone")) ++entries_with_phone;
     }
   }
+  EXPECT_GT(contest_entries, 10);
+  EXPECT_EQ(named_entries, contest_entries);
+  EXPECT_GT(entries_with_phone, contest_entries * 7 / 10);
+  EXPECT_LT(entries_with_phone, contest_entries);
 
   // Every person has contact truth, and every person is known to some source.
   std::set<std::string> people;
