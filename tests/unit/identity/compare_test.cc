@@ -115,6 +115,26 @@ TEST(Compare, PhoneInNationalFormMatchesE164ButIsNoRuleKey) {
   EXPECT_NE(result.cluster[0], result.cluster[1]);
 }
 
+TEST(Compare, AMailboxWithAMistypedDomainIsTheSameAddress) {
+  PersonRecord a = WithEmail(Person("a", "Parisa", "Ebrahimi"), "pebrahimi@gmai.com");
+  PersonRecord b = WithEmail(Person("b", "پریسا", "ابراهیمی"), "pebrahimi@gmail.com");
+  EXPECT_EQ(LevelOf(Compare(a, b), Field::kEmail), 1);
+  PersonRecord c = WithEmail(Person("c", "Karl", "Hagglund"), "karl.hagglund@gmail.con");
+  PersonRecord d = WithEmail(Person("d", "Karl", "Hägglund"), "karl.hagglund@gmail.com");
+  EXPECT_EQ(LevelOf(Compare(c, d), Field::kEmail), 1);
+  // Two real providers close to each other are two addresses, however alike
+  // the local parts: the name spelled at each.
+  PersonRecord e = WithEmail(Person("e", "Eva", "Ström"), "eva.strom@yahoo.se");
+  PersonRecord f = WithEmail(Person("f", "Eva", "Ström"), "eva.strom@yahoo.de");
+  EXPECT_EQ(LevelOf(Compare(e, f), Field::kEmail), 0);
+  // A typo of another mailbox's domain with another local part is no match.
+  PersonRecord g = WithEmail(Person("g", "Parisa", "Ebrahimi"), "parisa.e@gmail.com");
+  EXPECT_EQ(LevelOf(Compare(a, g), Field::kEmail), 0);
+  // A mistyped address is no rule identifier: the pair is linked only by
+  // weighing it with the names.
+  for (const ScoredPair& pair : Link({a, b}).merges) EXPECT_NE(pair.rule, "email");
+}
+
 TEST(Compare, NamesAcrossScriptsAndSwapped) {
   PersonRecord latin = Person("", "Mohammad", "Rezaei");
   PersonRecord persian = Person("", "محمد", "رضایی");

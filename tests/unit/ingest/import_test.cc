@@ -322,6 +322,41 @@ TEST_F(ImportTest, SegmentStyleEventsAreDeduplicatedByMessageId) {
   EXPECT_EQ(Count("SELECT count(*) FROM events"), 2);
 }
 
+TEST_F(ImportTest, EventsNameCustomersByPhoneAndCarryTheNameAFormAskedFor) {
+  ASSERT_TRUE(Import(EntityKind::kCustomers, Write("c.csv", kCustomers), "crm").ok());
+  std::string events =
+      // A contest entry by someone unknown: a new customer with the name and mobile typed.
+      R"({"messageId":"e1","email":"omid.karimi@example.com","phone":"+46 70 765 43 21","firstName":"Omid","lastName":"Karimi","event":"contest_signup","timestamp":"2025-02-01T10:00:00Z","properties":{"contest":"nowruz-1404"}})"
+      "\n"
+      // An entry with a new email but Sara's mobile: Sara's, and the email becomes hers.
+      R"({"messageId":"e2","email":"sara.r@example.org","phone":"+989123456789","firstName":"سارا","lastName":"رضایی","event":"contest_signup","timestamp":"2025-02-02T10:00:00Z","properties":{}})"
+      "\n"
+      // A call known only by the caller's number.
+      R"({"messageId":"e3","phone":"+46701234567","event":"call_logged","timestamp":"2025-02-03T10:00:00Z","properties":{"direction":"inbound"}})"
+      "\n";
+  auto report = Import(EntityKind::kEvents, Write("e.jsonl", events), "web");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->inserted, 3);
+  EXPECT_EQ(report->rejected, 0);
+  EXPECT_EQ(report->customers_created, 1);
+  const int64_t omid = *db_->QueryInt("SELECT customer_id FROM events WHERE source_key = 'e1'");
+  EXPECT_EQ(Text("SELECT given_name || ' ' || family_name FROM customers WHERE id = " + std::to_string(omid)),
+            "Omid Karimi");
+  EXPECT_EQ(Count("SELECT count(*) FROM contact_points WHERE customer_id = " + std::to_string(omid) +
+                  " AND kind = 'phone' AND value = '+46707654321'"),
+            1);
+  const int64_t sara = *db_->QueryInt("SELECT customer_id FROM events WHERE source_key = 'e2'");
+  EXPECT_EQ(Text("SELECT given_name FROM customers WHERE id = " + std::to_string(sara)), "Sara");
+  EXPECT_EQ(Count("SELECT count(*) FROM contact_points WHERE customer_id = " + std::to_string(sara) +
+                  " AND value = 'sara.r@example.org'"),
+            1);
+  EXPECT_EQ(Text("SELECT given_name FROM customers WHERE id = "
+                 "(SELECT customer_id FROM events WHERE source_key = 'e3')"),
+            "Åsa");
+  // The names the form asked for are the person's, not event properties.
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE json_extract(properties, '$.firstName') IS NOT NULL"), 0);
+}
+
 TEST_F(ImportTest, AccountsAndBuyingGroupMembers) {
   std::string accounts =
       "account_id,name,domain,industry_code,employees,revenue,currency,tier,contract_status,country\n"
