@@ -21,6 +21,7 @@ using nlohmann::ordered_json;
 struct IdentityArgs {
   double merge_threshold = identity::LinkageOptions{}.merge_threshold;
   double review_threshold = identity::LinkageOptions{}.review_threshold;
+  double max_expected_namesakes = identity::LinkageOptions{}.max_expected_namesakes;
   bool all_reviews = false;
   int limit = 50;
   std::vector<int64_t> accept, reject;
@@ -49,6 +50,7 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
   identity::ResolveOptions options;
   options.linkage.merge_threshold = args.merge_threshold;
   options.linkage.review_threshold = args.review_threshold;
+  options.linkage.max_expected_namesakes = args.max_expected_namesakes;
   options.incremental = args.incremental;
   if (options.linkage.review_threshold > options.linkage.merge_threshold) {
     return Fail(InvalidArgument("--review-threshold must not exceed --merge-threshold"));
@@ -377,6 +379,10 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   resolve->add_option("--review-threshold", args.review_threshold,
                       "Send pairs with at least this probability to review (default 0.5)")
       ->check(CLI::Range(0.0, 1.0));
+  resolve->add_option("--max-expected-namesakes", args.max_expected_namesakes,
+                      "Merge on exactly the same names in one place alone only when fewer people than this "
+                      "are expected to share the name by chance (default 0.02; 0: never)")
+      ->check(CLI::Range(0.0, 1000.0));
   resolve->add_flag("--incremental", args.incremental,
                     "Only records imported or changed since the last run, against the existing customers (no refit)");
   resolve->callback([&action, &globals] {

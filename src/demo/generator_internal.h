@@ -44,6 +44,7 @@ enum class Stream : uint64_t {
   kMessages,  // appended: adding it changed no other stream
   kCheckout,  // appended after kMessages (both branches appended one)
   kForms,     // a contest entry form's name and mobile: appended, no other stream changed
+  kNames,     // whether a family name comes from the long tail: appended likewise
 };
 
 // The seed of the stream `purpose` of entity `entity` under the user's seed.
@@ -147,6 +148,10 @@ struct NameTable {
   std::span<const NameEntry> family;
 };
 const NameTable& NamesOf(Culture culture);
+// Rarer family names of a culture, none of them in NamesOf(culture).family:
+// the long tail a real population has beyond its common surnames
+// (family_names.cc).
+std::span<const NameEntry> FamilyNameTail(Culture culture);
 
 // Mobile numbers: national significant number = prefix + subscriber digits,
 // subscriber in [subscriber_low, subscriber_low + subscriber_count).

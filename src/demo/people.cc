@@ -585,6 +585,17 @@ void PeopleFactory::Next(Person& p) {
       p.gender == Gender::kFemale || (p.gender == Gender::kOther && rng.Chance(0.5));
   p.given = PickName(rng, female_name ? names.female : names.male);
   p.family = PickName(rng, names.family);
+  {
+    // Most people carry a rarer name than the common ones of the table: the
+    // share with a name from the long tail, by culture (the table's names
+    // cover more of Sweden and the Gulf than of England).
+    static constexpr double kTailShare[kCultureCount] = {0.7, 0.6, 0.65, 0.85};
+    Rng tail(StreamSeed(seed_, static_cast<uint64_t>(index), Stream::kNames));
+    if (tail.Chance(kTailShare[culture])) {
+      const auto rare = FamilyNameTail(p.culture);
+      p.family = &rare[tail.Below(rare.size())];
+    }
+  }
 
   p.age = 18 + static_cast<int>(62.0 * rng.Beta(2.0, 3.2));
   if (p.account >= 0) p.age = std::clamp(p.age, 24, 66);

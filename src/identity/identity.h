@@ -166,6 +166,11 @@ struct LinkageOptions {
   // city are common, and the model's independence assumption overrates names
   // and places together.
   bool require_identifying_agreement = true;
+  // ... except when the two records carry exactly the same given and family
+  // name, their places do not differ, and the name is rare enough in the base
+  // that fewer than this many other people are expected to carry it by chance
+  // (see NameFrequencies::ExpectedNamesakes). 0 turns the exception off.
+  double max_expected_namesakes = 0.02;
   // Transitivity guard: two clusters of two or more records are joined only
   // when the mean match probability over all their cross pairs reaches this,
   // so that one weak link does not glue two strong clusters together.

@@ -859,6 +859,20 @@ class NameFrequencies {
         family_(counts.family.begin(), counts.family.end()),
         given_total_(counts.given_total),
         family_total_(counts.family_total) {}
+  // How many people other than the pair's are expected to carry `given` and
+  // `family` together by chance: (holders of the given name - 1) x (holders
+  // of the family name - 1) / records with both names -- the names'
+  // frequencies among the others, as if independent. Names cluster (a
+  // Persian given name goes with a Persian family name), which this
+  // underestimates; the threshold it is compared with allows for that.
+  double ExpectedNamesakes(const std::string& given, const std::string& family) const {
+    auto g = given_.find(given);
+    auto f = family_.find(family);
+    const int64_t records = std::min(given_total_, family_total_);
+    if (g == given_.end() || f == family_.end() || records == 0) return 1e9;
+    return static_cast<double>(std::max<int64_t>(g->second - 1, 0)) *
+           static_cast<double>(std::max<int64_t>(f->second - 1, 0)) / static_cast<double>(records);
+  }
   // log2(u_exact / frequency) summed over the name fields that agree exactly.
   double Adjustment(const PreparedRecord& a, const PreparedRecord& b, const ComparisonVector& v,
                     const LinkageModel& model) const {
@@ -887,6 +901,19 @@ class NameFrequencies {
   std::unordered_map<std::string, int64_t> given_, family_;
   int64_t given_total_ = 0, family_total_ = 0;
 };
+
+// The exception to "names and place alone do not merge": exactly the same
+// given and family name, no place that differs (city, postcode, region), and a
+// name so rare in the base that a namesake is not to be expected.
+bool RareNameInOnePlace(const PreparedRecord& a, const PreparedRecord& b, const ComparisonVector& v,
+                        const NameFrequencies& frequencies, const LinkageOptions& options) {
+  if (options.max_expected_namesakes <= 0) return false;
+  if (a.given.empty() || a.family.empty() || a.given != b.given || a.family != b.family) return false;
+  for (Field f : {Field::kCity, Field::kPostcode, Field::kRegion}) {
+    if (v.levels[static_cast<int>(f)] == 0) return false;
+  }
+  return frequencies.ExpectedNamesakes(a.given, a.family) < options.max_expected_namesakes;
+}
 
 // Union–find over record indices with member lists for the transitivity guard.
 class Clusters {
@@ -1131,8 +1158,10 @@ LinkageResult LinkCore(const std::vector<PreparedRecord>& prepared, const Linkag
     pair.weight = weights[i];
     pair.probability = probability;
     if (pair.probability >= options.merge_threshold && options.require_identifying_agreement &&
-        !AgreesBeyondNameAndPlace(vectors[i])) {
-      // Names and a place alone never merge: namesakes in one city are common.
+        !AgreesBeyondNameAndPlace(vectors[i]) &&
+        !RareNameInOnePlace(prepared[static_cast<size_t>(pair.a)], prepared[static_cast<size_t>(pair.b)],
+                            vectors[i], frequencies, options)) {
+      // Names and a place alone do not merge: namesakes in one city are common.
       result.reviews.push_back(pair);
       continue;
     }

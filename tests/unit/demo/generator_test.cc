@@ -492,6 +492,29 @@ TEST_F(DemoGeneratorTest, DuplicatesMapToTheSamePersonInTheIntendedShare) {
   EXPECT_LT(twice_in_crm / people, 0.06);
 }
 
+// Family names have the long tail of a real population: namesakes are rare,
+// as in a real customer base, and no surname dominates.
+TEST_F(DemoGeneratorTest, FamilyNamesHaveALongTail) {
+  const Rows crm = Csv("crm_customers.csv");
+  const size_t given = Column(crm, "given_name");
+  const size_t family = Column(crm, "family_name");
+  std::map<std::string, int> families, full_names;
+  for (size_t r = 1; r < crm.size(); ++r) {
+    ++families[Lower(crm[r][family])];
+    ++full_names[Lower(crm[r][given]) + "|" + Lower(crm[r][family])];
+  }
+  const double records = static_cast<double>(crm.size() - 1);
+  int most = 0;
+  for (const auto& [name, count] : families) most = std::max(most, count);
+  EXPECT_GT(static_cast<double>(families.size()), 0.5 * records);
+  EXPECT_LT(most / records, 0.02);
+  // CRM records with exactly the same given and family name: duplicates of
+  // one person (a few percent) and a few namesakes, not hundreds.
+  int64_t same_name_pairs = 0;
+  for (const auto& [name, count] : full_names) same_name_pairs += static_cast<int64_t>(count) * (count - 1) / 2;
+  EXPECT_LT(static_cast<double>(same_name_pairs), 0.04 * records);
+}
+
 TEST_F(DemoGeneratorTest, InvalidContactsAreAFewPercent) {
   int64_t emails = 0;
   int64_t invalid_emails = 0;

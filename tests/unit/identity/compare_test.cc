@@ -223,6 +223,16 @@ TEST(Link, TransitivityGuardKeepsStrongClustersApart) {
 // high the model scores them; the same with the street too merges.
 TEST(Link, NameAndPostcodeAloneGoToReview) {
   std::vector<PersonRecord> records = Crowd(400);
+  // Robert and Walker are common in this base, as in New York: forty other
+  // Roberts and forty other Walkers live elsewhere.
+  for (int i = 0; i < 40; ++i) {
+    PersonRecord robert = Person("robert" + std::to_string(i), "Robert", "Family" + std::to_string(i));
+    robert.city = "Boston";
+    PersonRecord walker = Person("walker" + std::to_string(i), "Given" + std::to_string(i), "Walker");
+    walker.city = "Chicago";
+    records.push_back(std::move(robert));
+    records.push_back(std::move(walker));
+  }
   auto walker = [](std::string key, std::string email, std::string phone, std::string street) {
     PersonRecord r = Person(std::move(key), "Robert", "Walker");
     r.city = "New York";
@@ -254,6 +264,54 @@ TEST(Link, NameAndPostcodeAloneGoToReview) {
   records.push_back(walker("b", "robert12@gmail.com", "+19295127878", "Atlantic Avenue"));
   result = Link(records);
   EXPECT_EQ(result.cluster[static_cast<size_t>(a)], result.cluster[static_cast<size_t>(a + 1)]);
+}
+
+// The exception: exactly the same given and family name in one place, when the
+// name is so rare in the base that no namesake is to be expected, merges
+// without an identifier -- but not when a place differs, nor when the
+// exception is turned off.
+TEST(Link, ARareNameInOnePlaceMerges) {
+  const std::vector<PersonRecord> crowd = Crowd(400);
+  auto torvald = [](std::string key, std::string email, std::string city) {
+    PersonRecord r = Person(std::move(key), "Torvald", "Hägerström");
+    r.city = std::move(city);
+    r.postcode = "41312";
+    r.email = std::move(email);
+    return r;
+  };
+  std::vector<PersonRecord> records = crowd;
+  const int a = static_cast<int>(records.size());
+  records.push_back(torvald("a", "torvald.h@gmail.com", "Göteborg"));
+  records.push_back(torvald("b", "hagerstrom@telia.com", "Göteborg"));
+  LinkageResult result = Link(records);
+  EXPECT_EQ(result.cluster[static_cast<size_t>(a)], result.cluster[static_cast<size_t>(a + 1)]);
+
+  LinkageOptions never;
+  never.max_expected_namesakes = 0;
+  result = Link(records, never);
+  EXPECT_NE(result.cluster[static_cast<size_t>(a)], result.cluster[static_cast<size_t>(a + 1)]);
+  bool reviewed = false;
+  for (const auto& p : result.reviews) reviewed |= p.a == a && p.b == a + 1;
+  EXPECT_TRUE(reviewed);
+
+  // In two cities the same rare name stays two records.
+  records.back().city = "Malmö";
+  result = Link(records);
+  EXPECT_NE(result.cluster[static_cast<size_t>(a)], result.cluster[static_cast<size_t>(a + 1)]);
+
+  // A name many others in the base carry is no such evidence.
+  records = crowd;
+  for (int i = 0; i < 30; ++i) {
+    PersonRecord other = Person("t" + std::to_string(i), "Torvald", "Hägerström");
+    other.city = "Umeå";
+    other.birth_date = std::to_string(1950 + i) + "-03-03";
+    records.push_back(std::move(other));
+  }
+  const int c = static_cast<int>(records.size());
+  records.push_back(torvald("a", "torvald.h@gmail.com", "Göteborg"));
+  records.push_back(torvald("b", "hagerstrom@telia.com", "Göteborg"));
+  result = Link(records);
+  EXPECT_NE(result.cluster[static_cast<size_t>(c)], result.cluster[static_cast<size_t>(c + 1)]);
 }
 
 TEST(EvaluateClusters, CountsPairs) {
