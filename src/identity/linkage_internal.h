@@ -110,9 +110,10 @@ bool DecodePrepared(std::string_view text, PreparedRecord& out);
 // [rule << 59, (rule + 1) << 59).
 uint64_t KeyHash(int rule, std::string_view key);
 
-// The largest block a blocking rule pairs up: LinkageOptions::max_block_size,
-// or an eighth of it (50 by default) for the rules keyed by names alone
-// (family name + birth year, name skeletons, given + family name).
+// The largest block a blocking rule pairs up: LinkageOptions::max_block_size;
+// a sixteenth of it (25 by default) for the rules keyed by names alone (name
+// skeletons, given + family name); an eighth (50) for the other weak rules
+// (family name + birth year, email local part, given name + day of birth).
 int BlockLimit(int rule, int max_block_size);
 
 // Rule numbers of stored keys beyond the blocking rules (0..11), for lookups

@@ -524,29 +524,41 @@ Status CountNameKeys(Database& db, const std::vector<std::pair<uint64_t, int64_t
   return Status::Ok();
 }
 
-// Writes index rows (hash, record id), sorted and distinct, a few thousand per
-// statement; `progress(rows written)` now and then.
+// An INSERT of `rows` index rows: "(?,?)" repeated, bound positionally.
+std::string InsertKeysSql(size_t rows) {
+  std::string sql = "INSERT OR IGNORE INTO identity_keys (hash, record_id) VALUES ";
+  for (size_t i = 0; i < rows; ++i) sql += i ? ",(?,?)" : "(?,?)";
+  return sql;
+}
+
+// Writes index rows (hash, record id), sorted and distinct, 500 per statement;
+// `progress(rows written)` now and then. The statement is built here rather
+// than named in a .sql file because its text is 500 copies of one row: binding
+// a thousand integers costs a third of passing the rows as JSON to json_each
+// (10M rows at 1M records: 3.4 s instead of 11 s).
 Status StoreKeys(Database& db, const std::vector<std::pair<uint64_t, int64_t>>& index,
                  const std::function<void(size_t)>& progress = {}) {
-  Statement& keys = db.Query("identity-insert-keys-json");
-  constexpr size_t kPairsPerStatement = 4096;
-  std::string json;
-  for (size_t first = 0; first < index.size(); first += kPairsPerStatement) {
-    const size_t end = std::min(index.size(), first + kPairsPerStatement);
-    json.assign("[");
-    for (size_t i = first; i < end; ++i) {
-      if (i > first) json.push_back(',');
-      json.push_back('[');
-      json += std::to_string(static_cast<int64_t>(index[i].first));
-      json.push_back(',');
-      json += std::to_string(index[i].second);
-      json.push_back(']');
+  constexpr size_t kRowsPerStatement = 500;
+  auto write = [&](Statement& insert, size_t first, size_t rows) {
+    for (size_t r = 0; r < rows; ++r) {
+      insert.Bind(static_cast<int>(2 * r + 1), static_cast<int64_t>(index[first + r].first));
+      insert.Bind(static_cast<int>(2 * r + 2), index[first + r].second);
     }
-    json.push_back(']');
-    keys.Bind(":pairs", json);
-    RETURN_IF_ERROR(keys.Run());
-    if (progress && (first / kPairsPerStatement) % 64 == 0) progress(end);
+    return insert.Run();
+  };
+  size_t first = 0;
+  if (index.size() >= kRowsPerStatement) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Statement> full, db.Prepare(InsertKeysSql(kRowsPerStatement)));
+    for (; first + kRowsPerStatement <= index.size(); first += kRowsPerStatement) {
+      RETURN_IF_ERROR(write(*full, first, kRowsPerStatement));
+      if (progress && (first / kRowsPerStatement) % 512 == 0) progress(first);
+    }
   }
+  if (first < index.size()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Statement> rest, db.Prepare(InsertKeysSql(index.size() - first)));
+    RETURN_IF_ERROR(write(*rest, first, index.size() - first));
+  }
+  if (progress) progress(index.size());
   return Status::Ok();
 }
 

@@ -222,10 +222,6 @@ INSERT OR REPLACE INTO identity_keyed (record_id, keys, prepared) VALUES (:recor
 -- Many index rows at once, from a JSON array of [hash, record_id] pairs: a
 -- full run writes about ten per customer record, and one statement per
 -- thousands of rows costs much less than one per row.
--- name: identity-insert-keys-json
-INSERT OR IGNORE INTO identity_keys (hash, record_id)
-SELECT value ->> 0, value ->> 1 FROM json_each(:pairs);
-
 -- An incremental run's keys go to the recent keys (migration 0017).
 -- name: identity-insert-recent-key
 INSERT OR IGNORE INTO identity_keys_recent (hash, record_id) VALUES (:hash, :record_id);
