@@ -1317,10 +1317,12 @@ int BlockLimit(int rule, int max_block_size) {
   // are hundreds of people at a million records (those two rules gave over half
   // of all candidate pairs there); the records of one person they exist to
   // find (a family name or a year mistyped) are in small blocks.
-  // Rules 3 and 4 hold names and nothing else: with a realistic spread of
-  // family names a million records have tens of thousands of full names
-  // shared by 25 to 50 people, all namesakes to one another, whose pairs were a
-  // third of all candidates. They pay blocks of at most 25.
+  // With a realistic spread of family names (the demo's since 2026-11-24) a
+  // million records have tens of thousands of full names, family names with a
+  // birth year and given names with a birthday shared by 25 to 50 people, all
+  // strangers to one another: rules 0, 3, 4 and 11 gave 10M of 14.7M candidate
+  // pairs. Paying only blocks of at most 25 lost no true merge there (recall
+  // 0.7976 both ways, precision 0.9959 -> 0.9972).
   if (rule == 0 || rule == 3 || rule == 4 || rule == 11) return std::max(2, max_block_size / 16);
   if (rule == 8) return std::max(2, max_block_size / 8);
   return max_block_size;

@@ -111,9 +111,9 @@ bool DecodePrepared(std::string_view text, PreparedRecord& out);
 uint64_t KeyHash(int rule, std::string_view key);
 
 // The largest block a blocking rule pairs up: LinkageOptions::max_block_size;
-// a sixteenth of it (25 by default) for the rules keyed by names alone (name
-// skeletons, given + family name); an eighth (50) for the other weak rules
-// (family name + birth year, email local part, given name + day of birth).
+// a sixteenth of it (25 by default) for the rules keyed by names (family name +
+// birth year, name skeletons, given + family name, given name + day of birth);
+// an eighth (50) for the email local part.
 int BlockLimit(int rule, int max_block_size);
 
 // Rule numbers of stored keys beyond the blocking rules (0..11), for lookups
