@@ -956,7 +956,9 @@ Status Run::WriteReadme(const GenerateSummary& summary) const {
   out += " people, history ending ";
   AppendDate(out, options_.today);
   out += ".\nThe same seed, people and end date give byte-identical files.\n\n";
-  out += R"TXT(Everything here is synthetic. Names are common names; email addresses use
+  out += R"TXT(Everything here is synthetic. Names are common given names with common family
+names and, for most people, rarer family names formed as each culture forms
+them (a long tail, as in a real population); email addresses use
 real providers' domains and phone numbers are in real mobile ranges, so some may
 belong to real people: never send to this data through a real email or SMS
 gateway. IP addresses in consent proofs are documentation ranges (RFC 5737/3849).
