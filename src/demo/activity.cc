@@ -552,6 +552,25 @@ void ActivityWriter::Simulate(const Person& p, Activity& activity) {
 
 namespace {
 
+// How a person types their own name into a web form (a guest checkout, a
+// contest entry): their script or Latin letters, a spelling variant, now and
+// then a typo.
+NameStyle FormNameStyle(Culture culture, Rng& rng) {
+  NameStyle style;
+  if (culture == Culture::kIranian) {
+    style.latin = rng.Chance(0.25);
+    style.respace = rng.Chance(0.1);
+  } else if (culture == Culture::kArab) {
+    style.latin = rng.Chance(0.45);
+  } else if (culture == Culture::kSwedish) {
+    style.ascii_fold = rng.Chance(0.1);
+  }
+  style.latin_variant = static_cast<int>(rng.Below(3));
+  style.typo_given = rng.Chance(0.02);
+  style.typo_family = rng.Chance(0.02);
+  return style;
+}
+
 // The email an order is placed with: B2B contacts buy office supplies with
 // their work address, everyone else uses the address they had that day.
 const std::string& OrderEmail(const Person& p, const Activity& activity, const Order& order) {
@@ -600,19 +619,7 @@ void ActivityWriter::WriteOrders(const Person& p, std::string_view crm_id,
     guest_mobile_.clear();
     if (named_by_email) {
       Rng rng(StreamSeed(seed_, static_cast<uint64_t>(next_order_number_), Stream::kCheckout));
-      NameStyle style;
-      if (p.culture == Culture::kIranian) {
-        style.latin = rng.Chance(0.25);
-        style.respace = rng.Chance(0.1);
-      } else if (p.culture == Culture::kArab) {
-        style.latin = rng.Chance(0.45);
-      } else if (p.culture == Culture::kSwedish) {
-        style.ascii_fold = rng.Chance(0.1);
-      }
-      style.latin_variant = static_cast<int>(rng.Below(3));
-      style.typo_given = rng.Chance(0.02);
-      style.typo_family = rng.Chance(0.02);
-      RenderNames(p, style, rng, guest_given_, guest_family_);
+      RenderNames(p, FormNameStyle(p.culture, rng), rng, guest_given_, guest_family_);
       if (rng.Chance(0.9)) guest_mobile_ = internal::E164(p.country, p.MobileAt(order.day));
     }
     for (uint32_t i = 0; i < order.line_count; ++i) {
@@ -917,20 +924,8 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
       Rng form(StreamSeed(seed_, static_cast<uint64_t>(p.index) * 64 + static_cast<uint64_t>(year % 16) * 4 +
                                      static_cast<uint64_t>(&contest - contests),
                           Stream::kForms));
-      NameStyle style;
-      if (p.culture == Culture::kIranian) {
-        style.latin = form.Chance(0.25);
-        style.respace = form.Chance(0.1);
-      } else if (p.culture == Culture::kArab) {
-        style.latin = form.Chance(0.45);
-      } else if (p.culture == Culture::kSwedish) {
-        style.ascii_fold = form.Chance(0.1);
-      }
-      style.latin_variant = static_cast<int>(form.Below(3));
-      style.typo_given = form.Chance(0.02);
-      style.typo_family = form.Chance(0.02);
       std::string given, family, mobile;
-      RenderNames(p, style, form, given, family);
+      RenderNames(p, FormNameStyle(p.culture, form), form, given, family);
       if (form.Chance(0.85)) mobile = internal::E164(p.country, p.MobileAt(day));
       event.Begin(user_id, email, {}, "contest_signup", at, {given, family, mobile});
       event.Text("contest", contest.name);
