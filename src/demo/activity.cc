@@ -691,6 +691,18 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
       AddDistinct(emails_used, email);
     }
   };
+  // Who writes about an order (a support ticket, a survey answer): the
+  // logged-in customer, else the email the order was placed with, which its
+  // confirmation and the survey link went to.
+  auto identify_about = [&](int64_t day, const Order& order) {
+    if (!crm_id.empty()) {
+      identify(day, true);
+    } else {
+      user_id = {};
+      email = OrderEmail(p, activity, order);
+      AddDistinct(emails_used, email);
+    }
+  };
   auto product_viewed = [&](int product, int64_t at, int64_t day, Sv channel) {
     const Product& item = products[product];
     event.Begin(user_id, email, "product_viewed", at);
@@ -806,15 +818,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
     int issue = rng.Chance(0.5) ? 0 : 4;
     if (order.status == kReturned) issue = rng.Chance(0.6) ? 2 : 1;
     if (order.status == kCancelled) issue = 3;
-    // A ticket is about an order: raised by the logged-in customer, else from
-    // the email the order was placed with (the one its confirmation went to).
-    if (!crm_id.empty()) {
-      identify(opened / 86400, true);
-    } else {
-      user_id = {};
-      email = OrderEmail(p, activity, order);
-      AddDistinct(emails_used, email);
-    }
+    identify_about(opened / 86400, order);
     std::string ticket_id = "TCK-" + p.id.substr(1) + "-" + std::to_string(++ticket);
     std::string order_id = "WS-";
     AppendPadded(order_id, this_order, 8);
@@ -944,14 +948,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
     double raw = satisfaction + rng.Normal();
     if (order.status == kReturned || order.status == kCancelled) raw -= 3;
     const int score = std::clamp(static_cast<int>(std::lround(raw)), 0, 10);
-    // The survey link went to the order's email, or to the logged-in customer.
-    if (!crm_id.empty()) {
-      identify(at / 86400, true);
-    } else {
-      user_id = {};
-      email = OrderEmail(p, activity, order);
-      AddDistinct(emails_used, email);
-    }
+    identify_about(at / 86400, order);
     event.Begin(user_id, email, "survey_answered", at);
     event.Text("survey", "post_purchase_nps");
     event.Number("score", score);
