@@ -225,6 +225,18 @@ TEST_F(IdentityTest, DemoDataResolvesAgainstGroundTruth) {
     const std::string id = std::to_string(items[0]["id"].get<int64_t>());
     EXPECT_EQ(Patron({"--db", db_, "identity", "review", "--reject", id}).exit_code, 0);
   }
+
+  // The rare-name exception can be turned off: a rebuild without it merges
+  // fewer pairs by probability; a negative bound is refused with a reason.
+  Output without = Patron({"--db", db_, "--json", "identity", "resolve", "--max-expected-namesakes", "0"});
+  ASSERT_EQ(without.exit_code, 0) << without.text;
+  json w = json::parse(without.text, nullptr, false);
+  ASSERT_FALSE(w.is_discarded()) << without.text;
+  EXPECT_LT(w["probabilistic_merges"].get<int64_t>(), summary["probabilistic_merges"].get<int64_t>());
+  patron::testing::CommandResult negative = patron::testing::RunPatron(
+      {"--db", db_, "identity", "resolve", "--max-expected-namesakes", "-1"}, /*stdout_only=*/false);
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_NE(negative.out.find("--max-expected-namesakes: Value -1 not in range"), std::string::npos) << negative.out;
 }
 
 // Issue 3: records arriving later are resolved against the existing base
