@@ -117,34 +117,11 @@ constexpr Sv kEnglishSecond[] = {
     "well", "stone", "ridge", "combe", "den", "hurst", "ington", "shaw", "cott", "land",
 };
 
+// Whether a root ends in a vowel sound ("Reza", "Ali") or in -w/-h ("Khosrow",
+// "Shah"): then -i and -ian do not follow it.
 bool EndsInVowel(Sv latin) {
   const char c = latin.empty() ? 'x' : latin.back();
   return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'w' || c == 'h';
-}
-
-// Swedish letters folded to ASCII (Lindström -> Lindstrom), as the tables'
-// latin[0] holds them.
-std::string FoldSwedish(Sv text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const Sv rest = text.substr(i);
-    if (rest.starts_with("å") || rest.starts_with("ä")) {
-      out += 'a';
-      ++i;
-    } else if (rest.starts_with("ö")) {
-      out += 'o';
-      ++i;
-    } else if (rest.starts_with("Å") || rest.starts_with("Ä")) {
-      out += 'A';
-      ++i;
-    } else if (rest.starts_with("Ö")) {
-      out += 'O';
-      ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
 }
 
 std::string LowerFirst(Sv text) {
@@ -156,7 +133,7 @@ std::string LowerFirst(Sv text) {
 // Owns the text the entries view; a deque never moves what it holds.
 class Tail {
  public:
-  explicit Tail(Culture culture) : culture_(culture) {
+  explicit Tail(Culture culture) {
     for (const NameEntry& head : NamesOf(culture).family) taken_.insert(std::string(head.native));
   }
   void Add(std::string native, std::vector<std::string> latin) {
@@ -171,10 +148,8 @@ class Tail {
     entries_.push_back(entry);
   }
   std::span<const NameEntry> entries() const { return entries_; }
-  Culture culture() const { return culture_; }
 
  private:
-  Culture culture_;
   std::deque<std::string> text_;
   std::vector<NameEntry> entries_;
   std::unordered_set<std::string> taken_;
@@ -215,14 +190,14 @@ Tail BuildTail(Culture culture) {
         for (Sv second : kSwedishSecond) {
           if (LowerFirst(first) == second) continue;  // no "Bergberg"
           const std::string name = std::string(first) + std::string(second);
-          tail.Add(name, {FoldSwedish(name)});
+          tail.Add(name, {FoldLatinToAscii(name)});
         }
       }
       // Patronymics: Nils -> Nilsson, Erik -> Eriksson.
       for (const NameEntry& father : NamesOf(culture).male) {
         const Sv given = father.native;
         const std::string name = std::string(given) + (given.ends_with("s") ? "son" : "sson");
-        tail.Add(name, {FoldSwedish(name)});
+        tail.Add(name, {FoldLatinToAscii(name)});
       }
       break;
     case Culture::kEnglish:
