@@ -130,9 +130,13 @@ TEST(Compare, AMailboxWithAMistypedDomainIsTheSameAddress) {
   // A typo of another mailbox's domain with another local part is no match.
   PersonRecord g = WithEmail(Person("g", "Parisa", "Ebrahimi"), "parisa.e@gmail.com");
   EXPECT_EQ(LevelOf(Compare(a, g), Field::kEmail), 0);
-  // A mistyped address is no rule identifier: the pair is linked only by
-  // weighing it with the names.
-  for (const ScoredPair& pair : Link({a, b}).merges) EXPECT_NE(pair.rule, "email");
+  // A mistyped address is no rule identifier: weighed with names that
+  // disagree it does not link two records, as the very same address would.
+  PersonRecord h = WithEmail(Person("h", "Omid", "Karimi"), "pebrahimi@gmail.com");
+  PersonRecord same = WithEmail(Person("s", "Omid", "Karimi"), "pebrahimi@gmai.com");
+  EXPECT_EQ(Link({same, WithEmail(Person("t", "Parisa", "Ebrahimi"), "pebrahimi@gmai.com")}).cluster,
+            (std::vector<int>{0, 0}));
+  EXPECT_EQ(Link({a, h}).cluster, (std::vector<int>{0, 1}));
 }
 
 TEST(Compare, NamesAcrossScriptsAndSwapped) {
