@@ -600,6 +600,31 @@ const std::string* KnownEmail(const Person& p, const Activity& activity, int64_t
 
 }  // namespace
 
+// Where an order goes: nowhere for a purchase in a store; else mostly the
+// buyer's home, written in the script the buyer typed at checkout, and now
+// and then somewhere else (a workplace, a parcel locker, a gift) in the same
+// city. Every web shop asks for this to deliver, so every delivered order has
+// it (Shopify and WooCommerce exports carry it on each line).
+void ActivityWriter::WriteShipping(const Person& p, const Order& order, bool native, Rng& rng) {
+  ship_street_.clear();
+  ship_zip_.clear();
+  ship_city_.clear();
+  ship_country_.clear();
+  if (OrderChannels()[order.channel] == "store") return;
+  const CityInfo& city = Cities()[p.city];
+  if (rng.Chance(0.88)) {
+    AppendStreet(ship_street_, p, native, rng);
+    if (rng.Chance(0.9)) ship_zip_ = p.postal_code;
+  } else {
+    const int street = static_cast<int>(rng.Below(StreetsOf(p.country).native.size()));
+    const int house = static_cast<int>(rng.Range(1, 180));
+    AppendStreet(ship_street_, p.country, street, house, 0, native, rng);
+    if (rng.Chance(0.9)) AppendPostalCode(ship_zip_, city, rng);
+  }
+  ship_city_ = native ? city.name_native : city.name_en;
+  ship_country_ = Country(p.country).code;
+}
+
 void ActivityWriter::WriteOrders(const Person& p, std::string_view crm_id,
                                  std::string_view crm_duplicate_id, const Activity& activity,
                                  std::vector<std::string>& emails_used) {
@@ -617,11 +642,20 @@ void ActivityWriter::WriteOrders(const Person& p, std::string_view crm_id,
     guest_given_.clear();
     guest_family_.clear();
     guest_mobile_.clear();
+    Rng rng(StreamSeed(seed_, static_cast<uint64_t>(next_order_number_), Stream::kCheckout));
+    // The address is typed like the name: in the buyer's script, or in Latin
+    // letters by those who type their name that way.
+    const bool arabic_script = p.culture == Culture::kIranian || p.culture == Culture::kArab;
+    bool native = true;
     if (named_by_email) {
-      Rng rng(StreamSeed(seed_, static_cast<uint64_t>(next_order_number_), Stream::kCheckout));
-      RenderNames(p, FormNameStyle(p.culture, rng), rng, guest_given_, guest_family_);
+      const NameStyle style = FormNameStyle(p.culture, rng);
+      native = !style.latin && !style.ascii_fold;
+      RenderNames(p, style, rng, guest_given_, guest_family_);
       if (rng.Chance(0.9)) guest_mobile_ = internal::E164(p.country, p.MobileAt(order.day));
+    } else if (arabic_script) {
+      native = rng.Chance(0.7);
     }
+    WriteShipping(p, order, native, rng);
     for (uint32_t i = 0; i < order.line_count; ++i) {
       const OrderLine& line = activity.lines[order.first_line + i];
       const Product& product = catalog.products()[line.product];
@@ -656,6 +690,7 @@ void ActivityWriter::WriteOrders(const Person& p, std::string_view crm_id,
       AppendAmount(row.Raw(), line.unit_minor, country.currency_digits);
       AppendAmount(row.Raw(), line.discount_minor, country.currency_digits);
       row.Field(country.currency);
+      row.Field(ship_street_).Field(ship_zip_).Field(ship_city_).Field(ship_country_);
       row.End();
       orders_->EndRow();
     }

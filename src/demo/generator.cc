@@ -75,7 +75,8 @@ constexpr Sv kPurchasedHeader =
 constexpr Sv kOrdersHeader =
     "order_id,line_no,customer_id,email,given_name,family_name,mobile,ordered_at,status,channel,"
     "sku,"
-    "product_name,category,quantity,unit_price,discount,currency\n";
+    "product_name,category,quantity,unit_price,discount,currency,shipping_street,shipping_zip,"
+    "shipping_city,shipping_country\n";
 constexpr Sv kProductsHeader = "sku,name,category,brand,price,currency\n";
 constexpr Sv kAccountsHeader =
     "account_id,name,domain,industry_code,employees,revenue,currency,tier,contract_status,city,"
@@ -158,7 +159,6 @@ class Run {
 
   // How a culture's sources write a mobile number.
   PhoneStyle MobileStyle(Culture culture, Rng& rng) const;
-  void AppendStreet(std::string& out, const Person& p, bool native, Rng& rng) const;
 
   const GenerateOptions& options_;
   const int64_t today_;
@@ -260,59 +260,6 @@ PhoneStyle Run::MobileStyle(Culture culture, Rng& rng) const {
       {50, 5, 30, 15, 0, 0},
   };
   return static_cast<PhoneStyle>(rng.Weighted(kWeights[static_cast<int>(culture)]));
-}
-
-void Run::AppendStreet(std::string& out, const Person& p, bool native, Rng& rng) const {
-  const auto& streets = internal::StreetsOf(p.country);
-  const Sv name = native ? streets.native[p.street] : streets.latin[p.street];
-  switch (p.country) {
-    case CountryCode::kIR:
-      if (native) {
-        std::string text = "خیابان ";
-        text += name;
-        text += "، کوچه ";
-        AppendInt(text, 1 + p.house_number % 23);
-        text += "، پلاک ";
-        AppendInt(text, p.house_number);
-        out += rng.Chance(0.3) ? internal::PersianDigits(text) : text;
-      } else {
-        out += name;
-        out += " St., Alley ";
-        AppendInt(out, 1 + p.house_number % 23);
-        out += ", No. ";
-        AppendInt(out, p.house_number);
-      }
-      return;
-    case CountryCode::kSE:
-    case CountryCode::kDE:
-      out += name;
-      out += ' ';
-      AppendInt(out, p.house_number % 90 + 1);
-      if (p.apartment > 0 && p.country == CountryCode::kSE) {
-        out += " lgh 1";
-        AppendPadded(out, p.apartment, 3);
-      }
-      return;
-    case CountryCode::kGB:
-    case CountryCode::kUS:
-      AppendInt(out, p.house_number);
-      out += ' ';
-      out += name;
-      if (p.apartment > 0) {
-        out += p.country == CountryCode::kGB ? ", Flat " : ", Apt ";
-        AppendInt(out, p.apartment);
-      }
-      return;
-    default:
-      out += name;
-      out += native ? "، مبنى " : ", Building ";
-      AppendInt(out, p.house_number);
-      if (p.apartment > 0) {
-        out += native ? "، شقة " : ", Apt ";
-        AppendInt(out, p.apartment);
-      }
-      return;
-  }
 }
 
 void Run::NoteInvalid(Sv kind, Sv value) {
@@ -472,7 +419,7 @@ void Run::WriteCrm(const Person& p, const std::string& id, bool duplicate) {
 
   // Address.
   field_.clear();
-  if (rng.Chance(0.75)) AppendStreet(field_, p, native_text, rng);
+  if (rng.Chance(0.75)) internal::AppendStreet(field_, p, native_text, rng);
   row.Field(field_);
   row.Field(rng.Chance(0.8) ? Sv(p.postal_code) : Sv());
   if (rng.Chance(0.95)) {
@@ -826,7 +773,7 @@ void Run::WritePurchased(const Person& p) {
   CsvRow row(purchased_.out(), ';');
   row.Field(given_).Field(family_).Field(email).Field(mobile);
   field_.clear();
-  if (rng.Chance(0.7)) AppendStreet(field_, p, true, rng);
+  if (rng.Chance(0.7)) internal::AppendStreet(field_, p, true, rng);
   row.Field(field_);
   row.Field(rng.Chance(0.8) ? Sv(p.postal_code) : Sv());
   row.Field(rng.Chance(0.05) ? city.name_en : city.name_native);
@@ -1018,7 +965,11 @@ purchased_list.csv  A purchased list (source "nordic-leads", vendor Nordic Leads
 shop_orders.csv     Web shop order lines (source "webshop"). Logged-in and loyalty-
                     card orders name the CRM customer_id (sometimes the duplicate
                     record's id); guest orders name the customer by email, with
-                    the buyer's name and mobile as given at checkout.
+                    the buyer's name and mobile as given at checkout. Delivered
+                    orders (web, app) carry the shipping address: mostly the
+                    buyer's home, in the script they typed, sometimes a
+                    workplace or a gift elsewhere in the city; store purchases
+                    have none.
                     Local currencies (IRR, AED, SAR, QAR, EGP, JOD, SEK, GBP, USD,
                     EUR), with inflation in IRR and EGP. Purchase rates are
                     Gamma-distributed with drop-out (BG/NBD story), with seasonal

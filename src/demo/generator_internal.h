@@ -527,6 +527,14 @@ std::string InvalidEmail(std::string_view email, Rng& rng);
 // Whether `email` has the syntax the importer accepts as a key: one '@', a
 // non-empty local part and a dotted domain, no empty labels ("..").
 bool LooksLikeValidEmail(std::string_view email);
+// A street address as a source writes it: the street's name in the country's
+// own script (`native`) or in Latin letters, the house number and any
+// apartment, in the country's order ("Storgatan 12 lgh 1003", "12 High
+// Street, Flat 3", "خیابان ولیعصر، کوچه ۷، پلاک ۹۸").
+void AppendStreet(std::string& out, CountryCode country, int street, int house_number, int apartment,
+                  bool native, Rng& rng);
+// The person's home address.
+void AppendStreet(std::string& out, const Person& p, bool native, Rng& rng);
 // Postal code of a city, from a person's draw.
 void AppendPostalCode(std::string& out, const CityInfo& city, Rng& rng);
 
@@ -606,6 +614,9 @@ class ActivityWriter {
   int64_t history_start_day() const { return history_start_; }
 
  private:
+  // Sets the ship_* fields for `order`.
+  void WriteShipping(const Person& p, const Order& order, bool native, Rng& rng);
+
   uint64_t seed_;
   int64_t today_;
   int64_t history_start_;
@@ -616,6 +627,7 @@ class ActivityWriter {
   OutputFile* orders_;
   OutputFile* events_;
   std::string guest_given_, guest_family_, guest_mobile_;  // of the order being written
+  std::string ship_street_, ship_zip_, ship_city_, ship_country_;
 };
 
 // Adds `value` to `values` unless present (small vectors; linear search).

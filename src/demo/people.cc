@@ -910,6 +910,64 @@ bool LooksLikeValidEmail(std::string_view email) {
   return true;
 }
 
+void AppendStreet(std::string& out, CountryCode country, int street, int house_number, int apartment,
+                  bool native, Rng& rng) {
+  const auto& streets = StreetsOf(country);
+  const Sv name = native ? streets.native[street] : streets.latin[street];
+  switch (country) {
+    case CountryCode::kIR:
+      if (native) {
+        std::string text = "خیابان ";
+        text += name;
+        text += "، کوچه ";
+        AppendInt(text, 1 + house_number % 23);
+        text += "، پلاک ";
+        AppendInt(text, house_number);
+        out += rng.Chance(0.3) ? PersianDigits(text) : text;
+      } else {
+        out += name;
+        out += " St., Alley ";
+        AppendInt(out, 1 + house_number % 23);
+        out += ", No. ";
+        AppendInt(out, house_number);
+      }
+      return;
+    case CountryCode::kSE:
+    case CountryCode::kDE:
+      out += name;
+      out += ' ';
+      AppendInt(out, house_number % 90 + 1);
+      if (apartment > 0 && country == CountryCode::kSE) {
+        out += " lgh 1";
+        AppendPadded(out, apartment, 3);
+      }
+      return;
+    case CountryCode::kGB:
+    case CountryCode::kUS:
+      AppendInt(out, house_number);
+      out += ' ';
+      out += name;
+      if (apartment > 0) {
+        out += country == CountryCode::kGB ? ", Flat " : ", Apt ";
+        AppendInt(out, apartment);
+      }
+      return;
+    default:
+      out += name;
+      out += native ? "، مبنى " : ", Building ";
+      AppendInt(out, house_number);
+      if (apartment > 0) {
+        out += native ? "، شقة " : ", Apt ";
+        AppendInt(out, apartment);
+      }
+      return;
+  }
+}
+
+void AppendStreet(std::string& out, const Person& p, bool native, Rng& rng) {
+  AppendStreet(out, p.country, p.street, p.house_number, p.apartment, native, rng);
+}
+
 void AppendPostalCode(std::string& out, const CityInfo& city, Rng& rng) {
   switch (city.country) {
     case CountryCode::kIR: {

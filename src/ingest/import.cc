@@ -153,6 +153,9 @@ class ImportJob {
   // The customer an order or event names, creating it when unknown; 0 when the
   // record names an erased person (the caller skips it).
   Result<int64_t> ResolveCustomer(MappedRecord& r);
+  // The record's street, postal code and city as an address of the customer
+  // (nothing when it has neither street nor postal code).
+  Status AddAddress(int64_t customer_id, const MappedRecord& r, const std::optional<std::string>& country);
   // Whether a record without a customer yet names an erased person by its key
   // in a source, an email, a phone or a national id (access::TombstoneChecker).
   bool NamesErasedPerson(const MappedRecord& r, std::string_view source_key, bool key_in_any_source,
@@ -649,25 +652,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   RETURN_IF_ERROR(AddContactPoint(id, r, "mobile", "phone", r.Get(f_phone_status), region));
   RETURN_IF_ERROR(AddContactPoint(id, r, "phone", "phone", r.Get(f_phone_status), region));
   RETURN_IF_ERROR(AddContactPoint(id, r, "phone_2", "phone", "", region));
-  {
-    std::string street = Text(r, FieldIndex("street"));
-    std::string postal = AsciiDigits(Text(r, FieldIndex("postal_code")));
-    std::string city = NormalizeText(r.Get(FieldIndex("city")));
-    if (!street.empty() || !postal.empty()) {
-      std::string line = street;
-      std::string locality = postal.empty() ? city : city.empty() ? postal : postal + " " + city;
-      if (!locality.empty()) line += (line.empty() ? "" : ", ") + locality;
-      if (country) line += ", " + *country;
-      Statement& cp = db_.Query("insert-contact-point");
-      cp.Bind(":customer_id", id).Bind(":kind", "address").Bind(":value", line).BindNull(":raw_value");
-      cp.BindNull(":phone_type").BindOptional(":street", street).BindOptional(":postal_code", postal);
-      cp.BindOptional(":city", city).BindOptional(":region", NormalizeText(r.Get(FieldIndex("region"))));
-      cp.BindOptional(":country", country ? *country : std::string());
-      cp.Bind(":status", "unverified").BindNull(":invalid_reason").BindNull(":suggestion");
-      cp.Bind(":source_id", source_id_).Bind(":now", now_.micros).BindNull(":verified_at");
-      RETURN_IF_ERROR(cp.Run());
-    }
-  }
+  RETURN_IF_ERROR(AddAddress(id, r, country));
 
   // Consents: appended to the ledger only when the state changes.
   std::string method;
@@ -904,6 +889,25 @@ Status ImportJob::ImportProduct(MappedRecord& r) {
 // Customers named by orders and events
 // ---------------------------------------------------------------------------
 
+Status ImportJob::AddAddress(int64_t customer_id, const MappedRecord& r, const std::optional<std::string>& country) {
+  std::string street = Text(r, FieldIndex("street"));
+  std::string postal = AsciiDigits(Text(r, FieldIndex("postal_code")));
+  std::string city = NormalizeText(r.Get(FieldIndex("city")));
+  if (street.empty() && postal.empty()) return Status::Ok();
+  std::string line = street;
+  std::string locality = postal.empty() ? city : city.empty() ? postal : postal + " " + city;
+  if (!locality.empty()) line += (line.empty() ? "" : ", ") + locality;
+  if (country) line += ", " + *country;
+  Statement& cp = db_.Query("insert-contact-point");
+  cp.Bind(":customer_id", customer_id).Bind(":kind", "address").Bind(":value", line).BindNull(":raw_value");
+  cp.BindNull(":phone_type").BindOptional(":street", street).BindOptional(":postal_code", postal);
+  cp.BindOptional(":city", city).BindOptional(":region", NormalizeText(r.Get(FieldIndex("region"))));
+  cp.BindOptional(":country", country ? *country : std::string());
+  cp.Bind(":status", "unverified").BindNull(":invalid_reason").BindNull(":suggestion");
+  cp.Bind(":source_id", source_id_).Bind(":now", now_.micros).BindNull(":verified_at");
+  return cp.Run();
+}
+
 Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
   const int f_id = FieldIndex("customer_id"), f_email = FieldIndex("email");
   const int f_phone = FieldIndex("phone"), f_mobile = FieldIndex("mobile");
@@ -981,6 +985,10 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
     RETURN_IF_ERROR(AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
     RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
+    // A guest checkout's delivery address is where the buyer lives more
+    // often than not; an order by a known customer may be a gift, so only a
+    // customer this record creates takes it.
+    RETURN_IF_ERROR(AddAddress(*found, r, Country(r, FieldIndex("country"))));
     issues_.swap(saved);
   } else if (*found != 0 && (!email.empty() || !phone.empty())) {
     // (0: the record names an erased person and is skipped.)

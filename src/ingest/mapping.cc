@@ -174,6 +174,19 @@ std::vector<FieldSpec> BuildSpecs(EntityKind kind) {
           {"unit_price", {"price", "unitprice", "itemprice", "pris", "styckpris", "قیمت", "قیمتواحد", "السعر"}},
           {"discount", {"rabatt", "تخفیف", "الخصم"}},
           {"currency", {"valuta", "ارز", "العملة"}},
+          // Where the order went (Shopify's "Shipping Street", WooCommerce's
+          // shipping_address_1): a guest buyer's address.
+          {"street",
+           {"shippingstreet", "shippingaddress", "shippingaddress1", "shipstreet", "shipaddress",
+            "deliveryaddress", "address", "address1", "leveransadress", "آدرسارسال", "نشانیتحویل",
+            "عنوانالشحن", "عنوانالتوصيل"}},
+          {"postal_code",
+           {"shippingzip", "shippingpostcode", "shippingpostalcode", "shipzip", "zip", "postcode",
+            "postalcode", "leveranspostnummer", "postnummer", "کدپستی", "الرمزالبريدي"}},
+          {"city", {"shippingcity", "shipcity", "deliverycity", "leveransort", "ort", "شهر", "المدينة"}},
+          {"country",
+           {"shippingcountry", "shippingcountrycode", "shipcountry", "deliverycountry", "countrycode", "land",
+            "کشور", "الدولة", "البلد"}},
       };
     case EntityKind::kEvents:
       return {

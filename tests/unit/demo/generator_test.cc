@@ -260,7 +260,8 @@ TEST_F(DemoGeneratorTest, FilesAreUtf8WithTheExpectedHeaders) {
       {"shop_orders.csv",
        "order_id,line_no,customer_id,email,given_name,family_name,mobile,ordered_at,status,channel,"
        "sku,"
-       "product_name,category,quantity,unit_price,discount,currency"},
+       "product_name,category,quantity,unit_price,discount,currency,shipping_street,shipping_zip,"
+       "shipping_city,shipping_country"},
   };
   for (const GeneratedFile& f : summary_->files) {
     const std::string text = ReadFile(f.path);
@@ -409,6 +410,39 @@ TEST_F(DemoGeneratorTest, GroundTruthCoversEveryCustomerRecord) {
       EXPECT_TRUE(webshop.contains(Lower(orders[r][email]))) << orders[r][email];
     }
   }
+
+  // Every delivered order says where it went, a purchase in a store does not;
+  // a guest buyer mostly ships home, to the street the CRM knows.
+  const std::map<std::string, std::string> person_of_crm_key(by_source["crm"].begin(), by_source["crm"].end());
+  std::map<std::string, std::string> crm_street_of_person;
+  const size_t crm_street = Column(crm, "street");
+  for (size_t r = 1; r < crm.size(); ++r) {
+    if (!crm[r][crm_street].empty()) crm_street_of_person[person_of_crm_key.at(crm[r][0])] = crm[r][crm_street];
+  }
+  std::map<std::string, std::string> person_of_webshop_key(by_source["webshop"].begin(),
+                                                           by_source["webshop"].end());
+  const size_t channel = Column(orders, "channel"), street = Column(orders, "shipping_street");
+  const size_t city = Column(orders, "shipping_city"), country = Column(orders, "shipping_country");
+  int delivered = 0, with_address = 0, guest_lines_known = 0, shipped_home = 0;
+  for (size_t r = 1; r < orders.size(); ++r) {
+    if (orders[r][channel] == "store") {
+      EXPECT_EQ(orders[r][street] + orders[r][city] + orders[r][country], "") << "row " << r;
+      continue;
+    }
+    ++delivered;
+    if (!orders[r][street].empty() && !orders[r][city].empty() && orders[r][country].size() == 2) ++with_address;
+    if (!orders[r][customer].empty()) continue;
+    auto home = crm_street_of_person.find(person_of_webshop_key[Lower(orders[r][email])]);
+    if (home == crm_street_of_person.end()) continue;
+    ++guest_lines_known;
+    if (home->second == orders[r][street]) ++shipped_home;
+  }
+  EXPECT_GT(delivered, 1000);
+  EXPECT_EQ(with_address, delivered);
+  EXPECT_GT(guest_lines_known, 100);
+  // Home, but in another script or with other digits now and then.
+  EXPECT_GT(shipped_home, guest_lines_known / 2);
+  EXPECT_LT(shipped_home, guest_lines_known);
   std::set<std::string> web;
   for (const auto& [key, person] : by_source["web"]) web.insert(key);
   int contest_entries = 0, named_entries = 0, entries_with_phone = 0;

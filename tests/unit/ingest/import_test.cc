@@ -289,6 +289,36 @@ TEST_F(ImportTest, OrdersLinkOrCreateCustomersAndAreIdempotent) {
   EXPECT_EQ(Count("SELECT count(*) FROM customers"), 4);
 }
 
+TEST_F(ImportTest, AGuestBuyerTakesTheDeliveryAddressAKnownCustomerDoesNot) {
+  ASSERT_TRUE(Import(EntityKind::kCustomers, Write("c.csv", kCustomers), "crm").ok());
+  // Shopify's export headers for the delivery address.
+  std::string orders =
+      "order_id,customer_id,email,given_name,family_name,ordered_at,sku,quantity,unit_price,currency,"
+      "Shipping Street,Shipping Zip,Shipping City,Shipping Country\n"
+      "G1,,omid.karimi@example.com,Omid,Karimi,2025-03-01,P1,1,10,SEK,Storgatan 12 lgh 1003,114 55,Stockholm,SE\n"
+      "G1,,omid.karimi@example.com,Omid,Karimi,2025-03-01,P2,1,10,SEK,Storgatan 12 lgh 1003,114 55,Stockholm,SE\n"
+      // A known customer's order may be a gift: her addresses stay hers.
+      "K1,C1,,,,2025-03-02,P1,1,10,SEK,Vasagatan 1,111 20,Stockholm,SE\n"
+      // A country nobody knows: the order and the buyer are kept, the country is not.
+      "G2,,lea.berg@example.com,Lea,Berg,2025-03-03,P1,1,10,SEK,Kungsgatan 5,,Uppsala,Narnia\n"
+      // A store purchase has no delivery address.
+      "G3,,nils.holm@example.com,Nils,Holm,2025-03-04,P1,1,10,SEK,,,,\n";
+  auto report = Import(EntityKind::kOrders, Write("o.csv", orders), "webshop");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->rejected, 0);
+  EXPECT_EQ(report->customers_created, 3);
+  auto address_of = [&](const std::string& order) {
+    return Text("SELECT coalesce(group_concat(street || '|' || coalesce(postal_code, '') || '|' || city || '|' || "
+                "coalesce(country, '') || '|' || value, ';'), '') FROM contact_points WHERE kind = 'address' AND "
+                "customer_id = (SELECT customer_id FROM orders WHERE order_number = '" +
+                order + "')");
+  };
+  EXPECT_EQ(address_of("G1"), "Storgatan 12 lgh 1003|114 55|Stockholm|SE|Storgatan 12 lgh 1003, 114 55 Stockholm, SE");
+  EXPECT_EQ(address_of("K1"), "");
+  EXPECT_EQ(address_of("G2"), "Kungsgatan 5||Uppsala||Kungsgatan 5, Uppsala");
+  EXPECT_EQ(address_of("G3"), "");
+}
+
 TEST_F(ImportTest, SegmentStyleEventsAreDeduplicatedByMessageId) {
   ASSERT_TRUE(Import(EntityKind::kCustomers, Write("c.csv", kCustomers), "crm").ok());
   std::string events =
