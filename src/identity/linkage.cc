@@ -230,6 +230,39 @@ NameCodes::NameCodes(const std::vector<PreparedRecord>& records) : of(records.si
   }
 }
 
+namespace {
+
+// Whether JaroWinkler(a, b) (prefix scale 0.1) can reach `threshold`, from
+// an upper bound that costs one pass over each string: Jaro's matching
+// characters are at most the characters the two share regardless of place,
+// so jaro <= (c/|a| + c/|b| + 1)/3, and the prefix bonus at most adds
+// 0.4 (1 - jaro). Most pairs in a block live on different streets and fail
+// this without the quadratic comparison. Only for ASCII text (bytes are the
+// characters); other text answers true.
+bool JaroWinklerMayReach(std::string_view a, std::string_view b, double threshold) {
+  if (a.empty() || b.empty()) return true;
+  std::array<uint8_t, 128> count{};
+  for (char c : a) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 128 || count[u] == 255) return true;
+    ++count[u];
+  }
+  size_t common = 0;
+  for (char c : b) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 128) return true;
+    if (count[u] > 0) {
+      --count[u];
+      ++common;
+    }
+  }
+  const double c = static_cast<double>(common);
+  const double jaro = (c / static_cast<double>(a.size()) + c / static_cast<double>(b.size()) + 1.0) / 3.0;
+  return 0.6 * jaro + 0.4 >= threshold - 1e-9;  // rounding never refuses a pair that reaches it
+}
+
+}  // namespace
+
 ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& b, NameLevelMemo* memo) {
   ComparisonVector v;
   auto set = [&v](Field f, int level) { v.levels[static_cast<int>(f)] = static_cast<int8_t>(level); };
@@ -285,7 +318,8 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
     set(Field::kStreet, -1);
   } else if (a.street == b.street) {
     set(Field::kStreet, 3);
-  } else if (a.street_compact == b.street_compact || JaroWinkler(a.street, b.street) >= 0.92) {
+  } else if (a.street_compact == b.street_compact ||
+             (JaroWinklerMayReach(a.street, b.street, 0.92) && JaroWinkler(a.street, b.street) >= 0.92)) {
     set(Field::kStreet, 2);
   } else if (TokenSetSimilarity(a.street, b.street) >= 0.5) {
     set(Field::kStreet, 1);

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <thread>
 #include <unordered_set>
+#include <variant>
 
 #include "identity/linkage_internal.h"
 #include "store/store.h"
@@ -290,6 +291,114 @@ std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members,
   return out;
 }
 
+// Rows written through multi-row INSERTs of up to 500 rows each: a full run
+// writes a million cluster rows, half a million log rows and millions of
+// golden values, and one statement per row costs several seconds of each.
+// The statement text repeats one row's placeholders, so it is built here
+// from the table's column list rather than named in a .sql file.
+class BatchedInsert {
+ public:
+  // `head`: "INSERT INTO t (a, b) VALUES "; `tail`: an ON CONFLICT clause or "".
+  BatchedInsert(Database& db, std::string head, int columns, std::string tail = "")
+      : db_(db), head_(std::move(head)), tail_(std::move(tail)), columns_(columns) {
+    values_.reserve(static_cast<size_t>(kRows * columns_));
+  }
+  BatchedInsert& Int(int64_t v) { return Add(v); }
+  BatchedInsert& Real(std::optional<double> v) { return v ? Add(*v) : Add(std::monostate{}); }
+  BatchedInsert& Text(std::string_view v) { return Add(std::string(v)); }
+  BatchedInsert& Optional(std::optional<int64_t> v) { return v ? Add(*v) : Add(std::monostate{}); }
+  // NULL when empty.
+  BatchedInsert& OptionalText(std::string_view v) { return v.empty() ? Add(std::monostate{}) : Add(std::string(v)); }
+  // Ends a row; writes the batch when it is full.
+  Status EndRow() {
+    if (values_.size() >= static_cast<size_t>(kRows * columns_)) return Flush();
+    return Status::Ok();
+  }
+  // Writes the rows not yet written.
+  Status Flush() {
+    const size_t rows = values_.size() / static_cast<size_t>(columns_);
+    if (rows == 0) return Status::Ok();
+    std::unique_ptr<Statement> partial;
+    Statement* insert = nullptr;
+    if (rows == static_cast<size_t>(kRows)) {
+      if (!full_) {
+        ASSIGN_OR_RETURN(full_, db_.Prepare(Sql(rows)));
+      }
+      insert = full_.get();
+    } else {
+      ASSIGN_OR_RETURN(partial, db_.Prepare(Sql(rows)));
+      insert = partial.get();
+    }
+    for (size_t i = 0; i < values_.size(); ++i) {
+      const int index = static_cast<int>(i + 1);
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) {
+              insert->BindNull(index);
+            } else {
+              insert->Bind(index, v);
+            }
+          },
+          values_[i]);
+    }
+    values_.clear();
+    return insert->Run();
+  }
+
+ private:
+  static constexpr int kRows = 500;
+  using Value = std::variant<std::monostate, int64_t, double, std::string>;
+  BatchedInsert& Add(Value v) {
+    values_.push_back(std::move(v));
+    return *this;
+  }
+  std::string Sql(size_t rows) const {
+    std::string row = "(";
+    for (int c = 0; c < columns_; ++c) row += c ? ",?" : "?";
+    row += ")";
+    std::string sql = head_;
+    for (size_t r = 0; r < rows; ++r) {
+      if (r) sql += ',';
+      sql += row;
+    }
+    return sql + tail_;
+  }
+
+  Database& db_;
+  std::string head_, tail_;
+  int columns_;
+  std::vector<Value> values_;
+  std::unique_ptr<Statement> full_;
+};
+
+// The batched forms of identity-set-cluster, identity-log,
+// identity-insert-pair and identity-insert-golden (queries_identity.sql);
+// keep them in step.
+BatchedInsert ClusterRows(Database& db) {
+  return BatchedInsert(db, "INSERT INTO identity_clusters (customer_id, resolved_id, run_id, updated_at) VALUES ", 4,
+                       " ON CONFLICT (customer_id) DO UPDATE SET resolved_id = excluded.resolved_id, "
+                       "run_id = coalesce(excluded.run_id, run_id), updated_at = excluded.updated_at");
+}
+BatchedInsert LogRows(Database& db) {
+  return BatchedInsert(db,
+                       "INSERT INTO identity_merge_log (run_id, at, action, customer_id, resolved_id, "
+                       "previous_resolved_id, reason, probability) VALUES ",
+                       8);
+}
+BatchedInsert PairRows(Database& db) {
+  return BatchedInsert(db,
+                       "INSERT OR REPLACE INTO identity_pairs (left_id, right_id, run_id, decision, rule, "
+                       "probability, weight) VALUES ",
+                       7);
+}
+BatchedInsert GoldenRows(Database& db) {
+  return BatchedInsert(db,
+                       "INSERT OR REPLACE INTO identity_golden (resolved_id, field, value, customer_id, source_id, "
+                       "rule, seen_at, freshness) VALUES ",
+                       8);
+}
+
 Status InsertGolden(Database& db, int64_t resolved_id, const std::vector<GoldenValue>& values) {
   Statement& ins = db.Query("identity-insert-golden");
   for (const GoldenValue& g : values) {
@@ -337,16 +446,23 @@ Status WriteAllGolden(Database& db, const ClusterMap& clusters, Instant now, int
   }
   constexpr size_t kBatch = 32768;
   std::vector<std::vector<GoldenValue>> values;
+  BatchedInsert golden = GoldenRows(db);
   for (size_t first = 0; first < order.size(); first += kBatch) {
     const size_t count = std::min(kBatch, order.size() - first);
     values.assign(count, {});
     internal::ParallelChunks(count, internal::WorkerThreads(threads), 1024, [&](size_t begin, size_t end) {
       for (size_t i = begin; i < end; ++i) values[i] = Survive(order[first + i]->second, now);
     });
-    for (size_t i = 0; i < count; ++i) RETURN_IF_ERROR(InsertGolden(db, order[first + i]->first, values[i]));
+    for (size_t i = 0; i < count; ++i) {
+      for (const GoldenValue& g : values[i]) {
+        golden.Int(order[first + i]->first).Text(g.field).Text(g.value).Int(g.customer_id);
+        golden.Optional(g.source_id).Text(g.rule).Optional(g.seen_at).Real(g.freshness);
+        RETURN_IF_ERROR(golden.EndRow());
+      }
+    }
     if (progress) progress(static_cast<int64_t>(first + count), static_cast<int64_t>(order.size()));
   }
-  return Status::Ok();
+  return golden.Flush();
 }
 
 Status Log(Database& db, std::optional<int64_t> run_id, Instant now, std::string_view action,
@@ -739,16 +855,11 @@ Status StoredPreparedInto(Database& db, Database* side, const std::vector<int64_
 Status WritePairs(Database& db, const std::vector<int64_t>& ids, const LinkageResult& linkage,
                   int64_t run_id, bool incremental, Instant now) {
   if (!incremental) RETURN_IF_ERROR(db.Query("identity-clear-pairs").Run());
-  Statement& pair_q = db.Query("identity-insert-pair");
+  BatchedInsert pair_rows = PairRows(db);
   auto insert_pair = [&](const ScoredPair& p, std::string_view decision) {
-    pair_q.Bind(":left_id", ids[static_cast<size_t>(p.a)])
-        .Bind(":right_id", ids[static_cast<size_t>(p.b)])
-        .Bind(":run_id", run_id)
-        .Bind(":decision", decision)
-        .BindOptional(":rule", p.rule)
-        .Bind(":probability", p.probability)
-        .Bind(":weight", p.weight);
-    return pair_q.Run();
+    pair_rows.Int(ids[static_cast<size_t>(p.a)]).Int(ids[static_cast<size_t>(p.b)]).Int(run_id).Text(decision);
+    pair_rows.OptionalText(p.rule).Real(p.probability).Real(p.weight);
+    return pair_rows.EndRow();
   };
   for (const auto& p : linkage.merges) RETURN_IF_ERROR(insert_pair(p, "merge"));
   if (!incremental) RETURN_IF_ERROR(db.Query("identity-clear-pending-reviews").Run());
@@ -762,7 +873,7 @@ Status WritePairs(Database& db, const std::vector<int64_t>& ids, const LinkageRe
         .Bind(":now", now.micros);
     RETURN_IF_ERROR(review_q.Run());
   }
-  return Status::Ok();
+  return pair_rows.Flush();
 }
 
 // Incremental resolution, proportional to the new and changed records:
@@ -1355,6 +1466,7 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
     }
   }
   ClusterMap clusters;
+  BatchedInsert cluster_rows = ClusterRows(db), log_rows = LogRows(db);
   for (size_t i = 0; i < rows.size(); ++i) {
     const int64_t id = rows[i].id;
     const int64_t resolved = rows[static_cast<size_t>(linkage.cluster[i])].id;
@@ -1363,18 +1475,23 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
     // Rows that did not change are not rewritten (a million upserts cost
     // seconds); their run_id stays that of the run that set them.
     if (before != previous.end() && before->second == resolved) continue;
-    RETURN_IF_ERROR(SetCluster(db, id, resolved, summary.run_id, now));
+    cluster_rows.Int(id).Int(resolved).Int(summary.run_id).Int(now.micros);
+    RETURN_IF_ERROR(cluster_rows.EndRow());
     const int64_t was = before == previous.end() ? id : before->second;
     if (was == resolved) continue;
+    log_rows.Int(summary.run_id).Int(now.micros);
     if (resolved != id) {
       const ScoredPair* why = reason[i];
-      std::string why_text = !why ? "probabilistic" : why->rule.empty() ? "probabilistic" : why->rule;
-      RETURN_IF_ERROR(Log(db, summary.run_id, now, "merge", id, resolved, was, why_text,
-                          why ? std::optional<double>(why->probability) : std::nullopt));
+      std::string_view why_text = !why || why->rule.empty() ? std::string_view("probabilistic") : why->rule;
+      log_rows.Text("merge").Int(id).Int(resolved).Int(was).Text(why_text);
+      log_rows.Real(why ? std::optional<double>(why->probability) : std::nullopt);
     } else {
-      RETURN_IF_ERROR(Log(db, summary.run_id, now, "split", id, resolved, was, "rebuild", std::nullopt));
+      log_rows.Text("split").Int(id).Int(resolved).Int(was).Text("rebuild").Real(std::nullopt);
     }
+    RETURN_IF_ERROR(log_rows.EndRow());
   }
+  RETURN_IF_ERROR(cluster_rows.Flush());
+  RETURN_IF_ERROR(log_rows.Flush());
   summary.records = static_cast<int64_t>(rows.size());
   summary.clusters = static_cast<int64_t>(clusters.size());
 
