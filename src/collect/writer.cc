@@ -134,6 +134,7 @@ class MessageStore {
   void ClearCaches() {
     customers_.clear();
     merged_into_.clear();
+    devices_seen_.clear();
     accounts_.clear();
     catalog_.Clear();
     sources_.clear();
@@ -232,6 +233,7 @@ class MessageStore {
     ins.Bind(":properties", StoredProperties(m));
     RETURN_IF_ERROR(ins.Run());
     if (db_.changes() == 0) return false;
+    if (!m.anonymous_id.empty()) RETURN_IF_ERROR(NoteDevice(customer, source_id, m));
     switch (m.type) {
       case CallType::kIdentify: RETURN_IF_ERROR(ApplyTraits(customer, source_id, m)); break;
       case CallType::kGroup: RETURN_IF_ERROR(ApplyGroup(customer, source_id, m)); break;
@@ -244,6 +246,25 @@ class MessageStore {
       default: break;
     }
     return true;
+  }
+
+  // Records the device a message came from as one the customer was seen on:
+  // evidence for identity resolution even where stitching keeps two profiles
+  // apart (both known by other keys). A visit sends many messages; the
+  // sighting is written again only an hour or more after the last one.
+  Status NoteDevice(int64_t customer, int64_t source_id, const Message& m) {
+    constexpr int64_t kHour = 3'600'000'000;
+    if (devices_seen_.size() > 100'000) devices_seen_.clear();
+    auto [seen, inserted] =
+        devices_seen_.try_emplace(std::to_string(customer) + "|" + m.anonymous_id, m.timestamp.micros);
+    if (!inserted) {
+      if (m.timestamp.micros >= seen->second && m.timestamp.micros - seen->second < kHour) return Status::Ok();
+      seen->second = std::max(seen->second, m.timestamp.micros);
+    }
+    Statement& device = db_.Query("upsert-customer-device");
+    device.Bind(":customer_id", customer).Bind(":device_id", m.anonymous_id).Bind(":source_id", source_id);
+    device.Bind(":seen_at", m.timestamp.micros);
+    return device.Run();
   }
 
   static bool IsOrderCompleted(std::string_view event) {
@@ -389,7 +410,8 @@ class MessageStore {
     if (other_keys > 0) return MapKey(source_id, key, to);
     static const char* kMoves[] = {"collect-move-events",      "collect-move-orders",      "collect-move-contact-points",
                                    "collect-move-consents",    "collect-move-tags",        "collect-move-attributes",
-                                   "collect-move-memberships", "collect-move-field-issues", "collect-move-source-records"};
+                                   "collect-move-memberships", "collect-move-devices",
+                                   "collect-move-field-issues", "collect-move-source-records"};
     for (const char* name : kMoves) {
       Statement& move = db_.Query(name);
       move.Bind(":from", from).Bind(":to", to);
@@ -631,6 +653,8 @@ class MessageStore {
   simdjson::dom::parser scratch_;
   std::unordered_map<std::string, int64_t> customers_;
   std::unordered_map<int64_t, int64_t> merged_into_;
+  // "customer|device" -> when this writer last recorded the sighting.
+  std::unordered_map<std::string, int64_t> devices_seen_;
   std::unordered_map<std::string, int64_t> accounts_, sources_;
   ingest::CatalogCache catalog_;
   std::vector<int64_t> other_sources_;

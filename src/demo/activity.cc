@@ -260,6 +260,46 @@ constexpr Sv kReferrers[] = {"google", "instagram", "direct", "newsletter", "tel
 
 // Writes the opening of one Segment-style track event up to the properties
 // object's opening brace; the caller adds properties and calls EndEvent.
+// A random (version 4) UUID.
+void AppendRandomUuid(std::string& out, Rng& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t hi = rng.Next();
+  uint64_t lo = rng.Next();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
+    const uint64_t word = i < 16 ? hi : lo;
+    out += kHex[(word >> (60 - 4 * (i % 16))) & 0xF];
+  }
+}
+
+// The devices a person browses on (a phone, a laptop, a tablet), each with
+// the id its browser or app sends with every event (Segment's anonymousId).
+// Whoever the shop knows the visitor as -- logged in, or by the email a
+// newsletter link or an earlier guest checkout left in the browser -- the
+// device's id is the same, which is how a real event stream ties a person's
+// identities together. Drawn from their own stream, so no other draw changes.
+class PersonDevices {
+ public:
+  PersonDevices(uint64_t seed, const Person& p)
+      : rng_(StreamSeed(seed, static_cast<uint64_t>(p.index), Stream::kDevices)) {
+    static constexpr double kCounts[] = {45, 40, 15};
+    count_ = 1 + rng_.Weighted(kCounts);
+    for (size_t i = 0; i < count_; ++i) AppendRandomUuid(ids_[i], rng_);
+  }
+  // The device of a new visit or form: mostly the first (the phone).
+  Sv Pick() {
+    static constexpr double kUse[] = {60, 30, 10};
+    return ids_[rng_.Weighted(std::span<const double>(kUse, count_))];
+  }
+
+ private:
+  Rng rng_;
+  size_t count_ = 1;
+  std::string ids_[3];
+};
+
 class EventBuilder {
  public:
   EventBuilder(std::string& out, Rng& rng) : out_(out), rng_(rng) {}
@@ -277,6 +317,10 @@ class EventBuilder {
     out_ += "{\"messageId\":\"";
     AppendUuid();
     out_ += '"';
+    if (!device_.empty()) {
+      out_ += ",\"anonymousId\":";
+      AppendJsonString(out_, device_);
+    }
     if (!user_id.empty()) {
       out_ += ",\"userId\":";
       AppendJsonString(out_, user_id);
@@ -329,8 +373,12 @@ class EventBuilder {
     out_ += ']';
   }
   void End() { out_ += "}}\n"; }
+  // The device the following events come from; empty for those that come
+  // from no device of the person's (a message sent, a call an agent logs).
+  void SetDevice(Sv device) { device_ = device; }
 
  private:
+  Sv device_;
   void Key(Sv key) {
     if (!first_) out_ += ',';
     first_ = false;
@@ -339,18 +387,7 @@ class EventBuilder {
     out_ += "\":";
   }
   // A version-4 UUID from the event stream.
-  void AppendUuid() {
-    static constexpr char kHex[] = "0123456789abcdef";
-    uint64_t hi = rng_.Next();
-    uint64_t lo = rng_.Next();
-    hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
-    lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-    for (int i = 0; i < 32; ++i) {
-      if (i == 8 || i == 12 || i == 16 || i == 20) out_ += '-';
-      const uint64_t word = i < 16 ? hi : lo;
-      out_ += kHex[(word >> (60 - 4 * (i % 16))) & 0xF];
-    }
-  }
+  void AppendUuid() { AppendRandomUuid(out_, rng_); }
 
   std::string& out_;
   Rng& rng_;
@@ -710,6 +747,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
   const int culture = static_cast<int>(p.culture);
   std::string& out = events_->out();
   EventBuilder event(out, rng);
+  PersonDevices devices(seed_, p);
   std::string path;
 
   // Who an event names: the CRM id when the person was logged in, else the
@@ -771,6 +809,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
       email = OrderEmail(p, activity, order);
       AddDistinct(emails_used, email);
     }
+    event.SetDevice(devices.Pick());
     const Sv channel = kOrderChannels[order.channel];
     int64_t at = order.at - rng.Range(120, 1800);
     if (rng.Chance(0.2)) at -= rng.Range(1, 3) * 86400;  // looked days before buying
@@ -815,6 +854,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
         email = *known;
         AddDistinct(emails_used, email);
       }
+      event.SetDevice(devices.Pick());
       path = "/c/";
       path += CategoryPath(category);
       page_viewed(path, at, channel);
@@ -858,6 +898,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
     std::string order_id = "WS-";
     AppendPadded(order_id, this_order, 8);
     const Sv channel = kTicketChannels[rng.Below(std::size(kTicketChannels))];
+    event.SetDevice(devices.Pick());  // the web form
     event.Begin(user_id, email, "support_ticket_opened", opened);
     event.Text("ticket_id", ticket_id);
     event.Text("subject", kTicketSubjects[culture][issue]);
@@ -867,6 +908,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
     events_->EndRow();
     const int64_t closed = opened + rng.Range(3600, 6 * 86400);
     if (rng.Chance(0.88) && closed / 86400 <= today_) {
+      event.SetDevice({});  // by an agent
       event.Begin(user_id, email, "support_ticket_closed", closed);
       event.Text("ticket_id", ticket_id);
       event.Text("resolution", kResolutions[order.status == kReturned ? 1 : rng.Below(4)]);
@@ -897,6 +939,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
         caller = internal::E164(p.country, p.MobileAt(day));
         AddDistinct(emails_used, caller);
       }
+      event.SetDevice({});
       event.Begin(user_id, email, caller, "call_logged", at, {});
       event.Text("direction", b2b ? "outbound" : "inbound");
       event.Text("topic", b2b ? kB2bCallTopics[rng.Below(std::size(kB2bCallTopics))]
@@ -923,6 +966,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
     AddDistinct(emails_used, email);
     const int64_t at = day * 86400 + rng.Range(8, 23) * 3600 -
                        static_cast<int64_t>(UtcOffsetMinutes(p.country, day)) * 60;
+    event.SetDevice(devices.Pick());
     event.Begin(user_id, email, "newsletter_signup", at);
     event.Text("list", "monthly");
     event.Text("form", kSignupForms[rng.Below(std::size(kSignupForms))]);
@@ -966,6 +1010,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
       std::string given, family, mobile;
       RenderNames(p, FormNameStyle(p.culture, form), form, given, family);
       if (form.Chance(0.85)) mobile = internal::E164(p.country, p.MobileAt(day));
+      event.SetDevice(devices.Pick());
       event.Begin(user_id, email, {}, "contest_signup", at, {given, family, mobile});
       event.Text("contest", contest.name);
       event.Text("consent_email", rng.Chance(0.55) ? "yes" : "no");
@@ -984,6 +1029,7 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
     if (order.status == kReturned || order.status == kCancelled) raw -= 3;
     const int score = std::clamp(static_cast<int>(std::lround(raw)), 0, 10);
     identify_about(at / 86400, order);
+    event.SetDevice(devices.Pick());  // the survey link opens on a device
     event.Begin(user_id, email, "survey_answered", at);
     event.Text("survey", "post_purchase_nps");
     event.Number("score", score);
@@ -1018,6 +1064,7 @@ void ActivityWriter::WriteMessages(const Person& p, std::string_view crm_id,
   Rng rng(StreamSeed(seed_, static_cast<uint64_t>(p.index), Stream::kMessages));
   std::string& out = events_->out();
   EventBuilder event(out, rng);
+  PersonDevices devices(seed_, p);
   const bool email_list = p.newsletter_day != kNever || !crm_id.empty();
   const bool sms_list = !crm_id.empty() && !p.mobile[0].empty();
   if (!email_list && !sms_list) return;
@@ -1062,6 +1109,7 @@ void ActivityWriter::WriteMessages(const Person& p, std::string_view crm_id,
       }
       const int64_t at = day * 86400 + (plan.channel == "email" ? 7 : 10) * 3600 +
                          static_cast<int64_t>(rng.Below(1800));
+      event.SetDevice({});
       event.Begin(user_id, email, "message_sent", at);
       event.Text("campaign", name);
       event.Text("channel", plan.channel);
@@ -1071,6 +1119,7 @@ void ActivityWriter::WriteMessages(const Person& p, std::string_view crm_id,
       if (!rng.Chance(plan.rate)) continue;
       const int64_t clicked = at + (rng.Chance(0.7) ? rng.Range(60, 7200) : rng.Range(7200, 86400));
       if (clicked / 86400 > today_) continue;
+      event.SetDevice(devices.Pick());  // the link opens on one of their devices
       event.Begin(user_id, email, "message_clicked", clicked);
       event.Text("campaign", name);
       event.Text("channel", plan.channel);

@@ -977,7 +977,11 @@ shop_orders.csv     Web shop order lines (source "webshop"). Logged-in and loyal
                     August elsewhere, Nowruz gifts, Ramadan/Eid, Black Friday,
                     December; phone buyers come back for accessories that fit.
 events.jsonl        Web events (source "web"), Segment-style track calls with userId
-                    (a CRM customer_id), email or, for calls, the caller's phone:
+                    (a CRM customer_id), email or, for calls, the caller's phone,
+                    and, for events from a device (not a message sent, a call
+                    or a ticket an agent closes), the device's anonymousId: each
+                    person has one to three devices, whoever the shop knows
+                    them as on a visit:
                     page_viewed, product_viewed, cart_abandoned,
                     support_ticket_opened/closed and survey_answered (by the
                     order's email when not logged in), call_logged,

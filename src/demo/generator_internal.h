@@ -45,6 +45,7 @@ enum class Stream : uint64_t {
   kCheckout,  // appended after kMessages (both branches appended one)
   kForms,     // a contest entry form's name and mobile: appended, no other stream changed
   kNames,     // whether a family name comes from the long tail: appended likewise
+  kDevices,   // a person's devices and which one each visit uses: appended likewise
 };
 
 // The seed of the stream `purpose` of entity `entity` under the user's seed.

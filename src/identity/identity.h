@@ -140,12 +140,16 @@ struct PersonRecord {
   // another country) is compared as a string.
   std::string national_id;
   std::string street_number, street, address_extra, city, postcode, region;
+  // Devices the record was seen on (a browser's cookie id, an app install:
+  // Segment's anonymousId). A shared device is evidence, not an identifier:
+  // a household shares a tablet, so it is weighed with everything else.
+  std::vector<std::string> devices;
 };
 
 // Comparison fields of the model, in the order of ComparisonVector::levels.
 enum class Field { kGivenName, kFamilyName, kBirthDate, kStreet, kStreetNumber, kAddressExtra,
-                   kCity, kPostcode, kRegion, kNationalId, kEmail, kPhone };
-constexpr int kFieldCount = 12;
+                   kCity, kPostcode, kRegion, kNationalId, kEmail, kPhone, kDevice };
+constexpr int kFieldCount = 13;
 std::string_view FieldName(Field field);
 // Levels per field: 0 = disagree ... LevelCount(f) - 1 = exact agreement.
 int LevelCount(Field field);

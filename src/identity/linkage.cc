@@ -149,6 +149,13 @@ PreparedRecord Prepare(const PersonRecord& r) {
       p.emails.push_back(std::move(email));
     }
   }
+  for (const auto& device : r.devices) {
+    std::string_view id = TrimAscii(device);
+    if (!id.empty()) p.devices.emplace_back(id);
+  }
+  std::sort(p.devices.begin(), p.devices.end());
+  p.devices.erase(std::unique(p.devices.begin(), p.devices.end()), p.devices.end());
+  if (p.devices.size() > kMaxDevices) p.devices.resize(kMaxDevices);
   if (p.phone_is_key) p.key_phones.push_back(p.phone_digits);
   for (const auto& phone : r.other_phones) {
     std::string digits = DigitsOf(phone);
@@ -261,6 +268,82 @@ bool JaroWinklerMayReach(std::string_view a, std::string_view b, double threshol
   return 0.6 * jaro + 0.4 >= threshold - 1e-9;  // rounding never refuses a pair that reaches it
 }
 
+// Whether `text` has Arabic-script letters (U+0600-U+06FF: UTF-8 lead bytes
+// 0xD8-0xDB).
+bool HasArabicScript(std::string_view text) {
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0xD8 && u <= 0xDB) return true;
+  }
+  return false;
+}
+
+// The numbers of an address ("Alley 15, No. 175" -> "15|175"), with Persian
+// and Arabic-Indic digits read as digits.
+std::string AddressNumbers(std::string_view text) {
+  std::string out;
+  bool in_number = false;
+  auto digit = [&](char d) {
+    if (!in_number && !out.empty()) out.push_back('|');
+    out.push_back(d);
+    in_number = true;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if (u >= '0' && u <= '9') {
+      digit(static_cast<char>(u));
+      continue;
+    }
+    if (i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (u == 0xDB && next >= 0xB0 && next <= 0xB9) {  // U+06F0-U+06F9
+        digit(static_cast<char>('0' + (next - 0xB0)));
+        ++i;
+        continue;
+      }
+      if (u == 0xD9 && next >= 0xA0 && next <= 0xA9) {  // U+0660-U+0669
+        digit(static_cast<char>('0' + (next - 0xA0)));
+        ++i;
+        continue;
+      }
+    }
+    in_number = false;
+  }
+  return out;
+}
+
+// One street written in two scripts ("خیابان ولیعصر، کوچه 15، پلاک 175" and
+// "Valiasr St., Alley 15, No. 175"; "شارع الخليج، مبنى 29" and "Al Khaleej
+// Street, Building 29"): the same numbers, and a word of the street's name
+// whose consonant skeleton one side ends with the other's (so that an
+// Arabic article written into the word, "الخليج" -> "lkhlj", meets "khlj").
+// Only asked of streets in different scripts.
+bool SameStreetAcrossScripts(std::string_view a, std::string_view b) {
+  const std::string numbers = AddressNumbers(a);
+  if (numbers.empty() || numbers != AddressNumbers(b)) return false;
+  auto skeletons = [](std::string_view text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find(' ', start);
+      if (end == std::string_view::npos) end = text.size();
+      std::string skeleton = NameSkeleton(text.substr(start, end - start));
+      if (skeleton.size() >= 3) out.push_back(std::move(skeleton));
+      start = end + 1;
+    }
+    return out;
+  };
+  const std::vector<std::string> sa = skeletons(a), sb = skeletons(b);
+  for (const std::string& x : sa) {
+    for (const std::string& y : sb) {
+      const std::string& longer = x.size() >= y.size() ? x : y;
+      const std::string& shorter = x.size() >= y.size() ? y : x;
+      if (longer.ends_with(shorter)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& b, NameLevelMemo* memo) {
@@ -321,6 +404,8 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
   } else if (a.street_compact == b.street_compact ||
              (JaroWinklerMayReach(a.street, b.street, 0.92) && JaroWinkler(a.street, b.street) >= 0.92)) {
     set(Field::kStreet, 2);
+  } else if (HasArabicScript(a.street) != HasArabicScript(b.street) && SameStreetAcrossScripts(a.street, b.street)) {
+    set(Field::kStreet, 2);
   } else if (TokenSetSimilarity(a.street, b.street) >= 0.5) {
     set(Field::kStreet, 1);
   } else {
@@ -366,6 +451,7 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
     phone = 2;
   }
   set(Field::kPhone, phone);
+  set(Field::kDevice, a.devices.empty() || b.devices.empty() ? -1 : ShareAny(a.devices, b.devices) ? 1 : 0);
   return v;
 }
 
@@ -455,6 +541,7 @@ std::string_view FieldName(Field field) {
     case Field::kNationalId: return "national_id";
     case Field::kEmail: return "email";
     case Field::kPhone: return "phone";
+    case Field::kDevice: return "device";
   }
   return "?";
 }
@@ -469,6 +556,7 @@ int LevelCount(Field field) {
     case Field::kStreetNumber:
     case Field::kRegion:
     case Field::kEmail:
+    case Field::kDevice:
       return 2;
     case Field::kAddressExtra:
     case Field::kCity:
@@ -512,6 +600,10 @@ uint64_t PairKey(int a, int b) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
 }
 
+// A device's blocking key: in the email rule's range, behind a byte no email
+// has.
+constexpr std::string_view kDeviceKeyPrefix = "\x02" "device|";
+
 // Blocking rules: records sharing a rule's key become candidate pairs. Each
 // rule names the fields its key fixes; the EM session of that rule leaves
 // them out, since among its pairs they agree by construction.
@@ -528,6 +620,8 @@ const std::vector<BlockingRule>& BlockingRules() {
       {"given+family", {Field::kGivenName, Field::kFamilyName}},
       {"birth_date+initial", {Field::kBirthDate}},
       {"national_id", {Field::kNationalId}},
+      // Emails, and devices (their keys are prefixed, so never an email's):
+      // the index keeps 4 bits for a key's rule, and all 16 are taken.
       {"email", {Field::kEmail}},
       {"email_local_part", {Field::kEmail}},
       {"phone", {Field::kPhone}},
@@ -565,6 +659,7 @@ void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::strin
     std::string local = EmailLocalPart(email);
     if (local.size() >= 4) keys.emplace_back(8, std::move(local));
   }
+  for (const auto& device : p.devices) keys.emplace_back(7, std::string(kDeviceKeyPrefix) + device);
   if (!p.phone_tail.empty()) {
     keys.emplace_back(9, p.phone_tail);
   } else if (p.phone_digits.size() >= 7) {
@@ -867,12 +962,13 @@ void EstimateMFromRulePairs(const std::vector<std::pair<ComparisonVector, Field>
 
 // Whether a pair agrees (at any level above "different") on some field other
 // than the names and the place (city, region, postcode): birth date, street,
-// email, phone or national ID. A postcode is a place, not an identifier: at a
+// email, phone, national ID or a device. A postcode is a place, not an identifier: at a
 // million records one is shared by thousands of people, and a common name in
 // one postcode with different emails and phones was two people more often
 // than one.
 bool AgreesBeyondNameAndPlace(const ComparisonVector& v) {
-  for (Field f : {Field::kBirthDate, Field::kStreet, Field::kNationalId, Field::kEmail, Field::kPhone}) {
+  for (Field f :
+       {Field::kBirthDate, Field::kStreet, Field::kNationalId, Field::kEmail, Field::kPhone, Field::kDevice}) {
     if (v.levels[static_cast<int>(f)] > 0) return true;
   }
   return false;
@@ -1454,7 +1550,7 @@ std::string EncodePrepared(const PreparedRecord& p) {
   std::string out = "p1;";
   ForEachString(p, [&out](const std::string& s) { PutString(out, s); });
   out.push_back(p.phone_is_key ? '1' : '0');
-  for (const auto* list : {&p.emails, &p.key_phones}) {
+  for (const auto* list : {&p.emails, &p.key_phones, &p.devices}) {
     PutString(out, std::to_string(list->size()));
     for (const auto& s : *list) PutString(out, s);
   }
@@ -1469,7 +1565,9 @@ bool DecodePrepared(std::string_view in, PreparedRecord& p) {
   if (!ok || in.empty()) return false;
   p.phone_is_key = in[0] == '1';
   in.remove_prefix(1);
-  for (auto* list : {&p.emails, &p.key_phones}) {
+  for (auto* list : {&p.emails, &p.key_phones, &p.devices}) {
+    // Records stored before devices were (2026-11-24) end after the phones.
+    if (list == &p.devices && in.empty()) break;
     std::string count_text;
     if (!GetString(in, count_text) || count_text.empty() || count_text.size() > 6) return false;
     size_t count = 0;

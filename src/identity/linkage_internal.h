@@ -93,7 +93,13 @@ struct PreparedRecord {
   // (the first is `phone_digits` when phone_is_key); more than one only when
   // the record holds several.
   std::vector<std::string> emails, key_phones;
+  // The record's devices, sorted and distinct (at most kMaxDevices).
+  std::vector<std::string> devices;
 };
+
+// Devices kept per record: a record seen on more is a shared or public
+// machine's visitor, and its first devices are as good as any.
+constexpr size_t kMaxDevices = 16;
 
 PreparedRecord Prepare(const PersonRecord& record);
 

@@ -38,6 +38,7 @@ struct CustomerRow {
   std::string source_kind;  // internal, external, purchased
   std::string national_id;
   std::vector<ContactValue> contacts;  // newest first
+  std::vector<std::string> devices;    // customer_devices.device_id
 };
 
 constexpr const char* kProfileColumns[] = {"given_name", "family_name", "full_name", "birth_date",
@@ -90,6 +91,13 @@ void AttachContact(std::vector<CustomerRow>& rows, int64_t customer, ContactValu
   if (it != rows.end() && it->id == customer) it->contacts.push_back(std::move(contact));
 }
 
+// Adds a device to its customer's row, as AttachContact.
+void AttachDevice(std::vector<CustomerRow>& rows, int64_t customer, std::string device) {
+  auto it = std::lower_bound(rows.begin(), rows.end(), customer,
+                             [](const CustomerRow& r, int64_t id) { return r.id < id; });
+  if (it != rows.end() && it->id == customer) it->devices.push_back(std::move(device));
+}
+
 // A second, read-only connection to db's file, for reading beside it on
 // another thread; null for an in-memory store or when it cannot be opened. It
 // sees only committed data: callers inside a transaction use it only for rows
@@ -140,6 +148,13 @@ Result<std::vector<CustomerRow>> LoadAllCustomers(Database& db) {
   // Rows are in id order.
   for (auto& [customer, contact] : contacts) AttachContact(rows, customer, std::move(contact));
   for (auto& row : rows) SortContacts(row.contacts);
+  Statement& d = db.Query("identity-devices");
+  d.Reset();
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, d.Step());
+    if (!more) break;
+    AttachDevice(rows, d.Int(0), d.String(1));
+  }
   return rows;
 }
 
@@ -159,6 +174,13 @@ Result<CustomerRow> LoadCustomer(Database& db, int64_t id) {
     ASSIGN_OR_RETURN(bool more, c.Step());
     if (!more) break;
     row.contacts.push_back(ReadContact(c));
+  }
+  Statement& d = db.Query("identity-devices-of");
+  d.Bind(":id", id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, d.Step());
+    if (!more) break;
+    row.devices.push_back(d.String(1));
   }
   return row;
 }
@@ -192,6 +214,7 @@ PersonRecord ToPersonRecord(const CustomerRow& row) {
   r.birth_date = ProfileValue(row, "birth_date");
   r.city = ProfileValue(row, "city");
   r.region = ProfileValue(row, "region");
+  r.devices = row.devices;
   r.national_id = row.national_id;
   for (const auto& c : row.contacts) {
     if (c.kind == "email" && c.status != "invalid") {
@@ -810,6 +833,8 @@ Result<std::vector<CustomerRow>> LoadCustomers(Database& db, const std::vector<i
   RETURN_IF_ERROR(ForRowsOfIds(db, "identity-contact-points-of-many", ids,
                                [&](const Statement& q) { AttachContact(rows, q.Int(0), ReadContact(q)); }));
   for (auto& row : rows) SortContacts(row.contacts);
+  RETURN_IF_ERROR(ForRowsOfIds(db, "identity-devices-of-many", ids,
+                               [&](const Statement& q) { AttachDevice(rows, q.Int(0), q.String(1)); }));
   return rows;
 }
 
@@ -1651,6 +1676,11 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
       case Field::kNationalId: return r.national_id;
       case Field::kEmail: return r.email;
       case Field::kPhone: return r.phone.empty() ? r.unvalidated_phone : r.phone;
+      case Field::kDevice: {
+        std::string devices;
+        for (const auto& d : r.devices) devices += (devices.empty() ? "" : ", ") + d;
+        return devices;
+      }
     }
     return "";
   };

@@ -156,6 +156,9 @@ class ImportJob {
   // The record's street, postal code and city as an address of the customer
   // (nothing when it has neither street nor postal code).
   Status AddAddress(int64_t customer_id, const MappedRecord& r, const std::optional<std::string>& country);
+  // Records the device an event came from (its anonymous_id) as one the
+  // customer was seen on: evidence for identity resolution.
+  Status NoteDevice(const MappedRecord& r, int64_t customer_id, int64_t seen_at);
   // Whether a record without a customer yet names an erased person by its key
   // in a source, an email, a phone or a national id (access::TombstoneChecker).
   bool NamesErasedPerson(const MappedRecord& r, std::string_view source_key, bool key_in_any_source,
@@ -223,6 +226,8 @@ class ImportJob {
   std::deque<NamedQuality> quality_;  // deque: references stay valid as it grows
 
   std::unordered_map<std::string, int64_t> customer_cache_;
+  // "customer|device" -> the first and last sighting this import wrote.
+  std::unordered_map<std::string, std::pair<int64_t, int64_t>> devices_noted_;
   CatalogCache catalog_;
   std::unordered_map<std::string, std::string> attribute_types_;
   access::TombstoneChecker tombstones_;  // loaded once per import; empty (free) when nobody was erased
@@ -1242,8 +1247,32 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
   ins.Bind(":properties", properties);
   RETURN_IF_ERROR(ins.Run());
   (db_.changes() > 0 ? report_.inserted : report_.unchanged)++;
+  RETURN_IF_ERROR(NoteDevice(r, *customer, occurred_at->micros));
   issues_.clear();
   return Status::Ok();
+}
+
+Status ImportJob::NoteDevice(const MappedRecord& r, int64_t customer_id, int64_t seen_at) {
+  std::string_view device = TrimAscii(r.Get(FieldIndex("anonymous_id")));
+  if (device.empty()) return Status::Ok();
+  if (device.size() > 200) {
+    Flag(r, "anonymous_id", device.substr(0, 40), "longer than 200 characters: not a device id");
+    return Status::Ok();
+  }
+  // The events of a visit repeat the pair: written again only when an event
+  // widens the seen span this import already wrote.
+  std::string seen = std::to_string(customer_id) + "|" + std::string(device);
+  if (devices_noted_.size() > kCacheLimit) devices_noted_.clear();
+  auto [span, inserted] = devices_noted_.try_emplace(std::move(seen), seen_at, seen_at);
+  if (!inserted) {
+    if (seen_at >= span->second.first && seen_at <= span->second.second) return Status::Ok();
+    span->second.first = std::min(span->second.first, seen_at);
+    span->second.second = std::max(span->second.second, seen_at);
+  }
+  Statement& q = db_.Query("upsert-customer-device");
+  q.Bind(":customer_id", customer_id).Bind(":device_id", device).Bind(":source_id", source_id_);
+  q.Bind(":seen_at", seen_at);
+  return q.Run();
 }
 
 // ---------------------------------------------------------------------------

@@ -198,6 +198,9 @@ std::vector<FieldSpec> BuildSpecs(EntityKind kind) {
           // A form's event (a contest entry) may name the person.
           names[0],
           names[1],
+          // The device: a browser's cookie id or an app install (Segment's
+          // anonymousId, Google Analytics' client id).
+          {"anonymous_id", {"anonymousid", "deviceid", "cookieid", "clientid", "visitorid", "شناسهدستگاه"}},
           // Segment's "event" (the event name) beats "type" (the call type) when both exist.
           {"type", {"event", "eventtype", "eventname", "händelse", "نوع", "رویداد", "الحدث", "النوع"}},
           {"occurred_at",

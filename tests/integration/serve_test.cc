@@ -165,6 +165,11 @@ TEST_F(Serve, CollectsEverySegmentCallShape) {
 
   // One person: the anonymous visit joined the identified customer.
   EXPECT_EQ(Count("SELECT count(*) FROM customers"), 1);
+  // The device stays on record as one the customer was seen on (moved with the
+  // anonymous profile's history), for identity resolution to weigh.
+  EXPECT_EQ(Count("SELECT count(*) FROM customer_devices WHERE device_id = 'anon-1' AND "
+                  "customer_id = (SELECT id FROM customers)"),
+            1);
   EXPECT_EQ(Count("SELECT count(DISTINCT customer_id) FROM events"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM events"), 7);
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE type = 'page:Phones'"), 1);

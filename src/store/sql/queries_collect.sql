@@ -35,6 +35,8 @@ UPDATE OR IGNORE customer_tags SET customer_id = :to WHERE customer_id = :from;
 UPDATE OR IGNORE customer_attributes SET customer_id = :to WHERE customer_id = :from;
 -- name: collect-move-memberships
 UPDATE OR IGNORE account_members SET customer_id = :to WHERE customer_id = :from;
+-- name: collect-move-devices
+UPDATE OR IGNORE customer_devices SET customer_id = :to WHERE customer_id = :from;
 -- name: collect-move-field-issues
 UPDATE OR IGNORE field_issues SET entity_id = :to WHERE entity = 'customer' AND entity_id = :from;
 -- name: collect-move-source-records

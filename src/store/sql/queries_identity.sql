@@ -45,6 +45,16 @@ SELECT customer_id, kind, value, status, street, postal_code, city, source_id, l
 FROM contact_points WHERE customer_id = :id AND (status <> 'invalid' OR kind = 'phone')
 ORDER BY last_seen_at DESC, id DESC;
 
+-- The devices records were seen on (migration 0018), in record order.
+-- name: identity-devices
+SELECT customer_id, device_id FROM customer_devices ORDER BY customer_id, device_id;
+
+-- name: identity-devices-of
+SELECT customer_id, device_id FROM customer_devices WHERE customer_id = :id ORDER BY device_id;
+
+-- name: identity-devices-of-many
+SELECT customer_id, device_id FROM customer_devices WHERE customer_id IN (SELECT value FROM json_each(:ids));
+
 -- name: identity-insert-run
 INSERT INTO identity_runs (started_at) VALUES (:now);
 

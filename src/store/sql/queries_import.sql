@@ -184,3 +184,11 @@ ON CONFLICT (entity, entity_id, field, raw_value) DO UPDATE SET seen_at = exclud
 
 -- name: list-source-ids
 SELECT id FROM sources ORDER BY id;
+
+-- A device (an event's anonymous_id) the customer was seen on (migration 0018).
+-- name: upsert-customer-device
+INSERT INTO customer_devices (customer_id, device_id, source_id, first_seen_at, last_seen_at)
+VALUES (:customer_id, :device_id, :source_id, :seen_at, :seen_at)
+ON CONFLICT (customer_id, device_id) DO UPDATE SET
+  first_seen_at = min(first_seen_at, excluded.first_seen_at),
+  last_seen_at = max(last_seen_at, excluded.last_seen_at);

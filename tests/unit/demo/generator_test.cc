@@ -469,6 +469,42 @@ TEST_F(DemoGeneratorTest, GroundTruthCoversEveryCustomerRecord) {
   }
   EXPECT_GT(contest_entries, 10);
   EXPECT_EQ(named_entries, contest_entries);
+
+  // Events from a device carry its id (anonymousId); a message sent and a
+  // call an agent logs do not. A person has one to three devices, and the
+  // same device is seen under two of their identities now and then (logged
+  // in, and known by the email a newsletter link or a checkout left).
+  std::map<std::string, std::string> person_of_web_key(by_source["web"].begin(), by_source["web"].end());
+  std::map<std::string, std::set<std::string>> devices_of_person, identities_of_device;
+  int from_devices = 0, browsing = 0;
+  for (const std::string& line : Lines(ReadFile(File("events.jsonl").path))) {
+    const nlohmann::json event = nlohmann::json::parse(line);
+    const std::string type = event["event"].get<std::string>();
+    const bool has_device = event.contains("anonymousId");
+    if (type == "message_sent" || type == "call_logged" || type == "support_ticket_closed") {
+      EXPECT_FALSE(has_device) << line;
+      continue;
+    }
+    if (type == "page_viewed" || type == "product_viewed") {
+      ++browsing;
+      EXPECT_TRUE(has_device) << line;
+    }
+    if (!has_device) continue;
+    ++from_devices;
+    const std::string device = event["anonymousId"].get<std::string>();
+    const std::string identity = event.contains("userId") ? event["userId"].get<std::string>()
+                                                          : Lower(event["email"].get<std::string>());
+    const std::string person = event.contains("userId") ? person_of_crm_key.at(identity) : person_of_web_key.at(identity);
+    devices_of_person[person].insert(device);
+    identities_of_device[device].insert(identity);
+  }
+  EXPECT_GT(browsing, 1000);
+  EXPECT_GT(from_devices, browsing);
+  for (const auto& [person, devices] : devices_of_person) EXPECT_LE(devices.size(), 3u) << person;
+  size_t bridging = 0;
+  for (const auto& [device, identities] : identities_of_device) bridging += identities.size() >= 2;
+  EXPECT_GT(bridging, devices_of_person.size() / 20);
+  EXPECT_LT(bridging, devices_of_person.size() / 2);
   EXPECT_GT(entries_with_phone, contest_entries * 7 / 10);
   EXPECT_LT(entries_with_phone, contest_entries);
 

@@ -139,6 +139,46 @@ TEST(Compare, AMailboxWithAMistypedDomainIsTheSameAddress) {
   EXPECT_EQ(Link({a, h}).cluster, (std::vector<int>{0, 1}));
 }
 
+TEST(Compare, AStreetWrittenInTwoScriptsIsTheSameStreet) {
+  auto at = [](std::string street) {
+    PersonRecord r = Person("", "x", "y");
+    r.street = std::move(street);
+    return r;
+  };
+  auto street_level = [&](const std::string& a, const std::string& b) {
+    return LevelOf(Compare(at(a), at(b)), Field::kStreet);
+  };
+  // Persian, with the house number in Persian digits on one side.
+  EXPECT_EQ(street_level("خیابان ولیعصر، کوچه ۱۵، پلاک ۱۷۵", "Valiasr St., Alley 15, No. 175"), 2);
+  EXPECT_EQ(street_level("خیابان حافظ، کوچه 18، پلاک 86", "Hafez St., Alley 18, No. 86"), 2);
+  // Arabic, the article written into the word.
+  EXPECT_EQ(street_level("شارع الخليج، مبنى 29", "Al Khaleej Street, Building 29"), 2);
+  EXPECT_EQ(street_level("شارع الملك عبدالله، مبنى 75", "King Abdullah Road, Building 75"), 2);
+  // Another house on the street, or the same numbers on another street.
+  EXPECT_EQ(street_level("خیابان ولیعصر، کوچه 15، پلاک 176", "Valiasr St., Alley 15, No. 175"), 0);
+  EXPECT_EQ(street_level("خیابان حافظ، کوچه 15، پلاک 175", "Valiasr St., Alley 15, No. 175"), 0);
+  EXPECT_EQ(street_level("شارع التحلية، مبنى 29", "Al Khaleej Street, Building 29"), 0);
+  // Without numbers a street name alone is not an address.
+  EXPECT_EQ(street_level("شارع الخليج", "Al Khaleej Street"), 0);
+}
+
+TEST(Compare, ADeviceSeenUnderTwoRecordsIsEvidenceNotAnIdentifier) {
+  PersonRecord logged_in = WithEmail(Person("a", "Saeed", "Salehi"), "saeedsalehi@chmail.ir");
+  logged_in.devices = {"laptop-7", "phone-1"};
+  PersonRecord by_link = WithEmail(Person("b", "سعید", "صالحی"), "salehi.saeed@gmail.com");
+  by_link.devices = {"phone-1"};
+  PersonRecord elsewhere = by_link;
+  elsewhere.devices = {"tablet-3"};
+  EXPECT_EQ(LevelOf(Compare(logged_in, by_link), Field::kDevice), 1);
+  EXPECT_EQ(LevelOf(Compare(logged_in, elsewhere), Field::kDevice), 0);
+  EXPECT_EQ(LevelOf(Compare(logged_in, Person("c", "Saeed", "Salehi")), Field::kDevice), -1);
+  // A device is not a rule: two people on one family tablet stay two.
+  PersonRecord wife = WithEmail(Person("w", "Maryam", "Karimi"), "maryam.k@gmail.com");
+  PersonRecord husband = WithEmail(Person("h", "Reza", "Tavakoli"), "rtavakoli@yahoo.com");
+  wife.devices = husband.devices = {"family-tablet"};
+  EXPECT_EQ(Link({wife, husband}).cluster, (std::vector<int>{0, 1}));
+}
+
 TEST(Compare, NamesAcrossScriptsAndSwapped) {
   PersonRecord latin = Person("", "Mohammad", "Rezaei");
   PersonRecord persian = Person("", "محمد", "رضایی");

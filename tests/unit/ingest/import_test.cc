@@ -387,6 +387,36 @@ TEST_F(ImportTest, EventsNameCustomersByPhoneAndCarryTheNameAFormAskedFor) {
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE json_extract(properties, '$.firstName') IS NOT NULL"), 0);
 }
 
+TEST_F(ImportTest, EventsRecordTheDevicesACustomerWasSeenOn) {
+  ASSERT_TRUE(Import(EntityKind::kCustomers, Write("c.csv", kCustomers), "crm").ok());
+  const std::string long_id(201, 'x');
+  std::string events =
+      // Sara logged in on her phone, then came back through a newsletter
+      // link on it as someone the shop knows only by another email.
+      R"({"messageId":"d1","anonymousId":"phone-1","userId":"C1","event":"page_viewed","timestamp":"2025-02-01T10:00:00Z"})"
+      "\n"
+      R"({"messageId":"d2","anonymousId":"phone-1","userId":"C1","event":"product_viewed","timestamp":"2025-02-03T10:00:00Z"})"
+      "\n"
+      R"({"messageId":"d3","anonymousId":"phone-1","email":"sara.news@example.org","event":"message_clicked","timestamp":"2025-02-02T09:00:00Z"})"
+      "\n"
+      // A device id nobody would send: the event is kept, the id is not.
+      R"({"messageId":"d4","anonymousId":")" + long_id + R"(","userId":"C2","event":"page_viewed","timestamp":"2025-02-04T10:00:00Z"})"
+      "\n";
+  auto report = Import(EntityKind::kEvents, Write("e.jsonl", events), "web");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->inserted, 4);
+  EXPECT_EQ(report->rejected, 0);
+  EXPECT_EQ(report->problems["anonymous_id: longer than 200 characters: not a device id"], 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM customer_devices"), 2);
+  // Two records, one device: the evidence identity resolution weighs.
+  EXPECT_EQ(Count("SELECT count(DISTINCT customer_id) FROM customer_devices WHERE device_id = 'phone-1'"), 2);
+  // Seen from the first event to the last on that record.
+  EXPECT_EQ(Text("SELECT first_seen_at || '-' || last_seen_at FROM customer_devices d JOIN source_records r "
+                 "ON r.entity_id = d.customer_id WHERE r.source_key = 'C1'"),
+            std::to_string(Instant::FromSeconds(1'738'404'000).micros) + "-" +
+                std::to_string(Instant::FromSeconds(1'738'576'800).micros));
+}
+
 TEST_F(ImportTest, AccountsAndBuyingGroupMembers) {
   std::string accounts =
       "account_id,name,domain,industry_code,employees,revenue,currency,tier,contract_status,country\n"
