@@ -121,8 +121,8 @@ PreparedRecord Prepare(const PersonRecord& r) {
   p.family = NormalizeName(r.family_name);
   p.given_roman = Romanize(p.given);
   p.family_roman = Romanize(p.family);
-  p.given_skeleton = NameSkeleton(p.given);
-  p.family_skeleton = NameSkeleton(p.family);
+  p.given_skeleton = SkeletonOfRomanized(p.given_roman);
+  p.family_skeleton = SkeletonOfRomanized(p.family_roman);
   p.birth_date = DateDigits(r.birth_date);
   p.street = NormalizeName(r.street);
   p.street_compact = WithoutSpaces(p.street);
@@ -137,7 +137,7 @@ PreparedRecord Prepare(const PersonRecord& r) {
   p.email_local = EmailLocalPart(p.email);
   if (p.given.empty() && p.family.empty()) NamesFromEmail(p);
   p.city_roman = Romanize(p.city);
-  p.city_skeleton = NameSkeleton(p.city);
+  p.city_skeleton = SkeletonOfRomanized(p.city_roman);
   p.phone_digits = DigitsOf(r.phone);
   p.phone_is_key = !p.phone_digits.empty();
   if (p.phone_digits.empty()) p.phone_digits = DigitsOf(AsciiDigits(r.unvalidated_phone));
@@ -278,38 +278,57 @@ bool HasArabicScript(std::string_view text) {
   return false;
 }
 
-// The numbers of an address ("Alley 15, No. 175" -> "15|175"), with Persian
-// and Arabic-Indic digits read as digits.
-std::string AddressNumbers(std::string_view text) {
-  std::string out;
-  bool in_number = false;
-  auto digit = [&](char d) {
-    if (!in_number && !out.empty()) out.push_back('|');
-    out.push_back(d);
-    in_number = true;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto u = static_cast<unsigned char>(text[i]);
-    if (u >= '0' && u <= '9') {
-      digit(static_cast<char>(u));
-      continue;
-    }
-    if (i + 1 < text.size()) {
-      const auto next = static_cast<unsigned char>(text[i + 1]);
-      if (u == 0xDB && next >= 0xB0 && next <= 0xB9) {  // U+06F0-U+06F9
-        digit(static_cast<char>('0' + (next - 0xB0)));
-        ++i;
+// Reads the digits of an address one at a time, Persian and Arabic-Indic
+// digits as ASCII: Next() gives '0'-'9', '|' between two numbers, and '\0'
+// at the end. Allocates nothing: it runs on every pair of streets in two
+// scripts.
+class AddressNumbers {
+ public:
+  explicit AddressNumbers(std::string_view text) : text_(text) {}
+  char Next() {
+    bool gap = false;
+    while (i_ < text_.size()) {
+      const auto u = static_cast<unsigned char>(text_[i_]);
+      char digit = 0;
+      size_t width = 1;
+      if (u >= '0' && u <= '9') {
+        digit = static_cast<char>(u);
+      } else if (i_ + 1 < text_.size()) {
+        const auto next = static_cast<unsigned char>(text_[i_ + 1]);
+        if (u == 0xDB && next >= 0xB0 && next <= 0xB9) digit = static_cast<char>('0' + (next - 0xB0));  // U+06F0-9
+        if (u == 0xD9 && next >= 0xA0 && next <= 0xA9) digit = static_cast<char>('0' + (next - 0xA0));  // U+0660-9
+        if (digit) width = 2;
+      }
+      if (!digit) {
+        gap = seen_digit_;
+        ++i_;
         continue;
       }
-      if (u == 0xD9 && next >= 0xA0 && next <= 0xA9) {  // U+0660-U+0669
-        digit(static_cast<char>('0' + (next - 0xA0)));
-        ++i;
-        continue;
-      }
+      if (gap) return '|';  // the digit is read by the next call
+      seen_digit_ = true;
+      i_ += width;
+      return digit;
     }
-    in_number = false;
+    return '\0';
   }
-  return out;
+
+ private:
+  std::string_view text_;
+  size_t i_ = 0;
+  bool seen_digit_ = false;
+};
+
+// Whether two addresses have the same numbers, at least one.
+bool SameAddressNumbers(std::string_view a, std::string_view b) {
+  AddressNumbers x(a), y(b);
+  char cx = x.Next(), cy = y.Next();
+  if (cx == '\0' || cy == '\0') return false;
+  while (cx == cy) {
+    if (cx == '\0') return true;
+    cx = x.Next();
+    cy = y.Next();
+  }
+  return false;
 }
 
 // One street written in two scripts ("خیابان ولیعصر، کوچه 15، پلاک 175" and
@@ -319,8 +338,7 @@ std::string AddressNumbers(std::string_view text) {
 // Arabic article written into the word, "الخليج" -> "lkhlj", meets "khlj").
 // Only asked of streets in different scripts.
 bool SameStreetAcrossScripts(std::string_view a, std::string_view b) {
-  const std::string numbers = AddressNumbers(a);
-  if (numbers.empty() || numbers != AddressNumbers(b)) return false;
+  if (!SameAddressNumbers(a, b)) return false;
   auto skeletons = [](std::string_view text) {
     std::vector<std::string> out;
     size_t start = 0;

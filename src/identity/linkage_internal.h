@@ -73,6 +73,10 @@ void ParallelSort(std::vector<T>& v, int threads) {
   std::inplace_merge(v.begin(), middle, v.end());
 }
 
+// NameSkeleton of a name already romanised: NameSkeleton(x) ==
+// SkeletonOfRomanized(Romanize(x)), without folding and looking x up again.
+std::string SkeletonOfRomanized(std::string_view latin);
+
 // A PersonRecord normalised once, before blocking and comparison.
 struct PreparedRecord {
   std::string given, family;                    // NormalizeName

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "identity/identity.h"
+#include "identity/linkage_internal.h"
 
 namespace patron::identity {
 namespace {
@@ -220,8 +221,11 @@ std::string Romanize(std::string_view name) {
   return LettersDigitsAndSpaces(latin);
 }
 
-std::string NameSkeleton(std::string_view name) {
-  std::string latin = Romanize(name);
+std::string NameSkeleton(std::string_view name) { return internal::SkeletonOfRomanized(Romanize(name)); }
+
+namespace internal {
+
+std::string SkeletonOfRomanized(std::string_view latin) {
   std::string out;
   out.reserve(latin.size());
   for (char c : latin) {
@@ -237,6 +241,8 @@ std::string NameSkeleton(std::string_view name) {
   }
   return out;
 }
+
+}  // namespace internal
 
 std::string NormalizeCompanyName(std::string_view name) {
   // Legal forms, written as people write them and folded once like the names

@@ -156,6 +156,7 @@ TEST(Compare, AStreetWrittenInTwoScriptsIsTheSameStreet) {
   EXPECT_EQ(street_level("شارع الملك عبدالله، مبنى 75", "King Abdullah Road, Building 75"), 2);
   // Another house on the street, or the same numbers on another street.
   EXPECT_EQ(street_level("خیابان ولیعصر، کوچه 15، پلاک 176", "Valiasr St., Alley 15, No. 175"), 0);
+  EXPECT_EQ(street_level("خیابان ولیعصر، کوچه ۱۵۱، پلاک ۷۵", "Valiasr St., Alley 15, No. 175"), 0);
   EXPECT_EQ(street_level("خیابان حافظ، کوچه 15، پلاک 175", "Valiasr St., Alley 15, No. 175"), 0);
   EXPECT_EQ(street_level("شارع التحلية، مبنى 29", "Al Khaleej Street, Building 29"), 0);
   // Without numbers a street name alone is not an address.
