@@ -21,7 +21,7 @@ using nlohmann::ordered_json;
 // under "other" and swept by the erasure.
 const std::set<std::string, std::less<>> kKnownCustomerTables = {
     "account_members", "consents",           "contact_points", "customer_attributes",
-    "customer_tags",   "customer_traits",    "events",         "identity_clusters",
+    "customer_devices", "customer_tags",     "customer_traits", "events",         "identity_clusters",
     "identity_golden", "identity_merge_log", "orders",         "segment_memberships",
     // Engine bookkeeping (migration 0010): which customers changed since a
     // snapshot, by id and sequence number only; no personal data to export,
@@ -215,6 +215,7 @@ Result<std::string> ExportCustomer(Database& db, int64_t customer_id) {
   for (const auto& a : attributes) doc["attributes"][a["name"].get<std::string>()] = a["value"];
   ASSIGN_OR_RETURN(doc["contact_points"], NamedRows(db, "privacy-contact-points", customer_id));
   ASSIGN_OR_RETURN(doc["consents"], NamedRows(db, "privacy-consents", customer_id));
+  ASSIGN_OR_RETURN(doc["devices"], NamedRows(db, "privacy-devices", customer_id));
   ASSIGN_OR_RETURN(doc["accounts"], NamedRows(db, "privacy-accounts", customer_id));
 
   ASSIGN_OR_RETURN(ordered_json orders, NamedRows(db, "privacy-orders", customer_id));

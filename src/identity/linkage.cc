@@ -980,10 +980,10 @@ void EstimateMFromRulePairs(const std::vector<std::pair<ComparisonVector, Field>
 
 // Whether a pair agrees (at any level above "different") on some field other
 // than the names and the place (city, region, postcode): birth date, street,
-// email, phone, national ID or a device. A postcode is a place, not an identifier: at a
-// million records one is shared by thousands of people, and a common name in
-// one postcode with different emails and phones was two people more often
-// than one.
+// email, phone, national ID or a device. A postcode is a place, not an
+// identifier: at a million records one is shared by thousands of people, and
+// a common name in one postcode with different emails and phones was two
+// people more often than one.
 bool AgreesBeyondNameAndPlace(const ComparisonVector& v) {
   for (Field f :
        {Field::kBirthDate, Field::kStreet, Field::kNationalId, Field::kEmail, Field::kPhone, Field::kDevice}) {

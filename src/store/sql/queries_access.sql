@@ -97,6 +97,11 @@ SELECT name, value FROM customer_attributes WHERE customer_id = :id ORDER BY nam
 SELECT cp.*, s.name AS source FROM contact_points cp LEFT JOIN sources s ON s.id = cp.source_id
 WHERE cp.customer_id = :id ORDER BY cp.id;
 
+-- The devices (cookie ids, app installs) the person was seen on (migration 0018).
+-- name: privacy-devices
+SELECT d.device_id, d.first_seen_at, d.last_seen_at, s.name AS source FROM customer_devices d
+LEFT JOIN sources s ON s.id = d.source_id WHERE d.customer_id = :id ORDER BY d.first_seen_at, d.device_id;
+
 -- name: privacy-consents
 SELECT c.*, s.name AS source FROM consents c LEFT JOIN sources s ON s.id = c.source_id
 WHERE c.customer_id = :id ORDER BY c.recorded_at, c.id;

@@ -77,6 +77,7 @@ class PrivacyTest : public ::testing::Test {
         "c.id) "
         "AND EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id) "
         "AND EXISTS (SELECT 1 FROM consents k WHERE k.customer_id = c.id) "
+        "AND EXISTS (SELECT 1 FROM customer_devices d WHERE d.customer_id = c.id) "
         "AND NOT EXISTS (SELECT 1 FROM contact_points a JOIN contact_points b ON a.kind = b.kind "
         "  AND a.value = b.value AND b.customer_id <> c.id WHERE a.customer_id = c.id) "
         "ORDER BY (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) DESC, c.id LIMIT 1");
@@ -180,6 +181,10 @@ TEST_F(PrivacyTest, ExportHoldsEveryTablesDataAboutTheCustomer) {
             Count("SELECT count(*) FROM contact_points WHERE customer_id = " + c));
   EXPECT_EQ(static_cast<int64_t>(j["consents"].size()),
             Count("SELECT count(*) FROM consents WHERE customer_id = " + c));
+  // The devices the person was seen on are theirs too (cookie ids are personal data).
+  EXPECT_GT(j["devices"].size(), 0u);
+  EXPECT_EQ(static_cast<int64_t>(j["devices"].size()),
+            Count("SELECT count(*) FROM customer_devices WHERE customer_id = " + c));
   EXPECT_EQ(static_cast<int64_t>(j["orders"].size()),
             Count("SELECT count(*) FROM orders WHERE customer_id = " + c));
   size_t lines = 0;
@@ -212,6 +217,7 @@ TEST_F(PrivacyTest, ExportHoldsEveryTablesDataAboutTheCustomer) {
       {"consents", "consents"},
       {"contact_points", "contact_points"},
       {"customer_attributes", "attributes"},
+      {"customer_devices", "devices"},
       {"customer_tags", "tags"},
       {"customer_traits", "traits"},
       {"events", "events"},
