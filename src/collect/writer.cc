@@ -402,24 +402,8 @@ class MessageStore {
   // right: then only this device's key moves, and both profiles stay (identity
   // resolution may still link them).
   Status Stitch(int64_t source_id, const std::string& key, int64_t from, int64_t to, CollectorStats* stats) {
-    Statement& known = db_.Query("collect-customer-known-keys");
-    known.Bind(":customer_id", from).Bind(":source_id", source_id);
-    ASSIGN_OR_RETURN(bool row, known.Step());
-    int64_t other_keys = row ? known.Int(0) : 0;
-    known.Reset();
-    if (other_keys > 0) return MapKey(source_id, key, to);
-    static const char* kMoves[] = {"collect-move-events",      "collect-move-orders",      "collect-move-contact-points",
-                                   "collect-move-consents",    "collect-move-tags",        "collect-move-attributes",
-                                   "collect-move-memberships", "collect-move-devices",
-                                   "collect-move-field-issues", "collect-move-source-records"};
-    for (const char* name : kMoves) {
-      Statement& move = db_.Query(name);
-      move.Bind(":from", from).Bind(":to", to);
-      RETURN_IF_ERROR(move.Run());
-    }
-    Statement& del = db_.Query("collect-delete-customer");
-    del.Bind(":id", from);
-    RETURN_IF_ERROR(del.Run());
+    ASSIGN_OR_RETURN(bool folded, ingest::FoldAnonymousProfile(db_, source_id, from, to));
+    if (!folded) return MapKey(source_id, key, to);
     merged_into_[from] = to;
     stats->stitched++;
     return Status::Ok();

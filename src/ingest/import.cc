@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "access/access.h"
 #include "ingest/import_internal.h"
@@ -153,6 +154,20 @@ class ImportJob {
   // The customer an order or event names, creating it when unknown; 0 when the
   // record names an erased person (the caller skips it).
   Result<int64_t> ResolveCustomer(MappedRecord& r);
+  // The customer of an event known only by its device (an anonymous visit):
+  // the one the device was last seen as, else this source's anonymous
+  // profile for the device ("anon:ID"), created when new; 0 when erased.
+  Result<int64_t> ResolveAnonymous(std::string_view device);
+  // Stitching: an event that names a known customer from a device whose
+  // anonymous profile this source holds folds that profile into the customer.
+  Status StitchDevice(std::string_view device, int64_t customer);
+  // Whether the record names its customer by a key other than a device.
+  bool NamesAKnownVisitor(const MappedRecord& r) const {
+    for (const char* field : {"customer_id", "email", "mobile", "phone"}) {
+      if (!TrimAscii(r.Get(FieldIndex(field))).empty()) return true;
+    }
+    return false;
+  }
   // The record's street, postal code and city as an address of the customer
   // (nothing when it has neither street nor postal code).
   Status AddAddress(int64_t customer_id, const MappedRecord& r, const std::optional<std::string>& country);
@@ -228,6 +243,7 @@ class ImportJob {
   std::unordered_map<std::string, int64_t> customer_cache_;
   // "customer|device" -> the first and last sighting this import wrote.
   std::unordered_map<std::string, std::pair<int64_t, int64_t>> devices_noted_;
+  std::unordered_set<std::string> devices_stitched_;  // "anon:ID" checked by this import
   CatalogCache catalog_;
   std::unordered_map<std::string, std::string> attribute_types_;
   access::TombstoneChecker tombstones_;  // loaded once per import; empty (free) when nobody was erased
@@ -928,7 +944,14 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     if (p.valid) phone = p.e164;
   }
   if (id_key.empty() && email.empty() && phone.empty()) {
-    return InvalidArgument("no usable customer key: give customer_id, a valid email or a valid phone");
+    std::string_view device = TrimAscii(r.Get(FieldIndex("anonymous_id")));
+    if (device.empty() || device.size() > 200) {
+      return InvalidArgument(FieldIndex("anonymous_id") >= 0
+                                 ? "no usable customer key: give customer_id, a valid email, a valid phone or an "
+                                   "anonymous_id"
+                                 : "no usable customer key: give customer_id, a valid email or a valid phone");
+    }
+    return ResolveAnonymous(device);
   }
   std::string cache_key = !id_key.empty() ? "id:" + id_key : !email.empty() ? "email:" + email : "phone:" + phone;
   auto it = customer_cache_.find(cache_key);
@@ -1022,6 +1045,54 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
   if (customer_cache_.size() > kCacheLimit) customer_cache_.clear();
   customer_cache_.emplace(std::move(cache_key), *found);
   return *found;
+}
+
+Status ImportJob::StitchDevice(std::string_view device, int64_t customer) {
+  const std::string key = "anon:" + std::string(device);
+  // Once per device and import: the anonymous profile folds at its first
+  // sighting under a known customer, and the key then names that customer.
+  if (devices_stitched_.size() > kCacheLimit) devices_stitched_.clear();
+  if (!devices_stitched_.insert(key).second) return Status::Ok();
+  ASSIGN_OR_RETURN(std::optional<int64_t> anonymous, FindSourceRecord("customer", key, nullptr));
+  if (!anonymous || *anonymous == customer) return Status::Ok();
+  ASSIGN_OR_RETURN(bool folded, FoldAnonymousProfile(db_, source_id_, *anonymous, customer));
+  if (!folded) return Status::Ok();
+  // The key moved with the profile's other rows; look-ups must see the move.
+  customer_cache_.clear();
+  report_.stitched++;
+  return Status::Ok();
+}
+
+Result<int64_t> ImportJob::ResolveAnonymous(std::string_view device) {
+  const std::string key = "anon:" + std::string(device);
+  auto it = customer_cache_.find(key);
+  if (it != customer_cache_.end()) return it->second;
+  int64_t customer = 0;
+  // The visitor the device was last seen as (logged in, or known by an email).
+  Statement& seen = db_.Query("find-customer-by-device");
+  seen.Bind(":device_id", device);
+  ASSIGN_OR_RETURN(bool row, seen.Step());
+  if (row) customer = seen.Int(0);
+  seen.Reset();
+  if (customer == 0) {
+    ASSIGN_OR_RETURN(std::optional<int64_t> found, FindSourceRecord("customer", key, nullptr));
+    if (found) customer = *found;
+  }
+  if (customer == 0) {
+    if (!tombstones_.empty() && tombstones_.IsErased(access::IdentifierKind::kSourceKey, key, source_id_)) return 0;
+    // An anonymous visitor's profile, keyed as the collector keys it; identity
+    // resolution joins it to a known customer seen on the same device.
+    Statement& ins = db_.Query("insert-minimal-customer");
+    ins.Bind(":source_id", source_id_).Bind(":now", now_.micros);
+    ins.BindNull(":given_name").BindNull(":family_name").BindNull(":full_name");
+    RETURN_IF_ERROR(ins.Run());
+    customer = db_.last_insert_id();
+    report_.customers_created++;
+    RETURN_IF_ERROR(UpsertSourceRecord("customer", key, customer, 0));
+  }
+  if (customer_cache_.size() > kCacheLimit) customer_cache_.clear();
+  customer_cache_.emplace(key, customer);
+  return customer;
 }
 
 bool ImportJob::NamesErasedPerson(const MappedRecord& r, std::string_view source_key, bool key_in_any_source,
@@ -1248,6 +1319,10 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
   RETURN_IF_ERROR(ins.Run());
   (db_.changes() > 0 ? report_.inserted : report_.unchanged)++;
   RETURN_IF_ERROR(NoteDevice(r, *customer, occurred_at->micros));
+  if (std::string_view device = TrimAscii(r.Get(FieldIndex("anonymous_id")));
+      !device.empty() && device.size() <= 200 && NamesAKnownVisitor(r)) {
+    RETURN_IF_ERROR(StitchDevice(device, *customer));
+  }
   issues_.clear();
   return Status::Ok();
 }
@@ -1410,6 +1485,29 @@ Result<ImportReport> ImportJob::Run() {
 }
 
 }  // namespace
+
+Result<bool> FoldAnonymousProfile(Database& db, int64_t source_id, int64_t from, int64_t to) {
+  Statement& known = db.Query("collect-customer-known-keys");
+  known.Bind(":customer_id", from).Bind(":source_id", source_id);
+  ASSIGN_OR_RETURN(bool row, known.Step());
+  const int64_t other_keys = row ? known.Int(0) : 0;
+  known.Reset();
+  if (other_keys > 0) return false;
+  static const char* kMoves[] = {"collect-move-events",      "collect-move-orders",      "collect-move-contact-points",
+                                 "collect-move-consents",    "collect-move-tags",        "collect-move-attributes",
+                                 "collect-move-memberships", "collect-move-devices",     "collect-move-field-issues",
+                                 "collect-move-source-records"};
+  for (const char* name : kMoves) {
+    Statement& move = db.Query(name);
+    move.Bind(":from", from).Bind(":to", to);
+    RETURN_IF_ERROR(move.Run());
+  }
+  Statement& del = db.Query("collect-delete-customer");
+  del.Bind(":id", from);
+  RETURN_IF_ERROR(del.Run());
+  return true;
+}
+
 
 Result<ImportReport> ImportFile(Database& db, const ImportOptions& options, const Clock& clock) {
   ImportJob job(db, options, clock);

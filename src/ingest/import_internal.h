@@ -89,4 +89,13 @@ Result<int64_t> EnsureProductSku(Database& db, std::string_view sku, std::string
                                  std::string_view category, std::optional<int64_t> price,
                                  std::string_view currency, Instant now, CatalogCache* cache, bool* created);
 
+// Stitching: folds the anonymous visitor's profile `from` -- a customer that
+// no key names but source `source_id`'s "anon:" device keys -- into the known
+// customer `to`. Its events, orders, contact points, consents, tags,
+// attributes, memberships, devices, field issues and keys move; the profile is
+// deleted. Returns false and changes nothing when another key names `from` (a
+// person in their own right, whom identity resolution may still link).
+// Used by the collector and by the event import.
+Result<bool> FoldAnonymousProfile(Database& db, int64_t source_id, int64_t from, int64_t to);
+
 }  // namespace patron::ingest

@@ -205,6 +205,7 @@ struct ImportReport {
   int64_t unchanged = 0;
   int64_t rejected = 0;  // malformed records written to the reject file
   int64_t customers_created = 0;  // customers created because an order/event named an unknown one
+  int64_t stitched = 0;  // anonymous visitors' profiles joined to the customer their device was then seen as
   int64_t erased_skipped = 0;  // records naming an erased person (a tombstone), not imported
   int64_t bytes = 0;
   double seconds = 0;

@@ -19,6 +19,7 @@ std::string ImportReport::ToJson() const {
   j["unchanged"] = unchanged;
   j["rejected"] = rejected;
   j["customers_created"] = customers_created;
+  j["stitched"] = stitched;
   j["erased_skipped"] = erased_skipped;
   j["bytes"] = bytes;
   j["seconds"] = seconds;
@@ -52,6 +53,11 @@ std::string ImportReport::ToText() const {
   if (customers_created > 0) {
     std::snprintf(buf, sizeof buf, "; %lld customers created from this source",
                   static_cast<long long>(customers_created));
+    out += buf;
+  }
+  if (stitched > 0) {
+    std::snprintf(buf, sizeof buf, "; %lld anonymous visitors joined to the customer their device was then seen as",
+                  static_cast<long long>(stitched));
     out += buf;
   }
   if (erased_skipped > 0) {

@@ -192,3 +192,7 @@ VALUES (:customer_id, :device_id, :source_id, :seen_at, :seen_at)
 ON CONFLICT (customer_id, device_id) DO UPDATE SET
   first_seen_at = min(first_seen_at, excluded.first_seen_at),
   last_seen_at = max(last_seen_at, excluded.last_seen_at);
+
+-- The customer a device was last seen as (an anonymous event's customer).
+-- name: find-customer-by-device
+SELECT customer_id FROM customer_devices WHERE device_id = :device_id ORDER BY last_seen_at DESC, customer_id LIMIT 1;

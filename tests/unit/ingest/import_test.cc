@@ -417,6 +417,55 @@ TEST_F(ImportTest, EventsRecordTheDevicesACustomerWasSeenOn) {
                 std::to_string(Instant::FromSeconds(1'738'576'800).micros));
 }
 
+TEST_F(ImportTest, AnonymousEventsBelongToTheDevicesVisitorAndAreNotLost) {
+  ASSERT_TRUE(Import(EntityKind::kCustomers, Write("c.csv", kCustomers), "crm").ok());
+  std::string events =
+      // Sara's phone, seen logged in, then browsing without logging in.
+      R"({"messageId":"a1","anonymousId":"phone-1","userId":"C1","event":"page_viewed","timestamp":"2025-02-01T10:00:00Z"})"
+      "\n"
+      R"({"messageId":"a2","anonymousId":"phone-1","event":"product_viewed","timestamp":"2025-02-02T10:00:00Z"})"
+      "\n"
+      // A device nobody is known on: one anonymous profile for its visits.
+      R"({"messageId":"a3","anonymousId":"laptop-9","event":"page_viewed","timestamp":"2025-02-03T10:00:00Z"})"
+      "\n"
+      R"({"messageId":"a4","anonymousId":"laptop-9","event":"product_viewed","timestamp":"2025-02-03T10:01:00Z"})"
+      "\n"
+      // Nothing at all to know the visitor by: rejected with the reason.
+      R"({"messageId":"a5","event":"page_viewed","timestamp":"2025-02-04T10:00:00Z"})"
+      "\n"
+      // Another anonymous device...
+      R"({"messageId":"a6","anonymousId":"tablet-2","event":"page_viewed","timestamp":"2025-02-05T10:00:00Z"})"
+      "\n"
+      // ... on which Åsa then logs in: her anonymous visit becomes hers (stitching).
+      R"({"messageId":"a7","anonymousId":"tablet-2","userId":"C2","event":"page_viewed","timestamp":"2025-02-06T10:00:00Z"})"
+      "\n";
+  auto report = Import(EntityKind::kEvents, Write("e.jsonl", events), "web");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->inserted, 6);
+  EXPECT_EQ(report->rejected, 1);
+  EXPECT_EQ(report->customers_created, 2);
+  EXPECT_EQ(report->stitched, 1);
+  EXPECT_EQ(Count("SELECT count(DISTINCT customer_id) FROM events WHERE source_key IN ('a1', 'a2')"), 1);
+  const int64_t anonymous = *db_->QueryInt("SELECT customer_id FROM events WHERE source_key = 'a3'");
+  EXPECT_EQ(Count("SELECT customer_id FROM events WHERE source_key = 'a4'"), anonymous);
+  EXPECT_EQ(Text("SELECT source_key FROM source_records WHERE entity = 'customer' AND entity_id = " +
+                 std::to_string(anonymous)),
+            "anon:laptop-9");
+  EXPECT_EQ(Count("SELECT count(*) FROM customer_devices WHERE device_id = 'laptop-9' AND customer_id = " +
+                  std::to_string(anonymous)),
+            1);
+  // The tablet's anonymous profile folded into Åsa's; nothing of it is left.
+  const int64_t asa = *db_->QueryInt("SELECT entity_id FROM source_records WHERE source_key = 'C2'");
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE source_key IN ('a6', 'a7') AND customer_id = " +
+                  std::to_string(asa)),
+            2);
+  EXPECT_EQ(Count("SELECT entity_id FROM source_records WHERE source_key = 'anon:tablet-2'"), asa);
+  EXPECT_EQ(Count("SELECT count(*) FROM customers"), 4);  // three from the CRM and the laptop's visitor
+  bool reason = false;
+  for (const auto& example : report->examples) reason = reason || example.find("or an anonymous_id") != std::string::npos;
+  EXPECT_TRUE(reason);
+}
+
 TEST_F(ImportTest, AccountsAndBuyingGroupMembers) {
   std::string accounts =
       "account_id,name,domain,industry_code,employees,revenue,currency,tier,contract_status,country\n"
