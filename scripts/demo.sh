@@ -19,13 +19,15 @@ m = json.load(open(sys.argv[1]))
 with open(sys.argv[2], "w") as out:
     for f in m["files"]:
         print(f"  {f['kind']:<10} {f['path']:<36} {f['records']:>9} records  (source {f['source']}, {f['source_kind']})")
-        out.write("\t".join([f["kind"], f["path"], f["source"], f["source_kind"], f["vendor"], f["cost"],
+        # "|"-separated: a tab is whitespace to `read`, which would merge the
+        # empty vendor and cost of a source into one and shift its country.
+        out.write("|".join([f["kind"], f["path"], f["source"], f["source_kind"], f["vendor"], f["cost"],
                              f["default_country"]]) + "\n")
     print(f"  ground truth: {m['ground_truth']}")
 PY
 echo
 echo "== Importing into $db =="
-while IFS=$'\t' read -r kind path source source_kind vendor cost country; do
+while IFS='|' read -r kind path source source_kind vendor cost country; do
   args=(--db "$db" import "$kind" "$path" --source "$source" --source-kind "$source_kind")
   [ -n "$vendor" ] && args+=(--source-vendor "$vendor")
   [ -n "$cost" ] && args+=(--source-cost "$cost")
