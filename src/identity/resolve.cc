@@ -83,19 +83,18 @@ void SortContacts(std::vector<ContactValue>& contacts) {
 // Every customer record with its contact points. The contact points are read
 // on a second, read-only connection in parallel with the customers (a million
 // records have two to three million of them) when the store is a file.
-// Adds a contact value to its customer's row (rows in id order); one whose
-// customer is not among the rows is dropped.
-void AttachContact(std::vector<CustomerRow>& rows, int64_t customer, ContactValue contact) {
+// The row of `customer` among `rows` (in id order); null when it is not among
+// them (a contact value or device of such a customer is dropped).
+CustomerRow* RowOf(std::vector<CustomerRow>& rows, int64_t customer) {
   auto it = std::lower_bound(rows.begin(), rows.end(), customer,
                              [](const CustomerRow& r, int64_t id) { return r.id < id; });
-  if (it != rows.end() && it->id == customer) it->contacts.push_back(std::move(contact));
+  return it != rows.end() && it->id == customer ? &*it : nullptr;
 }
-
-// Adds a device to its customer's row, as AttachContact.
+void AttachContact(std::vector<CustomerRow>& rows, int64_t customer, ContactValue contact) {
+  if (CustomerRow* row = RowOf(rows, customer)) row->contacts.push_back(std::move(contact));
+}
 void AttachDevice(std::vector<CustomerRow>& rows, int64_t customer, std::string device) {
-  auto it = std::lower_bound(rows.begin(), rows.end(), customer,
-                             [](const CustomerRow& r, int64_t id) { return r.id < id; });
-  if (it != rows.end() && it->id == customer) it->devices.push_back(std::move(device));
+  if (CustomerRow* row = RowOf(rows, customer)) row->devices.push_back(std::move(device));
 }
 
 // A second, read-only connection to db's file, for reading beside it on

@@ -161,6 +161,12 @@ class ImportJob {
   // Stitching: an event that names a known customer from a device whose
   // anonymous profile this source holds folds that profile into the customer.
   Status StitchDevice(std::string_view device, int64_t customer);
+  // The record's device id (anonymous_id), trimmed; empty when it has none
+  // or one over 200 characters, which is no device id.
+  std::string_view DeviceOf(const MappedRecord& r) const {
+    std::string_view device = TrimAscii(r.Get(FieldIndex("anonymous_id")));
+    return device.size() <= 200 ? device : std::string_view();
+  }
   // Whether the record names its customer by a key other than a device.
   bool NamesAKnownVisitor(const MappedRecord& r) const {
     for (const char* field : {"customer_id", "email", "mobile", "phone"}) {
@@ -944,8 +950,8 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     if (p.valid) phone = p.e164;
   }
   if (id_key.empty() && email.empty() && phone.empty()) {
-    std::string_view device = TrimAscii(r.Get(FieldIndex("anonymous_id")));
-    if (device.empty() || device.size() > 200) {
+    std::string_view device = DeviceOf(r);
+    if (device.empty()) {
       return InvalidArgument(FieldIndex("anonymous_id") >= 0
                                  ? "no usable customer key: give customer_id, a valid email, a valid phone or an "
                                    "anonymous_id"
@@ -1319,8 +1325,7 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
   RETURN_IF_ERROR(ins.Run());
   (db_.changes() > 0 ? report_.inserted : report_.unchanged)++;
   RETURN_IF_ERROR(NoteDevice(r, *customer, occurred_at->micros));
-  if (std::string_view device = TrimAscii(r.Get(FieldIndex("anonymous_id")));
-      !device.empty() && device.size() <= 200 && NamesAKnownVisitor(r)) {
+  if (std::string_view device = DeviceOf(r); !device.empty() && NamesAKnownVisitor(r)) {
     RETURN_IF_ERROR(StitchDevice(device, *customer));
   }
   issues_.clear();
@@ -1328,10 +1333,10 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
 }
 
 Status ImportJob::NoteDevice(const MappedRecord& r, int64_t customer_id, int64_t seen_at) {
-  std::string_view device = TrimAscii(r.Get(FieldIndex("anonymous_id")));
-  if (device.empty()) return Status::Ok();
-  if (device.size() > 200) {
-    Flag(r, "anonymous_id", device.substr(0, 40), "longer than 200 characters: not a device id");
+  std::string_view device = DeviceOf(r);
+  if (device.empty()) {
+    std::string_view raw = TrimAscii(r.Get(FieldIndex("anonymous_id")));
+    if (!raw.empty()) Flag(r, "anonymous_id", raw.substr(0, 40), "longer than 200 characters: not a device id");
     return Status::Ok();
   }
   // The events of a visit repeat the pair: written again only when an event

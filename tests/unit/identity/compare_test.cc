@@ -148,6 +148,12 @@ TEST(Compare, AStreetWrittenInTwoScriptsIsTheSameStreet) {
   auto street_level = [&](const std::string& a, const std::string& b) {
     return LevelOf(Compare(at(a), at(b)), Field::kStreet);
   };
+  // A typo in one script is close (Jaro-Winkler >= 0.92, which a cheap bound
+  // on shared characters must never rule out), another street is not.
+  EXPECT_EQ(street_level("Storgatan 12 lgh 1003", "Storgtan 12 lgh 1003"), 2);
+  EXPECT_EQ(street_level("12 High Street, Flat 3", "12 Hihg Street, Flat 3"), 2);
+  EXPECT_EQ(street_level("Kungsgatan 5", "Kungsgatan 5 A"), 2);
+  EXPECT_LT(street_level("Kungsgatan 5", "Drottninggatan 48"), 2);
   // Persian, with the house number in Persian digits on one side.
   EXPECT_EQ(street_level("خیابان ولیعصر، کوچه ۱۵، پلاک ۱۷۵", "Valiasr St., Alley 15, No. 175"), 2);
   EXPECT_EQ(street_level("خیابان حافظ، کوچه 18، پلاک 86", "Hafez St., Alley 18, No. 86"), 2);
