@@ -28,7 +28,10 @@ struct EmailCheck {
   bool valid = false;
   std::string normalized;  // local part as given, domain lower-cased and IDNA-encoded (ASCII)
   std::string reason;      // why it is invalid; empty when valid
-  std::string suggestion;  // "ali@gmail.com" when the domain looks like a typo ("gmial.com")
+  // A likely correction: "ali@gmail.com" for a valid address whose domain
+  // looks like a typo ("ali@gmial.com"), or for an invalid one that lost its
+  // '@' ("aligmail.com") or doubled a dot ("ali..x@gmail.com").
+  std::string suggestion;
 };
 // Checks RFC 5321/5322 syntax (dot-atom or quoted local part, length limits,
 // domain labels, IDN domains via libidn2). Never changes the address beyond

@@ -1054,7 +1054,9 @@ std::string ToMinorUnits(const DecimalNumber& number, int minor_digits, int64_t*
 // Public functions
 // ---------------------------------------------------------------------------
 
-EmailCheck CheckEmail(std::string_view raw) {
+namespace {
+
+EmailCheck CheckEmailSyntax(std::string_view raw) {
   EmailCheck result;
   const std::string_view address = TrimSpace(raw);
   if (address.empty()) {
@@ -1143,6 +1145,38 @@ EmailCheck CheckEmail(std::string_view raw) {
   std::string better_domain = SuggestDomain(ascii_domain);
   if (!better_domain.empty()) result.suggestion = std::string(local) + "@" + better_domain;
   result.normalized = std::move(normalized);
+  return result;
+}
+
+// The address an invalid one was most likely meant to be, or "": a run of
+// dots written once ("ali..rezaei@gmail.com"), or the '@' a listed provider's
+// address lost ("aligmail.com", the longest listed domain it ends with).
+std::string RepairedEmail(std::string_view address) {
+  std::string repaired;
+  repaired.reserve(address.size() + 1);
+  for (char c : address) {
+    if (c != '.' || repaired.empty() || repaired.back() != '.') repaired.push_back(c);
+  }
+  if (repaired.find('@') == std::string::npos) {
+    const std::string lower = AsciiLower(repaired);
+    std::string_view best;
+    for (std::string_view domain : CommonDomains()) {
+      if (domain.size() > best.size() && lower.size() > domain.size() + 1 && lower.ends_with(domain)) best = domain;
+    }
+    if (best.empty()) return "";
+    repaired.insert(repaired.size() - best.size(), "@");
+  }
+  if (repaired == address) return "";
+  EmailCheck check = CheckEmailSyntax(repaired);
+  if (!check.valid) return "";
+  return check.suggestion.empty() ? check.normalized : check.suggestion;
+}
+
+}  // namespace
+
+EmailCheck CheckEmail(std::string_view raw) {
+  EmailCheck result = CheckEmailSyntax(raw);
+  if (!result.valid && result.suggestion.empty() && raw.size() <= 320) result.suggestion = RepairedEmail(TrimSpace(raw));
   return result;
 }
 

@@ -213,6 +213,35 @@ TEST(CheckEmail, SuggestsTheDotForADomainThatLostIt) {
   EXPECT_EQ(check.suggestion, "ali@gmail.com");
 }
 
+TEST(CheckEmail, SuggestsTheAddressAnInvalidOneWasMeantToBe) {
+  struct Case {
+    const char* raw;
+    const char* reason;
+    const char* suggestion;
+  } cases[] = {
+      // The '@' lost before a listed provider (the longest domain it ends with).
+      {"mariaolssonhotmail.com", "missing '@'", "mariaolsson@hotmail.com"},
+      {"aligmail.com", "missing '@'", "ali@gmail.com"},
+      {"j.smithhotmail.co.uk", "missing '@'", "j.smith@hotmail.co.uk"},
+      // A doubled dot, in the local part or the domain.
+      {"mohammad..nouri@sanatertebatat.ir", "consecutive dots in local part", "mohammad.nouri@sanatertebatat.ir"},
+      {"evaosterby@telia..com", "consecutive dots in domain", "evaosterby@telia.com"},
+      // Both repairs, and then the domain's typo.
+      {"ali..rezaeigmial.com", "missing '@'", ""},
+      {"ali..rezaei@gmial.com", "consecutive dots in local part", "ali.rezaei@gmail.com"},
+  };
+  for (const Case& c : cases) {
+    EmailCheck check = CheckEmail(c.raw);
+    EXPECT_FALSE(check.valid) << c.raw;
+    EXPECT_EQ(check.reason, c.reason) << c.raw;
+    EXPECT_EQ(check.suggestion, c.suggestion) << c.raw;
+  }
+  // Nothing to offer: an unknown domain without '@', or no address at all.
+  for (const char* raw : {"salhashimialmajd-tech.com.sa", "gmail.com", "hello", "ali@", "a b@gmail.com"}) {
+    EXPECT_EQ(CheckEmail(raw).suggestion, "") << raw;
+  }
+}
+
 TEST(CheckEmail, NeverCrashesOnArbitraryBytes) {
   std::mt19937 rng(2024);
   for (int round = 0; round < 5000; ++round) {
