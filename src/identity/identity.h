@@ -135,6 +135,10 @@ struct PersonRecord {
   // customer known by a work and a private address, a mobile and a
   // landline): each is an identifier like the first.
   std::vector<std::string> other_emails, other_phones;
+  // The corrections suggested for the record's invalid emails ("ali@gmail.com"
+  // for "aligmail.com"): the same address elsewhere is evidence, but a
+  // correction is a guess, so never an identifier.
+  std::vector<std::string> suggested_emails;
   // A national identifier: a valid Iranian code or personnummer is a
   // deterministic key; any other value (e.g. a social security number of
   // another country) is compared as a string.

@@ -48,8 +48,18 @@ std::string WithoutSpaces(std::string_view text) {
   return out;
 }
 
-// Damerau–Levenshtein distance <= 1, without computing the distance when the
-// lengths already say no.
+// Whether a name in Arabic script and one in Latin script share a
+// CrossScriptKey, with or without the article ("الحمادي" and "Hammadi" or
+// "Al Hammadi"). Keys of one consonant say too little.
+bool SameAcrossScripts(std::string_view a, std::string_view a_roman, std::string_view b,
+                       std::string_view b_roman) {
+  const std::string x = CrossScriptKey(a, a_roman), y = CrossScriptKey(b, b_roman);
+  std::string_view x_key = x, y_key = y;
+  if (x_key.size() > 2 && x_key[0] == 'l') x_key.remove_prefix(1);
+  if (y_key.size() > 2 && y_key[0] == 'l') y_key.remove_prefix(1);
+  return x_key.size() >= 2 && x_key == y_key;
+}
+
 // Levels of a name part: 3 exact, 2 close (one edit, Jaro–Winkler >= 0.92 or
 // the same romanisation), 1 similar (Jaro–Winkler >= 0.8 or the same consonant
 // skeleton), 0 different; -1 missing.
@@ -67,6 +77,7 @@ int NameLevel(const std::string& a, const std::string& a_roman, const std::strin
       JaroWinkler(a_roman, b_roman) >= 0.88) {
     return 1;
   }
+  if (InArabicScript(a) != InArabicScript(b) && SameAcrossScripts(a, a_roman, b, b_roman)) return 1;
   return 0;
 }
 
@@ -76,6 +87,15 @@ int PlaceLevel(const std::string& a, const std::string& b) {
   if (a == b) return 2;
   if (JaroWinkler(a, b) >= 0.9 || WithoutSpaces(a) == WithoutSpaces(b)) return 1;
   return 0;
+}
+
+// Levels of a city: 2 exact or two names of one city ("Göteborg",
+// "Gothenburg"), 1 close, 0 different.
+int CityLevel(const std::string& a, const std::string& b) {
+  const int level = PlaceLevel(a, b);
+  if (level != 0) return level;
+  const int id = CityId(a);
+  return id >= 0 && id == CityId(b) ? 2 : 0;
 }
 
 int ExactLevel(const std::string& a, const std::string& b) {
@@ -113,6 +133,73 @@ void NamesFromEmail(PreparedRecord& p) {
   p.family_skeleton = NameSkeleton(p.family);
 }
 
+// Whether `part` (lower-case ASCII letters from an email) spells `name`:
+// its romanisation, or for a name in Arabic script the same CrossScriptKey of
+// at least two consonants ("said" for "سعيد").
+bool SpellsName(std::string_view part, const std::string& name, const std::string& roman) {
+  if (part.size() < 2) return false;
+  if (part == roman || part == WithoutSpaces(roman)) return true;
+  if (!InArabicScript(name)) return false;
+  const std::string key = CrossScriptKey(name, roman);
+  return key.size() >= 2 && key == CrossScriptKey(part, part);
+}
+
+// A record with one name part and an email whose local part spells it with
+// the other ("asa.andersson", "saidaldhaheri" or "htaghipour" for Åsa, سعيد
+// or حسین; "eva.aswall" for Åswall) is given the other part, marked inferred:
+// it counts when it agrees and is no evidence when it does not, since a
+// local part may be a nickname rather than a name.
+void MissingNamePartFromEmail(PreparedRecord& p) {
+  std::vector<std::string> parts(1);
+  for (char c : p.email_local) {
+    if (c == '.' || c == '_' || c == '-') {
+      if (!parts.back().empty()) parts.emplace_back();
+    } else if (c >= 'a' && c <= 'z') {
+      parts.back().push_back(c);
+    } else {
+      return;  // digits and other characters: not a name
+    }
+  }
+  if (parts.back().empty()) parts.pop_back();
+  const bool has_given = !p.given.empty();
+  const std::string& known = has_given ? p.given : p.family;
+  const std::string& known_roman = has_given ? p.given_roman : p.family_roman;
+  std::string other;
+  if (parts.size() == 2) {
+    if (SpellsName(parts[0], known, known_roman)) {
+      other = parts[1];
+    } else if (SpellsName(parts[1], known, known_roman)) {
+      other = parts[0];
+    }
+  } else if (parts.size() == 1) {
+    const std::string& local = parts[0];
+    // The known part first ("saidaldhaheri"), the shortest that spells it.
+    for (size_t cut = 2; other.empty() && cut + 3 <= local.size(); ++cut) {
+      if (SpellsName(std::string_view(local).substr(0, cut), known, known_roman)) other = local.substr(cut);
+    }
+    // The known part last ("anderssoneva").
+    for (size_t cut = 3; other.empty() && cut + 2 <= local.size(); ++cut) {
+      if (SpellsName(std::string_view(local).substr(cut), known, known_roman)) other = local.substr(0, cut);
+    }
+    // The given name's initial and the family name ("htaghipour").
+    if (other.empty() && has_given && local.size() >= 6 && !known_roman.empty() && local[0] == known_roman[0]) {
+      other = local.substr(1);
+    }
+  }
+  if (other.size() < 2) return;
+  if (has_given) {
+    p.family = other;
+    p.family_roman = other;
+    p.family_skeleton = SkeletonOfRomanized(other);
+    p.inferred_name = 'f';
+  } else {
+    p.given = other;
+    p.given_roman = other;
+    p.given_skeleton = SkeletonOfRomanized(other);
+    p.inferred_name = 'g';
+  }
+}
+
 }  // namespace
 
 PreparedRecord Prepare(const PersonRecord& r) {
@@ -135,7 +222,11 @@ PreparedRecord Prepare(const PersonRecord& r) {
   if (auto key = NationalIdKey(r.national_id)) p.national_key = *key;
   p.email = AsciiLower(TrimAscii(r.email));
   p.email_local = EmailLocalPart(p.email);
-  if (p.given.empty() && p.family.empty()) NamesFromEmail(p);
+  if (p.given.empty() && p.family.empty()) {
+    NamesFromEmail(p);
+  } else if (p.given.empty() != p.family.empty()) {
+    MissingNamePartFromEmail(p);
+  }
   p.city_roman = Romanize(p.city);
   p.city_skeleton = SkeletonOfRomanized(p.city_roman);
   p.phone_digits = DigitsOf(r.phone);
@@ -147,6 +238,13 @@ PreparedRecord Prepare(const PersonRecord& r) {
     std::string email = AsciiLower(TrimAscii(e));
     if (!email.empty() && std::find(p.emails.begin(), p.emails.end(), email) == p.emails.end()) {
       p.emails.push_back(std::move(email));
+    }
+  }
+  for (const auto& e : r.suggested_emails) {
+    std::string email = AsciiLower(TrimAscii(e));
+    if (!email.empty() && std::find(p.emails.begin(), p.emails.end(), email) == p.emails.end() &&
+        std::find(p.suggested_emails.begin(), p.suggested_emails.end(), email) == p.suggested_emails.end()) {
+      p.suggested_emails.push_back(std::move(email));
     }
   }
   for (const auto& device : r.devices) {
@@ -404,6 +502,9 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
       family = 2;
     }
   }
+  // A name part inferred from an email counts only when it agrees.
+  if (given == 0 && (a.inferred_name == 'g' || b.inferred_name == 'g')) given = -1;
+  if (family == 0 && (a.inferred_name == 'f' || b.inferred_name == 'f')) family = -1;
   set(Field::kGivenName, given);
   set(Field::kFamilyName, family);
 
@@ -433,11 +534,11 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
   set(Field::kAddressExtra, PlaceLevel(a.address_extra, b.address_extra));
   int city;
   if (!by_code || (*a_codes)[2] == 0 || (*b_codes)[2] == 0 || (*a_codes)[2] == (*b_codes)[2]) {
-    city = PlaceLevel(a.city, b.city);
+    city = CityLevel(a.city, b.city);
   } else {
     auto [it, inserted] =
         memo->places.try_emplace((static_cast<uint64_t>((*a_codes)[2]) << 32) | (*b_codes)[2], 0);
-    if (inserted) it->second = static_cast<int8_t>(PlaceLevel(a.city, b.city));
+    if (inserted) it->second = static_cast<int8_t>(CityLevel(a.city, b.city));
     city = it->second;
   }
   // Cities in two scripts ("Jeddah", "جدة") meet through their romanisation.
@@ -450,15 +551,22 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
   set(Field::kRegion, ExactLevel(a.region, b.region));
   set(Field::kNationalId, CodeLevel(a.national_id, b.national_id));
 
-  if (a.email.empty() || b.email.empty()) {
+  if ((a.emails.empty() && a.suggested_emails.empty()) || (b.emails.empty() && b.suggested_emails.empty())) {
     set(Field::kEmail, -1);
+  } else if (a.emails.empty() || b.emails.empty()) {
+    // A correction of one record's invalid address against the other's.
+    set(Field::kEmail, ShareAny(a.suggested_emails, b.emails) || ShareAny(a.emails, b.suggested_emails) ? 1 : -1);
   } else {
     // Only the whole address is evidence. A shared or similar local part
     // ("mehdi.rezaei@" at two providers) mostly spells the name, which the
     // name fields already weigh; counting it again would make namesakes look
     // like one person. Local parts still serve as a blocking key.
     // The same mailbox with a mistyped domain is the same address.
-    set(Field::kEmail, ShareAny(a.emails, b.emails) || SameMailboxMistyped(a.emails, b.emails) ? 1 : 0);
+    // So is the correction the import suggested for an invalid address.
+    set(Field::kEmail, ShareAny(a.emails, b.emails) || SameMailboxMistyped(a.emails, b.emails) ||
+                               ShareAny(a.suggested_emails, b.emails) || ShareAny(a.emails, b.suggested_emails)
+                           ? 1
+                           : 0);
   }
   int phone = CodeLevel(a.phone_digits, b.phone_digits);
   // "+989142547185" and "09142547185" are one number written two ways.
@@ -677,6 +785,7 @@ void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::strin
     std::string local = EmailLocalPart(email);
     if (local.size() >= 4) keys.emplace_back(8, std::move(local));
   }
+  for (const auto& email : p.suggested_emails) keys.emplace_back(7, email);
   for (const auto& device : p.devices) keys.emplace_back(7, std::string(kDeviceKeyPrefix) + device);
   if (!p.phone_tail.empty()) {
     keys.emplace_back(9, p.phone_tail);
@@ -689,6 +798,11 @@ void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::strin
   }
   if (!p.street_compact.empty() && !p.street_number.empty()) {
     keys.emplace_back(10, p.street_number + "|" + p.street_compact);
+  } else if (p.street_compact.size() >= 6 &&
+             p.street_compact.find_first_of("0123456789") != std::string::npos) {
+    // A one-line street address ("Tahlia Street, Building 146"), as customer
+    // records hold it: with its numbers it names a house, so blocks are small.
+    keys.emplace_back(10, "|" + p.street_compact);
   }
   if (!p.given_skeleton.empty() && !p.birth_date.empty()) {
     keys.emplace_back(11, p.given_skeleton + "|" + p.birth_date.substr(4));
@@ -1572,11 +1686,35 @@ std::string EncodePrepared(const PreparedRecord& p) {
     PutString(out, std::to_string(list->size()));
     for (const auto& s : *list) PutString(out, s);
   }
+  PutString(out, p.inferred_name ? std::string(1, p.inferred_name) : std::string());
+  PutString(out, std::to_string(p.suggested_emails.size()));
+  for (const auto& s : p.suggested_emails) PutString(out, s);
   return out;
 }
 
+namespace {
+
+// A count, then that many strings (EncodePrepared's lists).
+bool ReadList(std::string_view& in, std::vector<std::string>& list) {
+  std::string count_text;
+  if (!GetString(in, count_text) || count_text.empty() || count_text.size() > 6) return false;
+  size_t count = 0;
+  for (char c : count_text) {
+    if (c < '0' || c > '9') return false;
+    count = count * 10 + static_cast<size_t>(c - '0');
+  }
+  list.assign(count, "");
+  for (auto& s : list) {
+    if (!GetString(in, s)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool DecodePrepared(std::string_view in, PreparedRecord& p) {
   if (in.substr(0, 3) != "p1;") return false;
+  p = PreparedRecord{};  // fields an older form lacks stay empty
   in.remove_prefix(3);
   bool ok = true;
   ForEachString(p, [&](std::string& s) { ok = ok && GetString(in, s); });
@@ -1586,17 +1724,14 @@ bool DecodePrepared(std::string_view in, PreparedRecord& p) {
   for (auto* list : {&p.emails, &p.key_phones, &p.devices}) {
     // Records stored before devices were (2026-11-24) end after the phones.
     if (list == &p.devices && in.empty()) break;
-    std::string count_text;
-    if (!GetString(in, count_text) || count_text.empty() || count_text.size() > 6) return false;
-    size_t count = 0;
-    for (char c : count_text) {
-      if (c < '0' || c > '9') return false;
-      count = count * 10 + static_cast<size_t>(c - '0');
-    }
-    list->assign(count, "");
-    for (auto& s : *list) {
-      if (!GetString(in, s)) return false;
-    }
+    if (!ReadList(in, *list)) return false;
+  }
+  // Records stored before inferred name parts were (2026-11-25) end here.
+  if (!in.empty()) {
+    std::string inferred;
+    if (!GetString(in, inferred) || inferred.size() > 1) return false;
+    p.inferred_name = inferred.empty() ? 0 : inferred[0];
+    if (!ReadList(in, p.suggested_emails)) return false;
   }
   return in.empty();
 }

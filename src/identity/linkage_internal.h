@@ -77,6 +77,25 @@ void ParallelSort(std::vector<T>& v, int threads) {
 // SkeletonOfRomanized(Romanize(x)), without folding and looking x up again.
 std::string SkeletonOfRomanized(std::string_view latin);
 
+// Whether a name is written in Arabic script (Persian and Arabic letters).
+bool InArabicScript(std::string_view text);
+
+// A consonant key under which a name in Arabic script and its spellings in
+// Latin script meet, for comparing across scripts only. ICU's transliteration
+// follows Arabic pronunciation (ض as "d", ق as "q"), so "رضا" and "Reza" or
+// "قاسمی" and "Ghasemi" get different skeletons; here letters that spellings
+// use interchangeably share a class: ذ ز ض ظ and z, dh; ث س ص and s, th;
+// ق غ ک and k, q, gh; ج گ ژ and j, g, zh. Vowels, semivowels (و ی ا ع, and
+// v, w, y) and a word-final h (the silent ه of "Fatemeh") are dropped and
+// repeated classes written once. `normalized` is NormalizeName's output and
+// `romanized` Romanize's; a name in Latin script is keyed from `romanized`.
+std::string CrossScriptKey(std::string_view normalized, std::string_view romanized);
+
+// The city a NormalizeName'd city name denotes when it is one of several
+// names of a listed city ("gothenburg" and "göteborg", "cairo" and
+// "القاهره" give the same id), else -1.
+int CityId(std::string_view normalized_city);
+
 // A PersonRecord normalised once, before blocking and comparison.
 struct PreparedRecord {
   std::string given, family;                    // NormalizeName
@@ -99,6 +118,11 @@ struct PreparedRecord {
   std::vector<std::string> emails, key_phones;
   // The record's devices, sorted and distinct (at most kMaxDevices).
   std::vector<std::string> devices;
+  // Corrections of the record's invalid emails: compared, never a rule.
+  std::vector<std::string> suggested_emails;
+  // 'g' or 'f' when the given or family name was missing and inferred from
+  // the email's local part next to the other (no evidence when it disagrees).
+  char inferred_name = 0;
 };
 
 // Devices kept per record: a record seen on more is a shared or public

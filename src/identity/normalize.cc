@@ -242,6 +242,112 @@ std::string SkeletonOfRomanized(std::string_view latin) {
   return out;
 }
 
+bool InArabicScript(std::string_view text) {
+  // U+0600..U+06FF are encoded with lead bytes 0xD8..0xDB.
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0xD8 && byte <= 0xDB) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// The class of an Arabic-script letter: a consonant class letter, ' ' for a
+// word boundary, 'h' for ه (dropped at the end of a word), 0 for letters and
+// marks left out.
+char ArabicLetterClass(UChar32 c) {
+  switch (c) {
+    case 0x0628: return 'b';                                      // ب
+    case 0x067E: return 'p';                                      // پ
+    case 0x062A: case 0x0637: return 't';                         // ت ط
+    case 0x062B: case 0x0633: case 0x0635: return 's';            // ث س ص
+    case 0x062C: case 0x06AF: case 0x0698: return 'j';            // ج گ ژ
+    case 0x0686: return 'c';                                      // چ
+    case 0x062D: return 'H';                                      // ح: kept at the end
+    case 0x0647: case 0x06C0: return 'h';                         // ه ۀ
+    case 0x062E: return 'x';                                      // خ
+    case 0x062F: return 'd';                                      // د
+    case 0x0630: case 0x0632: case 0x0636: case 0x0638: return 'z';  // ذ ز ض ظ
+    case 0x0631: return 'r';                                      // ر
+    case 0x0634: return 'S';                                      // ش
+    case 0x063A: case 0x0642: case 0x06A9: case 0x0643: return 'k';  // غ ق ک ك
+    case 0x0641: return 'f';                                      // ف
+    case 0x0644: return 'l';                                      // ل
+    case 0x0645: return 'm';                                      // م
+    case 0x0646: return 'n';                                      // ن
+    case ' ': case 0x200C: case 0x200D: case '-': return ' ';
+    default: return 0;  // vowels, semivowels, hamza, ain, teh marbuta, marks
+  }
+}
+
+// The class of the Latin letters at `text[i]`, advancing `i` past a digraph.
+char LatinLetterClass(std::string_view text, size_t& i) {
+  const char c = text[i];
+  const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+  if (next == 'h') {
+    char digraph = 0;
+    switch (c) {
+      case 'k': digraph = 'x'; break;
+      case 'g': digraph = 'k'; break;
+      case 's': digraph = 'S'; break;
+      case 'c': digraph = 'c'; break;
+      case 'z': digraph = 'j'; break;
+      case 'd': digraph = 'z'; break;
+      case 't': digraph = 's'; break;
+      case 'p': digraph = 'f'; break;
+      default: break;
+    }
+    if (digraph) {
+      ++i;
+      return digraph;
+    }
+  }
+  switch (c) {
+    case 'a': case 'e': case 'i': case 'o': case 'u': case 'y': case 'w': case 'v': return 0;
+    case 'q': case 'c': return 'k';
+    case 'g': return 'j';
+    case ' ': case '-': return ' ';
+    default: return c >= 'a' && c <= 'z' ? c : 0;
+  }
+}
+
+// Appends a class to a key: a repeated class is written once, and a word's
+// final 'h' (the silent ه, "Fatemeh") is dropped when the word ends.
+void AppendClass(std::string& key, char& pending_h, char cls) {
+  if (cls == ' ') {
+    pending_h = 0;
+    return;
+  }
+  if (cls == 'h') {
+    pending_h = 'h';
+    return;
+  }
+  if (pending_h) {
+    if (key.empty() || key.back() != 'h') key.push_back('h');
+    pending_h = 0;
+  }
+  if (cls == 'H') cls = 'h';
+  if (key.empty() || key.back() != cls) key.push_back(cls);
+}
+
+}  // namespace
+
+std::string CrossScriptKey(std::string_view normalized, std::string_view romanized) {
+  std::string key;
+  char pending_h = 0;
+  if (InArabicScript(normalized)) {
+    ForEachCodePoint(normalized, [&](UChar32 c) {
+      if (const char cls = ArabicLetterClass(c)) AppendClass(key, pending_h, cls);
+    });
+  } else {
+    for (size_t i = 0; i < romanized.size(); ++i) {
+      if (const char cls = LatinLetterClass(romanized, i)) AppendClass(key, pending_h, cls);
+    }
+  }
+  return key;
+}
+
 }  // namespace internal
 
 std::string NormalizeCompanyName(std::string_view name) {

@@ -23,6 +23,7 @@ namespace {
 
 struct ContactValue {
   std::string kind, value, status, street, postal_code, city;
+  std::string suggestion;  // a likely correction of an invalid value
   std::optional<int64_t> source_id;
   int64_t last_seen = 0;
   std::optional<int64_t> last_verified;
@@ -70,6 +71,7 @@ ContactValue ReadContact(const Statement& q) {
   c.last_seen = q.Int(8);
   c.last_verified = q.OptionalInt(9);
   c.id = q.Int(10);
+  if (!q.IsNull(11)) c.suggestion = q.String(11);
   return c;
 }
 
@@ -218,6 +220,10 @@ PersonRecord ToPersonRecord(const CustomerRow& row) {
   for (const auto& c : row.contacts) {
     if (c.kind == "email" && c.status != "invalid") {
       (r.email.empty() ? r.email : r.other_emails.emplace_back()) = c.value;
+    }
+    if (c.kind == "email" && c.status == "invalid") {
+      if (!c.suggestion.empty()) r.suggested_emails.push_back(c.suggestion);
+      continue;
     }
     if (c.kind == "phone" && c.status == "invalid") {
       if (r.unvalidated_phone.empty()) r.unvalidated_phone = c.value;

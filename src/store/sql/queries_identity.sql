@@ -16,13 +16,14 @@ WHERE c.id = :id;
 
 -- Contact values that are or were the customer's (a bounced email still
 -- identifies its owner); invalid phones too, which are compared by their
--- digits but never merge anyone by themselves. In table order: the caller
+-- digits but never merge anyone by themselves, and invalid emails with a
+-- suggested correction, compared by the correction. In table order: the caller
 -- orders each customer's values newest first (last_seen_at, then id), which
 -- costs less than SQLite's sorter over every contact point.
 -- name: identity-contact-points
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
-  last_verified_at, id
-FROM contact_points WHERE status <> 'invalid' OR kind = 'phone';
+  last_verified_at, id, suggestion
+FROM contact_points WHERE status <> 'invalid' OR kind = 'phone' OR suggestion IS NOT NULL;
 
 -- The customers listed in :ids (a JSON array), as identity-customer-by-id.
 -- name: identity-customers-of-many
@@ -35,14 +36,14 @@ WHERE c.id IN (SELECT value FROM json_each(:ids));
 -- The contact values of the customers listed in :ids, as identity-contact-points-of (unordered).
 -- name: identity-contact-points-of-many
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
-  last_verified_at, id
+  last_verified_at, id, suggestion
 FROM contact_points
-WHERE customer_id IN (SELECT value FROM json_each(:ids)) AND (status <> 'invalid' OR kind = 'phone');
+WHERE customer_id IN (SELECT value FROM json_each(:ids)) AND (status <> 'invalid' OR kind = 'phone' OR suggestion IS NOT NULL);
 
 -- name: identity-contact-points-of
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
-  last_verified_at, id
-FROM contact_points WHERE customer_id = :id AND (status <> 'invalid' OR kind = 'phone')
+  last_verified_at, id, suggestion
+FROM contact_points WHERE customer_id = :id AND (status <> 'invalid' OR kind = 'phone' OR suggestion IS NOT NULL)
 ORDER BY last_seen_at DESC, id DESC;
 
 -- The devices records were seen on (migration 0018), in record order.

@@ -198,6 +198,81 @@ TEST(Compare, NamesAcrossScriptsAndSwapped) {
   EXPECT_EQ(LevelOf(Compare(asa, asa_plain), Field::kGivenName), 2);  // close, not equal
 }
 
+TEST(Compare, PersianAndArabicNamesMeetTheirLatinSpellings) {
+  auto given_level = [](const std::string& a, const std::string& b) {
+    return LevelOf(Compare(Person("", a), Person("", b)), Field::kGivenName);
+  };
+  // Persian pronunciation, which ICU's Arabic transliteration does not follow
+  // (ض and ظ as z, ق and غ as gh, و as v, the silent final ه), and Arabic
+  // names with and without the article.
+  for (const auto& [native, latin] : std::vector<std::pair<std::string, std::string>>{
+           {"رضا", "Reza"},           {"علیرضا", "Alireza"},      {"مرتضی", "Morteza"},
+           {"فاطمه", "Fatemeh"},      {"فاطمه", "Fatima"},        {"ستاره", "Setare"},
+           {"قاسمی", "Ghasemi"},      {"یعقوب", "Yaghoub"},       {"جواد", "Javad"},
+           {"ملک‌نژاد", "Maleknejad"}, {"کریم‌نژاد", "Karimnezhad"}, {"موسوی", "Mousavi"},
+           {"الظاهري", "Al Dhaheri"}, {"الحمادي", "Hammadi"},     {"طارق", "Tarek"},
+           {"عبدالرحمن", "Abdulrahman"}, {"الجمل", "El Gamal"}}) {
+    EXPECT_GE(given_level(native, latin), 1) << native << " / " << latin;
+    EXPECT_GE(given_level(latin, native), 1) << latin << " / " << native;
+  }
+  // Other names stay other names.
+  for (const auto& [native, latin] : std::vector<std::pair<std::string, std::string>>{
+           {"رضا", "Ramin"}, {"علیرضا", "Ali"}, {"قاسمی", "Hashemi"}, {"فاطمه", "Fariba"},
+           {"الحمادي", "Al Hamdan"}, {"ستاره", "Sara"}}) {
+    EXPECT_EQ(given_level(native, latin), 0) << native << " / " << latin;
+  }
+}
+
+TEST(Compare, ACityKnownByTwoNamesIsOneCity) {
+  auto city_level = [](const std::string& a, const std::string& b) {
+    PersonRecord x = Person("", "x", "y"), y = Person("", "x", "y");
+    x.city = a;
+    y.city = b;
+    return LevelOf(Compare(x, y), Field::kCity);
+  };
+  EXPECT_EQ(city_level("Göteborg", "Gothenburg"), 2);
+  EXPECT_EQ(city_level("القاهرة", "Cairo"), 2);
+  EXPECT_EQ(city_level("Abu Dhabi", "أبوظبي"), 2);
+  EXPECT_EQ(city_level("الدوحة", "Doha"), 2);
+  EXPECT_EQ(city_level("München", "Munich"), 2);
+  EXPECT_EQ(city_level("Teheran", "تهران"), 2);
+  EXPECT_EQ(city_level("Cairo", "Alexandria"), 0);
+  EXPECT_EQ(city_level("القاهرة", "الإسكندرية"), 0);
+  EXPECT_EQ(city_level("Göteborg", "Malmö"), 0);
+}
+
+TEST(Compare, ANamePartMissingIsReadFromTheEmailNextToTheOther) {
+  PersonRecord full = WithEmail(Person("a", "Åsa", "Andersson"), "asa_andersson@hotmail.com");
+  PersonRecord given_only = WithEmail(Person("b", "Åsa"), "asa.andersson@gmail.com");
+  EXPECT_EQ(LevelOf(Compare(full, given_only), Field::kFamilyName), 3);
+  // In Arabic script, the name and the email's spelling meet by their consonants.
+  PersonRecord said = WithEmail(Person("c", "سعيد", "الظاهري"), "s.dhaheri@outlook.com");
+  PersonRecord said_given_only = WithEmail(Person("d", "سعيد"), "saidaldhaheri@gmail.com");
+  EXPECT_GE(LevelOf(Compare(said, said_given_only), Field::kFamilyName), 1);
+  // The given name's initial ("htaghipour"), and a family name known alone.
+  PersonRecord hossein = WithEmail(Person("e", "حسین"), "htaghipour@gmail.com");
+  EXPECT_GE(LevelOf(Compare(Person("f", "Hossein", "Taghipour"), hossein), Field::kFamilyName), 2);
+  PersonRecord family_only = WithEmail(Person("g", "", "Al-Zahrani"), "alzahrani.walid@hotmail.com");
+  EXPECT_GE(LevelOf(Compare(Person("h", "وليد", "الزهراني"), family_only), Field::kGivenName), 1);
+  // An inferred part is no evidence when it disagrees: a nickname is not a name.
+  PersonRecord nickname = WithEmail(Person("i", "Åsa"), "asa.sunshine@gmail.com");
+  EXPECT_EQ(LevelOf(Compare(full, nickname), Field::kFamilyName), -1);
+  EXPECT_EQ(LevelOf(Compare(full, WithEmail(Person("j", "Åsa"), "sunshine77@gmail.com")), Field::kFamilyName), -1);
+}
+
+TEST(Compare, TheCorrectionOfAnInvalidEmailIsEvidenceNotAnIdentifier) {
+  PersonRecord typed = Person("a", "Lars", "Sundwall");
+  typed.suggested_emails = {"lars.sundwall@hotmail.com"};
+  PersonRecord clicked = WithEmail(Person("b", ""), "lars.sundwall@hotmail.com");
+  PersonRecord other = WithEmail(Person("c", ""), "lars.s@hotmail.com");
+  EXPECT_EQ(LevelOf(Compare(typed, clicked), Field::kEmail), 1);
+  EXPECT_EQ(LevelOf(Compare(clicked, typed), Field::kEmail), 1);
+  EXPECT_EQ(LevelOf(Compare(typed, other), Field::kEmail), -1);  // a guess that misses says nothing
+  // Not a rule: with names that disagree the records stay apart.
+  PersonRecord stranger = WithEmail(Person("d", "Omid", "Karimi"), "lars.sundwall@hotmail.com");
+  EXPECT_EQ(Link({typed, stranger}).cluster, (std::vector<int>{0, 1}));
+}
+
 TEST(Link, DeterministicRulesAndProbabilisticPairs) {
   std::vector<PersonRecord> records = {
       WithEmail(Person("a", "Sara", "Ahmadi"), "sara@example.com"),

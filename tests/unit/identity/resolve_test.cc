@@ -486,6 +486,26 @@ TEST(PreparedEncoding, RoundTripsEveryField) {
   EXPECT_EQ(internal::StoredKeys(back).size(), internal::StoredKeys(p).size());
   EXPECT_FALSE(internal::DecodePrepared("p1;3:abc", back));
   EXPECT_FALSE(internal::DecodePrepared("", back));
+
+  // A name part read from the email, and corrections of invalid emails.
+  PersonRecord given_only;
+  given_only.given_name = "Åsa";
+  given_only.email = "asa.andersson@gmail.com";
+  given_only.suggested_emails = {"asa@hotmail.com"};
+  const internal::PreparedRecord q = internal::Prepare(given_only);
+  ASSERT_EQ(q.inferred_name, 'f');
+  ASSERT_EQ(q.family, "andersson");
+  ASSERT_TRUE(internal::DecodePrepared(internal::EncodePrepared(q), back));
+  EXPECT_EQ(back.inferred_name, 'f');
+  EXPECT_EQ(back.suggested_emails, (std::vector<std::string>{"asa@hotmail.com"}));
+  EXPECT_EQ(internal::EncodePrepared(back), internal::EncodePrepared(q));
+  // A form stored before these fields existed still decodes, without them.
+  std::string older = internal::EncodePrepared(p);
+  older.resize(older.size() - std::string("0:1:0").size());
+  ASSERT_TRUE(internal::DecodePrepared(older, back));
+  EXPECT_EQ(back.inferred_name, 0);
+  EXPECT_TRUE(back.suggested_emails.empty());
+  EXPECT_EQ(back.emails, p.emails);
 }
 
 TEST_F(ResolveTest, ReviewDecisionsApply) {
