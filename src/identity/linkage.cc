@@ -136,11 +136,11 @@ void NamesFromEmail(PreparedRecord& p) {
 // Whether `part` (lower-case ASCII letters from an email) spells `name`:
 // its romanisation, or for a name in Arabic script the same CrossScriptKey of
 // at least two consonants ("said" for "سعيد").
-bool SpellsName(std::string_view part, const std::string& name, const std::string& roman) {
+// `key` is the name's CrossScriptKey when it is in Arabic script, else "".
+bool SpellsName(std::string_view part, const std::string& roman, const std::string& compact_roman,
+                const std::string& key) {
   if (part.size() < 2) return false;
-  if (part == roman || part == WithoutSpaces(roman)) return true;
-  if (!InArabicScript(name)) return false;
-  const std::string key = CrossScriptKey(name, roman);
+  if (part == roman || part == compact_roman) return true;
   return key.size() >= 2 && key == CrossScriptKey(part, part);
 }
 
@@ -164,22 +164,25 @@ void MissingNamePartFromEmail(PreparedRecord& p) {
   const bool has_given = !p.given.empty();
   const std::string& known = has_given ? p.given : p.family;
   const std::string& known_roman = has_given ? p.given_roman : p.family_roman;
+  const std::string compact_roman = WithoutSpaces(known_roman);
+  const std::string key = InArabicScript(known) ? CrossScriptKey(known, known_roman) : std::string();
+  auto spells = [&](std::string_view part) { return SpellsName(part, known_roman, compact_roman, key); };
   std::string other;
   if (parts.size() == 2) {
-    if (SpellsName(parts[0], known, known_roman)) {
+    if (spells(parts[0])) {
       other = parts[1];
-    } else if (SpellsName(parts[1], known, known_roman)) {
+    } else if (spells(parts[1])) {
       other = parts[0];
     }
   } else if (parts.size() == 1) {
     const std::string& local = parts[0];
     // The known part first ("saidaldhaheri"), the shortest that spells it.
     for (size_t cut = 2; other.empty() && cut + 3 <= local.size(); ++cut) {
-      if (SpellsName(std::string_view(local).substr(0, cut), known, known_roman)) other = local.substr(cut);
+      if (spells(std::string_view(local).substr(0, cut))) other = local.substr(cut);
     }
     // The known part last ("anderssoneva").
     for (size_t cut = 3; other.empty() && cut + 2 <= local.size(); ++cut) {
-      if (SpellsName(std::string_view(local).substr(cut), known, known_roman)) other = local.substr(0, cut);
+      if (spells(std::string_view(local).substr(cut))) other = local.substr(0, cut);
     }
     // The given name's initial and the family name ("htaghipour").
     if (other.empty() && has_given && local.size() >= 6 && !known_roman.empty() && local[0] == known_roman[0]) {
@@ -798,11 +801,6 @@ void BlockingKeys(const PreparedRecord& p, std::vector<std::pair<int, std::strin
   }
   if (!p.street_compact.empty() && !p.street_number.empty()) {
     keys.emplace_back(10, p.street_number + "|" + p.street_compact);
-  } else if (p.street_compact.size() >= 6 &&
-             p.street_compact.find_first_of("0123456789") != std::string::npos) {
-    // A one-line street address ("Tahlia Street, Building 146"), as customer
-    // records hold it: with its numbers it names a house, so blocks are small.
-    keys.emplace_back(10, "|" + p.street_compact);
   }
   if (!p.given_skeleton.empty() && !p.birth_date.empty()) {
     keys.emplace_back(11, p.given_skeleton + "|" + p.birth_date.substr(4));

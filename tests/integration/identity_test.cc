@@ -148,12 +148,13 @@ TEST_F(IdentityTest, DemoDataResolvesAgainstGroundTruth) {
   std::printf("demo 2000 people: %zu records, precision %.4f recall %.4f\n", record_person.size(),
               precision, recall);
   EXPECT_GE(precision, 0.98);
-  // Issue 3 asks for 0.95. Measured 0.901: nearly every missed pair agrees on
+  // Issue 3 asks for 0.95. Measured 0.917: nearly every missed pair agrees on
   // names (and a city) and nothing else -- a CRM record and a newsletter
   // sign-up made with another email and mobile, seen on no common device --
   // which the model sends to review unless the name is rare in the base,
-  // because namesakes share those too (see BENCHMARKS.md).
-  EXPECT_GE(recall, 0.89);
+  // because namesakes share those too; or involves a call from a number no
+  // other record holds (see BENCHMARKS.md).
+  EXPECT_GE(recall, 0.91);
 
   // Explain, unmerge and the review queue work on the result.
   std::string merged_record, merged_into;

@@ -22,7 +22,7 @@ WHERE c.id = :id;
 -- costs less than SQLite's sorter over every contact point.
 -- name: identity-contact-points
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
-  last_verified_at, id, suggestion
+  last_verified_at, id, CASE WHEN status = 'invalid' THEN suggestion END
 FROM contact_points WHERE status <> 'invalid' OR kind = 'phone' OR suggestion IS NOT NULL;
 
 -- The customers listed in :ids (a JSON array), as identity-customer-by-id.
@@ -36,13 +36,13 @@ WHERE c.id IN (SELECT value FROM json_each(:ids));
 -- The contact values of the customers listed in :ids, as identity-contact-points-of (unordered).
 -- name: identity-contact-points-of-many
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
-  last_verified_at, id, suggestion
+  last_verified_at, id, CASE WHEN status = 'invalid' THEN suggestion END
 FROM contact_points
 WHERE customer_id IN (SELECT value FROM json_each(:ids)) AND (status <> 'invalid' OR kind = 'phone' OR suggestion IS NOT NULL);
 
 -- name: identity-contact-points-of
 SELECT customer_id, kind, value, status, street, postal_code, city, source_id, last_seen_at,
-  last_verified_at, id, suggestion
+  last_verified_at, id, CASE WHEN status = 'invalid' THEN suggestion END
 FROM contact_points WHERE customer_id = :id AND (status <> 'invalid' OR kind = 'phone' OR suggestion IS NOT NULL)
 ORDER BY last_seen_at DESC, id DESC;
 
