@@ -23,6 +23,7 @@ struct IdentityArgs {
   double review_threshold = identity::LinkageOptions{}.review_threshold;
   double max_expected_namesakes = identity::LinkageOptions{}.max_expected_namesakes;
   bool all_reviews = false;
+  bool review_details = false;
   int limit = 50;
   std::vector<int64_t> accept, reject;
   int64_t left = 0, right = 0;
@@ -109,6 +110,23 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
   return 0;
 }
 
+// A compared value as printed: "-" when missing, and where it came from
+// when the record did not hold it ("andersson (from the email)").
+std::string Shown(const std::string& value, const std::string& derived, const char* missing = "-") {
+  if (value.empty()) return missing;
+  if (derived == "email") return value + " (from the email)";
+  if (derived == "suggestion") return value + " (suggested correction)";
+  return value;
+}
+
+ordered_json FieldJson(const identity::FieldExplanation& f) {
+  ordered_json j = {{"field", f.field}, {"left", f.left_value}, {"right", f.right_value},
+                    {"level", f.level}, {"weight", f.weight}};
+  if (!f.left_derived.empty()) j["left_derived"] = f.left_derived;
+  if (!f.right_derived.empty()) j["right_derived"] = f.right_derived;
+  return j;
+}
+
 int RunReview(const std::string& db_path, const IdentityArgs& args, bool json) {
   auto db = OpenDb(db_path);
   if (!db.ok()) return Fail(db.status());
@@ -130,17 +148,34 @@ int RunReview(const std::string& db_path, const IdentityArgs& args, bool json) {
   }
   auto items = identity::ListReviews(**db, !args.all_reviews, args.limit);
   if (!items.ok()) return Fail(items.status());
+  // With --details, each pair's field-by-field comparison (Explain), which is
+  // what a person decides on.
+  auto explanation = [&](const identity::ReviewItem& item) -> std::optional<identity::PairExplanation> {
+    if (!args.review_details) return std::nullopt;
+    auto e = identity::Explain(**db, item.left_customer, item.right_customer);
+    if (!e.ok()) return std::nullopt;
+    return std::move(*e);
+  };
   if (json) {
     ordered_json out = ordered_json::array();
     for (const auto& item : *items) {
-      out.push_back({{"id", item.id},
-                     {"left", item.left_customer},
-                     {"right", item.right_customer},
-                     {"probability", item.probability},
-                     {"weight", item.weight},
-                     {"status", item.status}});
+      ordered_json j = {{"id", item.id},
+                        {"left", item.left_customer},
+                        {"right", item.right_customer},
+                        {"probability", item.probability},
+                        {"weight", item.weight},
+                        {"status", item.status}};
+      if (auto e = explanation(item)) {
+        ordered_json fields = ordered_json::array();
+        for (const auto& f : e->fields) {
+          if (f.left_value.empty() && f.right_value.empty()) continue;
+          fields.push_back(FieldJson(f));
+        }
+        j["fields"] = std::move(fields);
+      }
+      out.push_back(std::move(j));
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
   if (items->empty()) {
@@ -153,8 +188,16 @@ int RunReview(const std::string& db_path, const IdentityArgs& args, bool json) {
     std::printf("%8lld  %10lld  %10lld  %11.3f  %7.2f  %s\n", static_cast<long long>(item.id),
                 static_cast<long long>(item.left_customer), static_cast<long long>(item.right_customer),
                 item.probability, item.weight, item.status.c_str());
+    if (auto e = explanation(item)) {
+      for (const auto& f : e->fields) {
+        if (f.left_value.empty() && f.right_value.empty()) continue;
+        std::printf("          %-14s %+7.2f  %s  |  %s\n", f.field.c_str(), f.weight,
+                    Shown(f.left_value, f.left_derived).c_str(), Shown(f.right_value, f.right_derived).c_str());
+      }
+    }
   }
-  std::printf("Compare a pair with `patron identity explain A B`; decide with --accept ID or --reject ID.\n");
+  std::printf("Compare a pair with `patron identity explain A B` (or list with --details); decide with "
+              "--accept ID or --reject ID.\n");
   return 0;
 }
 
@@ -166,11 +209,7 @@ int RunExplain(const std::string& db_path, int64_t left, int64_t right, bool jso
   if (json) {
     ordered_json fields = ordered_json::array();
     for (const auto& f : e->fields) {
-      fields.push_back({{"field", f.field},
-                        {"left", f.left_value},
-                        {"right", f.right_value},
-                        {"level", f.level},
-                        {"weight", f.weight}});
+      fields.push_back(FieldJson(f));
     }
     std::cout << ordered_json{{"left", left},
                               {"right", right},
@@ -189,8 +228,9 @@ int RunExplain(const std::string& db_path, int64_t left, int64_t right, bool jso
   std::printf("%-14s %-28s %-28s %5s %8s\n", "field", "customer record A", "customer record B", "level",
               "weight");
   for (const auto& f : e->fields) {
-    std::printf("%-14s %-28s %-28s %5s %+8.2f\n", f.field.c_str(), f.left_value.c_str(),
-                f.right_value.c_str(), f.level < 0 ? "-" : std::to_string(f.level).c_str(), f.weight);
+    std::printf("%-14s %-28s %-28s %5s %+8.2f\n", f.field.c_str(), Shown(f.left_value, f.left_derived, "").c_str(),
+                Shown(f.right_value, f.right_derived, "").c_str(), f.level < 0 ? "-" : std::to_string(f.level).c_str(),
+                f.weight);
   }
   std::printf("Match weight %+.2f, probability %.4f", e->weight, e->probability);
   if (!e->rule.empty()) std::printf("; linked by rule: same %s", e->rule.c_str());
@@ -392,6 +432,8 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   auto* review = identity->add_subcommand("review", "List doubtful pairs; accept or reject them");
   review->add_flag("--all", args.all_reviews, "Also list decided pairs");
   review->add_option("--limit", args.limit, "Pairs to list (default 50)")->check(CLI::Range(1, 1000000));
+  review->add_flag("--details", args.review_details,
+                   "Under each pair, the values of both records and each field's weight");
   review->add_option("--accept", args.accept, "Review id to accept (the pair is one customer)");
   review->add_option("--reject", args.reject, "Review id to reject (the pair stays apart)");
   review->callback([&action, &globals] {

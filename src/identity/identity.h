@@ -376,6 +376,10 @@ Status DecideReview(Database& db, int64_t review_id, bool accept, const Clock& c
 // The comparison of two customer records, field by field.
 struct FieldExplanation {
   std::string field, left_value, right_value;
+  // Where a value compared came from when the record holds none in the
+  // field: "email" (a name its email's local part spells) or "suggestion"
+  // (the correction suggested for an invalid email); else empty.
+  std::string left_derived, right_derived;
   int level = -1;  // -1 missing
   double weight = 0;
 };

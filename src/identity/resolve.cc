@@ -1689,13 +1689,24 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
     }
     return "";
   };
+  // What was compared when the record itself holds nothing there: a name read
+  // from the email, the correction suggested for an invalid address.
+  auto shown = [&raw](const PersonRecord& r, const internal::PreparedRecord& p, Field f,
+                      std::string& derived) -> std::string {
+    std::string value = raw(r, f);
+    if (!value.empty()) return value;
+    if (f == Field::kGivenName && !p.given.empty()) return derived = "email", p.given;
+    if (f == Field::kFamilyName && !p.family.empty()) return derived = "email", p.family;
+    if (f == Field::kEmail && !p.suggested_emails.empty()) return derived = "suggestion", p.suggested_emails[0];
+    return value;
+  };
   PairExplanation out;
   for (int f = 0; f < kFieldCount; ++f) {
     const Field field = static_cast<Field>(f);
     FieldExplanation e;
     e.field = std::string(FieldName(field));
-    e.left_value = raw(a, field);
-    e.right_value = raw(b, field);
+    e.left_value = shown(a, pa, field, e.left_derived);
+    e.right_value = shown(b, pb, field, e.right_derived);
     e.level = v.levels[f];
     e.weight = model.Weight(field, e.level);
     out.fields.push_back(std::move(e));

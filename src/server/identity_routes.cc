@@ -31,11 +31,14 @@ bool ReviewId(Context& ctx, int64_t* id) {
 ordered_json ExplanationJson(const identity::PairExplanation& e) {
   ordered_json fields = ordered_json::array();
   for (const auto& f : e.fields) {
-    fields.push_back({{"field", f.field},
-                      {"left", f.left_value},
-                      {"right", f.right_value},
-                      {"level", f.level},
-                      {"weight", f.weight}});
+    ordered_json field = {{"field", f.field},
+                          {"left", f.left_value},
+                          {"right", f.right_value},
+                          {"level", f.level},
+                          {"weight", f.weight}};
+    if (!f.left_derived.empty()) field["left_derived"] = f.left_derived;
+    if (!f.right_derived.empty()) field["right_derived"] = f.right_derived;
+    fields.push_back(std::move(field));
   }
   return {
       {"fields", fields},

@@ -223,6 +223,24 @@ TEST_F(IdentityTest, DemoDataResolvesAgainstGroundTruth) {
   json items = json::parse(review.text, nullptr, false);
   ASSERT_TRUE(items.is_array());
   if (!items.empty()) {
+    // With --details each pair carries what a person decides on: the values
+    // of both records and each field's weight.
+    Output detailed = Patron({"--db", db_, "--json", "identity", "review", "--details", "--limit", "3"});
+    ASSERT_EQ(detailed.exit_code, 0) << detailed.text;
+    json with_fields = json::parse(detailed.text, nullptr, false);
+    ASSERT_TRUE(with_fields.is_array() && !with_fields.empty()) << detailed.text;
+    for (const auto& item : with_fields) {
+      ASSERT_TRUE(item.contains("fields")) << item.dump();
+      double weight = 0;
+      for (const auto& f : item["fields"]) {
+        EXPECT_FALSE(f["left"].get<std::string>().empty() && f["right"].get<std::string>().empty()) << f.dump();
+        weight += f["weight"].get<double>();
+      }
+      EXPECT_GT(weight, 0) << item.dump();  // the evidence that put the pair in review
+    }
+    Output text = Patron({"--db", db_, "identity", "review", "--details", "--limit", "1"});
+    ASSERT_EQ(text.exit_code, 0);
+    EXPECT_NE(text.text.find("given_name"), std::string::npos) << text.text;
     const std::string id = std::to_string(items[0]["id"].get<int64_t>());
     EXPECT_EQ(Patron({"--db", db_, "identity", "review", "--reject", id}).exit_code, 0);
   }

@@ -162,6 +162,36 @@ TEST_F(ResolveTest, ExplainGivesTheWeightOfEveryField) {
   EXPECT_FALSE(Explain(*db_, 1, 999).ok());
 }
 
+TEST_F(ResolveTest, ExplainShowsWhatWasReadFromAnEmailOrSuggestedForIt) {
+  // Omid's newsletter sign-up: a first name, a mistyped address (stored
+  // invalid, with the import's suggestion), and an address of his own whose
+  // local part spells his family name.
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, source_id, created_at, updated_at) VALUES (6, 'Omid', 2, 0, 300);
+    INSERT INTO contact_points (customer_id, kind, value, status, invalid_reason, suggestion, source_id,
+                                first_seen_at, last_seen_at) VALUES
+      (5, 'email', 'omid.nouri@gmail.com', 'unverified', NULL, NULL, 1, 0, 0),
+      (6, 'email', 'omid.nourigmail.com', 'invalid', 'missing ''@''', 'omid.nouri@gmail.com', 2, 0, 0),
+      (6, 'email', 'onouri@yahoo.com', 'unverified', NULL, NULL, 2, 0, 0);
+    INSERT INTO source_records (source_id, entity, source_key, entity_id, first_imported_at, last_imported_at) VALUES
+      (2, 'customer', 'onouri@yahoo.com', 6, 0, 0);
+  )sql").ok());
+  ASSERT_TRUE(Resolve(*db_).ok());
+  auto e = Explain(*db_, 5, 6);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  std::map<std::string, FieldExplanation> by_field;
+  for (const auto& f : e->fields) by_field[f.field] = f;
+  EXPECT_EQ(by_field["family_name"].right_value, "nouri");
+  EXPECT_EQ(by_field["family_name"].right_derived, "email");
+  EXPECT_EQ(by_field["family_name"].level, 3);
+  EXPECT_EQ(by_field["family_name"].left_derived, "");
+  // The valid address is shown; the suggestion still counted as agreement.
+  EXPECT_EQ(by_field["email"].right_value, "onouri@yahoo.com");
+  EXPECT_EQ(by_field["email"].level, 1);
+  // A suggestion is no rule: the pair was weighed, not linked by "email".
+  EXPECT_TRUE(e->rule.empty());
+}
+
 TEST_F(ResolveTest, UnmergeRestoresAndLaterRunsRespectIt) {
   ASSERT_TRUE(Resolve(*db_).ok());
   auto before = db_->QueryInt("SELECT count(*) FROM customers");
