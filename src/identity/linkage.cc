@@ -110,20 +110,29 @@ int CodeLevel(const std::string& a, const std::string& b) {
   return WithinOneEdit(a, b) ? 1 : 0;
 }
 
-// A record without any name but with an email such as "sara.ahmadi@..." is
-// given the names its local part spells: orders and web events often know a
-// person only by email. Needs two parts of at least two letters each.
-void NamesFromEmail(PreparedRecord& p) {
-  std::vector<std::string> parts(1);
-  for (char c : p.email_local) {
+// The words of an email's local part split at '.', '_' and '-' (the last
+// empty when it ends in one), or false when it holds digits or other
+// characters: then it is not a name.
+bool LocalPartWords(std::string_view local, std::vector<std::string>& parts) {
+  parts.assign(1, "");
+  for (char c : local) {
     if (c == '.' || c == '_' || c == '-') {
       if (!parts.back().empty()) parts.emplace_back();
     } else if (c >= 'a' && c <= 'z') {
       parts.back().push_back(c);
     } else {
-      return;  // digits and other characters: not a name
+      return false;
     }
   }
+  return true;
+}
+
+// A record without any name but with an email such as "sara.ahmadi@..." is
+// given the names its local part spells: orders and web events often know a
+// person only by email. Needs two parts of at least two letters each.
+void NamesFromEmail(PreparedRecord& p) {
+  std::vector<std::string> parts;
+  if (!LocalPartWords(p.email_local, parts)) return;
   if (parts.size() != 2 || parts[0].size() < 2 || parts[1].size() < 2) return;
   p.given = parts[0];
   p.family = parts[1];
@@ -150,16 +159,8 @@ bool SpellsName(std::string_view part, const std::string& roman, const std::stri
 // it counts when it agrees and is no evidence when it does not, since a
 // local part may be a nickname rather than a name.
 void MissingNamePartFromEmail(PreparedRecord& p) {
-  std::vector<std::string> parts(1);
-  for (char c : p.email_local) {
-    if (c == '.' || c == '_' || c == '-') {
-      if (!parts.back().empty()) parts.emplace_back();
-    } else if (c >= 'a' && c <= 'z') {
-      parts.back().push_back(c);
-    } else {
-      return;  // digits and other characters: not a name
-    }
-  }
+  std::vector<std::string> parts;
+  if (!LocalPartWords(p.email_local, parts)) return;
   if (parts.back().empty()) parts.pop_back();
   const bool has_given = !p.given.empty();
   const std::string& known = has_given ? p.given : p.family;
@@ -554,22 +555,19 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
   set(Field::kRegion, ExactLevel(a.region, b.region));
   set(Field::kNationalId, CodeLevel(a.national_id, b.national_id));
 
-  if ((a.emails.empty() && a.suggested_emails.empty()) || (b.emails.empty() && b.suggested_emails.empty())) {
-    set(Field::kEmail, -1);
-  } else if (a.emails.empty() || b.emails.empty()) {
-    // A correction of one record's invalid address against the other's.
-    set(Field::kEmail, ShareAny(a.suggested_emails, b.emails) || ShareAny(a.emails, b.suggested_emails) ? 1 : -1);
+  // The correction the import suggested for one record's invalid address is
+  // the other's address: the same mailbox, mistyped.
+  const bool corrected = ShareAny(a.suggested_emails, b.emails) || ShareAny(a.emails, b.suggested_emails);
+  if (a.emails.empty() || b.emails.empty()) {
+    // Without a valid address on one side only a correction says anything.
+    set(Field::kEmail, corrected ? 1 : -1);
   } else {
     // Only the whole address is evidence. A shared or similar local part
     // ("mehdi.rezaei@" at two providers) mostly spells the name, which the
     // name fields already weigh; counting it again would make namesakes look
     // like one person. Local parts still serve as a blocking key.
     // The same mailbox with a mistyped domain is the same address.
-    // So is the correction the import suggested for an invalid address.
-    set(Field::kEmail, ShareAny(a.emails, b.emails) || SameMailboxMistyped(a.emails, b.emails) ||
-                               ShareAny(a.suggested_emails, b.emails) || ShareAny(a.emails, b.suggested_emails)
-                           ? 1
-                           : 0);
+    set(Field::kEmail, ShareAny(a.emails, b.emails) || SameMailboxMistyped(a.emails, b.emails) || corrected ? 1 : 0);
   }
   int phone = CodeLevel(a.phone_digits, b.phone_digits);
   // "+989142547185" and "09142547185" are one number written two ways.

@@ -1695,9 +1695,13 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
                       std::string& derived) -> std::string {
     std::string value = raw(r, f);
     if (!value.empty()) return value;
-    if (f == Field::kGivenName && !p.given.empty()) return derived = "email", p.given;
-    if (f == Field::kFamilyName && !p.family.empty()) return derived = "email", p.family;
-    if (f == Field::kEmail && !p.suggested_emails.empty()) return derived = "suggestion", p.suggested_emails[0];
+    if (f == Field::kGivenName || f == Field::kFamilyName) {
+      value = f == Field::kGivenName ? p.given : p.family;
+      if (!value.empty()) derived = "email";
+    } else if (f == Field::kEmail && !p.suggested_emails.empty()) {
+      value = p.suggested_emails[0];
+      derived = "suggestion";
+    }
     return value;
   };
   PairExplanation out;
