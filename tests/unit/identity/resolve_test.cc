@@ -536,6 +536,14 @@ TEST(PreparedEncoding, RoundTripsEveryField) {
   EXPECT_EQ(back.inferred_name, 0);
   EXPECT_TRUE(back.suggested_emails.empty());
   EXPECT_EQ(back.emails, p.emails);
+  // A damaged tail is refused, not half read: an inferred part longer than a
+  // letter, a list shorter than its count, bytes after the last field.
+  const std::string full = internal::EncodePrepared(q);
+  const std::string head = full.substr(0, full.size() - std::string("1:f1:115:asa@hotmail.com").size());
+  EXPECT_TRUE(internal::DecodePrepared(head + "1:f1:115:asa@hotmail.com", back));
+  EXPECT_FALSE(internal::DecodePrepared(head + "2:fg1:115:asa@hotmail.com", back));
+  EXPECT_FALSE(internal::DecodePrepared(head + "1:f1:2" + "15:asa@hotmail.com", back));
+  EXPECT_FALSE(internal::DecodePrepared(full + "x", back));
 }
 
 TEST_F(ResolveTest, ReviewDecisionsApply) {

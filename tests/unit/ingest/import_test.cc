@@ -417,6 +417,27 @@ TEST_F(ImportTest, EventsRecordTheDevicesACustomerWasSeenOn) {
                 std::to_string(Instant::FromSeconds(1'738'576'800).micros));
 }
 
+TEST_F(ImportTest, AnInvalidEmailIsKeptWithTheAddressItWasLikelyMeantToBe) {
+  const char* list =
+      "given_name,family_name,email\n"
+      "Maria,Olsson,mariaolssonhotmail.com\n"
+      "Majid,Moradnejad,majid..moradnejad@yahoo.com\n"
+      "Karl,Berg,karlberg.example\n";
+  auto report = Import(EntityKind::kCustomers, Write("n.csv", list), "newsletter");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->inserted, 3);  // an invalid value never costs the record
+  EXPECT_EQ(Text("SELECT status FROM contact_points WHERE value = 'mariaolssonhotmail.com'"), "invalid");
+  EXPECT_EQ(Text("SELECT invalid_reason FROM contact_points WHERE value = 'mariaolssonhotmail.com'"), "missing '@'");
+  EXPECT_EQ(Text("SELECT suggestion FROM contact_points WHERE value = 'mariaolssonhotmail.com'"),
+            "mariaolsson@hotmail.com");
+  EXPECT_EQ(Text("SELECT suggestion FROM contact_points WHERE value = 'majid..moradnejad@yahoo.com'"),
+            "majid.moradnejad@yahoo.com");
+  // Nothing to suggest for a domain no list knows; the value is kept as written.
+  EXPECT_EQ(Count("SELECT count(*) FROM contact_points WHERE value = 'karlberg.example' AND status = 'invalid' "
+                  "AND suggestion IS NULL"),
+            1);
+}
+
 TEST_F(ImportTest, AnonymousEventsBelongToTheDevicesVisitorAndAreNotLost) {
   ASSERT_TRUE(Import(EntityKind::kCustomers, Write("c.csv", kCustomers), "crm").ok());
   std::string events =
