@@ -10,6 +10,7 @@ packages=(
   libphonenumber-dev libprotobuf-dev libre2-dev
   libidn2-dev
   libsodium-dev
+  libmimalloc-dev
   libcpp-httplib-dev
   libkainjow-mustache-dev
   libcurl4-openssl-dev libssl-dev openssl

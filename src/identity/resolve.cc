@@ -1470,13 +1470,17 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
   clock.Begin("write_clusters", static_cast<int64_t>(rows.size()));
 
   // The run rewrites about a gigabyte of pages at a million records: a page
-  // cache that holds the pages being appended to saves writing them to the
-  // WAL again and again. Back to the store's default afterwards.
+  // cache that holds the pages being appended to saves writing them out
+  // again and again. Back to the store's default afterwards.
   struct LargerPageCache {
     Database& db;
     explicit LargerPageCache(Database& d) : db(d) { (void)db.Exec("PRAGMA cache_size=-524288"); }
     ~LargerPageCache() { (void)db.Exec("PRAGMA cache_size=-65536"); }
   } larger_page_cache(db);
+  // Most of those pages are appended to the file: with the store to itself,
+  // the run writes them once, through a rollback journal, rather than into the
+  // WAL and again at the checkpoint.
+  SoleWriterJournal journal(db);
   Transaction tx(db);
   RETURN_IF_ERROR(tx.Begin());
   Statement& run = db.Query("identity-insert-run");

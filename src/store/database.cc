@@ -222,6 +222,7 @@ Database::~Database() {
 }
 
 Status Database::Configure(const DatabaseOptions& options) {
+  busy_timeout_ms_ = options.busy_timeout_ms;
   sqlite3_busy_timeout(db_, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db_, 1);
   // A file that is not a database fails here with SQLITE_NOTADB.
@@ -474,6 +475,41 @@ Status Database::CheckIntegrity() {
   ASSIGN_OR_RETURN(bool bad, fk->Step());
   if (bad) return DataLoss("foreign key check failed in table " + fk->String(0));
   return Status::Ok();
+}
+
+namespace {
+
+// The journal mode a PRAGMA journal_mode statement reports ("wal", "delete",
+// "memory"...); empty when it fails (SQLITE_BUSY when another connection
+// prevents the change).
+std::string JournalMode(Database& db, std::string_view pragma) {
+  auto stmt = db.Prepare(pragma);
+  if (!stmt.ok()) return "";
+  auto row = (*stmt)->Step();
+  return row.ok() && *row ? (*stmt)->String(0) : "";
+}
+
+}  // namespace
+
+SoleWriterJournal::SoleWriterJournal(Database& db) : db_(db) {
+  if (db.in_transaction() || JournalMode(db, "PRAGMA journal_mode") != "wal") return;
+  // Leaving WAL mode needs the store to itself: ask once, without waiting.
+  sqlite3_busy_timeout(db.db_, 0);
+  const bool changed = JournalMode(db, "PRAGMA journal_mode=DELETE") == "delete";
+  sqlite3_busy_timeout(db.db_, db.busy_timeout_ms_);
+  if (!changed) return;
+  active_ = true;
+  if (auto synchronous = db.QueryInt("PRAGMA synchronous"); synchronous.ok()) synchronous_ = *synchronous;
+  (void)db.Exec("PRAGMA synchronous=FULL");
+}
+
+SoleWriterJournal::~SoleWriterJournal() {
+  if (!active_) return;
+  // Should this fail (a reader opened the store meanwhile and holds it), the
+  // store stays in rollback mode until the next connection opened to write
+  // sets WAL mode again (Database::Configure).
+  (void)JournalMode(db_, "PRAGMA journal_mode=WAL");
+  (void)db_.Exec("PRAGMA synchronous=" + std::to_string(synchronous_));
 }
 
 Transaction::~Transaction() {

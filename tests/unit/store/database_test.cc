@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -152,6 +156,99 @@ TEST_F(DatabaseTest, RestoreRefusesFilesThatAreNotPatronBackups) {
   Status s = (*db)->RestoreFrom(PathOf("text.db"));
   EXPECT_FALSE(s.ok());
   // Our data is untouched after a refused restore.
+  EXPECT_TRUE((*db)->CheckIntegrity().ok());
+}
+
+std::string JournalModeOf(Database& db) {
+  auto stmt = db.Prepare("PRAGMA journal_mode");
+  if (!stmt.ok() || !*(*stmt)->Step()) return "";
+  return (*stmt)->String(0);
+}
+
+TEST_F(DatabaseTest, ALargeWriteWithTheStoreToItselfUsesARollbackJournalThenWalAgain) {
+  auto db = Database::Open(PathOf("a.db"));
+  ASSERT_TRUE(db.ok());
+  ASSERT_EQ(JournalModeOf(**db), "wal");
+  {
+    SoleWriterJournal journal(**db);
+    ASSERT_TRUE(journal.active());
+    EXPECT_EQ(JournalModeOf(**db), "delete");
+    EXPECT_EQ(*(*db)->QueryInt("PRAGMA synchronous"), 2);  // FULL while the journal is a rollback journal
+    Transaction tx(**db);
+    ASSERT_TRUE(tx.Begin().ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO sources(name, created_at) VALUES('kept', 1)").ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
+  EXPECT_EQ(JournalModeOf(**db), "wal");
+  EXPECT_EQ(*(*db)->QueryInt("PRAGMA synchronous"), 1);  // the connection's NORMAL again
+  EXPECT_FALSE(std::filesystem::exists(PathOf("a.db-journal")));
+  db->reset();
+  auto reopened = Database::Open(PathOf("a.db"));
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(*(*reopened)->QueryInt("SELECT count(*) FROM sources WHERE name = 'kept'"), 1);
+}
+
+TEST_F(DatabaseTest, AnotherConnectionKeepsTheStoreInWalModeWithoutWaiting) {
+  auto db = Database::Open(PathOf("a.db"));
+  auto other = Database::Open(PathOf("a.db"));
+  ASSERT_TRUE(db.ok() && other.ok());
+  const auto start = std::chrono::steady_clock::now();
+  {
+    SoleWriterJournal journal(**db);
+    EXPECT_FALSE(journal.active());
+  }
+  // The busy timeout is 10 s: asking must not wait for it.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(JournalModeOf(**db), "wal");
+  EXPECT_EQ(JournalModeOf(**other), "wal");
+  other->reset();
+  {
+    // Alone now, but inside a transaction the journal mode cannot change.
+    Transaction tx(**db);
+    ASSERT_TRUE(tx.Begin().ok());
+    SoleWriterJournal inside(**db);
+    EXPECT_FALSE(inside.active());
+  }
+  auto memory = Database::Open(":memory:");
+  ASSERT_TRUE(memory.ok());
+  SoleWriterJournal in_memory(**memory);
+  EXPECT_FALSE(in_memory.active());
+}
+
+TEST_F(DatabaseTest, AWriterKilledInRollbackModeLosesNothingCommittedAndLeavesNoHalfWrite) {
+  {
+    auto db = Database::Open(PathOf("a.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO sources(name, created_at) VALUES('kept', 1)").ok());
+  }
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // A small page cache spills the transaction's pages into the file while
+    // it runs, so that the kill leaves changed pages behind a hot journal.
+    auto db = Database::Open(PathOf("a.db"));
+    if (!db.ok()) _exit(2);
+    SoleWriterJournal journal(**db);
+    if (!journal.active() || !(*db)->Exec("PRAGMA cache_size=20").ok() || !(*db)->Begin().ok()) _exit(3);
+    if (!(*db)->Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+                     "INSERT INTO sources(name, created_at) SELECT printf('lost-%d-%s', i, hex(randomblob(100))), 1 FROM n")
+             .ok() ||
+        !(*db)->Exec("UPDATE sources SET name = 'changed' WHERE name = 'kept'").ok()) {
+      _exit(4);
+    }
+    kill(getpid(), SIGKILL);
+    _exit(5);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the writer exited with " << WEXITSTATUS(status);
+  ASSERT_TRUE(std::filesystem::exists(PathOf("a.db-journal")));  // hot: the kill came mid-transaction
+
+  auto db = Database::Open(PathOf("a.db"));
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_EQ(JournalModeOf(**db), "wal");
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM sources"), 1);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM sources WHERE name = 'kept'"), 1);
   EXPECT_TRUE((*db)->CheckIntegrity().ok());
 }
 
