@@ -4,6 +4,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -38,7 +39,7 @@ class CodePoints {
   char32_t operator[](size_t i) const { return heap_.empty() ? inline_[i] : heap_[i]; }
 
  private:
-  static constexpr size_t kInline = 64;
+  static constexpr size_t kInline = 128;  // bytes of text: a street in Arabic script fits
   char32_t inline_[kInline];
   std::u32string heap_;
   size_t size_ = 0;
@@ -59,8 +60,8 @@ double Jaro(const Text& a, const Text& b) {
   if (a.empty() || b.empty()) return 0.0;
   const int la = static_cast<int>(a.size()), lb = static_cast<int>(b.size());
   const int window = std::max(0, std::max(la, lb) / 2 - 1);
-  // Names and codes are short: flags on the stack unless they are not.
-  char a_small[64] = {}, b_small[64] = {};
+  // Names, codes and streets are short: flags on the stack unless they are not.
+  char a_small[128] = {}, b_small[128] = {};
   std::vector<char> a_large, b_large;
   char* a_matched = a_small;
   char* b_matched = b_small;
@@ -130,19 +131,43 @@ int Osa(const Text& a, const Text& b, bool transpositions) {
   return prev[lb];
 }
 
-std::vector<std::string_view> Tokens(std::string_view text) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find(' ', start);
-    if (end == std::string_view::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
+// The distinct space-separated tokens of a text, sorted; on the stack for up
+// to 16 tokens (streets are compared millions of times).
+class Tokens {
+ public:
+  explicit Tokens(std::string_view text) {
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find(' ', start);
+      if (end == std::string_view::npos) end = text.size();
+      if (end > start) Add(text.substr(start, end - start));
+      start = end + 1;
+    }
+    std::string_view* first = data();
+    std::sort(first, first + size_);
+    size_ = static_cast<size_t>(std::unique(first, first + size_) - first);
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::string_view operator[](size_t i) const { return data()[i]; }
+
+ private:
+  static constexpr size_t kInline = 16;
+  void Add(std::string_view token) {
+    if (size_ == kInline && heap_.empty()) heap_.assign(inline_, inline_ + kInline);
+    if (!heap_.empty()) {
+      heap_.push_back(token);
+    } else {
+      inline_[size_] = token;
+    }
+    ++size_;
+  }
+  std::string_view* data() { return heap_.empty() ? inline_ : heap_.data(); }
+  const std::string_view* data() const { return heap_.empty() ? inline_ : heap_.data(); }
+  std::string_view inline_[kInline];
+  std::vector<std::string_view> heap_;
+  size_t size_ = 0;
+};
 
 // Eight ASCII digits YYYYMMDD from "YYYY-MM-DD" or "YYYYMMDD"; empty otherwise.
 std::string DateDigits(std::string_view date) {
@@ -227,34 +252,107 @@ double EditSimilarity(std::string_view a, std::string_view b) {
   return 1.0 - static_cast<double>(Osa(ca, cb, true)) / static_cast<double>(longest);
 }
 
-double TokenSetSimilarity(std::string_view a, std::string_view b, double token_threshold) {
-  const auto ta = Tokens(a), tb = Tokens(b);
-  if (ta.empty() && tb.empty()) return 1.0;
-  if (ta.empty() || tb.empty()) return 0.0;
-  // Greedy one-to-one matching of tokens: exact first, then close ones.
-  std::vector<char> used(tb.size(), 0);
+namespace {
+
+// The tokens TokenSetSimilarity counts as shared, greedily: exact ones first,
+// then close ones. With `at_least` >= 0 it stops as soon as the similarity is
+// known to reach `at_least` or known not to (each token left can add one
+// shared token at most), and the count is then exact only for that question.
+int SharedTokens(const Tokens& ta, const Tokens& tb, double token_threshold, double at_least) {
+  // Tokens are distinct and sorted on both sides: exact matches by merging.
+  std::vector<char> used_large;
+  char used_small[32] = {};
+  char* used = used_small;
+  if (tb.size() > sizeof used_small) {
+    used_large.assign(tb.size(), 0);
+    used = used_large.data();
+  }
+  size_t unmatched_small[32];
+  std::vector<size_t> unmatched_large;
+  size_t* unmatched = unmatched_small;
+  if (ta.size() > std::size(unmatched_small)) {
+    unmatched_large.resize(ta.size());
+    unmatched = unmatched_large.data();
+  }
+  size_t unmatched_count = 0;
   int shared = 0;
-  std::vector<size_t> unmatched;
-  for (size_t i = 0; i < ta.size(); ++i) {
-    auto it = std::find(tb.begin(), tb.end(), ta[i]);
-    if (it != tb.end() && !used[static_cast<size_t>(it - tb.begin())]) {
-      used[static_cast<size_t>(it - tb.begin())] = 1;
+  for (size_t i = 0, j = 0; i < ta.size(); ++i) {
+    while (j < tb.size() && tb[j] < ta[i]) ++j;
+    if (j < tb.size() && tb[j] == ta[i]) {
+      used[j++] = 1;
       ++shared;
     } else {
-      unmatched.push_back(i);
+      unmatched[unmatched_count++] = i;
     }
   }
-  for (size_t i : unmatched) {
+  const double all = static_cast<double>(ta.size() + tb.size());
+  // shared / (all - shared) >= at_least  <=>  shared * (1 + at_least) >= at_least * all
+  auto reaches = [&](double s) { return s * (1.0 + at_least) >= at_least * all - 1e-9; };
+  for (size_t k = 0; k < unmatched_count; ++k) {
+    if (at_least >= 0) {
+      if (reaches(shared)) return shared;
+      if (!reaches(static_cast<double>(shared) + static_cast<double>(unmatched_count - k))) return shared;
+    }
+    const std::string_view token = ta[unmatched[k]];
     for (size_t j = 0; j < tb.size(); ++j) {
-      if (!used[j] && JaroWinkler(ta[i], tb[j]) >= token_threshold) {
+      if (!used[j] && JaroWinklerMayReach(token, tb[j], token_threshold) &&
+          JaroWinkler(token, tb[j]) >= token_threshold) {
         used[j] = 1;
         ++shared;
         break;
       }
     }
   }
+  return shared;
+}
+
+}  // namespace
+
+double TokenSetSimilarity(std::string_view a, std::string_view b, double token_threshold) {
+  const Tokens ta(a), tb(b);
+  if (ta.empty() && tb.empty()) return 1.0;
+  if (ta.empty() || tb.empty()) return 0.0;
+  const int shared = SharedTokens(ta, tb, token_threshold, -1.0);
   const int total = static_cast<int>(ta.size() + tb.size()) - shared;
   return static_cast<double>(shared) / static_cast<double>(total);
+}
+
+bool TokenSetSimilarityAtLeast(std::string_view a, std::string_view b, double at_least, double token_threshold) {
+  const Tokens ta(a), tb(b);
+  if (ta.empty() && tb.empty()) return 1.0 >= at_least;
+  if (ta.empty() || tb.empty()) return 0.0 >= at_least;
+  const int shared = SharedTokens(ta, tb, token_threshold, at_least);
+  const int total = static_cast<int>(ta.size() + tb.size()) - shared;
+  return static_cast<double>(shared) / static_cast<double>(total) >= at_least;
+}
+
+bool JaroWinklerMayReach(std::string_view a, std::string_view b, double threshold) {
+  if (a.empty() || b.empty() || a.size() > 65535 || b.size() > 65535) return true;
+  // Characters counted by their code point's low seven bits: two characters
+  // sharing a bucket can only raise the count of shared characters, so the
+  // bound stays an upper bound for text in any script.
+  std::array<uint16_t, 128> count{};
+  const auto* sa = reinterpret_cast<const uint8_t*>(a.data());
+  const auto* sb = reinterpret_cast<const uint8_t*>(b.data());
+  const int32_t na = static_cast<int32_t>(a.size()), nb = static_cast<int32_t>(b.size());
+  size_t length_a = 0, length_b = 0, common = 0;
+  for (int32_t i = 0; i < na; ++length_a) {
+    UChar32 c;
+    U8_NEXT_OR_FFFD(sa, i, na, c);
+    ++count[static_cast<size_t>(c) & 127];
+  }
+  for (int32_t i = 0; i < nb; ++length_b) {
+    UChar32 c;
+    U8_NEXT_OR_FFFD(sb, i, nb, c);
+    uint16_t& n = count[static_cast<size_t>(c) & 127];
+    if (n > 0) {
+      --n;
+      ++common;
+    }
+  }
+  const double c = static_cast<double>(common);
+  const double jaro = (c / static_cast<double>(length_a) + c / static_cast<double>(length_b) + 1.0) / 3.0;
+  return 0.6 * jaro + 0.4 >= threshold - 1e-9;  // rounding never refuses a pair that reaches it
 }
 
 static bool IsEightDigits(std::string_view s) {

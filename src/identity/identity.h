@@ -104,6 +104,16 @@ double EditSimilarity(std::string_view a, std::string_view b);
 // count as equal when their Jaro–Winkler similarity is at least
 // `token_threshold` (so "gibbon st" and "gibon street" share "gibbon").
 double TokenSetSimilarity(std::string_view a, std::string_view b, double token_threshold = 0.92);
+// TokenSetSimilarity(a, b, token_threshold) >= at_least, stopping as soon as
+// the answer is known.
+bool TokenSetSimilarityAtLeast(std::string_view a, std::string_view b, double at_least,
+                               double token_threshold = 0.92);
+// Whether JaroWinkler(a, b) (prefix scale 0.1) can reach `threshold`, from
+// an upper bound that costs one pass over each string and allocates nothing:
+// Jaro's matching characters are at most the characters the two share
+// regardless of place, so jaro <= (c/|a| + c/|b| + 1)/3, and the prefix bonus
+// adds at most 0.4 (1 - jaro). False only when it cannot.
+bool JaroWinklerMayReach(std::string_view a, std::string_view b, double threshold);
 
 // How close two birth dates are, as a comparison level.
 enum class DateCloseness {

@@ -341,35 +341,6 @@ NameCodes::NameCodes(const std::vector<PreparedRecord>& records) : of(records.si
 
 namespace {
 
-// Whether JaroWinkler(a, b) (prefix scale 0.1) can reach `threshold`, from
-// an upper bound that costs one pass over each string: Jaro's matching
-// characters are at most the characters the two share regardless of place,
-// so jaro <= (c/|a| + c/|b| + 1)/3, and the prefix bonus at most adds
-// 0.4 (1 - jaro). Most pairs in a block live on different streets and fail
-// this without the quadratic comparison. Only for ASCII text (bytes are the
-// characters); other text answers true.
-bool JaroWinklerMayReach(std::string_view a, std::string_view b, double threshold) {
-  if (a.empty() || b.empty()) return true;
-  std::array<uint8_t, 128> count{};
-  for (char c : a) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 128 || count[u] == 255) return true;
-    ++count[u];
-  }
-  size_t common = 0;
-  for (char c : b) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 128) return true;
-    if (count[u] > 0) {
-      --count[u];
-      ++common;
-    }
-  }
-  const double c = static_cast<double>(common);
-  const double jaro = (c / static_cast<double>(a.size()) + c / static_cast<double>(b.size()) + 1.0) / 3.0;
-  return 0.6 * jaro + 0.4 >= threshold - 1e-9;  // rounding never refuses a pair that reaches it
-}
-
 // Whether `text` has Arabic-script letters (U+0600-U+06FF: UTF-8 lead bytes
 // 0xD8-0xDB).
 bool HasArabicScript(std::string_view text) {
@@ -529,7 +500,7 @@ ComparisonVector ComparePrepared(const PreparedRecord& a, const PreparedRecord& 
     set(Field::kStreet, 2);
   } else if (HasArabicScript(a.street) != HasArabicScript(b.street) && SameStreetAcrossScripts(a.street, b.street)) {
     set(Field::kStreet, 2);
-  } else if (TokenSetSimilarity(a.street, b.street) >= 0.5) {
+  } else if (TokenSetSimilarityAtLeast(a.street, b.street, 0.5)) {
     set(Field::kStreet, 1);
   } else {
     set(Field::kStreet, 0);
