@@ -204,24 +204,56 @@ void MissingNamePartFromEmail(PreparedRecord& p) {
   }
 }
 
+// A name or city as written, normalised, romanised and reduced to its
+// skeleton: functions of the text alone.
+struct NameForms {
+  std::string normalized, roman, skeleton;
+};
+
+// NameForms of `text`, remembered per thread: names, cities and regions
+// repeat (a million records hold some tens of thousands of distinct ones),
+// and normalising and romanising them was most of preparing a record. The
+// reference is valid until the next call on the thread.
+const NameForms& FormsOf(const std::string& text) {
+  thread_local std::unordered_map<std::string, NameForms> cache;
+  if (auto hit = cache.find(text); hit != cache.end()) return hit->second;
+  if (cache.size() >= 200000) cache.clear();  // bounded: names are few, other text is not
+  NameForms forms;
+  forms.normalized = NormalizeName(text);
+  forms.roman = Romanize(forms.normalized);
+  forms.skeleton = SkeletonOfRomanized(forms.roman);
+  return cache.emplace(text, std::move(forms)).first->second;
+}
+
 }  // namespace
 
 PreparedRecord Prepare(const PersonRecord& r) {
   PreparedRecord p;
-  p.given = NormalizeName(r.given_name);
-  p.family = NormalizeName(r.family_name);
-  p.given_roman = Romanize(p.given);
-  p.family_roman = Romanize(p.family);
-  p.given_skeleton = SkeletonOfRomanized(p.given_roman);
-  p.family_skeleton = SkeletonOfRomanized(p.family_roman);
+  {
+    const NameForms& given = FormsOf(r.given_name);
+    p.given = given.normalized;
+    p.given_roman = given.roman;
+    p.given_skeleton = given.skeleton;
+  }
+  {
+    const NameForms& family = FormsOf(r.family_name);
+    p.family = family.normalized;
+    p.family_roman = family.roman;
+    p.family_skeleton = family.skeleton;
+  }
   p.birth_date = DateDigits(r.birth_date);
   p.street = NormalizeName(r.street);
   p.street_compact = WithoutSpaces(p.street);
   p.street_number = CompactId(r.street_number);
   p.address_extra = NormalizeName(r.address_extra);
-  p.city = NormalizeName(r.city);
+  {
+    const NameForms& city = FormsOf(r.city);
+    p.city = city.normalized;
+    p.city_roman = city.roman;
+    p.city_skeleton = city.skeleton;
+  }
   p.postcode = CompactId(r.postcode);
-  p.region = NormalizeName(r.region);
+  p.region = FormsOf(r.region).normalized;
   p.national_id = CompactId(r.national_id);
   if (auto key = NationalIdKey(r.national_id)) p.national_key = *key;
   p.email = AsciiLower(TrimAscii(r.email));
@@ -231,8 +263,6 @@ PreparedRecord Prepare(const PersonRecord& r) {
   } else if (p.given.empty() != p.family.empty()) {
     MissingNamePartFromEmail(p);
   }
-  p.city_roman = Romanize(p.city);
-  p.city_skeleton = SkeletonOfRomanized(p.city_roman);
   p.phone_digits = DigitsOf(r.phone);
   p.phone_is_key = !p.phone_digits.empty();
   if (p.phone_digits.empty()) p.phone_digits = DigitsOf(AsciiDigits(r.unvalidated_phone));
