@@ -967,6 +967,39 @@ void EstimateU(const std::vector<PreparedRecord>& prepared, const LinkageOptions
 using Pattern = std::array<int8_t, kFieldCount>;
 using PatternCounts = std::vector<std::pair<Pattern, int64_t>>;
 
+// The candidates' comparison vectors by pattern: a million records' ten
+// million candidate pairs show some tens of thousands of distinct vectors,
+// and the EM sessions and the prior count pairs per pattern, so each vector
+// is hashed once rather than once per session.
+struct PatternIndex {
+  std::vector<Pattern> patterns;  // by id
+  std::vector<int32_t> of;        // per candidate: its pattern's id
+  explicit PatternIndex(const std::vector<ComparisonVector>& vectors) {
+    std::unordered_map<Pattern, int32_t, VectorHash> ids;
+    of.resize(vectors.size());
+    for (size_t i = 0; i < vectors.size(); ++i) {
+      auto [it, inserted] = ids.try_emplace(AsArray(vectors[i]), static_cast<int32_t>(patterns.size()));
+      if (inserted) patterns.push_back(it->first);
+      of[i] = it->second;
+    }
+  }
+  // The candidates for which take(i) holds, counted by pattern, in pattern
+  // order (a deterministic summation order for EM).
+  template <class Take>
+  PatternCounts Count(Take&& take) const {
+    std::vector<int64_t> counts(patterns.size(), 0);
+    for (size_t i = 0; i < of.size(); ++i) {
+      if (take(i)) ++counts[static_cast<size_t>(of[i])];
+    }
+    PatternCounts out;
+    for (size_t p = 0; p < patterns.size(); ++p) {
+      if (counts[p] > 0) out.emplace_back(patterns[p], counts[p]);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
 // One EM session: m and the match proportion over `patterns` with u fixed;
 // fields with mask[f] set are left out (their m is not estimated). Returns the
 // expected number of matches.
@@ -1011,20 +1044,15 @@ double EmSession(const PatternCounts& patterns, const std::array<bool, kFieldCou
 // rule fixes agree by construction and say nothing about matching, so each
 // session leaves them out; a field's m is the average over the sessions that
 // estimated it, weighted by their expected matches.
-void EstimateM(const std::vector<Candidate>& candidates, const std::vector<ComparisonVector>& vectors,
+void EstimateM(const std::vector<Candidate>& candidates, const PatternIndex& index,
                const LinkageOptions& options, LinkageModel& model) {
   const auto& rules = BlockingRules();
   std::vector<std::vector<double>> m_sum(kFieldCount);
   std::vector<double> m_weight(kFieldCount, 0.0);
   for (int f = 0; f < kFieldCount; ++f) m_sum[f].assign(model.m[f].size(), 0.0);
   for (size_t r = 0; r < rules.size(); ++r) {
-    std::unordered_map<Pattern, int64_t, VectorHash> counts;
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      if (candidates[i].rules & (1u << r)) ++counts[AsArray(vectors[i])];
-    }
-    if (counts.empty()) continue;
-    PatternCounts patterns(counts.begin(), counts.end());
-    std::sort(patterns.begin(), patterns.end());  // deterministic summation order
+    const PatternCounts patterns = index.Count([&](size_t i) { return (candidates[i].rules & (1u << r)) != 0; });
+    if (patterns.empty()) continue;
     std::array<bool, kFieldCount> mask{};
     for (Field f : rules[r].fixed) mask[static_cast<int>(f)] = true;
     LinkageModel session = internal::DefaultModel();
@@ -1046,11 +1074,10 @@ void EstimateM(const std::vector<Candidate>& candidates, const std::vector<Compa
 // The prior: the proportion of matches among *all* pairs of records, since
 // u describes random pairs. EM on the candidates' proportion (m and u fixed)
 // gives the expected number of matches, which all pairs share.
-void EstimatePrior(const std::vector<ComparisonVector>& vectors, double all_pairs,
-                   const LinkageOptions& options, LinkageModel& model) {
-  std::unordered_map<Pattern, int64_t, VectorHash> counts;
-  for (const auto& v : vectors) ++counts[AsArray(v)];
-  const double candidates_total = static_cast<double>(vectors.size());
+void EstimatePrior(const PatternIndex& index, double all_pairs, const LinkageOptions& options,
+                   LinkageModel& model) {
+  const PatternCounts counts = index.Count([](size_t) { return true; });
+  const double candidates_total = static_cast<double>(index.of.size());
   if (candidates_total == 0 || all_pairs <= 0) return;
   model.match_proportion = 0.3;
   double expected = 0;
@@ -1375,9 +1402,10 @@ LinkageResult LinkCore(const std::vector<PreparedRecord>& prepared, const Linkag
 
   if (!fixed_model) {
     begin_stage("estimate_m", 0);
-    EstimateM(candidates, vectors, options, result.model);
+    const PatternIndex patterns(vectors);
+    EstimateM(candidates, patterns, options, result.model);
     EstimateMFromRulePairs(rule_vectors, result.model);
-    EstimatePrior(vectors, static_cast<double>(n) * (n - 1) / 2, options, result.model);
+    EstimatePrior(patterns, static_cast<double>(n) * (n - 1) / 2, options, result.model);
   }
   const NameFrequencies frequencies = counts ? NameFrequencies(*counts) : NameFrequencies(prepared);
   for (size_t i = 0; i < rule_links.size(); ++i) {
