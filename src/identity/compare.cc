@@ -291,7 +291,8 @@ int SharedTokens(const Tokens& ta, const Tokens& tb, double token_threshold, dou
   for (size_t k = 0; k < unmatched_count; ++k) {
     if (at_least >= 0) {
       if (reaches(shared)) return shared;
-      if (!reaches(static_cast<double>(shared) + static_cast<double>(unmatched_count - k))) return shared;
+      if (!reaches(static_cast<double>(shared) + static_cast<double>(unmatched_count - k)))
+        return shared;
     }
     const std::string_view token = ta[unmatched[k]];
     for (size_t j = 0; j < tb.size(); ++j) {
@@ -317,7 +318,8 @@ double TokenSetSimilarity(std::string_view a, std::string_view b, double token_t
   return static_cast<double>(shared) / static_cast<double>(total);
 }
 
-bool TokenSetSimilarityAtLeast(std::string_view a, std::string_view b, double at_least, double token_threshold) {
+bool TokenSetSimilarityAtLeast(std::string_view a, std::string_view b, double at_least,
+                               double token_threshold) {
   const Tokens ta(a), tb(b);
   if (ta.empty() && tb.empty()) return 1.0 >= at_least;
   if (ta.empty() || tb.empty()) return 0.0 >= at_least;
@@ -351,7 +353,8 @@ bool JaroWinklerMayReach(std::string_view a, std::string_view b, double threshol
     }
   }
   const double c = static_cast<double>(common);
-  const double jaro = (c / static_cast<double>(length_a) + c / static_cast<double>(length_b) + 1.0) / 3.0;
+  const double jaro =
+      (c / static_cast<double>(length_a) + c / static_cast<double>(length_b) + 1.0) / 3.0;
   return 0.6 * jaro + 0.4 >= threshold - 1e-9;  // rounding never refuses a pair that reaches it
 }
 

@@ -978,7 +978,8 @@ struct PatternIndex {
     std::unordered_map<Pattern, int32_t, VectorHash> ids;
     of.resize(vectors.size());
     for (size_t i = 0; i < vectors.size(); ++i) {
-      auto [it, inserted] = ids.try_emplace(AsArray(vectors[i]), static_cast<int32_t>(patterns.size()));
+      auto [it, inserted] =
+          ids.try_emplace(AsArray(vectors[i]), static_cast<int32_t>(patterns.size()));
       if (inserted) patterns.push_back(it->first);
       of[i] = it->second;
     }
@@ -1051,7 +1052,8 @@ void EstimateM(const std::vector<Candidate>& candidates, const PatternIndex& ind
   std::vector<double> m_weight(kFieldCount, 0.0);
   for (int f = 0; f < kFieldCount; ++f) m_sum[f].assign(model.m[f].size(), 0.0);
   for (size_t r = 0; r < rules.size(); ++r) {
-    const PatternCounts patterns = index.Count([&](size_t i) { return (candidates[i].rules & (1u << r)) != 0; });
+    const PatternCounts patterns =
+        index.Count([&](size_t i) { return (candidates[i].rules & (1u << r)) != 0; });
     if (patterns.empty()) continue;
     std::array<bool, kFieldCount> mask{};
     for (Field f : rules[r].fixed) mask[static_cast<int>(f)] = true;

@@ -82,10 +82,6 @@ void SortContacts(std::vector<ContactValue>& contacts) {
   });
 }
 
-// Every customer record with its contact points and devices. The contact
-// points and devices are read on a second, read-only connection in parallel
-// with the customers (a million records have two to three million contact
-// points) when the store is a file.
 // The row of `customer` among `rows` (in id order); null when it is not among
 // them (a contact value or device of such a customer is dropped).
 CustomerRow* RowOf(std::vector<CustomerRow>& rows, int64_t customer) {
@@ -112,6 +108,10 @@ std::unique_ptr<Database> OpenReadSide(Database& db) {
   return opened.ok() ? std::move(*opened) : nullptr;
 }
 
+// Every customer record with its contact points and devices. The contact
+// points and devices are read on a second, read-only connection in parallel
+// with the customers (a million records have two to three million contact
+// points) when the store is a file.
 Result<std::vector<CustomerRow>> LoadAllCustomers(Database& db) {
   auto scan_contacts = [](Database& from, std::vector<std::pair<int64_t, ContactValue>>& out) -> Status {
     Statement& c = from.Query("identity-contact-points");
@@ -124,7 +124,8 @@ Result<std::vector<CustomerRow>> LoadAllCustomers(Database& db) {
     c.Reset();
     return Status::Ok();
   };
-  auto scan_devices = [](Database& from, std::vector<std::pair<int64_t, std::string>>& out) -> Status {
+  auto scan_devices = [](Database& from,
+                         std::vector<std::pair<int64_t, std::string>>& out) -> Status {
     Statement& d = from.Query("identity-devices");
     d.Reset();
     while (true) {
@@ -907,10 +908,13 @@ Status WritePairs(Database& db, const std::vector<int64_t>& ids, const LinkageRe
   };
   std::vector<Written> order;
   order.reserve(linkage.merges.size() + linkage.reviews.size());
-  for (const auto& p : linkage.merges) order.push_back({ids[static_cast<size_t>(p.a)], ids[static_cast<size_t>(p.b)], &p, false});
-  for (const auto& p : linkage.reviews) order.push_back({ids[static_cast<size_t>(p.a)], ids[static_cast<size_t>(p.b)], &p, true});
-  std::stable_sort(order.begin(), order.end(),
-                   [](const Written& x, const Written& y) { return std::tie(x.left, x.right) < std::tie(y.left, y.right); });
+  for (const auto& p : linkage.merges)
+    order.push_back({ids[static_cast<size_t>(p.a)], ids[static_cast<size_t>(p.b)], &p, false});
+  for (const auto& p : linkage.reviews)
+    order.push_back({ids[static_cast<size_t>(p.a)], ids[static_cast<size_t>(p.b)], &p, true});
+  std::stable_sort(order.begin(), order.end(), [](const Written& x, const Written& y) {
+    return std::tie(x.left, x.right) < std::tie(y.left, y.right);
+  });
   BatchedInsert pair_rows = PairRows(db);
   Statement& review_q = db.Query("identity-upsert-review");
   for (const Written& w : order) {
@@ -1447,14 +1451,16 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
   std::vector<PersonRecord> records(rows.size());
   internal::ParallelChunks(rows.size(), internal::WorkerThreads(options.linkage.threads), 4096,
                            [&](size_t begin, size_t end) {
-                             for (size_t i = begin; i < end; ++i) records[i] = ToPersonRecord(rows[i]);
+                             for (size_t i = begin; i < end; ++i)
+                               records[i] = ToPersonRecord(rows[i]);
                            });
 
   std::vector<std::pair<int, int>> apart, together;
   {
     // Rows are in id order.
     auto row_of = [&rows](int64_t id) -> int {
-      auto it = std::lower_bound(rows.begin(), rows.end(), id, [](const CustomerRow& r, int64_t x) { return r.id < x; });
+      auto it = std::lower_bound(rows.begin(), rows.end(), id,
+                                 [](const CustomerRow& r, int64_t x) { return r.id < x; });
       return it != rows.end() && it->id == id ? static_cast<int>(it - rows.begin()) : -1;
     };
     Statement& q = db.Query("identity-decisions");

@@ -499,7 +499,8 @@ SoleWriterJournal::SoleWriterJournal(Database& db) : db_(db) {
   sqlite3_busy_timeout(db.db_, db.busy_timeout_ms_);
   if (!changed) return;
   active_ = true;
-  if (auto synchronous = db.QueryInt("PRAGMA synchronous"); synchronous.ok()) synchronous_ = *synchronous;
+  if (auto synchronous = db.QueryInt("PRAGMA synchronous"); synchronous.ok())
+    synchronous_ = *synchronous;
   (void)db.Exec("PRAGMA synchronous=FULL");
 }
 

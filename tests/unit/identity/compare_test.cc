@@ -68,12 +68,26 @@ TEST(TokenSetSimilarity, IgnoresOrderAndToleratesTypos) {
 // Streets as the demo data and customers write them, in three scripts, with
 // typos, reordered words and more than 16 tokens.
 const std::vector<std::string>& Streets() {
-  static const std::vector<std::string> streets = {
-      "tahlia street building 146", "tahlia st building 146", "tahliya street bldg 146", "king fahd road building 12",
-      "building 146 tahlia street", "drottninggatan 12", "drottningatan 12 lgh 1102", "kungsgatan 3", "",
-      "valiasr st alley 15 no 175", "خیابان ولیعصر، کوچه 15، پلاک 175", "خیابان ولیعصر کوچه ۱۵ پلاک ۱۷۵",
-      "شارع الخليج، مبنى 29", "شارع الخليج مبنى 92", "al khaleej street building 29", "a b c d e f g h i j k l m n o p q r",
-      "a b c d e f g h i j k l m n o p q s", "gibbon street", "gibon street", "street"};
+  static const std::vector<std::string> streets = {"tahlia street building 146",
+                                                   "tahlia st building 146",
+                                                   "tahliya street bldg 146",
+                                                   "king fahd road building 12",
+                                                   "building 146 tahlia street",
+                                                   "drottninggatan 12",
+                                                   "drottningatan 12 lgh 1102",
+                                                   "kungsgatan 3",
+                                                   "",
+                                                   "valiasr st alley 15 no 175",
+                                                   "خیابان ولیعصر، کوچه 15، پلاک 175",
+                                                   "خیابان ولیعصر کوچه ۱۵ پلاک ۱۷۵",
+                                                   "شارع الخليج، مبنى 29",
+                                                   "شارع الخليج مبنى 92",
+                                                   "al khaleej street building 29",
+                                                   "a b c d e f g h i j k l m n o p q r",
+                                                   "a b c d e f g h i j k l m n o p q s",
+                                                   "gibbon street",
+                                                   "gibon street",
+                                                   "street"};
   return streets;
 }
 
@@ -83,7 +97,8 @@ TEST(TokenSetSimilarity, AtLeastAnswersAsTheSimilarityDoes) {
       const double similarity = TokenSetSimilarity(a, b);
       for (double at_least : {0.0, 0.25, 1.0 / 3.0, 0.5, 0.6, 0.8, 1.0}) {
         EXPECT_EQ(TokenSetSimilarityAtLeast(a, b, at_least), similarity >= at_least)
-            << "'" << a << "' / '" << b << "' at " << at_least << " (similarity " << similarity << ")";
+            << "'" << a << "' / '" << b << "' at " << at_least << " (similarity " << similarity
+            << ")";
       }
     }
   }
@@ -95,7 +110,8 @@ TEST(JaroWinkler, TheCheapBoundNeverRefusesAPairThatReachesTheThreshold) {
     for (const std::string& b : Streets()) {
       for (double threshold : {0.5, 0.8, 0.92}) {
         if (JaroWinkler(a, b) >= threshold) {
-          EXPECT_TRUE(JaroWinklerMayReach(a, b, threshold)) << "'" << a << "' / '" << b << "' at " << threshold;
+          EXPECT_TRUE(JaroWinklerMayReach(a, b, threshold))
+              << "'" << a << "' / '" << b << "' at " << threshold;
         } else if (!JaroWinklerMayReach(a, b, threshold)) {
           ++refused;
         }

@@ -173,7 +173,8 @@ TEST_F(DatabaseTest, ALargeWriteWithTheStoreToItselfUsesARollbackJournalThenWalA
     SoleWriterJournal journal(**db);
     ASSERT_TRUE(journal.active());
     EXPECT_EQ(JournalModeOf(**db), "delete");
-    EXPECT_EQ(*(*db)->QueryInt("PRAGMA synchronous"), 2);  // FULL while the journal is a rollback journal
+    EXPECT_EQ(*(*db)->QueryInt("PRAGMA synchronous"),
+              2);  // FULL while the journal is a rollback journal
     Transaction tx(**db);
     ASSERT_TRUE(tx.Begin().ok());
     ASSERT_TRUE((*db)->Exec("INSERT INTO sources(name, created_at) VALUES('kept', 1)").ok());
@@ -229,9 +230,13 @@ TEST_F(DatabaseTest, AWriterKilledInRollbackModeLosesNothingCommittedAndLeavesNo
     auto db = Database::Open(PathOf("a.db"));
     if (!db.ok()) _exit(2);
     SoleWriterJournal journal(**db);
-    if (!journal.active() || !(*db)->Exec("PRAGMA cache_size=20").ok() || !(*db)->Begin().ok()) _exit(3);
-    if (!(*db)->Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
-                     "INSERT INTO sources(name, created_at) SELECT printf('lost-%d-%s', i, hex(randomblob(100))), 1 FROM n")
+    if (!journal.active() || !(*db)->Exec("PRAGMA cache_size=20").ok() || !(*db)->Begin().ok())
+      _exit(3);
+    if (!(*db)
+             ->Exec(
+                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+                 "INSERT INTO sources(name, created_at) SELECT printf('lost-%d-%s', i, "
+                 "hex(randomblob(100))), 1 FROM n")
              .ok() ||
         !(*db)->Exec("UPDATE sources SET name = 'changed' WHERE name = 'kept'").ok()) {
       _exit(4);
@@ -242,7 +247,8 @@ TEST_F(DatabaseTest, AWriterKilledInRollbackModeLosesNothingCommittedAndLeavesNo
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the writer exited with " << WEXITSTATUS(status);
-  ASSERT_TRUE(std::filesystem::exists(PathOf("a.db-journal")));  // hot: the kill came mid-transaction
+  ASSERT_TRUE(
+      std::filesystem::exists(PathOf("a.db-journal")));  // hot: the kill came mid-transaction
 
   auto db = Database::Open(PathOf("a.db"));
   ASSERT_TRUE(db.ok()) << db.status().ToString();
