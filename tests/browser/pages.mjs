@@ -776,7 +776,9 @@ test('a person\'s rights: an admin exports everything held about a customer, see
   const list = (await api('GET', '/api/v1/customers?limit=300')).json.customers;
   const person = list[list.length - 1];
   await page.goto(`${url}/#/customers/${person.id}`);
-  await page.waitForSelector('#privacy #export-customer');
+  // Only the hash changes: the last test's customer may still be on the page
+  // for a moment, so wait for this customer's export link.
+  await page.waitForSelector(`#privacy #export-customer[href="/api/v1/customers/${person.id}/export"]`);
   // The export: the server's JSON file, downloaded.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-customer')]);
   const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
