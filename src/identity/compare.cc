@@ -285,13 +285,18 @@ int SharedTokens(const Tokens& ta, const Tokens& tb, double token_threshold, dou
       unmatched[unmatched_count++] = i;
     }
   }
-  const double all = static_cast<double>(ta.size() + tb.size());
-  // shared / (all - shared) >= at_least  <=>  shared * (1 + at_least) >= at_least * all
-  auto reaches = [&](double s) { return s * (1.0 + at_least) >= at_least * all - 1e-9; };
+  // Each token left can add one shared token at most, and the similarity
+  // grows with the shared count: once it reaches `at_least`, or cannot, the
+  // answer is known. Written as TokenSetSimilarity computes it, so that the
+  // answer is the same to the last bit.
+  const size_t all = ta.size() + tb.size();
+  auto reaches = [&](size_t s) {
+    return static_cast<double>(s) / static_cast<double>(all - s) >= at_least;
+  };
   for (size_t k = 0; k < unmatched_count; ++k) {
     if (at_least >= 0) {
-      if (reaches(shared)) return shared;
-      if (!reaches(static_cast<double>(shared) + static_cast<double>(unmatched_count - k)))
+      if (reaches(static_cast<size_t>(shared))) return shared;
+      if (!reaches(std::min(static_cast<size_t>(shared) + unmatched_count - k, std::min(ta.size(), tb.size()))))
         return shared;
     }
     const std::string_view token = ta[unmatched[k]];

@@ -1457,11 +1457,9 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
 
   std::vector<std::pair<int, int>> apart, together;
   {
-    // Rows are in id order.
     auto row_of = [&rows](int64_t id) -> int {
-      auto it = std::lower_bound(rows.begin(), rows.end(), id,
-                                 [](const CustomerRow& r, int64_t x) { return r.id < x; });
-      return it != rows.end() && it->id == id ? static_cast<int>(it - rows.begin()) : -1;
+      const CustomerRow* row = RowOf(rows, id);
+      return row ? static_cast<int>(row - rows.data()) : -1;
     };
     Statement& q = db.Query("identity-decisions");
     q.Reset();

@@ -256,6 +256,13 @@ Result<int64_t> Database::QueryInt(std::string_view sql) {
   return stmt->Int(0);
 }
 
+Result<std::string> Database::QueryText(std::string_view sql) {
+  ASSIGN_OR_RETURN(auto stmt, Prepare(sql));
+  ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return NotFound("query returned no rows");
+  return stmt->String(0);
+}
+
 Result<std::unique_ptr<Statement>> Database::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
@@ -477,27 +484,15 @@ Status Database::CheckIntegrity() {
   return Status::Ok();
 }
 
-namespace {
-
-// The journal mode a PRAGMA journal_mode statement reports ("wal", "delete",
-// "memory"...); empty when it fails (SQLITE_BUSY when another connection
-// prevents the change).
-std::string JournalMode(Database& db, std::string_view pragma) {
-  auto stmt = db.Prepare(pragma);
-  if (!stmt.ok()) return "";
-  auto row = (*stmt)->Step();
-  return row.ok() && *row ? (*stmt)->String(0) : "";
-}
-
-}  // namespace
-
 SoleWriterJournal::SoleWriterJournal(Database& db) : db_(db) {
-  if (db.in_transaction() || JournalMode(db, "PRAGMA journal_mode") != "wal") return;
+  auto mode = db.QueryText("PRAGMA journal_mode");
+  if (db.in_transaction() || !mode.ok() || *mode != "wal") return;
   // Leaving WAL mode needs the store to itself: ask once, without waiting.
   sqlite3_busy_timeout(db.db_, 0);
-  const bool changed = JournalMode(db, "PRAGMA journal_mode=DELETE") == "delete";
+  // The change fails with SQLITE_BUSY while another connection has the store open.
+  auto changed = db.QueryText("PRAGMA journal_mode=DELETE");
   sqlite3_busy_timeout(db.db_, db.busy_timeout_ms_);
-  if (!changed) return;
+  if (!changed.ok() || *changed != "delete") return;
   active_ = true;
   if (auto synchronous = db.QueryInt("PRAGMA synchronous"); synchronous.ok())
     synchronous_ = *synchronous;
@@ -509,7 +504,7 @@ SoleWriterJournal::~SoleWriterJournal() {
   // Should this fail (a reader opened the store meanwhile and holds it), the
   // store stays in rollback mode until the next connection opened to write
   // sets WAL mode again (Database::Configure).
-  (void)JournalMode(db_, "PRAGMA journal_mode=WAL");
+  (void)db_.QueryText("PRAGMA journal_mode=WAL");
   (void)db_.Exec("PRAGMA synchronous=" + std::to_string(synchronous_));
 }
 

@@ -121,6 +121,8 @@ class Database {
   Result<std::unique_ptr<Statement>> Prepare(std::string_view sql);
   // Runs a query and returns its first column of the first row as an integer.
   Result<int64_t> QueryInt(std::string_view sql);
+  // The same as text (PRAGMA journal_mode, say).
+  Result<std::string> QueryText(std::string_view sql);
 
   Status Begin();  // BEGIN IMMEDIATE: take the write lock up front
   // BEGIN DEFERRED: one consistent read snapshot for many queries, and one

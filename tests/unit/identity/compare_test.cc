@@ -87,7 +87,12 @@ const std::vector<std::string>& Streets() {
                                                    "a b c d e f g h i j k l m n o p q s",
                                                    "gibbon street",
                                                    "gibon street",
-                                                   "street"};
+                                                   "street",
+                                                   // Invalid UTF-8 (a stray byte, a truncated
+                                                   // sequence) is compared, not refused.
+                                                   "\xff\xfe tahlia street",
+                                                   "tahlia street \xc3",
+                                                   "\xd8 \xd8\xa7"};
   return streets;
 }
 

@@ -99,12 +99,6 @@ TEST_F(ResolveTest, MergesByRuleAndRecordsGoldenValues) {
   EXPECT_EQ(*log, 1);
 }
 
-std::string JournalModeOf(Database& db) {
-  auto q = db.Prepare("PRAGMA journal_mode");
-  if (!q.ok() || !*(*q)->Step()) return "";
-  return (*q)->String(0);
-}
-
 // A full run alone writes through a rollback journal; beside another
 // connection it stays in WAL mode. Either way the result is the same and the
 // store is in WAL mode afterwards.
@@ -113,7 +107,7 @@ TEST_F(ResolveTest, AFullRunGivesTheSameAloneOrBesideAnotherConnection) {
   options.clock = &clock_;
   ASSERT_TRUE(Resolve(*db_, options).ok());
   const auto alone = Clusters();
-  EXPECT_EQ(JournalModeOf(*db_), "wal");
+  EXPECT_EQ(*db_->QueryText("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(*db_->QueryInt("PRAGMA synchronous"), 1);
   EXPECT_FALSE(fs::exists(path_.string() + "-journal"));
 
@@ -121,7 +115,7 @@ TEST_F(ResolveTest, AFullRunGivesTheSameAloneOrBesideAnotherConnection) {
   ASSERT_TRUE(other.ok());
   ASSERT_TRUE(Resolve(*db_, options).ok());
   EXPECT_EQ(Clusters(), alone);
-  EXPECT_EQ(JournalModeOf(*db_), "wal");
+  EXPECT_EQ(*db_->QueryText("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(*(*other)->QueryInt("SELECT count(*) FROM identity_clusters"), 5);
   EXPECT_EQ(alone.at(2), 1);
 }

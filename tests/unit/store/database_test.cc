@@ -159,20 +159,14 @@ TEST_F(DatabaseTest, RestoreRefusesFilesThatAreNotPatronBackups) {
   EXPECT_TRUE((*db)->CheckIntegrity().ok());
 }
 
-std::string JournalModeOf(Database& db) {
-  auto stmt = db.Prepare("PRAGMA journal_mode");
-  if (!stmt.ok() || !*(*stmt)->Step()) return "";
-  return (*stmt)->String(0);
-}
-
 TEST_F(DatabaseTest, ALargeWriteWithTheStoreToItselfUsesARollbackJournalThenWalAgain) {
   auto db = Database::Open(PathOf("a.db"));
   ASSERT_TRUE(db.ok());
-  ASSERT_EQ(JournalModeOf(**db), "wal");
+  ASSERT_EQ(*(*db)->QueryText("PRAGMA journal_mode"), "wal");
   {
     SoleWriterJournal journal(**db);
     ASSERT_TRUE(journal.active());
-    EXPECT_EQ(JournalModeOf(**db), "delete");
+    EXPECT_EQ(*(*db)->QueryText("PRAGMA journal_mode"), "delete");
     EXPECT_EQ(*(*db)->QueryInt("PRAGMA synchronous"),
               2);  // FULL while the journal is a rollback journal
     Transaction tx(**db);
@@ -180,7 +174,7 @@ TEST_F(DatabaseTest, ALargeWriteWithTheStoreToItselfUsesARollbackJournalThenWalA
     ASSERT_TRUE((*db)->Exec("INSERT INTO sources(name, created_at) VALUES('kept', 1)").ok());
     ASSERT_TRUE(tx.Commit().ok());
   }
-  EXPECT_EQ(JournalModeOf(**db), "wal");
+  EXPECT_EQ(*(*db)->QueryText("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(*(*db)->QueryInt("PRAGMA synchronous"), 1);  // the connection's NORMAL again
   EXPECT_FALSE(std::filesystem::exists(PathOf("a.db-journal")));
   db->reset();
@@ -200,8 +194,8 @@ TEST_F(DatabaseTest, AnotherConnectionKeepsTheStoreInWalModeWithoutWaiting) {
   }
   // The busy timeout is 10 s: asking must not wait for it.
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  EXPECT_EQ(JournalModeOf(**db), "wal");
-  EXPECT_EQ(JournalModeOf(**other), "wal");
+  EXPECT_EQ(*(*db)->QueryText("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(*(*other)->QueryText("PRAGMA journal_mode"), "wal");
   other->reset();
   {
     // Alone now, but inside a transaction the journal mode cannot change.
@@ -252,7 +246,7 @@ TEST_F(DatabaseTest, AWriterKilledInRollbackModeLosesNothingCommittedAndLeavesNo
 
   auto db = Database::Open(PathOf("a.db"));
   ASSERT_TRUE(db.ok()) << db.status().ToString();
-  EXPECT_EQ(JournalModeOf(**db), "wal");
+  EXPECT_EQ(*(*db)->QueryText("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM sources"), 1);
   EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM sources WHERE name = 'kept'"), 1);
   EXPECT_TRUE((*db)->CheckIntegrity().ok());
