@@ -14,6 +14,7 @@
 
 #include "cli/cli_internal.h"
 #include "demo/demo.h"
+#include "identity/identity.h"
 #include "ingest/import_internal.h"
 #include "ingest/ingest.h"
 #include "store/store.h"
@@ -84,6 +85,16 @@ int RunImport(const std::string& db_path, const ImportArgs& a, bool json) {
       for (const auto& m : report->mapping) std::cout << "  " << m << "\n";
     }
     std::cout << report->ToText();
+    // What the import left for identity resolution (customers new or changed
+    // by it, or by anything since the last run).
+    if (!a.dry_run) {
+      auto identity = identity::ReadResolveStatus(**db);
+      if (identity.ok() && identity->pending > 0) {
+        std::cout << "  " << identity->pending
+                  << " customer record(s) wait for identity resolution: patron identity resolve"
+                  << (identity->incremental_ready ? " --incremental" : "") << "\n";
+      }
+    }
   }
   return 0;
 }

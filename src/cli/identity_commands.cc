@@ -1,5 +1,5 @@
 // `patron identity` commands: resolve, review, explain, unmerge, golden,
-// clusters, accounts.
+// status, clusters, accounts.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
@@ -273,18 +273,8 @@ int RunGolden(const std::string& db_path, int64_t customer, bool json) {
   auto golden = identity::ReadGolden(**db, customer);
   if (!golden.ok()) return Fail(golden.status());
   if (json) {
-    ordered_json fields = ordered_json::array();
-    for (const auto& f : golden->fields) {
-      fields.push_back({{"field", f.field},
-                        {"value", f.value},
-                        {"from_customer", f.from_customer},
-                        {"source", f.source},
-                        {"rule", f.rule},
-                        {"seen_at", f.seen_at ? ordered_json(FormatInstant(*f.seen_at)) : ordered_json()},
-                        {"freshness", f.freshness ? ordered_json(*f.freshness) : ordered_json()},
-                        {"stale", f.stale}});
-    }
-    std::cout << ordered_json{{"resolved_id", golden->resolved_id}, {"members", golden->members}, {"fields", fields}}
+    // Indented, as the other commands print.
+    std::cout << ordered_json::parse(identity::GoldenRecordJson(*golden))
                      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
     return 0;
@@ -305,6 +295,36 @@ int RunGolden(const std::string& db_path, int64_t customer, bool json) {
     std::printf("%-12s %-40s %-8lld %-14s %-14s %-10s %s\n", f.field.c_str(), f.value.c_str(),
                 static_cast<long long>(f.from_customer), f.source.c_str(), f.rule.c_str(),
                 f.seen_at ? FormatInstant(*f.seen_at).c_str() : "", fresh.c_str());
+  }
+  return 0;
+}
+
+int RunStatus(const std::string& db_path, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  auto status = identity::ReadResolveStatus(**db);
+  if (!status.ok()) return Fail(status.status());
+  if (json) {
+    std::cout << ordered_json::parse(identity::ResolveStatusJson(*status)).dump(2) << "\n";
+    return 0;
+  }
+  std::printf("Customer records: %lld; waiting for resolution: %lld\n",
+              static_cast<long long>(status->records), static_cast<long long>(status->pending));
+  if (const auto& run = status->last_run) {
+    std::printf(
+        "Last run %lld, finished %s: %lld customers from %lld records; %lld rule and %lld "
+        "probabilistic "
+        "merges, %lld pairs to review\n",
+        static_cast<long long>(run->id), FormatInstant(run->finished_at).c_str(),
+        static_cast<long long>(run->clusters), static_cast<long long>(run->records),
+        static_cast<long long>(run->rule_merges), static_cast<long long>(run->probabilistic_merges),
+        static_cast<long long>(run->reviews));
+  } else {
+    std::printf("No run yet.\n");
+  }
+  if (status->pending > 0) {
+    std::printf(status->incremental_ready ? "Next: patron identity resolve --incremental\n"
+                                          : "Next: patron identity resolve\n");
   }
   return 0;
 }
@@ -457,6 +477,13 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   golden->add_option("customer", args.golden_customer, "Customer record id")->required();
   golden->callback([&action, &globals] {
     action = [&globals] { return RunGolden(globals.db_path, args.golden_customer, globals.json); };
+  });
+
+  auto* status = identity->add_subcommand(
+      "status",
+      "What the last run did and how many records wait for the next (new or changed since)");
+  status->callback([&action, &globals] {
+    action = [&globals] { return RunStatus(globals.db_path, globals.json); };
   });
 
   auto* accounts = identity->add_subcommand(

@@ -373,6 +373,27 @@ struct ResolveSummary {
 // unmerges are respected.
 Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options = {});
 
+// A finished run, as identity_runs keeps it.
+struct RunRecord {
+  int64_t id = 0;
+  Instant started_at, finished_at;
+  int64_t records = 0, clusters = 0, candidate_pairs = 0;
+  int64_t rule_merges = 0, probabilistic_merges = 0, reviews = 0, guard_refusals = 0;
+};
+// Where resolution stands: what the last run did and what waits for the next
+// (`patron identity status`, the API, and `patron serve`'s automatic runs).
+struct ResolveStatus {
+  int64_t records = 0;  // customer records
+  int64_t pending = 0;  // of them, new or changed since a run prepared them
+  // A run's model is stored: the next run can be incremental. Until then
+  // `Resolve` with `incremental` rebuilds everything.
+  bool incremental_ready = false;
+  std::optional<RunRecord> last_run;  // the latest finished run
+};
+Result<ResolveStatus> ReadResolveStatus(Database& db);
+// As a JSON object (`patron identity status --json`, GET /api/v1/identity/status).
+std::string ResolveStatusJson(const ResolveStatus& status);
+
 struct ReviewItem {
   int64_t id = 0, left_customer = 0, right_customer = 0;
   double probability = 0, weight = 0;
@@ -437,6 +458,8 @@ struct GoldenRecord {
 // for a record that stands alone it is computed from the record, freshness as
 // of `clock`'s now. Errors: NotFound for an unknown customer.
 Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id, const Clock& clock = SystemClock::Get());
+// As a JSON object (`patron identity golden --json`, GET /api/v1/customers/{id}/golden).
+std::string GoldenRecordJson(const GoldenRecord& golden);
 
 // One row per imported customer record: its source, its key in the source, the
 // customer record and the resolved customer (cluster) it belongs to.

@@ -1594,6 +1594,33 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
   return summary;
 }
 
+Result<ResolveStatus> ReadResolveStatus(Database& db) {
+  ResolveStatus status;
+  ASSIGN_OR_RETURN(status.records, CountNamed(db, "identity-count-customers"));
+  ASSIGN_OR_RETURN(status.pending, CountNamed(db, "identity-count-pending"));
+  ASSIGN_OR_RETURN(const int64_t has_model, CountNamed(db, "identity-has-model"));
+  status.incremental_ready = has_model != 0;
+  Statement& q = db.Query("identity-latest-finished-run");
+  q.Reset();
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  if (found) {
+    RunRecord run;
+    run.id = q.Int(0);
+    run.started_at = Instant{q.Int(1)};
+    run.finished_at = Instant{q.Int(2)};
+    run.records = q.Int(3);
+    run.clusters = q.Int(4);
+    run.candidate_pairs = q.Int(5);
+    run.rule_merges = q.Int(6);
+    run.probabilistic_merges = q.Int(7);
+    run.reviews = q.Int(8);
+    run.guard_refusals = q.Int(9);
+    status.last_run = run;
+  }
+  q.Reset();
+  return status;
+}
+
 Result<std::vector<ReviewItem>> ListReviews(Database& db, bool pending_only, int limit) {
   std::vector<ReviewItem> items;
   Statement& q = db.Query("identity-list-reviews");

@@ -126,11 +126,19 @@ Status ApplySetting(ServerConfig* c, std::string_view key, std::string_view valu
     } else {
       return InvalidArgument("scheduler: '" + std::string(value) + "' is not on or off");
     }
+  } else if (key == "identity_interval") {
+    ASSIGN_OR_RETURN(int64_t n, ParseNumber(key, value, 0, 86400));
+    c->identity_interval_seconds = static_cast<int>(n);
+  } else if (key == "identity_first_run_limit") {
+    ASSIGN_OR_RETURN(c->identity_first_run_limit,
+                     ParseNumber(key, value, 0, INT64_C(1000000000000)));
   } else {
-    return InvalidArgument("unknown setting '" + std::string(key) +
-                           "' (known: listen, host, port, db, threads, read_timeout, keep_alive, "
-                           "keep_alive_max_requests, max_body, max_upload, max_queued_events, synchronous_full, "
-                           "access_log, settings_api_host, public_url, smtp_url, sms_gateway, web_root, secure_cookies, scheduler)");
+    return InvalidArgument(
+        "unknown setting '" + std::string(key) +
+        "' (known: listen, host, port, db, threads, read_timeout, keep_alive, "
+        "keep_alive_max_requests, max_body, max_upload, max_queued_events, synchronous_full, "
+        "access_log, settings_api_host, public_url, smtp_url, sms_gateway, web_root, "
+        "secure_cookies, scheduler, identity_interval, identity_first_run_limit)");
   }
   return Status::Ok();
 }
@@ -175,6 +183,7 @@ Status ApplyEnvironment(ServerConfig* config, const std::function<const char*(co
       {"PATRON_WEB_ROOT", "web_root"},
       {"PATRON_SECURE_COOKIES", "secure_cookies"},
       {"PATRON_SCHEDULER", "scheduler"},
+      {"PATRON_IDENTITY_INTERVAL", "identity_interval"},
   };
   for (const auto& [variable, key] : kVariables) {
     const char* value = getenv(variable);

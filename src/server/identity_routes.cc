@@ -173,19 +173,74 @@ void AccountMembersRoute(Context& ctx) {
 // against contacting this customer — a key account or in collections (the
 // policy's tags), and offers from campaigns within the policy's offer days —
 // so that whoever acts sees it first.
-void CustomerFlagsRoute(Context& ctx) {
+// The customer id in the path of a route about one customer record, and the
+// record's connection; nullptr after answering 400, 404 or 503.
+Database* ExistingCustomer(Context& ctx, int64_t* id) {
   std::string text = PathText(ctx);
   if (text.empty() || text.size() > 18 ||
       text.find_first_not_of("0123456789") != std::string::npos) {
-    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a customer id"),
-                     "id");
+    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a customer id"), "id");
+    return nullptr;
   }
-  int64_t id = std::stoll(text);
+  *id = std::stoll(text);
+  Database* db = DbOr503(ctx);
+  if (!db) return nullptr;
+  auto exists = CustomerExists(*db, *id);
+  if (!exists.ok()) {
+    SendError(ctx.res, exists.status());
+    return nullptr;
+  }
+  if (!*exists) {
+    SendError(ctx.res, NotFound("no customer " + text), "id");
+    return nullptr;
+  }
+  return db;
+}
+
+// GET /api/v1/customers/{id}/golden: the resolved customer the record belongs
+// to, with the best value of every field, where it came from and how fresh it is.
+void GoldenRoute(Context& ctx) {
+  int64_t id;
+  Database* db = ExistingCustomer(ctx, &id);
+  if (!db) return;
+  auto golden = identity::ReadGolden(*db, id, ctx.state.clock);
+  if (!golden.ok()) return SendError(ctx.res, golden.status());
+  Audit(ctx, "customer.read_golden", "customer", std::to_string(id), id,
+        {{"resolved_id", golden->resolved_id}});
+  SendJson(ctx.res, 200, identity::GoldenRecordJson(*golden));
+}
+
+// GET /api/v1/identity/status: the last run, the records waiting for the next,
+// and what the server's automatic runs are doing (counts only: no personal data).
+void StatusRoute(Context& ctx) {
   Database* db = DbOr503(ctx);
   if (!db) return;
-  auto exists = CustomerExists(*db, id);
-  if (!exists.ok()) return SendError(ctx.res, exists.status());
-  if (!*exists) return SendError(ctx.res, NotFound("no customer " + text), "id");
+  auto status = identity::ReadResolveStatus(*db);
+  if (!status.ok()) return SendError(ctx.res, status.status());
+  ordered_json out = ordered_json::parse(identity::ResolveStatusJson(*status));
+  const ServerConfig& config = ctx.state.config;
+  IdentityUpkeep& upkeep = ctx.state.identity_upkeep;
+  std::lock_guard lock(upkeep.mu);
+  auto time_or_null = [](const std::optional<Instant>& t) {
+    return t ? ordered_json(FormatInstant(*t)) : ordered_json();
+  };
+  out["automatic"] = {
+      {"enabled", config.scheduler && config.identity_interval_seconds > 0},
+      {"interval_seconds", config.identity_interval_seconds},
+      {"running", upkeep.running},
+      {"stage", upkeep.running ? ordered_json(upkeep.stage) : ordered_json()},
+      {"done", upkeep.done},
+      {"total", upkeep.total},
+      {"last_checked_at", time_or_null(upkeep.last_checked_at)},
+      {"last_error", upkeep.last_error.empty() ? ordered_json() : ordered_json(upkeep.last_error)},
+      {"waiting", upkeep.waiting.empty() ? ordered_json() : ordered_json(upkeep.waiting)}};
+  SendJson(ctx.res, 200, Dump(out));
+}
+
+void CustomerFlagsRoute(Context& ctx) {
+  int64_t id;
+  Database* db = ExistingCustomer(ctx, &id);
+  if (!db) return;
   auto policy = campaign::LoadPolicy(*db);
   if (!policy.ok()) return SendError(ctx.res, policy.status());
   auto tagged = [&](const std::string& tag) -> Result<bool> {
@@ -233,6 +288,64 @@ void CustomerFlagsRoute(Context& ctx) {
 
 }  // namespace
 
+// Every `interval`, when customer records wait (new or changed since the last
+// run), an incremental run resolves them against the existing customers with
+// the latest run's model. Without any run yet it rebuilds from scratch, but
+// only up to identity_first_run_limit records (see ServerConfig). The run
+// holds the store's write lock while it lasts (about 2 s for 10 000 new
+// records against a million), so events wait for it rather than fail.
+PeriodicTask IdentityUpkeepTask(std::chrono::seconds interval) {
+  // The task's own connection, opened on first use and kept.
+  auto db = std::make_shared<std::unique_ptr<Database>>();
+  return {
+      "identity", interval, [db](ServerState& state) -> Status {
+        IdentityUpkeep& upkeep = state.identity_upkeep;
+        auto record = [&](const Status& s, std::string waiting) {
+          std::lock_guard lock(upkeep.mu);
+          upkeep.running = false;
+          upkeep.last_checked_at = state.clock.Now();
+          upkeep.last_error = s.ok() ? "" : s.ToString();
+          upkeep.waiting = std::move(waiting);
+          return s;
+        };
+        if (!*db) {
+          DatabaseOptions options;
+          options.synchronous_full = state.config.synchronous_full;
+          auto opened = Database::Open(state.config.db_path, options);
+          if (!opened.ok()) return record(opened.status(), "");
+          *db = std::move(*opened);
+        }
+        auto status = identity::ReadResolveStatus(**db);
+        if (!status.ok()) return record(status.status(), "");
+        if (status->pending == 0) return record(Status::Ok(), "");
+        if (!status->incremental_ready && status->records > state.config.identity_first_run_limit) {
+          return record(Status::Ok(),
+                        "no resolution run yet and " + std::to_string(status->records) +
+                            " customer records, more than identity_first_run_limit (" +
+                            std::to_string(state.config.identity_first_run_limit) +
+                            "): run `patron identity resolve` once; later records are "
+                            "resolved here");
+        }
+        {
+          std::lock_guard lock(upkeep.mu);
+          upkeep.running = true;
+          upkeep.stage.clear();
+          upkeep.done = upkeep.total = 0;
+        }
+        identity::ResolveOptions options;
+        options.incremental = true;
+        options.clock = &state.clock;
+        options.progress = [&upkeep](std::string_view stage, int64_t done, int64_t total) {
+          std::lock_guard lock(upkeep.mu);
+          upkeep.stage = std::string(stage);
+          upkeep.done = done;
+          upkeep.total = total;
+        };
+        auto summary = identity::Resolve(**db, options);
+        return record(summary.status(), "");
+      }};
+}
+
 std::vector<RouteSpec> IdentityRoutes() {
   return {
       {"GET", "/api/v1/identity/reviews", "read_personal_data",
@@ -246,6 +359,15 @@ std::vector<RouteSpec> IdentityRoutes() {
       {"POST", "/api/v1/identity/reviews/{id}/reject", "write_customers",
        "The pair are different people: keep them apart (audited).",
        [](Context& ctx) { Decide(ctx, false); }},
+      {"GET", "/api/v1/identity/status", "read_reports",
+       "The last resolution run, the customer records waiting for the next, and the server's "
+       "automatic runs.",
+       StatusRoute},
+      {"GET", "/api/v1/customers/{id}/golden", "read_personal_data",
+       "The resolved customer of a record: its records and the best value of every field, with "
+       "provenance and "
+       "freshness.",
+       GoldenRoute},
       {"GET", "/api/v1/accounts/{id}/members", "read_personal_data", "The people of an account.",
        AccountMembersRoute},
       {"GET", "/api/v1/customers/{id}/flags", "read_personal_data",

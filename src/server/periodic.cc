@@ -12,12 +12,15 @@
 
 namespace patron::server {
 
-std::vector<PeriodicTask> PeriodicTasks() {
+std::vector<PeriodicTask> PeriodicTasks(const ServerConfig& config) {
   std::vector<PeriodicTask> tasks;
   // Each subsystem with scheduled work adds its task here.
   tasks.push_back(CampaignSchedulerTask());
   tasks.push_back(JourneyPeriodicTask());
   tasks.push_back(WeeklyReportTask());
+  if (config.identity_interval_seconds > 0) {
+    tasks.push_back(IdentityUpkeepTask(std::chrono::seconds(config.identity_interval_seconds)));
+  }
   return tasks;
 }
 

@@ -321,7 +321,7 @@ class ServerImpl final : public Server {
   int port() const override { return port_; }
 
   Status Run() override {
-    if (state_.config.scheduler) periodic_.Start(state_, PeriodicTasks());
+    if (state_.config.scheduler) periodic_.Start(state_, PeriodicTasks(state_.config));
     bool ok = http_.listen_after_bind();
     // listen_after_bind returns once stop() closed the socket and the worker
     // pool finished the connections it had: every request that was read has

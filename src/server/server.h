@@ -42,6 +42,15 @@ struct ServerConfig {
   // Scheduled work (campaigns due at a later time, journeys' timers, weekly
   // reports) runs inside the server; "off" leaves it to another process.
   bool scheduler = true;
+  // With the scheduler on: every this many seconds, the customer records that
+  // arrived since (events, imports, API changes) are resolved against the
+  // existing customers, incrementally (`patron identity resolve
+  // --incremental`); 0 turns it off.
+  int identity_interval_seconds = 60;
+  // Before any resolution run, the server rebuilds from scratch on its own only
+  // up to this many customer records: a first run over more holds the store's
+  // write lock for long, so it is left to `patron identity resolve`.
+  int64_t identity_first_run_limit = 100000;
 };
 
 // Reads a config file: `key = value` lines, '#' comments; keys as in

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -91,6 +92,18 @@ void StopAuditSink(AuditSink& sink);
 // The web session cookie (HttpOnly, SameSite=Strict).
 inline constexpr std::string_view kSessionCookie = "patron_session";
 
+// What the server's automatic identity runs are doing (identity_routes.cc), for
+// GET /api/v1/identity/status. Guarded by `mu`.
+struct IdentityUpkeep {
+  std::mutex mu;
+  bool running = false;
+  std::string stage;  // of the run in progress, with its progress
+  int64_t done = 0, total = 0;
+  std::optional<Instant> last_checked_at;  // when the task last looked for waiting records
+  std::string last_error;                  // of the latest attempt; empty after a success
+  std::string waiting;  // why waiting records are left alone; empty when they are not
+};
+
 // What every request may use. Lives as long as the server.
 class ServerState {
  public:
@@ -101,6 +114,7 @@ class ServerState {
   std::shared_ptr<AuditSink> audit;
   access::KeyCache keys;
   std::atomic<bool> shutting_down{false};
+  IdentityUpkeep identity_upkeep;
   // The calling request's connection to the store: taken from a pool on first
   // use in a request and given back when the request ends (RequestScope), so
   // that connections — each prepares every named query when opened — are
@@ -233,7 +247,8 @@ struct PeriodicTask {
   std::chrono::milliseconds interval{1000};
   std::function<Status(ServerState&)> run;
 };
-std::vector<PeriodicTask> PeriodicTasks();
+// The tasks `config` asks for.
+std::vector<PeriodicTask> PeriodicTasks(const ServerConfig& config);
 
 // Runs the periodic tasks, one thread each, until Stop() (at shutdown).
 class PeriodicRunner {
@@ -263,6 +278,8 @@ PeriodicTask JourneyPeriodicTask();
 // The report routes (report_routes.cc) and the weekly report's schedule.
 std::vector<RouteSpec> ReportRoutes();
 PeriodicTask WeeklyReportTask();
+// Resolves the customer records that arrived since the last identity run (identity_routes.cc).
+PeriodicTask IdentityUpkeepTask(std::chrono::seconds interval);
 // The web application's routes: the identity review queue (identity_routes.cc)
 // and administrators' settings (settings_routes.cc).
 std::vector<RouteSpec> IdentityRoutes();

@@ -282,6 +282,17 @@ test('import: upload a file, change the suggested column mapping, watch it finis
 test('identity review: each doubtful pair compared field by field; accept merges, reject keeps apart, both audited', async () => {
   await page.click('nav.sidebar >> text=Data');
   await page.waitForSelector('#review [data-review]');
+  // Where resolution stands, as the status route says (the test server runs
+  // with identity_interval = 0: automatic runs off).
+  await page.waitForSelector('#identity-status [data-value=records]');
+  const status = (await api('GET', '/api/v1/identity/status')).json;
+  const shownStatus = await page.$$eval('#identity-status [data-value]', (dds) => Object.fromEntries(dds.map((d) => [d.dataset.value, d.textContent])));
+  const en = new Intl.NumberFormat('en');
+  assert.equal(shownStatus.records, en.format(status.records));
+  assert.equal(shownStatus.pending, en.format(status.pending));
+  assert.equal(shownStatus.customers, en.format(status.last_run.clusters));
+  assert.equal(shownStatus.automatic, 'off');
+  assert.equal(status.automatic.enabled, false);
   const pending = (await api('GET', '/api/v1/identity/reviews?limit=50')).json.reviews;
   assert.ok(pending.length >= 3, 'make_db.sh leaves pairs for review: two to decide here, one for the Persian view');
   const [first, second] = await page.$$eval('#review [data-review]', (els) => els.slice(0, 2).map((e) => Number(e.dataset.review)));
@@ -310,6 +321,18 @@ test('identity review: each doubtful pair compared field by field; accept merges
   assert.match(actions, /identity\.review\.accept/);
   assert.match(actions, /identity\.review\.reject/);
   await shot('16-review-decided');
+
+  // The one customer view shows the person the record now belongs to: the
+  // other record, linked, and the value of each field that survived.
+  await page.goto(`${url}/#/customers/${pair.left}`);
+  await page.waitForSelector(`#golden a.member[href="#/customers/${pair.right}"]`);
+  const golden = (await api('GET', `/api/v1/customers/${pair.left}/golden`)).json;
+  assert.ok(golden.members.includes(pair.left) && golden.members.includes(pair.right), JSON.stringify(golden));
+  const fields = await page.$$eval('#golden tr[data-field]', (trs) => trs.map((tr) => tr.dataset.field));
+  assert.deepEqual(fields, golden.fields.map((f) => f.field));
+  const shownValue = await page.$eval(`#golden tr[data-field="${golden.fields[0].field}"] td.value`, (td) => td.textContent);
+  assert.ok(shownValue.length > 0, 'each surviving value is shown');
+  await shot('16b-one-customer');
 });
 
 test('CSRF: a cookie request without the token, or from another origin, is refused; with it, accepted', async () => {

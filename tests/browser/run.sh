@@ -27,7 +27,9 @@ trap 'kill $smtp_pid 2>/dev/null; wait $smtp_pid 2>/dev/null || true' EXIT
 for _ in $(seq 300); do grep -q listening "$out/smtp.out" 2>/dev/null && break; sleep 0.1; done
 smtp=$(grep -o '127.0.0.1:[0-9]*' "$out/smtp.out") || fail "the SMTP sink did not start: $(cat "$out/smtp.err")"
 # public_url: an https address (never fetched) makes messages carry RFC 8058 List-Unsubscribe.
-printf 'smtp_url = smtp://%s\npublic_url = https://patron.test\n' "$smtp" > "$out/patron.conf"
+# identity_interval = 0: no automatic identity run changes the review queue
+# while a test reads it (the runs are tested in tests/integration).
+printf 'smtp_url = smtp://%s\npublic_url = https://patron.test\nidentity_interval = 0\n' "$smtp" > "$out/patron.conf"
 
 "$patron" --db "$out/demo/patron.db" serve --config "$out/patron.conf" --listen 127.0.0.1:0 --web-root "$web_root" \
   --access-log off > "$out/serve.out" 2> "$out/serve.err" &

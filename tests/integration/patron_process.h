@@ -73,8 +73,10 @@ namespace patron::testing {
 // `patron serve` running as a child process on a free loopback port.
 class ServeProcess {
  public:
-  // Starts `patron --db DB serve --listen 127.0.0.1:0 EXTRA...` and waits for
-  // the "listening on" line. port() is 0 when it did not start.
+  // Starts `patron --db DB serve --listen 127.0.0.1:0 EXTRA...` with the
+  // environment variables `env` ("NAME=value"; automatic identity runs are off
+  // unless PATRON_IDENTITY_INTERVAL is among them) and waits for the
+  // "listening on" line. port() is 0 when it did not start.
   ServeProcess(const std::string& db, const std::vector<std::string>& extra = {},
                const std::vector<std::string>& env = {}) {
     int out[2];
@@ -84,6 +86,11 @@ class ServeProcess {
       ::dup2(out[1], 1);
       ::close(out[0]);
       ::close(out[1]);
+      // The server's automatic identity runs change clusters in the background;
+      // a test that is not about them turns them off, so that what it checks
+      // does not depend on when a run happens to fall.
+      static std::string no_identity_runs = "PATRON_IDENTITY_INTERVAL=0";
+      ::putenv(no_identity_runs.data());
       for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
       std::vector<std::string> args = {PATRON_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"};
       args.insert(args.end(), extra.begin(), extra.end());

@@ -4,11 +4,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "patron_process.h"
@@ -529,6 +530,149 @@ TEST_F(ServeApi, KeysCreatedThroughTheApiWorkAndRevokedOnesStop) {
   auto refused = collect.Post("/v1/track", R"({"userId":"k1","event":"x"})", "application/json");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 401);
+}
+
+// Customers that arrive through the event API are resolved by the server on
+// its own: a record created by an identify call with the phone of a CRM
+// customer joins that customer within the interval, without anyone running
+// `patron identity resolve`. Before any run, a store over the first-run limit
+// is left for the CLI, and the status says so.
+TEST(ServeIdentity, NewCustomersFromEventsJoinTheirCustomerWithinTheInterval) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("patron-serve-identity-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = (dir / "p.db").string();
+  std::ofstream(dir / "crm.csv")
+      << "customer_id,first_name,last_name,email,mobile,city,country\n"
+         "C-1,Sara,Ahmadi,sara.ahmadi@example.com,+989121234567,Tehran,IR\n"
+         "C-2,Omid,Nouri,omid@example.ir,+989351112233,Tabriz,IR\n";
+  auto imported = RunPatron(
+      {"--db", db, "import", "customers", (dir / "crm.csv").string(), "--source", "crm"}, true);
+  ASSERT_EQ(imported.exit_code, 0);
+  EXPECT_NE(imported.out.find(
+                "2 customer record(s) wait for identity resolution: patron identity resolve\n"),
+            std::string::npos)
+      << imported.out;
+  auto key = [&](const std::string& role, const std::string& name) {
+    auto r = RunPatron({"--db", db, "key", "create", "--role", role, "--name", name}, true);
+    size_t at = r.out.find("pat_");
+    return at == std::string::npos ? std::string()
+                                   : r.out.substr(at, r.out.find_first_of(" \n", at) - at);
+  };
+  const std::string analyst = key("analyst", "identity-analyst"),
+                    admin = key("admin", "identity-admin");
+  const std::string collector = key("collector", "web");
+  ASSERT_FALSE(analyst.empty());
+  auto status_of = [&](const ServeProcess& server) {
+    httplib::Client c(server.url());
+    c.set_bearer_token_auth(analyst);
+    auto r = c.Get("/api/v1/identity/status");
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    return r ? json::parse(r->body, nullptr, false) : json();
+  };
+  auto wait_for = [&](const ServeProcess& server, const std::function<bool(const json&)>& done) {
+    json status;
+    for (int i = 0; i < 300; ++i) {  // up to 30 s
+      status = status_of(server);
+      if (done(status)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return status;
+  };
+
+  {
+    // No run yet and more records than the limit: left for the CLI.
+    std::ofstream(dir / "limit.conf") << "identity_first_run_limit = 1\n";
+    ServeProcess server(db, {"--config", (dir / "limit.conf").string()},
+                        {"PATRON_IDENTITY_INTERVAL=1"});
+    ASSERT_GT(server.port(), 0);
+    json status =
+        wait_for(server, [](const json& s) { return s["automatic"]["waiting"].is_string(); });
+    EXPECT_EQ(status["records"], 2);
+    EXPECT_EQ(status["pending"], 2);
+    EXPECT_FALSE(status["incremental_ready"].get<bool>());
+    EXPECT_TRUE(status["last_run"].is_null());
+    EXPECT_TRUE(status["automatic"]["enabled"].get<bool>());
+    EXPECT_EQ(status["automatic"]["interval_seconds"], 1);
+    EXPECT_NE(status["automatic"]["waiting"].get<std::string>().find("patron identity resolve"),
+              std::string::npos)
+        << status.dump();
+    // The analyst reads counts only; a collector key reads nothing here.
+    httplib::Client as_collector(server.url());
+    as_collector.set_bearer_token_auth(collector);
+    auto refused = as_collector.Get("/api/v1/identity/status");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403);
+  }
+  ASSERT_EQ(RunPatron({"--db", db, "identity", "resolve"}).exit_code, 0);
+  auto first = RunPatron({"--db", db, "--json", "identity", "status"}, true);
+  ASSERT_EQ(first.exit_code, 0);
+  const int64_t first_run = json::parse(first.out)["last_run"]["id"];
+
+  ServeProcess server(db, {}, {"PATRON_IDENTITY_INTERVAL=1"});
+  ASSERT_GT(server.port(), 0);
+  httplib::Client collect(server.url());
+  collect.set_basic_auth(collector, "");
+  // The same mobile as C-1, written otherwise, under a user id the CRM does
+  // not know; and somebody new.
+  auto sent = collect.Post("/v1/batch", R"({"batch":[
+      {"type":"identify","userId":"app-501","traits":{"firstName":"Sara","lastName":"Ahmadi","phone":"+98 912 123 4567"}},
+      {"type":"identify","userId":"app-502","traits":{"firstName":"Nima","lastName":"Rad","email":"nima@example.org"}}]})",
+                           "application/json");
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->status, 200) << sent->body;
+  json status = wait_for(server, [&](const json& s) {
+    return s["pending"] == 0 && s["last_run"].is_object() &&
+           s["last_run"]["id"].get<int64_t>() > first_run;
+  });
+  EXPECT_EQ(status["pending"], 0) << status.dump();
+  EXPECT_EQ(status["records"], 4);
+  EXPECT_EQ(status["last_run"]["records"], 4);
+  EXPECT_EQ(status["last_run"]["clusters"], 3);
+  EXPECT_EQ(status["last_run"]["rule_merges"], 1);
+  EXPECT_TRUE(status["automatic"]["last_error"].is_null()) << status.dump();
+
+  httplib::Client api(server.url());
+  api.set_bearer_token_auth(admin);
+  json by_phone = json::parse(api.Get("/api/v1/customers?phone=%2B989121234567")->body);
+  ASSERT_EQ(by_phone["customers"].size(), 2u) << by_phone.dump();
+  const int64_t crm = by_phone["customers"][0]["id"], app = by_phone["customers"][1]["id"];
+  auto golden = api.Get("/api/v1/customers/" + std::to_string(app) + "/golden");
+  ASSERT_TRUE(golden);
+  ASSERT_EQ(golden->status, 200) << golden->body;
+  json g = json::parse(golden->body);
+  EXPECT_EQ(g["resolved_id"], crm);
+  EXPECT_EQ(g["members"], json::array({crm, app}));
+  std::map<std::string, std::string> value;
+  for (const auto& f : g["fields"]) value[f["field"]] = f["value"];
+  EXPECT_EQ(value["email"], "sara.ahmadi@example.com");  // from the CRM record
+  EXPECT_EQ(value["given_name"], "Sara");
+  auto nima = json::parse(api.Get("/api/v1/customers?email=nima@example.org")->body);
+  ASSERT_EQ(nima["customers"].size(), 1u);
+  json alone =
+      json::parse(api.Get("/api/v1/customers/" +
+                          std::to_string(nima["customers"][0]["id"].get<int64_t>()) + "/golden")
+                      ->body);
+  EXPECT_EQ(alone["members"].size(), 1u) << alone.dump();
+  auto unknown = api.Get("/api/v1/customers/999999/golden");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  auto bad = api.Get("/api/v1/customers/x1/golden");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  // Reading the golden record is a read of personal data: audited.
+  json audit;
+  for (int i = 0; i < 50; ++i) {  // reads are written by the audit thread within ~50 ms
+    audit = json::parse(
+        api.Get("/api/v1/audit?action=customer.read_golden&customer_id=" + std::to_string(app))
+            ->body);
+    if (!audit["entries"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(audit["entries"].size(), 1u) << audit.dump();
+  EXPECT_EQ(audit["entries"][0]["action"], "customer.read_golden");
+  fs::remove_all(dir);
 }
 
 }  // namespace

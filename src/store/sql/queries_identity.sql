@@ -313,5 +313,17 @@ SELECT count(*) FROM customers;
 -- name: identity-count-clusters
 SELECT count(DISTINCT resolved_id) FROM identity_clusters;
 
+-- The records the next run resolves: new, or changed since a run prepared them.
+-- name: identity-count-pending
+SELECT count(*) FROM identity_dirty d JOIN customers c ON c.id = d.record_id;
+
+-- name: identity-has-model
+SELECT EXISTS (SELECT 1 FROM identity_runs WHERE model IS NOT NULL);
+
+-- name: identity-latest-finished-run
+SELECT id, started_at, finished_at, records, clusters, candidate_pairs, rule_merges, probabilistic_merges,
+       reviews, guard_refusals
+FROM identity_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1;
+
 -- name: identity-decisions-of
 SELECT left_id, right_id, decision FROM identity_decisions WHERE left_id = :id OR right_id = :id;

@@ -274,6 +274,58 @@ TEST_F(ResolveTest, IncrementalJoinsNewRecordsToExistingCustomers) {
   EXPECT_EQ(golden->members, (std::vector<int64_t>{5, 6}));
 }
 
+TEST_F(ResolveTest, StatusSaysWhatTheLastRunDidAndWhatWaitsForTheNext) {
+  auto before = ReadResolveStatus(*db_);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(before->records, 5);
+  EXPECT_EQ(before->pending, 5);  // never resolved
+  EXPECT_FALSE(before->incremental_ready);
+  EXPECT_FALSE(before->last_run.has_value());
+
+  ResolveOptions options;
+  options.clock = &clock_;
+  auto run = Resolve(*db_, options);
+  ASSERT_TRUE(run.ok());
+  auto after = ReadResolveStatus(*db_);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->pending, 0);
+  EXPECT_TRUE(after->incremental_ready);
+  ASSERT_TRUE(after->last_run.has_value());
+  EXPECT_EQ(after->last_run->id, run->run_id);
+  EXPECT_EQ(after->last_run->records, 5);
+  EXPECT_EQ(after->last_run->clusters, run->clusters);
+  EXPECT_EQ(after->last_run->rule_merges, run->rule_merges);
+  EXPECT_EQ(after->last_run->probabilistic_merges, run->probabilistic_merges);
+  EXPECT_EQ(after->last_run->finished_at, clock_.Now());
+
+  // A new record and a changed one wait; a deleted one does not.
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, source_id, created_at, updated_at) VALUES
+      (6, 'Leila', 'Hosseini', 2, 0, 300), (7, 'Nima', 'Rad', 2, 0, 300);
+    UPDATE customers SET city = 'Shiraz' WHERE id = 5;
+    DELETE FROM customers WHERE id = 7;
+  )sql")
+                  .ok());
+  auto waiting = ReadResolveStatus(*db_);
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_EQ(waiting->records, 6);
+  EXPECT_EQ(waiting->pending, 2);
+  EXPECT_EQ(waiting->last_run->id, run->run_id);
+  const std::string json = ResolveStatusJson(*waiting);
+  EXPECT_NE(json.find("\"pending\":2"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"incremental_ready\":true"), std::string::npos) << json;
+
+  options.incremental = true;
+  auto incremental = Resolve(*db_, options);
+  ASSERT_TRUE(incremental.ok());
+  auto done = ReadResolveStatus(*db_);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->pending, 0);
+  EXPECT_EQ(done->last_run->id, incremental->run_id);
+  EXPECT_EQ(ResolveStatusJson(ResolveStatus{}).find("\"last_run\":null") != std::string::npos,
+            true);
+}
+
 // Incremental runs read existing records in the form the last run stored
 // (migration 0016). A record that changed after it was stored must be
 // compared as it is now: its old phone must not link a newcomer, its new one must.

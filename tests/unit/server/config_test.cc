@@ -95,5 +95,24 @@ TEST(ServerConfig, WebRootAndSecureCookies) {
   EXPECT_EQ(c.secure_cookies, "on");
 }
 
+TEST(ServerConfig, AutomaticIdentityRuns) {
+  ServerConfig c;
+  EXPECT_EQ(c.identity_interval_seconds, 60);
+  EXPECT_EQ(c.identity_first_run_limit, 100000);
+  ASSERT_TRUE(ApplySetting(&c, "identity_interval", "0").ok());  // off
+  EXPECT_EQ(c.identity_interval_seconds, 0);
+  ASSERT_TRUE(ApplySetting(&c, "identity_first_run_limit", "2500000").ok());
+  EXPECT_EQ(c.identity_first_run_limit, 2500000);
+  Status negative = ApplySetting(&c, "identity_interval", "-5");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.message().find("identity_interval"), std::string::npos) << negative.message();
+  EXPECT_FALSE(ApplySetting(&c, "identity_interval", "a minute").ok());
+  EXPECT_EQ(c.identity_interval_seconds, 0);  // a refused value changes nothing
+  ASSERT_TRUE(ApplyEnvironment(&c, [](const char* name) -> const char* {
+                return std::string(name) == "PATRON_IDENTITY_INTERVAL" ? "15" : nullptr;
+              }).ok());
+  EXPECT_EQ(c.identity_interval_seconds, 15);
+}
+
 }  // namespace
 }  // namespace patron::server

@@ -463,10 +463,94 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
           </ul>
         </Card>
       </div>
+      <Golden id={c.id} />
       <Timeline id={c.id} />
       {can(me, 'read_audit') && <History id={c.id} />}
       {(can(me, 'export_customer') || can(me, 'erase_customer')) && <Privacy me={me} id={c.id} />}
     </div>
+  );
+}
+
+interface GoldenField {
+  field: string;
+  value: string;
+  from_customer: number;
+  source: string;
+  rule: string;
+  seen_at: string | null;
+  freshness: number | null;
+  stale: boolean;
+}
+interface GoldenData {
+  resolved_id: number;
+  members: number[];
+  fields: GoldenField[];
+}
+
+// The person this record belongs to (identity resolution): the other records
+// linked with it and the value of each field that survived, where it came
+// from, why it was chosen and how fresh it is.
+function Golden({ id }: { id: number }) {
+  const golden = useLoad((s) => get<GoldenData>(`/api/v1/customers/${id}/golden`, s), [id]);
+  const g = golden.data;
+  const others = g ? g.members.filter((m) => m !== id) : [];
+  return (
+    <Card title={t('cust.golden')} id="golden">
+      {golden.error && <ErrorBox error={golden.error} />}
+      {!g && !golden.error && <Loading />}
+      {g && others.length === 0 && <p class="muted">{t('cust.golden_alone')}</p>}
+      {g && others.length > 0 && (
+        <>
+          <p>
+            {t('cust.golden_of', { n: g.members.length, id: String(g.resolved_id) })}{' '}
+            {others.map((m) => (
+              <a class="member" href={`#/customers/${m}`} dir="ltr">
+                #{m}{' '}
+              </a>
+            ))}
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th>{t('cust.golden_field')}</th>
+                <th>{t('cust.golden_value')}</th>
+                <th>{t('cust.golden_record')}</th>
+                <th>{t('cust.golden_source')}</th>
+                <th>{t('cust.golden_rule')}</th>
+                <th>{t('cust.last_seen')}</th>
+                <th class="num">{t('cust.freshness')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {g.fields.map((f) => (
+                <tr data-field={f.field}>
+                  <td>{fieldName(f.field)}</td>
+                  <td class="value" dir={['email', 'phone', 'birth_date'].includes(f.field) ? 'ltr' : undefined}>
+                    {f.field === 'birth_date' ? date(f.value) : f.value}
+                  </td>
+                  <td>
+                    {f.from_customer === id ? (
+                      '#' + f.from_customer
+                    ) : (
+                      <a href={`#/customers/${f.from_customer}`} dir="ltr">
+                        #{f.from_customer}
+                      </a>
+                    )}
+                  </td>
+                  <td>{f.source}</td>
+                  <td>{fieldName(f.rule)}</td>
+                  <td>{date(f.seen_at)}</td>
+                  <td class="num">
+                    {f.freshness === null ? '' : num(100 * f.freshness, 0) + '%'}
+                    {f.stale && <span class="badge stale">{fieldName('stale')}</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </Card>
   );
 }
 

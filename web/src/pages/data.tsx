@@ -24,6 +24,7 @@ export function Data({ me }: { me: Me }) {
     <div>
       <h1>{t('data.title')}</h1>
       {can(me, 'import_data') && <ImportForm />}
+      {can(me, 'read_reports') && <IdentityStatusCard />}
       {can(me, 'read_personal_data') && <ReviewQueue me={me} />}
       <Card title={t('data.quality')} id="quality">
         <ErrorBox error={quality.error} />
@@ -369,6 +370,65 @@ interface Review {
     rule: string;
     run_probability: number | null;
   } | null;
+}
+
+interface IdentityStatus {
+  records: number;
+  pending: number;
+  incremental_ready: boolean;
+  last_run: { id: number; finished_at: string; records: number; clusters: number } | null;
+  automatic: {
+    enabled: boolean;
+    interval_seconds: number;
+    running: boolean;
+    stage: string | null;
+    done: number;
+    total: number;
+    last_error: string | null;
+    waiting: string | null;
+  };
+}
+
+// Where identity resolution stands: the last run, the records waiting for the
+// next, and the server's own runs (with their progress while one runs).
+function IdentityStatusCard() {
+  const status = useLoad((s) => get<IdentityStatus>('/api/v1/identity/status', s), []);
+  const st = status.data;
+  const running = st?.automatic.running ?? false;
+  useEffect(() => {
+    if (!running) return;
+    const timer = setTimeout(status.reload, 500);
+    return () => clearTimeout(timer);
+  }, [st]);
+  return (
+    <Card title={t('data.identity')} id="identity-status">
+      <ErrorBox error={status.error} />
+      {st && (
+        <dl class="fields">
+          <dt>{t('data.identity_customers')}</dt>
+          <dd data-value="customers">{st.last_run ? num(st.last_run.clusters) : '—'}</dd>
+          <dt>{t('data.identity_records')}</dt>
+          <dd data-value="records">{num(st.records)}</dd>
+          <dt>{t('data.identity_pending')}</dt>
+          <dd data-value="pending">{num(st.pending)}</dd>
+          <dt>{t('data.identity_last_run')}</dt>
+          <dd>{st.last_run ? date(st.last_run.finished_at, true) : '—'}</dd>
+          <dt>{t('data.identity_automatic')}</dt>
+          <dd data-value="automatic">
+            {st.automatic.enabled ? t('data.identity_every', { n: st.automatic.interval_seconds }) : t('data.identity_off')}
+          </dd>
+        </dl>
+      )}
+      {st && running && (
+        <p>
+          {t('data.identity_running')}: {st.automatic.stage ?? ''}
+          {st.automatic.total > 0 && <progress max={st.automatic.total} value={st.automatic.done} />}
+        </p>
+      )}
+      {st?.automatic.waiting && <p class="muted">{t('data.identity_waiting')}</p>}
+      {st?.automatic.last_error && <ErrorBox error={new Error(st.automatic.last_error)} />}
+    </Card>
+  );
 }
 
 // The identity review queue: each doubtful pair with every compared field, the
