@@ -1,5 +1,5 @@
 // `patron identity` commands: resolve, review, explain, unmerge, golden,
-// status, clusters, accounts.
+// survivorship, status, clusters, accounts.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
@@ -11,6 +11,7 @@
 
 #include "cli/cli_internal.h"
 #include "identity/identity.h"
+#include "store/store.h"
 
 namespace patron::cli {
 namespace {
@@ -33,6 +34,8 @@ struct IdentityArgs {
   bool incremental = false;
   std::vector<int64_t> accounts_together, accounts_apart;
   int64_t account_unmerge = 0;
+  std::vector<std::string> survival_set, survival_trust;
+  bool survival_no_rewrite = false;
 };
 
 std::string CsvField(const std::string& value) {
@@ -299,6 +302,104 @@ int RunGolden(const std::string& db_path, int64_t customer, bool json) {
   return 0;
 }
 
+// Splits "NAME=VALUE"; false when there is no '=' or no NAME.
+bool SplitAssignment(const std::string& text, std::string* name, std::string* value) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) return false;
+  *name = text.substr(0, eq);
+  *value = text.substr(eq + 1);
+  return true;
+}
+
+int RunSurvivorship(const std::string& db_path, const IdentityArgs& args, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  const bool changing = !args.survival_set.empty() || !args.survival_trust.empty();
+  if (changing) {
+    // Every change or none.
+    Transaction tx(**db);
+    if (Status s = tx.Begin(); !s.ok()) return Fail(s);
+    for (const std::string& text : args.survival_set) {
+      std::string field, rule_name;
+      if (!SplitAssignment(text, &field, &rule_name)) {
+        return Fail(InvalidArgument("--set '" + text +
+                                    "': expected FIELD=RULE (RULE 'default' for the default)"));
+      }
+      std::optional<identity::SurvivalRule> rule;
+      if (rule_name != "default") {
+        auto parsed = identity::ParseSurvivalRule(rule_name);
+        if (!parsed.ok())
+          return Fail(InvalidArgument("--set '" + text + "': " + parsed.status().message()));
+        rule = *parsed;
+      }
+      if (Status s = identity::SetSurvivalRule(**db, field, rule, SystemClock::Get()); !s.ok()) {
+        return Fail(InvalidArgument("--set '" + text + "': " + s.message()));
+      }
+    }
+    for (const std::string& text : args.survival_trust) {
+      std::string source, rank;
+      if (!SplitAssignment(text, &source, &rank)) {
+        return Fail(InvalidArgument("--trust '" + text +
+                                    "': expected SOURCE=N (N 'default' for the source kind's)"));
+      }
+      std::optional<int> trust;
+      if (rank != "default") {
+        if (rank.empty() || rank.size() > 6 ||
+            rank.find_first_not_of("-0123456789") != std::string::npos ||
+            rank.find('-', 1) != std::string::npos || rank == "-") {
+          return Fail(InvalidArgument(
+              "--trust '" + text + "': the rank must be a whole number (higher is more trusted)"));
+        }
+        trust = std::stoi(rank);
+      }
+      if (Status s = identity::SetSourceTrust(**db, source, trust); !s.ok()) {
+        return Fail(s.code() == StatusCode::kNotFound
+                        ? NotFound("--trust '" + text + "': " + s.message())
+                        : s);
+      }
+    }
+    if (Status s = tx.Commit(); !s.ok()) return Fail(s);
+  }
+  std::optional<int64_t> rewritten;
+  if (changing && !args.survival_no_rewrite) {
+    std::optional<ProgressBar> bar;
+    bar.emplace("golden records");
+    auto written =
+        identity::RewriteGoldenRecords(**db, SystemClock::Get(), [&](int64_t done, int64_t total) {
+          bar->UpdateCount(static_cast<uint64_t>(done), static_cast<uint64_t>(total));
+        });
+    bar.reset();
+    if (!written.ok()) return Fail(written.status());
+    rewritten = *written;
+  }
+  auto policy = identity::ReadSurvivorship(**db);
+  if (!policy.ok()) return Fail(policy.status());
+  if (json) {
+    ordered_json out = ordered_json::parse(identity::SurvivorshipJson(*policy));
+    out["golden_records_rewritten"] = rewritten ? ordered_json(*rewritten) : ordered_json();
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  std::printf("%-12s %-24s %s\n", "field", "rule", "");
+  for (const std::string& field : identity::GoldenFields()) {
+    std::printf("%-12s %-24s %s\n", field.c_str(),
+                std::string(identity::SurvivalRuleName(policy->RuleOf(field))).c_str(),
+                policy->configured.count(field) ? "(set)" : "(default)");
+  }
+  std::printf("\n%-24s %-10s %s\n", "source", "kind", "trust (higher wins)");
+  for (const auto& src : policy->sources) {
+    std::printf("%-24s %-10s %d %s\n", src.source.c_str(), src.kind.c_str(), src.trust,
+                src.configured ? "(set)" : "(by kind)");
+  }
+  if (rewritten) {
+    std::printf("\nGolden records rewritten: %lld customers of two or more records.\n",
+                static_cast<long long>(*rewritten));
+  } else if (changing) {
+    std::printf("\nGolden records change at the next `patron identity resolve`.\n");
+  }
+  return 0;
+}
+
 int RunStatus(const std::string& db_path, bool json) {
   auto db = OpenDb(db_path);
   if (!db.ok()) return Fail(db.status());
@@ -477,6 +578,23 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   golden->add_option("customer", args.golden_customer, "Customer record id")->required();
   golden->callback([&action, &globals] {
     action = [&globals] { return RunGolden(globals.db_path, args.golden_customer, globals.json); };
+  });
+
+  auto* survivorship = identity->add_subcommand(
+      "survivorship",
+      "Which value of each field a golden record keeps, and how far each source is trusted");
+  survivorship->add_option(
+      "--set", args.survival_set,
+      "FIELD=RULE (most_frequent, source_trust, most_recent, most_recently_verified, longest, "
+      "or default); repeatable");
+  survivorship->add_option("--trust", args.survival_trust,
+                           "SOURCE=N: higher is more trusted (default: internal 2, external 1, "
+                           "purchased 0); repeatable");
+  survivorship->add_flag(
+      "--no-rewrite", args.survival_no_rewrite,
+      "Leave the golden records until the next resolve instead of rewriting them now");
+  survivorship->callback([&action, &globals] {
+    action = [&globals] { return RunSurvivorship(globals.db_path, args, globals.json); };
   });
 
   auto* status = identity->add_subcommand(

@@ -23,7 +23,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -433,6 +435,60 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
 // it was merged with. Errors: NotFound for an unknown customer,
 // FailedPrecondition when it is not merged with anything.
 Status Unmerge(Database& db, int64_t customer_id, const Clock& clock);
+
+// Survivorship: which value of each field a golden record keeps when the
+// customer's records differ. Known-bad contact values (bounced, invalid) never
+// survive, whatever the rule.
+enum class SurvivalRule {
+  kMostFrequent,  // a value two or more records agree on over a lone variant; else source trust
+  kSourceTrust,   // the most trusted source's value, then the most recent
+  kMostRecent,    // the newest: record updated (profile fields), seen or verified (contact values)
+  kMostRecentlyVerified,  // contact values: verified before unverified, then the newest; other
+                          // fields as kMostRecent
+  kLongest,  // the most characters (a full address over a street alone), then source trust
+};
+std::string_view SurvivalRuleName(SurvivalRule rule);  // "most_frequent", ...
+// InvalidArgument naming the rules for an unknown name.
+Result<SurvivalRule> ParseSurvivalRule(std::string_view name);
+// The fields of a golden record: the profile fields, then email, phone and address.
+const std::vector<std::string>& GoldenFields();
+// Profile fields: kMostFrequent; contact values: kMostRecentlyVerified.
+SurvivalRule DefaultSurvivalRule(std::string_view field);
+
+struct SourceTrustRank {
+  int64_t source_id = 0;
+  std::string source, kind;
+  int trust = 0;  // higher is more trusted
+  bool configured =
+      false;  // set by the user; otherwise by kind: internal 2, external 1, purchased 0
+};
+// The rules in force (identity_survivorship, migration 0019) and every source's trust.
+struct SurvivorshipPolicy {
+  std::map<std::string, SurvivalRule, std::less<>> rules;  // every golden field
+  std::set<std::string, std::less<>> configured;           // the fields the user set
+  std::vector<SourceTrustRank> sources;
+  std::map<int64_t, int> trust_by_source;
+  SurvivalRule RuleOf(std::string_view field) const;
+  // A record or value without a source counts as internal (2); an unknown source as purchased (0).
+  int TrustOf(std::optional<int64_t> source_id) const;
+};
+Result<SurvivorshipPolicy> ReadSurvivorship(Database& db);
+// As a JSON object: "fields" (field, rule, default, configured) and "sources"
+// (source, kind, trust, configured) (`patron identity survivorship --json`, the API).
+std::string SurvivorshipJson(const SurvivorshipPolicy& policy);
+// Sets the rule of `field` (nullopt: back to its default). InvalidArgument for
+// a field that is not in GoldenFields(). Golden records change at the next
+// resolution run or RewriteGoldenRecords.
+Status SetSurvivalRule(Database& db, std::string_view field, std::optional<SurvivalRule> rule,
+                       const Clock& clock);
+// Sets how far `source` (by name) is trusted (nullopt: by its kind). NotFound for an unknown
+// source.
+Status SetSourceTrust(Database& db, std::string_view source, std::optional<int> trust);
+// Writes every stored golden record again by the rules in force, in one
+// transaction; returns how many customers of two or more records it wrote.
+Result<int64_t> RewriteGoldenRecords(
+    Database& db, const Clock& clock,
+    const std::function<void(int64_t done, int64_t total)>& progress = {});
 
 // The golden record of the resolved customer that `customer_id` belongs to.
 // A contact value whose probability of still being valid fell below this

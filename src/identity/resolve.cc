@@ -251,12 +251,6 @@ PersonRecord ToPersonRecord(const CustomerRow& row) {
   return r;
 }
 
-int SourceTrust(const std::string& kind) {
-  if (kind == "internal") return 2;
-  if (kind == "external") return 1;
-  return 0;  // purchased
-}
-
 struct GoldenValue {
   std::string field, value, rule;
   int64_t customer_id = 0;
@@ -265,14 +259,22 @@ struct GoldenValue {
   std::optional<double> freshness;
 };
 
-// Survivorship. Profile fields: the most trusted source (internal, then
-// external, then purchased), then the most recently updated record; names and
-// birth dates that several records agree on win over a lone variant (most
-// frequent). Contact values: verified before unverified, then the most
-// recently seen; each gets a freshness probability from the decay model.
-std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members, Instant now) {
+size_t CodePoints(std::string_view text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// Survivorship by the policy's rule for each field (see SurvivalRule). Ties
+// fall to the next criterion of the rule, then to the first record (members
+// in id order) and its newest value. Contact values bounced or invalid never
+// survive; each surviving one gets a freshness probability from the decay model.
+std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members, Instant now,
+                                 const SurvivorshipPolicy& policy) {
   std::vector<GoldenValue> out;
+  using Rank = std::array<int64_t, 3>;
   for (const char* column : kProfileColumns) {
+    const SurvivalRule rule = policy.RuleOf(column);
     std::map<std::string, int> frequency;
     for (const CustomerRow* m : members) {
       const std::string& v = ProfileValue(*m, column);
@@ -281,46 +283,104 @@ std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members,
     if (frequency.empty()) continue;
     int top_frequency = 0;
     for (const auto& [v, n] : frequency) top_frequency = std::max(top_frequency, n);
-    const bool by_frequency = top_frequency >= 2 && frequency.size() > 1;
+    const bool by_frequency =
+        rule == SurvivalRule::kMostFrequent && top_frequency >= 2 && frequency.size() > 1;
+    auto rank = [&](const CustomerRow& m, const std::string& v) -> Rank {
+      const int64_t trust = policy.TrustOf(m.source_id);
+      switch (rule) {
+        case SurvivalRule::kMostRecent:
+        case SurvivalRule::kMostRecentlyVerified:
+          return {m.updated_at, trust, 0};
+        case SurvivalRule::kLongest:
+          return {static_cast<int64_t>(CodePoints(v)), trust, m.updated_at};
+        case SurvivalRule::kMostFrequent:
+        case SurvivalRule::kSourceTrust:
+          break;
+      }
+      return {trust, m.updated_at, 0};
+    };
     const CustomerRow* best = nullptr;
+    Rank best_rank{};
     for (const CustomerRow* m : members) {
       const std::string& v = ProfileValue(*m, column);
       if (v.empty()) continue;
       if (by_frequency && frequency[FoldForMatching(v)] != top_frequency) continue;
-      if (!best || std::make_pair(SourceTrust(m->source_kind), m->updated_at) >
-                       std::make_pair(SourceTrust(best->source_kind), best->updated_at)) {
+      const Rank r = rank(*m, v);
+      if (!best || r > best_rank) {
         best = m;
+        best_rank = r;
       }
     }
     GoldenValue g;
     g.field = column;
     g.value = ProfileValue(*best, column);
-    g.rule = by_frequency ? "most_frequent" : (members.size() > 1 ? "source_trust" : "only");
+    g.rule = by_frequency                          ? "most_frequent"
+             : members.size() <= 1                 ? "only"
+             : rule == SurvivalRule::kMostFrequent ? "source_trust"
+                                                   : std::string(SurvivalRuleName(rule));
     g.customer_id = best->id;
     g.source_id = best->source_id;
     g.seen_at = best->updated_at;
     out.push_back(std::move(g));
   }
   for (const char* kind : {"email", "phone", "address"}) {
+    const SurvivalRule rule = policy.RuleOf(kind);
+    // Known bad values are never the best.
+    auto usable = [kind](const ContactValue& c) {
+      return c.kind == kind && c.status != "bounced" && c.status != "invalid";
+    };
+    std::map<std::string, int> frequency;  // records holding each value
+    for (const CustomerRow* m : members) {
+      std::set<std::string_view> held;
+      for (const auto& c : m->contacts) {
+        if (usable(c) && held.insert(c.value).second) ++frequency[c.value];
+      }
+    }
+    if (frequency.empty()) continue;
+    int top_frequency = 0;
+    for (const auto& [v, n] : frequency) top_frequency = std::max(top_frequency, n);
+    const bool by_frequency =
+        rule == SurvivalRule::kMostFrequent && top_frequency >= 2 && frequency.size() > 1;
+    auto rank = [&](const ContactValue& c) -> Rank {
+      const int64_t verified = c.status == "verified" ? 1 : 0;
+      const int64_t seen = std::max(c.last_seen, c.last_verified.value_or(0));
+      switch (rule) {
+        case SurvivalRule::kMostFrequent:
+          return {frequency[c.value], verified, seen};
+        case SurvivalRule::kSourceTrust:
+          return {policy.TrustOf(c.source_id), verified, seen};
+        case SurvivalRule::kMostRecent:
+          return {seen, verified, 0};
+        case SurvivalRule::kLongest:
+          return {static_cast<int64_t>(CodePoints(c.value)), verified, seen};
+        case SurvivalRule::kMostRecentlyVerified:
+          break;
+      }
+      return {verified, seen, 0};
+    };
     const ContactValue* best = nullptr;
     const CustomerRow* owner = nullptr;
+    Rank best_rank{};
     for (const CustomerRow* m : members) {
       for (const auto& c : m->contacts) {
-        if (c.kind != kind || c.status == "bounced" || c.status == "invalid") continue;  // known bad: never the best
-        auto rank = [](const ContactValue& v) {
-          return std::make_pair(v.status == "verified" ? 1 : 0, std::max(v.last_seen, v.last_verified.value_or(0)));
-        };
-        if (!best || rank(c) > rank(*best)) {
+        if (!usable(c)) continue;
+        const Rank r = rank(c);
+        if (!best || r > best_rank) {
           best = &c;
           owner = m;
+          best_rank = r;
         }
       }
     }
-    if (!best) continue;
     GoldenValue g;
     g.field = kind;
     g.value = best->value;
-    g.rule = best->status == "verified" ? "verified" : "most_recent";
+    const bool chosen_by_rule = rule != SurvivalRule::kMostRecentlyVerified &&
+                                (rule != SurvivalRule::kMostFrequent || by_frequency) &&
+                                members.size() > 1;
+    g.rule = chosen_by_rule               ? std::string(SurvivalRuleName(rule))
+             : best->status == "verified" ? "verified"
+                                          : "most_recent";
     g.customer_id = owner->id;
     g.source_id = best->source_id;
     const int64_t seen = std::max(best->last_seen, best->last_verified.value_or(0));
@@ -463,13 +523,14 @@ Status InsertGolden(Database& db, int64_t resolved_id, const std::vector<GoldenV
 // records have rows: a record alone is its own golden record, which ReadGolden
 // computes when asked (most customers stand alone, and their rows would only
 // repeat the record).
-Status WriteGolden(Database& db, int64_t resolved_id, const std::vector<const CustomerRow*>& members,
-                   Instant now) {
+Status WriteGolden(Database& db, int64_t resolved_id,
+                   const std::vector<const CustomerRow*>& members, Instant now,
+                   const SurvivorshipPolicy& policy) {
   Statement& del = db.Query("identity-delete-golden-of");
   del.Bind(":resolved_id", resolved_id);
   RETURN_IF_ERROR(del.Run());
   if (members.size() < 2) return Status::Ok();
-  return InsertGolden(db, resolved_id, Survive(members, now));
+  return InsertGolden(db, resolved_id, Survive(members, now, policy));
 }
 
 // Writes the golden records of every cluster of two or more records into an
@@ -477,7 +538,8 @@ Status WriteGolden(Database& db, int64_t resolved_id, const std::vector<const Cu
 // survivorship runs on worker threads a batch at a time (bounded memory), the
 // rows are inserted in cluster order.
 using ClusterMap = std::map<int64_t, std::vector<const CustomerRow*>>;
-Status WriteAllGolden(Database& db, const ClusterMap& clusters, Instant now, int threads,
+Status WriteAllGolden(Database& db, const ClusterMap& clusters, Instant now,
+                      const SurvivorshipPolicy& policy, int threads,
                       const std::function<void(int64_t done, int64_t total)>& progress) {
   std::vector<ClusterMap::const_iterator> order;
   order.reserve(clusters.size());
@@ -490,9 +552,11 @@ Status WriteAllGolden(Database& db, const ClusterMap& clusters, Instant now, int
   for (size_t first = 0; first < order.size(); first += kBatch) {
     const size_t count = std::min(kBatch, order.size() - first);
     values.assign(count, {});
-    internal::ParallelChunks(count, internal::WorkerThreads(threads), 1024, [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) values[i] = Survive(order[first + i]->second, now);
-    });
+    internal::ParallelChunks(count, internal::WorkerThreads(threads), 1024,
+                             [&](size_t begin, size_t end) {
+                               for (size_t i = begin; i < end; ++i)
+                                 values[i] = Survive(order[first + i]->second, now, policy);
+                             });
     for (size_t i = 0; i < count; ++i) {
       for (const GoldenValue& g : values[i]) {
         golden.Int(order[first + i]->first).Text(g.field).Text(g.value).Int(g.customer_id);
@@ -557,6 +621,7 @@ Result<int64_t> ResolvedIdOf(Database& db, int64_t customer_id) {
 
 // Rewrites the golden records of the given clusters from the store.
 Status RefreshGolden(Database& db, const std::set<int64_t>& resolved_ids, Instant now) {
+  ASSIGN_OR_RETURN(const SurvivorshipPolicy policy, ReadSurvivorship(db));
   for (int64_t resolved : resolved_ids) {
     ASSIGN_OR_RETURN(std::vector<int64_t> ids, ClusterMembers(db, resolved));
     if (ids.empty()) ids.push_back(resolved);
@@ -567,7 +632,7 @@ Status RefreshGolden(Database& db, const std::set<int64_t>& resolved_ids, Instan
     }
     std::vector<const CustomerRow*> members;
     for (const auto& r : rows) members.push_back(&r);
-    RETURN_IF_ERROR(WriteGolden(db, resolved, members, now));
+    RETURN_IF_ERROR(WriteGolden(db, resolved, members, now, policy));
   }
   return Status::Ok();
 }
@@ -1369,11 +1434,13 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       }
       clusters.emplace_back(resolved, std::move(rows));
     }
+    ASSIGN_OR_RETURN(const SurvivorshipPolicy policy, ReadSurvivorship(db));
     std::vector<std::vector<GoldenValue>> values(clusters.size());
     internal::ParallelChunks(clusters.size(), internal::WorkerThreads(options.linkage.threads), 256,
                              [&](size_t begin, size_t end) {
                                for (size_t i = begin; i < end; ++i) {
-                                 if (clusters[i].second.size() >= 2) values[i] = Survive(clusters[i].second, now);
+                                 if (clusters[i].second.size() >= 2)
+                                   values[i] = Survive(clusters[i].second, now, policy);
                                }
                              });
     Statement& del = db.Query("identity-delete-golden-of");
@@ -1568,8 +1635,10 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
 
   clock.Begin("write_golden");
   RETURN_IF_ERROR(db.Query("identity-clear-golden").Run());
-  RETURN_IF_ERROR(WriteAllGolden(db, clusters, now, options.linkage.threads,
-                                 [&](int64_t done, int64_t total) { clock.Progress(done, total); }));
+  ASSIGN_OR_RETURN(const SurvivorshipPolicy policy, ReadSurvivorship(db));
+  RETURN_IF_ERROR(
+      WriteAllGolden(db, clusters, now, policy, options.linkage.threads,
+                     [&](int64_t done, int64_t total) { clock.Progress(done, total); }));
   // A full rebuild prepares every record again: the stored forms and keys are
   // replaced, so none can be stale afterwards.
   clock.Begin("store_prepared", static_cast<int64_t>(rows.size()) * 2);
@@ -1592,6 +1661,44 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
   clock.End();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
+}
+
+Result<int64_t> RewriteGoldenRecords(
+    Database& db, const Clock& clock,
+    const std::function<void(int64_t done, int64_t total)>& progress) {
+  const Instant now = clock.Now();
+  Transaction tx(db);
+  RETURN_IF_ERROR(tx.Begin());
+  ASSIGN_OR_RETURN(const SurvivorshipPolicy policy, ReadSurvivorship(db));
+  std::vector<std::pair<int64_t, int64_t>>
+      membership;  // record, resolved: by resolved, then record
+  {
+    Statement& q = db.Query("identity-multi-record-clusters");
+    q.Reset();
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, q.Step());
+      if (!more) break;
+      membership.emplace_back(q.Int(0), q.Int(1));
+    }
+  }
+  std::vector<int64_t> ids;
+  ids.reserve(membership.size());
+  for (const auto& [record, resolved] : membership) ids.push_back(record);
+  std::sort(ids.begin(), ids.end());
+  ASSIGN_OR_RETURN(const std::vector<CustomerRow> rows, LoadCustomers(db, ids));
+  // Members in id order, as a full run gives them to survivorship.
+  ClusterMap clusters;
+  for (const auto& [record, resolved] : membership) {
+    auto row = std::lower_bound(rows.begin(), rows.end(), record,
+                                [](const CustomerRow& r, int64_t id) { return r.id < id; });
+    if (row == rows.end() || row->id != record)
+      return NotFound("no customer " + std::to_string(record));
+    clusters[resolved].push_back(&*row);
+  }
+  RETURN_IF_ERROR(db.Query("identity-clear-golden").Run());
+  RETURN_IF_ERROR(WriteAllGolden(db, clusters, now, policy, /*threads=*/0, progress));
+  RETURN_IF_ERROR(tx.Commit());
+  return static_cast<int64_t>(clusters.size());
 }
 
 Result<ResolveStatus> ReadResolveStatus(Database& db) {
@@ -1804,7 +1911,8 @@ Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id, const Clock& 
     ASSIGN_OR_RETURN(CustomerRow row, LoadCustomer(db, golden.members[0]));
     const Instant now = clock.Now();
     std::map<int64_t, std::string> source_names;
-    for (GoldenValue& g : Survive({&row}, now)) {
+    ASSIGN_OR_RETURN(const SurvivorshipPolicy policy, ReadSurvivorship(db));
+    for (GoldenValue& g : Survive({&row}, now, policy)) {
       GoldenField f;
       f.field = std::move(g.field);
       f.value = std::move(g.value);

@@ -55,4 +55,20 @@ std::string ResolveStatusJson(const ResolveStatus& status) {
                {"last_run", last_run}});
 }
 
+std::string SurvivorshipJson(const SurvivorshipPolicy& policy) {
+  ordered_json fields = ordered_json::array();
+  for (const std::string& field : GoldenFields()) {
+    fields.push_back({{"field", field},
+                      {"rule", SurvivalRuleName(policy.RuleOf(field))},
+                      {"default", SurvivalRuleName(DefaultSurvivalRule(field))},
+                      {"configured", policy.configured.count(field) > 0}});
+  }
+  ordered_json sources = ordered_json::array();
+  for (const auto& s : policy.sources) {
+    sources.push_back(
+        {{"source", s.source}, {"kind", s.kind}, {"trust", s.trust}, {"configured", s.configured}});
+  }
+  return Dump({{"fields", fields}, {"sources", sources}});
+}
+
 }  // namespace patron::identity

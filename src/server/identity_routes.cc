@@ -237,6 +237,86 @@ void StatusRoute(Context& ctx) {
   SendJson(ctx.res, 200, Dump(out));
 }
 
+// GET /api/v1/identity/survivorship: the rule of every golden-record field and
+// the trust of every source.
+void GetSurvivorshipRoute(Context& ctx) {
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  auto policy = identity::ReadSurvivorship(*db);
+  if (!policy.ok()) return SendError(ctx.res, policy.status());
+  SendJson(ctx.res, 200, identity::SurvivorshipJson(*policy));
+}
+
+// PUT /api/v1/identity/survivorship {"rules": {"FIELD": "RULE" | "default"},
+// "trust": {"SOURCE": N | null}}: every change or none (the error names the
+// member), audited; then the golden records are rewritten by the new rules.
+void PutSurvivorshipRoute(Context& ctx) {
+  json body;
+  if (!ParseBody(ctx, &body)) return;
+  if (!body.is_object())
+    return SendError(ctx.res, InvalidArgument("the body must be a JSON object"));
+  for (const auto& [key, value] : body.items()) {
+    if (key != "rules" && key != "trust") {
+      return SendError(ctx.res,
+                       InvalidArgument("unknown member '" + key.substr(0, 40) + "' (rules, trust)"),
+                       key);
+    }
+    if (!value.is_object())
+      return SendError(ctx.res, InvalidArgument(key + " must be an object"), key);
+  }
+  Database* db = DbOr503(ctx);
+  if (!db) return;
+  Transaction tx(*db);
+  if (Status s = tx.Begin(); !s.ok()) return SendError(ctx.res, s);
+  if (auto rules = body.find("rules"); rules != body.end()) {
+    for (const auto& [field, value] : rules->items()) {
+      const std::string member = "rules." + field.substr(0, 40);
+      if (!value.is_string())
+        return SendError(ctx.res, InvalidArgument(member + " must be a rule name"), member);
+      std::optional<identity::SurvivalRule> rule;
+      if (value.get<std::string>() != "default") {
+        auto parsed = identity::ParseSurvivalRule(value.get<std::string>());
+        if (!parsed.ok()) return SendError(ctx.res, parsed.status(), member);
+        rule = *parsed;
+      }
+      if (Status s = identity::SetSurvivalRule(*db, field, rule, ctx.state.clock); !s.ok()) {
+        return SendError(ctx.res, s, member);
+      }
+    }
+  }
+  if (auto trust = body.find("trust"); trust != body.end()) {
+    for (const auto& [source, value] : trust->items()) {
+      const std::string member = "trust." + source.substr(0, 60);
+      std::optional<int> rank;
+      if (!value.is_null()) {
+        if (!value.is_number_integer() || value.get<int64_t>() < -1000 ||
+            value.get<int64_t>() > 1000) {
+          return SendError(
+              ctx.res,
+              InvalidArgument(member + " must be a whole number from -1000 to 1000, or null"),
+              member);
+        }
+        rank = static_cast<int>(value.get<int64_t>());
+      }
+      if (Status s = identity::SetSourceTrust(*db, source, rank); !s.ok())
+        return SendError(ctx.res, s, member);
+    }
+  }
+  if (Status s = AuditChange(ctx, *db, "identity.survivorship.update", "settings", "survivorship",
+                             0, body.dump());
+      !s.ok()) {
+    return SendError(ctx.res, s);
+  }
+  if (Status s = tx.Commit(); !s.ok()) return SendError(ctx.res, s);
+  auto rewritten = identity::RewriteGoldenRecords(*db, ctx.state.clock);
+  if (!rewritten.ok()) return SendError(ctx.res, rewritten.status());
+  auto policy = identity::ReadSurvivorship(*db);
+  if (!policy.ok()) return SendError(ctx.res, policy.status());
+  ordered_json out = ordered_json::parse(identity::SurvivorshipJson(*policy));
+  out["golden_records_rewritten"] = *rewritten;
+  SendJson(ctx.res, 200, Dump(out));
+}
+
 void CustomerFlagsRoute(Context& ctx) {
   int64_t id;
   Database* db = ExistingCustomer(ctx, &id);
@@ -363,6 +443,13 @@ std::vector<RouteSpec> IdentityRoutes() {
        "The last resolution run, the customer records waiting for the next, and the server's "
        "automatic runs.",
        StatusRoute},
+      {"GET", "/api/v1/identity/survivorship", "read_reports",
+       "Which value of each field a golden record keeps, and how far each source is trusted.",
+       GetSurvivorshipRoute},
+      {"PUT", "/api/v1/identity/survivorship", "manage_users",
+       "Change survivorship rules and source trust (audited); the golden records are rewritten by "
+       "them.",
+       PutSurvivorshipRoute},
       {"GET", "/api/v1/customers/{id}/golden", "read_personal_data",
        "The resolved customer of a record: its records and the best value of every field, with "
        "provenance and "

@@ -695,6 +695,45 @@ test('settings: an admin adds, renames and retires a consent purpose; retired, t
   assert.ok(JSON.stringify(audit).includes('member_offers'), JSON.stringify(audit).slice(0, 400));
 });
 
+test('settings: an admin chooses which value of each field golden records keep and how far each source is trusted', async () => {
+  await page.click('nav.sidebar >> text=Settings');
+  await page.waitForSelector('#survivorship select[name=rule-address]');
+  await page.selectOption('#survivorship select[name=rule-address]', 'longest');
+  await page.fill('#survivorship input[name=trust-crm]', '9');
+  await page.click('#survivorship button[name=save-survivorship]');
+  await page.waitForSelector('#survivorship .saved');
+  assert.match(await page.textContent('#survivorship .saved'), /Saved: [\d,]+ golden records rewritten/);
+  let policy = (await api('GET', '/api/v1/identity/survivorship')).json;
+  assert.equal(policy.fields.find((f) => f.field === 'address').rule, 'longest');
+  assert.deepEqual(policy.sources.find((s) => s.source === 'crm'), { source: 'crm', kind: 'internal', trust: 9, configured: true });
+  // The golden records follow: a customer of several records with an address keeps the longest one.
+  const customers = (await api('GET', '/api/v1/customers?limit=200')).json.customers;
+  let checked = 0;
+  for (const c of customers) {
+    const golden = (await api('GET', `/api/v1/customers/${c.id}/golden`)).json;
+    const address = golden.fields.find((f) => f.field === 'address');
+    if (golden.members.length < 2 || !address) continue;
+    assert.equal(address.rule, 'longest', JSON.stringify(golden));
+    if (++checked === 3) break;
+  }
+  assert.ok(checked > 0, 'the demo has customers of several records with an address');
+  await shot('p11-settings-survivorship');
+
+  // Back to the defaults: the default rule chosen again, the rank emptied.
+  await page.selectOption('#survivorship select[name=rule-address]', 'most_recently_verified');
+  await page.fill('#survivorship input[name=trust-crm]', '');
+  await page.click('#survivorship button[name=save-survivorship]');
+  for (let i = 0; i < 100; i++) {
+    policy = (await api('GET', '/api/v1/identity/survivorship')).json;
+    if (!policy.sources.find((s) => s.source === 'crm').configured) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(policy.fields.find((f) => f.field === 'address').configured, false);
+  assert.deepEqual(policy.sources.find((s) => s.source === 'crm'), { source: 'crm', kind: 'internal', trust: 2, configured: false });
+  const audit = (await api('GET', '/api/v1/audit?action=identity.survivorship')).json;
+  assert.equal(audit.entries.length, 2, JSON.stringify(audit).slice(0, 400));
+});
+
 test('one customer view: the whole timeline page by page, orders in words and money, and who changed what', async () => {
   // Half an email or phone number typed: no red error, a hint that they are looked up whole.
   await page.goto(url + '/#/customers');

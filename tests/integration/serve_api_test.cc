@@ -532,6 +532,70 @@ TEST_F(ServeApi, KeysCreatedThroughTheApiWorkAndRevokedOnesStop) {
   EXPECT_EQ(refused->status, 401);
 }
 
+TEST_F(ServeApi, SurvivorshipRulesAndSourceTrustThroughTheApi) {
+  Import();
+  json policy = Json(Client(analyst_).Get("/api/v1/identity/survivorship"));
+  ASSERT_EQ(policy["fields"].size(), 12u) << policy.dump();
+  EXPECT_EQ(policy["fields"][0]["field"], "given_name");
+  EXPECT_EQ(policy["fields"][0]["rule"], "most_frequent");
+  auto forbidden = Client(analyst_).Put(
+      "/api/v1/identity/survivorship", R"({"rules":{"given_name":"longest"}})", "application/json");
+  ASSERT_TRUE(forbidden);
+  EXPECT_EQ(forbidden->status, 403);
+
+  auto c = Client(admin_);
+  json changed =
+      Json(c.Put("/api/v1/identity/survivorship",
+                 R"({"rules":{"given_name":"longest"},"trust":{"crm":7}})", "application/json"));
+  EXPECT_EQ(changed["fields"][0]["rule"], "longest") << changed.dump();
+  EXPECT_TRUE(changed["fields"][0]["configured"].get<bool>());
+  EXPECT_TRUE(changed["golden_records_rewritten"].is_number_integer());
+  bool saw_crm = false;
+  for (const auto& src : changed["sources"]) {
+    if (src["source"] != "crm") continue;
+    saw_crm = true;
+    EXPECT_EQ(src["trust"], 7);
+    EXPECT_TRUE(src["configured"].get<bool>());
+  }
+  EXPECT_TRUE(saw_crm) << changed.dump();
+
+  // Bad requests name the member and change nothing, not even their valid parts.
+  json bad_rule = Json(c.Put("/api/v1/identity/survivorship",
+                             R"({"rules":{"family_name":"longest","given_name":"newest"}})",
+                             "application/json"));
+  EXPECT_EQ(bad_rule["error"]["field"], "rules.given_name") << bad_rule.dump();
+  json bad_field = Json(c.Put("/api/v1/identity/survivorship",
+                              R"({"rules":{"shoe_size":"longest"}})", "application/json"));
+  EXPECT_EQ(bad_field["error"]["field"], "rules.shoe_size") << bad_field.dump();
+  auto unknown_source =
+      c.Put("/api/v1/identity/survivorship", R"({"trust":{"nowhere":1}})", "application/json");
+  ASSERT_TRUE(unknown_source);
+  EXPECT_EQ(unknown_source->status, 404);
+  json bad_rank = Json(
+      c.Put("/api/v1/identity/survivorship", R"({"trust":{"crm":"high"}})", "application/json"));
+  EXPECT_EQ(bad_rank["error"]["field"], "trust.crm");
+  json unknown_member =
+      Json(c.Put("/api/v1/identity/survivorship", R"({"colour":{}})", "application/json"));
+  EXPECT_EQ(unknown_member["error"]["field"], "colour");
+  json after = Json(c.Get("/api/v1/identity/survivorship"));
+  EXPECT_EQ(after["fields"][0]["rule"], "longest");
+  EXPECT_EQ(after["fields"][1]["rule"], "most_frequent")
+      << "family_name was in the refused request";
+
+  json reset =
+      Json(c.Put("/api/v1/identity/survivorship",
+                 R"({"rules":{"given_name":"default"},"trust":{"crm":null}})", "application/json"));
+  EXPECT_EQ(reset["fields"][0]["rule"], "most_frequent");
+  EXPECT_FALSE(reset["fields"][0]["configured"].get<bool>());
+  json audit;
+  for (int i = 0; i < 50; ++i) {
+    audit = Json(c.Get("/api/v1/audit?action=identity.survivorship"));
+    if (audit["entries"].size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(audit["entries"].size(), 2u) << audit.dump();
+}
+
 // Customers that arrive through the event API are resolved by the server on
 // its own: a record created by an identify call with the phone of a CRM
 // customer joins that customer within the interval, without anyone running

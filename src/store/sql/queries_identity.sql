@@ -327,3 +327,26 @@ FROM identity_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1;
 
 -- name: identity-decisions-of
 SELECT left_id, right_id, decision FROM identity_decisions WHERE left_id = :id OR right_id = :id;
+
+-- Survivorship as configured (migration 0019).
+-- name: identity-survival-rules
+SELECT field, rule FROM identity_survivorship;
+
+-- name: identity-source-trust
+SELECT id, name, kind, trust FROM sources ORDER BY id;
+
+-- name: identity-set-survival-rule
+INSERT INTO identity_survivorship (field, rule, updated_at) VALUES (:field, :rule, :now)
+ON CONFLICT (field) DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at;
+
+-- name: identity-reset-survival-rule
+DELETE FROM identity_survivorship WHERE field = :field;
+
+-- name: identity-set-source-trust
+UPDATE sources SET trust = :trust WHERE name = :name;
+
+-- The records of every customer made of two or more, by customer.
+-- name: identity-multi-record-clusters
+SELECT customer_id, resolved_id FROM identity_clusters
+WHERE resolved_id IN (SELECT resolved_id FROM identity_clusters GROUP BY resolved_id HAVING count(*) >= 2)
+ORDER BY resolved_id, customer_id;

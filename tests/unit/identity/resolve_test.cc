@@ -160,6 +160,122 @@ TEST_F(ResolveTest, GoldenRecordShowsProvenance) {
   EXPECT_EQ(values["city"], "Tabriz");
 }
 
+// Sara's two records differ in given name ("Sara" in the CRM, updated at 100;
+// "Sarah" in the purchased list, updated at 200) and in the script of the city.
+TEST_F(ResolveTest, SurvivorshipRulesAndSourceTrustAreConfigurable) {
+  ResolveOptions options;
+  options.clock = &clock_;
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  auto field_of = [&](const std::string& field) -> std::pair<std::string, std::string> {
+    auto golden = ReadGolden(*db_, 1, clock_);
+    EXPECT_TRUE(golden.ok()) << golden.status().ToString();
+    if (!golden.ok()) return {};
+    for (const auto& f : golden->fields) {
+      if (f.field == field) return {f.value, f.rule};
+    }
+    return {};
+  };
+  // The defaults: no majority, so the most trusted source (the CRM is internal).
+  EXPECT_EQ(field_of("given_name"),
+            std::make_pair(std::string("Sara"), std::string("source_trust")));
+  auto policy = ReadSurvivorship(*db_);
+  ASSERT_TRUE(policy.ok());
+  EXPECT_EQ(policy->RuleOf("given_name"), SurvivalRule::kMostFrequent);
+  EXPECT_EQ(policy->RuleOf("email"), SurvivalRule::kMostRecentlyVerified);
+  EXPECT_TRUE(policy->configured.empty());
+  EXPECT_EQ(policy->TrustOf(1), 2);  // internal
+  EXPECT_EQ(policy->TrustOf(2), 0);  // purchased
+
+  ASSERT_TRUE(SetSurvivalRule(*db_, "given_name", SurvivalRule::kMostRecent, clock_).ok());
+  ASSERT_TRUE(SetSurvivalRule(*db_, "city", SurvivalRule::kLongest, clock_).ok());
+  auto rewritten = RewriteGoldenRecords(*db_, clock_);
+  ASSERT_TRUE(rewritten.ok()) << rewritten.status().ToString();
+  EXPECT_EQ(*rewritten, 1);  // Sara's: the only customer of two or more records
+  EXPECT_EQ(field_of("given_name"),
+            std::make_pair(std::string("Sarah"), std::string("most_recent")));
+  EXPECT_EQ(field_of("city"),
+            std::make_pair(std::string("Tehran"), std::string("longest")));  // 6 letters over 5
+
+  // Trust the purchased list above the CRM: its name wins by source trust.
+  ASSERT_TRUE(SetSurvivalRule(*db_, "given_name", SurvivalRule::kSourceTrust, clock_).ok());
+  ASSERT_TRUE(SetSourceTrust(*db_, "list", 5).ok());
+  ASSERT_TRUE(RewriteGoldenRecords(*db_, clock_).ok());
+  EXPECT_EQ(field_of("given_name"),
+            std::make_pair(std::string("Sarah"), std::string("source_trust")));
+  // A full run keeps to the rules in force.
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  EXPECT_EQ(field_of("given_name").first, "Sarah");
+  EXPECT_EQ(field_of("city").first, "Tehran");
+
+  // Back to the defaults: the golden record is the first run's again.
+  ASSERT_TRUE(SetSourceTrust(*db_, "list", std::nullopt).ok());
+  ASSERT_TRUE(SetSurvivalRule(*db_, "given_name", std::nullopt, clock_).ok());
+  ASSERT_TRUE(SetSurvivalRule(*db_, "city", std::nullopt, clock_).ok());
+  ASSERT_TRUE(RewriteGoldenRecords(*db_, clock_).ok());
+  EXPECT_EQ(field_of("given_name"),
+            std::make_pair(std::string("Sara"), std::string("source_trust")));
+  policy = ReadSurvivorship(*db_);
+  ASSERT_TRUE(policy.ok());
+  EXPECT_TRUE(policy->configured.empty());
+  EXPECT_EQ(policy->TrustOf(2), 0);
+
+  // Bad input is refused with what was wrong, and changes nothing.
+  Status unknown_field = SetSurvivalRule(*db_, "shoe_size", SurvivalRule::kLongest, clock_);
+  EXPECT_EQ(unknown_field.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown_field.message().find("shoe_size"), std::string::npos);
+  auto unknown_rule = ParseSurvivalRule("newest");
+  EXPECT_EQ(unknown_rule.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown_rule.status().message().find("most_recently_verified"), std::string::npos);
+  EXPECT_EQ(SetSourceTrust(*db_, "nobody", 3).code(), StatusCode::kNotFound);
+  for (const std::string& field : GoldenFields()) {
+    auto parsed = ParseSurvivalRule(SurvivalRuleName(DefaultSurvivalRule(field)));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, DefaultSurvivalRule(field));
+  }
+}
+
+// Contact values: by default verified before unverified; by frequency, the
+// value most records hold; never a bounced one, whatever the rule.
+TEST_F(ResolveTest, ContactValuesSurviveByTheirRuleButNeverBounced) {
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, source_id, created_at, updated_at) VALUES
+      (6, 'Sara', 'Ahmadi', 2, 0, 300);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at, last_verified_at) VALUES
+      (6, 'email', 'sara@example.com', 'unverified', 2, 0, 500, NULL),
+      (2, 'email', 'sara.ahmadi.home.address@example.org', 'unverified', 2, 0, 400, NULL),
+      (1, 'phone', '+989121110000', 'bounced', 1, 0, 900, NULL),
+      (2, 'phone', '+989122220000', 'unverified', 2, 0, 100, NULL);
+    INSERT INTO source_records (source_id, entity, source_key, entity_id, first_imported_at, last_imported_at)
+      VALUES (2, 'customer', 'c6', 6, 0, 0);
+  )sql")
+                  .ok());
+  ResolveOptions options;
+  options.clock = &clock_;
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  auto value_of = [&](const std::string& field) {
+    auto golden = ReadGolden(*db_, 1, clock_);
+    EXPECT_TRUE(golden.ok());
+    EXPECT_EQ(golden->members, (std::vector<int64_t>{1, 2, 6}));
+    for (const auto& f : golden->fields) {
+      if (f.field == field) return f.value;
+    }
+    return std::string();
+  };
+  EXPECT_EQ(value_of("email"), "sara@example.com");  // the verified one
+  EXPECT_EQ(value_of("phone"), "+989122220000");     // the newer phone bounced
+  ASSERT_TRUE(SetSurvivalRule(*db_, "email", SurvivalRule::kMostRecent, clock_).ok());
+  ASSERT_TRUE(SetSurvivalRule(*db_, "phone", SurvivalRule::kMostRecent, clock_).ok());
+  ASSERT_TRUE(RewriteGoldenRecords(*db_, clock_).ok());
+  EXPECT_EQ(value_of("email"), "sara@example.com");  // seen at 500 in record 6
+  EXPECT_EQ(value_of("phone"), "+989122220000");     // still never the bounced one
+  ASSERT_TRUE(SetSurvivalRule(*db_, "email", SurvivalRule::kLongest, clock_).ok());
+  ASSERT_TRUE(RewriteGoldenRecords(*db_, clock_).ok());
+  EXPECT_EQ(value_of("email"), "sara.ahmadi.home.address@example.org");
+  ASSERT_TRUE(SetSurvivalRule(*db_, "email", SurvivalRule::kMostFrequent, clock_).ok());
+  ASSERT_TRUE(RewriteGoldenRecords(*db_, clock_).ok());
+  EXPECT_EQ(value_of("email"), "sara@example.com");  // held by three records
+}
+
 TEST_F(ResolveTest, ExplainGivesTheWeightOfEveryField) {
   ASSERT_TRUE(Resolve(*db_).ok());
   auto e = Explain(*db_, 3, 4);

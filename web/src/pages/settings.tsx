@@ -47,6 +47,7 @@ export function Settings({ me, onPreferences }: { me: Me; onPreferences: (p: Par
       {can(me, 'manage_keys') && <Keys />}
       {can(me, 'read_reports') && <ContactPolicy me={me} />}
       {can(me, 'read_reports') && <Sources />}
+      {can(me, 'read_reports') && <Survivorship me={me} />}
       {can(me, 'read_reports') && <Purposes me={me} />}
       {can(me, 'manage_users') && <Channels />}
       {can(me, 'manage_users') && <Backups />}
@@ -316,6 +317,134 @@ function Sources() {
           ))}
         </tbody>
       </table>
+    </Card>
+  );
+}
+
+interface SurvivorshipAnswer {
+  fields: { field: string; rule: string; default: string; configured: boolean }[];
+  sources: { source: string; kind: string; trust: number; configured: boolean }[];
+  golden_records_rewritten?: number | null;
+}
+const survivalRules = ['most_frequent', 'source_trust', 'most_recent', 'most_recently_verified', 'longest'];
+
+// Golden records: the survivorship rule of each field and the trust of each
+// source (admins change them; saving rewrites every golden record).
+function Survivorship({ me }: { me: Me }) {
+  const manage = can(me, 'manage_users');
+  const loaded = useLoad((s) => get<SurvivorshipAnswer>('/api/v1/identity/survivorship', s), []);
+  const [rules, setRules] = useState<Record<string, string>>({});
+  const [trust, setTrust] = useState<Record<string, string>>({});
+  const [saved, setSaved] = useState<SurvivorshipAnswer | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const data = saved ?? loaded.data;
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    const body: { rules: Record<string, string>; trust: Record<string, number | null> } = { rules: {}, trust: {} };
+    // A field's default rule chosen again is stored as "the default", not as a setting.
+    for (const [field, rule] of Object.entries(rules)) {
+      body.rules[field] = data?.fields.find((f) => f.field === field)?.default === rule ? 'default' : rule;
+    }
+    // An emptied rank goes back to the kind's default.
+    for (const [source, value] of Object.entries(trust)) body.trust[source] = value.trim() === '' ? null : Number(value);
+    try {
+      setSaved(await request<SurvivorshipAnswer>('PUT', '/api/v1/identity/survivorship', body));
+      setRules({});
+      setTrust({});
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title={t('set.survivorship')} id="survivorship">
+      <p class="muted">{t('set.survivorship_help')}</p>
+      <ErrorBox error={loaded.error ?? error} />
+      {data && (
+        <form onSubmit={save}>
+          <div class="grid2">
+            <table>
+              <thead>
+                <tr>
+                  <th>{t('cust.golden_field')}</th>
+                  <th>{t('set.rule')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.fields.map((f) => (
+                  <tr data-field={f.field}>
+                    <td>{fieldName(f.field)}</td>
+                    <td>
+                      {manage ? (
+                        <select
+                          name={'rule-' + f.field}
+                          value={rules[f.field] ?? f.rule}
+                          onChange={(e) => setRules({ ...rules, [f.field]: (e.target as HTMLSelectElement).value })}
+                        >
+                          {survivalRules.map((r) => (
+                            <option value={r}>
+                              {fieldName(r)}
+                              {r === f.default ? ' ' + t('set.default_mark') : ''}
+                            </option>
+                          ))}
+                        </select>
+                      ) : (
+                        fieldName(f.rule)
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <table>
+              <thead>
+                <tr>
+                  <th>{t('set.sources')}</th>
+                  <th>{t('set.kind')}</th>
+                  <th class="num">{t('set.trust')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.sources.map((s) => (
+                  <tr data-source={s.source}>
+                    <td>{s.source}</td>
+                    <td>{fieldName(s.kind)}</td>
+                    <td class="num">
+                      {manage ? (
+                        <input
+                          type="number"
+                          name={'trust-' + s.source}
+                          min={-1000}
+                          max={1000}
+                          step={1}
+                          value={trust[s.source] ?? String(s.trust)}
+                          onInput={(e) => setTrust({ ...trust, [s.source]: (e.target as HTMLInputElement).value })}
+                        />
+                      ) : (
+                        num(s.trust)
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {manage && (
+            <button type="submit" name="save-survivorship" disabled={busy}>
+              {t('common.save')}
+            </button>
+          )}
+          {saved && typeof saved.golden_records_rewritten === 'number' && (
+            <p class="saved" role="status">
+              {t('set.survivorship_saved', { n: saved.golden_records_rewritten })}
+            </p>
+          )}
+        </form>
+      )}
     </Card>
   );
 }
