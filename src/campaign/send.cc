@@ -229,7 +229,9 @@ Result<SendReport> SendDue(Database& db, Campaign& c, Transport& transport, cons
         st = q.Run();
         if (st.ok() && hard && row.contact_point_id) {
           Statement& b = db.Query("campaign-contact-point-bounced");
-          b.Bind(":id", row.contact_point_id).Bind(":reason", r.error.substr(0, 200));
+          b.Bind(":id", row.contact_point_id)
+              .Bind(":reason", r.error.substr(0, 200))
+              .Bind(":now", now.micros);
           st = b.Run();
           // The triggers do not mark writes to the newest customer; segments must see the bounce.
           if (st.ok()) st = NoteEngineInputsChanged(db);
@@ -440,7 +442,7 @@ Status RecordBounce(Database& db, std::string_view message_id, bool hard, std::s
     if (Status st = m.Run(); !st.ok()) return fail(st);
     if (contact) {
       Statement& b = db.Query("campaign-contact-point-bounced");
-      b.Bind(":id", contact).Bind(":reason", reason);
+      b.Bind(":id", contact).Bind(":reason", reason).Bind(":now", now.micros);
       if (Status st = b.Run(); !st.ok()) return fail(st);
       if (Status st = NoteEngineInputsChanged(db); !st.ok()) return fail(st);
     }

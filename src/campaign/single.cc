@@ -189,7 +189,9 @@ Status RecordOne(Database& db, const Campaign& c, const SingleMessage& m, const 
   if (hard) {
     if (m.contact_point_id) {
       Statement& b = db.Query("campaign-contact-point-bounced");
-      b.Bind(":id", m.contact_point_id).Bind(":reason", result.error.substr(0, 200));
+      b.Bind(":id", m.contact_point_id)
+          .Bind(":reason", result.error.substr(0, 200))
+          .Bind(":now", now.micros);
       RETURN_IF_ERROR(b.Run());
     }
     json props = {{"campaign", c.name}, {"campaign_id", c.id}, {"channel", consent_channel}, {"hard", true}};

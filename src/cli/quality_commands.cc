@@ -1,6 +1,6 @@
-// `patron quality report` and `patron quality reverify`: data quality by
-// source and field, with freshness from the decay model, and the list of
-// contact values to verify again.
+// `patron quality report`, `reverify` and `decay`: data quality by source and
+// field, with freshness from the decay model, the list of contact values to
+// verify again, and the decay rate learnt from the store.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
@@ -18,21 +18,26 @@ using nlohmann::ordered_json;
 // Option storage outlives AddQualityCommands: the actions run after parsing.
 struct QualityArgs {
   std::string as_of;  // empty: now
-  double monthly_decay = identity::kDefaultMonthlyDecay;
+  double monthly_decay = -1;  // not given: the store's (patron quality decay --save), else 2.5 %
   double stale_below = identity::kStaleFreshness;
   int examples = 3;
   double below = identity::kStaleFreshness;
   int64_t limit = 0;
   std::string out;
+  bool save = false, reset = false;
 };
 
-Result<identity::QualityOptions> Options(const QualityArgs& args) {
+Result<identity::QualityOptions> Options(Database& db, const QualityArgs& args) {
   identity::QualityOptions options;
   options.now = SystemClock::Get().Now();
   if (!args.as_of.empty()) {
     ASSIGN_OR_RETURN(options.now, ParseInstant(args.as_of));
   }
-  options.monthly_decay = args.monthly_decay;
+  if (args.monthly_decay >= 0) {
+    options.monthly_decay = args.monthly_decay;
+  } else {
+    ASSIGN_OR_RETURN(options.monthly_decay, identity::MonthlyDecay(db));
+  }
   options.stale_below = args.stale_below;
   options.examples = args.examples;
   return options;
@@ -57,10 +62,10 @@ std::string CsvField(const std::string& value) {
 }
 
 int RunReport(const std::string& db_path, const QualityArgs& args, bool json) {
-  auto options = Options(args);
-  if (!options.ok()) return Fail(options.status());
   auto db = OpenDb(db_path);
   if (!db.ok()) return Fail(db.status());
+  auto options = Options(**db, args);
+  if (!options.ok()) return Fail(options.status());
   auto built = identity::BuildQualityReport(**db, *options);
   if (!built.ok()) return Fail(built.status());
   const identity::QualityReport& r = *built;
@@ -133,10 +138,10 @@ int RunReport(const std::string& db_path, const QualityArgs& args, bool json) {
 }
 
 int RunReverify(const std::string& db_path, const QualityArgs& args, bool json) {
-  auto options = Options(args);
-  if (!options.ok()) return Fail(options.status());
   auto db = OpenDb(db_path);
   if (!db.ok()) return Fail(db.status());
+  auto options = Options(**db, args);
+  if (!options.ok()) return Fail(options.status());
   auto items = identity::ReverificationList(**db, *options, args.below, args.limit);
   if (!items.ok()) return Fail(items.status());
   if (json) {
@@ -181,14 +186,79 @@ int RunReverify(const std::string& db_path, const QualityArgs& args, bool json) 
   return 0;
 }
 
+int RunDecay(const std::string& db_path, const QualityArgs& args, bool json) {
+  auto db = OpenDb(db_path);
+  if (!db.ok()) return Fail(db.status());
+  if (args.save && args.reset) return Fail(InvalidArgument("--save and --reset: one or the other"));
+  auto estimate = identity::EstimateDecay(**db);
+  if (!estimate.ok()) return Fail(estimate.status());
+  const identity::DecayEstimate& e = *estimate;
+  if (args.save && !e.estimated) {
+    return Fail(FailedPrecondition("nothing saved: learning the rate needs at least " +
+                                   std::to_string(identity::kMinDecayObservations) +
+                                   " bounced and as many verified emails or phones (" +
+                                   std::to_string(e.gone_bad) + " bounced, " +
+                                   std::to_string(e.still_good) + " verified)"));
+  }
+  if (args.save || args.reset) {
+    Status s = identity::SaveMonthlyDecay(
+        **db, args.save ? std::optional<double>(e.monthly_decay) : std::nullopt,
+        SystemClock::Get());
+    if (!s.ok()) return Fail(s);
+  }
+  auto in_use = identity::MonthlyDecay(**db);
+  if (!in_use.ok()) return Fail(in_use.status());
+  if (json) {
+    ordered_json j = {
+        {"gone_bad", e.gone_bad},
+        {"still_good", e.still_good},
+        {"skipped", e.skipped},
+        {"estimated", e.estimated},
+        {"monthly_decay", e.estimated ? ordered_json(e.monthly_decay) : ordered_json()},
+        {"low", e.estimated ? ordered_json(e.low) : ordered_json()},
+        {"high", e.estimated ? ordered_json(e.high) : ordered_json()},
+        {"in_use", *in_use}};
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("Observed: %lld emails and phones found bounced, %lld verified still good",
+              static_cast<long long>(e.gone_bad), static_cast<long long>(e.still_good));
+  if (e.skipped) {
+    std::printf(
+        " (%lld statuses that came with a value's first import, without a date of their own, left "
+        "out)",
+        static_cast<long long>(e.skipped));
+  }
+  std::printf("\n");
+  if (e.estimated) {
+    std::printf(
+        "Learnt: %.2f%% of contact data goes bad a month (95%% interval %.2f%% to %.2f%%)\n",
+        100 * e.monthly_decay, 100 * e.low, 100 * e.high);
+  } else {
+    std::printf("Not enough to learn from: at least %lld of each are needed.\n",
+                static_cast<long long>(identity::kMinDecayObservations));
+  }
+  std::printf("In use for freshness: %.2f%% a month%s\n", 100 * *in_use,
+              args.save    ? " (saved now)"
+              : args.reset ? " (the default again)"
+                           : "");
+  if (args.save || args.reset) {
+    std::printf(
+        "Golden records take it at the next `patron identity resolve` (or `patron identity "
+        "survivorship --set ...`).\n");
+  }
+  return 0;
+}
+
 }  // namespace
 
 void AddQualityCommands(CLI::App& quality, const GlobalOptions& globals, Action& action) {
   static QualityArgs args;
   auto add_common = [](CLI::App* cmd) {
     cmd->add_option("--as-of", args.as_of, "Evaluate freshness at this date or time (default now)");
-    cmd->add_option("--decay", args.monthly_decay,
-                    "Share of contact data going bad a month (default 0.025)")
+    cmd->add_option(
+           "--decay", args.monthly_decay,
+           "Share of contact data going bad a month (default: the saved, learnt rate, else 0.025)")
         ->check(CLI::Range(0.0, 0.99));
   };
   auto* report = quality.add_subcommand("report",
@@ -218,6 +288,15 @@ void AddQualityCommands(CLI::App& quality, const GlobalOptions& globals, Action&
   reverify->add_option("--out", args.out, "Write the CSV to this file instead of standard output");
   reverify->callback([&action, &globals] {
     action = [&globals] { return RunReverify(globals.db_path, args, globals.json); };
+  });
+
+  auto* decay = quality.add_subcommand(
+      "decay",
+      "Learn the share of contact data going bad a month from the bounces and verifications seen");
+  decay->add_flag("--save", args.save, "Use the learnt rate for freshness from now on");
+  decay->add_flag("--reset", args.reset, "Go back to the default rate (2.5 % a month)");
+  decay->callback([&action, &globals] {
+    action = [&globals] { return RunDecay(globals.db_path, args, globals.json); };
   });
 }
 

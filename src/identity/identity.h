@@ -436,6 +436,9 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
 // FailedPrecondition when it is not merged with anything.
 Status Unmerge(Database& db, int64_t customer_id, const Clock& clock);
 
+// Contact data goes bad at about 2.5 % a month: the default decay rate.
+constexpr double kDefaultMonthlyDecay = 0.025;
+
 // Survivorship: which value of each field a golden record keeps when the
 // customer's records differ. Known-bad contact values (bounced, invalid) never
 // survive, whatever the rule.
@@ -468,6 +471,8 @@ struct SurvivorshipPolicy {
   std::set<std::string, std::less<>> configured;           // the fields the user set
   std::vector<SourceTrustRank> sources;
   std::map<int64_t, int> trust_by_source;
+  double monthly_decay =
+      kDefaultMonthlyDecay;  // for the freshness of surviving contact values (MonthlyDecay)
   SurvivalRule RuleOf(std::string_view field) const;
   // A record or value without a source counts as internal (2); an unknown source as purchased (0).
   int TrustOf(std::optional<int64_t> source_id) const;
@@ -559,14 +564,36 @@ Status UnmergeAccount(Database& db, int64_t account_id, const Clock& clock);
 // Freshness and data quality (R10)
 // ---------------------------------------------------------------------------
 
-// Contact data goes bad at about 2.5 % a month: the default decay rate.
-constexpr double kDefaultMonthlyDecay = 0.025;
-
 // The probability that a contact value last seen or verified at `seen` is
 // still valid at `now`: (1 - monthly_decay) ^ months elapsed (1 for a value
 // seen in the future of `now`).
 double StillValidProbability(Instant seen, Instant now,
                              double monthly_decay = kDefaultMonthlyDecay);
+
+// The decay rate learnt from what the store has seen happen to its emails and
+// phones after it first knew them: each one found bounced since (gone bad by
+// then: a campaign's hard bounce, a later import) or verified again since
+// (still good then), with the months since it became the person's — the
+// earlier of its record's creation in the source and its first sighting. A
+// status that arrived with the value has no date of its own and is skipped.
+// Under a constant rate d a value is still good after m months with
+// probability (1 - d)^m; the estimate maximises the likelihood of these
+// observations (each known only as "still good" or "gone bad" at one time),
+// with a 95 % interval.
+struct DecayEstimate {
+  int64_t gone_bad = 0, still_good = 0;  // observations used
+  int64_t skipped = 0;                   // statuses that came with the value's first import
+  // false with fewer than kMinDecayObservations of either kind: no estimate.
+  bool estimated = false;
+  double monthly_decay = 0, low = 0, high = 0;
+};
+constexpr int64_t kMinDecayObservations = 10;
+Result<DecayEstimate> EstimateDecay(Database& db);
+// The rate freshness uses by default (golden records, the quality report,
+// re-verification): the one saved with SaveMonthlyDecay, else kDefaultMonthlyDecay.
+Result<double> MonthlyDecay(Database& db);
+// nullopt: back to kDefaultMonthlyDecay. InvalidArgument outside [0, 0.99].
+Status SaveMonthlyDecay(Database& db, std::optional<double> monthly_decay, const Clock& clock);
 
 struct QualityOptions {
   Instant now;

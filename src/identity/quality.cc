@@ -28,6 +28,85 @@ double StillValidProbability(Instant seen, Instant now, double monthly_decay) {
   return std::pow(1.0 - monthly_decay, months);
 }
 
+Result<DecayEstimate> EstimateDecay(Database& db) {
+  DecayEstimate estimate;
+  std::vector<double> gone_bad;  // months from first known to found bounced
+  double good_months = 0;        // summed over the values still good when verified
+  Statement& q = db.Query("identity-decay-observations");
+  q.Reset();
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) break;
+    const double months = static_cast<double>(q.Int(2) - q.Int(1)) / kMicrosPerMonth;
+    // Observed no later than first known: a status that came with the value.
+    if (q.Int(2) <= q.Int(3) || months <= 0) {
+      ++estimate.skipped;
+    } else if (q.Int(0) != 0) {
+      gone_bad.push_back(months);
+    } else {
+      ++estimate.still_good;
+      good_months += months;
+    }
+  }
+  estimate.gone_bad = static_cast<int64_t>(gone_bad.size());
+  if (estimate.gone_bad < kMinDecayObservations || estimate.still_good < kMinDecayObservations)
+    return estimate;
+  // The hazard per month, lambda (decay = 1 - e^-lambda). The log-likelihood,
+  // sum over bad of log(1 - e^(-lambda m)) - lambda * sum over good of m, is
+  // concave; its derivative falls from +infinity, so bisection finds its zero.
+  auto score = [&](double lambda) {
+    double s = -good_months;
+    for (double m : gone_bad) s += m / std::expm1(lambda * m);
+    return s;
+  };
+  double low = 1e-9, high = 10;
+  if (score(high) > 0) {
+    low = high;
+  } else {
+    for (int i = 0; i < 200 && high / low > 1 + 1e-12; ++i) {
+      const double mid = std::sqrt(low * high);
+      (score(mid) > 0 ? low : high) = mid;
+    }
+  }
+  const double lambda = std::sqrt(low * high);
+  double information = 0;
+  for (double m : gone_bad) {
+    const double e = std::expm1(lambda * m);
+    information += m * m * (e + 1) / (e * e);
+  }
+  // The interval on log(lambda), by the delta method: it stays positive.
+  const double spread = information > 0 ? 1.96 / (lambda * std::sqrt(information)) : 0;
+  auto decay = [](double hazard) { return -std::expm1(-hazard); };
+  estimate.estimated = true;
+  estimate.monthly_decay = decay(lambda);
+  estimate.low = decay(lambda * std::exp(-spread));
+  estimate.high = decay(lambda * std::exp(spread));
+  return estimate;
+}
+
+Result<double> MonthlyDecay(Database& db) {
+  Statement& q = db.Query("identity-setting");
+  q.Bind(":name", "monthly_decay");
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  const double rate = found ? q.Double(0) : kDefaultMonthlyDecay;
+  q.Reset();
+  return rate;
+}
+
+Status SaveMonthlyDecay(Database& db, std::optional<double> monthly_decay, const Clock& clock) {
+  if (!monthly_decay)
+    return db.Query("identity-delete-setting").Bind(":name", "monthly_decay").Run();
+  if (!(*monthly_decay >= 0 && *monthly_decay <= 0.99)) {
+    return InvalidArgument("a monthly decay rate is a share from 0 to 0.99, not " +
+                           std::to_string(*monthly_decay));
+  }
+  return db.Query("identity-set-setting")
+      .Bind(":name", "monthly_decay")
+      .Bind(":value", *monthly_decay)
+      .Bind(":now", clock.Now().micros)
+      .Run();
+}
+
 Result<QualityReport> BuildQualityReport(Database& db, const QualityOptions& options) {
   QualityReport report;
   report.now = options.now;

@@ -385,7 +385,7 @@ std::vector<GoldenValue> Survive(const std::vector<const CustomerRow*>& members,
     g.source_id = best->source_id;
     const int64_t seen = std::max(best->last_seen, best->last_verified.value_or(0));
     g.seen_at = seen;
-    g.freshness = StillValidProbability(Instant{seen}, now);
+    g.freshness = StillValidProbability(Instant{seen}, now, policy.monthly_decay);
     out.push_back(std::move(g));
   }
   return out;

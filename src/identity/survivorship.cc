@@ -85,6 +85,7 @@ Result<SurvivorshipPolicy> ReadSurvivorship(Database& db) {
     policy.rules[field] = rule;
     policy.configured.insert(std::move(field));
   }
+  ASSIGN_OR_RETURN(policy.monthly_decay, MonthlyDecay(db));
   Statement& sources = db.Query("identity-source-trust");
   sources.Reset();
   while (true) {

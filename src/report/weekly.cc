@@ -447,6 +447,7 @@ int64_t StaleBefore(const identity::QualityOptions& options) {
 Result<QualityFigures> ComputeQualityFigures(Database& db, Instant now) {
   identity::QualityOptions qopt;
   qopt.now = now;
+  ASSIGN_OR_RETURN(qopt.monthly_decay, identity::MonthlyDecay(db));
   QualityFigures f;
   f.taken_at = now;
   Statement& q = db.Query("report-quality-figures");

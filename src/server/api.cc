@@ -1210,6 +1210,9 @@ void QualityRoute(Context& ctx) {
   if (!db) return;
   identity::QualityOptions options;
   options.now = ctx.state.clock.Now();
+  auto decay = identity::MonthlyDecay(*db);  // learnt and saved, else the default
+  if (!decay.ok()) return SendError(ctx.res, decay.status());
+  options.monthly_decay = *decay;
   auto role = access::ParseRole(ctx.caller.role);
   if (!role.ok() || !access::RoleAllows(*role, access::Permission::kReadPersonalData)) options.examples = 0;
   auto report = identity::BuildQualityReport(*db, options);

@@ -14,3 +14,12 @@ CREATE TABLE identity_survivorship (
 -- Higher is more trusted; NULL: by the source's kind (internal 2, external 1,
 -- purchased 0).
 ALTER TABLE sources ADD COLUMN trust INTEGER;
+
+-- Settings of identity resolution and data quality, by name: "monthly_decay",
+-- the share of contact data going bad a month when learnt from the store's
+-- bounces and verifications (`patron quality decay --save`); absent, 2.5 %.
+CREATE TABLE identity_settings (
+  name       TEXT PRIMARY KEY CHECK (name IN ('monthly_decay')),
+  value      REAL NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -184,8 +184,11 @@ WHERE campaign_id = :campaign_id AND customer_id = :customer_id AND delivered_at
 UPDATE campaign_recipients SET status = 'bounced', last_error = :reason
 WHERE campaign_id = :campaign_id AND customer_id = :customer_id;
 
+-- A hard bounce is the last sighting of the value: when it was found gone
+-- bad (identity::EstimateDecay learns the decay rate from such times).
 -- name: campaign-contact-point-bounced
-UPDATE contact_points SET status = 'bounced', invalid_reason = :reason WHERE id = :id;
+UPDATE contact_points SET status = 'bounced', invalid_reason = :reason, last_seen_at = max(last_seen_at, :now)
+WHERE id = :id;
 
 -- name: campaign-consent-withdraw
 INSERT INTO consents (customer_id, channel, purpose, status, recorded_at, source_id, method, proof)

@@ -350,3 +350,29 @@ UPDATE sources SET trust = :trust WHERE name = :name;
 SELECT customer_id, resolved_id FROM identity_clusters
 WHERE resolved_id IN (SELECT resolved_id FROM identity_clusters GROUP BY resolved_id HAVING count(*) >= 2)
 ORDER BY resolved_id, customer_id;
+
+-- Emails and phones whose fate the store saw after it first knew them, for
+-- learning the decay rate: found bounced (a campaign's hard bounce, or a
+-- later import saying so) or verified again. Since when each was the
+-- person's: the earlier of the record's creation in its source and the
+-- value's first sighting. A status that came with the value's first import
+-- has no date of its own (a list's "verified" may be years old) and is left out.
+-- name: identity-decay-observations
+SELECT cp.status = 'bounced',
+       min(cp.first_seen_at, c.created_at),
+       CASE WHEN cp.status = 'bounced' THEN max(cp.last_seen_at, coalesce(cp.last_verified_at, 0))
+            ELSE cp.last_verified_at END,
+       cp.first_seen_at
+FROM contact_points cp JOIN customers c ON c.id = cp.customer_id
+WHERE cp.kind IN ('email', 'phone')
+  AND (cp.status = 'bounced' OR (cp.status = 'verified' AND cp.last_verified_at IS NOT NULL));
+
+-- name: identity-setting
+SELECT value FROM identity_settings WHERE name = :name;
+
+-- name: identity-set-setting
+INSERT INTO identity_settings (name, value, updated_at) VALUES (:name, :value, :now)
+ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at;
+
+-- name: identity-delete-setting
+DELETE FROM identity_settings WHERE name = :name;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <random>
 
 #include "identity/identity.h"
 #include "identity/linkage_internal.h"
@@ -767,6 +768,73 @@ TEST(Freshness, DecaysAboutTwoAndAHalfPercentAMonth) {
   EXPECT_NEAR(StillValidProbability(seen, month, 0.1), 0.9, 1e-9);
   // A value seen after "now" is as fresh as can be.
   EXPECT_DOUBLE_EQ(StillValidProbability(month, seen), 1.0);
+}
+
+// 4 000 emails, each good for an exponential time at 3 % a month and looked
+// at once, at a random time in their first four years: found bounced if gone
+// by then, verified again if not. The learnt rate must find the 3 %.
+TEST_F(ResolveTest, DecayIsLearntFromBouncesAndVerificationsSeenLater) {
+  auto none = EstimateDecay(*db_);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(
+      none->estimated);  // Sara's verified email came verified with its import: no date of its own
+  EXPECT_EQ(none->skipped, 1);
+  EXPECT_EQ(*MonthlyDecay(*db_), kDefaultMonthlyDecay);
+
+  constexpr double kTrueDecay = 0.03;
+  std::mt19937_64 rng(7);
+  std::exponential_distribution<double> lifetime(-std::log(1 - kTrueDecay));  // months
+  std::uniform_real_distribution<double> looked_at(1, 48);
+  constexpr double kMonth = 30.44 * 24 * 3600 * 1e6;
+  ASSERT_TRUE(db_->Exec("BEGIN").ok());
+  int bounced = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const double when = looked_at(rng);
+    const bool gone = lifetime(rng) < when;
+    bounced += gone;
+    const std::string at = std::to_string(static_cast<int64_t>(when * kMonth));
+    ASSERT_TRUE(db_->Exec("INSERT INTO contact_points (customer_id, kind, value, status, "
+                          "source_id, first_seen_at, "
+                          "last_seen_at, last_verified_at) VALUES (5, 'email', 'o" +
+                          std::to_string(i) + "@example.com', " +
+                          (gone ? "'bounced', 1, 0, " + at + ", NULL)"
+                                : "'verified', 1, 0, 0, " + at + ")"))
+                    .ok());
+  }
+  ASSERT_TRUE(db_->Exec("COMMIT").ok());
+  auto learnt = EstimateDecay(*db_);
+  ASSERT_TRUE(learnt.ok()) << learnt.status().ToString();
+  ASSERT_TRUE(learnt->estimated);
+  EXPECT_EQ(learnt->gone_bad, bounced);
+  EXPECT_EQ(learnt->still_good, 4000 - bounced);
+  EXPECT_NEAR(learnt->monthly_decay, kTrueDecay, 0.003);
+  EXPECT_LT(learnt->low, kTrueDecay);
+  EXPECT_GT(learnt->high, kTrueDecay);
+  EXPECT_LT(learnt->high - learnt->low, 0.01);
+
+  // Saved, it is the rate freshness uses: the golden records' and the report's.
+  ASSERT_TRUE(SaveMonthlyDecay(*db_, learnt->monthly_decay, clock_).ok());
+  EXPECT_EQ(*MonthlyDecay(*db_), learnt->monthly_decay);
+  ResolveOptions options;
+  options.clock = &clock_;
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  auto golden = ReadGolden(*db_, 1, clock_);
+  ASSERT_TRUE(golden.ok());
+  bool saw_email = false;
+  for (const auto& f : golden->fields) {
+    if (f.field != "email") continue;
+    saw_email = true;
+    ASSERT_TRUE(f.freshness.has_value());
+    EXPECT_NEAR(*f.freshness,
+                StillValidProbability(Instant{*f.seen_at}, clock_.Now(), learnt->monthly_decay),
+                1e-9);
+    EXPECT_LT(*f.freshness,
+              StillValidProbability(Instant{*f.seen_at}, clock_.Now(), kDefaultMonthlyDecay));
+  }
+  EXPECT_TRUE(saw_email);
+  EXPECT_EQ(SaveMonthlyDecay(*db_, 1.5, clock_).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(SaveMonthlyDecay(*db_, std::nullopt, clock_).ok());
+  EXPECT_EQ(*MonthlyDecay(*db_), kDefaultMonthlyDecay);
 }
 
 TEST_F(ResolveTest, QualityReportBySourceAndField) {
