@@ -36,7 +36,6 @@ struct CustomerRow {
   std::array<std::string, 9> profile;  // by kProfileColumns; empty when missing
   int64_t updated_at = 0;
   std::optional<int64_t> source_id;
-  std::string source_kind;  // internal, external, purchased
   std::string national_id;
   std::vector<ContactValue> contacts;  // newest first
   std::vector<std::string> devices;    // customer_devices.device_id
@@ -54,8 +53,7 @@ CustomerRow ReadCustomerRow(const Statement& q) {
   }
   row.updated_at = q.Int(10);
   row.source_id = q.OptionalInt(11);
-  row.source_kind = q.String(12);
-  if (!q.IsNull(13)) row.national_id = q.String(13);
+  if (!q.IsNull(12)) row.national_id = q.String(12);
   return row;
 }
 

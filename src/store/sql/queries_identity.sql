@@ -2,16 +2,16 @@
 
 -- name: identity-customers
 SELECT c.id, c.given_name, c.family_name, c.full_name, c.birth_date, c.gender, c.city, c.region,
-  c.country, c.language, c.updated_at, c.source_id, coalesce(s.kind, 'internal'),
+  c.country, c.language, c.updated_at, c.source_id,
   (SELECT a.value FROM customer_attributes a WHERE a.customer_id = c.id AND a.name = 'national_id')
-FROM customers c LEFT JOIN sources s ON s.id = c.source_id
+FROM customers c
 ORDER BY c.id;
 
 -- name: identity-customer-by-id
 SELECT c.id, c.given_name, c.family_name, c.full_name, c.birth_date, c.gender, c.city, c.region,
-  c.country, c.language, c.updated_at, c.source_id, coalesce(s.kind, 'internal'),
+  c.country, c.language, c.updated_at, c.source_id,
   (SELECT a.value FROM customer_attributes a WHERE a.customer_id = c.id AND a.name = 'national_id')
-FROM customers c LEFT JOIN sources s ON s.id = c.source_id
+FROM customers c
 WHERE c.id = :id;
 
 -- Contact values that are or were the customer's (a bounced email still
@@ -28,9 +28,9 @@ FROM contact_points WHERE status <> 'invalid' OR kind = 'phone' OR suggestion IS
 -- The customers listed in :ids (a JSON array), as identity-customer-by-id.
 -- name: identity-customers-of-many
 SELECT c.id, c.given_name, c.family_name, c.full_name, c.birth_date, c.gender, c.city, c.region,
-  c.country, c.language, c.updated_at, c.source_id, coalesce(s.kind, 'internal'),
+  c.country, c.language, c.updated_at, c.source_id,
   (SELECT a.value FROM customer_attributes a WHERE a.customer_id = c.id AND a.name = 'national_id')
-FROM customers c LEFT JOIN sources s ON s.id = c.source_id
+FROM customers c
 WHERE c.id IN (SELECT value FROM json_each(:ids));
 
 -- The contact values of the customers listed in :ids, as identity-contact-points-of (unordered).
