@@ -86,19 +86,20 @@ bool StringField(Context& ctx, const json& body, const char* name, std::string* 
   return true;
 }
 
-namespace {
-
-bool PathId(Context& ctx, int64_t* id) {
-  std::string text = ctx.req.matches.size() > 1 ? std::string(ctx.req.matches[1]) : "";
+bool PathId(Context& ctx, std::string_view what, int64_t* id) {
+  std::string text = PathText(ctx);
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
-    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a customer id"), "id");
+    const bool vowel =
+        !what.empty() && std::string_view("aeiou").find(what.front()) != std::string_view::npos;
+    SendError(ctx.res,
+              InvalidArgument("'" + text.substr(0, 40) + "' is not " + (vowel ? "an " : "a ") +
+                              std::string(what) + " id"),
+              "id");
     return false;
   }
   *id = std::stoll(text);
   return true;
 }
-
-}  // namespace
 
 std::string PathText(Context& ctx, size_t index) {
   return ctx.req.matches.size() > index ? std::string(ctx.req.matches[index]) : "";
@@ -154,8 +155,6 @@ Database* DbOr503(Context& ctx) {
   return *db;
 }
 
-namespace {
-
 bool CheckCustomer(Context& ctx, Database& db, int64_t id) {
   auto exists = CustomerExists(db, id);
   if (!exists.ok()) {
@@ -168,6 +167,8 @@ bool CheckCustomer(Context& ctx, Database& db, int64_t id) {
   }
   return true;
 }
+
+namespace {
 
 Result<ordered_json> CustomerBrief(Database& db, int64_t id) {
   Statement& q = db.Query("server-customer-brief");
@@ -271,7 +272,7 @@ void SearchCustomers(Context& ctx) {
 
 void GetCustomer(Context& ctx) {
   int64_t id;
-  if (!PathId(ctx, &id)) return;
+  if (!PathId(ctx, "customer", &id)) return;
   Database* db = DbOr503(ctx);
   if (!db || !CheckCustomer(ctx, *db, id)) return;
   auto view = ReadCustomerView(*db, id, 20);
@@ -311,7 +312,7 @@ Status NormalizeProfileValue(std::string_view field, const std::string& raw, std
 
 void PatchCustomer(Context& ctx) {
   int64_t id;
-  if (!PathId(ctx, &id)) return;
+  if (!PathId(ctx, "customer", &id)) return;
   json body;
   if (!ParseBody(ctx, &body)) return;
   // Column order of the update-customer query (?1..?18).
@@ -374,7 +375,7 @@ void PatchCustomer(Context& ctx) {
 
 void Timeline(Context& ctx) {
   int64_t id;
-  if (!PathId(ctx, &id)) return;
+  if (!PathId(ctx, "customer", &id)) return;
   int limit;
   std::string cursor;
   if (!LimitParam(ctx, &limit) || !CursorParam(ctx, &cursor)) return;
@@ -421,7 +422,7 @@ void Timeline(Context& ctx) {
 
 void RecordConsent(Context& ctx) {
   int64_t id;
-  if (!PathId(ctx, &id)) return;
+  if (!PathId(ctx, "customer", &id)) return;
   json body;
   if (!ParseBody(ctx, &body)) return;
   std::string channel, purpose = "marketing", status, method = "unknown", proof;
@@ -500,7 +501,7 @@ void RecordConsent(Context& ctx) {
 // person at a keyboard can correct it).
 void AddContactPoint(Context& ctx) {
   int64_t id;
-  if (!PathId(ctx, &id)) return;
+  if (!PathId(ctx, "customer", &id)) return;
   json body;
   if (!ParseBody(ctx, &body)) return;
   std::string kind, value, country, status = "unverified";
@@ -889,7 +890,7 @@ void StartImport(Context& ctx) {
 
 void GetImport(Context& ctx) {
   int64_t id;
-  if (!PathId(ctx, &id)) return;
+  if (!PathId(ctx, "import", &id)) return;
   auto job = Jobs().Find(id);
   if (!job) return SendError(ctx.res, NotFound("no import " + std::to_string(id) + " since the server started"));
   SendJson(ctx.res, 200, Dump(JobJson(*job)));
@@ -917,7 +918,7 @@ void Stats(Context& ctx) {
 
 void ExportCustomerRoute(Context& ctx) {
   int64_t id;
-  if (!PathId(ctx, &id)) return;
+  if (!PathId(ctx, "customer", &id)) return;
   Database* db = DbOr503(ctx);
   if (!db || !CheckCustomer(ctx, *db, id)) return;
   auto doc = access::ExportCustomer(*db, id);
@@ -938,7 +939,7 @@ ordered_json PlanJson(const access::ErasurePlan& plan) {
 // DELETE erases; with ?dry_run=true it only says what would go.
 void EraseCustomerRoute(Context& ctx) {
   int64_t id;
-  if (!PathId(ctx, &id)) return;
+  if (!PathId(ctx, "customer", &id)) return;
   Database* db = DbOr503(ctx);
   if (!db || !CheckCustomer(ctx, *db, id)) return;
   if (ctx.req.get_param_value("dry_run") == "true") {
@@ -1145,7 +1146,7 @@ void CreateKeyRoute(Context& ctx) {
 
 void RevokeKeyRoute(Context& ctx) {
   int64_t id;
-  if (!PathId(ctx, &id)) return;
+  if (!PathId(ctx, "key", &id)) return;
   Database* db = DbOr503(ctx);
   if (!db) return;
   Status s = access::RevokeApiKey(*db, ctx.state.clock, id);

@@ -16,18 +16,6 @@ using nlohmann::ordered_json;
 
 namespace {
 
-// The review id in the path, or false after answering 400.
-bool ReviewId(Context& ctx, int64_t* id) {
-  std::string text = PathText(ctx);
-  if (text.empty() || text.size() > 18 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a review id"), "id");
-    return false;
-  }
-  *id = std::stoll(text);
-  return true;
-}
-
 ordered_json ExplanationJson(const identity::PairExplanation& e) {
   ordered_json fields = ordered_json::array();
   for (const auto& f : e.fields) {
@@ -112,7 +100,7 @@ void ExplainRoute(Context& ctx) {
 
 void Decide(Context& ctx, bool accept) {
   int64_t id;
-  if (!ReviewId(ctx, &id)) return;
+  if (!PathId(ctx, "review", &id)) return;
   Database* db = DbOr503(ctx);
   if (!db) return;
   Status s = identity::DecideReview(*db, id, accept, ctx.state.clock);
@@ -137,13 +125,8 @@ void Decide(Context& ctx, bool accept) {
 // GET /api/v1/accounts/{id}/members: the people of an account, for the one
 // customer view (names and emails: personal data, audited).
 void AccountMembersRoute(Context& ctx) {
-  std::string text = PathText(ctx);
-  if (text.empty() || text.size() > 18 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    return SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not an account id"),
-                     "id");
-  }
-  int64_t account = std::stoll(text);
+  int64_t account;
+  if (!PathId(ctx, "account", &account)) return;
   Database* db = DbOr503(ctx);
   if (!db) return;
   Statement& q = db->Query("web-account-members");
@@ -165,7 +148,8 @@ void AccountMembersRoute(Context& ctx) {
                        {"email", text_or_null(3)}});
   }
   q.Reset();
-  Audit(ctx, "account.members", "account", text, 0, {{"members", members.size()}});
+  Audit(ctx, "account.members", "account", std::to_string(account), 0,
+        {{"members", members.size()}});
   SendJson(ctx.res, 200, Dump({{"account", account}, {"members", members}}));
 }
 
@@ -173,28 +157,12 @@ void AccountMembersRoute(Context& ctx) {
 // against contacting this customer — a key account or in collections (the
 // policy's tags), and offers from campaigns within the policy's offer days —
 // so that whoever acts sees it first.
-// The customer id in the path of a route about one customer record, and the
-// record's connection; nullptr after answering 400, 404 or 503.
+// The customer record in the path and the request's connection; nullptr
+// after answering 400, 404 or 503.
 Database* ExistingCustomer(Context& ctx, int64_t* id) {
-  std::string text = PathText(ctx);
-  if (text.empty() || text.size() > 18 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a customer id"), "id");
-    return nullptr;
-  }
-  *id = std::stoll(text);
+  if (!PathId(ctx, "customer", id)) return nullptr;
   Database* db = DbOr503(ctx);
-  if (!db) return nullptr;
-  auto exists = CustomerExists(*db, *id);
-  if (!exists.ok()) {
-    SendError(ctx.res, exists.status());
-    return nullptr;
-  }
-  if (!*exists) {
-    SendError(ctx.res, NotFound("no customer " + text), "id");
-    return nullptr;
-  }
-  return db;
+  return db && CheckCustomer(ctx, *db, *id) ? db : nullptr;
 }
 
 // GET /api/v1/customers/{id}/golden: the resolved customer the record belongs

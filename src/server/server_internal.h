@@ -230,6 +230,11 @@ bool ParseBody(Context& ctx, nlohmann::json* out);
 // A string member; false after answering 400 when it has another type (or is missing and required).
 bool StringField(Context& ctx, const nlohmann::json& body, const char* name, std::string* out, bool required = false);
 std::string PathText(Context& ctx, size_t index = 1);
+// The numeric id in the path ("/customers/{id}"); false after answering 400
+// "'x' is not a customer id" (`what`: "customer", "review", ...).
+bool PathId(Context& ctx, std::string_view what, int64_t* id);
+// Whether customer record `id` exists; false after answering 404 (or the store's error).
+bool CheckCustomer(Context& ctx, Database& db, int64_t id);
 // ?limit= (1..500, default 50); false after answering 400.
 bool LimitParam(Context& ctx, int* limit);
 // This request's connection, or nullptr after answering 503.

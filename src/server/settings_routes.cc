@@ -22,18 +22,6 @@ using nlohmann::ordered_json;
 
 namespace {
 
-bool NumericPathId(Context& ctx, const char* what, int64_t* id) {
-  std::string text = PathText(ctx);
-  if (text.empty() || text.size() > 18 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    SendError(ctx.res, InvalidArgument("'" + text.substr(0, 40) + "' is not a " + what + " id"),
-              "id");
-    return false;
-  }
-  *id = std::stoll(text);
-  return true;
-}
-
 ordered_json OptionalTime(std::optional<int64_t> micros) {
   return micros ? ordered_json(FormatInstant(Instant{*micros})) : ordered_json();
 }
@@ -47,7 +35,7 @@ ordered_json OptionalTime(std::optional<int64_t> micros) {
 // admin would lock everyone out.
 void UpdateUserRoute(Context& ctx) {
   int64_t id;
-  if (!NumericPathId(ctx, "user", &id)) return;
+  if (!PathId(ctx, "user", &id)) return;
   json body;
   if (!ParseBody(ctx, &body)) return;
   std::string role_name;

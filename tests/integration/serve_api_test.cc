@@ -537,6 +537,26 @@ TEST_F(ServeApi, KeysCreatedThroughTheApiWorkAndRevokedOnesStop) {
   EXPECT_EQ(refused->status, 401);
 }
 
+TEST_F(ServeApi, IdsInThePathAreCheckedAndNamed) {
+  auto c = Client(admin_);
+  for (const auto& [path, says] : std::vector<std::pair<std::string, std::string>>{
+           {"/api/v1/customers/12a", "'12a' is not a customer id"},
+           {"/api/v1/customers/x/golden", "'x' is not a customer id"},
+           {"/api/v1/imports/abc", "'abc' is not an import id"},
+           {"/api/v1/accounts/-1/members", "'-1' is not an account id"}}) {
+    auto r = c.Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 400) << path;
+    json j = json::parse(r->body, nullptr, false);
+    EXPECT_EQ(j["error"]["message"], says) << r->body;
+    EXPECT_EQ(j["error"]["field"], "id") << r->body;
+  }
+  auto review = c.Post("/api/v1/identity/reviews/9x/accept", "", "application/json");
+  ASSERT_TRUE(review);
+  EXPECT_EQ(review->status, 400);
+  EXPECT_NE(review->body.find("'9x' is not a review id"), std::string::npos) << review->body;
+}
+
 TEST_F(ServeApi, SurvivorshipRulesAndSourceTrustThroughTheApi) {
   Import();
   json policy = Json(Client(analyst_).Get("/api/v1/identity/survivorship"));
