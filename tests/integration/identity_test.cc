@@ -366,5 +366,71 @@ TEST_F(IdentityTest, IncrementalGivesTheFullRunsClusters) {
   EXPECT_EQ(golden_differ, 0);
 }
 
+// The survivorship and decay commands as a user meets them: settings read
+// back, bad input refused with what was wrong and nothing stored.
+TEST_F(IdentityTest, SurvivorshipAndDecayCommands) {
+  std::ofstream(dir_ / "crm.csv") << "customer_id,first_name,last_name,email\n"
+                                     "C-1,Sara,Ahmadi,sara@example.com\n"
+                                     "C-2,Sarah,Ahmadi,sara@example.com\n";
+  ASSERT_EQ(
+      Patron({"--db", db_, "import", "customers", (dir_ / "crm.csv").string(), "--source", "crm"})
+          .exit_code,
+      0);
+  ASSERT_EQ(Patron({"--db", db_, "identity", "resolve"}).exit_code, 0);
+
+  Output set = Patron({"--db", db_, "--json", "identity", "survivorship", "--set",
+                       "given_name=longest", "--trust", "crm=4"});
+  ASSERT_EQ(set.exit_code, 0) << set.text;
+  json policy = json::parse(set.text);
+  EXPECT_EQ(policy["fields"][0]["rule"], "longest");
+  EXPECT_EQ(policy["sources"][0]["trust"], 4);
+  EXPECT_EQ(policy["golden_records_rewritten"], 1);
+  Output golden = Patron({"--db", db_, "--json", "identity", "golden", "1"});
+  ASSERT_EQ(golden.exit_code, 0);
+  bool saw_given_name = false;
+  const json golden_record = json::parse(golden.text);
+  for (const auto& f : golden_record["fields"]) {
+    if (f["field"] != "given_name") continue;
+    saw_given_name = true;
+    EXPECT_EQ(f["value"], "Sarah");
+    EXPECT_EQ(f["rule"], "longest");
+  }
+  EXPECT_TRUE(saw_given_name) << golden.text;
+
+  // Every part of a refused command is left undone, with its reason.
+  struct Bad {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const Bad& bad :
+       std::vector<Bad>{{{"--set", "family_name=longest", "--set", "given_name=newest"},
+                         "unknown survivorship rule 'newest'"},
+                        {{"--set", "shoe_size=longest"}, "unknown golden-record field 'shoe_size'"},
+                        {{"--set", "given_name"}, "expected FIELD=RULE"},
+                        {{"--trust", "nowhere=1"}, "no source 'nowhere'"},
+                        {{"--trust", "crm=high"}, "the rank must be a whole number"}}) {
+    std::vector<std::string> args = {"--db", db_, "identity", "survivorship"};
+    args.insert(args.end(), bad.args.begin(), bad.args.end());
+    patron::testing::CommandResult r = patron::testing::RunPatron(args);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find(bad.says), std::string::npos) << r.out;
+  }
+  policy = json::parse(Patron({"--db", db_, "--json", "identity", "survivorship"}).text);
+  EXPECT_EQ(policy["fields"][1]["field"], "family_name");
+  EXPECT_FALSE(policy["fields"][1]["configured"].get<bool>())
+      << "family_name was in a refused command";
+  EXPECT_EQ(policy["sources"][0]["trust"], 4);
+
+  // Statuses that came with the import carry no date: nothing to learn, nothing saved.
+  Output decay = Patron({"--db", db_, "--json", "quality", "decay"});
+  ASSERT_EQ(decay.exit_code, 0);
+  EXPECT_FALSE(json::parse(decay.text)["estimated"].get<bool>()) << decay.text;
+  patron::testing::CommandResult save =
+      patron::testing::RunPatron({"--db", db_, "quality", "decay", "--save"});
+  EXPECT_NE(save.exit_code, 0);
+  EXPECT_NE(save.out.find("nothing saved"), std::string::npos) << save.out;
+  EXPECT_EQ(json::parse(Patron({"--db", db_, "--json", "quality", "decay"}).text)["in_use"], 0.025);
+}
+
 }  // namespace
 }  // namespace patron
