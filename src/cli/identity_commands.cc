@@ -20,9 +20,8 @@ using nlohmann::ordered_json;
 
 // Option storage outlives AddIdentityCommands: the actions run after parsing.
 struct IdentityArgs {
-  double merge_threshold = identity::LinkageOptions{}.merge_threshold;
-  double review_threshold = identity::LinkageOptions{}.review_threshold;
-  double max_expected_namesakes = identity::LinkageOptions{}.max_expected_namesakes;
+  // Unset: the latest run's (see identity::ResolveOptions).
+  std::optional<double> merge_threshold, review_threshold, max_expected_namesakes;
   bool all_reviews = false;
   bool review_details = false;
   int limit = 50;
@@ -52,13 +51,10 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
   auto db = OpenDb(db_path);
   if (!db.ok()) return Fail(db.status());
   identity::ResolveOptions options;
-  options.linkage.merge_threshold = args.merge_threshold;
-  options.linkage.review_threshold = args.review_threshold;
-  options.linkage.max_expected_namesakes = args.max_expected_namesakes;
+  options.merge_threshold = args.merge_threshold;
+  options.review_threshold = args.review_threshold;
+  options.max_expected_namesakes = args.max_expected_namesakes;
   options.incremental = args.incremental;
-  if (options.linkage.review_threshold > options.linkage.merge_threshold) {
-    return Fail(InvalidArgument("--review-threshold must not exceed --merge-threshold"));
-  }
   // One bar per stage, on a terminal only.
   std::optional<ProgressBar> bar;
   std::string bar_stage;
@@ -90,6 +86,10 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
                               {"probabilistic_merges", s.probabilistic_merges},
                               {"reviews", s.reviews},
                               {"guard_refusals", s.guard_refusals},
+                              {"thresholds",
+                               {{"merge", s.thresholds.merge},
+                                {"review", s.thresholds.review},
+                                {"max_expected_namesakes", s.thresholds.max_expected_namesakes}}},
                               {"seconds", s.seconds},
                               {"stages", stages}}
                      .dump(2)
@@ -110,6 +110,9 @@ int RunResolve(const std::string& db_path, const IdentityArgs& args, bool json) 
   std::printf("  waiting for review         %10lld  (patron identity review)\n",
               static_cast<long long>(s.reviews));
   std::printf("  joins refused by the guard %10lld\n", static_cast<long long>(s.guard_refusals));
+  std::printf(
+      "  thresholds: merge at %g, review from %g, exact names alone below %g expected namesakes\n",
+      s.thresholds.merge, s.thresholds.review, s.thresholds.max_expected_namesakes);
   return 0;
 }
 
@@ -423,6 +426,11 @@ int RunStatus(const std::string& db_path, bool json) {
   } else {
     std::printf("No run yet.\n");
   }
+  std::printf(
+      "Thresholds%s: merge at %g, review from %g, exact names alone below %g expected namesakes\n",
+      status->last_run ? " (the last run's, used until others are given)" : " (defaults)",
+      status->thresholds.merge, status->thresholds.review,
+      status->thresholds.max_expected_namesakes);
   if (status->pending > 0) {
     std::printf(status->incremental_ready ? "Next: patron identity resolve --incremental\n"
                                           : "Next: patron identity resolve\n");
@@ -534,15 +542,23 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   identity->require_subcommand(1);
 
   auto* resolve = identity->add_subcommand("resolve", "Link the records of the same person (a full rebuild unless --incremental)");
-  resolve->add_option("--merge-threshold", args.merge_threshold,
-                      "Merge pairs with at least this match probability (default 0.95)")
+  // Each threshold not given is the latest run's: they stay as last set.
+  resolve
+      ->add_option("--merge-threshold", args.merge_threshold,
+                   "Merge pairs with at least this match probability (default: the last run's; "
+                   "0.95 at first)")
       ->check(CLI::Range(0.0, 1.0));
-  resolve->add_option("--review-threshold", args.review_threshold,
-                      "Send pairs with at least this probability to review (default 0.5)")
+  resolve
+      ->add_option("--review-threshold", args.review_threshold,
+                   "Send pairs with at least this probability to review (default: the last run's; "
+                   "0.5 at first)")
       ->check(CLI::Range(0.0, 1.0));
-  resolve->add_option("--max-expected-namesakes", args.max_expected_namesakes,
-                      "Merge on exactly the same names in one place alone only when fewer people than this "
-                      "are expected to share the name by chance (default 0.02; 0: never)")
+  resolve
+      ->add_option(
+          "--max-expected-namesakes", args.max_expected_namesakes,
+          "Merge on exactly the same names in one place alone only when fewer people than this "
+          "are expected to share the name by chance (default: the last run's; 0.02 at first; 0: "
+          "never)")
       ->check(CLI::Range(0.0, 1000.0));
   resolve->add_flag("--incremental", args.incremental,
                     "Only records imported or changed since the last run, against the existing customers (no refit)");

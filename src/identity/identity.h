@@ -339,8 +339,25 @@ AccountLinkResult LinkAccounts(const std::vector<AccountRecord>& records,
 // Resolution of the customers in a Patron database
 // ---------------------------------------------------------------------------
 
+// The thresholds that turn match probabilities into decisions (see
+// LinkageOptions for each).
+struct DecisionThresholds {
+  double merge = LinkageOptions{}.merge_threshold;
+  double review = LinkageOptions{}.review_threshold;
+  double max_expected_namesakes = LinkageOptions{}.max_expected_namesakes;
+};
+
 struct ResolveOptions {
+  // linkage's merge_threshold, review_threshold and max_expected_namesakes are
+  // not read: a run decides with `thresholds` below.
   LinkageOptions linkage;
+  // Thresholds the caller chose for this run. Every run stores the thresholds
+  // it decided with beside its model, and each one not chosen here is the
+  // latest run's: an incremental run, the server's automatic runs and a
+  // rebuild without options decide as the run the user last configured.
+  // Before any run, DecisionThresholds' defaults. A run whose review threshold
+  // would exceed its merge threshold fails with InvalidArgument.
+  std::optional<double> merge_threshold, review_threshold, max_expected_namesakes;
   const Clock* clock = &SystemClock::Get();
   // Resolve only the customer records no run has seen yet, against the
   // existing clusters and with the latest run's model, writing only what
@@ -361,6 +378,7 @@ struct ResolveSummary {
   int64_t new_records = 0;  // records not seen by an earlier run
   int64_t records = 0, clusters = 0, candidate_pairs = 0;
   int64_t rule_merges = 0, probabilistic_merges = 0, reviews = 0, guard_refusals = 0;
+  DecisionThresholds thresholds;  // the run decided with these (stored with its model)
   double seconds = 0;
   std::vector<StageTime> stages;  // loading, linkage's stages, writing; in order
   std::vector<std::pair<std::string, int64_t>> candidates_by_rule;  // LinkageResult's
@@ -391,6 +409,9 @@ struct ResolveStatus {
   // `Resolve` with `incremental` rebuilds everything.
   bool incremental_ready = false;
   std::optional<RunRecord> last_run;  // the latest finished run
+  // What the next run decides with unless it is given others: the latest
+  // run's thresholds, or the defaults before any run.
+  DecisionThresholds thresholds;
 };
 Result<ResolveStatus> ReadResolveStatus(Database& db);
 // As a JSON object (`patron identity status --json`, GET /api/v1/identity/status).

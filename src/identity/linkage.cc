@@ -618,9 +618,12 @@ LinkageModel DefaultModel() {
   return model;
 }
 
-std::string ModelToJson(const LinkageModel& model) {
+std::string ModelToJson(const LinkageModel& model, const DecisionThresholds& thresholds) {
   nlohmann::json j;
   j["match_proportion"] = model.match_proportion;
+  j["thresholds"] = {{"merge", thresholds.merge},
+                     {"review", thresholds.review},
+                     {"max_expected_namesakes", thresholds.max_expected_namesakes}};
   for (int f = 0; f < kFieldCount; ++f) {
     const std::string name(FieldName(static_cast<Field>(f)));
     j["fields"][name]["m"] = model.m[f];
@@ -649,6 +652,24 @@ Result<LinkageModel> ModelFromJson(std::string_view text) {
     }
   }
   return model;
+}
+
+Result<DecisionThresholds> ThresholdsFromJson(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return DataLoss("identity model is not valid JSON");
+  }
+  DecisionThresholds thresholds;
+  auto it = j.find("thresholds");
+  if (it == j.end() || !it->is_object()) return thresholds;
+  auto read = [&](const char* key, double& out) {
+    auto v = it->find(key);
+    if (v != it->end() && v->is_number()) out = v->get<double>();
+  };
+  read("merge", thresholds.merge);
+  read("review", thresholds.review);
+  read("max_expected_namesakes", thresholds.max_expected_namesakes);
+  return thresholds;
 }
 
 }  // namespace internal

@@ -250,8 +250,12 @@ std::string DeterministicRule(const PreparedRecord& a, const PreparedRecord& b);
 // The model used before any data was seen (for explanations without a run).
 LinkageModel DefaultModel();
 
-// JSON round trip of a fitted model, for the store.
-std::string ModelToJson(const LinkageModel& model);
+// JSON round trip of a fitted model and the thresholds the run decided with,
+// for the store.
+std::string ModelToJson(const LinkageModel& model, const DecisionThresholds& thresholds);
 Result<LinkageModel> ModelFromJson(std::string_view json);
+// The thresholds stored with a model; the defaults for a model stored before
+// thresholds were (identity_runs of older versions).
+Result<DecisionThresholds> ThresholdsFromJson(std::string_view json);
 
 }  // namespace patron::identity::internal

@@ -10,8 +10,9 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <unordered_map>
+#include <sstream>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <variant>
 
@@ -666,6 +667,52 @@ Status UpsertDecision(Database& db, int64_t a, int64_t b, std::string_view decis
 }
 
 Status UnmergeInTransaction(Database& db, int64_t customer_id, Instant now);
+
+// The model (and thresholds) of the latest run that stored one, as JSON.
+Result<std::optional<std::string>> LatestModelJson(Database& db) {
+  Statement& q = db.Query("identity-latest-model");
+  q.Reset();
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  std::optional<std::string> json;
+  if (found) json = q.String(0);
+  q.Reset();
+  return json;
+}
+
+DecisionThresholds ThresholdsOf(const LinkageOptions& linkage) {
+  return {linkage.merge_threshold, linkage.review_threshold, linkage.max_expected_namesakes};
+}
+
+// Names the threshold at fault and, for one the caller did not choose, that
+// it is the latest run's.
+Status CheckThresholds(const DecisionThresholds& t, bool merge_chosen, bool review_chosen) {
+  auto origin = [](bool chosen) {
+    return chosen ? std::string() : std::string(" (the latest run's)");
+  };
+  auto text = [](double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  };
+  if (!(t.merge > 0 && t.merge <= 1)) {
+    return InvalidArgument("merge threshold " + text(t.merge) + origin(merge_chosen) +
+                           " must be above 0 and at most 1");
+  }
+  if (!(t.review >= 0 && t.review <= 1)) {
+    return InvalidArgument("review threshold " + text(t.review) + origin(review_chosen) +
+                           " must be between 0 and 1");
+  }
+  if (t.review > t.merge) {
+    return InvalidArgument("review threshold " + text(t.review) + origin(review_chosen) +
+                           " must not exceed merge threshold " + text(t.merge) +
+                           origin(merge_chosen));
+  }
+  if (!(t.max_expected_namesakes >= 0)) {
+    return InvalidArgument("max expected namesakes " + text(t.max_expected_namesakes) +
+                           " must not be negative");
+  }
+  return Status::Ok();
+}
 
 // Times the stages of a run into ResolveSummary::stages and reports them to
 // ResolveOptions::progress.
@@ -1325,7 +1372,7 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
       internal::LinkPreparedIncremental(prepared, existing, model, linkage_options, apart, together, counts);
   clock.Add(linkage.stages);
   clock.Begin("write_clusters");
-  model_json = internal::ModelToJson(linkage.model);
+  model_json = internal::ModelToJson(linkage.model, ThresholdsOf(options.linkage));
 
   // 4. The changes.
   std::vector<const ScoredPair*> reason(ids.size(), nullptr);
@@ -1468,19 +1515,33 @@ Status ResolveIncrementalInTransaction(Database& db, const ResolveOptions& optio
 
 }  // namespace
 
-Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
+Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& requested) {
   const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(const std::optional<std::string> latest_model, LatestModelJson(db));
+  ResolveOptions options = requested;
+  {
+    DecisionThresholds thresholds;
+    if (latest_model) {
+      ASSIGN_OR_RETURN(thresholds, internal::ThresholdsFromJson(*latest_model));
+    }
+    const bool merge_chosen = requested.merge_threshold.has_value();
+    const bool review_chosen = requested.review_threshold.has_value();
+    thresholds.merge = requested.merge_threshold.value_or(thresholds.merge);
+    thresholds.review = requested.review_threshold.value_or(thresholds.review);
+    thresholds.max_expected_namesakes =
+        requested.max_expected_namesakes.value_or(thresholds.max_expected_namesakes);
+    RETURN_IF_ERROR(CheckThresholds(thresholds, merge_chosen, review_chosen));
+    options.linkage.merge_threshold = thresholds.merge;
+    options.linkage.review_threshold = thresholds.review;
+    options.linkage.max_expected_namesakes = thresholds.max_expected_namesakes;
+  }
   const Instant now = options.clock->Now();
   ResolveSummary summary;
+  summary.thresholds = ThresholdsOf(options.linkage);
   if (options.incremental) {
     // Incremental after a run: the latest model. Without one, a full rebuild.
-    Statement& q = db.Query("identity-latest-model");
-    q.Reset();
-    ASSIGN_OR_RETURN(bool found, q.Step());
-    std::string json = found ? q.String(0) : "";
-    q.Reset();
-    if (found) {
-      ASSIGN_OR_RETURN(LinkageModel model, internal::ModelFromJson(json));
+    if (latest_model) {
+      ASSIGN_OR_RETURN(LinkageModel model, internal::ModelFromJson(*latest_model));
       summary.incremental = true;
       Transaction tx(db);
       RETURN_IF_ERROR(tx.Begin());
@@ -1652,7 +1713,7 @@ Result<ResolveSummary> Resolve(Database& db, const ResolveOptions& options) {
       .Bind(":probabilistic_merges", summary.probabilistic_merges)
       .Bind(":reviews", summary.reviews)
       .Bind(":guard_refusals", static_cast<int64_t>(summary.guard_refusals))
-      .Bind(":model", internal::ModelToJson(linkage.model))
+      .Bind(":model", internal::ModelToJson(linkage.model, ThresholdsOf(options.linkage)))
       .Bind(":id", summary.run_id);
   RETURN_IF_ERROR(finish.Run());
   RETURN_IF_ERROR(tx.Commit());
@@ -1705,6 +1766,10 @@ Result<ResolveStatus> ReadResolveStatus(Database& db) {
   ASSIGN_OR_RETURN(status.pending, CountNamed(db, "identity-count-pending"));
   ASSIGN_OR_RETURN(const int64_t has_model, CountNamed(db, "identity-has-model"));
   status.incremental_ready = has_model != 0;
+  ASSIGN_OR_RETURN(const std::optional<std::string> latest_model, LatestModelJson(db));
+  if (latest_model) {
+    ASSIGN_OR_RETURN(status.thresholds, internal::ThresholdsFromJson(*latest_model));
+  }
   Statement& q = db.Query("identity-latest-finished-run");
   q.Reset();
   ASSIGN_OR_RETURN(bool found, q.Step());
@@ -1818,15 +1883,9 @@ Result<PairExplanation> Explain(Database& db, int64_t left_customer, int64_t rig
   ASSIGN_OR_RETURN(CustomerRow left, LoadCustomer(db, left_customer));
   ASSIGN_OR_RETURN(CustomerRow right, LoadCustomer(db, right_customer));
   LinkageModel model = internal::DefaultModel();
-  {
-    Statement& q = db.Query("identity-latest-model");
-    q.Reset();
-    ASSIGN_OR_RETURN(bool found, q.Step());
-    std::string json = found ? q.String(0) : "";
-    q.Reset();
-    if (found) {
-      ASSIGN_OR_RETURN(model, internal::ModelFromJson(json));
-    }
+  ASSIGN_OR_RETURN(const std::optional<std::string> latest_model, LatestModelJson(db));
+  if (latest_model) {
+    ASSIGN_OR_RETURN(model, internal::ModelFromJson(*latest_model));
   }
   const PersonRecord a = ToPersonRecord(left), b = ToPersonRecord(right);
   const internal::PreparedRecord pa = internal::Prepare(a), pb = internal::Prepare(b);

@@ -52,6 +52,10 @@ std::string ResolveStatusJson(const ResolveStatus& status) {
   return Dump({{"records", status.records},
                {"pending", status.pending},
                {"incremental_ready", status.incremental_ready},
+               {"thresholds",
+                {{"merge", status.thresholds.merge},
+                 {"review", status.thresholds.review},
+                 {"max_expected_namesakes", status.thresholds.max_expected_namesakes}}},
                {"last_run", last_run}});
 }
 

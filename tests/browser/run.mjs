@@ -292,6 +292,9 @@ test('identity review: each doubtful pair compared field by field; accept merges
   assert.equal(shownStatus.pending, en.format(status.pending));
   assert.equal(shownStatus.customers, en.format(status.last_run.clusters));
   assert.equal(shownStatus.automatic, 'off');
+  const pct = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+  assert.equal(shownStatus.thresholds, `${pct.format(100 * status.thresholds.merge)}% / ${pct.format(100 * status.thresholds.review)}%`);
+  assert.equal(status.thresholds.merge, 0.95, 'make_db.sh resolves with the default thresholds');
   assert.equal(status.automatic.enabled, false);
   const pending = (await api('GET', '/api/v1/identity/reviews?limit=50')).json.reviews;
   assert.ok(pending.length >= 3, 'make_db.sh leaves pairs for review: two to decide here, one for the Persian view');

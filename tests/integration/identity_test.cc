@@ -252,6 +252,29 @@ TEST_F(IdentityTest, DemoDataResolvesAgainstGroundTruth) {
   json w = json::parse(without.text, nullptr, false);
   ASSERT_FALSE(w.is_discarded()) << without.text;
   EXPECT_LT(w["probabilistic_merges"].get<int64_t>(), summary["probabilistic_merges"].get<int64_t>());
+  EXPECT_EQ(w["thresholds"]["max_expected_namesakes"], 0.0) << without.text;
+  // Thresholds stay as the last run set them: the status says so, and a run
+  // without options (as the server's automatic runs) keeps them.
+  Output status = Patron({"--db", db_, "identity", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.text;
+  EXPECT_NE(status.text.find(
+                "Thresholds (the last run's, used until others are given): merge at 0.95, review "
+                "from 0.5, exact names alone below 0 expected namesakes"),
+            std::string::npos)
+      << status.text;
+  Output kept = Patron({"--db", db_, "--json", "identity", "resolve", "--incremental"});
+  ASSERT_EQ(kept.exit_code, 0) << kept.text;
+  json k = json::parse(kept.text, nullptr, false);
+  ASSERT_FALSE(k.is_discarded()) << kept.text;
+  EXPECT_EQ(k["thresholds"]["max_expected_namesakes"], 0.0) << kept.text;
+  EXPECT_EQ(k["thresholds"]["merge"], 0.95) << kept.text;
+  patron::testing::CommandResult above = patron::testing::RunPatron(
+      {"--db", db_, "identity", "resolve", "--review-threshold", "0.99"}, /*stdout_only=*/false);
+  EXPECT_EQ(above.exit_code, 1) << above.out;
+  EXPECT_NE(above.out.find(
+                "review threshold 0.99 must not exceed merge threshold 0.95 (the latest run's)"),
+            std::string::npos)
+      << above.out;
   patron::testing::CommandResult negative = patron::testing::RunPatron(
       {"--db", db_, "identity", "resolve", "--max-expected-namesakes", "-1"}, /*stdout_only=*/false);
   EXPECT_EQ(negative.exit_code, 2);

@@ -443,6 +443,82 @@ TEST_F(ResolveTest, StatusSaysWhatTheLastRunDidAndWhatWaitsForTheNext) {
             true);
 }
 
+// Thresholds given to one run stay with the store: the next run without any,
+// incremental or not (as the server's automatic runs are), decides with them.
+TEST_F(ResolveTest, ThresholdsStayAsTheLastRunSetThem) {
+  ResolveOptions options;
+  options.clock = &clock_;
+  options.merge_threshold = 0.94;
+  options.review_threshold = 0.4;
+  auto first = Resolve(*db_, options);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->thresholds.merge, 0.94);
+  EXPECT_EQ(first->thresholds.review, 0.4);
+  EXPECT_EQ(first->thresholds.max_expected_namesakes,
+            0.02);  // not given: the default before any run
+
+  // Reza Karimi again, with neither of his phones.
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, birth_date, city, source_id, created_at, updated_at)
+      VALUES (6, 'Rezza', 'Karimi', '1985-02-03', 'Shiraz', 2, 0, 300);
+    INSERT INTO source_records (source_id, entity, source_key, entity_id, first_imported_at, last_imported_at)
+      VALUES (2, 'customer', 'n6', 6, 0, 0);
+  )sql")
+                  .ok());
+  ResolveOptions later;
+  later.clock = &clock_;
+  later.incremental = true;
+  auto incremental = Resolve(*db_, later);
+  ASSERT_TRUE(incremental.ok()) << incremental.status().ToString();
+  EXPECT_TRUE(incremental->incremental);
+  EXPECT_EQ(incremental->thresholds.merge, 0.94);
+  EXPECT_EQ(incremental->thresholds.review, 0.4);
+  // The latest model scores the new record against Rezza's 0.944 (exact names,
+  // birth date and city): merged at 0.94, where the default 0.95 would send
+  // it to review. Against Reza's record it scores 0.70, in review.
+  auto clusters = Clusters();
+  EXPECT_EQ(clusters[6], clusters[4]);
+  EXPECT_NE(clusters[6], clusters[3]);
+  auto items = ListReviews(*db_, /*pending_only=*/true, 100);
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 1u);
+  EXPECT_EQ((*items)[0].left_customer, 3);
+  EXPECT_EQ((*items)[0].right_customer, 6);
+
+  auto status = ReadResolveStatus(*db_);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->thresholds.merge, 0.94);
+  EXPECT_EQ(status->thresholds.review, 0.4);
+  const std::string json = ResolveStatusJson(*status);
+  EXPECT_NE(
+      json.find("\"thresholds\":{\"merge\":0.94,\"review\":0.4,\"max_expected_namesakes\":0.02}"),
+      std::string::npos)
+      << json;
+
+  // A review threshold above the stored merge threshold is refused, naming both.
+  ResolveOptions bad;
+  bad.clock = &clock_;
+  bad.review_threshold = 0.98;
+  auto refused = Resolve(*db_, bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find(
+                "review threshold 0.98 must not exceed merge threshold 0.94 (the latest run's)"),
+            std::string::npos)
+      << refused.status().ToString();
+  EXPECT_EQ(ReadResolveStatus(*db_)->last_run->id, incremental->run_id);  // nothing ran
+
+  // One threshold given again changes that one only, for this run and the next.
+  ResolveOptions review_again;
+  review_again.clock = &clock_;
+  review_again.review_threshold = 0.5;
+  auto rebuilt = Resolve(*db_, review_again);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  EXPECT_EQ(rebuilt->thresholds.merge, 0.94);
+  EXPECT_EQ(rebuilt->thresholds.review, 0.5);
+  EXPECT_EQ(ReadResolveStatus(*db_)->thresholds.review, 0.5);
+}
+
 // Incremental runs read existing records in the form the last run stored
 // (migration 0016). A record that changed after it was stored must be
 // compared as it is now: its old phone must not link a newcomer, its new one must.

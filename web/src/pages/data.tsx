@@ -376,6 +376,7 @@ interface IdentityStatus {
   records: number;
   pending: number;
   incremental_ready: boolean;
+  thresholds: { merge: number; review: number; max_expected_namesakes: number };
   last_run: { id: number; finished_at: string; records: number; clusters: number } | null;
   automatic: {
     enabled: boolean;
@@ -413,6 +414,10 @@ function IdentityStatusCard() {
           <dd data-value="pending">{num(st.pending)}</dd>
           <dt>{t('data.identity_last_run')}</dt>
           <dd>{st.last_run ? date(st.last_run.finished_at, true) : '—'}</dd>
+          <dt>{t('data.identity_thresholds')}</dt>
+          <dd data-value="thresholds">
+            {num(100 * st.thresholds.merge, 1)}% / {num(100 * st.thresholds.review, 1)}%
+          </dd>
           <dt>{t('data.identity_automatic')}</dt>
           <dd data-value="automatic">
             {st.automatic.enabled ? t('data.identity_every', { n: st.automatic.interval_seconds }) : t('data.identity_off')}
