@@ -34,7 +34,7 @@ struct IdentityArgs {
   std::vector<int64_t> accounts_together, accounts_apart;
   int64_t account_unmerge = 0;
   std::vector<std::string> survival_set, survival_trust;
-  bool survival_no_rewrite = false;
+  bool survival_no_rewrite = false, survival_rewrite = false;
 };
 
 std::string CsvField(const std::string& value) {
@@ -355,7 +355,7 @@ int RunSurvivorship(const std::string& db_path, const IdentityArgs& args, bool j
         }
         trust = std::stoi(rank);
       }
-      if (Status s = identity::SetSourceTrust(**db, source, trust); !s.ok()) {
+      if (Status s = identity::SetSourceTrust(**db, source, trust, SystemClock::Get()); !s.ok()) {
         return Fail(s.code() == StatusCode::kNotFound
                         ? NotFound("--trust '" + text + "': " + s.message())
                         : s);
@@ -363,8 +363,11 @@ int RunSurvivorship(const std::string& db_path, const IdentityArgs& args, bool j
     }
     if (Status s = tx.Commit(); !s.ok()) return Fail(s);
   }
+  if (args.survival_rewrite && args.survival_no_rewrite) {
+    return Fail(InvalidArgument("--rewrite and --no-rewrite exclude each other"));
+  }
   std::optional<int64_t> rewritten;
-  if (changing && !args.survival_no_rewrite) {
+  if ((changing && !args.survival_no_rewrite) || args.survival_rewrite) {
     std::optional<ProgressBar> bar;
     bar.emplace("golden records");
     auto written =
@@ -377,9 +380,13 @@ int RunSurvivorship(const std::string& db_path, const IdentityArgs& args, bool j
   }
   auto policy = identity::ReadSurvivorship(**db);
   if (!policy.ok()) return Fail(policy.status());
+  auto stale_since = identity::GoldenRecordsStaleSince(**db);
+  if (!stale_since.ok()) return Fail(stale_since.status());
   if (json) {
     ordered_json out = ordered_json::parse(identity::SurvivorshipJson(*policy));
     out["golden_records_rewritten"] = rewritten ? ordered_json(*rewritten) : ordered_json();
+    out["golden_records_stale_since"] =
+        *stale_since ? ordered_json(FormatInstant(**stale_since)) : ordered_json();
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
@@ -397,8 +404,12 @@ int RunSurvivorship(const std::string& db_path, const IdentityArgs& args, bool j
   if (rewritten) {
     std::printf("\nGolden records rewritten: %lld customers of two or more records.\n",
                 static_cast<long long>(*rewritten));
-  } else if (changing) {
-    std::printf("\nGolden records change at the next `patron identity resolve`.\n");
+  }
+  if (*stale_since) {
+    std::printf(
+        "\nGolden records wait for a rewrite by these rules (since %s): `patron serve` does it in "
+        "the background, or run `patron identity survivorship --rewrite`.\n",
+        FormatInstant(**stale_since).c_str());
   }
   return 0;
 }
@@ -425,6 +436,13 @@ int RunStatus(const std::string& db_path, bool json) {
         static_cast<long long>(run->reviews));
   } else {
     std::printf("No run yet.\n");
+  }
+  if (status->golden_stale_since) {
+    std::printf(
+        "Golden records wait for a rewrite since %s (survivorship or decay changed): `patron "
+        "serve` "
+        "does it in the background, or `patron identity survivorship --rewrite`\n",
+        FormatInstant(*status->golden_stale_since).c_str());
   }
   std::printf(
       "Thresholds%s: merge at %g, review from %g, exact names alone below %g expected namesakes\n",
@@ -606,9 +624,11 @@ void AddIdentityCommands(CLI::App& app, const GlobalOptions& globals, Action& ac
   survivorship->add_option("--trust", args.survival_trust,
                            "SOURCE=N: higher is more trusted (default: internal 2, external 1, "
                            "purchased 0); repeatable");
-  survivorship->add_flag(
-      "--no-rewrite", args.survival_no_rewrite,
-      "Leave the golden records until the next resolve instead of rewriting them now");
+  survivorship->add_flag("--no-rewrite", args.survival_no_rewrite,
+                         "Only mark the golden records for a rewrite (patron serve does it in the "
+                         "background) instead of rewriting them now");
+  survivorship->add_flag("--rewrite", args.survival_rewrite,
+                         "Rewrite every golden record now by the rules in force");
   survivorship->callback([&action, &globals] {
     action = [&globals] { return RunSurvivorship(globals.db_path, args, globals.json); };
   });

@@ -412,6 +412,8 @@ struct ResolveStatus {
   // What the next run decides with unless it is given others: the latest
   // run's thresholds, or the defaults before any run.
   DecisionThresholds thresholds;
+  // Set while golden records wait for a rewrite (GoldenRecordsStaleSince).
+  std::optional<Instant> golden_stale_since;
 };
 Result<ResolveStatus> ReadResolveStatus(Database& db);
 // As a JSON object (`patron identity status --json`, GET /api/v1/identity/status).
@@ -503,15 +505,28 @@ Result<SurvivorshipPolicy> ReadSurvivorship(Database& db);
 // (source, kind, trust, configured) (`patron identity survivorship --json`, the API).
 std::string SurvivorshipJson(const SurvivorshipPolicy& policy);
 // Sets the rule of `field` (nullopt: back to its default). InvalidArgument for
-// a field that is not in GoldenFields(). Golden records change at the next
-// resolution run or RewriteGoldenRecords.
+// a field that is not in GoldenFields(). Marks the golden records stale: they
+// change at RewriteGoldenRecords or the next full resolution run.
 Status SetSurvivalRule(Database& db, std::string_view field, std::optional<SurvivalRule> rule,
                        const Clock& clock);
 // Sets how far `source` (by name) is trusted (nullopt: by its kind). NotFound for an unknown
-// source.
-Status SetSourceTrust(Database& db, std::string_view source, std::optional<int> trust);
-// Writes every stored golden record again by the rules in force, in one
-// transaction; returns how many customers of two or more records it wrote.
+// source. Marks the golden records stale, as SetSurvivalRule.
+Status SetSourceTrust(Database& db, std::string_view source, std::optional<int> trust,
+                      const Clock& clock);
+// Golden records wait for a rewrite (a survivorship rule, a source's trust or
+// the decay rate changed; migration 0020). Marked in the transaction of the
+// change, so a crash before the rewrite loses nothing: the mark stays.
+Status MarkGoldenRecordsStale(Database& db, const Clock& clock);
+// When the golden records were last marked stale, or nullopt when they are
+// written by the rules in force.
+Result<std::optional<Instant>> GoldenRecordsStaleSince(Database& db);
+// Writes every stored golden record again by the rules in force, a range of
+// customer ids at a time, each range in its own short transaction with a
+// pause of 0.1 s after it, so that events, imports and the API write in
+// between (a writer waits at most about one range); then clears the stale mark,
+// unless a change marked it again while the rewrite ran (then another rewrite
+// is due). Returns how many customers of two or more records it wrote.
+// REQUIRES: no transaction open on `db`.
 Result<int64_t> RewriteGoldenRecords(
     Database& db, const Clock& clock,
     const std::function<void(int64_t done, int64_t total)>& progress = {});

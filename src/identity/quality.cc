@@ -94,17 +94,20 @@ Result<double> MonthlyDecay(Database& db) {
 }
 
 Status SaveMonthlyDecay(Database& db, std::optional<double> monthly_decay, const Clock& clock) {
-  if (!monthly_decay)
-    return db.Query("identity-delete-setting").Bind(":name", "monthly_decay").Run();
-  if (!(*monthly_decay >= 0 && *monthly_decay <= 0.99)) {
+  if (!monthly_decay) {
+    RETURN_IF_ERROR(db.Query("identity-delete-setting").Bind(":name", "monthly_decay").Run());
+  } else if (!(*monthly_decay >= 0 && *monthly_decay <= 0.99)) {
     return InvalidArgument("a monthly decay rate is a share from 0 to 0.99, not " +
                            std::to_string(*monthly_decay));
+  } else {
+    RETURN_IF_ERROR(db.Query("identity-set-setting")
+                        .Bind(":name", "monthly_decay")
+                        .Bind(":value", *monthly_decay)
+                        .Bind(":now", clock.Now().micros)
+                        .Run());
   }
-  return db.Query("identity-set-setting")
-      .Bind(":name", "monthly_decay")
-      .Bind(":value", *monthly_decay)
-      .Bind(":now", clock.Now().micros)
-      .Run();
+  // The golden records hold their contact values' freshness at this rate.
+  return MarkGoldenRecordsStale(db, clock);
 }
 
 Result<QualityReport> BuildQualityReport(Database& db, const QualityOptions& options) {

@@ -114,17 +114,33 @@ Status SetSurvivalRule(Database& db, std::string_view field, std::optional<Survi
                            "' (fields: " + list + ")");
   }
   if (!rule) {
-    Statement& q = db.Query("identity-reset-survival-rule");
-    return q.Bind(":field", field).Run();
+    RETURN_IF_ERROR(db.Query("identity-reset-survival-rule").Bind(":field", field).Run());
+  } else {
+    RETURN_IF_ERROR(db.Query("identity-set-survival-rule")
+                        .Bind(":field", field)
+                        .Bind(":rule", SurvivalRuleName(*rule))
+                        .Bind(":now", clock.Now().micros)
+                        .Run());
   }
-  Statement& q = db.Query("identity-set-survival-rule");
-  return q.Bind(":field", field)
-      .Bind(":rule", SurvivalRuleName(*rule))
-      .Bind(":now", clock.Now().micros)
-      .Run();
+  return MarkGoldenRecordsStale(db, clock);
 }
 
-Status SetSourceTrust(Database& db, std::string_view source, std::optional<int> trust) {
+Status MarkGoldenRecordsStale(Database& db, const Clock& clock) {
+  return db.Query("identity-mark-golden-stale").Bind(":now", clock.Now().micros).Run();
+}
+
+Result<std::optional<Instant>> GoldenRecordsStaleSince(Database& db) {
+  Statement& q = db.Query("identity-golden-stale");
+  q.Reset();
+  ASSIGN_OR_RETURN(bool found, q.Step());
+  std::optional<Instant> since;
+  if (found) since = Instant{q.Int(1)};
+  q.Reset();
+  return since;
+}
+
+Status SetSourceTrust(Database& db, std::string_view source, std::optional<int> trust,
+                      const Clock& clock) {
   Statement& q = db.Query("identity-set-source-trust");
   q.Bind(":name", source);
   if (trust) {
@@ -134,7 +150,7 @@ Status SetSourceTrust(Database& db, std::string_view source, std::optional<int> 
   }
   RETURN_IF_ERROR(q.Run());
   if (db.changes() == 0) return NotFound("no source '" + std::string(source.substr(0, 60)) + "'");
-  return Status::Ok();
+  return MarkGoldenRecordsStale(db, clock);
 }
 
 }  // namespace patron::identity

@@ -56,6 +56,9 @@ std::string ResolveStatusJson(const ResolveStatus& status) {
                 {{"merge", status.thresholds.merge},
                  {"review", status.thresholds.review},
                  {"max_expected_namesakes", status.thresholds.max_expected_namesakes}}},
+               {"golden_records_stale_since",
+                status.golden_stale_since ? ordered_json(FormatInstant(*status.golden_stale_since))
+                                          : ordered_json()},
                {"last_run", last_run}});
 }
 

@@ -202,6 +202,14 @@ void StatusRoute(Context& ctx) {
       {"last_checked_at", time_or_null(upkeep.last_checked_at)},
       {"last_error", upkeep.last_error.empty() ? ordered_json() : ordered_json(upkeep.last_error)},
       {"waiting", upkeep.waiting.empty() ? ordered_json() : ordered_json(upkeep.waiting)}};
+  // The golden records' rewrite after a survivorship change (GoldenRewriteTask).
+  out["golden_rewrite"] = {
+      {"enabled", config.scheduler},
+      {"running", upkeep.rewriting},
+      {"done", upkeep.rewrite_done},
+      {"total", upkeep.rewrite_total},
+      {"last_error",
+       upkeep.rewrite_error.empty() ? ordered_json() : ordered_json(upkeep.rewrite_error)}};
   SendJson(ctx.res, 200, Dump(out));
 }
 
@@ -217,7 +225,9 @@ void GetSurvivorshipRoute(Context& ctx) {
 
 // PUT /api/v1/identity/survivorship {"rules": {"FIELD": "RULE" | "default"},
 // "trust": {"SOURCE": N | null}}: every change or none (the error names the
-// member), audited; then the golden records are rewritten by the new rules.
+// member), audited. The change marks the golden records stale in its own
+// transaction; GoldenRewriteTask rewrites them in the background (at a
+// million records a rewrite takes seconds: too long for a request).
 void PutSurvivorshipRoute(Context& ctx) {
   json body;
   if (!ParseBody(ctx, &body)) return;
@@ -266,7 +276,7 @@ void PutSurvivorshipRoute(Context& ctx) {
         }
         rank = static_cast<int>(value.get<int64_t>());
       }
-      if (Status s = identity::SetSourceTrust(*db, source, rank); !s.ok())
+      if (Status s = identity::SetSourceTrust(*db, source, rank, ctx.state.clock); !s.ok())
         return SendError(ctx.res, s, member);
     }
   }
@@ -276,12 +286,13 @@ void PutSurvivorshipRoute(Context& ctx) {
     return SendError(ctx.res, s);
   }
   if (Status s = tx.Commit(); !s.ok()) return SendError(ctx.res, s);
-  auto rewritten = identity::RewriteGoldenRecords(*db, ctx.state.clock);
-  if (!rewritten.ok()) return SendError(ctx.res, rewritten.status());
   auto policy = identity::ReadSurvivorship(*db);
   if (!policy.ok()) return SendError(ctx.res, policy.status());
+  auto stale_since = identity::GoldenRecordsStaleSince(*db);
+  if (!stale_since.ok()) return SendError(ctx.res, stale_since.status());
   ordered_json out = ordered_json::parse(identity::SurvivorshipJson(*policy));
-  out["golden_records_rewritten"] = *rewritten;
+  out["golden_records_stale_since"] =
+      *stale_since ? ordered_json(FormatInstant(**stale_since)) : ordered_json();
   SendJson(ctx.res, 200, Dump(out));
 }
 
@@ -342,8 +353,23 @@ void CustomerFlagsRoute(Context& ctx) {
 // only up to identity_first_run_limit records (see ServerConfig). The run
 // holds the store's write lock while it lasts (about 2 s for 10 000 new
 // records against a million), so events wait for it rather than fail.
+namespace {
+
+// A periodic task's own connection, opened on first use and kept.
+using TaskConnection = std::shared_ptr<std::unique_ptr<Database>>;
+Status OpenTaskConnection(const TaskConnection& db, const ServerState& state) {
+  if (*db) return Status::Ok();
+  DatabaseOptions options;
+  options.synchronous_full = state.config.synchronous_full;
+  auto opened = Database::Open(state.config.db_path, options);
+  if (!opened.ok()) return opened.status();
+  *db = std::move(*opened);
+  return Status::Ok();
+}
+
+}  // namespace
+
 PeriodicTask IdentityUpkeepTask(std::chrono::seconds interval) {
-  // The task's own connection, opened on first use and kept.
   auto db = std::make_shared<std::unique_ptr<Database>>();
   return {
       "identity", interval, [db](ServerState& state) -> Status {
@@ -356,13 +382,7 @@ PeriodicTask IdentityUpkeepTask(std::chrono::seconds interval) {
           upkeep.waiting = std::move(waiting);
           return s;
         };
-        if (!*db) {
-          DatabaseOptions options;
-          options.synchronous_full = state.config.synchronous_full;
-          auto opened = Database::Open(state.config.db_path, options);
-          if (!opened.ok()) return record(opened.status(), "");
-          *db = std::move(*opened);
-        }
+        if (Status s = OpenTaskConnection(db, state); !s.ok()) return record(s, "");
         auto status = identity::ReadResolveStatus(**db);
         if (!status.ok()) return record(status.status(), "");
         if (status->pending == 0) return record(Status::Ok(), "");
@@ -394,6 +414,44 @@ PeriodicTask IdentityUpkeepTask(std::chrono::seconds interval) {
       }};
 }
 
+PeriodicTask GoldenRewriteTask(std::chrono::milliseconds interval) {
+  auto db = std::make_shared<std::unique_ptr<Database>>();
+  return {"golden_records", interval, [db](ServerState& state) -> Status {
+            IdentityUpkeep& upkeep = state.identity_upkeep;
+            {
+              // After a failure, a minute before the next attempt (and the next log line).
+              std::lock_guard lock(upkeep.mu);
+              if (upkeep.rewrite_failed_at &&
+                  state.clock.Now().micros - upkeep.rewrite_failed_at->micros < 60'000'000) {
+                return Status::Ok();
+              }
+            }
+            auto record = [&](const Status& s) {
+              std::lock_guard lock(upkeep.mu);
+              upkeep.rewriting = false;
+              upkeep.rewrite_error = s.ok() ? "" : s.ToString();
+              upkeep.rewrite_failed_at = s.ok() ? std::nullopt : std::optional(state.clock.Now());
+              return s;
+            };
+            if (Status s = OpenTaskConnection(db, state); !s.ok()) return record(s);
+            auto stale_since = identity::GoldenRecordsStaleSince(**db);
+            if (!stale_since.ok()) return record(stale_since.status());
+            if (!*stale_since) return Status::Ok();
+            {
+              std::lock_guard lock(upkeep.mu);
+              upkeep.rewriting = true;
+              upkeep.rewrite_done = upkeep.rewrite_total = 0;
+            }
+            auto written = identity::RewriteGoldenRecords(**db, state.clock,
+                                                          [&upkeep](int64_t done, int64_t total) {
+                                                            std::lock_guard lock(upkeep.mu);
+                                                            upkeep.rewrite_done = done;
+                                                            upkeep.rewrite_total = total;
+                                                          });
+            return record(written.status());
+          }};
+}
+
 std::vector<RouteSpec> IdentityRoutes() {
   return {
       {"GET", "/api/v1/identity/reviews", "read_personal_data",
@@ -416,7 +474,7 @@ std::vector<RouteSpec> IdentityRoutes() {
        GetSurvivorshipRoute},
       {"PUT", "/api/v1/identity/survivorship", "manage_users",
        "Change survivorship rules and source trust (audited); the golden records are rewritten by "
-       "them.",
+       "them in the background.",
        PutSurvivorshipRoute},
       {"GET", "/api/v1/customers/{id}/golden", "read_personal_data",
        "The resolved customer of a record: its records and the best value of every field, with "

@@ -102,6 +102,12 @@ struct IdentityUpkeep {
   std::optional<Instant> last_checked_at;  // when the task last looked for waiting records
   std::string last_error;                  // of the latest attempt; empty after a success
   std::string waiting;  // why waiting records are left alone; empty when they are not
+  // The background rewrite of golden records after a survivorship change
+  // (GoldenRewriteTask).
+  bool rewriting = false;
+  int64_t rewrite_done = 0, rewrite_total = 0;  // customer ids through, of
+  std::string rewrite_error;                    // of the latest attempt
+  std::optional<Instant> rewrite_failed_at;
 };
 
 // What every request may use. Lives as long as the server.
@@ -285,6 +291,9 @@ std::vector<RouteSpec> ReportRoutes();
 PeriodicTask WeeklyReportTask();
 // Resolves the customer records that arrived since the last identity run (identity_routes.cc).
 PeriodicTask IdentityUpkeepTask(std::chrono::seconds interval);
+// Rewrites the golden records when a survivorship or decay change marked them
+// stale (identity::GoldenRecordsStaleSince); looks every `interval`.
+PeriodicTask GoldenRewriteTask(std::chrono::milliseconds interval);
 // The web application's routes: the identity review queue (identity_routes.cc)
 // and administrators' settings (settings_routes.cc).
 std::vector<RouteSpec> IdentityRoutes();

@@ -419,6 +419,30 @@ TEST_F(IdentityTest, SurvivorshipAndDecayCommands) {
     EXPECT_EQ(f["rule"], "longest");
   }
   EXPECT_TRUE(saw_given_name) << golden.text;
+  EXPECT_TRUE(policy["golden_records_stale_since"].is_null()) << set.text;
+
+  // --no-rewrite only marks the golden records; the status says they wait, and
+  // --rewrite writes them.
+  auto given_name_rule = [&] {
+    const json g = json::parse(Patron({"--db", db_, "--json", "identity", "golden", "1"}).text);
+    for (const auto& f : g["fields"]) {
+      if (f["field"] == "given_name") return f["rule"].get<std::string>();
+    }
+    return std::string();
+  };
+  Output later = Patron({"--db", db_, "--json", "identity", "survivorship", "--set",
+                         "given_name=default", "--no-rewrite"});
+  ASSERT_EQ(later.exit_code, 0) << later.text;
+  EXPECT_TRUE(json::parse(later.text)["golden_records_stale_since"].is_string()) << later.text;
+  EXPECT_EQ(given_name_rule(), "longest");
+  Output waiting = Patron({"--db", db_, "identity", "status"});
+  EXPECT_NE(waiting.text.find("Golden records wait for a rewrite since"), std::string::npos)
+      << waiting.text;
+  Output rewrite = Patron({"--db", db_, "--json", "identity", "survivorship", "--rewrite"});
+  ASSERT_EQ(rewrite.exit_code, 0) << rewrite.text;
+  EXPECT_EQ(json::parse(rewrite.text)["golden_records_rewritten"], 1) << rewrite.text;
+  EXPECT_TRUE(json::parse(rewrite.text)["golden_records_stale_since"].is_null()) << rewrite.text;
+  EXPECT_NE(given_name_rule(), "longest");
 
   // Every part of a refused command is left undone, with its reason.
   struct Bad {

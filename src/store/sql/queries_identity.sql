@@ -346,11 +346,6 @@ DELETE FROM identity_survivorship WHERE field = :field;
 UPDATE sources SET trust = :trust WHERE name = :name;
 
 -- The records of every customer made of two or more, by customer.
--- name: identity-multi-record-clusters
-SELECT customer_id, resolved_id FROM identity_clusters
-WHERE resolved_id IN (SELECT resolved_id FROM identity_clusters GROUP BY resolved_id HAVING count(*) >= 2)
-ORDER BY resolved_id, customer_id;
-
 -- Emails and phones whose fate the store saw after it first knew them, for
 -- learning the decay rate: found bounced (a campaign's hard bounce, or a
 -- later import saying so) or verified again. Since when each was the
@@ -376,3 +371,36 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.u
 
 -- name: identity-delete-setting
 DELETE FROM identity_settings WHERE name = :name;
+
+-- Golden records wait for a rewrite (migration 0020): one more generation.
+-- name: identity-mark-golden-stale
+INSERT INTO identity_settings (name, value, updated_at) VALUES ('golden_stale', 1, :now)
+ON CONFLICT (name) DO UPDATE SET value = value + 1, updated_at = excluded.updated_at;
+
+-- name: identity-golden-stale
+SELECT value, updated_at FROM identity_settings WHERE name = 'golden_stale';
+
+-- A rewrite that began at this generation is done: the mark goes, unless a
+-- change came since.
+-- name: identity-clear-golden-stale-generation
+DELETE FROM identity_settings WHERE name = 'golden_stale' AND value = :generation;
+
+-- A full run wrote every golden record by the rules it read in its transaction.
+-- name: identity-clear-golden-stale
+DELETE FROM identity_settings WHERE name = 'golden_stale';
+
+-- name: identity-max-customer-id
+SELECT coalesce(max(id), 0) FROM customers;
+
+-- The members of the clusters of two or more records whose resolved id is in
+-- [:from, :to), by resolved id and then record.
+-- name: identity-multi-record-clusters-in
+SELECT customer_id, resolved_id FROM identity_clusters
+WHERE resolved_id >= :from AND resolved_id < :to
+  AND resolved_id IN (SELECT resolved_id FROM identity_clusters
+                      WHERE resolved_id >= :from AND resolved_id < :to
+                      GROUP BY resolved_id HAVING count(*) >= 2)
+ORDER BY resolved_id, customer_id;
+
+-- name: identity-delete-golden-in
+DELETE FROM identity_golden WHERE resolved_id >= :from AND resolved_id < :to;

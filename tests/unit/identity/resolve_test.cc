@@ -199,7 +199,7 @@ TEST_F(ResolveTest, SurvivorshipRulesAndSourceTrustAreConfigurable) {
 
   // Trust the purchased list above the CRM: its name wins by source trust.
   ASSERT_TRUE(SetSurvivalRule(*db_, "given_name", SurvivalRule::kSourceTrust, clock_).ok());
-  ASSERT_TRUE(SetSourceTrust(*db_, "list", 5).ok());
+  ASSERT_TRUE(SetSourceTrust(*db_, "list", 5, clock_).ok());
   ASSERT_TRUE(RewriteGoldenRecords(*db_, clock_).ok());
   EXPECT_EQ(field_of("given_name"),
             std::make_pair(std::string("Sarah"), std::string("source_trust")));
@@ -209,7 +209,7 @@ TEST_F(ResolveTest, SurvivorshipRulesAndSourceTrustAreConfigurable) {
   EXPECT_EQ(field_of("city").first, "Tehran");
 
   // Back to the defaults: the golden record is the first run's again.
-  ASSERT_TRUE(SetSourceTrust(*db_, "list", std::nullopt).ok());
+  ASSERT_TRUE(SetSourceTrust(*db_, "list", std::nullopt, clock_).ok());
   ASSERT_TRUE(SetSurvivalRule(*db_, "given_name", std::nullopt, clock_).ok());
   ASSERT_TRUE(SetSurvivalRule(*db_, "city", std::nullopt, clock_).ok());
   ASSERT_TRUE(RewriteGoldenRecords(*db_, clock_).ok());
@@ -227,12 +227,85 @@ TEST_F(ResolveTest, SurvivorshipRulesAndSourceTrustAreConfigurable) {
   auto unknown_rule = ParseSurvivalRule("newest");
   EXPECT_EQ(unknown_rule.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(unknown_rule.status().message().find("most_recently_verified"), std::string::npos);
-  EXPECT_EQ(SetSourceTrust(*db_, "nobody", 3).code(), StatusCode::kNotFound);
+  EXPECT_EQ(SetSourceTrust(*db_, "nobody", 3, clock_).code(), StatusCode::kNotFound);
   for (const std::string& field : GoldenFields()) {
     auto parsed = ParseSurvivalRule(SurvivalRuleName(DefaultSurvivalRule(field)));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, DefaultSurvivalRule(field));
   }
+}
+
+// A survivorship or decay change marks the golden records stale in its own
+// transaction; the rewrite goes range by range of ids and clears the mark only
+// when no change came while it ran.
+TEST_F(ResolveTest, GoldenRecordsAreMarkedStaleUntilRewritten) {
+  // Customers far apart in id: clusters in three ranges of the rewrite, one of
+  // them with a member beyond its resolved id's range.
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO customers (id, given_name, family_name, city, source_id, created_at, updated_at) VALUES
+      (120000, 'Reza', 'Karimi', 'Shiraz', 2, 0, 300),
+      (100001, 'Leila', 'Hosseini', 'Rasht', 1, 0, 100),
+      (150002, 'Leyla', 'Hosseini', 'Rasht', 2, 0, 300);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at) VALUES
+      (120000, 'phone', '+989121234567', 'unverified', 2, 0, 0),
+      (100001, 'email', 'leila@example.com', 'unverified', 1, 0, 0),
+      (150002, 'email', 'leila@example.com', 'unverified', 2, 0, 0);
+    INSERT INTO source_records (source_id, entity, source_key, entity_id, first_imported_at, last_imported_at) VALUES
+      (2, 'customer', 'r120000', 120000, 0, 0), (1, 'customer', 'c100001', 100001, 0, 0),
+      (2, 'customer', 'r150002', 150002, 0, 0);
+  )sql")
+                  .ok());
+  ResolveOptions options;
+  options.clock = &clock_;
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  auto clusters = Clusters();
+  ASSERT_EQ(clusters[120000], 3);
+  ASSERT_EQ(clusters[150002], 100001);
+  EXPECT_FALSE(GoldenRecordsStaleSince(*db_)->has_value());
+  auto given_name = [&](int64_t customer) {
+    auto golden = ReadGolden(*db_, customer, clock_);
+    EXPECT_TRUE(golden.ok()) << golden.status().ToString();
+    for (const auto& f : golden->fields) {
+      if (f.field == "given_name") return f.value;
+    }
+    return std::string();
+  };
+  EXPECT_EQ(given_name(150002), "Leila");  // no majority: the CRM's, by trust
+
+  ASSERT_TRUE(SetSurvivalRule(*db_, "given_name", SurvivalRule::kMostRecent, clock_).ok());
+  EXPECT_EQ(*GoldenRecordsStaleSince(*db_), clock_.Now());
+  EXPECT_EQ(ReadResolveStatus(*db_)->golden_stale_since, clock_.Now());
+  EXPECT_NE(ResolveStatusJson(*ReadResolveStatus(*db_)).find("\"golden_records_stale_since\":\""),
+            std::string::npos);
+  EXPECT_EQ(given_name(150002), "Leila");  // stored golden records wait
+
+  // A change while the rewrite runs (between two of its ranges) keeps the mark.
+  std::vector<std::pair<int64_t, int64_t>> steps;
+  bool changed = false;
+  auto rewritten = RewriteGoldenRecords(*db_, clock_, [&](int64_t done, int64_t total) {
+    steps.emplace_back(done, total);
+    if (!changed) {
+      changed = true;
+      clock_.Advance(std::chrono::seconds(1));
+      EXPECT_TRUE(SetSurvivalRule(*db_, "city", SurvivalRule::kLongest, clock_).ok());
+    }
+  });
+  ASSERT_TRUE(rewritten.ok()) << rewritten.status().ToString();
+  EXPECT_EQ(*rewritten, 3);     // Sara's, Reza's and Leila's
+  ASSERT_EQ(steps.size(), 4u);  // ids 0-49 999, 50 000-99 999, 100 000-149 999, 150 000-150 002
+  EXPECT_EQ(steps.back(), std::make_pair(int64_t{150002}, int64_t{150002}));
+  EXPECT_EQ(given_name(150002), "Leyla");  // the most recent record's
+  EXPECT_EQ(given_name(120000), "Reza");
+  EXPECT_EQ(*GoldenRecordsStaleSince(*db_), clock_.Now());  // the city rule came later
+
+  ASSERT_TRUE(RewriteGoldenRecords(*db_, clock_).ok());
+  EXPECT_FALSE(GoldenRecordsStaleSince(*db_)->has_value());
+
+  // The decay rate marks them too; a full run writes them all and clears it.
+  ASSERT_TRUE(SaveMonthlyDecay(*db_, 0.03, clock_).ok());
+  EXPECT_TRUE(GoldenRecordsStaleSince(*db_)->has_value());
+  ASSERT_TRUE(Resolve(*db_, options).ok());
+  EXPECT_FALSE(GoldenRecordsStaleSince(*db_)->has_value());
 }
 
 // Contact values: by default verified before unverified; by frequency, the

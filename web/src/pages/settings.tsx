@@ -1,7 +1,7 @@
 // Settings: the user's language, calendar and digits; users and roles, API
 // keys, sources, consent purposes, channels (with a test send) and backups for
 // those whose role manages them (the server refuses everyone else).
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { can, get, post, request, type Me } from '../api';
 import { date, fieldName, locales, num, preferences, t, type Calendar, type Digits, type Locale, type Preferences } from '../i18n';
 import { Card, ErrorBox, useLoad } from '../ui';
@@ -324,12 +324,18 @@ function Sources() {
 interface SurvivorshipAnswer {
   fields: { field: string; rule: string; default: string; configured: boolean }[];
   sources: { source: string; kind: string; trust: number; configured: boolean }[];
-  golden_records_rewritten?: number | null;
+  golden_records_stale_since?: string | null;
+}
+// The golden records' background rewrite, from GET /api/v1/identity/status.
+interface GoldenRewriteStatus {
+  golden_records_stale_since: string | null;
+  golden_rewrite: { enabled: boolean; running: boolean; done: number; total: number; last_error: string | null };
 }
 const survivalRules = ['most_frequent', 'source_trust', 'most_recent', 'most_recently_verified', 'longest'];
 
 // Golden records: the survivorship rule of each field and the trust of each
-// source (admins change them; saving rewrites every golden record).
+// source (admins change them; the server then rewrites every golden record in
+// the background, and the card follows its progress).
 function Survivorship({ me }: { me: Me }) {
   const manage = can(me, 'manage_users');
   const loaded = useLoad((s) => get<SurvivorshipAnswer>('/api/v1/identity/survivorship', s), []);
@@ -338,7 +344,18 @@ function Survivorship({ me }: { me: Me }) {
   const [saved, setSaved] = useState<SurvivorshipAnswer | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [rewrite, setRewrite] = useState<GoldenRewriteStatus | null>(null);
   const data = saved ?? loaded.data;
+  // After a save, the rewrite's progress until no golden record waits.
+  const waiting = saved !== null && (rewrite === null || rewrite.golden_records_stale_since !== null);
+  useEffect(() => {
+    if (!waiting || (rewrite !== null && !rewrite.golden_rewrite.enabled)) return;
+    const timer = setTimeout(
+      () => get<GoldenRewriteStatus>('/api/v1/identity/status').then(setRewrite, setError),
+      rewrite === null ? 0 : 500,
+    );
+    return () => clearTimeout(timer);
+  }, [saved, rewrite]);
   const save = async (e: Event) => {
     e.preventDefault();
     setError(null);
@@ -351,6 +368,7 @@ function Survivorship({ me }: { me: Me }) {
     // An emptied rank goes back to the kind's default.
     for (const [source, value] of Object.entries(trust)) body.trust[source] = value.trim() === '' ? null : Number(value);
     try {
+      setRewrite(null);
       setSaved(await request<SurvivorshipAnswer>('PUT', '/api/v1/identity/survivorship', body));
       setRules({});
       setTrust({});
@@ -438,11 +456,20 @@ function Survivorship({ me }: { me: Me }) {
               {t('common.save')}
             </button>
           )}
-          {saved && typeof saved.golden_records_rewritten === 'number' && (
+          {saved && !waiting && (
             <p class="saved" role="status">
-              {t('set.survivorship_saved', { n: saved.golden_records_rewritten })}
+              {t('set.survivorship_saved')}
             </p>
           )}
+          {saved && waiting && (
+            <p class="rewriting" role="status">
+              {rewrite && !rewrite.golden_rewrite.enabled ? t('set.survivorship_no_scheduler') : t('set.survivorship_rewriting')}
+              {rewrite && rewrite.golden_rewrite.total > 0 && (
+                <progress max={rewrite.golden_rewrite.total} value={rewrite.golden_rewrite.done} />
+              )}
+            </p>
+          )}
+          {rewrite?.golden_rewrite.last_error && <ErrorBox error={new Error(rewrite.golden_rewrite.last_error)} />}
         </form>
       )}
     </Card>
