@@ -270,6 +270,27 @@ void SearchCustomers(Context& ctx) {
   SendJson(ctx.res, 200, Dump(out));
 }
 
+// The customer as CustomerViewJson gives it, each contact point with its
+// `freshness` (the probability it still works, from when it was last verified
+// or seen, at the store's decay rate: identity::MonthlyDecay) and `stale`, as
+// golden records and the quality report compute them.
+Result<std::string> CustomerWithFreshness(Database& db, const CustomerView& view, Instant now) {
+  ASSIGN_OR_RETURN(const double monthly_decay, identity::MonthlyDecay(db));
+  ordered_json out = ordered_json::parse(CustomerViewJson(view));
+  out["monthly_decay"] = monthly_decay;
+  auto point = out["contact_points"].begin();
+  for (const ContactPointView& cp : view.contact_points) {
+    const Instant seen = cp.last_verified && cp.last_verified->micros > cp.last_seen.micros
+                             ? *cp.last_verified
+                             : cp.last_seen;
+    const double freshness = identity::StillValidProbability(seen, now, monthly_decay);
+    (*point)["freshness"] = freshness;
+    (*point)["stale"] = freshness < identity::kStaleFreshness;
+    ++point;
+  }
+  return Dump(out);
+}
+
 void GetCustomer(Context& ctx) {
   int64_t id;
   if (!PathId(ctx, "customer", &id)) return;
@@ -277,8 +298,10 @@ void GetCustomer(Context& ctx) {
   if (!db || !CheckCustomer(ctx, *db, id)) return;
   auto view = ReadCustomerView(*db, id, 20);
   if (!view.ok()) return SendError(ctx.res, view.status());
+  auto body = CustomerWithFreshness(*db, *view, ctx.state.clock.Now());
+  if (!body.ok()) return SendError(ctx.res, body.status());
   Audit(ctx, "customer.read", "customer", std::to_string(id), id, {});
-  SendJson(ctx.res, 200, CustomerViewJson(*view));
+  SendJson(ctx.res, 200, *body);
 }
 
 // The profile fields a PATCH may set, each checked the way an import checks it.
@@ -370,7 +393,9 @@ void PatchCustomer(Context& ctx) {
   if (!s.ok()) return SendError(ctx.res, s);
   auto view = ReadCustomerView(*db, id, 20);
   if (!view.ok()) return SendError(ctx.res, view.status());
-  SendJson(ctx.res, 200, CustomerViewJson(*view));
+  auto answer = CustomerWithFreshness(*db, *view, ctx.state.clock.Now());
+  if (!answer.ok()) return SendError(ctx.res, answer.status());
+  SendJson(ctx.res, 200, *answer);
 }
 
 void Timeline(Context& ctx) {

@@ -351,6 +351,14 @@ TEST_F(ServeApi, ImportSearchViewUpdateAndTimeline) {
   json view = Json(c.Get("/api/v1/customers/" + std::to_string(sara)));
   EXPECT_EQ(view["profile"]["given_name"], "Sara");
   EXPECT_EQ(view["contact_points"].size(), 2u);
+  // Each contact point with how likely it still works (just imported: all but
+  // certainly), at the store's decay rate.
+  EXPECT_EQ(view["monthly_decay"], 0.025) << view.dump();
+  for (const auto& cp : view["contact_points"]) {
+    EXPECT_GT(cp["freshness"].get<double>(), 0.99) << cp.dump();
+    EXPECT_LE(cp["freshness"].get<double>(), 1.0) << cp.dump();
+    EXPECT_EQ(cp["stale"], false) << cp.dump();
+  }
   auto not_found = c.Get("/api/v1/customers/999999");
   ASSERT_TRUE(not_found);
   EXPECT_EQ(not_found->status, 404);

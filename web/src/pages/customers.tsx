@@ -130,17 +130,11 @@ interface ContactPoint {
   last_seen: string;
   last_verified?: string;
   phone_type?: string;
-}
-// How likely a contact point still works: contact data goes bad at about 2.5 %
-// a month from when it was last verified or seen (the identity model's decay,
-// src/identity/identity.h); below 75 % (about a year) it is stale and should be
-// verified again before it is used.
-const staleFreshness = 0.75;
-function freshness(p: ContactPoint, now = Date.now()): number {
-  const since = Math.max(Date.parse(p.last_verified ?? '') || 0, Date.parse(p.last_seen) || 0);
-  if (!since) return 0;
-  const months = Math.max(0, now - since) / (30.44 * 24 * 3600 * 1000);
-  return Math.pow(1 - 0.025, months);
+  // How likely it still works, from when it was last verified or seen, at
+  // the store's decay rate (the server computes it as for golden records);
+  // stale below 75 %: verify it again before using it.
+  freshness: number;
+  stale: boolean;
 }
 
 interface PolicyFlags {
@@ -369,7 +363,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
                 <td>{date(p.last_verified)}</td>
                 <td>{date(p.last_seen)}</td>
                 <td class="num freshness">
-                  {num(100 * freshness(p), 0)}%{freshness(p) < staleFreshness && <span class="badge stale">{fieldName('stale')}</span>}
+                  {num(100 * p.freshness, 0)}%{p.stale && <span class="badge stale">{fieldName('stale')}</span>}
                 </td>
                 <td>{p.source}</td>
               </tr>
