@@ -289,6 +289,12 @@ int RunGolden(const std::string& db_path, int64_t customer, bool json) {
               golden->members.size());
   for (int64_t m : golden->members) std::printf(" %lld", static_cast<long long>(m));
   std::printf("\n");
+  for (const auto& l : golden->links) {
+    std::printf("  record %lld joined by %s", static_cast<long long>(l.customer_id),
+                l.reason.c_str());
+    if (l.probability) std::printf(" (match probability %.3f)", *l.probability);
+    std::printf(", %s\n", FormatInstant(l.at).c_str());
+  }
   if (golden->fields.empty()) {
     std::printf("No golden record yet: run `patron identity resolve`.\n");
     return 0;

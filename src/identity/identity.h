@@ -545,10 +545,23 @@ struct GoldenField {
   std::optional<double> freshness;
   bool stale = false;  // freshness < kStaleFreshness
 };
+// Why a record is in its customer: its latest merge in the merge log.
+struct MemberLink {
+  int64_t customer_id = 0;
+  // email, phone, national_id (a deterministic rule), probabilistic (the
+  // model's match probability), review (a person accepted the pair).
+  std::string reason;
+  std::optional<double> probability;
+  Instant at;
+};
+
 struct GoldenRecord {
   int64_t resolved_id = 0;
   std::vector<int64_t> members;  // customer records linked into it
   std::vector<GoldenField> fields;
+  // For each member that joined another record (the first of a cluster may
+  // have none), in member order.
+  std::vector<MemberLink> links;
 };
 // The golden record of the customer's resolved customer. Resolution stores the
 // golden records of customers made of two or more records (identity_golden);

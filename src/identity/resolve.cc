@@ -2047,6 +2047,17 @@ Result<GoldenRecord> ReadGolden(Database& db, int64_t customer_id, const Clock& 
     }
     golden.fields.push_back(std::move(f));
   }
+  for (int64_t member : golden.members) {
+    Statement& why = db.Query("identity-latest-log-of");
+    why.Bind(":customer_id", member);
+    ASSIGN_OR_RETURN(bool found, why.Step());
+    if (found && why.Text(0) == "merge") {
+      golden.links.push_back({member, why.String(1),
+                              why.IsNull(2) ? std::nullopt : std::optional(why.Double(2)),
+                              Instant{why.Int(3)}});
+    }
+    why.Reset();
+  }
   return golden;
 }
 

@@ -29,8 +29,17 @@ std::string GoldenRecordJson(const GoldenRecord& golden) {
          {"freshness", f.freshness ? ordered_json(*f.freshness) : ordered_json()},
          {"stale", f.stale}});
   }
-  return Dump(
-      {{"resolved_id", golden.resolved_id}, {"members", golden.members}, {"fields", fields}});
+  ordered_json links = ordered_json::array();
+  for (const auto& l : golden.links) {
+    links.push_back({{"customer_id", l.customer_id},
+                     {"reason", l.reason},
+                     {"probability", l.probability ? ordered_json(*l.probability) : ordered_json()},
+                     {"at", FormatInstant(l.at)}});
+  }
+  return Dump({{"resolved_id", golden.resolved_id},
+               {"members", golden.members},
+               {"fields", fields},
+               {"links", links}});
 }
 
 std::string ResolveStatusJson(const ResolveStatus& status) {

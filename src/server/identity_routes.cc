@@ -178,6 +178,32 @@ void GoldenRoute(Context& ctx) {
   SendJson(ctx.res, 200, identity::GoldenRecordJson(*golden));
 }
 
+// POST /api/v1/customers/{id}/unmerge: takes the record out of its customer
+// (identity::Unmerge): it stands alone again, the merge log says so, and later
+// runs keep it apart from the records it was with. Audited. 409 when the
+// record is not merged with anything.
+void UnmergeRoute(Context& ctx) {
+  int64_t id;
+  Database* db = ExistingCustomer(ctx, &id);
+  if (!db) return;
+  auto before = identity::ReadGolden(*db, id, ctx.state.clock);
+  if (!before.ok()) return SendError(ctx.res, before.status());
+  if (Status s = identity::Unmerge(*db, id, ctx.state.clock); !s.ok()) return SendError(ctx.res, s);
+  std::vector<int64_t> remaining;
+  for (int64_t m : before->members) {
+    if (m != id) remaining.push_back(m);
+  }
+  if (Status s = AuditNow(ctx, *db, "identity.unmerge", "customer", std::to_string(id), id,
+                          {{"former_resolved_id", before->resolved_id}, {"remaining", remaining}});
+      !s.ok()) {
+    return SendError(ctx.res, s);
+  }
+  SendJson(ctx.res, 200,
+           Dump({{"customer_id", id},
+                 {"former_resolved_id", before->resolved_id},
+                 {"remaining", remaining}}));
+}
+
 // GET /api/v1/identity/status: the last run, the records waiting for the next,
 // and what the server's automatic runs are doing (counts only: no personal data).
 void StatusRoute(Context& ctx) {
@@ -481,6 +507,10 @@ std::vector<RouteSpec> IdentityRoutes() {
        "provenance and "
        "freshness.",
        GoldenRoute},
+      {"POST", "/api/v1/customers/{id}/unmerge", "write_customers",
+       "Take a record out of the customer it was merged into; later runs keep it apart "
+       "(audited).",
+       UnmergeRoute},
       {"GET", "/api/v1/accounts/{id}/members", "read_personal_data", "The people of an account.",
        AccountMembersRoute},
       {"GET", "/api/v1/customers/{id}/flags", "read_personal_data",

@@ -343,7 +343,24 @@ test('identity review: each doubtful pair compared field by field; accept merges
   assert.deepEqual(fields, golden.fields.map((f) => f.field));
   const shownValue = await page.$eval(`#golden tr[data-field="${golden.fields[0].field}"] td.value`, (td) => td.textContent);
   assert.ok(shownValue.length > 0, 'each surviving value is shown');
+  // Why the records are one: the accepted review, from the merge log.
+  const because = await page.$$eval('#golden li[data-member]', (lis) => lis.map((li) => li.textContent));
+  assert.ok(because.some((text) => text.includes('a person accepted the pair in review')), JSON.stringify(because));
+  assert.equal(because.length, golden.members.length);
   await shot('16b-one-customer');
+
+  // A wrong merge is undone from the page: two clicks take the record out, the
+  // server keeps it apart from now on, and the unmerge is audited.
+  await page.click(`#golden li[data-member="${pair.right}"] button[name=unmerge]`);
+  await page.click(`#golden li[data-member="${pair.right}"] button[name=unmerge-confirm]`);
+  await page.waitForSelector('#golden .saved');
+  assert.equal(await page.textContent('#golden .saved'), `#${pair.right} is a customer of its own again; later runs keep it apart.`);
+  assert.deepEqual((await api('GET', `/api/v1/customers/${pair.right}/golden`)).json.members, [pair.right]);
+  const left = (await api('GET', `/api/v1/customers/${pair.left}/golden`)).json;
+  assert.ok(!left.members.includes(pair.right), JSON.stringify(left));
+  await page.waitForFunction((right) => !document.querySelector(`#golden a.member[href="#/customers/${right}"]`), pair.right);
+  const unmerges = (await api('GET', '/api/v1/audit?action=identity.unmerge&limit=5')).json;
+  assert.equal(unmerges.entries[0].customer_id, pair.right, JSON.stringify(unmerges).slice(0, 400));
 });
 
 test('CSRF: a cookie request without the token, or from another origin, is refused; with it, accepted', async () => {

@@ -771,6 +771,43 @@ TEST(ServeIdentity, NewCustomersFromEventsJoinTheirCustomerWithinTheInterval) {
       AuditEntries(api, "action=customer.read_golden&customer_id=" + std::to_string(app), 1);
   ASSERT_EQ(audit.size(), 1u) << audit.dump();
   EXPECT_EQ(audit[0]["action"], "customer.read_golden");
+  // Why the app's record is in the CRM customer: the phone rule.
+  ASSERT_EQ(g["links"].size(), 1u) << g.dump();
+  EXPECT_EQ(g["links"][0]["customer_id"], app);
+  EXPECT_EQ(g["links"][0]["reason"], "phone");
+
+  // A wrong merge is undone from the API: the record stands alone, the rest of
+  // the customer stays, the unmerge is audited, and a rebuild keeps it apart.
+  const std::string unmerge = "/api/v1/customers/" + std::to_string(app) + "/unmerge";
+  httplib::Client reader(server.url());
+  reader.set_bearer_token_auth(analyst);
+  auto refused = reader.Post(unmerge, "", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  auto undone = api.Post(unmerge, "", "application/json");
+  ASSERT_TRUE(undone);
+  ASSERT_EQ(undone->status, 200) << undone->body;
+  json u = json::parse(undone->body);
+  EXPECT_EQ(u["former_resolved_id"], crm);
+  EXPECT_EQ(u["remaining"], json::array({crm}));
+  auto members_of = [&](int64_t id) {
+    return json::parse(
+        api.Get("/api/v1/customers/" + std::to_string(id) + "/golden")->body)["members"];
+  };
+  EXPECT_EQ(members_of(app), json::array({app}));
+  EXPECT_EQ(members_of(crm), json::array({crm}));
+  auto again = api.Post(unmerge, "", "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409) << again->body;
+  EXPECT_NE(again->body.find("not merged"), std::string::npos) << again->body;
+  auto nobody = api.Post("/api/v1/customers/999999/unmerge", "", "application/json");
+  ASSERT_TRUE(nobody);
+  EXPECT_EQ(nobody->status, 404);
+  json unmerges = AuditEntries(api, "action=identity.unmerge", 1);
+  ASSERT_EQ(unmerges.size(), 1u) << unmerges.dump();
+  EXPECT_EQ(unmerges[0]["detail"]["former_resolved_id"], crm) << unmerges.dump();
+  ASSERT_EQ(RunPatron({"--db", db, "identity", "resolve"}, true).exit_code, 0);
+  EXPECT_EQ(members_of(app), json::array({app}));
   fs::remove_all(dir);
 }
 

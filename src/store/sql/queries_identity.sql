@@ -404,3 +404,10 @@ ORDER BY resolved_id, customer_id;
 
 -- name: identity-delete-golden-in
 DELETE FROM identity_golden WHERE resolved_id >= :from AND resolved_id < :to;
+
+-- Why a record is in its customer: the latest entry of the merge log about it
+-- (a merge says why; after a split or an unmerge it joined nothing itself).
+-- name: identity-latest-log-of
+SELECT action, reason, probability, at FROM identity_merge_log
+WHERE customer_id = :customer_id
+ORDER BY id DESC LIMIT 1;

@@ -1,6 +1,6 @@
 // Customers: search as you type, and the one customer view (R23).
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, can, get, request, type Me } from '../api';
+import { ApiError, can, get, post, request, type Me } from '../api';
 import { date, fieldName, num, t, tag } from '../i18n';
 import { go } from '../router';
 import { Card, ErrorBox, Loading, isAbort, useDebounced, useLoad, usePurposeChoices } from '../ui';
@@ -457,7 +457,7 @@ export function CustomerView({ me, id }: { me: Me; id: string }) {
           </ul>
         </Card>
       </div>
-      <Golden id={c.id} />
+      <Golden id={c.id} me={me} />
       <Timeline id={c.id} />
       {can(me, 'read_audit') && <History id={c.id} />}
       {(can(me, 'export_customer') || can(me, 'erase_customer')) && <Privacy me={me} id={c.id} />}
@@ -479,18 +479,58 @@ interface GoldenData {
   resolved_id: number;
   members: number[];
   fields: GoldenField[];
+  links: { customer_id: number; reason: string; probability: number | null; at: string }[];
+}
+
+// Why a record joined its customer, in words: the merge log's reason.
+function joinedBecause(l: GoldenData['links'][number]): string {
+  switch (l.reason) {
+    case 'probabilistic':
+      return t('cust.reason_probabilistic', { p: num(100 * (l.probability ?? 0), 1) + '%' });
+    case 'email':
+      return t('cust.reason_email');
+    case 'phone':
+      return t('cust.reason_phone');
+    case 'national_id':
+      return t('cust.reason_national_id');
+    case 'review':
+      return t('cust.reason_review');
+    default:
+      return l.reason;
+  }
 }
 
 // The person this record belongs to (identity resolution): the other records
-// linked with it and the value of each field that survived, where it came
-// from, why it was chosen and how fresh it is.
-function Golden({ id }: { id: number }) {
+// linked with it and why, and the value of each field that survived, where it
+// came from, why it was chosen and how fresh it is. A user who may change
+// customers takes a wrongly merged record out (POST .../unmerge, audited).
+function Golden({ id, me }: { id: number; me: Me }) {
   const golden = useLoad((s) => get<GoldenData>(`/api/v1/customers/${id}/golden`, s), [id]);
+  const [asking, setAsking] = useState<number | null>(null);
+  const [unmerged, setUnmerged] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const g = golden.data;
   const others = g ? g.members.filter((m) => m !== id) : [];
+  const takeOut = async (member: number) => {
+    setError(null);
+    try {
+      await post(`/api/v1/customers/${member}/unmerge`, {});
+      setAsking(null);
+      setUnmerged(member);
+      golden.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
   return (
     <Card title={t('cust.golden')} id="golden">
       {golden.error && <ErrorBox error={golden.error} />}
+      <ErrorBox error={error} />
+      {unmerged !== null && (
+        <p class="saved" role="status">
+          {t('cust.unmerged', { id: String(unmerged) })}
+        </p>
+      )}
       {!g && !golden.error && <Loading />}
       {g && others.length === 0 && <p class="muted">{t('cust.golden_alone')}</p>}
       {g && others.length > 0 && (
@@ -503,6 +543,32 @@ function Golden({ id }: { id: number }) {
               </a>
             ))}
           </p>
+          <h3>{t('cust.golden_links')}</h3>
+          <ul class="links">
+            {g.members.map((m) => {
+              const link = g.links.find((l) => l.customer_id === m);
+              return (
+                <li data-member={m}>
+                  {link ? t('cust.joined', { id: String(m), date: date(link.at), why: joinedBecause(link) }) : '#' + m}{' '}
+                  {can(me, 'write_customers') &&
+                    (asking === m ? (
+                      <>
+                        <button type="button" name="unmerge-confirm" class="danger" onClick={() => takeOut(m)}>
+                          {t('cust.unmerge_confirm', { id: String(m) })}
+                        </button>{' '}
+                        <button type="button" onClick={() => setAsking(null)}>
+                          {t('common.cancel')}
+                        </button>
+                      </>
+                    ) : (
+                      <button type="button" name="unmerge" onClick={() => setAsking(m)}>
+                        {t('cust.unmerge')}
+                      </button>
+                    ))}
+                </li>
+              );
+            })}
+          </ul>
           <table>
             <thead>
               <tr>
