@@ -624,7 +624,8 @@ double StillValidProbability(Instant seen, Instant now,
 // then: a campaign's hard bounce, a later import) or verified again since
 // (still good then), with the months since it became the person's — the
 // earlier of its record's creation in the source and its first sighting. A
-// status that arrived with the value has no date of its own and is skipped.
+// status that arrived with the value without a date of its own is skipped; one
+// the source dated (`email_verified_at`, `email_bounced_at` at import) counts.
 // Under a constant rate d a value is still good after m months with
 // probability (1 - d)^m; the estimate maximises the likelihood of these
 // observations (each known only as "still good" or "gone bad" at one time),

@@ -38,8 +38,10 @@ Result<DecayEstimate> EstimateDecay(Database& db) {
     ASSIGN_OR_RETURN(bool more, q.Step());
     if (!more) break;
     const double months = static_cast<double>(q.Int(2) - q.Int(1)) / kMicrosPerMonth;
-    // Observed no later than first known: a status that came with the value.
-    if (q.Int(2) <= q.Int(3) || months <= 0) {
+    // Observed at the very moment the store first knew the value: a status
+    // the import stamped with its own time, for want of the source's date.
+    // (A source's own date — `email_verified_at`, `email_bounced_at` — counts.)
+    if (q.Int(2) == q.Int(3) || months <= 0) {
       ++estimate.skipped;
     } else if (q.Int(0) != 0) {
       gone_bad.push_back(months);

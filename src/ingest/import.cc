@@ -184,8 +184,19 @@ class ImportJob {
   // in a source, an email, a phone or a national id (access::TombstoneChecker).
   bool NamesErasedPerson(const MappedRecord& r, std::string_view source_key, bool key_in_any_source,
                          std::string_view region);
+  // The source's own knowledge of a value (see ContactDates): a status word,
+  // and the dates it was last verified and found bounced.
+  struct ContactKnowledge {
+    std::string_view status_hint;
+    std::optional<Instant> verified_at, bounced_at;
+  };
   Status AddContactPoint(int64_t customer_id, const MappedRecord& r, std::string_view field,
-                         std::string_view kind, std::string_view status_hint, std::string_view region);
+                         std::string_view kind, const ContactKnowledge& known,
+                         std::string_view region);
+  // A date column of the source's about a contact value (`email_verified_at`
+  // ...): nullopt when empty; flagged and ignored when it is not a date or
+  // lies in the future.
+  std::optional<Instant> ContactDate(const MappedRecord& r, std::string_view field);
   Result<std::optional<int64_t>> FindSourceRecord(std::string_view entity, std::string_view key,
                                                   uint64_t* hash);
   Status UpsertSourceRecord(std::string_view entity, std::string_view key, int64_t id, uint64_t hash);
@@ -417,8 +428,27 @@ std::optional<std::string> ImportJob::Country(const MappedRecord& r, int field) 
   return code;
 }
 
-Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, std::string_view field,
-                                  std::string_view kind, std::string_view status_hint, std::string_view region) {
+std::optional<Instant> ImportJob::ContactDate(const MappedRecord& r, std::string_view field) {
+  std::string_view raw = r.Get(FieldIndex(field));
+  if (raw.empty()) return std::nullopt;
+  NotePresent(field);
+  auto t = ParseTimestamp(raw, options_.date_options);
+  if (!t.ok()) {
+    Flag(r, field, raw, t.status().message());
+    return std::nullopt;
+  }
+  // A day's grace for time zones and clocks.
+  if (t->micros > now_.micros + 86'400'000'000) {
+    Flag(r, field, raw, "a date in the future");
+    return std::nullopt;
+  }
+  NoteValid(field);
+  return *t;
+}
+
+Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r,
+                                  std::string_view field, std::string_view kind,
+                                  const ContactKnowledge& known, std::string_view region) {
   int idx = FieldIndex(field);
   std::string_view raw = r.Get(idx);
   if (raw.empty()) return Status::Ok();
@@ -450,9 +480,15 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, st
     issues_.pop_back();  // kept on the contact point with its reason
   } else {
     NoteValid(field);
-    std::string hint = AsciiLower(TrimAscii(status_hint));
+    std::string hint = AsciiLower(TrimAscii(known.status_hint));
     if (hint == "verified" || hint == "yes" || hint == "true" || hint == "confirmed") status = "verified";
     if (hint == "bounced" || hint == "bounce") status = "bounced";
+    // Dated knowledge says more than a status word: the later date decides.
+    if (known.verified_at && (!known.bounced_at || *known.verified_at > *known.bounced_at)) {
+      status = "verified";
+    } else if (known.bounced_at) {
+      status = "bounced";
+    }
   }
   Statement& q = db_.Query("insert-contact-point");
   q.Bind(":customer_id", customer_id).Bind(":kind", kind).Bind(":value", value);
@@ -465,10 +501,19 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r, st
   q.BindNull(":street").BindNull(":postal_code").BindNull(":city").BindNull(":region").BindNull(":country");
   q.Bind(":status", status).BindOptional(":invalid_reason", reason).BindOptional(":suggestion", suggestion);
   q.Bind(":source_id", source_id_).Bind(":now", now_.micros);
-  if (status == "verified") {
+  // A status without a date of its own is stamped with the import's time (and
+  // is left out when the decay rate is learnt: identity::EstimateDecay).
+  if (known.verified_at && reason.empty()) {
+    q.Bind(":verified_at", known.verified_at->micros);
+  } else if (status == "verified") {
     q.Bind(":verified_at", now_.micros);
   } else {
     q.BindNull(":verified_at");
+  }
+  if (known.bounced_at && reason.empty()) {
+    q.Bind(":bounced_at", known.bounced_at->micros);
+  } else {
+    q.BindNull(":bounced_at");
   }
   return q.Run();
 }
@@ -673,12 +718,23 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   ASSIGN_OR_RETURN(int64_t id, InsertOrUpdate(q, existing, 22));
 
   // Contact points.
-  const int f_email_status = FieldIndex("email_status"), f_phone_status = FieldIndex("phone_status");
-  RETURN_IF_ERROR(AddContactPoint(id, r, "email", "email", r.Get(f_email_status), region));
-  RETURN_IF_ERROR(AddContactPoint(id, r, "email_2", "email", "", region));
-  RETURN_IF_ERROR(AddContactPoint(id, r, "mobile", "phone", r.Get(f_phone_status), region));
-  RETURN_IF_ERROR(AddContactPoint(id, r, "phone", "phone", r.Get(f_phone_status), region));
-  RETURN_IF_ERROR(AddContactPoint(id, r, "phone_2", "phone", "", region));
+  const ContactKnowledge email_known{r.Get(FieldIndex("email_status")),
+                                     ContactDate(r, "email_verified_at"),
+                                     ContactDate(r, "email_bounced_at")};
+  // The phone's status and dates are of the mobile, or of the phone when the
+  // record has no mobile.
+  const ContactKnowledge phone_known{r.Get(FieldIndex("phone_status")),
+                                     ContactDate(r, "phone_verified_at"),
+                                     ContactDate(r, "phone_bounced_at")};
+  const bool has_mobile = !r.Get(FieldIndex("mobile")).empty();
+  RETURN_IF_ERROR(AddContactPoint(id, r, "email", "email", email_known, region));
+  RETURN_IF_ERROR(AddContactPoint(id, r, "email_2", "email", {}, region));
+  RETURN_IF_ERROR(AddContactPoint(id, r, "mobile", "phone", phone_known, region));
+  RETURN_IF_ERROR(AddContactPoint(
+      id, r, "phone", "phone",
+      has_mobile ? ContactKnowledge{r.Get(FieldIndex("phone_status")), {}, {}} : phone_known,
+      region));
+  RETURN_IF_ERROR(AddContactPoint(id, r, "phone_2", "phone", {}, region));
   RETURN_IF_ERROR(AddAddress(id, r, country));
 
   // Consents: appended to the ledger only when the state changes.
@@ -932,6 +988,7 @@ Status ImportJob::AddAddress(int64_t customer_id, const MappedRecord& r, const s
   cp.BindOptional(":country", country ? *country : std::string());
   cp.Bind(":status", "unverified").BindNull(":invalid_reason").BindNull(":suggestion");
   cp.Bind(":source_id", source_id_).Bind(":now", now_.micros).BindNull(":verified_at");
+  cp.BindNull(":bounced_at");
   return cp.Run();
 }
 
@@ -1016,9 +1073,9 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     RETURN_IF_ERROR(UpsertSourceRecord("customer", key, *found, 0));
     std::vector<PendingIssue> saved;
     saved.swap(issues_);
-    RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
-    RETURN_IF_ERROR(AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
-    RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
+    RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", {}, options_.default_country));
+    RETURN_IF_ERROR(AddContactPoint(*found, r, "mobile", "phone", {}, options_.default_country));
+    RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", {}, options_.default_country));
     // A guest checkout's delivery address is where the buyer lives more
     // often than not; an order by a known customer may be a gift, so only a
     // customer this record creates takes it.
@@ -1036,14 +1093,14 @@ Result<int64_t> ImportJob::ResolveCustomer(MappedRecord& r) {
     if (!email.empty()) {
       ASSIGN_OR_RETURN(std::vector<int64_t> owners, FindCustomersByContact(db_, "email", email));
       if (owners.empty())
-        RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", "", options_.default_country));
+        RETURN_IF_ERROR(AddContactPoint(*found, r, "email", "email", {}, options_.default_country));
     }
     if (!phone.empty()) {
       ASSIGN_OR_RETURN(std::vector<int64_t> owners, FindCustomersByContact(db_, "phone", phone));
       if (owners.empty()) {
         RETURN_IF_ERROR(
-            AddContactPoint(*found, r, "mobile", "phone", "", options_.default_country));
-        RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", "", options_.default_country));
+            AddContactPoint(*found, r, "mobile", "phone", {}, options_.default_country));
+        RETURN_IF_ERROR(AddContactPoint(*found, r, "phone", "phone", {}, options_.default_country));
       }
     }
     issues_.swap(saved);

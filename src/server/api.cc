@@ -571,6 +571,7 @@ void AddContactPoint(Context& ctx) {
     } else {
       q.BindNull(":verified_at");
     }
+    q.BindNull(":bounced_at");
     s = q.Run();
   }
   if (s.ok()) s = AuditNow(ctx, *db, "contact_point.add", "customer", std::to_string(id), id, {{"kind", kind}});

@@ -187,7 +187,8 @@ WHERE campaign_id = :campaign_id AND customer_id = :customer_id;
 -- A hard bounce is the last sighting of the value: when it was found gone
 -- bad (identity::EstimateDecay learns the decay rate from such times).
 -- name: campaign-contact-point-bounced
-UPDATE contact_points SET status = 'bounced', invalid_reason = :reason, last_seen_at = max(last_seen_at, :now)
+UPDATE contact_points SET status = 'bounced', invalid_reason = :reason, last_seen_at = max(last_seen_at, :now),
+  bounced_at = :now
 WHERE id = :id;
 
 -- name: campaign-consent-withdraw

@@ -347,15 +347,18 @@ UPDATE sources SET trust = :trust WHERE name = :name;
 
 -- The records of every customer made of two or more, by customer.
 -- Emails and phones whose fate the store saw after it first knew them, for
--- learning the decay rate: found bounced (a campaign's hard bounce, or a
--- later import saying so) or verified again. Since when each was the
--- person's: the earlier of the record's creation in its source and the
--- value's first sighting. A status that came with the value's first import
--- has no date of its own (a list's "verified" may be years old) and is left out.
+-- learning the decay rate: found bounced (a campaign's hard bounce, a source's
+-- `email_bounced_at`, or a later import saying so) or verified (a source's
+-- `email_verified_at`, or a later import). Since when each was the person's:
+-- the earlier of the record's creation in its source and the value's first
+-- sighting. A bare status that came with the value's first import has no date
+-- of its own (a list's "verified" may be years old): the import stamps it with
+-- its own time, the value's first sighting, and EstimateDecay leaves it out.
 -- name: identity-decay-observations
 SELECT cp.status = 'bounced',
        min(cp.first_seen_at, c.created_at),
-       CASE WHEN cp.status = 'bounced' THEN max(cp.last_seen_at, coalesce(cp.last_verified_at, 0))
+       CASE WHEN cp.status = 'bounced'
+            THEN coalesce(cp.bounced_at, max(cp.last_seen_at, coalesce(cp.last_verified_at, 0)))
             ELSE cp.last_verified_at END,
        cp.first_seen_at
 FROM contact_points cp JOIN customers c ON c.id = cp.customer_id

@@ -51,16 +51,20 @@ VALUES (:source_id, :given_name, :family_name, :full_name, :now, :now);
 
 -- name: insert-contact-point
 INSERT INTO contact_points (customer_id, kind, value, raw_value, phone_type, street, postal_code, city,
-  region, country, status, invalid_reason, suggestion, source_id, first_seen_at, last_seen_at, last_verified_at)
+  region, country, status, invalid_reason, suggestion, source_id, first_seen_at, last_seen_at, last_verified_at,
+  bounced_at)
 VALUES (:customer_id, :kind, :value, :raw_value, :phone_type, :street, :postal_code, :city, :region,
-  :country, :status, :invalid_reason, :suggestion, :source_id, :now, :now, :verified_at)
+  :country, :status, :invalid_reason, :suggestion, :source_id, :now, :now, :verified_at, :bounced_at)
 ON CONFLICT (customer_id, kind, value) DO UPDATE SET
   last_seen_at = max(last_seen_at, excluded.last_seen_at),
   -- a source that verified the value, or saw it bounce, is newer knowledge;
   -- 'unverified' never downgrades what is known.
   status = CASE WHEN excluded.status = 'unverified' THEN status ELSE excluded.status END,
   invalid_reason = CASE WHEN excluded.status = 'unverified' THEN invalid_reason ELSE excluded.invalid_reason END,
-  last_verified_at = coalesce(excluded.last_verified_at, last_verified_at),
+  -- the later of two dates (max() of SQLite is NULL when either is)
+  last_verified_at = coalesce(max(excluded.last_verified_at, last_verified_at), excluded.last_verified_at,
+                              last_verified_at),
+  bounced_at = coalesce(max(excluded.bounced_at, bounced_at), excluded.bounced_at, bounced_at),
   phone_type = coalesce(excluded.phone_type, phone_type);
 
 -- name: find-customers-by-contact
