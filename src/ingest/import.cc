@@ -184,7 +184,7 @@ class ImportJob {
   // in a source, an email, a phone or a national id (access::TombstoneChecker).
   bool NamesErasedPerson(const MappedRecord& r, std::string_view source_key, bool key_in_any_source,
                          std::string_view region);
-  // The source's own knowledge of a value (see ContactDates): a status word,
+  // The source's own knowledge of a value (see ContactDate): a status word,
   // and the dates it was last verified and found bounced.
   struct ContactKnowledge {
     std::string_view status_hint;

@@ -373,12 +373,6 @@ void CustomerFlagsRoute(Context& ctx) {
 
 }  // namespace
 
-// Every `interval`, when customer records wait (new or changed since the last
-// run), an incremental run resolves them against the existing customers with
-// the latest run's model. Without any run yet it rebuilds from scratch, but
-// only up to identity_first_run_limit records (see ServerConfig). The run
-// holds the store's write lock while it lasts (about 2 s for 10 000 new
-// records against a million), so events wait for it rather than fail.
 namespace {
 
 // A periodic task's own connection, opened on first use and kept.
@@ -395,6 +389,12 @@ Status OpenTaskConnection(const TaskConnection& db, const ServerState& state) {
 
 }  // namespace
 
+// Every `interval`, when customer records wait (new or changed since the last
+// run), an incremental run resolves them against the existing customers with
+// the latest run's model. Without any run yet it rebuilds from scratch, but
+// only up to identity_first_run_limit records (see ServerConfig). The run
+// holds the store's write lock while it lasts (about 2 s for 10 000 new
+// records against a million), so events wait for it rather than fail.
 PeriodicTask IdentityUpkeepTask(std::chrono::seconds interval) {
   auto db = std::make_shared<std::unique_ptr<Database>>();
   return {

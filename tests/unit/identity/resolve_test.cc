@@ -527,8 +527,8 @@ TEST_F(ResolveTest, ThresholdsStayAsTheLastRunSetThem) {
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->thresholds.merge, 0.94);
   EXPECT_EQ(first->thresholds.review, 0.4);
-  EXPECT_EQ(first->thresholds.max_expected_namesakes,
-            0.02);  // not given: the default before any run
+  // Not given: the default before any run.
+  EXPECT_EQ(first->thresholds.max_expected_namesakes, 0.02);
 
   // Reza Karimi again, with neither of his phones.
   ASSERT_TRUE(db_->Exec(R"sql(
