@@ -303,6 +303,8 @@ test('identity review: each doubtful pair compared field by field; accept merges
   const pct = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
   assert.equal(shownStatus.thresholds, `${pct.format(100 * status.thresholds.merge)}% / ${pct.format(100 * status.thresholds.review)}%`);
   assert.equal(status.thresholds.merge, 0.95, 'make_db.sh resolves with the default thresholds');
+  assert.equal(status.golden_records_stale_since, null);
+  assert.equal(shownStatus.golden, 'follow the survivorship rules');
   assert.equal(status.automatic.enabled, false);
   const pending = (await api('GET', '/api/v1/identity/reviews?limit=50')).json.reviews;
   assert.ok(pending.length >= 3, 'make_db.sh leaves pairs for review: two to decide here, one for the Persian view');

@@ -377,6 +377,8 @@ interface IdentityStatus {
   pending: number;
   incremental_ready: boolean;
   thresholds: { merge: number; review: number; max_expected_namesakes: number };
+  golden_records_stale_since: string | null;
+  golden_rewrite: { enabled: boolean; running: boolean; done: number; total: number; last_error: string | null };
   last_run: { id: number; finished_at: string; records: number; clusters: number } | null;
   automatic: {
     enabled: boolean;
@@ -395,7 +397,7 @@ interface IdentityStatus {
 function IdentityStatusCard() {
   const status = useLoad((s) => get<IdentityStatus>('/api/v1/identity/status', s), []);
   const st = status.data;
-  const running = st?.automatic.running ?? false;
+  const running = (st?.automatic.running ?? false) || (st?.golden_rewrite.running ?? false);
   useEffect(() => {
     if (!running) return;
     const timer = setTimeout(status.reload, 500);
@@ -418,6 +420,15 @@ function IdentityStatusCard() {
           <dd data-value="thresholds">
             {num(100 * st.thresholds.merge, 1)}% / {num(100 * st.thresholds.review, 1)}%
           </dd>
+          <dt>{t('data.identity_golden')}</dt>
+          <dd data-value="golden">
+            {st.golden_records_stale_since === null
+              ? t('data.identity_golden_current')
+              : t('data.identity_golden_stale', { since: date(st.golden_records_stale_since, true) })}
+            {st.golden_rewrite.running && st.golden_rewrite.total > 0 && (
+              <progress max={st.golden_rewrite.total} value={st.golden_rewrite.done} />
+            )}
+          </dd>
           <dt>{t('data.identity_automatic')}</dt>
           <dd data-value="automatic">
             {st.automatic.enabled ? t('data.identity_every', { n: st.automatic.interval_seconds }) : t('data.identity_off')}
@@ -432,6 +443,7 @@ function IdentityStatusCard() {
       )}
       {st?.automatic.waiting && <p class="muted">{t('data.identity_waiting')}</p>}
       {st?.automatic.last_error && <ErrorBox error={new Error(st.automatic.last_error)} />}
+      {st?.golden_rewrite.last_error && <ErrorBox error={new Error(st.golden_rewrite.last_error)} />}
     </Card>
   );
 }
