@@ -811,5 +811,71 @@ TEST(ServeIdentity, NewCustomersFromEventsJoinTheirCustomerWithinTheInterval) {
   fs::remove_all(dir);
 }
 
+// A survivorship change the server acknowledged is applied to the golden
+// records even when the server is killed before it rewrote them: the change
+// marked them stale in its own transaction, and the next server (or the CLI)
+// rewrites them.
+TEST(ServeIdentity, AnAcknowledgedSurvivorshipChangeSurvivesAKill) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("patron-serve-golden-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = (dir / "p.db").string();
+  std::ofstream(dir / "crm.csv") << "customer_id,first_name,last_name,email\n"
+                                    "C-1,Sara,Ahmadi,sara@example.com\n"
+                                    "C-2,Sarah,Ahmadi,sara@example.com\n";
+  ASSERT_EQ(
+      RunPatron({"--db", db, "import", "customers", (dir / "crm.csv").string(), "--source", "crm"},
+                true)
+          .exit_code,
+      0);
+  ASSERT_EQ(RunPatron({"--db", db, "identity", "resolve"}, true).exit_code, 0);
+  auto created = RunPatron({"--db", db, "key", "create", "--role", "admin", "--name", "a"}, true);
+  const size_t at = created.out.find("pat_");
+  ASSERT_NE(at, std::string::npos) << created.out;
+  const std::string admin = created.out.substr(at, created.out.find_first_of(" \n", at) - at);
+  auto given_name = [&](httplib::Client& c) -> std::pair<std::string, std::string> {
+    json g = json::parse(c.Get("/api/v1/customers/1/golden")->body);
+    for (const auto& f : g["fields"]) {
+      if (f["field"] == "given_name") return {f["value"], f["rule"]};
+    }
+    return {};
+  };
+  {
+    // Without scheduled work this server never rewrites: the kill comes first.
+    ServeProcess server(db, {}, {"PATRON_SCHEDULER=off"});
+    ASSERT_GT(server.port(), 0);
+    httplib::Client c(server.url());
+    c.set_bearer_token_auth(admin);
+    auto put = c.Put("/api/v1/identity/survivorship", R"({"rules":{"given_name":"longest"}})",
+                     "application/json");
+    ASSERT_TRUE(put);
+    ASSERT_EQ(put->status, 200) << put->body;
+    EXPECT_TRUE(json::parse(put->body)["golden_records_stale_since"].is_string()) << put->body;
+    json status = json::parse(c.Get("/api/v1/identity/status")->body);
+    EXPECT_FALSE(status["golden_rewrite"]["enabled"].get<bool>()) << status.dump();
+    EXPECT_EQ(given_name(c).second, "source_trust");  // the old rule's value, still
+    EXPECT_EQ(server.Stop(SIGKILL), -SIGKILL);
+  }
+  auto waiting = RunPatron({"--db", db, "identity", "status"}, true);
+  EXPECT_NE(waiting.out.find("Golden records wait for a rewrite"), std::string::npos)
+      << waiting.out;
+  {
+    ServeProcess server(db);
+    ASSERT_GT(server.port(), 0);
+    httplib::Client c(server.url());
+    c.set_bearer_token_auth(admin);
+    json status;
+    for (int i = 0; i < 100; ++i) {  // the task looks every second
+      status = json::parse(c.Get("/api/v1/identity/status")->body);
+      if (status["golden_records_stale_since"].is_null()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(status["golden_records_stale_since"].is_null()) << status.dump();
+    EXPECT_EQ(given_name(c), std::make_pair(std::string("Sarah"), std::string("longest")));
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace patron
