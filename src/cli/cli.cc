@@ -30,7 +30,7 @@ using nlohmann::ordered_json;
 
 struct ImportArgs {
   std::string kind, file, source, source_kind, vendor, cost, consent_basis, country, currency = "EUR";
-  std::string date_order = "dmy", report_path, rejects;
+  std::string date_order = "dmy", report_path, rejects, as_of;
   std::vector<std::string> maps;
   bool dry_run = false, hijri = false;
   int batch = 50000;
@@ -52,6 +52,12 @@ int RunImport(const std::string& db_path, const ImportArgs& a, bool json) {
   options.default_currency = a.currency;
   options.dry_run = a.dry_run;
   options.reject_path = a.rejects;
+  if (!a.as_of.empty()) {
+    auto as_of = ingest::ParseTimestamp(a.as_of);
+    if (!as_of.ok())
+      return Fail(InvalidArgument("--as-of '" + a.as_of + "': " + as_of.status().message()));
+    options.as_of = *as_of;
+  }
   options.batch_size = a.batch;
   options.date_options.order =
       a.date_order == "mdy" ? ingest::DateOrder::kMonthDayYear : ingest::DateOrder::kDayMonthYear;
@@ -504,6 +510,10 @@ int Run(int argc, char** argv) {
       ->check(CLI::IsMember({"dmy", "mdy"}));
   import->add_flag("--hijri", ia.hijri, "Read years 1200-1599 as Hijri (default: Persian solar)");
   import->add_flag("--dry-run", ia.dry_run, "Validate and show the mapping and problems; write nothing");
+  import->add_option(
+      "--as-of", ia.as_of,
+      "When the source's data was current (a list compiled earlier): its contact values "
+      "count as last seen then, for freshness (default: now)");
   import->add_option("--report", ia.report_path, "Write the import report as JSON to this file");
   import->add_option("--rejects", ia.rejects, "Where malformed records go (default FILE.rejects.csv)");
   import->add_option("--batch", ia.batch, "Records per transaction (default 50000)")->check(CLI::Range(1, 10000000));

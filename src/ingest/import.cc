@@ -503,10 +503,13 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r,
   q.Bind(":source_id", source_id_).Bind(":now", now_.micros);
   // A status without a date of its own is stamped with the import's time (and
   // is left out when the decay rate is learnt: identity::EstimateDecay).
+  const int64_t seen_at =
+      options_.as_of ? std::min(options_.as_of->micros, now_.micros) : now_.micros;
+  q.Bind(":seen_at", seen_at);
   if (known.verified_at && reason.empty()) {
     q.Bind(":verified_at", known.verified_at->micros);
   } else if (status == "verified") {
-    q.Bind(":verified_at", now_.micros);
+    q.Bind(":verified_at", seen_at);
   } else {
     q.BindNull(":verified_at");
   }
@@ -988,6 +991,7 @@ Status ImportJob::AddAddress(int64_t customer_id, const MappedRecord& r, const s
   cp.BindOptional(":country", country ? *country : std::string());
   cp.Bind(":status", "unverified").BindNull(":invalid_reason").BindNull(":suggestion");
   cp.Bind(":source_id", source_id_).Bind(":now", now_.micros).BindNull(":verified_at");
+  cp.Bind(":seen_at", options_.as_of ? std::min(options_.as_of->micros, now_.micros) : now_.micros);
   cp.BindNull(":bounced_at");
   return cp.Run();
 }
@@ -1458,6 +1462,11 @@ Result<ImportReport> ImportJob::Run() {
   report_.source = options_.source_name;
   if (!options_.default_country.empty() && !NormalizeCountry(options_.default_country)) {
     return InvalidArgument("--default-country '" + options_.default_country + "' is not an ISO country code");
+  }
+  // A day's grace for time zones, as for the dates in a file.
+  if (options_.as_of && options_.as_of->micros > now_.micros + 86'400'000'000) {
+    return InvalidArgument("--as-of " + FormatInstant(*options_.as_of) +
+                           " is in the future: it is when the source's data was current");
   }
   std::error_code ec;
   if (!std::filesystem::is_regular_file(options_.path, ec)) {

@@ -186,6 +186,11 @@ struct ImportOptions {
   std::string default_currency = "EUR";
   DateOptions date_options;
   bool dry_run = false;
+  // When the source's data was current (a purchased list compiled months
+  // before it is imported): its contact values count as last seen then, and a
+  // status without a date of its own as known then, so freshness decays from
+  // it. Unset: the import's time. InvalidArgument when later than the import.
+  std::optional<Instant> as_of;
   std::string reject_path;  // default: <path>.rejects.csv next to the input
   int batch_size = 50000;   // records per transaction
   // Called now and then with bytes read and total bytes.

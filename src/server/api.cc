@@ -571,7 +571,7 @@ void AddContactPoint(Context& ctx) {
     } else {
       q.BindNull(":verified_at");
     }
-    q.BindNull(":bounced_at");
+    q.BindNull(":bounced_at").Bind(":seen_at", now);
     s = q.Run();
   }
   if (s.ok()) s = AuditNow(ctx, *db, "contact_point.add", "customer", std::to_string(id), id, {{"kind", kind}});
@@ -843,6 +843,19 @@ void StartImport(Context& ctx) {
     }
     column_map[m.substr(0, eq)] = m.substr(eq + 1);
   }
+  // ?as_of=DATE, as the CLI's --as-of: when the source's data was current.
+  std::optional<Instant> as_of;
+  if (ctx.req.has_param("as_of")) {
+    auto parsed = ingest::ParseTimestamp(ctx.req.get_param_value("as_of"));
+    if (!parsed.ok()) return SendError(ctx.res, parsed.status(), "as_of");
+    if (parsed->micros > ctx.state.clock.Now().micros + 86'400'000'000) {
+      return SendError(
+          ctx.res,
+          InvalidArgument("as_of is in the future: it is when the source's data was current"),
+          "as_of");
+    }
+    as_of = *parsed;
+  }
   // The upload goes to a file beside the database; the import reads it as the
   // CLI would, with the same reject file and report.
   std::filesystem::path dir = std::filesystem::path(ctx.state.config.db_path).parent_path() / "uploads";
@@ -888,6 +901,7 @@ void StartImport(Context& ctx) {
   options.default_country = ctx.req.get_param_value("default_country");
   if (ctx.req.has_param("currency")) options.default_currency = ctx.req.get_param_value("currency");
   options.dry_run = ctx.req.get_param_value("dry_run") == "true";
+  options.as_of = as_of;
   options.column_map = std::move(column_map);
   std::string db_path = ctx.state.config.db_path;
   const Clock* clock = &ctx.state.clock;

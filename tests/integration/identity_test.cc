@@ -557,5 +557,71 @@ TEST_F(IdentityTest, DecayIsLearntFromTheSourcesOwnDates) {
   EXPECT_GT(learnt["high"].get<double>(), kTrueDecay) << decay.text;
 }
 
+// A list compiled before it is imported is as fresh as its date, not the
+// import's: `--as-of` makes its contact values last seen then.
+TEST_F(IdentityTest, AListAsOfAnEarlierDateIsAsFreshAsThatDate) {
+  const fs::path file = dir_ / "list.csv";
+  std::ofstream(file) << "Förnamn;Efternamn;E-post;Mobilnummer\n"
+                         "Astrid;Andersson;astrid@example.se;0701234567\n"
+                         "Nils;Berg;nils@example.se;0707654321\n";
+  const std::vector<std::string> import = {"--db",
+                                           db_,
+                                           "--json",
+                                           "import",
+                                           "customers",
+                                           file.string(),
+                                           "--source",
+                                           "nordic-leads",
+                                           "--source-kind",
+                                           "purchased",
+                                           "--default-country",
+                                           "SE"};
+  // Refused before anything is written: a date in the future, a non-date.
+  for (const auto& [as_of, says] : std::vector<std::pair<std::string, std::string>>{
+           {"2999-01-01", "is in the future"}, {"soon", "--as-of 'soon':"}}) {
+    std::vector<std::string> args = import;
+    args.insert(args.end(), {"--as-of", as_of});
+    patron::testing::CommandResult r = patron::testing::RunPatron(args);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find(says), std::string::npos) << r.out;
+  }
+  std::vector<std::string> args = import;
+  args.insert(args.end(), {"--as-of", "2025-06-01"});
+  Output imported = Patron(args);
+  ASSERT_EQ(imported.exit_code, 0) << imported.text;
+  EXPECT_EQ(json::parse(imported.text)["inserted"], 2) << imported.text;
+
+  const int64_t as_of = 1748736000LL * 1000000;  // 2025-06-01T00:00:00Z
+  auto db = Database::Open(db_);
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM contact_points WHERE last_seen_at = " +
+                             std::to_string(as_of)),
+            4);
+  // Freshness decays from that date: every value is listed for re-verification
+  // once a year and more has passed, at (1 - 2.5 %) per month since.
+  Output listed = Patron({"--db", db_, "--json", "quality", "reverify", "--below", "1"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.text;
+  const json items = json::parse(listed.text);
+  ASSERT_EQ(items.size(), 4u) << listed.text;
+  const double months =
+      static_cast<double>(SystemClock::Get().Now().micros - as_of) / (30.44 * 86400 * 1e6);
+  for (const auto& item : items) {
+    EXPECT_NEAR(item["valid_probability"].get<double>(), std::pow(0.975, months), 0.001)
+        << item.dump();
+    EXPECT_EQ(item["last_seen"], "2025-06-01T00:00:00Z") << item.dump();
+  }
+  // Seen again today in a newer version of the list (imported without
+  // --as-of), they are fresh again.
+  std::ofstream(file) << "Förnamn;Efternamn;E-post;Mobilnummer;Ort\n"
+                         "Astrid;Andersson;astrid@example.se;0701234567;Uppsala\n"
+                         "Nils;Berg;nils@example.se;0707654321;Lund\n";
+  imported = Patron(import);
+  ASSERT_EQ(imported.exit_code, 0) << imported.text;
+  EXPECT_EQ(json::parse(imported.text)["updated"], 2) << imported.text;
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM contact_points WHERE last_seen_at > " +
+                             std::to_string(as_of)),
+            4);
+}
+
 }  // namespace
 }  // namespace patron

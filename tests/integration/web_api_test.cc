@@ -157,6 +157,32 @@ TEST_F(WebApi, AnImportTakesTheChangedMapping) {
   json bad = Json(
       c.Post("/api/v1/imports?kind=customers&source=web-crm&map=Kontakt", file, "text/csv"), 400);
   EXPECT_EQ(bad["error"]["field"], "map");
+  // So is an as_of (when the list's data was current) that is not a date or lies ahead.
+  for (const std::string as_of : {"soon", "2999-01-01"}) {
+    json refused = Json(
+        c.Post("/api/v1/imports?kind=customers&source=web-crm&as_of=" + as_of, file, "text/csv"),
+        400);
+    EXPECT_EQ(refused["error"]["field"], "as_of") << refused.dump();
+  }
+  // A list as of an earlier date: its values count as last seen then.
+  json dated = Json(
+      c.Post("/api/v1/imports?kind=customers&source=web-list&as_of=2025-06-01", file, "text/csv"),
+      202);
+  ASSERT_EQ(WaitForImport(c, dated["id"])["status"], "finished");
+  json listed_dated = Json(Client(admin_).Get("/api/v1/customers?email=sara.web@example.com"), 200);
+  bool saw_dated = false;
+  for (const json& brief : listed_dated["customers"]) {
+    json view = Json(
+        Client(admin_).Get("/api/v1/customers/" + std::to_string(brief["id"].get<int64_t>())), 200);
+    for (const json& cp : view["contact_points"]) {
+      if (cp["source"] == "web-list") {
+        saw_dated = true;
+        EXPECT_EQ(cp["last_seen"], "2025-06-01T00:00:00Z") << cp.dump();
+        EXPECT_LT(cp["freshness"].get<double>(), 0.9) << cp.dump();
+      }
+    }
+  }
+  EXPECT_TRUE(saw_dated) << listed_dated.dump();
   json unknown = Json(c.Post("/api/v1/imports?kind=customers&source=web-crm&map=Kontakt%3Dtelefax",
                              file, "text/csv"),
                       202);

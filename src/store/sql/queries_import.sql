@@ -54,7 +54,7 @@ INSERT INTO contact_points (customer_id, kind, value, raw_value, phone_type, str
   region, country, status, invalid_reason, suggestion, source_id, first_seen_at, last_seen_at, last_verified_at,
   bounced_at)
 VALUES (:customer_id, :kind, :value, :raw_value, :phone_type, :street, :postal_code, :city, :region,
-  :country, :status, :invalid_reason, :suggestion, :source_id, :now, :now, :verified_at, :bounced_at)
+  :country, :status, :invalid_reason, :suggestion, :source_id, :now, :seen_at, :verified_at, :bounced_at)
 ON CONFLICT (customer_id, kind, value) DO UPDATE SET
   last_seen_at = max(last_seen_at, excluded.last_seen_at),
   -- a source that verified the value, or saw it bounce, is newer knowledge;
