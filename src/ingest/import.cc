@@ -197,6 +197,14 @@ class ImportJob {
   // ...): nullopt when empty; flagged and ignored when it is not a date or
   // lies in the future.
   std::optional<Instant> ContactDate(const MappedRecord& r, std::string_view field);
+  // When the source last saw the record's contact values: its row's
+  // `last_seen_at`, else the file's --as-of, else now; never after now.
+  int64_t SeenAt() const {
+    const int64_t seen = row_seen_        ? row_seen_->micros
+                         : options_.as_of ? options_.as_of->micros
+                                          : now_.micros;
+    return std::min(seen, now_.micros);
+  }
   Result<std::optional<int64_t>> FindSourceRecord(std::string_view entity, std::string_view key,
                                                   uint64_t* hash);
   Status UpsertSourceRecord(std::string_view entity, std::string_view key, int64_t id, uint64_t hash);
@@ -235,6 +243,7 @@ class ImportJob {
   RejectWriter rejects_;
   ImportReport report_;
   Instant now_;
+  std::optional<Instant> row_seen_;  // the current customer row's last_seen_at
   int64_t source_id_ = 0;
   int64_t records_in_batch_ = 0;
   bool in_transaction_ = false;
@@ -503,8 +512,7 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r,
   q.Bind(":source_id", source_id_).Bind(":now", now_.micros);
   // A status without a date of its own is stamped with the import's time (and
   // is left out when the decay rate is learnt: identity::EstimateDecay).
-  const int64_t seen_at =
-      options_.as_of ? std::min(options_.as_of->micros, now_.micros) : now_.micros;
+  const int64_t seen_at = SeenAt();
   q.Bind(":seen_at", seen_at);
   if (known.verified_at && reason.empty()) {
     q.Bind(":verified_at", known.verified_at->micros);
@@ -721,6 +729,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   ASSIGN_OR_RETURN(int64_t id, InsertOrUpdate(q, existing, 22));
 
   // Contact points.
+  row_seen_ = ContactDate(r, "last_seen_at");
   const ContactKnowledge email_known{r.Get(FieldIndex("email_status")),
                                      ContactDate(r, "email_verified_at"),
                                      ContactDate(r, "email_bounced_at")};
@@ -739,6 +748,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
       region));
   RETURN_IF_ERROR(AddContactPoint(id, r, "phone_2", "phone", {}, region));
   RETURN_IF_ERROR(AddAddress(id, r, country));
+  row_seen_.reset();
 
   // Consents: appended to the ledger only when the state changes.
   std::string method;
@@ -991,7 +1001,7 @@ Status ImportJob::AddAddress(int64_t customer_id, const MappedRecord& r, const s
   cp.BindOptional(":country", country ? *country : std::string());
   cp.Bind(":status", "unverified").BindNull(":invalid_reason").BindNull(":suggestion");
   cp.Bind(":source_id", source_id_).Bind(":now", now_.micros).BindNull(":verified_at");
-  cp.Bind(":seen_at", options_.as_of ? std::min(options_.as_of->micros, now_.micros) : now_.micros);
+  cp.Bind(":seen_at", SeenAt());
   cp.BindNull(":bounced_at");
   return cp.Run();
 }

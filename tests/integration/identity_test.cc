@@ -621,6 +621,31 @@ TEST_F(IdentityTest, AListAsOfAnEarlierDateIsAsFreshAsThatDate) {
   EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM contact_points WHERE last_seen_at > " +
                              std::to_string(as_of)),
             4);
+
+  // Per row: a `last_seen_at` column (here "Senast sedd") dates each row's
+  // values; an empty one falls back to now, a future one is reported and
+  // falls back too.
+  const fs::path rows = dir_ / "rows.csv";
+  std::ofstream(rows) << "Förnamn;E-post;Senast sedd\n"
+                         "Greta;greta@example.se;2024-01-15\n"
+                         "Olof;olof@example.se;\n"
+                         "Stina;stina@example.se;2999-01-01\n";
+  Output per_row =
+      Patron({"--db", db_, "--json", "import", "customers", rows.string(), "--source", "old-crm"});
+  ASSERT_EQ(per_row.exit_code, 0) << per_row.text;
+  const json report = json::parse(per_row.text);
+  EXPECT_EQ(report["fields"]["last_seen_at"]["valid"], 1) << per_row.text;
+  EXPECT_EQ(report["problems"].value("last_seen_at: a date in the future", 0), 1) << per_row.text;
+  EXPECT_EQ(
+      *(*db)->QueryInt("SELECT last_seen_at FROM contact_points WHERE value = 'greta@example.se'"),
+      1705276800LL * 1000000);  // 2024-01-15
+  for (const char* value : {"olof@example.se", "stina@example.se"}) {
+    EXPECT_GT(
+        *(*db)->QueryInt(std::string("SELECT last_seen_at FROM contact_points WHERE value = '") +
+                         value + "'"),
+        as_of)
+        << value;
+  }
 }
 
 }  // namespace
