@@ -510,8 +510,9 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r,
   q.BindNull(":street").BindNull(":postal_code").BindNull(":city").BindNull(":region").BindNull(":country");
   q.Bind(":status", status).BindOptional(":invalid_reason", reason).BindOptional(":suggestion", suggestion);
   q.Bind(":source_id", source_id_).Bind(":now", now_.micros);
-  // A status without a date of its own is stamped with the import's time (and
-  // is left out when the decay rate is learnt: identity::EstimateDecay).
+  // A status without a date of its own is stamped with when the source saw
+  // the value (SeenAt). Stamped with the import's own time, it is the first
+  // sighting's, and identity::EstimateDecay leaves it out.
   const int64_t seen_at = SeenAt();
   q.Bind(":seen_at", seen_at);
   if (known.verified_at && reason.empty()) {
