@@ -13,6 +13,7 @@
 # synced before each run: otherwise the run's commit also writes the copy out
 # of the page cache and takes up to ten times as long.
 set -euo pipefail
+bench=$(dirname "$(realpath "$0")")
 patron=$(realpath "${1:-build/release/patron}")
 dir=${2:-/tmp/patron-identity-1m}
 runs=${3:-3}
@@ -23,21 +24,8 @@ rm -f id1m.db* start.db* run.db*
 total=$(wc -l < gen/newsletter.csv)
 head -n $((total - 10000)) gen/newsletter.csv > newsletter_base.csv
 { head -n 1 gen/newsletter.csv; tail -n 10000 gen/newsletter.csv; } > newsletter_new10k.csv
-python3 - "$patron" <<'PY'
-import json, subprocess, sys
-patron = sys.argv[1]
-for f in json.load(open("manifest.json"))["files"]:
-    if f["kind"] in ("events", "products"):
-        continue
-    path = "newsletter_base.csv" if f["source"] == "newsletter" else f["path"]
-    args = [patron, "--db", "id1m.db", "--json", "import", f["kind"], path,
-            "--source", f["source"], "--source-kind", f["source_kind"]]
-    for flag, key in (("--source-vendor", "vendor"), ("--source-cost", "cost"),
-                      ("--default-country", "default_country")):
-        if f[key]:
-            args += [flag, f[key]]
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-PY
+python3 "$bench/import_manifest.py" "$patron" id1m.db manifest.json --skip events --skip products \
+  --file newsletter=newsletter_base.csv
 sync
 /usr/bin/time -f "full: %e s wall, peak %M KB" "$patron" --db id1m.db --json identity resolve > full.json
 python3 -c "import json; d = json.load(open('full.json')); print('full: %d records, %d customers, %.1f s by the resolver' % (d['records'], d['customers'], d['seconds']))"

@@ -20,18 +20,7 @@ patron=$(realpath "$patron")
 rm -rf "$dir"
 mkdir -p "$dir"
 "$patron" --json demo generate --customers "$people" --seed "$seed" --out "$dir/data" > "$dir/manifest.json"
-python3 - "$patron" "$dir" <<'PY'
-import json, subprocess, sys
-patron, d = sys.argv[1], sys.argv[2]
-for f in json.load(open(d + "/manifest.json"))["files"]:
-    args = [patron, "--db", d + "/patron.db", "--json", "import", f["kind"], f["path"],
-            "--source", f["source"], "--source-kind", f["source_kind"]]
-    for flag, key in (("--source-vendor", "vendor"), ("--source-cost", "cost"),
-                      ("--default-country", "default_country")):
-        if f[key]:
-            args += [flag, f[key]]
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-PY
+python3 "$(dirname "$(realpath "$0")")/import_manifest.py" "$patron" "$dir/patron.db" "$dir/manifest.json"
 "$patron" --db "$dir/patron.db" --json identity resolve > "$dir/resolve.json"
 "$patron" --db "$dir/patron.db" identity clusters --csv > "$dir/clusters.csv"
 python3 - "$dir" <<'PY'
