@@ -928,11 +928,32 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
       const int64_t day = call_start + rng.Range(0, std::max<int64_t>(0, today_ - call_start));
       const int64_t at = day * 86400 + rng.Range(9, 17) * 3600 + rng.Range(0, 3599) -
                          static_cast<int64_t>(UtcOffsetMinutes(p.country, day)) * 60;
-      // The call log knows the contact by the CRM id, else only by the
-      // caller's number.
+      Sv topic = b2b ? kB2bCallTopics[rng.Below(std::size(kB2bCallTopics))]
+                     : kB2cCallTopics[rng.Below(std::size(kB2cCallTopics))];
+      // A call about an order (its status, a warranty claim) is about the
+      // caller's latest order by then: the agent asks for its number, as
+      // every shop's support line does, and logs the call on it. Someone
+      // who has not ordered yet asks for advice instead.
+      const Order* about = nullptr;
+      int64_t about_number = 0;
+      if (!b2b && (topic == kB2cCallTopics[0] || topic == kB2cCallTopics[1])) {
+        for (size_t i = 0; i < activity.orders.size() && activity.orders[i].day <= day; ++i) {
+          about = &activity.orders[i];
+          about_number = person_first_order_number_ + static_cast<int64_t>(i);
+        }
+        if (about == nullptr) topic = kB2cCallTopics[3];
+      }
+      // The call log knows the contact by the CRM id, else by the order the
+      // call is about (its email) and the caller's number, else only by
+      // the number.
       std::string caller;
+      EventBuilder::Traits caller_traits;
       if (!crm_id.empty()) {
         identify(day, true);
+      } else if (about != nullptr) {
+        identify_about(day, *about);
+        caller = internal::E164(p.country, p.MobileAt(day));
+        caller_traits.phone = caller;
       } else {
         user_id = {};
         email = {};
@@ -940,10 +961,14 @@ void ActivityWriter::WriteEvents(const Person& p, std::string_view crm_id, const
         AddDistinct(emails_used, caller);
       }
       event.SetDevice({});
-      event.Begin(user_id, email, caller, "call_logged", at, {});
+      event.Begin(user_id, email, email.empty() ? Sv(caller) : Sv(), "call_logged", at, caller_traits);
       event.Text("direction", b2b ? "outbound" : "inbound");
-      event.Text("topic", b2b ? kB2bCallTopics[rng.Below(std::size(kB2bCallTopics))]
-                              : kB2cCallTopics[rng.Below(std::size(kB2cCallTopics))]);
+      event.Text("topic", topic);
+      if (about != nullptr) {
+        std::string order_id = "WS-";
+        AppendPadded(order_id, about_number, 8);
+        event.Text("order_id", order_id);
+      }
       const Sv outcome = b2b ? kCallOutcomes[rng.Below(4)] : "reached";
       event.Text("outcome", outcome);
       event.Number("duration_seconds", outcome == "reached" || outcome == "meeting_booked"

@@ -667,6 +667,53 @@ TEST_F(DemoGeneratorTest, OrdersReferenceExistingSkus) {
   }
 }
 
+// A support line asks a caller about an order for its number: the call log
+// names the order, and a caller the CRM does not know by the order's email
+// and the number they called from. Other calls from such callers carry the
+// number only.
+TEST_F(DemoGeneratorTest, CallsAboutAnOrderAreLoggedOnTheOrder) {
+  const Rows orders = Csv("shop_orders.csv");
+  const size_t customer = Column(orders, "customer_id"), email = Column(orders, "email");
+  const size_t ordered_at = Column(orders, "ordered_at");
+  std::map<std::string, size_t> first_line_of;
+  for (size_t r = 1; r < orders.size(); ++r) first_line_of.emplace(orders[r][0], r);
+  int about_orders = 0, by_order_email = 0, number_only = 0;
+  for (const std::string& line : Lines(ReadFile(File("events.jsonl").path))) {
+    const nlohmann::json event = nlohmann::json::parse(line);
+    if (event["event"] != "call_logged" || event["properties"]["direction"] != "inbound") continue;
+    const std::string topic = event["properties"]["topic"].get<std::string>();
+    const bool about_an_order = topic == "order status" || topic == "warranty";
+    ASSERT_EQ(event["properties"].contains("order_id"), about_an_order) << line;
+    if (!about_an_order) {
+      if (!event.contains("userId")) {
+        EXPECT_FALSE(event.contains("email")) << line;
+        EXPECT_TRUE(event.contains("phone")) << line;
+        ++number_only;
+      }
+      continue;
+    }
+    ++about_orders;
+    auto order = first_line_of.find(event["properties"]["order_id"].get<std::string>());
+    ASSERT_NE(order, first_line_of.end()) << line;
+    const std::vector<std::string>& row = orders[order->second];
+    const Result<Instant> ordered = ParseInstant(row[ordered_at]);
+    const Result<Instant> called = ParseInstant(event["timestamp"].get<std::string>());
+    ASSERT_TRUE(ordered.ok() && called.ok()) << line;
+    // Placed before the call, or later on the same day at the latest.
+    EXPECT_LT(ordered->seconds(), called->seconds() + 86400) << line;
+    if (event.contains("userId")) continue;
+    ASSERT_TRUE(event.contains("email")) << line;
+    ASSERT_TRUE(row[customer].empty()) << line;
+    EXPECT_EQ(Lower(event["email"].get<std::string>()), Lower(row[email])) << line;
+    ASSERT_TRUE(event.contains("phone")) << line;
+    EXPECT_EQ(event["phone"].get<std::string>().substr(0, 1), "+") << line;
+    ++by_order_email;
+  }
+  EXPECT_GT(about_orders, 20);
+  EXPECT_GT(by_order_email, 2);
+  EXPECT_GT(number_only, 2);
+}
+
 TEST_F(DemoGeneratorTest, RejectsBadOptions) {
   GenerateOptions options;
   options.out_dir = (*root_ / "bad").string();
