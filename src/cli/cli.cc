@@ -100,6 +100,10 @@ int RunImport(const std::string& db_path, const ImportArgs& a, bool json) {
                   << " customer record(s) wait for identity resolution: patron identity resolve"
                   << (identity->incremental_ready ? " --incremental" : "") << "\n";
       }
+      if (identity.ok() && identity->golden_stale_since && identity->last_run) {
+        std::cout << "  golden records wait for a rewrite (their freshness): patron identity "
+                     "survivorship --rewrite, or patron serve in the background\n";
+      }
     }
   }
   return 0;

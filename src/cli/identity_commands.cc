@@ -445,9 +445,9 @@ int RunStatus(const std::string& db_path, bool json) {
   }
   if (status->golden_stale_since) {
     std::printf(
-        "Golden records wait for a rewrite since %s (survivorship or decay changed): `patron "
-        "serve` "
-        "does it in the background, or `patron identity survivorship --rewrite`\n",
+        "Golden records wait for a rewrite since %s (survivorship or decay changed, or an "
+        "import saw values again): `patron serve` does it in the background, or `patron "
+        "identity survivorship --rewrite`\n",
         FormatInstant(*status->golden_stale_since).c_str());
   }
   std::printf(

@@ -177,6 +177,16 @@ class ImportJob {
   // The record's street, postal code and city as an address of the customer
   // (nothing when it has neither street nor postal code).
   Status AddAddress(int64_t customer_id, const MappedRecord& r, const std::optional<std::string>& country);
+  // The parts of the address AddAddress stores, and the one-line value.
+  struct AddressParts {
+    std::string street, postal, city, line;
+  };
+  AddressParts AddressOf(const MappedRecord& r, const std::optional<std::string>& country);
+  // A customer row unchanged since its last import still says its source has
+  // the row's contact values: their last_seen_at moves to SeenAt(), nothing
+  // else changes.
+  Status TouchContactPoints(int64_t customer_id, const MappedRecord& r, std::string_view region,
+                            const std::optional<std::string>& country);
   // Records the device an event came from (its anonymous_id) as one the
   // customer was seen on: evidence for identity resolution.
   Status NoteDevice(const MappedRecord& r, int64_t customer_id, int64_t seen_at);
@@ -193,6 +203,9 @@ class ImportJob {
   Status AddContactPoint(int64_t customer_id, const MappedRecord& r, std::string_view field,
                          std::string_view kind, const ContactKnowledge& known,
                          std::string_view region);
+  // The value AddContactPoint stores for `raw` (canonical when valid, else as
+  // written); empty for nothing to store.
+  std::string ContactValue(std::string_view raw, std::string_view kind, std::string_view region);
   // A date column of the source's about a contact value (`email_verified_at`
   // ...): nullopt when empty; flagged and ignored when it is not a date or
   // lies in the future.
@@ -247,6 +260,9 @@ class ImportJob {
   int64_t source_id_ = 0;
   int64_t records_in_batch_ = 0;
   bool in_transaction_ = false;
+  // A value of this batch was seen again without changing otherwise: the
+  // golden records, which hold freshness, wait for a rewrite.
+  bool values_seen_again_ = false;
 
   struct PendingIssue {
     std::string field, raw, reason;
@@ -383,6 +399,10 @@ Status ImportJob::MaybeCommit(bool force) {
   if (in_transaction_) {
     if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
     RETURN_IF_ERROR(NoteEngineInputsChanged(db_));
+    if (values_seen_again_) {
+      RETURN_IF_ERROR(db_.Query("identity-mark-golden-stale").Bind(":now", now_.micros).Run());
+      values_seen_again_ = false;
+    }
     RETURN_IF_ERROR(db_.Commit());
     in_transaction_ = false;
     rejects_.Flush();
@@ -455,6 +475,49 @@ std::optional<Instant> ImportJob::ContactDate(const MappedRecord& r, std::string
   return *t;
 }
 
+std::string ImportJob::ContactValue(std::string_view raw, std::string_view kind,
+                                    std::string_view region) {
+  if (raw.empty()) return {};
+  if (kind == "email") {
+    const EmailCheck& check = EmailOf(raw);
+    return check.valid ? CanonicalEmail(check) : std::string(TrimAscii(raw));
+  }
+  const PhoneCheck& check = PhoneOf(raw, region);
+  return check.valid ? check.e164 : AsciiDigits(TrimAscii(raw));
+}
+
+Status ImportJob::TouchContactPoints(int64_t customer_id, const MappedRecord& r,
+                                     std::string_view region,
+                                     const std::optional<std::string>& country) {
+  // The row's own date, read as the full import reads it (a bad or future
+  // date falls back to the file's; the full import reported it already).
+  row_seen_.reset();
+  if (std::string_view raw = r.Get(FieldIndex("last_seen_at")); !raw.empty()) {
+    auto t = ParseTimestamp(raw, options_.date_options);
+    if (t.ok() && t->micros <= now_.micros + 86'400'000'000) row_seen_ = *t;
+  }
+  const int64_t seen_at = SeenAt();
+  row_seen_.reset();
+  auto touch = [&](std::string_view kind, const std::string& value) -> Status {
+    if (value.empty()) return Status::Ok();
+    Statement& q = db_.Query("touch-contact-point");
+    q.Bind(":customer_id", customer_id)
+        .Bind(":kind", kind)
+        .Bind(":value", value)
+        .Bind(":seen_at", seen_at);
+    RETURN_IF_ERROR(q.Run());
+    if (db_.changes() > 0) values_seen_again_ = true;
+    return Status::Ok();
+  };
+  for (std::string_view field : {"email", "email_2"}) {
+    RETURN_IF_ERROR(touch("email", ContactValue(r.Get(FieldIndex(field)), "email", region)));
+  }
+  for (std::string_view field : {"mobile", "phone", "phone_2"}) {
+    RETURN_IF_ERROR(touch("phone", ContactValue(r.Get(FieldIndex(field)), "phone", region)));
+  }
+  return touch("address", AddressOf(r, country).line);
+}
+
 Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r,
                                   std::string_view field, std::string_view kind,
                                   const ContactKnowledge& known, std::string_view region) {
@@ -462,11 +525,11 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r,
   std::string_view raw = r.Get(idx);
   if (raw.empty()) return Status::Ok();
   NotePresent(field);
-  std::string value, reason, suggestion, phone_type;
+  std::string value = ContactValue(raw, kind, region);
+  std::string reason, suggestion, phone_type;
   std::string status = "unverified";
   if (kind == "email") {
     const EmailCheck& check = EmailOf(raw);
-    value = check.valid ? CanonicalEmail(check) : std::string(TrimAscii(raw));
     if (!check.valid) {
       reason = check.reason;
     }
@@ -478,7 +541,6 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r,
     }
   } else {
     const PhoneCheck& check = PhoneOf(raw, region);
-    value = check.valid ? check.e164 : AsciiDigits(TrimAscii(raw));
     if (!check.valid) reason = check.reason;
     phone_type = check.type;
   }
@@ -633,7 +695,7 @@ Status ImportJob::ImportCustomer(MappedRecord& r) {
   if (existing && old_hash == hash) {
     report_.unchanged++;
     issues_.clear();
-    return Status::Ok();
+    return TouchContactPoints(*existing, r, region, country);
   }
 
   // Profile values, validated and normalised.
@@ -986,19 +1048,38 @@ Status ImportJob::ImportProduct(MappedRecord& r) {
 // Customers named by orders and events
 // ---------------------------------------------------------------------------
 
+ImportJob::AddressParts ImportJob::AddressOf(const MappedRecord& r,
+                                             const std::optional<std::string>& country) {
+  AddressParts a;
+  a.street = NormalizeText(r.Get(FieldIndex("street")));
+  a.postal = AsciiDigits(NormalizeText(r.Get(FieldIndex("postal_code"))));
+  a.city = NormalizeText(r.Get(FieldIndex("city")));
+  if (a.street.empty() && a.postal.empty()) return a;
+  a.line = a.street;
+  std::string locality = a.postal.empty() ? a.city
+                         : a.city.empty() ? a.postal
+                                          : a.postal + " " + a.city;
+  if (!locality.empty()) a.line += (a.line.empty() ? "" : ", ") + locality;
+  if (country) a.line += ", " + *country;
+  return a;
+}
+
 Status ImportJob::AddAddress(int64_t customer_id, const MappedRecord& r, const std::optional<std::string>& country) {
-  std::string street = Text(r, FieldIndex("street"));
-  std::string postal = AsciiDigits(Text(r, FieldIndex("postal_code")));
-  std::string city = NormalizeText(r.Get(FieldIndex("city")));
-  if (street.empty() && postal.empty()) return Status::Ok();
-  std::string line = street;
-  std::string locality = postal.empty() ? city : city.empty() ? postal : postal + " " + city;
-  if (!locality.empty()) line += (line.empty() ? "" : ", ") + locality;
-  if (country) line += ", " + *country;
+  for (std::string_view field : {"street", "postal_code"}) {
+    if (!r.Get(FieldIndex(field)).empty()) NotePresent(field), NoteValid(field);
+  }
+  const AddressParts a = AddressOf(r, country);
+  if (a.line.empty()) return Status::Ok();
   Statement& cp = db_.Query("insert-contact-point");
-  cp.Bind(":customer_id", customer_id).Bind(":kind", "address").Bind(":value", line).BindNull(":raw_value");
-  cp.BindNull(":phone_type").BindOptional(":street", street).BindOptional(":postal_code", postal);
-  cp.BindOptional(":city", city).BindOptional(":region", NormalizeText(r.Get(FieldIndex("region"))));
+  cp.Bind(":customer_id", customer_id)
+      .Bind(":kind", "address")
+      .Bind(":value", a.line)
+      .BindNull(":raw_value");
+  cp.BindNull(":phone_type")
+      .BindOptional(":street", a.street)
+      .BindOptional(":postal_code", a.postal);
+  cp.BindOptional(":city", a.city)
+      .BindOptional(":region", NormalizeText(r.Get(FieldIndex("region"))));
   cp.BindOptional(":country", country ? *country : std::string());
   cp.Bind(":status", "unverified").BindNull(":invalid_reason").BindNull(":suggestion");
   cp.Bind(":source_id", source_id_).Bind(":now", now_.micros).BindNull(":verified_at");

@@ -11,7 +11,9 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "patron_process.h"
@@ -150,13 +152,72 @@ TEST_F(IdentityTest, DemoDataResolvesAgainstGroundTruth) {
   std::printf("demo 2000 people: %zu records, precision %.4f recall %.4f\n", record_person.size(),
               precision, recall);
   EXPECT_GE(precision, 0.98);
-  // Issue 3 asks for 0.95. Measured 0.917: nearly every missed pair agrees on
+  // Issue 3 asks for 0.95. Measured 0.927: nearly every missed pair agrees on
   // names (and a city) and nothing else -- a CRM record and a newsletter
   // sign-up made with another email and mobile, seen on no common device --
   // which the model sends to review unless the name is rare in the base,
   // because namesakes share those too; or involves a call from a number no
-  // other record holds (see BENCHMARKS.md).
-  EXPECT_GE(recall, 0.91);
+  // other record holds, about no order (see BENCHMARKS.md).
+  EXPECT_GE(recall, 0.92);
+
+  // Recall over the pairs a person could link by what the records hold: two
+  // records of one person connected, through that person's records, by a
+  // shared email, phone, street or birth date. The other true pairs share at
+  // most names, a place or a device.
+  std::map<std::string, std::set<std::string>> evidence;  // record -> "kind|value"
+  {
+    auto db = Database::Open(db_);
+    ASSERT_TRUE(db.ok());
+    auto q = (*db)->Prepare(
+        "SELECT customer_id, kind, CASE kind WHEN 'address' THEN lower(street) ELSE value END FROM "
+        "contact_points "
+        "WHERE status != 'invalid' UNION ALL "
+        "SELECT id, 'birth', birth_date FROM customers WHERE birth_date IS NOT NULL");
+    ASSERT_TRUE(q.ok());
+    for (;;) {
+      Result<bool> row = (*q)->Step();
+      ASSERT_TRUE(row.ok());
+      if (!*row) break;
+      if ((*q)->IsNull(2)) continue;
+      evidence[std::to_string((*q)->Int(0))].insert(std::string((*q)->Text(1)) + "|" +
+                                                    std::string((*q)->Text(2)));
+    }
+  }
+  std::map<std::string, std::vector<std::string>> records_of;
+  for (const auto& [record, person] : record_person) records_of[person].push_back(record);
+  int64_t linkable = 0, linkable_found = 0;
+  for (const auto& [person, records] : records_of) {
+    std::vector<size_t> group(records.size());
+    std::iota(group.begin(), group.end(), 0);
+    auto find = [&](size_t x) {
+      while (group[x] != x) x = group[x];
+      return x;
+    };
+    auto share = [&](const std::string& a, const std::string& b) {
+      const auto& x = evidence[a];
+      const auto& y = evidence[b];
+      return std::any_of(x.begin(), x.end(), [&](const std::string& v) { return y.contains(v); });
+    };
+    for (size_t a = 0; a < records.size(); ++a) {
+      for (size_t b = a + 1; b < records.size(); ++b) {
+        if (share(records[a], records[b])) group[find(a)] = find(b);
+      }
+    }
+    for (size_t a = 0; a < records.size(); ++a) {
+      for (size_t b = a + 1; b < records.size(); ++b) {
+        if (find(a) != find(b)) continue;
+        ++linkable;
+        linkable_found += record_resolved[records[a]] == record_resolved[records[b]];
+      }
+    }
+  }
+  const double linkable_recall =
+      static_cast<double>(linkable_found) / static_cast<double>(linkable);
+  std::printf("linkable pairs %lld of %lld, recall on them %.4f\n",
+              static_cast<long long>(linkable), static_cast<long long>(pairs(truth)),
+              linkable_recall);
+  EXPECT_GT(linkable, pairs(truth) / 2);
+  EXPECT_GE(linkable_recall, 0.99);
 
   // Explain, unmerge and the review queue work on the result.
   std::string merged_record, merged_into;
@@ -646,6 +707,106 @@ TEST_F(IdentityTest, AListAsOfAnEarlierDateIsAsFreshAsThatDate) {
         as_of)
         << value;
   }
+}
+
+// A source that exports the same rows again still has their values: an
+// unchanged row moves its values' last_seen_at (never back), and only the
+// values the row carries now.
+TEST_F(IdentityTest, AnUnchangedRowImportedAgainSaysItsValuesWereSeenAgain) {
+  const fs::path file = dir_ / "crm.csv";
+  std::ofstream(file)
+      << "customer_id,given_name,family_name,email,mobile,street,postal_code,city,country\n"
+         "C1,Astrid,Andersson,astrid@example.se,0701234567,Storgatan 1,11122,Stockholm,SE\n"
+         "C2,Nils,Berg,nils@example.se,0707654321,,,,SE\n";
+  auto import_as_of = [&](const std::string& as_of) {
+    Output out = Patron({"--db", db_, "--json", "import", "customers", file.string(), "--source",
+                         "crm", "--default-country", "SE", "--as-of", as_of});
+    EXPECT_EQ(out.exit_code, 0) << out.text;
+    return json::parse(out.text);
+  };
+  auto db = Database::Open(db_);
+  ASSERT_TRUE(db.ok());
+  auto seen = [&](const std::string& value) {
+    return *(*db)->QueryInt("SELECT last_seen_at FROM contact_points WHERE value = '" + value +
+                            "'");
+  };
+  const int64_t june = 1748736000LL * 1000000;       // 2025-06-01
+  const int64_t september = 1756684800LL * 1000000;  // 2025-09-01
+  const int64_t december = 1764547200LL * 1000000;   // 2025-12-01
+  EXPECT_EQ(import_as_of("2025-06-01")["inserted"], 2);
+  ASSERT_EQ(*(*db)->QueryInt("SELECT count(*) FROM contact_points"), 5);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM contact_points WHERE last_seen_at = " +
+                             std::to_string(june)),
+            5);
+  // Astrid also signed up for the newsletter: one customer, with a golden record.
+  const fs::path newsletter = dir_ / "newsletter.csv";
+  std::ofstream(newsletter) << "email,given_name\nastrid@example.se,Astrid\n";
+  ASSERT_EQ(Patron({"--db", db_, "--json", "import", "customers", newsletter.string(), "--source",
+                    "newsletter", "--as-of", "2025-05-01"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Patron({"--db", db_, "--json", "identity", "resolve"}).exit_code, 0);
+  const int64_t first_seen = *(*db)->QueryInt("SELECT sum(first_seen_at) FROM contact_points");
+  auto golden_seen = [&](const std::string& value) {
+    return *(*db)->QueryInt(
+        "SELECT seen_at FROM identity_golden WHERE field = 'email' AND value = '" + value + "'");
+  };
+  EXPECT_EQ(golden_seen("astrid@example.se"), june);
+
+  json report = import_as_of("2025-09-01");
+  EXPECT_EQ(report["unchanged"], 2) << report.dump();
+  EXPECT_EQ(report["updated"], 0) << report.dump();
+  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM contact_points WHERE last_seen_at = " +
+                             std::to_string(september)),
+            5)
+      << "email, mobile and address of both rows, not the newsletter's";
+  EXPECT_EQ(seen("Storgatan 1, 11122 Stockholm, SE"), september);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT sum(first_seen_at) FROM contact_points"), first_seen)
+      << "first seen stays the first import's";
+  // Seen again says nothing about who they are: nothing waits for identity
+  // resolution, but the golden records' freshness waits for a rewrite.
+  Output status = Patron({"--db", db_, "--json", "identity", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.text;
+  EXPECT_EQ(json::parse(status.text)["pending"], 0) << status.text;
+  EXPECT_FALSE(json::parse(status.text)["golden_records_stale_since"].is_null()) << status.text;
+  ASSERT_EQ(Patron({"--db", db_, "identity", "survivorship", "--rewrite"}).exit_code, 0);
+  EXPECT_EQ(golden_seen("astrid@example.se"), september);
+  status = Patron({"--db", db_, "--json", "identity", "status"});
+  EXPECT_TRUE(json::parse(status.text)["golden_records_stale_since"].is_null()) << status.text;
+
+  // An older copy of the export says nothing newer.
+  EXPECT_EQ(import_as_of("2025-03-01")["unchanged"], 2);
+  EXPECT_EQ(seen("astrid@example.se"), september);
+
+  // Nils changes his email: the old address stays where it was last seen.
+  std::ofstream(file)
+      << "customer_id,given_name,family_name,email,mobile,street,postal_code,city,country\n"
+         "C1,Astrid,Andersson,astrid@example.se,0701234567,Storgatan 1,11122,Stockholm,SE\n"
+         "C2,Nils,Berg,nils.berg@example.se,0707654321,,,,SE\n";
+  report = import_as_of("2025-12-01");
+  EXPECT_EQ(report["updated"], 1) << report.dump();
+  EXPECT_EQ(report["unchanged"], 1) << report.dump();
+  EXPECT_EQ(seen("astrid@example.se"), december);
+  EXPECT_EQ(seen("+46701234567"), december);
+  EXPECT_EQ(seen("nils.berg@example.se"), december);
+  EXPECT_EQ(seen("+46707654321"), december);
+  EXPECT_EQ(seen("nils@example.se"), september);
+  report = import_as_of("2026-01-15");
+  EXPECT_EQ(report["unchanged"], 2) << report.dump();
+  EXPECT_GT(seen("nils.berg@example.se"), december);
+  EXPECT_EQ(seen("nils@example.se"), september);
+  // The import says what waits (the changed row for resolution, the golden
+  // records for a rewrite) and how to do it.
+  Output text = Patron({"--db", db_, "import", "customers", file.string(), "--source", "crm",
+                        "--default-country", "SE", "--as-of", "2026-01-15"});
+  ASSERT_EQ(text.exit_code, 0) << text.text;
+  EXPECT_NE(text.text.find("1 customer record(s) wait for identity resolution"), std::string::npos)
+      << text.text;
+  EXPECT_NE(text.text.find(
+                "golden records wait for a rewrite (their freshness): patron identity survivorship "
+                "--rewrite"),
+            std::string::npos)
+      << text.text;
 }
 
 }  // namespace

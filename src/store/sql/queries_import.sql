@@ -67,6 +67,14 @@ ON CONFLICT (customer_id, kind, value) DO UPDATE SET
   bounced_at = coalesce(max(excluded.bounced_at, bounced_at), excluded.bounced_at, bounced_at),
   phone_type = coalesce(excluded.phone_type, phone_type);
 
+-- name: touch-contact-point
+-- A value its source still has (an unchanged row imported again): seen again.
+-- Freshness counts months, so a sighting less than a day newer is left out:
+-- the same file imported twice in a day writes nothing the second time.
+UPDATE contact_points SET last_seen_at = :seen_at
+WHERE customer_id = :customer_id AND kind = :kind AND value = :value
+  AND last_seen_at < :seen_at - 86400000000;
+
 -- name: find-customers-by-contact
 SELECT DISTINCT customer_id FROM contact_points WHERE kind = :kind AND value = :value ORDER BY customer_id LIMIT 5;
 
