@@ -984,7 +984,10 @@ events.jsonl        Web events (source "web"), Segment-style track calls with us
                     them as on a visit:
                     page_viewed, product_viewed, cart_abandoned,
                     support_ticket_opened/closed and survey_answered (by the
-                    order's email when not logged in), call_logged,
+                    order's email when not logged in), call_logged (a
+                    consumer's call about an order names it, with the order's
+                    email and the caller's phone; other calls from someone the
+                    CRM does not know carry the phone only),
                     newsletter_signup, contest_signup (with the entrant's
                     firstName, lastName and usually phone, as typed on the
                     form), survey_answered (NPS 0-10 and
