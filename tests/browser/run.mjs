@@ -641,14 +641,30 @@ test('campaign: create in the form, see who is left out and why, preview one cus
   // In Persian: the reasons translated, and a Persian customer's message right to left.
   await page.selectOption('select[name=locale]', 'fa');
   await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  // The page's first preview is held back until a customer id has been typed:
+  // arriving then, it must not put the old id back under the cursor (it did,
+  // and the Enter that followed changed nothing).
+  let releaseFirstPreview;
+  const firstPreviewHeld = new Promise((resolve) => (releaseFirstPreview = resolve));
+  let previews = 0;
+  const renderRequests = /\/api\/v1\/campaigns\/\d+\/render\?customer=/;
+  await page.route(renderRequests, async (route) => {
+    if (previews++ === 0) await firstPreviewHeld;
+    await route.continue();
+  });
   await page.goto(`${url}/#/campaigns/${campaignId}`);
   await page.waitForSelector('#suppression >> text=بدون رضایت');
   if (persian) {
     await page.fill('input[name=preview-customer]', String(persian.customer_id));
+    releaseFirstPreview();
+    await page.waitForSelector('#preview-subject');
+    assert.equal(await page.inputValue('input[name=preview-customer]'), String(persian.customer_id));
     await page.press('input[name=preview-customer]', 'Enter');
     await page.waitForSelector('#preview-subject:has-text("هدیه‌ای برای شما")');
     assert.equal(await page.getAttribute('.message-preview', 'dir'), 'rtl');
   }
+  releaseFirstPreview();
+  await page.unroute(renderRequests);
   await shot('14-campaign-fa');
   await page.click('nav.sidebar >> text=تنظیمات');
   await page.selectOption('select[name=locale]', 'en');

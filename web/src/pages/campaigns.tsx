@@ -551,7 +551,14 @@ function CampaignView({ me, id }: { me: Me; id: string }) {
 }
 
 function Preview({ base, sample }: { base: string; sample: NonNullable<Plan['sample']> }) {
-  const [customer, setCustomer] = useState(sample[0] ? String(sample[0].customer_id) : '');
+  // What is typed (`draft…`) and what is shown (`customer`, `variant`, set on
+  // Enter or leaving the field) are kept apart: the first preview arriving
+  // while someone types re-renders the form, and a field bound to the shown
+  // value would put the old one back under their cursor.
+  const first = sample[0] ? String(sample[0].customer_id) : '';
+  const [draftCustomer, setDraftCustomer] = useState(first);
+  const [customer, setCustomer] = useState(first);
+  const [draftVariant, setDraftVariant] = useState('');
   const [variant, setVariant] = useState('');
   const rendered = useLoad(
     (s) =>
@@ -568,7 +575,14 @@ function Preview({ base, sample }: { base: string; sample: NonNullable<Plan['sam
     <Card title={t('camp.preview')} id="campaign-preview">
       <label>
         {t('camp.customer')}
-        <input name="preview-customer" list="preview-customers" dir="ltr" value={customer} onChange={(e) => setCustomer(e.currentTarget.value)} />
+        <input
+          name="preview-customer"
+          list="preview-customers"
+          dir="ltr"
+          value={draftCustomer}
+          onInput={(e) => setDraftCustomer(e.currentTarget.value)}
+          onChange={(e) => setCustomer(e.currentTarget.value)}
+        />
         <datalist id="preview-customers">
           {sample.map((s) => (
             <option value={String(s.customer_id)}>{(s.variant ?? '') + ' ' + (s.language ?? '')}</option>
@@ -577,7 +591,12 @@ function Preview({ base, sample }: { base: string; sample: NonNullable<Plan['sam
       </label>
       <label>
         {t('camp.variant')}
-        <input name="preview-variant" value={variant} onChange={(e) => setVariant(e.currentTarget.value)} />
+        <input
+          name="preview-variant"
+          value={draftVariant}
+          onInput={(e) => setDraftVariant(e.currentTarget.value)}
+          onChange={(e) => setVariant(e.currentTarget.value)}
+        />
       </label>
       <ErrorBox error={rendered.error} />
       {r && (
