@@ -187,6 +187,10 @@ class ImportJob {
   // else changes.
   Status TouchContactPoints(int64_t customer_id, const MappedRecord& r, std::string_view region,
                             const std::optional<std::string>& country);
+  // An order placed or an event sent with an email or phone at `at` says the
+  // value was in use then (kept in sightings_ until the batch commits).
+  void NoteSighting(const MappedRecord& r, Instant at);
+  Status WriteSightings();
   // Records the device an event came from (its anonymous_id) as one the
   // customer was seen on: evidence for identity resolution.
   Status NoteDevice(const MappedRecord& r, int64_t customer_id, int64_t seen_at);
@@ -263,6 +267,10 @@ class ImportJob {
   // A value of this batch was seen again without changing otherwise: the
   // golden records, which hold freshness, wait for a rewrite.
   bool values_seen_again_ = false;
+  // The valid emails and phones that named the customer of an order or event
+  // of this batch ("email|x@y", "phone|+46…"), with the latest time they were
+  // used: sightings, written to every contact point holding them at commit.
+  std::unordered_map<std::string, int64_t> sightings_;
 
   struct PendingIssue {
     std::string field, raw, reason;
@@ -398,6 +406,7 @@ Status ImportJob::MaybeCommit(bool force) {
   }
   if (in_transaction_) {
     if (options_.kind == EntityKind::kOrders) RETURN_IF_ERROR(FinishOrder());
+    RETURN_IF_ERROR(WriteSightings());
     RETURN_IF_ERROR(NoteEngineInputsChanged(db_));
     if (values_seen_again_) {
       RETURN_IF_ERROR(db_.Query("identity-mark-golden-stale").Bind(":now", now_.micros).Run());
@@ -516,6 +525,38 @@ Status ImportJob::TouchContactPoints(int64_t customer_id, const MappedRecord& r,
     RETURN_IF_ERROR(touch("phone", ContactValue(r.Get(FieldIndex(field)), "phone", region)));
   }
   return touch("address", AddressOf(r, country).line);
+}
+
+void ImportJob::NoteSighting(const MappedRecord& r, Instant at) {
+  const int64_t micros = std::min(at.micros, now_.micros);
+  auto note = [&](std::string key) {
+    auto [it, inserted] = sightings_.try_emplace(std::move(key), micros);
+    if (!inserted) it->second = std::max(it->second, micros);
+  };
+  if (std::string_view raw = r.Get(FieldIndex("email")); !raw.empty()) {
+    const EmailCheck& e = EmailOf(raw);
+    if (e.valid) note("email|" + CanonicalEmail(e));
+  }
+  for (std::string_view field : {"mobile", "phone"}) {
+    std::string_view raw = r.Get(FieldIndex(field));
+    if (raw.empty()) continue;
+    const PhoneCheck& p = PhoneOf(raw, options_.default_country);
+    if (p.valid) note("phone|" + p.e164);
+  }
+}
+
+Status ImportJob::WriteSightings() {
+  Statement& q = db_.Query("sight-contact-value");
+  for (const auto& [key, at] : sightings_) {
+    const size_t bar = key.find('|');
+    q.Bind(":kind", std::string_view(key).substr(0, bar))
+        .Bind(":value", std::string_view(key).substr(bar + 1))
+        .Bind(":seen_at", at);
+    RETURN_IF_ERROR(q.Run());
+    if (db_.changes() > 0) values_seen_again_ = true;
+  }
+  sightings_.clear();
+  return Status::Ok();
 }
 
 Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r,
@@ -1366,6 +1407,7 @@ Status ImportJob::ImportOrderLine(MappedRecord& r) {
     current_order_is_new_ = db_.changes() > 0;
     if (current_order_is_new_) {
       id = db_.last_insert_id();
+      NoteSighting(r, *ordered_at);  // the email or mobile the order was placed with
     } else {
       Statement& find = db_.Query("find-order");
       find.Bind(":source_id", source_id_).Bind(":order_number", order_key);
@@ -1476,7 +1518,12 @@ Status ImportJob::ImportEvent(MappedRecord& r) {
   ins.Bind(":received_at", now_.micros).Bind(":source_id", source_id_).Bind(":source_key", key);
   ins.Bind(":properties", properties);
   RETURN_IF_ERROR(ins.Run());
-  (db_.changes() > 0 ? report_.inserted : report_.unchanged)++;
+  if (db_.changes() > 0) {
+    report_.inserted++;
+    NoteSighting(r, *occurred_at);
+  } else {
+    report_.unchanged++;
+  }
   RETURN_IF_ERROR(NoteDevice(r, *customer, occurred_at->micros));
   if (std::string_view device = DeviceOf(r); !device.empty() && NamesAKnownVisitor(r)) {
     RETURN_IF_ERROR(StitchDevice(device, *customer));

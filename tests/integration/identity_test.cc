@@ -809,5 +809,74 @@ TEST_F(IdentityTest, AnUnchangedRowImportedAgainSaysItsValuesWereSeenAgain) {
       << text.text;
 }
 
+// An order placed or an event sent with an email or phone says the value was
+// in use then: every record holding it counts it as seen at that time
+// (forward only), without waiting for identity resolution again.
+TEST_F(IdentityTest, OrdersAndEventsSayWhenTheirEmailOrPhoneWasLastInUse) {
+  const fs::path crm = dir_ / "crm.csv";
+  std::ofstream(crm) << "customer_id,given_name,family_name,email,mobile,country\n"
+                        "C1,Astrid,Andersson,astrid@example.se,0701234567,SE\n"
+                        "C2,Nils,Berg,nils@example.se,0707654321,SE\n";
+  ASSERT_EQ(Patron({"--db", db_, "--json", "import", "customers", crm.string(), "--source", "crm",
+                    "--default-country", "SE", "--as-of", "2025-06-01"})
+                .exit_code,
+            0);
+  // Astrid is in the newsletter too, under the same address.
+  const fs::path newsletter = dir_ / "newsletter.csv";
+  std::ofstream(newsletter) << "email,given_name\nastrid@example.se,Astrid\n";
+  ASSERT_EQ(Patron({"--db", db_, "--json", "import", "customers", newsletter.string(), "--source",
+                    "newsletter", "--as-of", "2025-05-01"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Patron({"--db", db_, "--json", "identity", "resolve"}).exit_code, 0);
+
+  const fs::path events = dir_ / "events.jsonl";
+  std::ofstream(events)
+      << R"({"messageId":"m1","email":"Astrid@Example.se","event":"page_viewed","timestamp":"2025-10-01T10:00:00Z"})"
+      << "\n"
+      << R"({"messageId":"m2","email":"astrid@example.se","event":"page_viewed","timestamp":"2025-09-01T10:00:00Z"})"
+      << "\n"
+      << R"({"messageId":"m3","email":"nils@example.se","event":"page_viewed","timestamp":"2025-01-01T10:00:00Z"})"
+      << "\n";
+  Output imported =
+      Patron({"--db", db_, "--json", "import", "events", events.string(), "--source", "web"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.text;
+  EXPECT_EQ(json::parse(imported.text)["inserted"], 3) << imported.text;
+  const fs::path orders = dir_ / "orders.csv";
+  std::ofstream(orders)
+      << "order_id,line_no,email,mobile,ordered_at,sku,quantity,unit_price,currency\n"
+         "WS-1,1,,+46707654321,2025-11-01T12:00:00Z,SKU-1,1,100,SEK\n"
+         "WS-1,2,,+46707654321,2025-11-01T12:00:00Z,SKU-2,1,100,SEK\n";
+  imported = Patron({"--db", db_, "--json", "import", "orders", orders.string(), "--source",
+                     "webshop", "--default-country", "SE"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.text;
+
+  auto db = Database::Open(db_);
+  ASSERT_TRUE(db.ok());
+  auto seen = [&](const std::string& where) {
+    return *(*db)->QueryText(
+        "SELECT group_concat(date(last_seen_at / 1000000, 'unixepoch'), ' ') FROM "
+        "contact_points WHERE " +
+        where);
+  };
+  // The latest event, for both records with the address; an older event
+  // leaves a later date; the order's mobile; a value nothing used keeps its date.
+  EXPECT_EQ(seen("value = 'astrid@example.se'"), "2025-10-01 2025-10-01");
+  EXPECT_EQ(seen("value = 'nils@example.se'"), "2025-06-01");
+  EXPECT_EQ(seen("value = '+46707654321'"), "2025-11-01");
+  EXPECT_EQ(seen("value = '+46701234567'"), "2025-06-01");
+  Output status = Patron({"--db", db_, "--json", "identity", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.text;
+  EXPECT_EQ(json::parse(status.text)["pending"], 0) << status.text;
+  EXPECT_FALSE(json::parse(status.text)["golden_records_stale_since"].is_null()) << status.text;
+
+  // Imported again, nothing is new: nothing moves.
+  const std::string before = seen("1 ORDER BY id");
+  ASSERT_EQ(Patron({"--db", db_, "--json", "import", "events", events.string(), "--source", "web"})
+                .exit_code,
+            0);
+  EXPECT_EQ(seen("1 ORDER BY id"), before);
+}
+
 }  // namespace
 }  // namespace patron

@@ -75,6 +75,12 @@ UPDATE contact_points SET last_seen_at = :seen_at
 WHERE customer_id = :customer_id AND kind = :kind AND value = :value
   AND last_seen_at < :seen_at - 86400000000;
 
+-- name: sight-contact-value
+-- An email or phone that named an order's or event's customer was in use then:
+-- every contact point holding it was seen (by a day or more, forward only).
+UPDATE contact_points SET last_seen_at = :seen_at
+WHERE kind = :kind AND value = :value AND last_seen_at < :seen_at - 86400000000;
+
 -- name: find-customers-by-contact
 SELECT DISTINCT customer_id FROM contact_points WHERE kind = :kind AND value = :value ORDER BY customer_id LIMIT 5;
 
