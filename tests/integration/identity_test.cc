@@ -71,6 +71,19 @@ class IdentityTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
+  // Astrid Andersson (astrid@example.se, in a CRM imported before) signed up
+  // for the newsletter with the same address, as of 2025-05-01; then a full
+  // resolution makes her one customer with a golden record.
+  void AddAstridsNewsletterSignUpAndResolve() {
+    const fs::path newsletter = dir_ / "newsletter.csv";
+    std::ofstream(newsletter) << "email,given_name\nastrid@example.se,Astrid\n";
+    ASSERT_EQ(Patron({"--db", db_, "--json", "import", "customers", newsletter.string(), "--source",
+                      "newsletter", "--as-of", "2025-05-01"})
+                  .exit_code,
+              0);
+    ASSERT_EQ(Patron({"--db", db_, "--json", "identity", "resolve"}).exit_code, 0);
+  }
+
   fs::path dir_;
   std::string db_;
 };
@@ -738,14 +751,7 @@ TEST_F(IdentityTest, AnUnchangedRowImportedAgainSaysItsValuesWereSeenAgain) {
   EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM contact_points WHERE last_seen_at = " +
                              std::to_string(june)),
             5);
-  // Astrid also signed up for the newsletter: one customer, with a golden record.
-  const fs::path newsletter = dir_ / "newsletter.csv";
-  std::ofstream(newsletter) << "email,given_name\nastrid@example.se,Astrid\n";
-  ASSERT_EQ(Patron({"--db", db_, "--json", "import", "customers", newsletter.string(), "--source",
-                    "newsletter", "--as-of", "2025-05-01"})
-                .exit_code,
-            0);
-  ASSERT_EQ(Patron({"--db", db_, "--json", "identity", "resolve"}).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(AddAstridsNewsletterSignUpAndResolve());
   const int64_t first_seen = *(*db)->QueryInt("SELECT sum(first_seen_at) FROM contact_points");
   auto golden_seen = [&](const std::string& value) {
     return *(*db)->QueryInt(
@@ -821,14 +827,7 @@ TEST_F(IdentityTest, OrdersAndEventsSayWhenTheirEmailOrPhoneWasLastInUse) {
                     "--default-country", "SE", "--as-of", "2025-06-01"})
                 .exit_code,
             0);
-  // Astrid is in the newsletter too, under the same address.
-  const fs::path newsletter = dir_ / "newsletter.csv";
-  std::ofstream(newsletter) << "email,given_name\nastrid@example.se,Astrid\n";
-  ASSERT_EQ(Patron({"--db", db_, "--json", "import", "customers", newsletter.string(), "--source",
-                    "newsletter", "--as-of", "2025-05-01"})
-                .exit_code,
-            0);
-  ASSERT_EQ(Patron({"--db", db_, "--json", "identity", "resolve"}).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(AddAstridsNewsletterSignUpAndResolve());
 
   const fs::path events = dir_ / "events.jsonl";
   std::ofstream(events)
