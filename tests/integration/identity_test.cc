@@ -875,6 +875,20 @@ TEST_F(IdentityTest, OrdersAndEventsSayWhenTheirEmailOrPhoneWasLastInUse) {
                 .exit_code,
             0);
   EXPECT_EQ(seen("1 ORDER BY id"), before);
+
+  // An event dated in the future (a device's wrong clock) is a sighting now,
+  // not then: freshness cannot run ahead of the present.
+  const fs::path future = dir_ / "future.jsonl";
+  std::ofstream(future)
+      << R"({"messageId":"m4","email":"nils@example.se","event":"page_viewed","timestamp":"2999-01-01T10:00:00Z"})"
+      << "\n";
+  ASSERT_EQ(Patron({"--db", db_, "--json", "import", "events", future.string(), "--source", "web"})
+                .exit_code,
+            0);
+  const int64_t nils_seen =
+      *(*db)->QueryInt("SELECT last_seen_at FROM contact_points WHERE value = 'nils@example.se'");
+  EXPECT_GT(nils_seen, 1764547200LL * 1000000);  // later than 2025-12-01
+  EXPECT_LE(nils_seen, SystemClock::Get().Now().micros);
 }
 
 }  // namespace
