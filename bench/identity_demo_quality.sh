@@ -10,7 +10,11 @@
 # missed pairs by source pair and by what the two records share (email, phone,
 # address, birth date; else the same names, other names, or a record without a
 # name), and, among record pairs with exactly the same given and family name
-# still in two clusters, how many are one person and how many two.
+# still in two clusters, how many are one person and how many two. Then what
+# the data allows: recall on the pairs with evidence (as the integration test
+# counts them), precision and recall if a reviewer accepted every pending
+# review pair, and an upper bound on recall for any method that cannot see
+# the ground truth.
 set -euo pipefail
 patron=${1:-build/release/patron}
 people=${2:-2000}
@@ -95,4 +99,106 @@ for cids in namesakes.values():
             apart["one person" if record[a][0] == record[b][0] else "two people"] += 1
 print("exact same given and family name, in two clusters: "
       f"{apart['one person']} one person, {apart['two people']} two people")
+# What a method sees of a name's rarity: the clusters carrying it. Names
+# carried by exactly two clusters, and how often those two are one person.
+clusters_of_name = collections.defaultdict(set)
+people_of_cluster = collections.defaultdict(set)
+for cid, (person, resolved, _) in record.items():
+    people_of_cluster[resolved].add(person)
+    x = info[cid]
+    if x["given"] and x["family"]:
+        clusters_of_name[tuple(sorted((x["given"].lower(), x["family"].lower())))].add(resolved)
+two = [tuple(c) for c in clusters_of_name.values() if len(c) == 2]
+print(f"names carried by exactly two clusters: {len(two)}, one person in "
+      f"{sum(1 for a, b in two if people_of_cluster[a] & people_of_cluster[b])}")
+
+# What the data allows. Evidence: the values two records share (valid emails
+# and phones, streets, birth dates; devices for the bound below).
+evidence = collections.defaultdict(set)
+for cid, kind, value, street in db.execute(
+        "SELECT customer_id, kind, value, street FROM contact_points WHERE status != 'invalid'"):
+    if kind != "address":
+        evidence[cid].add((kind, value))
+    elif street:
+        evidence[cid].add(("street", street.lower()))
+for cid, birth in db.execute("SELECT id, birth_date FROM customers WHERE birth_date IS NOT NULL"):
+    evidence[cid].add(("birth", birth))
+devices = collections.defaultdict(set)
+for cid, device in db.execute("SELECT customer_id, device_id FROM customer_devices"):
+    devices[cid].add(device)
+
+def groups_of(cids, joined):
+    parent = {c: c for c in cids}
+    def find(c):
+        while parent[c] != c:
+            c = parent[c]
+        return c
+    for a, b in itertools.combinations(cids, 2):
+        if joined(a, b):
+            parent[find(a)] = find(b)
+    return find
+
+# 1. Pairs with evidence, as the integration test counts them: two records of
+#    one person connected, through that person's records, by a shared value.
+# 2. An upper bound for any method that cannot see the ground truth: also
+#    shared devices, and names no other person's record carries (exact
+#    strings; a lone given or family name must be carried by no other person,
+#    in full names either).
+#    Optimistic: namesakes written in another script do not count against it.
+people_with = collections.defaultdict(set)
+for cid, (person, _, _) in record.items():
+    x = info[cid]
+    given, family = (x["given"] or "").strip().lower(), (x["family"] or "").strip().lower()
+    if given and family:
+        people_with[(given, family)].add(person)
+        people_with[(family, given)].add(person)
+    for part in (given, family):
+        if part:
+            people_with[part].add(person)
+def name_unique_to_person(cid):
+    x = info[cid]
+    given, family = (x["given"] or "").strip().lower(), (x["family"] or "").strip().lower()
+    if given and family:
+        return len(people_with[(given, family)]) == 1
+    return bool(given or family) and len(people_with[given or family]) == 1
+with_evidence = found_with_evidence = bound = 0
+for cids in by_person.values():
+    in_evidence = groups_of(cids, lambda a, b: bool(evidence[a] & evidence[b]))
+    in_bound = groups_of(cids, lambda a, b: bool(evidence[a] & evidence[b] or devices[a] & devices[b] or
+                                                  (name_unique_to_person(a) and name_unique_to_person(b))))
+    for a, b in itertools.combinations(cids, 2):
+        if in_evidence(a) == in_evidence(b):
+            with_evidence += 1
+            found_with_evidence += record[a][1] == record[b][1]
+        bound += in_bound(a) == in_bound(b)
+true_pairs = pairs(people)
+print(f"pairs with evidence (a shared email, phone, street or birth date): {with_evidence} "
+      f"({with_evidence / true_pairs:.0%}), recall on them {found_with_evidence / max(1, with_evidence):.4f}")
+
+# 3. The review queue: precision and recall if a reviewer accepted every
+#    pending pair (clusters joined through them).
+reviews = list(db.execute(
+    "SELECT left_id, right_id FROM identity_review_queue WHERE status = 'pending'"))
+resolved_of = {}
+with open(d + "/clusters.csv") as f:
+    for _, _, customer, resolved in itertools.islice(csv.reader(f), 1, None):
+        resolved_of[int(customer)] = resolved
+joined = {}
+def top(c):
+    while joined.get(c, c) != c:
+        c = joined[c]
+    return c
+true_reviews = 0
+for a, b in reviews:
+    true_reviews += a in record and b in record and record[a][0] == record[b][0]
+    ra, rb = top(resolved_of[a]), top(resolved_of[b])
+    if ra != rb:
+        joined[ra] = rb
+after = collections.Counter(top(r[1]) for r in record.values())
+after_both = collections.Counter((top(r[1]), r[0]) for r in record.values())
+print(f"review queue: {len(reviews)} pairs, {true_reviews} of them one person; accepting all: "
+      f"precision {pairs(after_both) / max(1, pairs(after)):.4f}  "
+      f"recall {pairs(after_both) / max(1, true_pairs):.4f}")
+print(f"upper bound on recall for any method (evidence, devices, names unique to a person): "
+      f"{bound / max(1, true_pairs):.4f}")
 PY
