@@ -215,34 +215,86 @@ Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::stri
   if (!description.ok()) return description.status().WithContext(gateway_file);
   auto receipt = deliver::ParseDeliveryReceipt(description->receipt, body);
   if (!receipt.ok()) return receipt.status();
-  // Our reference is "campaign.customer" (SmsTransport).
-  const std::string& ref = receipt->reference;
-  auto dot = ref.find('.');
-  int64_t campaign_id = 0, customer_id = 0;
-  try {
-    if (dot == std::string::npos) throw std::invalid_argument("no dot");
-    campaign_id = std::stoll(ref.substr(0, dot));
-    customer_id = std::stoll(ref.substr(dot + 1));
-  } catch (...) {
-    return NotFound("receipt reference \"" + ref.substr(0, 60) + "\" is not one Patron sent");
-  }
-  if (receipt->status == deliver::SmsReceiptStatus::kDelivered)
-    return RecordResponse(db, campaign_id, customer_id, "delivered", clock);
   if (receipt->status == deliver::SmsReceiptStatus::kPending) return Status::Ok();
+  // Our reference is "campaign.customer" (SmsTransport). A provider that does
+  // not echo it (Twilio's status callbacks) names the message by its id,
+  // which the outbox kept when the gateway accepted the message.
+  int64_t campaign_id = 0, customer_id = 0, contact_point_id = 0;
+  const std::string& ref = receipt->reference;
+  if (!ref.empty()) {
+    auto dot = ref.find('.');
+    try {
+      if (dot == std::string::npos) throw std::invalid_argument("no dot");
+      campaign_id = std::stoll(ref.substr(0, dot));
+      customer_id = std::stoll(ref.substr(dot + 1));
+    } catch (...) {
+      return NotFound("receipt reference \"" + ref.substr(0, 60) + "\" is not one Patron sent");
+    }
+    Statement& row = db.Query("campaign-outbox-row");
+    row.Bind(":campaign_id", campaign_id).Bind(":customer_id", customer_id);
+    ASSIGN_OR_RETURN(bool found, row.Step());
+    if (found) contact_point_id = row.OptionalInt(7).value_or(0);
+    row.Reset();
+    if (!found) return NotFound("receipt for a message no campaign sent");
+  } else {
+    Statement& by_id = db.Query("campaign-outbox-by-message");
+    by_id.Bind(":message_id", receipt->provider_id);
+    ASSIGN_OR_RETURN(bool found, by_id.Step());
+    if (found) {
+      campaign_id = by_id.Int(0);
+      customer_id = by_id.Int(1);
+      contact_point_id = by_id.OptionalInt(2).value_or(0);
+    }
+    by_id.Reset();
+    if (!found)
+      return NotFound("receipt for message id \"" + receipt->provider_id.substr(0, 60) +
+                      "\", which no campaign sent");
+  }
+  if (receipt->status == deliver::SmsReceiptStatus::kDelivered) {
+    RETURN_IF_ERROR(RecordResponse(db, campaign_id, customer_id, "delivered", clock));
+    // A delivered message proves the number in service on that day: a dated
+    // verification, which freshness and the decay estimate count. Receipts
+    // report failures too (below), so these are not a sample of only the
+    // good numbers. At most once a day per number.
+    if (contact_point_id == 0) return Status::Ok();
+    return db.Query("campaign-contact-point-delivered")
+        .Bind(":id", contact_point_id)
+        .Bind(":now", clock.Now().micros)
+        .Run();
+  }
   ASSIGN_OR_RETURN(Campaign c, LoadCampaign(db, std::to_string(campaign_id)));
   ASSIGN_OR_RETURN(int64_t source_id, CampaignSourceId(db, clock));
+  // A number that is gone (no longer in service) bounces like a mailbox that
+  // does not exist: later sends skip it. Any other failure is this message's.
+  const bool gone = receipt->number_gone;
+  const Instant now = clock.Now();
   RETURN_IF_ERROR(db.Begin());
   Statement& q = db.Query("campaign-outbox-final");
   std::string reason = ("receipt: " + receipt->provider_status + " " + receipt->reason).substr(0, 300);
-  q.Bind(":campaign_id", campaign_id).Bind(":customer_id", customer_id).Bind(":status", "failed").Bind(":error", reason)
+  q.Bind(":campaign_id", campaign_id)
+      .Bind(":customer_id", customer_id)
+      .Bind(":status", gone ? "bounced" : "failed")
+      .Bind(":error", reason)
       .BindNull(":reason");
   Status st = q.Run();
   if (st.ok() && db.changes() == 0) st = NotFound("receipt for a message no campaign sent");
+  if (st.ok() && gone && contact_point_id != 0) {
+    st = db.Query("campaign-contact-point-bounced")
+             .Bind(":id", contact_point_id)
+             .Bind(":reason", "the number is not in service (SMS receipt " +
+                                  receipt->reason.substr(0, 40) + ")")
+             .Bind(":now", now.micros)
+             .Run();
+  }
   if (st.ok()) {
-    nlohmann::json props = {{"campaign", c.name}, {"campaign_id", c.id}, {"channel", "sms"}, {"hard", false},
+    nlohmann::json props = {{"campaign", c.name},
+                            {"campaign_id", c.id},
+                            {"channel", "sms"},
+                            {"hard", gone},
                             {"reason", reason}};
     st = AppendEvent(db, source_id, customer_id, "message_bounced",
-                     "smsfail:" + std::to_string(campaign_id) + ":" + std::to_string(customer_id), props.dump(), clock.Now());
+                     "smsfail:" + std::to_string(campaign_id) + ":" + std::to_string(customer_id),
+                     props.dump(), now);
   }
   if (!st.ok()) {
     (void)db.Rollback();

@@ -225,12 +225,24 @@ Result<SmsGatewayDescription> ParseSmsGatewayJson(std::string_view text) {
   if (doc.contains("receipt")) {
     const auto& r = doc["receipt"];
     if (!r.is_object()) return InvalidArgument("receipt must be an object");
+    static const char* kKnownInReceipt[] = {
+        "reference_field",  "provider_id_field", "status_field",      "error_field",
+        "delivered_values", "failed_values",     "number_gone_errors"};
+    for (const auto& [key, value] : r.items()) {
+      if (std::find_if(std::begin(kKnownInReceipt), std::end(kKnownInReceipt),
+                       [&](const char* k) { return key == k; }) == std::end(kKnownInReceipt)) {
+        return InvalidArgument("the SMS gateway description has the unknown field 'receipt." + key +
+                               "'");
+      }
+    }
     RETURN_IF_ERROR(string_field(r, "reference_field", &d.receipt.reference_field, "receipt."));
     RETURN_IF_ERROR(string_field(r, "provider_id_field", &d.receipt.provider_id_field, "receipt."));
     RETURN_IF_ERROR(string_field(r, "status_field", &d.receipt.status_field, "receipt."));
     RETURN_IF_ERROR(string_field(r, "error_field", &d.receipt.error_field, "receipt."));
     RETURN_IF_ERROR(string_list(r, "delivered_values", &d.receipt.delivered_values, "receipt."));
     RETURN_IF_ERROR(string_list(r, "failed_values", &d.receipt.failed_values, "receipt."));
+    RETURN_IF_ERROR(
+        string_list(r, "number_gone_errors", &d.receipt.number_gone_errors, "receipt."));
   }
   // The rest (URL scheme, method, placeholders, pointer) is checked by SmsGateway::Create.
   return d;

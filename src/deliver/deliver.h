@@ -371,6 +371,10 @@ struct SmsReceiptConfig {
   std::vector<std::string> delivered_values = {"delivered", "DELIVRD", "DELIVERED"};
   std::vector<std::string> failed_values = {"failed",  "undelivered", "rejected", "expired",
                                             "UNDELIV", "REJECTD",     "EXPIRED",  "FAILED"};
+  // Error codes of a failed receipt that say the number itself is gone (no
+  // longer in service), not that this message failed: Twilio's 30005,
+  // "unknown destination handset". A phone off or out of credit is not gone.
+  std::vector<std::string> number_gone_errors = {"30005"};
 };
 
 // What an HTTP gateway or webhook receiver made of one request.
@@ -393,6 +397,8 @@ struct SmsReceipt {
   SmsReceiptStatus status = SmsReceiptStatus::kPending;
   std::string provider_status;  // as the provider wrote it
   std::string reason;           // the error field, if any
+  // Failed with one of SmsReceiptConfig::number_gone_errors.
+  bool number_gone = false;
 };
 
 // Parses a receipt body: JSON when it starts with '{', else
@@ -404,7 +410,8 @@ Result<SmsReceipt> ParseDeliveryReceipt(const SmsReceiptConfig& config, std::str
 // "json"|"form", "body_template", "sender", "headers": {name: value},
 // "success_statuses": [..], "message_id_pointer", "timeout_seconds",
 // "max_connections", "receipt": {"reference_field", "provider_id_field",
-// "status_field", "error_field", "delivered_values": [..], "failed_values": [..]}}.
+// "status_field", "error_field", "delivered_values": [..], "failed_values": [..],
+// "number_gone_errors": [..]}}.
 // Absent fields keep their defaults. InvalidArgument naming the field.
 struct SmsGatewayDescription {
   SmsGatewayConfig gateway;

@@ -466,6 +466,10 @@ Result<SmsReceipt> ParseDeliveryReceipt(const SmsReceiptConfig& config, std::str
     receipt.status = SmsReceiptStatus::kDelivered;
   } else if (matches(config.failed_values)) {
     receipt.status = SmsReceiptStatus::kFailed;
+    const std::string error(TrimAscii(receipt.reason));
+    receipt.number_gone = !error.empty() && std::find(config.number_gone_errors.begin(),
+                                                      config.number_gone_errors.end(),
+                                                      error) != config.number_gone_errors.end();
   } else {
     receipt.status = SmsReceiptStatus::kPending;
   }

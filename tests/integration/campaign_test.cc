@@ -399,9 +399,83 @@ TEST_F(CampaignCli, SmsCampaignsGoThroughTheHttpGateway) {
   }
   EXPECT_GT(persian, 0) << "Persian speakers get the Persian text";
   // The gateway's ids are kept for its receipts.
+  {
+    auto db = patron::Database::Open(db_);
+    EXPECT_EQ(
+        *(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE message_id LIKE 'gw-%'"),
+        plan["targets"].get<int>());
+  }
+
+  // The gateway posts its receipts to the signed address the CLI prints,
+  // naming each message by its own id. Delivered: the number is verified.
+  // Failed with "unknown handset": the number is gone, and the next
+  // campaign skips it. Failed otherwise: only this message failed.
+  auto receipt_url = RunPatron({"--db", db_, "campaign", "receipt-url"});
+  ASSERT_EQ(receipt_url.exit_code, 0);
+  const std::string hook = receipt_url.out.substr(0, receipt_url.out.find('\n'));
+  ASSERT_EQ(hook.rfind("/hooks/sms/", 0), 0u) << hook;
+  const int64_t before_receipts = patron::SystemClock::Get().Now().micros;
+  {
+    // The first number unverified and the others last verified a month ago:
+    // the import's own stamp is today's, and a receipt moves it a day or more.
+    auto db = patron::Database::Open(db_);
+    ASSERT_TRUE((*db)
+                    ->Exec("UPDATE contact_points SET last_verified_at = " +
+                           std::to_string(before_receipts - 30 * 86'400'000'000LL) +
+                           " WHERE id IN (SELECT contact_point_id FROM campaign_recipients)")
+                    .ok());
+    ASSERT_TRUE(
+        (*db)
+            ->Exec("UPDATE contact_points SET status = 'unverified', last_verified_at = NULL WHERE "
+                   "id = "
+                   "(SELECT contact_point_id FROM campaign_recipients WHERE message_id = 'gw-1')")
+            .ok());
+  }
+  {
+    patron::testing::ServeProcess server(db_, {"--access-log", "off"},
+                                         {"PATRON_SMS_GATEWAY=" + file});
+    ASSERT_GT(server.port(), 0);
+    httplib::Client c(server.url());
+    auto post = [&](const std::string& path, const json& body) {
+      auto res = c.Post(path, body.dump(), "application/json");
+      return res ? res->status : -1;
+    };
+    EXPECT_EQ(post(hook, {{"id", "gw-1"}, {"status", "DELIVRD"}}), 200);
+    EXPECT_EQ(post(hook, {{"id", "gw-2"}, {"status", "UNDELIV"}, {"error", "30005"}}), 200);
+    EXPECT_EQ(post(hook, {{"id", "gw-3"}, {"status", "UNDELIV"}, {"error", "30003"}}), 200);
+    EXPECT_EQ(post(hook, {{"id", "gw-999"}, {"status", "DELIVRD"}}), 404);
+    std::string forged = hook;
+    forged[forged.size() - 2] = forged[forged.size() - 2] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(post(forged, {{"id", "gw-1"}, {"status", "DELIVRD"}}), 404);
+  }
   auto db = patron::Database::Open(db_);
-  EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE message_id LIKE 'gw-%'"),
-            plan["targets"].get<int>());
+  auto status_of = [&](const std::string& message_id) {
+    auto s = (*db)->QueryText(
+        "SELECT r.status || ' ' || cp.status || ' ' || (coalesce(cp.last_verified_at, 0) >= " +
+        std::to_string(before_receipts) +
+        ") || (coalesce(cp.bounced_at, 0) >= " + std::to_string(before_receipts) +
+        ") "
+        "FROM campaign_recipients r JOIN contact_points cp ON cp.id = r.contact_point_id WHERE "
+        "r.message_id = '" +
+        message_id + "'");
+    return s.ok() ? *s : s.status().ToString();
+  };
+  EXPECT_EQ(status_of("gw-1"), "sent verified 10");
+  EXPECT_EQ(status_of("gw-2"), "bounced bounced 01");
+  EXPECT_EQ(status_of("gw-3").substr(0, 7), "failed ");
+  EXPECT_EQ(status_of("gw-3").find("bounced"), std::string::npos) << status_of("gw-3");
+  EXPECT_EQ(
+      *(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE delivered_at IS NOT NULL"),
+      1);
+  spec["name"] = "sms again";
+  std::ofstream((dir_ / "sms2.json").string()) << spec.dump();
+  ASSERT_EQ(RunPatron({"--db", db_, "campaign", "create", "--file", (dir_ / "sms2.json").string()})
+                .exit_code,
+            0);
+  json again = Plan("sms again");
+  // reachable(sms) no longer counts the customer whose only mobile is gone.
+  EXPECT_EQ(again["audience"].get<int>(), plan["audience"].get<int>() - 1) << again.dump();
+  EXPECT_EQ(again["targets"].get<int>(), plan["targets"].get<int>() - 1) << again.dump();
 }
 
 // The receiver's side of a signed webhook: hex(HMAC-SHA256(secret, "t.body")).

@@ -191,6 +191,16 @@ UPDATE contact_points SET status = 'bounced', invalid_reason = :reason, last_see
   bounced_at = :now
 WHERE id = :id;
 
+-- A delivered SMS: the number was in service then. An unverified number
+-- becomes verified; the date moves forward by a day or more only, so that a
+-- daily campaign does not touch the row (and send its record back through
+-- identity resolution) on every receipt. A bounced or invalid number stays
+-- as it is.
+-- name: campaign-contact-point-delivered
+UPDATE contact_points SET status = 'verified', last_verified_at = :now, last_seen_at = max(last_seen_at, :now)
+WHERE id = :id AND (status = 'unverified'
+  OR (status = 'verified' AND coalesce(last_verified_at, 0) <= :now - 86400000000));
+
 -- name: campaign-consent-withdraw
 INSERT INTO consents (customer_id, channel, purpose, status, recorded_at, source_id, method, proof)
 VALUES (:customer_id, :channel, :purpose, 'withdrawn', :now, :source_id, 'single_opt_in', :proof);

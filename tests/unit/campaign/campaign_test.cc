@@ -671,3 +671,135 @@ TEST_F(CampaignTest, EveryWayATemplateNamesAValueFindsIt) {
 
 }  // namespace
 }  // namespace patron::campaign
+
+namespace patron::campaign {
+namespace {
+
+// A receipt says more than how one message fared: a delivered SMS proves the
+// number was in service that day (a dated verification), and a number the
+// network does not know any more bounces like a mailbox that does not exist,
+// so that later campaigns skip it. Twilio's callbacks name the message by its
+// id only; the outbox kept it when the gateway accepted the message.
+TEST_F(CampaignTest, SmsReceiptsVerifyTheNumberOrMarkItGone) {
+  const int64_t first_seen = kNow.micros - 400 * kDay;
+  for (int id : {1, 2, 3}) {
+    Add({.id = id, .email = false, .consent = ""});
+    Exec(
+        "INSERT INTO contact_points (id, customer_id, kind, value, phone_type, status, "
+        "first_seen_at, last_seen_at) "
+        "VALUES (" +
+        std::to_string(100 + id) + ", " + std::to_string(id) + ", 'phone', '+4670123456" +
+        std::to_string(id) + "', 'mobile', 'unverified', " + std::to_string(first_seen) + ", " +
+        std::to_string(first_seen) + ")");
+    Exec(
+        "INSERT INTO consents (customer_id, channel, purpose, status, recorded_at, source_id, "
+        "method, proof) VALUES (" +
+        std::to_string(id) + ", 'sms', 'marketing', 'granted', 1, 1, 'single_opt_in', 'form')");
+  }
+  Exec("UPDATE customers SET created_at = " + std::to_string(first_seen));
+  const std::string sms =
+      R"({"channel": "sms", "audience": "country = \"SE\"", "contents": [{"text": "Hej {{name}}"}]})";
+  Campaign c = Create(R"({"name": "first sms", )" + sms.substr(1));
+  ASSERT_TRUE(PrepareCampaign(*db_, *Snap(), c, {kNow, 365}, clock_).ok());
+  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM campaign_recipients WHERE campaign_id = " +
+                           std::to_string(c.id) +
+                           " AND grp = 'target' AND contact_point_id = 100 + customer_id"),
+            3);
+  // As SmsTransport leaves the rows once the gateway accepted each message.
+  Exec("UPDATE campaign_recipients SET status = 'sent', sent_at = " + std::to_string(kNow.micros) +
+       ", message_id = 'SM' || customer_id WHERE campaign_id = " + std::to_string(c.id));
+  std::string gateway = (dir_ / "gateway.json").string();
+  std::ofstream(gateway)
+      << R"({"url": "https://sms.example/send", "receipt": {"reference_field": "ref",
+      "provider_id_field": "MessageSid", "status_field": "MessageStatus", "error_field": "ErrorCode"}})";
+  clock_.Advance(std::chrono::hours(1));
+  const int64_t delivered_at = clock_.Now().micros;
+  ASSERT_TRUE(RecordSmsReceipt(*db_, gateway,
+                               "ref=" + std::to_string(c.id) + ".1&MessageStatus=delivered", clock_)
+                  .ok());
+  ASSERT_TRUE(RecordSmsReceipt(*db_, gateway,
+                               "MessageSid=SM2&MessageStatus=undelivered&ErrorCode=30005", clock_)
+                  .ok());
+  ASSERT_TRUE(RecordSmsReceipt(*db_, gateway,
+                               "MessageSid=SM3&MessageStatus=undelivered&ErrorCode=30003", clock_)
+                  .ok());
+  EXPECT_EQ(
+      RecordSmsReceipt(*db_, gateway, "MessageSid=SM9&MessageStatus=delivered", clock_).code(),
+      StatusCode::kNotFound);
+
+  auto text = [&](const std::string& sql) {
+    auto r = db_->QueryText(sql);
+    return r.ok() ? *r : "?";
+  };
+  auto contact = [&](int id, const std::string& column) {
+    return text("SELECT coalesce(" + column +
+                ", '') FROM contact_points WHERE id = " + std::to_string(100 + id));
+  };
+  auto outbox = [&](int id, const std::string& column) {
+    return text("SELECT coalesce(" + column +
+                ", '') FROM campaign_recipients WHERE campaign_id = " + std::to_string(c.id) +
+                " AND customer_id = " + std::to_string(id));
+  };
+  // 1: delivered, so verified as of the receipt.
+  EXPECT_EQ(contact(1, "status"), "verified");
+  EXPECT_EQ(contact(1, "last_verified_at"), std::to_string(delivered_at));
+  EXPECT_EQ(contact(1, "last_seen_at"), std::to_string(delivered_at));
+  EXPECT_NE(outbox(1, "delivered_at"), "");
+  // 2: the number is gone.
+  EXPECT_EQ(outbox(2, "status"), "bounced");
+  EXPECT_EQ(contact(2, "status"), "bounced");
+  EXPECT_EQ(contact(2, "bounced_at"), std::to_string(delivered_at));
+  EXPECT_NE(contact(2, "invalid_reason").find("30005"), std::string::npos)
+      << contact(2, "invalid_reason");
+  EXPECT_EQ(
+      *db_->QueryInt(
+          "SELECT count(*) FROM events WHERE type = 'message_bounced' AND customer_id = 2 AND "
+          "json_extract(properties, '$.hard') = 1"),
+      1);
+  // 3: this message failed (a handset off); the number is as it was.
+  EXPECT_EQ(outbox(3, "status"), "failed");
+  EXPECT_EQ(contact(3, "status"), "unverified");
+  EXPECT_EQ(contact(3, "bounced_at"), "");
+  EXPECT_EQ(
+      *db_->QueryInt(
+          "SELECT count(*) FROM events WHERE type = 'message_bounced' AND customer_id = 3 AND "
+          "json_extract(properties, '$.hard') = 0"),
+      1);
+
+  // The decay estimate sees one number still good and one gone, each dated.
+  int good = 0, bad = 0;
+  Statement& observations = db_->Query("identity-decay-observations");
+  for (;;) {
+    auto row = observations.Step();
+    ASSERT_TRUE(row.ok());
+    if (!*row) break;
+    EXPECT_EQ(observations.Int(1), first_seen);
+    EXPECT_EQ(observations.Int(2), delivered_at);
+    ++(observations.Int(0) != 0 ? bad : good);
+  }
+  observations.Reset();
+  EXPECT_EQ(good, 1);
+  EXPECT_EQ(bad, 1);
+
+  // The next campaign's delivered receipt the same day leaves the row alone;
+  // two days later it moves the verification forward.
+  Campaign next = Create(R"({"name": "second sms", )" + sms.substr(1));
+  ASSERT_TRUE(PrepareCampaign(*db_, *Snap(), next, {clock_.Now(), 365}, clock_).ok());
+  EXPECT_EQ(text("SELECT reason FROM campaign_recipients WHERE campaign_id = " +
+                 std::to_string(next.id) + " AND customer_id = 2"),
+            "bounced");
+  Exec("UPDATE campaign_recipients SET status = 'sent' WHERE campaign_id = " +
+       std::to_string(next.id) + " AND grp = 'target'");
+  const std::string next_ref = "ref=" + std::to_string(next.id) + ".1&MessageStatus=delivered";
+  clock_.Advance(std::chrono::hours(2));
+  Exec("DELETE FROM identity_dirty");
+  ASSERT_TRUE(RecordSmsReceipt(*db_, gateway, next_ref, clock_).ok());
+  EXPECT_EQ(contact(1, "last_verified_at"), std::to_string(delivered_at));
+  EXPECT_EQ(*db_->QueryInt("SELECT count(*) FROM identity_dirty"), 0);
+  clock_.Advance(std::chrono::hours(48));
+  ASSERT_TRUE(RecordSmsReceipt(*db_, gateway, next_ref, clock_).ok());
+  EXPECT_EQ(contact(1, "last_verified_at"), std::to_string(clock_.Now().micros));
+}
+
+}  // namespace
+}  // namespace patron::campaign

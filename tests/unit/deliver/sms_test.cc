@@ -278,6 +278,18 @@ TEST(SmsReceipts, JsonAndFormReceiptsAreMapped) {
   EXPECT_EQ(f->reference, "c1+p2");
   EXPECT_EQ(f->status, SmsReceiptStatus::kFailed);
   EXPECT_EQ(f->reason, "30003");
+  // 30003 is a handset that could not be reached (off, out of coverage); 30005
+  // an unknown handset: the number itself is gone.
+  EXPECT_FALSE(f->number_gone);
+  auto gone =
+      ParseDeliveryReceipt(form, "MessageSid=SM124&MessageStatus=undelivered&ErrorCode=30005");
+  ASSERT_TRUE(gone.ok()) << gone.status().ToString();
+  EXPECT_TRUE(gone->number_gone);
+  EXPECT_EQ(gone->reference, "");
+  // The same code on a delivered receipt is not a failure.
+  auto odd = ParseDeliveryReceipt(form, "MessageSid=SM125&MessageStatus=delivered&ErrorCode=30005");
+  ASSERT_TRUE(odd.ok());
+  EXPECT_FALSE(odd->number_gone);
 
   auto no_status = ParseDeliveryReceipt(config, R"({"id":"x"})");
   ASSERT_FALSE(no_status.ok());
@@ -303,7 +315,7 @@ TEST(SmsGatewayJson, DescriptionIsReadWithDefaultsAndPreciseErrors) {
     "message_id_pointer": "/entries/0/messageid",
     "timeout_seconds": 5,
     "receipt": {"reference_field": "localid", "provider_id_field": "messageid", "status_field": "status",
-                "delivered_values": ["10"], "failed_values": ["11", "14"]}
+                "delivered_values": ["10"], "failed_values": ["11", "14"], "number_gone_errors": ["invalid-number"]}
   })");
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->gateway.body_format, SmsBodyFormat::kForm);
@@ -319,7 +331,16 @@ TEST(SmsGatewayJson, DescriptionIsReadWithDefaultsAndPreciseErrors) {
   auto receipt = ParseDeliveryReceipt(d->receipt, "messageid=8792&status=10&localid=c1-p2");
   ASSERT_TRUE(receipt.ok());
   EXPECT_EQ(receipt->status, SmsReceiptStatus::kDelivered);
+  EXPECT_EQ(d->receipt.number_gone_errors, std::vector<std::string>{"invalid-number"});
+  auto gone = ParseDeliveryReceipt(d->receipt, "messageid=8793&status=14&error=invalid-number");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_TRUE(gone->number_gone);
 
+  auto misspelt =
+      ParseSmsGatewayJson(R"({"url":"https://x.example","receipt":{"number_gone_error":["1"]}})");
+  ASSERT_FALSE(misspelt.ok());
+  EXPECT_NE(misspelt.status().message().find("'receipt.number_gone_error'"), std::string::npos)
+      << misspelt.status().ToString();
   auto unknown = ParseSmsGatewayJson(R"({"url":"https://x.example","tempalte":"x"})");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("'tempalte'"), std::string::npos);
