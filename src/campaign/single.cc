@@ -173,9 +173,15 @@ Status RecordOne(Database& db, const Campaign& c, const SingleMessage& m, const 
   const bool accepted = result.kind == DeliveryResult::Kind::kAccepted;
   const bool hard = result.kind == DeliveryResult::Kind::kPermanent && result.hard_bounce;
   Statement& q = db.Query("campaign-single-outcome");
-  q.Bind(":status", accepted ? "sent" : hard ? "bounced" : "failed").Bind(":now", now.micros)
-      .BindOptional(":error", std::string_view(result.error)).Bind(":campaign_id", c.id)
-      .Bind(":customer_id", customer_id).Bind(":message_id", m.message.message_id);
+  q.Bind(":status", accepted ? "sent"
+                    : hard   ? "bounced"
+                             : "failed")
+      .Bind(":now", now.micros)
+      .BindOptional(":error", std::string_view(result.error))
+      .Bind(":campaign_id", c.id)
+      .Bind(":customer_id", customer_id)
+      .Bind(":message_id", m.message.message_id)
+      .BindOptional(":provider_id", std::string_view(result.provider_id));
   RETURN_IF_ERROR(q.Run());
   json origin = json::object();
   if (!origin_json.empty()) origin = json::parse(origin_json, nullptr, false);

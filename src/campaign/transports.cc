@@ -217,8 +217,9 @@ Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::stri
   if (!receipt.ok()) return receipt.status();
   if (receipt->status == deliver::SmsReceiptStatus::kPending) return Status::Ok();
   // Our reference is "campaign.customer" (SmsTransport). A provider that does
-  // not echo it (Twilio's status callbacks) names the message by its id,
-  // which the outbox kept when the gateway accepted the message.
+  // not echo it (Twilio's status callbacks) names the message by its own id,
+  // which the outbox kept when the gateway accepted the message (a
+  // campaign's send or a journey's).
   int64_t campaign_id = 0, customer_id = 0, contact_point_id = 0;
   const std::string& ref = receipt->reference;
   if (!ref.empty()) {
@@ -237,8 +238,8 @@ Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::stri
     row.Reset();
     if (!found) return NotFound("receipt for a message no campaign sent");
   } else {
-    Statement& by_id = db.Query("campaign-outbox-by-message");
-    by_id.Bind(":message_id", receipt->provider_id);
+    Statement& by_id = db.Query("campaign-outbox-by-provider-id");
+    by_id.Bind(":provider_id", receipt->provider_id);
     ASSIGN_OR_RETURN(bool found, by_id.Step());
     if (found) {
       campaign_id = by_id.Int(0);

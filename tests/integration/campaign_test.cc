@@ -401,9 +401,9 @@ TEST_F(CampaignCli, SmsCampaignsGoThroughTheHttpGateway) {
   // The gateway's ids are kept for its receipts.
   {
     auto db = patron::Database::Open(db_);
-    EXPECT_EQ(
-        *(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE message_id LIKE 'gw-%'"),
-        plan["targets"].get<int>());
+    EXPECT_EQ(*(*db)->QueryInt("SELECT count(*) FROM campaign_recipients WHERE provider_message_id "
+                               "LIKE 'gw-%' AND message_id NOT LIKE 'gw-%'"),
+              plan["targets"].get<int>());
   }
 
   // The gateway posts its receipts to the signed address the CLI prints,
@@ -428,7 +428,8 @@ TEST_F(CampaignCli, SmsCampaignsGoThroughTheHttpGateway) {
         (*db)
             ->Exec("UPDATE contact_points SET status = 'unverified', last_verified_at = NULL WHERE "
                    "id = "
-                   "(SELECT contact_point_id FROM campaign_recipients WHERE message_id = 'gw-1')")
+                   "(SELECT contact_point_id FROM campaign_recipients WHERE provider_message_id = "
+                   "'gw-1')")
             .ok());
   }
   {
@@ -456,7 +457,7 @@ TEST_F(CampaignCli, SmsCampaignsGoThroughTheHttpGateway) {
         ") || (coalesce(cp.bounced_at, 0) >= " + std::to_string(before_receipts) +
         ") "
         "FROM campaign_recipients r JOIN contact_points cp ON cp.id = r.contact_point_id WHERE "
-        "r.message_id = '" +
+        "r.provider_message_id = '" +
         message_id + "'");
     return s.ok() ? *s : s.status().ToString();
   };

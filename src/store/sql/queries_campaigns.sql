@@ -112,7 +112,7 @@ WHERE campaign_id = :campaign_id AND customer_id = :customer_id;
 
 -- name: campaign-outbox-sent
 UPDATE campaign_recipients SET status = 'sent', sent_at = :now, last_error = NULL,
-  message_id = coalesce(:provider_id, message_id)
+  provider_message_id = :provider_id
 WHERE campaign_id = :campaign_id AND customer_id = :customer_id;
 
 -- name: campaign-outbox-retry
@@ -130,6 +130,14 @@ WHERE campaign_id = :campaign_id AND customer_id = :customer_id;
 
 -- name: campaign-outbox-by-message
 SELECT campaign_id, customer_id, contact_point_id FROM campaign_recipients WHERE message_id = :message_id;
+
+-- A gateway's receipt that names the message by the gateway's id; rows sent
+-- before migration 0024 kept it as their message_id.
+-- name: campaign-outbox-by-provider-id
+SELECT campaign_id, customer_id, contact_point_id FROM campaign_recipients WHERE provider_message_id = :provider_id
+UNION ALL
+SELECT campaign_id, customer_id, contact_point_id FROM campaign_recipients WHERE message_id = :provider_id
+LIMIT 1;
 
 -- name: campaign-outbox-row
 SELECT grp, status, opened_at, clicked_at, unsubscribed_at, delivered_at, variant, contact_point_id

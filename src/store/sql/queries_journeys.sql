@@ -18,13 +18,13 @@ ON CONFLICT (campaign_id, customer_id) DO UPDATE SET
   contact_point_id = excluded.contact_point_id, coupon = excluded.coupon, send_at = excluded.send_at,
   status = 'sending', attempts = CASE WHEN campaign_recipients.message_id = excluded.message_id
                                       THEN campaign_recipients.attempts + 1 ELSE 1 END,
-  message_id = excluded.message_id, last_error = NULL,
+  message_id = excluded.message_id, provider_message_id = NULL, last_error = NULL,
   sent_at = CASE WHEN campaign_recipients.message_id = excluded.message_id THEN campaign_recipients.sent_at END,
   delivered_at = NULL, opened_at = NULL, clicked_at = NULL, unsubscribed_at = NULL;
 
 -- name: campaign-single-outcome
 UPDATE campaign_recipients SET status = :status, sent_at = CASE WHEN :status = 'sent' THEN :now ELSE sent_at END,
-  last_error = :error
+  last_error = :error, provider_message_id = :provider_id
 WHERE campaign_id = :campaign_id AND customer_id = :customer_id AND message_id = :message_id;
 
 -- Journeys.

@@ -705,9 +705,14 @@ TEST_F(CampaignTest, SmsReceiptsVerifyTheNumberOrMarkItGone) {
                            std::to_string(c.id) +
                            " AND grp = 'target' AND contact_point_id = 100 + customer_id"),
             3);
-  // As SmsTransport leaves the rows once the gateway accepted each message.
+  // As a send leaves the rows once the gateway accepted each message; the
+  // third as a send before migration 0024 did, with the gateway's id in
+  // message_id.
   Exec("UPDATE campaign_recipients SET status = 'sent', sent_at = " + std::to_string(kNow.micros) +
-       ", message_id = 'SM' || customer_id WHERE campaign_id = " + std::to_string(c.id));
+       ", provider_message_id = 'SM' || customer_id WHERE campaign_id = " + std::to_string(c.id));
+  Exec(
+      "UPDATE campaign_recipients SET provider_message_id = NULL, message_id = 'SM3' WHERE "
+      "customer_id = 3");
   std::string gateway = (dir_ / "gateway.json").string();
   std::ofstream(gateway)
       << R"({"url": "https://sms.example/send", "receipt": {"reference_field": "ref",
@@ -799,6 +804,32 @@ TEST_F(CampaignTest, SmsReceiptsVerifyTheNumberOrMarkItGone) {
   clock_.Advance(std::chrono::hours(48));
   ASSERT_TRUE(RecordSmsReceipt(*db_, gateway, next_ref, clock_).ok());
   EXPECT_EQ(contact(1, "last_verified_at"), std::to_string(clock_.Now().micros));
+
+  // A journey's message (SendOne) keeps the gateway's id beside its own, so
+  // that an id-only receipt finds it too.
+  class GatewayAnswering final : public Transport {
+   public:
+    DeliveryResult Send(const OutboundMessage&) override {
+      return {DeliveryResult::Kind::kAccepted, "SMJ1", "", false};
+    }
+  } answering;
+  Exec("UPDATE contact_points SET status = 'unverified', last_verified_at = NULL WHERE id = 101");
+  Campaign welcome = Create(R"({"name": "welcome sms", )" + sms.substr(1));
+  auto sent = SendOne(*db_, welcome, 1, "journey:welcome:1", answering, clock_, {});
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_EQ(sent->outcome, SingleMessage::Outcome::kSend) << sent->reason;
+  EXPECT_EQ(text("SELECT provider_message_id FROM campaign_recipients WHERE campaign_id = " +
+                 std::to_string(welcome.id)),
+            "SMJ1");
+  EXPECT_NE(text("SELECT message_id FROM campaign_recipients WHERE campaign_id = " +
+                 std::to_string(welcome.id)),
+            "SMJ1");
+  ASSERT_TRUE(
+      RecordSmsReceipt(*db_, gateway, "MessageSid=SMJ1&MessageStatus=delivered", clock_).ok());
+  EXPECT_NE(text("SELECT coalesce(delivered_at, '') FROM campaign_recipients WHERE campaign_id = " +
+                 std::to_string(welcome.id)),
+            "");
+  EXPECT_EQ(contact(1, "status"), "verified");
 }
 
 }  // namespace
