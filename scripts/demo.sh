@@ -143,8 +143,16 @@ echo
 listen=${DEMO_LISTEN:-127.0.0.1:8080}
 demo_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
 printf '%s\n' "$demo_password" | "$patron" --db "$db" user add demo --role admin --password-stdin > /dev/null
-# Identity resolution, so that the Data page's review queue has the doubtful pairs to decide.
-"$patron" --db "$db" identity resolve > /dev/null
+# Identity resolution: one customer per person, the doubtful pairs in the
+# review queue (the web application's Data page), scored against the
+# generator's ground truth (docs/identity.md, Quality).
+echo "== One customer per person (docs/identity.md) =="
+echo "\$ patron identity resolve"
+"$patron" --db "$db" identity resolve
+"$patron" --db "$db" identity clusters --csv > "$out/clusters.csv"
+echo "Against the generator's ground truth ($out/data/ground_truth.csv), pairs of records:"
+python3 "$(dirname "$(realpath "$0")")/../bench/identity_score.py" "$out" --summary | sed 's/^/  /'
+echo
 echo "== The web application (docs/web.md) =="
 echo "  address:  http://$listen/"
 echo "  sign in:  demo / $demo_password   (role admin; more users: patron --db $db user add NAME --role ROLE)"
