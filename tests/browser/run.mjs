@@ -403,7 +403,9 @@ test('Persian and Arabic: right-to-left, mirrored navigation, their digits, the 
   assert.equal(texts[0], 'داشبورد');
   const kpi = await page.textContent('#stats .kpi-value');
   assert.match(kpi, /^[۰-۹٬]+$/, `Persian digits: ${kpi}`);
-  const textAlign = await page.$eval('th', (th) => getComputedStyle(th).textAlign);
+  // The dashboard's tables load after its counts: wait for one before measuring its header.
+  await page.waitForSelector('main.content th');
+  const textAlign = await page.$eval('main.content th', (th) => getComputedStyle(th).textAlign);
   assert.equal(textAlign, 'start');
   await shot('07-dashboard-fa');
 
