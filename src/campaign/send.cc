@@ -230,7 +230,7 @@ Result<SendReport> SendDue(Database& db, Campaign& c, Transport& transport, cons
         if (st.ok() && hard && row.contact_point_id) {
           Statement& b = db.Query("campaign-contact-point-bounced");
           b.Bind(":id", row.contact_point_id)
-              .Bind(":reason", r.error.substr(0, 200))
+              .Bind(":reason", std::string(Utf8Prefix(r.error, 200)))
               .Bind(":now", now.micros);
           st = b.Run();
           // The triggers do not mark writes to the newest customer; segments must see the bounce.
@@ -447,7 +447,9 @@ Status RecordBounce(Database& db, std::string_view message_id, bool hard, std::s
       if (Status st = NoteEngineInputsChanged(db); !st.ok()) return fail(st);
     }
   }
-  json props = {{"campaign_id", campaign_id}, {"hard", hard}, {"reason", std::string(reason.substr(0, 300))}};
+  json props = {{"campaign_id", campaign_id},
+                {"hard", hard},
+                {"reason", std::string(Utf8Prefix(reason, 300))}};
   if (Status st = AppendEvent(db, source_id, customer_id, "message_bounced",
                               std::string(hard ? "bounce:" : "softbounce:") + std::to_string(campaign_id) + ":" +
                                   std::to_string(customer_id),

@@ -196,7 +196,7 @@ Status RecordOne(Database& db, const Campaign& c, const SingleMessage& m, const 
     if (m.contact_point_id) {
       Statement& b = db.Query("campaign-contact-point-bounced");
       b.Bind(":id", m.contact_point_id)
-          .Bind(":reason", result.error.substr(0, 200))
+          .Bind(":reason", std::string(Utf8Prefix(result.error, 200)))
           .Bind(":now", now.micros);
       RETURN_IF_ERROR(b.Run());
     }

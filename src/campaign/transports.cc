@@ -36,7 +36,7 @@ std::string SmtpError(const deliver::DeliveryOutcome& o) {
   if (!o.server_text.empty()) e += (e.empty() ? "" : " ") + o.server_text;
   if (!o.error.empty()) e += (e.empty() ? "" : "; ") + o.error;
   if (!o.stage.empty()) e += " (at " + o.stage + ")";
-  return e.substr(0, 500);
+  return std::string(Utf8Prefix(e, 500));
 }
 
 DeliveryResult::Kind KindOf(deliver::DeliveryKind k) {
@@ -97,7 +97,8 @@ class SmsTransport final : public Transport {
     DeliveryResult r;
     r.kind = KindOf(o.kind);
     r.provider_id = o.provider_id;
-    if (!o.accepted()) r.error = ("HTTP " + std::to_string(o.http_status) + ": " + o.error).substr(0, 500);
+    if (!o.accepted())
+      r.error = Utf8Prefix("HTTP " + std::to_string(o.http_status) + ": " + o.error, 500);
     return r;
   }
   int concurrency() const override { return connections_; }
@@ -132,7 +133,7 @@ class WebhookTransport final : public Transport {
                                            m.message_id, now.count());
     DeliveryResult r;
     r.kind = KindOf(o.kind);
-    if (!o.accepted()) r.error = (o.http_status ? o.error : "no answer: " + o.error).substr(0, 500);
+    if (!o.accepted()) r.error = Utf8Prefix(o.http_status ? o.error : "no answer: " + o.error, 500);
     return r;
   }
   int concurrency() const override { return connections_; }
@@ -229,7 +230,8 @@ Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::stri
       campaign_id = std::stoll(ref.substr(0, dot));
       customer_id = std::stoll(ref.substr(dot + 1));
     } catch (...) {
-      return NotFound("receipt reference \"" + ref.substr(0, 60) + "\" is not one Patron sent");
+      return NotFound("receipt reference \"" + std::string(Utf8Prefix(ref, 60)) +
+                      "\" is not one Patron sent");
     }
     Statement& row = db.Query("campaign-outbox-row");
     row.Bind(":campaign_id", campaign_id).Bind(":customer_id", customer_id);
@@ -248,7 +250,8 @@ Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::stri
     }
     by_id.Reset();
     if (!found)
-      return NotFound("receipt for message id \"" + receipt->provider_id.substr(0, 60) +
+      return NotFound("receipt for message id \"" +
+                      std::string(Utf8Prefix(receipt->provider_id, 60)) +
                       "\", which no campaign sent");
   }
   if (receipt->status == deliver::SmsReceiptStatus::kDelivered) {
@@ -271,7 +274,8 @@ Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::stri
   const Instant now = clock.Now();
   RETURN_IF_ERROR(db.Begin());
   Statement& q = db.Query("campaign-outbox-final");
-  std::string reason = ("receipt: " + receipt->provider_status + " " + receipt->reason).substr(0, 300);
+  std::string reason(
+      Utf8Prefix("receipt: " + receipt->provider_status + " " + receipt->reason, 300));
   q.Bind(":campaign_id", campaign_id)
       .Bind(":customer_id", customer_id)
       .Bind(":status", gone ? "bounced" : "failed")
@@ -283,7 +287,7 @@ Status RecordSmsReceipt(Database& db, const std::string& gateway_file, std::stri
     st = db.Query("campaign-contact-point-bounced")
              .Bind(":id", contact_point_id)
              .Bind(":reason", "the number is not in service (SMS receipt " +
-                                  receipt->reason.substr(0, 40) + ")")
+                                  std::string(Utf8Prefix(receipt->reason, 40)) + ")")
              .Bind(":now", now.micros)
              .Run();
   }

@@ -326,7 +326,8 @@ void PrintView(const CustomerView& v) {
   std::printf("Last interactions\n");
   if (v.last_interactions.empty()) std::printf("  none\n");
   for (const auto& i : v.last_interactions) {
-    std::string props = i.properties.size() > 90 ? i.properties.substr(0, 87) + "..." : i.properties;
+    std::string props =
+        i.properties.size() > 90 ? std::string(Utf8Prefix(i.properties, 87)) + "..." : i.properties;
     std::printf("  %s  %-24s %s\n", FormatInstant(i.at).substr(0, 16).c_str(), i.type.c_str(), props.c_str());
   }
   std::printf("Known in sources\n");

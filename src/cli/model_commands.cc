@@ -383,7 +383,7 @@ int RunInsightProducts(const std::string& db_path, const InsightCliOptions& o, b
       std::string label = r.kind == models::InsightRow::Kind::kAll ? r.name
                           : r.kind == models::InsightRow::Kind::kCategory ? r.key
                                                                           : "  " + r.key + " " + r.name;
-      if (label.size() > 34) label = label.substr(0, 33) + "~";
+      if (label.size() > 34) label = std::string(Utf8Prefix(label, 33)) + "~";
       if (revenue) {
         std::printf("%-34s %18s", label.c_str(), Money(r.revenue_minor, report->currency).c_str());
       } else {

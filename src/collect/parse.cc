@@ -168,7 +168,8 @@ Result<Message> ReadMessage(const element& item, const std::optional<CallType>& 
     RETURN_IF_ERROR(ReadString(obj, "type", &type));
     if (type.empty()) return InvalidArgument("type is required in a batch (identify, track, page, screen, group, alias)");
     if (!ParseCallType(type, &m.type)) {
-      return InvalidArgument("type '" + type.substr(0, 40) + "' is not identify, track, page, screen, group or alias");
+      return InvalidArgument("type '" + std::string(Utf8Prefix(type, 40)) +
+                             "' is not identify, track, page, screen, group or alias");
     }
   }
   RETURN_IF_ERROR(ReadId(obj, "userId", &m.user_id));

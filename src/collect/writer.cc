@@ -474,14 +474,15 @@ class MessageStore {
     std::string_view email = StringAt(t, "email");
     if (!email.empty()) {
       ingest::EmailCheck check = ingest::CheckEmail(email);
-      std::string value = check.valid ? ingest::CanonicalEmail(check) : std::string(email.substr(0, 320));
+      std::string value =
+          check.valid ? ingest::CanonicalEmail(check) : std::string(Utf8Prefix(email, 320));
       RETURN_IF_ERROR(AddContactPoint(customer, source_id, "email", value, email, check.valid ? "unverified" : "invalid",
                                       check.reason, check.suggestion, ""));
     }
     std::string_view phone = StringAt(t, "phone");
     if (!phone.empty()) {
       ingest::PhoneCheck check = ingest::CheckPhone(phone, country);
-      std::string value = check.valid ? check.e164 : std::string(phone.substr(0, 64));
+      std::string value = check.valid ? check.e164 : std::string(Utf8Prefix(phone, 64));
       RETURN_IF_ERROR(AddContactPoint(customer, source_id, "phone", value, phone, check.valid ? "unverified" : "invalid",
                                       check.reason, "", check.type));
     }

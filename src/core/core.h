@@ -204,6 +204,11 @@ int CurrencyMinorDigits(std::string_view currency);
 // beyond U+10FFFF). `error_offset` receives the byte offset of the first bad byte.
 bool IsValidUtf8(std::string_view text, size_t* error_offset = nullptr);
 
+// The longest prefix of `text` of at most `max_bytes` that does not cut a
+// UTF-8 sequence in two: for storing a bounded excerpt of someone else's text
+// (a provider's error, a bounce reason) that stays valid UTF-8 if it was.
+std::string_view Utf8Prefix(std::string_view text, size_t max_bytes);
+
 // Normalises text for storage: NFC; Arabic Yeh/Kaf (ي/ك) to the Persian forms
 // (ی/ک) when the text is otherwise Persian-looking; strips leading and trailing
 // whitespace (Unicode aware), collapses inner whitespace runs to one space, and

@@ -44,7 +44,7 @@ Result<SurvivalRule> ParseSurvivalRule(std::string_view name) {
     if (rule_name == name) return rule;
   }
   return InvalidArgument(
-      "unknown survivorship rule '" + std::string(name.substr(0, 40)) +
+      "unknown survivorship rule '" + std::string(Utf8Prefix(name, 40)) +
       "' (rules: most_frequent, source_trust, most_recent, most_recently_verified, longest)");
 }
 
@@ -110,7 +110,7 @@ Status SetSurvivalRule(Database& db, std::string_view field, std::optional<Survi
   if (!known) {
     std::string list;
     for (const std::string& f : GoldenFields()) list += (list.empty() ? "" : ", ") + f;
-    return InvalidArgument("unknown golden-record field '" + std::string(field.substr(0, 40)) +
+    return InvalidArgument("unknown golden-record field '" + std::string(Utf8Prefix(field, 40)) +
                            "' (fields: " + list + ")");
   }
   if (!rule) {
@@ -149,7 +149,7 @@ Status SetSourceTrust(Database& db, std::string_view source, std::optional<int> 
     q.BindNull(":trust");
   }
   RETURN_IF_ERROR(q.Run());
-  if (db.changes() == 0) return NotFound("no source '" + std::string(source.substr(0, 60)) + "'");
+  if (db.changes() == 0) return NotFound("no source '" + std::string(Utf8Prefix(source, 60)) + "'");
   return MarkGoldenRecordsStale(db, clock);
 }
 

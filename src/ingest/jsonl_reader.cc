@@ -71,14 +71,6 @@ void AssignNumber(Number value, std::string* out) {
   out->assign(text, ec == std::errc() ? end - text : 0);
 }
 
-// At most `max_bytes` of `text`, not cutting a UTF-8 sequence.
-std::string_view Clip(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  size_t n = max_bytes;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-  return text.substr(0, n);
-}
-
 class JsonlReaderImpl final : public JsonlReader {
  public:
   JsonlReaderImpl(std::unique_ptr<ChunkedInput> input, const ReaderOptions& options)
@@ -263,7 +255,7 @@ Status JsonlReaderImpl::Parse(std::string_view line, int64_t line_number, JsonRe
         break;
     }
     if (text.size() > options_.max_field_bytes) {
-      return LineError(line_number, "field \"" + std::string(Clip(key, 64)) +
+      return LineError(line_number, "field \"" + std::string(Utf8Prefix(key, 64)) +
                                         "\" is larger than the " +
                                         std::to_string(options_.max_field_bytes) + "-byte limit");
     }

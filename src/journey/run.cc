@@ -603,8 +603,9 @@ Status Runner::Perform(Effect& e) {
   Status st;
   if (!ok && retry && d.attempts + 1 < kMaxAttempts) {
     Statement& q = db_.Query("journey-timer-reschedule");
-    q.Bind(":id", d.timer_id).Bind(":due_at", clock_.Now().micros + RetryDelayMicros(d.attempts + 1))
-        .Bind(":error", error.substr(0, 300));
+    q.Bind(":id", d.timer_id)
+        .Bind(":due_at", clock_.Now().micros + RetryDelayMicros(d.attempts + 1))
+        .Bind(":error", std::string(Utf8Prefix(error, 300)));
     st = q.Run();
   } else {
     if (step.kind == StepKind::kSend) {

@@ -260,7 +260,8 @@ std::string BarChart(const std::string& title, const std::vector<std::pair<std::
   for (size_t i = 0; i < bars.size(); ++i) {
     const double yy = top + row_h * static_cast<double>(i);
     const double v = bars[i].second, len = std::fabs(v) * scale;
-    std::string label = bars[i].first.size() > 28 ? bars[i].first.substr(0, 26) + "…" : bars[i].first;
+    std::string label = bars[i].first.size() > 28 ? std::string(Utf8Prefix(bars[i].first, 26)) + "…"
+                                                  : bars[i].first;
     svg += "<text x=\"4\" y=\"" + Fmt(yy + 16) + "\" class=\"axis\">" + Escape(label) + "</text>";
     svg += "<rect x=\"" + Fmt(v >= 0 ? zero : zero - len) + "\" y=\"" + Fmt(yy + 4) + "\" width=\"" + Fmt(len) +
            "\" height=\"16\" fill=\"" + (v >= 0 ? "#2e7d32" : "#c62828") + "\"/>";

@@ -92,8 +92,8 @@ bool PathId(Context& ctx, std::string_view what, int64_t* id) {
     const bool vowel =
         !what.empty() && std::string_view("aeiou").find(what.front()) != std::string_view::npos;
     SendError(ctx.res,
-              InvalidArgument("'" + text.substr(0, 40) + "' is not " + (vowel ? "an " : "a ") +
-                              std::string(what) + " id"),
+              InvalidArgument("'" + std::string(Utf8Prefix(text, 40)) + "' is not " +
+                              (vowel ? "an " : "a ") + std::string(what) + " id"),
               "id");
     return false;
   }
@@ -350,7 +350,9 @@ void PatchCustomer(Context& ctx) {
       if (it.key() == kFields[i]) index = i;
     }
     if (index < 0) {
-      return SendError(ctx.res, InvalidArgument("unknown field '" + it.key().substr(0, 60) + "'"), it.key().substr(0, 60));
+      return SendError(
+          ctx.res, InvalidArgument("unknown field '" + std::string(Utf8Prefix(it.key(), 60)) + "'"),
+          std::string(Utf8Prefix(it.key(), 60)));
     }
     std::string raw;
     if (it->is_string()) {
@@ -837,9 +839,11 @@ void StartImport(Context& ctx) {
     std::string m = ctx.req.get_param_value("map", i);
     size_t eq = m.find('=');
     if (eq == std::string::npos || eq == 0 || !IsValidUtf8(m)) {
-      return SendError(ctx.res,
-                       InvalidArgument("map '" + m.substr(0, 100) + "': expected COLUMN=FIELD (FIELD may be empty to ignore the column)"),
-                       "map");
+      return SendError(
+          ctx.res,
+          InvalidArgument("map '" + std::string(Utf8Prefix(m, 100)) +
+                          "': expected COLUMN=FIELD (FIELD may be empty to ignore the column)"),
+          "map");
     }
     column_map[m.substr(0, eq)] = m.substr(eq + 1);
   }

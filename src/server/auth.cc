@@ -88,8 +88,9 @@ bool SecureCookies(const ServerConfig& config, const httplib::Request& req) {
 Status CheckSameOrigin(const httplib::Request& req) {
   std::string site = AsciiLower(req.get_header_value("Sec-Fetch-Site"));
   if (!site.empty() && site != "same-origin" && site != "none") {
-    return Status(StatusCode::kPermissionDenied,
-                  "cross-site request refused (Sec-Fetch-Site: " + site.substr(0, 20) + "): sign in on this server's own page");
+    return Status(StatusCode::kPermissionDenied, "cross-site request refused (Sec-Fetch-Site: " +
+                                                     std::string(Utf8Prefix(site, 20)) +
+                                                     "): sign in on this server's own page");
   }
   std::string origin = req.get_header_value("Origin");
   if (!origin.empty() && origin != "null") {
@@ -103,8 +104,8 @@ Status CheckSameOrigin(const httplib::Request& req) {
     host = host.substr(0, host.find(','));
     if (!host.empty() && AsciiLower(origin_host) != AsciiLower(host)) {
       return Status(StatusCode::kPermissionDenied,
-                    "cross-origin request refused: Origin " + origin.substr(0, 100) + " is not this server (" +
-                        host.substr(0, 100) + ")");
+                    "cross-origin request refused: Origin " + std::string(Utf8Prefix(origin, 100)) +
+                        " is not this server (" + std::string(Utf8Prefix(host, 100)) + ")");
     }
   }
   return Status::Ok();

@@ -294,7 +294,8 @@ class ServerImpl final : public Server {
                         : res.status == 401 ? StatusCode::kUnauthenticated
                                             : StatusCode::kInvalidArgument;
       int http_status = res.status;
-      std::string message = res.status == 404   ? "no route " + req.method + " " + req.path.substr(0, 200)
+      std::string message = res.status == 404 ? "no route " + req.method + " " +
+                                                    std::string(Utf8Prefix(req.path, 200))
                             : res.status == 413 ? "request body too large"
                             : res.status == 414 ? "request URI too long"
                                                 : "the request could not be read";

@@ -154,12 +154,12 @@ void AddWebRoutes(httplib::Server& http, const std::string& web_root) {
   http.Get(R"(/assets/(.+))", [root](const httplib::Request& req, httplib::Response& res) {
     const std::string name = req.matches[1];
     if (!SafeRelativePath(name) || !SendFile(req, res, root / "assets" / name, true)) {
-      SendError(res, NotFound("no asset '" + name.substr(0, 100) + "'"));
+      SendError(res, NotFound("no asset '" + std::string(Utf8Prefix(name, 100)) + "'"));
     }
   });
   http.Get(R"(/(.*))", [root](const httplib::Request& req, httplib::Response& res) {
     if (IsServerPath(req.path)) {
-      SendError(res, NotFound("no route GET " + req.path.substr(0, 200)));
+      SendError(res, NotFound("no route GET " + std::string(Utf8Prefix(req.path, 200))));
       return;
     }
     const std::string name = req.matches[1];

@@ -2,18 +2,20 @@
 // every reason, holdout and variant draws, quiet hours in the customer's zone,
 // rendering (personalisation, RTL, signed links), the outbox's exactly-once
 // bookkeeping across a stop and a restart, responses, and lift.
+#include "campaign/campaign.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "campaign/campaign.h"
 #include "campaign/campaign_internal.h"
 #include "engine/engine.h"
 #include "store/store.h"
@@ -725,8 +727,19 @@ TEST_F(CampaignTest, SmsReceiptsVerifyTheNumberOrMarkItGone) {
   ASSERT_TRUE(RecordSmsReceipt(*db_, gateway,
                                "MessageSid=SM2&MessageStatus=undelivered&ErrorCode=30005", clock_)
                   .ok());
+  // A gateway's error text in Persian, longer than the outbox keeps: it is cut
+  // between characters, never inside one.
+  std::string persian_error = "30003";
+  for (int i = 0; i < 40; ++i) persian_error += " گوشی خاموش است";
+  std::string encoded;
+  for (unsigned char ch : persian_error) {
+    char hex[4];
+    std::snprintf(hex, sizeof hex, "%%%02X", ch);
+    encoded += hex;
+  }
   ASSERT_TRUE(RecordSmsReceipt(*db_, gateway,
-                               "MessageSid=SM3&MessageStatus=undelivered&ErrorCode=30003", clock_)
+                               "MessageSid=SM3&MessageStatus=undelivered&ErrorCode=" + encoded,
+                               clock_)
                   .ok());
   EXPECT_EQ(
       RecordSmsReceipt(*db_, gateway, "MessageSid=SM9&MessageStatus=delivered", clock_).code(),
@@ -763,6 +776,11 @@ TEST_F(CampaignTest, SmsReceiptsVerifyTheNumberOrMarkItGone) {
       1);
   // 3: this message failed (a handset off); the number is as it was.
   EXPECT_EQ(outbox(3, "status"), "failed");
+  const std::string kept_error = outbox(3, "last_error");
+  EXPECT_TRUE(kept_error.starts_with("receipt: undelivered 30003 گوشی")) << kept_error;
+  EXPECT_GT(kept_error.size(), 290u);
+  EXPECT_LE(kept_error.size(), 300u);
+  EXPECT_TRUE(IsValidUtf8(kept_error));
   EXPECT_EQ(contact(3, "status"), "unverified");
   EXPECT_EQ(contact(3, "bounced_at"), "");
   EXPECT_EQ(

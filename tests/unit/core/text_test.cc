@@ -124,6 +124,21 @@ TEST(NormalizeText, OutputIsValidUtf8EvenForInvalidInput) {
 
 // --- FoldForMatching -------------------------------------------------------
 
+TEST(Utf8Prefix, NeverCutsACharacter) {
+  EXPECT_EQ(Utf8Prefix("hello", 10), "hello");
+  EXPECT_EQ(Utf8Prefix("hello", 3), "hel");
+  // "سلام" is four two-byte letters: 5 bytes keep two letters, not two and a half.
+  EXPECT_EQ(Utf8Prefix("سلام", 5), "سل");
+  EXPECT_EQ(Utf8Prefix("سلام", 4), "سل");
+  EXPECT_EQ(Utf8Prefix("سلام", 1), "");
+  // Four-byte characters (an emoji) and three-byte ones (a ZWNJ) alike.
+  EXPECT_EQ(Utf8Prefix("a\U0001F600b", 4), "a");
+  EXPECT_EQ(Utf8Prefix("a\U0001F600b", 5), "a\U0001F600");
+  EXPECT_EQ(Utf8Prefix("می\u200Cخواهم", 5), "می");
+  for (size_t n = 0; n <= 40; ++n)
+    EXPECT_TRUE(IsValidUtf8(Utf8Prefix("Åsa Öberg محمد‌رضا 😀 ä", n))) << n;
+}
+
 TEST(FoldForMatching, LowerCasesAndNormalisesAscii) {
   EXPECT_EQ(FoldForMatching("  Ali   REZAEI "), "ali rezaei");
   EXPECT_EQ(FoldForMatching("O'Brien"), "o'brien");
