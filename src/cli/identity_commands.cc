@@ -152,8 +152,10 @@ int RunReview(const std::string& db_path, const IdentityArgs& args, bool json) {
     }
     return 0;
   }
-  auto items = identity::ListReviews(**db, !args.all_reviews, args.limit);
-  if (!items.ok()) return Fail(items.status());
+  auto list = identity::ListReviews(**db, !args.all_reviews, args.limit);
+  if (!list.ok()) return Fail(list.status());
+  const std::vector<identity::ReviewItem>* items = &list->items;
+  const identity::ReviewCalibration& calibration = list->calibration;
   // With --details, each pair's field-by-field comparison (Explain), which is
   // what a person decides on.
   auto explanation = [&](const identity::ReviewItem& item) -> std::optional<identity::PairExplanation> {
@@ -169,6 +171,7 @@ int RunReview(const std::string& db_path, const IdentityArgs& args, bool json) {
                         {"left", item.left_customer},
                         {"right", item.right_customer},
                         {"probability", item.probability},
+                        {"calibrated_probability", item.calibrated_probability},
                         {"weight", item.weight},
                         {"status", item.status}};
       if (auto e = explanation(item)) {
@@ -188,11 +191,20 @@ int RunReview(const std::string& db_path, const IdentityArgs& args, bool json) {
     std::printf("No pairs waiting for review.\n");
     return 0;
   }
-  std::printf("%8s  %10s  %10s  %11s  %7s  %s\n", "review", "customer", "customer", "probability",
-              "weight", "status");
+  if (calibration.decisions() > 0) {
+    std::printf(
+        "Probabilities learned from %lld decision%s (%lld accepted, %lld rejected); the model's "
+        "own beside "
+        "them.\n",
+        static_cast<long long>(calibration.decisions()), calibration.decisions() == 1 ? "" : "s",
+        static_cast<long long>(calibration.accepted), static_cast<long long>(calibration.rejected));
+  }
+  std::printf("%8s  %10s  %10s  %11s  %7s  %7s  %s\n", "review", "customer", "customer",
+              "probability", "model", "weight", "status");
   for (const auto& item : *items) {
-    std::printf("%8lld  %10lld  %10lld  %11.3f  %7.2f  %s\n", static_cast<long long>(item.id),
-                static_cast<long long>(item.left_customer), static_cast<long long>(item.right_customer),
+    std::printf("%8lld  %10lld  %10lld  %11.3f  %7.3f  %7.2f  %s\n",
+                static_cast<long long>(item.id), static_cast<long long>(item.left_customer),
+                static_cast<long long>(item.right_customer), item.calibrated_probability,
                 item.probability, item.weight, item.status.c_str());
     if (auto e = explanation(item)) {
       for (const auto& f : e->fields) {

@@ -419,12 +419,43 @@ Result<ResolveStatus> ReadResolveStatus(Database& db);
 // As a JSON object (`patron identity status --json`, GET /api/v1/identity/status).
 std::string ResolveStatusJson(const ResolveStatus& status);
 
+// What the reviewers' decisions so far say about the model's probabilities.
+// The model's independence assumption makes it overconfident where fields go
+// together (a name and a city) and more so the larger the base, so the
+// probability a reviewer sees is recalibrated from the pairs already decided
+// (accepted = one person): logit(calibrated) = intercept + slope *
+// logit(model), the maximum a posteriori fit under a prior centred on the
+// model itself. With no decisions the calibrated probability is the model's;
+// the prior weighs about as much as one decision; some tens of decisions
+// outweigh it. The order of the queue is kept (the slope stays positive).
+struct ReviewCalibration {
+  int64_t accepted = 0, rejected = 0;
+  double intercept = 0, slope = 1;
+  int64_t decisions() const { return accepted + rejected; }
+  double Calibrated(double model_probability) const;
+};
+// One decided pair: the model's probability and whether a person accepted it.
+struct ReviewOutcome {
+  double probability = 0;
+  bool accepted = false;
+};
+ReviewCalibration FitReviewCalibration(const std::vector<ReviewOutcome>& decided);
+// Fitted to every decided pair of the review queue.
+Result<ReviewCalibration> LearnReviewCalibration(Database& db);
+
 struct ReviewItem {
   int64_t id = 0, left_customer = 0, right_customer = 0;
   double probability = 0, weight = 0;
+  // The probability recalibrated by the decisions so far (ReviewCalibration).
+  double calibrated_probability = 0;
   std::string status;  // pending, accepted, rejected
 };
-Result<std::vector<ReviewItem>> ListReviews(Database& db, bool pending_only, int limit);
+struct ReviewList {
+  std::vector<ReviewItem> items;
+  ReviewCalibration calibration;
+};
+// Pending pairs first, most probable first.
+Result<ReviewList> ListReviews(Database& db, bool pending_only, int limit);
 // Accepts (the pair will be merged) or rejects (never merged) a review item and
 // applies the decision to the clusters at once.
 Status DecideReview(Database& db, int64_t review_id, bool accept, const Clock& clock);

@@ -1823,8 +1823,10 @@ Result<ResolveStatus> ReadResolveStatus(Database& db) {
   return status;
 }
 
-Result<std::vector<ReviewItem>> ListReviews(Database& db, bool pending_only, int limit) {
-  std::vector<ReviewItem> items;
+Result<ReviewList> ListReviews(Database& db, bool pending_only, int limit) {
+  ReviewList list;
+  ASSIGN_OR_RETURN(list.calibration, LearnReviewCalibration(db));
+  std::vector<ReviewItem>& items = list.items;
   Statement& q = db.Query("identity-list-reviews");
   q.Bind(":pending_only", static_cast<int64_t>(pending_only ? 1 : 0)).Bind(":limit", static_cast<int64_t>(limit));
   while (true) {
@@ -1837,9 +1839,10 @@ Result<std::vector<ReviewItem>> ListReviews(Database& db, bool pending_only, int
     item.probability = q.Double(3);
     item.weight = q.Double(4);
     item.status = q.String(5);
+    item.calibrated_probability = list.calibration.Calibrated(item.probability);
     items.push_back(std::move(item));
   }
-  return items;
+  return list;
 }
 
 Status DecideReview(Database& db, int64_t review_id, bool accept, const Clock& clock) {

@@ -51,8 +51,10 @@ void ListReviewsRoute(Context& ctx) {
   }
   Database* db = DbOr503(ctx);
   if (!db) return;
-  auto items = identity::ListReviews(*db, status != "all", limit);
-  if (!items.ok()) return SendError(ctx.res, items.status());
+  auto list = identity::ListReviews(*db, status != "all", limit);
+  if (!list.ok()) return SendError(ctx.res, list.status());
+  const std::vector<identity::ReviewItem>* items = &list->items;
+  const identity::ReviewCalibration& calibration = list->calibration;
   ordered_json out = ordered_json::array();
   json ids = json::array();
   for (const auto& item : *items) {
@@ -60,6 +62,7 @@ void ListReviewsRoute(Context& ctx) {
                       {"left", item.left_customer},
                       {"right", item.right_customer},
                       {"probability", item.probability},
+                      {"calibrated_probability", item.calibrated_probability},
                       {"weight", item.weight},
                       {"status", item.status}};
     auto e = identity::Explain(*db, item.left_customer, item.right_customer);
@@ -73,7 +76,12 @@ void ListReviewsRoute(Context& ctx) {
     ids.push_back(item.id);
   }
   Audit(ctx, "identity.review.list", "identity_review", "", 0, {{"reviews", ids}});
-  SendJson(ctx.res, 200, Dump({{"reviews", out}}));
+  ordered_json learned = {{"decisions", calibration.decisions()},
+                          {"accepted", calibration.accepted},
+                          {"rejected", calibration.rejected},
+                          {"intercept", calibration.intercept},
+                          {"slope", calibration.slope}};
+  SendJson(ctx.res, 200, Dump({{"reviews", out}, {"calibration", learned}}));
 }
 
 // GET /api/v1/identity/explain?left=A&right=B: any two customer records.
@@ -262,7 +270,8 @@ void PutSurvivorshipRoute(Context& ctx) {
   for (const auto& [key, value] : body.items()) {
     if (key != "rules" && key != "trust") {
       return SendError(ctx.res,
-                       InvalidArgument("unknown member '" + key.substr(0, 40) + "' (rules, trust)"),
+                       InvalidArgument("unknown member '" + std::string(Utf8Prefix(key, 40)) +
+                                       "' (rules, trust)"),
                        key);
     }
     if (!value.is_object())
@@ -274,7 +283,7 @@ void PutSurvivorshipRoute(Context& ctx) {
   if (Status s = tx.Begin(); !s.ok()) return SendError(ctx.res, s);
   if (auto rules = body.find("rules"); rules != body.end()) {
     for (const auto& [field, value] : rules->items()) {
-      const std::string member = "rules." + field.substr(0, 40);
+      const std::string member = "rules." + std::string(Utf8Prefix(field, 40));
       if (!value.is_string())
         return SendError(ctx.res, InvalidArgument(member + " must be a rule name"), member);
       std::optional<identity::SurvivalRule> rule;
@@ -290,7 +299,7 @@ void PutSurvivorshipRoute(Context& ctx) {
   }
   if (auto trust = body.find("trust"); trust != body.end()) {
     for (const auto& [source, value] : trust->items()) {
-      const std::string member = "trust." + source.substr(0, 60);
+      const std::string member = "trust." + std::string(Utf8Prefix(source, 60));
       std::optional<int> rank;
       if (!value.is_null()) {
         if (!value.is_number_integer() || value.get<int64_t>() < -1000 ||

@@ -317,6 +317,11 @@ test('identity review: each doubtful pair compared field by field; accept merges
   const shown = pair.explanation.fields.filter((f) => f.left || f.right);
   assert.equal(rows.length, shown.length);
   assert.ok(rows.some(([, a, b]) => a === shown[0].left || b === shown[0].right), JSON.stringify(rows));
+  // Before any decision the probability shown is the model's own.
+  assert.equal((await api('GET', '/api/v1/identity/reviews?limit=50')).json.calibration.decisions, 0);
+  assert.equal(await page.$('#review-learned'), null);
+  assert.equal(await page.textContent(`[data-review="${first}"] .probability`), `${pct.format(100 * pair.probability)}%`);
+  assert.equal(pair.calibrated_probability, pair.probability);
   await shot('15-review');
 
   await page.click(`[data-review="${first}"] button[name=accept]`);
@@ -334,6 +339,19 @@ test('identity review: each doubtful pair compared field by field; accept merges
   assert.match(actions, /identity\.review\.accept/);
   assert.match(actions, /identity\.review\.reject/);
   await shot('16-review-decided');
+
+  // The pairs still waiting learn from the two decisions: the probability
+  // shown is recalibrated, the model's beside it.
+  const learned = (await api('GET', '/api/v1/identity/reviews?limit=50')).json;
+  assert.deepEqual([learned.calibration.decisions, learned.calibration.accepted, learned.calibration.rejected], [2, 1, 1]);
+  const waiting = learned.reviews[0];
+  assert.equal(waiting.status, 'pending');
+  await page.reload();
+  await page.waitForSelector('#review-learned');
+  assert.match(await page.textContent('#review-learned'), /2 so far \(1 one person, 1 two\)/);
+  assert.equal(await page.textContent(`[data-review="${waiting.id}"] .probability`), `${pct.format(100 * waiting.calibrated_probability)}%`);
+  assert.equal(await page.textContent(`[data-review="${waiting.id}"] .model-probability`), `the model's ${pct.format(100 * waiting.probability)}%`);
+  await shot('16-review-learned');
 
   // The one customer view shows the person the record now belongs to: the
   // other record, linked, and the value of each field that survived.

@@ -320,7 +320,25 @@ TEST_F(IdentityTest, DemoDataResolvesAgainstGroundTruth) {
     ASSERT_EQ(text.exit_code, 0);
     EXPECT_NE(text.text.find("given_name"), std::string::npos) << text.text;
     const std::string id = std::to_string(items[0]["id"].get<int64_t>());
+    for (const auto& item : items)
+      EXPECT_EQ(item["calibrated_probability"], item["probability"]) << item.dump();
     EXPECT_EQ(Patron({"--db", db_, "identity", "review", "--reject", id}).exit_code, 0);
+    // The most probable pair was two people: the pairs still waiting are
+    // shown less probable than the model says, in the same order.
+    Output learned = Patron({"--db", db_, "--json", "identity", "review"});
+    json after = json::parse(learned.text, nullptr, false);
+    ASSERT_TRUE(after.is_array()) << learned.text;
+    double previous = 1;
+    for (const auto& item : after) {
+      EXPECT_LT(item["calibrated_probability"].get<double>(), item["probability"].get<double>())
+          << item.dump();
+      EXPECT_LE(item["calibrated_probability"].get<double>(), previous);
+      previous = item["calibrated_probability"].get<double>();
+    }
+    Output listed = Patron({"--db", db_, "identity", "review", "--limit", "1"});
+    EXPECT_NE(listed.text.find("Probabilities learned from 1 decision (0 accepted, 1 rejected)"),
+              std::string::npos)
+        << listed.text;
   }
 
   // The rare-name exception can be turned off: a rebuild without it merges

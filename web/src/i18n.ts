@@ -188,6 +188,8 @@ const en = {
   'data.record_b': "Record B",
   'data.weight': "Weight",
   'data.probability': "Probability",
+  'data.model_probability': "the model's {p}%",
+  'data.review_learned': "Probabilities learn from your decisions: {n} so far ({accepted} one person, {rejected} two). The model's own is shown beside each.",
   'data.decided_accepted': "Merged: one customer now.",
   'data.decided_rejected': "Kept apart.",
   'data.columns': "Columns and where they go",
@@ -639,6 +641,8 @@ const fa: Catalogue = {
   'data.record_b': "رکورد ب",
   'data.weight': "وزن",
   'data.probability': "احتمال",
+  'data.model_probability': "مدل: {p}٪",
+  'data.review_learned': "احتمال‌ها از تصمیم‌های شما یاد می‌گیرند: تاکنون {n} تصمیم ({accepted} یک نفر، {rejected} دو نفر). احتمال خود مدل کنار هر جفت آمده است.",
   'data.decided_accepted': "ادغام شد: اکنون یک مشتری است.",
   'data.decided_rejected': "جدا نگه داشته شد.",
   'data.columns': "ستون‌ها و مقصدشان",
@@ -1088,6 +1092,8 @@ const ar: Catalogue = {
   'data.record_b': "السجل ب",
   'data.weight': "الوزن",
   'data.probability': "الاحتمال",
+  'data.model_probability': "النموذج: {p}٪",
+  'data.review_learned': "تتعلّم الاحتمالات من قراراتك: {n} قرارًا حتى الآن ({accepted} شخص واحد، {rejected} شخصان). احتمال النموذج نفسه بجانب كل زوج.",
   'data.decided_accepted': "تم الدمج: عميل واحد الآن.",
   'data.decided_rejected': "أُبقيا منفصلين.",
   'data.columns': "الأعمدة ووجهتها",
@@ -1537,6 +1543,8 @@ const sv: Catalogue = {
   'data.record_b': "Post B",
   'data.weight': "Vikt",
   'data.probability': "Sannolikhet",
+  'data.model_probability': "modellens {p} %",
+  'data.review_learned': "Sannolikheterna lär sig av dina beslut: {n} hittills ({accepted} samma person, {rejected} två). Modellens egen visas bredvid.",
   'data.decided_accepted': "Ihopslagna: nu en kund.",
   'data.decided_rejected': "Hålls isär.",
   'data.columns': "Kolumner och vart de går",
@@ -2002,6 +2010,7 @@ export function parseMoment(text: string): string | null {
 // key without a name here is shown with its underscores as spaces.
 const fieldNames: Record<Locale, Record<string, string>> = {
   en: {
+    street: 'Street', street_number: 'Street number', address_extra: 'Address line 2', postcode: 'Postcode', national_id: 'National ID', device: 'Device',
     admin: 'Administrator', marketer: 'Marketer', analyst: 'Analyst', support: 'Support agent', collector: 'Collector (events only)', internal: 'internal', external: 'external', purchased: 'purchased', partner: 'partner',
     single_opt_in: 'single opt-in', double_opt_in: 'double opt-in', written: 'written', verbal: 'verbal', implied: 'implied',
     order: 'Order', completed: 'completed', cancelled: 'cancelled', shipped: 'shipped', returned: 'returned', product_viewed: 'Product viewed', page_viewed: 'Page viewed', cart_abandoned: 'Cart abandoned', support_ticket_opened: 'Support ticket opened', support_ticket_closed: 'Support ticket closed', survey_answered: 'Survey answered',
@@ -2021,6 +2030,7 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     expected_order_value: 'Expected order value', computed_at: 'Computed', first_order: 'First order', last_order: 'Last order', customers_created: 'customers created',
   },
   fa: {
+    street: 'خیابان', street_number: 'پلاک', address_extra: 'ادامهٔ نشانی', postcode: 'کد پستی', national_id: 'کد ملی', device: 'دستگاه',
     channel: 'کانال', currency: 'ارز', sku: 'کد کالا', category: 'دسته', price: 'قیمت', campaign: 'کمپین', kind: 'نوع', path: 'مسیر', referrer: 'ارجاع‌دهنده', ticket_id: 'شمارهٔ درخواست', subject: 'موضوع', order_id: 'شمارهٔ سفارش', resolution: 'نتیجه', satisfaction: 'رضایت', survey: 'نظرسنجی', score: 'امتیاز', skus: 'کدهای کالا', value: 'مقدار', comment: 'نظر',
     admin: 'مدیر', marketer: 'بازاریاب', analyst: 'تحلیلگر', support: 'پشتیبان', collector: 'گردآورنده (فقط رویدادها)', internal: 'داخلی', external: 'بیرونی', purchased: 'خریداری‌شده', partner: 'شریک',
     single_opt_in: 'تأیید یک‌مرحله‌ای', double_opt_in: 'تأیید دومرحله‌ای', written: 'کتبی', verbal: 'شفاهی', implied: 'ضمنی',
@@ -2042,6 +2052,7 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     first_order: 'نخستین سفارش', records: 'رکوردها', inserted: 'افزوده', updated: 'به‌روزشده', unchanged: 'بدون تغییر', rejected: 'ردشده', customers_created: 'مشتریان ایجادشده', last_order: 'آخرین سفارش', job_title: 'سمت', tier: 'رده', contract_status: 'وضعیت قرارداد', domain: 'دامنه', employees: 'کارکنان', industry_code: 'کد صنعت',
   },
   ar: {
+    street: 'الشارع', street_number: 'رقم المبنى', address_extra: 'سطر العنوان الثاني', postcode: 'الرمز البريدي', national_id: 'الرقم الوطني', device: 'الجهاز',
     channel: 'القناة', currency: 'العملة', sku: 'رمز المنتج', category: 'الفئة', price: 'السعر', campaign: 'الحملة', kind: 'النوع', path: 'المسار', referrer: 'المُحيل', ticket_id: 'رقم التذكرة', subject: 'الموضوع', order_id: 'رقم الطلب', resolution: 'الحل', satisfaction: 'الرضا', survey: 'الاستبيان', score: 'الدرجة', skus: 'رموز المنتجات', value: 'القيمة', comment: 'التعليق',
     admin: 'مسؤول', marketer: 'مسوّق', analyst: 'محلّل', support: 'وكيل دعم', collector: 'جامع (الأحداث فقط)', internal: 'داخلي', external: 'خارجي', purchased: 'مشترى', partner: 'شريك',
     single_opt_in: 'اشتراك بخطوة واحدة', double_opt_in: 'اشتراك بتأكيد مزدوج', written: 'كتابي', verbal: 'شفهي', implied: 'ضمني',
@@ -2063,6 +2074,7 @@ const fieldNames: Record<Locale, Record<string, string>> = {
     first_order: 'أول طلب', records: 'السجلات', inserted: 'المضافة', updated: 'المحدّثة', unchanged: 'دون تغيير', rejected: 'المرفوضة', customers_created: 'عملاء أُنشئوا', last_order: 'آخر طلب', job_title: 'المسمى الوظيفي', tier: 'الفئة', contract_status: 'حالة العقد', domain: 'النطاق', employees: 'الموظفون', industry_code: 'رمز القطاع',
   },
   sv: {
+    street: 'Gata', street_number: 'Gatunummer', address_extra: 'Adressrad 2', postcode: 'Postnummer', national_id: 'Personnummer', device: 'Enhet',
     channel: 'Kanal', currency: 'Valuta', sku: 'Artikelnummer', category: 'Kategori', price: 'Pris', campaign: 'Kampanj', kind: 'Typ', path: 'Sökväg', referrer: 'Hänvisare', ticket_id: 'Ärende', subject: 'Ämne', order_id: 'Order', resolution: 'Lösning', satisfaction: 'Nöjdhet', survey: 'Enkät', score: 'Poäng', skus: 'Artikelnummer', value: 'Värde', comment: 'Kommentar',
     admin: 'Administratör', marketer: 'Marknadsförare', analyst: 'Analytiker', support: 'Supportagent', collector: 'Insamlare (bara händelser)', internal: 'intern', external: 'extern', purchased: 'köpt', partner: 'partner',
     single_opt_in: 'enkel opt-in', double_opt_in: 'dubbel opt-in', written: 'skriftligt', verbal: 'muntligt', implied: 'underförstått',

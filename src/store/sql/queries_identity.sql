@@ -123,6 +123,10 @@ WHERE (:pending_only = 0 OR status = 'pending')
 ORDER BY status <> 'pending', probability DESC, id
 LIMIT :limit;
 
+-- What reviewers decided, with the probability the model gave each pair.
+-- name: identity-decided-reviews
+SELECT probability, status = 'accepted' FROM identity_review_queue WHERE status <> 'pending';
+
 -- name: identity-review-by-id
 SELECT left_id, right_id, status FROM identity_review_queue WHERE id = :id;
 

@@ -552,11 +552,15 @@ TEST_F(ResolveTest, ThresholdsStayAsTheLastRunSetThem) {
   auto clusters = Clusters();
   EXPECT_EQ(clusters[6], clusters[4]);
   EXPECT_NE(clusters[6], clusters[3]);
-  auto items = ListReviews(*db_, /*pending_only=*/true, 100);
-  ASSERT_TRUE(items.ok());
-  ASSERT_EQ(items->size(), 1u);
-  EXPECT_EQ((*items)[0].left_customer, 3);
-  EXPECT_EQ((*items)[0].right_customer, 6);
+  auto list = ListReviews(*db_, /*pending_only=*/true, 100);
+  ASSERT_TRUE(list.ok());
+  const auto& items = list->items;
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].left_customer, 3);
+  EXPECT_EQ(items[0].right_customer, 6);
+  // No decisions yet: the probability shown is the model's.
+  EXPECT_EQ(list->calibration.decisions(), 0);
+  EXPECT_EQ(items[0].calibrated_probability, items[0].probability);
 
   auto status = ReadResolveStatus(*db_);
   ASSERT_TRUE(status.ok());
@@ -889,10 +893,10 @@ TEST_F(ResolveTest, ReviewDecisionsApply) {
   // Put a review item in by hand (a doubtful pair) and accept it.
   ASSERT_TRUE(Resolve(*db_).ok());
   ASSERT_TRUE(db_->Exec("INSERT OR IGNORE INTO identity_review_queue (left_id, right_id, probability, weight, created_at) VALUES (3, 5, 0.6, 1.0, 0)").ok());
-  auto items = ListReviews(*db_, true, 100);
-  ASSERT_TRUE(items.ok());
+  auto list = ListReviews(*db_, true, 100);
+  ASSERT_TRUE(list.ok());
   int64_t id = 0;
-  for (const auto& item : *items) {
+  for (const auto& item : list->items) {
     if (item.left_customer == 3 && item.right_customer == 5) id = item.id;
   }
   ASSERT_NE(id, 0);
@@ -906,6 +910,51 @@ TEST_F(ResolveTest, ReviewDecisionsApply) {
   clusters = Clusters();
   EXPECT_NE(clusters[3], clusters[5]);
   EXPECT_EQ(DecideReview(*db_, 12345, true, clock_).code(), StatusCode::kNotFound);
+}
+
+// A reviewer found most of the confident pairs to be two people: the pairs
+// still waiting show what the decisions say, the model's own beside it.
+TEST_F(ResolveTest, ReviewProbabilitiesLearnFromDecisions) {
+  std::string sql =
+      "INSERT INTO customers (id, given_name, family_name, source_id, created_at, updated_at) "
+      "VALUES ";
+  for (int id = 10; id < 20; ++id) {
+    sql += (id > 10 ? ", (" : "(") + std::to_string(id) + ", 'Ali', 'Rezaei', 1, 0, 0)";
+  }
+  ASSERT_TRUE(db_->Exec(sql).ok());
+  // 30 decided pairs the model put at 0.97, a third of them one person; two
+  // still pending, at 0.97 and 0.6.
+  int decided = 0;
+  for (int a = 10; a < 20 && decided < 30; ++a) {
+    for (int b = a + 1; b < 20 && decided < 30; ++b, ++decided) {
+      ASSERT_TRUE(db_->Exec("INSERT INTO identity_review_queue (left_id, right_id, probability, "
+                            "weight, status, "
+                            "created_at, decided_at) VALUES (" +
+                            std::to_string(a) + ", " + std::to_string(b) + ", 0.97, 5, '" +
+                            (decided % 3 == 0 ? "accepted" : "rejected") + "', 0, 0)")
+                      .ok());
+    }
+  }
+  ASSERT_TRUE(db_->Exec("INSERT INTO identity_review_queue (left_id, right_id, probability, "
+                        "weight, created_at) "
+                        "VALUES (1, 3, 0.6, 1, 0), (4, 5, 0.97, 5, 0)")
+                  .ok());
+  auto list = ListReviews(*db_, /*pending_only=*/true, 10);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_EQ(list->calibration.accepted, 10);
+  EXPECT_EQ(list->calibration.rejected, 20);
+  ASSERT_EQ(list->items.size(), 2u);
+  const ReviewItem& confident = list->items[0];
+  const ReviewItem& doubtful = list->items[1];
+  EXPECT_EQ(confident.probability, 0.97);
+  EXPECT_NEAR(confident.calibrated_probability, 1.0 / 3, 0.1);
+  EXPECT_EQ(doubtful.probability, 0.6);
+  EXPECT_LT(doubtful.calibrated_probability, confident.calibrated_probability);
+  // Listing every pair shows the decided ones recalibrated alike.
+  auto all = ListReviews(*db_, /*pending_only=*/false, 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->items.size(), 32u);
+  EXPECT_EQ(all->items.back().calibrated_probability, confident.calibrated_probability);
 }
 
 TEST(Freshness, DecaysAboutTwoAndAHalfPercentAMonth) {

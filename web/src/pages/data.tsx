@@ -361,6 +361,7 @@ interface Review {
   left: number;
   right: number;
   probability: number;
+  calibrated_probability: number;
   weight: number;
   status: 'pending' | 'accepted' | 'rejected';
   explanation: {
@@ -370,6 +371,15 @@ interface Review {
     rule: string;
     run_probability: number | null;
   } | null;
+}
+
+// How the decisions so far recalibrate the model's probabilities.
+interface Calibration {
+  decisions: number;
+  accepted: number;
+  rejected: number;
+  intercept: number;
+  slope: number;
 }
 
 interface IdentityStatus {
@@ -451,7 +461,11 @@ function IdentityStatusCard() {
 // The identity review queue: each doubtful pair with every compared field, the
 // weight it added or took away, and the decision (write_customers on the server).
 function ReviewQueue({ me }: { me: Me }) {
-  const reviews = useLoad((s) => get<{ reviews: Review[] }>('/api/v1/identity/reviews?limit=20', s), []);
+  const reviews = useLoad(
+    (s) => get<{ reviews: Review[]; calibration: Calibration }>('/api/v1/identity/reviews?limit=20', s),
+    [],
+  );
+  const learned = reviews.data?.calibration;
   const [decided, setDecided] = useState<Record<number, 'accepted' | 'rejected'>>({});
   const [error, setError] = useState<unknown>(null);
   const decide = async (id: number, accept: boolean) => {
@@ -470,6 +484,11 @@ function ReviewQueue({ me }: { me: Me }) {
   return (
     <Card title={t('data.review')} id="review">
       <p class="muted">{t('data.review_help')}</p>
+      {learned && learned.decisions > 0 && (
+        <p class="muted" id="review-learned">
+          {t('data.review_learned', { n: learned.decisions, accepted: learned.accepted, rejected: learned.rejected })}
+        </p>
+      )}
       <ErrorBox error={reviews.error ?? error} />
       {reviews.data && list.length === 0 && <p>{t('data.review_none')}</p>}
       {list.map((r) => {
@@ -479,7 +498,14 @@ function ReviewQueue({ me }: { me: Me }) {
             <h3>
               <a href={'#/customers/' + r.left}>#{num(r.left)}</a> ↔ <a href={'#/customers/' + r.right}>#{num(r.right)}</a>{' '}
               <span class="muted">
-                {t('data.probability')} {num(100 * r.probability, 1)}% · {t('data.weight')} {num(r.weight, 2)}
+                {t('data.probability')} <span class="probability">{num(100 * r.calibrated_probability, 1)}%</span>
+                {learned && learned.decisions > 0 && (
+                  <>
+                    {' '}
+                    (<span class="model-probability">{t('data.model_probability', { p: num(100 * r.probability, 1) })}</span>)
+                  </>
+                )}{' '}
+                · {t('data.weight')} {num(r.weight, 2)}
               </span>
             </h3>
             {r.explanation && (
@@ -497,7 +523,7 @@ function ReviewQueue({ me }: { me: Me }) {
                     .filter((f) => f.left || f.right)
                     .map((f) => (
                       <tr class={f.weight > 0 ? 'agree' : f.weight < 0 ? 'disagree' : ''}>
-                        <td>{fieldName(f.field)}</td>
+                        <td class="field">{fieldName(f.field)}</td>
                         <td>
                           <bdi>{f.left || '—'}</bdi>
                         </td>
