@@ -196,9 +196,11 @@ int RunDecay(const std::string& db_path, const QualityArgs& args, bool json) {
   if (args.save && !e.estimated) {
     return Fail(FailedPrecondition("nothing saved: learning the rate needs at least " +
                                    std::to_string(identity::kMinDecayObservations) +
-                                   " bounced and as many verified emails or phones (" +
-                                   std::to_string(e.gone_bad) + " bounced, " +
-                                   std::to_string(e.still_good) + " verified)"));
+                                   " emails or phones seen gone bad (bounced, or replaced by their "
+                                   "source) and as many seen still good "
+                                   "(verified, or mentioned again by their source); there are " +
+                                   std::to_string(e.gone_bad) + " and " +
+                                   std::to_string(e.still_good)));
   }
   if (args.save || args.reset) {
     Status s = identity::SaveMonthlyDecay(
@@ -208,6 +210,15 @@ int RunDecay(const std::string& db_path, const QualityArgs& args, bool json) {
   }
   auto in_use = identity::MonthlyDecay(**db);
   if (!in_use.ok()) return Fail(in_use.status());
+  auto fit_json = [](const identity::DecayFit& f) {
+    return ordered_json{
+        {"gone_bad", f.gone_bad},
+        {"still_good", f.still_good},
+        {"estimated", f.estimated},
+        {"monthly_decay", f.estimated ? ordered_json(f.monthly_decay) : ordered_json()},
+        {"low", f.estimated ? ordered_json(f.low) : ordered_json()},
+        {"high", f.estimated ? ordered_json(f.high) : ordered_json()}};
+  };
   if (json) {
     ordered_json j = {
         {"gone_bad", e.gone_bad},
@@ -217,12 +228,15 @@ int RunDecay(const std::string& db_path, const QualityArgs& args, bool json) {
         {"monthly_decay", e.estimated ? ordered_json(e.monthly_decay) : ordered_json()},
         {"low", e.estimated ? ordered_json(e.low) : ordered_json()},
         {"high", e.estimated ? ordered_json(e.high) : ordered_json()},
+        {"deliveries", fit_json(e.deliveries)},
+        {"changes", fit_json(e.changes)},
         {"in_use", *in_use}};
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   std::printf("Observed: %lld emails and phones found bounced, %lld verified still good",
-              static_cast<long long>(e.gone_bad), static_cast<long long>(e.still_good));
+              static_cast<long long>(e.deliveries.gone_bad),
+              static_cast<long long>(e.deliveries.still_good));
   if (e.skipped) {
     std::printf(
         " (%lld statuses that came with a value's first import, without a date of their own, left "
@@ -230,10 +244,23 @@ int RunDecay(const std::string& db_path, const QualityArgs& args, bool json) {
         static_cast<long long>(e.skipped));
   }
   std::printf("\n");
+  std::printf("Changed: %lld replaced by their source, %lld mentioned again by a later import\n",
+              static_cast<long long>(e.changes.gone_bad),
+              static_cast<long long>(e.changes.still_good));
   if (e.estimated) {
     std::printf(
         "Learnt: %.2f%% of contact data goes bad a month (95%% interval %.2f%% to %.2f%%)\n",
         100 * e.monthly_decay, 100 * e.low, 100 * e.high);
+    auto apart = [](const char* what, const identity::DecayFit& f) {
+      if (f.estimated) {
+        std::printf("  from %s alone: %.2f%% (%.2f%% to %.2f%%)\n", what, 100 * f.monthly_decay,
+                    100 * f.low, 100 * f.high);
+      }
+    };
+    if (e.deliveries.estimated && e.changes.estimated) {
+      apart("deliveries", e.deliveries);
+      apart("changes", e.changes);
+    }
   } else {
     std::printf("Not enough to learn from: at least %lld of each are needed.\n",
                 static_cast<long long>(identity::kMinDecayObservations));

@@ -661,12 +661,28 @@ double StillValidProbability(Instant seen, Instant now,
 // probability (1 - d)^m; the estimate maximises the likelihood of these
 // observations (each known only as "still good" or "gone bad" at one time),
 // with a 95 % interval.
-struct DecayEstimate {
+//
+// Changes count too (R10: "learnable from observed bounces and changes"): a
+// value an import of its record replaced (another email or phone of the
+// record's source first seen after the last import that carried this one,
+// `carried_at`) is one gone by the replacement; one a later import of the
+// record carried again is one still the person's then. Both outcomes of every re-import count, so
+// that neither direction is favoured; a value with a delivery outcome counts by that alone. A
+// source that never updates what it knows makes values look longer-lived than they are, so the
+// estimates from deliveries and from changes are also given apart.
+struct DecayFit {
   int64_t gone_bad = 0, still_good = 0;  // observations used
-  int64_t skipped = 0;                   // statuses that came with the value's first import
   // false with fewer than kMinDecayObservations of either kind: no estimate.
   bool estimated = false;
   double monthly_decay = 0, low = 0, high = 0;
+};
+struct DecayEstimate {
+  int64_t gone_bad = 0, still_good = 0;  // observations used, of both kinds
+  int64_t skipped = 0;                   // statuses that came with the value's first import
+  bool estimated = false;                // from both kinds together
+  double monthly_decay = 0, low = 0, high = 0;
+  DecayFit deliveries;  // bounced / verified
+  DecayFit changes;     // replaced by the source / mentioned again by it
 };
 constexpr int64_t kMinDecayObservations = 10;
 Result<DecayEstimate> EstimateDecay(Database& db);

@@ -1,10 +1,12 @@
 // The data-quality report (validity, completeness, duplicates, staleness by
 // source and field, invalid values with reasons) and the re-verification list,
 // with freshness from the decay model (R10).
-#include <nlohmann/json.hpp>
 #include <climits>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
 
 #include "identity/identity.h"
 #include "store/store.h"
@@ -28,11 +30,26 @@ double StillValidProbability(Instant seen, Instant now, double monthly_decay) {
   return std::pow(1.0 - monthly_decay, months);
 }
 
-Result<DecayEstimate> EstimateDecay(Database& db) {
-  DecayEstimate estimate;
-  std::vector<double> gone_bad;  // months from first known to found bounced
-  double good_months = 0;        // summed over the values still good when verified
-  Statement& q = db.Query("identity-decay-observations");
+namespace {
+
+// Observations of one kind: months from becoming the person's to found gone,
+// and the months of those still good when looked at.
+struct DecayObservations {
+  std::vector<double> gone_bad;
+  int64_t still_good = 0;
+  double good_months = 0;
+  void Add(const DecayObservations& other) {
+    gone_bad.insert(gone_bad.end(), other.gone_bad.begin(), other.gone_bad.end());
+    still_good += other.still_good;
+    good_months += other.good_months;
+  }
+};
+
+// Reads (gone bad, became, observed at, first seen) rows; skipped counts the
+// ones observed at the very moment the store first knew the value.
+Status ReadDecayObservations(Database& db, std::string_view query, DecayObservations& out,
+                             int64_t* skipped) {
+  Statement& q = db.Query(query);
   q.Reset();
   while (true) {
     ASSIGN_OR_RETURN(bool more, q.Step());
@@ -42,23 +59,28 @@ Result<DecayEstimate> EstimateDecay(Database& db) {
     // the import stamped with its own time, for want of the source's date.
     // (A source's own date — `email_verified_at`, `email_bounced_at` — counts.)
     if (q.Int(2) == q.Int(3) || months <= 0) {
-      ++estimate.skipped;
+      if (skipped) ++*skipped;
     } else if (q.Int(0) != 0) {
-      gone_bad.push_back(months);
+      out.gone_bad.push_back(months);
     } else {
-      ++estimate.still_good;
-      good_months += months;
+      ++out.still_good;
+      out.good_months += months;
     }
   }
-  estimate.gone_bad = static_cast<int64_t>(gone_bad.size());
-  if (estimate.gone_bad < kMinDecayObservations || estimate.still_good < kMinDecayObservations)
-    return estimate;
+  return Status::Ok();
+}
+
+DecayFit FitDecay(const DecayObservations& o) {
+  DecayFit fit;
+  fit.gone_bad = static_cast<int64_t>(o.gone_bad.size());
+  fit.still_good = o.still_good;
+  if (fit.gone_bad < kMinDecayObservations || fit.still_good < kMinDecayObservations) return fit;
   // The hazard per month, lambda (decay = 1 - e^-lambda). The log-likelihood,
   // sum over bad of log(1 - e^(-lambda m)) - lambda * sum over good of m, is
   // concave; its derivative falls from +infinity, so bisection finds its zero.
   auto score = [&](double lambda) {
-    double s = -good_months;
-    for (double m : gone_bad) s += m / std::expm1(lambda * m);
+    double s = -o.good_months;
+    for (double m : o.gone_bad) s += m / std::expm1(lambda * m);
     return s;
   };
   double low = 1e-9, high = 10;
@@ -72,17 +94,40 @@ Result<DecayEstimate> EstimateDecay(Database& db) {
   }
   const double lambda = std::sqrt(low * high);
   double information = 0;
-  for (double m : gone_bad) {
+  for (double m : o.gone_bad) {
     const double e = std::expm1(lambda * m);
     information += m * m * (e + 1) / (e * e);
   }
   // The interval on log(lambda), by the delta method: it stays positive.
   const double spread = information > 0 ? 1.96 / (lambda * std::sqrt(information)) : 0;
   auto decay = [](double hazard) { return -std::expm1(-hazard); };
-  estimate.estimated = true;
-  estimate.monthly_decay = decay(lambda);
-  estimate.low = decay(lambda * std::exp(-spread));
-  estimate.high = decay(lambda * std::exp(spread));
+  fit.estimated = true;
+  fit.monthly_decay = decay(lambda);
+  fit.low = decay(lambda * std::exp(-spread));
+  fit.high = decay(lambda * std::exp(spread));
+  return fit;
+}
+
+}  // namespace
+
+Result<DecayEstimate> EstimateDecay(Database& db) {
+  DecayEstimate estimate;
+  DecayObservations deliveries, changes;
+  RETURN_IF_ERROR(
+      ReadDecayObservations(db, "identity-decay-observations", deliveries, &estimate.skipped));
+  RETURN_IF_ERROR(
+      ReadDecayObservations(db, "identity-decay-change-observations", changes, nullptr));
+  estimate.deliveries = FitDecay(deliveries);
+  estimate.changes = FitDecay(changes);
+  DecayObservations all = deliveries;
+  all.Add(changes);
+  const DecayFit both = FitDecay(all);
+  estimate.gone_bad = both.gone_bad;
+  estimate.still_good = both.still_good;
+  estimate.estimated = both.estimated;
+  estimate.monthly_decay = both.monthly_decay;
+  estimate.low = both.low;
+  estimate.high = both.high;
   return estimate;
 }
 

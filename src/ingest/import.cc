@@ -513,7 +513,8 @@ Status ImportJob::TouchContactPoints(int64_t customer_id, const MappedRecord& r,
     q.Bind(":customer_id", customer_id)
         .Bind(":kind", kind)
         .Bind(":value", value)
-        .Bind(":seen_at", seen_at);
+        .Bind(":seen_at", seen_at)
+        .Bind(":now", now_.micros);
     RETURN_IF_ERROR(q.Run());
     if (db_.changes() > 0) values_seen_again_ = true;
     return Status::Ok();

@@ -651,6 +651,74 @@ TEST_F(IdentityTest, DecayIsLearntFromTheSourcesOwnDates) {
   EXPECT_GT(learnt["high"].get<double>(), kTrueDecay) << decay.text;
 }
 
+// R10's "changes": a CRM exported a year ago and again today. Each email the
+// second export replaced is one gone by today, each it repeats one still the
+// person's; the rate is learnt from both, without a single bounce.
+TEST_F(IdentityTest, DecayIsLearntFromWhatASourceChanges) {
+  constexpr double kTrueDecay = 0.03;
+  constexpr int64_t kDay = 86'400'000'000;
+  const Instant now = SystemClock::Get().Now();
+  const Instant year_ago{now.micros - 365 * kDay};
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::ostringstream first, second;
+  first << "customer_id,email,created_at\n";
+  second << "customer_id,email,created_at\n";
+  int replaced = 0;
+  for (int i = 0; i < 2000; ++i) {
+    // The person gave this email between one and four years before today.
+    const int64_t age_days = 365 + static_cast<int64_t>(unit(rng) * 3 * 365);
+    const Instant created{now.micros - age_days * kDay};
+    const double months = static_cast<double>(age_days) / 30.44;
+    const bool still_good = unit(rng) < std::pow(1 - kTrueDecay, months);
+    replaced += still_good ? 0 : 1;
+    const std::string email = "person" + std::to_string(i) + "@example.com";
+    first << "C" << i << "," << email << "," << FormatInstant(created) << "\n";
+    second << "C" << i << ","
+           << (still_good ? email : "person" + std::to_string(i) + ".new@example.org") << ","
+           << FormatInstant(created) << "\n";
+  }
+  const fs::path before = dir_ / "crm-last-year.csv", after = dir_ / "crm-today.csv";
+  std::ofstream(before) << first.str();
+  std::ofstream(after) << second.str();
+  Output one = Patron({"--db", db_, "--json", "import", "customers", before.string(), "--source",
+                       "crm", "--as-of", FormatInstant(year_ago).substr(0, 10)});
+  ASSERT_EQ(one.exit_code, 0) << one.text;
+  // One export alone shows nothing changing: nothing to learn.
+  Output nothing = Patron({"--db", db_, "--json", "quality", "decay"});
+  ASSERT_EQ(nothing.exit_code, 0) << nothing.text;
+  EXPECT_FALSE(json::parse(nothing.text)["estimated"].get<bool>()) << nothing.text;
+  EXPECT_EQ(json::parse(nothing.text)["changes"]["still_good"], 0) << nothing.text;
+
+  Output two =
+      Patron({"--db", db_, "--json", "import", "customers", after.string(), "--source", "crm"});
+  ASSERT_EQ(two.exit_code, 0) << two.text;
+  Output decay = Patron({"--db", db_, "--json", "quality", "decay"});
+  ASSERT_EQ(decay.exit_code, 0) << decay.text;
+  const json learnt = json::parse(decay.text);
+  EXPECT_EQ(learnt["changes"]["gone_bad"], replaced) << decay.text;
+  EXPECT_EQ(learnt["changes"]["still_good"], 2000 - replaced) << decay.text;
+  EXPECT_EQ(learnt["deliveries"]["gone_bad"], 0) << decay.text;
+  ASSERT_TRUE(learnt["estimated"].get<bool>()) << decay.text;
+  EXPECT_NEAR(learnt["monthly_decay"].get<double>(), kTrueDecay, 0.005) << decay.text;
+  EXPECT_LT(learnt["low"].get<double>(), kTrueDecay) << decay.text;
+  EXPECT_GT(learnt["high"].get<double>(), kTrueDecay) << decay.text;
+  // The new emails are seen once, and the replaced ones are not counted again
+  // as still good: a third export today changes nothing.
+  Output three =
+      Patron({"--db", db_, "--json", "import", "customers", after.string(), "--source", "crm"});
+  ASSERT_EQ(three.exit_code, 0) << three.text;
+  EXPECT_EQ(json::parse(Patron({"--db", db_, "--json", "quality", "decay"}).text)["changes"],
+            learnt["changes"]);
+  Output text = Patron({"--db", db_, "quality", "decay", "--save"});
+  ASSERT_EQ(text.exit_code, 0) << text.text;
+  EXPECT_NE(text.text.find("Changed: " + std::to_string(replaced) + " replaced by their source, " +
+                           std::to_string(2000 - replaced) + " mentioned again by a later import"),
+            std::string::npos)
+      << text.text;
+  EXPECT_NE(json::parse(Patron({"--db", db_, "--json", "quality", "decay"}).text)["in_use"], 0.025);
+}
+
 // A list compiled before it is imported is as fresh as its date, not the
 // import's: `--as-of` makes its contact values last seen then.
 TEST_F(IdentityTest, AListAsOfAnEarlierDateIsAsFreshAsThatDate) {

@@ -369,6 +369,29 @@ FROM contact_points cp JOIN customers c ON c.id = cp.customer_id
 WHERE cp.kind IN ('email', 'phone')
   AND (cp.status = 'bounced' OR (cp.status = 'verified' AND cp.last_verified_at IS NOT NULL));
 
+-- The other usable emails and phones whose fate a source showed by changing
+-- them (migration 0025): replaced (an import of the same record brought
+-- another value of the kind after the last import that carried this one:
+-- gone by then) or carried again by a later import of the record (still the
+-- person's then). Columns as above: replaced, became the person's, observed
+-- at, first seen. Values neither replaced nor carried again say nothing and
+-- are left out.
+-- name: identity-decay-change-observations
+WITH candidates AS (
+  SELECT cp.id, cp.first_seen_at, c.created_at,
+         CASE WHEN cp.carried_at > cp.first_seen_at THEN cp.carried_at END AS carried_again_at,
+         (SELECT min(n.first_seen_at) FROM contact_points n
+          WHERE n.customer_id = cp.customer_id AND n.kind = cp.kind AND n.source_id IS cp.source_id
+            AND n.first_seen_at > coalesce(cp.carried_at, cp.first_seen_at)) AS replaced_at
+  FROM contact_points cp JOIN customers c ON c.id = cp.customer_id
+  WHERE cp.kind IN ('email', 'phone') AND cp.status IN ('verified', 'unverified')
+    AND NOT (cp.status = 'verified' AND cp.last_verified_at IS NOT NULL)
+)
+SELECT replaced_at IS NOT NULL, min(first_seen_at, created_at), coalesce(replaced_at, carried_again_at),
+       first_seen_at
+FROM candidates
+WHERE replaced_at IS NOT NULL OR carried_again_at IS NOT NULL;
+
 -- name: identity-setting
 SELECT value FROM identity_settings WHERE name = :name;
 

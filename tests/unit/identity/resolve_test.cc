@@ -1035,6 +1035,78 @@ TEST_F(ResolveTest, DecayIsLearntFromBouncesAndVerificationsSeenLater) {
   EXPECT_EQ(*MonthlyDecay(*db_), kDefaultMonthlyDecay);
 }
 
+// What a source changes between two imports of the same records: replaced
+// values went bad by the second import, values it carried again were still
+// good then. Values of one import side by side, or another source's, are not
+// replacements; a value with a delivery outcome counts by that alone.
+TEST_F(ResolveTest, DecayIsLearntFromWhatSourcesChange) {
+  constexpr double kTrueDecay = 0.03;
+  constexpr double kMonth = 30.44 * 24 * 3600 * 1e6;
+  const int64_t first_import = static_cast<int64_t>(60 * kMonth);
+  const int64_t second_import = static_cast<int64_t>(72 * kMonth);
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> given(12, 48);  // months before the second import
+  std::uniform_real_distribution<double> unit(0, 1);
+  ASSERT_TRUE(db_->Exec("BEGIN").ok());
+  int replaced = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const int64_t id = 100 + i;
+    const double months = given(rng);
+    const bool still_good = unit(rng) < std::pow(1 - kTrueDecay, months);
+    replaced += still_good ? 0 : 1;
+    const std::string created =
+        std::to_string(second_import - static_cast<int64_t>(months * kMonth));
+    const std::string t1 = std::to_string(first_import), t2 = std::to_string(second_import);
+    std::string sql = "INSERT INTO customers (id, source_id, created_at, updated_at) VALUES (" +
+                      std::to_string(id) + ", 1, " + created + ", 0);";
+    sql +=
+        "INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, "
+        "last_seen_at, "
+        "carried_at) VALUES (" +
+        std::to_string(id) + ", 'email', 'p" + std::to_string(i) +
+        "@example.com', 'unverified', 1, " + t1 + ", " +
+        (still_good ? t2 + ", " + t2 : t1 + ", " + t1) + ");";
+    if (!still_good) {
+      sql +=
+          "INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, "
+          "last_seen_at, carried_at) VALUES (" +
+          std::to_string(id) + ", 'email', 'p" + std::to_string(i) +
+          ".new@example.org', 'unverified', 1, " + t2 + ", " + t2 + ", " + t2 + ");";
+    }
+    ASSERT_TRUE(db_->Exec(sql).ok()) << sql;
+  }
+  // Not replacements: two phones of one import; a phone another source gave
+  // later; a value from before migration 0025 (carried_at NULL) beside a
+  // later one of another source. A bounced email counts as a delivery.
+  ASSERT_TRUE(db_->Exec(R"sql(
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at, carried_at) VALUES
+      (5, 'phone', '+989121111111', 'unverified', 1, 1000, 1000, 1000),
+      (5, 'phone', '+989122222222', 'unverified', 1, 1000, 1000, 1000),
+      (5, 'phone', '+989123333333', 'unverified', 2, 9000, 9000, 9000),
+      (3, 'email', 'reza@example.com', 'unverified', 1, 1000, 1000, NULL),
+      (3, 'email', 'reza.k@example.com', 'unverified', 2, 9000, 9000, 9000);
+    INSERT INTO contact_points (customer_id, kind, value, status, source_id, first_seen_at, last_seen_at, carried_at, bounced_at) VALUES
+      (4, 'email', 'rezza@example.com', 'bounced', 1, 1000, 1000, 1000, 90000000000);
+  )sql")
+                  .ok());
+  ASSERT_TRUE(db_->Exec("COMMIT").ok());
+  auto learnt = EstimateDecay(*db_);
+  ASSERT_TRUE(learnt.ok()) << learnt.status().ToString();
+  EXPECT_EQ(learnt->changes.gone_bad, replaced);
+  EXPECT_EQ(learnt->changes.still_good, 3000 - replaced);
+  EXPECT_EQ(learnt->deliveries.gone_bad, 1);
+  EXPECT_FALSE(learnt->deliveries.estimated);
+  ASSERT_TRUE(learnt->changes.estimated);
+  EXPECT_NEAR(learnt->changes.monthly_decay, kTrueDecay, 0.004);
+  EXPECT_LT(learnt->changes.low, kTrueDecay);
+  EXPECT_GT(learnt->changes.high, kTrueDecay);
+  // Together: both kinds' observations, one bounce more.
+  ASSERT_TRUE(learnt->estimated);
+  EXPECT_EQ(learnt->gone_bad, replaced + 1);
+  EXPECT_EQ(learnt->still_good, 3000 - replaced);
+  EXPECT_NEAR(learnt->monthly_decay, learnt->changes.monthly_decay, 0.001);
+}
+
 TEST_F(ResolveTest, QualityReportBySourceAndField) {
   const int64_t year = static_cast<int64_t>(365.25 * 24 * 3600) * 1000000;
   ASSERT_TRUE(db_->Exec(R"sql(
