@@ -193,9 +193,8 @@ int RunReview(const std::string& db_path, const IdentityArgs& args, bool json) {
   }
   if (calibration.decisions() > 0) {
     std::printf(
-        "Probabilities learned from %lld decision%s (%lld accepted, %lld rejected); the model's "
-        "own beside "
-        "them.\n",
+        "Probabilities learned from %lld decision%s (%lld accepted, %lld rejected); "
+        "the model's own beside them.\n",
         static_cast<long long>(calibration.decisions()), calibration.decisions() == 1 ? "" : "s",
         static_cast<long long>(calibration.accepted), static_cast<long long>(calibration.rejected));
   }

@@ -375,7 +375,9 @@ WHERE cp.kind IN ('email', 'phone')
 -- gone by then) or carried again by a later import of the record (still the
 -- person's then). Columns as above: replaced, became the person's, observed
 -- at, first seen. Values neither replaced nor carried again say nothing and
--- are left out.
+-- are left out. carried_at follows touch-contact-point's one-day rule, so a
+-- re-import within a day of the last sighting that adds a second phone while
+-- keeping the first counts the first as replaced (rare; exports are monthly).
 -- name: identity-decay-change-observations
 WITH candidates AS (
   SELECT cp.id, cp.first_seen_at, c.created_at,
