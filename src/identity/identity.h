@@ -676,13 +676,11 @@ struct DecayFit {
   bool estimated = false;
   double monthly_decay = 0, low = 0, high = 0;
 };
-struct DecayEstimate {
-  int64_t gone_bad = 0, still_good = 0;  // observations used, of both kinds
-  int64_t skipped = 0;                   // statuses that came with the value's first import
-  bool estimated = false;                // from both kinds together
-  double monthly_decay = 0, low = 0, high = 0;
+// The fit itself is from both kinds of observations together.
+struct DecayEstimate : DecayFit {
+  int64_t skipped = 0;  // statuses that came with the value's first import
   DecayFit deliveries;  // bounced / verified
-  DecayFit changes;     // replaced by the source / mentioned again by it
+  DecayFit changes;     // replaced by the source / carried again by it
 };
 constexpr int64_t kMinDecayObservations = 10;
 Result<DecayEstimate> EstimateDecay(Database& db);

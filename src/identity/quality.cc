@@ -121,13 +121,7 @@ Result<DecayEstimate> EstimateDecay(Database& db) {
   estimate.changes = FitDecay(changes);
   DecayObservations all = deliveries;
   all.Add(changes);
-  const DecayFit both = FitDecay(all);
-  estimate.gone_bad = both.gone_bad;
-  estimate.still_good = both.still_good;
-  estimate.estimated = both.estimated;
-  estimate.monthly_decay = both.monthly_decay;
-  estimate.low = both.low;
-  estimate.high = both.high;
+  static_cast<DecayFit&>(estimate) = FitDecay(all);
   return estimate;
 }
 
