@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 #include "deliver/deliver.h"
@@ -169,16 +170,22 @@ Result<SmsGatewayDescription> ParseSmsGatewayJson(std::string_view text) {
     for (const auto& e : v) out->push_back(e.get<std::string>());
     return Status::Ok();
   };
-  static const char* kKnown[] = {
-      "url",     "method",           "body_format",        "body_template",   "sender",
-      "headers", "success_statuses", "message_id_pointer", "timeout_seconds", "max_connections",
-      "receipt"};
-  for (const auto& [key, value] : doc.items()) {
-    if (std::find_if(std::begin(kKnown), std::end(kKnown),
-                     [&](const char* k) { return key == k; }) == std::end(kKnown)) {
-      return InvalidArgument("the SMS gateway description has the unknown field '" + key + "'");
+  // A misspelt field would otherwise be ignored silently: refused by name.
+  auto refuse_unknown = [](const nlohmann::json& obj, std::initializer_list<std::string_view> known,
+                           std::string_view where) -> Status {
+    for (const auto& [key, value] : obj.items()) {
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        return InvalidArgument("the SMS gateway description has the unknown field '" +
+                               std::string(where) + key + "'");
+      }
     }
-  }
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(refuse_unknown(
+      doc,
+      {"url", "method", "body_format", "body_template", "sender", "headers", "success_statuses",
+       "message_id_pointer", "timeout_seconds", "max_connections", "receipt"},
+      ""));
   if (!doc.contains("url")) return InvalidArgument("the SMS gateway description has no url");
   RETURN_IF_ERROR(string_field(doc, "url", &g.url, ""));
   RETURN_IF_ERROR(string_field(doc, "method", &g.method, ""));
@@ -225,16 +232,11 @@ Result<SmsGatewayDescription> ParseSmsGatewayJson(std::string_view text) {
   if (doc.contains("receipt")) {
     const auto& r = doc["receipt"];
     if (!r.is_object()) return InvalidArgument("receipt must be an object");
-    static const char* kKnownInReceipt[] = {
-        "reference_field",  "provider_id_field", "status_field",      "error_field",
-        "delivered_values", "failed_values",     "number_gone_errors"};
-    for (const auto& [key, value] : r.items()) {
-      if (std::find_if(std::begin(kKnownInReceipt), std::end(kKnownInReceipt),
-                       [&](const char* k) { return key == k; }) == std::end(kKnownInReceipt)) {
-        return InvalidArgument("the SMS gateway description has the unknown field 'receipt." + key +
-                               "'");
-      }
-    }
+    RETURN_IF_ERROR(
+        refuse_unknown(r,
+                       {"reference_field", "provider_id_field", "status_field", "error_field",
+                        "delivered_values", "failed_values", "number_gone_errors"},
+                       "receipt."));
     RETURN_IF_ERROR(string_field(r, "reference_field", &d.receipt.reference_field, "receipt."));
     RETURN_IF_ERROR(string_field(r, "provider_id_field", &d.receipt.provider_id_field, "receipt."));
     RETURN_IF_ERROR(string_field(r, "status_field", &d.receipt.status_field, "receipt."));

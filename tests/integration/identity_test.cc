@@ -710,12 +710,33 @@ TEST_F(IdentityTest, DecayIsLearntFromWhatASourceChanges) {
   ASSERT_EQ(three.exit_code, 0) << three.text;
   EXPECT_EQ(json::parse(Patron({"--db", db_, "--json", "quality", "decay"}).text)["changes"],
             learnt["changes"]);
+  // A list whose source dated what it saw gives deliveries too: then the text
+  // also gives each kind's rate alone.
+  std::ostringstream dated;
+  dated << "customer_id,email,created_at,email_verified_at,email_bounced_at\n";
+  for (int i = 0; i < 40; ++i) {
+    const Instant created{now.micros - 730 * kDay};
+    const std::string seen = FormatInstant(Instant{now.micros - 30 * kDay});
+    dated << "L" << i << ",listed" << i << "@example.net," << FormatInstant(created) << ","
+          << (i % 2 ? seen : "") << "," << (i % 2 ? "" : seen) << "\n";
+  }
+  const fs::path list = dir_ / "dated-list.csv";
+  std::ofstream(list) << dated.str();
+  ASSERT_EQ(
+      Patron({"--db", db_, "--json", "import", "customers", list.string(), "--source", "list"})
+          .exit_code,
+      0);
   Output text = Patron({"--db", db_, "quality", "decay", "--save"});
   ASSERT_EQ(text.exit_code, 0) << text.text;
+  EXPECT_NE(text.text.find("Observed: 20 emails and phones found bounced, 20 verified still good"),
+            std::string::npos)
+      << text.text;
   EXPECT_NE(text.text.find("Changed: " + std::to_string(replaced) + " replaced by their source, " +
                            std::to_string(2000 - replaced) + " mentioned again by a later import"),
             std::string::npos)
       << text.text;
+  EXPECT_NE(text.text.find("  from deliveries alone: "), std::string::npos) << text.text;
+  EXPECT_NE(text.text.find("  from changes alone: "), std::string::npos) << text.text;
   EXPECT_NE(json::parse(Patron({"--db", db_, "--json", "quality", "decay"}).text)["in_use"], 0.025);
 }
 
