@@ -12,12 +12,13 @@
 // - The same pages in Persian (and the KPIs in Arabic): right to left, their
 //   digits, the same numbers.
 // Every number on screen is compared with what the API answers.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { restoreEnglish } from './common.mjs';
 
 const url = process.env.PATRON_URL;
 const shots = process.env.SCREENSHOTS;
@@ -115,6 +116,12 @@ async function setLocale(locale) {
   await page.waitForFunction((l) => document.documentElement.lang === l, locale);
 }
 
+// A test that fails while the interface is in Persian or Arabic must not fail the ones after it.
+afterEach(() => restoreEnglish(page));
+
+// A row of the journey list (a step row of one journey has no link).
+const journeyListRow = 'main table tbody tr td:first-child a[href^="#/journeys/"]';
+
 // The words the Journeys page uses in English for statuses, triggers and step kinds.
 const english = { draft: 'Draft', enabled: 'Enabled', disabled: 'Disabled', event: 'An event', purchase: 'A purchase',
   wait: 'Wait', send: 'Send', branch: 'Branch', call_task: 'Call task', add_tag: 'Add tag', exit: 'Exit' };
@@ -179,8 +186,9 @@ test('journeys: create from a template, see its steps, enable it, a customer ent
   await shot('p01-journey-entered');
 
   // The list: every journey with the API's counts.
+  // The step table stays up until the list has loaded: wait for a row of the list itself.
   await page.click('text=All journeys');
-  await page.waitForSelector('main table tbody tr');
+  await page.waitForSelector(journeyListRow);
   const list = (await api('GET', '/api/v1/journeys')).json.journeys;
   assert.equal(list.length, before.length + 1);
   const listed = await page.$$eval('main table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent.trim())));
@@ -586,7 +594,7 @@ test('Persian and Arabic: reports and journeys right to left, in their digits, w
 
   // Journeys: the list in Persian digits, equal to the API.
   await page.click('nav.sidebar >> text=سفرها');
-  await page.waitForSelector('main table tbody tr');
+  await page.waitForSelector(journeyListRow);
   const list = (await api('GET', '/api/v1/journeys')).json.journeys;
   const cells = await page.$$eval('main table tbody tr', (trs) => trs.map((tr) => [...tr.cells].slice(3).map((td) => td.textContent)));
   for (const [i, j] of list.entries()) {

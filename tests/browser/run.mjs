@@ -5,12 +5,13 @@
 // a real SMTP server (SMTP_DIR holds what it received). Started by run.sh (ctest browser_e2e)
 // with PATRON_URL, SCREENSHOTS and ADMIN_PASSWORD; every test leaves a
 // screenshot in SCREENSHOTS.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { restoreEnglish } from './common.mjs';
 
 const url = process.env.PATRON_URL;
 const shots = process.env.SCREENSHOTS;
@@ -48,6 +49,8 @@ after(async () => {
   await context?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
+
+afterEach(() => restoreEnglish(page));
 
 const shot = (name) => page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
 
