@@ -31,7 +31,9 @@ namespace patron::engine {
 namespace {
 
 constexpr char kMagic[16] = {'P', 'A', 'T', 'R', 'O', 'N', '-', 'E', 'N', 'G', 'I', 'N', 'E', 0, 0, 1};
-constexpr uint32_t kFormatVersion = 5;  // 3: model scores; 4: watermarks; 5: block checksum
+// 3: model scores; 4: watermarks; 5: block checksum; 6: a contact point is fresh by the later of
+// its last verification and last sighting (was: its verification alone, when verified)
+constexpr uint32_t kFormatVersion = 6;
 
 inline uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 inline uint64_t Avalanche(uint64_t h) {

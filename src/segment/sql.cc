@@ -520,10 +520,12 @@ class Emitter {
       return std::string("(1 = 0)");  // push: no device tokens are stored yet
     }
     int64_t cutoff = o_.now.micros - o_.freshness_days * 86'400'000'000LL;
-    return "(EXISTS (SELECT 1 FROM current_consents k WHERE k.customer_id = c.id AND k.channel = " + Lit(n.channel) +
-           " AND k.purpose = " + Lit(n.purpose) + " AND k.status = 'granted') AND EXISTS (SELECT 1 FROM contact_points cp "
-           "WHERE cp.customer_id = c.id AND cp.status = 'verified' AND " + kind_cond +
-           " AND coalesce(cp.last_verified_at, cp.last_seen_at) >= " + Num(static_cast<double>(cutoff)) + "))";
+    return "(EXISTS (SELECT 1 FROM current_consents k WHERE k.customer_id = c.id AND k.channel = " +
+           Lit(n.channel) + " AND k.purpose = " + Lit(n.purpose) +
+           " AND k.status = 'granted') AND EXISTS (SELECT 1 FROM contact_points cp "
+           "WHERE cp.customer_id = c.id AND cp.status = 'verified' AND " +
+           kind_cond + " AND (cp.last_seen_at >= " + Num(static_cast<double>(cutoff)) +
+           " OR cp.last_verified_at >= " + Num(static_cast<double>(cutoff)) + ")))";
   }
 
   Dialect d_;

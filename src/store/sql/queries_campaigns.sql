@@ -55,7 +55,7 @@ SELECT customer_id, status, coalesce(proof, ''), recorded_at, id FROM consents
 WHERE channel = :channel AND purpose = :purpose;
 
 -- name: campaign-plan-contact-points
-SELECT id, customer_id, value, status, coalesce(last_verified_at, last_seen_at), coalesce(phone_type, '')
+SELECT id, customer_id, value, status, max(last_seen_at, coalesce(last_verified_at, last_seen_at)), coalesce(phone_type, '')
 FROM contact_points WHERE kind = :kind;
 
 -- name: campaign-plan-recent-messages

@@ -73,7 +73,7 @@ SELECT customer_id, channel, purpose, status FROM consents
 ORDER BY customer_id, channel, purpose, recorded_at, id;
 
 -- name: engine-verified-contact-points
-SELECT customer_id, kind, phone_type, coalesce(last_verified_at, last_seen_at)
+SELECT customer_id, kind, phone_type, max(last_seen_at, coalesce(last_verified_at, last_seen_at))
 FROM contact_points WHERE status = 'verified';
 
 -- name: engine-store-stamp
@@ -131,7 +131,7 @@ SELECT channel, purpose, status FROM consents WHERE customer_id = :id
 ORDER BY channel, purpose, recorded_at, id;
 
 -- name: engine-verified-contact-points-of
-SELECT kind, phone_type, coalesce(last_verified_at, last_seen_at)
+SELECT kind, phone_type, max(last_seen_at, coalesce(last_verified_at, last_seen_at))
 FROM contact_points WHERE customer_id = :id AND status = 'verified';
 
 -- name: engine-orders-of

@@ -2,7 +2,7 @@
 -- Prefixes: journey-, campaign-single-.
 
 -- name: campaign-single-contact-points
-SELECT id, value, status, coalesce(last_verified_at, last_seen_at), coalesce(phone_type, '')
+SELECT id, value, status, max(last_seen_at, coalesce(last_verified_at, last_seen_at)), coalesce(phone_type, '')
 FROM contact_points WHERE customer_id = :customer_id AND kind = :kind;
 
 -- name: campaign-single-tagged

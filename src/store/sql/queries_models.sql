@@ -83,7 +83,7 @@ WHERE k.purpose = 'marketing' AND k.status = 'granted'
   AND k.channel IN ('email', 'sms', 'phone', 'mail')
   AND EXISTS (SELECT 1 FROM contact_points cp
               WHERE cp.customer_id = k.customer_id AND cp.status = 'verified'
-                AND coalesce(cp.last_verified_at, cp.last_seen_at) >= :fresh_since
+                AND max(cp.last_seen_at, coalesce(cp.last_verified_at, cp.last_seen_at)) >= :fresh_since
                 AND ((k.channel = 'email' AND cp.kind = 'email')
                   OR (k.channel = 'sms' AND cp.kind = 'phone' AND cp.phone_type IN ('mobile', 'fixed_line_or_mobile'))
                   OR (k.channel = 'phone' AND cp.kind = 'phone')

@@ -118,6 +118,35 @@ TEST(SegmentCases, HandMadeDataGivesTheExpectedCustomers) {
     std::sort(sql_keys.begin(), sql_keys.end());
     EXPECT_EQ(sql_keys, c.expected) << "SQL: " << *sql;
   }
+
+  // A verified contact point is fresh by the later of its last verification
+  // and its last sighting (docs/segments.md): verified long ago but carried
+  // again by a recent import it is reachable; neither lately, it is not.
+  auto reachable_email = [&]() {
+    auto rebuilt = engine::BuildSnapshot(**db, clock);
+    EXPECT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+    auto node = Parse("reachable(email)", vocabulary);
+    auto members = Evaluate(**rebuilt, *node, options);
+    std::vector<std::string> engine_keys, sql_keys;
+    for (uint32_t m : *members) engine_keys.push_back(keys[(*rebuilt)->customer_ids[m]]);
+    auto stmt = (*db)->Prepare(*EmitSql(*node, Dialect::kSqlite, options));
+    while (*(*stmt)->Step()) sql_keys.push_back(keys[(*stmt)->Int(0)]);
+    std::sort(engine_keys.begin(), engine_keys.end());
+    std::sort(sql_keys.begin(), sql_keys.end());
+    EXPECT_EQ(engine_keys, sql_keys);
+    return engine_keys;
+  };
+  const std::string long_ago = std::to_string(now.micros - int64_t{500} * 86'400'000'000LL);
+  ASSERT_TRUE((*db)
+                  ->Exec("UPDATE contact_points SET last_verified_at = " + long_ago +
+                         " WHERE value = 'sara@example.com'")
+                  .ok());
+  EXPECT_EQ(reachable_email(), (std::vector<std::string>{"C1", "C2"}));
+  ASSERT_TRUE((*db)
+                  ->Exec("UPDATE contact_points SET last_seen_at = " + long_ago +
+                         " WHERE value = 'sara@example.com'")
+                  .ok());
+  EXPECT_EQ(reachable_email(), (std::vector<std::string>{"C2"}));
   db->reset();
   std::filesystem::remove_all(dir);
 }
