@@ -21,7 +21,7 @@ trap cleanup EXIT
 db="$work/bench.db"
 echo "== Demo customers ($customers) for the lookups =="
 "$patron" --json demo generate --customers "$customers" --seed 7 --out "$work/demo" > "$work/manifest.json"
-crm=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print([f["path"] for f in m["files"] if f["kind"]=="customers"][0])' "$work/manifest.json")
+crm=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print([f["path"] for f in m["files"] if f["kind"]=="customers" and not f.get("as_of")][0])' "$work/manifest.json")
 "$patron" --db "$db" import customers "$crm" --source crm > /dev/null
 sqlite3 "$db" "SELECT value FROM contact_points WHERE kind = 'email' AND status <> 'invalid' ORDER BY random() LIMIT 20000" > "$work/emails.txt" 2>/dev/null \
   || python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); [print(r[0]) for r in c.execute("SELECT value FROM contact_points WHERE kind = \"email\" AND status <> \"invalid\" ORDER BY random() LIMIT 20000")]' "$db" > "$work/emails.txt"

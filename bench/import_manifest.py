@@ -4,7 +4,8 @@
     bench/import_manifest.py PATRON DB MANIFEST [--skip KIND ...] [--file SOURCE=PATH ...]
 
 Each file is imported as the manifest says (kind, source, source kind,
-vendor, cost, default country). --skip leaves out files of a kind (events,
+vendor, cost, default country, and the day of an
+earlier export). --skip leaves out files of a kind (events,
 products); --file imports another file in place of a source's (a list with
 rows held back). Used by the identity benchmarks.
 """
@@ -29,7 +30,7 @@ for f in files:
                replaced.get(f["source"], f["path"]), "--source", f["source"],
                "--source-kind", f["source_kind"]]
     for flag, key in (("--source-vendor", "vendor"), ("--source-cost", "cost"),
-                      ("--default-country", "default_country")):
-        if f[key]:
+                      ("--default-country", "default_country"), ("--as-of", "as_of")):
+        if f.get(key):
             command += [flag, f[key]]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)

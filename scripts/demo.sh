@@ -18,20 +18,22 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 with open(sys.argv[2], "w") as out:
     for f in m["files"]:
-        print(f"  {f['kind']:<10} {f['path']:<36} {f['records']:>9} records  (source {f['source']}, {f['source_kind']})")
+        as_of = f", as of {f['as_of']}" if f["as_of"] else ""
+        print(f"  {f['kind']:<10} {f['path']:<36} {f['records']:>9} records  (source {f['source']}, {f['source_kind']}{as_of})")
         # "|"-separated: a tab is whitespace to `read`, which would merge the
         # empty vendor and cost of a source into one and shift its country.
         out.write("|".join([f["kind"], f["path"], f["source"], f["source_kind"], f["vendor"], f["cost"],
-                             f["default_country"]]) + "\n")
+                             f["default_country"], f["as_of"]]) + "\n")
     print(f"  ground truth: {m['ground_truth']}")
 PY
 echo
 echo "== Importing into $db =="
-while IFS='|' read -r kind path source source_kind vendor cost country; do
+while IFS='|' read -r kind path source source_kind vendor cost country as_of; do
   args=(--db "$db" import "$kind" "$path" --source "$source" --source-kind "$source_kind")
   [ -n "$vendor" ] && args+=(--source-vendor "$vendor")
   [ -n "$cost" ] && args+=(--source-cost "$cost")
   [ -n "$country" ] && args+=(--default-country "$country")
+  [ -n "$as_of" ] && args+=(--as-of "$as_of")
   echo "\$ patron ${args[*]}"
   "$patron" "${args[@]}" --report "$out/report-$(basename "$path").json"
   echo

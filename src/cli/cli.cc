@@ -428,17 +428,24 @@ int RunDemoGenerate(int64_t customers, uint64_t seed, const std::string& out, bo
     j["ground_truth"] = summary->ground_truth_path;
     j["files"] = ordered_json::array();
     for (const auto& f : summary->files) {
-      j["files"].push_back({{"kind", f.kind}, {"path", f.path}, {"source", f.source}, {"source_kind", f.source_kind},
-                            {"vendor", f.vendor}, {"cost", f.cost}, {"default_country", f.default_country},
-                            {"records", f.records}});
+      j["files"].push_back({{"kind", f.kind},
+                            {"path", f.path},
+                            {"source", f.source},
+                            {"source_kind", f.source_kind},
+                            {"vendor", f.vendor},
+                            {"cost", f.cost},
+                            {"default_country", f.default_country},
+                            {"records", f.records},
+                            {"as_of", f.as_of}});
     }
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   std::printf("Generated demo data for %lld people in %s\n", static_cast<long long>(summary->people), out.c_str());
   for (const auto& f : summary->files) {
-    std::printf("  %-10s %-40s %9lld records (source %s, %s)\n", f.kind.c_str(), f.path.c_str(),
-                static_cast<long long>(f.records), f.source.c_str(), f.source_kind.c_str());
+    std::printf("  %-10s %-40s %9lld records (source %s, %s%s%s)\n", f.kind.c_str(), f.path.c_str(),
+                static_cast<long long>(f.records), f.source.c_str(), f.source_kind.c_str(),
+                f.as_of.empty() ? "" : ", as of ", f.as_of.c_str());
   }
   std::printf("  ground truth: %s\n", summary->ground_truth_path.c_str());
   return 0;

@@ -44,6 +44,9 @@ struct GeneratedFile {
   std::string cost;             // --source-cost ("4500 SEK"); empty unless purchased
   std::string default_country;  // --default-country; empty when rows say it
   int64_t records = 0;          // data rows (lines for JSONL), header excluded
+  // --as-of: the day an earlier export was taken (YYYY-MM-DD); empty for a
+  // file as of now. Import these before the later files of the same source.
+  std::string as_of;
 };
 
 struct GenerateSummary {

@@ -46,6 +46,9 @@ using Sv = std::string_view;
 constexpr Sv kProductsFile = "products.csv";
 constexpr Sv kAccountsFile = "accounts.csv";
 constexpr Sv kCrmFile = "crm_customers.csv";
+// The same CRM exported a year earlier: some addresses and numbers have changed since.
+constexpr Sv kCrmLastYearFile = "crm_customers_last_year.csv";
+constexpr int64_t kCrmLastYearDays = 365;  // how long before `today` it was exported
 constexpr Sv kNewsletterFile = "newsletter.csv";
 constexpr Sv kPurchasedFile = "purchased_list.csv";
 constexpr Sv kOrdersFile = "shop_orders.csv";
@@ -147,7 +150,10 @@ class Run {
   void WriteProducts();
   void WriteAccounts();
   void WritePerson(const Person& p);
-  void WriteCrm(const Person& p, const std::string& id, bool duplicate);
+  // The record `id` as the CRM exported it on `export_day` into `out`;
+  // nothing when the record did not exist yet.
+  void WriteCrm(const Person& p, const std::string& id, bool duplicate, int64_t export_day,
+                OutputFile& out);
   void WriteNewsletter(const Person& p, int64_t signup_day, int record);
   void WritePurchased(const Person& p);
   void WriteContactTruth(const Person& p);
@@ -163,8 +169,8 @@ class Run {
   const GenerateOptions& options_;
   const int64_t today_;
   PeopleFactory factory_;
-  OutputFile products_, accounts_, crm_, crm_duplicates_, newsletter_, purchased_, orders_, events_,
-      ground_truth_, contact_truth_;
+  OutputFile products_, accounts_, crm_last_year_, crm_, crm_duplicates_, newsletter_, purchased_,
+      orders_, events_, ground_truth_, contact_truth_;
   ActivityWriter activity_writer_;
   JalaliCache jalali_;
 
@@ -191,6 +197,7 @@ Status Run::OpenAll() {
   const Target targets[] = {
       {&products_, kProductsFile, kProductsHeader},
       {&accounts_, kAccountsFile, kAccountsHeader},
+      {&crm_last_year_, kCrmLastYearFile, kCrmHeader},
       {&crm_, kCrmFile, kCrmHeader},
       {&crm_duplicates_, "crm_customers.csv.part", ""},
       {&newsletter_, kNewsletterFile, kNewsletterHeader},
@@ -290,7 +297,10 @@ void Run::WriteGroundTruth(Sv source, Sv key, const Person& p) {
 
 // --- CRM ----------------------------------------------------------------------
 
-void Run::WriteCrm(const Person& p, const std::string& id, bool duplicate) {
+void Run::WriteCrm(const Person& p, const std::string& id, bool duplicate, int64_t export_day,
+                   OutputFile& out) {
+  // The same stream for every export of a record: an earlier export differs
+  // only in what changed between the two days.
   Rng rng(StreamSeed(options_.seed, static_cast<uint64_t>(p.index),
                      duplicate ? Stream::kCrmDuplicate : Stream::kCrm));
   const auto cities = Cities();
@@ -306,9 +316,11 @@ void Run::WriteCrm(const Person& p, const std::string& id, bool duplicate) {
   const double recency = rng.Unit();
   const int64_t created_day =
       duplicate ? p.acquisition_day + rng.Range(span / 4, span) : p.acquisition_day;
-  const int64_t updated_day =
+  if (created_day > export_day) return;
+  const int64_t updated_day = std::min(
+      export_day,
       duplicate ? created_day
-                : today_ - static_cast<int64_t>(static_cast<double>(span) * recency * recency);
+                : today_ - static_cast<int64_t>(static_cast<double>(span) * recency * recency));
 
   NameStyle style;
   if (p.culture == Culture::kIranian) {
@@ -363,7 +375,7 @@ void Run::WriteCrm(const Person& p, const std::string& id, bool duplicate) {
   RenderNames(p, style, rng, given_, family_);
   const bool native_text = arabic_script && !style.latin;
 
-  CsvRow row(duplicate ? crm_duplicates_.out() : crm_.out(), ',');
+  CsvRow row(out.out(), ',');
   row.Field(id);
 
   // Salutation.
@@ -452,8 +464,8 @@ void Run::WriteCrm(const Person& p, const std::string& id, bool duplicate) {
     }
   }
   const bool has_email = !field_.empty();
-  const bool email_stale =
-      has_email && !email_invalid && field_ != p.work_email && Lower(field_) != p.EmailAt(today_);
+  const bool email_stale = has_email && !email_invalid && field_ != p.work_email &&
+                           Lower(field_) != p.EmailAt(export_day);
   row.Field(field_);
 
   // Mobile, and a landline for some.
@@ -494,13 +506,19 @@ void Run::WriteCrm(const Person& p, const std::string& id, bool duplicate) {
   }
   row.Field(rng.Chance(0.8) ? internal::AcquisitionChannels()[p.acquisition_channel] : "");
 
-  // Lifecycle stage and tags, from what the shop knows.
-  const int64_t orders =
-      static_cast<int64_t>(activity_.orders.size()) + activity_.orders_before_history;
+  // Lifecycle stage and tags, from what the shop knew on the export day.
+  int64_t orders = activity_.orders_before_history;
+  int64_t last_order_day =
+      activity_.last_order_day <= export_day ? activity_.last_order_day : kNever;
+  for (const internal::Order& order : activity_.orders) {
+    if (order.day > export_day) break;
+    ++orders;
+    last_order_day = order.day;
+  }
   Sv stage;
-  if (activity_.last_order_day == kNever) {
+  if (orders == 0) {
     stage = p.in_newsletter ? "lead" : "prospect";
-  } else if (today_ - activity_.last_order_day > 365) {
+  } else if (last_order_day == kNever || export_day - last_order_day > 365) {
     stage = "lapsed";
   } else {
     stage = orders >= 4 ? "loyal" : "customer";
@@ -547,7 +565,7 @@ void Run::WriteCrm(const Person& p, const std::string& id, bool duplicate) {
       method = rng.Chance(0.7) ? "single_opt_in" : "double_opt_in";
     }
     row.Field(method);
-    const int64_t consent_day = std::min(today_, created_day + rng.Range(0, 30));
+    const int64_t consent_day = std::min(export_day, created_day + rng.Range(0, 30));
     const int64_t consent_at =
         LocalTime(consent_day, static_cast<int>(rng.Range(9, 21)), rng, p.country);
     AppendUtcTimestamp(row.Raw(), consent_at);
@@ -591,8 +609,8 @@ void Run::WriteCrm(const Person& p, const std::string& id, bool duplicate) {
   }
   row.Field(field_);
   row.End();
-  (duplicate ? crm_duplicates_ : crm_).EndRow();
-  WriteGroundTruth("crm", id, p);
+  out.EndRow();
+  if (export_day == today_) WriteGroundTruth("crm", id, p);
 }
 
 // --- Newsletter -----------------------------------------------------------------
@@ -870,12 +888,14 @@ void Run::WritePerson(const Person& p) {
   if (p.in_crm) {
     crm_id_ = "CRM-";
     AppendPadded(crm_id_, ++crm_count_, id_width_);
-    WriteCrm(p, crm_id_, false);
+    WriteCrm(p, crm_id_, false, today_ - kCrmLastYearDays, crm_last_year_);
+    WriteCrm(p, crm_id_, false, today_, crm_);
   }
   if (p.crm_duplicate) {
     crm_duplicate_id_ = "CRM-";
     AppendPadded(crm_duplicate_id_, duplicate_id_base_ + ++duplicate_count_, id_width_);
-    WriteCrm(p, crm_duplicate_id_, true);
+    WriteCrm(p, crm_duplicate_id_, true, today_ - kCrmLastYearDays, crm_last_year_);
+    WriteCrm(p, crm_duplicate_id_, true, today_, crm_duplicates_);
   }
   if (p.newsletter_day != kNever) WriteNewsletter(p, p.newsletter_day, 0);
   if (p.newsletter_resubscribe_day != kNever) WriteNewsletter(p, p.newsletter_resubscribe_day, 1);
@@ -925,6 +945,7 @@ Import in this order (no --map needed):
     if (!file.vendor.empty()) out += " --source-vendor \"" + file.vendor + "\"";
     if (!file.cost.empty()) out += " --source-cost \"" + file.cost + "\"";
     if (!file.default_country.empty()) out += " --default-country " + file.default_country;
+    if (!file.as_of.empty()) out += " --as-of " + file.as_of;
     out += "    # ";
     AppendInt(out, file.records);
     out += " records\n";
@@ -950,6 +971,13 @@ crm_customers.csv   The CRM export (source "crm", key customer_id CRM-...):
                     script, transliteration, name order or contact data).
                     Records reflect the data when last updated, so some contact
                     values are stale.
+crm_customers_last_year.csv
+                    The same CRM exported a year before (import it first, with
+                    --as-of): the records that existed then, as last updated by
+                    then. Where a person has changed email or mobile since, it
+                    holds the old value; re-importing both exports is what lets
+                    `patron quality decay` learn how fast contact data goes
+                    bad from what the CRM replaced and what it kept.
 newsletter.csv      Newsletter sign-ups (source "newsletter"), Persian headers, no
                     customer id: keyed by email. Double opt-in consents with the
                     confirmation as proof; some pending (unverified) and some
@@ -1086,7 +1114,7 @@ Result<GenerateSummary> Run::Execute() {
 
   GenerateSummary summary;
   auto add = [&](OutputFile& file, Sv kind, Sv source, Sv source_kind, Sv vendor, Sv cost,
-                 Sv default_country, int64_t records) {
+                 Sv default_country, int64_t records, std::string as_of = "") {
     GeneratedFile f;
     f.kind = std::string(kind);
     f.path = file.path();
@@ -1096,11 +1124,14 @@ Result<GenerateSummary> Run::Execute() {
     f.cost = std::string(cost);
     f.default_country = std::string(default_country);
     f.records = records;
+    f.as_of = std::move(as_of);
     summary.files.push_back(std::move(f));
     summary.records_total += records;
   };
   add(products_, "products", "catalog", "internal", "", "", "", products_.rows());
   add(accounts_, "accounts", "crm", "internal", "", "", "", accounts_.rows());
+  add(crm_last_year_, "customers", "crm", "internal", "", "", "", crm_last_year_.rows(),
+      CivilDate::FromDays(today_ - kCrmLastYearDays).ToString());
   add(crm_, "customers", "crm", "internal", "", "", "", crm_count_ + duplicate_rows);
   add(newsletter_, "customers", "newsletter", "internal", "", "", "IR", newsletter_.rows());
   add(purchased_, "customers", "nordic-leads", "purchased", "Nordic Leads AB", kNordicLeadsCost,
@@ -1112,8 +1143,8 @@ Result<GenerateSummary> Run::Execute() {
   summary.readme_path = PathOf(kReadmeFile);
   summary.people = options_.customers;
 
-  for (OutputFile* file : {&products_, &accounts_, &crm_, &newsletter_, &purchased_, &orders_,
-                           &events_, &ground_truth_, &contact_truth_}) {
+  for (OutputFile* file : {&products_, &accounts_, &crm_last_year_, &crm_, &newsletter_,
+                           &purchased_, &orders_, &events_, &ground_truth_, &contact_truth_}) {
     RETURN_IF_ERROR(file->Close());
   }
   RETURN_IF_ERROR(WriteReadme(summary));

@@ -11,11 +11,13 @@ db="$out/patron.db"
 python3 - "$out/manifest.json" > "$out/imports.txt" <<'PY'
 import json, sys
 for f in json.load(open(sys.argv[1]))["files"]:
-    print("\t".join([f["kind"], f["path"], f["source"], f["source_kind"], f["default_country"]]))
+    # "|"-separated: `read` would merge empty tab-separated fields.
+    print("|".join([f["kind"], f["path"], f["source"], f["source_kind"], f["default_country"], f["as_of"]]))
 PY
-while IFS=$'\t' read -r kind path source source_kind country; do
+while IFS='|' read -r kind path source source_kind country as_of; do
   args=(--db "$db" import "$kind" "$path" --source "$source" --source-kind "$source_kind")
   [ -n "$country" ] && args+=(--default-country "$country")
+  [ -n "$as_of" ] && args+=(--as-of "$as_of")
   "$patron" "${args[@]}" > /dev/null
 done < "$out/imports.txt"
 "$patron" --db "$db" identity resolve > /dev/null  # doubtful pairs for the review queue

@@ -27,6 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using patron::testing::DemoImportArgs;
 using patron::testing::ReadFile;
 using patron::testing::RunPatron;
 
@@ -78,10 +79,7 @@ class CampaignCli : public ::testing::Test {
     json manifest = json::parse(gen.out, nullptr, false);
     ASSERT_FALSE(manifest.is_discarded()) << gen.out;
     for (const auto& f : manifest["files"]) {
-      std::vector<std::string> args = {"--db", db_, "--json", "import", f["kind"], f["path"], "--source", f["source"],
-                                       "--source-kind", f["source_kind"]};
-      if (!f["default_country"].get<std::string>().empty()) args.insert(args.end(), {"--default-country", f["default_country"]});
-      auto imp = RunPatron(args);
+      auto imp = RunPatron(DemoImportArgs(f, db_));
       ASSERT_EQ(imp.exit_code, 0) << imp.out;
     }
   }

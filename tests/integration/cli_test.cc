@@ -25,6 +25,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 using testing::CommandResult;
+using testing::DemoImportArgs;
 using testing::ReadFile;
 using testing::RunPatron;
 
@@ -47,14 +48,7 @@ class CliTest : public ::testing::Test {
     json manifest = json::parse(gen.out, nullptr, false);
     EXPECT_FALSE(manifest.is_discarded()) << gen.out;
     for (const auto& f : manifest["files"]) {
-      std::vector<std::string> args = {"--db", db, "--json", "import", f["kind"], f["path"], "--source", f["source"],
-                                       "--source-kind", f["source_kind"]};
-      if (!f["vendor"].get<std::string>().empty()) args.insert(args.end(), {"--source-vendor", f["vendor"]});
-      if (!f["cost"].get<std::string>().empty()) args.insert(args.end(), {"--source-cost", f["cost"]});
-      if (!f["default_country"].get<std::string>().empty()) {
-        args.insert(args.end(), {"--default-country", f["default_country"]});
-      }
-      CommandResult imp = RunPatron(args);
+      CommandResult imp = RunPatron(DemoImportArgs(f, db));
       EXPECT_EQ(imp.exit_code, 0) << imp.out;
       json report = json::parse(imp.out, nullptr, false);
       EXPECT_FALSE(report.is_discarded()) << imp.out;

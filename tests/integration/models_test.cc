@@ -20,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::DemoImportArgs;
 
 struct Output {
   int exit_code = -1;
@@ -50,13 +51,7 @@ class ModelsCliTest : public ::testing::Test {
     json manifest = json::parse(gen.text, nullptr, false);
     ASSERT_FALSE(manifest.is_discarded()) << gen.text;
     for (const auto& f : manifest["files"]) {
-      std::vector<std::string> args = {
-          "--db",    db_,        "--json",    "import",        f["kind"],
-          f["path"], "--source", f["source"], "--source-kind", f["source_kind"]};
-      if (!f["default_country"].get<std::string>().empty()) {
-        args.insert(args.end(), {"--default-country", f["default_country"]});
-      }
-      Output imp = Patron(args);
+      Output imp = Patron(DemoImportArgs(f, db_));
       ASSERT_EQ(imp.exit_code, 0) << imp.text;
     }
   }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -57,6 +58,22 @@ inline std::string ReadFile(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The `patron import` arguments for one file of a `patron --json demo generate`
+// manifest, as scripts/demo.sh builds them, with --json for a report on stdout.
+inline std::vector<std::string> DemoImportArgs(const nlohmann::json& file, const std::string& db) {
+  std::vector<std::string> args = {
+      "--db",       db,         "--json",       "import",        file["kind"],
+      file["path"], "--source", file["source"], "--source-kind", file["source_kind"]};
+  for (const auto& [flag, key] : {std::pair{"--source-vendor", "vendor"},
+                                  {"--source-cost", "cost"},
+                                  {"--default-country", "default_country"},
+                                  {"--as-of", "as_of"}}) {
+    const std::string value = file.value(key, "");
+    if (!value.empty()) args.insert(args.end(), {flag, value});
+  }
+  return args;
 }
 
 }  // namespace patron::testing

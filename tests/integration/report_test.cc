@@ -24,6 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using patron::testing::CommandResult;
+using patron::testing::DemoImportArgs;
 using patron::testing::ReadFile;
 using patron::testing::RunPatron;
 using patron::testing::ServeProcess;
@@ -68,11 +69,7 @@ class ReportCli : public ::testing::Test {
     ASSERT_EQ(gen.exit_code, 0) << gen.out;
     json manifest = json::parse(gen.out);
     for (const auto& f : manifest["files"]) {
-      std::vector<std::string> args = {"--db", db_, "--json", "import", f["kind"], f["path"], "--source", f["source"],
-                                       "--source-kind", f["source_kind"]};
-      if (!f["default_country"].get<std::string>().empty())
-        args.insert(args.end(), {"--default-country", f["default_country"]});
-      ASSERT_EQ(RunPatron(args).exit_code, 0);
+      ASSERT_EQ(RunPatron(DemoImportArgs(f, db_)).exit_code, 0);
     }
     ASSERT_EQ(RunPatron({"--db", db_, "model", "score"}).exit_code, 0);
   }

@@ -22,6 +22,7 @@ inline ingest::ImportOptions DemoImportOptions(const demo::GeneratedFile& f) {
   io.source_vendor = f.vendor;
   io.source_cost = f.cost;
   io.default_country = f.default_country;
+  if (!f.as_of.empty()) io.as_of = *ingest::ParseTimestamp(f.as_of);
   return io;
 }
 

@@ -192,8 +192,9 @@ TEST_F(DemoGeneratorTest, SameSeedGivesIdenticalBytesAndAnotherSeedDoesNot) {
 
 TEST_F(DemoGeneratorTest, WritesTheFilesInImportOrderWithTheirSources) {
   const std::vector<std::string> names = {
-      "products.csv",       "accounts.csv",    "crm_customers.csv", "newsletter.csv",
-      "purchased_list.csv", "shop_orders.csv", "events.jsonl"};
+      "products.csv",      "accounts.csv",   "crm_customers_last_year.csv",
+      "crm_customers.csv", "newsletter.csv", "purchased_list.csv",
+      "shop_orders.csv",   "events.jsonl"};
   ASSERT_EQ(summary_->files.size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(fs::path(summary_->files[i].path).filename(), names[i]);
@@ -214,7 +215,7 @@ TEST_F(DemoGeneratorTest, WritesTheFilesInImportOrderWithTheirSources) {
     (void)entry;
     ++entries;
   }
-  EXPECT_EQ(entries, 10);
+  EXPECT_EQ(entries, 11);
 }
 
 TEST_F(DemoGeneratorTest, RowCountsMatchTheSummaryAndTheStory) {
@@ -245,6 +246,12 @@ TEST_F(DemoGeneratorTest, FilesAreUtf8WithTheExpectedHeaders) {
       {"accounts.csv",
        "account_id,name,domain,industry_code,employees,revenue,currency,tier,contract_status,city,"
        "country,attr.share_of_wallet,attr.competing_suppliers"},
+      {"crm_customers_last_year.csv",
+       "customer_id,salutation,given_name,family_name,gender,birth_date,marital_status,education,"
+       "income_band,household_size,language,time_zone,street,postal_code,city,region,country,"
+       "email,mobile,phone,email_status,phone_status,acquisition_channel,lifecycle_stage,tags,"
+       "account_id,job_title,consent_email,consent_sms,consent_phone,consent_mail,consent_method,"
+       "consent_at,consent_proof,created_at,attr.interests"},
       {"crm_customers.csv",
        "customer_id,salutation,given_name,family_name,gender,birth_date,marital_status,education,"
        "income_band,household_size,language,time_zone,street,postal_code,city,region,country,"
@@ -281,6 +288,69 @@ TEST_F(DemoGeneratorTest, FilesAreUtf8WithTheExpectedHeaders) {
        {summary_->ground_truth_path, summary_->contact_truth_path, summary_->readme_path}) {
     EXPECT_TRUE(IsValidUtf8(ReadFile(path))) << path;
   }
+}
+
+// The CRM exported a year before `today`: the records of then, with the
+// addresses of then. Where the two exports differ, the person changed address
+// after the earlier one (as the contact truth dates it), which is what lets
+// `patron quality decay` learn from re-imports.
+TEST_F(DemoGeneratorTest, LastYearsCrmExportHoldsTheValuesOfThen) {
+  const GeneratedFile& then = File("crm_customers_last_year.csv");
+  EXPECT_EQ(then.kind, "customers");
+  EXPECT_EQ(then.source, "crm");
+  EXPECT_EQ(then.as_of, "2025-11-01");
+  EXPECT_TRUE(File("crm_customers.csv").as_of.empty());
+  EXPECT_NE(ReadFile(summary_->readme_path).find("--as-of 2025-11-01"), std::string::npos);
+
+  std::map<std::string, std::string> person_of;  // CRM key -> person
+  const Rows truth = GroundTruth();
+  for (size_t r = 1; r < truth.size(); ++r) {
+    if (truth[r][0] == "crm") person_of[truth[r][1]] = truth[r][2];
+  }
+  // (person, kind, value) -> (valid from, valid until) of every valid value
+  std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::string, std::string>>
+      validity;
+  const Rows contacts = ParseCsv(ReadFile(summary_->contact_truth_path), ',');
+  for (size_t r = 1; r < contacts.size(); ++r) {
+    if (contacts[r][5] == "invalid") continue;
+    validity[{contacts[r][0], contacts[r][1], contacts[r][2]}] = {contacts[r][3], contacts[r][4]};
+  }
+  const Rows earlier = Csv("crm_customers_last_year.csv");
+  const Rows now = Csv("crm_customers.csv");
+  const size_t id = Column(now, "customer_id"), email = Column(now, "email"),
+               created = Column(now, "created_at");
+  std::map<std::string, const std::vector<std::string>*> now_of;
+  for (size_t r = 1; r < now.size(); ++r) now_of[now[r][id]] = &now[r];
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  int changed = 0, kept = 0;
+  for (size_t r = 1; r < earlier.size(); ++r) {
+    const std::string& key = earlier[r][id];
+    ASSERT_TRUE(now_of.contains(key)) << key << " is in last year's export only";
+    const std::vector<std::string>& current = *now_of[key];
+    EXPECT_EQ(earlier[r][created], current[created]) << key;
+    EXPECT_LE(earlier[r][created].substr(0, 10), "2025-11-01") << key;
+    const std::string before = lower(earlier[r][email]), after = lower(current[email]);
+    if (before.empty() || after.empty()) continue;
+    if (before == after) {
+      ++kept;
+      continue;
+    }
+    auto was = validity.find({person_of[key], "email", before});
+    auto is = validity.find({person_of[key], "email", after});
+    if (was == validity.end() || is == validity.end()) continue;  // a mistyped (invalid) address
+    ++changed;
+    // Replaced after the earlier export, by the person's next address.
+    EXPECT_GT(was->second.second, "2025-11-01") << key << " " << before;
+    EXPECT_EQ(was->second.second, is->second.first) << key;
+  }
+  // Most records of then are in the later export as they were; some changed.
+  EXPECT_GT(earlier.size(), now.size() / 2);
+  EXPECT_LT(earlier.size(), now.size());
+  EXPECT_GT(kept, changed * 4);
+  EXPECT_GT(changed, 20);
 }
 
 TEST_F(DemoGeneratorTest, EventsAreSegmentStyleJsonLines) {
