@@ -497,7 +497,7 @@ class MessageStore {
     q.BindOptional(":raw_value", raw == value ? std::string_view() : raw);
     q.BindOptional(":phone_type", phone_type).BindNull(":street").BindNull(":postal_code").BindNull(":city");
     q.BindNull(":region").BindNull(":country").Bind(":status", status).BindOptional(":invalid_reason", reason);
-    q.BindOptional(":suggestion", suggestion).Bind(":source_id", source_id).Bind(":now", now_.micros);
+    q.BindOptional(":suggestion", suggestion).Bind(":source_id", source_id);
     q.BindNull(":verified_at").BindNull(":bounced_at").Bind(":seen_at", now_.micros);
     return q.Run();
   }

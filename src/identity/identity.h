@@ -653,10 +653,14 @@ double StillValidProbability(Instant seen, Instant now,
 // The decay rate learnt from what the store has seen happen to its emails and
 // phones after it first knew them: each one found bounced since (gone bad by
 // then: a campaign's hard bounce, a later import) or verified again since
-// (still good then), with the months since it became the person's — the
-// earlier of its record's creation in the source and its first sighting. A
-// status that arrived with the value without a date of its own is skipped; one
-// the source dated (`email_verified_at`, `email_bounced_at` at import) counts.
+// (still good then), with the months since a source last gave it before that
+// (its first sighting, or a later import that carried it) — as freshness
+// counts months from the last sighting or verification. Counting from when it
+// became the person's instead would see only the values that survived until
+// the store first saw them, and learn too low a rate. A status that arrived
+// with the value without a date of its own is skipped; one the source dated
+// (`email_verified_at`, `email_bounced_at` at import) counts, from the record's
+// creation in the source when it is older than the store's first sighting.
 // Under a constant rate d a value is still good after m months with
 // probability (1 - d)^m; the estimate maximises the likelihood of these
 // observations (each known only as "still good" or "gone bad" at one time),
@@ -665,8 +669,9 @@ double StillValidProbability(Instant seen, Instant now,
 // Changes count too (R10: "learnable from observed bounces and changes"): a
 // value an import of its record replaced (another email or phone of the
 // record's source first seen after the last import that carried this one,
-// `carried_at`) is one gone by the replacement; one a later import of the
-// record carried again is one still the person's then. Both outcomes of every re-import count, so
+// `carried_at`) is one gone between that import and the replacement; one a
+// later import of the record carried again is one still the person's from its
+// first sighting to then. Both outcomes of every re-import count, so
 // that neither direction is favoured; a value with a delivery outcome counts by that alone. A
 // source that never updates what it knows makes values look longer-lived than they are, so the
 // estimates from deliveries and from changes are also given apart.

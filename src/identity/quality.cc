@@ -32,8 +32,8 @@ double StillValidProbability(Instant seen, Instant now, double monthly_decay) {
 
 namespace {
 
-// Observations of one kind: months from becoming the person's to found gone,
-// and the months of those still good when looked at.
+// Observations of one kind: months from last known good to found gone, and
+// the months from last known good of those still good when looked at.
 struct DecayObservations {
   std::vector<double> gone_bad;
   int64_t still_good = 0;
@@ -45,8 +45,8 @@ struct DecayObservations {
   }
 };
 
-// Reads (gone bad, became, observed at, first seen) rows; skipped counts the
-// ones observed at the very moment the store first knew the value.
+// Reads (gone bad, known good since, observed at, first seen) rows; skipped
+// counts the ones observed at the very moment the store first knew the value.
 Status ReadDecayObservations(Database& db, std::string_view query, DecayObservations& out,
                              int64_t* skipped) {
   Statement& q = db.Query(query);

@@ -513,8 +513,7 @@ Status ImportJob::TouchContactPoints(int64_t customer_id, const MappedRecord& r,
     q.Bind(":customer_id", customer_id)
         .Bind(":kind", kind)
         .Bind(":value", value)
-        .Bind(":seen_at", seen_at)
-        .Bind(":now", now_.micros);
+        .Bind(":seen_at", seen_at);
     RETURN_IF_ERROR(q.Run());
     if (db_.changes() > 0) values_seen_again_ = true;
     return Status::Ok();
@@ -613,10 +612,10 @@ Status ImportJob::AddContactPoint(int64_t customer_id, const MappedRecord& r,
   q.BindOptional(":phone_type", phone_type);
   q.BindNull(":street").BindNull(":postal_code").BindNull(":city").BindNull(":region").BindNull(":country");
   q.Bind(":status", status).BindOptional(":invalid_reason", reason).BindOptional(":suggestion", suggestion);
-  q.Bind(":source_id", source_id_).Bind(":now", now_.micros);
+  q.Bind(":source_id", source_id_);
   // A status without a date of its own is stamped with when the source saw
-  // the value (SeenAt). Stamped with the import's own time, it is the first
-  // sighting's, and identity::EstimateDecay leaves it out.
+  // the value (SeenAt), which is also its first sighting's time when the
+  // value is new: identity::EstimateDecay leaves such a status out.
   const int64_t seen_at = SeenAt();
   q.Bind(":seen_at", seen_at);
   if (known.verified_at && reason.empty()) {
@@ -1124,7 +1123,7 @@ Status ImportJob::AddAddress(int64_t customer_id, const MappedRecord& r, const s
       .BindOptional(":region", NormalizeText(r.Get(FieldIndex("region"))));
   cp.BindOptional(":country", country ? *country : std::string());
   cp.Bind(":status", "unverified").BindNull(":invalid_reason").BindNull(":suggestion");
-  cp.Bind(":source_id", source_id_).Bind(":now", now_.micros).BindNull(":verified_at");
+  cp.Bind(":source_id", source_id_).BindNull(":verified_at");
   cp.Bind(":seen_at", SeenAt());
   cp.BindNull(":bounced_at");
   return cp.Run();

@@ -567,7 +567,7 @@ void AddContactPoint(Context& ctx) {
     q.BindOptional(":raw_value", value == normalized ? std::string_view() : std::string_view(value));
     q.BindOptional(":phone_type", std::string_view(phone_type)).BindNull(":street").BindNull(":postal_code");
     q.BindNull(":city").BindNull(":region").BindNull(":country").Bind(":status", status);
-    q.BindNull(":invalid_reason").BindNull(":suggestion").BindNull(":source_id").Bind(":now", now);
+    q.BindNull(":invalid_reason").BindNull(":suggestion").BindNull(":source_id");
     if (status == "verified") {
       q.Bind(":verified_at", now);
     } else {

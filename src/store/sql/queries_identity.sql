@@ -349,48 +349,62 @@ DELETE FROM identity_survivorship WHERE field = :field;
 -- name: identity-set-source-trust
 UPDATE sources SET trust = :trust WHERE name = :name;
 
--- The records of every customer made of two or more, by customer.
--- Emails and phones whose fate the store saw after it first knew them, for
--- learning the decay rate: found bounced (a campaign's hard bounce, a source's
--- `email_bounced_at`, or a later import saying so) or verified (a source's
--- `email_verified_at`, or a later import). Since when each was the person's:
--- the earlier of the record's creation in its source and the value's first
--- sighting. A bare status that came with the value's first import has no date
--- of its own (a list's "verified" may be years old): the import stamps it with
--- its own time, the value's first sighting, and EstimateDecay leaves it out.
+-- Emails and phones whose fate the store saw, for learning the decay rate:
+-- found bounced (a campaign's hard bounce, a source's `email_bounced_at`, or a
+-- later import saying so) or verified (a source's `email_verified_at`, or a
+-- later import). Columns: gone bad; since when the value was known good;
+-- observed at; first seen.
+-- Known good since: freshness counts a value's months from when it was last
+-- seen or verified, so the rate is learnt the same way — from the last time a
+-- source gave the value before the outcome (its first sighting, or an import
+-- that carried it again before), not from when it became the person's. Those
+-- who stopped being the person's before the store first saw them are never in
+-- the store, so ages counted from the record's creation would see only the
+-- survivors and learn too low a rate. A source's own dated outcome from before
+-- the store knew the value is counted from the record's creation, since when
+-- the source held it. A bare status that came with the value's first import
+-- has no date of its own (a list's "verified" may be years old): the import
+-- stamps it with its own time, the value's first sighting, and EstimateDecay
+-- leaves it out.
 -- name: identity-decay-observations
-SELECT cp.status = 'bounced',
-       min(cp.first_seen_at, c.created_at),
-       CASE WHEN cp.status = 'bounced'
-            THEN coalesce(cp.bounced_at, max(cp.last_seen_at, coalesce(cp.last_verified_at, 0)))
-            ELSE cp.last_verified_at END,
-       cp.first_seen_at
-FROM contact_points cp JOIN customers c ON c.id = cp.customer_id
-WHERE cp.kind IN ('email', 'phone')
-  AND (cp.status = 'bounced' OR (cp.status = 'verified' AND cp.last_verified_at IS NOT NULL));
+WITH observed AS (
+  SELECT cp.status = 'bounced' AS gone, cp.first_seen_at, cp.carried_at, c.created_at,
+         CASE WHEN cp.status = 'bounced'
+              THEN coalesce(cp.bounced_at, max(cp.last_seen_at, coalesce(cp.last_verified_at, 0)))
+              ELSE cp.last_verified_at END AS at
+  FROM contact_points cp JOIN customers c ON c.id = cp.customer_id
+  WHERE cp.kind IN ('email', 'phone')
+    AND (cp.status = 'bounced' OR (cp.status = 'verified' AND cp.last_verified_at IS NOT NULL))
+)
+SELECT gone,
+       CASE WHEN at < first_seen_at THEN min(first_seen_at, created_at)
+            WHEN carried_at < at THEN max(first_seen_at, carried_at)
+            ELSE first_seen_at END,
+       at, first_seen_at
+FROM observed;
 
 -- The other usable emails and phones whose fate a source showed by changing
 -- them (migration 0025): replaced (an import of the same record brought
 -- another value of the kind after the last import that carried this one:
--- gone by then) or carried again by a later import of the record (still the
--- person's then). Columns as above: replaced, became the person's, observed
--- at, first seen. Values neither replaced nor carried again say nothing and
--- are left out. carried_at follows touch-contact-point's one-day rule, so a
+-- gone by then, good when last carried) or carried again by a later import of
+-- the record (good from its first sighting to then). Columns as above:
+-- replaced, known good since, observed at, first seen. Values neither
+-- replaced nor carried again say nothing and are left out. carried_at follows touch-contact-point's one-day rule, so a
 -- re-import within a day of the last sighting that adds a second phone while
 -- keeping the first counts the first as replaced (rare; exports are monthly).
 -- name: identity-decay-change-observations
 WITH candidates AS (
-  SELECT cp.id, cp.first_seen_at, c.created_at,
+  SELECT cp.id, cp.first_seen_at, coalesce(cp.carried_at, cp.first_seen_at) AS last_carried_at,
          CASE WHEN cp.carried_at > cp.first_seen_at THEN cp.carried_at END AS carried_again_at,
          (SELECT min(n.first_seen_at) FROM contact_points n
           WHERE n.customer_id = cp.customer_id AND n.kind = cp.kind AND n.source_id IS cp.source_id
             AND n.first_seen_at > coalesce(cp.carried_at, cp.first_seen_at)) AS replaced_at
-  FROM contact_points cp JOIN customers c ON c.id = cp.customer_id
+  FROM contact_points cp
   WHERE cp.kind IN ('email', 'phone') AND cp.status IN ('verified', 'unverified')
     AND NOT (cp.status = 'verified' AND cp.last_verified_at IS NOT NULL)
 )
-SELECT replaced_at IS NOT NULL, min(first_seen_at, created_at), coalesce(replaced_at, carried_again_at),
-       first_seen_at
+SELECT replaced_at IS NOT NULL, CASE WHEN replaced_at IS NOT NULL THEN last_carried_at ELSE first_seen_at END,
+       coalesce(replaced_at, carried_again_at), first_seen_at
 FROM candidates
 WHERE replaced_at IS NOT NULL OR carried_again_at IS NOT NULL;
 

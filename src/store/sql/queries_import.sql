@@ -49,16 +49,22 @@ WHERE id = ?22;
 INSERT INTO customers (source_id, given_name, family_name, full_name, created_at, updated_at)
 VALUES (:source_id, :given_name, :family_name, :full_name, :now, :now);
 
+-- Times are the source's: :seen_at is when it saw the value (an import's
+-- --as-of or the row's last_seen_at; now for the collector and the API), so
+-- that an export imported later dates what it says when it said it (the
+-- decay rate is learnt from these times).
 -- name: insert-contact-point
 INSERT INTO contact_points (customer_id, kind, value, raw_value, phone_type, street, postal_code, city,
   region, country, status, invalid_reason, suggestion, source_id, first_seen_at, last_seen_at, last_verified_at,
   bounced_at, carried_at)
 VALUES (:customer_id, :kind, :value, :raw_value, :phone_type, :street, :postal_code, :city, :region,
-  :country, :status, :invalid_reason, :suggestion, :source_id, :now, :seen_at, :verified_at, :bounced_at, :now)
+  :country, :status, :invalid_reason, :suggestion, :source_id, :seen_at, :seen_at, :verified_at, :bounced_at,
+  :seen_at)
 ON CONFLICT (customer_id, kind, value) DO UPDATE SET
+  first_seen_at = min(first_seen_at, excluded.first_seen_at),
   last_seen_at = max(last_seen_at, excluded.last_seen_at),
   -- this import of the record carries the value (migration 0025)
-  carried_at = excluded.first_seen_at,
+  carried_at = max(coalesce(carried_at, excluded.carried_at), excluded.carried_at),
   -- a source that verified the value, or saw it bounce, is newer knowledge;
   -- 'unverified' never downgrades what is known.
   status = CASE WHEN excluded.status = 'unverified' THEN status ELSE excluded.status END,
@@ -73,7 +79,7 @@ ON CONFLICT (customer_id, kind, value) DO UPDATE SET
 -- A value its source still has (an unchanged row imported again): seen again.
 -- Freshness counts months, so a sighting less than a day newer is left out:
 -- the same file imported twice in a day writes nothing the second time.
-UPDATE contact_points SET last_seen_at = :seen_at, carried_at = :now
+UPDATE contact_points SET last_seen_at = :seen_at, carried_at = max(coalesce(carried_at, :seen_at), :seen_at)
 WHERE customer_id = :customer_id AND kind = :kind AND value = :value
   AND last_seen_at < :seen_at - 86400000000;
 

@@ -1039,23 +1039,29 @@ TEST_F(ResolveTest, DecayIsLearntFromBouncesAndVerificationsSeenLater) {
 // values went bad by the second import, values it carried again were still
 // good then. Values of one import side by side, or another source's, are not
 // replacements; a value with a delivery outcome counts by that alone.
+// A source that keeps up with its customers, exported twice: what it gave
+// the first time was good then, and what it replaced by the second had gone
+// since. The value's age before the first export (its record was created up
+// to four years earlier) says nothing: only survivors are exported, and a
+// constant rate has no memory.
 TEST_F(ResolveTest, DecayIsLearntFromWhatSourcesChange) {
   constexpr double kTrueDecay = 0.03;
   constexpr double kMonth = 30.44 * 24 * 3600 * 1e6;
-  const int64_t first_import = static_cast<int64_t>(60 * kMonth);
   const int64_t second_import = static_cast<int64_t>(72 * kMonth);
   std::mt19937_64 rng(3);
-  std::uniform_real_distribution<double> given(12, 48);  // months before the second import
+  std::uniform_real_distribution<double> between(3, 24);  // months between the two imports
+  std::uniform_real_distribution<double> before(0, 48);   // the record's age at the first
   std::uniform_real_distribution<double> unit(0, 1);
   ASSERT_TRUE(db_->Exec("BEGIN").ok());
   int replaced = 0;
   for (int i = 0; i < 3000; ++i) {
     const int64_t id = 100 + i;
-    const double months = given(rng);
+    const double months = between(rng);
     const bool still_good = unit(rng) < std::pow(1 - kTrueDecay, months);
     replaced += still_good ? 0 : 1;
+    const int64_t first_import = second_import - static_cast<int64_t>(months * kMonth);
     const std::string created =
-        std::to_string(second_import - static_cast<int64_t>(months * kMonth));
+        std::to_string(first_import - static_cast<int64_t>(before(rng) * kMonth));
     const std::string t1 = std::to_string(first_import), t2 = std::to_string(second_import);
     std::string sql = "INSERT INTO customers (id, source_id, created_at, updated_at) VALUES (" +
                       std::to_string(id) + ", 1, " + created + ", 0);";
