@@ -4,10 +4,10 @@
     bench/import_manifest.py PATRON DB MANIFEST [--skip KIND ...] [--file SOURCE=PATH ...]
 
 Each file is imported as the manifest says (kind, source, source kind,
-vendor, cost, default country, and the day of an
-earlier export). --skip leaves out files of a kind (events,
-products); --file imports another file in place of a source's (a list with
-rows held back). Used by the identity benchmarks.
+vendor, cost, default country, and --as-of for an earlier export). --skip
+leaves out files of a kind (events, products); --file imports another file in
+place of a source's (a list with rows held back). Used by the identity
+benchmarks.
 """
 import argparse
 import json

@@ -357,8 +357,8 @@ UPDATE sources SET trust = :trust WHERE name = :name;
 -- Known good since: freshness counts a value's months from when it was last
 -- seen or verified, so the rate is learnt the same way — from the last time a
 -- source gave the value before the outcome (its first sighting, or an import
--- that carried it again before), not from when it became the person's. Those
--- who stopped being the person's before the store first saw them are never in
+-- that carried it again before), not from when it became the person's. Values
+-- that stopped being the person's before the store first saw them never reach
 -- the store, so ages counted from the record's creation would see only the
 -- survivors and learn too low a rate. A source's own dated outcome from before
 -- the store knew the value is counted from the record's creation, since when
@@ -389,9 +389,10 @@ FROM observed;
 -- gone by then, good when last carried) or carried again by a later import of
 -- the record (good from its first sighting to then). Columns as above:
 -- replaced, known good since, observed at, first seen. Values neither
--- replaced nor carried again say nothing and are left out. carried_at follows touch-contact-point's one-day rule, so a
--- re-import within a day of the last sighting that adds a second phone while
--- keeping the first counts the first as replaced (rare; exports are monthly).
+-- replaced nor carried again say nothing and are left out. carried_at follows
+-- touch-contact-point's one-day rule, so a re-import within a day of the last
+-- sighting that adds a second phone while keeping the first counts the first
+-- as replaced (rare; exports are monthly).
 -- name: identity-decay-change-observations
 WITH candidates AS (
   SELECT cp.id, cp.first_seen_at, coalesce(cp.carried_at, cp.first_seen_at) AS last_carried_at,
