@@ -402,7 +402,10 @@ WITH candidates AS (
             AND n.first_seen_at > coalesce(cp.carried_at, cp.first_seen_at)) AS replaced_at
   FROM contact_points cp
   WHERE cp.kind IN ('email', 'phone') AND cp.status IN ('verified', 'unverified')
-    AND NOT (cp.status = 'verified' AND cp.last_verified_at IS NOT NULL)
+    -- a delivery outcome counts by itself (above); a bare "verified" of the
+    -- value's first import is none, so its fate is read from the changes
+    AND NOT (cp.status = 'verified' AND cp.last_verified_at IS NOT NULL
+             AND cp.last_verified_at <> cp.first_seen_at)
 )
 SELECT replaced_at IS NOT NULL, CASE WHEN replaced_at IS NOT NULL THEN last_carried_at ELSE first_seen_at END,
        coalesce(replaced_at, carried_again_at), first_seen_at

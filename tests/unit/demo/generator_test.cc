@@ -321,10 +321,6 @@ TEST_F(DemoGeneratorTest, LastYearsCrmExportHoldsTheValuesOfThen) {
                created = Column(now, "created_at");
   std::map<std::string, const std::vector<std::string>*> now_of;
   for (size_t r = 1; r < now.size(); ++r) now_of[now[r][id]] = &now[r];
-  auto lower = [](std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
   int changed = 0, kept = 0;
   for (size_t r = 1; r < earlier.size(); ++r) {
     const std::string& key = earlier[r][id];
@@ -332,7 +328,7 @@ TEST_F(DemoGeneratorTest, LastYearsCrmExportHoldsTheValuesOfThen) {
     const std::vector<std::string>& current = *now_of[key];
     EXPECT_EQ(earlier[r][created], current[created]) << key;
     EXPECT_LE(earlier[r][created].substr(0, 10), "2025-11-01") << key;
-    const std::string before = lower(earlier[r][email]), after = lower(current[email]);
+    const std::string before = Lower(earlier[r][email]), after = Lower(current[email]);
     if (before.empty() || after.empty()) continue;
     if (before == after) {
       ++kept;
